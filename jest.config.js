@@ -1,0 +1,17 @@
+/** One Jest config for every project: unit specs beside the code, end-to-end suites under test/. */
+const aliases = ['domain', 'contracts', 'event-store', 'read-models', 'platform'];
+const moduleNameMapper = {};
+for (const a of aliases) {
+  moduleNameMapper[`^@ledger/${a}$`] = `<rootDir>/libs/${a}/src`;
+  moduleNameMapper[`^@ledger/${a}/(.*)$`] = `<rootDir>/libs/${a}/src/$1`;
+}
+module.exports = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testMatch: ['<rootDir>/apps/*/src/**/*.spec.ts', '<rootDir>/libs/*/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/apps/web/'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
+  moduleNameMapper,
+  testTimeout: 60000,
+};

@@ -1,0 +1,4 @@
+export * from './actor';
+export * from './payloads';
+export * from './catalogue';
+export * from './upcasting';

@@ -1,0 +1,115 @@
+/**
+ * The event store port. Every engine (embedded SQLite, PostgreSQL, EventStoreDB) implements it and
+ * passes the same contract suite (./testing/contract-suite.ts).
+ *
+ * Revisions are per stream, 0-based (the first event of a stream has revision 0).
+ * Positions are global, 1-based, gap-free and in commit order; `0n` means "before everything".
+ */
+export type ExpectedRevision = 'no_stream' | 'any' | 'stream_exists' | number;
+
+export interface EventMetadataEnvelope {
+  actor?: unknown;
+  correlationId?: string;
+  causationId?: string;
+  /** When given (ISO-8601), it is the event's recorded-at time; otherwise the store's clock sets it. */
+  recordedAt?: string;
+  [extra: string]: unknown;
+}
+
+export interface NewEvent {
+  /** UUID; appending an id that is already stored is an idempotent retry. */
+  id: string;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: EventMetadataEnvelope;
+}
+
+export interface StoredEvent {
+  id: string;
+  stream: string;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: EventMetadataEnvelope;
+  revision: number;
+  position: bigint;
+  /** ISO-8601 instant. */
+  recordedAt: string;
+}
+
+export interface AppendResult {
+  /** The stream's revision after the append (its last event's revision). */
+  revision: number;
+  /** The global position of the last appended event. */
+  position: bigint;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events with position > after. */
+  after: bigint;
+  limit: number;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive checkpoint: delivery starts with position after + 1. */
+  after: bigint;
+  batchSize?: number;
+}
+
+/** Called with batches in position order; the next batch is delivered once the promise settles. */
+export type SubscriptionHandler = (events: StoredEvent[]) => Promise<void> | void;
+
+export interface Subscription {
+  /** The position of the last event handed to the handler. */
+  readonly position: bigint;
+  /** Resolves once caught up with the store's head as of the call. */
+  caughtUp(): Promise<void>;
+  /** Resolves when the handler has seen `position` (or later). */
+  waitFor(position: bigint, timeoutMs?: number): Promise<boolean>;
+  /** Stops delivery; resolves when the current batch, if any, has been handled. */
+  stop(): Promise<void>;
+  /** Rejects if the handler throws; the subscription then stops. */
+  readonly done: Promise<void>;
+}
+
+export interface EventStore {
+  readonly engine: 'sqlite' | 'postgres' | 'eventstoredb';
+  append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** Events of one stream from `fromRevision` (inclusive), oldest first. An unknown stream reads []. */
+  readStream(stream: string, fromRevision?: number, limit?: number): Promise<StoredEvent[]>;
+  readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
+  /** The position of the last committed event (0n when empty). */
+  headPosition(): Promise<bigint>;
+  subscribe(handler: SubscriptionHandler, options: SubscribeOptions): Subscription;
+  close(): Promise<void>;
+}
+
+export class ConcurrencyError extends Error {
+  readonly code = 'CONCURRENCY_CONFLICT';
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`);
+  }
+}
+
+export class EventTooLargeError extends Error {
+  readonly code = 'EVENT_TOO_LARGE';
+  constructor(readonly eventId: string, readonly bytes: number, readonly limit: number) {
+    super(`event ${eventId} is ${bytes} bytes; the limit is ${limit}`);
+  }
+}
+
+/** An event id reused with a different stream, type or payload: not a retry, a client bug. */
+export class DuplicateEventIdError extends Error {
+  readonly code = 'DUPLICATE_EVENT_ID';
+  constructor(readonly eventId: string) {
+    super(`event id ${eventId} is already stored with other content`);
+  }
+}
+
+/** Default limit for one event's encoded data + metadata. */
+export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
