@@ -1,0 +1,37 @@
+/** The one clock of the application; tests and the demo generator inject their own. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export class FixedClock implements Clock {
+  constructor(private current: Date) {}
+  now(): Date {
+    return new Date(this.current.getTime());
+  }
+  set(at: Date | string): void {
+    this.current = new Date(at);
+  }
+  advanceDays(days: number): void {
+    this.current = new Date(this.current.getTime() + days * 86_400_000);
+  }
+}
+
+const localDateFormat = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/** The county-local date (Asia/Shanghai) of an instant, `YYYY-MM-DD`. */
+export function countyDate(at: Date): string {
+  return localDateFormat.format(at);
+}
+
+/** ISO-8601 with the county's +08:00 offset, as the API shows instants. */
+export function countyInstant(at: Date): string {
+  const shifted = new Date(at.getTime() + 8 * 3_600_000);
+  return shifted.toISOString().replace('Z', '+08:00');
+}

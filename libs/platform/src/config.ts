@@ -1,0 +1,85 @@
+import * as path from 'node:path';
+
+export type EventStoreEngine = 'sqlite' | 'postgres' | 'eventstoredb';
+
+export interface LedgerConfig {
+  port: number;
+  dataDir: string;
+  jwtSecret: string | null;
+  eventStore: EventStoreEngine;
+  /** postgres://… or esdb://…; null for sqlite. */
+  eventStoreUrl: string | null;
+  /** postgres://…; null means SQLite in the data folder. */
+  readDbUrl: string | null;
+  /** SQLite store durability: FULL (default) survives power loss; NORMAL is faster. */
+  sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** Days before the due date in force that an open item counts as due soon (yellow light). */
+  dueSoonDays: number;
+  /** The county's time zone; dates in the ledger are local dates there. */
+  timeZone: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Reads and validates the environment once; a wrong value stops the process with every problem named. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}=${raw}: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  };
+  const port = int('PORT', 3000, 0, 65535);
+  const dueSoonDays = int('LEDGER_DUE_SOON_DAYS', 3, 0, 365);
+  const dataDir = path.resolve(env.LEDGER_DATA_DIR || './data');
+
+  const engineRaw = env.LEDGER_EVENT_STORE || 'sqlite';
+  let eventStore: EventStoreEngine = 'sqlite';
+  if (engineRaw === 'sqlite' || engineRaw === 'postgres' || engineRaw === 'eventstoredb') eventStore = engineRaw;
+  else problems.push(`LEDGER_EVENT_STORE=${engineRaw}: expected sqlite, postgres or eventstoredb`);
+
+  const eventStoreUrl = env.LEDGER_EVENT_STORE_URL || null;
+  if (eventStore === 'sqlite' && eventStoreUrl) {
+    problems.push('LEDGER_EVENT_STORE_URL is set but LEDGER_EVENT_STORE is sqlite (the embedded store lives in LEDGER_DATA_DIR); set LEDGER_EVENT_STORE=postgres or eventstoredb, or unset the URL');
+  }
+  if (eventStore === 'postgres' && !/^postgres(ql)?:\/\//.test(eventStoreUrl ?? '')) {
+    problems.push('LEDGER_EVENT_STORE=postgres needs LEDGER_EVENT_STORE_URL=postgres://user:password@host:5432/db');
+  }
+  if (eventStore === 'eventstoredb' && !/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb):\/\//.test(eventStoreUrl ?? '')) {
+    problems.push('LEDGER_EVENT_STORE=eventstoredb needs LEDGER_EVENT_STORE_URL=esdb://host:2113?tls=false');
+  }
+  const readDbUrl = env.LEDGER_READ_DB_URL || null;
+  if (readDbUrl && !/^postgres(ql)?:\/\//.test(readDbUrl)) {
+    problems.push(`LEDGER_READ_DB_URL must be a postgres:// URL (unset means SQLite in the data folder); got ${readDbUrl}`);
+  }
+
+  const syncRaw = (env.LEDGER_SQLITE_SYNCHRONOUS || 'FULL').toUpperCase();
+  let sqliteSynchronous: 'FULL' | 'NORMAL' = 'FULL';
+  if (syncRaw === 'FULL' || syncRaw === 'NORMAL') sqliteSynchronous = syncRaw;
+  else problems.push(`LEDGER_SQLITE_SYNCHRONOUS=${syncRaw}: expected FULL or NORMAL`);
+
+  const jwtSecret = env.LEDGER_JWT_SECRET || null;
+  if (jwtSecret !== null && jwtSecret.length < 16) problems.push('LEDGER_JWT_SECRET must be at least 16 characters');
+
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    port,
+    dataDir,
+    jwtSecret,
+    eventStore,
+    eventStoreUrl,
+    readDbUrl,
+    sqliteSynchronous,
+    dueSoonDays,
+    timeZone: 'Asia/Shanghai',
+  };
+}
