@@ -1,0 +1,6 @@
+export * from './common';
+export * from './units';
+export * from './cadres';
+export * from './sheets';
+export * from './items';
+export * from './accountability';
