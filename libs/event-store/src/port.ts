@@ -34,14 +34,14 @@ export interface StoredEvent {
   metadata: EventMetadataEnvelope;
   revision: number;
   position: bigint;
-  /** ISO-8601 instant. */
+  /** ISO-8601 instant; equal to metadata.recordedAt, which the store fills in when the appender left it out. */
   recordedAt: string;
 }
 
 export interface AppendResult {
-  /** The stream's revision after the append (its last event's revision). */
+  /** The stream's revision after the append (its last event's revision); -1 when an empty append finds no stream. */
   revision: number;
-  /** The global position of the last appended event. */
+  /** The global position of the last appended event (for an empty append: the stream's last event, 0n if none). */
   position: bigint;
 }
 
@@ -75,6 +75,18 @@ export interface Subscription {
 
 export interface EventStore {
   readonly engine: 'sqlite' | 'postgres' | 'eventstoredb';
+  /**
+   * Appends atomically: all events or none.
+   * - `expected` is checked against the stream's current revision; a mismatch throws ConcurrencyError.
+   * - Idempotent retry: when EVERY id of the batch is already stored in this stream with the same
+   *   type, schemaVersion, data and metadata, nothing is written and the original result (revision
+   *   and position of the batch's last event) is returned, whatever `expected` says. Some ids stored
+   *   and others not (partial overlap), an id stored with other content or in another stream, or an
+   *   id repeated inside the batch: DuplicateEventIdError, nothing written.
+   * - An event whose encoded data + metadata exceeds the store's limit: EventTooLargeError, nothing written.
+   * - An empty list writes nothing; it still checks `expected` and returns the stream's current
+   *   revision (-1 when there is no stream) and its last event's position (0n when none).
+   */
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** Events of one stream from `fromRevision` (inclusive), oldest first. An unknown stream reads []. */
   readStream(stream: string, fromRevision?: number, limit?: number): Promise<StoredEvent[]>;
@@ -82,6 +94,7 @@ export interface EventStore {
   /** The position of the last committed event (0n when empty). */
   headPosition(): Promise<bigint>;
   subscribe(handler: SubscriptionHandler, options: SubscribeOptions): Subscription;
+  /** Waits for pending appends, stops subscriptions, releases the engine. Calling it twice is harmless. */
   close(): Promise<void>;
 }
 
