@@ -1,1 +1,13 @@
-export {};
+export * from './views';
+export * from './errors';
+export * from './dates';
+export * from './data-source';
+export * from './queries';
+export * from './checkpoint/checkpoint.entity';
+export * from './units/unit.entity';
+export * from './cadres/cadre.entity';
+export * from './sheets/sheet.entity';
+export * from './items/item.entity';
+export * from './figures/item-counter.entity';
+export * from './figures/figures';
+export * from './register/accountability-decision.entity';

@@ -1,0 +1,83 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { ItemStatus, UrgeLevel } from '@ledger/contracts/events';
+
+/**
+ * One checklist item as it stands now. Lights and the overdue flag are NOT stored: they depend on
+ * today and are computed at query time from `dueDate` (the due date in force).
+ */
+@Entity('rm_item')
+@Index('ix_rm_item_unit_due', ['unitId', 'dueDate'])
+@Index('ix_rm_item_cadre_due', ['cadreId', 'dueDate'])
+@Index('ix_rm_item_sheet_due', ['sheetId', 'dueDate'])
+@Index('ix_rm_item_status_due', ['status', 'dueDate'])
+@Index('ix_rm_item_due', ['dueDate'])
+@Index('ix_rm_item_updated', ['updatedAt'])
+export class ItemRow {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  id: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  sheetId: string;
+
+  @Column({ type: 'varchar', length: 500 })
+  title: string;
+
+  @Column({ type: 'text' })
+  requirements: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  unitId: string;
+
+  @Column({ type: 'simple-json' })
+  supportUnitIds: string[];
+
+  @Column({ type: 'varchar', length: 64 })
+  cadreId: string;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  leaderId: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: ItemStatus;
+
+  /** The due date in force (after granted extensions). */
+  @Column({ type: 'varchar', length: 10 })
+  dueDate: string;
+
+  @Column({ type: 'varchar', length: 10 })
+  originalDueDate: string;
+
+  /** The county date it was concluded (or struck off without a conclusion); null while open. */
+  @Column({ type: 'varchar', length: 10, nullable: true })
+  concludedOn: string | null;
+
+  /** Concluded on or before the due date in force; null while not concluded. */
+  @Column({ type: 'boolean', nullable: true })
+  onTime: boolean | null;
+
+  /** Highest urge level so far (提醒 < 催办 < 督办 < 挂牌督办). */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  urgeLevel: UrgeLevel | null;
+
+  /** Accountability decisions on the item that are not revoked. */
+  @Column({ type: 'integer', default: 0 })
+  accountabilityCount: number;
+
+  /** Last due date a DeadlineMissed was recorded for. */
+  @Column({ type: 'varchar', length: 10, nullable: true })
+  deadlineMissedFor: string | null;
+
+  @Column({ type: 'varchar', length: 40 })
+  createdAt: string;
+
+  @Column({ type: 'varchar', length: 40 })
+  updatedAt: string;
+
+  /** The item stream's revision after its last event (the ETag). */
+  @Column({ type: 'integer' })
+  revision: number;
+
+  /** Global position of its last event, decimal string. */
+  @Column({ type: 'varchar', length: 20 })
+  position: string;
+}

@@ -1,0 +1,26 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { UnitKind } from '@ledger/contracts/events';
+
+@Entity('rm_unit')
+export class UnitRow {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  id: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  kind: UnitKind;
+
+  @Index('ix_rm_unit_parent')
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  parentId: string | null;
+
+  /** Materialised path of ids, `/root/child/self/`: a subtree is a path-prefix range. */
+  @Index('ix_rm_unit_path')
+  @Column({ type: 'varchar', length: 2000 })
+  path: string;
+
+  @Column({ type: 'boolean', default: false })
+  dissolved: boolean;
+}
