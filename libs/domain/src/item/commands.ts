@@ -1,0 +1,146 @@
+import type {
+  AccountabilityForm,
+  AccountabilityTarget,
+  Evidence,
+  LocalDate,
+  ReferralBody,
+  UrgeLevel,
+} from '@ledger/contracts/events';
+import type { CommandContext } from '../shared/decider';
+import type { CadreFacts, UnitFacts } from '../shared/policies';
+
+/**
+ * Item commands. Every one carries the item id in `data.itemId`, who acts and when in `context`, and,
+ * where a rule needs to know about other aggregates, the facts the application resolved in `facts`.
+ * `facts.inActorScope`: is the item's handling unit inside the acting unit user's subtree? (Ignored for
+ * county-level roles.)
+ */
+export interface ScopeFact {
+  inActorScope?: boolean;
+}
+
+interface ItemCommandBase<T extends string, D, F = {}> {
+  type: T;
+  context: CommandContext;
+  data: { itemId: string } & D;
+  facts?: F & ScopeFact;
+}
+
+// 定责 assign
+export interface AssignFacts {
+  sheet: { exists: boolean };
+  unit: UnitFacts;
+  cadre: CadreFacts;
+}
+export type AssignItem = ItemCommandBase<
+  'AssignItem',
+  {
+    sheetId: string;
+    title: string;
+    requirements?: string | null;
+    unitId: string;
+    supportUnitIds?: string[];
+    cadreId: string;
+    leaderId?: string | null;
+    dueDate: LocalDate;
+  },
+  AssignFacts
+> & { facts: AssignFacts & ScopeFact };
+
+/** Facts only about what changes: `unit` when `unitId` is given, `cadre` when `cadreId` is given. */
+export type ReassignItem = ItemCommandBase<
+  'ReassignItem',
+  { unitId?: string | null; cadreId?: string | null; reason: string },
+  { unit?: UnitFacts; cadre?: CadreFacts }
+>;
+export type RequestExtension = ItemCommandBase<'RequestExtension', { newDueDate: LocalDate; reason: string }>;
+/** `approverIsCountyLevel`: may this approver grant a second (or later) extension? */
+export type GrantExtension = ItemCommandBase<
+  'GrantExtension',
+  { note?: string | null },
+  { approverIsCountyLevel?: boolean }
+>;
+export type RefuseExtension = ItemCommandBase<'RefuseExtension', { reason: string }>;
+export type WithdrawItem = ItemCommandBase<'WithdrawItem', { reason: string }>;
+
+// 履责 fulfil
+export type AcknowledgeItem = ItemCommandBase<'AcknowledgeItem', {}>;
+export type ReportProgress = ItemCommandBase<'ReportProgress', { note: string; evidence?: Evidence[] }>;
+export type ReportCompletion = ItemCommandBase<'ReportCompletion', { summary: string; evidence?: Evidence[] }>;
+
+// 督责 supervise
+export type UrgeItem = ItemCommandBase<'UrgeItem', { level: UrgeLevel; channel?: string | null; note?: string | null }>;
+export type ReturnCompletion = ItemCommandBase<'ReturnCompletion', { reason: string }>;
+export type ConcludeItem = ItemCommandBase<'ConcludeItem', { note?: string | null }>;
+export type StrikeOffItem = ItemCommandBase<'StrikeOffItem', { note?: string | null }>;
+export type ReopenItem = ItemCommandBase<'ReopenItem', { reason: string }>;
+/** The deadline worker's command (role `system`): records that the due date in force has passed. */
+export type RecordDeadlineMissed = ItemCommandBase<'RecordDeadlineMissed', {}>;
+
+// 追责 hold accountable
+export type ReferAccountability = ItemCommandBase<
+  'ReferAccountability',
+  { target: AccountabilityTarget; to: ReferralBody; note?: string | null },
+  { targetExists?: boolean }
+>;
+export type DecideAccountability = ItemCommandBase<
+  'DecideAccountability',
+  {
+    decisionId: string;
+    target: AccountabilityTarget;
+    form: AccountabilityForm;
+    dispositionForm?: 1 | 2 | 3 | 4 | null;
+    decidedBy: string;
+    decidedOn: LocalDate;
+    documentNo?: string | null;
+    effectMonths?: number | null;
+    reason: string;
+  },
+  { targetExists?: boolean }
+>;
+export type RevokeAccountability = ItemCommandBase<
+  'RevokeAccountability',
+  { decisionId: string; reason: string; appealOutcome?: string | null }
+>;
+
+export type ItemCommand =
+  | AssignItem
+  | ReassignItem
+  | RequestExtension
+  | GrantExtension
+  | RefuseExtension
+  | WithdrawItem
+  | AcknowledgeItem
+  | ReportProgress
+  | ReportCompletion
+  | UrgeItem
+  | ReturnCompletion
+  | ConcludeItem
+  | StrikeOffItem
+  | ReopenItem
+  | RecordDeadlineMissed
+  | ReferAccountability
+  | DecideAccountability
+  | RevokeAccountability;
+
+export type ItemCommandType = ItemCommand['type'];
+export const ITEM_COMMAND_TYPES = [
+  'AssignItem',
+  'ReassignItem',
+  'RequestExtension',
+  'GrantExtension',
+  'RefuseExtension',
+  'WithdrawItem',
+  'AcknowledgeItem',
+  'ReportProgress',
+  'ReportCompletion',
+  'UrgeItem',
+  'ReturnCompletion',
+  'ConcludeItem',
+  'StrikeOffItem',
+  'ReopenItem',
+  'RecordDeadlineMissed',
+  'ReferAccountability',
+  'DecideAccountability',
+  'RevokeAccountability',
+] as const satisfies readonly ItemCommandType[];

@@ -1,0 +1,166 @@
+import {
+  CADRE_ACCOUNTABILITY_FORMS,
+  UNIT_ACCOUNTABILITY_FORMS,
+  URGE_LEVELS,
+  type AccountabilityTarget,
+  type ActorRole,
+  type Evidence,
+  type ItemStatus,
+} from '@ledger/contracts/events';
+import type { CommandContext } from '../shared/decider';
+import { present, type CadreFacts, type UnitFacts, type Verdict } from '../shared/policies';
+import { deny, refuse, type RejectionCode } from '../shared/rejections';
+import type { ItemCommandType } from './commands';
+import type { ExistingItem, ItemState } from './state';
+
+/** Who may send each item command (DOMAIN.md's users, API.md's "who" column). */
+export const ITEM_COMMAND_ROLES: { readonly [K in ItemCommandType]: readonly ActorRole[] } = {
+  AssignItem: ['org_dept'],
+  ReassignItem: ['org_dept'],
+  RequestExtension: ['unit'],
+  GrantExtension: ['org_dept'],
+  RefuseExtension: ['org_dept'],
+  WithdrawItem: ['org_dept'],
+  AcknowledgeItem: ['unit'],
+  ReportProgress: ['unit'],
+  ReportCompletion: ['unit'],
+  // `system` sends reminders only (see systemUrgesOnlyReminders)
+  UrgeItem: ['inspector', 'discipline', 'org_dept', 'system'],
+  ReturnCompletion: ['inspector', 'org_dept'],
+  ConcludeItem: ['inspector', 'org_dept'],
+  StrikeOffItem: ['org_dept'],
+  ReopenItem: ['org_dept', 'inspector'],
+  RecordDeadlineMissed: ['system'],
+  ReferAccountability: ['inspector', 'org_dept', 'discipline'],
+  DecideAccountability: ['discipline', 'org_dept'],
+  RevokeAccountability: ['discipline', 'org_dept'],
+};
+
+const OK = undefined;
+type Cell = RejectionCode | typeof OK;
+const [CLOSED, AWAITING, NOT_REPORTED, NOT_CONCLUDED, NOT_CLOSED] = [
+  'ITEM_CLOSED',
+  'ITEM_AWAITING_REVIEW',
+  'ITEM_NOT_REPORTED',
+  'ITEM_NOT_CONCLUDED',
+  'ITEM_NOT_CLOSED',
+] as const;
+
+/**
+ * The transition table: which stage lets each command through, and what the others answer.
+ * A withdrawn item answers ITEM_WITHDRAWN to everything; an empty stream ITEM_NOT_FOUND.
+ */
+// prettier-ignore
+const STAGE_RULES: { readonly [K in Exclude<ItemCommandType, 'AssignItem'>]: readonly [Cell, Cell, Cell, Cell, Cell] } = {
+  //                      assigned        in_progress                  reported                     concluded      struck_off
+  ReassignItem:         [OK,            OK,                          OK,                          CLOSED,        CLOSED],
+  RequestExtension:     [OK,            OK,                          AWAITING,                    CLOSED,        CLOSED],
+  GrantExtension:       [OK,            OK,                          OK,                          CLOSED,        CLOSED],
+  RefuseExtension:      [OK,            OK,                          OK,                          CLOSED,        CLOSED],
+  WithdrawItem:         [OK,            OK,                          OK,                          CLOSED,        CLOSED],
+  AcknowledgeItem:      [OK,            'ITEM_ALREADY_ACKNOWLEDGED', 'ITEM_ALREADY_ACKNOWLEDGED', CLOSED,        CLOSED],
+  ReportProgress:       [OK,            OK,                          AWAITING,                    CLOSED,        CLOSED],
+  ReportCompletion:     [OK,            OK,                          AWAITING,                    CLOSED,        CLOSED],
+  UrgeItem:             [OK,            OK,                          OK,                          CLOSED,        CLOSED],
+  ReturnCompletion:     [NOT_REPORTED,  NOT_REPORTED,                OK,                          CLOSED,        CLOSED],
+  ConcludeItem:         [NOT_REPORTED,  NOT_REPORTED,                OK,                          CLOSED,        CLOSED],
+  StrikeOffItem:        [NOT_CONCLUDED, NOT_CONCLUDED,               NOT_CONCLUDED,               OK,            'ITEM_ALREADY_STRUCK_OFF'],
+  ReopenItem:           [NOT_CLOSED,    NOT_CLOSED,                  NOT_CLOSED,                  OK,            OK],
+  RecordDeadlineMissed: [OK,            OK,                          OK,                          OK,            CLOSED],
+  ReferAccountability:  [OK,            OK,                          OK,                          OK,            OK],
+  DecideAccountability: [OK,            OK,                          OK,                          OK,            OK],
+  RevokeAccountability: [OK,            OK,                          OK,                          OK,            OK],
+};
+const STAGES: readonly ItemStatus[] = ['assigned', 'in_progress', 'reported', 'concluded', 'struck_off'];
+
+export function stageAllows(type: Exclude<ItemCommandType, 'AssignItem'>, state: ItemState): Verdict {
+  if (state.status === 'unassigned') return deny('ITEM_NOT_FOUND');
+  if (state.status === 'withdrawn') return deny('ITEM_WITHDRAWN', { itemId: state.itemId });
+  const code = STAGE_RULES[type][STAGES.indexOf(state.status)];
+  return code === OK ? OK : deny(code, { itemId: state.itemId, status: state.status });
+}
+
+export function systemUrgesOnlyReminders(context: CommandContext, level: string): Verdict {
+  return context.actor.role === 'system' && level !== 'reminder' ? refuse('URGE_LEVEL_NOT_ALLOWED', { level }) : OK;
+}
+
+export function validUrgeLevel(level: unknown): Verdict {
+  return (URGE_LEVELS as readonly unknown[]).includes(level) ? OK : deny('INVALID_URGE_LEVEL', { level });
+}
+
+export function liveHandlingUnit(unitId: string, unit: UnitFacts | undefined): Verdict {
+  if (!unit?.exists) return deny('UNIT_NOT_FOUND', { unitId });
+  if (unit.dissolved) return deny('UNIT_DISSOLVED', { unitId });
+  return OK;
+}
+
+export function activeResponsibleCadre(cadreId: string, cadre: CadreFacts | undefined): Verdict {
+  if (!cadre?.exists) return deny('CADRE_NOT_FOUND', { cadreId });
+  if (cadre.left) return deny('CADRE_HAS_LEFT', { cadreId });
+  return OK;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/i;
+export function validEvidence(evidence: readonly Evidence[] | undefined): Verdict {
+  const bad = (evidence ?? []).findIndex(
+    (e) => !present(e?.name) || !Number.isInteger(e.size) || e.size < 0 || !SHA256.test(e.sha256 ?? ''),
+  );
+  return bad < 0 ? OK : deny('INVALID_EVIDENCE', { index: bad });
+}
+
+// 延期 extensions
+/** A request comes before the due date in force, asks for a later one, and waits alone. */
+export function extensionMayBeRequested(item: ExistingItem, today: string, newDueDate: string): Verdict {
+  if (!(today < item.dueDate)) return deny('EXTENSION_AFTER_DUE_DATE', { dueDate: item.dueDate, today });
+  if (!(newDueDate > item.dueDate)) return deny('EXTENSION_NOT_LATER', { dueDate: item.dueDate, newDueDate });
+  if (item.pendingExtension) return deny('EXTENSION_ALREADY_PENDING', { newDueDate: item.pendingExtension.newDueDate });
+  return OK;
+}
+
+/** The first extension any approver of the county organisation department grants; later ones need a county-level one. */
+export function approverMayGrant(item: ExistingItem, approverIsCountyLevel: boolean | undefined): Verdict {
+  return item.extensionsGranted >= 1 && approverIsCountyLevel !== true
+    ? refuse('EXTENSION_NEEDS_COUNTY_APPROVER', { extensionNumber: item.extensionsGranted + 1 })
+    : OK;
+}
+
+// 逾期 deadlines
+/** DeadlineMissed: once per due date, only after it passed, never for an item concluded in time. */
+export function deadlineMayBeRecorded(item: ExistingItem, today: string): Verdict {
+  if (item.status === 'concluded' && item.conclusion.onTime) return deny('ITEM_CONCLUDED_ON_TIME');
+  if (!(today > item.dueDate)) return deny('DEADLINE_NOT_PASSED', { dueDate: item.dueDate, today });
+  if (item.missedDueDates.includes(item.dueDate)) return deny('DEADLINE_ALREADY_RECORDED', { dueDate: item.dueDate });
+  return OK;
+}
+
+// 问责 accountability
+export function validTarget(target: AccountabilityTarget | undefined, targetExists: boolean | undefined): Verdict {
+  if (!target || (target.kind !== 'cadre' && target.kind !== 'unit') || !present(target.id)) {
+    return deny('INVALID_ACCOUNTABILITY_TARGET', { target });
+  }
+  return targetExists === false ? deny('ACCOUNTABILITY_TARGET_NOT_FOUND', { target }) : OK;
+}
+
+/** 《中国共产党问责条例》: 检查/通报/改组 for an organisation; 通报/诫勉/组织处理/纪律处分 for a cadre. */
+export function formFitsTarget(target: AccountabilityTarget, form: string): Verdict {
+  const forms: readonly string[] = target.kind === 'unit' ? UNIT_ACCOUNTABILITY_FORMS : CADRE_ACCOUNTABILITY_FORMS;
+  return forms.includes(form) ? OK : deny('INVALID_ACCOUNTABILITY_FORM', { targetKind: target.kind, form, allowed: forms });
+}
+
+export function validDispositionForm(value: unknown): Verdict {
+  return value === null || value === undefined || value === 1 || value === 2 || value === 3 || value === 4
+    ? OK
+    : deny('INVALID_DISPOSITION_FORM', { dispositionForm: value });
+}
+
+export function validEffectPeriod(months: unknown): Verdict {
+  return months === null || months === undefined || (Number.isInteger(months) && (months as number) > 0)
+    ? OK
+    : deny('INVALID_EFFECT_PERIOD', { effectMonths: months });
+}
+
+export function decisionMayBeRevoked(item: ExistingItem, decisionId: string): Verdict {
+  const decision = item.decisions[decisionId];
+  if (!decision) return deny('DECISION_NOT_FOUND', { decisionId });
+  return decision.revoked ? deny('DECISION_ALREADY_REVOKED', { decisionId }) : OK;
+}
