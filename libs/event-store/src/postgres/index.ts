@@ -1,0 +1,2 @@
+export { openPostgresEventStore, PostgresEventStore, type PostgresEventStoreOptions } from './postgres-event-store';
+export { MIGRATIONS, migrate, type Migration } from './migrations';

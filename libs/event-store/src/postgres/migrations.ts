@@ -1,0 +1,178 @@
+import type { Pool } from 'pg';
+
+/** One forward-only step of the store's schema. `sql` gets the quoted schema name. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql(schema: string): string;
+}
+
+/*
+ * The writer lane. `ledger_head` holds one row: the last committed position. Every append batch runs
+ * `ledger_append_batch`, which locks that row first, so appenders (in this process or any other) are
+ * serialised: a batch gets the lock only after the previous holder committed, so positions are
+ * contiguous AND visible in commit order. A plain sequence would not do: a transaction that drew a lower
+ * value could commit after one that drew a higher value, and a reader tailing `position > checkpoint`
+ * would skip it for ever. Throughput comes from group commit in the process (PostgresEventStore queues
+ * concurrent appends and sends them as one call), not from parallel transactions.
+ *
+ * The function takes a batch of appends and handles each in its own sub-transaction (BEGIN … EXCEPTION),
+ * so one append's failure undoes only that append. It returns one result per append:
+ *   { status: 'ok', revision, position } | { status: 'conflict', actual } | { status: 'duplicate', revision, position }
+ *   | { status: 'duplicate_id', id } | { status: 'error', detail }
+ * Payloads are `json`, not `jsonb`: the text an appender wrote is the text a reader gets back, key order
+ * included, so hashes over stored payloads stay stable. Equality for idempotent retries compares as jsonb.
+ */
+const appendFunction = (s: string): string => `
+CREATE OR REPLACE FUNCTION ${s}.ledger_append_batch(appends json, channel text) RETURNS json
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  head bigint;
+  start_head bigint;
+  a json;
+  results json[] := '{}';
+  cur int;
+  found_stream boolean;
+  expected text;
+  n int;
+  stored int;
+  matching int;
+  dup_revision int;
+  dup_position bigint;
+  bad_id text;
+BEGIN
+  SELECT position INTO head FROM ${s}.ledger_head WHERE id = 1 FOR UPDATE;
+  start_head := head;
+  FOR a IN SELECT value FROM json_array_elements(appends) LOOP
+    BEGIN
+      n := json_array_length(a->'events');
+      expected := a->>'expected';
+
+      IF n > 0 THEN
+        SELECT count(*) INTO stored FROM ${s}.events
+          WHERE id IN (SELECT e->>'id' FROM json_array_elements(a->'events') e);
+        IF stored > 0 THEN
+          -- A retry only if every id is stored, in this stream, in this order, with the same content.
+          SELECT count(*), max(ev.revision), max(ev.position) INTO matching, dup_revision, dup_position
+            FROM json_array_elements(a->'events') WITH ORDINALITY x(e, i)
+            JOIN ${s}.events ev ON ev.id = x.e->>'id'
+           WHERE ev.stream = a->>'stream'
+             AND ev.type = x.e->>'type'
+             AND ev.schema_version = (x.e->>'schema_version')::int
+             AND ev.data::jsonb = (x.e->'data')::jsonb
+             AND (ev.metadata::jsonb - 'recordedAt') = ((x.e->'metadata')::jsonb - 'recordedAt')
+             AND (NOT (x.e->>'recorded_at_given')::boolean OR ev.metadata->>'recordedAt' = x.e->'metadata'->>'recordedAt');
+          IF matching = n AND stored = n
+             AND (SELECT bool_and(ev.revision = dup_revision - n + x.i)
+                    FROM json_array_elements(a->'events') WITH ORDINALITY x(e, i)
+                    JOIN ${s}.events ev ON ev.id = x.e->>'id') THEN
+            results := results || json_build_object('status', 'duplicate', 'revision', dup_revision, 'position', dup_position::text);
+            CONTINUE;
+          END IF;
+          SELECT ev.id INTO bad_id FROM ${s}.events ev
+            WHERE ev.id IN (SELECT e->>'id' FROM json_array_elements(a->'events') e) LIMIT 1;
+          results := results || json_build_object('status', 'duplicate_id', 'id', bad_id);
+          CONTINUE;
+        END IF;
+      END IF;
+
+      SELECT revision INTO cur FROM ${s}.streams WHERE stream = a->>'stream';
+      found_stream := FOUND;
+      IF (expected = 'no_stream' AND found_stream)
+         OR (expected = 'stream_exists' AND NOT found_stream)
+         OR (expected ~ '^-?[0-9]+$' AND (NOT found_stream OR cur <> expected::int)) THEN
+        results := results || json_build_object('status', 'conflict', 'actual', CASE WHEN found_stream THEN cur END);
+        CONTINUE;
+      END IF;
+      IF NOT found_stream THEN cur := -1; END IF;
+
+      IF n = 0 THEN
+        results := results || json_build_object('status', 'ok', 'revision', cur, 'position',
+          coalesce((SELECT position FROM ${s}.events WHERE stream = a->>'stream' AND revision = cur), 0)::text);
+        CONTINUE;
+      END IF;
+
+      INSERT INTO ${s}.events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at)
+      SELECT head + x.i, x.e->>'id', a->>'stream', cur + x.i::int, x.e->>'type', (x.e->>'schema_version')::int,
+             x.e->'data', x.e->'metadata', (x.e->'metadata'->>'recordedAt')::timestamptz
+        FROM json_array_elements(a->'events') WITH ORDINALITY x(e, i);
+      INSERT INTO ${s}.streams (stream, revision) VALUES (a->>'stream', cur + n)
+        ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision;
+      head := head + n;
+      results := results || json_build_object('status', 'ok', 'revision', cur + n, 'position', head::text);
+    EXCEPTION WHEN unique_violation OR invalid_datetime_format OR datetime_field_overflow THEN
+      results := results || json_build_object('status', 'error', 'detail', SQLERRM);
+    END;
+  END LOOP;
+  IF head > start_head THEN
+    UPDATE ${s}.ledger_head SET position = head WHERE id = 1;
+    -- Delivered to listeners when the transaction commits, never before.
+    PERFORM pg_notify(channel, head::text);
+  END IF;
+  RETURN json_build_object('head', head::text, 'results', array_to_json(results));
+END
+$fn$;`;
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'events, streams, writer lane',
+    sql: (s) => `
+      CREATE TABLE ${s}.events (
+        position bigint PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        stream text NOT NULL,
+        revision integer NOT NULL,
+        type text NOT NULL,
+        schema_version integer NOT NULL,
+        data json NOT NULL,
+        metadata json NOT NULL,
+        recorded_at timestamptz NOT NULL,
+        UNIQUE (stream, revision)
+      );
+      CREATE TABLE ${s}.streams (
+        stream text PRIMARY KEY,
+        revision integer NOT NULL
+      );
+      CREATE TABLE ${s}.ledger_head (
+        id integer PRIMARY KEY CHECK (id = 1),
+        position bigint NOT NULL
+      );
+      INSERT INTO ${s}.ledger_head (id, position) VALUES (1, 0);
+      ${appendFunction(s)}
+    `,
+  },
+];
+
+/**
+ * Applies the migrations that `schema_migrations` does not list yet, in version order, in one
+ * transaction under an advisory lock (several processes may open the store at once).
+ */
+export async function migrate(pool: Pool, schema: string, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+  const client = await pool.connect();
+  const q = client.escapeIdentifier(schema);
+  const applied: number[] = [];
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ledger-migrations:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${q}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${q}.schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const done = new Set(
+      (await client.query<{ version: number }>(`SELECT version FROM ${q}.schema_migrations`)).rows.map((r) => r.version),
+    );
+    for (const m of [...migrations].sort((x, y) => x.version - y.version)) {
+      if (done.has(m.version)) continue;
+      await client.query(m.sql(q));
+      await client.query(`INSERT INTO ${q}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+      applied.push(m.version);
+    }
+    await client.query('COMMIT');
+    return applied;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,271 @@
+import { Client, Pool } from 'pg';
+import {
+  ConcurrencyError,
+  DEFAULT_MAX_EVENT_BYTES,
+  DuplicateEventIdError,
+  EventTooLargeError,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type StoredEvent,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionHandler,
+} from '../port';
+import { migrate } from './migrations';
+import { TailingSubscription } from './tailing-subscription';
+
+export interface PostgresEventStoreOptions {
+  /** postgres://user:password@host:5432/db */
+  url: string;
+  clock?: { now(): Date };
+  maxEventBytes?: number;
+  /** The schema holding the store's tables (created if missing). Default `ledger_events`. */
+  schema?: string;
+  /** Pool size for reads and appends. Default 10. */
+  poolSize?: number;
+  /** Longest wait of an idle subscription when no notification arrives. Default 1000 ms. */
+  fallbackPollMs?: number;
+  /** Most appends sent in one group commit. Default 1000. */
+  maxBatchAppends?: number;
+}
+
+interface PendingAppend {
+  stream: string;
+  expected: ExpectedRevision;
+  events: { id: string; type: string; schema_version: number; data: unknown; metadata: unknown; recorded_at_given: boolean }[];
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+type BatchResult =
+  | { status: 'ok' | 'duplicate'; revision: number; position: string }
+  | { status: 'conflict'; actual: number | null }
+  | { status: 'duplicate_id'; id: string }
+  | { status: 'error'; detail: string };
+
+interface EventRow {
+  position: string;
+  id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: Record<string, unknown>;
+}
+
+// Positions leave as text (int8 exceeds 2^53); ORDER BY must then name events.position, not the text alias.
+const COLUMNS = 'position::text AS position, id, stream, revision, type, schema_version, data, metadata';
+
+function toStored(row: EventRow): StoredEvent {
+  return {
+    id: row.id,
+    stream: row.stream,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata,
+    revision: row.revision,
+    position: BigInt(row.position),
+    recordedAt: String(row.metadata.recordedAt),
+  };
+}
+
+/** Opens (and migrates) the PostgreSQL event store. */
+export async function openPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+  const schema = options.schema ?? 'ledger_events';
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  // An idle client losing its server must not crash the process; the next query reports the failure.
+  pool.on('error', () => undefined);
+  try {
+    await migrate(pool, schema);
+  } catch (e) {
+    await pool.end();
+    throw e;
+  }
+  return new PostgresEventStore(pool, schema, options);
+}
+
+export class PostgresEventStore implements EventStore {
+  readonly engine = 'postgres' as const;
+  private readonly q: string;
+  private readonly channel: string;
+  private readonly clock: { now(): Date };
+  private readonly maxEventBytes: number;
+  private readonly maxBatchAppends: number;
+  private readonly fallbackPollMs: number;
+  private queue: PendingAppend[] = [];
+  private flushing: Promise<void> | null = null;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  private readonly subscriptions = new Set<TailingSubscription>();
+  private readonly wakeListeners = new Set<(head?: bigint) => void>();
+  private listener: Client | null = null;
+  private listenerStarting: Promise<void> | null = null;
+
+  constructor(
+    private readonly pool: Pool,
+    schema: string,
+    private readonly options: PostgresEventStoreOptions,
+  ) {
+    this.q = `"${schema}"`;
+    this.channel = `ledger_head_${schema}`;
+    this.clock = options.clock ?? { now: () => new Date() };
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.maxBatchAppends = options.maxBatchAppends ?? 1000;
+    this.fallbackPollMs = options.fallbackPollMs ?? 1000;
+  }
+
+  append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('the event store is closed'));
+    const seen = new Set<string>();
+    const now = this.clock.now().toISOString();
+    const prepared: PendingAppend['events'] = [];
+    for (const event of events) {
+      if (seen.has(event.id)) return Promise.reject(new DuplicateEventIdError(event.id));
+      seen.add(event.id);
+      const given = typeof event.metadata?.recordedAt === 'string';
+      const metadata = given ? event.metadata : { ...event.metadata, recordedAt: now };
+      const data = event.data === undefined ? null : event.data;
+      const bytes = Buffer.byteLength(JSON.stringify(data)) + Buffer.byteLength(JSON.stringify(metadata));
+      if (bytes > this.maxEventBytes) return Promise.reject(new EventTooLargeError(event.id, bytes, this.maxEventBytes));
+      prepared.push({ id: event.id, type: event.type, schema_version: event.schemaVersion, data, metadata, recorded_at_given: given });
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ stream, expected, events: prepared, resolve, reject });
+      if (!this.flushing) this.flushing = this.flush();
+    });
+  }
+
+  /** Group commit: whatever queued while the previous batch was in flight goes in the next one call. */
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatchAppends);
+        try {
+          await this.writeBatch(batch);
+        } catch (e) {
+          for (const p of batch) p.reject(e);
+        }
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private async writeBatch(batch: PendingAppend[]): Promise<void> {
+    const payload = JSON.stringify(
+      batch.map((p) => ({ stream: p.stream, expected: String(p.expected), events: p.events })),
+    );
+    const { rows } = await this.pool.query<{ r: { head: string; results: BatchResult[] } }>(
+      `SELECT ${this.q}.ledger_append_batch($1::json, $2) AS r`,
+      [payload, this.channel],
+    );
+    const { results } = rows[0].r;
+    batch.forEach((p, i) => {
+      const r = results[i];
+      switch (r.status) {
+        case 'ok':
+        case 'duplicate':
+          p.resolve({ revision: r.revision, position: BigInt(r.position) });
+          break;
+        case 'conflict':
+          p.reject(new ConcurrencyError(p.stream, p.expected, r.actual ?? 'no_stream'));
+          break;
+        case 'duplicate_id':
+          p.reject(new DuplicateEventIdError(r.id));
+          break;
+        default:
+          p.reject(new Error(`append to ${p.stream} failed: ${r.detail}`));
+      }
+    });
+  }
+
+  async readStream(stream: string, fromRevision = 0, limit?: number): Promise<StoredEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${COLUMNS} FROM ${this.q}.events WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
+      [stream, fromRevision, limit ?? null],
+    );
+    return rows.map(toStored);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${COLUMNS} FROM ${this.q}.events WHERE events.position > $1 ORDER BY events.position LIMIT $2`,
+      [options.after.toString(), options.limit],
+    );
+    return rows.map(toStored);
+  }
+
+  async headPosition(): Promise<bigint> {
+    const { rows } = await this.pool.query<{ position: string }>(
+      `SELECT position::text AS position FROM ${this.q}.ledger_head WHERE id = 1`,
+    );
+    return BigInt(rows[0].position);
+  }
+
+  subscribe(handler: SubscriptionHandler, options: SubscribeOptions): Subscription {
+    if (this.closed) throw new Error('the event store is closed');
+    void this.ensureListener();
+    const subscription = new TailingSubscription(
+      {
+        readAll: (o) => this.readAll(o),
+        headPosition: () => this.headPosition(),
+        onWake: (listener) => {
+          this.wakeListeners.add(listener);
+          return () => this.wakeListeners.delete(listener);
+        },
+        fallbackPollMs: this.fallbackPollMs,
+      },
+      handler,
+      options.after,
+      options.batchSize,
+    );
+    this.subscriptions.add(subscription);
+    void subscription.done.catch(() => undefined).then(() => this.subscriptions.delete(subscription));
+    return subscription;
+  }
+
+  /** One LISTEN connection per store, shared by its subscriptions; the fallback poll covers a lost one. */
+  private ensureListener(): Promise<void> {
+    if (this.listener || this.listenerStarting) return this.listenerStarting ?? Promise.resolve();
+    this.listenerStarting = (async () => {
+      const client = new Client({ connectionString: this.options.url });
+      client.on('error', () => {
+        if (this.listener === client) this.listener = null;
+      });
+      client.on('notification', (n) => {
+        const head = n.payload ? BigInt(n.payload) : undefined;
+        for (const l of this.wakeListeners) l(head);
+      });
+      try {
+        await client.connect();
+        await client.query(`LISTEN "${this.channel}"`);
+        if (this.closed) await client.end();
+        else this.listener = client;
+      } catch {
+        await client.end().catch(() => undefined);
+      }
+    })().finally(() => {
+      this.listenerStarting = null;
+    });
+    return this.listenerStarting;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      while (this.flushing) await this.flushing;
+      await Promise.all([...this.subscriptions].map((s) => s.stop()));
+      if (this.listenerStarting) await this.listenerStarting;
+      await this.listener?.end().catch(() => undefined);
+      this.listener = null;
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+}
