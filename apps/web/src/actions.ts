@@ -1,0 +1,19 @@
+import { post, type CommandResult, type ItemView } from './api';
+import { evidenceOf } from './util';
+
+/** Item commands of API.md, each carrying the revision the user saw (If-Match) so that a stale screen gets 412. */
+export async function tickOff(item: ItemView, summary: string, files: FileList | File[] | null): Promise<CommandResult> {
+  const evidence = await evidenceOf(files);
+  let revision: number = item.revision;
+  if (item.status === 'assigned') {
+    // 签收 first: completion is reported on an acknowledged item; one act for the user.
+    revision = (await post(`/items/${item.id}/acknowledge`, {}, { ifMatch: revision })).revision;
+  }
+  return post(`/items/${item.id}/complete`, { summary, evidence }, { ifMatch: revision });
+}
+
+export async function reportProgress(item: ItemView, note: string, files: FileList | File[] | null): Promise<CommandResult> {
+  return post(`/items/${item.id}/progress`, { note, evidence: await evidenceOf(files) }, { ifMatch: item.revision });
+}
+
+export const itemCommand = (item: ItemView, verb: string, body: unknown = {}) => post(`/items/${item.id}/${verb}`, body, { ifMatch: item.revision });

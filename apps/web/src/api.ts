@@ -1,0 +1,197 @@
+import { ERROR_CODE_LABELS, STATUS_TEXT_BY_HTTP, type ItemStatus, type Light, type UrgeLevel } from './labels';
+import { session } from './session';
+
+/** The web app talks to the public HTTP contract only (API.md); every figure it shows comes from here. */
+export const API_BASE = '/api/v1';
+
+export interface Figures {
+  total: number;
+  open: number;
+  overdue: number;
+  dueSoon: number;
+  awaitingReview: number;
+  concluded: number;
+  struckOff: number;
+  withdrawn: number;
+  closureRate: number;
+  onTimeRate: number;
+}
+export interface ChildFigures extends Figures { unitId: string; name: string }
+export interface UnitView { id: string; name: string; kind: string; parentId: string | null; path?: string; dissolved: boolean }
+export interface CadreView { id: string; name: string; unitId: string; post: string }
+export interface ItemView {
+  id: string;
+  sheetId: string;
+  title: string;
+  requirements: string | null;
+  unitId: string;
+  cadreId: string;
+  leaderId: string | null;
+  status: ItemStatus;
+  light: Light | null;
+  overdue: boolean;
+  dueDate: string;
+  originalDueDate: string;
+  createdAt: string;
+  updatedAt: string;
+  revision: number;
+  urgeLevel: UrgeLevel | null;
+  accountabilityCount: number;
+}
+export interface ItemPage { items: ItemView[]; total: number; page: number; pageSize: number }
+export interface HistoryEntry {
+  type: string;
+  data: Record<string, unknown>;
+  actor: { userId?: string; role?: string; unitId?: string | null; name?: string | null } | null;
+  recordedAt: string;
+  revision: number;
+  position: string;
+}
+export interface RegisterRow {
+  itemId: string;
+  decisionId: string;
+  target: { kind: 'unit' | 'cadre'; id: string };
+  form: string;
+  dispositionForm: number | null;
+  decidedBy: string;
+  decidedOn: string;
+  documentNo: string | null;
+  revoked: boolean;
+}
+export interface CommandResult { id: string; revision: number; position: string }
+export interface SheetView { id: string; number?: string; title?: string }
+
+/** An API failure, already in the words a county official reads. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string | null,
+    readonly fieldErrors: string[],
+  ) {
+    super(message);
+  }
+}
+
+interface Problem { title?: string; detail?: string; code?: string; errors?: unknown }
+
+/** RFC 9457 problem details → one Chinese sentence (known code, else the API's detail, else the status). */
+export function problemMessage(status: number, problem: Problem | null): ApiError {
+  const code = problem?.code ?? null;
+  const fieldErrors: string[] = [];
+  if (Array.isArray(problem?.errors)) {
+    for (const e of problem.errors as Array<Record<string, unknown>>) {
+      const where = [e.row !== undefined ? `第${String(e.row)}行` : '', e.field ?? e.property ?? e.column ?? '']
+        .filter(Boolean)
+        .join(' ');
+      const what = (e.message ?? e.detail ?? (Array.isArray(e.constraints) ? e.constraints.join('；') : '')) as string;
+      fieldErrors.push(where ? `${where}：${what}` : String(what));
+    }
+  }
+  let message = (code && ERROR_CODE_LABELS[code]) || '';
+  if (!message && status === 403) message = STATUS_TEXT_BY_HTTP[403];
+  if (!message && status === 401) message = STATUS_TEXT_BY_HTTP[401];
+  if (!message) message = problem?.detail || problem?.title || STATUS_TEXT_BY_HTTP[status] || `请求失败（${status}）`;
+  return new ApiError(status, message, code, fieldErrors);
+}
+
+/**
+ * The global position of the last write this browser made: every later query waits for the read
+ * models to include it (API.md `minPosition`), so a figure never lags behind the user's own act.
+ */
+let lastPosition: string | null = null;
+export function rememberPosition(position: string | undefined | null): void {
+  if (!position) return;
+  if (lastPosition === null || BigInt(position) > BigInt(lastPosition)) lastPosition = position;
+}
+
+export type Query = Record<string, string | number | boolean | undefined | null>;
+
+function url(path: string, query: Query = {}, withPosition = true): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+  if (withPosition && lastPosition && !params.has('asOf')) params.set('minPosition', lastPosition);
+  const qs = params.toString();
+  return `${API_BASE}${path}${qs ? `?${qs}` : ''}`;
+}
+
+async function send(method: string, target: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  const h: Record<string, string> = { Accept: 'application/json', ...headers };
+  if (session.token) h.Authorization = `Bearer ${session.token}`;
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(target, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, '无法连接服务器，请检查网络后重试', null, []);
+  }
+  if (!res.ok) {
+    let problem: Problem | null = null;
+    try {
+      problem = (await res.json()) as Problem;
+    } catch {
+      problem = null;
+    }
+    const err = problemMessage(res.status, problem);
+    if (res.status === 401) session.onUnauthorized?.();
+    throw err;
+  }
+  return res;
+}
+
+export async function get<T>(path: string, query: Query = {}): Promise<T> {
+  const res = await send('GET', url(path, query));
+  return (await res.json()) as T;
+}
+
+/** GET that also hands back the ETag (an item's revision). */
+export async function getWithEtag<T>(path: string, query: Query = {}): Promise<{ body: T; etag: string | null }> {
+  const res = await send('GET', url(path, query));
+  return { body: (await res.json()) as T, etag: res.headers.get('ETag') };
+}
+
+export async function post(path: string, body: unknown = {}, opts: { ifMatch?: number | string | null } = {}): Promise<CommandResult> {
+  const headers: Record<string, string> = { 'Idempotency-Key': crypto.randomUUID() };
+  if (opts.ifMatch !== undefined && opts.ifMatch !== null) headers['If-Match'] = `"${opts.ifMatch}"`;
+  const res = await send('POST', `${API_BASE}${path}`, body, headers);
+  const result = (await res.json()) as CommandResult;
+  rememberPosition(result.position);
+  return result;
+}
+
+/**
+ * The API's own export (`format=csv`) when the route offers it; `null` when it answers with something
+ * else, so that the caller exports exactly the rows it shows instead.
+ */
+export async function exportCsv(path: string, query: Query): Promise<Blob | null> {
+  try {
+    const res = await send('GET', url(path, { ...query, format: 'csv' }), undefined, { Accept: 'text/csv' });
+    const type = res.headers.get('Content-Type') ?? '';
+    if (!type.includes('csv')) return null;
+    return await res.blob();
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 400 || e.status === 404 || e.status === 406)) return null;
+    throw e;
+  }
+}
+
+/** Public: the demo county's sign-in list; null when the server is not in demo mode. */
+export async function demoUsers(): Promise<DemoUser[] | null> {
+  try {
+    const res = await fetch(`${API_BASE}/demo/users`, { headers: { Accept: 'application/json' } });
+    if (!res.ok) return null;
+    const body = (await res.json()) as unknown;
+    return Array.isArray(body) ? (body as DemoUser[]) : null;
+  } catch {
+    return null;
+  }
+}
+export interface DemoUser { role: string; name: string; unitId: string | null; token: string; label?: string }
+
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) return e.fieldErrors.length ? `${e.message}：${e.fieldErrors.join('；')}` : e.message;
+  return '操作失败，请稍后重试';
+}
+
+/** One point of the closure trend: the figures of `/units/:id/outstanding?asOf=…` at that instant. */
+export interface TrendPoint { label: string; closureRate: number; open: number; overdue: number }

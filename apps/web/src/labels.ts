@@ -1,0 +1,135 @@
+/** Every Chinese word the UI shows for a value of the API (API.md, DOMAIN.md). */
+
+export type Role = 'org_dept' | 'discipline' | 'inspector' | 'unit' | 'admin';
+export type ItemStatus = 'assigned' | 'in_progress' | 'reported' | 'concluded' | 'struck_off' | 'withdrawn';
+export type Light = 'green' | 'yellow' | 'red';
+export type UrgeLevel = 'reminder' | 'urge' | 'notice' | 'listed';
+
+export const ROLE_LABELS: Record<Role, string> = {
+  org_dept: '县委组织部',
+  discipline: '县纪委监委',
+  inspector: '督查室',
+  unit: '承办单位',
+  admin: '系统管理员',
+};
+
+export const STATUS_LABELS: Record<ItemStatus, string> = {
+  assigned: '已交办',
+  in_progress: '办理中',
+  reported: '已反馈',
+  concluded: '已办结',
+  struck_off: '已销号',
+  withdrawn: '已撤销',
+};
+
+export const LIGHT_LABELS: Record<Light, string> = { green: '正常', yellow: '临期', red: '逾期' };
+
+export const URGE_LABELS: Record<UrgeLevel, string> = {
+  reminder: '提醒',
+  urge: '催办',
+  notice: '督办',
+  listed: '挂牌督办',
+};
+
+export const UNIT_KIND_LABELS: Record<string, string> = {
+  county_committee: '县委',
+  township_committee: '乡镇党委',
+  working_committee: '机关党工委',
+  general_branch: '党总支',
+  branch: '党支部',
+  party_group: '党小组',
+};
+
+export type TargetKind = 'unit' | 'cadre';
+/** 《中国共产党问责条例》: forms against a Party organisation and against a leading cadre. */
+export const FORMS_BY_TARGET: Record<TargetKind, { value: string; label: string }[]> = {
+  unit: [
+    { value: 'inspection', label: '检查' },
+    { value: 'circulated_criticism', label: '通报' },
+    { value: 'reorganisation', label: '改组' },
+  ],
+  cadre: [
+    { value: 'circulated_criticism', label: '通报' },
+    { value: 'admonishment', label: '诫勉' },
+    { value: 'organisational_measure', label: '组织调整或者组织处理' },
+    { value: 'disciplinary_sanction', label: '纪律处分' },
+  ],
+};
+export const FORM_LABELS: Record<string, string> = Object.fromEntries(
+  [...FORMS_BY_TARGET.unit, ...FORMS_BY_TARGET.cadre].map((f) => [f.value, f.label]),
+);
+export const DISPOSITION_LABELS: Record<number, string> = {
+  1: '第一种形态',
+  2: '第二种形态',
+  3: '第三种形态',
+  4: '第四种形态',
+};
+export const TARGET_KIND_LABELS: Record<TargetKind, string> = { unit: '党组织', cadre: '领导干部' };
+export const REFERRAL_LABELS: Record<string, string> = { discipline: '县纪委监委', organisation: '县委组织部' };
+
+export const EVENT_LABELS: Record<string, string> = {
+  ItemAssigned: '交办',
+  ItemReassigned: '调整承办',
+  ExtensionRequested: '申请延期',
+  ExtensionGranted: '批准延期',
+  ExtensionRefused: '不予延期',
+  ItemWithdrawn: '撤销',
+  ItemAcknowledged: '签收',
+  ProgressReported: '进展报告',
+  CompletionReported: '办结反馈',
+  ItemUrged: '督促',
+  CompletionReturned: '退回',
+  ItemConcluded: '办结',
+  ItemStruckOff: '销号',
+  ItemReopened: '重新挂账',
+  DeadlineMissed: '逾期',
+  AccountabilityReferred: '移送问责',
+  AccountabilityDecided: '问责决定',
+  AccountabilityRevoked: '撤销问责',
+};
+
+/** Problem `code`s the UI explains in Chinese; anything else falls back to the API's `detail`. */
+export const ERROR_CODE_LABELS: Record<string, string> = {
+  CONCURRENCY_CONFLICT: '该事项刚被他人更新，请刷新后重试',
+  STALE_REVISION: '该事项已被他人更新，请刷新后重试',
+  PRECONDITION_FAILED: '该事项已被他人更新，请刷新后重试',
+  ITEM_NOT_REPORTED: '该事项尚未反馈办结，不能审核',
+  ITEM_NOT_CONCLUDED: '该事项尚未办结，不能销号',
+  ITEM_NOT_OPEN: '该事项已不在办理中',
+  ITEM_CLOSED: '该事项已办结或已撤销',
+  ITEM_WITHDRAWN: '该事项已撤销',
+  ITEM_STRUCK_OFF: '该事项已销号',
+  ITEM_ALREADY_ACKNOWLEDGED: '该事项已签收',
+  ITEM_ALREADY_REPORTED: '该事项已反馈，等待审核',
+  ITEM_NOT_FOUND: '事项不存在',
+  UNIT_NOT_FOUND: '组织不存在',
+  CADRE_NOT_FOUND: '干部不存在',
+  SHEET_NOT_FOUND: '交办单不存在',
+  OUT_OF_SCOPE: '无权查看或办理其他单位的事项',
+  FORBIDDEN: '无权执行此操作',
+  UNAUTHORIZED: '登录已失效，请重新登录',
+  EXTENSION_PENDING: '已有延期申请待批复',
+  EXTENSION_NOT_PENDING: '没有待批复的延期申请',
+  EXTENSION_AFTER_DUE_DATE: '已过完成时限，不能申请延期',
+  EXTENSION_TOO_LATE: '已过完成时限，不能申请延期',
+  EXTENSION_NOT_LATER: '新的完成时限须晚于现行时限',
+  SECOND_EXTENSION_NEEDS_HIGHER_APPROVER: '第二次延期须由上级审批',
+  INVALID_FORM_FOR_TARGET: '问责方式与问责对象不符',
+  DECISION_NOT_FOUND: '问责决定不存在',
+  DECISION_ALREADY_REVOKED: '该问责决定已撤销',
+  IDEMPOTENCY_KEY_REUSED: '重复提交的内容与首次不同',
+  READ_MODEL_LAG: '数据正在同步，请稍后重试',
+  VALIDATION_FAILED: '填写的内容有误',
+};
+
+export const STATUS_TEXT_BY_HTTP: Record<number, string> = {
+  400: '填写的内容有误',
+  401: '登录已失效或令牌无效，请重新登录',
+  403: '无权执行此操作',
+  404: '未找到请求的内容',
+  409: '当前状态下不能执行此操作',
+  412: '该事项已被他人更新，请刷新后重试',
+  422: '重复提交的内容与首次不同',
+  429: '请求过于频繁，请稍后重试',
+  503: '数据正在同步，请稍后重试',
+};
