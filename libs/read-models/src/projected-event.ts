@@ -1,0 +1,11 @@
+import type { EventMetadata, LedgerEvent } from '@ledger/contracts/events';
+
+/** A stored event, upcast to its current payload, as projections see it. */
+export type ProjectedEvent = LedgerEvent & {
+  stream: string;
+  revision: number;
+  position: bigint;
+  /** ISO-8601 instant. */
+  recordedAt: string;
+  metadata: Partial<EventMetadata>;
+};

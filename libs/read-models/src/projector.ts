@@ -1,0 +1,280 @@
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { isEventType, upcast, type EventType } from '@ledger/contracts/events';
+import type { EventStore, StoredEvent, Subscription } from '@ledger/event-store';
+import { CheckpointRow, READ_MODELS_CHECKPOINT } from './checkpoint/checkpoint.entity';
+import { UnitRow } from './units/unit.entity';
+import { evolveUnitTree } from './units/tree';
+import { CadreRow } from './cadres/cadre.entity';
+import { evolveCadre } from './cadres/evolve';
+import { SheetRow } from './sheets/sheet.entity';
+import { evolveSheet } from './sheets/evolve';
+import { ItemRow } from './items/item.entity';
+import { evolveItem } from './items/evolve';
+import { ItemCounterRow } from './figures/item-counter.entity';
+import { CounterDeltas } from './figures/counters';
+import { AccountabilityDecisionRow } from './register/accountability-decision.entity';
+import { evolveDecision } from './register/evolve';
+import { ProjectionGapError } from './errors';
+import type { ProjectedEvent } from './projected-event';
+import { READ_MODEL_ENTITIES } from './data-source';
+
+/** Rows per multi-row statement: well under SQLite's 32,766 bound variables. */
+const WRITE_CHUNK = 400;
+const READ_CHUNK = 500;
+
+export function toProjected(e: StoredEvent): ProjectedEvent | null {
+  if (!isEventType(e.type)) return null;
+  const data = upcast(e.type, e.schemaVersion, e.data);
+  return {
+    type: e.type,
+    data,
+    stream: e.stream,
+    revision: e.revision,
+    position: e.position,
+    recordedAt: e.recordedAt,
+    metadata: (e.metadata ?? {}) as ProjectedEvent['metadata'],
+  } as ProjectedEvent;
+}
+
+export async function readCheckpoint(em: EntityManager): Promise<bigint> {
+  const row = await em.getRepository(CheckpointRow).findOneBy({ name: READ_MODELS_CHECKPOINT });
+  return row ? BigInt(row.position) : 0n;
+}
+
+const UNIT_EVENTS = new Set<EventType>(['UnitRegistered', 'UnitRenamed', 'UnitMoved', 'UnitDissolved']);
+const CADRE_EVENTS = new Set<EventType>(['CadreRegistered', 'CadreTransferred', 'CadreLeft']);
+
+/** Rows of one read model touched by a batch: loaded once, evolved in memory, written once. */
+class Touched<R> {
+  readonly initial = new Map<string, R | null>();
+  readonly current = new Map<string, R | null>();
+  readonly dirty = new Set<string>();
+
+  get(id: string): R | null {
+    return this.current.get(id) ?? null;
+  }
+  set(id: string, row: R | null): void {
+    if (row === this.current.get(id)) return;
+    this.current.set(id, row);
+    this.dirty.add(id);
+  }
+  changedRows(): R[] {
+    return [...this.dirty].map((id) => this.current.get(id)).filter((r): r is R => !!r);
+  }
+}
+
+async function load<R extends ObjectLiteral>(
+  em: EntityManager,
+  entity: EntityTarget<R>,
+  key: string,
+  ids: Set<string>,
+): Promise<Touched<R>> {
+  const t = new Touched<R>();
+  const all = [...ids];
+  for (let i = 0; i < all.length; i += READ_CHUNK) {
+    const chunk = all.slice(i, i + READ_CHUNK);
+    const rows = await em.getRepository(entity).createQueryBuilder('r').where(`r.${key} IN (:...ids)`, { ids: chunk }).getMany();
+    for (const r of rows) t.initial.set(r[key], { ...r });
+  }
+  for (const id of all) {
+    const row = t.initial.get(id) ?? null;
+    t.initial.set(id, row);
+    t.current.set(id, row);
+  }
+  return t;
+}
+
+function isPostgres(em: EntityManager): boolean {
+  return em.connection.options.type === 'postgres';
+}
+
+/**
+ * INSERT … ON CONFLICT DO UPDATE, many rows per statement, valid on SQLite and PostgreSQL.
+ * `additive` columns are added to the stored value instead of replacing it (counters).
+ */
+async function upsert<R extends ObjectLiteral>(
+  em: EntityManager,
+  entity: EntityTarget<R>,
+  rows: R[],
+  additive: string[] = [],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const meta = em.connection.getMetadata(entity);
+  const driver = em.connection.driver;
+  const q = (n: string) => `"${n}"`;
+  const cols = meta.columns;
+  const keys = meta.primaryColumns.map((c) => q(c.databaseName));
+  const updates = cols
+    .filter((c) => !c.isPrimary)
+    .map((c) =>
+      additive.includes(c.propertyName)
+        ? `${q(c.databaseName)} = ${q(meta.tableName)}.${q(c.databaseName)} + excluded.${q(c.databaseName)}`
+        : `${q(c.databaseName)} = excluded.${q(c.databaseName)}`,
+    );
+  const pg = isPostgres(em);
+  for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
+    const chunk = rows.slice(i, i + WRITE_CHUNK);
+    const params: unknown[] = [];
+    const tuples = chunk.map((row) => {
+      const marks = cols.map((c) => {
+        params.push(driver.preparePersistentValue(row[c.propertyName as keyof R] ?? null, c));
+        return pg ? `$${params.length}` : '?';
+      });
+      return `(${marks.join(',')})`;
+    });
+    await em.query(
+      `INSERT INTO ${q(meta.tableName)} (${cols.map((c) => q(c.databaseName)).join(',')}) VALUES ${tuples.join(',')} ` +
+        `ON CONFLICT (${keys.join(',')}) DO UPDATE SET ${updates.join(', ')}`,
+      params,
+    );
+  }
+}
+
+/**
+ * Applies a batch of stored events to every read model and advances the checkpoint, inside the
+ * caller's transaction. Events at or below the checkpoint are skipped (a replayed batch changes
+ * nothing); an event that does not follow the checkpoint is refused (it would skip some).
+ * Returns the new checkpoint.
+ */
+export async function applyEvents(em: EntityManager, stored: StoredEvent[]): Promise<bigint> {
+  let checkpoint = await readCheckpoint(em);
+  const fresh = stored.filter((e) => e.position > checkpoint);
+  if (fresh.length === 0) return checkpoint;
+  for (const e of fresh) {
+    if (e.position !== checkpoint + 1n) throw new ProjectionGapError(checkpoint, e.position);
+    checkpoint = e.position;
+  }
+  const events = fresh.map(toProjected).filter((e): e is ProjectedEvent => e !== null);
+
+  const itemIds = new Set<string>();
+  const cadreIds = new Set<string>();
+  const sheetIds = new Set<string>();
+  const decisionIds = new Set<string>();
+  let unitEvents = false;
+  for (const e of events) {
+    const d = e.data as unknown as Record<string, unknown>;
+    if (UNIT_EVENTS.has(e.type)) unitEvents = true;
+    else if (CADRE_EVENTS.has(e.type)) cadreIds.add(String(d.cadreId));
+    else if (e.type === 'SheetIssued') sheetIds.add(e.data.sheetId);
+    else if (typeof d.itemId === 'string') itemIds.add(d.itemId);
+    if (e.type === 'AccountabilityDecided' || e.type === 'AccountabilityRevoked') decisionIds.add(e.data.decisionId);
+  }
+
+  const items = await load(em, ItemRow, 'id', itemIds);
+  const cadres = await load(em, CadreRow, 'id', cadreIds);
+  const sheets = await load(em, SheetRow, 'id', sheetIds);
+  const decisions = await load(em, AccountabilityDecisionRow, 'decisionId', decisionIds);
+  const units = new Map<string, UnitRow>();
+  const dirtyUnits = new Set<string>();
+  if (unitEvents) for (const u of await em.getRepository(UnitRow).find()) units.set(u.id, u);
+
+  for (const e of events) {
+    if (UNIT_EVENTS.has(e.type)) {
+      for (const id of evolveUnitTree(units, e)) dirtyUnits.add(id);
+    } else if (CADRE_EVENTS.has(e.type)) {
+      const id = (e.data as { cadreId: string }).cadreId;
+      cadres.set(id, evolveCadre(cadres.get(id), e));
+    } else if (e.type === 'SheetIssued') {
+      sheets.set(e.data.sheetId, evolveSheet(sheets.get(e.data.sheetId), e));
+    } else if ('itemId' in e.data) {
+      const id = e.data.itemId;
+      items.set(id, evolveItem(items.get(id), e));
+      if (e.type === 'AccountabilityDecided' || e.type === 'AccountabilityRevoked') {
+        decisions.set(e.data.decisionId, evolveDecision(decisions.get(e.data.decisionId), e));
+      }
+    }
+  }
+
+  const counters = new CounterDeltas();
+  for (const id of items.dirty) counters.change(items.initial.get(id) ?? null, items.current.get(id) ?? null);
+
+  await upsert(em, UnitRow, [...dirtyUnits].map((id) => units.get(id)!));
+  await upsert(em, CadreRow, cadres.changedRows());
+  await upsert(em, SheetRow, sheets.changedRows());
+  await upsert(em, ItemRow, items.changedRows());
+  await upsert(em, AccountabilityDecisionRow, decisions.changedRows());
+  const deltas = counters.values();
+  if (deltas.length) {
+    await upsert(em, ItemCounterRow, deltas as ItemCounterRow[], ['count', 'onTime']);
+    await em.query(`DELETE FROM "rm_item_counter" WHERE "count" = 0`);
+  }
+  await upsert(em, CheckpointRow, [{ name: READ_MODELS_CHECKPOINT, position: checkpoint.toString() }]);
+  return checkpoint;
+}
+
+export interface RunningProjector {
+  /** The position of the last event handed over by the store. */
+  readonly position: bigint;
+  caughtUp(): Promise<void>;
+  waitFor(position: bigint, timeoutMs?: number): Promise<boolean>;
+  stop(): Promise<void>;
+  /** Rejects when a batch fails (its transaction rolled back; nothing of it is visible). */
+  readonly done: Promise<void>;
+}
+
+export interface ProjectorOptions {
+  batchSize?: number;
+  onBatch?: (checkpoint: bigint, events: number) => void;
+}
+
+/**
+ * Subscribes to the store from the read models' checkpoint; each batch and the checkpoint commit
+ * together. Give it a DataSource of its own: on SQLite a shared connection would let readers see a
+ * batch before it commits.
+ */
+export async function startProjector(
+  dataSource: DataSource,
+  store: EventStore,
+  options: ProjectorOptions = {},
+): Promise<RunningProjector> {
+  const after = await readCheckpoint(dataSource.manager);
+  const subscription: Subscription = store.subscribe(
+    async (events) => {
+      const checkpoint = await dataSource.transaction((em) => applyEvents(em, events));
+      options.onBatch?.(checkpoint, events.length);
+    },
+    { after, batchSize: options.batchSize ?? 1000 },
+  );
+  return {
+    get position() {
+      return subscription.position;
+    },
+    caughtUp: () => subscription.caughtUp(),
+    waitFor: (position, timeoutMs) => subscription.waitFor(position, timeoutMs),
+    stop: () => subscription.stop(),
+    done: subscription.done,
+  };
+}
+
+export interface RebuildProgress {
+  position: bigint;
+  head: bigint;
+  events: number;
+}
+
+/**
+ * Clears every read model and replays the whole log from position 0, one transaction per batch.
+ * Ends with the same rows as the live projector; run it while no projector writes.
+ */
+export async function rebuildReadModels(
+  dataSource: DataSource,
+  store: EventStore,
+  options: { batchSize?: number; onProgress?: (p: RebuildProgress) => void } = {},
+): Promise<RebuildProgress> {
+  const batchSize = options.batchSize ?? 5000;
+  await dataSource.transaction(async (em) => {
+    for (const entity of READ_MODEL_ENTITIES) await em.query(`DELETE FROM "${em.connection.getMetadata(entity).tableName}"`);
+  });
+  const head = await store.headPosition();
+  let position = 0n;
+  let events = 0;
+  for (;;) {
+    const batch = await store.readAll({ after: position, limit: batchSize });
+    if (batch.length === 0) break;
+    position = await dataSource.transaction((em) => applyEvents(em, batch));
+    events += batch.length;
+    options.onProgress?.({ position, head, events });
+  }
+  return { position, head, events };
+}
+
