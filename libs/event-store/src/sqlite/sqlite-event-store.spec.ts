@@ -1,7 +1,10 @@
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { eventStoreContract } from '@ledger/event-store/testing/contract-suite';
+import { ConcurrencyError, StoredEvent } from '@ledger/event-store';
+import { chinesePayload, eventStoreContract, newEvent, newEvents, streamName } from '@ledger/event-store/testing/contract-suite';
 import { openSqliteEventStore, SqliteEventStore } from './sqlite-event-store';
 
 const dirs: string[] = [];
@@ -22,4 +25,202 @@ eventStoreContract('sqlite', async () => {
     reopen: () => openSqliteEventStore({ file, synchronous: 'NORMAL' }),
     cleanup: () => store.close(),
   };
+});
+
+const PEER = path.join(__dirname, '../testing/fixtures/sqlite-peer.js');
+
+/** A child process whose stdout is JSON lines; `until` resolves on the first line matching. */
+function spawnPeer(args: string[]) {
+  const child = spawn(process.execPath, [PEER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  const listeners = new Set<() => void>();
+  let stderr = '';
+  let buffer = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      lines.push(JSON.parse(buffer.slice(0, nl)));
+      buffer = buffer.slice(nl + 1);
+    }
+    for (const l of listeners) l();
+  });
+  child.stderr.on('data', (c) => (stderr += String(c)));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    lines,
+    exited: exited.then((code) => {
+      if (code !== 0) throw new Error(`peer exited with ${code}: ${stderr}`);
+      return lines;
+    }),
+    until(match: (line: Record<string, unknown>) => boolean): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (lines.some(match)) {
+            listeners.delete(check);
+            resolve();
+          }
+        };
+        listeners.add(check);
+        exited.then((code) => reject(new Error(`peer exited (${code}) before the awaited line: ${stderr}`)));
+        check();
+      });
+    },
+    kill: () => child.kill(),
+  };
+}
+
+describe('SqliteEventStore specifics', () => {
+  const open: SqliteEventStore[] = [];
+  async function openStore(options: Partial<Parameters<typeof openSqliteEventStore>[0]> = {}) {
+    const store = await openSqliteEventStore({ file: tempFile(), ...options });
+    open.push(store);
+    return store;
+  }
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+
+  it('durability defaults to synchronous=FULL in WAL mode with a busy timeout; NORMAL on request', async () => {
+    const full = await openStore();
+    expect(full.pragmas()).toEqual({ journalMode: 'wal', synchronous: 'FULL', busyTimeoutMs: 10_000 });
+    const normal = await openStore({ synchronous: 'NORMAL', busyTimeoutMs: 2_000 });
+    expect(normal.pragmas()).toEqual({ journalMode: 'wal', synchronous: 'NORMAL', busyTimeoutMs: 2_000 });
+    expect(() => new SqliteEventStore({ file: tempFile(), synchronous: 'OFF' as never })).toThrow('FULL or NORMAL');
+  });
+
+  it('group commit: 32 concurrent appends share one transaction', async () => {
+    const store = await openStore();
+    const before = { ...store.stats };
+    const results = await Promise.all(
+      Array.from({ length: 32 }, () => store.append(streamName(), newEvents(2), 'no_stream')),
+    );
+    expect(store.stats.commits - before.commits).toBe(1);
+    expect(store.stats.appends - before.appends).toBe(32);
+    expect(store.stats.eventsWritten - before.eventsWritten).toBe(64);
+    expect(results.map((r) => r.position).sort((a, b) => Number(a - b))).toEqual(
+      Array.from({ length: 32 }, (_, i) => BigInt(2 * i + 2)),
+    );
+  });
+
+  it('appenders resumed by a commit land together in the next one', async () => {
+    const store = await openStore();
+    const before = store.stats.commits;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        const s = streamName();
+        for (let i = 0; i < 10; i++) await store.append(s, newEvents(1), i - 1 < 0 ? 'no_stream' : i - 1);
+      }),
+    );
+    expect(await store.headPosition()).toBe(320n);
+    expect(store.stats.commits - before).toBeLessThanOrEqual(12);
+  });
+
+  it('in a group, a conflicting append fails alone', async () => {
+    const store = await openStore();
+    const s = streamName();
+    await store.append(s, newEvents(1), 'no_stream');
+    const before = store.stats.commits;
+    const [a, b, c] = await Promise.allSettled([
+      store.append(streamName(), newEvents(1), 'no_stream'),
+      store.append(s, newEvents(1), 'no_stream'),
+      store.append(s, newEvents(1), 0),
+    ]);
+    expect(a.status).toBe('fulfilled');
+    expect(b.status === 'rejected' && b.reason).toBeInstanceOf(ConcurrencyError);
+    expect(c.status === 'fulfilled' && c.value).toEqual({ revision: 1, position: 3n });
+    expect(store.stats.commits - before).toBe(1);
+    const all = await store.readAll({ after: 0n, limit: 10 });
+    expect(all.map((e) => e.position)).toEqual([1n, 2n, 3n]);
+  });
+
+  it('a write lock held elsewhere past the busy timeout fails the append cleanly; it succeeds once released', async () => {
+    const store = await openStore({ busyTimeoutMs: 50 });
+    const other = new Database(store.file);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      await expect(store.append(streamName(), newEvents(1), 'any')).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+      other.exec('COMMIT');
+      expect((await store.append(streamName(), newEvents(1), 'any')).position).toBe(1n);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('recordedAt comes from the injected clock; the size limit is configurable', async () => {
+    const store = await openStore({ clock: { now: () => new Date('2026-02-03T04:05:06.000Z') }, maxEventBytes: 2_000 });
+    const e = newEvent();
+    delete e.metadata.recordedAt;
+    await store.append('item-1', [e], 'no_stream');
+    expect((await store.readStream('item-1'))[0].recordedAt).toBe('2026-02-03T04:05:06.000Z');
+    const big = newEvent('ItemAssigned', { text: chinesePayload(2_000) });
+    await expect(store.append('item-1', [big], 'any')).rejects.toMatchObject({ code: 'EVENT_TOO_LARGE', limit: 2_000 });
+  });
+
+  it('a closed store refuses appends; pending appends are committed by close()', async () => {
+    const store = await openStore();
+    const pending = store.append('item-1', newEvents(3), 'no_stream');
+    await store.close();
+    expect(await pending).toEqual({ revision: 2, position: 3n });
+    await expect(store.append('item-1', newEvents(1), 'any')).rejects.toThrow('closed');
+    const again = await openStore({ file: store.file });
+    expect(await again.readStream('item-1')).toHaveLength(3);
+  });
+
+  it(
+    'a second process following the file sees every event appended here exactly once, in order',
+    async () => {
+      const store = await openStore({ synchronous: 'NORMAL' });
+      const peer = spawnPeer(['follow', store.file, '2000', '0']);
+      try {
+        await peer.until((l) => l.ready === true);
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: 8 }, async () => {
+            while (next < 200) {
+              const i = next++;
+              await store.append(`item-${i % 17}`, newEvents(10), 'any');
+            }
+          }),
+        );
+        const lines = await peer.exited;
+        const events = lines.filter((l) => 'position' in l && 'id' in l);
+        const all = await store.readAll({ after: 0n, limit: 5000 });
+        expect(all).toHaveLength(2000);
+        expect(events.map((l) => l.position)).toEqual(all.map((e) => e.position.toString()));
+        expect(events.map((l) => l.id)).toEqual(all.map((e) => e.id));
+        expect(events[5].note).toBe((all[5].data as { note: string }).note);
+      } finally {
+        peer.kill();
+      }
+    },
+    120_000,
+  );
+
+  it(
+    'two processes appending to one file interleave gap-free; a subscription here sees the other process\'s events',
+    async () => {
+      const store = await openStore({ synchronous: 'NORMAL' });
+      const seen: StoredEvent[] = [];
+      const sub = store.subscribe((batch) => void seen.push(...batch), { after: 0n });
+      const peer = spawnPeer(['append', store.file, '300', '2', 'item-peer', '4']);
+      try {
+        await peer.until((l) => 'appended' in l);
+        for (let i = 0; i < 300; i++) await store.append(`item-here-${i % 10}`, newEvents(2), 'any');
+        await peer.exited;
+        expect(await store.headPosition()).toBe(1200n);
+        expect(await sub.waitFor(1200n, 60_000)).toBe(true);
+        expect(seen.map((e) => e.position)).toEqual(Array.from({ length: 1200 }, (_, i) => BigInt(i + 1)));
+        expect(seen.filter((e) => e.stream.startsWith('item-peer'))).toHaveLength(600);
+        const byStream = new Map<string, number[]>();
+        for (const e of seen) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e.revision]);
+        for (const revisions of byStream.values()) expect(revisions).toEqual(revisions.map((_, i) => i));
+      } finally {
+        await sub.stop();
+        peer.kill();
+      }
+    },
+    120_000,
+  );
 });

@@ -444,7 +444,7 @@ export class SqliteEventStore implements EventStore {
         this.notifyChange();
       }
     }, this.pollIntervalMs);
-    this.pollTimer.unref();
+    // Not unref'd: a live subscription keeps its process running, as a socket would for a server engine.
   }
 
   private stopPolling(): void {
