@@ -1,0 +1,49 @@
+import * as ExcelJS from 'exceljs';
+import { parseCsv, sniffDelimiter } from '../csv/csv';
+import { Cell, EMPTY, fromExcelValue, textCell } from './cells';
+import { HEADER_SEARCH_ROWS, isHeaderRow, matchHeaders } from './columns';
+import { TextEncodingName, decodeText } from './decode';
+
+export interface GridRow {
+  /** As the spreadsheet shows it: 1-based, counting title and header rows. */
+  row: number;
+  cells: Cell[];
+}
+
+export interface Grid {
+  rows: GridRow[];
+  encoding?: TextEncodingName;
+  worksheet?: string;
+}
+
+export function csvGrid(bytes: Buffer): Grid {
+  const { text, encoding } = decodeText(bytes);
+  const records = parseCsv(text, sniffDelimiter(text));
+  return { encoding, rows: records.map((r) => ({ row: r.row, cells: r.fields.map(textCell) })) };
+}
+
+/** Throws when the bytes are not a readable workbook. */
+export async function xlsxGrid(bytes: Buffer): Promise<Grid> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(bytes as unknown as ExcelJS.Buffer);
+  const sheets = workbook.worksheets.filter((ws) => ws.state === 'visible' || ws.state === undefined);
+  const grids = sheets.map((ws) => ({ ws, grid: worksheetGrid(ws) }));
+  // A cover or instructions sheet may come first: take the first sheet that holds the header row.
+  const chosen = grids.find(({ grid }) => grid.rows.slice(0, HEADER_SEARCH_ROWS).some((r) => isHeaderRow(matchHeaders(r.cells)))) ?? grids[0];
+  return chosen ? { ...chosen.grid, worksheet: chosen.ws.name } : { rows: [] };
+}
+
+function worksheetGrid(ws: ExcelJS.Worksheet): Grid {
+  const rows: GridRow[] = [];
+  const width = ws.columnCount;
+  ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
+    const cells: Cell[] = new Array(width);
+    for (let c = 1; c <= width; c++) cells[c - 1] = fromExcelValue(row.getCell(c).value);
+    rows.push({ row: rowNumber, cells });
+  });
+  return { rows };
+}
+
+export function cellAt(row: GridRow, index: number | undefined): Cell {
+  return index === undefined ? EMPTY : (row.cells[index] ?? EMPTY);
+}

@@ -1,0 +1,36 @@
+/** 交办单 import (file bytes in, rows or problems out) and the ledger's exports (rows in, file bytes out). */
+export { parseAssignmentSheet, sheetFingerprint, DEFAULT_MAX_ROWS, MAX_TITLE_LENGTH, MAX_REQUIREMENTS_LENGTH } from './import/parse-assignment-sheet';
+export type { SheetLookup, SheetImportOptions, SheetProblem, ImportRow, SheetImportResult, SheetFormat } from './import/types';
+export { SHEET_COLUMNS } from './import/columns';
+export type { SheetField, SheetColumn } from './import/columns';
+export { importIds, sheetImportIds, SHEET_IMPORT_NAMESPACE } from './import/import-ids';
+export type { RowImportIds, SheetImportIds } from './import/import-ids';
+export { decodeText } from './import/decode';
+export { parseCsv, writeCsv } from './csv/csv';
+export {
+  exportItems,
+  exportUnitFigures,
+  exportCadreFigures,
+  exportAccountabilityRegister,
+} from './export/exports';
+export type {
+  ItemExportRow,
+  FiguresExportFields,
+  UnitFiguresExportRow,
+  CadreFiguresExportRow,
+  AccountabilityExportRow,
+  ExportNames,
+  ExportOptions,
+} from './export/exports';
+export { CONTENT_TYPES, contentDisposition } from './export/table';
+export type { ExportFile, ExportFormat } from './export/table';
+export {
+  chineseLabel,
+  STATUS_LABELS,
+  LIGHT_LABELS,
+  URGE_LEVEL_LABELS,
+  ACCOUNTABILITY_FORM_LABELS,
+  TARGET_KIND_LABELS,
+  DISPOSITION_FORM_LABELS,
+} from './labels';
+export type { Light } from './labels';
