@@ -1,3 +1,5 @@
+/// <reference types="jest" />
+// Jest globals: this module is for specs only, so it is never exported from the package index.
 import { randomUUID } from 'node:crypto';
 import {
   ConcurrencyError,
