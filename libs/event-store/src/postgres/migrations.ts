@@ -20,16 +20,22 @@ export interface Migration {
  * so one append's failure undoes only that append. It returns one result per append:
  *   { status: 'ok', revision, position } | { status: 'conflict', actual } | { status: 'duplicate', revision, position }
  *   | { status: 'duplicate_id', id } | { status: 'error', detail }
- * Payloads are `json`, not `jsonb`: the text an appender wrote is the text a reader gets back, key order
- * included, so hashes over stored payloads stay stable. Equality for idempotent retries compares as jsonb.
+ * Payloads are stored as `json`, not `jsonb`: the text an appender wrote is the text a reader gets
+ * back, key order included, so hashes over stored payloads stay stable (and jsonb refuses the NUL
+ * escape, which JSON allows). They travel as a separate text[] (`payloads`, data and metadata of event
+ * k at 2k-1 and 2k) because PostgreSQL de-escapes every string of a json value it extracts a field
+ * from; the `appends` jsonb carries only the small structural part:
+ *   [{ stream, expected, events: [{ id, type, schema_version, recorded_at, recorded_at_given, k }] }]
  */
 const appendFunction = (s: string): string => `
-CREATE OR REPLACE FUNCTION ${s}.ledger_append_batch(appends json, channel text) RETURNS json
+CREATE OR REPLACE FUNCTION ${s}.ledger_append_batch(appends jsonb, payloads text[], channel text) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
   head bigint;
   start_head bigint;
-  a json;
+  a jsonb;
+  evs jsonb;
+  stream_name text;
   results json[] := '{}';
   cur int;
   found_stream boolean;
@@ -37,46 +43,54 @@ DECLARE
   n int;
   stored int;
   matching int;
+  in_order boolean;
   dup_revision int;
   dup_position bigint;
   bad_id text;
 BEGIN
   SELECT position INTO head FROM ${s}.ledger_head WHERE id = 1 FOR UPDATE;
   start_head := head;
-  FOR a IN SELECT value FROM json_array_elements(appends) LOOP
+  FOR a IN SELECT value FROM jsonb_array_elements(appends) LOOP
     BEGIN
-      n := json_array_length(a->'events');
+      evs := a->'events';
+      stream_name := a->>'stream';
+      n := jsonb_array_length(evs);
       expected := a->>'expected';
 
       IF n > 0 THEN
         SELECT count(*) INTO stored FROM ${s}.events
-          WHERE id IN (SELECT e->>'id' FROM json_array_elements(a->'events') e);
+          WHERE id IN (SELECT e->>'id' FROM jsonb_array_elements(evs) e);
         IF stored > 0 THEN
           -- A retry only if every id is stored, in this stream, in this order, with the same content.
-          SELECT count(*), max(ev.revision), max(ev.position) INTO matching, dup_revision, dup_position
-            FROM json_array_elements(a->'events') WITH ORDINALITY x(e, i)
+          -- Same text is the same content; otherwise compare as jsonb (key order, spacing ignored);
+          -- CASE keeps jsonb away from payloads whose text already matches.
+          SELECT count(*), max(ev.revision), max(ev.position), bool_and(ev.revision - x.i::int = min_rev.r - 1)
+            INTO matching, dup_revision, dup_position, in_order
+            FROM jsonb_array_elements(evs) WITH ORDINALITY x(e, i)
             JOIN ${s}.events ev ON ev.id = x.e->>'id'
-           WHERE ev.stream = a->>'stream'
+            CROSS JOIN (SELECT min(ev2.revision) AS r FROM ${s}.events ev2
+                         WHERE ev2.id IN (SELECT e->>'id' FROM jsonb_array_elements(evs) e)) min_rev
+           WHERE ev.stream = stream_name
              AND ev.type = x.e->>'type'
              AND ev.schema_version = (x.e->>'schema_version')::int
-             AND ev.data::jsonb = (x.e->'data')::jsonb
-             AND (ev.metadata::jsonb - 'recordedAt') = ((x.e->'metadata')::jsonb - 'recordedAt')
-             AND (NOT (x.e->>'recorded_at_given')::boolean OR ev.metadata->>'recordedAt' = x.e->'metadata'->>'recordedAt');
-          IF matching = n AND stored = n
-             AND (SELECT bool_and(ev.revision = dup_revision - n + x.i)
-                    FROM json_array_elements(a->'events') WITH ORDINALITY x(e, i)
-                    JOIN ${s}.events ev ON ev.id = x.e->>'id') THEN
+             AND CASE WHEN ev.data::text = payloads[2 * (x.e->>'k')::int - 1] THEN true
+                      ELSE ev.data::jsonb = payloads[2 * (x.e->>'k')::int - 1]::jsonb END
+             AND CASE WHEN ev.metadata::text = payloads[2 * (x.e->>'k')::int] THEN true
+                      ELSE (ev.metadata::jsonb - 'recordedAt') = (payloads[2 * (x.e->>'k')::int]::jsonb - 'recordedAt')
+                           AND (NOT (x.e->>'recorded_at_given')::boolean
+                                OR ev.recorded_at = (x.e->>'recorded_at')::timestamptz) END;
+          IF matching = n AND stored = n AND in_order THEN
             results := results || json_build_object('status', 'duplicate', 'revision', dup_revision, 'position', dup_position::text);
             CONTINUE;
           END IF;
           SELECT ev.id INTO bad_id FROM ${s}.events ev
-            WHERE ev.id IN (SELECT e->>'id' FROM json_array_elements(a->'events') e) LIMIT 1;
+            WHERE ev.id IN (SELECT e->>'id' FROM jsonb_array_elements(evs) e) LIMIT 1;
           results := results || json_build_object('status', 'duplicate_id', 'id', bad_id);
           CONTINUE;
         END IF;
       END IF;
 
-      SELECT revision INTO cur FROM ${s}.streams WHERE stream = a->>'stream';
+      SELECT revision INTO cur FROM ${s}.streams WHERE stream = stream_name;
       found_stream := FOUND;
       IF (expected = 'no_stream' AND found_stream)
          OR (expected = 'stream_exists' AND NOT found_stream)
@@ -88,19 +102,21 @@ BEGIN
 
       IF n = 0 THEN
         results := results || json_build_object('status', 'ok', 'revision', cur, 'position',
-          coalesce((SELECT position FROM ${s}.events WHERE stream = a->>'stream' AND revision = cur), 0)::text);
+          coalesce((SELECT position FROM ${s}.events WHERE stream = stream_name AND revision = cur), 0)::text);
         CONTINUE;
       END IF;
 
       INSERT INTO ${s}.events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at)
-      SELECT head + x.i, x.e->>'id', a->>'stream', cur + x.i::int, x.e->>'type', (x.e->>'schema_version')::int,
-             x.e->'data', x.e->'metadata', (x.e->'metadata'->>'recordedAt')::timestamptz
-        FROM json_array_elements(a->'events') WITH ORDINALITY x(e, i);
-      INSERT INTO ${s}.streams (stream, revision) VALUES (a->>'stream', cur + n)
+      SELECT head + x.i, x.e->>'id', stream_name, cur + x.i::int, x.e->>'type', (x.e->>'schema_version')::int,
+             payloads[2 * (x.e->>'k')::int - 1]::json, payloads[2 * (x.e->>'k')::int]::json,
+             (x.e->>'recorded_at')::timestamptz
+        FROM jsonb_array_elements(evs) WITH ORDINALITY x(e, i);
+      INSERT INTO ${s}.streams (stream, revision) VALUES (stream_name, cur + n)
         ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision;
       head := head + n;
       results := results || json_build_object('status', 'ok', 'revision', cur + n, 'position', head::text);
-    EXCEPTION WHEN unique_violation OR invalid_datetime_format OR datetime_field_overflow THEN
+    -- Whatever fails inside one append (a constraint, a bad timestamp) undoes that append only.
+    EXCEPTION WHEN OTHERS THEN
       results := results || json_build_object('status', 'error', 'detail', SQLERRM);
     END;
   END LOOP;

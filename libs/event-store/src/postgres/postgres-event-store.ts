@@ -35,7 +35,9 @@ export interface PostgresEventStoreOptions {
 interface PendingAppend {
   stream: string;
   expected: ExpectedRevision;
-  events: { id: string; type: string; schema_version: number; data: unknown; metadata: unknown; recorded_at_given: boolean }[];
+  events: { id: string; type: string; schema_version: number; recorded_at: string; recorded_at_given: boolean }[];
+  /** data and metadata of each event, as JSON text. */
+  payloads: string[];
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
 }
@@ -125,18 +127,27 @@ export class PostgresEventStore implements EventStore {
     const seen = new Set<string>();
     const now = this.clock.now().toISOString();
     const prepared: PendingAppend['events'] = [];
+    const payloads: string[] = [];
     for (const event of events) {
       if (seen.has(event.id)) return Promise.reject(new DuplicateEventIdError(event.id));
       seen.add(event.id);
       const given = typeof event.metadata?.recordedAt === 'string';
       const metadata = given ? event.metadata : { ...event.metadata, recordedAt: now };
-      const data = event.data === undefined ? null : event.data;
-      const bytes = Buffer.byteLength(JSON.stringify(data)) + Buffer.byteLength(JSON.stringify(metadata));
+      const data = JSON.stringify(event.data === undefined ? null : event.data);
+      const meta = JSON.stringify(metadata);
+      const bytes = Buffer.byteLength(data) + Buffer.byteLength(meta);
       if (bytes > this.maxEventBytes) return Promise.reject(new EventTooLargeError(event.id, bytes, this.maxEventBytes));
-      prepared.push({ id: event.id, type: event.type, schema_version: event.schemaVersion, data, metadata, recorded_at_given: given });
+      prepared.push({
+        id: event.id,
+        type: event.type,
+        schema_version: event.schemaVersion,
+        recorded_at: String(metadata.recordedAt),
+        recorded_at_given: given,
+      });
+      payloads.push(data, meta);
     }
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ stream, expected, events: prepared, resolve, reject });
+      this.queue.push({ stream, expected, events: prepared, payloads, resolve, reject });
       if (!this.flushing) this.flushing = this.flush();
     });
   }
@@ -158,12 +169,15 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
-    const payload = JSON.stringify(
-      batch.map((p) => ({ stream: p.stream, expected: String(p.expected), events: p.events })),
-    );
+    const payloads: string[] = [];
+    const appends = batch.map((p) => {
+      const base = payloads.length / 2;
+      payloads.push(...p.payloads);
+      return { stream: p.stream, expected: String(p.expected), events: p.events.map((e, i) => ({ ...e, k: base + i + 1 })) };
+    });
     const { rows } = await this.pool.query<{ r: { head: string; results: BatchResult[] } }>(
-      `SELECT ${this.q}.ledger_append_batch($1::json, $2) AS r`,
-      [payload, this.channel],
+      `SELECT ${this.q}.ledger_append_batch($1::jsonb, $2::text[], $3) AS r`,
+      [JSON.stringify(appends), payloads, this.channel],
     );
     const { results } = rows[0].r;
     batch.forEach((p, i) => {
