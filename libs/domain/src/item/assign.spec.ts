@@ -1,0 +1,125 @@
+import { command, DUE, ev, given, ITEM, STAGE_HISTORIES, TODAY } from './spec-fixtures';
+
+describe('定责 assign', () => {
+  describe('AssignItem', () => {
+    it('assigns an item to a live unit and an active cadre', () => {
+      given([]).when(command('AssignItem')).then([ev.assigned]);
+    });
+    it('fills the optional fields with empty values', () => {
+      given([])
+        .when(command('AssignItem', { data: { requirements: undefined, supportUnitIds: ['mobula'], leaderId: 'leader-1' } }))
+        .then([{ ...ev.assigned, data: { ...ev.assigned.data, requirements: '', supportUnitIds: ['mobula'], leaderId: 'leader-1' } }]);
+    });
+    it('accepts a due date of today and rejects one before today', () => {
+      given([]).when(command('AssignItem', { data: { dueDate: TODAY } })).then([{ ...ev.assigned, data: { ...ev.assigned.data, dueDate: TODAY } }]);
+      given([]).when(command('AssignItem', { data: { dueDate: '2026-03-09' } })).thenRejects('DUE_DATE_IN_PAST');
+    });
+    it('rejects a malformed due date and a missing title', () => {
+      given([]).when(command('AssignItem', { data: { dueDate: '2026/03/20' } })).thenRejects('INVALID_DATE');
+      given([]).when(command('AssignItem', { data: { title: ' ' } })).thenRejects('TITLE_REQUIRED');
+    });
+    it('needs the sheet to exist', () => {
+      given([]).when(command('AssignItem', { facts: { sheet: { exists: false } } })).thenRejects('SHEET_NOT_FOUND');
+    });
+    it('needs the unit to exist and not be dissolved', () => {
+      given([]).when(command('AssignItem', { facts: { unit: { exists: false, dissolved: false } } })).thenRejects('UNIT_NOT_FOUND');
+      given([]).when(command('AssignItem', { facts: { unit: { exists: true, dissolved: true } } })).thenRejects('UNIT_DISSOLVED');
+    });
+    it('needs the cadre to exist and still serve', () => {
+      given([]).when(command('AssignItem', { facts: { cadre: { exists: false, left: false } } })).thenRejects('CADRE_NOT_FOUND');
+      given([]).when(command('AssignItem', { facts: { cadre: { exists: true, left: true } } })).thenRejects('CADRE_HAS_LEFT');
+    });
+  });
+
+  describe('ReassignItem', () => {
+    const reassigned = (over: object) => ({
+      type: 'ItemReassigned' as const,
+      data: { itemId: ITEM, unitId: 'chaqu', cadreId: 'cadre-1', previousUnitId: 'chaqu', previousCadreId: 'cadre-1', reason: '人员调整', ...over },
+    });
+    it('changes the responsible cadre and keeps the stage', () => {
+      given(STAGE_HISTORIES.in_progress).when(command('ReassignItem')).then([reassigned({ cadreId: 'cadre-2' })]);
+    });
+    it('changes the handling unit', () => {
+      given(STAGE_HISTORIES.assigned)
+        .when(command('ReassignItem', { data: { unitId: 'mobula', cadreId: undefined }, facts: { unit: { exists: true, dissolved: false } } }))
+        .then([reassigned({ unitId: 'mobula' })]);
+    });
+    it('rejects a reassignment that changes nothing', () => {
+      given(STAGE_HISTORIES.assigned).when(command('ReassignItem', { data: { unitId: 'chaqu', cadreId: 'cadre-1' } })).thenRejects('REASSIGNMENT_CHANGES_NOTHING');
+      given(STAGE_HISTORIES.assigned).when(command('ReassignItem', { data: { cadreId: undefined } })).thenRejects('REASSIGNMENT_CHANGES_NOTHING');
+    });
+    it('rejects a dissolved unit, a departed cadre, and a missing reason', () => {
+      given(STAGE_HISTORIES.assigned)
+        .when(command('ReassignItem', { data: { unitId: 'old' }, facts: { unit: { exists: true, dissolved: true } } }))
+        .thenRejects('UNIT_DISSOLVED');
+      given(STAGE_HISTORIES.assigned).when(command('ReassignItem', { facts: { cadre: { exists: true, left: true } } })).thenRejects('CADRE_HAS_LEFT');
+      given(STAGE_HISTORIES.assigned).when(command('ReassignItem', { facts: { cadre: undefined } })).thenRejects('CADRE_NOT_FOUND');
+      given(STAGE_HISTORIES.assigned).when(command('ReassignItem', { data: { reason: '' } })).thenRejects('REASON_REQUIRED');
+    });
+  });
+
+  describe('extensions 延期', () => {
+    it('records a request made before the due date, for a later date', () => {
+      given(STAGE_HISTORIES.in_progress).when(command('RequestExtension')).then([ev.extensionRequested()]);
+    });
+    it('rejects a request on or after the due date in force', () => {
+      given(STAGE_HISTORIES.in_progress).when(command('RequestExtension', { today: DUE })).thenRejects('EXTENSION_AFTER_DUE_DATE');
+      given(STAGE_HISTORIES.in_progress).when(command('RequestExtension', { today: '2026-03-21' })).thenRejects('EXTENSION_AFTER_DUE_DATE');
+    });
+    it('measures "before the due date" against the extended date once one is granted', () => {
+      given([...STAGE_HISTORIES.in_progress, ev.extensionRequested(), ev.extensionGranted()])
+        .when(command('RequestExtension', { today: '2026-03-25', data: { newDueDate: '2026-04-10' } }))
+        .then([ev.extensionRequested('2026-04-10', '2026-03-31')]);
+    });
+    it('rejects a new date that is not later', () => {
+      given(STAGE_HISTORIES.in_progress).when(command('RequestExtension', { data: { newDueDate: DUE } })).thenRejects('EXTENSION_NOT_LATER');
+      given(STAGE_HISTORIES.in_progress).when(command('RequestExtension', { data: { newDueDate: '2026-03-15' } })).thenRejects('EXTENSION_NOT_LATER');
+    });
+    it('allows one pending request at a time', () => {
+      given([...STAGE_HISTORIES.in_progress, ev.extensionRequested()]).when(command('RequestExtension', { data: { newDueDate: '2026-04-05' } })).thenRejects('EXTENSION_ALREADY_PENDING');
+    });
+    it('allows a new request once the previous one is refused', () => {
+      given([...STAGE_HISTORIES.in_progress, ev.extensionRequested(), { type: 'ExtensionRefused', data: { itemId: ITEM, newDueDate: '2026-03-31', reason: '不予' } }])
+        .when(command('RequestExtension', { data: { newDueDate: '2026-03-25' } }))
+        .then([ev.extensionRequested('2026-03-25')]);
+    });
+    it('grants the pending request, moving the due date', () => {
+      given([...STAGE_HISTORIES.in_progress, ev.extensionRequested()]).when(command('GrantExtension')).then([ev.extensionGranted()]);
+    });
+    it('refuses the pending request', () => {
+      given([...STAGE_HISTORIES.in_progress, ev.extensionRequested()])
+        .when(command('RefuseExtension'))
+        .then([{ type: 'ExtensionRefused', data: { itemId: ITEM, newDueDate: '2026-03-31', reason: '理由不充分' } }]);
+    });
+    it('needs a pending request to grant or refuse', () => {
+      given(STAGE_HISTORIES.in_progress).when(command('GrantExtension')).thenRejects('NO_PENDING_EXTENSION');
+      given(STAGE_HISTORIES.in_progress).when(command('RefuseExtension')).thenRejects('NO_PENDING_EXTENSION');
+      given([...STAGE_HISTORIES.in_progress, ev.extensionRequested(), ev.extensionGranted()]).when(command('GrantExtension')).thenRejects('NO_PENDING_EXTENSION');
+    });
+    it('lets only a county-level approver grant a second extension', () => {
+      const secondPending = [...STAGE_HISTORIES.in_progress, ev.extensionRequested(), ev.extensionGranted(), ev.extensionRequested('2026-04-10', '2026-03-31')];
+      given(secondPending).when(command('GrantExtension', { facts: { approverIsCountyLevel: false } })).thenRejects('EXTENSION_NEEDS_COUNTY_APPROVER', { forbidden: true });
+      given(secondPending).when(command('GrantExtension')).thenRejects('EXTENSION_NEEDS_COUNTY_APPROVER', { forbidden: true });
+      given(secondPending).when(command('GrantExtension', { facts: { approverIsCountyLevel: true } })).then([ev.extensionGranted('2026-04-10', '2026-03-31', 2)]);
+    });
+    it('lets any organisation-department approver grant the first extension', () => {
+      given([...STAGE_HISTORIES.in_progress, ev.extensionRequested()]).when(command('GrantExtension', { facts: { approverIsCountyLevel: false } })).then([ev.extensionGranted()]);
+    });
+    it('drops a pending request when the item is concluded', () => {
+      const history = [ev.assigned, ev.extensionRequested(), ev.acknowledged, ev.completed, ev.concluded, { type: 'ItemReopened' as const, data: { itemId: ITEM, reason: 'x', previousStatus: 'concluded' as const } }];
+      given(history).when(command('GrantExtension')).thenRejects('NO_PENDING_EXTENSION');
+    });
+  });
+
+  describe('WithdrawItem', () => {
+    it('withdraws an open item with a reason', () => {
+      given(STAGE_HISTORIES.reported).when(command('WithdrawItem')).then([ev.withdrawn]);
+      given(STAGE_HISTORIES.assigned).when(command('WithdrawItem', { data: { reason: '' } })).thenRejects('REASON_REQUIRED');
+    });
+    it('is refused after conclusion or strike-off, and nothing happens after withdrawal', () => {
+      given(STAGE_HISTORIES.concluded).when(command('WithdrawItem')).thenRejects('ITEM_CLOSED');
+      given(STAGE_HISTORIES.struck_off).when(command('WithdrawItem')).thenRejects('ITEM_CLOSED');
+      given(STAGE_HISTORIES.withdrawn).when(command('WithdrawItem')).thenRejects('ITEM_WITHDRAWN');
+    });
+  });
+});
