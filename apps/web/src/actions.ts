@@ -3,13 +3,8 @@ import { evidenceOf } from './util';
 
 /** Item commands of API.md, each carrying the revision the user saw (If-Match) so that a stale screen gets 412. */
 export async function tickOff(item: ItemView, summary: string, files: FileList | File[] | null): Promise<CommandResult> {
-  const evidence = await evidenceOf(files);
-  let revision: number = item.revision;
-  if (item.status === 'assigned') {
-    // 签收 first: completion is reported on an acknowledged item; one act for the user.
-    revision = (await post(`/items/${item.id}/acknowledge`, {}, { ifMatch: revision })).revision;
-  }
-  return post(`/items/${item.id}/complete`, { summary, evidence }, { ifMatch: revision });
+  // An unacknowledged item is acknowledged by the same command (the ledger records both facts).
+  return post(`/items/${item.id}/complete`, { summary, evidence: await evidenceOf(files) }, { ifMatch: item.revision });
 }
 
 export async function reportProgress(item: ItemView, note: string, files: FileList | File[] | null): Promise<CommandResult> {

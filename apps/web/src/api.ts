@@ -1,4 +1,4 @@
-import { ERROR_CODE_LABELS, STATUS_TEXT_BY_HTTP, type ItemStatus, type Light, type UrgeLevel } from './labels';
+import { ERROR_CODE_LABELS, FIELD_LABELS, STATUS_TEXT_BY_HTTP, type ItemStatus, type Light, type UrgeLevel } from './labels';
 import { session } from './session';
 
 /** The web app talks to the public HTTP contract only (API.md); every figure it shows comes from here. */
@@ -81,11 +81,14 @@ export function problemMessage(status: number, problem: Problem | null): ApiErro
   const fieldErrors: string[] = [];
   if (Array.isArray(problem?.errors)) {
     for (const e of problem.errors as Array<Record<string, unknown>>) {
-      const where = [e.row !== undefined ? `第${String(e.row)}行` : '', e.field ?? e.property ?? e.column ?? '']
-        .filter(Boolean)
-        .join(' ');
-      const what = (e.message ?? e.detail ?? (Array.isArray(e.constraints) ? e.constraints.join('；') : '')) as string;
-      fieldErrors.push(where ? `${where}：${what}` : String(what));
+      const field = String(e.field ?? e.property ?? e.column ?? '');
+      const known = FIELD_LABELS[field.replace(/^.*\./, '').replace(/\[\d+\]$/, '')];
+      if (e.row !== undefined) fieldErrors.push(`第${String(e.row)}行 ${known ?? field}：${String(e.message ?? '')}`);
+      else if (known) fieldErrors.push(`请检查“${known}”`);
+      else {
+        const list = Array.isArray(e.messages) ? e.messages : Array.isArray(e.constraints) ? e.constraints : null;
+        fieldErrors.push(`${field}：${list ? list.join('；') : String(e.message ?? e.detail ?? '')}`);
+      }
     }
   }
   let message = (code && ERROR_CODE_LABELS[code]) || '';
