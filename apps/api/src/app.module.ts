@@ -1,0 +1,80 @@
+import { Module, ValidationPipe, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import type { EventStore } from '@ledger/event-store';
+import { ReadQueries } from '@ledger/read-models';
+import type { Clock, LedgerConfig } from '@ledger/platform';
+import { Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { AuthGuard } from './auth/auth.guard';
+import { CommandMetrics } from './command-path/command-metrics';
+import { CommandPath } from './command-path/command-path.service';
+import { COMMAND_CONTROLLERS, COMMAND_HANDLERS } from './commands';
+import { HealthController } from './health/health.controller';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyStore } from './idempotency/idempotency.store';
+import { MetricsController } from './metrics/metrics.controller';
+import { CLOCK, EVENT_STORE, JWT_SECRET, LEDGER_CONFIG } from './platform/tokens';
+import { ProblemDetailsFilter } from './problem-details/problem-details.filter';
+import { validationProblemFactory } from './problem-details/validation';
+import { QueriesModule } from './queries/queries.module';
+import { WebModule } from './web/web.module';
+
+/** Everything the app runs on, opened by createApp (or handed in by a test). */
+export interface AppDependencies {
+  config: LedgerConfig;
+  clock: Clock;
+  store: EventStore;
+  readModels: DataSource;
+  queries: ReadQueries;
+  idempotency: IdempotencyStore;
+  jwtSecret: string;
+  registry: Registry;
+}
+
+/** Shared by the command side and QueriesModule: global, so the query routes can inject them too. */
+@Module({})
+export class LedgerPlatformModule {
+  static forRoot(deps: AppDependencies): DynamicModule {
+    const providers: Provider[] = [
+      { provide: LEDGER_CONFIG, useValue: deps.config },
+      { provide: CLOCK, useValue: deps.clock },
+      { provide: EVENT_STORE, useValue: deps.store },
+      { provide: JWT_SECRET, useValue: deps.jwtSecret },
+      { provide: ReadQueries, useValue: deps.queries },
+      { provide: IdempotencyStore, useValue: deps.idempotency },
+      { provide: Registry, useValue: deps.registry },
+      CommandMetrics,
+      CommandPath,
+    ];
+    return { module: LedgerPlatformModule, global: true, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(deps: AppDependencies): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, WebModule],
+      controllers: [HealthController, MetricsController, ...COMMAND_CONTROLLERS],
+      providers: [
+        ...COMMAND_HANDLERS,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+            // Route params and queries stay strings unless a DTO says otherwise.
+            transformOptions: { enableImplicitConversion: false },
+            exceptionFactory: validationProblemFactory,
+          }),
+        },
+        { provide: APP_INTERCEPTOR, useFactory: (s: IdempotencyStore, c: Clock) => new IdempotencyInterceptor(s, c), inject: [IdempotencyStore, CLOCK] },
+      ],
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { RegisterCadreDto } from '@ledger/contracts';
+import { cadreDecider, cadreStream } from '@ledger/domain';
+import type { CommandMeta } from '../../command-path/command-meta';
+import { CommandPath, type CommandResult } from '../../command-path/command-path.service';
+import { Facts } from '../../command-path/facts.service';
+
+/** 干部登记: a cadre belongs to a live unit and holds a post. */
+export class RegisterCadreCommand {
+  constructor(readonly body: RegisterCadreDto, readonly meta: CommandMeta) {}
+}
+
+@CommandHandler(RegisterCadreCommand)
+export class RegisterCadreHandler implements ICommandHandler<RegisterCadreCommand, CommandResult> {
+  constructor(private readonly path: CommandPath, private readonly facts: Facts) {}
+
+  execute({ body, meta }: RegisterCadreCommand): Promise<CommandResult> {
+    const cadreId = body.id ?? this.path.newId(meta);
+    return this.path.execute(
+      {
+        stream: cadreStream(cadreId),
+        decider: cadreDecider,
+        mode: 'create',
+        id: cadreId,
+        build: async (_, context) => ({
+          type: 'RegisterCadre' as const,
+          context,
+          data: { cadreId, name: body.name, unitId: body.unitId, post: body.post },
+          facts: { unit: await this.facts.unit(body.unitId) },
+        }),
+      },
+      meta,
+      'RegisterCadre',
+    );
+  }
+}

@@ -1,0 +1,150 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SCHEMA_VERSIONS, isEventType, upcast, type LedgerEvent } from '@ledger/contracts/events';
+import { isRejection, type CommandContext, type Decider } from '@ledger/domain';
+import { ConcurrencyError, type EventStore, type NewEvent, type StoredEvent } from '@ledger/event-store';
+import { countyDate, countyInstant, type Clock } from '@ledger/platform';
+import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
+import { CLOCK, EVENT_STORE } from '../platform/tokens';
+import { NotFoundProblem, RejectedProblem, StaleRevisionProblem } from '../problem-details/errors';
+import type { CommandMeta } from './command-meta';
+import { CommandMetrics } from './command-metrics';
+
+/** A namespace of our own for UUID v5: event ids derived from an Idempotency-Key. */
+const IDEMPOTENT_IDS = '6f1c2a8e-3b4d-5e6f-8a9b-0c1d2e3f4a5b';
+
+export interface Folded<S> {
+  state: S;
+  /** Revision of the last event; null when the stream does not exist. */
+  revision: number | null;
+  events: StoredEvent[];
+}
+
+export interface CommandResult {
+  id: string;
+  revision: number;
+  position: string;
+}
+
+export interface StreamCommand<C, S> {
+  stream: string;
+  decider: Decider<C, S, LedgerEvent>;
+  /** `existing`: 404 when the stream is empty (a command on an unknown id). `create`: a new stream. */
+  mode: 'create' | 'existing';
+  /** The id answered to the client. */
+  id: string;
+  notFound?: { code: string; message: string };
+  /**
+   * Builds the command from the folded state and the context, resolving the facts the decider needs
+   * (scope, existence of other records). Runs again on every retry.
+   */
+  build: (folded: Folded<S>, context: CommandContext) => Promise<C> | C;
+  /** True when the outcome does not depend on what was read (urge, progress): a conflict is retried. */
+  retryOnConflict?: boolean;
+  /** Checked against If-Match (item commands). */
+  honourIfMatch?: boolean;
+}
+
+const MAX_ATTEMPTS = 4;
+
+/**
+ * The one command path: read stream → upcast + fold evolve → decide → append with the expected
+ * revision. No per-aggregate repositories.
+ */
+@Injectable()
+export class CommandPath {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: CommandMetrics,
+  ) {}
+
+  context(meta: CommandMeta): CommandContext {
+    const now = this.clock.now();
+    return { actor: meta.actor, now: countyInstant(now), today: countyDate(now) };
+  }
+
+  async fold<S>(stream: string, decider: Pick<Decider<unknown, S, LedgerEvent>, 'initialState' | 'evolve'>): Promise<Folded<S>> {
+    const events = await this.store.readStream(stream);
+    let state = decider.initialState();
+    for (const e of events) {
+      if (!isEventType(e.type)) throw new Error(`stream ${stream} holds an unknown event type ${e.type}`);
+      state = decider.evolve(state, { type: e.type, data: upcast(e.type, e.schemaVersion, e.data) } as LedgerEvent);
+    }
+    return { state, revision: events.length ? events[events.length - 1].revision : null, events };
+  }
+
+  /** Deterministic ids under an Idempotency-Key, so that a retry after a crash appends nothing new. */
+  eventId(meta: CommandMeta, stream: string, index: number): string {
+    return meta.idempotencyKey === null ? uuidv4() : uuidv5(`${meta.idempotencyKey}\n${stream}\n${index}`, IDEMPOTENT_IDS);
+  }
+
+  /** An id for a record the server names (no client id): stable under an Idempotency-Key. */
+  newId(meta: CommandMeta, purpose = 'id'): string {
+    return meta.idempotencyKey === null ? uuidv4() : uuidv5(`${meta.idempotencyKey}\n${purpose}`, IDEMPOTENT_IDS);
+  }
+
+  async execute<C, S>(cmd: StreamCommand<C, S>, meta: CommandMeta, commandName: string): Promise<CommandResult> {
+    for (let attempt = 1; ; attempt++) {
+      const folded = await this.fold(cmd.stream, cmd.decider);
+      const replay = this.alreadyAppended(folded.events, meta, cmd.stream);
+      if (replay) return { id: cmd.id, revision: replay.revision, position: replay.position.toString() };
+      if (cmd.mode === 'existing' && folded.revision === null) {
+        const nf = cmd.notFound ?? { code: 'NOT_FOUND', message: `${cmd.stream} does not exist` };
+        throw new NotFoundProblem(nf.code, nf.message);
+      }
+      if (cmd.honourIfMatch && meta.ifMatch !== null && meta.ifMatch !== folded.revision) {
+        throw new StaleRevisionProblem(meta.ifMatch, folded.revision);
+      }
+      const context = this.context(meta);
+      const command = await cmd.build(folded, context);
+      const decision = cmd.decider.decide(command, folded.state);
+      if (isRejection(decision)) {
+        this.metrics.rejected(commandName, decision.code);
+        throw new RejectedProblem(decision);
+      }
+      try {
+        const result = await this.append(cmd.stream, decision, folded.revision ?? 'no_stream', meta, context);
+        this.metrics.appended(commandName, decision.length);
+        return { id: cmd.id, revision: result.revision, position: result.position.toString() };
+      } catch (e) {
+        // A stale If-Match already failed above; a conflict here means someone wrote in between.
+        if (e instanceof ConcurrencyError && cmd.retryOnConflict && attempt < MAX_ATTEMPTS) continue;
+        if (e instanceof ConcurrencyError) this.metrics.conflict(commandName);
+        throw e;
+      }
+    }
+  }
+
+  async append(stream: string, events: LedgerEvent[], expected: number | 'no_stream', meta: CommandMeta, context: CommandContext) {
+    const newEvents: NewEvent[] = events.map((e, i) => ({
+      id: this.eventId(meta, stream, i),
+      type: e.type,
+      schemaVersion: SCHEMA_VERSIONS[e.type],
+      data: e.data,
+      metadata: {
+        actor: meta.actor,
+        correlationId: meta.correlationId,
+        causationId: meta.commandId,
+        recordedAt: context.now,
+      },
+    }));
+    if (newEvents.length === 0) {
+      // A decider that accepts without a change: answer the current revision, write nothing.
+      const head = await this.store.readStream(stream);
+      const last = head[head.length - 1];
+      return { revision: last?.revision ?? -1, position: last?.position ?? 0n };
+    }
+    return this.store.append(stream, newEvents, expected);
+  }
+
+  /** Under an Idempotency-Key, events this very request already appended (before a crash). */
+  private alreadyAppended(events: StoredEvent[], meta: CommandMeta, stream: string): StoredEvent | null {
+    if (meta.idempotencyKey === null || events.length === 0) return null;
+    const first = this.eventId(meta, stream, 0);
+    const start = events.findIndex((e) => e.id === first);
+    if (start < 0) return null;
+    let last = events[start];
+    for (let i = 1; start + i < events.length && events[start + i].id === this.eventId(meta, stream, i); i++) last = events[start + i];
+    return last;
+  }
+}

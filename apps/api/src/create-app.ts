@@ -1,0 +1,139 @@
+import 'reflect-metadata';
+import { RequestMethod, type INestApplication, type LoggerService, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { EventStore } from '@ledger/event-store';
+import { openEventStore, resolveJwtSecret, systemClock, type Clock, type LedgerConfig } from '@ledger/platform';
+import { ReadQueries, openReadModels, startProjector, type RunningProjector } from '@ledger/read-models';
+import type { NextFunction, Request, Response } from 'express';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { AppModule } from './app.module';
+import { IdempotencyStore } from './idempotency/idempotency.store';
+import { httpMetricsMiddleware } from './metrics/http-metrics';
+import { ProblemDetailsFilter, problem, sendProblem } from './problem-details/problem-details.filter';
+
+export interface CreateAppOptions {
+  config: LedgerConfig;
+  clock?: Clock;
+  /** An open store to use (tests, demo); otherwise the configured engine is opened (and closed with the app). */
+  store?: EventStore;
+  /** An open read-model DataSource to use; otherwise openReadModels(config). */
+  readModels?: DataSource;
+  logger?: LoggerService | LogLevel[] | false;
+  /**
+   * Run the projector inside this process (tests, the demo). `ledger start` runs it as its own
+   * process instead. It gets a DataSource of its own, as startProjector asks.
+   */
+  projector?: boolean;
+  /** Default process metrics (CPU, memory) in /metrics; off in tests, where several apps share a process. */
+  defaultMetrics?: boolean;
+}
+
+/** Largest JSON body accepted; more is a 413 before anything is parsed. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The configured Nest app — used by main.ts, `ledger start` and the supertest suites. It owns (and
+ * closes on app.close()) whatever it opened itself.
+ */
+export type LedgerApp = INestApplication & { projector?: RunningProjector };
+
+export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const owned: Array<() => Promise<void>> = [];
+  try {
+    const store = options.store ?? (await openEventStore(config, { clock }));
+    if (!options.store) owned.push(() => store.close());
+    const readModels = options.readModels ?? (await openReadModels(config));
+    if (!options.readModels) owned.push(() => readModels.destroy());
+    const idempotency = await IdempotencyStore.open(config);
+    owned.push(() => idempotency.close());
+    let projector: RunningProjector | null = null;
+    if (options.projector) {
+      const projectorDs = await openReadModels(config);
+      owned.push(() => projectorDs.destroy());
+      projector = await startProjector(projectorDs, store);
+      owned.push(() => projector!.stop());
+    }
+    const registry = new Registry();
+    if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+
+    const app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({
+        config,
+        clock,
+        store,
+        readModels,
+        queries: new ReadQueries(readModels, config),
+        idempotency,
+        jwtSecret: resolveJwtSecret(config),
+        registry,
+      }),
+      { bodyParser: false, logger: options.logger ?? ['error', 'warn'], abortOnError: false },
+    );
+    app.use(httpMetricsMiddleware(registry));
+    app.use(jsonBody(app));
+    app.setGlobalPrefix('api/v1', {
+      exclude: [
+        { path: 'health/live', method: RequestMethod.GET },
+        { path: 'health/ready', method: RequestMethod.GET },
+        { path: 'metrics', method: RequestMethod.GET },
+      ],
+    });
+    app.enableShutdownHooks();
+    setUpOpenApi(app);
+    const close = app.close.bind(app);
+    app.close = async () => {
+      await close();
+      for (const release of owned.reverse()) await release().catch(() => undefined);
+    };
+    if (projector) (app as LedgerApp).projector = projector;
+    return app;
+  } catch (e) {
+    for (const release of owned.reverse()) await release().catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * JSON bodies, capped at MAX_BODY_BYTES. Parse errors are answered here as problem details, since
+ * they happen before Nest's routing (and its exception filter) sees the request.
+ */
+function jsonBody(app: NestExpressApplication) {
+  const filter = new ProblemDetailsFilter();
+  // body-parser comes with @nestjs/platform-express; we reach it through Express' own export.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const express = require('express') as typeof import('express');
+  const parse = express.json({ limit: MAX_BODY_BYTES, strict: true, type: ['application/json', 'application/*+json'] });
+  void app;
+  return (req: Request, res: Response, next: NextFunction): void => {
+    parse(req, res, (err?: unknown) => {
+      if (err) {
+        const { problem: p, headers } = filter.toProblem(err);
+        return sendProblem(res, p, headers);
+      }
+      // A command body is an object: an array or a bare value is a client error, not a crash later on.
+      if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
+        return sendProblem(res, problem(400, 'BODY_NOT_AN_OBJECT', 'the request body must be a JSON object'));
+      }
+      next();
+    });
+  };
+}
+
+function setUpOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('县域责任清单台账 Accountability ledger')
+      .setDescription('定责 → 履责 → 督责 → 追责, 清单销号. Commands and queries under /api/v1; errors are RFC 9457 problem details.')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addSecurityRequirements('bearer')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+}

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import type { Clock } from '@ledger/platform';
+import { countyInstant } from '@ledger/platform';
+import type { Request, Response } from 'express';
+import { from, of, switchMap, type Observable } from 'rxjs';
+import { readCommandMeta } from '../command-path/command-meta';
+import { IdempotencyKeyReusedProblem } from '../problem-details/errors';
+import { IdempotencyStore } from './idempotency.store';
+
+/** JSON with sorted keys: two bodies that differ only in key order are the same request. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value as object).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * `Idempotency-Key` on commands: the same key with the same body answers the first (successful)
+ * answer again and runs nothing; another body is a 422. Failures are not recorded, so a client may
+ * retry a rejected command with the same key once the state allows it.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly records: IdempotencyStore,
+    private readonly clock: Clock,
+  ) {}
+
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = ctx.switchToHttp().getRequest<Request>();
+    if (req.method !== 'POST' || req.headers['idempotency-key'] === undefined) return next.handle();
+    const meta = readCommandMeta(req as never);
+    const scope = sha256(meta.idempotencyKey as string);
+    const fingerprint = sha256(canonicalJson(req.body ?? {}));
+    const res = ctx.switchToHttp().getResponse<Response>();
+    return from(this.records.find(scope)).pipe(
+      switchMap((found) => {
+        if (found) {
+          if (found.fingerprint !== fingerprint) throw new IdempotencyKeyReusedProblem();
+          res.status(found.status).setHeader('Idempotent-Replayed', 'true');
+          return of(JSON.parse(found.body) as unknown);
+        }
+        return next.handle().pipe(
+          switchMap((answer) =>
+            from(
+              this.records.save({ scope, fingerprint, status: res.statusCode, body: JSON.stringify(answer), createdAt: countyInstant(this.clock.now()) }),
+            ).pipe(
+              switchMap((stored) => {
+                // A concurrent twin with another body stored first: this one is the reuse.
+                if (stored.fingerprint !== fingerprint) throw new IdempotencyKeyReusedProblem();
+                return of(JSON.parse(stored.body) as unknown);
+              }),
+            ),
+          ),
+        );
+      }),
+    );
+  }
+}

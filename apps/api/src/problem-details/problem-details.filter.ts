@@ -1,0 +1,111 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { ConcurrencyError, DuplicateEventIdError, EventTooLargeError } from '@ledger/event-store';
+import type { Response } from 'express';
+import { RoleForbiddenError, UnauthenticatedError } from '../auth/auth.errors';
+import { ApiProblem, ValidationProblem } from './errors';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: unknown[];
+  [extra: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export const PROBLEM_BASE = 'https://ledger.local/problems/';
+
+export function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}): Problem {
+  return {
+    type: PROBLEM_BASE + code.toLowerCase().replace(/_/g, '-'),
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...extra,
+  };
+}
+
+export function sendProblem(res: Response, p: Problem, headers: Record<string, string> = {}): void {
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
+}
+
+/** Errors of other modules that are not ours to import: matched by name (read models behind → 503). */
+function isReadModelsBehind(e: unknown): e is Error & { retryAfterSeconds?: number } {
+  return e instanceof Error && e.name === 'ReadModelsBehindError' || (e as { constructor?: { name?: string } })?.constructor?.name === 'ReadModelsBehindError';
+}
+
+/** Maps every error to RFC 9457 problem details, once, for the whole app. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { problem: p, headers } = this.toProblem(error);
+    if (p.status >= 500 && p.status !== 503) this.logger.error(error instanceof Error ? error.stack : String(error));
+    if (res.headersSent) return;
+    sendProblem(res, p, headers);
+  }
+
+  toProblem(error: unknown): { problem: Problem; headers?: Record<string, string> } {
+    if (error instanceof ValidationProblem) return { problem: problem(400, error.code, error.message, { errors: error.errors }) };
+    if (error instanceof ApiProblem) return { problem: problem(error.status, error.code, error.message, error.extra) };
+    if (error instanceof UnauthenticatedError) {
+      return { problem: problem(401, error.code, error.message), headers: { 'WWW-Authenticate': 'Bearer' } };
+    }
+    if (error instanceof RoleForbiddenError) return { problem: problem(403, error.code, error.message) };
+    if (error instanceof ConcurrencyError) {
+      return { problem: problem(409, 'CONCURRENCY_CONFLICT', 'another write to the same record won; read it again and retry') };
+    }
+    if (error instanceof EventTooLargeError) return { problem: problem(413, error.code, error.message) };
+    if (error instanceof DuplicateEventIdError) return { problem: problem(422, 'IDEMPOTENCY_KEY_REUSED', error.message) };
+    if (isReadModelsBehind(error)) {
+      const seconds = String(Math.max(1, Math.ceil((error as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1)));
+      return { problem: problem(503, 'READ_MODELS_BEHIND', error.message), headers: { 'Retry-After': seconds } };
+    }
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      const body = error.getResponse();
+      const message =
+        typeof body === 'string'
+          ? body
+          : Array.isArray((body as { message?: unknown }).message)
+            ? ((body as { message: string[] }).message).join('; ')
+            : String((body as { message?: unknown }).message ?? error.message);
+      const code = status === 404 ? 'NOT_FOUND' : (TITLES[status] ?? 'ERROR').toUpperCase().replace(/ /g, '_');
+      return { problem: problem(status, code, message) };
+    }
+    // body-parser errors carry the status they deserve (400 malformed JSON, 413 too large, 415 charset).
+    const bodyError = error as { type?: string; status?: number; expose?: boolean; message?: string };
+    if (typeof bodyError?.type === 'string' && bodyError.expose && typeof bodyError.status === 'number') {
+      const codes: Record<string, string> = {
+        'entity.parse.failed': 'MALFORMED_JSON',
+        'entity.too.large': 'BODY_TOO_LARGE',
+        'charset.unsupported': 'UNSUPPORTED_CHARSET',
+        'encoding.unsupported': 'UNSUPPORTED_ENCODING',
+        'request.aborted': 'REQUEST_ABORTED',
+      };
+      return { problem: problem(bodyError.status, codes[bodyError.type] ?? 'BAD_REQUEST_BODY', bodyError.message ?? 'bad request body') };
+    }
+    return { problem: problem(500, 'INTERNAL', 'an unexpected error occurred; it has been logged') };
+  }
+}

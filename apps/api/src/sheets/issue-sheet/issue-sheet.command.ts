@@ -1,0 +1,50 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { IssueSheetDto } from '@ledger/contracts';
+import { sheetDecider, sheetNumberDecider, sheetNumberStream, sheetStream } from '@ledger/domain';
+import type { CommandMeta } from '../../command-path/command-meta';
+import { CommandPath, type CommandResult } from '../../command-path/command-path.service';
+
+/**
+ * 交办单下发. The number is claimed first, on `sheet_number-<number>` with expected `no_stream`, so two
+ * sheets racing for a number cannot both win (the loser re-reads: SHEET_NUMBER_TAKEN, 409). The same
+ * sheet claiming again (a retry after a failed sheet append) is a no-op.
+ */
+export class IssueSheetCommand {
+  constructor(readonly body: IssueSheetDto, readonly meta: CommandMeta) {}
+}
+
+@CommandHandler(IssueSheetCommand)
+export class IssueSheetHandler implements ICommandHandler<IssueSheetCommand, CommandResult> {
+  constructor(private readonly path: CommandPath) {}
+
+  async execute({ body, meta }: IssueSheetCommand): Promise<CommandResult> {
+    const sheetId = body.id ?? this.path.newId(meta);
+    await this.path.execute(
+      {
+        stream: sheetNumberStream(body.number),
+        decider: sheetNumberDecider,
+        mode: 'create',
+        id: body.number,
+        retryOnConflict: true,
+        build: (_, context) => ({ type: 'ClaimSheetNumber' as const, context, data: { number: body.number, sheetId } }),
+      },
+      meta,
+      'ClaimSheetNumber',
+    );
+    return this.path.execute(
+      {
+        stream: sheetStream(sheetId),
+        decider: sheetDecider,
+        mode: 'create',
+        id: sheetId,
+        build: (_, context) => ({
+          type: 'IssueSheet' as const,
+          context,
+          data: { sheetId, number: body.number, title: body.title, source: body.source ?? null, issuedOn: body.issuedOn },
+        }),
+      },
+      meta,
+      'IssueSheet',
+    );
+  }
+}
