@@ -210,7 +210,7 @@ export function decideItem(command: ItemCommand, state: ItemState): Decision<Ite
 
 function assign(command: AssignItem, state: ItemState): Decision<ItemEvent> {
   const d = command.data;
-  const { sheet, unit, cadre } = command.facts;
+  const { sheet, unit, cadre } = command.facts ?? {};
   return (
     (state.status !== 'unassigned' ? deny('ITEM_ALREADY_EXISTS', { itemId: d.itemId }) : undefined) ??
     (present(d.title) ? undefined : deny('TITLE_REQUIRED')) ??

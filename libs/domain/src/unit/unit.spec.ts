@@ -108,6 +108,11 @@ describe('unit decider', () => {
       given([townshipRegistered]).when(move('wc', { parent: { exists: true, dissolved: true }, newParentIsSelfOrDescendant: false })).thenRejects('PARENT_DISSOLVED');
       given([townshipRegistered]).when(move('county')).thenRejects('UNIT_PARENT_UNCHANGED');
     });
+    it('fails closed when the application did not resolve the ancestry', () => {
+      given([townshipRegistered])
+        .when({ type: 'MoveUnit', context: org, data: { unitId: 'hp', parentId: 'wc' } } as unknown as UnitCommand)
+        .thenRejects('MOVE_WOULD_CREATE_CYCLE');
+    });
     it('rejects moving a dissolved unit', () => {
       given([townshipRegistered, dissolved]).when(move('wc')).thenRejects('UNIT_DISSOLVED');
     });
@@ -126,6 +131,11 @@ describe('unit decider', () => {
     it('rejects dissolving twice, and an unknown unit', () => {
       given([townshipRegistered, dissolved]).when(dissolve()).thenRejects('UNIT_ALREADY_DISSOLVED');
       given([]).when(dissolve()).thenRejects('UNIT_NOT_FOUND');
+    });
+    it('fails closed when the application did not count children and items', () => {
+      given([townshipRegistered])
+        .when({ type: 'DissolveUnit', context: org, data: { unitId: 'hp', reason: '乡镇合并' } } as unknown as UnitCommand)
+        .thenRejects('UNIT_HAS_LIVE_CHILDREN');
     });
     it('requires a reason', () => {
       given([townshipRegistered])

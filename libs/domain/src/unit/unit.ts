@@ -97,10 +97,11 @@ export function decideUnit(command: UnitCommand, state: UnitState): Decision<Uni
     case 'MoveUnit': {
       if (state.status !== 'active') return liveUnit(state)!;
       const { parentId } = command.data;
-      const { parent, newParentIsSelfOrDescendant } = command.facts;
+      // Missing facts fail closed: an unknown ancestry is treated as a cycle.
+      const { parent, newParentIsSelfOrDescendant } = command.facts ?? {};
       return (
         (parentId === state.parentId ? deny('UNIT_PARENT_UNCHANGED', { parentId }) : undefined) ??
-        (parentId === state.unitId || newParentIsSelfOrDescendant
+        (parentId === state.unitId || newParentIsSelfOrDescendant !== false
           ? deny('MOVE_WOULD_CREATE_CYCLE', { parentId })
           : undefined) ??
         parentPolicy(state.kind, parentId, parent) ?? [
@@ -111,7 +112,8 @@ export function decideUnit(command: UnitCommand, state: UnitState): Decision<Uni
     case 'DissolveUnit': {
       if (state.status === 'dissolved') return deny('UNIT_ALREADY_DISSOLVED', { unitId: state.unitId });
       if (state.status !== 'active') return liveUnit(state)!;
-      const { liveChildren, openItems } = command.facts;
+      // Missing counts fail closed.
+      const { liveChildren = 1, openItems = 1 } = command.facts ?? {};
       return (
         reasonGiven(command.data.reason) ??
         (liveChildren > 0 ? deny('UNIT_HAS_LIVE_CHILDREN', { liveChildren }) : undefined) ??
