@@ -38,7 +38,14 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * The configured Nest app — used by main.ts, `ledger start` and the supertest suites. It owns (and
  * closes on app.close()) whatever it opened itself.
  */
-export type LedgerApp = INestApplication & { projector?: RunningProjector };
+export type LedgerApp = INestApplication;
+
+// Nest's app is a Proxy that refuses new properties: the in-process projector is kept beside it.
+const projectors = new WeakMap<INestApplication, RunningProjector>();
+/** The projector createApp started in-process ({ projector: true }), if any. */
+export function inProcessProjector(app: INestApplication): RunningProjector | undefined {
+  return projectors.get(app);
+}
 
 export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
   const { config } = options;
@@ -90,7 +97,7 @@ export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
       await close();
       for (const release of owned.reverse()) await release().catch(() => undefined);
     };
-    if (projector) (app as LedgerApp).projector = projector;
+    if (projector) projectors.set(app, projector);
     return app;
   } catch (e) {
     for (const release of owned.reverse()) await release().catch(() => undefined);
