@@ -1,0 +1,382 @@
+import {
+  ANY,
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  NO_STREAM,
+  START,
+  STREAM_EXISTS,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  jsonEvent,
+  streamNameFilter,
+  type AllStreamResolvedEvent,
+  type AppendExpectedRevision,
+  type JSONType,
+  type Position,
+  type ResolvedEvent,
+} from '@eventstore/db-client';
+import {
+  ConcurrencyError,
+  DEFAULT_MAX_EVENT_BYTES,
+  DuplicateEventIdError,
+  EventTooLargeError,
+  type AppendResult,
+  type EventMetadataEnvelope,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type StoredEvent,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionHandler,
+} from '../port';
+import { TailingSubscription } from '../postgres/tailing-subscription';
+
+export interface EventStoreDbOptions {
+  /** esdb://host:2113?tls=false (or kurrentdb://…) */
+  url: string;
+  clock?: { now(): Date };
+  maxEventBytes?: number;
+  /**
+   * The ledger's streams in `$all`: events of other streams (system streams, other applications)
+   * are skipped. The platform passes STREAM_PREFIX from the event catalogue.
+   */
+  streamPrefixes?: string[];
+  /** Longest wait of an idle subscription when no live event wakes it. Default 1000 ms. */
+  fallbackPollMs?: number;
+}
+
+/** The ledger's stream prefixes (STREAM_PREFIX in @ledger/contracts/events); event-store imports drivers only. */
+const DEFAULT_PREFIXES = ['unit-', 'cadre-', 'sheet-', 'sheet_number-', 'item-'];
+
+/** How many of a stream's latest events an idempotency check searches (beyond the batch's own size). */
+const RETRY_WINDOW = 500;
+
+/** The metadata key that carries the port's schemaVersion; EventStoreDB has no field for it. */
+const SCHEMA_VERSION_KEY = 'ledgerSchemaVersion';
+
+/**
+ * Positions: EventStoreDB's `$all` position is a pair (commit, prepare). The port's bigint position
+ * is the event's prepare position, its own log position: unique, increasing in `$all` order, so a
+ * checkpoint is exact and delivery is exactly once in order. It is NOT contiguous (positions are
+ * byte offsets in the log, and other applications' events sit between ours): code must compare
+ * positions, never count them. To resume after position p the adapter reads `$all` from
+ * { commit: p, prepare: p } and drops what is not after p.
+ */
+export function openEventStoreDbStore(options: EventStoreDbOptions): EventStoreDbStore {
+  return new EventStoreDbStore(EventStoreDBClient.connectionString(options.url), options);
+}
+
+export class EventStoreDbStore implements EventStore {
+  readonly engine = 'eventstoredb' as const;
+  private readonly clock: { now(): Date };
+  private readonly maxEventBytes: number;
+  private readonly prefixes: string[];
+  private readonly fallbackPollMs: number;
+  private readonly wakeListeners = new Set<() => void>();
+  private readonly subscriptions = new Set<TailingSubscription>();
+  private live: { unsubscribe(): Promise<void> } | null = null;
+  private readonly pending = new Set<Promise<unknown>>();
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly client: EventStoreDBClient,
+    options: EventStoreDbOptions,
+  ) {
+    this.clock = options.clock ?? { now: () => new Date() };
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.prefixes = options.streamPrefixes ?? DEFAULT_PREFIXES;
+    this.fallbackPollMs = options.fallbackPollMs ?? 1000;
+  }
+
+  private isOurs(stream: string, type: string): boolean {
+    return !type.startsWith('$') && this.prefixes.some((p) => stream.startsWith(p));
+  }
+
+  append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.closing) return Promise.reject(new Error('the event store is closed'));
+    const work = this.appendNow(stream, events, expected);
+    this.pending.add(work);
+    const forget = (): void => void this.pending.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  private async appendNow(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const now = this.clock.now().toISOString();
+    const seen = new Set<string>();
+    const prepared = events.map((event) => {
+      if (seen.has(event.id)) throw new DuplicateEventIdError(event.id);
+      seen.add(event.id);
+      const metadata: EventMetadataEnvelope =
+        typeof event.metadata?.recordedAt === 'string' ? event.metadata : { ...event.metadata, recordedAt: now };
+      const bytes = Buffer.byteLength(JSON.stringify(event.data ?? null)) + Buffer.byteLength(JSON.stringify(metadata));
+      if (bytes > this.maxEventBytes) throw new EventTooLargeError(event.id, bytes, this.maxEventBytes);
+      return { event, metadata };
+    });
+
+    if (prepared.length === 0) {
+      const last = await this.lastOfStream(stream);
+      this.check(stream, expected, last ? last.revision : 'no_stream');
+      return { revision: last ? last.revision : -1, position: last ? last.position : 0n };
+    }
+
+    // EventStoreDB itself deduplicates a retry whose expected revision is the original's; with `any`
+    // or `stream_exists` it may not, so look for the ids first.
+    if (expected === 'any' || expected === 'stream_exists') {
+      const retry = await this.findRetry(stream, prepared.map((p) => p.event), prepared.map((p) => p.metadata));
+      if (retry) return retry;
+    }
+
+    try {
+      const result = await this.client.appendToStream(
+        stream,
+        prepared.map(({ event, metadata }) =>
+          jsonEvent({
+            id: event.id,
+            type: event.type,
+            data: (event.data ?? null) as JSONType,
+            metadata: { ...metadata, [SCHEMA_VERSION_KEY]: event.schemaVersion },
+          }),
+        ),
+        { expectedRevision: toEsdbExpected(expected) },
+      );
+      const revision = Number(result.nextExpectedRevision);
+      const [last] = await this.readStream(stream, revision, 1);
+      return { revision, position: last.position };
+    } catch (e) {
+      if (e instanceof WrongExpectedVersionError) {
+        const again = await this.findRetry(stream, prepared.map((p) => p.event), prepared.map((p) => p.metadata));
+        if (again) return again;
+        const actual = e.actualVersion === NO_STREAM || typeof e.actualVersion !== 'bigint' ? 'no_stream' : Number(e.actualVersion);
+        throw new ConcurrencyError(stream, expected, actual);
+      }
+      throw e;
+    }
+  }
+
+  private check(stream: string, expected: ExpectedRevision, actual: number | 'no_stream'): void {
+    const ok =
+      expected === 'any' ||
+      (expected === 'no_stream' && actual === 'no_stream') ||
+      (expected === 'stream_exists' && actual !== 'no_stream') ||
+      (typeof expected === 'number' && actual === expected);
+    if (!ok) throw new ConcurrencyError(stream, expected, actual);
+  }
+
+  /**
+   * The original result when every id of the batch is already in this stream, in order, with the
+   * same content; DuplicateEventIdError when only some are, or with other content. Only the last
+   * RETRY_WINDOW events of this stream are searched: EventStoreDB has no index by event id, so an id
+   * reused in another stream, or much older, is not detected here (the README lists this difference).
+   */
+  private async findRetry(stream: string, events: NewEvent[], metadata: EventMetadataEnvelope[]): Promise<AppendResult | null> {
+    const ids = new Set(events.map((e) => e.id));
+    const recent: StoredEvent[] = [];
+    try {
+      const read = this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: events.length + RETRY_WINDOW });
+      for await (const resolved of read) recent.unshift(this.toStored(resolved));
+    } catch (e) {
+      if (!(e instanceof StreamNotFoundError)) throw e;
+    }
+    const stored = recent.filter((e) => ids.has(e.id));
+    if (stored.length === 0) return null;
+    const same =
+      stored.length === events.length &&
+      stored.every((s, i) => {
+        const e = events[i];
+        const m = metadata[i];
+        const givenAt = typeof e.metadata?.recordedAt === 'string';
+        const { recordedAt: _a, ...storedRest } = s.metadata;
+        const { recordedAt: _b, ...newRest } = m;
+        return (
+          s.id === e.id &&
+          s.type === e.type &&
+          s.schemaVersion === e.schemaVersion &&
+          s.revision === stored[0].revision + i &&
+          sameJson(s.data, e.data ?? null) &&
+          sameJson(storedRest, newRest) &&
+          (!givenAt || s.recordedAt === m.recordedAt)
+        );
+      });
+    if (!same) throw new DuplicateEventIdError(stored[0].id);
+    const last = stored[stored.length - 1];
+    return { revision: last.revision, position: last.position };
+  }
+
+  private async lastOfStream(stream: string): Promise<StoredEvent | null> {
+    try {
+      for await (const resolved of this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+        return this.toStored(resolved);
+      }
+    } catch (e) {
+      if (e instanceof StreamNotFoundError) return null;
+      throw e;
+    }
+    return null;
+  }
+
+  async readStream(stream: string, fromRevision = 0, limit?: number): Promise<StoredEvent[]> {
+    const out: StoredEvent[] = [];
+    try {
+      const read = this.client.readStream(stream, {
+        direction: FORWARDS,
+        fromRevision: BigInt(fromRevision),
+        ...(limit !== undefined ? { maxCount: limit } : {}),
+      });
+      for await (const resolved of read) out.push(this.toStored(resolved));
+    } catch (e) {
+      if (e instanceof StreamNotFoundError) return [];
+      throw e;
+    }
+    return out;
+  }
+
+  async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
+    const out: StoredEvent[] = [];
+    if (options.limit <= 0) return out;
+    let from: Position | typeof START = options.after === 0n ? START : { commit: options.after, prepare: options.after };
+    // `readAll` has no server-side filter in this client: read pages and keep the ledger's events.
+    const page = Math.max(options.limit, 256);
+    for (;;) {
+      let read = 0;
+      let lastPosition: Position | undefined;
+      for await (const resolved of this.client.readAll({ direction: FORWARDS, fromPosition: from, maxCount: page })) {
+        read++;
+        const recorded = resolved.event;
+        if (!recorded) continue;
+        lastPosition = recorded.position;
+        if (recorded.position.prepare <= options.after || !this.isOurs(recorded.streamId, recorded.type)) continue;
+        out.push(this.toStored(resolved));
+        if (out.length === options.limit) return out;
+      }
+      if (read < page || !lastPosition) return out;
+      from = lastPosition;
+      // The next page starts with the last event read (reads are inclusive); it is dropped above.
+      options = { ...options, after: lastPosition.prepare > options.after ? lastPosition.prepare : options.after };
+    }
+  }
+
+  async headPosition(): Promise<bigint> {
+    let from: Position | typeof END = END;
+    for (;;) {
+      let read = 0;
+      let lastPosition: Position | undefined;
+      for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: from, maxCount: 256 })) {
+        read++;
+        const recorded = resolved.event;
+        if (!recorded) continue;
+        if (this.isOurs(recorded.streamId, recorded.type)) return recorded.position.prepare;
+        lastPosition = recorded.position;
+      }
+      if (read < 256 || !lastPosition) return 0n;
+      from = lastPosition;
+    }
+  }
+
+  subscribe(handler: SubscriptionHandler, options: SubscribeOptions): Subscription {
+    if (this.closing) throw new Error('the event store is closed');
+    this.ensureLive();
+    const subscription = new TailingSubscription(
+      {
+        readAll: (o) => this.readAll(o),
+        headPosition: () => this.headPosition(),
+        onWake: (listener) => {
+          this.wakeListeners.add(listener);
+          return () => this.wakeListeners.delete(listener);
+        },
+        fallbackPollMs: this.fallbackPollMs,
+      },
+      handler,
+      options.after,
+      options.batchSize,
+    );
+    this.subscriptions.add(subscription);
+    void subscription.done.catch(() => undefined).then(() => this.subscriptions.delete(subscription));
+    return subscription;
+  }
+
+  /**
+   * One live `$all` subscription per store, filtered on the server to the ledger's stream prefixes
+   * (so system events and other applications' streams never reach us). It only wakes the tailing
+   * subscriptions, which read `$all` from their own checkpoints: catch-up and live are the same
+   * read, so nothing is missed or seen twice at the hand-over.
+   */
+  private ensureLive(): void {
+    if (this.live) return;
+    const live = this.client.subscribeToAll({
+      fromPosition: END,
+      filter: streamNameFilter({ prefixes: this.prefixes }),
+    });
+    live.on('data', () => {
+      for (const l of this.wakeListeners) l();
+    });
+    live.on('error', () => {
+      if (this.live === live) this.live = null;
+    });
+    this.live = live;
+  }
+
+  private toStored(resolved: ResolvedEvent | AllStreamResolvedEvent): StoredEvent {
+    const recorded = resolved.event;
+    if (!recorded) throw new Error('EventStoreDB returned a link without its event');
+    const raw = { ...((recorded.metadata ?? {}) as Record<string, unknown>) };
+    const schemaVersion = Number(raw[SCHEMA_VERSION_KEY] ?? 1);
+    delete raw[SCHEMA_VERSION_KEY];
+    const metadata = raw as EventMetadataEnvelope;
+    const position = recorded.position?.prepare ?? resolved.commitPosition;
+    if (position === undefined) throw new Error('EventStoreDB returned an event without a position (server older than 21.10?)');
+    return {
+      id: recorded.id,
+      stream: recorded.streamId,
+      type: recorded.type,
+      schemaVersion,
+      data: recorded.data,
+      metadata,
+      revision: Number(recorded.revision),
+      position,
+      recordedAt: typeof metadata.recordedAt === 'string' ? metadata.recordedAt : recorded.created.toISOString(),
+    };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.pending]);
+      await Promise.all([...this.subscriptions].map((s) => s.stop()));
+      await this.live?.unsubscribe().catch(() => undefined);
+      this.live = null;
+      await this.client.dispose();
+    })();
+    return this.closing;
+  }
+}
+
+function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
+  switch (expected) {
+    case 'no_stream':
+      return NO_STREAM;
+    case 'any':
+      return ANY;
+    case 'stream_exists':
+      return STREAM_EXISTS;
+    default:
+      return BigInt(expected);
+  }
+}
+
+/** Equality of JSON values, key order ignored. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => sameJson(x, bb[i]));
+  }
+  const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}

@@ -1,0 +1,1 @@
+export { openEventStoreDbStore, EventStoreDbStore, type EventStoreDbOptions } from './eventstoredb-event-store';
