@@ -37,7 +37,7 @@ describe('web app served by the API', () => {
     expect(api.status).toBe(404);
     expect(api.headers.get('content-type')).not.toMatch(/text\/html/);
     const openApi = await fetch(ledger.url + '/api/docs-json');
-    expect((await openApi.json()).openapi).toMatch(/^3\./);
+    expect(((await openApi.json()) as { openapi: string }).openapi).toMatch(/^3\./);
     const live = await fetch(ledger.url + '/health/live');
     expect(await live.json()).toEqual({ status: 'ok' });
     const metrics = await fetch(ledger.url + '/metrics');
