@@ -18,6 +18,13 @@ describe('parseCsv', () => {
       { row: 3, fields: ['b'] },
     ]);
     expect(parseCsv('')).toEqual([]);
+    expect(parseCsv('a,\r\n,b')).toEqual([
+      { row: 1, fields: ['a', ''] },
+      { row: 2, fields: ['', 'b'] },
+    ]);
+    // Lenient where Excel is: an unterminated quote runs to the end, a quote inside a bare field is text.
+    expect(parseCsv('x,"ab\r\nc')).toEqual([{ row: 1, fields: ['x', 'ab\r\nc'] }]);
+    expect(parseCsv('5"寸,"a"b')).toEqual([{ row: 1, fields: ['5"寸', 'ab'] }]);
   });
 
   it('sniffs tabs only when the first line has no commas', () => {

@@ -11,55 +11,52 @@ export interface CsvRecord {
 
 export function parseCsv(text: string, delimiter = ','): CsvRecord[] {
   const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = 0;
   const n = text.length;
-  const endRecord = () => {
+  if (n === 0) return records;
+  // Fields are copied as slices between the characters that matter, never one character at a time.
+  const special = new RegExp(`[${delimiter === '\t' ? '\\t' : delimiter}\r\n]`, 'g');
+  let fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (text[i] === '"') {
+      i++;
+      for (;;) {
+        const q = text.indexOf('"', i);
+        if (q === -1) {
+          field += text.slice(i);
+          i = n;
+          break;
+        }
+        field += text.slice(i, q);
+        if (text[q + 1] === '"') {
+          field += '"';
+          i = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+    }
+    // Unquoted (or the stray rest after a closing quote, kept as Excel keeps it).
+    special.lastIndex = i;
+    const m = special.exec(text);
+    const stop = m ? m.index : n;
+    field += text.slice(i, stop);
     fields.push(field);
+    if (stop >= n) {
+      records.push({ row: records.length + 1, fields });
+      return records;
+    }
+    const c = text[stop];
+    i = stop + 1;
+    if (c === delimiter) continue;
+    // A line ends the record; a final line break does not start an empty one.
+    if (c === '\r' && text[i] === '\n') i++;
     records.push({ row: records.length + 1, fields });
     fields = [];
-    field = '';
-  };
-  while (i < n) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-        i++;
-        continue;
-      }
-      // Copy the run up to the next quote in one go: fields can be long.
-      const next = text.indexOf('"', i);
-      const end = next === -1 ? n : next;
-      field += text.slice(i, end);
-      i = end;
-      continue;
-    }
-    if (c === '"' && field === '') {
-      quoted = true;
-      i++;
-    } else if (c === delimiter) {
-      fields.push(field);
-      field = '';
-      i++;
-    } else if (c === '\r' || c === '\n') {
-      endRecord();
-      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
-    } else {
-      field += c;
-      i++;
-    }
+    if (i >= n) return records;
   }
-  // A final line break ends the last record; it does not start an empty one.
-  if (field !== '' || fields.length > 0 || quoted) endRecord();
-  return records;
 }
 
 /** Tab when the first line has tabs and no commas (Excel's "Unicode text" export), else comma. */
