@@ -1,2 +1,4 @@
 export * from './port';
 export * from './sqlite';
+export * from './postgres';
+export * from './eventstoredb';

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
+import { STREAM_PREFIX } from '@ledger/contracts/events';
+import { openEventStoreDbStore, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@ledger/event-store';
 import type { Clock } from './clock';
 import type { LedgerConfig } from './config';
 
@@ -17,8 +18,8 @@ export async function openEventStore(config: LedgerConfig, options: { clock?: Cl
       fs.mkdirSync(config.dataDir, { recursive: true });
       return openSqliteEventStore({ file: sqliteEventStoreFile(config), synchronous: config.sqliteSynchronous, clock: options.clock });
     case 'postgres':
-      throw new EngineNotAvailableError('LEDGER_EVENT_STORE=postgres is not available yet in this build; use sqlite (the default)');
+      return openPostgresEventStore({ url: config.eventStoreUrl as string, clock: options.clock });
     case 'eventstoredb':
-      throw new EngineNotAvailableError('LEDGER_EVENT_STORE=eventstoredb is not available yet in this build; use sqlite (the default)');
+      return openEventStoreDbStore({ url: config.eventStoreUrl as string, clock: options.clock, streamPrefixes: Object.values(STREAM_PREFIX) });
   }
 }
