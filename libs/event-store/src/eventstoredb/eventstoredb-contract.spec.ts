@@ -6,6 +6,11 @@ import { openEventStoreDbStore } from './eventstoredb-event-store';
  *   docker run -p 2113:2113 eventstore/eventstore:24.10 --insecure --run-projections=All
  *   LEDGER_ESDB_URL='esdb://localhost:2113?tls=false' npx jest eventstoredb
  * No server runs on the development machines, so without the variable only construction is checked.
+ *
+ * Open point: the suite asserts contiguous positions (expectGapFree: position = after + i + 1), which
+ * EventStoreDB's $all positions are not (increasing and unique, but byte offsets). Those assertions
+ * need to become "strictly increasing" for this engine, e.g. an option
+ * eventStoreContract(name, open, { contiguousPositions: false }) in the suite, before it can pass here.
  */
 const url = process.env.LEDGER_ESDB_URL;
 
