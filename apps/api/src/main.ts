@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const app = await createApp({ config, logger: ['log', 'error', 'warn'], defaultMetrics: true });
+  const app = await createApp({ config, logger: ['error', 'warn'], defaultMetrics: true });
   await app.listen(config.port);
   process.stdout.write(`ledger API listening on ${await app.getUrl()} (docs: /api/docs)\n`);
 }

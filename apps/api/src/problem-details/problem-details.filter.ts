@@ -1,5 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ConcurrencyError, DuplicateEventIdError, EventTooLargeError } from '@ledger/event-store';
+import { ReadModelsBehindError } from '@ledger/read-models';
 import type { Response } from 'express';
 import { RoleForbiddenError, UnauthenticatedError } from '../auth/auth.errors';
 import { ApiProblem, ValidationProblem } from './errors';
@@ -48,10 +49,6 @@ export function sendProblem(res: Response, p: Problem, headers: Record<string, s
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
 }
 
-/** Errors of other modules that are not ours to import: matched by name (read models behind → 503). */
-function isReadModelsBehind(e: unknown): e is Error & { retryAfterSeconds?: number } {
-  return e instanceof Error && e.name === 'ReadModelsBehindError' || (e as { constructor?: { name?: string } })?.constructor?.name === 'ReadModelsBehindError';
-}
 
 /** Maps every error to RFC 9457 problem details, once, for the whole app. */
 @Catch()
@@ -78,9 +75,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (error instanceof EventTooLargeError) return { problem: problem(413, error.code, error.message) };
     if (error instanceof DuplicateEventIdError) return { problem: problem(422, 'IDEMPOTENCY_KEY_REUSED', error.message) };
-    if (isReadModelsBehind(error)) {
-      const seconds = String(Math.max(1, Math.ceil((error as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1)));
-      return { problem: problem(503, 'READ_MODELS_BEHIND', error.message), headers: { 'Retry-After': seconds } };
+    if (error instanceof ReadModelsBehindError) {
+      const seconds = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+      return {
+        problem: problem(503, error.code, error.message, { checkpoint: error.checkpoint.toString(), requested: error.requested.toString() }),
+        headers: { 'Retry-After': seconds },
+      };
     }
     if (error instanceof HttpException) {
       const status = error.getStatus();

@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type LedgerConfig } from '@ledger/platform';
+import { rebuildCommand } from './rebuild';
+import { startCommand } from './start';
+import { tokenCommand } from './token';
+
+const USAGE = `ledger <command> [options]
+
+  token --role <role> [--unit <unitId>] --sub <userId> [--name <name>] [--expires <e.g. 12h>]
+        prints a bearer token for the API (roles: org_dept, discipline, inspector, unit, admin)
+  start [--demo]
+        runs the API and the projector (two processes) and prints the URL
+  rebuild
+        replays the whole event log into fresh read models (stop the projector first)
+
+Reads the same environment as the server: PORT, LEDGER_DATA_DIR, LEDGER_JWT_SECRET, LEDGER_EVENT_STORE, ...`;
+
+export class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const config = (): LedgerConfig => loadConfig();
+  switch (command) {
+    case 'token': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { role: { type: 'string' }, unit: { type: 'string' }, sub: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' } },
+        strict: true,
+      });
+      process.stdout.write(`${tokenCommand(config(), values)}\n`);
+      return 0;
+    }
+    case 'start': {
+      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean', default: false } }, strict: true });
+      return startCommand(config(), { demo: values.demo === true });
+    }
+    case 'rebuild':
+      parseArgs({ args: rest, options: {}, strict: true });
+      return rebuildCommand(config());
+    default:
+      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    // Expected failures get one line, not a stack trace.
+    if (e instanceof ConfigError || e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`ledger: ${(e as Error).message}\n`);
+      process.exit(e instanceof ConfigError ? 1 : 2);
+    }
+    process.stderr.write(`ledger: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);
