@@ -1,4 +1,4 @@
-export { SqliteEventStore, openSqliteEventStore } from './sqlite-event-store';
+export { SqliteEventStore, openSqliteEventStore, SQLITE_EVENTS_SCHEMA } from './sqlite-event-store';
 export type {
   SqliteEventStoreOptions,
   OpenSqliteEventStoreOptions,

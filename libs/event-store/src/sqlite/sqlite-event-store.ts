@@ -90,7 +90,8 @@ function toStored(r: Row): StoredEvent {
   };
 }
 
-const SCHEMA = `
+/** The table and indexes; exported so the benchmark ceiling writes to an equivalent table. */
+export const SQLITE_EVENTS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   position       INTEGER PRIMARY KEY,
   id             TEXT    NOT NULL,
@@ -169,7 +170,7 @@ export class SqliteEventStore implements EventStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${this.synchronous}`);
       this.db.pragma('cache_size = -65536');
-      this.db.exec(`BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
+      this.db.exec(`BEGIN IMMEDIATE; ${SQLITE_EVENTS_SCHEMA} COMMIT;`);
     } catch (e) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       this.db.close();
