@@ -81,9 +81,27 @@ export function matchHeaders(cells: readonly Cell[]): HeaderMatch {
   return result;
 }
 
-/** A title row above the table is common; the header is the first row that names the item and two more columns. */
+/** A row that names the item and two more columns could be the header. */
 export function isHeaderRow(match: HeaderMatch): boolean {
   return match.index.title !== undefined && match.matched >= 3;
 }
 
 export const HEADER_SEARCH_ROWS = 30;
+
+/**
+ * Title rows above the table are common, and so are two-level headers (责任主体 over 责任单位 | 责任人,
+ * with 序号 and 事项 merged down over both rows): the header is the row among the first 30 that
+ * names the most columns, the earliest of equals. Returns its index in `rows`, or -1.
+ */
+export function findHeaderRow(rows: readonly { cells: readonly Cell[] }[]): number {
+  let best = -1;
+  let bestMatched = 0;
+  rows.slice(0, HEADER_SEARCH_ROWS).forEach((r, i) => {
+    const match = matchHeaders(r.cells);
+    if (isHeaderRow(match) && match.matched > bestMatched) {
+      best = i;
+      bestMatched = match.matched;
+    }
+  });
+  return best;
+}

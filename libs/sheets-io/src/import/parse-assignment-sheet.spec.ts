@@ -85,6 +85,28 @@ describe('parseAssignmentSheet: .xlsx', () => {
     ]);
   });
 
+  it('reads a two-level header whose upper cells are merged over both header rows', async () => {
+    const bytes = await workbookBytes((ws) => {
+      ws.addRow(['序号', '事项', '责任主体', null, null, '完成时限']);
+      ws.addRow([null, null, '责任单位', '责任人', '责任领导', null]);
+      for (const range of ['A1:A2', 'B1:B2', 'C1:E1', 'F1:F2']) ws.mergeCells(range);
+      ws.addRow([1, '软弱涣散党组织整顿', '申中乡前沟村党支部', '王强', '王强', excelDate('2026-11-30')]);
+    });
+    expect(rowsOf(await parseAssignmentSheet(bytes, HUANGYUAN))).toEqual([
+      {
+        rowNumber: 3,
+        serial: '1',
+        title: '软弱涣散党组织整顿',
+        requirements: '',
+        unitId: 'u-qg',
+        supportUnitIds: [],
+        cadreId: 'c-wq',
+        leaderId: 'c-wq',
+        dueDate: '2026-11-30',
+      },
+    ]);
+  });
+
   it('reports formula and error cells, and refuses legacy .xls and broken workbooks', async () => {
     const bytes = await workbookBytes((ws) => {
       ws.addRow(['序号', '事项', '责任单位', '责任人', '完成时限']);

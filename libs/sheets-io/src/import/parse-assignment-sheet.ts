@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Cell, cellText, charCount } from './cells';
-import { HEADER_SEARCH_ROWS, HeaderMatch, SHEET_COLUMNS, SheetField, isHeaderRow, matchHeaders } from './columns';
+import { HeaderMatch, SHEET_COLUMNS, SheetField, findHeaderRow, matchHeaders } from './columns';
 import { readDate } from './dates';
 import { sniffFileKind } from './decode';
 import { Grid, GridRow, cellAt, csvGrid, xlsxGrid } from './read-grid';
@@ -60,7 +60,7 @@ export function sheetFingerprint(bytes: Buffer): string {
 type Checked = { ok: true; rows: ImportRow[] } | { ok: false; errors: SheetProblem[] };
 
 export function checkGrid(grid: Grid, lookup: SheetLookup, maxRows: number): Checked {
-  const headerAt = grid.rows.slice(0, HEADER_SEARCH_ROWS).findIndex((r) => isHeaderRow(matchHeaders(r.cells)));
+  const headerAt = findHeaderRow(grid.rows);
   if (headerAt === -1) {
     return {
       ok: false,

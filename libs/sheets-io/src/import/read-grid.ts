@@ -1,7 +1,7 @@
 import * as ExcelJS from 'exceljs';
 import { parseCsv, sniffDelimiter } from '../csv/csv';
 import { Cell, EMPTY, fromExcelValue, textCell } from './cells';
-import { HEADER_SEARCH_ROWS, isHeaderRow, matchHeaders } from './columns';
+import { findHeaderRow } from './columns';
 import { TextEncodingName, decodeText } from './decode';
 
 export interface GridRow {
@@ -29,7 +29,7 @@ export async function xlsxGrid(bytes: Buffer): Promise<Grid> {
   const sheets = workbook.worksheets.filter((ws) => ws.state === 'visible' || ws.state === undefined);
   const grids = sheets.map((ws) => ({ ws, grid: worksheetGrid(ws) }));
   // A cover or instructions sheet may come first: take the first sheet that holds the header row.
-  const chosen = grids.find(({ grid }) => grid.rows.slice(0, HEADER_SEARCH_ROWS).some((r) => isHeaderRow(matchHeaders(r.cells)))) ?? grids[0];
+  const chosen = grids.find(({ grid }) => findHeaderRow(grid.rows) !== -1) ?? grids[0];
   return chosen ? { ...chosen.grid, worksheet: chosen.ws.name } : { rows: [] };
 }
 

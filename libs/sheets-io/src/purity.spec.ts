@@ -1,0 +1,33 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Bytes in, rows out: no framework, no database, no clock, no store, so the API and the CLI can both use it. */
+const ALLOWED = new Set(['exceljs', 'iconv-lite', 'uuid', 'node:crypto', '@ledger/contracts/events']);
+const TEST_ONLY = new Set(['node:fs', 'node:path']);
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('libs/sheets-io purity', () => {
+  const files = sources(__dirname);
+
+  it('imports only its own files and the few packages it needs, and reads no clock', () => {
+    const offences: string[] = [];
+    for (const file of files) {
+      const text = fs.readFileSync(file, 'utf8');
+      const spec = file.endsWith('.spec.ts');
+      for (const m of text.matchAll(/(?:from|import|require\()\s*['"]([^'"]+)['"]/g)) {
+        const target = m[1];
+        if (target.startsWith('.') || ALLOWED.has(target) || (spec && TEST_ONLY.has(target))) continue;
+        offences.push(`${path.relative(__dirname, file)} imports ${target}`);
+      }
+      if (!spec && /Date\.now\(|new Date\(\)|Math\.random\(/.test(text)) offences.push(`${path.relative(__dirname, file)} reads a clock or randomness`);
+    }
+    expect(files.length).toBeGreaterThan(10);
+    expect(offences).toEqual([]);
+  });
+});
