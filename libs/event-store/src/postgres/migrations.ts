@@ -47,9 +47,15 @@ DECLARE
   dup_revision int;
   dup_position bigint;
   bad_id text;
+  known text[];
+  ids text[];
 BEGIN
   SELECT position INTO head FROM ${s}.ledger_head WHERE id = 1 FOR UPDATE;
   start_head := head;
+  -- One lookup for the whole group: which of its ids are stored already (usually none). Ids written
+  -- by earlier appends of this group are added as they go, so a retry inside the group is seen too.
+  SELECT coalesce(array_agg(ev.id), '{}') INTO known FROM ${s}.events ev
+   WHERE ev.id IN (SELECT e->>'id' FROM jsonb_array_elements(appends) ap, jsonb_array_elements(ap->'events') e);
   FOR a IN SELECT value FROM jsonb_array_elements(appends) LOOP
     BEGIN
       evs := a->'events';
@@ -57,7 +63,8 @@ BEGIN
       n := jsonb_array_length(evs);
       expected := a->>'expected';
 
-      IF n > 0 THEN
+      SELECT coalesce(array_agg(e->>'id'), '{}') INTO ids FROM jsonb_array_elements(evs) e;
+      IF n > 0 AND ids && known THEN
         SELECT count(*) INTO stored FROM ${s}.events
           WHERE id IN (SELECT e->>'id' FROM jsonb_array_elements(evs) e);
         IF stored > 0 THEN
@@ -114,6 +121,7 @@ BEGIN
       INSERT INTO ${s}.streams (stream, revision) VALUES (stream_name, cur + n)
         ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision;
       head := head + n;
+      known := known || ids;
       results := results || json_build_object('status', 'ok', 'revision', cur + n, 'position', head::text);
     -- Whatever fails inside one append (a constraint, a bad timestamp) undoes that append only.
     EXCEPTION WHEN OTHERS THEN
