@@ -147,6 +147,7 @@ export class SqliteEventStore implements EventStore {
     positionOf: Database.Statement;
     byId: Database.Statement;
     insert: Database.Statement;
+    deleteAfter: Database.Statement;
     readStream: Database.Statement;
     readAll: Database.Statement;
     dataVersion: Database.Statement;
@@ -186,6 +187,7 @@ export class SqliteEventStore implements EventStore {
       positionOf: db.prepare('SELECT position FROM events WHERE stream = ? AND revision = ?').pluck(),
       byId: db.prepare(`SELECT ${COLUMNS} FROM events WHERE id = ?`).raw(),
       insert: db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      deleteAfter: db.prepare('DELETE FROM events WHERE position > ?'),
       readStream: db
         .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`)
         .raw(),
@@ -245,8 +247,11 @@ export class SqliteEventStore implements EventStore {
       }
       // undefined data would encode to nothing; store it as null so every row holds valid JSON.
       const data = JSON.stringify(e.data === undefined ? null : e.data);
-      const bytes = Buffer.byteLength(data, 'utf8') + Buffer.byteLength(metadata, 'utf8');
-      if (bytes > this.maxEventBytes) throw new EventTooLargeError(e.id, bytes, this.maxEventBytes);
+      // A UTF-16 code unit encodes to at most 3 UTF-8 bytes: count bytes only near the limit.
+      if ((data.length + metadata.length) * 3 > this.maxEventBytes) {
+        const bytes = Buffer.byteLength(data, 'utf8') + Buffer.byteLength(metadata, 'utf8');
+        if (bytes > this.maxEventBytes) throw new EventTooLargeError(e.id, bytes, this.maxEventBytes);
+      }
       out[i] = { id: e.id, type: e.type, schemaVersion: e.schemaVersion, data, metadata, recordedAt, givenRecordedAt: given, source: e };
     }
     return out;
@@ -331,24 +336,35 @@ export class SqliteEventStore implements EventStore {
   /** Runs inside the write transaction. Throws only before writing anything. */
   private applyOne(p: PendingAppend, h: { head: number }): Outcome & { ok: true } {
     const { stream, events, expected } = p;
-    const retry = this.idempotentResult(stream, events);
-    if (retry) return { ok: true, result: retry, wrote: false };
-
     const last = this.stmt.streamRevision.get(stream) as number | null;
     const current = last ?? -1;
-    checkExpected(stream, expected, current);
-
+    if (!expectationHolds(expected, current)) {
+      // A retry of a committed append no longer matches its expectation; answer it before refusing.
+      const retry = this.idempotentResult(stream, events);
+      if (retry) return { ok: true, result: retry, wrote: false };
+      throw new ConcurrencyError(stream, expected, current < 0 ? 'no_stream' : current);
+    }
     if (events.length === 0) {
       const position = current < 0 ? 0n : BigInt(this.stmt.positionOf.get(stream, current) as number);
       return { ok: true, result: { revision: current, position }, wrote: false };
     }
+    // Insert first and let the unique index on id find retries: the common case pays no extra lookup.
     let revision = current;
     let position = h.head;
     const insert = this.stmt.insert;
-    for (const e of events) {
-      revision++;
-      position++;
-      insert.run(position, e.id, stream, revision, e.type, e.schemaVersion, e.data, e.metadata, e.recordedAt);
+    try {
+      for (const e of events) {
+        revision++;
+        position++;
+        insert.run(position, e.id, stream, revision, e.type, e.schemaVersion, e.data, e.metadata, e.recordedAt);
+      }
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      // Undo this request's rows (the tail of the table), then answer as a retry or a duplicate.
+      this.stmt.deleteAfter.run(h.head);
+      const retry = this.idempotentResult(stream, events);
+      if (retry) return { ok: true, result: retry, wrote: false };
+      throw e;
     }
     h.head = position;
     return { ok: true, result: { revision, position: BigInt(position) }, wrote: true };
@@ -468,13 +484,17 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-function checkExpected(stream: string, expected: ExpectedRevision, current: number): void {
-  const ok =
+function expectationHolds(expected: ExpectedRevision, current: number): boolean {
+  return (
     expected === 'any' ||
     (expected === 'no_stream' && current === -1) ||
     (expected === 'stream_exists' && current >= 0) ||
-    (typeof expected === 'number' && expected === current);
-  if (!ok) throw new ConcurrencyError(stream, expected, current < 0 ? 'no_stream' : current);
+    (typeof expected === 'number' && expected === current)
+  );
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' || (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 function sameContent(row: Row, stream: string, e: EncodedEvent): boolean {
