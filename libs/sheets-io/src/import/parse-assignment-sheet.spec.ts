@@ -288,6 +288,10 @@ describe('parseAssignmentSheet: every problem, with its row and column', () => {
     ]);
   });
 
+  it('refuses to run without a proper today (a caller\'s mistake, not the sheet\'s)', async () => {
+    await expect(parseAssignmentSheet(csv(CSV_HEADER), { ...HUANGYUAN, today: '2026-3-1' })).rejects.toThrow(RangeError);
+  });
+
   it('refuses more rows than the limit, naming the first row over it', async () => {
     const line = (i: number) => `${i},事项${i},,城关镇党委,张伟,2026-06-30,`;
     const bytes = csv(CSV_HEADER, line(1), line(2), '', line(3), line(4));

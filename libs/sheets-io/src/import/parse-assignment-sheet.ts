@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Cell, cellText, charCount } from './cells';
 import { HeaderMatch, SHEET_COLUMNS, SheetField, findHeaderRow, matchHeaders } from './columns';
-import { readDate } from './dates';
+import { isLocalDate, readDate } from './dates';
 import { sniffFileKind } from './decode';
 import { Grid, GridRow, cellAt, csvGrid, xlsxGrid } from './read-grid';
 import { Directory, Resolution } from './resolve';
@@ -22,6 +22,7 @@ export async function parseAssignmentSheet(
   lookup: SheetLookup,
   options: SheetImportOptions = {},
 ): Promise<SheetImportResult> {
+  if (!isLocalDate(lookup.today)) throw new RangeError(`lookup.today must be YYYY-MM-DD, got ${lookup.today}`);
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fingerprint = sheetFingerprint(buffer);
   const fail = (errors: SheetProblem[], format: SheetFormat | null, encoding?: string): SheetImportResult => ({

@@ -35,10 +35,13 @@ export async function xlsxGrid(bytes: Buffer): Promise<Grid> {
 
 function worksheetGrid(ws: ExcelJS.Worksheet): Grid {
   const rows: GridRow[] = [];
-  const width = ws.columnCount;
+  // Only cells that exist: a sheet formatted out to column XFD must not cost 16,384 reads per row.
   ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    const cells: Cell[] = new Array(width);
-    for (let c = 1; c <= width; c++) cells[c - 1] = fromExcelValue(row.getCell(c).value);
+    const cells: Cell[] = [];
+    row.eachCell({ includeEmpty: false }, (cell, col) => {
+      cells[col - 1] = fromExcelValue(cell.value);
+    });
+    for (let c = 0; c < cells.length; c++) cells[c] ??= EMPTY;
     rows.push({ row: rowNumber, cells });
   });
   return { rows };
