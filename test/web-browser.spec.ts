@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, screenshot, signedIn } from './web/browser';
 import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
@@ -12,7 +11,6 @@ import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
 describe('web app in a browser', () => {
   let ledger: Ledger;
   let browser: Browser;
-  let profile: string;
   const ids = { county: 'u-county', cg: 'u-chengguan', dh: 'u-dahua', hm: 'u-huangmao', c1: 'c-liming', c2: 'c-wangfang', sheet: 's-2026-01', item1: '', item2: '', item3: '' };
   const tokens = { admin: '', org: '', inspector: '', discipline: '', cg: '', dh: '' };
 
@@ -44,12 +42,11 @@ describe('web app in a browser', () => {
     ids.item1 = (await item('落实“三会一课”制度自查整改', ids.cg, ids.c1, 10)).id;
     ids.item2 = (await item('村级集体经济发展项目督导', ids.dh, ids.c2, 2)).id;
     ids.item3 = (await item('党员发展工作规范化整改', ids.hm, ids.c2, 20)).id;
-    ({ browser, profile } = await launchBrowser());
+    browser = await launchBrowser();
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
     await ledger?.close();
   });
 

@@ -1,15 +1,13 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Debian's Chromium, headless, with a fresh profile each launch. */
-export async function launchBrowser(): Promise<{ browser: Browser; profile: string }> {
+/** Debian's Chromium, headless; Playwright gives each launch a fresh temporary profile (user-data-dir) and removes it on close. */
+export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-chromium-'));
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--headless',
@@ -20,22 +18,24 @@ export async function launchBrowser(): Promise<{ browser: Browser; profile: stri
       '--no-first-run',
       '--disable-sync',
       '--disable-quic',
-      `--user-data-dir=${profile}`,
     ],
   });
-  return { browser, profile };
 }
 
 /** A signed-in page: the token pasted on the sign-in page, as a person does it. */
 export async function signedIn(browser: Browser, baseUrl: string, token: string, viewport = { width: 1366, height: 768 }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${baseUrl}/signin`);
   await page.locator('[data-test=token]').fill(token);
   await page.locator('[data-test=signin]').click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/signin'));
+  // Signed in (the app leaves /signin), or the sign-in page says why not: fail with its words.
+  const refused = page.getByRole('alert').first();
+  await Promise.race([page.waitForURL((u) => !u.pathname.startsWith('/signin')), refused.waitFor()]);
+  if (new URL(page.url()).pathname.startsWith('/signin')) throw new Error(`sign-in refused: ${await refused.textContent()}`);
   return { context, page, errors };
 }
 
