@@ -1,4 +1,6 @@
-import { ERROR_CODE_LABELS, FIELD_LABELS, STATUS_TEXT_BY_HTTP, type ItemStatus, type Light, type UrgeLevel } from './labels';
+import type { ItemStatus, Light, UrgeLevel } from './labels';
+import { ApiError, problemMessage, type Problem } from './problems';
+export { ApiError, problemMessage } from './problems';
 import { session } from './session';
 
 /** The web app talks to the public HTTP contract only (API.md); every figure it shows comes from here. */
@@ -60,43 +62,6 @@ export interface RegisterRow {
 }
 export interface CommandResult { id: string; revision: number; position: string }
 export interface SheetView { id: string; number?: string; title?: string }
-
-/** An API failure, already in the words a county official reads. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code: string | null,
-    readonly fieldErrors: string[],
-  ) {
-    super(message);
-  }
-}
-
-interface Problem { title?: string; detail?: string; code?: string; errors?: unknown }
-
-/** RFC 9457 problem details → one Chinese sentence (known code, else the API's detail, else the status). */
-export function problemMessage(status: number, problem: Problem | null): ApiError {
-  const code = problem?.code ?? null;
-  const fieldErrors: string[] = [];
-  if (Array.isArray(problem?.errors)) {
-    for (const e of problem.errors as Array<Record<string, unknown>>) {
-      const field = String(e.field ?? e.property ?? e.column ?? '');
-      const known = FIELD_LABELS[field.replace(/^.*\./, '').replace(/\[\d+\]$/, '')];
-      if (e.row !== undefined) fieldErrors.push(`第${String(e.row)}行 ${known ?? field}：${String(e.message ?? '')}`);
-      else if (known) fieldErrors.push(`请检查“${known}”`);
-      else {
-        const list = Array.isArray(e.messages) ? e.messages : Array.isArray(e.constraints) ? e.constraints : null;
-        fieldErrors.push(`${field}：${list ? list.join('；') : String(e.message ?? e.detail ?? '')}`);
-      }
-    }
-  }
-  let message = (code && ERROR_CODE_LABELS[code]) || '';
-  if (!message && status === 403) message = STATUS_TEXT_BY_HTTP[403];
-  if (!message && status === 401) message = STATUS_TEXT_BY_HTTP[401];
-  if (!message) message = problem?.detail || problem?.title || STATUS_TEXT_BY_HTTP[status] || `请求失败（${status}）`;
-  return new ApiError(status, message, code, fieldErrors);
-}
 
 /**
  * The global position of the last write this browser made: every later query waits for the read

@@ -1,3 +1,4 @@
+export { rowsToCsv } from './csv';
 /** Small formatting helpers; none of them computes a figure. */
 export function pct(rate: number | null | undefined): string {
   if (rate === null || rate === undefined || Number.isNaN(rate)) return '—';
@@ -24,16 +25,6 @@ export function downloadBlob(blob: Blob, filename: string): void {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
-
-/** A CSV of exactly the rows on screen (UTF-8 with BOM so that Excel reads the Chinese). */
-export function rowsToCsv(headers: string[], rows: Array<Array<string | number | null | undefined>>): Blob {
-  const cell = (v: string | number | null | undefined) => {
-    const s = v === null || v === undefined ? '' : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const text = [headers, ...rows].map((r) => r.map(cell).join(',')).join('\r\n');
-  return new Blob(['\uFEFF', text], { type: 'text/csv;charset=utf-8' });
 }
 
 /** SHA-256 of a file, in the browser (SubtleCrypto), hex. */

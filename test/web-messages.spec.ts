@@ -1,0 +1,36 @@
+import { problemMessage } from '../apps/web/src/problems';
+import { rowsToCsv } from '../apps/web/src/csv';
+
+/** API problems become one Chinese sentence; exports are CSV that Excel reads (apps/web/src). */
+describe('web app: problem details in Chinese', () => {
+  it('names a known rejection code in Chinese', () => {
+    expect(problemMessage(409, { code: 'ITEM_NOT_REPORTED', detail: 'item is not reported' }).message).toBe('该事项尚未反馈办结，不能审核');
+    expect(problemMessage(412, { code: 'STALE_REVISION', detail: 'x' }).message).toContain('已被他人更新');
+  });
+
+  it("falls back to the API's detail for an unknown code, then to the status", () => {
+    expect(problemMessage(409, { code: 'SOMETHING_NEW', detail: '新规则不允许' }).message).toBe('新规则不允许');
+    expect(problemMessage(503, null).message).toBe('数据正在同步，请稍后重试');
+    expect(problemMessage(418, null).message).toBe('请求失败（418）');
+  });
+
+  it('names invalid fields in Chinese', () => {
+    const e = problemMessage(400, { code: 'VALIDATION_FAILED', errors: [{ field: 'summary', messages: ['summary should not be empty'] }, { field: 'evidence[0].sha256', messages: ['bad'] }] });
+    expect(e.message).toBe('填写的内容有误');
+    expect(e.fieldErrors).toEqual(['请检查“办结情况”', '请检查“SHA-256”']);
+  });
+
+  it('says 403 and 401 in Chinese whatever the detail', () => {
+    expect(problemMessage(403, { code: 'OUT_OF_SCOPE', detail: 'unit out of scope' }).message).toBe('无权查看或办理其他单位的事项');
+    expect(problemMessage(403, { detail: 'forbidden' }).message).toBe('无权执行此操作');
+    expect(problemMessage(401, { detail: 'jwt expired' }).message).toContain('重新登录');
+  });
+});
+
+describe('web app: client-side CSV of the rows shown', () => {
+  it('quotes what needs quoting and starts with a BOM', async () => {
+    const blob = rowsToCsv(['单位', '说明'], [['城关镇党委', '含,逗号'], ['大华镇', '含"引号"']]);
+    const text = Buffer.from(await blob.arrayBuffer()).toString('utf8');
+    expect(text).toBe('\uFEFF单位,说明\r\n城关镇党委,"含,逗号"\r\n大华镇,"含""引号"""');
+  });
+});
