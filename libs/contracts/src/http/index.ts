@@ -4,3 +4,4 @@ export * from './cadres';
 export * from './sheets';
 export * from './items';
 export * from './accountability';
+export * from './queries';

@@ -1,0 +1,24 @@
+import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import type { ListItemsQueryDto } from '@ledger/contracts';
+import type { Actor } from '@ledger/contracts/events';
+import type { ItemPage } from '@ledger/read-models';
+import { ReadScope } from '../shared/read-scope';
+
+/** Items filtered, sorted and paged; a unit user's list never leaves its subtree. */
+export class ListItemsQuery {
+  constructor(
+    readonly actor: Actor,
+    readonly filter: ListItemsQueryDto,
+  ) {}
+}
+
+@QueryHandler(ListItemsQuery)
+export class ListItemsHandler implements IQueryHandler<ListItemsQuery, ItemPage> {
+  constructor(private readonly scope: ReadScope) {}
+
+  async execute({ actor, filter }: ListItemsQuery): Promise<ItemPage> {
+    await this.scope.consistent(filter.minPosition);
+    const { minPosition: _, ...rest } = filter;
+    return this.scope.queries.listItems({ ...rest, scopeRootUnitId: this.scope.scopeRoot(actor) }, this.scope.today());
+  }
+}
