@@ -18,6 +18,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--no-first-run',
       '--disable-sync',
       '--disable-quic',
+      '--lang=zh-CN',
     ],
   });
 }
