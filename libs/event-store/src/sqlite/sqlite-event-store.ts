@@ -279,9 +279,10 @@ export class SqliteEventStore implements EventStore {
     try {
       outcomes = this.writeInOneTransaction(batch);
     } catch (e) {
-      // Something beyond one request's own rejection (I/O, lock timeout): retry each request alone
-      // so that one poisoned request cannot fail its neighbours.
-      outcomes = batch.length === 1 ? [{ ok: false, error: e }] : batch.map((p) => this.writeAlone(p));
+      // Something beyond one request's own rejection: retry each request alone so that one poisoned
+      // request cannot fail its neighbours. Not for a lock timeout: each retry would block as long again.
+      const busy = String((e as { code?: unknown })?.code ?? '').startsWith('SQLITE_BUSY');
+      outcomes = batch.length === 1 || busy ? batch.map(() => ({ ok: false, error: e })) : batch.map((p) => this.writeAlone(p));
     }
     let wrote = false;
     for (let i = 0; i < batch.length; i++) {
