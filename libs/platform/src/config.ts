@@ -17,6 +17,14 @@ export interface LedgerConfig {
   dueSoonDays: number;
   /** The county's time zone; dates in the ledger are local dates there. */
   timeZone: string;
+  /** The deadline process (DeadlineMissed, automatic reminders) in the API app: LEDGER_DEADLINE_WORKER=on|off. */
+  deadlineWorker: boolean;
+  /** Seconds between its runs (LEDGER_DEADLINE_INTERVAL_SECONDS); the first run comes one interval after start. */
+  deadlineIntervalSeconds: number;
+  /** Days before the due date in force that the system sends its reminder (LEDGER_REMINDER_DAYS). */
+  reminderDays: number;
+  /** 星级化考核 weights and thresholds overriding the defaults (LEDGER_STAR_RATING, JSON); null: defaults. */
+  starRating: Record<string, unknown> | null;
 }
 
 export class ConfigError extends Error {
@@ -67,6 +75,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (syncRaw === 'FULL' || syncRaw === 'NORMAL') sqliteSynchronous = syncRaw;
   else problems.push(`LEDGER_SQLITE_SYNCHRONOUS=${syncRaw}: expected FULL or NORMAL`);
 
+  const workerRaw = (env.LEDGER_DEADLINE_WORKER || 'on').toLowerCase();
+  if (!['on', 'off', 'true', 'false', '1', '0'].includes(workerRaw)) problems.push(`LEDGER_DEADLINE_WORKER=${workerRaw}: expected on or off`);
+  const deadlineWorker = ['on', 'true', '1'].includes(workerRaw);
+  const deadlineIntervalSeconds = int('LEDGER_DEADLINE_INTERVAL_SECONDS', 600, 1, 86_400);
+  const reminderDays = int('LEDGER_REMINDER_DAYS', 3, 0, 365);
+  let starRating: Record<string, unknown> | null = null;
+  if (env.LEDGER_STAR_RATING) {
+    try {
+      const parsed: unknown = JSON.parse(env.LEDGER_STAR_RATING);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      starRating = parsed as Record<string, unknown>;
+    } catch {
+      problems.push('LEDGER_STAR_RATING must be a JSON object, e.g. {"weights":{"returned":3}}');
+    }
+  }
+
   const jwtSecret = env.LEDGER_JWT_SECRET || null;
   if (jwtSecret !== null && jwtSecret.length < 16) problems.push('LEDGER_JWT_SECRET must be at least 16 characters');
 
@@ -81,5 +105,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     sqliteSynchronous,
     dueSoonDays,
     timeZone: 'Asia/Shanghai',
+    deadlineWorker,
+    deadlineIntervalSeconds,
+    reminderDays,
+    starRating,
   };
 }
