@@ -11,7 +11,7 @@ import { evolveSheet } from './sheets/evolve';
 import { ItemRow } from './items/item.entity';
 import { evolveItem } from './items/evolve';
 import { ItemCounterRow } from './figures/item-counter.entity';
-import { CounterDeltas } from './figures/counters';
+import { CounterDeltas, idsOnPath } from './figures/counters';
 import { AccountabilityDecisionRow } from './register/accountability-decision.entity';
 import { evolveDecision } from './register/evolve';
 import { ProjectionGapError } from './errors';
@@ -164,9 +164,16 @@ export async function applyEvents(em: EntityManager, stored: StoredEvent[]): Pro
   const cadres = await load(em, CadreRow, 'id', cadreIds);
   const sheets = await load(em, SheetRow, 'id', sheetIds);
   const decisions = await load(em, AccountabilityDecisionRow, 'decisionId', decisionIds);
+  // The whole tree (a county has about a thousand units): item counters roll up along unit paths.
   const units = new Map<string, UnitRow>();
   const dirtyUnits = new Set<string>();
-  if (unitEvents) for (const u of await em.getRepository(UnitRow).find()) units.set(u.id, u);
+  const initialPaths = new Map<string, string>();
+  if (unitEvents || itemIds.size) {
+    for (const u of await em.getRepository(UnitRow).find()) {
+      units.set(u.id, u);
+      initialPaths.set(u.id, u.path);
+    }
+  }
 
   for (const e of events) {
     if (UNIT_EVENTS.has(e.type)) {
@@ -185,19 +192,43 @@ export async function applyEvents(em: EntityManager, stored: StoredEvent[]): Pro
     }
   }
 
+  // Counters move in two steps: first every changed item, against the tree as it stood before the
+  // batch; then every unit whose path changed takes its own items off its old ancestors onto its new.
   const counters = new CounterDeltas();
-  for (const id of items.dirty) counters.change(items.initial.get(id) ?? null, items.current.get(id) ?? null);
+  const subtreesBefore = (unitId: string) => idsOnPath(initialPaths.get(unitId));
+  for (const id of items.dirty) counters.change(items.initial.get(id) ?? null, items.current.get(id) ?? null, subtreesBefore);
 
   await upsert(em, UnitRow, [...dirtyUnits].map((id) => units.get(id)!));
   await upsert(em, CadreRow, cadres.changedRows());
   await upsert(em, SheetRow, sheets.changedRows());
   await upsert(em, ItemRow, items.changedRows());
   await upsert(em, AccountabilityDecisionRow, decisions.changedRows());
-  const deltas = counters.values();
-  if (deltas.length) {
-    await upsert(em, ItemCounterRow, deltas as ItemCounterRow[], ['count', 'onTime']);
-    await em.query(`DELETE FROM "rm_item_counter" WHERE "count" = 0`);
+  let deltas = counters.values();
+  if (deltas.length) await upsert(em, ItemCounterRow, deltas as ItemCounterRow[], ['count', 'onTime']);
+  const repathed = [...dirtyUnits].filter((id) => units.get(id)!.path !== initialPaths.get(id));
+  if (repathed.length) {
+    const transfers = new CounterDeltas();
+    for (let i = 0; i < repathed.length; i += READ_CHUNK) {
+      const own = await em
+        .getRepository(ItemCounterRow)
+        .createQueryBuilder('c')
+        .where(`c."ownerKind" = 'unit'`)
+        .andWhere('c."ownerId" IN (:...ids)', { ids: repathed.slice(i, i + READ_CHUNK) })
+        .getMany();
+      for (const row of own) {
+        const before = new Set(idsOnPath(initialPaths.get(row.ownerId)));
+        const after = new Set(idsOnPath(units.get(row.ownerId)!.path));
+        const move = (ownerId: string, sign: 1 | -1) =>
+          transfers.add({ ownerKind: 'subtree', ownerId, status: row.status, dueDate: row.dueDate, count: sign * row.count, onTime: sign * row.onTime });
+        for (const a of before) if (!after.has(a)) move(a, -1);
+        for (const a of after) if (!before.has(a)) move(a, 1);
+      }
+    }
+    const moved = transfers.values();
+    if (moved.length) await upsert(em, ItemCounterRow, moved as ItemCounterRow[], ['count', 'onTime']);
+    deltas = deltas.concat(moved);
   }
+  if (deltas.length) await em.query(`DELETE FROM "rm_item_counter" WHERE "count" = 0`);
   await upsert(em, CheckpointRow, [{ name: READ_MODELS_CHECKPOINT, position: checkpoint.toString() }]);
   return checkpoint;
 }

@@ -6,9 +6,9 @@ import { UnitRow } from './units/unit.entity';
 import { CadreRow } from './cadres/cadre.entity';
 import { SheetRow } from './sheets/sheet.entity';
 import { ItemRow } from './items/item.entity';
-import { ItemCounterRow } from './figures/item-counter.entity';
+import { ItemCounterRow, type CounterOwnerKind } from './figures/item-counter.entity';
 import { AccountabilityDecisionRow } from './register/accountability-decision.entity';
-import { addSums, figuresOf, sumsFromRaw, ZERO_SUMS, type FigureSums } from './figures/figures';
+import { figuresOf, sumsFromRaw, ZERO_SUMS, type FigureSums } from './figures/figures';
 import { addDays } from './dates';
 import { ReadModelsBehindError } from './errors';
 import {
@@ -216,17 +216,10 @@ export class ReadQueries {
 
   /** Figures for the unit alone, or rolled up over its subtree. Null for an unknown unit. */
   async unitFigures(unitId: string, subtree: boolean, today: string): Promise<Figures | null> {
-    const unit = await this.unitRow(unitId);
-    if (!unit) return null;
-    const qb = this.sumsQuery('unit', today);
-    if (subtree) {
-      const sub = this.dataSource.getRepository(UnitRow).createQueryBuilder('u').select('u.id');
-      this.wherePathUnder(sub, 'u', unit.path);
-      qb.andWhere(`c."ownerId" IN (${sub.getQuery()})`, sub.getParameters());
-    } else {
-      qb.andWhere('c."ownerId" = :owner', { owner: unitId });
-    }
-    const raw = await qb.getRawOne<Record<string, unknown>>();
+    if (!(await this.unitRow(unitId))) return null;
+    const raw = await this.sumsQuery(subtree ? 'subtree' : 'unit', today)
+      .andWhere('c."ownerId" = :owner', { owner: unitId })
+      .getRawOne<Record<string, unknown>>();
     return figuresOf(raw ? sumsFromRaw(raw) : ZERO_SUMS);
   }
 
@@ -235,27 +228,20 @@ export class ReadQueries {
    * dissolved ones only while items are still counted against them. Null for an unknown unit.
    */
   async childrenFigures(unitId: string, today: string): Promise<UnitFiguresRow[] | null> {
-    const unit = await this.unitRow(unitId);
-    if (!unit) return null;
+    if (!(await this.unitRow(unitId))) return null;
     const children = await this.dataSource.getRepository(UnitRow).find({ where: { parentId: unitId }, order: { name: 'ASC' } });
-    const qb = this.sumsQuery('unit', today)
-      .innerJoin(UnitRow, 'u', 'u.id = c."ownerId"')
-      .addSelect('u.path', 'path')
-      .groupBy('u.id')
-      .addGroupBy('u.path');
-    this.wherePathUnder(qb, 'u', unit.path, true);
-    const perUnit = await qb.getRawMany<Record<string, unknown>>();
-    const byChild = new Map<string, FigureSums>(children.map((c) => [c.id, ZERO_SUMS]));
-    const prefixLength = unit.path.length;
-    for (const raw of perUnit) {
-      const rest = String(raw.path).slice(prefixLength);
-      const childId = rest.slice(0, rest.indexOf('/'));
-      const acc = byChild.get(childId);
-      if (acc) byChild.set(childId, addSums(acc, sumsFromRaw(raw)));
+    const sums = new Map<string, FigureSums>();
+    for (const chunk of chunks(children.map((c) => c.id), 500)) {
+      const rows = await this.sumsQuery('subtree', today)
+        .addSelect('c."ownerId"', 'ownerId')
+        .andWhere('c."ownerId" IN (:...owners)', { owners: chunk })
+        .groupBy('c."ownerId"')
+        .getRawMany<Record<string, unknown>>();
+      for (const r of rows) sums.set(String(r.ownerId), sumsFromRaw(r));
     }
     return children
-      .filter((c) => !c.dissolved || byChild.get(c.id)!.total > 0)
-      .map((c) => ({ unitId: c.id, name: c.name, ...figuresOf(byChild.get(c.id)!) }));
+      .filter((c) => !c.dissolved || (sums.get(c.id)?.total ?? 0) > 0)
+      .map((c) => ({ unitId: c.id, name: c.name, ...figuresOf(sums.get(c.id) ?? ZERO_SUMS) }));
   }
 
   /** Figures over the items whose responsible cadre this is. Null for an unknown cadre. */
@@ -418,7 +404,7 @@ export class ReadQueries {
   }
 
   /** SUMs over counter rows of one owner kind, with the today-dependent buckets. */
-  private sumsQuery(kind: 'unit' | 'cadre', today: string): SelectQueryBuilder<ItemCounterRow> {
+  private sumsQuery(kind: CounterOwnerKind, today: string): SelectQueryBuilder<ItemCounterRow> {
     const soon = addDays(today, this.dueSoonDays);
     const when = (cond: string) => `SUM(CASE WHEN ${cond} THEN c.count ELSE 0 END)`;
     return this.dataSource

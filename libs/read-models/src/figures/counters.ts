@@ -11,19 +11,25 @@ export interface CounterDelta {
   onTime: number;
 }
 
-/** What one item adds to the counters of its unit and its cadre. */
-function contributions(row: ItemRow, sign: 1 | -1): CounterDelta[] {
+/** The ids on a materialised path, root first: '/C/T1/V1/' → C, T1, V1. */
+export function idsOnPath(path: string | undefined): string[] {
+  return path ? path.split('/').filter((s) => s !== '') : [];
+}
+
+/** What one item adds to the counters of its unit, every subtree it lies in, and its cadre. */
+function contributions(row: ItemRow, sign: 1 | -1, subtreesOf: (unitId: string) => string[]): CounterDelta[] {
   const open = OPEN_STATUSES.includes(row.status);
-  const dueDate = open ? row.dueDate : '-';
-  const closedOnTime = (row.status === 'concluded' || row.status === 'struck_off') && Boolean(row.onTime) ? 1 : 0;
-  return (['unit', 'cadre'] as const).map((ownerKind) => ({
-    ownerKind,
-    ownerId: ownerKind === 'unit' ? row.unitId : row.cadreId,
+  const base = {
     status: row.status,
-    dueDate,
+    dueDate: open ? row.dueDate : '-',
     count: sign,
-    onTime: sign * closedOnTime,
-  }));
+    onTime: sign * ((row.status === 'concluded' || row.status === 'struck_off') && Boolean(row.onTime) ? 1 : 0),
+  };
+  return [
+    { ownerKind: 'unit' as const, ownerId: row.unitId, ...base },
+    { ownerKind: 'cadre' as const, ownerId: row.cadreId, ...base },
+    ...subtreesOf(row.unitId).map((ownerId) => ({ ownerKind: 'subtree' as const, ownerId, ...base })),
+  ];
 }
 
 export function counterKey(d: Pick<CounterDelta, 'ownerKind' | 'ownerId' | 'status' | 'dueDate'>): string {
@@ -34,12 +40,13 @@ export function counterKey(d: Pick<CounterDelta, 'ownerKind' | 'ownerId' | 'stat
 export class CounterDeltas {
   private readonly deltas = new Map<string, CounterDelta>();
 
-  change(before: ItemRow | null, after: ItemRow | null): void {
-    if (before) for (const d of contributions(before, -1)) this.add(d);
-    if (after) for (const d of contributions(after, 1)) this.add(d);
+  /** `subtreesOf(unitId)`: the unit and its ancestors, as the tree stood when the counters were last right. */
+  change(before: ItemRow | null, after: ItemRow | null, subtreesOf: (unitId: string) => string[]): void {
+    if (before) for (const d of contributions(before, -1, subtreesOf)) this.add(d);
+    if (after) for (const d of contributions(after, 1, subtreesOf)) this.add(d);
   }
 
-  private add(d: CounterDelta): void {
+  add(d: CounterDelta): void {
     const k = counterKey(d);
     const acc = this.deltas.get(k);
     if (acc) {

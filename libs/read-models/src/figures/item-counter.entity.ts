@@ -1,12 +1,14 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { ItemStatus } from '@ledger/contracts/events';
 
-export type CounterOwnerKind = 'unit' | 'cadre';
+/** `unit`: items the unit itself handles; `subtree`: items handled anywhere in its subtree; `cadre`: items it answers for. */
+export type CounterOwnerKind = 'unit' | 'subtree' | 'cadre';
 
 /**
- * How many items an owner (handling unit or responsible cadre) has per status and, for open items,
- * per due date in force: enough to answer every figure for any `today` without scanning items.
- * Subtree roll-ups join this with the unit paths at query time, so a moved unit takes its figures along.
+ * How many items an owner (a unit alone, a unit's subtree, a responsible cadre) has per status and,
+ * for open items, per due date in force: enough to answer every figure for any `today` without
+ * scanning items. Subtree rows are kept rolled up (a figure is one owner's rows); a moved unit's own
+ * rows are taken off its old ancestors and added to its new ones in the same transaction.
  */
 @Entity('rm_item_counter')
 export class ItemCounterRow {
