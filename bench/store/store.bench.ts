@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { NewEvent, openSqliteEventStore, SQLITE_EVENTS_SCHEMA, SqliteEventStore } from '@ledger/event-store';
@@ -117,6 +118,65 @@ async function concurrentAppenders(file: string, events: NewEvent[], appenders: 
   } finally {
     await store.close();
   }
+}
+
+export interface ReadJob {
+  file: string;
+  events: number;
+  rounds: number;
+}
+export interface ReadResult {
+  loadedPerSecond: number;
+  rounds: { ours: number; ceiling: number; ratio: number }[];
+}
+
+function inChild(job: ReadJob): Promise<ReadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--read-job', JSON.stringify(job)]);
+    let result: ReadResult | null = null;
+    child.on('message', (m) => (result = m as ReadResult));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`read job exited with ${code}`))));
+  });
+}
+
+async function readJob(job: ReadJob): Promise<ReadResult> {
+  const templates = makeEvents(1000);
+  const store = await openSqliteEventStore({ file: job.file, synchronous: 'NORMAL' });
+  let loadRate;
+  try {
+    loadRate = await load(store, job.events, templates);
+  } finally {
+    await store.close();
+  }
+  const cp = new Database(job.file);
+  cp.pragma('wal_checkpoint(TRUNCATE)');
+  cp.close();
+  const reader = await openSqliteEventStore({ file: job.file, synchronous: 'NORMAL' });
+  try {
+    await plainRead(job.file, job.events); // warm the page cache for both
+    const rounds: ReadResult['rounds'] = [];
+    for (let r = 0; r < job.rounds; r++) {
+      // Alternate the order so that neither side always runs on the warmer cache.
+      const first = r % 2 === 0 ? await plainRead(job.file, job.events) : null;
+      const ours = await storeRead(reader, job.events);
+      const c = first ?? (await plainRead(job.file, job.events));
+      rounds.push({ ours: ours.perSecond, ceiling: c.perSecond, ratio: ours.perSecond / c.perSecond });
+    }
+    return { loadedPerSecond: loadRate.perSecond, rounds };
+  } finally {
+    await reader.close();
+  }
+}
+
+if (process.argv[2] === '--read-job' && process.send) {
+  readJob(JSON.parse(process.argv[3]) as ReadJob).then(
+    (r) => process.send?.(r, () => process.exit(0)),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }
 
 /** Loads `n` events through the store: 64 appenders of 10-event batches, group-committed. */
@@ -269,41 +329,16 @@ export const storeBench: BenchModule = {
         figures.push({ figure: 'ceiling only: plain insert, 1 row per transaction', durability: 'FULL', ours: NaN, ceilingName: '', ceiling: fullOne.perSecond, ratio: NaN, target: null, rounds: [] });
         figures.push({ figure: 'ceiling only: plain insert, 100 rows per transaction', durability: 'NORMAL', ours: NaN, ceilingName: '', ceiling: normal100.perSecond, ratio: NaN, target: null, rounds: [] });
       }
-      // 4. readAll with payloads decoded, on a store of `read` events and on one of `large` events
-      const templates = makeEvents(1000);
+      // 4. readAll with payloads decoded, on a store of `read` events and on one of `large` events. Each
+      // in a fresh child process: after loading a million events here, this process's heap skews reads.
       for (const [label, n] of [
         ['readAll in batches of 1,000, payloads decoded (events/s)', sizes.read],
         [`the same readAll with ${fmt(sizes.large)} events stored (events/s)`, sizes.large],
       ] as const) {
-        const f = file('read');
-        const store = await openSqliteEventStore({ file: f, synchronous: 'NORMAL' });
-        let loadRate;
-        try {
-          loadRate = await load(store, n, templates);
-          log(`loaded ${fmt(n)} events at ${fmt(loadRate.perSecond)}/s (64 appenders × 10-event batches, NORMAL)`);
-        } finally {
-          await store.close();
-        }
-        const cp = new Database(f);
-        cp.pragma('wal_checkpoint(TRUNCATE)');
-        cp.close();
-        const reader = await openSqliteEventStore({ file: f, synchronous: 'NORMAL' });
-        try {
-          await plainRead(f, n); // warm the page cache for both
-          const rounds: Figure['rounds'] = [];
-          for (let r = 0; r < sizes.rounds; r++) {
-            // Alternate the order so that neither side always runs on the warmer cache.
-            const first = r % 2 === 0;
-            const ceiling = first ? await plainRead(f, n) : null;
-            const ours = await storeRead(reader, n);
-            const c = ceiling ?? (await plainRead(f, n));
-            rounds.push({ ours: ours.perSecond, ceiling: c.perSecond, ratio: ours.perSecond / c.perSecond });
-            log(`${label}: ours ${fmt(ours.perSecond)}/s, ceiling ${fmt(c.perSecond)}/s`);
-          }
-          figures.push(figure(label, 'NORMAL', 'plain SELECT in batches of 1,000, rows not decoded', 0.5, rounds, { loadedPerSecond: Math.round(loadRate.perSecond), events: n }));
-        } finally {
-          await reader.close();
-        }
+        const r = await inChild({ file: file('read'), events: n, rounds: sizes.rounds });
+        log(`loaded ${fmt(n)} events at ${fmt(r.loadedPerSecond)}/s (64 appenders × 10-event batches, NORMAL)`);
+        for (const x of r.rounds) log(`${label}: ours ${fmt(x.ours)}/s, ceiling ${fmt(x.ceiling)}/s`);
+        figures.push(figure(label, 'NORMAL', 'plain SELECT in batches of 1,000, rows not decoded', 0.5, r.rounds, { loadedPerSecond: Math.round(r.loadedPerSecond), events: n }));
       }
     } finally {
       tmp.remove();
