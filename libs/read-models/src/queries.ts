@@ -410,10 +410,10 @@ export class ReadQueries {
     return this.dataSource
       .getRepository(ItemCounterRow)
       .createQueryBuilder('c')
-      .select('SUM(c.count)', 'total')
+      .select(when(`c."dueDate" = '-'`), 'total')
       .addSelect(when(`c.status IN ${OPEN_SQL}`), 'open')
-      .addSelect(when(`c.status IN ${OPEN_SQL} AND c."dueDate" < :fToday`), 'overdue')
-      .addSelect(when(`c.status IN ${OPEN_SQL} AND c."dueDate" >= :fToday AND c."dueDate" <= :fSoon`), 'dueSoon')
+      .addSelect(when(`c.status = 'open' AND c."dueDate" < :fToday`), 'overdue')
+      .addSelect(when(`c.status = 'open' AND c."dueDate" >= :fToday AND c."dueDate" <= :fSoon`), 'dueSoon')
       .addSelect(when(`c.status = 'reported'`), 'awaitingReview')
       .addSelect(when(`c.status = 'concluded'`), 'concluded')
       .addSelect(when(`c.status = 'struck_off'`), 'struckOff')

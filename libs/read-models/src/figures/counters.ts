@@ -1,6 +1,6 @@
 import type { ItemRow } from '../items/item.entity';
 import { OPEN_STATUSES } from '../views';
-import type { CounterOwnerKind } from './item-counter.entity';
+import { OPEN_BY_DUE_DATE, type CounterOwnerKind } from './item-counter.entity';
 
 export interface CounterDelta {
   ownerKind: CounterOwnerKind;
@@ -16,20 +16,21 @@ export function idsOnPath(path: string | undefined): string[] {
   return path ? path.split('/').filter((s) => s !== '') : [];
 }
 
-/** What one item adds to the counters of its unit, every subtree it lies in, and its cadre. */
+/**
+ * What one item adds to the counters of its unit, every subtree it lies in, and its cadre: a row for
+ * its status (dated '-'), and while open a row 'open' under its due date in force, so that overdue
+ * and due-soon can be summed for any today.
+ */
 function contributions(row: ItemRow, sign: 1 | -1, subtreesOf: (unitId: string) => string[]): CounterDelta[] {
-  const open = OPEN_STATUSES.includes(row.status);
-  const base = {
-    status: row.status,
-    dueDate: open ? row.dueDate : '-',
-    count: sign,
-    onTime: sign * ((row.status === 'concluded' || row.status === 'struck_off') && Boolean(row.onTime) ? 1 : 0),
-  };
-  return [
-    { ownerKind: 'unit' as const, ownerId: row.unitId, ...base },
-    { ownerKind: 'cadre' as const, ownerId: row.cadreId, ...base },
-    ...subtreesOf(row.unitId).map((ownerId) => ({ ownerKind: 'subtree' as const, ownerId, ...base })),
+  const closedOnTime = (row.status === 'concluded' || row.status === 'struck_off') && Boolean(row.onTime) ? 1 : 0;
+  const keys = [{ status: row.status as string, dueDate: '-', count: sign, onTime: sign * closedOnTime }];
+  if (OPEN_STATUSES.includes(row.status)) keys.push({ status: OPEN_BY_DUE_DATE, dueDate: row.dueDate, count: sign, onTime: 0 });
+  const owners: [CounterOwnerKind, string][] = [
+    ['unit', row.unitId],
+    ['cadre', row.cadreId],
+    ...subtreesOf(row.unitId).map((id): [CounterOwnerKind, string] => ['subtree', id]),
   ];
+  return owners.flatMap(([ownerKind, ownerId]) => keys.map((k) => ({ ownerKind, ownerId, ...k })));
 }
 
 export function counterKey(d: Pick<CounterDelta, 'ownerKind' | 'ownerId' | 'status' | 'dueDate'>): string {
