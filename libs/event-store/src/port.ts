@@ -36,6 +36,10 @@ export interface StoredEvent {
   position: bigint;
   /** ISO-8601 instant; equal to metadata.recordedAt, which the store fills in when the appender left it out. */
   recordedAt: string;
+  /** Hex SHA-256 link of the stream's hash chain, set by the store at append (./hash-chain.ts). */
+  streamHash?: string;
+  /** Hex SHA-256 link of the global chain (SQLite, PostgreSQL; EventStoreDB has none: the sealer covers the order). */
+  globalHash?: string;
 }
 
 export interface AppendResult {

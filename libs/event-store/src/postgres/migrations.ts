@@ -1,10 +1,13 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { bodyHash, globalLinkHash, streamLinkHash } from '../hash-chain';
 
 /** One forward-only step of the store's schema. `sql` gets the quoted schema name. */
 export interface Migration {
   version: number;
   name: string;
   sql(schema: string): string;
+  /** Work SQL cannot do (e.g. hashing canonical JSON), run after `sql` in the same transaction. */
+  run?(client: PoolClient, schema: string): Promise<void>;
 }
 
 /*
@@ -27,7 +30,7 @@ export interface Migration {
  * from; the `appends` jsonb carries only the small structural part:
  *   [{ stream, expected, events: [{ id, type, schema_version, recorded_at, recorded_at_given, k }] }]
  */
-const appendFunction = (s: string): string => `
+const appendFunction = (s: string, chained = true): string => `
 CREATE OR REPLACE FUNCTION ${s}.ledger_append_batch(appends jsonb, payloads text[], channel text) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -48,9 +51,17 @@ DECLARE
   dup_position bigint;
   bad_id text;
   known text[];
-  ids text[];
+  ids text[];${chained ? `
+  head_hash bytea;
+  g bytea;
+  prev_s bytea;
+  sb bytea;
+  evj jsonb;
+  shs bytea[];
+  ghs bytea[];
+  zero bytea := decode(repeat('00', 32), 'hex');` : ''}
 BEGIN
-  SELECT position INTO head FROM ${s}.ledger_head WHERE id = 1 FOR UPDATE;
+  SELECT position${chained ? ', hash' : ''} INTO head${chained ? ', head_hash' : ''} FROM ${s}.ledger_head WHERE id = 1 FOR UPDATE;
   start_head := head;
   -- One lookup for the whole group: which of its ids are stored already (usually none). Ids written
   -- by earlier appends of this group are added as they go, so a retry inside the group is seen too.
@@ -97,7 +108,7 @@ BEGIN
         END IF;
       END IF;
 
-      SELECT revision INTO cur FROM ${s}.streams WHERE stream = stream_name;
+      SELECT revision${chained ? ', hash' : ''} INTO cur${chained ? ', prev_s' : ''} FROM ${s}.streams WHERE stream = stream_name;
       found_stream := FOUND;
       IF (expected = 'no_stream' AND found_stream)
          OR (expected = 'stream_exists' AND NOT found_stream)
@@ -113,14 +124,32 @@ BEGIN
         CONTINUE;
       END IF;
 
-      INSERT INTO ${s}.events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at)
+${chained ? `
+      -- The chain links (hash-chain.ts): here, under the head lock, the previous global hash is known.
+      -- The body hash (canonical JSON) comes from the appender as h. Variables are not rolled back
+      -- with a failed sub-transaction, so head_hash moves only after the inserts below succeeded.
+      sb := convert_to(stream_name, 'UTF8');
+      g := coalesce(head_hash, zero);
+      prev_s := coalesce(prev_s, zero);
+      shs := '{}';
+      ghs := '{}';
+      FOR i IN 1..n LOOP
+        evj := evs->(i - 1);
+        prev_s := sha256('\\x4c454447455231'::bytea || int4send(octet_length(sb)) || sb || int4send(cur + i)
+                         || int8send(head + i) || decode(evj->>'h', 'hex') || prev_s);
+        g := sha256(prev_s || g);
+        shs := array_append(shs, prev_s);
+        ghs := array_append(ghs, g);
+      END LOOP;` : ''}
+      INSERT INTO ${s}.events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at${chained ? ', stream_hash, global_hash' : ''})
       SELECT head + x.i, x.e->>'id', stream_name, cur + x.i::int, x.e->>'type', (x.e->>'schema_version')::int,
              payloads[2 * (x.e->>'k')::int - 1]::json, payloads[2 * (x.e->>'k')::int]::json,
-             (x.e->>'recorded_at')::timestamptz
+             (x.e->>'recorded_at')::timestamptz${chained ? ', shs[x.i::int], ghs[x.i::int]' : ''}
         FROM jsonb_array_elements(evs) WITH ORDINALITY x(e, i);
-      INSERT INTO ${s}.streams (stream, revision) VALUES (stream_name, cur + n)
-        ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision;
-      head := head + n;
+      INSERT INTO ${s}.streams (stream, revision${chained ? ', hash' : ''}) VALUES (stream_name, cur + n${chained ? ', prev_s' : ''})
+        ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision${chained ? ', hash = excluded.hash' : ''};
+      head := head + n;${chained ? `
+      head_hash := g;` : ''}
       known := known || ids;
       results := results || json_build_object('status', 'ok', 'revision', cur + n, 'position', head::text);
     -- Whatever fails inside one append (a constraint, a bad timestamp) undoes that append only.
@@ -129,7 +158,7 @@ BEGIN
     END;
   END LOOP;
   IF head > start_head THEN
-    UPDATE ${s}.ledger_head SET position = head WHERE id = 1;
+    UPDATE ${s}.ledger_head SET position = head${chained ? ', hash = head_hash' : ''} WHERE id = 1;
     -- Delivered to listeners when the transaction commits, never before.
     PERFORM pg_notify(channel, head::text);
   END IF;
@@ -163,10 +192,66 @@ export const MIGRATIONS: Migration[] = [
         position bigint NOT NULL
       );
       INSERT INTO ${s}.ledger_head (id, position) VALUES (1, 0);
-      ${appendFunction(s)}
+      ${appendFunction(s, false)}
     `,
   },
+  {
+    version: 2,
+    name: 'hash chains (stream and global) beside the events',
+    sql: (s) => `
+      ALTER TABLE ${s}.events ADD COLUMN stream_hash bytea, ADD COLUMN global_hash bytea;
+      ALTER TABLE ${s}.streams ADD COLUMN hash bytea;
+      ALTER TABLE ${s}.ledger_head ADD COLUMN hash bytea;
+      ${appendFunction(s)}
+    `,
+    run: backfillHashChains,
+  },
 ];
+
+/**
+ * A store created before migration 2 gets its chains computed once, in position order, in the
+ * migration's transaction (its ALTER TABLE locks out appenders of any process until commit).
+ */
+async function backfillHashChains(client: PoolClient, s: string): Promise<void> {
+  await client.query(`SELECT 1 FROM ${s}.ledger_head WHERE id = 1 FOR UPDATE`);
+  const streams = new Map<string, Buffer>();
+  let global: Buffer | null = null;
+  let after = '0';
+  for (;;) {
+    const { rows } = await client.query<{ position: string; id: string; stream: string; revision: number; type: string; schema_version: number; data: unknown; metadata: unknown }>(
+      `SELECT position::text AS position, id, stream, revision, type, schema_version, data, metadata
+         FROM ${s}.events WHERE events.position > $1 ORDER BY events.position LIMIT 5000`,
+      [after],
+    );
+    if (!rows.length) break;
+    const positions: string[] = [];
+    const shs: Buffer[] = [];
+    const ghs: Buffer[] = [];
+    for (const r of rows) {
+      const body = bodyHash({ id: r.id, type: r.type, schemaVersion: r.schema_version, data: r.data, metadata: r.metadata });
+      const sh = streamLinkHash(r.stream, r.revision, BigInt(r.position), body, streams.get(r.stream) ?? null);
+      global = globalLinkHash(sh, global);
+      streams.set(r.stream, sh);
+      positions.push(r.position);
+      shs.push(sh);
+      ghs.push(global);
+    }
+    await client.query(
+      `UPDATE ${s}.events e SET stream_hash = u.sh, global_hash = u.gh
+         FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) AS u(p, sh, gh) WHERE e.position = u.p`,
+      [positions, shs, ghs],
+    );
+    after = rows[rows.length - 1].position;
+  }
+  if (streams.size) {
+    await client.query(`UPDATE ${s}.streams t SET hash = u.h FROM unnest($1::text[], $2::bytea[]) AS u(st, h) WHERE t.stream = u.st`, [
+      [...streams.keys()],
+      [...streams.values()],
+    ]);
+  }
+  await client.query(`UPDATE ${s}.ledger_head SET hash = $1 WHERE id = 1`, [global]);
+  await client.query(`ALTER TABLE ${s}.events ALTER COLUMN stream_hash SET NOT NULL, ALTER COLUMN global_hash SET NOT NULL`);
+}
 
 /**
  * Applies the migrations that `schema_migrations` does not list yet, in version order, in one
@@ -188,6 +273,7 @@ export async function migrate(pool: Pool, schema: string, migrations: Migration[
     for (const m of [...migrations].sort((x, y) => x.version - y.version)) {
       if (done.has(m.version)) continue;
       await client.query(m.sql(q));
+      await m.run?.(client, q);
       await client.query(`INSERT INTO ${q}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
       applied.push(m.version);
     }

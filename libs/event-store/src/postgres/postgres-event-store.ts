@@ -14,6 +14,7 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from '../port';
+import { bodyHash } from '../hash-chain';
 import { migrate } from './migrations';
 import { TailingSubscription } from './tailing-subscription';
 
@@ -35,7 +36,8 @@ export interface PostgresEventStoreOptions {
 interface PendingAppend {
   stream: string;
   expected: ExpectedRevision;
-  events: { id: string; type: string; schema_version: number; recorded_at: string; recorded_at_given: boolean }[];
+  /** h: the body hash (hex), chained under the head lock by ledger_append_batch. */
+  events: { id: string; type: string; schema_version: number; recorded_at: string; recorded_at_given: boolean; h: string }[];
   /** data and metadata of each event, as JSON text. */
   payloads: string[];
   resolve(result: AppendResult): void;
@@ -57,10 +59,13 @@ interface EventRow {
   schema_version: number;
   data: unknown;
   metadata: Record<string, unknown>;
+  stream_hash: string | null;
+  global_hash: string | null;
 }
 
 // Positions leave as text (int8 exceeds 2^53); ORDER BY must then name events.position, not the text alias.
-const COLUMNS = 'position::text AS position, id, stream, revision, type, schema_version, data, metadata';
+const COLUMNS =
+  "position::text AS position, id, stream, revision, type, schema_version, data, metadata, encode(stream_hash, 'hex') AS stream_hash, encode(global_hash, 'hex') AS global_hash";
 
 function toStored(row: EventRow): StoredEvent {
   return {
@@ -73,6 +78,8 @@ function toStored(row: EventRow): StoredEvent {
     revision: row.revision,
     position: BigInt(row.position),
     recordedAt: String(row.metadata.recordedAt),
+    ...(row.stream_hash ? { streamHash: row.stream_hash } : {}),
+    ...(row.global_hash ? { globalHash: row.global_hash } : {}),
   };
 }
 
@@ -143,6 +150,7 @@ export class PostgresEventStore implements EventStore {
         schema_version: event.schemaVersion,
         recorded_at: String(metadata.recordedAt),
         recorded_at_given: given,
+        h: bodyHash({ id: event.id, type: event.type, schemaVersion: event.schemaVersion, data: event.data, metadata }).toString('hex'),
       });
       payloads.push(data, meta);
     }

@@ -17,6 +17,7 @@ import {
   Subscription,
   SubscriptionHandler,
 } from '../port';
+import { bodyHash, globalLinkHash, streamLinkHash } from '../hash-chain';
 import { SqliteSubscription } from './sqlite-subscription';
 
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
@@ -56,6 +57,8 @@ interface EncodedEvent {
   /** Whether the appender set metadata.recordedAt (matters when comparing an idempotent retry). */
   givenRecordedAt: boolean;
   source: NewEvent;
+  /** hash-chain.ts: computed before the transaction; the links are made inside it. */
+  bodyHash: Buffer;
 }
 
 interface PendingAppend {
@@ -73,8 +76,8 @@ function isRejectionOfOne(e: unknown): boolean {
   return e instanceof ConcurrencyError || e instanceof DuplicateEventIdError;
 }
 
-type Row = [number, string, string, number, string, number, string, string, string];
-const COLUMNS = 'position, id, stream, revision, type, schema_version, data, metadata, recorded_at';
+type Row = [number, string, string, number, string, number, string, string, string, Buffer | null, Buffer | null];
+const COLUMNS = 'position, id, stream, revision, type, schema_version, data, metadata, recorded_at, stream_hash, global_hash';
 
 function toStored(r: Row): StoredEvent {
   return {
@@ -87,6 +90,8 @@ function toStored(r: Row): StoredEvent {
     revision: r[3],
     position: BigInt(r[0]),
     recordedAt: r[8],
+    ...(r[9] ? { streamHash: r[9].toString('hex') } : {}),
+    ...(r[10] ? { globalHash: r[10].toString('hex') } : {}),
   };
 }
 
@@ -101,7 +106,9 @@ CREATE TABLE IF NOT EXISTS events (
   schema_version INTEGER NOT NULL,
   data           TEXT    NOT NULL,
   metadata       TEXT    NOT NULL,
-  recorded_at    TEXT    NOT NULL
+  recorded_at    TEXT    NOT NULL,
+  stream_hash    BLOB,
+  global_hash    BLOB
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events (id);
 CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events (stream, revision);
@@ -143,7 +150,8 @@ export class SqliteEventStore implements EventStore {
     commit: Database.Statement;
     rollback: Database.Statement;
     head: Database.Statement;
-    streamRevision: Database.Statement;
+    tip: Database.Statement;
+    streamTip: Database.Statement;
     positionOf: Database.Statement;
     byId: Database.Statement;
     insert: Database.Statement;
@@ -171,7 +179,9 @@ export class SqliteEventStore implements EventStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${this.synchronous}`);
       this.db.pragma('cache_size = -65536');
-      this.db.exec(`BEGIN IMMEDIATE; ${SQLITE_EVENTS_SCHEMA} COMMIT;`);
+      this.db.exec(`BEGIN IMMEDIATE; ${SQLITE_EVENTS_SCHEMA}`);
+      addHashChains(this.db);
+      this.db.exec('COMMIT');
     } catch (e) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       this.db.close();
@@ -183,10 +193,11 @@ export class SqliteEventStore implements EventStore {
       commit: db.prepare('COMMIT'),
       rollback: db.prepare('ROLLBACK'),
       head: db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
-      streamRevision: db.prepare('SELECT max(revision) FROM events WHERE stream = ?').pluck(),
+      tip: db.prepare('SELECT position, global_hash FROM events ORDER BY position DESC LIMIT 1').raw(),
+      streamTip: db.prepare('SELECT revision, stream_hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1').raw(),
       positionOf: db.prepare('SELECT position FROM events WHERE stream = ? AND revision = ?').pluck(),
       byId: db.prepare(`SELECT ${COLUMNS} FROM events WHERE id = ?`).raw(),
-      insert: db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       deleteAfter: db.prepare('DELETE FROM events WHERE position > ?'),
       readStream: db
         .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`)
@@ -238,13 +249,15 @@ export class SqliteEventStore implements EventStore {
       const given = typeof e.metadata?.recordedAt === 'string' && e.metadata.recordedAt !== '';
       let recordedAt: string;
       let metadata: string;
+      let metadataValue: unknown;
       if (given) {
         recordedAt = e.metadata.recordedAt as string;
-        metadata = JSON.stringify(e.metadata);
+        metadataValue = e.metadata;
       } else {
         recordedAt = now ??= this.clock.now().toISOString();
-        metadata = JSON.stringify({ ...e.metadata, recordedAt });
+        metadataValue = { ...e.metadata, recordedAt };
       }
+      metadata = JSON.stringify(metadataValue);
       // undefined data would encode to nothing; store it as null so every row holds valid JSON.
       const data = JSON.stringify(e.data === undefined ? null : e.data);
       // A UTF-16 code unit encodes to at most 3 UTF-8 bytes: count bytes only near the limit.
@@ -252,7 +265,8 @@ export class SqliteEventStore implements EventStore {
         const bytes = Buffer.byteLength(data, 'utf8') + Buffer.byteLength(metadata, 'utf8');
         if (bytes > this.maxEventBytes) throw new EventTooLargeError(e.id, bytes, this.maxEventBytes);
       }
-      out[i] = { id: e.id, type: e.type, schemaVersion: e.schemaVersion, data, metadata, recordedAt, givenRecordedAt: given, source: e };
+      const body = bodyHash({ id: e.id, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: metadataValue });
+      out[i] = { id: e.id, type: e.type, schemaVersion: e.schemaVersion, data, metadata, recordedAt, givenRecordedAt: given, source: e, bodyHash: body };
     }
     return out;
   }
@@ -311,7 +325,8 @@ export class SqliteEventStore implements EventStore {
     const outcomes: Outcome[] = new Array(batch.length);
     this.stmt.begin.run();
     try {
-      const h = { head: this.stmt.head.get() as number };
+      const tip = this.stmt.tip.get() as [number, Buffer | null] | undefined;
+      const h = { head: tip ? tip[0] : 0, headHash: tip ? tip[1] : null };
       let written = 0;
       for (let i = 0; i < batch.length; i++) {
         try {
@@ -335,10 +350,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Runs inside the write transaction. Throws only before writing anything. */
-  private applyOne(p: PendingAppend, h: { head: number }): Outcome & { ok: true } {
+  private applyOne(p: PendingAppend, h: { head: number; headHash: Buffer | null }): Outcome & { ok: true } {
     const { stream, events, expected } = p;
-    const last = this.stmt.streamRevision.get(stream) as number | null;
-    const current = last ?? -1;
+    const last = this.stmt.streamTip.get(stream) as [number, Buffer | null] | undefined;
+    const current = last ? last[0] : -1;
     if (!expectationHolds(expected, current)) {
       // A retry of a committed append no longer matches its expectation; answer it before refusing.
       const retry = this.idempotentResult(stream, events);
@@ -352,12 +367,17 @@ export class SqliteEventStore implements EventStore {
     // Insert first and let the unique index on id find retries: the common case pays no extra lookup.
     let revision = current;
     let position = h.head;
+    // The chain links, in the writer lane: here the previous stream and global hashes are settled.
+    let streamHash = last ? last[1] : null;
+    let globalHash = h.headHash;
     const insert = this.stmt.insert;
     try {
       for (const e of events) {
         revision++;
         position++;
-        insert.run(position, e.id, stream, revision, e.type, e.schemaVersion, e.data, e.metadata, e.recordedAt);
+        streamHash = streamLinkHash(stream, revision, position, e.bodyHash, streamHash);
+        globalHash = globalLinkHash(streamHash, globalHash);
+        insert.run(position, e.id, stream, revision, e.type, e.schemaVersion, e.data, e.metadata, e.recordedAt, streamHash, globalHash);
       }
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
@@ -368,6 +388,7 @@ export class SqliteEventStore implements EventStore {
       throw e;
     }
     h.head = position;
+    h.headHash = globalHash;
     return { ok: true, result: { revision, position: BigInt(position) }, wrote: true };
   }
 
@@ -482,6 +503,33 @@ export class SqliteEventStore implements EventStore {
     this.stopPolling();
     this.notifyChange();
     this.db.close();
+  }
+}
+
+/**
+ * A file created before the hash chains gets their columns and, once, their values, in position
+ * order, inside the opening transaction (BEGIN IMMEDIATE: other processes wait for it).
+ */
+function addHashChains(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(events)').all() as { name: string }[];
+  if (columns.some((c) => c.name === 'stream_hash')) return;
+  db.exec('ALTER TABLE events ADD COLUMN stream_hash BLOB; ALTER TABLE events ADD COLUMN global_hash BLOB;');
+  const read = db.prepare('SELECT position, id, stream, revision, type, schema_version, data, metadata FROM events WHERE position > ? ORDER BY position LIMIT 5000').raw();
+  const update = db.prepare('UPDATE events SET stream_hash = ?, global_hash = ? WHERE position = ?');
+  const streams = new Map<string, Buffer>();
+  let global: Buffer | null = null;
+  let after = 0;
+  for (;;) {
+    const rows = read.all(after) as [number, string, string, number, string, number, string, string][];
+    if (!rows.length) break;
+    for (const [position, id, stream, revision, type, schemaVersion, data, metadata] of rows) {
+      const body = bodyHash({ id, type, schemaVersion, data: JSON.parse(data), metadata: JSON.parse(metadata) });
+      const sh = streamLinkHash(stream, revision, position, body, streams.get(stream) ?? null);
+      global = globalLinkHash(sh, global);
+      streams.set(stream, sh);
+      update.run(sh, global, position);
+    }
+    after = rows[rows.length - 1][0];
   }
 }
 
