@@ -1,4 +1,4 @@
-import { Module, ValidationPipe, type DynamicModule, type Provider } from '@nestjs/common';
+import { Inject, Injectable, Module, ValidationPipe, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { EventStore } from '@ledger/event-store';
@@ -9,6 +9,7 @@ import type { DataSource } from 'typeorm';
 import { AuthGuard } from './auth/auth.guard';
 import { CommandMetrics } from './command-path/command-metrics';
 import { CommandPath } from './command-path/command-path.service';
+import { DeadlinesModule } from './deadlines/deadlines.module';
 import { COMMAND_CONTROLLERS, COMMAND_HANDLERS } from './commands';
 import { HealthController } from './health/health.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
@@ -30,6 +31,19 @@ export interface AppDependencies {
   idempotency: IdempotencyStore;
   jwtSecret: string;
   registry: Registry;
+  /** Closes what createApp opened itself, newest first; run when the app closes. */
+  release: () => Promise<void>;
+}
+
+const RELEASE = Symbol('RELEASE');
+
+/** Nest's app object is a Proxy (its methods cannot be wrapped): resources are released by this hook. */
+@Injectable()
+class ResourceCloser implements OnApplicationShutdown {
+  constructor(@Inject(RELEASE) private readonly release: () => Promise<void>) {}
+  onApplicationShutdown(): Promise<void> {
+    return this.release();
+  }
 }
 
 /** Shared by the command side and QueriesModule: global, so the query routes can inject them too. */
@@ -56,10 +70,12 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, WebModule],
+      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, WebModule, DeadlinesModule.forRoot(deps)],
       controllers: [HealthController, MetricsController, ...COMMAND_CONTROLLERS],
       providers: [
         ...COMMAND_HANDLERS,
+        { provide: RELEASE, useValue: deps.release },
+        ResourceCloser,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         {

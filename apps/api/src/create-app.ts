@@ -78,6 +78,7 @@ export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
         idempotency,
         jwtSecret: resolveJwtSecret(config),
         registry,
+        release: () => releaseAll(owned),
       }),
       { bodyParser: false, logger: options.logger ?? ['error', 'warn'], abortOnError: false },
     );
@@ -92,17 +93,17 @@ export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
     });
     app.enableShutdownHooks();
     setUpOpenApi(app);
-    const close = app.close.bind(app);
-    app.close = async () => {
-      await close();
-      for (const release of owned.reverse()) await release().catch(() => undefined);
-    };
     if (projector) projectors.set(app, projector);
     return app;
   } catch (e) {
-    for (const release of owned.reverse()) await release().catch(() => undefined);
+    await releaseAll(owned);
     throw e;
   }
+}
+
+async function releaseAll(owned: Array<() => Promise<void>>): Promise<void> {
+  // Newest first (the projector before its DataSource and the store); each at most once.
+  for (const release of owned.splice(0).reverse()) await release().catch(() => undefined);
 }
 
 /**
