@@ -7,7 +7,7 @@ import {
 } from '../events/payloads';
 import { ID_MESSAGE, ID_PATTERN, IsLocalDate, MAX } from './common';
 
-export const ACCOUNTABILITY_FORMS = [...new Set<string>([...UNIT_ACCOUNTABILITY_FORMS, ...CADRE_ACCOUNTABILITY_FORMS])];
+const DECISION_FORMS = [...new Set<string>([...UNIT_ACCOUNTABILITY_FORMS, ...CADRE_ACCOUNTABILITY_FORMS])];
 
 export class AccountabilityTargetDto {
   @ApiProperty({ enum: ['cadre', 'unit'] })
@@ -38,8 +38,8 @@ export class DecideAccountabilityDto {
   @IsDefined() @ValidateNested() @Type(() => AccountabilityTargetDto)
   target: AccountabilityTargetDto;
 
-  @ApiProperty({ enum: ACCOUNTABILITY_FORMS, description: 'which forms fit which target kind is a domain rule (409)' })
-  @IsIn(ACCOUNTABILITY_FORMS)
+  @ApiProperty({ enum: DECISION_FORMS, description: 'which forms fit which target kind is a domain rule (409)' })
+  @IsIn(DECISION_FORMS)
   form: AccountabilityForm;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 4, description: '四种形态' })
