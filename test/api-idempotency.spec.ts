@@ -86,4 +86,10 @@ describe('API: Idempotency-Key and operations endpoints', () => {
     expect(res.body.components.schemas.AssignItemDto.required).toEqual(expect.arrayContaining(['sheetId', 'title', 'unitId', 'cadreId', 'dueDate']));
     await t.http.get('/api/docs').expect(200);
   });
+
+  it('nothing but health, metrics and the docs is readable without a token', async () => {
+    const res = await t.http.get('/api/v1/units').expect(401);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    await t.http.get('/api/v1/units').set('Authorization', `Bearer ${orgDept}`).expect(200);
+  });
 });
