@@ -19,6 +19,9 @@ import {
   type LedgerConfig,
 } from '@ledger/platform';
 import { createTestDatabase, dropTestDatabase, startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
+import { readModelsSqliteFile } from '@ledger/read-models';
+import Database from 'better-sqlite3';
+import { Client as PgClient } from 'pg';
 import request, { type Response } from 'supertest';
 import { createApp, type LedgerApp } from '../../apps/api/src/create-app';
 import { tokenCommand } from '../../apps/cli/src/token';
@@ -31,6 +34,8 @@ export interface StartLedgerOptions {
   at?: string;
   /** For `postgres`: the server to create the event and read-model databases on. */
   postgres?: TestPostgres;
+  /** Called with the app before app.init(), e.g. to mount express middleware in front of Nest's routes. */
+  beforeInit?: (app: LedgerApp) => void;
 }
 
 export interface Who {
@@ -65,6 +70,8 @@ export interface Ledger {
   as(role: UserRole, unitId?: string, options?: { sub?: string; name?: string }): Client;
   /** Moves the county's clock to 09:00 local time on `date` (YYYY-MM-DD). */
   setDay(date: string): void;
+  /** Reads the read models' database directly (not the API): proof of where they live. */
+  readModelsSql(sql: string): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;
 }
 
@@ -93,6 +100,7 @@ export async function startLedger(options: StartLedgerOptions): Promise<Ledger> 
     const clock = new FixedClock(new Date(options.at ?? nineAm('2026-03-02')));
     const app: LedgerApp = await createApp({ config, clock, projector: true, logger: false });
     cleanups.push(() => app.close());
+    options.beforeInit?.(app);
     await app.init();
     const http = request(app.getHttpServer());
     let position = '0';
@@ -138,6 +146,23 @@ export async function startLedger(options: StartLedgerOptions): Promise<Ledger> 
       token,
       as,
       setDay: (date) => clock.set(nineAm(date)),
+      readModelsSql: async (sql) => {
+        if (config.readDbUrl) {
+          const client = new PgClient({ connectionString: config.readDbUrl });
+          await client.connect();
+          try {
+            return (await client.query(sql)).rows;
+          } finally {
+            await client.end();
+          }
+        }
+        const db = new Database(readModelsSqliteFile(config), { readonly: true });
+        try {
+          return db.prepare(sql).all() as Array<Record<string, unknown>>;
+        } finally {
+          db.close();
+        }
+      },
       close: async () => {
         for (const c of cleanups.reverse()) await c().catch(() => undefined);
       },
