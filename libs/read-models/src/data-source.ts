@@ -52,6 +52,7 @@ export function readModelDataSourceOptions(config: ReadModelsConfig): DataSource
     prepareDatabase: (db: { pragma(s: string): unknown }) => {
       db.pragma('busy_timeout = 5000');
       db.pragma('synchronous = NORMAL');
+      db.pragma('cache_size = -65536');
     },
   };
 }

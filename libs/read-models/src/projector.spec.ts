@@ -198,6 +198,29 @@ describe('read models projected from a scripted county', () => {
     }
   });
 
+  it('recounts figures on start after a rebuild that died half-way', async () => {
+    await county();
+    await caughtUp();
+    const live = await dumpReadModels(ds);
+    await projector.stop();
+    let calls = 0;
+    await expect(
+      rebuildReadModels(ds, store, {
+        batchSize: 10,
+        onProgress: () => {
+          if (++calls === 2) throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
+    // As if the process had died before its final step: counters gone, the marker left behind.
+    await ds.query(`DELETE FROM "rm_item_counter"`);
+    await ds.query(`INSERT INTO "rm_checkpoint" ("name", "position") VALUES ('counters-stale', '0')`);
+    expect(await queries.checkpoint()).toBe(20n);
+    projector = await startProjector(ds, store, { batchSize: 7 });
+    await caughtUp();
+    expect(await dumpReadModels(ds)).toEqual(live);
+  });
+
   it('commits a batch and its checkpoint together: a failure mid-batch leaves both unchanged', async () => {
     await script.unit('C', '湟源县委', null, 'county_committee');
     await caughtUp();

@@ -12,11 +12,15 @@ import { ItemRow } from './items/item.entity';
 import { evolveItem } from './items/evolve';
 import { ItemCounterRow } from './figures/item-counter.entity';
 import { CounterDeltas, idsOnPath } from './figures/counters';
+import { recountCounters } from './figures/recount';
 import { AccountabilityDecisionRow } from './register/accountability-decision.entity';
 import { evolveDecision } from './register/evolve';
 import { ProjectionGapError } from './errors';
 import type { ProjectedEvent } from './projected-event';
 import { READ_MODEL_ENTITIES } from './data-source';
+
+/** Marks counters a rebuild has not yet counted (they are counted once, at its end). */
+const COUNTERS_STALE = 'counters-stale';
 
 /** Rows per multi-row statement: well under SQLite's 32,766 bound variables. */
 const WRITE_CHUNK = 400;
@@ -136,7 +140,11 @@ async function upsert<R extends ObjectLiteral>(
  * nothing); an event that does not follow the checkpoint is refused (it would skip some).
  * Returns the new checkpoint.
  */
-export async function applyEvents(em: EntityManager, stored: StoredEvent[]): Promise<bigint> {
+export async function applyEvents(
+  em: EntityManager,
+  stored: StoredEvent[],
+  options: { counters?: boolean } = {},
+): Promise<bigint> {
   let checkpoint = await readCheckpoint(em);
   const fresh = stored.filter((e) => e.position > checkpoint);
   if (fresh.length === 0) return checkpoint;
@@ -168,7 +176,8 @@ export async function applyEvents(em: EntityManager, stored: StoredEvent[]): Pro
   const units = new Map<string, UnitRow>();
   const dirtyUnits = new Set<string>();
   const initialPaths = new Map<string, string>();
-  if (unitEvents || itemIds.size) {
+  const withCounters = options.counters !== false;
+  if (unitEvents || (withCounters && itemIds.size)) {
     for (const u of await em.getRepository(UnitRow).find()) {
       units.set(u.id, u);
       initialPaths.set(u.id, u.path);
@@ -192,17 +201,30 @@ export async function applyEvents(em: EntityManager, stored: StoredEvent[]): Pro
     }
   }
 
-  // Counters move in two steps: first every changed item, against the tree as it stood before the
-  // batch; then every unit whose path changed takes its own items off its old ancestors onto its new.
-  const counters = new CounterDeltas();
-  const subtreesBefore = (unitId: string) => idsOnPath(initialPaths.get(unitId));
-  for (const id of items.dirty) counters.change(items.initial.get(id) ?? null, items.current.get(id) ?? null, subtreesBefore);
-
   await upsert(em, UnitRow, [...dirtyUnits].map((id) => units.get(id)!));
   await upsert(em, CadreRow, cadres.changedRows());
   await upsert(em, SheetRow, sheets.changedRows());
   await upsert(em, ItemRow, items.changedRows());
   await upsert(em, AccountabilityDecisionRow, decisions.changedRows());
+  if (withCounters) await moveCounters(em, items, units, initialPaths, dirtyUnits);
+  await upsert(em, CheckpointRow, [{ name: READ_MODELS_CHECKPOINT, position: checkpoint.toString() }]);
+  return checkpoint;
+}
+
+/**
+ * Counters move in two steps: first every changed item, against the tree as it stood before the
+ * batch; then every unit whose path changed takes its own items off its old ancestors onto its new.
+ */
+async function moveCounters(
+  em: EntityManager,
+  items: Touched<ItemRow>,
+  units: Map<string, UnitRow>,
+  initialPaths: Map<string, string>,
+  dirtyUnits: Set<string>,
+): Promise<void> {
+  const counters = new CounterDeltas();
+  const subtreesBefore = (unitId: string) => idsOnPath(initialPaths.get(unitId));
+  for (const id of items.dirty) counters.change(items.initial.get(id) ?? null, items.current.get(id) ?? null, subtreesBefore);
   let deltas = counters.values();
   if (deltas.length) await upsert(em, ItemCounterRow, deltas as ItemCounterRow[], ['count', 'onTime']);
   const repathed = [...dirtyUnits].filter((id) => units.get(id)!.path !== initialPaths.get(id));
@@ -228,9 +250,12 @@ export async function applyEvents(em: EntityManager, stored: StoredEvent[]): Pro
     if (moved.length) await upsert(em, ItemCounterRow, moved as ItemCounterRow[], ['count', 'onTime']);
     deltas = deltas.concat(moved);
   }
-  if (deltas.length) await em.query(`DELETE FROM "rm_item_counter" WHERE "count" = 0`);
-  await upsert(em, CheckpointRow, [{ name: READ_MODELS_CHECKPOINT, position: checkpoint.toString() }]);
-  return checkpoint;
+  if (deltas.length) await pruneCounters(em);
+}
+
+/** Counter rows that fell to zero go: equal read models have equal rows whatever the batches were. */
+async function pruneCounters(em: EntityManager): Promise<void> {
+  await em.query(`DELETE FROM "rm_item_counter" WHERE "count" = 0`);
 }
 
 export interface RunningProjector {
@@ -258,6 +283,12 @@ export async function startProjector(
   store: EventStore,
   options: ProjectorOptions = {},
 ): Promise<RunningProjector> {
+  await dataSource.transaction(async (em) => {
+    if (await em.getRepository(CheckpointRow).findOneBy({ name: COUNTERS_STALE })) {
+      await recountCounters(em);
+      await em.getRepository(CheckpointRow).delete({ name: COUNTERS_STALE });
+    }
+  });
   const after = await readCheckpoint(dataSource.manager);
   const subscription: Subscription = store.subscribe(
     async (events) => {
@@ -293,18 +324,35 @@ export async function rebuildReadModels(
   options: { batchSize?: number; onProgress?: (p: RebuildProgress) => void } = {},
 ): Promise<RebuildProgress> {
   const batchSize = options.batchSize ?? 5000;
+  // Secondary indexes are dropped while the log is replayed and built once at the end: far cheaper
+  // than keeping them up to date row by row. (Opening the read models recreates any left missing.)
+  const indices = READ_MODEL_ENTITIES.flatMap((entity) => dataSource.getMetadata(entity).indices);
   await dataSource.transaction(async (em) => {
     for (const entity of READ_MODEL_ENTITIES) await em.query(`DELETE FROM "${em.connection.getMetadata(entity).tableName}"`);
+    for (const index of indices) await em.query(`DROP INDEX IF EXISTS "${index.name}"`);
+    // Counters are counted at the end; if the rebuild dies first, the projector recounts on start.
+    await upsert(em, CheckpointRow, [{ name: COUNTERS_STALE, position: '0' }]);
   });
   const head = await store.headPosition();
   let position = 0n;
   let events = 0;
-  for (;;) {
-    const batch = await store.readAll({ after: position, limit: batchSize });
-    if (batch.length === 0) break;
-    position = await dataSource.transaction((em) => applyEvents(em, batch));
-    events += batch.length;
-    options.onProgress?.({ position, head, events });
+  try {
+    for (;;) {
+      const batch = await store.readAll({ after: position, limit: batchSize });
+      if (batch.length === 0) break;
+      position = await dataSource.transaction((em) => applyEvents(em, batch, { counters: false }));
+      events += batch.length;
+      options.onProgress?.({ position, head, events });
+    }
+  } finally {
+    await dataSource.transaction(async (em) => {
+      await recountCounters(em);
+      await em.getRepository(CheckpointRow).delete({ name: COUNTERS_STALE });
+      for (const index of indices) {
+        const columns = index.columns.map((c) => `"${c.databaseName}"`).join(', ');
+        await em.query(`CREATE ${index.isUnique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${index.name}" ON "${index.entityMetadata.tableName}" (${columns})`);
+      }
+    });
   }
   return { position, head, events };
 }
