@@ -1,17 +1,22 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /*
  * The hash chains every engine stores beside its events (libs/integrity/README.md defines them for
  * third parties; packages/ledger-verify re-implements them without this repository):
  *
- *   body       = JCS([id, type, schemaVersion, data, metadata])            RFC 8785 canonical JSON, UTF-8
+ *   body       = "[" id "," type "," schemaVersion "," data "," metadata "]"     UTF-8
+ *                id and type as JSON strings, schemaVersion as a JSON number, data and metadata as
+ *                the JSON text the store keeps: ECMAScript JSON.stringify of the appended values
+ *                (the body is itself a JSON array, so it parses back into its five fields: injective)
  *   bodyHash   = SHA-256(body)
  *   streamHash = SHA-256("LEDGER1" ‖ u32(len(stream)) ‖ stream ‖ u32(revision) ‖ u64(position) ‖ bodyHash ‖ prevStreamHash)
  *   globalHash = SHA-256(streamHash ‖ prevGlobalHash)
  *
  * u32/u64 are big-endian, stream is UTF-8, the previous hash of a first link is 32 zero bytes.
- * The body hash is a pure function of the event, computed before the writer lane; the links need
- * the revision, the position and the previous hashes, so they are computed inside it.
+ * The body hash is a pure function of the event, computed before the writer lane from the text the
+ * store encodes anyway; the links need the revision, the position and the previous hashes, so they
+ * are computed inside it. A reader that gets parsed values re-encodes them with JSON.stringify,
+ * which gives the stored text back (JSON.stringify ∘ JSON.parse is the identity on its own output).
  * Relative imports only: the cross-process SQLite test loads the adapter without alias mapping.
  */
 
@@ -19,55 +24,11 @@ export const HASH_BYTES = 32;
 export const ZERO_HASH: Buffer = Buffer.alloc(HASH_BYTES);
 const MAGIC = Buffer.from('LEDGER1', 'ascii');
 
-/**
- * RFC 8785 (JCS) serialisation of a value as JSON.stringify would see it: toJSON is applied,
- * undefined / functions / symbols are dropped from objects and become null in arrays, non-finite
- * numbers become null, object keys are sorted by UTF-16 code units. Strings and numbers are
- * serialised by ECMAScript's JSON.stringify, which is what JCS prescribes.
- */
-export function canonicalJson(value: unknown): string {
-  const out = write(value);
-  return out === undefined ? 'null' : out;
-}
-
-function write(v: unknown): string | undefined {
-  switch (typeof v) {
-    case 'string':
-      return JSON.stringify(v);
-    case 'number':
-      return Number.isFinite(v) ? JSON.stringify(v) : 'null';
-    case 'boolean':
-      return v ? 'true' : 'false';
-    case 'bigint':
-      throw new TypeError('a bigint cannot be serialised as JSON');
-    case 'object': {
-      if (v === null) return 'null';
-      const toJson = (v as { toJSON?: unknown }).toJSON;
-      if (typeof toJson === 'function') return write((toJson as () => unknown).call(v));
-      if (Array.isArray(v)) {
-        let s = '[';
-        for (let i = 0; i < v.length; i++) {
-          if (i) s += ',';
-          s += write(v[i]) ?? 'null';
-        }
-        return s + ']';
-      }
-      const keys = Object.keys(v).sort();
-      let s = '{';
-      let first = true;
-      for (const k of keys) {
-        const x = write((v as Record<string, unknown>)[k]);
-        if (x === undefined) continue;
-        if (!first) s += ',';
-        first = false;
-        s += JSON.stringify(k) + ':' + x;
-      }
-      return s + '}';
-    }
-    default:
-      return undefined;
-  }
-}
+// crypto.hash (Node ≥ 20.12) is the one-shot digest: about half the cost of createHash for small inputs.
+const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer | string, encoding: 'buffer') => Buffer }).hash;
+export const sha256: (data: Buffer | string) => Buffer = oneShot
+  ? (data) => oneShot('sha256', data, 'buffer')
+  : (data) => crypto.createHash('sha256').update(data).digest();
 
 export interface HashableEvent {
   id: string;
@@ -77,9 +38,15 @@ export interface HashableEvent {
   metadata: unknown;
 }
 
+/** The body hash from the JSON texts of data and metadata (what the SQL engines store). */
+export function bodyHashOfText(id: string, type: string, schemaVersion: number, dataJson: string, metadataJson: string): Buffer {
+  const body = '[' + JSON.stringify(id) + ',' + JSON.stringify(type) + ',' + JSON.stringify(schemaVersion) + ',' + dataJson + ',' + metadataJson + ']';
+  return sha256(body);
+}
+
+/** The body hash of an event given (or read back) as values. */
 export function bodyHash(e: HashableEvent): Buffer {
-  const body = '[' + JSON.stringify(e.id) + ',' + JSON.stringify(e.type) + ',' + canonicalJson(e.schemaVersion) + ',' + canonicalJson(e.data ?? null) + ',' + canonicalJson(e.metadata ?? null) + ']';
-  return createHash('sha256').update(body, 'utf8').digest();
+  return bodyHashOfText(e.id, e.type, e.schemaVersion, JSON.stringify(e.data === undefined ? null : e.data), JSON.stringify(e.metadata ?? null));
 }
 
 export function streamLinkHash(stream: string, revision: number, position: bigint | number, body: Buffer, prevStreamHash: Buffer | null): Buffer {
@@ -92,9 +59,12 @@ export function streamLinkHash(stream: string, revision: number, position: bigin
   o = buf.writeBigUInt64BE(BigInt(position), o);
   o += body.copy(buf, o);
   (prevStreamHash ?? ZERO_HASH).copy(buf, o);
-  return createHash('sha256').update(buf).digest();
+  return sha256(buf);
 }
 
 export function globalLinkHash(streamHash: Buffer, prevGlobalHash: Buffer | null): Buffer {
-  return createHash('sha256').update(streamHash).update(prevGlobalHash ?? ZERO_HASH).digest();
+  const buf = Buffer.allocUnsafe(HASH_BYTES * 2);
+  streamHash.copy(buf, 0);
+  (prevGlobalHash ?? ZERO_HASH).copy(buf, HASH_BYTES);
+  return sha256(buf);
 }

@@ -14,7 +14,7 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from '../port';
-import { bodyHash } from '../hash-chain';
+import { bodyHashOfText } from '../hash-chain';
 import { migrate } from './migrations';
 import { TailingSubscription } from './tailing-subscription';
 
@@ -150,7 +150,7 @@ export class PostgresEventStore implements EventStore {
         schema_version: event.schemaVersion,
         recorded_at: String(metadata.recordedAt),
         recorded_at_given: given,
-        h: bodyHash({ id: event.id, type: event.type, schemaVersion: event.schemaVersion, data: event.data, metadata }).toString('hex'),
+        h: bodyHashOfText(event.id, event.type, event.schemaVersion, data, meta).toString('hex'),
       });
       payloads.push(data, meta);
     }

@@ -17,7 +17,7 @@ import {
   Subscription,
   SubscriptionHandler,
 } from '../port';
-import { bodyHash, globalLinkHash, streamLinkHash } from '../hash-chain';
+import { bodyHashOfText, globalLinkHash, streamLinkHash } from '../hash-chain';
 import { SqliteSubscription } from './sqlite-subscription';
 
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
@@ -249,15 +249,13 @@ export class SqliteEventStore implements EventStore {
       const given = typeof e.metadata?.recordedAt === 'string' && e.metadata.recordedAt !== '';
       let recordedAt: string;
       let metadata: string;
-      let metadataValue: unknown;
       if (given) {
         recordedAt = e.metadata.recordedAt as string;
-        metadataValue = e.metadata;
+        metadata = JSON.stringify(e.metadata);
       } else {
         recordedAt = now ??= this.clock.now().toISOString();
-        metadataValue = { ...e.metadata, recordedAt };
+        metadata = JSON.stringify({ ...e.metadata, recordedAt });
       }
-      metadata = JSON.stringify(metadataValue);
       // undefined data would encode to nothing; store it as null so every row holds valid JSON.
       const data = JSON.stringify(e.data === undefined ? null : e.data);
       // A UTF-16 code unit encodes to at most 3 UTF-8 bytes: count bytes only near the limit.
@@ -265,7 +263,7 @@ export class SqliteEventStore implements EventStore {
         const bytes = Buffer.byteLength(data, 'utf8') + Buffer.byteLength(metadata, 'utf8');
         if (bytes > this.maxEventBytes) throw new EventTooLargeError(e.id, bytes, this.maxEventBytes);
       }
-      const body = bodyHash({ id: e.id, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: metadataValue });
+      const body = bodyHashOfText(e.id, e.type, e.schemaVersion, data, metadata);
       out[i] = { id: e.id, type: e.type, schemaVersion: e.schemaVersion, data, metadata, recordedAt, givenRecordedAt: given, source: e, bodyHash: body };
     }
     return out;
@@ -523,7 +521,8 @@ function addHashChains(db: Database.Database): void {
     const rows = read.all(after) as [number, string, string, number, string, number, string, string][];
     if (!rows.length) break;
     for (const [position, id, stream, revision, type, schemaVersion, data, metadata] of rows) {
-      const body = bodyHash({ id, type, schemaVersion, data: JSON.parse(data), metadata: JSON.parse(metadata) });
+      // Re-encoded as a reader will (parse, then stringify), whatever spelling an old row has.
+      const body = bodyHashOfText(id, type, schemaVersion, JSON.stringify(JSON.parse(data)), JSON.stringify(JSON.parse(metadata)));
       const sh = streamLinkHash(stream, revision, position, body, streams.get(stream) ?? null);
       global = globalLinkHash(sh, global);
       streams.set(stream, sh);

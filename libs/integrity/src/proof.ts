@@ -1,0 +1,41 @@
+import type { MerkleStep } from './merkle';
+import type { Seal } from './seal';
+
+export const PROOF_FORMAT = 'ledger-proof/1';
+
+/** One event as the proof carries it: enough to recompute its stream link. */
+export interface ProofEvent {
+  id: string;
+  stream: string;
+  revision: number;
+  /** Decimal string. */
+  position: string;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: unknown;
+  recordedAt: string;
+  streamHash: string;
+}
+
+/**
+ * Everything a third party needs to check one stream's history against a sealed checkpoint, with
+ * node:crypto alone (packages/ledger-verify): the events from revision 0 to the stream's head at
+ * the sealed position, the Merkle path from that head to the sealed root, the seal and the public
+ * key. Check the key's id against the one the county publishes: the proof cannot vouch for its own key.
+ */
+export interface LedgerProof {
+  format: typeof PROOF_FORMAT;
+  stream: string;
+  /** false on EventStoreDB: its stream links encode position 0 (README: "EventStoreDB"). */
+  positionBound: boolean;
+  events: ProofEvent[];
+  head: { revision: number; streamHash: string; position: string };
+  merklePath: MerkleStep[];
+  seal: Seal;
+  /** Where the seal itself is in the log. */
+  sealEvent: { stream: string; revision: number; position: string };
+  publicKey: string;
+  /** Events of the stream after the seal (none when the proof sealed on demand first). */
+  unsealedEvents: number;
+}
