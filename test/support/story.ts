@@ -479,6 +479,13 @@ export function story(engine: Engine, setUp: () => Promise<Ledger | string>, tea
 
     expect(await itemIds(unitA)).toEqual({ ids: ['dh-1', 'hm-1', 'qg-1'], total: 3 });
     expect(await itemIds(unitB)).toEqual({ ids: ['mb-1', 'sz-1'], total: 2 });
+    expect(await itemIds(org, '&unitId=shenzhong&subtree=true')).toEqual({ ids: ['mb-1', 'sz-1'], total: 2 });
+    expect(await itemIds(org, '&unitId=dahua&subtree=true')).toEqual({ ids: ['dh-1', 'hm-1', 'qg-1'], total: 3 });
+    const cadreRows = (await org.get('/cadres/outstanding?unitId=shenzhong&subtree=true', 200)).body as Array<Record<string, unknown>>;
+    expect(cadreRows.map((r) => ({ cadreId: r.cadreId, ...figuresOf(r) })).sort(byKey('cadreId'))).toEqual([
+      { cadreId: 'c-mobula', ...figures({ total: 1, open: 1 }) },
+      { cadreId: 'c-shenzhong', ...figures({ total: 1, open: 1, overdue: 1 }) },
+    ]);
     const cadres = ((await unitA.get('/cadres?unitId=dahua&subtree=true', 200)).body as Array<{ id: string }>).map((c) => c.id).sort();
     expect(cadres).toEqual(['c-dahua', 'c-huangmao', 'c-qiangou']);
 
@@ -505,17 +512,36 @@ export function story(engine: Engine, setUp: () => Promise<Ledger | string>, tea
     await expectCadre('c-qiangou', { total: 1, open: 1 });
   });
 
+  step('6c. 2026-03-12: 申中乡 finally reports; concluded two days late, it counts against the on-time rate', async () => {
+    ledger.setDay('2026-03-12');
+    await unitB.post(`/items/${ITEMS.shenzhong.id}/acknowledge`, {}, 200);
+    const reported = await unitB.post(`/items/${ITEMS.shenzhong.id}/complete`, { summary: '已补报第一季度“三会一课”会议记录', evidence: [EVIDENCE.minutes] }, 200);
+    expect(reported.body.revision).toBe(9);
+    const concluded = await inspector.post(`/items/${ITEMS.shenzhong.id}/conclude`, { note: '逾期办结' }, 200);
+    expect(concluded.body.revision).toBe(10);
+    await expectItem('shenzhong', { status: 'concluded', revision: 10, urgeLevel: 'listed', updatedAt: nineAm('2026-03-12') });
+    await expectUnit('shenzhong', { total: 1, concluded: 1, closureRate: 1, onTimeRate: 0 }, { total: 2, open: 1, concluded: 1, closureRate: 0.5, onTimeRate: 0 });
+    // dh-1 struck off on time, sz-1 concluded late; hm-1 reported, mb-1 and qg-1 open and not yet due.
+    await expectUnit('county', {}, { total: 5, open: 3, awaitingReview: 1, concluded: 1, struckOff: 1, closureRate: 0.4, onTimeRate: 0.5 });
+    await expectChildren('county', [
+      { unitId: 'dahua', name: UNITS.dahua.name, total: 3, open: 2, awaitingReview: 1, struckOff: 1, closureRate: 1 / 3, onTimeRate: 1 },
+      { unitId: 'shenzhong', name: UNITS.shenzhong.name, total: 2, open: 1, concluded: 1, closureRate: 0.5, onTimeRate: 0 },
+    ]);
+    await expectCadre('c-shenzhong', { total: 1, concluded: 1, closureRate: 1, onTimeRate: 0 });
+    expect(await itemIds(org, '&light=red')).toEqual({ ids: [], total: 0 });
+  });
+
   step(`7. the read models live in ${engine} and include every event of the story`, async () => {
     // Every event the story wrote, gap-free: 6 units + 6 cadres; the sheet and its number's claim; 5 items;
-    // 7 on 大华镇's item; 7 on 申中乡's; 2 on 黄茂村's; the move, 前沟村's acknowledgement, the rename.
-    expect(ledger.position).toBe(String(12 + 2 + 5 + 7 + 7 + 2 + 3));
+    // 7 on 大华镇's item; 7 on 申中乡's; 2 on 黄茂村's; the move, 前沟村's acknowledgement, the rename; 3 more on 申中乡's.
+    expect(ledger.position).toBe(String(12 + 2 + 5 + 7 + 7 + 2 + 3 + 3));
     const ready = await ledger.http.get('/health/ready').expect(200);
     expect(ready.body).toEqual({ status: 'ok', engine, head: ledger.position, checkpoint: ledger.position, lag: '0' });
     const [checkpoint] = await ledger.readModelsSql('SELECT position FROM rm_checkpoint');
     expect(String(checkpoint.position)).toBe(ledger.position);
     const items = await ledger.readModelsSql('SELECT id, status FROM rm_item ORDER BY id');
     expect(items.map((r) => [r.id, r.status])).toEqual([
-      ['dh-1', 'struck_off'], ['hm-1', 'reported'], ['mb-1', 'assigned'], ['qg-1', 'in_progress'], ['sz-1', 'assigned'],
+      ['dh-1', 'struck_off'], ['hm-1', 'reported'], ['mb-1', 'assigned'], ['qg-1', 'in_progress'], ['sz-1', 'concluded'],
     ]);
   });
 }
