@@ -395,7 +395,7 @@ export function story(engine: Engine, setUp: () => Promise<Ledger | string>, tea
   step('5a. a unit user of 大华镇 gets 403 on 申中乡\'s item, for reading it and for every item command, and nothing is written', async () => {
     const before = ledger.position;
     const id = ITEMS.shenzhong.id;
-    expect((await unitA.get(`/items/${id}`, 403)).body).toMatchObject({ status: 403 });
+    expect((await unitA.get(`/items/${id}`, 403)).body).toMatchObject({ status: 403, code: 'OUT_OF_SCOPE' });
     await unitA.get(`/items/${id}/history`, 403);
     const commands: Array<[string, object]> = [
       ['acknowledge', {}],
@@ -415,9 +415,14 @@ export function story(engine: Engine, setUp: () => Promise<Ledger | string>, tea
       ['accountability/decide', { target: { kind: 'cadre', id: 'c-shenzhong' }, form: 'circulated_criticism', decidedBy: '越权', decidedOn: '2026-03-11', reason: '越权' }],
       [`accountability/${decisionId}/revoke`, { reason: '越权' }],
     ];
-    const statuses: Array<[string, number]> = [];
-    for (const [route, body] of commands) statuses.push([route, (await unitA.post(`/items/${id}/${route}`, body)).status]);
-    expect(statuses).toEqual(commands.map(([route]) => [route, 403]));
+    // The unit's own commands are refused for scope; the others for the role (the guard answers first).
+    const unitCommands = ['acknowledge', 'progress', 'complete', 'extension/request'];
+    const answers: Array<[string, number, string]> = [];
+    for (const [route, body] of commands) {
+      const res = await unitA.post(`/items/${id}/${route}`, body);
+      answers.push([route, res.status, res.body.code]);
+    }
+    expect(answers).toEqual(commands.map(([route]) => [route, 403, unitCommands.includes(route) ? 'OUT_OF_SCOPE' : 'ROLE_FORBIDDEN']));
     expect(ledger.position).toBe(before);
     await expectItem('shenzhong', { light: 'red', overdue: true, revision: 7, urgeLevel: 'listed', accountabilityCount: 0, updatedAt: nineAm('2026-03-11') });
   });
