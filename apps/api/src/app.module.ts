@@ -6,6 +6,7 @@ import { ReadQueries } from '@ledger/read-models';
 import type { Clock, LedgerConfig } from '@ledger/platform';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './auth/auth.guard';
 import { CommandMetrics } from './command-path/command-metrics';
 import { CommandPath } from './command-path/command-path.service';
@@ -19,6 +20,7 @@ import { CLOCK, EVENT_STORE, JWT_SECRET, LEDGER_CONFIG } from './platform/tokens
 import { ProblemDetailsFilter } from './problem-details/problem-details.filter';
 import { validationProblemFactory } from './problem-details/validation';
 import { QueriesModule } from './queries/queries.module';
+import { ImportSheetModule } from './sheets/import-sheet/import-sheet.module';
 import { WebModule } from './web/web.module';
 
 /** Everything the app runs on, opened by createApp (or handed in by a test). */
@@ -70,7 +72,7 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, WebModule, DeadlinesModule.forRoot(deps)],
+      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), AuditModule],
       controllers: [HealthController, MetricsController, ...COMMAND_CONTROLLERS],
       providers: [
         ...COMMAND_HANDLERS,

@@ -1,0 +1,42 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { LedgerBrokenError, type LedgerProof } from '@ledger/integrity';
+import { Roles } from '../auth/roles.decorator';
+import { ApiProblem } from '../problem-details/errors';
+import { AuditService } from './audit.service';
+
+export interface VerifyAnswer {
+  ok: boolean;
+  checked: number;
+  seals: number;
+  head: string;
+  newestSeal?: { covers: string; position: string; sealedAt: string };
+  firstBreak?: { stream: string; revision: number; position: string; reason: string; detail: string };
+}
+
+@ApiTags('audit')
+@Controller()
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get('audit/verify')
+  @Roles('inspector', 'discipline')
+  @ApiOperation({ summary: 'Recompute both hash chains from position 0 and check every seal; names the first broken link' })
+  async verify(): Promise<VerifyAnswer> {
+    return this.audit.verify();
+  }
+
+  @Get('items/:id/proof')
+  @Roles('inspector', 'discipline', 'org_dept', 'admin')
+  @ApiOperation({ summary: "The item's events with their hashes, the Merkle path to the newest seal, the seal and the public key (check with npx ledger-verify)" })
+  async proof(@Param('id') id: string): Promise<LedgerProof> {
+    try {
+      const proof = await this.audit.sealer.proof(`item-${id}`);
+      if (!proof) throw new ApiProblem(404, 'ITEM_NOT_FOUND', `no item ${id}`);
+      return proof;
+    } catch (e) {
+      if (e instanceof LedgerBrokenError) throw new ApiProblem(409, e.code, e.message, { firstBreak: e.firstBreak });
+      throw e;
+    }
+  }
+}
