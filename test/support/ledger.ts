@@ -86,7 +86,8 @@ export async function startLedger(options: StartLedgerOptions): Promise<Ledger> 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `ledger-story-${options.engine}-`));
   const cleanups: Array<() => Promise<void>> = [async () => fs.rmSync(dataDir, { recursive: true, force: true })];
   try {
-    const env: NodeJS.ProcessEnv = { LEDGER_DATA_DIR: dataDir, LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL' };
+    // The deadline process runs on a wall-clock timer: off, so that every event of the story is the story's.
+    const env: NodeJS.ProcessEnv = { LEDGER_DATA_DIR: dataDir, LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL', LEDGER_DEADLINE_WORKER: 'off' };
     if (options.engine === 'postgres') {
       if (!options.postgres) throw new Error('startLedger: the postgres engine needs a TestPostgres server');
       const eventsUrl = await createTestDatabase(options.postgres.serverUrl);
