@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type LedgerConfig } from '@ledger/platform';
 import { rebuildCommand } from './rebuild';
 import { startCommand } from './start';
 import { tokenCommand } from './token';
+import { sealCommand, verifyCommand } from './verify';
 
 const USAGE = `ledger <command> [options]
 
@@ -12,6 +13,10 @@ const USAGE = `ledger <command> [options]
         runs the API and the projector (two processes) and prints the URL
   rebuild
         replays the whole event log into fresh read models (stop the projector first)
+  verify [--key <seal-key.pub.pem>]
+        recomputes the hash chains and checks every seal; names the first broken link (exit 1)
+  seal
+        seals a checkpoint now (Ed25519 key in LEDGER_SEAL_KEY_FILE, default <data dir>/seal-key.pem)
 
 Reads the same environment as the server: PORT, LEDGER_DATA_DIR, LEDGER_JWT_SECRET, LEDGER_EVENT_STORE, ...`;
 
@@ -41,6 +46,13 @@ async function main(argv: string[]): Promise<number> {
     case 'rebuild':
       parseArgs({ args: rest, options: {}, strict: true });
       return rebuildCommand(config());
+    case 'verify': {
+      const { values } = parseArgs({ args: rest, options: { key: { type: 'string' } }, strict: true });
+      return verifyCommand(config(), { key: values.key });
+    }
+    case 'seal':
+      parseArgs({ args: rest, options: {}, strict: true });
+      return sealCommand(config());
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }
