@@ -5,6 +5,7 @@ import { CadresQueryDto } from '@ledger/contracts';
 import type { Actor } from '@ledger/contracts/events';
 import type { CadreFiguresRow } from '@ledger/read-models';
 import { CurrentActor } from '../../auth/current-actor.decorator';
+import { Exportable } from '../../exports/export.interceptor';
 import { CadresOutstandingQuery } from './cadres-outstanding.query';
 
 @ApiTags('figures')
@@ -13,6 +14,7 @@ export class CadresOutstandingRoute {
   constructor(private readonly bus: QueryBus) {}
 
   @Get('outstanding')
+  @Exportable('cadreFigures')
   @ApiOperation({ summary: '责任人统计 [{ cadreId, name, ...Figures }]' })
   cadresOutstanding(@Query() query: CadresQueryDto, @CurrentActor() actor: Actor): Promise<CadreFiguresRow[]> {
     return this.bus.execute(new CadresOutstandingQuery(actor, query));

@@ -5,6 +5,7 @@ import { ReadQueryDto } from '@ledger/contracts';
 import type { Actor } from '@ledger/contracts/events';
 import type { UnitFiguresRow } from '@ledger/read-models';
 import { CurrentActor } from '../../auth/current-actor.decorator';
+import { Exportable } from '../../exports/export.interceptor';
 import { IdPipe } from '../../command-path/id.pipe';
 import { ChildrenOutstandingQuery } from './children-outstanding.query';
 
@@ -14,6 +15,7 @@ export class ChildrenOutstandingRoute {
   constructor(private readonly bus: QueryBus) {}
 
   @Get(':id/children/outstanding')
+  @Exportable('unitFigures')
   @ApiOperation({ summary: '下级统计 [{ unitId, name, ...Figures }], one row per child, rolled up over its subtree' })
   childrenOutstanding(@Param('id', IdPipe) id: string, @Query() query: ReadQueryDto, @CurrentActor() actor: Actor): Promise<UnitFiguresRow[]> {
     return this.bus.execute(new ChildrenOutstandingQuery(actor, id, query.minPosition));

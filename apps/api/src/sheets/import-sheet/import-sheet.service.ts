@@ -1,0 +1,297 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SCHEMA_VERSIONS, type LedgerEvent } from '@ledger/contracts/events';
+import {
+  isRejection, itemDecider, itemStream, sheetDecider, sheetNumberDecider, sheetNumberStream, sheetStream,
+  type CadreFacts, type CommandContext, type Rejection, type UnitFacts,
+} from '@ledger/domain';
+import { ConcurrencyError, DuplicateEventIdError, type EventStore, type NewEvent } from '@ledger/event-store';
+import { countyDate, type Clock } from '@ledger/platform';
+import { ReadQueries } from '@ledger/read-models';
+import {
+  importIds, parseAssignmentSheet, sheetFingerprint, sheetImportIds,
+  type ImportRow, type SheetField, type SheetLookup, type SheetProblem,
+} from '@ledger/sheets-io';
+import type { CommandMeta } from '../../command-path/command-meta';
+import { CommandMetrics } from '../../command-path/command-metrics';
+import { CommandPath } from '../../command-path/command-path.service';
+import { Facts } from '../../command-path/facts.service';
+import { CLOCK, EVENT_STORE } from '../../platform/tokens';
+import { ApiProblem, RejectedProblem } from '../../problem-details/errors';
+
+/** The sheet's own fields, sent beside the file (validated like POST /sheets). */
+export interface SheetImportFields {
+  number: string;
+  title: string;
+  issuedOn: string;
+  source?: string | null;
+}
+
+export interface SheetImportAnswer {
+  /** The sheet's id (UUID v5 of number + file: the same file under the same number gives the same id). */
+  id: string;
+  itemCount: number;
+  /** The sheet stream's revision. */
+  revision: number;
+  /** A position that includes the sheet and every item: pass it as minPosition to read them. */
+  position: string;
+  /** True when this file had been imported under this number before (fully or partly). */
+  alreadyImported: boolean;
+  /** Events this request appended: 0 on a complete re-import. */
+  written: number;
+}
+
+export interface SheetImportProgress {
+  phase: 'checking' | 'writing';
+  done: number;
+  total: number;
+}
+
+export interface SheetImportOptions {
+  /** Concurrent item appends per chunk (the store commits them as a group). */
+  chunkSize?: number;
+  /** How long to wait for the read models to include the store's head before building the lookup. */
+  consistencyWaitMs?: number;
+  onProgress?: (p: SheetImportProgress) => void;
+}
+
+/** 400 with one entry per problem: `{ row, column, message, field? }`, nothing written. */
+export class SheetRowsProblem extends ApiProblem {
+  constructor(readonly errors: SheetProblem[]) {
+    super(400, 'SHEET_ROWS_INVALID', `the sheet has ${errors.length} problem(s); nothing was imported`, { errors });
+  }
+}
+
+export const DEFAULT_IMPORT_CHUNK = 200;
+
+/** Which column a decider's rejection of a row belongs to. */
+const REJECTION_FIELDS: Record<string, SheetField> = {
+  TITLE_REQUIRED: 'title',
+  INVALID_DATE: 'dueDate',
+  DUE_DATE_IN_PAST: 'dueDate',
+  UNIT_NOT_FOUND: 'unit',
+  UNIT_DISSOLVED: 'unit',
+  CADRE_NOT_FOUND: 'cadre',
+  CADRE_HAS_LEFT: 'cadre',
+};
+const FIELD_HEADERS: Record<SheetField, string> = {
+  serial: '序号', title: '事项', requirements: '办理要求', unit: '责任单位', supportUnits: '配合单位', cadre: '责任人', dueDate: '完成时限', leader: '责任领导',
+};
+
+interface PlannedItem {
+  row: ImportRow;
+  itemId: string;
+  event: NewEvent;
+}
+
+/**
+ * 交办单导入: a whole sheet from a workbook or CSV, through the same deciders as POST /sheets and
+ * POST /items, with the deterministic ids of @ledger/sheets-io so that a re-import writes nothing and
+ * an interrupted import completes on the next try (libs/sheets-io/README.md, "Idempotent import").
+ *
+ * Every row is checked (parser, then deciders with facts from the streams) before anything is
+ * written; then the claim, the sheet, and the items in concurrent chunks (one group commit each).
+ */
+@Injectable()
+export class SheetImporter {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly queries: ReadQueries,
+    private readonly path: CommandPath,
+    private readonly facts: Facts,
+    private readonly metrics: CommandMetrics,
+  ) {}
+
+  async import(file: Buffer, fields: SheetImportFields, meta: CommandMeta, options: SheetImportOptions = {}): Promise<SheetImportAnswer> {
+    const number = fields.number.trim();
+    const fingerprint = sheetFingerprint(file);
+    const ids = sheetImportIds(number, fingerprint);
+    const context = this.path.context(meta);
+
+    // 1. The claim stream says whether this number is free, ours (this very file) or another sheet's.
+    const claim = await this.path.fold(sheetNumberStream(number), sheetNumberDecider);
+    const prior = claim.events.length > 0;
+    if (prior && claim.events[0].id !== ids.numberClaimedEventId) throw this.numberTaken(number, claim.state);
+
+    // Rows, checked against the organisation as the read models know it (including the latest writes).
+    await this.queries.ensurePosition(await this.store.headPosition(), options.consistencyWaitMs ?? 5000);
+    const lookup = await this.lookup(prior ? countyDate(new Date(claim.events[0].recordedAt)) : context.today, prior);
+    const parsed = await parseAssignmentSheet(file, lookup);
+    if (!parsed.ok) throw new SheetRowsProblem(parsed.errors);
+    const rows = parsed.rows;
+
+    // On a re-import, rows whose item exists are done; their position still counts for the answer.
+    let position = 0n;
+    let todo = rows;
+    if (prior) {
+      todo = [];
+      for (const row of rows) {
+        const [first] = await this.store.readStream(itemStream(importIds(number, fingerprint, row.rowNumber).itemId), 0, 1);
+        if (first) position = maxOf(position, first.position);
+        else todo.push(row);
+      }
+    }
+
+    // 2. Every decision before any write: a rejection is a 4xx and nothing is written.
+    const [claimEvent, issuedEvent] = this.decideSheet(ids.sheetId, number, fields, context);
+    const planned = await this.decideItems(todo, ids.sheetId, number, fingerprint, meta, context, options);
+
+    // 3. Writes, in the README's order.
+    let written = 0;
+    if (!prior) {
+      const claimed = await this.appendOnce(sheetNumberStream(number), this.envelope(ids.numberClaimedEventId, claimEvent, meta, context));
+      if (claimed === 'exists') {
+        // A concurrent import of the same number: it is ours only if the same file claimed it.
+        const again = await this.path.fold(sheetNumberStream(number), sheetNumberDecider);
+        if (again.events[0]?.id !== ids.numberClaimedEventId) throw this.numberTaken(number, again.state);
+      } else {
+        written++;
+        position = maxOf(position, claimed.position);
+      }
+    }
+    const sheet = await this.store.readStream(sheetStream(ids.sheetId), 0, 1);
+    if (sheet.length === 0) {
+      const result = await this.appendOnce(sheetStream(ids.sheetId), this.envelope(ids.sheetIssuedEventId, issuedEvent, meta, context));
+      if (result !== 'exists') {
+        written++;
+        position = maxOf(position, result.position);
+      }
+    } else {
+      position = maxOf(position, sheet[0].position);
+    }
+
+    const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_IMPORT_CHUNK);
+    let done = 0;
+    for (let i = 0; i < planned.length; i += chunkSize) {
+      const results = await Promise.all(planned.slice(i, i + chunkSize).map((p) => this.appendOnce(itemStream(p.itemId), p.event)));
+      for (const r of results) {
+        if (r === 'exists') continue;
+        written++;
+        position = maxOf(position, r.position);
+      }
+      done += results.length;
+      options.onProgress?.({ phase: 'writing', done, total: planned.length });
+    }
+    if (written > 0) this.metrics.appended('ImportSheet', written);
+    // Items a concurrent twin wrote are counted as done; their positions are below the head we can name.
+    if (written < planned.length) position = maxOf(position, await this.store.headPosition());
+
+    return { id: ids.sheetId, itemCount: rows.length, revision: 0, position: position.toString(), alreadyImported: prior, written };
+  }
+
+  /** The organisation for the parser. A re-import judges dates as of the first import's day and
+   * takes names as names (a cadre who left since still names the same person): rows already
+   * written are skipped, and rows still to write are checked again by the deciders below. */
+  private async lookup(today: string, lenient: boolean): Promise<SheetLookup> {
+    const [units, cadres] = await Promise.all([this.queries.units(), this.queries.cadres({ includeLeft: true })]);
+    return {
+      today,
+      units: units.map((u) => ({ id: u.id, name: u.name, dissolved: lenient ? false : u.dissolved })),
+      cadres: cadres.map((c) => ({ id: c.id, name: c.name, unitId: c.unitId, left: lenient ? false : c.left })),
+    };
+  }
+
+  private decideSheet(sheetId: string, number: string, fields: SheetImportFields, context: CommandContext): LedgerEvent[] {
+    const claim = sheetNumberDecider.decide(
+      { type: 'ClaimSheetNumber', context, data: { number, sheetId } },
+      sheetNumberDecider.initialState(),
+    );
+    if (isRejection(claim)) throw new RejectedProblem(claim);
+    const issue = sheetDecider.decide(
+      { type: 'IssueSheet', context, data: { sheetId, number, title: fields.title, source: fields.source ?? null, issuedOn: fields.issuedOn } },
+      sheetDecider.initialState(),
+    );
+    if (isRejection(issue)) throw new RejectedProblem(issue);
+    return [...claim, ...issue];
+  }
+
+  private async decideItems(
+    rows: ImportRow[],
+    sheetId: string,
+    number: string,
+    fingerprint: string,
+    meta: CommandMeta,
+    context: CommandContext,
+    options: SheetImportOptions,
+  ): Promise<PlannedItem[]> {
+    // Facts from the streams (authoritative), once per distinct unit and cadre.
+    const units = new Map<string, Promise<UnitFacts>>();
+    const cadres = new Map<string, Promise<CadreFacts>>();
+    const unitFacts = (id: string) => units.get(id) ?? units.set(id, this.facts.unit(id)).get(id)!;
+    const cadreFacts = (id: string) => cadres.get(id) ?? cadres.set(id, this.facts.cadre(id)).get(id)!;
+
+    const planned: PlannedItem[] = [];
+    const problems: SheetProblem[] = [];
+    let done = 0;
+    for (const row of rows) {
+      const { itemId, eventId } = importIds(number, fingerprint, row.rowNumber);
+      const [unit, cadre] = await Promise.all([unitFacts(row.unitId), cadreFacts(row.cadreId)]);
+      const decision = itemDecider.decide(
+        {
+          type: 'AssignItem',
+          context,
+          data: {
+            itemId,
+            sheetId,
+            title: row.title,
+            requirements: row.requirements,
+            unitId: row.unitId,
+            supportUnitIds: row.supportUnitIds,
+            cadreId: row.cadreId,
+            leaderId: row.leaderId,
+            dueDate: row.dueDate,
+          },
+          facts: { sheet: { exists: true }, unit, cadre },
+        },
+        itemDecider.initialState(),
+      );
+      if (isRejection(decision)) {
+        if (decision.forbidden) throw new RejectedProblem(decision);
+        problems.push(rowProblem(row, decision));
+      } else {
+        planned.push({ row, itemId, event: this.envelope(eventId, decision[0], meta, context) });
+      }
+      if (++done % 500 === 0) options.onProgress?.({ phase: 'checking', done, total: rows.length });
+    }
+    if (problems.length > 0) throw new SheetRowsProblem(problems);
+    return planned;
+  }
+
+  private envelope(id: string, event: LedgerEvent, meta: CommandMeta, context: CommandContext): NewEvent {
+    return {
+      id,
+      type: event.type,
+      schemaVersion: SCHEMA_VERSIONS[event.type],
+      data: event.data,
+      metadata: { actor: meta.actor, correlationId: meta.correlationId, causationId: meta.commandId, recordedAt: context.now },
+    };
+  }
+
+  /** Appends as the first event of its stream; 'exists' when an earlier or a concurrent import wrote it. */
+  private async appendOnce(stream: string, event: NewEvent): Promise<'exists' | { revision: number; position: bigint }> {
+    try {
+      return await this.store.append(stream, [event], 'no_stream');
+    } catch (e) {
+      if (e instanceof ConcurrencyError || e instanceof DuplicateEventIdError) return 'exists';
+      throw e;
+    }
+  }
+
+  private numberTaken(number: string, state: { status: string; sheetId?: string }): RejectedProblem {
+    return new RejectedProblem({
+      kind: 'rejection',
+      code: 'SHEET_NUMBER_TAKEN',
+      message: `sheet number ${number} belongs to another sheet or another version of this file`,
+      details: { number, ...(state.status === 'claimed' ? { sheetId: state.sheetId } : {}) },
+    });
+  }
+}
+
+function rowProblem(row: ImportRow, r: Rejection): SheetProblem {
+  const field = REJECTION_FIELDS[r.code];
+  return field
+    ? { row: row.rowNumber, column: FIELD_HEADERS[field], field, message: `${r.message}（${r.code}）` }
+    : { row: row.rowNumber, column: null, message: `${r.message}（${r.code}）` };
+}
+
+const maxOf = (a: bigint, b: bigint) => (a > b ? a : b);
