@@ -1,4 +1,4 @@
-import { Brackets, type DataSource, type SelectQueryBuilder, type WhereExpressionBuilder } from 'typeorm';
+import { Brackets, In, type DataSource, type SelectQueryBuilder, type WhereExpressionBuilder } from 'typeorm';
 import type { LedgerConfig } from '@ledger/platform';
 import type { ItemStatus } from '@ledger/contracts/events';
 import { CheckpointRow, READ_MODELS_CHECKPOINT } from './checkpoint/checkpoint.entity';
@@ -183,16 +183,19 @@ export class ReadQueries {
       return qb;
     };
     const { key, desc } = parseSort(filter.sort);
-    const rowsQb = await build();
-    rowsQb
+    const idsQb = (await build())
+      .select('i.id', 'id')
       .orderBy(`i.${key}`, desc ? 'DESC' : 'ASC')
       .addOrderBy('i.id', desc ? 'DESC' : 'ASC')
       .offset((page - 1) * pageSize)
       .limit(pageSize);
     const countQb = (await build()).select('COUNT(*)', 'n');
-    const [rows, count] = await Promise.all([rowsQb.getMany(), countQb.getRawOne<{ n: string | number }>()]);
+    // Page over ids first (an index can cover it), then read only the page's rows.
+    const [ids, count] = await Promise.all([idsQb.getRawMany<{ id: string }>(), countQb.getRawOne<{ n: string | number }>()]);
+    const rows = ids.length ? await this.dataSource.getRepository(ItemRow).findBy({ id: In(ids.map((r) => r.id)) }) : [];
+    const byId = new Map(rows.map((r) => [r.id, r]));
     return {
-      items: rows.map((r) => toItemView(r, today, this.dueSoonDays)),
+      items: ids.map((r) => byId.get(r.id)).filter((r): r is ItemRow => !!r).map((r) => toItemView(r, today, this.dueSoonDays)),
       total: Number(count?.n ?? 0),
       page,
       pageSize,

@@ -6,12 +6,13 @@ import type { ItemStatus, UrgeLevel } from '@ledger/contracts/events';
  * today and are computed at query time from `dueDate` (the due date in force).
  */
 @Entity('rm_item')
-@Index('ix_rm_item_unit_due', ['unitId', 'dueDate'])
+// Sorted lists page over (sort key, id); subtree counts seek (unit, status) for each unit of the subtree.
+@Index('ix_rm_item_unit_status_due', ['unitId', 'status', 'dueDate'])
 @Index('ix_rm_item_cadre_due', ['cadreId', 'dueDate'])
 @Index('ix_rm_item_sheet_due', ['sheetId', 'dueDate'])
-@Index('ix_rm_item_status_due', ['status', 'dueDate'])
-@Index('ix_rm_item_due', ['dueDate'])
-@Index('ix_rm_item_updated', ['updatedAt'])
+@Index('ix_rm_item_status_due', ['status', 'dueDate', 'id'])
+@Index('ix_rm_item_due', ['dueDate', 'id'])
+@Index('ix_rm_item_updated', ['updatedAt', 'id'])
 export class ItemRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id: string;
