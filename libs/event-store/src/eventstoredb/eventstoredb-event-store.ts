@@ -1,18 +1,15 @@
 import {
-  ANY,
   BACKWARDS,
   END,
   EventStoreDBClient,
   FORWARDS,
   NO_STREAM,
   START,
-  STREAM_EXISTS,
   StreamNotFoundError,
   WrongExpectedVersionError,
   jsonEvent,
   streamNameFilter,
   type AllStreamResolvedEvent,
-  type AppendExpectedRevision,
   type JSONType,
   type Position,
   type ResolvedEvent,
@@ -33,6 +30,7 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from '../port';
+import { bodyHashOfText, streamLinkHash } from '../hash-chain';
 import { TailingSubscription } from '../postgres/tailing-subscription';
 
 export interface EventStoreDbOptions {
@@ -50,13 +48,19 @@ export interface EventStoreDbOptions {
 }
 
 /** The ledger's stream prefixes (STREAM_PREFIX in @ledger/contracts/events); event-store imports drivers only. */
-const DEFAULT_PREFIXES = ['unit-', 'cadre-', 'sheet-', 'sheet_number-', 'item-'];
+const DEFAULT_PREFIXES = ['unit-', 'cadre-', 'sheet-', 'sheet_number-', 'item-', 'ledger_seal-'];
 
 /** How many of a stream's latest events an idempotency check searches (beyond the batch's own size). */
 const RETRY_WINDOW = 500;
 
 /** The metadata key that carries the port's schemaVersion; EventStoreDB has no field for it. */
 const SCHEMA_VERSION_KEY = 'ledgerSchemaVersion';
+/**
+ * The metadata key that carries the event's stream hash (hash-chain.ts). The server assigns the log
+ * position after the write, so the link encodes position 0; there is no global chain here (no writer
+ * lane of ours): the sealer signs the global order it reads from `$all` (libs/integrity/README.md).
+ */
+const STREAM_HASH_KEY = 'ledgerStreamHash';
 
 /**
  * Positions: EventStoreDB's `$all` position is a pair (commit, prepare). The port's bigint position
@@ -105,7 +109,7 @@ export class EventStoreDbStore implements EventStore {
     return work;
   }
 
-  private async appendNow(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  private async appendNow(stream: string, events: NewEvent[], expected: ExpectedRevision, attempt = 0): Promise<AppendResult> {
     const now = this.clock.now().toISOString();
     const seen = new Set<string>();
     const prepared = events.map((event) => {
@@ -132,18 +136,27 @@ export class EventStoreDbStore implements EventStore {
     }
 
     try {
-      const result = await this.client.appendToStream(
-        stream,
-        prepared.map(({ event, metadata }) =>
-          jsonEvent({
-            id: event.id,
-            type: event.type,
-            data: (event.data ?? null) as JSONType,
-            metadata: { ...metadata, [SCHEMA_VERSION_KEY]: event.schemaVersion },
-          }),
-        ),
-        { expectedRevision: toEsdbExpected(expected) },
-      );
+      // The chain needs the revision each event gets and the previous link: read the stream's last
+      // event and append with its exact revision, so that a concurrent writer makes this one retry.
+      const tip = await this.lastOfStream(stream);
+      this.check(stream, expected, tip ? tip.revision : 'no_stream');
+      let prev: Buffer | null = tip?.streamHash ? Buffer.from(tip.streamHash, 'hex') : null;
+      let rev = tip ? tip.revision : -1;
+      const linked = prepared.map(({ event, metadata }) => {
+        rev++;
+        const body = bodyHashOfText(event.id, event.type, event.schemaVersion, JSON.stringify(event.data ?? null), JSON.stringify(metadata));
+        const sh = streamLinkHash(stream, rev, 0n, body, prev);
+        prev = sh;
+        return jsonEvent({
+          id: event.id,
+          type: event.type,
+          data: (event.data ?? null) as JSONType,
+          metadata: { ...metadata, [SCHEMA_VERSION_KEY]: event.schemaVersion, [STREAM_HASH_KEY]: sh.toString('hex') },
+        });
+      });
+      const result = await this.client.appendToStream(stream, linked, {
+        expectedRevision: tip ? BigInt(tip.revision) : NO_STREAM,
+      });
       const revision = Number(result.nextExpectedRevision);
       const [last] = await this.readStream(stream, revision, 1);
       return { revision, position: last.position };
@@ -151,6 +164,8 @@ export class EventStoreDbStore implements EventStore {
       if (e instanceof WrongExpectedVersionError) {
         const again = await this.findRetry(stream, prepared.map((p) => p.event), prepared.map((p) => p.metadata));
         if (again) return again;
+        // The exact revision the chain was computed for moved: `any` and `stream_exists` try again.
+        if ((expected === 'any' || expected === 'stream_exists') && attempt < 10) return this.appendNow(stream, events, expected, attempt + 1);
         const actual = e.actualVersion === NO_STREAM || typeof e.actualVersion !== 'bigint' ? 'no_stream' : Number(e.actualVersion);
         throw new ConcurrencyError(stream, expected, actual);
       }
@@ -325,7 +340,9 @@ export class EventStoreDbStore implements EventStore {
     if (!recorded) throw new Error('EventStoreDB returned a link without its event');
     const raw = { ...((recorded.metadata ?? {}) as Record<string, unknown>) };
     const schemaVersion = Number(raw[SCHEMA_VERSION_KEY] ?? 1);
+    const streamHash = typeof raw[STREAM_HASH_KEY] === 'string' ? (raw[STREAM_HASH_KEY] as string) : undefined;
     delete raw[SCHEMA_VERSION_KEY];
+    delete raw[STREAM_HASH_KEY];
     const metadata = raw as EventMetadataEnvelope;
     const position = recorded.position?.prepare ?? resolved.commitPosition;
     if (position === undefined) throw new Error('EventStoreDB returned an event without a position (server older than 21.10?)');
@@ -339,6 +356,7 @@ export class EventStoreDbStore implements EventStore {
       revision: Number(recorded.revision),
       position,
       recordedAt: typeof metadata.recordedAt === 'string' ? metadata.recordedAt : recorded.created.toISOString(),
+      ...(streamHash ? { streamHash } : {}),
     };
   }
 
@@ -351,19 +369,6 @@ export class EventStoreDbStore implements EventStore {
       await this.client.dispose();
     })();
     return this.closing;
-  }
-}
-
-function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
-  switch (expected) {
-    case 'no_stream':
-      return NO_STREAM;
-    case 'any':
-      return ANY;
-    case 'stream_exists':
-      return STREAM_EXISTS;
-    default:
-      return BigInt(expected);
   }
 }
 
