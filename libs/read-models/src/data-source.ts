@@ -9,6 +9,7 @@ import { SheetRow } from './sheets/sheet.entity';
 import { ItemRow } from './items/item.entity';
 import { ItemCounterRow } from './figures/item-counter.entity';
 import { AccountabilityDecisionRow } from './register/accountability-decision.entity';
+import { READ_MODEL_MIGRATIONS } from './migrations';
 
 export const READ_MODEL_ENTITIES = [
   CheckpointRow,
@@ -27,25 +28,30 @@ export function readModelsSqliteFile(config: Pick<LedgerConfig, 'dataDir'>): str
 }
 
 /**
- * SQLite in the data folder unless LEDGER_READ_DB_URL names a PostgreSQL database.
- * Schema: `synchronize` for now (a later issue moves read models to PostgreSQL with migrations).
+ * SQLite in the data folder unless LEDGER_READ_DB_URL names a PostgreSQL database. The schema comes
+ * from the migrations in ./migrations (run on open); a spec checks they match the entities.
  */
 export function readModelDataSourceOptions(config: ReadModelsConfig): DataSourceOptions {
+  const schema = {
+    entities: READ_MODEL_ENTITIES,
+    migrations: READ_MODEL_MIGRATIONS,
+    migrationsTableName: 'rm_migrations',
+    migrationsRun: true,
+    migrationsTransactionMode: 'all' as const,
+    synchronize: false,
+    logging: false,
+  };
   if (config.readDbUrl) {
     return {
       type: 'postgres',
       url: config.readDbUrl,
-      entities: READ_MODEL_ENTITIES,
-      synchronize: true,
-      logging: false,
+      ...schema,
     };
   }
   return {
     type: 'better-sqlite3',
     database: readModelsSqliteFile(config),
-    entities: READ_MODEL_ENTITIES,
-    synchronize: true,
-    logging: false,
+    ...schema,
     enableWAL: true,
     // Read models are rebuilt from the store: losing the last commits on power loss is harmless
     // (the checkpoint goes with them), so NORMAL is enough; the busy timeout covers a second process.
@@ -60,7 +66,16 @@ export function readModelDataSourceOptions(config: ReadModelsConfig): DataSource
 /** An initialised DataSource on the read models (schema created if missing). */
 export async function openReadModels(config: ReadModelsConfig): Promise<DataSource> {
   if (!config.readDbUrl) fs.mkdirSync(config.dataDir, { recursive: true });
-  const ds = new DataSource(readModelDataSourceOptions(config));
-  await ds.initialize();
-  return ds;
+  // The API and the projector may open a fresh database at the same moment: the loser of the
+  // migration race finds the schema in place on its second try.
+  for (let attempt = 1; ; attempt++) {
+    const ds = new DataSource(readModelDataSourceOptions(config));
+    try {
+      await ds.initialize();
+      return ds;
+    } catch (e) {
+      if (ds.isInitialized) await ds.destroy().catch(() => undefined);
+      if (attempt >= 3) throw e;
+    }
+  }
 }

@@ -43,6 +43,8 @@ describe('read models on PostgreSQL', () => {
   it('gives the same answers as SQLite, and a rebuild gives the same rows as the live projector', async () => {
     const sqlite = await live(null);
     const postgres = await live(await createTestDatabase(pg.serverUrl));
+    // The migrations build exactly the schema the entities describe, on PostgreSQL too.
+    expect((await postgres.ds.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
     const script = new EventScript(store);
     await scriptedCounty(script);
     await script.append('UnitMoved', { unitId: 'V2', parentId: 'T2', previousParentId: 'T1' });

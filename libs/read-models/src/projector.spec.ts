@@ -212,13 +212,24 @@ describe('read models projected from a scripted county', () => {
         },
       }),
     ).rejects.toThrow('killed');
-    // As if the process had died before its final step: counters gone, the marker left behind.
+    // As if the process had died before its final step: counters and indexes gone, the marker left.
     await ds.query(`DELETE FROM "rm_item_counter"`);
+    await ds.query(`DROP INDEX "ix_rm_item_due"`);
     await ds.query(`INSERT INTO "rm_checkpoint" ("name", "position") VALUES ('counters-stale', '0')`);
     expect(await queries.checkpoint()).toBe(20n);
     projector = await startProjector(ds, store, { batchSize: 7 });
     await caughtUp();
     expect(await dumpReadModels(ds)).toEqual(live);
+    expect((await ds.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+  });
+
+  it('creates the schema with migrations that match the entities exactly', async () => {
+    expect((await ds.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+    expect((await ds.query(`SELECT name FROM rm_migrations`)).map((r: { name: string }) => r.name)).toEqual(['InitialReadModels1764300000000']);
+    // Opening again runs nothing twice.
+    const again = await openReadModels({ dataDir: dir, readDbUrl: null });
+    expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(1);
+    await again.destroy();
   });
 
   it('commits a batch and its checkpoint together: a failure mid-batch leaves both unchanged', async () => {

@@ -253,6 +253,18 @@ async function moveCounters(
   if (deltas.length) await pruneCounters(em);
 }
 
+/** The last step of a rebuild, also taken by a projector that finds a rebuild died half-way. */
+async function finishRebuild(em: EntityManager): Promise<void> {
+  await recountCounters(em);
+  for (const entity of READ_MODEL_ENTITIES) {
+    for (const index of em.connection.getMetadata(entity).indices) {
+      const columns = index.columns.map((c) => `"${c.databaseName}"`).join(', ');
+      await em.query(`CREATE ${index.isUnique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${index.name}" ON "${index.entityMetadata.tableName}" (${columns})`);
+    }
+  }
+  await em.getRepository(CheckpointRow).delete({ name: COUNTERS_STALE });
+}
+
 /** Counter rows that fell to zero go: equal read models have equal rows whatever the batches were. */
 async function pruneCounters(em: EntityManager): Promise<void> {
   await em.query(`DELETE FROM "rm_item_counter" WHERE "count" = 0`);
@@ -284,10 +296,7 @@ export async function startProjector(
   options: ProjectorOptions = {},
 ): Promise<RunningProjector> {
   await dataSource.transaction(async (em) => {
-    if (await em.getRepository(CheckpointRow).findOneBy({ name: COUNTERS_STALE })) {
-      await recountCounters(em);
-      await em.getRepository(CheckpointRow).delete({ name: COUNTERS_STALE });
-    }
+    if (await em.getRepository(CheckpointRow).findOneBy({ name: COUNTERS_STALE })) await finishRebuild(em);
   });
   const after = await readCheckpoint(dataSource.manager);
   const subscription: Subscription = store.subscribe(
@@ -330,7 +339,7 @@ export async function rebuildReadModels(
   await dataSource.transaction(async (em) => {
     for (const entity of READ_MODEL_ENTITIES) await em.query(`DELETE FROM "${em.connection.getMetadata(entity).tableName}"`);
     for (const index of indices) await em.query(`DROP INDEX IF EXISTS "${index.name}"`);
-    // Counters are counted at the end; if the rebuild dies first, the projector recounts on start.
+    // Counters and indexes come at the end; if the rebuild dies first, the projector finishes it on start.
     await upsert(em, CheckpointRow, [{ name: COUNTERS_STALE, position: '0' }]);
   });
   const head = await store.headPosition();
@@ -345,14 +354,7 @@ export async function rebuildReadModels(
       options.onProgress?.({ position, head, events });
     }
   } finally {
-    await dataSource.transaction(async (em) => {
-      await recountCounters(em);
-      await em.getRepository(CheckpointRow).delete({ name: COUNTERS_STALE });
-      for (const index of indices) {
-        const columns = index.columns.map((c) => `"${c.databaseName}"`).join(', ');
-        await em.query(`CREATE ${index.isUnique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${index.name}" ON "${index.entityMetadata.tableName}" (${columns})`);
-      }
-    });
+    await dataSource.transaction(finishRebuild);
   }
   return { position, head, events };
 }

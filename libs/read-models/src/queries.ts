@@ -103,7 +103,8 @@ export class ReadQueries {
   private readonly postgres: boolean;
 
   constructor(
-    private readonly dataSource: DataSource,
+    /** Public for the temporal queries (issue 5), which read the same database. */
+    readonly dataSource: DataSource,
     config: Pick<LedgerConfig, 'dueSoonDays'>,
   ) {
     this.dueSoonDays = config.dueSoonDays;

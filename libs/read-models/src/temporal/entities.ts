@@ -1,0 +1,283 @@
+import { Column, Entity, Index, PrimaryColumn, type ValueTransformer } from 'typeorm';
+import type { ItemStatus, UnitKind, UrgeLevel } from '@ledger/contracts/events';
+import type { CounterOwnerKind } from '../figures/item-counter.entity';
+
+/**
+ * The temporal read models: versions valid from one global position to another (`fromPosition` ≤ p <
+ * `toPosition`), so that any read "as of position p" is an index seek, never a replay. The version
+ * in force now has `toPosition` = OPEN_END. `fromAt` is the instant the version became valid (the
+ * watermark: the latest recordedAt of the log up to fromPosition).
+ */
+export const OPEN_END = Number.MAX_SAFE_INTEGER;
+
+/** PostgreSQL returns bigint as a string; every position here stays below 2^53. */
+const asNumber: ValueTransformer = {
+  to: (v: unknown) => v,
+  from: (v: unknown) => (v === null || v === undefined ? v : Number(v)),
+};
+
+/** Instant → position: the last position whose watermark is this instant (ms since the epoch). */
+@Entity('rm_t_mark')
+export class TimeMarkRow {
+  @PrimaryColumn({ type: 'bigint', transformer: asNumber })
+  atMs: number;
+
+  @Column({ type: 'bigint', transformer: asNumber })
+  position: number;
+}
+
+@Entity('rm_t_unit')
+export class UnitVersionRow {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  unitId: string;
+
+  @PrimaryColumn({ type: 'bigint', transformer: asNumber })
+  fromPosition: number;
+
+  @Column({ type: 'bigint', transformer: asNumber })
+  toPosition: number;
+
+  @Column({ type: 'varchar', length: 40 })
+  fromAt: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  kind: UnitKind;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  parentId: string | null;
+
+  @Column({ type: 'varchar', length: 2000 })
+  path: string;
+
+  @Column({ type: 'boolean', default: false })
+  dissolved: boolean;
+}
+
+@Entity('rm_t_cadre')
+export class CadreVersionRow {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  cadreId: string;
+
+  @PrimaryColumn({ type: 'bigint', transformer: asNumber })
+  fromPosition: number;
+
+  @Column({ type: 'bigint', transformer: asNumber })
+  toPosition: number;
+
+  @Column({ type: 'varchar', length: 40 })
+  fromAt: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  unitId: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  post: string;
+
+  @Column({ name: 'has_left', type: 'boolean', default: false })
+  left: boolean;
+}
+
+/** One version of an item view (every event of the item opens one). */
+@Entity('rm_t_item')
+// Lists as of p: the units of a subtree, then the versions in force at p.
+@Index('ix_rm_t_item_unit', ['unitId', 'fromPosition', 'toPosition'])
+@Index('ix_rm_t_item_to', ['toPosition', 'fromPosition'])
+export class ItemVersionRow {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  itemId: string;
+
+  @PrimaryColumn({ type: 'bigint', transformer: asNumber })
+  fromPosition: number;
+
+  @Column({ type: 'bigint', transformer: asNumber })
+  toPosition: number;
+
+  @Column({ type: 'varchar', length: 40 })
+  fromAt: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  sheetId: string;
+
+  @Column({ type: 'varchar', length: 500 })
+  title: string;
+
+  @Column({ type: 'text' })
+  requirements: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  unitId: string;
+
+  @Column({ type: 'simple-json' })
+  supportUnitIds: string[];
+
+  @Column({ type: 'varchar', length: 64 })
+  cadreId: string;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  leaderId: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: ItemStatus;
+
+  @Column({ type: 'varchar', length: 10 })
+  dueDate: string;
+
+  @Column({ type: 'varchar', length: 10 })
+  originalDueDate: string;
+
+  @Column({ type: 'varchar', length: 10, nullable: true })
+  concludedOn: string | null;
+
+  @Column({ type: 'boolean', nullable: true })
+  onTime: boolean | null;
+
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  urgeLevel: UrgeLevel | null;
+
+  @Column({ type: 'integer', default: 0 })
+  accountabilityCount: number;
+
+  @Column({ type: 'varchar', length: 10, nullable: true })
+  deadlineMissedFor: string | null;
+
+  @Column({ type: 'varchar', length: 40 })
+  createdAt: string;
+
+  @Column({ type: 'varchar', length: 40 })
+  updatedAt: string;
+
+  @Column({ type: 'integer' })
+  revision: number;
+
+  @Column({ type: 'varchar', length: 20 })
+  position: string;
+
+  /** County date of the assignment (定责), for the inspectors' figures. */
+  @Column({ type: 'varchar', length: 10 })
+  assignedOn: string;
+
+  /** Counts so far: completions returned (退回), extensions granted, urges of any level. */
+  @Column({ type: 'integer', default: 0 })
+  returns: number;
+
+  @Column({ type: 'integer', default: 0 })
+  extensions: number;
+
+  @Column({ type: 'integer', default: 0 })
+  urges: number;
+}
+
+/**
+ * Counter changes (the same rows as rm_item_counter: unit and subtree owners) at the position that
+ * made them. Figures as of p = the sums of every change at or before p: whole epochs from
+ * rm_t_counter_epoch, the rest of p's epoch from here.
+ */
+@Entity('rm_t_counter')
+export class CounterChangeRow {
+  @PrimaryColumn({ type: 'varchar', length: 8 })
+  ownerKind: CounterOwnerKind;
+
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  ownerId: string;
+
+  @PrimaryColumn({ type: 'bigint', transformer: asNumber })
+  position: number;
+
+  @PrimaryColumn({ type: 'varchar', length: 16 })
+  status: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 10 })
+  dueDate: string;
+
+  @Column({ type: 'integer' })
+  count: number;
+
+  @Column({ type: 'integer' })
+  onTime: number;
+}
+
+/** Counter changes summed per epoch of EPOCH_SIZE positions (epoch e holds positions e·E+1 … (e+1)·E). */
+@Entity('rm_t_counter_epoch')
+export class CounterEpochRow {
+  @PrimaryColumn({ type: 'varchar', length: 8 })
+  ownerKind: CounterOwnerKind;
+
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  ownerId: string;
+
+  @PrimaryColumn({ type: 'integer' })
+  epoch: number;
+
+  @PrimaryColumn({ type: 'varchar', length: 16 })
+  status: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 10 })
+  dueDate: string;
+
+  @Column({ type: 'integer' })
+  count: number;
+
+  @Column({ type: 'integer' })
+  onTime: number;
+}
+
+export const EPOCH_SIZE = 4096;
+
+export function epochOf(position: number): number {
+  return Math.floor((position - 1) / EPOCH_SIZE);
+}
+
+export type ItemFactKind = 'assigned' | 'returned' | 'extended' | 'urged' | 'concluded';
+
+/**
+ * The inspectors' facts: one row per assignment, return, granted extension, urge and conclusion,
+ * with the handling unit (and its path) and cadre in force when it happened.
+ */
+@Entity('rm_t_item_fact')
+@Index('ix_rm_t_item_fact_day', ['day', 'kind'])
+@Index('ix_rm_t_item_fact_cadre', ['cadreId', 'day'])
+export class ItemFactRow {
+  @PrimaryColumn({ type: 'bigint', transformer: asNumber })
+  position: number;
+
+  @Column({ type: 'varchar', length: 64 })
+  itemId: string;
+
+  @Column({ type: 'varchar', length: 12 })
+  kind: ItemFactKind;
+
+  /** County date it happened (for a conclusion: the concludedOn it states). */
+  @Column({ type: 'varchar', length: 10 })
+  day: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  unitId: string;
+
+  @Column({ type: 'varchar', length: 2000 })
+  unitPath: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  cadreId: string;
+
+  /** On conclusions: calendar days from the assignment date to the conclusion date. */
+  @Column({ type: 'integer', nullable: true })
+  days: number | null;
+
+  /** On conclusions: the item's returns, extensions and urges up to it. */
+  @Column({ type: 'integer', default: 0 })
+  returns: number;
+
+  @Column({ type: 'integer', default: 0 })
+  extensions: number;
+
+  @Column({ type: 'integer', default: 0 })
+  urges: number;
+}
+
+export const TEMPORAL_ENTITIES = [TimeMarkRow, UnitVersionRow, CadreVersionRow, ItemVersionRow, CounterChangeRow, CounterEpochRow, ItemFactRow];

@@ -1,0 +1,5 @@
+export * from './entities';
+export * from './project';
+export * from './queries';
+export * from './views';
+export * from './migration';

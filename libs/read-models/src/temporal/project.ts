@@ -1,0 +1,234 @@
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { ProjectedEvent } from '../projected-event';
+import type { ItemRow } from '../items/item.entity';
+import type { UnitRow } from '../units/unit.entity';
+import type { CadreRow } from '../cadres/cadre.entity';
+import { evolveItem } from '../items/evolve';
+import { evolveUnitTree } from '../units/tree';
+import { evolveCadre } from '../cadres/evolve';
+import { CounterDeltas, counterKey, idsOnPath, type CounterDelta } from '../figures/counters';
+import { countyDateOf } from '../dates';
+import {
+  CadreVersionRow,
+  CounterChangeRow,
+  CounterEpochRow,
+  epochOf,
+  ItemFactRow,
+  ItemVersionRow,
+  OPEN_END,
+  TimeMarkRow,
+  UnitVersionRow,
+  type ItemFactKind,
+} from './entities';
+import { upsertRows } from './write';
+import { itemRowOf } from './views';
+
+const READ_CHUNK = 500;
+const MS_PER_DAY = 86_400_000;
+
+/** Calendar days from one county date to another. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / MS_PER_DAY);
+}
+
+/** Versions of one kind touched by a batch: the version in force per id, and every row to write. */
+class Versions<R extends { fromPosition: number; toPosition: number }> {
+  readonly current = new Map<string, R>();
+  readonly writes = new Map<string, R>();
+  constructor(private readonly idOf: (r: R) => string) {}
+
+  load(rows: R[]): void {
+    for (const r of rows) this.current.set(this.idOf(r), r);
+  }
+  /** Closes the version in force at `position` and opens `next` there. */
+  open(id: string, next: R): void {
+    const before = this.current.get(id);
+    if (before) {
+      const closed = { ...before, toPosition: next.fromPosition };
+      this.writes.set(`${id}\u0000${before.fromPosition}`, closed);
+    }
+    this.current.set(id, next);
+    this.writes.set(`${id}\u0000${next.fromPosition}`, next);
+  }
+}
+
+async function currentVersions<R extends ObjectLiteral>(
+  em: EntityManager,
+  entity: EntityTarget<R>,
+  key: string,
+  ids: Set<string>,
+): Promise<R[]> {
+  const out: R[] = [];
+  const all = [...ids];
+  for (let i = 0; i < all.length; i += READ_CHUNK) {
+    out.push(
+      ...(await em
+        .getRepository(entity)
+        .createQueryBuilder('v')
+        .where(`v."${key}" IN (:...ids)`, { ids: all.slice(i, i + READ_CHUNK) })
+        .andWhere('v."toPosition" = :open', { open: OPEN_END })
+        .getMany()),
+    );
+  }
+  return out;
+}
+
+const FACT_OF: Partial<Record<ProjectedEvent['type'], ItemFactKind>> = {
+  ItemAssigned: 'assigned',
+  CompletionReturned: 'returned',
+  ExtensionGranted: 'extended',
+  ItemUrged: 'urged',
+  ItemConcluded: 'concluded',
+};
+
+/**
+ * The temporal read models after a batch, inside the projector's transaction (with the checkpoint):
+ * new versions of units, cadres and items at each event's position, counter changes per event, the
+ * inspectors' facts, and the instant → position marks. Reads only its own tables.
+ */
+export async function applyTemporal(em: EntityManager, events: ProjectedEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const top = await em.query(`SELECT MAX("atMs") AS m FROM "rm_t_mark"`);
+  let watermark = top[0]?.m === null || top[0]?.m === undefined ? 0 : Number(top[0].m);
+
+  const cadreIds = new Set<string>();
+  const itemIds = new Set<string>();
+  for (const e of events) {
+    const d = e.data as unknown as Record<string, unknown>;
+    if (e.type.startsWith('Cadre')) cadreIds.add(String(d.cadreId));
+    else if (typeof d.itemId === 'string') itemIds.add(d.itemId);
+  }
+  const units = new Versions<UnitVersionRow>((r) => r.unitId);
+  units.load(await em.getRepository(UnitVersionRow).find({ where: { toPosition: OPEN_END } }));
+  const cadres = new Versions<CadreVersionRow>((r) => r.cadreId);
+  cadres.load(await currentVersions(em, CadreVersionRow, 'cadreId', cadreIds));
+  const items = new Versions<ItemVersionRow>((r) => r.itemId);
+  items.load(await currentVersions(em, ItemVersionRow, 'itemId', itemIds));
+
+  const tree = new Map<string, UnitRow>();
+  for (const [id, v] of units.current) tree.set(id, { id, name: v.name, kind: v.kind, parentId: v.parentId, path: v.path, dissolved: Boolean(v.dissolved) });
+  const subtreesOf = (unitId: string) => idsOnPath(tree.get(unitId)?.path);
+
+  const changes: CounterChangeRow[] = [];
+  const epochs = new Map<string, CounterEpochRow>();
+  const facts: ItemFactRow[] = [];
+  const marks = new Map<number, number>();
+  const record = (position: number, deltas: CounterDelta[]) => {
+    for (const d of deltas) {
+      if (d.ownerKind === 'cadre') continue;
+      changes.push({ ...d, position });
+      const epoch = epochOf(position);
+      const k = `${counterKey(d)}\u0000${epoch}`;
+      const acc = epochs.get(k);
+      if (acc) {
+        acc.count += d.count;
+        acc.onTime += d.onTime;
+      } else epochs.set(k, { ownerKind: d.ownerKind, ownerId: d.ownerId, epoch, status: d.status, dueDate: d.dueDate, count: d.count, onTime: d.onTime });
+    }
+  };
+
+  for (const e of events) {
+    const position = Number(e.position);
+    watermark = Math.max(watermark, Date.parse(e.recordedAt));
+    marks.set(watermark, position);
+    const fromAt = new Date(watermark).toISOString();
+
+    if (e.type === 'UnitRegistered' || e.type === 'UnitRenamed' || e.type === 'UnitMoved' || e.type === 'UnitDissolved') {
+      const before = new Map([...tree].map(([id, u]) => [id, u.path]));
+      const changed = evolveUnitTree(tree, e);
+      for (const id of changed) {
+        const u = tree.get(id)!;
+        units.open(id, { unitId: id, fromPosition: position, toPosition: OPEN_END, fromAt, name: u.name, kind: u.kind, parentId: u.parentId, path: u.path, dissolved: u.dissolved });
+      }
+      const repathed = changed.filter((id) => before.has(id) && before.get(id) !== tree.get(id)!.path);
+      if (repathed.length) await moveOwnItems(em, items, repathed, before, tree, position, record);
+    } else if (e.type === 'CadreRegistered' || e.type === 'CadreTransferred' || e.type === 'CadreLeft') {
+      const id = e.data.cadreId;
+      const prior = cadres.current.get(id);
+      const row: CadreRow | null = prior ? { id, name: prior.name, unitId: prior.unitId, post: prior.post, left: Boolean(prior.left) } : null;
+      const next = evolveCadre(row, e);
+      if (next && next !== row) cadres.open(id, { cadreId: id, fromPosition: position, toPosition: OPEN_END, fromAt, name: next.name, unitId: next.unitId, post: next.post, left: next.left });
+    } else if ('itemId' in e.data) {
+      const id = e.data.itemId;
+      const prior = items.current.get(id) ?? null;
+      const beforeView = prior ? itemRowOf(prior) : null;
+      const after = evolveItem(beforeView, e);
+      if (!after || after === beforeView) continue;
+      const next: ItemVersionRow = {
+        ...after,
+        itemId: id,
+        fromPosition: position,
+        toPosition: OPEN_END,
+        fromAt,
+        assignedOn: prior?.assignedOn ?? countyDateOf(e.recordedAt),
+        returns: (prior?.returns ?? 0) + (e.type === 'CompletionReturned' ? 1 : 0),
+        extensions: (prior?.extensions ?? 0) + (e.type === 'ExtensionGranted' ? 1 : 0),
+        urges: (prior?.urges ?? 0) + (e.type === 'ItemUrged' ? 1 : 0),
+      };
+      delete (next as Partial<ItemRow>).id;
+      items.open(id, next);
+      const deltas = new CounterDeltas();
+      deltas.change(beforeView, after, subtreesOf);
+      record(position, deltas.values());
+      const kind = FACT_OF[e.type];
+      if (kind) {
+        const concluded = e.type === 'ItemConcluded';
+        const day = concluded ? e.data.concludedOn : countyDateOf(e.recordedAt);
+        facts.push({
+          position,
+          itemId: id,
+          kind,
+          day,
+          unitId: next.unitId,
+          unitPath: tree.get(next.unitId)?.path ?? `/${next.unitId}/`,
+          cadreId: next.cadreId,
+          days: concluded ? daysBetween(next.assignedOn, day) : null,
+          returns: next.returns,
+          extensions: next.extensions,
+          urges: next.urges,
+        });
+      }
+    }
+  }
+
+  await upsertRows(em, UnitVersionRow, [...units.writes.values()]);
+  await upsertRows(em, CadreVersionRow, [...cadres.writes.values()]);
+  await upsertRows(em, ItemVersionRow, [...items.writes.values()]);
+  await upsertRows(em, CounterChangeRow, changes, ['count', 'onTime']);
+  await upsertRows(em, CounterEpochRow, [...epochs.values()].filter((r) => r.count !== 0 || r.onTime !== 0), ['count', 'onTime']);
+  await upsertRows(em, ItemFactRow, facts);
+  await upsertRows(em, TimeMarkRow, [...marks].map(([atMs, position]) => ({ atMs, position })));
+}
+
+/**
+ * A moved unit's own items leave its old ancestors' subtree counters for its new ones, at the move's
+ * position (the items as they stand at that moment: the batch's own changes first).
+ */
+async function moveOwnItems(
+  em: EntityManager,
+  items: Versions<ItemVersionRow>,
+  repathed: string[],
+  pathsBefore: Map<string, string>,
+  tree: Map<string, UnitRow>,
+  position: number,
+  record: (position: number, deltas: CounterDelta[]) => void,
+): Promise<void> {
+  const moved = new Set(repathed);
+  const own: ItemVersionRow[] = [...items.current.values()].filter((v) => moved.has(v.unitId));
+  for (let i = 0; i < repathed.length; i += READ_CHUNK) {
+    const rows = await em
+      .getRepository(ItemVersionRow)
+      .createQueryBuilder('v')
+      .where('v."unitId" IN (:...ids)', { ids: repathed.slice(i, i + READ_CHUNK) })
+      .andWhere('v."toPosition" = :open', { open: OPEN_END })
+      .getMany();
+    for (const r of rows) if (!items.current.has(r.itemId)) own.push(r);
+  }
+  const deltas = new CounterDeltas();
+  for (const v of own) {
+    const view = itemRowOf(v);
+    deltas.change(view, null, () => idsOnPath(pathsBefore.get(v.unitId)));
+    deltas.change(null, view, () => idsOnPath(tree.get(v.unitId)?.path));
+  }
+  record(position, deltas.values());
+}

@@ -1,0 +1,361 @@
+import type { DataSource, SelectQueryBuilder } from 'typeorm';
+import type { LedgerConfig } from '@ledger/platform';
+import { addDays } from '../dates';
+import { figuresOf, ZERO_SUMS, type FigureSums } from '../figures/figures';
+import { OPEN_BY_DUE_DATE } from '../figures/item-counter.entity';
+import { toItemView, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../queries';
+import {
+  ITEM_SORT_KEYS,
+  OPEN_STATUSES,
+  type Figures,
+  type ItemFilter,
+  type ItemPage,
+  type ItemSortKey,
+  type ItemView,
+  type UnitFiguresRow,
+  type UnitView,
+} from '../views';
+import {
+  CadreVersionRow,
+  epochOf,
+  EPOCH_SIZE,
+  ItemFactRow,
+  ItemVersionRow,
+  TimeMarkRow,
+  UnitVersionRow,
+} from './entities';
+import { itemRowOf } from './views';
+
+/** A cut of the log: every event at or before `position`, read on county date `day`. */
+export interface LedgerCut {
+  position: number;
+  day: string;
+}
+
+export interface NameAt {
+  id: string;
+  name: string | null;
+}
+
+export interface CadreAt extends NameAt {
+  unitId: string | null;
+  unitName: string | null;
+  post: string | null;
+}
+
+/** Inspectors' figures over a period (see TemporalQueries.inspectionFigures). */
+export interface InspectionFigures {
+  from: string | null;
+  to: string | null;
+  unitId: string | null;
+  cadreId: string | null;
+  subtree: boolean;
+  /** Items assigned in the period. */
+  assigned: number;
+  /** Events in the period. */
+  returns: number;
+  extensions: number;
+  urges: number;
+  /** Conclusions dated in the period, and what each item took to get there. */
+  concluded: number;
+  daysToConclusion: { mean: number; median: number; min: number; max: number } | null;
+  perConcludedItem: { returns: number; extensions: number; urges: number } | null;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * The answers of API.md's queries as the ledger stood at a cut (asOf), over the temporal read
+ * models: versions in force at a position, counter changes summed up to it, the tree of that day.
+ */
+export class TemporalQueries {
+  private readonly dueSoonDays: number;
+  private readonly postgres: boolean;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    config: Pick<LedgerConfig, 'dueSoonDays'>,
+  ) {
+    this.dueSoonDays = config.dueSoonDays;
+    this.postgres = dataSource.options.type === 'postgres';
+  }
+
+  /** `?` placeholders, numbered for PostgreSQL. */
+  private sql(text: string): string {
+    if (!this.postgres) return text;
+    let n = 0;
+    return text.replace(/\?/g, () => `$${++n}`);
+  }
+
+  /**
+   * The last position whose events were all recorded at or before `instantMs` (0: none). Events
+   * count from their watermark (the latest recordedAt up to them), so a cut is always a prefix of the log.
+   */
+  async positionAt(instantMs: number): Promise<number> {
+    const rows: { position: unknown }[] = await this.dataSource.query(
+      this.sql(`SELECT "position" FROM "rm_t_mark" WHERE "atMs" <= ? ORDER BY "atMs" DESC LIMIT 1`),
+      [instantMs],
+    );
+    return rows.length ? Number(rows[0].position) : 0;
+  }
+
+  // ---- the tree of a day ----
+
+  /** Every unit in force at the cut, by id. */
+  async treeAt(position: number): Promise<Map<string, UnitVersionRow>> {
+    const rows = await this.dataSource
+      .getRepository(UnitVersionRow)
+      .createQueryBuilder('u')
+      .where('u."fromPosition" <= :p AND u."toPosition" > :p', { p: position })
+      .getMany();
+    return new Map(rows.map((r) => [r.unitId, r]));
+  }
+
+  async unitsAt(position: number): Promise<UnitView[]> {
+    const tree = await this.treeAt(position);
+    return [...tree.values()]
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      .map((u) => ({ id: u.unitId, name: u.name, kind: u.kind, parentId: u.parentId, path: u.path, dissolved: Boolean(u.dissolved) }));
+  }
+
+  private subtreeIds(tree: Map<string, UnitVersionRow>, rootId: string): string[] {
+    const root = tree.get(rootId);
+    if (!root) return [];
+    return [...tree.values()].filter((u) => u.path.startsWith(root.path)).map((u) => u.unitId);
+  }
+
+  // ---- items ----
+
+  async item(id: string, cut: LedgerCut): Promise<ItemView | null> {
+    const row = await this.dataSource
+      .getRepository(ItemVersionRow)
+      .createQueryBuilder('v')
+      .where('v."itemId" = :id AND v."fromPosition" <= :p AND v."toPosition" > :p', { id, p: cut.position })
+      .getOne();
+    return row ? toItemView(itemRowOf(row), cut.day, this.dueSoonDays) : null;
+  }
+
+  /**
+   * Items as they stood at the cut: `unitId` + `subtree` over that day's tree; `scopeUnitIds` (a unit
+   * user's subtree as it is now) confines the handling unit of then.
+   */
+  async listItems(filter: ItemFilter & { scopeUnitIds?: string[] }, cut: LedgerCut): Promise<ItemPage> {
+    const page = Math.max(1, Math.floor(filter.page ?? 1));
+    const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(filter.pageSize ?? DEFAULT_PAGE_SIZE)));
+    let unitIds: string[] | null = null;
+    if (filter.unitId) {
+      unitIds = filter.subtree === false ? [filter.unitId] : this.subtreeIds(await this.treeAt(cut.position), filter.unitId);
+    }
+    if (filter.scopeUnitIds) {
+      const scope = new Set(filter.scopeUnitIds);
+      unitIds = (unitIds ?? filter.scopeUnitIds).filter((id) => scope.has(id));
+    }
+    if (unitIds && unitIds.length === 0) return { items: [], total: 0, page, pageSize };
+    const build = () => {
+      const qb = this.dataSource
+        .getRepository(ItemVersionRow)
+        .createQueryBuilder('i')
+        .where('i."fromPosition" <= :p AND i."toPosition" > :p', { p: cut.position });
+      if (unitIds) qb.andWhere('i."unitId" IN (:...unitIds)', { unitIds });
+      this.applyFilter(qb, filter, cut.day);
+      return qb;
+    };
+    const { key, desc } = parseSort(filter.sort);
+    const dir = desc ? 'DESC' : 'ASC';
+    const [rows, count] = await Promise.all([
+      build()
+        .orderBy(`i.${key}`, dir)
+        .addOrderBy('i.itemId', dir)
+        .offset((page - 1) * pageSize)
+        .limit(pageSize)
+        .getMany(),
+      build().select('COUNT(*)', 'n').getRawOne<{ n: string | number }>(),
+    ]);
+    return {
+      items: rows.map((r) => toItemView(itemRowOf(r), cut.day, this.dueSoonDays)),
+      total: Number(count?.n ?? 0),
+      page,
+      pageSize,
+    };
+  }
+
+  private applyFilter(qb: SelectQueryBuilder<ItemVersionRow>, f: ItemFilter, today: string): void {
+    const open = `('assigned','in_progress','reported')`;
+    if (f.status?.length) qb.andWhere('i.status IN (:...statuses)', { statuses: f.status });
+    if (f.cadreId) qb.andWhere('i."cadreId" = :cadreId', { cadreId: f.cadreId });
+    if (f.sheetId) qb.andWhere('i."sheetId" = :sheetId', { sheetId: f.sheetId });
+    if (f.dueFrom) qb.andWhere('i."dueDate" >= :dueFrom', { dueFrom: f.dueFrom });
+    if (f.dueTo) qb.andWhere('i."dueDate" <= :dueTo', { dueTo: f.dueTo });
+    if (f.light) {
+      const params = { lToday: today, lSoon: addDays(today, this.dueSoonDays) };
+      if (f.light === 'red') qb.andWhere(`i.status IN ${open} AND i."dueDate" < :lToday`, params);
+      else if (f.light === 'yellow') qb.andWhere(`i.status IN ${open} AND i."dueDate" >= :lToday AND i."dueDate" <= :lSoon`, params);
+      else qb.andWhere(`(i.status IN ('concluded','struck_off') OR (i.status IN ${open} AND i."dueDate" > :lSoon))`, params);
+    }
+  }
+
+  // ---- figures ----
+
+  /** Figures of a unit at the cut (its subtree of that day unless `subtree` is false); null if it did not exist then. */
+  async unitFigures(unitId: string, subtree: boolean, cut: LedgerCut): Promise<Figures | null> {
+    const tree = await this.treeAt(cut.position);
+    if (!tree.has(unitId)) return null;
+    const sums = await this.sums(subtree ? 'subtree' : 'unit', [unitId], cut);
+    return figuresOf(sums.get(unitId) ?? ZERO_SUMS);
+  }
+
+  /** One row per child of that day (live, or dissolved while items still counted); null if the unit did not exist then. */
+  async childrenFigures(unitId: string, cut: LedgerCut): Promise<UnitFiguresRow[] | null> {
+    const tree = await this.treeAt(cut.position);
+    if (!tree.has(unitId)) return null;
+    const children = [...tree.values()].filter((u) => u.parentId === unitId).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const sums = await this.sums('subtree', children.map((c) => c.unitId), cut);
+    return children
+      .filter((c) => !c.dissolved || (sums.get(c.unitId)?.total ?? 0) > 0)
+      .map((c) => ({ unitId: c.unitId, name: c.name, ...figuresOf(sums.get(c.unitId) ?? ZERO_SUMS) }));
+  }
+
+  /** Counter sums per owner at the cut: whole epochs before the cut's, then its epoch's changes up to the cut. */
+  private async sums(kind: 'unit' | 'subtree', owners: string[], cut: LedgerCut): Promise<Map<string, FigureSums>> {
+    const out = new Map<string, FigureSums>();
+    if (owners.length === 0 || cut.position <= 0) return out;
+    const epoch = epochOf(cut.position);
+    const marks = owners.map(() => '?').join(',');
+    const rows: { ownerId: string; status: string; dueDate: string; c: unknown; t: unknown }[] = await this.dataSource.query(
+      this.sql(
+        `SELECT x."ownerId" AS "ownerId", x.status AS status, x."dueDate" AS "dueDate", SUM(x.count) AS c, SUM(x."onTime") AS t FROM (` +
+          `SELECT "ownerId", status, "dueDate", count, "onTime" FROM "rm_t_counter_epoch" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND epoch < ? ` +
+          `UNION ALL SELECT "ownerId", status, "dueDate", count, "onTime" FROM "rm_t_counter" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND "position" > ? AND "position" <= ?` +
+          `) x GROUP BY x."ownerId", x.status, x."dueDate"`,
+      ),
+      [kind, ...owners, epoch, kind, ...owners, epoch * EPOCH_SIZE, cut.position],
+    );
+    const soon = addDays(cut.day, this.dueSoonDays);
+    for (const r of rows) {
+      const count = Number(r.c);
+      if (count === 0 && Number(r.t) === 0) continue;
+      const s = out.get(r.ownerId) ?? { ...ZERO_SUMS };
+      if (r.status === OPEN_BY_DUE_DATE) {
+        if (r.dueDate < cut.day) s.overdue += count;
+        else if (r.dueDate <= soon) s.dueSoon += count;
+      } else {
+        s.total += count;
+        s.onTime += Number(r.t);
+        if ((OPEN_STATUSES as readonly string[]).includes(r.status)) s.open += count;
+        if (r.status === 'reported') s.awaitingReview += count;
+        if (r.status === 'concluded') s.concluded += count;
+        if (r.status === 'struck_off') s.struckOff += count;
+        if (r.status === 'withdrawn') s.withdrawn += count;
+      }
+      out.set(r.ownerId, s);
+    }
+    return out;
+  }
+
+  // ---- names of then ----
+
+  /** Unit names in force at each position asked (id → position → name). */
+  async unitNamesAt(asks: { id: string; position: number }[]): Promise<(id: string, position: number) => UnitVersionRow | null> {
+    const ids = [...new Set(asks.map((a) => a.id))];
+    const rows = ids.length
+      ? await this.dataSource.getRepository(UnitVersionRow).createQueryBuilder('u').where('u."unitId" IN (:...ids)', { ids }).getMany()
+      : [];
+    return versionLookup(rows, (r) => r.unitId);
+  }
+
+  async cadresAt(ids: string[]): Promise<(id: string, position: number) => CadreVersionRow | null> {
+    const unique = [...new Set(ids)];
+    const rows = unique.length
+      ? await this.dataSource.getRepository(CadreVersionRow).createQueryBuilder('c').where('c."cadreId" IN (:...ids)', { ids: unique }).getMany()
+      : [];
+    return versionLookup(rows, (r) => r.cadreId);
+  }
+
+  // ---- the inspectors' figures ----
+
+  /**
+   * Over a period of county dates (inclusive; open-ended when omitted), for the items handled by a
+   * unit (and, with `subtree`, anywhere below it in the tree of the day each fact happened) and/or
+   * answered for by a cadre, when each fact happened. `scopePaths` confines a unit user to its subtree.
+   */
+  async inspectionFigures(f: {
+    unitPath?: string;
+    unitId?: string;
+    cadreId?: string;
+    subtree: boolean;
+    from?: string;
+    to?: string;
+    scopePath?: string;
+  }): Promise<InspectionFigures> {
+    const qb = this.dataSource.getRepository(ItemFactRow).createQueryBuilder('f').where('1 = 1');
+    if (f.from) qb.andWhere('f.day >= :from', { from: f.from });
+    if (f.to) qb.andWhere('f.day <= :to', { to: f.to });
+    if (f.cadreId) qb.andWhere('f."cadreId" = :cadreId', { cadreId: f.cadreId });
+    if (f.unitId) {
+      if (f.subtree && f.unitPath) qb.andWhere(`f."unitPath" LIKE :pfx ESCAPE '\\'`, { pfx: likePrefix(f.unitPath) });
+      else qb.andWhere('f."unitId" = :unitId', { unitId: f.unitId });
+    }
+    if (f.scopePath) qb.andWhere(`f."unitPath" LIKE :scope ESCAPE '\\'`, { scope: likePrefix(f.scopePath) });
+    const counts = await qb
+      .clone()
+      .select('f.kind', 'kind')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy('f.kind')
+      .getRawMany<{ kind: string; n: unknown }>();
+    const n = (k: string) => Number(counts.find((c) => c.kind === k)?.n ?? 0);
+    const concluded = await qb
+      .andWhere(`f.kind = 'concluded'`)
+      .select(['f.days', 'f.returns', 'f.extensions', 'f.urges'])
+      .getMany();
+    const days = concluded.map((c) => Number(c.days));
+    const mean = (xs: number[]) => round2(xs.reduce((a, b) => a + b, 0) / xs.length);
+    return {
+      from: f.from ?? null,
+      to: f.to ?? null,
+      unitId: f.unitId ?? null,
+      cadreId: f.cadreId ?? null,
+      subtree: f.subtree,
+      assigned: n('assigned'),
+      returns: n('returned'),
+      extensions: n('extended'),
+      urges: n('urged'),
+      concluded: concluded.length,
+      daysToConclusion: days.length ? { mean: mean(days), median: median(days), min: Math.min(...days), max: Math.max(...days) } : null,
+      perConcludedItem: concluded.length
+        ? {
+            returns: mean(concluded.map((c) => c.returns)),
+            extensions: mean(concluded.map((c) => c.extensions)),
+            urges: mean(concluded.map((c) => c.urges)),
+          }
+        : null,
+    };
+  }
+}
+
+function likePrefix(path: string): string {
+  return path.replace(/[\\%_]/g, (m) => '\\' + m) + '%';
+}
+
+function versionLookup<R extends { fromPosition: number; toPosition: number }>(
+  rows: R[],
+  idOf: (r: R) => string,
+): (id: string, position: number) => R | null {
+  const byId = new Map<string, R[]>();
+  for (const r of rows) byId.set(idOf(r), [...(byId.get(idOf(r)) ?? []), r]);
+  return (id, position) => byId.get(id)?.find((r) => r.fromPosition <= position && position < r.toPosition) ?? null;
+}
+
+function parseSort(sort: string | undefined): { key: string; desc: boolean } {
+  if (!sort) return { key: 'dueDate', desc: false };
+  const desc = sort.startsWith('-');
+  const key = (desc ? sort.slice(1) : sort) as ItemSortKey;
+  return ITEM_SORT_KEYS.includes(key) ? { key, desc } : { key: 'dueDate', desc: false };
+}

@@ -1,0 +1,47 @@
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+
+/** Rows per multi-row statement: well under SQLite's 32,766 bound variables. */
+const CHUNK = 300;
+
+/**
+ * INSERT … ON CONFLICT, many rows per statement, on SQLite and PostgreSQL. `additive` columns add to
+ * the stored value (epoch sums); the others replace it (a version closed by a later position).
+ */
+export async function upsertRows<R extends ObjectLiteral>(
+  em: EntityManager,
+  entity: EntityTarget<R>,
+  rows: R[],
+  additive: string[] = [],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const meta = em.connection.getMetadata(entity);
+  const driver = em.connection.driver;
+  const q = (n: string) => `"${n}"`;
+  const cols = meta.columns;
+  const keys = meta.primaryColumns.map((c) => q(c.databaseName));
+  const updates = cols
+    .filter((c) => !c.isPrimary)
+    .map((c) =>
+      additive.includes(c.propertyName)
+        ? `${q(c.databaseName)} = ${q(meta.tableName)}.${q(c.databaseName)} + excluded.${q(c.databaseName)}`
+        : `${q(c.databaseName)} = excluded.${q(c.databaseName)}`,
+    );
+  const pg = em.connection.options.type === 'postgres';
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    const params: unknown[] = [];
+    const tuples = chunk.map((row) => {
+      const marks = cols.map((c) => {
+        const raw = row[c.propertyName as keyof R] ?? null;
+        params.push(driver.preparePersistentValue(raw, c));
+        return pg ? `$${params.length}` : '?';
+      });
+      return `(${marks.join(',')})`;
+    });
+    await em.query(
+      `INSERT INTO ${q(meta.tableName)} (${cols.map((c) => q(c.databaseName)).join(',')}) VALUES ${tuples.join(',')} ` +
+        `ON CONFLICT (${keys.join(',')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
+      params,
+    );
+  }
+}
