@@ -284,26 +284,30 @@ export class TemporalQueries {
   /**
    * Over a period of county dates (inclusive; open-ended when omitted), for the items handled by a
    * unit (and, with `subtree`, anywhere below it in the tree of the day each fact happened) and/or
-   * answered for by a cadre, when each fact happened. `scopePaths` confines a unit user to its subtree.
+   * answered for by a cadre, when each fact happened. `scopeUnitIds` confines a unit user to its
+   * subtree as it is now (the handling unit of then must be in it).
    */
   async inspectionFigures(f: {
-    unitPath?: string;
     unitId?: string;
     cadreId?: string;
     subtree: boolean;
     from?: string;
     to?: string;
-    scopePath?: string;
+    scopeUnitIds?: string[];
   }): Promise<InspectionFigures> {
     const qb = this.dataSource.getRepository(ItemFactRow).createQueryBuilder('f').where('1 = 1');
     if (f.from) qb.andWhere('f.day >= :from', { from: f.from });
     if (f.to) qb.andWhere('f.day <= :to', { to: f.to });
     if (f.cadreId) qb.andWhere('f."cadreId" = :cadreId', { cadreId: f.cadreId });
     if (f.unitId) {
-      if (f.subtree && f.unitPath) qb.andWhere(`f."unitPath" LIKE :pfx ESCAPE '\\'`, { pfx: likePrefix(f.unitPath) });
+      // A path of then lists every ancestor of the handling unit of then: '/C/T1/V1/'.
+      if (f.subtree) qb.andWhere(`f."unitPath" LIKE :within ESCAPE '\\'`, { within: `%/${escapeLike(f.unitId)}/%` });
       else qb.andWhere('f."unitId" = :unitId', { unitId: f.unitId });
     }
-    if (f.scopePath) qb.andWhere(`f."unitPath" LIKE :scope ESCAPE '\\'`, { scope: likePrefix(f.scopePath) });
+    if (f.scopeUnitIds) {
+      if (f.scopeUnitIds.length === 0) qb.andWhere('1 = 0');
+      else qb.andWhere('f."unitId" IN (:...scopeUnitIds)', { scopeUnitIds: f.scopeUnitIds });
+    }
     const counts = await qb
       .clone()
       .select('f.kind', 'kind')
@@ -340,8 +344,8 @@ export class TemporalQueries {
   }
 }
 
-function likePrefix(path: string): string {
-  return path.replace(/[\\%_]/g, (m) => '\\' + m) + '%';
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (m) => '\\' + m);
 }
 
 function versionLookup<R extends { fromPosition: number; toPosition: number }>(
