@@ -194,7 +194,8 @@ export async function applyEvents(
       sheets.set(e.data.sheetId, evolveSheet(sheets.get(e.data.sheetId), e));
     } else if ('itemId' in e.data) {
       const id = e.data.itemId;
-      items.set(id, evolveItem(items.get(id), e));
+      const decision = e.type === 'AccountabilityRevoked' ? decisions.get(e.data.decisionId) : null;
+      items.set(id, evolveItem(items.get(id), e, { revokesLiveDecision: !!decision && !decision.revoked }));
       if (e.type === 'AccountabilityDecided' || e.type === 'AccountabilityRevoked') {
         decisions.set(e.data.decisionId, evolveDecision(decisions.get(e.data.decisionId), e));
       }

@@ -1,14 +1,21 @@
 import { URGE_LEVELS, type UrgeLevel } from '@ledger/contracts/events';
 import type { ProjectedEvent } from '../projected-event';
-import { countyDateOf } from '../dates';
 import type { ItemRow } from './item.entity';
 
 function higher(a: UrgeLevel | null, b: UrgeLevel): UrgeLevel {
   return a !== null && URGE_LEVELS.indexOf(a) >= URGE_LEVELS.indexOf(b) ? a : b;
 }
 
-/** The item view after one event of its stream; other events leave it as it is. */
-export function evolveItem(row: ItemRow | null, e: ProjectedEvent): ItemRow | null {
+/** What the item view cannot see on its own: whether a revocation hits a decision still in force. */
+export interface ItemFacts {
+  revokesLiveDecision?: boolean;
+}
+
+/**
+ * The item view after one event of its stream; other events leave it as it is. Status moves follow
+ * the item decider's evolve (libs/domain/src/item/evolve.ts), guards included.
+ */
+export function evolveItem(row: ItemRow | null, e: ProjectedEvent, facts: ItemFacts = {}): ItemRow | null {
   if (e.type === 'ItemAssigned') {
     const d = e.data;
     return {
@@ -44,20 +51,16 @@ export function evolveItem(row: ItemRow | null, e: ProjectedEvent): ItemRow | nu
     case 'ItemWithdrawn':
       return { ...next, status: 'withdrawn' };
     case 'ItemAcknowledged':
-    case 'CompletionReturned':
-      return { ...next, status: 'in_progress' };
     case 'ProgressReported':
       return { ...next, status: row.status === 'assigned' ? 'in_progress' : row.status };
     case 'CompletionReported':
-      return { ...next, status: 'reported' };
+      return { ...next, status: row.status === 'assigned' || row.status === 'in_progress' ? 'reported' : row.status };
+    case 'CompletionReturned':
+      return { ...next, status: row.status === 'reported' ? 'in_progress' : row.status };
     case 'ItemConcluded':
       return { ...next, status: 'concluded', concludedOn: e.data.concludedOn, onTime: e.data.onTime };
-    case 'ItemStruckOff': {
-      // Normally struck off after a conclusion; if not, the strike-off date is when it was closed.
-      if (row.concludedOn !== null) return { ...next, status: 'struck_off' };
-      const on = countyDateOf(e.recordedAt);
-      return { ...next, status: 'struck_off', concludedOn: on, onTime: on <= row.dueDate };
-    }
+    case 'ItemStruckOff':
+      return { ...next, status: row.status === 'concluded' ? 'struck_off' : row.status };
     case 'ItemReopened':
       return { ...next, status: 'in_progress', concludedOn: null, onTime: null };
     case 'ItemUrged':
@@ -67,7 +70,7 @@ export function evolveItem(row: ItemRow | null, e: ProjectedEvent): ItemRow | nu
     case 'AccountabilityDecided':
       return { ...next, accountabilityCount: row.accountabilityCount + 1 };
     case 'AccountabilityRevoked':
-      return { ...next, accountabilityCount: Math.max(0, row.accountabilityCount - 1) };
+      return facts.revokesLiveDecision ? { ...next, accountabilityCount: row.accountabilityCount - 1 } : next;
     case 'ExtensionRequested':
     case 'ExtensionRefused':
     case 'AccountabilityReferred':
