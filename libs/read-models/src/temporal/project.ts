@@ -195,7 +195,9 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
   await upsertRows(em, CadreVersionRow, [...cadres.writes.values()]);
   await upsertRows(em, ItemVersionRow, [...items.writes.values()]);
   await upsertRows(em, CounterChangeRow, changes, ['count', 'onTime']);
-  await upsertRows(em, CounterEpochRow, [...epochs.values()].filter((r) => r.count !== 0 || r.onTime !== 0), ['count', 'onTime']);
+  const epochRows = [...epochs.values()].filter((r) => r.count !== 0 || r.onTime !== 0);
+  await upsertRows(em, CounterEpochRow, epochRows, ['count', 'onTime']);
+  await pruneEpochs(em, epochRows);
   await upsertRows(em, ItemFactRow, facts);
   await upsertRows(em, TimeMarkRow, [...marks].map(([atMs, position]) => ({ atMs, position })));
 }
@@ -231,4 +233,27 @@ async function moveOwnItems(
     deltas.change(null, view, () => idsOnPath(tree.get(v.unitId)?.path));
   }
   record(position, deltas.values());
+}
+
+/** Epoch sums that fell to zero go: equal read models have equal rows whatever the batches were. */
+async function pruneEpochs(em: EntityManager, touched: CounterEpochRow[]): Promise<void> {
+  const byEpoch = new Map<string, { kind: string; epoch: number; owners: Set<string> }>();
+  for (const r of touched) {
+    const k = `${r.ownerKind}\u0000${r.epoch}`;
+    const g = byEpoch.get(k) ?? { kind: r.ownerKind, epoch: r.epoch, owners: new Set<string>() };
+    g.owners.add(r.ownerId);
+    byEpoch.set(k, g);
+  }
+  const pg = em.connection.options.type === 'postgres';
+  for (const { kind, epoch, owners } of byEpoch.values()) {
+    const all = [...owners];
+    for (let i = 0; i < all.length; i += READ_CHUNK) {
+      const chunk = all.slice(i, i + READ_CHUNK);
+      const marks = chunk.map((_, j) => (pg ? `$${j + 3}` : '?')).join(',');
+      await em.query(
+        `DELETE FROM "rm_t_counter_epoch" WHERE "ownerKind" = ${pg ? '$1' : '?'} AND "epoch" = ${pg ? '$2' : '?'} AND "ownerId" IN (${marks}) AND "count" = 0 AND "onTime" = 0`,
+        [kind, epoch, ...chunk],
+      );
+    }
+  }
 }
