@@ -10,6 +10,7 @@ import { ItemRow } from './items/item.entity';
 import { ItemCounterRow } from './figures/item-counter.entity';
 import { AccountabilityDecisionRow } from './register/accountability-decision.entity';
 import { READ_MODEL_MIGRATIONS } from './migrations';
+import { TEMPORAL_ENTITIES } from './temporal/entities';
 
 export const READ_MODEL_ENTITIES = [
   CheckpointRow,
@@ -19,6 +20,8 @@ export const READ_MODEL_ENTITIES = [
   ItemRow,
   ItemCounterRow,
   AccountabilityDecisionRow,
+  // Issue 5: versions by position, for answers as of a past instant.
+  ...TEMPORAL_ENTITIES,
 ];
 
 export type ReadModelsConfig = Pick<LedgerConfig, 'dataDir' | 'readDbUrl'>;

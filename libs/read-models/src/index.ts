@@ -19,3 +19,4 @@ export * from './cadres/evolve';
 export * from './sheets/evolve';
 export * from './register/evolve';
 export * from './figures/counters';
+export * from './temporal';

@@ -18,6 +18,7 @@ import { evolveDecision } from './register/evolve';
 import { ProjectionGapError } from './errors';
 import type { ProjectedEvent } from './projected-event';
 import { READ_MODEL_ENTITIES } from './data-source';
+import { applyTemporal } from './temporal/project';
 
 /** Marks counters a rebuild has not yet counted (they are counted once, at its end). */
 const COUNTERS_STALE = 'counters-stale';
@@ -208,6 +209,7 @@ export async function applyEvents(
   await upsert(em, ItemRow, items.changedRows());
   await upsert(em, AccountabilityDecisionRow, decisions.changedRows());
   if (withCounters) await moveCounters(em, items, units, initialPaths, dirtyUnits);
+  await applyTemporal(em, events);
   await upsert(em, CheckpointRow, [{ name: READ_MODELS_CHECKPOINT, position: checkpoint.toString() }]);
   return checkpoint;
 }

@@ -1,4 +1,5 @@
 import { InitialReadModels1764300000000 } from './1764300000000-initial-read-models';
+import { TemporalReadModels1764400000000 } from '../temporal/migration';
 
 /** Every read-model migration, oldest first; openReadModels runs the pending ones. */
-export const READ_MODEL_MIGRATIONS = [InitialReadModels1764300000000];
+export const READ_MODEL_MIGRATIONS = [InitialReadModels1764300000000, TemporalReadModels1764400000000];
