@@ -3,6 +3,8 @@ import { ConfigError, loadConfig, type LedgerConfig } from '@ledger/platform';
 import { rebuildCommand } from './rebuild';
 import { startCommand } from './start';
 import { tokenCommand } from './token';
+import { EXPORT_USAGE, exportMain } from './sheets/export';
+import { IMPORT_SHEET_USAGE, importSheetMain } from './sheets/import-sheet';
 import { sealCommand, verifyCommand } from './verify';
 
 const USAGE = `ledger <command> [options]
@@ -17,6 +19,8 @@ const USAGE = `ledger <command> [options]
         recomputes the hash chains and checks every seal; names the first broken link (exit 1)
   seal
         seals a checkpoint now (Ed25519 key in LEDGER_SEAL_KEY_FILE, default <data dir>/seal-key.pem)
+  ${IMPORT_SHEET_USAGE}
+  ${EXPORT_USAGE}
 
 Reads the same environment as the server: PORT, LEDGER_DATA_DIR, LEDGER_JWT_SECRET, LEDGER_EVENT_STORE, ...`;
 
@@ -53,6 +57,10 @@ async function main(argv: string[]): Promise<number> {
     case 'seal':
       parseArgs({ args: rest, options: {}, strict: true });
       return sealCommand(config());
+    case 'import-sheet':
+      return importSheetMain(config(), rest);
+    case 'export':
+      return exportMain(config(), rest);
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }

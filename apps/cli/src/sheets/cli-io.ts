@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { openEventStore, type LedgerConfig } from '@ledger/platform';
+import type { EventStore } from '@ledger/event-store';
+import { ReadQueries, openReadModels, startProjector, type RunningProjector } from '@ledger/read-models';
+import type { DataSource } from 'typeorm';
+
+/** Where a command writes: stdout for the result, stderr for progress and problems (tests capture both). */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** The progress stream (a TTY shows a bar); null: no bar. */
+  progress: NodeJS.WritableStream | null;
+}
+
+export const processIo: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  progress: process.stderr,
+};
+
+/** A usage mistake: exit code 2, one line. */
+export function usageError(message: string): Error {
+  const e = new Error(message);
+  (e as Error & { code: string }).code = 'ERR_PARSE_ARGS_INVALID';
+  return e;
+}
+
+export type ParsedArgs = ReturnType<typeof parseArgs>;
+
+export interface OpenLedger {
+  store: EventStore;
+  readModels: DataSource;
+  queries: ReadQueries;
+  projector: RunningProjector;
+  close(): Promise<void>;
+}
+
+/**
+ * The configured store and read models, in this process, with a projector of its own caught up to
+ * the store's head: the lookups and exports see every event even when no server runs. Beside a
+ * running `ledger start` this is safe: each batch re-reads the checkpoint in its transaction, so an
+ * event is applied once, by whichever projector gets there first.
+ */
+export async function openLedger(config: LedgerConfig): Promise<OpenLedger> {
+  const store = await openEventStore(config);
+  let readModels: DataSource | null = null;
+  try {
+    readModels = await openReadModels(config);
+    const projector = await startProjector(readModels, store);
+    await projector.caughtUp();
+    const ds = readModels;
+    return {
+      store,
+      readModels: ds,
+      queries: new ReadQueries(ds, config),
+      projector,
+      close: async () => {
+        await projector.stop();
+        await ds.destroy();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await readModels?.destroy().catch(() => undefined);
+    await store.close();
+    throw e;
+  }
+}
