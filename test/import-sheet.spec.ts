@@ -172,6 +172,18 @@ describe('POST /sheets/import (交办单导入)', () => {
     expect(forbidden.body.code).toBe('ROLE_FORBIDDEN');
   });
 
+  it('an Idempotency-Key covers the file: the same file replays the answer, another file under the same key is 422', async () => {
+    const file = await workbook(GOOD_ROWS);
+    const first = await importSheet(file, fields('湟组交〔2026〕21号')).set('Idempotency-Key', 'import-21').expect(201);
+    const head = await t.store.headPosition();
+    const replay = await importSheet(file, fields('湟组交〔2026〕21号')).set('Idempotency-Key', 'import-21').expect(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    const other = await importSheet(await workbook(GOOD_ROWS.slice(1)), fields('湟组交〔2026〕21号')).set('Idempotency-Key', 'import-21').expect(422);
+    expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await t.store.headPosition()).toBe(head);
+  });
+
   it('refuses an old .xls with a message for the user', async () => {
     const xls = Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(512)]);
     const res = await importSheet(xls, fields('湟组交〔2026〕20号'), 'old.xls').expect(400);
