@@ -1,0 +1,30 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { LedgerConfig, Clock } from '@ledger/platform';
+import { countyDateOf, ReadQueries, TemporalQueries, type LedgerCut } from '@ledger/read-models';
+import { CLOCK } from '../../platform/tokens';
+import { ValidationProblem } from '../../problem-details/errors';
+
+/**
+ * `asOf=<instant>` → the cut of the log it names: the events recorded at or before the instant
+ * (an event recorded exactly at it is included), read on the instant's county date. A future instant
+ * (or now) answers as now: no cut, the current read models.
+ */
+@Injectable()
+export class AsOfCuts {
+  constructor(
+    readonly temporal: TemporalQueries,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async cut(asOf: string | undefined): Promise<LedgerCut | null> {
+    if (asOf === undefined) return null;
+    const ms = Date.parse(asOf);
+    if (!Number.isFinite(ms)) throw new ValidationProblem([{ field: 'asOf', messages: ['asOf must be an ISO-8601 instant with its offset'] }]);
+    if (ms >= this.clock.now().getTime()) return null;
+    return { position: await this.temporal.positionAt(ms), day: countyDateOf(new Date(ms).toISOString()) };
+  }
+}
+
+export function temporalQueriesFactory(queries: ReadQueries, config: LedgerConfig): TemporalQueries {
+  return new TemporalQueries(queries.dataSource, config);
+}
