@@ -20,6 +20,7 @@ import { CLOCK, EVENT_STORE, JWT_SECRET, LEDGER_CONFIG } from './platform/tokens
 import { ProblemDetailsFilter } from './problem-details/problem-details.filter';
 import { validationProblemFactory } from './problem-details/validation';
 import { QueriesModule } from './queries/queries.module';
+import { InspectionModule } from './inspection/inspection.module';
 import { ImportSheetModule } from './sheets/import-sheet/import-sheet.module';
 import { WebModule } from './web/web.module';
 
@@ -72,7 +73,7 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), AuditModule],
+      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, InspectionModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), AuditModule],
       controllers: [HealthController, MetricsController, ...COMMAND_CONTROLLERS],
       providers: [
         ...COMMAND_HANDLERS,

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
 import {
   CADRE_ACCOUNTABILITY_FORMS,
   ITEM_STATUSES,
@@ -31,6 +31,27 @@ export class ReadQueryDto {
   minPosition?: string;
 }
 
+/** An instant with its offset: `2026-03-01T00:00:00+08:00`, `2026-02-28T16:00:00Z`. */
+export const INSTANT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const AS_OF_DESCRIPTION =
+  'answer as the ledger stood at this instant (ISO-8601 with offset): events recorded at or before it; lights and overdue against its county date; a future instant answers as now';
+
+/** `asOf=<instant>` (issue 5): an instant that exists, with its offset. */
+function IsAsOf(): PropertyDecorator {
+  return (target: object, property: string | symbol) => {
+    ApiPropertyOptional({ description: AS_OF_DESCRIPTION, example: '2026-03-01T00:00:00+08:00' })(target, property);
+    IsOptional()(target, property);
+    IsISO8601({ strict: true }, { message: '$property must be an ISO-8601 instant that exists' })(target, property);
+    Matches(INSTANT_PATTERN, { message: '$property must be an instant with its offset, e.g. 2026-03-01T00:00:00+08:00' })(target, property);
+  };
+}
+
+/** `GET /items/:id` and `GET /units/:id/children/outstanding`: `minPosition` and `asOf`. */
+export class AsOfQueryDto extends ReadQueryDto {
+  @IsAsOf()
+  asOf?: string;
+}
+
 export class SubtreeQueryDto extends ReadQueryDto {
   @ApiPropertyOptional({ description: 'roll up over the unit subtree (default true)', type: Boolean })
   @IsOptional()
@@ -48,10 +69,16 @@ export class CadresQueryDto extends SubtreeQueryDto {
 }
 
 /** `GET /units/:id/outstanding`. */
-export class UnitOutstandingQueryDto extends SubtreeQueryDto {}
+export class UnitOutstandingQueryDto extends SubtreeQueryDto {
+  @IsAsOf()
+  asOf?: string;
+}
 
 /** `GET /items`. */
 export class ListItemsQueryDto extends SubtreeQueryDto {
+  @IsAsOf()
+  asOf?: string;
+
   @ApiPropertyOptional({ description: 'one status or several, comma-separated', example: 'assigned,in_progress' })
   @IsOptional()
   @Transform(toList)

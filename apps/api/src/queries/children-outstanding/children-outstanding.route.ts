@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ReadQueryDto } from '@ledger/contracts';
+import { AsOfQueryDto } from '@ledger/contracts';
 import type { Actor } from '@ledger/contracts/events';
 import type { UnitFiguresRow } from '@ledger/read-models';
 import { CurrentActor } from '../../auth/current-actor.decorator';
@@ -17,7 +17,7 @@ export class ChildrenOutstandingRoute {
   @Get(':id/children/outstanding')
   @Exportable('unitFigures')
   @ApiOperation({ summary: '下级统计 [{ unitId, name, ...Figures }], one row per child, rolled up over its subtree' })
-  childrenOutstanding(@Param('id', IdPipe) id: string, @Query() query: ReadQueryDto, @CurrentActor() actor: Actor): Promise<UnitFiguresRow[]> {
-    return this.bus.execute(new ChildrenOutstandingQuery(actor, id, query.minPosition));
+  childrenOutstanding(@Param('id', IdPipe) id: string, @Query() query: AsOfQueryDto, @CurrentActor() actor: Actor): Promise<UnitFiguresRow[]> {
+    return this.bus.execute(new ChildrenOutstandingQuery(actor, id, query.minPosition, query.asOf));
   }
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ReadQueryDto } from '@ledger/contracts';
+import { AsOfQueryDto } from '@ledger/contracts';
 import type { Actor } from '@ledger/contracts/events';
 import type { ItemView } from '@ledger/read-models';
 import type { Response } from 'express';
@@ -15,14 +15,14 @@ export class GetItemRoute {
   constructor(private readonly bus: QueryBus) {}
 
   @Get(':id')
-  @ApiOperation({ summary: '事项 one item, with ETag: "<revision>" for If-Match on commands' })
+  @ApiOperation({ summary: '事项 one item, with ETag: "<revision>" for If-Match on commands; asOf: as it stood then' })
   async getItem(
     @Param('id', IdPipe) id: string,
-    @Query() query: ReadQueryDto,
+    @Query() query: AsOfQueryDto,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ItemView> {
-    const item: ItemView = await this.bus.execute(new GetItemQuery(actor, id, query.minPosition));
+    const item: ItemView = await this.bus.execute(new GetItemQuery(actor, id, query.minPosition, query.asOf));
     res.setHeader('ETag', `"${item.revision}"`);
     return item;
   }

@@ -16,6 +16,6 @@ export class UnitOutstandingRoute {
   @Get(':id/outstanding')
   @ApiOperation({ summary: '单位统计 Figures for the unit (rolled up over its subtree unless subtree=false)' })
   unitOutstanding(@Param('id', IdPipe) id: string, @Query() query: UnitOutstandingQueryDto, @CurrentActor() actor: Actor): Promise<Figures> {
-    return this.bus.execute(new UnitOutstandingQuery(actor, id, query.subtree ?? true, query.minPosition));
+    return this.bus.execute(new UnitOutstandingQuery(actor, id, query.subtree ?? true, query.minPosition, query.asOf));
   }
 }
