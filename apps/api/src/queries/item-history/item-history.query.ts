@@ -5,6 +5,8 @@ import type { EventStore } from '@ledger/event-store';
 import { NotFoundProblem } from '../../problem-details/errors';
 import { EVENT_STORE } from '../../platform/tokens';
 import { OutOfScopeProblem, ReadScope } from '../shared/read-scope';
+import { AsOfCuts } from '../../inspection/as-of/as-of';
+import { labelOf, namesOfThen, type TimelineNames } from '../../inspection/timeline/names-of-then';
 
 export interface HistoryEntry {
   type: string;
@@ -14,6 +16,10 @@ export interface HistoryEntry {
   revision: number;
   /** Decimal string: positions may exceed 2^53. */
   position: string;
+  /** The event type's Chinese label (EVENT_LABELS). */
+  label: string;
+  /** Unit and cadre names as they were when the event was recorded. */
+  names: TimelineNames;
 }
 
 /** An item's timeline straight from its stream, oldest first (not from the read models). */
@@ -30,6 +36,7 @@ export class ItemHistoryHandler implements IQueryHandler<ItemHistoryQuery, Histo
   constructor(
     private readonly scope: ReadScope,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly cuts: AsOfCuts,
   ) {}
 
   async execute(q: ItemHistoryQuery): Promise<HistoryEntry[]> {
@@ -45,13 +52,18 @@ export class ItemHistoryHandler implements IQueryHandler<ItemHistoryQuery, Histo
     if (this.scope.scopeRoot(q.actor) !== undefined && !(unitId && (await this.scope.unitInScope(q.actor, unitId)))) {
       throw new OutOfScopeProblem(`item ${q.itemId}`);
     }
-    return events.map((e) => ({
+    // Names come from the temporal read models: they must include the item's last event.
+    await this.scope.queries.ensurePosition(events[events.length - 1].position);
+    const names = await namesOfThen(this.cuts.temporal, events);
+    return events.map((e, i) => ({
       type: e.type,
       data: isEventType(e.type) ? upcast(e.type, e.schemaVersion, e.data) : e.data,
       actor: e.metadata?.actor ?? null,
       recordedAt: e.recordedAt,
       revision: e.revision,
       position: e.position.toString(),
+      label: labelOf(e.type),
+      names: names[i],
     }));
   }
 }
