@@ -125,10 +125,16 @@ export class SheetImporter {
     let todo = rows;
     if (prior) {
       todo = [];
-      for (const row of rows) {
-        const [first] = await this.store.readStream(itemStream(importIds(number, fingerprint, row.rowNumber).itemId), 0, 1);
-        if (first) position = maxOf(position, first.position);
-        else todo.push(row);
+      const chunk = Math.max(1, options.chunkSize ?? DEFAULT_IMPORT_CHUNK);
+      for (let i = 0; i < rows.length; i += chunk) {
+        const part = rows.slice(i, i + chunk);
+        const firsts = await Promise.all(
+          part.map((row) => this.store.readStream(itemStream(importIds(number, fingerprint, row.rowNumber).itemId), 0, 1)),
+        );
+        firsts.forEach(([first], j) => {
+          if (first) position = maxOf(position, first.position);
+          else todo.push(part[j]);
+        });
       }
     }
 
