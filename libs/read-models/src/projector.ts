@@ -266,6 +266,8 @@ async function finishRebuild(em: EntityManager): Promise<void> {
     }
   }
   await em.getRepository(CheckpointRow).delete({ name: COUNTERS_STALE });
+  // Fresh statistics: SQLite's planner picks the covering (unit, sort key, id) indexes with them.
+  await em.query('ANALYZE');
 }
 
 /** Counter rows that fell to zero go: equal read models have equal rows whatever the batches were. */

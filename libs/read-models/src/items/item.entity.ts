@@ -8,6 +8,8 @@ import type { ItemStatus, UrgeLevel } from '@ledger/contracts/events';
 @Entity('rm_item')
 // Sorted lists page over (sort key, id); subtree counts seek (unit, status) for each unit of the subtree.
 @Index('ix_rm_item_unit_status_due', ['unitId', 'status', 'dueDate'])
+@Index('ix_rm_item_unit_due_id', ['unitId', 'dueDate', 'id'])
+@Index('ix_rm_item_unit_updated_id', ['unitId', 'updatedAt', 'id'])
 @Index('ix_rm_item_cadre_due', ['cadreId', 'dueDate'])
 @Index('ix_rm_item_sheet_due', ['sheetId', 'dueDate'])
 @Index('ix_rm_item_status_due', ['status', 'dueDate', 'id'])
