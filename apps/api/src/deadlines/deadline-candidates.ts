@@ -1,0 +1,58 @@
+import { ItemRow, addDays } from '@ledger/read-models';
+import type { DataSource } from 'typeorm';
+
+export interface Candidate {
+  id: string;
+  dueDate: string;
+}
+
+const PAGE = 500;
+
+/**
+ * Items whose due date in force passed before `today` and for which no DeadlineMissed of that date is
+ * projected yet: open ones, and ones concluded late (the worker may have been off on the day).
+ * The read models only nominate; the item's stream decides.
+ */
+export async function* missedCandidates(ds: DataSource, today: string): AsyncGenerator<Candidate[]> {
+  let after = { dueDate: '', id: '' };
+  for (;;) {
+    const rows = await ds
+      .getRepository(ItemRow)
+      .createQueryBuilder('i')
+      .select(['i.id', 'i.dueDate'])
+      .where(`(i.status IN ('assigned','in_progress','reported') OR (i.status = 'concluded' AND i."onTime" = :late))`, { late: false })
+      .andWhere('i."dueDate" < :today', { today })
+      .andWhere('(i."deadlineMissedFor" IS NULL OR i."deadlineMissedFor" <> i."dueDate")')
+      .andWhere('(i."dueDate" > :d OR (i."dueDate" = :d AND i.id > :id))', { d: after.dueDate, id: after.id })
+      .orderBy('i.dueDate', 'ASC')
+      .addOrderBy('i.id', 'ASC')
+      .limit(PAGE)
+      .getMany();
+    if (rows.length === 0) return;
+    yield rows.map((r) => ({ id: r.id, dueDate: r.dueDate }));
+    if (rows.length < PAGE) return;
+    after = rows[rows.length - 1];
+  }
+}
+
+/** Items not yet reported whose due date in force is within `days` from today (today included). */
+export async function* reminderCandidates(ds: DataSource, today: string, days: number): AsyncGenerator<Candidate[]> {
+  let after = { dueDate: '', id: '' };
+  for (;;) {
+    const rows = await ds
+      .getRepository(ItemRow)
+      .createQueryBuilder('i')
+      .select(['i.id', 'i.dueDate'])
+      .where(`i.status IN ('assigned','in_progress')`)
+      .andWhere('i."dueDate" >= :today AND i."dueDate" <= :until', { today, until: addDays(today, days) })
+      .andWhere('(i."dueDate" > :d OR (i."dueDate" = :d AND i.id > :id))', { d: after.dueDate, id: after.id })
+      .orderBy('i.dueDate', 'ASC')
+      .addOrderBy('i.id', 'ASC')
+      .limit(PAGE)
+      .getMany();
+    if (rows.length === 0) return;
+    yield rows.map((r) => ({ id: r.id, dueDate: r.dueDate }));
+    if (rows.length < PAGE) return;
+    after = rows[rows.length - 1];
+  }
+}

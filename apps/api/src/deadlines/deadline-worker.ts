@@ -1,0 +1,173 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Actor } from '@ledger/contracts/events';
+import { isRejection, itemDecider, itemStream, type ItemCommand, type ItemState } from '@ledger/domain';
+import { ConcurrencyError, DuplicateEventIdError } from '@ledger/event-store';
+import { countyDate, type Clock, type LedgerConfig } from '@ledger/platform';
+import type { DataSource } from 'typeorm';
+import { v4 as uuidv4 } from 'uuid';
+import type { CommandMeta } from '../command-path/command-meta';
+import { CommandPath } from '../command-path/command-path.service';
+import { CLOCK, LEDGER_CONFIG } from '../platform/tokens';
+import { missedCandidates, reminderCandidates, type Candidate } from './deadline-candidates';
+
+/** The actor of every act of the deadline process. */
+export const SYSTEM_ACTOR: Actor = { userId: 'system', role: 'system', unitId: null, name: '系统' };
+export const REMINDER_CHANNEL = '系统提醒';
+export const READ_MODELS_DS = Symbol('READ_MODELS_DS');
+
+
+export interface DeadlineRunResult {
+  today: string;
+  /** DeadlineMissed recorded in this run. */
+  missed: number;
+  /** Reminders (ItemUrged, level reminder) sent in this run. */
+  reminded: number;
+  /** Candidates the item's stream turned down (already recorded, concluded in time, extended …). */
+  declined: number;
+  /** Items left for the next run (a concurrent writer kept winning). */
+  deferred: number;
+  /** True when `limit` stopped the run early. */
+  stoppedEarly: boolean;
+}
+
+export interface RunOptions {
+  /** Stop after this many appended events (tests: a crash mid-run). */
+  limit?: number;
+}
+
+type Outcome = 'appended' | 'declined' | 'deferred';
+
+/**
+ * The deadline process (逾期): as days pass it records DeadlineMissed for every item whose due date in
+ * force has passed, and sends the system's reminder (提醒) `reminderDays` before it. Exactly once per
+ * item and due date, also across restarts, crashes and concurrent workers: the read models only
+ * nominate candidates; each act goes through the command path's fold → decide → append, with event
+ * ids derived from item and due date (a rerun finds its own event in the stream), the expected
+ * revision (a concurrent writer makes us re-read) and the decider's own once-per-date rule.
+ */
+@Injectable()
+export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('DeadlineWorker');
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly path: CommandPath,
+    @Inject(READ_MODELS_DS) private readonly readModels: DataSource,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.deadlineWorker) return;
+    this.timer = setInterval(() => void this.tick(), this.config.deadlineIntervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running) return;
+    try {
+      this.running = this.runOnce();
+      const r = (await this.running) as DeadlineRunResult;
+      if (r.missed || r.reminded || r.deferred) this.log.log(`${r.today}: ${r.missed} deadlines missed, ${r.reminded} reminders, ${r.deferred} deferred`);
+    } catch (e) {
+      this.log.error(`deadline run failed: ${(e as Error).message}`);
+    } finally {
+      this.running = null;
+    }
+  }
+
+  /** One pass over the candidates as of `today` (county date; default: the clock's). */
+  async runOnce(today: string = countyDate(this.clock.now()), options: RunOptions = {}): Promise<DeadlineRunResult> {
+    const result: DeadlineRunResult = { today, missed: 0, reminded: 0, declined: 0, deferred: 0, stoppedEarly: false };
+    const limit = options.limit ?? Infinity;
+    const runId = uuidv4();
+    const count = (o: Outcome, kind: 'missed' | 'reminded') => {
+      if (o === 'appended') result[kind]++;
+      else result[o]++;
+    };
+    for await (const page of missedCandidates(this.readModels, today)) {
+      for (const c of page) {
+        if (result.missed + result.reminded >= limit) return { ...result, stoppedEarly: true };
+        count(await this.act('missed', c, today, runId), 'missed');
+      }
+    }
+    for await (const page of reminderCandidates(this.readModels, today, this.config.reminderDays)) {
+      for (const c of page) {
+        if (result.missed + result.reminded >= limit) return { ...result, stoppedEarly: true };
+        count(await this.act('reminder', c, today, runId), 'reminded');
+      }
+    }
+    return result;
+  }
+
+  private async act(kind: 'missed' | 'reminder', candidate: Candidate, today: string, runId: string): Promise<Outcome> {
+    const stream = itemStream(candidate.id);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      // read → fold → decide → append with the expected revision: the command path's steps, taken one
+      // by one so that "already recorded" (our own event id in the stream) is told apart from "appended".
+      const folded = await this.path.fold<ItemState>(stream, itemDecider);
+      const state = folded.state;
+      if (state.status === 'unassigned') return 'declined';
+      // The due date in force comes from the stream (the read models may be behind an extension).
+      const meta = this.meta(kind, candidate.id, state.dueDate, runId);
+      const eventId = this.path.eventId(meta, stream, 0);
+      if (folded.events.some((e) => e.id === eventId)) return 'declined';
+      if (kind === 'reminder' && !this.remindable(state, today)) return 'declined';
+      // The run's county date decides (runOnce(today) in tests); the clock gives the recorded instant.
+      const context = { ...this.path.context(meta), today };
+      const command: ItemCommand =
+        kind === 'missed'
+          ? { type: 'RecordDeadlineMissed', context, data: { itemId: candidate.id }, facts: {} }
+          : {
+              type: 'UrgeItem',
+              context,
+              data: { itemId: candidate.id, level: 'reminder', channel: REMINDER_CHANNEL, note: `距完成时限（${state.dueDate}）还有${daysBetween(today, state.dueDate)}天，请按期办结` },
+              facts: {},
+            };
+      const decision = itemDecider.decide(command, state);
+      if (isRejection(decision)) return 'declined';
+      try {
+        await this.path.append(stream, decision, folded.revision ?? 'no_stream', meta, context);
+        return 'appended';
+      } catch (e) {
+        // Another worker appended the same act (same event id, another run) or wrote in between: read again.
+        if (e instanceof DuplicateEventIdError || e instanceof ConcurrencyError) continue;
+        throw e;
+      }
+    }
+    return 'deferred';
+  }
+
+  /** Reminders go to items not yet reported, inside the window; DeadlineMissed is the decider's call. */
+  private remindable(state: ItemState, today: string): boolean {
+    if (state.status !== 'assigned' && state.status !== 'in_progress') return false;
+    return today <= state.dueDate && daysBetween(today, state.dueDate) <= this.config.reminderDays;
+  }
+
+  /**
+   * Deterministic ids: the command path derives event ids from the idempotency key, so the same act
+   * for the same item and due date always gets the same event id, whichever worker runs it, when.
+   */
+  private meta(kind: 'missed' | 'reminder', itemId: string, dueDate: string, runId: string): CommandMeta {
+    return {
+      actor: SYSTEM_ACTOR,
+      // The run is the request: two runs never write identical metadata, so a racing duplicate is
+      // refused by the store (DuplicateEventIdError) instead of passing as a retry of the other's.
+      correlationId: runId,
+      commandId: uuidv4(),
+      idempotencyKey: `system\n${kind === 'missed' ? 'deadline-missed' : 'deadline-reminder'}\n${itemId}\n${dueDate}`,
+      ifMatch: null,
+    };
+  }
+}
+
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
