@@ -49,11 +49,30 @@ export function signToken(claims: TokenClaims, secret: string, options: { expire
   });
 }
 
+/**
+ * jsonwebtoken turns a string secret into a KeyObject on every verify, first trying it as a public
+ * key (a thrown error each time): most of a request's CPU. The same conversion, once per secret.
+ */
+const keys = new Map<string, crypto.KeyObject>();
+function keyOf(secret: string): crypto.KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    try {
+      key = crypto.createPublicKey(secret);
+    } catch {
+      key = crypto.createSecretKey(Buffer.from(secret));
+    }
+    if (keys.size >= 16) keys.clear();
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 /** Verifies signature, algorithm, expiry and the claims' shape; returns the acting user. */
 export function verifyToken(token: string, secret: string): Actor {
   let decoded: string | jwt.JwtPayload;
   try {
-    decoded = jwt.verify(token, secret, { algorithms: ['HS256'] });
+    decoded = jwt.verify(token, secret ? keyOf(secret) : secret, { algorithms: ['HS256'] });
   } catch (e) {
     throw new InvalidTokenError((e as Error).message);
   }
