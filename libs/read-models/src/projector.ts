@@ -288,6 +288,11 @@ export interface RunningProjector {
 export interface ProjectorOptions {
   batchSize?: number;
   onBatch?: (checkpoint: bigint, events: number) => void;
+  /**
+   * Run first in every transaction the projector opens (its batches, finishing a rebuild); throwing
+   * rolls it back. The projection lease (./lease) fences a stale leader out with it.
+   */
+  fence?: (em: EntityManager) => Promise<void>;
 }
 
 /**
@@ -301,12 +306,16 @@ export async function startProjector(
   options: ProjectorOptions = {},
 ): Promise<RunningProjector> {
   await dataSource.transaction(async (em) => {
+    await options.fence?.(em);
     if (await em.getRepository(CheckpointRow).findOneBy({ name: COUNTERS_STALE })) await finishRebuild(em);
   });
   const after = await readCheckpoint(dataSource.manager);
   const subscription: Subscription = store.subscribe(
     async (events) => {
-      const checkpoint = await dataSource.transaction((em) => applyEvents(em, events));
+      const checkpoint = await dataSource.transaction(async (em) => {
+        await options.fence?.(em);
+        return applyEvents(em, events);
+      });
       options.onBatch?.(checkpoint, events.length);
     },
     { after, batchSize: options.batchSize ?? 1000 },
