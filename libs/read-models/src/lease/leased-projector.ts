@@ -1,0 +1,130 @@
+import type { DataSource } from 'typeorm';
+import type { EventStore } from '@ledger/event-store';
+import { startProjector, type ProjectorOptions, type RunningProjector } from '../projector';
+import { LeaseLostError, ProjectionLease, type LeaseOptions } from './lease';
+
+export type LeaderState = 'standby' | 'leader';
+
+export interface LeasedProjectorOptions extends Omit<ProjectorOptions, 'fence'>, LeaseOptions {
+  /** Every change of state, for the process log: standby ↔ leader (with the fencing token). */
+  onState?: (state: LeaderState, detail: { token: bigint | null; checkpoint: bigint | null; reason?: string }) => void;
+}
+
+export interface LeasedProjector {
+  readonly state: LeaderState;
+  readonly token: bigint | null;
+  /** The running projector while leading. */
+  readonly projector: RunningProjector | null;
+  /** Stops applying, hands the lease back. */
+  stop(): Promise<void>;
+  /** Rejects on a failure other than losing the lease (a bad event, the database gone for good …). */
+  readonly done: Promise<void>;
+}
+
+/**
+ * A projector that applies only while it holds the projection lease: standby processes poll for it
+ * (every ttl/4) and take over when it expires; the leader renews it every ttl/3 and with every batch.
+ * Losing it (a renewal or a batch's fence finds another token) stops the projector and returns to
+ * standby; the batch in flight, if any, rolls back.
+ *
+ * `projectorDs` runs the batches; `leaseDs` is a connection of its own for acquiring and renewing
+ * (a renewal must not run inside an open batch transaction, which on SQLite shares one connection).
+ */
+export async function startLeasedProjector(
+  projectorDs: DataSource,
+  leaseDs: DataSource,
+  store: EventStore,
+  options: LeasedProjectorOptions,
+): Promise<LeasedProjector> {
+  const lease = await ProjectionLease.open(leaseDs, options);
+  const pollMs = Math.max(50, Math.round(options.ttlMs / 4));
+  const heartbeatMs = Math.max(50, Math.round(options.ttlMs / 3));
+  let state: LeaderState = 'standby';
+  let projector: RunningProjector | null = null;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => ((wake = null), resolve()), ms);
+      wake = () => (clearTimeout(t), (wake = null), resolve());
+    });
+
+  /** Leads until the lease is lost (resolves with the reason) or a batch fails otherwise (rejects). */
+  const lead = async (token: bigint): Promise<string> => {
+    let running: RunningProjector;
+    try {
+      running = await startProjector(projectorDs, store, { ...options, fence: (em) => lease.fence(em) });
+    } catch (e) {
+      if (e instanceof LeaseLostError) return 'fenced out while starting';
+      throw e;
+    }
+    projector = running;
+    state = 'leader';
+    options.onState?.('leader', { token, checkpoint: running.position });
+    let lost: ((reason: string) => void) | null = null;
+    const lostByHeartbeat = new Promise<string>((resolve) => (lost = resolve));
+    const heartbeat = setInterval(() => {
+      lease.renew().then(
+        (ok) => !ok && lost?.('a renewal found another token'),
+        () => undefined, // the database unreachable for a moment: the next beat or the fence decides
+      );
+    }, heartbeatMs);
+    try {
+      const reason = await Promise.race([
+        lostByHeartbeat,
+        running.done.then(
+          () => 'stopped',
+          (e: unknown) => {
+            if (e instanceof LeaseLostError) return 'a batch was fenced out (rolled back)';
+            throw e;
+          },
+        ),
+      ]);
+      return reason;
+    } finally {
+      clearInterval(heartbeat);
+      await running.stop().catch(() => undefined);
+      projector = null;
+    }
+  };
+
+  const done = (async () => {
+    while (!stopped) {
+      let token: bigint | null = null;
+      try {
+        token = await lease.tryAcquire();
+      } catch {
+        token = null; // the read database unreachable: keep polling
+      }
+      if (token === null) {
+        await pause(pollMs);
+        continue;
+      }
+      const reason = await lead(token);
+      if (stopped) break;
+      state = 'standby';
+      options.onState?.('standby', { token: null, checkpoint: null, reason: `lease lost: ${reason}` });
+    }
+  })();
+  done.catch(() => undefined);
+
+  return {
+    get state() {
+      return state;
+    },
+    get token() {
+      return lease.token;
+    },
+    get projector() {
+      return projector;
+    },
+    stop: async () => {
+      stopped = true;
+      (wake as (() => void) | null)?.();
+      await projector?.stop();
+      await done.catch(() => undefined);
+      await lease.release().catch(() => undefined);
+    },
+    done,
+  };
+}
