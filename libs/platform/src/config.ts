@@ -25,6 +25,11 @@ export interface LedgerConfig {
   reminderDays: number;
   /** 星级化考核 weights and thresholds overriding the defaults (LEDGER_STAR_RATING, JSON); null: defaults. */
   starRating: Record<string, unknown> | null;
+  /**
+   * Projector failover (LEDGER_PROJECTOR_LEASE_SECONDS, default 6): a leader that stops renewing its
+   * lease for this long is replaced by a standby projector. Longer than the longest batch.
+   */
+  projectorLeaseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const deadlineWorker = ['on', 'true', '1'].includes(workerRaw);
   const deadlineIntervalSeconds = int('LEDGER_DEADLINE_INTERVAL_SECONDS', 600, 1, 86_400);
   const reminderDays = int('LEDGER_REMINDER_DAYS', 3, 0, 365);
+  const projectorLeaseSeconds = int('LEDGER_PROJECTOR_LEASE_SECONDS', 6, 1, 600);
   let starRating: Record<string, unknown> | null = null;
   if (env.LEDGER_STAR_RATING) {
     try {
@@ -109,5 +115,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     deadlineIntervalSeconds,
     reminderDays,
     starRating,
+    projectorLeaseSeconds,
   };
 }
