@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig, openEventStore } from '@ledger/platform';
-import { openReadModels, startProjector } from '@ledger/read-models';
+import * as os from 'node:os';
+import { openReadModels } from '@ledger/read-models';
+import { startLeasedProjector } from '@ledger/read-models/lease';
 
 /** Position logs at most this often while catching up; every batch is still committed on its own. */
 const LOG_EVERY_MS = 2000;
@@ -22,9 +24,17 @@ async function main(): Promise<void> {
   }
   const store = await openEventStore(config);
   const readModels = await openReadModels(config);
+  // The lease's own connection: renewals must not run inside an open batch transaction.
+  const leaseDb = await openReadModels(config);
   let lastLog = 0;
   let lastPosition = 0n;
-  const projector = await startProjector(readModels, store, {
+  // Several projectors may run against one store and read database: one leads, the others stand by.
+  const holder = `${os.hostname()}/${process.pid}`;
+  const where = `store ${store.engine}, read models ${config.readDbUrl ? 'postgres' : 'sqlite'}`;
+  log(`standby as ${holder}: waiting for the projection lease (${config.projectorLeaseSeconds} s; ${where})`);
+  const projector = await startLeasedProjector(readModels, leaseDb, store, {
+    holder,
+    ttlMs: config.projectorLeaseSeconds * 1000,
     batchSize: 1000,
     onBatch: (checkpoint) => {
       lastPosition = checkpoint;
@@ -33,8 +43,11 @@ async function main(): Promise<void> {
         log(`at position ${checkpoint}`);
       }
     },
+    onState: (state, detail) => {
+      if (state === 'leader') log(`leader (lease token ${detail.token}): started after position ${detail.checkpoint} (${where})`);
+      else log(`standby: ${detail.reason ?? 'waiting for the projection lease'}`);
+    },
   });
-  log(`started after position ${projector.position} (store ${store.engine}, read models ${config.readDbUrl ? 'postgres' : 'sqlite'})`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -43,8 +56,9 @@ async function main(): Promise<void> {
     log(`${signal}: stopping after the current batch`);
     await projector.stop();
     await readModels.destroy();
+    await leaseDb.destroy();
     await store.close();
-    log(`stopped at position ${lastPosition || projector.position}`);
+    log(`stopped at position ${lastPosition}`);
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -54,6 +68,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     process.stderr.write(`projector failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     await readModels.destroy().catch(() => undefined);
+    await leaseDb.destroy().catch(() => undefined);
     await store.close().catch(() => undefined);
     process.exit(1);
   });
