@@ -8,6 +8,11 @@ import { COUNTY, demoUnits, GIVEN, ITEM_TITLES, POSTS_TOWNSHIP, POSTS_VILLAGE, S
  */
 export interface DemoHttp {
   post(path: string, body: unknown, token: string): Promise<{ id: string; revision: number; position: string }>;
+  /**
+   * Waits until the read models include every write so far: unit users act in their subtree, which
+   * the API resolves from the read models, so the tree must be projected before they act.
+   */
+  settle?(): Promise<void>;
 }
 
 export interface DemoClockControl {
@@ -62,7 +67,13 @@ export async function loadDemoCounty(
   http: DemoHttp,
   clock: DemoClockControl,
   mint: (claims: DemoClaims) => string,
-  options: { now: Date; seed?: number; itemsPerSheet?: number[] } = { now: new Date() },
+  options: {
+    now: Date;
+    seed?: number;
+    itemsPerSheet?: number[];
+    /** Called once per simulated day at 00:30 county time, the clock set there (the deadline process). */
+    onDay?: (date: string) => Promise<unknown>;
+  } = { now: new Date() },
 ): Promise<DemoResult> {
   const rnd = prng(options.seed ?? 20260601);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
@@ -126,6 +137,7 @@ export async function loadDemoCounty(
     return post(path, body, orgDept);
   }
 
+  await http.settle?.();
   const townships = units.filter((u) => u.kind === 'township_committee');
   const unitToken = new Map<string, string>();
   for (const t of townships) {
@@ -163,10 +175,11 @@ export async function loadDemoCounty(
       const [title, requirements] = pick(ITEM_TITLES);
       const assignedAt = issuedAt + hours(1) + between(0, 2) * DAY + i * 60_000;
       let due = assignedAt + between(15, 140) * DAY;
-      const dueDate = () => localDate(new Date(due));
+      // Evaluated now: `due` moves when an extension is granted, the assignment keeps the first date.
+      const firstDueDate = localDate(new Date(due));
       const cadres = cadresOf.get(unit.key)!;
       const unitName = unit.name.replace(/^中共|委员会$|党支部$|党总支$/g, '');
-      if (!at(assignedAt, () => post('/items', { id: itemId, sheetId, title: `${unitName}：${title}`, requirements, unitId: unitIds.get(unit.key), cadreId: cadres[0], leaderId: cadres[1] ?? null, dueDate: dueDate() }, orgDept))) continue;
+      if (!at(assignedAt, () => post('/items', { id: itemId, sheetId, title: `${unitName}：${title}`, requirements, unitId: unitIds.get(unit.key), cadreId: cadres[0], leaderId: cadres[1] ?? null, dueDate: firstDueDate }, orgDept))) continue;
       itemCount++;
       const tok = actingToken(unit.key);
       const path = `/items/${itemId}`;
@@ -227,6 +240,16 @@ export async function loadDemoCounty(
     }
   });
 
+  if (options.onDay) {
+    const onDay = options.onDay;
+    for (let day = start - DAY + DAY / 24 * 15; day <= nowMs; day += DAY) {
+      // 00:30 county time (09:30 − 9 h): before anyone acts that day.
+      at(day, async () => {
+        await http.settle?.();
+        return onDay(localDate(new Date(day)));
+      });
+    }
+  }
   timeline.sort((a, b) => a.at - b.at || a.seq - b.seq);
   for (const s of timeline) {
     clock.set(new Date(s.at));
