@@ -11,6 +11,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { CommandMetrics } from './command-path/command-metrics';
 import { CommandPath } from './command-path/command-path.service';
 import { DeadlinesModule } from './deadlines/deadlines.module';
+import { StarRatingModule } from './star-rating/star-rating.module';
 import { COMMAND_CONTROLLERS, COMMAND_HANDLERS } from './commands';
 import { HealthController } from './health/health.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
@@ -73,7 +74,7 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, InspectionModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), AuditModule],
+      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, InspectionModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), StarRatingModule.forRoot(deps), AuditModule],
       controllers: [HealthController, MetricsController, ...COMMAND_CONTROLLERS],
       providers: [
         ...COMMAND_HANDLERS,

@@ -15,6 +15,7 @@ import { CounterDeltas, idsOnPath } from './figures/counters';
 import { recountCounters } from './figures/recount';
 import { AccountabilityDecisionRow } from './register/accountability-decision.entity';
 import { evolveDecision } from './register/evolve';
+import { projectStarFacts } from './star-rating/project';
 import { ProjectionGapError } from './errors';
 import type { ProjectedEvent } from './projected-event';
 import { READ_MODEL_ENTITIES } from './data-source';
@@ -210,6 +211,7 @@ export async function applyEvents(
   await upsert(em, AccountabilityDecisionRow, decisions.changedRows());
   if (withCounters) await moveCounters(em, items, units, initialPaths, dirtyUnits);
   await applyTemporal(em, events);
+  await projectStarFacts(em, events);
   await upsert(em, CheckpointRow, [{ name: READ_MODELS_CHECKPOINT, position: checkpoint.toString() }]);
   return checkpoint;
 }

@@ -1,0 +1,3 @@
+export * from './project';
+export * from './rules';
+export * from './star-rating';
