@@ -1,0 +1,227 @@
+/**
+ * Issue 4 item 5: several projector processes against one store and one read database. One leads
+ * (the projection lease); SIGKILL it mid-work while events keep coming and another takes over; a
+ * leader frozen (SIGSTOP) past its lease is fenced out when it wakes. At the end every read-model
+ * table equals a fresh rebuild into a second database: nothing applied twice, nothing skipped.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { EventStore } from '@ledger/event-store';
+import { loadConfig, openEventStore, type LedgerConfig } from '@ledger/platform';
+import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
+import { openReadModels, rebuildReadModels, ReadQueries } from '@ledger/read-models';
+import { readLease } from '@ledger/read-models/lease';
+import { EventScript } from '@ledger/read-models/testing/county-script';
+import { dumpReadModels } from '@ledger/read-models/testing/dump';
+import { RandomCounty } from '@ledger/read-models/testing/random-county';
+import type { DataSource } from 'typeorm';
+
+const ROOT = path.resolve(__dirname, '..');
+const OUT = path.join(ROOT, 'dist', `.failover-${process.pid}`);
+const LEASE_SECONDS = 2;
+const KILLS = 3;
+
+/** The projector process alone, built into a scratch folder under dist/ (others' folders may be mid-work). */
+function buildProjector(): string {
+  const tsconfig = path.join(OUT, 'tsconfig.json');
+  fs.mkdirSync(OUT, { recursive: true });
+  fs.writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: '../../tsconfig.base.json',
+      compilerOptions: { baseUrl: '../..', outDir: '.', rootDir: '../..', types: ['node'], sourceMap: false },
+      files: ['../../apps/projector/src/main.ts'],
+    }),
+  );
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/tsc-alias/dist/bin/index.js'), '-p', tsconfig], { cwd: ROOT, stdio: 'pipe' });
+  return path.join(OUT, 'apps/projector/src/main.js');
+}
+
+/** Polls a probe every 20 ms until it answers non-null; fails after `timeoutMs`. */
+async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null && value !== undefined && value !== false) return value as T;
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface Child {
+  proc: ChildProcess;
+  pid: number;
+  out: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+let main: string;
+const children = new Set<Child>();
+const takeovers: Record<string, number[]> = {};
+
+beforeAll(() => {
+  main = buildProjector();
+  expect(fs.readFileSync(main, 'utf8')).not.toContain('@ledger/read-models/lease');
+}, 240_000);
+
+afterAll(() => {
+  // Every process this file started, by its own handle (a frozen one first woken so it can die).
+  for (const c of children) {
+    c.proc.kill('SIGCONT');
+    c.proc.kill('SIGKILL');
+  }
+  fs.rmSync(OUT, { recursive: true, force: true });
+  process.stdout.write(`projector takeover after SIGKILL (ms): ${JSON.stringify(takeovers)}\n`);
+});
+
+function failover(engine: 'sqlite' | 'postgres'): void {
+  let work: string;
+  let server: TestPostgres | undefined;
+  let env: NodeJS.ProcessEnv;
+  let config: LedgerConfig;
+  let store: EventStore;
+  let live: DataSource;
+  let rebuilt: DataSource | undefined;
+
+  beforeAll(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), `failover-${engine}-`));
+    env = { LEDGER_DATA_DIR: path.join(work, 'data'), LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL', LEDGER_PROJECTOR_LEASE_SECONDS: String(LEASE_SECONDS) };
+    if (engine === 'postgres') {
+      server = await startTestPostgres();
+      Object.assign(env, { LEDGER_EVENT_STORE: 'postgres', LEDGER_EVENT_STORE_URL: server.url, LEDGER_READ_DB_URL: await createTestDatabase(server.serverUrl) });
+    }
+    config = loadConfig(env);
+    store = await openEventStore(config);
+    live = await openReadModels(config);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of children) if (c.proc.exitCode === null) (c.proc.kill('SIGCONT'), c.proc.kill('SIGKILL'));
+    await Promise.all([...children].map((c) => c.exited));
+    await rebuilt?.destroy();
+    await live?.destroy();
+    await store?.close();
+    await server?.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }, 60_000);
+
+  function startChild(): Child {
+    const proc = spawn(process.execPath, [main], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, LEDGER_EVENT_STORE: 'sqlite', LEDGER_READ_DB_URL: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const child: Child = {
+      proc,
+      pid: proc.pid!,
+      out: '',
+      exited: new Promise((resolve) => proc.on('exit', (code, signal) => (children.delete(child), resolve({ code, signal })))),
+    };
+    proc.stdout!.on('data', (d) => (child.out += String(d)));
+    proc.stderr!.on('data', (d) => (child.out += String(d)));
+    children.add(child);
+    return child;
+  }
+
+  const checkpoint = () => new ReadQueries(live, config).checkpoint();
+  const holderPid = async (): Promise<number | null> => {
+    const lease = await readLease(live);
+    return lease?.holder ? Number(lease.holder.split('/')[1]) : null;
+  };
+
+  it(`${engine}: three projectors, the leader SIGKILLed ${KILLS} times mid-work${engine === 'postgres' ? ', a frozen leader fenced out' : ''}; read models equal a rebuild`, async () => {
+    const county = new RandomCounty(new EventScript(store), 21);
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      while (writing) {
+        await county.step();
+        written++;
+        // The SQLite store answers synchronously: yield, so that the probes' timers run too.
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+
+    try {
+      const running = [startChild(), startChild(), startChild()];
+      const leaderOf = async () => {
+        const pid = await holderPid();
+        return running.find((c) => c.pid === pid && c.proc.exitCode === null && c.proc.signalCode === null) ?? null;
+      };
+      let leader = await eventually('a leader', leaderOf);
+      await eventually('the leader applies', async () => (await checkpoint()) > 0n);
+      // One leader only: the others say they stand by and never that they lead.
+      await eventually('every process started', async () => running.every((c) => c.out.includes('standby as')));
+
+      takeovers[engine] = [];
+      for (let k = 0; k < KILLS; k++) {
+        const target = (await checkpoint()) + 50n;
+        await eventually('the leader passes a point ahead', async () => (await checkpoint()) >= target);
+        const killedAt = Date.now();
+        leader.proc.kill('SIGKILL');
+        expect((await leader.exited).signal).toBe('SIGKILL');
+        const at = await checkpoint();
+        const old = leader;
+        leader = await eventually('another takes the lease', async () => {
+          const next = await leaderOf();
+          return next && next !== old ? next : null;
+        });
+        await eventually('the checkpoint advances again', async () => (await checkpoint()) > at);
+        takeovers[engine].push(Date.now() - killedAt);
+        expect(leader.out).toContain('leader (lease token');
+        running.splice(running.indexOf(old), 1, startChild());
+      }
+
+      if (engine === 'postgres') {
+        // Frozen leader (a paused VM): another takes over once its lease expires; woken, it must not apply.
+        const frozen = leader;
+        frozen.proc.kill('SIGSTOP');
+        const at = await checkpoint();
+        leader = await eventually('another takes over from the frozen leader', async () => {
+          const next = await leaderOf();
+          return next && next !== frozen ? next : null;
+        });
+        await eventually('the checkpoint advances again', async () => (await checkpoint()) > at);
+        frozen.proc.kill('SIGCONT');
+        await eventually('the woken leader steps down', async () => frozen.out.includes('standby: lease lost'));
+        expect(frozen.proc.exitCode).toBeNull();
+        expect(await holderPid()).toBe(leader.pid);
+      }
+
+      writing = false;
+      await writer;
+      const head = await store.headPosition();
+      expect(written).toBeGreaterThan(200);
+      process.stdout.write(`${engine}: ${written} events written during the failovers\n`);
+      await eventually('caught up', async () => (await checkpoint()) === head);
+      // The fencing token counts acquisitions: one per hand-over at least.
+      const lease = (await readLease(live))!;
+      expect(Number(lease.token)).toBeGreaterThanOrEqual(1 + KILLS + (engine === 'postgres' ? 1 : 0));
+
+      // Graceful stop: each hands the lease back and exits 0.
+      for (const c of running) c.proc.kill('SIGTERM');
+      for (const c of running) expect(await c.exited).toEqual({ code: 0, signal: null });
+      expect((await readLease(live))!.holder).toBeNull();
+    } finally {
+      writing = false;
+      await writer;
+    }
+
+    const head = await store.headPosition();
+    expect(await checkpoint()).toBe(head);
+    rebuilt = await openReadModels({
+      dataDir: path.join(work, 'rebuilt'),
+      readDbUrl: server ? await createTestDatabase(server.serverUrl) : null,
+    });
+    await rebuildReadModels(rebuilt, store);
+    const expected = await dumpReadModels(rebuilt);
+    expect(expected.rm_item.length).toBeGreaterThan(50);
+    expect(await dumpReadModels(live)).toEqual(expected);
+  }, 400_000);
+}
+
+describe('projector failover on SQLite (events and read models in files)', () => failover('sqlite'));
+describe('projector failover on PostgreSQL (events and read models on the server)', () => failover('postgres'));
