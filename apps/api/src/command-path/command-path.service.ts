@@ -16,7 +16,26 @@ export interface Folded<S> {
   state: S;
   /** Revision of the last event; null when the stream does not exist. */
   revision: number | null;
+  /** The events this read returned: the whole stream from `fold`; on the command path only those after the state it kept. */
   events: StoredEvent[];
+}
+
+/** A stream's folded state kept between commands, with a 32-bit hash of each event id (for the replay check). */
+interface KeptFold {
+  decider: object;
+  state: unknown;
+  revision: number;
+  idHashes: number[];
+}
+
+/** Most streams whose folded state is kept; the least recently used go first. */
+const KEPT_FOLDS = 50_000;
+
+/** FNV-1a over the UTF-16 code units: a miss proves an id absent; a hit is checked against the stream. */
+function idHash(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h | 0;
 }
 
 export interface CommandResult {
@@ -47,11 +66,38 @@ export interface StreamCommand<C, S> {
 const MAX_ATTEMPTS = 4;
 
 /**
+ * Folding a whole stream for every command (read, decode, evolve) was most of a command's work. The
+ * state folded at a revision never changes (the log is append-only), so it is kept, and the next
+ * command reads only the events after it — appended by anyone, this process or another.
+ */
+class KeptFolds {
+  private readonly folds = new Map<string, KeptFold>();
+
+  get(stream: string, decider: object): KeptFold | undefined {
+    const kept = this.folds.get(stream);
+    if (!kept || kept.decider !== decider) return undefined;
+    this.folds.delete(stream);
+    this.folds.set(stream, kept);
+    return kept;
+  }
+
+  keep(stream: string, fold: KeptFold): void {
+    const kept = this.folds.get(stream);
+    if (kept && kept.decider === fold.decider && kept.revision >= fold.revision) return;
+    this.folds.delete(stream);
+    this.folds.set(stream, fold);
+    if (this.folds.size > KEPT_FOLDS) this.folds.delete(this.folds.keys().next().value as string);
+  }
+}
+
+/**
  * The one command path: read stream → upcast + fold evolve → decide → append with the expected
  * revision. No per-aggregate repositories.
  */
 @Injectable()
 export class CommandPath {
+  private readonly kept = new KeptFolds();
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -70,7 +116,33 @@ export class CommandPath {
       if (!isEventType(e.type)) throw new Error(`stream ${stream} holds an unknown event type ${e.type}`);
       state = decider.evolve(state, { type: e.type, data: upcast(e.type, e.schemaVersion, e.data) } as LedgerEvent);
     }
-    return { state, revision: events.length ? events[events.length - 1].revision : null, events };
+    const revision = events.length ? events[events.length - 1].revision : null;
+    if (revision !== null) this.kept.keep(stream, { decider, state, revision, idHashes: events.map((e) => idHash(e.id)) });
+    return { state, revision, events };
+  }
+
+  /** The stream's current state: the kept one brought up to date with the events after it (or a whole fold). */
+  async foldLatest<S>(stream: string, decider: Pick<Decider<unknown, S, LedgerEvent>, 'initialState' | 'evolve'>): Promise<Folded<S> & { idHashes: number[] }> {
+    const kept = this.kept.get(stream, decider);
+    if (!kept) {
+      const folded = await this.fold(stream, decider);
+      return { ...folded, idHashes: folded.events.map((e) => idHash(e.id)) };
+    }
+    const events = await this.store.readStream(stream, kept.revision + 1);
+    if (events.length === 0) return { state: kept.state as S, revision: kept.revision, events, idHashes: kept.idHashes };
+    if (events[0].revision !== kept.revision + 1) {
+      const folded = await this.fold(stream, decider);
+      return { ...folded, idHashes: folded.events.map((e) => idHash(e.id)) };
+    }
+    let state = kept.state as S;
+    for (const e of events) {
+      if (!isEventType(e.type)) throw new Error(`stream ${stream} holds an unknown event type ${e.type}`);
+      state = decider.evolve(state, { type: e.type, data: upcast(e.type, e.schemaVersion, e.data) } as LedgerEvent);
+    }
+    const revision = events[events.length - 1].revision;
+    const idHashes = kept.idHashes.concat(events.map((e) => idHash(e.id)));
+    this.kept.keep(stream, { decider, state, revision, idHashes });
+    return { state, revision, events, idHashes };
   }
 
   /** Deterministic ids under an Idempotency-Key, so that a retry after a crash appends nothing new. */
@@ -85,9 +157,12 @@ export class CommandPath {
 
   async execute<C, S>(cmd: StreamCommand<C, S>, meta: CommandMeta, commandName: string): Promise<CommandResult> {
     for (let attempt = 1; ; attempt++) {
-      const folded = await this.fold(cmd.stream, cmd.decider);
-      const replay = this.alreadyAppended(folded.events, meta, cmd.stream);
-      if (replay) return { id: cmd.id, revision: replay.revision, position: replay.position.toString() };
+      const folded = await this.foldLatest(cmd.stream, cmd.decider);
+      // Under an Idempotency-Key, this request's first event id among the stream's ids: read it all and look.
+      if (meta.idempotencyKey !== null && folded.idHashes.includes(idHash(this.eventId(meta, cmd.stream, 0)))) {
+        const replay = this.alreadyAppended((await this.fold(cmd.stream, cmd.decider)).events, meta, cmd.stream);
+        if (replay) return { id: cmd.id, revision: replay.revision, position: replay.position.toString() };
+      }
       if (cmd.mode === 'existing' && folded.revision === null) {
         const nf = cmd.notFound ?? { code: 'NOT_FOUND', message: `${cmd.stream} does not exist` };
         throw new NotFoundProblem(nf.code, nf.message);

@@ -22,7 +22,7 @@ export class Facts {
   ) {}
 
   async unitState(unitId: string): Promise<UnitState> {
-    return (await this.path.fold(unitStream(unitId), unitDecider)).state;
+    return (await this.path.foldLatest(unitStream(unitId), unitDecider)).state;
   }
 
   async unit(unitId: string): Promise<UnitFacts> {
@@ -31,12 +31,12 @@ export class Facts {
   }
 
   async cadre(cadreId: string): Promise<CadreFacts> {
-    const s: CadreState = (await this.path.fold(cadreStream(cadreId), cadreDecider)).state;
+    const s: CadreState = (await this.path.foldLatest(cadreStream(cadreId), cadreDecider)).state;
     return { exists: s.status !== 'unregistered', left: (s.status as string) === 'left' };
   }
 
   async sheetExists(sheetId: string): Promise<boolean> {
-    const s: SheetState = (await this.path.fold(sheetStream(sheetId), sheetDecider)).state;
+    const s: SheetState = (await this.path.foldLatest(sheetStream(sheetId), sheetDecider)).state;
     return s.status !== 'unissued';
   }
 
