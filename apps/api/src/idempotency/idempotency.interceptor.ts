@@ -3,7 +3,8 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import type { Clock } from '@ledger/platform';
 import { countyInstant } from '@ledger/platform';
 import type { Request, Response } from 'express';
-import { from, of, switchMap, type Observable } from 'rxjs';
+import { DuplicateEventIdError } from '@ledger/event-store';
+import { from, of, retry, switchMap, throwError, type Observable } from 'rxjs';
 import { readCommandMeta } from '../command-path/command-meta';
 import { IdempotencyKeyReusedProblem } from '../problem-details/errors';
 import { IdempotencyStore } from './idempotency.store';
@@ -46,6 +47,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
           return of(JSON.parse(found.body) as unknown);
         }
         return next.handle().pipe(
+          // A twin of this request (same key) on this or another instance appended first, between our
+          // read and our append: its events carry the ids derived from the key, so running once more
+          // finds them and answers as it did (the body check below still makes another body a 422).
+          retry({ count: 1, delay: (e: unknown) => (e instanceof DuplicateEventIdError ? of(null) : throwError(() => e)) }),
           switchMap((answer) =>
             from(
               this.records.save({ scope, fingerprint, status: res.statusCode, body: JSON.stringify(answer), createdAt: countyInstant(this.clock.now()) }),
