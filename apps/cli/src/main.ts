@@ -6,6 +6,7 @@ import { tokenCommand } from './token';
 import { EXPORT_USAGE, exportMain } from './sheets/export';
 import { IMPORT_SHEET_USAGE, importSheetMain } from './sheets/import-sheet';
 import { sealCommand, verifyCommand } from './verify';
+import { scaleCommand } from './scale/scale-command';
 
 const USAGE = `ledger <command> [options]
 
@@ -13,6 +14,8 @@ const USAGE = `ledger <command> [options]
         prints a bearer token for the API (roles: org_dept, discipline, inspector, unit, admin)
   start [--demo]
         runs the API and the projector (two processes) and prints the URL
+  demo --scale <events> [--seed <n>] [--no-project]
+        writes a county of about that many events (up to 1,000,000) into the data folder, through the command path
   rebuild
         replays the whole event log into fresh read models (stop the projector first)
   verify [--key <seal-key.pub.pem>]
@@ -46,6 +49,12 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean', default: false } }, strict: true });
       return startCommand(config(), { demo: values.demo === true });
+    }
+    case 'demo': {
+      const { values } = parseArgs({ args: rest, options: { scale: { type: 'string' }, seed: { type: 'string', default: '7' }, 'no-project': { type: 'boolean', default: false } }, strict: true });
+      const scale = Number(values.scale);
+      if (!Number.isInteger(scale) || scale < 1000 || scale > 1_000_000) throw new UsageError('demo --scale <events>: a whole number from 1000 to 1000000');
+      return scaleCommand(config(), { scale, seed: Number(values.seed) || 7, project: !values['no-project'] });
     }
     case 'rebuild':
       parseArgs({ args: rest, options: {}, strict: true });
