@@ -74,8 +74,12 @@ export async function startLeasedProjector(
         lostByHeartbeat,
         running.done.then(
           () => 'stopped',
-          (e: unknown) => {
+          async (e: unknown) => {
             if (e instanceof LeaseLostError) return 'a batch was fenced out (rolled back)';
+            // A batch that failed otherwise (e.g. the server ended a transaction left idle by a paused
+            // process): if the lease is no longer ours, someone else goes on; if it is, it is a real failure.
+            const ours = await lease.renew().catch(() => false);
+            if (!ours) return `a batch failed (${e instanceof Error ? e.message : String(e)}) and the lease is no longer ours`;
             throw e;
           },
         ),
