@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
  * The Merkle tree over stream heads that a seal signs (README: "Sealed checkpoints"):
  *   leaf = SHA-256(0x00 ‖ u32(len(stream)) ‖ stream ‖ u32(headRevision) ‖ headStreamHash)
  *   node = SHA-256(0x01 ‖ left ‖ right)
- * Leaves ordered by the stream name's UTF-8 bytes; each level pairs neighbours, an odd last node
- * goes up unchanged. A path lists the siblings from the leaf up, each with its side.
+ * Leaves in the order the streams first appear in the log; each level pairs neighbours, an odd
+ * last node goes up unchanged. A path lists the siblings from the leaf up, each with its side.
  */
 
 export interface StreamHead {
@@ -35,41 +35,74 @@ export function nodeHash(left: Buffer, right: Buffer): Buffer {
   return createHash('sha256').update(Buffer.of(1)).update(left).update(right).digest();
 }
 
-export function compareStreams(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-/** Every level of the tree, leaves first; the root is the single node of the last level. */
+/**
+ * The tree over stream heads, leaves in the order each stream first appeared in the log (the order
+ * of their revision-0 positions), kept up to date incrementally: `set` marks a leaf, and the next
+ * read recomputes only the marked leaves and their paths up. A seal then costs O(changed streams ×
+ * log streams) instead of O(streams) (a name-sorted order would move every later leaf whenever a
+ * stream is born).
+ */
 export class MerkleTree {
-  readonly levels: Buffer[][];
-  readonly index: Map<string, number>;
-  readonly sortedHeads: StreamHead[];
+  private levels: Buffer[][] = [[]];
+  private readonly index = new Map<string, number>();
+  private leaves: StreamHead[] = [];
+  private dirty = new Set<number>();
 
-  constructor(readonly heads: StreamHead[]) {
-    const sorted = heads.map((h) => ({ h, key: Buffer.from(h.stream, 'utf8') })).sort((a, b) => Buffer.compare(a.key, b.key));
-    this.index = new Map(sorted.map((x, i) => [x.h.stream, i]));
-    let level = sorted.map((x) => leafHash(x.h.stream, x.h.revision, x.h.streamHash));
-    this.levels = [level];
-    while (level.length > 1) {
-      const up: Buffer[] = [];
-      for (let i = 0; i < level.length; i += 2) up.push(i + 1 < level.length ? nodeHash(level[i], level[i + 1]) : level[i]);
-      this.levels.push(up);
-      level = up;
+  constructor(heads: Iterable<StreamHead> = []) {
+    for (const h of heads) this.set(h);
+  }
+
+  get size(): number {
+    return this.leaves.length;
+  }
+
+  set(h: StreamHead): void {
+    const i = this.index.get(h.stream);
+    if (i === undefined) {
+      this.index.set(h.stream, this.leaves.length);
+      this.dirty.add(this.leaves.length);
+      this.leaves.push(h);
+    } else {
+      this.leaves[i] = h;
+      this.dirty.add(i);
     }
-    this.sortedHeads = sorted.map((x) => x.h);
+  }
+
+  private flush(): void {
+    if (!this.dirty.size) return;
+    let touched = [...this.dirty];
+    this.dirty = new Set();
+    const base = this.levels[0];
+    for (const i of touched) {
+      const h = this.leaves[i];
+      base[i] = leafHash(h.stream, h.revision, h.streamHash);
+    }
+    let l = 0;
+    while (this.levels[l].length > 1) {
+      const cur = this.levels[l];
+      const up = (this.levels[l + 1] ??= []);
+      const parents = new Set<number>();
+      for (const i of touched) parents.add(i >> 1);
+      for (const p of parents) up[p] = 2 * p + 1 < cur.length ? nodeHash(cur[2 * p], cur[2 * p + 1]) : cur[2 * p];
+      touched = [...parents];
+      l++;
+    }
+    this.levels.length = l + 1;
   }
 
   get root(): Buffer {
+    this.flush();
     const top = this.levels[this.levels.length - 1];
     return top.length ? top[0] : Buffer.alloc(32);
   }
 
   head(stream: string): StreamHead | undefined {
     const i = this.index.get(stream);
-    return i === undefined ? undefined : this.sortedHeads[i];
+    return i === undefined ? undefined : this.leaves[i];
   }
 
   path(stream: string): MerkleStep[] | undefined {
+    this.flush();
     let i = this.index.get(stream);
     if (i === undefined) return undefined;
     const steps: MerkleStep[] = [];
@@ -79,6 +112,16 @@ export class MerkleTree {
       i = Math.floor(i / 2);
     }
     return steps;
+  }
+
+  /** A frozen copy (pointer copies, no hashing): the tree as it is now, while this one moves on. */
+  clone(): MerkleTree {
+    this.flush();
+    const copy = new MerkleTree();
+    copy.levels = this.levels.map((level) => level.slice());
+    for (const [k, v] of this.index) copy.index.set(k, v);
+    copy.leaves = this.leaves.slice();
+    return copy;
   }
 }
 

@@ -33,6 +33,8 @@ export class LedgerSealer {
   private subscription: Subscription | null = null;
   private sealing: Promise<SealSeen | null> | null = null;
   private tree: { covers: bigint; tree: MerkleTree } | null = null;
+  /** The stream heads as the walker has them, kept up to date event by event. */
+  private readonly live = new MerkleTree();
   private readonly every: number;
   private readonly clock: { now(): Date };
 
@@ -61,6 +63,10 @@ export class LedgerSealer {
 
   private onEvents(events: StoredEvent[]): void {
     this.walker.apply(events);
+    for (const e of events) {
+      const h = this.walker.heads.get(e.stream);
+      if (h && h.revision === e.revision && h.position === e.position) this.live.set({ stream: e.stream, revision: h.revision, streamHash: h.hash, position: h.position });
+    }
     if (this.every > 0 && !this.walker.firstBreak && !this.sealing && this.walker.eventsSinceSeal >= this.every) {
       // Not awaited: the seal is appended while the subscription goes on (it then sees the seal).
       void this.seal().catch((e) => this.options.onError?.(e));
@@ -89,9 +95,9 @@ export class LedgerSealer {
       if (this.walker.latestSeal && this.walker.eventsSinceSeal === 0) return this.walker.latestSeal;
       // Synchronous from here to the append call: the walker cannot move under the snapshot.
       const covers = this.walker.last;
-      const tree = new MerkleTree(this.walker.currentHeads());
+      const tree = this.live.clone();
       const seal = signSeal(
-        { position: covers.toString(), globalHash: (this.walker.global as Buffer).toString('hex'), merkleRoot: tree.root.toString('hex'), streams: tree.heads.length, sealedAt: this.clock.now().toISOString() },
+        { position: covers.toString(), globalHash: (this.walker.global as Buffer).toString('hex'), merkleRoot: tree.root.toString('hex'), streams: tree.size, sealedAt: this.clock.now().toISOString() },
         this.key.privateKey,
       );
       const sealHead = this.walker.heads.get(SEAL_STREAM);

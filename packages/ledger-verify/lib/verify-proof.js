@@ -6,7 +6,7 @@
  *   body       = "[" JSON(id) "," JSON(type) "," JSON(schemaVersion) "," JSON(data) "," JSON(metadata) "]"
  *   streamHash = SHA-256("LEDGER1" ‖ u32(len stream) ‖ stream ‖ u32(revision) ‖ u64(position) ‖ SHA-256(body) ‖ prev)
  *   leaf       = SHA-256(0x00 ‖ u32(len stream) ‖ stream ‖ u32(revision) ‖ streamHash)
- *   node       = SHA-256(0x01 ‖ left ‖ right)
+ *   node       = SHA-256(0x01 ‖ left ‖ right)           (the path gives each sibling's side)
  *   seal       = Ed25519 over JSON([format, position, globalHash, merkleRoot, streams, sealedAt, keyId])
  * JSON(x) is ECMAScript JSON.stringify; integers are big-endian; the first link's prev is 32 zero bytes.
  */
