@@ -11,6 +11,7 @@ import { signToken } from '@ledger/platform';
 import { describeMachine, machine } from '../lib/machine';
 import { measure, quick, size, tempDir } from '../lib/measure';
 import { BenchModule, BenchReport } from '../lib/report';
+import { generateCounty } from '../../apps/cli/src/scale/generate-county';
 import { generateBenchCounty, type BenchCounty } from './county';
 
 /*
@@ -35,6 +36,35 @@ const sizes = {
   querySamples: size('BENCH_SERVICE_QUERY_SAMPLES', 200, 40),
   lagCommands: size('BENCH_SERVICE_LAG_COMMANDS', 2_000, 300),
 };
+/** `scale`: the county of `ledger demo --scale N` (through the command path, slower); `direct`: bench/service/county.ts, straight into the store. */
+const generator = process.env.BENCH_SERVICE_GENERATOR === 'direct' ? 'direct' : 'scale';
+
+/** The ids the workload needs, read back from the rebuilt read models (the scale generator returns counts only). */
+function countyFromReadModels(file: string, events: number): BenchCounty {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const units = db.prepare('SELECT id, "parentId" AS parentId FROM rm_unit WHERE dissolved = 0 ORDER BY path').all() as { id: string; parentId: string | null }[];
+    const countyId = units.find((u) => u.parentId === null)!.id;
+    const townships = units.filter((u) => u.parentId === countyId).map((u) => u.id);
+    const townshipSet = new Set(townships);
+    const villages = units.filter((u) => u.parentId !== null && townshipSet.has(u.parentId)).map((u) => u.id);
+    const openItems = db.prepare(`SELECT id, "unitId" AS unitId FROM rm_item WHERE status IN ('assigned', 'in_progress')`).all() as { id: string; unitId: string }[];
+    const sheets = (db.prepare('SELECT id FROM rm_sheet').pluck().all() as string[]);
+    const cadres = (db.prepare('SELECT id FROM rm_cadre WHERE has_left = 0').pluck().all() as string[]);
+    return { units: units.map((u) => u.id), villages, townships, countyId, openItems, sheets, cadres, events };
+  } finally {
+    db.close();
+  }
+}
+
+function itemCount(file: string): number {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT count(*) FROM rm_item').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -45,6 +75,30 @@ function freePort(): Promise<number> {
     });
     s.on('error', reject);
   });
+}
+
+/** CPU seconds a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Waits until the processes are quiet (under 10% of a core over 2 s): after a start on a big ledger
+ * the API's sealer walks the whole hash chain, and that must not overlap the timed runs.
+ */
+async function quiet(pids: number[], timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const before = pids.map(cpuSeconds);
+    await new Promise((r) => setTimeout(r, 2000));
+    const busy = Math.max(...pids.map((p, i) => (cpuSeconds(p) - before[i]) / 2));
+    if (busy < 0.1 || Date.now() - started > timeoutMs) return (Date.now() - started) / 1000;
+  }
 }
 
 /** Peak and current RSS of a process, from /proc (Linux). */
@@ -134,10 +188,17 @@ interface Tokens {
   org: string;
 }
 
+let tokenSeq = 0;
+/** A token of its own for one request: the server cannot lean on having seen it before. */
+function freshToken(role: 'unit' | 'inspector', unitId: string | null): string {
+  const n = ++tokenSeq;
+  return signToken({ sub: role === 'unit' ? `bench-${unitId}-${n}` : `bench-inspector-${n}`, role, unitId, name: role === 'unit' ? '支部书记' : '督查室' }, SECRET);
+}
+
 /** Tokens minted ahead (signing is the client's work, not the server's): several per unit user, many inspectors. */
 function mintTokens(county: BenchCounty): Tokens {
   const unit = new Map<string, string[]>();
-  for (const u of county.units) {
+  for (const u of county.townships) {
     unit.set(
       u,
       [0, 1].map((k) => signToken({ sub: `bench-${u}-${k}`, role: 'unit', unitId: u, name: '支部书记' }, SECRET)),
@@ -151,16 +212,15 @@ function mintTokens(county: BenchCounty): Tokens {
 function nextCommand(county: BenchCounty, tokens: Tokens, n: number): { path: string; token: string; body: unknown } {
   const item = county.openItems[Math.floor(Math.random() * county.openItems.length)];
   if (n % 5 < 3) {
-    const ts = tokens.unit.get(item.unitId)!;
     return {
       path: `/api/v1/items/${item.id}/progress`,
-      token: ts[n % ts.length],
+      token: freshToken('unit', item.unitId),
       body: { note: '本周完成两个村的整改核查，台账已更新。', evidence: [{ name: '整改台账.pdf', size: 18_432, sha256: 'a'.repeat(64) }] },
     };
   }
   return {
     path: `/api/v1/items/${item.id}/urge`,
-    token: tokens.inspector[n % tokens.inspector.length],
+    token: freshToken('inspector', null),
     body: { level: n % 3 ? 'reminder' : 'urge', channel: '短信', note: '请于本周内报送进展' },
   };
 }
@@ -320,7 +380,7 @@ async function queryRuns(port: number, county: BenchCounty, tokens: Tokens) {
     { name: 'sheetId=…&status=assigned,in_progress&page=2', path: (i) => `/api/v1/items?sheetId=${pick(county.sheets, i)}&status=assigned,in_progress&sort=dueDate&page=2`, token: () => tokens.org },
     { name: 'dueFrom…dueTo (a week)&sort=dueDate&pageSize=50', path: (i) => `/api/v1/items?dueFrom=${date(i % 30)}&dueTo=${date((i % 30) + 7)}&sort=dueDate&pageSize=50`, token: () => tokens.org },
     { name: 'unit user, own subtree, sort=-updatedAt', path: () => '/api/v1/items?sort=-updatedAt', token: (i) => tokens.unit.get(pick(county.townships, i))![0] },
-    { name: 'cadreId=…&sort=dueDate', path: (i) => `/api/v1/items?cadreId=K${pick(county.villages, i)}&sort=dueDate`, token: () => tokens.org },
+    { name: 'cadreId=…&sort=dueDate', path: (i) => `/api/v1/items?cadreId=${pick(county.cadres, i)}&sort=dueDate`, token: () => tokens.org },
   ];
   const lists: Record<string, Awaited<ReturnType<typeof latencies>>> = {};
   for (const l of itemLists) lists[l.name] = await latencies(port, n, (i) => ({ path: l.path(i), token: l.token(i) }));
@@ -371,26 +431,51 @@ async function run(): Promise<BenchReport> {
   const children: ChildProcess[] = [];
   const log = (s: string) => console.log(`  ${new Date().toISOString().slice(11, 19)} ${s}`);
   try {
-    log(`seeding ${sizes.units} units, ${sizes.items} items, ~${sizes.events} events`);
-    const seedStore = await openSqliteEventStore({ file: path.join(dataDir, 'events.sqlite'), synchronous: 'NORMAL' });
     let lastLog = Date.now();
-    const county = await generateBenchCounty(seedStore, {
-      units: sizes.units,
-      items: sizes.items,
-      targetEvents: sizes.events,
-      onProgress: (e) => {
-        if (Date.now() - lastLog > 10_000) {
-          lastLog = Date.now();
-          log(`  ${e} events`);
-        }
-      },
-    });
-    await seedStore.close();
-    log(`seeded ${county.events} events; ${county.openItems.length} open items`);
+    let county: BenchCounty;
+    let seedSeconds: number;
+    const seedStarted = Date.now();
+    if (generator === 'scale') {
+      log(`generating ~${sizes.events} events with the scale generator (generateCounty, through the command path)`);
+      const r = await generateCounty({
+        dataDir,
+        targetEvents: sizes.events,
+        seed: 7,
+        project: false,
+        env: { LEDGER_JWT_SECRET: SECRET },
+        onProgress: (p) => {
+          if (Date.now() - lastLog > 20_000) {
+            lastLog = Date.now();
+            log(`  ${p.events} events`);
+          }
+        },
+      });
+      county = { units: [], villages: [], townships: [], countyId: '', openItems: [], sheets: [], cadres: [], events: r.events };
+    } else {
+      log(`seeding ${sizes.units} units, ${sizes.items} items, ~${sizes.events} events straight into the store`);
+      const seedStore = await openSqliteEventStore({ file: path.join(dataDir, 'events.sqlite'), synchronous: 'NORMAL' });
+      county = await generateBenchCounty(seedStore, {
+        units: sizes.units,
+        items: sizes.items,
+        targetEvents: sizes.events,
+        onProgress: (e) => {
+          if (Date.now() - lastLog > 10_000) {
+            lastLog = Date.now();
+            log(`  ${e} events`);
+          }
+        },
+      });
+      await seedStore.close();
+    }
+    seedSeconds = (Date.now() - seedStarted) / 1000;
+    log(`generated ${county.events} events in ${seedSeconds.toFixed(0)} s`);
 
     const insertCeilingRate = await insertCeiling(tmp.dir, sizes.ceilingRows);
     log(`insert ceiling ${Math.round(insertCeilingRate)} rows/s`);
     const rebuild = await rebuildRun(dataDir);
+    if (generator === 'scale') county = countyFromReadModels(path.join(dataDir, 'read-models.sqlite'), county.events);
+    const items = itemCount(path.join(dataDir, 'read-models.sqlite'));
+    log(`${county.units.length} live units, ${items} items, ${county.openItems.length} open`);
     const rebuildRate = rebuild.events / rebuild.seconds;
     log(`rebuild ${rebuild.events} events in ${rebuild.seconds.toFixed(1)} s (${Math.round(rebuildRate)}/s), peak RSS ${Math.round(rebuild.maxRssMb)} MB`);
 
@@ -400,8 +485,9 @@ async function run(): Promise<BenchReport> {
     children.push(projector);
     const api = startChild(API_MAIN, env);
     children.push(api);
-    await waitReady(port, '/health/ready', 60_000);
-    log('API and projector up');
+    await waitReady(port, '/health/ready', 300_000);
+    const settleSeconds = await quiet([api.pid!, projector.pid!], 600_000);
+    log(`API and projector up and quiet after ${Math.round(settleSeconds)} s`);
     const tokens = mintTokens(county);
     const readModelsFile = path.join(dataDir, 'read-models.sqlite');
 
@@ -437,7 +523,11 @@ async function run(): Promise<BenchReport> {
     const queryBound = Math.min(20, 4 * queries.trivial.p95);
     const figures = {
       sizes,
+      generator,
+      seedSeconds,
       events: county.events,
+      county: { units: county.units.length, items, openItems: county.openItems.length, townships: county.townships.length, cadres: county.cadres.length, sheets: county.sheets.length },
+      apiSettleSeconds: settleSeconds,
       projectorRuns: 'a separate process (dist/apps/projector/src/main.js), as `ledger start` runs it',
       commands: { ...commands, mix: '60% POST /items/:id/progress (unit user of the item), 40% POST /items/:id/urge (inspector)' },
       httpCeiling: { requestsPerSecond: ceiling, before: ceilingBefore, after: ceilingAfter },
@@ -456,7 +546,7 @@ async function run(): Promise<BenchReport> {
     const lagP99 = figures.lag.closedLoop.p99Ms;
     const md = `## Service: the API and the projector over HTTP
 
-Run ${startedAt} on ${describeMachine(m)}. ${quick ? '**Quick run (BENCH_QUICK=1).** ' : ''}Ledger: ${fmt(sizes.units)} units, ${fmt(sizes.items)} items, ${fmt(county.events)} events, generated straight into the store (bench/service/county.ts). The API (\`dist/apps/api/src/main.js\`: createApp, durable FULL event store) and the projector (\`dist/apps/projector/src/main.js\`) run as two processes, as \`ledger start\` runs them; autocannon drives the API from the bench process with ${sizes.connections} connections for ${sizes.seconds} s per run: 60% progress reports by the item's unit user, 40% urges by inspectors, on open items, each request with its own valid JWT (minted ahead) and a fresh Idempotency-Key (as the web app sends). The HTTP ceiling is a bare NestJS 11 app with one POST endpoint answering a constant, hit by the same client just before and just after the command run (mean of the two).
+Run ${startedAt} on ${describeMachine(m)}. ${quick ? '**Quick run (BENCH_QUICK=1).** ' : ''}Ledger: ${fmt(county.events)} events, ${fmt(county.units.length)} live units, ${fmt(items)} items (${fmt(county.openItems.length)} open), ${generator === 'scale' ? 'generated by the scale generator (`generateCounty`, through the command path)' : 'generated straight into the store (bench/service/county.ts)'} in ${Math.round(seedSeconds)} s. The API (\`dist/apps/api/src/main.js\`: createApp, durable FULL event store) and the projector (\`dist/apps/projector/src/main.js\`) run as two processes, as \`ledger start\` runs them; autocannon drives the API from the bench process with ${sizes.connections} connections for ${sizes.seconds} s per run: 60% progress reports by the item's unit user, 40% urges by inspectors, on open items, each request with a valid JWT of its own (signed by the client for that request) and a fresh Idempotency-Key (as the web app sends). The HTTP ceiling is a bare NestJS 11 app with one POST endpoint answering a constant, hit by the same client just before and just after the command run (mean of the two).
 
 | figure | ours | ceiling | ceiling is | ratio | target |
 |---|---:|---:|---|---:|---|
@@ -476,6 +566,7 @@ ${Object.entries(queries.lists)
 - Commands: ${fmt(commands.requests)} answered, non-2xx ${commands.non2xx}, errors/timeouts ${commands.errors}. HTTP ceiling runs: ${fmt(ceilingBefore.requestsPerSecond)} and ${fmt(ceilingAfter.requestsPerSecond)} requests/s.
 - Query latencies are one client, sequential, ${sizes.querySamples} requests each after a warm-up, varied ids; p50 of the trivial GET ${fmtMs(queries.trivial.p50)} ms, of children ${fmtMs(queries.children.p50)} ms. Failures: ${[queries.trivial, queries.children, ...Object.values(queries.lists)].reduce((a, q) => a + q.failures, 0)}.
 - Lag: 4 closed-loop clients (one command in flight each, ${fmt(figures.lag.closedLoop.commands)} commands), each polling the read models' checkpoint every 1 ms after its ack. Under full load it is read from a 2 ms checkpoint sampler against every ack of the throughput run. The projector sees another process's commit by polling SQLite's data_version every 25 ms.
+- After the start the bench waited ${Math.round(settleSeconds)} s for the API and the projector to fall quiet (the API's sealer walks the whole hash chain on every start) before timing anything.
 - Peak RSS is VmHWM from /proc at the end of the run (the API and projector after every phase above; the rebuild process at its end).
 `;
     return { name: 'service', title: 'Service', startedAt, machine: m, figures, markdown: md };
