@@ -85,8 +85,9 @@ export class CadreVersionRow {
 
 /** One version of an item view (every event of the item opens one). */
 @Entity('rm_t_item')
-// Lists as of p: the units of a subtree, then the versions in force at p.
-@Index('ix_rm_t_item_unit', ['unitId', 'fromPosition', 'toPosition'])
+// Lists as of p: the units of a subtree, then the versions in force at p. Covering for the filter,
+// the count, the light and the default sort: a page is chosen from the index alone (20 row reads).
+@Index('ix_rm_t_item_unit_cover', ['unitId', 'fromPosition', 'toPosition', 'dueDate', 'status', 'itemId'])
 @Index('ix_rm_t_item_to', ['toPosition', 'fromPosition'])
 export class ItemVersionRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
@@ -229,6 +230,38 @@ export class CounterEpochRow {
 
 export const EPOCH_SIZE = 4096;
 
+/** A snapshot every SNAPSHOT_EPOCHS epochs (65,536 positions). */
+export const SNAPSHOT_EPOCHS = 16;
+
+/**
+ * Every owner's counters summed over all positions before epoch `epoch` (a multiple of
+ * SNAPSHOT_EPOCHS: position epoch·EPOCH_SIZE and before); rows that sum to zero are left out. Figures
+ * as of p = one snapshot + at most 15 epochs + the changes of p's epoch up to p.
+ */
+@Entity('rm_t_counter_snapshot')
+export class CounterSnapshotRow {
+  @PrimaryColumn({ type: 'varchar', length: 8 })
+  ownerKind: CounterOwnerKind;
+
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  ownerId: string;
+
+  @PrimaryColumn({ type: 'integer' })
+  epoch: number;
+
+  @PrimaryColumn({ type: 'varchar', length: 16 })
+  status: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 10 })
+  dueDate: string;
+
+  @Column({ type: 'integer' })
+  count: number;
+
+  @Column({ type: 'integer' })
+  onTime: number;
+}
+
 export function epochOf(position: number): number {
   return Math.floor((position - 1) / EPOCH_SIZE);
 }
@@ -280,4 +313,4 @@ export class ItemFactRow {
   urges: number;
 }
 
-export const TEMPORAL_ENTITIES = [TimeMarkRow, UnitVersionRow, CadreVersionRow, ItemVersionRow, CounterChangeRow, CounterEpochRow, ItemFactRow];
+export const TEMPORAL_ENTITIES = [TimeMarkRow, UnitVersionRow, CadreVersionRow, ItemVersionRow, CounterChangeRow, CounterEpochRow, CounterSnapshotRow, ItemFactRow];

@@ -21,9 +21,11 @@ import {
   type ItemFactKind,
 } from './entities';
 import { upsertRows } from './write';
+import { placeholders, snapshotsBetween, writeSnapshot } from './snapshots';
 import { itemRowOf } from './views';
 
 const READ_CHUNK = 500;
+const CLOSE_CHUNK = 500;
 const MS_PER_DAY = 86_400_000;
 
 /** Calendar days from one county date to another. */
@@ -31,10 +33,15 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / MS_PER_DAY);
 }
 
-/** Versions of one kind touched by a batch: the version in force per id, and every row to write. */
+/**
+ * Versions of one kind touched by a batch: the version in force per id, the versions opened by the
+ * batch (inserted once, with the end they have after it) and the stored versions it closes (only
+ * their `toPosition` is written).
+ */
 class Versions<R extends { fromPosition: number; toPosition: number }> {
   readonly current = new Map<string, R>();
-  readonly writes = new Map<string, R>();
+  readonly opened = new Map<string, R>();
+  readonly closed = new Map<string, { id: string; fromPosition: number; toPosition: number }>();
   constructor(private readonly idOf: (r: R) => string) {}
 
   load(rows: R[]): void {
@@ -44,11 +51,13 @@ class Versions<R extends { fromPosition: number; toPosition: number }> {
   open(id: string, next: R): void {
     const before = this.current.get(id);
     if (before) {
-      const closed = { ...before, toPosition: next.fromPosition };
-      this.writes.set(`${id}\u0000${before.fromPosition}`, closed);
+      const key = `${id}\u0000${before.fromPosition}`;
+      const mine = this.opened.get(key);
+      if (mine) mine.toPosition = next.fromPosition;
+      else this.closed.set(key, { id, fromPosition: before.fromPosition, toPosition: next.fromPosition });
     }
     this.current.set(id, next);
-    this.writes.set(`${id}\u0000${next.fromPosition}`, next);
+    this.opened.set(`${id}\u0000${next.fromPosition}`, next);
   }
 }
 
@@ -88,8 +97,10 @@ const FACT_OF: Partial<Record<ProjectedEvent['type'], ItemFactKind>> = {
  */
 export async function applyTemporal(em: EntityManager, events: ProjectedEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const top = await em.query(`SELECT MAX("atMs") AS m FROM "rm_t_mark"`);
-  let watermark = top[0]?.m === null || top[0]?.m === undefined ? 0 : Number(top[0].m);
+  const top: { atMs: unknown; position: unknown }[] = await em.query(`SELECT "atMs", "position" FROM "rm_t_mark" ORDER BY "atMs" DESC LIMIT 1`);
+  let watermark = top.length ? Number(top[0].atMs) : 0;
+  // Marks grow with the log: the newest is the last position the temporal models hold.
+  const lastBefore = top.length ? Number(top[0].position) : 0;
 
   const cadreIds = new Set<string>();
   const itemIds = new Set<string>();
@@ -191,15 +202,59 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
     }
   }
 
-  await upsertRows(em, UnitVersionRow, [...units.writes.values()]);
-  await upsertRows(em, CadreVersionRow, [...cadres.writes.values()]);
-  await upsertRows(em, ItemVersionRow, [...items.writes.values()]);
+  for (const [entity, versions, key] of [
+    [UnitVersionRow, units, 'unitId'],
+    [CadreVersionRow, cadres, 'cadreId'],
+    [ItemVersionRow, items, 'itemId'],
+  ] as const) {
+    await closeVersions(em, entity, key, [...versions.closed.values()]);
+    await upsertRows(em, entity as EntityTarget<ObjectLiteral>, [...versions.opened.values()]);
+  }
   await upsertRows(em, CounterChangeRow, changes, ['count', 'onTime']);
   const epochRows = [...epochs.values()].filter((r) => r.count !== 0 || r.onTime !== 0);
   await upsertRows(em, CounterEpochRow, epochRows, ['count', 'onTime']);
   await pruneEpochs(em, epochRows);
   await upsertRows(em, ItemFactRow, facts);
   await upsertRows(em, TimeMarkRow, [...marks].map(([atMs, position]) => ({ atMs, position })));
+  // Every epoch before a snapshot's is complete once the log is applied up to its first position.
+  const lastAfter = Math.max(lastBefore, ...marks.values());
+  const pg = em.connection.options.type === 'postgres';
+  for (const epoch of snapshotsBetween(lastBefore, lastAfter)) await writeSnapshot((sql, params) => em.query(sql, params), pg, epoch);
+}
+
+/** Sets the end of stored versions, many per statement (UPDATE … FROM VALUES, on SQLite and PostgreSQL). */
+async function closeVersions(
+  em: EntityManager,
+  entity: EntityTarget<ObjectLiteral>,
+  key: string,
+  rows: { id: string; fromPosition: number; toPosition: number }[],
+): Promise<void> {
+  const table = em.connection.getMetadata(entity).tableName;
+  if (rows.length === 0) return;
+  if (em.connection.options.type === 'better-sqlite3') {
+    // One connection, in the batch's transaction: a prepared statement per row is a primary-key seek.
+    const db = (em.connection.driver as unknown as { databaseConnection: { prepare(sql: string): { run(...p: unknown[]): unknown } } }).databaseConnection;
+    const update = db.prepare(`UPDATE "${table}" SET "toPosition" = ? WHERE "${key}" = ? AND "fromPosition" = ?`);
+    for (const r of rows) update.run(r.toPosition, r.id, r.fromPosition);
+    return;
+  }
+  const pg = em.connection.options.type === 'postgres';
+  for (let i = 0; i < rows.length; i += CLOSE_CHUNK) {
+    const chunk = rows.slice(i, i + CLOSE_CHUNK);
+    const params: unknown[] = [];
+    const tuples = chunk.map((r) => {
+      params.push(r.id, r.fromPosition, r.toPosition);
+      return '(?, CAST(? AS bigint), CAST(? AS bigint))';
+    });
+    await em.query(
+      placeholders(
+        `UPDATE "${table}" SET "toPosition" = v.column3 FROM (VALUES ${tuples.join(',')}) AS v ` +
+          `WHERE "${table}"."${key}" = v.column1 AND "${table}"."fromPosition" = v.column2`,
+        pg,
+      ),
+      params,
+    );
+  }
 }
 
 /**
@@ -217,15 +272,20 @@ async function moveOwnItems(
 ): Promise<void> {
   const moved = new Set(repathed);
   const own: ItemVersionRow[] = [...items.current.values()].filter((v) => moved.has(v.unitId));
+  // The other items in force then are the batch's untouched ones: their unit is the same in rm_item
+  // (written by the projector before this, in the same transaction). Found by unit there — an index
+  // seek, or a scan of one row per item while a rebuild has dropped the indexes — rather than among
+  // every version of rm_t_item.
+  const others: string[] = [];
   for (let i = 0; i < repathed.length; i += READ_CHUNK) {
-    const rows = await em
-      .getRepository(ItemVersionRow)
-      .createQueryBuilder('v')
-      .where('v."unitId" IN (:...ids)', { ids: repathed.slice(i, i + READ_CHUNK) })
-      .andWhere('v."toPosition" = :open', { open: OPEN_END })
-      .getMany();
-    for (const r of rows) if (!items.current.has(r.itemId)) own.push(r);
+    const chunk = repathed.slice(i, i + READ_CHUNK);
+    const rows: { id: string }[] = await em.query(
+      placeholders(`SELECT "id" FROM "rm_item" WHERE "unitId" IN (${chunk.map(() => '?').join(',')})`, em.connection.options.type === 'postgres'),
+      chunk,
+    );
+    for (const r of rows) if (!items.current.has(r.id)) others.push(r.id);
   }
+  for (const v of await currentVersions(em, ItemVersionRow, 'itemId', new Set(others))) own.push(v);
   const deltas = new CounterDeltas();
   for (const v of own) {
     const view = itemRowOf(v);

@@ -19,6 +19,7 @@ import {
   CadreVersionRow,
   epochOf,
   EPOCH_SIZE,
+  SNAPSHOT_EPOCHS,
   ItemFactRow,
   ItemVersionRow,
   TimeMarkRow,
@@ -170,17 +171,30 @@ export class TemporalQueries {
     };
     const { key, desc } = parseSort(filter.sort);
     const dir = desc ? 'DESC' : 'ASC';
-    const [rows, count] = await Promise.all([
+    // The page's keys first (from the covering index when sorted by due date), then its 20 rows.
+    const [keys, count] = await Promise.all([
       build()
+        .select('i.itemId', 'itemId')
+        .addSelect('i.fromPosition', 'fromPosition')
         .orderBy(`i.${key}`, dir)
         .addOrderBy('i.itemId', dir)
         .offset((page - 1) * pageSize)
         .limit(pageSize)
-        .getMany(),
+        .getRawMany<{ itemId: string; fromPosition: unknown }>(),
       build().select('COUNT(*)', 'n').getRawOne<{ n: string | number }>(),
     ]);
+    const rows = keys.length
+      ? await this.dataSource
+          .getRepository(ItemVersionRow)
+          .createQueryBuilder('i')
+          .where(`(i."itemId", i."fromPosition") IN (VALUES ${keys.map((_, j) => `(:id${j}, CAST(:from${j} AS bigint))`).join(', ')})`, {
+            ...Object.fromEntries(keys.flatMap((k, j) => [[`id${j}`, k.itemId], [`from${j}`, Number(k.fromPosition)]])),
+          })
+          .getMany()
+      : [];
+    const byId = new Map(rows.map((r) => [r.itemId, r]));
     return {
-      items: rows.map((r) => toItemView(itemRowOf(r), cut.day, this.dueSoonDays)),
+      items: keys.map((k) => toItemView(itemRowOf(byId.get(k.itemId)!), cut.day, this.dueSoonDays)),
       total: Number(count?.n ?? 0),
       page,
       pageSize,
@@ -223,29 +237,46 @@ export class TemporalQueries {
       .map((c) => ({ unitId: c.unitId, name: c.name, ...figuresOf(sums.get(c.unitId) ?? ZERO_SUMS) }));
   }
 
-  /** Counter sums per owner at the cut: whole epochs before the cut's, then its epoch's changes up to the cut. */
+  /**
+   * Counter sums per owner at the cut: the last snapshot at or before the cut's epoch, the whole
+   * epochs since it (at most SNAPSHOT_EPOCHS − 1), then the cut's epoch's changes up to the cut.
+   */
   private async sums(kind: 'unit' | 'subtree', owners: string[], cut: LedgerCut): Promise<Map<string, FigureSums>> {
     const out = new Map<string, FigureSums>();
     if (owners.length === 0 || cut.position <= 0) return out;
     const epoch = epochOf(cut.position);
+    const snapshot = epoch - (epoch % SNAPSHOT_EPOCHS);
     const marks = owners.map(() => '?').join(',');
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    if (snapshot > 0) {
+      parts.push(`SELECT "ownerId", status, "dueDate", count, "onTime" FROM "rm_t_counter_snapshot" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND epoch = ?`);
+      params.push(kind, ...owners, snapshot);
+    }
+    if (epoch > snapshot) {
+      parts.push(`SELECT "ownerId", status, "dueDate", count, "onTime" FROM "rm_t_counter_epoch" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND epoch >= ? AND epoch < ?`);
+      params.push(kind, ...owners, snapshot, epoch);
+    }
+    parts.push(`SELECT "ownerId", status, "dueDate", count, "onTime" FROM "rm_t_counter" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND "position" > ? AND "position" <= ?`);
+    params.push(kind, ...owners, epoch * EPOCH_SIZE, cut.position);
     const rows: { ownerId: string; status: string; dueDate: string; c: unknown; t: unknown }[] = await this.dataSource.query(
       this.sql(
-        `SELECT x."ownerId" AS "ownerId", x.status AS status, x."dueDate" AS "dueDate", SUM(x.count) AS c, SUM(x."onTime") AS t FROM (` +
-          `SELECT "ownerId", status, "dueDate", count, "onTime" FROM "rm_t_counter_epoch" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND epoch < ? ` +
-          `UNION ALL SELECT "ownerId", status, "dueDate", count, "onTime" FROM "rm_t_counter" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND "position" > ? AND "position" <= ?` +
-          `) x GROUP BY x."ownerId", x.status, x."dueDate"`,
+        // Open rows by due date fold into the three buckets of the cut's day: a few rows per owner come back.
+        `SELECT x."ownerId" AS "ownerId", x.status AS status, ` +
+          `CASE WHEN x.status = ? THEN (CASE WHEN x."dueDate" < ? THEN 'overdue' WHEN x."dueDate" <= ? THEN 'soon' ELSE 'later' END) ELSE '' END AS "dueDate", ` +
+          `SUM(x.count) AS c, SUM(x."onTime") AS t FROM (` +
+          parts.join(' UNION ALL ') +
+          `) x GROUP BY 1, 2, 3`,
       ),
-      [kind, ...owners, epoch, kind, ...owners, epoch * EPOCH_SIZE, cut.position],
+      [OPEN_BY_DUE_DATE, cut.day, addDays(cut.day, this.dueSoonDays), ...params],
     );
-    const soon = addDays(cut.day, this.dueSoonDays);
     for (const r of rows) {
       const count = Number(r.c);
       if (count === 0 && Number(r.t) === 0) continue;
       const s = out.get(r.ownerId) ?? { ...ZERO_SUMS };
       if (r.status === OPEN_BY_DUE_DATE) {
-        if (r.dueDate < cut.day) s.overdue += count;
-        else if (r.dueDate <= soon) s.dueSoon += count;
+        if (r.dueDate === 'overdue') s.overdue += count;
+        else if (r.dueDate === 'soon') s.dueSoon += count;
       } else {
         s.total += count;
         s.onTime += Number(r.t);
