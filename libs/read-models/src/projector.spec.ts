@@ -9,25 +9,12 @@ import { applyEvents, readCheckpoint, rebuildReadModels, startProjector, type Ru
 import { EventScript } from './testing/county-script';
 import { scriptedCounty } from './testing/scripted-county';
 import { dumpReadModels } from './testing/dump';
+import { emptyFigures } from '@ledger/contracts/http/views';
 import type { Figures } from './views';
 
 const TODAY = '2026-03-10';
 
-function figures(p: Partial<Figures>): Figures {
-  return {
-    total: 0,
-    open: 0,
-    overdue: 0,
-    dueSoon: 0,
-    awaitingReview: 0,
-    concluded: 0,
-    struckOff: 0,
-    withdrawn: 0,
-    closureRate: 0,
-    onTimeRate: 0,
-    ...p,
-  };
-}
+const figures = (p: Partial<Figures>): Figures => ({ ...emptyFigures(), ...p });
 
 describe('read models projected from a scripted county', () => {
   let dir: string;

@@ -1,6 +1,7 @@
 import type { AccountabilityForm, AccountabilityTargetKind, ItemStatus, UrgeLevel } from '@ledger/contracts/events';
+import type { Light } from '@ledger/contracts/http/views';
 
-export type Light = 'green' | 'yellow' | 'red';
+export type { Light };
 
 /** The words the county's screens and papers use (DOMAIN.md). */
 export const STATUS_LABELS: { readonly [K in ItemStatus]: string } = {

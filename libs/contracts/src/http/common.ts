@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import type { CommandResult } from './views';
 
 /**
  * Ids are strings: UUIDs, or a client-supplied id on creation. Both must match this pattern, which keeps
@@ -47,7 +48,7 @@ export function IsLocalDate(options?: ValidationOptions): PropertyDecorator {
 }
 
 /** The answer to every command: the stream's revision after the append and its last event's position. */
-export class CommandResultDto {
+export class CommandResultDto implements CommandResult {
   @ApiProperty({ example: 'b7f3c1de-4a52-4c1a-9d0e-2f4b5a6c7d8e' })
   id: string;
   @ApiProperty({ example: 3, description: "the stream's revision after the append (0-based)" })

@@ -5,3 +5,4 @@ export * from './sheets';
 export * from './items';
 export * from './accountability';
 export * from './queries';
+export * from './views';

@@ -1,61 +1,22 @@
-import type { AccountabilityForm, AccountabilityTarget, ItemStatus, UrgeLevel } from '@ledger/contracts/events';
-import { Light, chineseLabel } from '../labels';
+import type { AccountabilityEntry, CadreFiguresRow, Figures, ItemView, UnitFiguresRow } from '@ledger/contracts/http/views';
+import { chineseLabel } from '../labels';
 import { Column, ExportFile, ExportFormat, TableSpec, writeTable } from './table';
 
 /** The ItemView fields an item list shows (API.md); an ItemView is one. */
-export interface ItemExportRow {
-  id: string;
-  sheetId: string;
-  title: string;
-  requirements?: string;
-  unitId: string;
-  supportUnitIds?: readonly string[];
-  cadreId: string;
-  leaderId?: string | null;
-  status: ItemStatus;
-  light: Light | null;
-  overdue?: boolean;
-  dueDate: string;
-  originalDueDate?: string | null;
-  createdAt?: string;
-  updatedAt: string;
-  urgeLevel: UrgeLevel | null;
-  accountabilityCount: number;
-}
+export type ItemExportRow = Pick<
+  ItemView,
+  'id' | 'sheetId' | 'title' | 'unitId' | 'cadreId' | 'status' | 'light' | 'dueDate' | 'updatedAt' | 'urgeLevel' | 'accountabilityCount'
+> &
+  Partial<Pick<ItemView, 'requirements' | 'supportUnitIds' | 'leaderId' | 'overdue' | 'originalDueDate' | 'createdAt'>>;
 
 /** API.md `Figures`: rates are fractions 0–1. */
-export interface FiguresExportFields {
-  total: number;
-  open: number;
-  overdue: number;
-  dueSoon: number;
-  awaitingReview: number;
-  concluded: number;
-  struckOff: number;
-  withdrawn: number;
-  closureRate: number;
-  onTimeRate: number;
-}
-
+export type FiguresExportFields = Figures;
 /** A row of `/units/:id/children/outstanding`. */
-export type UnitFiguresExportRow = { unitId: string; name: string } & FiguresExportFields;
+export type UnitFiguresExportRow = UnitFiguresRow;
 /** A row of `/cadres/outstanding`. */
-export type CadreFiguresExportRow = { cadreId: string; name: string } & FiguresExportFields;
-
+export type CadreFiguresExportRow = CadreFiguresRow;
 /** A row of the accountability register (`/accountability`). */
-export interface AccountabilityExportRow {
-  itemId: string;
-  decisionId: string;
-  target: AccountabilityTarget;
-  form: AccountabilityForm;
-  dispositionForm: number | null;
-  /** The deciding body, e.g. 县纪委监委. */
-  decidedBy: string;
-  decidedOn: string;
-  documentNo: string | null;
-  effectMonths?: number | null;
-  revoked: boolean;
-}
+export type AccountabilityExportRow = Omit<AccountabilityEntry, 'effectMonths'> & Partial<Pick<AccountabilityEntry, 'effectMonths'>>;
 
 /** Names for the ids rows carry; an id without a name is shown as the id. */
 export interface ExportNames {
