@@ -102,7 +102,8 @@ export async function generateBenchCounty(
 
   // Items: one life each, planned up front; round n appends every item's n-th event.
   const fixedEvents = events;
-  const perItem = Math.max(1, (options.targetEvents - fixedEvents) / options.items);
+  // Assigned-only lives (10%) hold one event and withdrawn ones (3%) two: the rest make up the target.
+  const perItem = Math.max(1, (options.targetEvents - fixedEvents - 0.16 * options.items) / (0.87 * options.items));
   const lives: { id: string; unitId: string; plan: Planned[]; open: boolean }[] = [];
   for (let i = 0; i < options.items; i++) {
     const id = `I${String(i).padStart(6, '0')}`;
