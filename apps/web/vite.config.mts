@@ -3,12 +3,21 @@ import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+const contracts = (file: string) => fileURLToPath(new URL(`../../libs/contracts/src/${file}`, import.meta.url));
 
 /** The web app: built to apps/web/dist, which the API serves at `/`. In dev, /api goes to a local API. */
 export default defineConfig({
   root: here,
   base: '/',
   plugins: [vue()],
+  resolve: {
+    // The pure parts of libs/contracts only (event catalogue, response shapes): never the DTOs, which
+    // would pull class-validator and @nestjs/swagger into the browser. The same two in tsconfig.json.
+    alias: [
+      { find: /^@ledger\/contracts\/events$/, replacement: contracts('events/index.ts') },
+      { find: /^@ledger\/contracts\/http\/views$/, replacement: contracts('http/views.ts') },
+    ],
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -1,4 +1,4 @@
-import type { ItemStatus, Light, UrgeLevel } from './labels';
+import type { AccountabilityEntry, CommandResult, SheetView as Sheet, UnitFiguresRow } from '@ledger/contracts/http/views';
 import { ApiError, problemMessage, type Problem } from './problems';
 export { ApiError, problemMessage } from './problems';
 import { session } from './session';
@@ -6,41 +6,11 @@ import { session } from './session';
 /** The web app talks to the public HTTP contract only (API.md); every figure it shows comes from here. */
 export const API_BASE = '/api/v1';
 
-export interface Figures {
-  total: number;
-  open: number;
-  overdue: number;
-  dueSoon: number;
-  awaitingReview: number;
-  concluded: number;
-  struckOff: number;
-  withdrawn: number;
-  closureRate: number;
-  onTimeRate: number;
-}
-export interface ChildFigures extends Figures { unitId: string; name: string }
-export interface UnitView { id: string; name: string; kind: string; parentId: string | null; path?: string; dissolved: boolean }
-export interface CadreView { id: string; name: string; unitId: string; post: string }
-export interface ItemView {
-  id: string;
-  sheetId: string;
-  title: string;
-  requirements: string | null;
-  unitId: string;
-  cadreId: string;
-  leaderId: string | null;
-  status: ItemStatus;
-  light: Light | null;
-  overdue: boolean;
-  dueDate: string;
-  originalDueDate: string;
-  createdAt: string;
-  updatedAt: string;
-  revision: number;
-  urgeLevel: UrgeLevel | null;
-  accountabilityCount: number;
-}
-export interface ItemPage { items: ItemView[]; total: number; page: number; pageSize: number }
+export type { CadreView, CommandResult, Figures, ItemPage, ItemView, UnitView } from '@ledger/contracts/http/views';
+/** A sheet as the filters know it: from `/sheets` when the server has it, else only its id (filters.ts). */
+export type SheetView = Pick<Sheet, 'id'> & Partial<Pick<Sheet, 'number' | 'title'>>;
+/** A row of `/units/:id/children/outstanding`. */
+export type ChildFigures = UnitFiguresRow;
 export interface HistoryEntry {
   type: string;
   data: Record<string, unknown>;
@@ -49,19 +19,8 @@ export interface HistoryEntry {
   revision: number;
   position: string;
 }
-export interface RegisterRow {
-  itemId: string;
-  decisionId: string;
-  target: { kind: 'unit' | 'cadre'; id: string };
-  form: string;
-  dispositionForm: number | null;
-  decidedBy: string;
-  decidedOn: string;
-  documentNo: string | null;
-  revoked: boolean;
-}
-export interface CommandResult { id: string; revision: number; position: string }
-export interface SheetView { id: string; number?: string; title?: string }
+/** A row of the accountability register (`/accountability`). */
+export type RegisterRow = AccountabilityEntry;
 
 /**
  * The global position of the last write this browser made: every later query waits for the read

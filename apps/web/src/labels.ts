@@ -1,9 +1,9 @@
 /** Every Chinese word the UI shows for a value of the API (API.md, DOMAIN.md). */
+import { EVENT_LABELS as CATALOGUE_EVENT_LABELS, type AccountabilityTargetKind, type ItemStatus, type UrgeLevel, type UserRole } from '@ledger/contracts/events';
+import type { Light } from '@ledger/contracts/http/views';
 
-export type Role = 'org_dept' | 'discipline' | 'inspector' | 'unit' | 'admin';
-export type ItemStatus = 'assigned' | 'in_progress' | 'reported' | 'concluded' | 'struck_off' | 'withdrawn';
-export type Light = 'green' | 'yellow' | 'red';
-export type UrgeLevel = 'reminder' | 'urge' | 'notice' | 'listed';
+export type { ItemStatus, Light, UrgeLevel };
+export type Role = UserRole;
 
 export const ROLE_LABELS: Record<Role, string> = {
   org_dept: '县委组织部',
@@ -40,7 +40,7 @@ export const UNIT_KIND_LABELS: Record<string, string> = {
   party_group: '党小组',
 };
 
-export type TargetKind = 'unit' | 'cadre';
+export type TargetKind = AccountabilityTargetKind;
 /** 《中国共产党问责条例》: forms against a Party organisation and against a leading cadre. */
 export const FORMS_BY_TARGET: Record<TargetKind, { value: string; label: string }[]> = {
   unit: [
@@ -67,26 +67,8 @@ export const DISPOSITION_LABELS: Record<number, string> = {
 export const TARGET_KIND_LABELS: Record<TargetKind, string> = { unit: '党组织', cadre: '领导干部' };
 export const REFERRAL_LABELS: Record<string, string> = { discipline: '县纪委监委', organisation: '县委组织部' };
 
-export const EVENT_LABELS: Record<string, string> = {
-  ItemAssigned: '交办',
-  ItemReassigned: '调整承办',
-  ExtensionRequested: '申请延期',
-  ExtensionGranted: '批准延期',
-  ExtensionRefused: '不予延期',
-  ItemWithdrawn: '撤销',
-  ItemAcknowledged: '签收',
-  ProgressReported: '进展报告',
-  CompletionReported: '办结反馈',
-  ItemUrged: '督促',
-  CompletionReturned: '退回',
-  ItemConcluded: '办结',
-  ItemStruckOff: '销号',
-  ItemReopened: '重新挂账',
-  DeadlineMissed: '逾期',
-  AccountabilityReferred: '移送问责',
-  AccountabilityDecided: '问责决定',
-  AccountabilityRevoked: '撤销问责',
-};
+/** The event catalogue's labels (libs/contracts), looked up by the `type` of a history entry. */
+export const EVENT_LABELS: Readonly<Record<string, string>> = CATALOGUE_EVENT_LABELS;
 
 /** Problem `code`s the UI explains in Chinese; anything else falls back to the API's `detail`. */
 export const ERROR_CODE_LABELS: Record<string, string> = {
