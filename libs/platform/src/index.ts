@@ -2,3 +2,4 @@ export * from './config';
 export * from './clock';
 export * from './jwt';
 export * from './engines';
+export * from './seeded';

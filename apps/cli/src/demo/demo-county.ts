@@ -1,3 +1,4 @@
+import { countyDate, seededDice } from '@ledger/platform';
 import { COUNTY, demoUnits, GIVEN, ITEM_TITLES, POSTS_TOWNSHIP, POSTS_VILLAGE, SHEETS, SURNAMES } from './huangyuan';
 
 /**
@@ -41,22 +42,6 @@ export interface DemoResult {
 
 const DAY = 86_400_000;
 
-/** mulberry32: a small seeded generator, so the same seed gives the same county. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function localDate(at: Date): string {
-  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-}
-
 interface Scheduled {
   at: number;
   seq: number;
@@ -75,10 +60,7 @@ export async function loadDemoCounty(
     onDay?: (date: string) => Promise<unknown>;
   } = { now: new Date() },
 ): Promise<DemoResult> {
-  const rnd = prng(options.seed ?? 20260601);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-  const chance = (p: number) => rnd() < p;
-  const between = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const { rnd, pick, chance, between } = seededDice(options.seed ?? 20260601);
   const uuid = () => {
     const h = Array.from({ length: 32 }, () => Math.floor(rnd() * 16).toString(16));
     h[12] = '4';
@@ -89,7 +71,7 @@ export async function loadDemoCounty(
   const personName = () => pick(SURNAMES) + pick(GIVEN);
 
   // 09:30 county time, 120 days ago: the day the first sheet was issued.
-  const today0 = Date.parse(`${localDate(options.now)}T09:30:00+08:00`);
+  const today0 = Date.parse(`${countyDate(options.now)}T09:30:00+08:00`);
   const start = today0 - 120 * DAY;
   const nowMs = options.now.getTime();
   let commands = 0;
@@ -168,7 +150,7 @@ export async function loadDemoCounty(
   SHEETS.forEach((sheet, s) => {
     const issuedAt = start + s * 35 * DAY;
     const sheetId = uuid();
-    at(issuedAt, () => post('/sheets', { id: sheetId, number: sheet.number, title: sheet.title, source: sheet.source, issuedOn: localDate(new Date(issuedAt)) }, orgDept));
+    at(issuedAt, () => post('/sheets', { id: sheetId, number: sheet.number, title: sheet.title, source: sheet.source, issuedOn: countyDate(new Date(issuedAt)) }, orgDept));
     for (let i = 0; i < perSheet[s]; i++) {
       const unit = pick(assignable);
       const itemId = uuid();
@@ -176,7 +158,7 @@ export async function loadDemoCounty(
       const assignedAt = issuedAt + hours(1) + between(0, 2) * DAY + i * 60_000;
       let due = assignedAt + between(15, 140) * DAY;
       // Evaluated now: `due` moves when an extension is granted, the assignment keeps the first date.
-      const firstDueDate = localDate(new Date(due));
+      const firstDueDate = countyDate(new Date(due));
       const cadres = cadresOf.get(unit.key)!;
       const unitName = unit.name.replace(/^中共|委员会$|党支部$|党总支$/g, '');
       if (!at(assignedAt, () => post('/items', { id: itemId, sheetId, title: `${unitName}：${title}`, requirements, unitId: unitIds.get(unit.key), cadreId: cadres[0], leaderId: cadres[1] ?? null, dueDate: firstDueDate }, orgDept))) continue;
@@ -199,7 +181,7 @@ export async function loadDemoCounty(
       at(step(between(1, 4)), () => post(`${path}/acknowledge`, {}, tok));
       if (chance(0.1) && t + 5 * DAY < due) {
         const newDue = due + between(10, 30) * DAY;
-        at(step(2), () => post(`${path}/extension/request`, { newDueDate: localDate(new Date(newDue)), reason: '涉及多部门协调，需延长办理时限' }, tok));
+        at(step(2), () => post(`${path}/extension/request`, { newDueDate: countyDate(new Date(newDue)), reason: '涉及多部门协调，需延长办理时限' }, tok));
         if (chance(0.75)) {
           if (at(step(1), () => post(`${path}/extension/grant`, { note: '同意延期' }, orgDept))) due = newDue;
         } else {
@@ -222,7 +204,7 @@ export async function loadDemoCounty(
             const target = chance(0.5) ? { kind: 'cadre', id: cadres[0] } : { kind: 'unit', id: unitIds.get(unit.key) };
             at(when + DAY, () => post(`${path}/accountability/refer`, { target, to: 'discipline', note: '挂牌督办后仍未完成' }, inspector));
             const form = target.kind === 'cadre' ? pick(['admonishment', 'circulated_criticism']) : pick(['inspection', 'circulated_criticism']);
-            at(when + 5 * DAY, () => post(`${path}/accountability/decide`, { target, form, dispositionForm: form === 'admonishment' ? 1 : null, decidedBy: '湟源县纪委监委', decidedOn: localDate(new Date(when + 5 * DAY)), documentNo: `湟纪问〔2026〕${between(1, 60)}号`, effectMonths: form === 'admonishment' ? 6 : null, reason: '履行责任不力，任务逾期未完成' }, discipline));
+            at(when + 5 * DAY, () => post(`${path}/accountability/decide`, { target, form, dispositionForm: form === 'admonishment' ? 1 : null, decidedBy: '湟源县纪委监委', decidedOn: countyDate(new Date(when + 5 * DAY)), documentNo: `湟纪问〔2026〕${between(1, 60)}号`, effectMonths: form === 'admonishment' ? 6 : null, reason: '履行责任不力，任务逾期未完成' }, discipline));
           }
         }
       }
@@ -246,7 +228,7 @@ export async function loadDemoCounty(
       // 00:30 county time (09:30 − 9 h): before anyone acts that day.
       at(day, async () => {
         await http.settle?.();
-        return onDay(localDate(new Date(day)));
+        return onDay(countyDate(new Date(day)));
       });
     }
   }

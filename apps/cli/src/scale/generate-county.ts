@@ -1,6 +1,6 @@
 import { routeCommand, type LedgerCommand } from '@ledger/domain';
 import type { Actor } from '@ledger/contracts/events';
-import { FixedClock, loadConfig, openEventStore } from '@ledger/platform';
+import { countyDate, FixedClock, loadConfig, openEventStore, seededDice } from '@ledger/platform';
 import { openReadModels, rebuildReadModels } from '@ledger/read-models';
 import { v4 as uuidv4 } from 'uuid';
 import { createApp } from '../../../api/src/create-app';
@@ -53,18 +53,7 @@ const DAY = 86_400_000;
 const CONCURRENCY = 256;
 const YEAR_DAYS = 365;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const localDate = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+const localDate = (ms: number) => countyDate(new Date(ms));
 
 const TOWNSHIPS = ['城关镇', '大华镇', '东峡镇', '日月藏族乡', '和平乡', '波航乡', '申中乡', '巴燕乡', '寺寨乡'];
 const VILLAGE_STEMS = '茶曲 莫布拉 前沟 长岭 黄茂 池汉 下脖项 兔尔干 上胡丹 韭菜沟 大石头 拉拉口 红土湾 纳隆 尕庄 响河 塔湾 光华 小高陵 寺台 北极山 窑洞 阴坡 哈城 扎藏 卡路 甘河 东沟 西沟 白水 红崖 石崖'.split(' ');
@@ -76,10 +65,7 @@ interface UnitPlan { id: string; name: string; kind: 'county_committee' | 'towns
 type Act = { item: number; type: LedgerCommand['type']; data: Record<string, unknown>; actor: 'org' | 'inspector' | 'discipline' | 'unit' | 'system'; events: number };
 
 export async function generateCounty(options: GenerateCountyOptions): Promise<ScaleResult> {
-  const rnd = prng(options.seed ?? 7);
-  const chance = (p: number) => rnd() < p;
-  const between = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const { chance, between, pick } = seededDice(options.seed ?? 7);
   const name = () => pick(SURNAMES) + pick(GIVEN);
 
   const config = loadConfig({ LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL', ...options.env, LEDGER_DATA_DIR: options.dataDir, LEDGER_DEADLINE_WORKER: 'off', LEDGER_JWT_SECRET: options.env?.LEDGER_JWT_SECRET ?? 'scale-generator-secret-000000' });
