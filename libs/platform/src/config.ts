@@ -38,6 +38,22 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A process's start-up: the configuration, or every problem named on stderr and exit code 1 (no stack
+ * trace for a wrong environment variable). Anything else is thrown.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
 /** Reads and validates the environment once; a wrong value stops the process with every problem named. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const problems: string[] = [];
