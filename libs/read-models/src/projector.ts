@@ -20,6 +20,7 @@ import { ProjectionGapError } from './errors';
 import type { ProjectedEvent } from './projected-event';
 import { READ_MODEL_ENTITIES } from './data-source';
 import { applyTemporal } from './temporal/project';
+import { upsertRows } from './upsert';
 
 /** Marks counters a rebuild has not yet counted (they are counted once, at its end). */
 const COUNTERS_STALE = 'counters-stale';
@@ -94,46 +95,9 @@ function isPostgres(em: EntityManager): boolean {
   return em.connection.options.type === 'postgres';
 }
 
-/**
- * INSERT … ON CONFLICT DO UPDATE, many rows per statement, valid on SQLite and PostgreSQL.
- * `additive` columns are added to the stored value instead of replacing it (counters).
- */
-async function upsert<R extends ObjectLiteral>(
-  em: EntityManager,
-  entity: EntityTarget<R>,
-  rows: R[],
-  additive: string[] = [],
-): Promise<void> {
-  if (rows.length === 0) return;
-  const meta = em.connection.getMetadata(entity);
-  const driver = em.connection.driver;
-  const q = (n: string) => `"${n}"`;
-  const cols = meta.columns;
-  const keys = meta.primaryColumns.map((c) => q(c.databaseName));
-  const updates = cols
-    .filter((c) => !c.isPrimary)
-    .map((c) =>
-      additive.includes(c.propertyName)
-        ? `${q(c.databaseName)} = ${q(meta.tableName)}.${q(c.databaseName)} + excluded.${q(c.databaseName)}`
-        : `${q(c.databaseName)} = excluded.${q(c.databaseName)}`,
-    );
-  const pg = isPostgres(em);
-  for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
-    const chunk = rows.slice(i, i + WRITE_CHUNK);
-    const params: unknown[] = [];
-    const tuples = chunk.map((row) => {
-      const marks = cols.map((c) => {
-        params.push(driver.preparePersistentValue(row[c.propertyName as keyof R] ?? null, c));
-        return pg ? `$${params.length}` : '?';
-      });
-      return `(${marks.join(',')})`;
-    });
-    await em.query(
-      `INSERT INTO ${q(meta.tableName)} (${cols.map((c) => q(c.databaseName)).join(',')}) VALUES ${tuples.join(',')} ` +
-        `ON CONFLICT (${keys.join(',')}) DO UPDATE SET ${updates.join(', ')}`,
-      params,
-    );
-  }
+/** The projector's rows, `WRITE_CHUNK` per statement; `additive` columns are counters. */
+function upsert<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, rows: R[], additive: string[] = []): Promise<void> {
+  return upsertRows(em, entity, rows, additive, WRITE_CHUNK);
 }
 
 /**

@@ -20,7 +20,7 @@ import {
   UnitVersionRow,
   type ItemFactKind,
 } from './entities';
-import { upsertRows } from './write';
+import { upsertRows } from '../upsert';
 import { placeholders, snapshotsBetween, writeSnapshot } from './snapshots';
 import { itemRowOf } from './views';
 

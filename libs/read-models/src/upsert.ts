@@ -4,14 +4,16 @@ import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 const CHUNK = 300;
 
 /**
- * INSERT … ON CONFLICT, many rows per statement, on SQLite and PostgreSQL. `additive` columns add to
- * the stored value (epoch sums); the others replace it (a version closed by a later position).
+ * INSERT … ON CONFLICT, many rows per statement, on SQLite and PostgreSQL (the projector's rows and the
+ * temporal read models'). `additive` columns add to the stored value (counters, epoch sums); the others
+ * replace it (a row's new state, a version closed by a later position).
  */
 export async function upsertRows<R extends ObjectLiteral>(
   em: EntityManager,
   entity: EntityTarget<R>,
   rows: R[],
   additive: string[] = [],
+  chunkRows = CHUNK,
 ): Promise<void> {
   if (rows.length === 0) return;
   const meta = em.connection.getMetadata(entity);
@@ -27,8 +29,8 @@ export async function upsertRows<R extends ObjectLiteral>(
         : `${q(c.databaseName)} = excluded.${q(c.databaseName)}`,
     );
   const pg = em.connection.options.type === 'postgres';
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
+  for (let i = 0; i < rows.length; i += chunkRows) {
+    const chunk = rows.slice(i, i + chunkRows);
     const params: unknown[] = [];
     const tuples = chunk.map((row) => {
       const marks = cols.map((c) => {
