@@ -487,7 +487,7 @@ const COMMANDS: CommandRow[] = [
     unknown: [
       itemNotFound(),
       // API.md: 404 for an unknown id; the decision id is in the path.
-      { what: 'an unknown decision in the path', decisionId: 'no-such-decision', status: 404, code: 'DECISION_NOT_FOUND' },
+      { what: 'an unknown decision in the path', decisionId: 'no-such-decision', status: 404, code: 'DECISION_NOT_FOUND', extra: { details: { decisionId: 'no-such-decision' } } },
     ],
     illegal: [
       { what: 'a decision already revoked (x-revoked)', id: 'x-revoked', status: 409, code: 'DECISION_ALREADY_REVOKED', extra: () => ({ details: { decisionId: DECISIONS['x-revoked'] } }) },

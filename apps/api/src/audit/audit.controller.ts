@@ -1,7 +1,9 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ReadQueryDto } from '@ledger/contracts';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { LedgerBrokenError, type LedgerProof } from '@ledger/integrity';
 import { Roles } from '../auth/roles.decorator';
+import { IdPipe } from '../command-path/id.pipe';
 import { ApiProblem } from '../problem-details/errors';
 import { AuditService } from './audit.service';
 
@@ -29,7 +31,8 @@ export class AuditController {
   @Get('items/:id/proof')
   @Roles('inspector', 'discipline', 'org_dept', 'admin')
   @ApiOperation({ summary: "The item's events with their hashes, the Merkle path to the newest seal, the seal and the public key (check with npx ledger-verify)" })
-  async proof(@Param('id') id: string): Promise<LedgerProof> {
+  // The proof reads the store itself, which is never behind: `minPosition` is checked, never waited on.
+  async proof(@Param('id', IdPipe) id: string, @Query() _query: ReadQueryDto): Promise<LedgerProof> {
     try {
       const proof = await this.audit.sealer.proof(`item-${id}`);
       if (!proof) throw new ApiProblem(404, 'ITEM_NOT_FOUND', `no item ${id}`);

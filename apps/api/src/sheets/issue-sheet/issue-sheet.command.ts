@@ -1,13 +1,16 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { IssueSheetDto } from '@ledger/contracts';
-import { sheetDecider, sheetNumberDecider, sheetNumberStream, sheetStream } from '@ledger/domain';
+import type { CommandContext } from '@ledger/domain';
+import { isRejection, sheetDecider, sheetNumberDecider, sheetNumberStream, sheetStream } from '@ledger/domain';
 import type { CommandMeta } from '../../command-path/command-meta';
 import { CommandPath, type CommandResult } from '../../command-path/command-path.service';
+import { RejectedProblem } from '../../problem-details/errors';
 
 /**
  * 交办单下发. The number is claimed first, on `sheet_number-<number>` with expected `no_stream`, so two
  * sheets racing for a number cannot both win (the loser re-reads: SHEET_NUMBER_TAKEN, 409). The same
- * sheet claiming again (a retry after a failed sheet append) is a no-op.
+ * sheet claiming again (a retry after a failed sheet append) is a no-op. The sheet's own rules are checked
+ * before the claim, so a refused sheet never burns its number.
  */
 export class IssueSheetCommand {
   constructor(readonly body: IssueSheetDto, readonly meta: CommandMeta) {}
@@ -19,6 +22,17 @@ export class IssueSheetHandler implements ICommandHandler<IssueSheetCommand, Com
 
   async execute({ body, meta }: IssueSheetCommand): Promise<CommandResult> {
     const sheetId = body.id ?? this.path.newId(meta);
+    const issue = (context: CommandContext) => ({
+      type: 'IssueSheet' as const,
+      context,
+      data: { sheetId, number: body.number, title: body.title, source: body.source ?? null, issuedOn: body.issuedOn },
+    });
+    const sheet = await this.path.fold(sheetStream(sheetId), sheetDecider);
+    const retry = sheet.events.some((e) => e.id === this.path.eventId(meta, sheetStream(sheetId), 0));
+    if (!retry) {
+      const precheck = sheetDecider.decide(issue(this.path.context(meta)), sheet.state);
+      if (isRejection(precheck)) throw new RejectedProblem(precheck);
+    }
     await this.path.execute(
       {
         stream: sheetNumberStream(body.number),
@@ -37,11 +51,7 @@ export class IssueSheetHandler implements ICommandHandler<IssueSheetCommand, Com
         decider: sheetDecider,
         mode: 'create',
         id: sheetId,
-        build: (_, context) => ({
-          type: 'IssueSheet' as const,
-          context,
-          data: { sheetId, number: body.number, title: body.title, source: body.source ?? null, issuedOn: body.issuedOn },
-        }),
+        build: (_, context) => issue(context),
       },
       meta,
       'IssueSheet',
