@@ -1,4 +1,4 @@
-import { Brackets, In, type DataSource, type SelectQueryBuilder, type WhereExpressionBuilder } from 'typeorm';
+import { Brackets, In, type DataSource, type ObjectLiteral, type SelectQueryBuilder, type WhereExpressionBuilder } from 'typeorm';
 import type { LedgerConfig } from '@ledger/platform';
 import type { ItemStatus } from '@ledger/contracts/events';
 import { CheckpointRow, READ_MODELS_CHECKPOINT } from './checkpoint/checkpoint.entity';
@@ -42,6 +42,29 @@ export interface OpenItemRef {
 }
 
 const OPEN_SQL = `('assigned','in_progress','reported')`;
+
+/**
+ * The item list's filters on the item's own columns (status, cadre, sheet, due dates, light on `today`),
+ * for alias `i` over the live rows and over the versions as of a cut alike.
+ */
+export function whereItemFields<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, f: ItemFilter, today: string, dueSoonDays: number): void {
+  if (f.status?.length) qb.andWhere('i.status IN (:...statuses)', { statuses: f.status });
+  if (f.cadreId) qb.andWhere('i."cadreId" = :cadreId', { cadreId: f.cadreId });
+  if (f.sheetId) qb.andWhere('i."sheetId" = :sheetId', { sheetId: f.sheetId });
+  if (f.dueFrom) qb.andWhere('i."dueDate" >= :dueFrom', { dueFrom: f.dueFrom });
+  if (f.dueTo) qb.andWhere('i."dueDate" <= :dueTo', { dueTo: f.dueTo });
+  if (f.light) {
+    const params = { lToday: today, lSoon: addDays(today, dueSoonDays) };
+    if (f.light === 'red') qb.andWhere(`i.status IN ${OPEN_SQL} AND i."dueDate" < :lToday`, params);
+    else if (f.light === 'yellow') qb.andWhere(`i.status IN ${OPEN_SQL} AND i."dueDate" >= :lToday AND i."dueDate" <= :lSoon`, params);
+    else
+      qb.andWhere(
+        new Brackets((b) =>
+          b.where(`i.status IN ('concluded','struck_off')`).orWhere(`i.status IN ${OPEN_SQL} AND i."dueDate" > :lSoon`, params),
+        ),
+      );
+  }
+}
 
 /** Light of an item for a given county date: computed, never stored. */
 export function lightOf(status: ItemStatus, dueDate: string, today: string, dueSoonDays: number): Light | null {
@@ -385,26 +408,7 @@ export class ReadQueries {
   private async applyItemFilter(qb: SelectQueryBuilder<ItemRow>, f: ItemFilter, today: string): Promise<void> {
     if (f.scopeRootUnitId) await this.whereUnitIn(qb, 'i."unitId"', f.scopeRootUnitId, true);
     if (f.unitId) await this.whereUnitIn(qb, 'i."unitId"', f.unitId, f.subtree ?? true);
-    if (f.status?.length) qb.andWhere('i.status IN (:...statuses)', { statuses: f.status });
-    if (f.cadreId) qb.andWhere('i."cadreId" = :cadreId', { cadreId: f.cadreId });
-    if (f.sheetId) qb.andWhere('i."sheetId" = :sheetId', { sheetId: f.sheetId });
-    if (f.dueFrom) qb.andWhere('i."dueDate" >= :dueFrom', { dueFrom: f.dueFrom });
-    if (f.dueTo) qb.andWhere('i."dueDate" <= :dueTo', { dueTo: f.dueTo });
-    if (f.light) {
-      const soon = addDays(today, this.dueSoonDays);
-      const params = { lToday: today, lSoon: soon };
-      if (f.light === 'red') qb.andWhere(`i.status IN ${OPEN_SQL} AND i."dueDate" < :lToday`, params);
-      else if (f.light === 'yellow')
-        qb.andWhere(`i.status IN ${OPEN_SQL} AND i."dueDate" >= :lToday AND i."dueDate" <= :lSoon`, params);
-      else
-        qb.andWhere(
-          new Brackets((b) =>
-            b
-              .where(`i.status IN ('concluded','struck_off')`)
-              .orWhere(`i.status IN ${OPEN_SQL} AND i."dueDate" > :lSoon`, params),
-          ),
-        );
-    }
+    whereItemFields(qb, f, today, this.dueSoonDays);
   }
 
   /** SUMs over counter rows of one owner kind, with the today-dependent buckets. */

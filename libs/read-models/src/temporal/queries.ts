@@ -1,9 +1,9 @@
-import type { DataSource, SelectQueryBuilder } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { LedgerConfig } from '@ledger/platform';
 import { addDays } from '../dates';
 import { figuresOf, ZERO_SUMS, type FigureSums } from '../figures/figures';
 import { OPEN_BY_DUE_DATE } from '../figures/item-counter.entity';
-import { toItemView, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../queries';
+import { toItemView, whereItemFields, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../queries';
 import {
   ITEM_SORT_KEYS,
   OPEN_STATUSES,
@@ -166,7 +166,7 @@ export class TemporalQueries {
         .createQueryBuilder('i')
         .where('i."fromPosition" <= :p AND i."toPosition" > :p', { p: cut.position });
       if (unitIds) qb.andWhere('i."unitId" IN (:...unitIds)', { unitIds });
-      this.applyFilter(qb, filter, cut.day);
+      whereItemFields(qb, filter, cut.day, this.dueSoonDays);
       return qb;
     };
     const { key, desc } = parseSort(filter.sort);
@@ -199,21 +199,6 @@ export class TemporalQueries {
       page,
       pageSize,
     };
-  }
-
-  private applyFilter(qb: SelectQueryBuilder<ItemVersionRow>, f: ItemFilter, today: string): void {
-    const open = `('assigned','in_progress','reported')`;
-    if (f.status?.length) qb.andWhere('i.status IN (:...statuses)', { statuses: f.status });
-    if (f.cadreId) qb.andWhere('i."cadreId" = :cadreId', { cadreId: f.cadreId });
-    if (f.sheetId) qb.andWhere('i."sheetId" = :sheetId', { sheetId: f.sheetId });
-    if (f.dueFrom) qb.andWhere('i."dueDate" >= :dueFrom', { dueFrom: f.dueFrom });
-    if (f.dueTo) qb.andWhere('i."dueDate" <= :dueTo', { dueTo: f.dueTo });
-    if (f.light) {
-      const params = { lToday: today, lSoon: addDays(today, this.dueSoonDays) };
-      if (f.light === 'red') qb.andWhere(`i.status IN ${open} AND i."dueDate" < :lToday`, params);
-      else if (f.light === 'yellow') qb.andWhere(`i.status IN ${open} AND i."dueDate" >= :lToday AND i."dueDate" <= :lSoon`, params);
-      else qb.andWhere(`(i.status IN ('concluded','struck_off') OR (i.status IN ${open} AND i."dueDate" > :lSoon))`, params);
-    }
   }
 
   // ---- figures ----
