@@ -1,5 +1,5 @@
 import { ItemRow, addDays } from '@ledger/read-models';
-import type { DataSource } from 'typeorm';
+import type { DataSource, SelectQueryBuilder } from 'typeorm';
 
 export interface Candidate {
   id: string;
@@ -13,38 +13,30 @@ const PAGE = 500;
  * projected yet: open ones, and ones concluded late (the worker may have been off on the day).
  * The read models only nominate; the item's stream decides.
  */
-export async function* missedCandidates(ds: DataSource, today: string): AsyncGenerator<Candidate[]> {
-  let after = { dueDate: '', id: '' };
-  for (;;) {
-    const rows = await ds
-      .getRepository(ItemRow)
-      .createQueryBuilder('i')
-      .select(['i.id', 'i.dueDate'])
+export function missedCandidates(ds: DataSource, today: string): AsyncGenerator<Candidate[]> {
+  return pagesByDueDate(ds, (qb) =>
+    qb
       .where(`(i.status IN ('assigned','in_progress','reported') OR (i.status = 'concluded' AND i."onTime" = :late))`, { late: false })
       .andWhere('i."dueDate" < :today', { today })
-      .andWhere('(i."deadlineMissedFor" IS NULL OR i."deadlineMissedFor" <> i."dueDate")')
-      .andWhere('(i."dueDate" > :d OR (i."dueDate" = :d AND i.id > :id))', { d: after.dueDate, id: after.id })
-      .orderBy('i.dueDate', 'ASC')
-      .addOrderBy('i.id', 'ASC')
-      .limit(PAGE)
-      .getMany();
-    if (rows.length === 0) return;
-    yield rows.map((r) => ({ id: r.id, dueDate: r.dueDate }));
-    if (rows.length < PAGE) return;
-    after = rows[rows.length - 1];
-  }
+      .andWhere('(i."deadlineMissedFor" IS NULL OR i."deadlineMissedFor" <> i."dueDate")'),
+  );
 }
 
 /** Items not yet reported whose due date in force is within `days` from today (today included). */
-export async function* reminderCandidates(ds: DataSource, today: string, days: number): AsyncGenerator<Candidate[]> {
+export function reminderCandidates(ds: DataSource, today: string, days: number): AsyncGenerator<Candidate[]> {
+  return pagesByDueDate(ds, (qb) =>
+    qb.where(`i.status IN ('assigned','in_progress')`).andWhere('i."dueDate" >= :today AND i."dueDate" <= :until', { today, until: addDays(today, days) }),
+  );
+}
+
+/** The items `where` selects, `PAGE` at a time in (dueDate, id) order, each page after the last one's key. */
+async function* pagesByDueDate(
+  ds: DataSource,
+  where: (qb: SelectQueryBuilder<ItemRow>) => SelectQueryBuilder<ItemRow>,
+): AsyncGenerator<Candidate[]> {
   let after = { dueDate: '', id: '' };
   for (;;) {
-    const rows = await ds
-      .getRepository(ItemRow)
-      .createQueryBuilder('i')
-      .select(['i.id', 'i.dueDate'])
-      .where(`i.status IN ('assigned','in_progress')`)
-      .andWhere('i."dueDate" >= :today AND i."dueDate" <= :until', { today, until: addDays(today, days) })
+    const rows = await where(ds.getRepository(ItemRow).createQueryBuilder('i').select(['i.id', 'i.dueDate']))
       .andWhere('(i."dueDate" > :d OR (i."dueDate" = :d AND i.id > :id))', { d: after.dueDate, id: after.id })
       .orderBy('i.dueDate', 'ASC')
       .addOrderBy('i.id', 'ASC')
