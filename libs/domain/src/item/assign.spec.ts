@@ -7,7 +7,12 @@ describe('定责 assign', () => {
     });
     it('fills the optional fields with empty values', () => {
       given([])
-        .when(command('AssignItem', { data: { requirements: undefined, supportUnitIds: ['mobula'], leaderId: 'leader-1' } }))
+        .when(
+          command('AssignItem', {
+            data: { requirements: undefined, supportUnitIds: ['mobula'], leaderId: 'leader-1' },
+            facts: { leader: { exists: true, left: false }, supportUnits: { mobula: { exists: true, dissolved: false } } },
+          }),
+        )
         .then([{ ...ev.assigned, data: { ...ev.assigned.data, requirements: '', supportUnitIds: ['mobula'], leaderId: 'leader-1' } }]);
     });
     it('accepts a due date of today and rejects one before today', () => {
@@ -28,6 +33,23 @@ describe('定责 assign', () => {
     it('needs the cadre to exist and still serve', () => {
       given([]).when(command('AssignItem', { facts: { cadre: { exists: false, left: false } } })).thenRejects('CADRE_NOT_FOUND');
       given([]).when(command('AssignItem', { facts: { cadre: { exists: true, left: true } } })).thenRejects('CADRE_HAS_LEFT');
+    });
+    it('needs a named leader to exist and still serve', () => {
+      const withLeader = (leader: unknown) => command('AssignItem', { data: { leaderId: 'leader-1' }, facts: { leader } });
+      given([]).when(withLeader(undefined)).thenRejects('LEADER_NOT_FOUND');
+      given([]).when(withLeader({ exists: false, left: false })).thenRejects('LEADER_NOT_FOUND');
+      given([]).when(withLeader({ exists: true, left: true })).thenRejects('LEADER_HAS_LEFT');
+      given([]).when(withLeader({ exists: true, left: false })).then([
+        { type: 'ItemAssigned', data: { ...ev.assigned.data, leaderId: 'leader-1' } },
+      ]);
+    });
+    it('needs every support unit to exist and not be dissolved', () => {
+      const withSupport = (supportUnits: unknown) => command('AssignItem', { data: { supportUnitIds: ['s1', 's2'] }, facts: { supportUnits } });
+      given([]).when(withSupport({ s1: { exists: true, dissolved: false } })).thenRejects('SUPPORT_UNIT_NOT_FOUND');
+      given([]).when(withSupport({ s1: { exists: true, dissolved: false }, s2: { exists: true, dissolved: true } })).thenRejects('SUPPORT_UNIT_DISSOLVED');
+      given([]).when(withSupport({ s1: { exists: true, dissolved: false }, s2: { exists: true, dissolved: false } })).then([
+        { type: 'ItemAssigned', data: { ...ev.assigned.data, supportUnitIds: ['s1', 's2'] } },
+      ]);
     });
   });
 

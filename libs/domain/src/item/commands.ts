@@ -31,6 +31,10 @@ export interface AssignFacts {
   sheet: { exists: boolean };
   unit: UnitFacts;
   cadre: CadreFacts;
+  /** Needed when the command names a leader (责任领导). */
+  leader?: CadreFacts;
+  /** One entry per support unit (配合单位) the command names. */
+  supportUnits?: Record<string, UnitFacts>;
 }
 export type AssignItem = ItemCommandBase<
   'AssignItem',

@@ -12,7 +12,9 @@ import {
   extensionMayBeRequested,
   formFitsTarget,
   ITEM_COMMAND_ROLES,
+  knownLeader,
   liveHandlingUnit,
+  liveSupportUnits,
   stageAllows,
   systemUrgesOnlyReminders,
   validDispositionForm,
@@ -210,7 +212,7 @@ export function decideItem(command: ItemCommand, state: ItemState): Decision<Ite
 
 function assign(command: AssignItem, state: ItemState): Decision<ItemEvent> {
   const d = command.data;
-  const { sheet, unit, cadre } = command.facts ?? {};
+  const { sheet, unit, cadre, leader, supportUnits } = command.facts ?? {};
   return (
     (state.status !== 'unassigned' ? deny('ITEM_ALREADY_EXISTS', { itemId: d.itemId }) : undefined) ??
     (present(d.title) ? undefined : deny('TITLE_REQUIRED')) ??
@@ -218,7 +220,9 @@ function assign(command: AssignItem, state: ItemState): Decision<ItemEvent> {
     (d.dueDate < command.context.today ? deny('DUE_DATE_IN_PAST', { dueDate: d.dueDate }) : undefined) ??
     (sheet?.exists ? undefined : deny('SHEET_NOT_FOUND', { sheetId: d.sheetId })) ??
     liveHandlingUnit(d.unitId, unit) ??
-    activeResponsibleCadre(d.cadreId, cadre) ?? [
+    activeResponsibleCadre(d.cadreId, cadre) ??
+    knownLeader(d.leaderId, leader) ??
+    liveSupportUnits(d.supportUnitIds, supportUnits) ?? [
       {
         type: 'ItemAssigned',
         data: {

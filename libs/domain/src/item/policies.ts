@@ -100,6 +100,24 @@ export function activeResponsibleCadre(cadreId: string, cadre: CadreFacts | unde
   return OK;
 }
 
+/** A leader (责任领导) the item names must be a registered cadre who still serves. */
+export function knownLeader(leaderId: string | null | undefined, leader: CadreFacts | undefined): Verdict {
+  if (!leaderId) return OK;
+  if (!leader?.exists) return deny('LEADER_NOT_FOUND', { leaderId });
+  if (leader.left) return deny('LEADER_HAS_LEFT', { leaderId });
+  return OK;
+}
+
+/** Support units (配合单位) must exist and not be dissolved, like the handling unit. */
+export function liveSupportUnits(unitIds: readonly string[] | undefined, facts: Record<string, UnitFacts> | undefined): Verdict {
+  for (const unitId of unitIds ?? []) {
+    const unit = facts?.[unitId];
+    if (!unit?.exists) return deny('SUPPORT_UNIT_NOT_FOUND', { unitId });
+    if (unit.dissolved) return deny('SUPPORT_UNIT_DISSOLVED', { unitId });
+  }
+  return OK;
+}
+
 const SHA256 = /^[0-9a-f]{64}$/i;
 export function validEvidence(evidence: readonly Evidence[] | undefined): Verdict {
   const bad = (evidence ?? []).findIndex(

@@ -37,6 +37,10 @@ export const REJECTION_MESSAGES = {
   CADRE_NOT_FOUND: '干部不存在',
   CADRE_ALREADY_EXISTS: '干部已登记',
   CADRE_HAS_LEFT: '干部已离任',
+  LEADER_NOT_FOUND: '责任领导不存在',
+  LEADER_HAS_LEFT: '责任领导已离任',
+  SUPPORT_UNIT_NOT_FOUND: '配合单位不存在',
+  SUPPORT_UNIT_DISSOLVED: '配合单位已撤销',
   POST_REQUIRED: '须填写职务',
   TRANSFER_CHANGES_NOTHING: '调动前后单位和职务相同',
   // sheets

@@ -1,6 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { AssignItemDto } from '@ledger/contracts';
-import { itemDecider, itemStream } from '@ledger/domain';
+import { itemDecider, itemStream, type CadreFacts, type UnitFacts } from '@ledger/domain';
 import type { CommandMeta } from '../../command-path/command-meta';
 import { CommandPath, type CommandResult } from '../../command-path/command-path.service';
 import { Facts } from '../../command-path/facts.service';
@@ -23,11 +23,15 @@ export class AssignItemHandler implements ICommandHandler<AssignItemCommand, Com
         mode: 'create',
         id: itemId,
         build: async (_, context) => {
-          const [sheetExists, unit, cadre] = await Promise.all([
+          const supportUnitIds = body.supportUnitIds ?? [];
+          const [sheetExists, unit, cadre, leader, ...support] = await Promise.all([
             this.facts.sheetExists(body.sheetId),
             this.facts.unit(body.unitId),
             this.facts.cadre(body.cadreId),
+            body.leaderId ? this.facts.cadre(body.leaderId) : undefined,
+            ...supportUnitIds.map((id) => this.facts.unit(id)),
           ]);
+          const supportUnits = Object.fromEntries(supportUnitIds.map((id, i) => [id, support[i] as UnitFacts]));
           return {
             type: 'AssignItem' as const,
             context,
@@ -42,7 +46,7 @@ export class AssignItemHandler implements ICommandHandler<AssignItemCommand, Com
               leaderId: body.leaderId ?? null,
               dueDate: body.dueDate,
             },
-            facts: { sheet: { exists: sheetExists }, unit, cadre },
+            facts: { sheet: { exists: sheetExists }, unit, cadre, leader: leader as CadreFacts | undefined, supportUnits },
           };
         },
       },

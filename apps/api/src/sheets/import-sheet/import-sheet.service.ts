@@ -231,7 +231,13 @@ export class SheetImporter {
     let done = 0;
     for (const row of rows) {
       const { itemId, eventId } = importIds(number, fingerprint, row.rowNumber);
-      const [unit, cadre] = await Promise.all([unitFacts(row.unitId), cadreFacts(row.cadreId)]);
+      const [unit, cadre, leader, ...support] = await Promise.all([
+        unitFacts(row.unitId),
+        cadreFacts(row.cadreId),
+        row.leaderId ? cadreFacts(row.leaderId) : undefined,
+        ...row.supportUnitIds.map(unitFacts),
+      ]);
+      const supportUnits = Object.fromEntries(row.supportUnitIds.map((id, i) => [id, support[i] as UnitFacts]));
       const decision = itemDecider.decide(
         {
           type: 'AssignItem',
@@ -247,7 +253,7 @@ export class SheetImporter {
             leaderId: row.leaderId,
             dueDate: row.dueDate,
           },
-          facts: { sheet: { exists: true }, unit, cadre },
+          facts: { sheet: { exists: true }, unit, cadre, leader, supportUnits },
         },
         itemDecider.initialState(),
       );
