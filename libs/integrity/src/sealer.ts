@@ -43,8 +43,12 @@ export class LedgerSealer {
     private readonly key: SealKey,
     private readonly options: SealerOptions = {},
   ) {
-    this.walker = new ChainWalker(chainProfile(store.engine), [key.publicKey]);
     this.every = options.every ?? 1000;
+    // The journal serves seals near the head (ours cover the head; the newest seal is at most `every`
+    // events back): a window of 20 × every (at least 20,000) instead of a million entries keeps a
+    // start on a big unsealed ledger from holding ~1 GB. On-demand sealing keeps the default window.
+    const window = this.every > 0 ? Math.max(20_000, 20 * this.every) : undefined;
+    this.walker = new ChainWalker(chainProfile(store.engine), [key.publicKey], window);
     this.clock = options.clock ?? { now: () => new Date() };
   }
 
