@@ -22,6 +22,12 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // Signals are heard from the start: one that comes while the stores open stops the process
+  // gracefully as soon as they are (not the default handler's death by signal).
+  let signalled: string | null = null;
+  let onSignal = (signal: string) => void (signalled ??= signal);
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   const store = await openEventStore(config);
   const readModels = await openReadModels(config);
   // The lease's own connection: renewals must not run inside an open batch transaction.
@@ -61,8 +67,8 @@ async function main(): Promise<void> {
     log(`stopped at position ${lastPosition}`);
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  onSignal = (signal) => void shutdown(signal);
+  if (signalled) void shutdown(signalled);
 
   projector.done.catch(async (e: unknown) => {
     if (stopping) return;

@@ -8,7 +8,8 @@ import type { DataSource, EntityManager } from 'typeorm';
  * - Acquire: `UPDATE … SET holder = me, token = token + 1 … WHERE the lease is free or expired`.
  *   Expiry is measured with the database's clock, so projector hosts need not agree on the time.
  * - Heartbeat: the leader renews the expiry every ttl/3; every batch renews it too (the fence).
- * - Fence: the FIRST statement of every batch transaction is `UPDATE … WHERE token = mine`. No row →
+ * - Fence: the first statement of every batch transaction (after, on PostgreSQL, a SET LOCAL of the
+ *   idle-in-transaction timeout) is `UPDATE … WHERE token = mine`. No row →
  *   LeaseLostError, the transaction rolls back and nothing of the batch is visible. The update also
  *   locks the lease row until the batch commits, so batch transactions of two processes (and a
  *   takeover) are serialised through it, and the checkpoint the batch then reads is the committed
@@ -141,13 +142,16 @@ export class ProjectionLease {
    */
   async fence(em: EntityManager): Promise<void> {
     const token = this.held;
+    // A leader paused inside a batch (SIGSTOP, a frozen VM) must not hold the row lock for ever:
+    // the server ends a transaction idle for longer than the lease, and the others can take over.
+    // Set before the UPDATE takes the lock, so that no pause between the two can keep it held.
+    if (token !== null && this.pg) {
+      await em.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.max(1000, Math.round(this.options.ttlMs))}`);
+    }
     if (token === null || !(await this.renewWith(em, token))) {
       this.held = null;
       throw new LeaseLostError(this.name, token ?? -1n);
     }
-    // A leader paused inside a batch (SIGSTOP, a frozen VM) must not hold the row lock for ever:
-    // the server ends a transaction idle for longer than the lease, and the others can take over.
-    if (this.pg) await em.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.max(1000, Math.round(this.options.ttlMs))}`);
   }
 
   /** Hands the lease back at once (a graceful stop): a standby takes over at its next poll. */

@@ -1,9 +1,25 @@
-import type { DataSource } from 'typeorm';
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError, type DataSource } from 'typeorm';
 import type { EventStore } from '@ledger/event-store';
 import { startProjector, type ProjectorOptions, type RunningProjector } from '../projector';
 import { LeaseLostError, ProjectionLease, type LeaseOptions } from './lease';
 
 export type LeaderState = 'standby' | 'leader';
+
+/** PostgreSQL error classes and codes that mean "this session is gone", not "this batch is wrong". */
+const SESSION_ENDED_CODES = new Set(['25P03', '57P01', '57P02', '57P03', '57P05', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+
+/**
+ * The batch's database connection was lost (the server ended its transaction after a pause, a restart,
+ * a reset socket): the transaction rolled back, nothing is wrong with the events or the read models.
+ */
+export function isConnectionLost(e: unknown): boolean {
+  if (e instanceof QueryRunnerAlreadyReleasedError || e instanceof QueryRunnerProviderAlreadyReleasedError) return true;
+  if (!(e instanceof Error)) return false;
+  const err = e as Error & { code?: unknown; driverError?: { code?: unknown } };
+  const code = String(err.code ?? err.driverError?.code ?? '');
+  if (SESSION_ENDED_CODES.has(code) || code.startsWith('08')) return true;
+  return /Connection terminated|not queryable|terminating connection/i.test(err.message);
+}
 
 export interface LeasedProjectorOptions extends Omit<ProjectorOptions, 'fence'>, LeaseOptions {
   /** Every change of state, for the process log: standby ↔ leader (with the fencing token). */
@@ -49,14 +65,34 @@ export async function startLeasedProjector(
       wake = () => (clearTimeout(t), (wake = null), resolve());
     });
 
+  /**
+   * Why a start or a batch failed, as a reason to stand by; rethrows a real failure. After a pause
+   * (SIGSTOP, a frozen VM) the first thing a woken leader sees is often not its fence but its own
+   * transaction ended by the server (idle_in_transaction_session_timeout), whatever it was doing:
+   * - another projector took the lease over: step down, it goes on from the committed checkpoint;
+   * - the lease is still ours but the connection was lost: the batch rolled back; hand the lease back
+   *   and stand by (this process or another takes it again at once and goes on from the checkpoint);
+   * - anything else (a bad event, a schema error) while the lease is ours is a real failure.
+   */
+  const failed = async (e: unknown, fencedOut: string, what: string): Promise<string> => {
+    if (e instanceof LeaseLostError) return fencedOut;
+    const message = e instanceof Error ? e.message : String(e);
+    const ours = await lease.renew().catch(() => false);
+    if (!ours) return `${what} failed (${message}) and the lease is no longer ours`;
+    if (isConnectionLost(e)) {
+      await lease.release().catch(() => undefined);
+      return `${what} lost its database connection (${message}); the lease handed back`;
+    }
+    throw e;
+  };
+
   /** Leads until the lease is lost (resolves with the reason) or a batch fails otherwise (rejects). */
   const lead = async (token: bigint): Promise<string> => {
     let running: RunningProjector;
     try {
       running = await startProjector(projectorDs, store, { ...options, fence: (em) => lease.fence(em) });
     } catch (e) {
-      if (e instanceof LeaseLostError) return 'fenced out while starting';
-      throw e;
+      return failed(e, 'fenced out while starting', 'starting');
     }
     projector = running;
     state = 'leader';
@@ -74,14 +110,7 @@ export async function startLeasedProjector(
         lostByHeartbeat,
         running.done.then(
           () => 'stopped',
-          async (e: unknown) => {
-            if (e instanceof LeaseLostError) return 'a batch was fenced out (rolled back)';
-            // A batch that failed otherwise (e.g. the server ended a transaction left idle by a paused
-            // process): if the lease is no longer ours, someone else goes on; if it is, it is a real failure.
-            const ours = await lease.renew().catch(() => false);
-            if (!ours) return `a batch failed (${e instanceof Error ? e.message : String(e)}) and the lease is no longer ours`;
-            throw e;
-          },
+          (e: unknown) => failed(e, 'a batch was fenced out (rolled back)', 'a batch'),
         ),
       ]);
       return reason;
