@@ -22,6 +22,12 @@ const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'dist', `.failover-${process.pid}`);
 const LEASE_SECONDS = 2;
 const KILLS = 3;
+/**
+ * The writer's bound: it appends this many events more at the start of every phase (a leader working
+ * towards a point ahead; a takeover), then waits. Enough for every kill to land mid-work and for the
+ * next leader to have a backlog to catch up, without tens of thousands of events for a rebuild to replay.
+ */
+const PHASE_EVENTS = 300;
 
 /** The projector process alone, built into a scratch folder under dist/ (others' folders may be mid-work). */
 function buildProjector(): string {
@@ -40,13 +46,18 @@ function buildProjector(): string {
   return path.join(OUT, 'apps/projector/src/main.js');
 }
 
-/** Polls a probe every 20 ms until it answers non-null; fails after `timeoutMs`. */
-async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+/** Polls a probe every 20 ms until it answers non-null; fails after `timeoutMs` (with `explain()`, if given). */
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 60_000,
+  explain?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== null && value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}${explain ? `\n${explain()}` : ''}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -61,6 +72,8 @@ interface Child {
 let main: string;
 const children = new Set<Child>();
 const takeovers: Record<string, number[]> = {};
+/** Events the dead leader left to apply when it was killed (mid-work: more than 0). */
+const backlogs: Record<string, number[]> = {};
 
 beforeAll(() => {
   main = buildProjector();
@@ -74,7 +87,7 @@ afterAll(() => {
     c.proc.kill('SIGKILL');
   }
   fs.rmSync(OUT, { recursive: true, force: true });
-  process.stdout.write(`projector takeover after SIGKILL (ms): ${JSON.stringify(takeovers)}\n`);
+  process.stdout.write(`projector takeover after SIGKILL (ms): ${JSON.stringify(takeovers)}; backlog at the kill: ${JSON.stringify(backlogs)}\n`);
 });
 
 function failover(engine: 'sqlite' | 'postgres'): void {
@@ -136,8 +149,15 @@ function failover(engine: 'sqlite' | 'postgres'): void {
     const county = new RandomCounty(new EventScript(store), 21);
     let writing = true;
     let written = 0;
+    let budget = PHASE_EVENTS;
+    /** A new phase: the writer may append PHASE_EVENTS more. */
+    const morePlease = () => (budget = Math.max(budget, written) + PHASE_EVENTS);
     const writer = (async () => {
       while (writing) {
+        if (written >= budget) {
+          await new Promise((r) => setTimeout(r, 10));
+          continue;
+        }
         await county.step();
         written++;
         // The SQLite store answers synchronously: yield, so that the probes' timers run too.
@@ -157,13 +177,17 @@ function failover(engine: 'sqlite' | 'postgres'): void {
       await eventually('every process started', async () => running.every((c) => c.out.includes('standby as')));
 
       takeovers[engine] = [];
+      backlogs[engine] = [];
       for (let k = 0; k < KILLS; k++) {
+        morePlease();
         const target = (await checkpoint()) + 50n;
         await eventually('the leader passes a point ahead', async () => (await checkpoint()) >= target);
         const killedAt = Date.now();
         leader.proc.kill('SIGKILL');
         expect((await leader.exited).signal).toBe('SIGKILL');
         const at = await checkpoint();
+        backlogs[engine].push(Number((await store.headPosition()) - at));
+        morePlease();
         const old = leader;
         leader = await eventually('another takes the lease', async () => {
           const next = await leaderOf();
@@ -178,15 +202,30 @@ function failover(engine: 'sqlite' | 'postgres'): void {
       if (engine === 'postgres') {
         // Frozen leader (a paused VM): another takes over once its lease expires; woken, it must not apply.
         const frozen = leader;
+        morePlease();
+        const ahead = (await checkpoint()) + 50n;
+        await eventually('the leader passes a point ahead', async () => (await checkpoint()) >= ahead);
         frozen.proc.kill('SIGSTOP');
+        morePlease();
         const at = await checkpoint();
         leader = await eventually('another takes over from the frozen leader', async () => {
           const next = await leaderOf();
           return next && next !== frozen ? next : null;
         });
         await eventually('the checkpoint advances again', async () => (await checkpoint()) > at);
+        const since = frozen.out.length;
         frozen.proc.kill('SIGCONT');
-        await eventually('the woken leader steps down', async () => frozen.out.includes('standby: lease lost'));
+        // Whatever it was doing when frozen (mid-batch, its transaction since ended by the server; idle;
+        // renewing), it steps down and says so; it neither exits nor takes the lease back.
+        await eventually(
+          'the woken leader steps down',
+          async () => frozen.out.slice(since).includes('standby: lease lost'),
+          60_000,
+          () => `the woken leader's log (exit ${frozen.proc.exitCode ?? frozen.proc.signalCode}):\n${frozen.out}`,
+        );
+        process.stdout.write(`${engine}: the woken leader: ${/standby: lease lost.*/.exec(frozen.out.slice(since))![0]}\n`);
+        expect(frozen.out.slice(since)).not.toContain('projector failed');
+        expect(frozen.out.slice(since)).not.toContain('leader (lease token');
         expect(frozen.proc.exitCode).toBeNull();
         expect(await holderPid()).toBe(leader.pid);
       }
@@ -201,7 +240,8 @@ function failover(engine: 'sqlite' | 'postgres'): void {
       const lease = (await readLease(live))!;
       expect(Number(lease.token)).toBeGreaterThanOrEqual(1 + KILLS + (engine === 'postgres' ? 1 : 0));
 
-      // Graceful stop: each hands the lease back and exits 0.
+      // Graceful stop: each hands the lease back and exits 0 (the last one started may still be loading).
+      await eventually('every process started', async () => running.every((c) => c.out.includes('standby as')));
       for (const c of running) c.proc.kill('SIGTERM');
       for (const c of running) expect(await c.exited).toEqual({ code: 0, signal: null });
       expect((await readLease(live))!.holder).toBeNull();

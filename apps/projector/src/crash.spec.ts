@@ -64,7 +64,8 @@ describe('projector process: SIGKILL at random moments while events keep coming'
   function startChild(): { child: ChildProcess; exited: Promise<number | null>; started: Promise<void> } {
     const child = spawn(process.execPath, [main], {
       cwd: ROOT,
-      env: { ...process.env, LEDGER_DATA_DIR: dataDir, LEDGER_EVENT_STORE: 'sqlite', LEDGER_READ_DB_URL: '' },
+      // A killed projector's lease outlives it: the next one takes over when it expires (1 s, not the default 6).
+      env: { ...process.env, LEDGER_DATA_DIR: dataDir, LEDGER_EVENT_STORE: 'sqlite', LEDGER_READ_DB_URL: '', LEDGER_PROJECTOR_LEASE_SECONDS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
