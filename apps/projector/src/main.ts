@@ -50,7 +50,10 @@ async function main(): Promise<void> {
       }
     },
     onState: (state, detail) => {
-      if (state === 'leader') log(`leader (lease token ${detail.token}): started after position ${detail.checkpoint} (${where})`);
+      if (state === 'leader') {
+        if (detail.checkpoint != null) lastPosition = detail.checkpoint;
+        log(`leader (lease token ${detail.token}): started after position ${detail.checkpoint} (${where})`);
+      }
       else log(`standby: ${detail.reason ?? 'waiting for the projection lease'}`);
     },
   });
