@@ -4,7 +4,8 @@
  * leader frozen (SIGSTOP) past its lease is fenced out when it wakes. At the end every read-model
  * table equals a fresh rebuild into a second database: nothing applied twice, nothing skipped.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { buildEntryPoints } from '@ledger/platform/testing/entry-points';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,23 +29,6 @@ const KILLS = 3;
  * next leader to have a backlog to catch up, without tens of thousands of events for a rebuild to replay.
  */
 const PHASE_EVENTS = 300;
-
-/** The projector process alone, built into a scratch folder under dist/ (others' folders may be mid-work). */
-function buildProjector(): string {
-  const tsconfig = path.join(OUT, 'tsconfig.json');
-  fs.mkdirSync(OUT, { recursive: true });
-  fs.writeFileSync(
-    tsconfig,
-    JSON.stringify({
-      extends: '../../tsconfig.base.json',
-      compilerOptions: { baseUrl: '../..', outDir: '.', rootDir: '../..', types: ['node'], sourceMap: false },
-      files: ['../../apps/projector/src/main.ts'],
-    }),
-  );
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { cwd: ROOT, stdio: 'pipe' });
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/tsc-alias/dist/bin/index.js'), '-p', tsconfig], { cwd: ROOT, stdio: 'pipe' });
-  return path.join(OUT, 'apps/projector/src/main.js');
-}
 
 /** Polls a probe every 20 ms until it answers non-null; fails after `timeoutMs` (with `explain()`, if given). */
 async function eventually<T>(
@@ -76,7 +60,7 @@ const takeovers: Record<string, number[]> = {};
 const backlogs: Record<string, number[]> = {};
 
 beforeAll(() => {
-  main = buildProjector();
+  [main] = buildEntryPoints(path.basename(OUT), ['apps/projector/src/main.ts']);
   expect(fs.readFileSync(main, 'utf8')).not.toContain('@ledger/read-models/lease');
 }, 240_000);
 

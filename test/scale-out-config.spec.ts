@@ -4,6 +4,7 @@
  * combination stops each of them with exit code 1 and a message naming the variable; a right one
  * (PostgreSQL for events and read models) serves.
  */
+import { buildEntryPoints } from '@ledger/platform/testing/entry-points';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,22 +15,6 @@ const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'dist', `.config-${process.pid}`);
 const MAINS = { api: 'apps/api/src/main.js', projector: 'apps/projector/src/main.js', cli: 'apps/cli/src/main.js' } as const;
 type Main = keyof typeof MAINS;
-
-/** The three entry points alone, into a scratch folder under dist/ (others' folders may be mid-work). */
-function build(): void {
-  const tsconfig = path.join(OUT, 'tsconfig.json');
-  fs.mkdirSync(OUT, { recursive: true });
-  fs.writeFileSync(
-    tsconfig,
-    JSON.stringify({
-      extends: '../../tsconfig.base.json',
-      compilerOptions: { baseUrl: '../..', outDir: '.', rootDir: '../..', types: ['node'], sourceMap: false },
-      files: ['../../apps/api/src/main.ts', '../../apps/projector/src/main.ts', '../../apps/cli/src/main.ts'],
-    }),
-  );
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { cwd: ROOT, stdio: 'pipe' });
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/tsc-alias/dist/bin/index.js'), '-p', tsconfig], { cwd: ROOT, stdio: 'pipe' });
-}
 
 const started = new Set<ChildProcess>();
 let dataDir: string;
@@ -52,7 +37,7 @@ function run(main: Main, env: Record<string, string>, args: string[] = []): { ch
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'config-spec-'));
-  build();
+  buildEntryPoints(path.basename(OUT), Object.values(MAINS).map((m) => m.replace(/\.js$/, '.ts')));
   server = await startTestPostgres();
 }, 300_000);
 

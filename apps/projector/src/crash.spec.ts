@@ -1,4 +1,5 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { buildEntryPoints } from '@ledger/platform/testing/entry-points';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,27 +17,6 @@ const EVENTS = 2500;
 const MAX_EVENTS = 8000;
 const KILLS = 8;
 
-/**
- * Builds the projector process alone (others' folders may be mid-work) into a scratch folder under
- * dist/, so node finds node_modules and the aliases are rewritten as in the real build.
- */
-function buildProjector(outDir: string): string {
-  const tsconfig = path.join(outDir, 'tsconfig.json');
-  fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(
-    tsconfig,
-    // Relative paths: tsc-alias misreads an absolute outDir.
-    JSON.stringify({
-      extends: '../../tsconfig.base.json',
-      compilerOptions: { baseUrl: '../..', outDir: '.', rootDir: '../..', types: ['node'], sourceMap: false },
-      files: ['../../apps/projector/src/main.ts'],
-    }),
-  );
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { cwd: ROOT, stdio: 'pipe' });
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/tsc-alias/dist/bin/index.js'), '-p', tsconfig], { cwd: ROOT, stdio: 'pipe' });
-  return path.join(outDir, 'apps/projector/src/main.js');
-}
-
 describe('projector process: SIGKILL at random moments while events keep coming', () => {
   let work: string;
   let dataDir: string;
@@ -49,7 +29,7 @@ describe('projector process: SIGKILL at random moments while events keep coming'
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'projector-crash-'));
     dataDir = path.join(work, 'data');
-    main = buildProjector(path.join(ROOT, 'dist', `.projector-crash-${process.pid}`));
+    [main] = buildEntryPoints(`.projector-crash-${process.pid}`, ['apps/projector/src/main.ts']);
     expect(fs.readFileSync(main, 'utf8')).not.toContain('@ledger/');
   }, 180_000);
 
