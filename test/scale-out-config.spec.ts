@@ -5,7 +5,7 @@
  * (PostgreSQL for events and read models) serves.
  */
 import { buildEntryPoints } from '@ledger/platform/testing/entry-points';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
