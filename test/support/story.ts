@@ -197,6 +197,10 @@ export function story(engine: Engine, setUp: () => Promise<Ledger | string>, tea
     const again = await org.post('/sheets', { ...SHEET, id: 'sheet-12-again', title: '重复编号的交办单' }, 409);
     expect(again.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(again.body).toMatchObject({ status: 409, code: 'SHEET_NUMBER_TAKEN' });
+    // Every role reads the sheets (a unit user too): the one issued, and not the refused one.
+    const sheets = { id: SHEET.id, number: SHEET.number, title: SHEET.title, source: SHEET.source ?? null, issuedOn: SHEET.issuedOn };
+    expect((await org.get('/sheets', 200)).body).toEqual([sheets]);
+    expect((await unitA.get('/sheets', 200)).body).toEqual([sheets]);
 
     for (const key of Object.keys(ITEMS) as ItemKey[]) {
       const res = await org.post('/items', ITEMS[key], 201);

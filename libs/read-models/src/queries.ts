@@ -186,6 +186,12 @@ export class ReadQueries {
     return row ? cadreView(row) : null;
   }
 
+  /** Every assignment sheet (交办单), newest first: the county's sheets are few (tens a year). */
+  async sheets(): Promise<SheetView[]> {
+    const rows = await this.dataSource.getRepository(SheetRow).find({ order: { issuedOn: 'DESC', number: 'ASC' } });
+    return rows.map((row) => ({ id: row.id, number: row.number, title: row.title, source: row.source, issuedOn: row.issuedOn }));
+  }
+
   async sheet(id: string): Promise<SheetView | null> {
     const row = await this.dataSource.getRepository(SheetRow).findOneBy({ id });
     return row ? { id: row.id, number: row.number, title: row.title, source: row.source, issuedOn: row.issuedOn } : null;

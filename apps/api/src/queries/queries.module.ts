@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ListSheetsHandler } from './list-sheets/list-sheets.query';
+import { ListSheetsRoute } from './list-sheets/list-sheets.route';
 import { ListUnitsRoute } from './list-units/list-units.route';
 import { ListUnitsHandler } from './list-units/list-units.query';
 import { ListCadresRoute } from './list-cadres/list-cadres.route';
@@ -28,6 +30,7 @@ import { ReadScope } from './shared/read-scope';
 @Module({
   controllers: [
     ListUnitsRoute,
+    ListSheetsRoute,
     UnitOutstandingRoute,
     ChildrenOutstandingRoute,
     ListCadresRoute,
@@ -41,6 +44,7 @@ import { ReadScope } from './shared/read-scope';
   providers: [
     ReadScope,
     ListUnitsHandler,
+    ListSheetsHandler,
     ListCadresHandler,
     ListItemsHandler,
     GetItemHandler,
