@@ -31,7 +31,7 @@ import {
   type SubscriptionHandler,
 } from '../port';
 import { bodyHashOfText, streamLinkHash } from '../hash-chain';
-import { TailingSubscription } from '../postgres/tailing-subscription';
+import { TailingHub } from '../postgres/tailing-subscription';
 
 export interface EventStoreDbOptions {
   /** esdb://host:2113?tls=false (or kurrentdb://…) */
@@ -80,8 +80,7 @@ export class EventStoreDbStore implements EventStore {
   private readonly maxEventBytes: number;
   private readonly prefixes: string[];
   private readonly fallbackPollMs: number;
-  private readonly wakeListeners = new Set<() => void>();
-  private readonly subscriptions = new Set<TailingSubscription>();
+  private readonly tails: TailingHub;
   private live: { unsubscribe(): Promise<void> } | null = null;
   private readonly pending = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
@@ -94,6 +93,7 @@ export class EventStoreDbStore implements EventStore {
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.prefixes = options.streamPrefixes ?? DEFAULT_PREFIXES;
     this.fallbackPollMs = options.fallbackPollMs ?? 1000;
+    this.tails = new TailingHub({ readAll: (o) => this.readAll(o), headPosition: () => this.headPosition(), fallbackPollMs: this.fallbackPollMs });
   }
 
   private isOurs(stream: string, type: string): boolean {
@@ -295,23 +295,7 @@ export class EventStoreDbStore implements EventStore {
   subscribe(handler: SubscriptionHandler, options: SubscribeOptions): Subscription {
     if (this.closing) throw new Error('the event store is closed');
     this.ensureLive();
-    const subscription = new TailingSubscription(
-      {
-        readAll: (o) => this.readAll(o),
-        headPosition: () => this.headPosition(),
-        onWake: (listener) => {
-          this.wakeListeners.add(listener);
-          return () => this.wakeListeners.delete(listener);
-        },
-        fallbackPollMs: this.fallbackPollMs,
-      },
-      handler,
-      options.after,
-      options.batchSize,
-    );
-    this.subscriptions.add(subscription);
-    void subscription.done.catch(() => undefined).then(() => this.subscriptions.delete(subscription));
-    return subscription;
+    return this.tails.subscribe(handler, options.after, options.batchSize);
   }
 
   /**
@@ -327,7 +311,7 @@ export class EventStoreDbStore implements EventStore {
       filter: streamNameFilter({ prefixes: this.prefixes }),
     });
     live.on('data', () => {
-      for (const l of this.wakeListeners) l();
+      this.tails.wake();
     });
     live.on('error', () => {
       if (this.live === live) this.live = null;
@@ -363,7 +347,7 @@ export class EventStoreDbStore implements EventStore {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.pending]);
-      await Promise.all([...this.subscriptions].map((s) => s.stop()));
+      await this.tails.stopAll();
       await this.live?.unsubscribe().catch(() => undefined);
       this.live = null;
       await this.client.dispose();

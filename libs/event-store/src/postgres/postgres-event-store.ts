@@ -16,7 +16,7 @@ import {
 } from '../port';
 import { bodyHashOfText } from '../hash-chain';
 import { migrate } from './migrations';
-import { TailingSubscription } from './tailing-subscription';
+import { TailingHub } from './tailing-subscription';
 
 export interface PostgresEventStoreOptions {
   /** postgres://user:password@host:5432/db */
@@ -107,12 +107,11 @@ export class PostgresEventStore implements EventStore {
   private readonly maxEventBytes: number;
   private readonly maxBatchAppends: number;
   private readonly fallbackPollMs: number;
+  private readonly tails: TailingHub;
   private queue: PendingAppend[] = [];
   private flushing: Promise<void> | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
-  private readonly subscriptions = new Set<TailingSubscription>();
-  private readonly wakeListeners = new Set<(head?: bigint) => void>();
   private listener: Client | null = null;
   private listenerStarting: Promise<void> | null = null;
 
@@ -127,6 +126,7 @@ export class PostgresEventStore implements EventStore {
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.maxBatchAppends = options.maxBatchAppends ?? 1000;
     this.fallbackPollMs = options.fallbackPollMs ?? 1000;
+    this.tails = new TailingHub({ readAll: (o) => this.readAll(o), headPosition: () => this.headPosition(), fallbackPollMs: this.fallbackPollMs });
   }
 
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -233,23 +233,7 @@ export class PostgresEventStore implements EventStore {
   subscribe(handler: SubscriptionHandler, options: SubscribeOptions): Subscription {
     if (this.closed) throw new Error('the event store is closed');
     void this.ensureListener();
-    const subscription = new TailingSubscription(
-      {
-        readAll: (o) => this.readAll(o),
-        headPosition: () => this.headPosition(),
-        onWake: (listener) => {
-          this.wakeListeners.add(listener);
-          return () => this.wakeListeners.delete(listener);
-        },
-        fallbackPollMs: this.fallbackPollMs,
-      },
-      handler,
-      options.after,
-      options.batchSize,
-    );
-    this.subscriptions.add(subscription);
-    void subscription.done.catch(() => undefined).then(() => this.subscriptions.delete(subscription));
-    return subscription;
+    return this.tails.subscribe(handler, options.after, options.batchSize);
   }
 
   /** One LISTEN connection per store, shared by its subscriptions; the fallback poll covers a lost one. */
@@ -262,7 +246,7 @@ export class PostgresEventStore implements EventStore {
       });
       client.on('notification', (n) => {
         const head = n.payload ? BigInt(n.payload) : undefined;
-        for (const l of this.wakeListeners) l(head);
+        this.tails.wake(head);
       });
       try {
         await client.connect();
@@ -282,7 +266,7 @@ export class PostgresEventStore implements EventStore {
     this.closing ??= (async () => {
       this.closed = true;
       while (this.flushing) await this.flushing;
-      await Promise.all([...this.subscriptions].map((s) => s.stop()));
+      await this.tails.stopAll();
       if (this.listenerStarting) await this.listenerStarting;
       await this.listener?.end().catch(() => undefined);
       this.listener = null;

@@ -121,3 +121,43 @@ export class TailingSubscription implements Subscription {
     await this.done.catch(() => undefined);
   }
 }
+
+/**
+ * The subscriptions of one store instance and the wake-ups they share (a NOTIFY, an `$all` push):
+ * both server adapters tail the same way, only their readers and their wake-up sources differ.
+ */
+export class TailingHub {
+  private readonly listeners = new Set<(head?: bigint) => void>();
+  private readonly subscriptions = new Set<TailingSubscription>();
+
+  constructor(private readonly reader: Pick<TailSource, 'readAll' | 'headPosition' | 'fallbackPollMs'>) {}
+
+  subscribe(handler: SubscriptionHandler, after: bigint, batchSize?: number): TailingSubscription {
+    const subscription = new TailingSubscription(
+      {
+        readAll: (o) => this.reader.readAll(o),
+        headPosition: () => this.reader.headPosition(),
+        onWake: (listener) => {
+          this.listeners.add(listener);
+          return () => this.listeners.delete(listener);
+        },
+        fallbackPollMs: this.reader.fallbackPollMs,
+      },
+      handler,
+      after,
+      batchSize,
+    );
+    this.subscriptions.add(subscription);
+    void subscription.done.catch(() => undefined).then(() => this.subscriptions.delete(subscription));
+    return subscription;
+  }
+
+  /** The head may have moved: every subscription reads again. */
+  wake(head?: bigint): void {
+    for (const l of this.listeners) l(head);
+  }
+
+  stopAll(): Promise<void[]> {
+    return Promise.all([...this.subscriptions].map((s) => s.stop()));
+  }
+}
