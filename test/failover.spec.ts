@@ -135,11 +135,17 @@ function failover(engine: 'sqlite' | 'postgres'): void {
     let written = 0;
     let budget = PHASE_EVENTS;
     /** A new phase: the writer may append PHASE_EVENTS more. */
-    const morePlease = () => (budget = Math.max(budget, written) + PHASE_EVENTS);
+    const gate: { release: (() => void) | null } = { release: null };
+    const morePlease = () => {
+      budget = Math.max(budget, written) + PHASE_EVENTS;
+      gate.release?.();
+    };
     const writer = (async () => {
       while (writing) {
         if (written >= budget) {
-          await new Promise((r) => setTimeout(r, 10));
+          // Parked until the next phase asks for more (or the test ends), not on a timer.
+          await new Promise<void>((r) => (gate.release = r));
+          gate.release = null;
           continue;
         }
         await county.step();
@@ -215,6 +221,7 @@ function failover(engine: 'sqlite' | 'postgres'): void {
       }
 
       writing = false;
+      gate.release?.();
       await writer;
       const head = await store.headPosition();
       expect(written).toBeGreaterThan(200);
@@ -231,6 +238,7 @@ function failover(engine: 'sqlite' | 'postgres'): void {
       expect((await readLease(live))!.holder).toBeNull();
     } finally {
       writing = false;
+      gate.release?.();
       await writer;
     }
 

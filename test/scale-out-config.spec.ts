@@ -20,7 +20,11 @@ const started = new Set<ChildProcess>();
 let dataDir: string;
 let server: TestPostgres | undefined;
 
-function run(main: Main, env: Record<string, string>, args: string[] = []): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
+function run(
+  main: Main,
+  env: Record<string, string>,
+  args: string[] = [],
+): { child: ChildProcess; out: () => string; said: (line: RegExp, timeoutMs: number) => Promise<boolean>; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [path.join(OUT, MAINS[main]), ...args], {
     cwd: ROOT,
     // Only what we set: nothing of the caller's LEDGER_* leaks in.
@@ -32,7 +36,23 @@ function run(main: Main, env: Record<string, string>, args: string[] = []): { ch
   child.stdout!.on('data', (d) => (out += String(d)));
   child.stderr!.on('data', (d) => (out += String(d)));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (started.delete(child), resolve(code))));
-  return { child, out: () => out, exited };
+  /** Resolves true once the process has written a line matching `line` (on its next output, not a timer). */
+  const said = (line: RegExp, timeoutMs: number) =>
+    new Promise<boolean>((resolve) => {
+      if (line.test(out)) return resolve(true);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      const check = () => line.test(out) && finish(true);
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        child.stderr!.off('data', check);
+        resolve(ok);
+      };
+      // Registered after the collectors above, so `out` already holds the chunk when check runs.
+      child.stdout!.on('data', check);
+      child.stderr!.on('data', check);
+    });
+  return { child, out: () => out, said, exited };
 }
 
 beforeAll(async () => {
@@ -101,7 +121,7 @@ describe('the built processes on PostgreSQL (LEDGER_EVENT_STORE=postgres, LEDGER
     expect(units.status).toBe(200);
     expect(((await units.json()) as Array<{ id: string }>).map((u) => u.id)).toEqual(['county']);
     const leader = /leader \(lease token 1\): started after position \d+ \(store postgres, read models postgres\)/;
-    for (let i = 0; i < 100 && !leader.test(projector.out()); i++) await new Promise((r) => setTimeout(r, 20));
+    await projector.said(leader, 10_000);
     expect(projector.out()).toMatch(leader);
 
     api.child.kill('SIGTERM');
