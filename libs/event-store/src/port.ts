@@ -49,6 +49,15 @@ export interface AppendResult {
   position: bigint;
 }
 
+/** A stream's last event at or before some position: what a seal's Merkle tree is built over. */
+export interface StreamHeadAt {
+  stream: string;
+  revision: number;
+  position: bigint;
+  /** Hex, as StoredEvent.streamHash ('' where the store kept none). */
+  streamHash: string;
+}
+
 export interface ReadAllOptions {
   /** Exclusive: events with position > after. */
   after: bigint;
@@ -95,6 +104,12 @@ export interface EventStore {
   /** Events of one stream from `fromRevision` (inclusive), oldest first. An unknown stream reads []. */
   readStream(stream: string, fromRevision?: number, limit?: number): Promise<StoredEvent[]>;
   readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
+  /**
+   * The head of every stream as of `position`: each stream's last event at or before it, streams in
+   * the order they began (by the position of their revision 0). Lets a sealer resume from a seal
+   * without walking the log up to it: one query on the SQL engines.
+   */
+  streamHeadsAt(position: bigint): Promise<StreamHeadAt[]>;
   /** The position of the last committed event (0n when empty). */
   headPosition(): Promise<bigint>;
   subscribe(handler: SubscriptionHandler, options: SubscribeOptions): Subscription;

@@ -26,6 +26,7 @@ import {
   type NewEvent,
   type ReadAllOptions,
   type StoredEvent,
+  type StreamHeadAt,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionHandler,
@@ -272,6 +273,21 @@ export class EventStoreDbStore implements EventStore {
       from = lastPosition;
       // The next page starts with the last event read (reads are inclusive); it is dropped above.
       options = { ...options, after: lastPosition.prepare > options.after ? lastPosition.prepare : options.after };
+    }
+  }
+
+  /** No index to ask here: a pass over `$all` up to `position` (the sealer does not resume on this engine). */
+  async streamHeadsAt(position: bigint): Promise<StreamHeadAt[]> {
+    const heads = new Map<string, StreamHeadAt>();
+    let after = 0n;
+    for (;;) {
+      const events = await this.readAll({ after, limit: 1000 });
+      for (const e of events) {
+        if (e.position > position) return [...heads.values()];
+        heads.set(e.stream, { stream: e.stream, revision: e.revision, position: e.position, streamHash: e.streamHash ?? '' });
+      }
+      if (events.length < 1000) return [...heads.values()];
+      after = events[events.length - 1].position;
     }
   }
 

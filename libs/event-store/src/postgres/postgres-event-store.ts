@@ -10,6 +10,7 @@ import {
   type NewEvent,
   type ReadAllOptions,
   type StoredEvent,
+  type StreamHeadAt,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionHandler,
@@ -221,6 +222,17 @@ export class PostgresEventStore implements EventStore {
       [options.after.toString(), options.limit],
     );
     return rows.map(toStored);
+  }
+
+  async streamHeadsAt(position: bigint): Promise<StreamHeadAt[]> {
+    const { rows } = await this.pool.query<{ stream: string; revision: number; position: string; hash: string | null }>(
+      `SELECT h.stream, h.revision, e.position::text AS position, encode(e.stream_hash, 'hex') AS hash
+       FROM (SELECT stream, max(revision) AS revision, min(position) AS first FROM ${this.q}.events WHERE position <= $1 GROUP BY stream) h
+       JOIN ${this.q}.events e ON e.stream = h.stream AND e.revision = h.revision
+       ORDER BY h.first`,
+      [position.toString()],
+    );
+    return rows.map((r) => ({ stream: r.stream, revision: r.revision, position: BigInt(r.position), streamHash: r.hash ?? '' }));
   }
 
   async headPosition(): Promise<bigint> {

@@ -13,12 +13,14 @@ import {
   NewEvent,
   ReadAllOptions,
   StoredEvent,
+  StreamHeadAt,
   SubscribeOptions,
   Subscription,
   SubscriptionHandler,
 } from '../port';
 import { bodyHashOfText, globalLinkHash, streamLinkHash } from '../hash-chain';
 import { SqliteSubscription } from './sqlite-subscription';
+import { sqliteStreamHeadsAt } from './stream-heads';
 
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
 
@@ -425,6 +427,11 @@ export class SqliteEventStore implements EventStore {
   readAllSync(after: bigint, limit: number): StoredEvent[] {
     const rows = this.stmt.readAll.all(after, limit) as Row[];
     return rows.map(toStored);
+  }
+
+  async streamHeadsAt(position: bigint): Promise<StreamHeadAt[]> {
+    this.assertOpen();
+    return sqliteStreamHeadsAt(this.db, position);
   }
 
   async headPosition(): Promise<bigint> {

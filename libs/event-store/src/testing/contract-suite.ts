@@ -363,6 +363,35 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
       );
     });
 
+    describe('stream heads at a position', () => {
+      it('each stream\'s last event at or before the position, streams in the order they began', async () => {
+        const [a, b, c] = [streamName(), streamName(), streamName()];
+        await store.append(a, newEvents(2), 'no_stream');
+        await store.append(b, newEvents(1), 'no_stream');
+        await store.append(a, newEvents(1), 1);
+        const cut = (await store.append(b, newEvents(2), 0)).position;
+        await store.append(a, newEvents(1), 2); // after the cut: not a head at it
+        await store.append(c, newEvents(1), 'no_stream'); // born after the cut: absent
+        const heads = await store.streamHeadsAt(cut);
+        // What a walk of the log up to the cut says, for every stream (earlier tests' too).
+        const expected = new Map<string, { stream: string; revision: number; position: bigint; streamHash: string }>();
+        for (let after = 0n; ; ) {
+          const page = (await store.readAll({ after, limit: 1000 })).filter((e) => e.position <= cut);
+          for (const e of page) expected.set(e.stream, { stream: e.stream, revision: e.revision, position: e.position, streamHash: e.streamHash ?? '' });
+          if (page.length < 1000) break;
+          after = page[page.length - 1].position;
+        }
+        expect(heads).toEqual([...expected.values()]);
+        const ours = heads.filter((x) => [a, b, c].includes(x.stream));
+        expect(ours.map((x) => [x.stream, x.revision])).toEqual([[a, 2], [b, 2]]);
+        const [a2] = await store.readStream(a, 2, 1);
+        expect(heads.find((x) => x.stream === a)).toEqual({ stream: a, revision: 2, position: a2.position, streamHash: a2.streamHash });
+        expect(heads.find((x) => x.stream === b)!.streamHash).toMatch(/^[0-9a-f]{64}$/);
+        const [a0] = await store.readStream(a, 0, 1);
+        expect((await store.streamHeadsAt(a0.position - 1n)).some((x) => x.stream === a)).toBe(false);
+      });
+    });
+
     describe('payloads and envelope', () => {
       it('the envelope carries id, stream, type, schemaVersion, data, metadata, revision, position, recordedAt', async () => {
         const s = streamName();
