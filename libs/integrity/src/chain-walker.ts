@@ -45,18 +45,19 @@ export function chainProfile(engine: EventStore['engine']): ChainProfile {
     : { contiguous: true, positionBound: true, storedGlobal: true };
 }
 
-interface Head {
-  revision: number;
-  hash: Buffer;
-  position: bigint;
-}
-
 interface JournalEntry {
   position: bigint;
   stream: string;
-  prev: Head | undefined;
+  prev: StreamHead | undefined;
   global: Buffer;
   seal: boolean;
+}
+
+/** Where a walker resumes: a seal checked against the store, and the stream heads at its position. */
+export interface ResumePoint {
+  seal: SealSeen;
+  /** The stream heads at seal.covers, whose root the seal signs. */
+  heads: MerkleTree;
 }
 
 export interface SealSeen {
@@ -69,11 +70,12 @@ export interface SealSeen {
  * Recomputes both chains event by event, in position order, compares them with what the store
  * keeps, and checks every seal it meets (signature, key, the global hash at the sealed position).
  * Used by verifyLedger (a full pass) and by the sealer (which never seals over a broken chain).
- * It keeps the stream heads, and a journal of the events since the newest seal, so that the heads
+ * It keeps the stream heads (compactly, as the Merkle tree over them), and a journal of the events since the newest seal, so that the heads
  * as they stood at that seal (its Merkle tree) can be rebuilt on demand.
  */
 export class ChainWalker {
-  readonly heads = new Map<string, Head>();
+  /** The stream heads now, compactly; also the Merkle tree over them. */
+  heads = new MerkleTree();
   global: Buffer | null = null;
   last = 0n;
   checked = 0;
@@ -100,6 +102,22 @@ export class ChainWalker {
     return this.sinceSeal;
   }
 
+  /**
+   * Takes the sealed prefix as checked (by the caller: signature, the stored global hash at the
+   * sealed position, the Merkle root of the heads there) and goes on from the sealed position.
+   */
+  resume(point: ResumePoint): void {
+    const covers = point.seal.covers;
+    this.heads = point.heads;
+    this.global = Buffer.from(point.seal.seal.globalHash, 'hex');
+    this.last = covers;
+    this.latestSeal = point.seal;
+    // The sealed position itself, so that the seal event, met again on the way, finds its global hash.
+    this.journal = [{ position: covers, stream: '', prev: undefined, global: this.global, seal: true }];
+    this.dropped = 0n;
+    this.sinceSeal = 0;
+  }
+
   /** Applies events in position order; false once the chain is broken (later calls do nothing). */
   apply(events: StoredEvent[]): boolean {
     if (this.firstBreak) return false;
@@ -112,10 +130,10 @@ export class ChainWalker {
       if (contiguous ? e.position !== this.last + 1n : e.position <= this.last) {
         return fail(contiguous ? 'position_gap' : 'position_order', `expected position ${contiguous ? this.last + 1n : `> ${this.last}`}, found ${e.position}`);
       }
-      const prev = this.heads.get(e.stream);
+      const prev = this.heads.head(e.stream);
       const expectedRevision = prev ? prev.revision + 1 : 0;
       if (e.revision !== expectedRevision) return fail('revision_gap', `expected revision ${expectedRevision} of ${e.stream}, found ${e.revision}`);
-      const sh = streamLinkHash(e.stream, e.revision, positionBound ? e.position : 0n, bodyHash(e), prev ? prev.hash : null);
+      const sh = streamLinkHash(e.stream, e.revision, positionBound ? e.position : 0n, bodyHash(e), prev ? prev.streamHash : null);
       if (!e.streamHash) return fail('missing_hash', 'the store kept no stream hash for this event');
       if (sh.toString('hex') !== e.streamHash) return fail('stream_hash_mismatch', 'the event does not hash to the stream hash stored with it');
       const gh = globalLinkHash(sh, this.global);
@@ -124,7 +142,7 @@ export class ChainWalker {
         if (gh.toString('hex') !== e.globalHash) return fail('global_hash_mismatch', 'the global chain does not continue from the previous event');
       }
       const isSeal = e.stream === SEAL_STREAM && e.type === SEAL_EVENT_TYPE;
-      this.heads.set(e.stream, { revision: e.revision, hash: sh, position: e.position });
+      this.heads.set({ stream: e.stream, revision: e.revision, streamHash: sh, position: e.position });
       this.journal.push({ position: e.position, stream: e.stream, prev, global: gh, seal: isSeal });
       if (!isSeal) this.sinceSeal++;
       if (this.journal.length > this.window * 1.5) {
@@ -142,13 +160,21 @@ export class ChainWalker {
     return true;
   }
 
-  private checkSeal(e: StoredEvent): [BreakReason, string] | null {
-    const bad = malformedSeal(e.data);
+  /** Why a seal event's data is not a seal signed by a trusted key, or null. */
+  untrustedSeal(data: unknown): [BreakReason, string] | null {
+    const bad = malformedSeal(data);
     if (bad) return ['seal_malformed', bad];
-    const seal = e.data as Seal;
+    const seal = data as Seal;
     const key = this.keyIds.get(seal.keyId);
     if (!key) return ['seal_key_unknown', `signed by key ${seal.keyId}, which is not a trusted key`];
     if (!sealSignatureValid(seal, key)) return ['seal_signature_invalid', 'the signature does not match the sealed checkpoint'];
+    return null;
+  }
+
+  private checkSeal(e: StoredEvent): [BreakReason, string] | null {
+    const untrusted = this.untrustedSeal(e.data);
+    if (untrusted) return untrusted;
+    const seal = e.data as Seal;
     const covers = BigInt(seal.position);
     const before = this.latestSeal?.covers ?? 0n;
     if (covers >= e.position || covers < before) return ['seal_position', `covers position ${covers}, must be ≥ ${before} and before the seal itself (${e.position})`];
@@ -177,21 +203,17 @@ export class ChainWalker {
 
   /** The stream heads now. */
   currentHeads(): StreamHead[] {
-    return [...this.heads].map(([stream, h]) => ({ stream, revision: h.revision, streamHash: h.hash, position: h.position }));
+    return [...this.heads.heads()];
   }
 
-  /** The stream heads as they stood at `position` (≥ the newest seal's), from the journal. */
-  headsAt(position: bigint): (StreamHead & { position: bigint })[] | null {
+  /** The stream heads (and their tree) as they stood at `position` (≥ the newest seal's), from the journal. */
+  headsAt(position: bigint): MerkleTree | null {
     const floor = this.latestSeal?.covers ?? 0n;
     if (position < floor) return null;
     if (this.dropped > position) return null;
-    const heads = new Map(this.heads);
-    for (let i = this.journal.length - 1; i >= 0 && this.journal[i].position > position; i--) {
-      const j = this.journal[i];
-      if (j.prev) heads.set(j.stream, j.prev);
-      else heads.delete(j.stream);
-    }
-    return [...heads].map(([stream, h]) => ({ stream, revision: h.revision, streamHash: h.hash, position: h.position }));
+    const changes: JournalEntry[] = [];
+    for (let i = this.journal.length - 1; i >= 0 && this.journal[i].position > position; i--) changes.push(this.journal[i]);
+    return this.heads.rewound(changes);
   }
 
   /** Checks the newest seal's Merkle root against the heads at its position. */
@@ -199,8 +221,8 @@ export class ChainWalker {
     const s = this.latestSeal;
     if (!s) return null;
     const heads = this.headsAt(s.covers);
-    const root = heads ? new MerkleTree(heads).root.toString('hex') : null;
-    if (root === s.seal.merkleRoot && heads?.length === s.seal.streams) return null;
+    const root = heads ? heads.root.toString('hex') : null;
+    if (root === s.seal.merkleRoot && heads?.size === s.seal.streams) return null;
     return {
       ...s.event,
       position: s.event.position.toString(),

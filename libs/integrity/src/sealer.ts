@@ -1,6 +1,6 @@
 import { ConcurrencyError, type EventStore, type StoredEvent, type Subscription } from '@ledger/event-store';
 import { randomUUID } from 'node:crypto';
-import { ChainWalker, chainProfile, type ChainBreak, type SealSeen } from './chain-walker';
+import { ChainWalker, chainProfile, type ChainBreak, type ResumePoint, type SealSeen } from './chain-walker';
 import type { SealKey } from './keys';
 import { MerkleTree } from './merkle';
 import { PROOF_FORMAT, type LedgerProof } from './proof';
@@ -22,19 +22,24 @@ export class LedgerBrokenError extends Error {
 }
 
 /**
- * Seals checkpoints and answers proofs. It follows the log from position 0 with a ChainWalker (so it
- * never signs over a broken chain, and it sees seals made by other processes), seals every `every`
- * events and on demand: the head position, the global hash there and the Merkle root over the
- * stream heads there, signed with the key kept outside the database, appended as an event of
- * SEAL_STREAM with the seal stream's revision as expected revision (two sealers never fork it).
+ * Seals checkpoints and answers proofs. It follows the log with a ChainWalker (so it never signs over
+ * a broken chain, and it sees seals made by other processes), seals every `every` events and on
+ * demand: the head position, the global hash there and the Merkle root over the stream heads there,
+ * signed with the key kept outside the database, appended as an event of SEAL_STREAM with the seal
+ * stream's revision as expected revision (two sealers never fork it).
+ *
+ * It starts from the newest seal rather than from position 0: the seal's signature, the global hash
+ * the store keeps at the sealed position and the Merkle root of the stream heads the store gives for
+ * that position must all match the seal, else it refuses to seal (LedgerBrokenError). The sealed
+ * prefix itself is recomputed only by verifyLedger (`ledger verify`, GET /audit/verify).
  */
 export class LedgerSealer {
   private readonly walker: ChainWalker;
   private subscription: Subscription | null = null;
+  private starting: Promise<Subscription> | null = null;
+  private stopped = false;
   private sealing: Promise<SealSeen | null> | null = null;
   private tree: { covers: bigint; tree: MerkleTree } | null = null;
-  /** The stream heads as the walker has them, kept up to date event by event. */
-  private readonly live = new MerkleTree();
   private readonly every: number;
   private readonly clock: { now(): Date };
 
@@ -61,16 +66,64 @@ export class LedgerSealer {
   }
 
   start(): void {
-    if (this.subscription) return;
-    this.subscription = this.store.subscribe((events) => this.onEvents(events), { after: 0n, batchSize: 2000 });
+    void this.started().catch((e) => {
+      if (!this.stopped) this.options.onError?.(e);
+    });
+  }
+
+  private started(): Promise<Subscription> {
+    this.starting ??= (async () => {
+      const from = await this.resume();
+      if (this.stopped) throw new Error('the sealer stopped');
+      this.subscription = this.store.subscribe((events) => this.onEvents(events), { after: from, batchSize: 2000 });
+      return this.subscription;
+    })().catch((e) => {
+      // A store that failed at start is asked again by the next caller.
+      this.starting = null;
+      throw e;
+    });
+    return this.starting;
+  }
+
+  /** Where to follow the log from: the newest seal's position once it checks out against the store, else 0. */
+  private async resume(): Promise<bigint> {
+    // EventStoreDB keeps no global chain to hold the seal against: there the walk starts at 0.
+    if (!this.walker.profile.storedGlobal) return 0n;
+    const found = await this.newestSealEvent();
+    if (!found) return 0n;
+    const refuse = (reason: ChainBreak['reason'], detail: string): bigint => {
+      this.walker.firstBreak = { stream: found.stream, revision: found.revision, position: found.position.toString(), reason, detail };
+      return found.position;
+    };
+    const untrusted = this.walker.untrustedSeal(found.data);
+    if (untrusted) return refuse(...untrusted);
+    const seal = found.data as Seal;
+    const covers = BigInt(seal.position);
+    if (covers <= 0n || covers >= found.position) return refuse('seal_position', `covers position ${covers}, must be before the seal itself (${found.position})`);
+    const [at] = await this.store.readAll({ after: covers - 1n, limit: 1 });
+    if (!at || at.position !== covers || at.globalHash !== seal.globalHash) {
+      return refuse('seal_head_mismatch', `the global hash stored at position ${covers} differs from the sealed one`);
+    }
+    const heads = new MerkleTree();
+    for (const h of await this.store.streamHeadsAt(covers)) heads.set({ stream: h.stream, revision: h.revision, streamHash: Buffer.from(h.streamHash, 'hex'), position: h.position });
+    if (heads.size !== seal.streams || heads.root.toString('hex') !== seal.merkleRoot) {
+      return refuse('seal_merkle_mismatch', `the stream heads stored at position ${covers} do not give the sealed Merkle root`);
+    }
+    const point: ResumePoint = { seal: { seal, covers, event: { stream: found.stream, revision: found.revision, position: found.position } }, heads };
+    this.walker.resume(point);
+    return covers;
+  }
+
+  /** The newest LedgerSealed event of the seal stream (the stream's last few events are enough to look at). */
+  private async newestSealEvent(): Promise<StoredEvent | null> {
+    const { revision } = await this.store.append(SEAL_STREAM, [], 'any');
+    if (revision < 0) return null;
+    const tail = await this.store.readStream(SEAL_STREAM, Math.max(0, revision - 15), 16);
+    return tail.reverse().find((e) => e.type === SEAL_EVENT_TYPE) ?? null;
   }
 
   private onEvents(events: StoredEvent[]): void {
     this.walker.apply(events);
-    for (const e of events) {
-      const h = this.walker.heads.get(e.stream);
-      if (h && h.revision === e.revision && h.position === e.position) this.live.set({ stream: e.stream, revision: h.revision, streamHash: h.hash, position: h.position });
-    }
     if (this.every > 0 && !this.walker.firstBreak && !this.sealing && this.walker.eventsSinceSeal >= this.every) {
       // Not awaited: the seal is appended while the subscription goes on (it then sees the seal).
       void this.seal().catch((e) => this.options.onError?.(e));
@@ -79,8 +132,7 @@ export class LedgerSealer {
 
   /** Resolves once the walker has seen the store's head. */
   async caughtUp(): Promise<void> {
-    if (!this.subscription) this.start();
-    await this.subscription!.caughtUp();
+    await (await this.started()).caughtUp();
   }
 
   /** Seals now (unless nothing but seals came since the newest one); resolves with the newest seal. */
@@ -97,22 +149,21 @@ export class LedgerSealer {
       if (this.walker.firstBreak) throw new LedgerBrokenError(this.walker.firstBreak);
       if (this.walker.last === 0n) return null;
       if (this.walker.latestSeal && this.walker.eventsSinceSeal === 0) return this.walker.latestSeal;
-      // Synchronous from here to the append call: the walker cannot move under the snapshot.
+      // Synchronous from here to the append call: the walker cannot move under what is signed.
       const covers = this.walker.last;
-      const tree = this.live.clone();
+      const tree = this.walker.heads;
       const seal = signSeal(
         { position: covers.toString(), globalHash: (this.walker.global as Buffer).toString('hex'), merkleRoot: tree.root.toString('hex'), streams: tree.size, sealedAt: this.clock.now().toISOString() },
         this.key.privateKey,
       );
-      const sealHead = this.walker.heads.get(SEAL_STREAM);
+      const sealHead = this.walker.heads.head(SEAL_STREAM);
       try {
         const result = await this.store.append(
           SEAL_STREAM,
           [{ id: randomUUID(), type: SEAL_EVENT_TYPE, schemaVersion: 1, data: seal, metadata: { actor: { userId: 'ledger-sealer', role: 'system' } } }],
           sealHead ? sealHead.revision : 'no_stream',
         );
-        this.tree = { covers, tree };
-        if (!(await this.subscription!.waitFor(result.position))) throw new Error('the sealer stopped');
+        if (!(await (await this.started()).waitFor(result.position))) throw new Error('the sealer stopped');
         if (this.walker.firstBreak) throw new LedgerBrokenError(this.walker.firstBreak);
         return this.walker.latestSeal;
       } catch (e) {
@@ -127,8 +178,8 @@ export class LedgerSealer {
     if (this.tree?.covers === seal.covers) return this.tree.tree;
     const heads = this.walker.headsAt(seal.covers);
     if (!heads) return null;
-    this.tree = { covers: seal.covers, tree: new MerkleTree(heads) };
-    return this.tree.tree;
+    this.tree = { covers: seal.covers, tree: heads };
+    return heads;
   }
 
   /**
@@ -138,10 +189,10 @@ export class LedgerSealer {
   async proof(stream: string): Promise<LedgerProof | null> {
     await this.caughtUp();
     if (this.walker.firstBreak) throw new LedgerBrokenError(this.walker.firstBreak);
-    const current = this.walker.heads.get(stream);
+    const current = this.walker.heads.head(stream);
     if (!current) return null;
     let sealed = this.walker.latestSeal;
-    if (!sealed || sealed.covers < current.position) sealed = await this.seal();
+    if (!sealed || sealed.covers < (current.position ?? 0n)) sealed = await this.seal();
     if (!sealed) return null;
     const tree = this.treeFor(sealed);
     if (!tree) throw new Error(`the stream heads at position ${sealed.covers} can no longer be rebuilt`);
@@ -149,7 +200,7 @@ export class LedgerSealer {
     const merklePath = tree.path(stream);
     if (!head || !merklePath) return null;
     const events = await this.store.readStream(stream, 0, head.revision + 1);
-    const total = this.walker.heads.get(stream)?.revision ?? head.revision;
+    const total = this.walker.heads.head(stream)?.revision ?? head.revision;
     return {
       format: PROOF_FORMAT,
       stream,
@@ -176,7 +227,9 @@ export class LedgerSealer {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.sealing?.catch(() => undefined);
+    await this.starting?.catch(() => undefined);
     await this.subscription?.stop();
     this.subscription = null;
   }
