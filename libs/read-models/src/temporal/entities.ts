@@ -175,35 +175,23 @@ export class ItemVersionRow {
 }
 
 /**
- * Counter changes (the same rows as rm_item_counter: unit and subtree owners) at the position that
- * made them. Figures as of p = the sums of every change at or before p: whole epochs from
- * rm_t_counter_epoch, the rest of p's epoch from here.
+ * The counter changes of one position (the same owners as rm_item_counter: unit and subtree), packed
+ * into one row: `[[owners, tuples], …]` where owners are 'u:<unitId>' / 's:<unitId>' and tuples
+ * `[status, dueDate, count, onTime]` (see counters.ts). Positions without a change have no row.
  */
-@Entity('rm_t_counter')
+@Entity('rm_t_counter_change')
 export class CounterChangeRow {
-  @PrimaryColumn({ type: 'varchar', length: 8 })
-  ownerKind: CounterOwnerKind;
-
-  @PrimaryColumn({ type: 'varchar', length: 64 })
-  ownerId: string;
-
   @PrimaryColumn({ type: 'bigint', transformer: asNumber })
   position: number;
 
-  @PrimaryColumn({ type: 'varchar', length: 16 })
-  status: string;
-
-  @PrimaryColumn({ type: 'varchar', length: 10 })
-  dueDate: string;
-
-  @Column({ type: 'integer' })
-  count: number;
-
-  @Column({ type: 'integer' })
-  onTime: number;
+  @Column({ type: 'text' })
+  changes: string;
 }
 
-/** Counter changes summed per epoch of EPOCH_SIZE positions (epoch e holds positions e·E+1 … (e+1)·E). */
+/**
+ * One owner's counter changes summed over an epoch of positions (epoch e holds e·E+1 … (e+1)·E),
+ * written once when the epoch closes; `counts` packs `[[status, dueDate, count, onTime], …]`.
+ */
 @Entity('rm_t_counter_epoch')
 export class CounterEpochRow {
   @PrimaryColumn({ type: 'varchar', length: 8 })
@@ -215,28 +203,14 @@ export class CounterEpochRow {
   @PrimaryColumn({ type: 'integer' })
   epoch: number;
 
-  @PrimaryColumn({ type: 'varchar', length: 16 })
-  status: string;
-
-  @PrimaryColumn({ type: 'varchar', length: 10 })
-  dueDate: string;
-
-  @Column({ type: 'integer' })
-  count: number;
-
-  @Column({ type: 'integer' })
-  onTime: number;
+  @Column({ type: 'text' })
+  counts: string;
 }
 
-export const EPOCH_SIZE = 4096;
-
-/** A snapshot every SNAPSHOT_EPOCHS epochs (65,536 positions). */
-export const SNAPSHOT_EPOCHS = 16;
-
 /**
- * Every owner's counters summed over all positions before epoch `epoch` (a multiple of
- * SNAPSHOT_EPOCHS: position epoch·EPOCH_SIZE and before); rows that sum to zero are left out. Figures
- * as of p = one snapshot + at most 15 epochs + the changes of p's epoch up to p.
+ * One owner's counters summed over every position before epoch `epoch` (a multiple of the snapshot
+ * span), packed as in rm_t_counter_epoch. Figures as of p = one snapshot + the whole epochs since it +
+ * the change rows of p's epoch up to p.
  */
 @Entity('rm_t_counter_snapshot')
 export class CounterSnapshotRow {
@@ -249,21 +223,8 @@ export class CounterSnapshotRow {
   @PrimaryColumn({ type: 'integer' })
   epoch: number;
 
-  @PrimaryColumn({ type: 'varchar', length: 16 })
-  status: string;
-
-  @PrimaryColumn({ type: 'varchar', length: 10 })
-  dueDate: string;
-
-  @Column({ type: 'integer' })
-  count: number;
-
-  @Column({ type: 'integer' })
-  onTime: number;
-}
-
-export function epochOf(position: number): number {
-  return Math.floor((position - 1) / EPOCH_SIZE);
+  @Column({ type: 'text' })
+  counts: string;
 }
 
 export type ItemFactKind = 'assigned' | 'returned' | 'extended' | 'urged' | 'concluded';

@@ -3,3 +3,4 @@ export * from './project';
 export * from './queries';
 export * from './views';
 export * from './migration';
+export * from './rebuild';

@@ -6,13 +6,10 @@ import type { CadreRow } from '../cadres/cadre.entity';
 import { evolveItem } from '../items/evolve';
 import { evolveUnitTree } from '../units/tree';
 import { evolveCadre } from '../cadres/evolve';
-import { CounterDeltas, counterKey, idsOnPath, type CounterDelta } from '../figures/counters';
+import { CounterDeltas, idsOnPath, type CounterDelta } from '../figures/counters';
 import { countyDateOf } from '../dates';
 import {
   CadreVersionRow,
-  CounterChangeRow,
-  CounterEpochRow,
-  epochOf,
   ItemFactRow,
   ItemVersionRow,
   OPEN_END,
@@ -21,7 +18,7 @@ import {
   type ItemFactKind,
 } from './entities';
 import { upsertRows } from '../upsert';
-import { placeholders, snapshotsBetween, writeSnapshot } from './snapshots';
+import { CounterLog, countsAt, placeholders, tuplesOf } from './counters';
 import { itemRowOf } from './views';
 
 const READ_CHUNK = 500;
@@ -120,23 +117,11 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
   for (const [id, v] of units.current) tree.set(id, { id, name: v.name, kind: v.kind, parentId: v.parentId, path: v.path, dissolved: Boolean(v.dissolved) });
   const subtreesOf = (unitId: string) => idsOnPath(tree.get(unitId)?.path);
 
-  const changes: CounterChangeRow[] = [];
-  const epochs = new Map<string, CounterEpochRow>();
+  const pg = em.connection.options.type === 'postgres';
+  const query = (sql: string, params?: unknown[]) => em.query(sql, params) as Promise<unknown>;
+  const counters = new CounterLog(query, pg, lastBefore);
   const facts: ItemFactRow[] = [];
   const marks = new Map<number, number>();
-  const record = (position: number, deltas: CounterDelta[]) => {
-    for (const d of deltas) {
-      if (d.ownerKind === 'cadre') continue;
-      changes.push({ ...d, position });
-      const epoch = epochOf(position);
-      const k = `${counterKey(d)}\u0000${epoch}`;
-      const acc = epochs.get(k);
-      if (acc) {
-        acc.count += d.count;
-        acc.onTime += d.onTime;
-      } else epochs.set(k, { ownerKind: d.ownerKind, ownerId: d.ownerId, epoch, status: d.status, dueDate: d.dueDate, count: d.count, onTime: d.onTime });
-    }
-  };
 
   for (const e of events) {
     const position = Number(e.position);
@@ -152,7 +137,11 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
         units.open(id, { unitId: id, fromPosition: position, toPosition: OPEN_END, fromAt, name: u.name, kind: u.kind, parentId: u.parentId, path: u.path, dissolved: u.dissolved });
       }
       const repathed = changed.filter((id) => before.has(id) && before.get(id) !== tree.get(id)!.path);
-      if (repathed.length) await moveOwnItems(em, items, repathed, before, tree, position, record);
+      if (repathed.length) {
+        // The moved units' own counters as they stood just before: written first, then read back.
+        await counters.flush(position - 1);
+        counters.add(position, await moveOwnCounters(query, pg, repathed, before, tree, position - 1));
+      }
     } else if (e.type === 'CadreRegistered' || e.type === 'CadreTransferred' || e.type === 'CadreLeft') {
       const id = e.data.cadreId;
       const prior = cadres.current.get(id);
@@ -180,7 +169,7 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
       items.open(id, next);
       const deltas = new CounterDeltas();
       deltas.change(beforeView, after, subtreesOf);
-      record(position, deltas.values());
+      counters.add(position, deltas.values());
       const kind = FACT_OF[e.type];
       if (kind) {
         const concluded = e.type === 'ItemConcluded';
@@ -210,16 +199,9 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
     await closeVersions(em, entity, key, [...versions.closed.values()]);
     await upsertRows(em, entity as EntityTarget<ObjectLiteral>, [...versions.opened.values()]);
   }
-  await upsertRows(em, CounterChangeRow, changes, ['count', 'onTime']);
-  const epochRows = [...epochs.values()].filter((r) => r.count !== 0 || r.onTime !== 0);
-  await upsertRows(em, CounterEpochRow, epochRows, ['count', 'onTime']);
-  await pruneEpochs(em, epochRows);
   await upsertRows(em, ItemFactRow, facts);
   await upsertRows(em, TimeMarkRow, [...marks].map(([atMs, position]) => ({ atMs, position })));
-  // Every epoch before a snapshot's is complete once the log is applied up to its first position.
-  const lastAfter = Math.max(lastBefore, ...marks.values());
-  const pg = em.connection.options.type === 'postgres';
-  for (const epoch of snapshotsBetween(lastBefore, lastAfter)) await writeSnapshot((sql, params) => em.query(sql, params), pg, epoch);
+  await counters.flush(Math.max(lastBefore, ...marks.values()));
 }
 
 /** Sets the end of stored versions, many per statement (UPDATE … FROM VALUES, on SQLite and PostgreSQL). */
@@ -258,62 +240,27 @@ async function closeVersions(
 }
 
 /**
- * A moved unit's own items leave its old ancestors' subtree counters for its new ones, at the move's
- * position (the items as they stand at that moment: the batch's own changes first).
+ * A moved unit's own items leave its old ancestors' subtree counters for its new ones: its 'unit'
+ * counters as of `before` (the position before the move) are taken off the one and added to the other.
+ * Read from the temporal counters alone, never from the current-state tables.
  */
-async function moveOwnItems(
-  em: EntityManager,
-  items: Versions<ItemVersionRow>,
+async function moveOwnCounters(
+  query: (sql: string, params?: unknown[]) => Promise<unknown>,
+  pg: boolean,
   repathed: string[],
   pathsBefore: Map<string, string>,
   tree: Map<string, UnitRow>,
-  position: number,
-  record: (position: number, deltas: CounterDelta[]) => void,
-): Promise<void> {
-  const moved = new Set(repathed);
-  const own: ItemVersionRow[] = [...items.current.values()].filter((v) => moved.has(v.unitId));
-  // The other items in force then are the batch's untouched ones: their unit is the same in rm_item
-  // (written by the projector before this, in the same transaction). Found by unit there — an index
-  // seek, or a scan of one row per item while a rebuild has dropped the indexes — rather than among
-  // every version of rm_t_item.
-  const others: string[] = [];
-  for (let i = 0; i < repathed.length; i += READ_CHUNK) {
-    const chunk = repathed.slice(i, i + READ_CHUNK);
-    const rows: { id: string }[] = await em.query(
-      placeholders(`SELECT "id" FROM "rm_item" WHERE "unitId" IN (${chunk.map(() => '?').join(',')})`, em.connection.options.type === 'postgres'),
-      chunk,
-    );
-    for (const r of rows) if (!items.current.has(r.id)) others.push(r.id);
-  }
-  for (const v of await currentVersions(em, ItemVersionRow, 'itemId', new Set(others))) own.push(v);
+  before: number,
+): Promise<CounterDelta[]> {
+  const own = await countsAt(query, pg, 'unit', repathed, before);
   const deltas = new CounterDeltas();
-  for (const v of own) {
-    const view = itemRowOf(v);
-    deltas.change(view, null, () => idsOnPath(pathsBefore.get(v.unitId)));
-    deltas.change(null, view, () => idsOnPath(tree.get(v.unitId)?.path));
-  }
-  record(position, deltas.values());
-}
-
-/** Epoch sums that fell to zero go: equal read models have equal rows whatever the batches were. */
-async function pruneEpochs(em: EntityManager, touched: CounterEpochRow[]): Promise<void> {
-  const byEpoch = new Map<string, { kind: string; epoch: number; owners: Set<string> }>();
-  for (const r of touched) {
-    const k = `${r.ownerKind}\u0000${r.epoch}`;
-    const g = byEpoch.get(k) ?? { kind: r.ownerKind, epoch: r.epoch, owners: new Set<string>() };
-    g.owners.add(r.ownerId);
-    byEpoch.set(k, g);
-  }
-  const pg = em.connection.options.type === 'postgres';
-  for (const { kind, epoch, owners } of byEpoch.values()) {
-    const all = [...owners];
-    for (let i = 0; i < all.length; i += READ_CHUNK) {
-      const chunk = all.slice(i, i + READ_CHUNK);
-      const marks = chunk.map((_, j) => (pg ? `$${j + 3}` : '?')).join(',');
-      await em.query(
-        `DELETE FROM "rm_t_counter_epoch" WHERE "ownerKind" = ${pg ? '$1' : '?'} AND "epoch" = ${pg ? '$2' : '?'} AND "ownerId" IN (${marks}) AND "count" = 0 AND "onTime" = 0`,
-        [kind, epoch, ...chunk],
-      );
+  for (const [unitId, counts] of own) {
+    const from = new Set(idsOnPath(pathsBefore.get(unitId)));
+    const to = new Set(idsOnPath(tree.get(unitId)?.path));
+    for (const [status, dueDate, count, onTime] of tuplesOf(counts)) {
+      for (const a of from) if (!to.has(a)) deltas.add({ ownerKind: 'subtree', ownerId: a, status, dueDate, count: -count, onTime: -onTime });
+      for (const a of to) if (!from.has(a)) deltas.add({ ownerKind: 'subtree', ownerId: a, status, dueDate, count, onTime });
     }
   }
+  return deltas.values();
 }

@@ -17,15 +17,13 @@ import {
 } from '../views';
 import {
   CadreVersionRow,
-  epochOf,
-  EPOCH_SIZE,
-  SNAPSHOT_EPOCHS,
   ItemFactRow,
   ItemVersionRow,
   TimeMarkRow,
   UnitVersionRow,
 } from './entities';
 import { itemRowOf } from './views';
+import { countsAt } from './counters';
 
 /** A cut of the log: every event at or before `position`, read on county date `day`. */
 export interface LedgerCut {
@@ -222,56 +220,32 @@ export class TemporalQueries {
       .map((c) => ({ unitId: c.unitId, name: c.name, ...figuresOf(sums.get(c.unitId) ?? ZERO_SUMS) }));
   }
 
-  /**
-   * Counter sums per owner at the cut: the last snapshot at or before the cut's epoch, the whole
-   * epochs since it (at most SNAPSHOT_EPOCHS − 1), then the cut's epoch's changes up to the cut.
-   */
+  /** Counter sums per owner at the cut, open items folded into overdue / due soon for the cut's day. */
   private async sums(kind: 'unit' | 'subtree', owners: string[], cut: LedgerCut): Promise<Map<string, FigureSums>> {
     const out = new Map<string, FigureSums>();
-    if (owners.length === 0 || cut.position <= 0) return out;
-    const epoch = epochOf(cut.position);
-    const snapshot = epoch - (epoch % SNAPSHOT_EPOCHS);
-    const marks = owners.map(() => '?').join(',');
-    const parts: string[] = [];
-    const params: unknown[] = [];
-    if (snapshot > 0) {
-      parts.push(`SELECT "ownerId", status, "dueDate", count, "onTime" FROM "rm_t_counter_snapshot" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND epoch = ?`);
-      params.push(kind, ...owners, snapshot);
-    }
-    if (epoch > snapshot) {
-      parts.push(`SELECT "ownerId", status, "dueDate", count, "onTime" FROM "rm_t_counter_epoch" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND epoch >= ? AND epoch < ?`);
-      params.push(kind, ...owners, snapshot, epoch);
-    }
-    parts.push(`SELECT "ownerId", status, "dueDate", count, "onTime" FROM "rm_t_counter" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND "position" > ? AND "position" <= ?`);
-    params.push(kind, ...owners, epoch * EPOCH_SIZE, cut.position);
-    const rows: { ownerId: string; status: string; dueDate: string; c: unknown; t: unknown }[] = await this.dataSource.query(
-      this.sql(
-        // Open rows by due date fold into the three buckets of the cut's day: a few rows per owner come back.
-        `SELECT x."ownerId" AS "ownerId", x.status AS status, ` +
-          `CASE WHEN x.status = ? THEN (CASE WHEN x."dueDate" < ? THEN 'overdue' WHEN x."dueDate" <= ? THEN 'soon' ELSE 'later' END) ELSE '' END AS "dueDate", ` +
-          `SUM(x.count) AS c, SUM(x."onTime") AS t FROM (` +
-          parts.join(' UNION ALL ') +
-          `) x GROUP BY 1, 2, 3`,
-      ),
-      [OPEN_BY_DUE_DATE, cut.day, addDays(cut.day, this.dueSoonDays), ...params],
-    );
-    for (const r of rows) {
-      const count = Number(r.c);
-      if (count === 0 && Number(r.t) === 0) continue;
-      const s = out.get(r.ownerId) ?? { ...ZERO_SUMS };
-      if (r.status === OPEN_BY_DUE_DATE) {
-        if (r.dueDate === 'overdue') s.overdue += count;
-        else if (r.dueDate === 'soon') s.dueSoon += count;
-      } else {
+    const counts = await countsAt((sql, params) => this.dataSource.query(sql, params), this.postgres, kind, owners, cut.position);
+    const soon = addDays(cut.day, this.dueSoonDays);
+    for (const [ownerId, byKey] of counts) {
+      const s = { ...ZERO_SUMS };
+      for (const [key, [count, onTime]] of byKey) {
+        if (count === 0 && onTime === 0) continue;
+        const i = key.indexOf('\u0000');
+        const status = key.slice(0, i);
+        if (status === OPEN_BY_DUE_DATE) {
+          const dueDate = key.slice(i + 1);
+          if (dueDate < cut.day) s.overdue += count;
+          else if (dueDate <= soon) s.dueSoon += count;
+          continue;
+        }
         s.total += count;
-        s.onTime += Number(r.t);
-        if ((OPEN_STATUSES as readonly string[]).includes(r.status)) s.open += count;
-        if (r.status === 'reported') s.awaitingReview += count;
-        if (r.status === 'concluded') s.concluded += count;
-        if (r.status === 'struck_off') s.struckOff += count;
-        if (r.status === 'withdrawn') s.withdrawn += count;
+        s.onTime += onTime;
+        if ((OPEN_STATUSES as readonly string[]).includes(status)) s.open += count;
+        if (status === 'reported') s.awaitingReview += count;
+        if (status === 'concluded') s.concluded += count;
+        if (status === 'struck_off') s.struckOff += count;
+        if (status === 'withdrawn') s.withdrawn += count;
       }
-      out.set(r.ownerId, s);
+      out.set(ownerId, s);
     }
     return out;
   }

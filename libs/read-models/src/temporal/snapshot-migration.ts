@@ -1,5 +1,4 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { snapshotsBetween, writeSnapshot } from './snapshots';
 
 /**
  * Issue 5, query cost: counter snapshots every 65,536 positions (figures as of p read one snapshot,
@@ -42,4 +41,40 @@ export class TemporalSnapshots1764600000000 implements MigrationInterface {
     await q.createIndex('rm_t_item', new TableIndex({ name: 'ix_rm_t_item_unit', columnNames: ['unitId', 'fromPosition', 'toPosition'] }));
     await q.dropTable('rm_t_counter_snapshot', true);
   }
+}
+
+// The counter layout of this migration's time (rows per (owner, status, due date)); the packed layout
+// that replaced it (PackedCounters1764700000000) converts these rows.
+const EPOCH_SIZE = 4096;
+const SNAPSHOT_EPOCHS = 16;
+const COLUMNS = `"ownerKind", "ownerId", status, "dueDate", count, "onTime"`;
+type Query = (sql: string, params?: unknown[]) => Promise<unknown>;
+
+function placeholders(sql: string, postgres: boolean): string {
+  if (!postgres) return sql;
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+async function writeSnapshot(query: Query, postgres: boolean, epoch: number): Promise<void> {
+  const previous = epoch - SNAPSHOT_EPOCHS;
+  await query(placeholders(`DELETE FROM "rm_t_counter_snapshot" WHERE epoch = ?`, postgres), [epoch]);
+  await query(
+    placeholders(
+      `INSERT INTO "rm_t_counter_snapshot" ("ownerKind", "ownerId", epoch, status, "dueDate", count, "onTime") ` +
+        `SELECT x."ownerKind", x."ownerId", ?, x.status, x."dueDate", SUM(x.count), SUM(x."onTime") FROM (` +
+        `SELECT ${COLUMNS} FROM "rm_t_counter_snapshot" WHERE epoch = ? ` +
+        `UNION ALL SELECT ${COLUMNS} FROM "rm_t_counter_epoch" WHERE epoch >= ? AND epoch < ?` +
+        `) x GROUP BY x."ownerKind", x."ownerId", x.status, x."dueDate" HAVING SUM(x.count) <> 0 OR SUM(x."onTime") <> 0`,
+      postgres,
+    ),
+    [epoch, previous, Math.max(0, previous), epoch],
+  );
+}
+
+function snapshotsBetween(before: number, after: number): number[] {
+  const span = SNAPSHOT_EPOCHS * EPOCH_SIZE;
+  const out: number[] = [];
+  for (let at = (Math.floor(before / span) + 1) * span; at <= after; at += span) out.push((at / EPOCH_SIZE) | 0);
+  return out;
 }
