@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 // Relative imports only: the cross-process test loads this file in a plain Node child without alias mapping.
 import {
   AppendResult,
@@ -21,6 +22,8 @@ import {
 import { bodyHashOfText, globalLinkHash, streamLinkHash } from '../hash-chain';
 import { SqliteSubscription } from './sqlite-subscription';
 import { sqliteStreamHeadsAt } from './stream-heads';
+import { WriteLane, type LaneAppend, type LaneError, type LaneEvent, type LaneReply } from './write-lane';
+import type { WriterThreadData } from './writer-thread';
 
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
 
@@ -38,6 +41,11 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** Upper bound of events written in one group-commit transaction. */
   maxEventsPerCommit?: number;
+  /**
+   * Write in a thread of the store's own (default), so that the fsync at COMMIT never blocks the
+   * event loop and the next group gathers meanwhile; false writes on the calling thread.
+   */
+  writerThread?: boolean;
 }
 
 /** Counters for tests and benchmarks. */
@@ -49,33 +57,12 @@ export interface SqliteEventStoreStats {
   eventsWritten: number;
 }
 
-interface EncodedEvent {
-  id: string;
-  type: string;
-  schemaVersion: number;
-  data: string;
-  metadata: string;
-  recordedAt: string;
-  /** Whether the appender set metadata.recordedAt (matters when comparing an idempotent retry). */
-  givenRecordedAt: boolean;
-  source: NewEvent;
-  /** hash-chain.ts: computed before the transaction; the links are made inside it. */
-  bodyHash: Buffer;
-}
-
 interface PendingAppend {
   stream: string;
-  events: EncodedEvent[];
+  events: LaneEvent[];
   expected: ExpectedRevision;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
-}
-
-type Outcome = { ok: true; result: AppendResult; wrote: boolean } | { ok: false; error: unknown };
-
-/** Errors an append may end with alone, leaving the rest of its group's transaction intact. */
-function isRejectionOfOne(e: unknown): boolean {
-  return e instanceof ConcurrencyError || e instanceof DuplicateEventIdError;
 }
 
 type Row = [number, string, string, number, string, number, string, string, string, Buffer | null, Buffer | null];
@@ -125,8 +112,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events (stream, revi
  * nine quadrillion events) and handed out as bigint.
  *
  * Group commit: append() queues its request; the queue is flushed on the next turn of the event loop
- * in ONE transaction (one fsync), each request checked against its own expected revision before it
- * writes, so a conflicting request fails alone.
+ * in ONE transaction (one fsync) by the write lane (./write-lane.ts), each request checked against its
+ * own expected revision before it writes, so a conflicting request fails alone. One group is in the
+ * writer thread at a time; the next one gathers while it commits. Reads use this thread's connection.
  */
 export class SqliteEventStore implements EventStore {
   readonly engine = 'sqlite' as const;
@@ -141,6 +129,9 @@ export class SqliteEventStore implements EventStore {
   private readonly maxEventsPerCommit: number;
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
+  private readonly writer: GroupWriter;
+  /** The group being written, settled once its appenders have their answers. */
+  private inflight: Promise<void> | null = null;
   private closed = false;
   private readonly subscriptions = new Set<SqliteSubscription>();
   private changeWaiters = new Set<() => void>();
@@ -148,16 +139,7 @@ export class SqliteEventStore implements EventStore {
   private lastDataVersion = 0;
 
   private readonly stmt: {
-    begin: Database.Statement;
-    commit: Database.Statement;
-    rollback: Database.Statement;
     head: Database.Statement;
-    tip: Database.Statement;
-    streamTip: Database.Statement;
-    positionOf: Database.Statement;
-    byId: Database.Statement;
-    insert: Database.Statement;
-    deleteAfter: Database.Statement;
     readStream: Database.Statement;
     readAll: Database.Statement;
     dataVersion: Database.Statement;
@@ -190,17 +172,13 @@ export class SqliteEventStore implements EventStore {
       throw e;
     }
     const db = this.db;
+    const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+    this.writer =
+      options.writerThread === false || this.file === ':memory:'
+        ? new InlineWriter(new WriteLane(db))
+        : new ThreadWriter({ file: path.resolve(this.file), synchronous: this.synchronous, busyTimeoutMs });
     this.stmt = {
-      begin: db.prepare('BEGIN IMMEDIATE'),
-      commit: db.prepare('COMMIT'),
-      rollback: db.prepare('ROLLBACK'),
       head: db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
-      tip: db.prepare('SELECT position, global_hash FROM events ORDER BY position DESC LIMIT 1').raw(),
-      streamTip: db.prepare('SELECT revision, stream_hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1').raw(),
-      positionOf: db.prepare('SELECT position FROM events WHERE stream = ? AND revision = ?').pluck(),
-      byId: db.prepare(`SELECT ${COLUMNS} FROM events WHERE id = ?`).raw(),
-      insert: db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      deleteAfter: db.prepare('DELETE FROM events WHERE position > ?'),
       readStream: db
         .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`)
         .raw(),
@@ -221,7 +199,7 @@ export class SqliteEventStore implements EventStore {
 
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('the event store is closed'));
-    let encoded: EncodedEvent[];
+    let encoded: LaneEvent[];
     try {
       encoded = this.encode(events);
     } catch (e) {
@@ -238,8 +216,8 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  private encode(events: NewEvent[]): EncodedEvent[] {
-    const out: EncodedEvent[] = new Array(events.length);
+  private encode(events: NewEvent[]): LaneEvent[] {
+    const out: LaneEvent[] = new Array(events.length);
     const seen = events.length > 1 ? new Set<string>() : null;
     let now: string | null = null;
     for (let i = 0; i < events.length; i++) {
@@ -266,7 +244,8 @@ export class SqliteEventStore implements EventStore {
         if (bytes > this.maxEventBytes) throw new EventTooLargeError(e.id, bytes, this.maxEventBytes);
       }
       const body = bodyHashOfText(e.id, e.type, e.schemaVersion, data, metadata);
-      out[i] = { id: e.id, type: e.type, schemaVersion: e.schemaVersion, data, metadata, recordedAt, givenRecordedAt: given, source: e, bodyHash: body };
+      // A compact copy: a Buffer may view a shared pool, which would cross to the writer thread whole.
+      out[i] = { id: e.id, type: e.type, schemaVersion: e.schemaVersion, data, metadata, recordedAt, givenRecordedAt: given, bodyHash: new Uint8Array(body) };
     }
     return out;
   }
@@ -280,7 +259,7 @@ export class SqliteEventStore implements EventStore {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (!this.queue.length) return;
+    if (this.inflight || !this.queue.length) return;
     // Take a prefix of the queue bounded by event count; the rest goes in the next transaction.
     let take = 0;
     let events = 0;
@@ -289,127 +268,34 @@ export class SqliteEventStore implements EventStore {
       take++;
     }
     const batch = this.queue.splice(0, take);
-    let outcomes: Outcome[];
-    try {
-      outcomes = this.writeInOneTransaction(batch);
-    } catch (e) {
-      // Something beyond one request's own rejection: retry each request alone so that one poisoned
-      // request cannot fail its neighbours. Not for a lock timeout: each retry would block as long again.
-      const busy = String((e as { code?: unknown })?.code ?? '').startsWith('SQLITE_BUSY');
-      outcomes = batch.length === 1 || busy ? batch.map(() => ({ ok: false, error: e })) : batch.map((p) => this.writeAlone(p));
-    }
+    const appends: LaneAppend[] = batch.map((p) => ({ stream: p.stream, events: p.events, expected: p.expected }));
+    this.inflight = this.writer.write(appends).then(
+      (reply) => this.settle(batch, reply),
+      (e) => {
+        for (const p of batch) p.reject(e);
+      },
+    );
+    void this.inflight.finally(() => {
+      this.inflight = null;
+      this.scheduleFlushIfPending();
+    });
+  }
+
+  private settle(batch: PendingAppend[], reply: LaneReply): void {
+    this.stats.commits += reply.commits;
+    this.stats.eventsWritten += reply.eventsWritten;
     let wrote = false;
     for (let i = 0; i < batch.length; i++) {
-      const o = outcomes[i];
+      const o = reply.outcomes[i];
       if (o.ok) {
         this.stats.appends++;
         wrote ||= o.wrote;
-        batch[i].resolve(o.result);
+        batch[i].resolve({ revision: o.revision, position: BigInt(o.position) });
       } else {
-        batch[i].reject(o.error);
+        batch[i].reject(laneError(o.error));
       }
     }
     if (wrote) this.notifyChange();
-    this.scheduleFlushIfPending();
-  }
-
-  private writeAlone(p: PendingAppend): Outcome {
-    try {
-      return this.writeInOneTransaction([p])[0];
-    } catch (e) {
-      return { ok: false, error: e };
-    }
-  }
-
-  private writeInOneTransaction(batch: PendingAppend[]): Outcome[] {
-    const outcomes: Outcome[] = new Array(batch.length);
-    this.stmt.begin.run();
-    try {
-      const tip = this.stmt.tip.get() as [number, Buffer | null] | undefined;
-      const h = { head: tip ? tip[0] : 0, headHash: tip ? tip[1] : null };
-      let written = 0;
-      for (let i = 0; i < batch.length; i++) {
-        try {
-          const o = this.applyOne(batch[i], h);
-          outcomes[i] = o;
-          if (o.wrote) written += batch[i].events.length;
-        } catch (e) {
-          // applyOne checks before it writes, so its typed rejections leave the transaction clean.
-          if (!isRejectionOfOne(e)) throw e;
-          outcomes[i] = { ok: false, error: e };
-        }
-      }
-      this.stmt.commit.run();
-      this.stats.commits++;
-      this.stats.eventsWritten += written;
-      return outcomes;
-    } catch (e) {
-      if (this.db.inTransaction) this.stmt.rollback.run();
-      throw e;
-    }
-  }
-
-  /** Runs inside the write transaction. Throws only before writing anything. */
-  private applyOne(p: PendingAppend, h: { head: number; headHash: Buffer | null }): Outcome & { ok: true } {
-    const { stream, events, expected } = p;
-    const last = this.stmt.streamTip.get(stream) as [number, Buffer | null] | undefined;
-    const current = last ? last[0] : -1;
-    if (!expectationHolds(expected, current)) {
-      // A retry of a committed append no longer matches its expectation; answer it before refusing.
-      const retry = this.idempotentResult(stream, events);
-      if (retry) return { ok: true, result: retry, wrote: false };
-      throw new ConcurrencyError(stream, expected, current < 0 ? 'no_stream' : current);
-    }
-    if (events.length === 0) {
-      const position = current < 0 ? 0n : BigInt(this.stmt.positionOf.get(stream, current) as number);
-      return { ok: true, result: { revision: current, position }, wrote: false };
-    }
-    // Insert first and let the unique index on id find retries: the common case pays no extra lookup.
-    let revision = current;
-    let position = h.head;
-    // The chain links, in the writer lane: here the previous stream and global hashes are settled.
-    let streamHash = last ? last[1] : null;
-    let globalHash = h.headHash;
-    const insert = this.stmt.insert;
-    try {
-      for (const e of events) {
-        revision++;
-        position++;
-        streamHash = streamLinkHash(stream, revision, position, e.bodyHash, streamHash);
-        globalHash = globalLinkHash(streamHash, globalHash);
-        insert.run(position, e.id, stream, revision, e.type, e.schemaVersion, e.data, e.metadata, e.recordedAt, streamHash, globalHash);
-      }
-    } catch (e) {
-      if (!isUniqueViolation(e)) throw e;
-      // Undo this request's rows (the tail of the table), then answer as a retry or a duplicate.
-      this.stmt.deleteAfter.run(h.head);
-      const retry = this.idempotentResult(stream, events);
-      if (retry) return { ok: true, result: retry, wrote: false };
-      throw e;
-    }
-    h.head = position;
-    h.headHash = globalHash;
-    return { ok: true, result: { revision, position: BigInt(position) }, wrote: true };
-  }
-
-  /** The original result when every id is stored with the same content; null when none is stored. */
-  private idempotentResult(stream: string, events: EncodedEvent[]): AppendResult | null {
-    let found = 0;
-    let revision = -1;
-    let position = 0;
-    let firstStored: string | null = null;
-    for (const e of events) {
-      const row = this.stmt.byId.get(e.id) as Row | undefined;
-      if (!row) continue;
-      found++;
-      firstStored ??= e.id;
-      if (!sameContent(row, stream, e)) throw new DuplicateEventIdError(e.id);
-      if (row[3] > revision) revision = row[3];
-      if (row[0] > position) position = row[0];
-    }
-    if (found === 0) return null;
-    if (found < events.length) throw new DuplicateEventIdError(firstStored as string);
-    return { revision, position: BigInt(position) };
   }
 
   async readStream(stream: string, fromRevision = 0, limit?: number): Promise<StoredEvent[]> {
@@ -502,12 +388,109 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.queue.length) this.flush();
+    while (this.queue.length || this.inflight) {
+      this.flush();
+      await this.inflight;
+    }
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.stop().catch(() => undefined)));
     this.stopPolling();
     this.notifyChange();
+    await this.writer.close();
     this.db.close();
+  }
+}
+
+function laneError(e: LaneError): Error {
+  if (e.kind === 'concurrency') return new ConcurrencyError(e.stream, e.expected, e.actual);
+  if (e.kind === 'duplicate') return new DuplicateEventIdError(e.eventId);
+  return Object.assign(new Error(e.message), e.code ? { code: e.code } : {});
+}
+
+interface GroupWriter {
+  write(batch: LaneAppend[]): Promise<LaneReply>;
+  close(): Promise<void>;
+}
+
+/** The lane on the calling thread (an in-memory database cannot be shared with another thread). */
+class InlineWriter implements GroupWriter {
+  constructor(private readonly lane: WriteLane) {}
+  write(batch: LaneAppend[]): Promise<LaneReply> {
+    try {
+      return Promise.resolve(this.lane.write(batch));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  async close(): Promise<void> {}
+}
+
+/**
+ * Under ts-jest there is no compiled writer-thread.js: the thread's TypeScript is transpiled here, once
+ * per process, and the thread compiles that text when it requires the .ts files (no TypeScript in it).
+ */
+const TRANSPILED_ENTRY = `
+const { workerData } = require('node:worker_threads');
+require.extensions['.ts'] = (module, filename) => module._compile(workerData.sources[filename], filename);
+require(workerData.entry);
+`;
+let transpiled: Record<string, string> | null = null;
+function transpiledSources(): Record<string, string> {
+  if (transpiled) return transpiled;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require('typescript') as typeof import('typescript');
+  const sources: Record<string, string> = {};
+  for (const file of ['sqlite/writer-thread.ts', 'sqlite/write-lane.ts', 'hash-chain.ts', 'port.ts']) {
+    const full = path.join(__dirname, '..', file);
+    sources[full] = ts.transpileModule(fs.readFileSync(full, 'utf8'), {
+      fileName: full,
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    }).outputText;
+  }
+  return (transpiled = sources);
+}
+
+/** The lane in a thread of its own; groups are answered in the order they were sent. */
+class ThreadWriter implements GroupWriter {
+  private readonly worker: Worker;
+  private readonly waiting: { resolve(reply: LaneReply): void; reject(e: unknown): void }[] = [];
+  private failure: Error | null = null;
+
+  constructor(data: WriterThreadData) {
+    const compiled = path.join(__dirname, 'writer-thread.js');
+    this.worker = fs.existsSync(compiled)
+      ? new Worker(compiled, { workerData: data })
+      : new Worker(TRANSPILED_ENTRY, { eval: true, workerData: { ...data, entry: path.join(__dirname, 'writer-thread.ts'), sources: transpiledSources() } });
+    // Referenced only while a group is in flight: an idle store must not keep its process alive.
+    this.worker.unref();
+    this.worker.on('message', (m: LaneReply | { ready: true }) => {
+      if ('ready' in m) return;
+      this.waiting.shift()?.resolve(m);
+      if (!this.waiting.length) this.worker.unref();
+    });
+    const fail = (e: Error) => {
+      this.failure ??= e;
+      for (const w of this.waiting.splice(0)) w.reject(e);
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the event store's writer thread exited (${code})`)));
+  }
+
+  write(batch: LaneAppend[]): Promise<LaneReply> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ batch });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.failure) return;
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ close: true });
+    this.worker.ref();
+    await exited;
   }
 }
 
@@ -539,45 +522,7 @@ function addHashChains(db: Database.Database): void {
   }
 }
 
-function expectationHolds(expected: ExpectedRevision, current: number): boolean {
-  return (
-    expected === 'any' ||
-    (expected === 'no_stream' && current === -1) ||
-    (expected === 'stream_exists' && current >= 0) ||
-    (typeof expected === 'number' && expected === current)
-  );
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  return (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' || (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
-function sameContent(row: Row, stream: string, e: EncodedEvent): boolean {
-  if (row[2] !== stream || row[4] !== e.type || row[5] !== e.schemaVersion) return false;
-  if (row[6] !== e.data && !deepEqual(JSON.parse(row[6]), JSON.parse(e.data))) return false;
-  if (row[7] === e.metadata) return true;
-  const stored = JSON.parse(row[7]) as Record<string, unknown>;
-  // A retry that leaves recordedAt to the store is the same event as the one the store timestamped.
-  const given = e.givenRecordedAt ? e.source.metadata : { ...e.source.metadata, recordedAt: stored.recordedAt };
-  return deepEqual(stored, JSON.parse(JSON.stringify(given)));
-}
-
-/** Structural equality of JSON values, ignoring key order. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
-  }
-  const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
-  if (ka.length !== kb.length) return false;
-  return ka.every(
-    (k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
-  );
-}
+export { deepEqual } from './write-lane';
 
 export interface OpenSqliteEventStoreOptions {
   file: string;
@@ -586,6 +531,7 @@ export interface OpenSqliteEventStoreOptions {
   maxEventBytes?: number;
   busyTimeoutMs?: number;
   pollIntervalMs?: number;
+  writerThread?: boolean;
 }
 
 /** Opens (creating when missing) the SQLite event store in `file`. */

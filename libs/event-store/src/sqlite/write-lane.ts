@@ -1,0 +1,238 @@
+import type Database from 'better-sqlite3';
+// Relative imports only: this file also runs inside the writer thread and the cross-process test's child.
+import type { ExpectedRevision } from '../port';
+import { globalLinkHash, streamLinkHash } from '../hash-chain';
+
+/** An event as encoded on the appender's side: JSON text and body hash ready, links not yet made. */
+export interface LaneEvent {
+  id: string;
+  type: string;
+  schemaVersion: number;
+  data: string;
+  metadata: string;
+  recordedAt: string;
+  /** Whether the appender set metadata.recordedAt (matters when comparing an idempotent retry). */
+  givenRecordedAt: boolean;
+  bodyHash: Uint8Array;
+}
+
+export interface LaneAppend {
+  stream: string;
+  events: LaneEvent[];
+  expected: ExpectedRevision;
+}
+
+/** Plain data (it crosses the thread boundary); the store turns `error` back into its typed error. */
+export type LaneError =
+  | { kind: 'concurrency'; stream: string; expected: ExpectedRevision; actual: number | 'no_stream' }
+  | { kind: 'duplicate'; eventId: string }
+  | { kind: 'other'; message: string; code?: string };
+
+export type LaneOutcome = { ok: true; revision: number; position: number; wrote: boolean } | { ok: false; error: LaneError };
+
+export interface LaneReply {
+  outcomes: LaneOutcome[];
+  /** Transactions committed and events written by this call. */
+  commits: number;
+  eventsWritten: number;
+}
+
+class Refused extends Error {
+  constructor(readonly error: LaneError) {
+    super(error.kind);
+  }
+}
+
+type Row = [number, string, string, number, string, number, string, string];
+
+/**
+ * The single writer: checks every append of a group against its expected revision, links the hash
+ * chains and inserts, all in ONE transaction (one fsync). An append that conflicts or reuses an id
+ * fails alone; anything else fails the group, which is then retried append by append so that one
+ * poisoned request cannot fail its neighbours (not for a lock timeout: each retry would block as long).
+ * It runs in the store's writer thread, so that the fsync at COMMIT never blocks the event loop.
+ */
+export class WriteLane {
+  private readonly stmt: {
+    begin: Database.Statement;
+    commit: Database.Statement;
+    rollback: Database.Statement;
+    tip: Database.Statement;
+    streamTip: Database.Statement;
+    positionOf: Database.Statement;
+    byId: Database.Statement;
+    insert: Database.Statement;
+    deleteAfter: Database.Statement;
+  };
+
+  constructor(private readonly db: Database.Database) {
+    this.stmt = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      tip: db.prepare('SELECT position, global_hash FROM events ORDER BY position DESC LIMIT 1').raw(),
+      streamTip: db.prepare('SELECT revision, stream_hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1').raw(),
+      positionOf: db.prepare('SELECT position FROM events WHERE stream = ? AND revision = ?').pluck(),
+      byId: db.prepare('SELECT position, id, stream, revision, type, schema_version, data, metadata FROM events WHERE id = ?').raw(),
+      insert: db.prepare(
+        'INSERT INTO events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at, stream_hash, global_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      deleteAfter: db.prepare('DELETE FROM events WHERE position > ?'),
+    };
+  }
+
+  write(batch: LaneAppend[]): LaneReply {
+    const reply: LaneReply = { outcomes: [], commits: 0, eventsWritten: 0 };
+    try {
+      reply.outcomes = this.writeInOneTransaction(batch, reply);
+    } catch (e) {
+      const busy = String((e as { code?: unknown })?.code ?? '').startsWith('SQLITE_BUSY');
+      reply.outcomes =
+        batch.length === 1 || busy
+          ? batch.map(() => ({ ok: false, error: asLaneError(e) }))
+          : batch.map((p) => {
+              try {
+                return this.writeInOneTransaction([p], reply)[0];
+              } catch (e2) {
+                return { ok: false, error: asLaneError(e2) };
+              }
+            });
+    }
+    return reply;
+  }
+
+  private writeInOneTransaction(batch: LaneAppend[], reply: LaneReply): LaneOutcome[] {
+    const outcomes: LaneOutcome[] = new Array(batch.length);
+    this.stmt.begin.run();
+    try {
+      const tip = this.stmt.tip.get() as [number, Buffer | null] | undefined;
+      const h = { head: tip ? tip[0] : 0, headHash: tip ? tip[1] : null };
+      let written = 0;
+      for (let i = 0; i < batch.length; i++) {
+        try {
+          const o = this.applyOne(batch[i], h);
+          outcomes[i] = o;
+          if (o.wrote) written += batch[i].events.length;
+        } catch (e) {
+          // applyOne checks before it writes, so its refusals leave the transaction clean.
+          if (!(e instanceof Refused)) throw e;
+          outcomes[i] = { ok: false, error: e.error };
+        }
+      }
+      this.stmt.commit.run();
+      reply.commits++;
+      reply.eventsWritten += written;
+      return outcomes;
+    } catch (e) {
+      if (this.db.inTransaction) this.stmt.rollback.run();
+      throw e;
+    }
+  }
+
+  /** Runs inside the write transaction. Throws only before writing anything. */
+  private applyOne(p: LaneAppend, h: { head: number; headHash: Buffer | null }): LaneOutcome & { ok: true } {
+    const { stream, events, expected } = p;
+    const last = this.stmt.streamTip.get(stream) as [number, Buffer | null] | undefined;
+    const current = last ? last[0] : -1;
+    if (!expectationHolds(expected, current)) {
+      // A retry of a committed append no longer matches its expectation; answer it before refusing.
+      const retry = this.idempotentResult(stream, events);
+      if (retry) return { ok: true, ...retry, wrote: false };
+      throw new Refused({ kind: 'concurrency', stream, expected, actual: current < 0 ? 'no_stream' : current });
+    }
+    if (events.length === 0) {
+      const position = current < 0 ? 0 : (this.stmt.positionOf.get(stream, current) as number);
+      return { ok: true, revision: current, position, wrote: false };
+    }
+    // Insert first and let the unique index on id find retries: the common case pays no extra lookup.
+    let revision = current;
+    let position = h.head;
+    let streamHash = last ? last[1] : null;
+    let globalHash = h.headHash;
+    try {
+      for (const e of events) {
+        revision++;
+        position++;
+        streamHash = streamLinkHash(stream, revision, position, Buffer.from(e.bodyHash.buffer, e.bodyHash.byteOffset, e.bodyHash.byteLength), streamHash);
+        globalHash = globalLinkHash(streamHash, globalHash);
+        this.stmt.insert.run(position, e.id, stream, revision, e.type, e.schemaVersion, e.data, e.metadata, e.recordedAt, streamHash, globalHash);
+      }
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      // Undo this request's rows (the tail of the table), then answer as a retry or a duplicate.
+      this.stmt.deleteAfter.run(h.head);
+      const retry = this.idempotentResult(stream, events);
+      if (retry) return { ok: true, ...retry, wrote: false };
+      throw e;
+    }
+    h.head = position;
+    h.headHash = globalHash;
+    return { ok: true, revision, position, wrote: true };
+  }
+
+  /** The original result when every id is stored with the same content; null when none is stored. */
+  private idempotentResult(stream: string, events: LaneEvent[]): { revision: number; position: number } | null {
+    let found = 0;
+    let revision = -1;
+    let position = 0;
+    let firstStored: string | null = null;
+    for (const e of events) {
+      const row = this.stmt.byId.get(e.id) as Row | undefined;
+      if (!row) continue;
+      found++;
+      firstStored ??= e.id;
+      if (!sameContent(row, stream, e)) throw new Refused({ kind: 'duplicate', eventId: e.id });
+      if (row[3] > revision) revision = row[3];
+      if (row[0] > position) position = row[0];
+    }
+    if (found === 0) return null;
+    if (found < events.length) throw new Refused({ kind: 'duplicate', eventId: firstStored as string });
+    return { revision, position };
+  }
+}
+
+function asLaneError(e: unknown): LaneError {
+  if (e instanceof Refused) return e.error;
+  const code = (e as { code?: unknown })?.code;
+  return { kind: 'other', message: e instanceof Error ? e.message : String(e), ...(typeof code === 'string' ? { code } : {}) };
+}
+
+function expectationHolds(expected: ExpectedRevision, current: number): boolean {
+  return (
+    expected === 'any' ||
+    (expected === 'no_stream' && current === -1) ||
+    (expected === 'stream_exists' && current >= 0) ||
+    (typeof expected === 'number' && expected === current)
+  );
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' || (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+function sameContent(row: Row, stream: string, e: LaneEvent): boolean {
+  if (row[2] !== stream || row[4] !== e.type || row[5] !== e.schemaVersion) return false;
+  if (row[6] !== e.data && !deepEqual(JSON.parse(row[6]), JSON.parse(e.data))) return false;
+  if (row[7] === e.metadata) return true;
+  const stored = JSON.parse(row[7]) as Record<string, unknown>;
+  const sent = JSON.parse(e.metadata) as Record<string, unknown>;
+  // A retry that leaves recordedAt to the store is the same event as the one the store timestamped.
+  return deepEqual(stored, e.givenRecordedAt ? sent : { ...sent, recordedAt: stored.recordedAt });
+}
+
+/** Structural equality of JSON values, ignoring key order. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
+  }
+  const ka = Object.keys(a as object);
+  const kb = Object.keys(b as object);
+  if (ka.length !== kb.length) return false;
+  return ka.every(
+    (k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}
