@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import type { StreamHeadAt } from '../port';
 
 // The (stream, revision) index also holds the rowid, which is the position: the grouping reads the
@@ -9,12 +9,18 @@ FROM (SELECT stream, max(revision) AS revision, min(position) AS first FROM even
 JOIN events e ON e.stream = h.stream AND e.revision = h.revision
 ORDER BY h.first`;
 
-const statements = new WeakMap<Database.Database, Database.Statement>();
-
-/** EventStore.streamHeadsAt on the SQLite store's connection. */
+/**
+ * EventStore.streamHeadsAt for the SQLite store. On a connection of its own with a small page cache,
+ * closed after: the query passes once over the whole index (~60 MB at 1,000,000 events), which would
+ * otherwise stay in the store connection's 64 MB cache for the life of the process.
+ */
 export function sqliteStreamHeadsAt(db: Database.Database, position: bigint): StreamHeadAt[] {
-  let stmt = statements.get(db);
-  if (!stmt) statements.set(db, (stmt = db.prepare(HEADS_AT).raw()));
-  const rows = stmt.all(position) as [string, number, number, Buffer | null][];
-  return rows.map(([stream, revision, at, hash]) => ({ stream, revision, position: BigInt(at), streamHash: hash ? hash.toString('hex') : '' }));
+  const own = db.memory ? null : new Database(db.name, { readonly: true, fileMustExist: true });
+  try {
+    own?.pragma('cache_size = -2048');
+    const rows = (own ?? db).prepare(HEADS_AT).raw().all(position) as [string, number, number, Buffer | null][];
+    return rows.map(([stream, revision, at, hash]) => ({ stream, revision, position: BigInt(at), streamHash: hash ? hash.toString('hex') : '' }));
+  } finally {
+    own?.close();
+  }
 }
