@@ -3,3 +3,4 @@ export * from './clock';
 export * from './jwt';
 export * from './engines';
 export * from './seeded';
+export * from './uuid-v5';

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SCHEMA_VERSIONS, isEventType, upcast, type LedgerEvent } from '@ledger/contracts/events';
 import { isRejection, type CommandContext, type Decider } from '@ledger/domain';
 import { ConcurrencyError, type EventStore, type NewEvent, type StoredEvent } from '@ledger/event-store';
-import { countyDate, countyInstant, type Clock } from '@ledger/platform';
-import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
+import { countyDate, countyInstant, uuidV5, type Clock } from '@ledger/platform';
+import { v4 as uuidv4 } from 'uuid';
 import { CLOCK, EVENT_STORE } from '../platform/tokens';
 import { NotFoundProblem, RejectedProblem, StaleRevisionProblem } from '../problem-details/errors';
 import type { CommandMeta } from './command-meta';
@@ -147,12 +147,12 @@ export class CommandPath {
 
   /** Deterministic ids under an Idempotency-Key, so that a retry after a crash appends nothing new. */
   eventId(meta: CommandMeta, stream: string, index: number): string {
-    return meta.idempotencyKey === null ? uuidv4() : uuidv5(`${meta.idempotencyKey}\n${stream}\n${index}`, IDEMPOTENT_IDS);
+    return meta.idempotencyKey === null ? uuidv4() : uuidV5(`${meta.idempotencyKey}\n${stream}\n${index}`, IDEMPOTENT_IDS);
   }
 
   /** An id for a record the server names (no client id): stable under an Idempotency-Key. */
   newId(meta: CommandMeta, purpose = 'id'): string {
-    return meta.idempotencyKey === null ? uuidv4() : uuidv5(`${meta.idempotencyKey}\n${purpose}`, IDEMPOTENT_IDS);
+    return meta.idempotencyKey === null ? uuidv4() : uuidV5(`${meta.idempotencyKey}\n${purpose}`, IDEMPOTENT_IDS);
   }
 
   async execute<C, S>(cmd: StreamCommand<C, S>, meta: CommandMeta, commandName: string): Promise<CommandResult> {
