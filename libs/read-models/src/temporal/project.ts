@@ -17,7 +17,7 @@ import {
   UnitVersionRow,
   type ItemFactKind,
 } from './entities';
-import { upsertRows } from '../upsert';
+import { writeRows } from './write';
 import { CounterLog, countsAt, placeholders, tuplesOf } from './counters';
 import { itemRowOf } from './views';
 
@@ -79,6 +79,35 @@ async function currentVersions<R extends ObjectLiteral>(
   return out;
 }
 
+/** The open versions of these items, read raw: hydrating thousands of entities per batch cost more than reading them. */
+async function currentItemVersions(em: EntityManager, ids: Set<string>): Promise<ItemVersionRow[]> {
+  const out: ItemVersionRow[] = [];
+  const all = [...ids];
+  const pg = em.connection.options.type === 'postgres';
+  for (let i = 0; i < all.length; i += READ_CHUNK) {
+    const chunk = all.slice(i, i + READ_CHUNK);
+    const rows: ItemVersionRow[] = await em.query(
+      placeholders(`SELECT * FROM "rm_t_item" WHERE "itemId" IN (${chunk.map(() => '?').join(',')}) AND "toPosition" = ?`, pg),
+      [...chunk, OPEN_END],
+    );
+    for (const r of rows) {
+      r.fromPosition = Number(r.fromPosition);
+      r.toPosition = Number(r.toPosition);
+      r.onTime = r.onTime === null || r.onTime === undefined ? null : Boolean(r.onTime);
+      if (typeof r.supportUnitIds === 'string') r.supportUnitIds = JSON.parse(r.supportUnitIds);
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+/** Whether an item's counters (unit and subtree owners) change: cadre owners are not kept here. */
+function changesCounters(before: ItemRow | null, after: ItemRow): boolean {
+  return (
+    !before || before.status !== after.status || before.dueDate !== after.dueDate || before.unitId !== after.unitId || Boolean(before.onTime) !== Boolean(after.onTime)
+  );
+}
+
 const FACT_OF: Partial<Record<ProjectedEvent['type'], ItemFactKind>> = {
   ItemAssigned: 'assigned',
   CompletionReturned: 'returned',
@@ -111,7 +140,7 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
   const cadres = new Versions<CadreVersionRow>((r) => r.cadreId);
   cadres.load(await currentVersions(em, CadreVersionRow, 'cadreId', cadreIds));
   const items = new Versions<ItemVersionRow>((r) => r.itemId);
-  items.load(await currentVersions(em, ItemVersionRow, 'itemId', itemIds));
+  items.load(await currentItemVersions(em, itemIds));
 
   const tree = new Map<string, UnitRow>();
   for (const [id, v] of units.current) tree.set(id, { id, name: v.name, kind: v.kind, parentId: v.parentId, path: v.path, dissolved: Boolean(v.dissolved) });
@@ -154,8 +183,9 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
       const beforeView = prior ? itemRowOf(prior) : null;
       const after = evolveItem(beforeView, e);
       if (!after || after === beforeView) continue;
+      const { id: _id, ...view } = after;
       const next: ItemVersionRow = {
-        ...after,
+        ...view,
         itemId: id,
         fromPosition: position,
         toPosition: OPEN_END,
@@ -165,11 +195,12 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
         extensions: (prior?.extensions ?? 0) + (e.type === 'ExtensionGranted' ? 1 : 0),
         urges: (prior?.urges ?? 0) + (e.type === 'ItemUrged' ? 1 : 0),
       };
-      delete (next as Partial<ItemRow>).id;
       items.open(id, next);
-      const deltas = new CounterDeltas();
-      deltas.change(beforeView, after, subtreesOf);
-      counters.add(position, deltas.values());
+      if (changesCounters(beforeView, after)) {
+        const deltas = new CounterDeltas();
+        deltas.change(beforeView, after, subtreesOf);
+        counters.add(position, deltas.values());
+      }
       const kind = FACT_OF[e.type];
       if (kind) {
         const concluded = e.type === 'ItemConcluded';
@@ -197,10 +228,10 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
     [ItemVersionRow, items, 'itemId'],
   ] as const) {
     await closeVersions(em, entity, key, [...versions.closed.values()]);
-    await upsertRows(em, entity as EntityTarget<ObjectLiteral>, [...versions.opened.values()]);
+    await writeRows(em, entity as EntityTarget<ObjectLiteral>, [...versions.opened.values()]);
   }
-  await upsertRows(em, ItemFactRow, facts);
-  await upsertRows(em, TimeMarkRow, [...marks].map(([atMs, position]) => ({ atMs, position })));
+  await writeRows(em, ItemFactRow, facts);
+  await writeRows(em, TimeMarkRow, [...marks].map(([atMs, position]) => ({ atMs, position })));
   await counters.flush(Math.max(lastBefore, ...marks.values()));
 }
 
