@@ -4,6 +4,7 @@ export * from './dates';
 export * from './data-source';
 export * from './queries';
 export * from './checkpoint/checkpoint.entity';
+export * from './checkpoint/checkpoints';
 export * from './units/unit.entity';
 export * from './cadres/cadre.entity';
 export * from './sheets/sheet.entity';

@@ -1,7 +1,8 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { isEventType, upcast, type EventType } from '@ledger/contracts/events';
 import type { EventStore, StoredEvent, Subscription } from '@ledger/event-store';
-import { CheckpointRow, READ_MODELS_CHECKPOINT } from './checkpoint/checkpoint.entity';
+import { CheckpointRow, READ_MODELS_CHECKPOINT, TEMPORAL_CHECKPOINT } from './checkpoint/checkpoint.entity';
+import { temporalCheckpoint } from './checkpoint/checkpoints';
 import { UnitRow } from './units/unit.entity';
 import { evolveUnitTree } from './units/tree';
 import { CadreRow } from './cadres/cadre.entity';
@@ -15,15 +16,22 @@ import { CounterDeltas, idsOnPath } from './figures/counters';
 import { recountCounters } from './figures/recount';
 import { AccountabilityDecisionRow } from './register/accountability-decision.entity';
 import { evolveDecision } from './register/evolve';
-import { projectStarFacts } from './star-rating/project';
+import { ensureStarFactTable, projectStarFacts, STAR_FACT_TABLE } from './star-rating/project';
 import { ProjectionGapError } from './errors';
 import type { ProjectedEvent } from './projected-event';
 import { READ_MODEL_ENTITIES } from './data-source';
 import { applyTemporal } from './temporal/project';
+import { TEMPORAL_ENTITIES } from './temporal/entities';
+import { beginTemporalRebuild, finishTemporalRebuild } from './temporal/rebuild';
 import { upsertRows } from './upsert';
+import { writeRows } from './rebuild/write-rows';
 
 /** Marks counters a rebuild has not yet counted (they are counted once, at its end). */
 const COUNTERS_STALE = 'counters-stale';
+/** Marks temporal read models a rebuild left without indexes (built once they have caught up). */
+const TEMPORAL_STALE = 'temporal-stale';
+
+const CURRENT_STATE_ENTITIES = READ_MODEL_ENTITIES.filter((e) => !(TEMPORAL_ENTITIES as unknown[]).includes(e));
 
 /** Rows per multi-row statement: well under SQLite's 32,766 bound variables. */
 const WRITE_CHUNK = 400;
@@ -65,8 +73,11 @@ class Touched<R> {
     this.current.set(id, row);
     this.dirty.add(id);
   }
-  changedRows(): R[] {
-    return [...this.dirty].map((id) => this.current.get(id)).filter((r): r is R => !!r);
+  /** The rows changed since the last call. */
+  takeChanged(): R[] {
+    const rows = [...this.dirty].map((id) => this.current.get(id)).filter((r): r is R => !!r);
+    this.dirty.clear();
+    return rows;
   }
 }
 
@@ -101,24 +112,83 @@ function upsert<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget
 }
 
 /**
- * Applies a batch of stored events to every read model and advances the checkpoint, inside the
- * caller's transaction. Events at or below the checkpoint are skipped (a replayed batch changes
- * nothing); an event that does not follow the checkpoint is refused (it would skip some).
- * Returns the new checkpoint.
+ * The current-state rows a run of events touches, folded in memory: a live batch loads the rows it
+ * touches first; a rebuild starts from empty tables and keeps every row across its batches.
+ */
+class CurrentStateFold {
+  items = new Touched<ItemRow>();
+  cadres = new Touched<CadreRow>();
+  sheets = new Touched<SheetRow>();
+  decisions = new Touched<AccountabilityDecisionRow>();
+  /** The whole tree when a unit event came (a county has about a thousand units). */
+  readonly units = new Map<string, UnitRow>();
+  readonly dirtyUnits = new Set<string>();
+  /** The events that make star-rating facts, for a rebuild to write with its rows. */
+  starEvents: ProjectedEvent[] = [];
+
+  apply(events: ProjectedEvent[]): void {
+    const { items, cadres, sheets, decisions, units } = this;
+    for (const e of events) {
+      if (UNIT_EVENTS.has(e.type)) {
+        for (const id of evolveUnitTree(units, e)) this.dirtyUnits.add(id);
+      } else if (CADRE_EVENTS.has(e.type)) {
+        const id = (e.data as { cadreId: string }).cadreId;
+        cadres.set(id, evolveCadre(cadres.get(id), e));
+      } else if (e.type === 'SheetIssued') {
+        sheets.set(e.data.sheetId, evolveSheet(sheets.get(e.data.sheetId), e));
+      } else if ('itemId' in e.data) {
+        const id = e.data.itemId;
+        const decision = e.type === 'AccountabilityRevoked' ? decisions.get(e.data.decisionId) : null;
+        items.set(id, evolveItem(items.get(id), e, { revokesLiveDecision: !!decision && !decision.revoked }));
+        if (e.type === 'AccountabilityDecided' || e.type === 'AccountabilityRevoked') {
+          decisions.set(e.data.decisionId, evolveDecision(decisions.get(e.data.decisionId), e));
+        }
+        if (e.type === 'CompletionReturned' || e.type === 'DeadlineMissed') this.starEvents.push(e);
+      }
+    }
+  }
+
+  /** Writes what changed since the last write (not the star-rating facts). */
+  async write(em: EntityManager): Promise<void> {
+    const units = [...this.dirtyUnits].map((id) => this.units.get(id)!);
+    this.dirtyUnits.clear();
+    await writeRows(em, UnitRow, units);
+    await writeRows(em, CadreRow, this.cadres.takeChanged());
+    await writeRows(em, SheetRow, this.sheets.takeChanged());
+    await writeRows(em, ItemRow, this.items.takeChanged());
+    await writeRows(em, AccountabilityDecisionRow, this.decisions.takeChanged());
+  }
+}
+
+/** The events after `checkpoint`, which must follow it without a gap; returns them and the new checkpoint. */
+function freshAfter(checkpoint: bigint, stored: StoredEvent[]): { fresh: StoredEvent[]; checkpoint: bigint } {
+  const fresh = stored.filter((e) => e.position > checkpoint);
+  for (const e of fresh) {
+    if (e.position !== checkpoint + 1n) throw new ProjectionGapError(checkpoint, e.position);
+    checkpoint = e.position;
+  }
+  return { fresh, checkpoint };
+}
+
+function projected(stored: StoredEvent[]): ProjectedEvent[] {
+  return stored.map(toProjected).filter((e): e is ProjectedEvent => e !== null);
+}
+
+/**
+ * Applies a batch of stored events to the current-state read models and advances their checkpoint,
+ * inside the caller's transaction. Events at or below the checkpoint are skipped (a replayed batch
+ * changes nothing); an event that does not follow the checkpoint is refused (it would skip some).
+ * Returns the new checkpoint. The temporal read models follow in a transaction of their own
+ * (applyTemporalEvents).
  */
 export async function applyEvents(
   em: EntityManager,
   stored: StoredEvent[],
   options: { counters?: boolean } = {},
 ): Promise<bigint> {
-  let checkpoint = await readCheckpoint(em);
-  const fresh = stored.filter((e) => e.position > checkpoint);
+  const { fresh, checkpoint } = freshAfter(await readCheckpoint(em), stored);
   if (fresh.length === 0) return checkpoint;
-  for (const e of fresh) {
-    if (e.position !== checkpoint + 1n) throw new ProjectionGapError(checkpoint, e.position);
-    checkpoint = e.position;
-  }
-  const events = fresh.map(toProjected).filter((e): e is ProjectedEvent => e !== null);
+  const events = projected(fresh);
 
   const itemIds = new Set<string>();
   const cadreIds = new Set<string>();
@@ -134,18 +204,16 @@ export async function applyEvents(
     if (e.type === 'AccountabilityDecided' || e.type === 'AccountabilityRevoked') decisionIds.add(e.data.decisionId);
   }
 
-  const items = await load(em, ItemRow, 'id', itemIds);
-  const cadres = await load(em, CadreRow, 'id', cadreIds);
-  const sheets = await load(em, SheetRow, 'id', sheetIds);
-  const decisions = await load(em, AccountabilityDecisionRow, 'decisionId', decisionIds);
-  // The whole tree (a county has about a thousand units): item counters roll up along unit paths.
-  const units = new Map<string, UnitRow>();
-  const dirtyUnits = new Set<string>();
+  const fold = new CurrentStateFold();
+  fold.items = await load(em, ItemRow, 'id', itemIds);
+  fold.cadres = await load(em, CadreRow, 'id', cadreIds);
+  fold.sheets = await load(em, SheetRow, 'id', sheetIds);
+  fold.decisions = await load(em, AccountabilityDecisionRow, 'decisionId', decisionIds);
   const initialPaths = new Map<string, string>();
   const withCounters = options.counters !== false;
   if (unitEvents) {
     for (const u of await em.getRepository(UnitRow).find()) {
-      units.set(u.id, u);
+      fold.units.set(u.id, u);
       initialPaths.set(u.id, u.path);
     }
   } else if (withCounters && itemIds.size) {
@@ -154,33 +222,26 @@ export async function applyEvents(
     for (const u of rows) initialPaths.set(u.id, u.path);
   }
 
-  for (const e of events) {
-    if (UNIT_EVENTS.has(e.type)) {
-      for (const id of evolveUnitTree(units, e)) dirtyUnits.add(id);
-    } else if (CADRE_EVENTS.has(e.type)) {
-      const id = (e.data as { cadreId: string }).cadreId;
-      cadres.set(id, evolveCadre(cadres.get(id), e));
-    } else if (e.type === 'SheetIssued') {
-      sheets.set(e.data.sheetId, evolveSheet(sheets.get(e.data.sheetId), e));
-    } else if ('itemId' in e.data) {
-      const id = e.data.itemId;
-      const decision = e.type === 'AccountabilityRevoked' ? decisions.get(e.data.decisionId) : null;
-      items.set(id, evolveItem(items.get(id), e, { revokesLiveDecision: !!decision && !decision.revoked }));
-      if (e.type === 'AccountabilityDecided' || e.type === 'AccountabilityRevoked') {
-        decisions.set(e.data.decisionId, evolveDecision(decisions.get(e.data.decisionId), e));
-      }
-    }
-  }
-
-  await upsert(em, UnitRow, [...dirtyUnits].map((id) => units.get(id)!));
-  await upsert(em, CadreRow, cadres.changedRows());
-  await upsert(em, SheetRow, sheets.changedRows());
-  await upsert(em, ItemRow, items.changedRows());
-  await upsert(em, AccountabilityDecisionRow, decisions.changedRows());
-  if (withCounters) await moveCounters(em, items, units, initialPaths, dirtyUnits);
-  await applyTemporal(em, events);
+  fold.apply(events);
+  // The counters need the batch's changes before they are taken by the write.
+  const dirtyUnits = new Set(fold.dirtyUnits);
+  const changedItems = new Set(fold.items.dirty);
+  await fold.write(em);
   await projectStarFacts(em, events);
+  if (withCounters) await moveCounters(em, fold.items, changedItems, fold.units, initialPaths, dirtyUnits);
   await upsert(em, CheckpointRow, [{ name: READ_MODELS_CHECKPOINT, position: checkpoint.toString() }]);
+  return checkpoint;
+}
+
+/**
+ * Applies a batch of stored events to the temporal read models and advances their own checkpoint,
+ * inside the caller's transaction; skips what they hold, refuses a gap, like applyEvents.
+ */
+export async function applyTemporalEvents(em: EntityManager, stored: StoredEvent[]): Promise<bigint> {
+  const { fresh, checkpoint } = freshAfter(await temporalCheckpoint(em), stored);
+  if (fresh.length === 0) return checkpoint;
+  await applyTemporal(em, projected(fresh));
+  await upsert(em, CheckpointRow, [{ name: TEMPORAL_CHECKPOINT, position: checkpoint.toString() }]);
   return checkpoint;
 }
 
@@ -191,13 +252,14 @@ export async function applyEvents(
 async function moveCounters(
   em: EntityManager,
   items: Touched<ItemRow>,
+  changedItems: Set<string>,
   units: Map<string, UnitRow>,
   initialPaths: Map<string, string>,
   dirtyUnits: Set<string>,
 ): Promise<void> {
   const counters = new CounterDeltas();
   const subtreesBefore = (unitId: string) => idsOnPath(initialPaths.get(unitId));
-  for (const id of items.dirty) counters.change(items.initial.get(id) ?? null, items.current.get(id) ?? null, subtreesBefore);
+  for (const id of changedItems) counters.change(items.initial.get(id) ?? null, items.current.get(id) ?? null, subtreesBefore);
   let deltas = counters.values();
   if (deltas.length) await upsert(em, ItemCounterRow, deltas as ItemCounterRow[], ['count', 'onTime']);
   const repathed = [...dirtyUnits].filter((id) => units.get(id)!.path !== initialPaths.get(id));
@@ -226,18 +288,34 @@ async function moveCounters(
   if (deltas.length) await pruneCounters(em, deltas);
 }
 
-/** The last step of a rebuild, also taken by a projector that finds a rebuild died half-way. */
-async function finishRebuild(em: EntityManager): Promise<void> {
-  await recountCounters(em);
-  for (const entity of READ_MODEL_ENTITIES) {
+/** Builds the secondary indexes of `entities` (a rebuild dropped them). */
+async function createIndexes(em: EntityManager, entities: readonly EntityTarget<ObjectLiteral>[]): Promise<void> {
+  for (const entity of entities) {
     for (const index of em.connection.getMetadata(entity).indices) {
       const columns = index.columns.map((c) => `"${c.databaseName}"`).join(', ');
       await em.query(`CREATE ${index.isUnique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${index.name}" ON "${index.entityMetadata.tableName}" (${columns})`);
     }
   }
+}
+
+/** Fresh statistics: SQLite's planner picks the covering (unit, sort key, id) indexes with them. */
+async function analyze(em: EntityManager, entities: readonly EntityTarget<ObjectLiteral>[]): Promise<void> {
+  for (const entity of entities) await em.query(`ANALYZE "${em.connection.getMetadata(entity).tableName}"`);
+}
+
+/** The last step of a rebuild's current-state pass, also taken by a projector that finds it died half-way. */
+async function finishRebuild(em: EntityManager): Promise<void> {
+  await recountCounters(em);
+  await createIndexes(em, CURRENT_STATE_ENTITIES);
   await em.getRepository(CheckpointRow).delete({ name: COUNTERS_STALE });
-  // Fresh statistics: SQLite's planner picks the covering (unit, sort key, id) indexes with them.
-  await em.query('ANALYZE');
+  await analyze(em, CURRENT_STATE_ENTITIES);
+}
+
+/** The last step of a rebuild's temporal pass, taken once the temporal models have caught up. */
+async function finishTemporalPass(em: EntityManager): Promise<void> {
+  await finishTemporalRebuild(em);
+  await em.getRepository(CheckpointRow).delete({ name: TEMPORAL_STALE });
+  await analyze(em, TEMPORAL_ENTITIES);
 }
 
 /**
@@ -264,7 +342,9 @@ async function pruneCounters(em: EntityManager, changed: { ownerKind: string; ow
 export interface RunningProjector {
   /** The position of the last event handed over by the store. */
   readonly position: bigint;
+  /** Caught up with the store's head as of the call: the current-state and the temporal read models. */
   caughtUp(): Promise<void>;
+  /** Resolves true once both projections include `position`, false after `timeoutMs`. */
   waitFor(position: bigint, timeoutMs?: number): Promise<boolean>;
   stop(): Promise<void>;
   /** Rejects when a batch fails (its transaction rolled back; nothing of it is visible). */
@@ -274,6 +354,8 @@ export interface RunningProjector {
 export interface ProjectorOptions {
   batchSize?: number;
   onBatch?: (checkpoint: bigint, events: number) => void;
+  /** After each temporal batch: the temporal read models' checkpoint. */
+  onTemporalBatch?: (checkpoint: bigint, events: number) => void;
   /**
    * Run first in every transaction the projector opens (its batches, finishing a rebuild); throwing
    * rolls it back. The projection lease (./lease) fences a stale leader out with it.
@@ -281,81 +363,334 @@ export interface ProjectorOptions {
   fence?: (em: EntityManager) => Promise<void>;
 }
 
+/** Runs the projector's transactions one at a time (on SQLite they share one connection). */
+class Serial {
+  private last: Promise<unknown> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.last.then(task, task);
+    this.last = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** Events handed to the current-state batch, kept for the temporal one so it need not read them again. */
+const HANDOVER_LIMIT = 20_000;
+
 /**
- * Subscribes to the store from the read models' checkpoint; each batch and the checkpoint commit
- * together. Give it a DataSource of its own: on SQLite a shared connection would let readers see a
- * batch before it commits.
+ * The temporal projection: follows the current-state checkpoint, each batch and its own checkpoint in
+ * one transaction. It takes the events the current-state batches were handed when they follow its
+ * checkpoint, and reads the store otherwise (after a restart, or when it fell behind).
+ */
+class TemporalFollower {
+  private position: bigint;
+  private target: bigint;
+  private stale: boolean;
+  private handed: StoredEvent[] = [];
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private readonly waiters = new Set<{ position: bigint; resolve: () => void }>();
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: EventStore,
+    private readonly serial: Serial,
+    private readonly options: ProjectorOptions,
+    start: { position: bigint; target: bigint; stale: boolean },
+  ) {
+    this.position = start.position;
+    this.target = start.target;
+    this.stale = start.stale;
+    this.done = this.loop();
+    this.done.catch(() => undefined);
+  }
+
+  /** A current-state batch committed up to `checkpoint`. */
+  advance(checkpoint: bigint, events: StoredEvent[]): void {
+    if (checkpoint <= this.target) return;
+    this.target = checkpoint;
+    if (this.handed.length + events.length <= HANDOVER_LIMIT) this.handed.push(...events);
+    else this.handed = [];
+    this.wake?.();
+  }
+
+  /** Resolves once the temporal read models include `position` (or the follower stopped). */
+  reached(position: bigint): Promise<void> {
+    if (this.position >= position || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.add({ position, resolve }));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.done.catch(() => undefined);
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (!this.stopped) {
+        if (this.position >= this.target) {
+          if (this.stale) {
+            await this.transaction(finishTemporalPass);
+            this.stale = false;
+          }
+          this.release();
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = null;
+          continue;
+        }
+        const batch = await this.next();
+        this.position = await this.transaction((em) => applyTemporalEvents(em, batch));
+        this.options.onTemporalBatch?.(this.position, batch.length);
+        if (!this.stale) this.release();
+      }
+    } finally {
+      this.stopped = true;
+      this.release(true);
+    }
+  }
+
+  /** The next events after the temporal checkpoint, up to the current-state checkpoint. */
+  private async next(): Promise<StoredEvent[]> {
+    const limit = this.options.batchSize ?? 1000;
+    this.handed = this.handed.filter((e) => e.position > this.position);
+    let batch: StoredEvent[];
+    if (this.handed.length && this.handed[0].position === this.position + 1n) {
+      batch = this.handed.splice(0, limit);
+    } else {
+      this.handed = [];
+      batch = await this.store.readAll({ after: this.position, limit });
+    }
+    return batch.filter((e) => e.position <= this.target);
+  }
+
+  private transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.serial.run(() =>
+      this.dataSource.transaction(async (em) => {
+        await this.options.fence?.(em);
+        return work(em);
+      }),
+    );
+  }
+
+  private release(all = false): void {
+    for (const w of this.waiters) {
+      if (all || w.position <= this.position) {
+        this.waiters.delete(w);
+        w.resolve();
+      }
+    }
+  }
+}
+
+/**
+ * Subscribes to the store from the current-state checkpoint; each batch and that checkpoint commit
+ * together. The temporal read models follow in transactions of their own, with their own checkpoint,
+ * so that what `minPosition` waits for never waits on them. Give it a DataSource of its own: on SQLite
+ * a shared connection would let readers see a batch before it commits.
  */
 export async function startProjector(
   dataSource: DataSource,
   store: EventStore,
   options: ProjectorOptions = {},
 ): Promise<RunningProjector> {
-  await dataSource.transaction(async (em) => {
+  const serial = new Serial();
+  const start = await dataSource.transaction(async (em) => {
     await options.fence?.(em);
     if (await em.getRepository(CheckpointRow).findOneBy({ name: COUNTERS_STALE })) await finishRebuild(em);
+    return {
+      after: await readCheckpoint(em),
+      temporal: await temporalCheckpoint(em),
+      stale: !!(await em.getRepository(CheckpointRow).findOneBy({ name: TEMPORAL_STALE })),
+    };
   });
-  const after = await readCheckpoint(dataSource.manager);
+  const temporal = new TemporalFollower(dataSource, store, serial, options, { position: start.temporal, target: start.after, stale: start.stale });
   const subscription: Subscription = store.subscribe(
     async (events) => {
-      const checkpoint = await dataSource.transaction(async (em) => {
-        await options.fence?.(em);
-        return applyEvents(em, events);
-      });
+      const checkpoint = await serial.run(() =>
+        dataSource.transaction(async (em) => {
+          await options.fence?.(em);
+          return applyEvents(em, events);
+        }),
+      );
+      temporal.advance(checkpoint, events);
       options.onBatch?.(checkpoint, events.length);
     },
-    { after, batchSize: options.batchSize ?? 1000 },
+    { after: start.after, batchSize: options.batchSize ?? 1000 },
   );
+  const stop = async () => {
+    await subscription.stop();
+    await temporal.stop();
+  };
+  // Either projection failing stops both.
+  const done = Promise.all([
+    subscription.done.catch(async (e: unknown) => {
+      await temporal.stop();
+      throw e;
+    }),
+    temporal.done.catch(async (e: unknown) => {
+      await subscription.stop().catch(() => undefined);
+      throw e;
+    }),
+  ]).then(() => undefined);
+  done.catch(() => undefined);
   return {
     get position() {
       return subscription.position;
     },
-    caughtUp: () => subscription.caughtUp(),
-    waitFor: (position, timeoutMs) => subscription.waitFor(position, timeoutMs),
-    stop: () => subscription.stop(),
-    done: subscription.done,
+    caughtUp: async () => {
+      await subscription.caughtUp();
+      await temporal.reached(subscription.position);
+    },
+    waitFor: async (position, timeoutMs) => {
+      const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+      if (!(await subscription.waitFor(position, timeoutMs))) return false;
+      const reached = temporal.reached(position).then(() => true);
+      if (deadline === undefined) return reached;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+      try {
+        return await Promise.race([reached, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    stop,
+    done,
   };
 }
 
+export type RebuildPhase = 'current' | 'temporal';
+
 export interface RebuildProgress {
+  /** current: the current-state read models (what the API's ordinary queries read); temporal: as-of. */
+  phase: RebuildPhase;
   position: bigint;
   head: bigint;
+  /** Events replayed in this phase so far. */
   events: number;
 }
 
+export interface RebuildResult {
+  position: bigint;
+  head: bigint;
+  events: number;
+  /** Wall-clock time of each pass, its final step (counters, indexes) included. */
+  currentMs: number;
+  temporalMs: number;
+}
+
+/** Events read from the store per call while rebuilding. */
+const REBUILD_READ = 5000;
+
 /**
- * Clears every read model and replays the whole log from position 0, one transaction per batch.
- * Ends with the same rows as the live projector; run it while no projector writes.
+ * Clears every read model and replays the whole log from position 0: first the current-state read
+ * models (folded in memory, written with prepared statements, one transaction and checkpoint per
+ * `batchSize` events; counters and indexes once at the end), then the temporal ones, a transaction
+ * and their own checkpoint per `temporalBatchSize` events. Ends with the same rows as the live
+ * projector; run it while no projector writes. If it dies, a projector goes on from both checkpoints.
  */
 export async function rebuildReadModels(
   dataSource: DataSource,
   store: EventStore,
-  options: { batchSize?: number; onProgress?: (p: RebuildProgress) => void } = {},
-): Promise<RebuildProgress> {
-  const batchSize = options.batchSize ?? 5000;
-  // Secondary indexes are dropped while the log is replayed and built once at the end: far cheaper
-  // than keeping them up to date row by row. (Opening the read models recreates any left missing.)
-  const indices = READ_MODEL_ENTITIES.flatMap((entity) => dataSource.getMetadata(entity).indices);
+  options: {
+    batchSize?: number;
+    temporalBatchSize?: number;
+    onProgress?: (p: RebuildProgress) => void;
+    /** A pass finished, its final step included: `ms` is its wall-clock time. */
+    onPassDone?: (p: RebuildProgress & { ms: number }) => void;
+  } = {},
+): Promise<RebuildResult> {
+  const batchSize = options.batchSize ?? 200_000;
+  const temporalBatchSize = options.temporalBatchSize ?? Math.min(batchSize, 5000);
+  const readLimit = Math.min(batchSize, REBUILD_READ);
+  const sqlite = dataSource.options.type === 'better-sqlite3';
+  const pg = dataSource.options.type === 'postgres';
+  // Secondary indexes are dropped while the log is replayed and built once at the end of each pass:
+  // far cheaper than keeping them up to date row by row. (Opening the read models recreates any left missing.)
   await dataSource.transaction(async (em) => {
-    for (const entity of READ_MODEL_ENTITIES) await em.query(`DELETE FROM "${em.connection.getMetadata(entity).tableName}"`);
-    for (const index of indices) await em.query(`DROP INDEX IF EXISTS "${index.name}"`);
+    for (const entity of CURRENT_STATE_ENTITIES) {
+      const meta = em.connection.getMetadata(entity);
+      await em.query(`DELETE FROM "${meta.tableName}"`);
+      for (const index of meta.indices) await em.query(`DROP INDEX IF EXISTS "${index.name}"`);
+    }
+    await beginTemporalRebuild(em);
+    await ensureStarFactTable(em);
+    await em.query(`DELETE FROM "${STAR_FACT_TABLE}"`);
     // Counters and indexes come at the end; if the rebuild dies first, the projector finishes it on start.
-    await upsert(em, CheckpointRow, [{ name: COUNTERS_STALE, position: '0' }]);
+    await upsert(em, CheckpointRow, [
+      { name: COUNTERS_STALE, position: '0' },
+      { name: TEMPORAL_STALE, position: '0' },
+      { name: TEMPORAL_CHECKPOINT, position: '0' },
+    ]);
   });
+  // A rebuild that dies starts again (or a projector goes on from its checkpoints), so nothing of it
+  // needs to reach the disk before its end: the final step below makes it durable.
+  if (sqlite) await dataSource.query('PRAGMA synchronous = OFF');
+  const transaction = <T>(work: (em: EntityManager) => Promise<T>) =>
+    dataSource.transaction(async (em) => {
+      if (pg) await em.query('SET LOCAL synchronous_commit = off');
+      return work(em);
+    });
   const head = await store.headPosition();
   let position = 0n;
   let events = 0;
+  let currentMs = 0;
+  let temporalMs = 0;
   try {
-    for (;;) {
-      const batch = await store.readAll({ after: position, limit: batchSize });
-      if (batch.length === 0) break;
-      position = await dataSource.transaction((em) => applyEvents(em, batch, { counters: false }));
-      events += batch.length;
-      options.onProgress?.({ position, head, events });
+    const started = Date.now();
+    const fold = new CurrentStateFold();
+    let folded = 0n;
+    let pending = 0;
+    const flush = async () => {
+      const upTo = folded;
+      await transaction(async (em) => {
+        await fold.write(em);
+        await projectStarFacts(em, fold.starEvents);
+        await upsert(em, CheckpointRow, [{ name: READ_MODELS_CHECKPOINT, position: upTo.toString() }]);
+      });
+      fold.starEvents = [];
+      position = upTo;
+      pending = 0;
+    };
+    try {
+      for (;;) {
+        const batch = await store.readAll({ after: folded, limit: readLimit });
+        if (batch.length === 0) break;
+        const { checkpoint } = freshAfter(folded, batch);
+        fold.apply(projected(batch));
+        folded = checkpoint;
+        events += batch.length;
+        pending += batch.length;
+        if (pending >= batchSize) await flush();
+        options.onProgress?.({ phase: 'current', position: folded, head, events });
+      }
+      if (pending > 0) await flush();
+    } finally {
+      await transaction(finishRebuild);
     }
-  } finally {
-    await dataSource.transaction(finishRebuild);
-  }
-  return { position, head, events };
-}
+    currentMs = Date.now() - started;
+    options.onPassDone?.({ phase: 'current', position, head, events, ms: currentMs });
 
+    const temporalStarted = Date.now();
+    let temporalEvents = 0;
+    let temporal = 0n;
+    while (temporal < position) {
+      const batch = (await store.readAll({ after: temporal, limit: temporalBatchSize })).filter((e) => e.position <= position);
+      if (batch.length === 0) break;
+      temporal = await transaction((em) => applyTemporalEvents(em, batch));
+      temporalEvents += batch.length;
+      options.onProgress?.({ phase: 'temporal', position: temporal, head, events: temporalEvents });
+    }
+    await transaction(finishTemporalPass);
+    temporalMs = Date.now() - temporalStarted;
+    options.onPassDone?.({ phase: 'temporal', position: temporal, head, events: temporalEvents, ms: temporalMs });
+  } finally {
+    if (sqlite) {
+      await dataSource.query('PRAGMA synchronous = NORMAL');
+      // Every page of the rebuild into the database file, synced: durable from here on.
+      await dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    }
+  }
+  return { position, head, events, currentMs, temporalMs };
+}

@@ -11,4 +11,8 @@ export class CheckpointRow {
   position: string;
 }
 
+/** The current-state read models (what `minPosition` waits for). */
 export const READ_MODELS_CHECKPOINT = 'read-models';
+
+/** The temporal (as-of) read models: a projection of their own, at or behind the current-state one. */
+export const TEMPORAL_CHECKPOINT = 'temporal';
