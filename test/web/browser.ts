@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
@@ -40,8 +41,15 @@ export async function signedIn(browser: Browser, baseUrl: string, token: string,
   return { context, page, errors };
 }
 
-export const SCREENSHOTS = path.resolve(__dirname, '../../docs/screenshots');
+/**
+ * The README's screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1 npx jest test/web-browser):
+ * an ordinary test run must leave the working tree as it found it. Otherwise they go to a temp folder.
+ */
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : path.join(os.tmpdir(), 'ledger-screenshots');
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  // A blank or failed capture would still pass silently: a real page of this app is tens of kilobytes.
+  if (fs.statSync(file).size < 5_000) throw new Error(`screenshot ${name} is suspiciously small`);
 }

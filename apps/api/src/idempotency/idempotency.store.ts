@@ -23,14 +23,13 @@ export class IdempotencyStore {
   static async open(config: Pick<LedgerConfig, 'dataDir' | 'readDbUrl'>): Promise<IdempotencyStore> {
     let ds: DataSource;
     if (config.readDbUrl) {
-      ds = new DataSource({ type: 'postgres', url: config.readDbUrl, entities: [IdempotencyRecord], synchronize: true });
+      ds = new DataSource({ type: 'postgres', url: config.readDbUrl, entities: [IdempotencyRecord] });
     } else {
       fs.mkdirSync(config.dataDir, { recursive: true });
       ds = new DataSource({
         type: 'better-sqlite3',
         database: path.join(config.dataDir, 'idempotency.sqlite'),
         entities: [IdempotencyRecord],
-        synchronize: true,
         prepareDatabase: (db: { pragma(s: string): unknown }) => {
           db.pragma('journal_mode = WAL');
           db.pragma('busy_timeout = 5000');
@@ -42,6 +41,7 @@ export class IdempotencyStore {
       });
     }
     await ds.initialize();
+    await createTable(ds);
     return new IdempotencyStore(ds);
   }
 
@@ -80,5 +80,20 @@ export class IdempotencyStore {
 
   async close(): Promise<void> {
     if (this.ds.isInitialized) await this.ds.destroy();
+  }
+}
+
+/**
+ * The one table, created when missing (not TypeORM's synchronize, which may alter or drop columns of a
+ * table it finds different). Two API instances starting together on PostgreSQL may race to create it.
+ */
+async function createTable(ds: DataSource): Promise<void> {
+  try {
+    await ds.query(
+      'CREATE TABLE IF NOT EXISTS "api_idempotency_keys" ("scope" varchar(64) PRIMARY KEY NOT NULL, "fingerprint" varchar(64) NOT NULL, "status" integer NOT NULL, "body" text NOT NULL, "createdAt" varchar(40) NOT NULL)',
+    );
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== '23505' && code !== '42P07') throw e;
   }
 }
