@@ -89,6 +89,8 @@ export class CadreVersionRow {
 // the count, the light and the default sort: a page is chosen from the index alone (20 row reads).
 @Index('ix_rm_t_item_unit_cover', ['unitId', 'fromPosition', 'toPosition', 'dueDate', 'status', 'itemId'])
 @Index('ix_rm_t_item_to', ['toPosition', 'fromPosition'])
+// The same by the end of the version, for cuts late in the history (few versions end after them).
+@Index('ix_rm_t_item_unit_to', ['unitId', 'toPosition', 'fromPosition', 'dueDate', 'status', 'itemId'])
 export class ItemVersionRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   itemId: string;

@@ -183,13 +183,31 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
       const beforeView = prior ? itemRowOf(prior) : null;
       const after = evolveItem(beforeView, e);
       if (!after || after === beforeView) continue;
-      const { id: _id, ...view } = after;
+      // Listed field by field: a spread of the view was the hottest line of a rebuild.
       const next: ItemVersionRow = {
-        ...view,
         itemId: id,
         fromPosition: position,
         toPosition: OPEN_END,
         fromAt,
+        sheetId: after.sheetId,
+        title: after.title,
+        requirements: after.requirements,
+        unitId: after.unitId,
+        supportUnitIds: after.supportUnitIds,
+        cadreId: after.cadreId,
+        leaderId: after.leaderId,
+        status: after.status,
+        dueDate: after.dueDate,
+        originalDueDate: after.originalDueDate,
+        concludedOn: after.concludedOn,
+        onTime: after.onTime,
+        urgeLevel: after.urgeLevel,
+        accountabilityCount: after.accountabilityCount,
+        deadlineMissedFor: after.deadlineMissedFor,
+        createdAt: after.createdAt,
+        updatedAt: after.updatedAt,
+        revision: after.revision,
+        position: after.position,
         assignedOn: prior?.assignedOn ?? countyDateOf(e.recordedAt),
         returns: (prior?.returns ?? 0) + (e.type === 'CompletionReturned' ? 1 : 0),
         extensions: (prior?.extensions ?? 0) + (e.type === 'ExtensionGranted' ? 1 : 0),

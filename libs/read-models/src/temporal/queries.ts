@@ -94,6 +94,12 @@ export class TemporalQueries {
     return text.replace(/\?/g, () => `$${++n}`);
   }
 
+  /** The last position the temporal read models hold. */
+  private async lastPosition(): Promise<number> {
+    const rows: { position: unknown }[] = await this.dataSource.query(`SELECT "position" FROM "rm_t_mark" ORDER BY "atMs" DESC LIMIT 1`);
+    return rows.length ? Number(rows[0].position) : 0;
+  }
+
   /**
    * The last position whose events were all recorded at or before `instantMs` (0: none). Events
    * count from their watermark (the latest recordedAt up to them), so a cut is always a prefix of the log.
@@ -158,29 +164,39 @@ export class TemporalQueries {
       unitIds = (unitIds ?? filter.scopeUnitIds).filter((id) => scope.has(id));
     }
     if (unitIds && unitIds.length === 0) return { items: [], total: 0, page, pageSize };
+    // Versions in force at p: fromPosition ≤ p < toPosition. By unit, the index that starts the range
+    // nearer p is read (a cut late in the history has few versions ending after it, an early one few
+    // starting before it); the unary + keeps the other column's index out of the planner's choice.
+    const late = unitIds === null ? null : cut.position * 2 > (await this.lastPosition());
     const build = () => {
       const qb = this.dataSource
         .getRepository(ItemVersionRow)
         .createQueryBuilder('i')
-        .where('i."fromPosition" <= :p AND i."toPosition" > :p', { p: cut.position });
+        .where(
+          late === null
+            ? 'i."fromPosition" <= :p AND i."toPosition" > :p'
+            : late
+              ? '+i."fromPosition" <= :p AND i."toPosition" > :p'
+              : 'i."fromPosition" <= :p AND +i."toPosition" > :p',
+          { p: cut.position },
+        );
       if (unitIds) qb.andWhere('i."unitId" IN (:...unitIds)', { unitIds });
       whereItemFields(qb, filter, cut.day, this.dueSoonDays);
       return qb;
     };
     const { key, desc } = parseSort(filter.sort);
     const dir = desc ? 'DESC' : 'ASC';
-    // The page's keys first (from the covering index when sorted by due date), then its 20 rows.
-    const [keys, count] = await Promise.all([
-      build()
-        .select('i.itemId', 'itemId')
-        .addSelect('i.fromPosition', 'fromPosition')
-        .orderBy(`i.${key}`, dir)
-        .addOrderBy('i.itemId', dir)
-        .offset((page - 1) * pageSize)
-        .limit(pageSize)
-        .getRawMany<{ itemId: string; fromPosition: unknown }>(),
-      build().select('COUNT(*)', 'n').getRawOne<{ n: string | number }>(),
-    ]);
+    // The page's keys and the count in one pass over the index (the count as a window over the matches).
+    const keys = await build()
+      .select('i.itemId', 'itemId')
+      .addSelect('i.fromPosition', 'fromPosition')
+      .addSelect('COUNT(*) OVER ()', 'total')
+      .orderBy(`i.${key}`, dir)
+      .addOrderBy('i.itemId', dir)
+      .offset((page - 1) * pageSize)
+      .limit(pageSize)
+      .getRawMany<{ itemId: string; fromPosition: unknown; total: unknown }>();
+    const count = keys.length ? { n: Number(keys[0].total) } : page > 1 ? await build().select('COUNT(*)', 'n').getRawOne<{ n: string | number }>() : { n: 0 };
     const rows = keys.length
       ? await this.dataSource
           .getRepository(ItemVersionRow)
