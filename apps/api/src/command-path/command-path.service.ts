@@ -1,10 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SCHEMA_VERSIONS, isEventType, upcast, type LedgerEvent } from '@ledger/contracts/events';
 import { isRejection, type CommandContext, type Decider } from '@ledger/domain';
 import { ConcurrencyError, type EventStore, type NewEvent, type StoredEvent } from '@ledger/event-store';
-import { countyDate, countyInstant, uuidV5, type Clock } from '@ledger/platform';
+import { DEFAULT_COMMAND_CACHE_STREAMS, countyDate, countyInstant, uuidV5, type Clock, type LedgerConfig } from '@ledger/platform';
 import { v4 as uuidv4 } from 'uuid';
-import { CLOCK, EVENT_STORE } from '../platform/tokens';
+import { CLOCK, EVENT_STORE, LEDGER_CONFIG } from '../platform/tokens';
 import { NotFoundProblem, RejectedProblem, StaleRevisionProblem } from '../problem-details/errors';
 import type { CommandMeta } from './command-meta';
 import { CommandMetrics } from './command-metrics';
@@ -27,9 +27,6 @@ interface KeptFold {
   revision: number;
   idHashes: number[];
 }
-
-/** Most streams whose folded state is kept; the least recently used go first. */
-const KEPT_FOLDS = 50_000;
 
 /** FNV-1a over the UTF-16 code units: a miss proves an id absent; a hit is checked against the stream. */
 function idHash(id: string): number {
@@ -73,6 +70,9 @@ const MAX_ATTEMPTS = 4;
 class KeptFolds {
   private readonly folds = new Map<string, KeptFold>();
 
+  /** Most streams whose folded state is kept (LEDGER_COMMAND_CACHE_STREAMS); the least recently used go first. */
+  constructor(private readonly limit: number) {}
+
   get(stream: string, decider: object): KeptFold | undefined {
     const kept = this.folds.get(stream);
     if (!kept || kept.decider !== decider) return undefined;
@@ -86,7 +86,7 @@ class KeptFolds {
     if (kept && kept.decider === fold.decider && kept.revision >= fold.revision) return;
     this.folds.delete(stream);
     this.folds.set(stream, fold);
-    if (this.folds.size > KEPT_FOLDS) this.folds.delete(this.folds.keys().next().value as string);
+    if (this.folds.size > this.limit) this.folds.delete(this.folds.keys().next().value as string);
   }
 }
 
@@ -96,13 +96,16 @@ class KeptFolds {
  */
 @Injectable()
 export class CommandPath {
-  private readonly kept = new KeptFolds();
+  private readonly kept: KeptFolds;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: CommandMetrics,
-  ) {}
+    @Optional() @Inject(LEDGER_CONFIG) config?: Pick<LedgerConfig, 'commandCacheStreams'>,
+  ) {
+    this.kept = new KeptFolds(config?.commandCacheStreams ?? DEFAULT_COMMAND_CACHE_STREAMS);
+  }
 
   context(meta: CommandMeta): CommandContext {
     const now = this.clock.now();
