@@ -1,4 +1,4 @@
-import { Brackets, In, type DataSource, type ObjectLiteral, type SelectQueryBuilder, type WhereExpressionBuilder } from 'typeorm';
+import { type DataSource, type ObjectLiteral, type SelectQueryBuilder, type WhereExpressionBuilder } from 'typeorm';
 import type { LedgerConfig } from '@ledger/platform';
 import type { ItemStatus } from '@ledger/contracts/events';
 import { CheckpointRow, READ_MODELS_CHECKPOINT } from './checkpoint/checkpoint.entity';
@@ -6,7 +6,7 @@ import { UnitRow } from './units/unit.entity';
 import { CadreRow } from './cadres/cadre.entity';
 import { SheetRow } from './sheets/sheet.entity';
 import { ItemRow } from './items/item.entity';
-import { ItemCounterRow, type CounterOwnerKind } from './figures/item-counter.entity';
+import { OPEN_BY_DUE_DATE, type CounterOwnerKind } from './figures/item-counter.entity';
 import { AccountabilityDecisionRow } from './register/accountability-decision.entity';
 import { figuresOf, sumsFromRaw, ZERO_SUMS, type FigureSums } from './figures/figures';
 import { addDays } from './dates';
@@ -43,27 +43,35 @@ export interface OpenItemRef {
 
 const OPEN_SQL = `('assigned','in_progress','reported')`;
 
+/** A condition over alias `i`, with named parameters (`:name`, `:...list`). */
+export interface SqlCondition {
+  sql: string;
+  params: Record<string, unknown>;
+}
+
 /**
  * The item list's filters on the item's own columns (status, cadre, sheet, due dates, light on `today`),
- * for alias `i` over the live rows and over the versions as of a cut alike.
+ * for alias `i` over the live rows and over the versions as of a cut alike. The parameter names are
+ * fixed, so that the same filter gives the same SQL text and a cached prepared statement.
  */
-export function whereItemFields<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, f: ItemFilter, today: string, dueSoonDays: number): void {
-  if (f.status?.length) qb.andWhere('i.status IN (:...statuses)', { statuses: f.status });
-  if (f.cadreId) qb.andWhere('i."cadreId" = :cadreId', { cadreId: f.cadreId });
-  if (f.sheetId) qb.andWhere('i."sheetId" = :sheetId', { sheetId: f.sheetId });
-  if (f.dueFrom) qb.andWhere('i."dueDate" >= :dueFrom', { dueFrom: f.dueFrom });
-  if (f.dueTo) qb.andWhere('i."dueDate" <= :dueTo', { dueTo: f.dueTo });
+export function itemFieldConditions(f: ItemFilter, today: string, dueSoonDays: number): SqlCondition[] {
+  const out: SqlCondition[] = [];
+  if (f.status?.length) out.push({ sql: 'i.status IN (:...statuses)', params: { statuses: f.status } });
+  if (f.cadreId) out.push({ sql: 'i."cadreId" = :cadreId', params: { cadreId: f.cadreId } });
+  if (f.sheetId) out.push({ sql: 'i."sheetId" = :sheetId', params: { sheetId: f.sheetId } });
+  if (f.dueFrom) out.push({ sql: 'i."dueDate" >= :dueFrom', params: { dueFrom: f.dueFrom } });
+  if (f.dueTo) out.push({ sql: 'i."dueDate" <= :dueTo', params: { dueTo: f.dueTo } });
   if (f.light) {
     const params = { lToday: today, lSoon: addDays(today, dueSoonDays) };
-    if (f.light === 'red') qb.andWhere(`i.status IN ${OPEN_SQL} AND i."dueDate" < :lToday`, params);
-    else if (f.light === 'yellow') qb.andWhere(`i.status IN ${OPEN_SQL} AND i."dueDate" >= :lToday AND i."dueDate" <= :lSoon`, params);
-    else
-      qb.andWhere(
-        new Brackets((b) =>
-          b.where(`i.status IN ('concluded','struck_off')`).orWhere(`i.status IN ${OPEN_SQL} AND i."dueDate" > :lSoon`, params),
-        ),
-      );
+    if (f.light === 'red') out.push({ sql: `i.status IN ${OPEN_SQL} AND i."dueDate" < :lToday`, params });
+    else if (f.light === 'yellow') out.push({ sql: `i.status IN ${OPEN_SQL} AND i."dueDate" >= :lToday AND i."dueDate" <= :lSoon`, params });
+    else out.push({ sql: `(i.status IN ('concluded','struck_off') OR (i.status IN ${OPEN_SQL} AND i."dueDate" > :lSoon))`, params });
   }
+  return out;
+}
+
+export function whereItemFields<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, f: ItemFilter, today: string, dueSoonDays: number): void {
+  for (const c of itemFieldConditions(f, today, dueSoonDays)) qb.andWhere(c.sql, c.params);
 }
 
 /** Light of an item for a given county date: computed, never stored. */
@@ -110,13 +118,6 @@ function cadreView(c: CadreRow): CadreView {
   return { id: c.id, name: c.name, unitId: c.unitId, post: c.post, left: Boolean(c.left) };
 }
 
-let paramSeq = 0;
-/** Unique parameter names: several subtree conditions may share one query. */
-function param(base: string): string {
-  paramSeq = (paramSeq + 1) % 1_000_000;
-  return `${base}_${paramSeq}`;
-}
-
 /**
  * The answers of API.md's queries, over the read models. Lights, overdue and due-soon are worked out
  * here from `today`, so they are right on any day without re-projecting.
@@ -145,8 +146,8 @@ export class ReadQueries {
   async unitsOf(subtreeRootId: string): Promise<UnitView[]> {
     const root = await this.unitRow(subtreeRootId);
     if (!root) return [];
-    const qb = this.dataSource.getRepository(UnitRow).createQueryBuilder('u');
-    this.wherePathUnder(qb, 'u', root.path);
+    const under = this.pathUnder('u', root.path, 'root');
+    const qb = this.dataSource.getRepository(UnitRow).createQueryBuilder('u').where(under.sql, under.params);
     const rows = await qb.orderBy('u.path', 'ASC').getMany();
     return rows.map(unitView);
   }
@@ -176,7 +177,7 @@ export class ReadQueries {
     const qb = this.dataSource.getRepository(CadreRow).createQueryBuilder('c');
     qb.where('1 = 1');
     if (!filter.includeLeft) qb.andWhere('c.left = :notLeft', { notLeft: false });
-    if (filter.unitId) await this.whereUnitIn(qb, 'c."unitId"', filter.unitId, filter.subtree ?? true);
+    if (filter.unitId) await this.whereUnitIn(qb, 'c."unitId"', filter.unitId, filter.subtree ?? true, 'unit');
     const rows = await qb.orderBy('c.name', 'ASC').addOrderBy('c.id', 'ASC').getMany();
     return rows.map(cadreView);
   }
@@ -207,29 +208,26 @@ export class ReadQueries {
   async listItems(filter: ItemFilter, today: string): Promise<ItemPage> {
     const page = Math.max(1, Math.floor(filter.page ?? 1));
     const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(filter.pageSize ?? DEFAULT_PAGE_SIZE)));
-    const build = async () => {
-      const qb = this.dataSource.getRepository(ItemRow).createQueryBuilder('i').where('1 = 1');
-      await this.applyItemFilter(qb, filter, today);
-      return qb;
-    };
+    const where = await this.itemConditions(filter, today);
+    if (!where) return { items: [], total: 0, page, pageSize };
     const { key, desc } = parseSort(filter.sort);
-    const idsQb = (await build())
-      .select('i.id', 'id')
-      .orderBy(`i.${key}`, desc ? 'DESC' : 'ASC')
-      .addOrderBy('i.id', desc ? 'DESC' : 'ASC')
-      .offset((page - 1) * pageSize)
-      .limit(pageSize);
-    const countQb = (await build()).select('COUNT(*)', 'n');
-    // Page over ids first (an index can cover it), then read only the page's rows.
-    const [ids, count] = await Promise.all([idsQb.getRawMany<{ id: string }>(), countQb.getRawOne<{ n: string | number }>()]);
-    const rows = ids.length ? await this.dataSource.getRepository(ItemRow).findBy({ id: In(ids.map((r) => r.id)) }) : [];
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return {
-      items: ids.map((r) => byId.get(r.id)).filter((r): r is ItemRow => !!r).map((r) => toItemView(r, today, this.dueSoonDays)),
-      total: Number(count?.n ?? 0),
-      page,
-      pageSize,
-    };
+    const dir = desc ? 'DESC' : 'ASC';
+    const whereSql = where.map((c) => c.sql).join(' AND ') || '1 = 1';
+    const params = Object.assign({}, ...where.map((c) => c.params)) as Record<string, unknown>;
+    // The page is chosen over the index (sort key, id) first; only its rows are read in full.
+    const rows = await this.select<Record<string, unknown>>(
+      `SELECT r.* FROM (SELECT i.id AS pid, i."${key}" AS pkey FROM rm_item i WHERE ${whereSql} ORDER BY i."${key}" ${dir}, i.id ${dir} LIMIT :limit OFFSET :offset) p
+       JOIN rm_item r ON r.id = p.pid ORDER BY p.pkey ${dir}, p.pid ${dir}`,
+      { ...params, limit: pageSize, offset: (page - 1) * pageSize },
+    );
+    const offset = (page - 1) * pageSize;
+    // A page that is neither empty nor full is the last one: it tells the total without counting.
+    const total =
+      rows.length > 0 && rows.length < pageSize
+        ? offset + rows.length
+        : ((await this.totalFromCounters(filter, today)) ??
+          Number((await this.select<{ n: unknown }>(`SELECT COUNT(*) AS n FROM rm_item i WHERE ${whereSql}`, params))[0]?.n ?? 0));
+    return { items: rows.map((r) => toItemView(itemRowFromRaw(r), today, this.dueSoonDays)), total, page, pageSize };
   }
 
   /** Open items a unit itself handles (a unit with open items may not be dissolved). */
@@ -250,10 +248,7 @@ export class ReadQueries {
   /** Figures for the unit alone, or rolled up over its subtree. Null for an unknown unit. */
   async unitFigures(unitId: string, subtree: boolean, today: string): Promise<Figures | null> {
     if (!(await this.unitRow(unitId))) return null;
-    const raw = await this.sumsQuery(subtree ? 'subtree' : 'unit', today)
-      .andWhere('c."ownerId" = :owner', { owner: unitId })
-      .getRawOne<Record<string, unknown>>();
-    return figuresOf(raw ? sumsFromRaw(raw) : ZERO_SUMS);
+    return figuresOf((await this.sumsByOwner(subtree ? 'subtree' : 'unit', [unitId], today)).get(unitId) ?? ZERO_SUMS);
   }
 
   /**
@@ -261,45 +256,34 @@ export class ReadQueries {
    * dissolved ones only while items are still counted against them. Null for an unknown unit.
    */
   async childrenFigures(unitId: string, today: string): Promise<UnitFiguresRow[] | null> {
-    if (!(await this.unitRow(unitId))) return null;
-    const children = await this.dataSource.getRepository(UnitRow).find({ where: { parentId: unitId }, order: { name: 'ASC' } });
-    const sums = new Map<string, FigureSums>();
-    for (const chunk of chunks(children.map((c) => c.id), 500)) {
-      const rows = await this.sumsQuery('subtree', today)
-        .addSelect('c."ownerId"', 'ownerId')
-        .andWhere('c."ownerId" IN (:...owners)', { owners: chunk })
-        .groupBy('c."ownerId"')
-        .getRawMany<Record<string, unknown>>();
-      for (const r of rows) sums.set(String(r.ownerId), sumsFromRaw(r));
-    }
-    return children
-      .filter((c) => !c.dissolved || (sums.get(c.id)?.total ?? 0) > 0)
-      .map((c) => ({ unitId: c.id, name: c.name, ...figuresOf(sums.get(c.id) ?? ZERO_SUMS) }));
+    const { select, params } = this.sumsSelect(today);
+    // Only the rows a figure reads: status rows, and open rows due by the end of the due-soon window.
+    const rows = await this.select<Record<string, unknown>>(
+      `SELECT u.id AS "unitId", u.name AS name, u.dissolved AS dissolved, ${select}
+       FROM rm_unit u LEFT JOIN rm_item_counter c
+         ON c."ownerKind" = 'subtree' AND c."ownerId" = u.id AND (c."dueDate" = '-' OR (c.status = '${OPEN_BY_DUE_DATE}' AND c."dueDate" <= :fSoon))
+       WHERE u."parentId" = :parent GROUP BY u.id, u.name, u.dissolved ORDER BY u.name, u.id`,
+      { ...params, parent: unitId },
+    );
+    if (rows.length === 0 && !(await this.unitRow(unitId))) return null;
+    return rows
+      .map((r) => ({ unitId: String(r.unitId), name: String(r.name), dissolved: Boolean(r.dissolved), sums: sumsFromRaw(r) }))
+      .filter((c) => !c.dissolved || c.sums.total > 0)
+      .map((c) => ({ unitId: c.unitId, name: c.name, ...figuresOf(c.sums) }));
   }
 
   /** Figures over the items whose responsible cadre this is. Null for an unknown cadre. */
   async cadreFigures(cadreId: string, today: string): Promise<Figures | null> {
     const cadre = await this.dataSource.getRepository(CadreRow).findOneBy({ id: cadreId });
     if (!cadre) return null;
-    const raw = await this.sumsQuery('cadre', today)
-      .andWhere('c."ownerId" = :owner', { owner: cadreId })
-      .getRawOne<Record<string, unknown>>();
-    return figuresOf(raw ? sumsFromRaw(raw) : ZERO_SUMS);
+    return figuresOf((await this.sumsByOwner('cadre', [cadreId], today)).get(cadreId) ?? ZERO_SUMS);
   }
 
   /** One row per cadre of the units chosen (serving cadres, and those who left while items remain). */
   async cadresFigures(filter: CadreFilter, today: string): Promise<CadreFiguresRow[]> {
     const cadres = await this.cadres({ ...filter, includeLeft: true });
     if (cadres.length === 0) return [];
-    const sums = new Map<string, FigureSums>();
-    for (const chunk of chunks(cadres.map((c) => c.id), 500)) {
-      const rows = await this.sumsQuery('cadre', today)
-        .addSelect('c."ownerId"', 'ownerId')
-        .andWhere('c."ownerId" IN (:...owners)', { owners: chunk })
-        .groupBy('c."ownerId"')
-        .getRawMany<Record<string, unknown>>();
-      for (const r of rows) sums.set(String(r.ownerId), sumsFromRaw(r));
-    }
+    const sums = await this.sumsByOwner('cadre', cadres.map((c) => c.id), today);
     return cadres
       .filter((c) => !c.left || (sums.get(c.id)?.total ?? 0) > 0)
       .map((c) => ({ cadreId: c.id, name: c.name, ...figuresOf(sums.get(c.id) ?? ZERO_SUMS) }));
@@ -316,7 +300,7 @@ export class ReadQueries {
     if (filter.to) qb.andWhere('a."decidedOn" <= :to', { to: filter.to });
     if (filter.scopeRootUnitId) {
       const items = this.dataSource.getRepository(ItemRow).createQueryBuilder('si').select('si.id');
-      await this.whereUnitIn(items, 'si."unitId"', filter.scopeRootUnitId, true);
+      await this.whereUnitIn(items, 'si."unitId"', filter.scopeRootUnitId, true, 'scope');
       qb.andWhere(`a."itemId" IN (${items.getQuery()})`, items.getParameters());
     }
     const rows = await qb.orderBy('a.decidedOn', 'ASC').addOrderBy('a.decisionId', 'ASC').getMany();
@@ -365,76 +349,142 @@ export class ReadQueries {
 
   // ---- helpers ----
 
-  private unitRow(id: string): Promise<UnitRow | null> {
-    return this.dataSource.getRepository(UnitRow).findOneBy({ id });
+  /** Raw SQL with named parameters (`:name`, `:...list`), for SQLite and PostgreSQL alike. */
+  private select<T>(sql: string, params: Record<string, unknown>): Promise<T[]> {
+    const [text, values] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
+    return this.dataSource.query(text, values);
   }
 
-  /** `alias.path` within the subtree whose root path is `rootPath` (root itself included). */
-  private wherePathUnder(qb: WhereExpressionBuilder, alias: string, rootPath: string, and = false): void {
-    const add = (sql: string, params: Record<string, unknown>) => (and ? qb.andWhere(sql, params) : qb.where(sql, params));
+  private async unitRow(id: string): Promise<UnitRow | null> {
+    const rows = await this.select<UnitRow>(`SELECT u.id, u.name, u.kind, u."parentId", u.path, u.dissolved FROM rm_unit u WHERE u.id = :id`, { id });
+    return rows[0] ?? null;
+  }
+
+  /**
+   * `alias.path` within the subtree whose root path is `rootPath` (root itself included). `name`
+   * keeps the parameter names of one condition apart from another's in the same query.
+   */
+  private pathUnder(alias: string, rootPath: string, name: string): SqlCondition {
     if (this.postgres) {
       // PostgreSQL's default collations ignore punctuation, so a range over '/' is unsafe there.
-      const p = param('pfx');
-      add(`${alias}.path LIKE :${p} ESCAPE '\\'`, { [p]: rootPath.replace(/[\\%_]/g, (m) => '\\' + m) + '%' });
-    } else {
-      // SQLite compares BINARY: '/a/b/' ≤ path < '/a/b0' is exactly the prefix, and uses the index.
-      const lo = param('lo');
-      const hi = param('hi');
-      add(`${alias}.path >= :${lo} AND ${alias}.path < :${hi}`, {
-        [lo]: rootPath,
-        [hi]: rootPath.slice(0, -1) + String.fromCharCode(rootPath.charCodeAt(rootPath.length - 1) + 1),
-      });
+      return { sql: `${alias}.path LIKE :${name}Pfx ESCAPE '\\'`, params: { [`${name}Pfx`]: rootPath.replace(/[\\%_]/g, (m) => '\\' + m) + '%' } };
     }
+    // SQLite compares BINARY: '/a/b/' ≤ path < '/a/b0' is exactly the prefix, and uses the index.
+    return {
+      sql: `${alias}.path >= :${name}Lo AND ${alias}.path < :${name}Hi`,
+      params: {
+        [`${name}Lo`]: rootPath,
+        [`${name}Hi`]: rootPath.slice(0, -1) + String.fromCharCode(rootPath.charCodeAt(rootPath.length - 1) + 1),
+      },
+    };
   }
 
-  /** `column` is `unitId`, or any unit of its subtree. */
-  private async whereUnitIn(
-    qb: SelectQueryBuilder<any>,
-    column: string,
-    unitId: string,
-    subtree: boolean,
-  ): Promise<void> {
-    if (!subtree) {
-      const p = param('unit');
-      qb.andWhere(`${column} = :${p}`, { [p]: unitId });
-      return;
-    }
+  /** `column` is `unitId`, or any unit of its subtree; null when the subtree's root is unknown. */
+  private async unitCondition(column: string, unitId: string, subtree: boolean, name: string): Promise<SqlCondition | null> {
+    if (!subtree) return { sql: `${column} = :${name}`, params: { [name]: unitId } };
     const root = await this.unitRow(unitId);
-    if (!root) {
-      qb.andWhere('1 = 0');
-      return;
+    if (!root) return null;
+    const under = this.pathUnder(`${name}U`, root.path, name);
+    return { sql: `${column} IN (SELECT ${name}U.id FROM rm_unit ${name}U WHERE ${under.sql})`, params: under.params };
+  }
+
+  private async whereUnitIn(qb: SelectQueryBuilder<any>, column: string, unitId: string, subtree: boolean, name: string): Promise<void> {
+    const c = await this.unitCondition(column, unitId, subtree, name);
+    qb.andWhere(c ? c.sql : '1 = 0', c?.params ?? {});
+  }
+
+  /** The list's conditions over alias `i`; null when they can match nothing (an unknown subtree). */
+  private async itemConditions(f: ItemFilter, today: string): Promise<SqlCondition[] | null> {
+    const out: SqlCondition[] = [];
+    for (const [unitId, subtree, name] of [
+      [f.scopeRootUnitId, true, 'scope'],
+      [f.unitId, f.subtree ?? true, 'unit'],
+    ] as const) {
+      if (!unitId) continue;
+      const c = await this.unitCondition('i."unitId"', unitId, subtree, name);
+      if (!c) return null;
+      out.push(c);
     }
-    const sub = this.dataSource.getRepository(UnitRow).createQueryBuilder(param('su')).select('1');
-    const alias = sub.alias;
-    sub.select(`${alias}.id`);
-    this.wherePathUnder(sub, alias, root.path);
-    qb.andWhere(`${column} IN (${sub.getQuery()})`, sub.getParameters());
+    return [...out, ...itemFieldConditions(f, today, this.dueSoonDays)];
   }
 
-  private async applyItemFilter(qb: SelectQueryBuilder<ItemRow>, f: ItemFilter, today: string): Promise<void> {
-    if (f.scopeRootUnitId) await this.whereUnitIn(qb, 'i."unitId"', f.scopeRootUnitId, true);
-    if (f.unitId) await this.whereUnitIn(qb, 'i."unitId"', f.unitId, f.subtree ?? true);
-    whereItemFields(qb, f, today, this.dueSoonDays);
+  /**
+   * The list's total from the counter rows, when the filter is one owner's (all items, a unit, a
+   * subtree, a cadre) by status or by light; null when it needs the items themselves.
+   */
+  private async totalFromCounters(f: ItemFilter, today: string): Promise<number | null> {
+    if (f.sheetId || f.dueFrom || f.dueTo) return null;
+    const owners = [f.scopeRootUnitId, f.unitId, f.cadreId].filter((o) => o !== undefined && o !== '');
+    if (owners.length > 1) return null;
+    const owner: SqlCondition = f.scopeRootUnitId
+      ? { sql: `c."ownerKind" = 'subtree' AND c."ownerId" = :owner`, params: { owner: f.scopeRootUnitId } }
+      : f.unitId
+        ? { sql: `c."ownerKind" = :kind AND c."ownerId" = :owner`, params: { kind: (f.subtree ?? true) ? 'subtree' : 'unit', owner: f.unitId } }
+        : f.cadreId
+          ? { sql: `c."ownerKind" = 'cadre' AND c."ownerId" = :owner`, params: { owner: f.cadreId } }
+          : { sql: `c."ownerKind" = 'subtree' AND c."ownerId" IN (SELECT r.id FROM rm_unit r WHERE r."parentId" IS NULL)`, params: {} };
+    const statuses = f.status?.length ? f.status : null;
+    let rows: SqlCondition;
+    if (!f.light) {
+      rows = statuses
+        ? { sql: `c."dueDate" = '-' AND c.status IN (:...statuses)`, params: { statuses } }
+        : { sql: `c."dueDate" = '-'`, params: {} };
+    } else {
+      // Open rows carry due dates but no status: a status filter must keep every open status.
+      if (statuses && (f.light === 'green' || !OPEN_STATUSES.every((s) => statuses.includes(s)))) return null;
+      const params = { lToday: today, lSoon: addDays(today, this.dueSoonDays) };
+      const open = `c.status = '${OPEN_BY_DUE_DATE}'`;
+      rows =
+        f.light === 'red'
+          ? { sql: `${open} AND c."dueDate" < :lToday`, params }
+          : f.light === 'yellow'
+            ? { sql: `${open} AND c."dueDate" >= :lToday AND c."dueDate" <= :lSoon`, params }
+            : { sql: `((c.status IN ('concluded','struck_off') AND c."dueDate" = '-') OR (${open} AND c."dueDate" > :lSoon))`, params };
+    }
+    const [r] = await this.select<{ n: unknown }>(`SELECT COALESCE(SUM(c.count), 0) AS n FROM rm_item_counter c WHERE ${owner.sql} AND ${rows.sql}`, {
+      ...owner.params,
+      ...rows.params,
+    });
+    return Number(r?.n ?? 0);
   }
 
-  /** SUMs over counter rows of one owner kind, with the today-dependent buckets. */
-  private sumsQuery(kind: CounterOwnerKind, today: string): SelectQueryBuilder<ItemCounterRow> {
-    const soon = addDays(today, this.dueSoonDays);
+  /** The SUMs of `Figures` over counter rows `c`, with the today-dependent buckets. */
+  private sumsSelect(today: string): SqlCondition & { select: string } {
     const when = (cond: string) => `SUM(CASE WHEN ${cond} THEN c.count ELSE 0 END)`;
-    return this.dataSource
-      .getRepository(ItemCounterRow)
-      .createQueryBuilder('c')
-      .select(when(`c."dueDate" = '-'`), 'total')
-      .addSelect(when(`c.status IN ${OPEN_SQL}`), 'open')
-      .addSelect(when(`c.status = 'open' AND c."dueDate" < :fToday`), 'overdue')
-      .addSelect(when(`c.status = 'open' AND c."dueDate" >= :fToday AND c."dueDate" <= :fSoon`), 'dueSoon')
-      .addSelect(when(`c.status = 'reported'`), 'awaitingReview')
-      .addSelect(when(`c.status = 'concluded'`), 'concluded')
-      .addSelect(when(`c.status = 'struck_off'`), 'struckOff')
-      .addSelect(when(`c.status = 'withdrawn'`), 'withdrawn')
-      .addSelect('SUM(c."onTime")', 'onTime')
-      .where('c."ownerKind" = :kind', { kind, fToday: today, fSoon: soon });
+    const open = `c.status = '${OPEN_BY_DUE_DATE}'`;
+    const select = [
+      `${when(`c."dueDate" = '-'`)} AS total`,
+      `${when(`c.status IN ${OPEN_SQL}`)} AS open`,
+      `${when(`${open} AND c."dueDate" < :fToday`)} AS overdue`,
+      `${when(`${open} AND c."dueDate" >= :fToday AND c."dueDate" <= :fSoon`)} AS "dueSoon"`,
+      `${when(`c.status = 'reported'`)} AS "awaitingReview"`,
+      `${when(`c.status = 'concluded'`)} AS concluded`,
+      `${when(`c.status = 'struck_off'`)} AS "struckOff"`,
+      `${when(`c.status = 'withdrawn'`)} AS withdrawn`,
+      `SUM(c."onTime") AS "onTime"`,
+    ].join(', ');
+    return { select, sql: select, params: { fToday: today, fSoon: addDays(today, this.dueSoonDays) } };
   }
+
+  /** Counter sums per owner of one kind (owners without rows are absent). */
+  private async sumsByOwner(kind: CounterOwnerKind, ownerIds: string[], today: string): Promise<Map<string, FigureSums>> {
+    const { select, params } = this.sumsSelect(today);
+    const sums = new Map<string, FigureSums>();
+    for (const chunk of chunks(ownerIds, 500)) {
+      const rows = await this.select<Record<string, unknown>>(
+        `SELECT c."ownerId" AS "ownerId", ${select} FROM rm_item_counter c WHERE c."ownerKind" = :kind AND c."ownerId" IN (:...owners) GROUP BY c."ownerId"`,
+        { ...params, kind, owners: chunk },
+      );
+      for (const r of rows) sums.set(String(r.ownerId), sumsFromRaw(r));
+    }
+    return sums;
+  }
+}
+
+/** A raw rm_item row as the drivers return it, typed as the entity (simple-json decoded). */
+function itemRowFromRaw(r: Record<string, unknown>): ItemRow {
+  const supportUnitIds = r.supportUnitIds;
+  return { ...(r as unknown as ItemRow), supportUnitIds: typeof supportUnitIds === 'string' ? JSON.parse(supportUnitIds) : (supportUnitIds as string[]) };
 }
 
 function parseSort(sort: string | undefined): { key: ItemSortKey; desc: boolean } {
