@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { LedgerConfig, Clock } from '@ledger/platform';
-import { countyDateOf, ReadQueries, TemporalQueries, type LedgerCut } from '@ledger/read-models';
+import { countyDateOf, ensureTemporalCovers, ensureTemporalPosition, ReadQueries, TemporalQueries, type LedgerCut } from '@ledger/read-models';
 import { CLOCK } from '../../platform/tokens';
 import { ValidationProblem } from '../../problem-details/errors';
 
@@ -13,6 +13,7 @@ import { ValidationProblem } from '../../problem-details/errors';
 export class AsOfCuts {
   constructor(
     readonly temporal: TemporalQueries,
+    private readonly queries: ReadQueries,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -21,7 +22,15 @@ export class AsOfCuts {
     const ms = Date.parse(asOf);
     if (!Number.isFinite(ms)) throw new ValidationProblem([{ field: 'asOf', messages: ['asOf must be an ISO-8601 instant with its offset'] }]);
     if (ms >= this.clock.now().getTime()) return null;
+    // The temporal models follow the current-state ones in transactions of their own: a cut they do
+    // not cover yet waits for them (503 after 5 s), never answered from fewer events than it holds.
+    await ensureTemporalCovers(this.queries.dataSource, ms);
     return { position: await this.temporal.positionAt(ms), day: countyDateOf(new Date(ms).toISOString()) };
+  }
+
+  /** Waits until the temporal read models include `position` (503 after 5 s). */
+  ensureTemporal(position: bigint): Promise<void> {
+    return ensureTemporalPosition(this.queries.dataSource, position);
   }
 }
 

@@ -53,7 +53,7 @@ export class ItemHistoryHandler implements IQueryHandler<ItemHistoryQuery, Histo
       throw new OutOfScopeProblem(`item ${q.itemId}`);
     }
     // Names come from the temporal read models: they must include the item's last event.
-    await this.scope.queries.ensurePosition(events[events.length - 1].position);
+    await this.cuts.ensureTemporal(events[events.length - 1].position);
     const names = await namesOfThen(this.cuts.temporal, events);
     return events.map((e, i) => ({
       type: e.type,
