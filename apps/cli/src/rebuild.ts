@@ -1,26 +1,44 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { openEventStore, type LedgerConfig } from '@ledger/platform';
-import { openReadModels, rebuildReadModels } from '@ledger/read-models';
+import { openReadModels, rebuildReadModels, type RebuildPhase } from '@ledger/read-models';
 
-/** Replays the whole log into the read models, with a progress bar on stderr (stdout stays clean). */
+const LABEL: Record<RebuildPhase, string> = {
+  current: 'current-state read models',
+  temporal: 'temporal (as-of) read models',
+};
+
+/**
+ * Replays the whole log into the read models: the current-state ones first (the API's ordinary
+ * queries answer as soon as they are done), then the temporal ones; a progress bar each on stderr
+ * (stdout stays clean but for one line per pass).
+ */
 export async function rebuildCommand(config: LedgerConfig): Promise<number> {
   const store = await openEventStore(config);
   const ds = await openReadModels(config);
-  const bar = new SingleBar({ format: 'rebuilding read models [{bar}] {percentage}% | {value}/{total} events | position {position}', stream: process.stderr }, Presets.shades_classic);
+  const bars = new Map<RebuildPhase, SingleBar>();
+  const barOf = (phase: RebuildPhase, total: number) => {
+    let bar = bars.get(phase);
+    if (!bar) {
+      bar = new SingleBar({ format: `${LABEL[phase].padEnd(28)} [{bar}] {percentage}% | {value}/{total} events | position {position}`, stream: process.stderr }, Presets.shades_classic);
+      bar.start(total, 0, { position: '0' });
+      bars.set(phase, bar);
+    }
+    return bar;
+  };
   try {
-    const head = await store.headPosition();
-    bar.start(Number(head), 0, { position: '0' });
-    const started = Date.now();
-    const result = await rebuildReadModels(ds, store, {
-      onProgress: (p) => bar.update(p.events, { position: p.position.toString() }),
+    const head = Number(await store.headPosition());
+    await rebuildReadModels(ds, store, {
+      onProgress: (p) => barOf(p.phase, head).update(p.events, { position: p.position.toString() }),
+      onPassDone: (p) => {
+        const bar = barOf(p.phase, head);
+        bar.update(p.events, { position: p.position.toString() });
+        bar.stop();
+        process.stdout.write(`rebuilt the ${LABEL[p.phase]}: ${p.events} events up to position ${p.position} in ${(p.ms / 1000).toFixed(1)} s\n`);
+      },
     });
-    bar.update(result.events, { position: result.position.toString() });
-    bar.stop();
-    const seconds = (Date.now() - started) / 1000;
-    process.stdout.write(`rebuilt ${result.events} events up to position ${result.position} in ${seconds.toFixed(1)} s\n`);
     return 0;
   } finally {
-    bar.stop();
+    for (const bar of bars.values()) bar.stop();
     await ds.destroy();
     await store.close();
   }

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const leaseDb = await openReadModels(config);
   let lastLog = 0;
   let lastPosition = 0n;
+  let lastTemporal = 0n;
   // Several projectors may run against one store and read database: one leads, the others stand by.
   const holder = `${os.hostname()}/${process.pid}`;
   const where = `store ${store.engine}, read models ${config.readDbUrl ? 'postgres' : 'sqlite'}`;
@@ -46,8 +47,11 @@ async function main(): Promise<void> {
       lastPosition = checkpoint;
       if (Date.now() - lastLog >= LOG_EVERY_MS) {
         lastLog = Date.now();
-        log(`at position ${checkpoint}`);
+        log(`at position ${checkpoint} (temporal read models at ${lastTemporal})`);
       }
+    },
+    onTemporalBatch: (checkpoint) => {
+      lastTemporal = checkpoint;
     },
     onState: (state, detail) => {
       if (state === 'leader') {
