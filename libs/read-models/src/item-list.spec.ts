@@ -11,7 +11,8 @@ import { ItemRow } from './items/item.entity';
 import { UnitRow } from './units/unit.entity';
 import { EventScript } from './testing/county-script';
 import { RandomCounty, prng } from './testing/random-county';
-import type { ItemFilter, ItemStatus } from './views';
+import type { ItemStatus } from '@ledger/contracts/events';
+import type { ItemFilter } from './views';
 
 const pg = useTestPostgres();
 const TODAY = '2026-04-10';
