@@ -79,16 +79,24 @@ async function currentVersions<R extends ObjectLiteral>(
   return out;
 }
 
-/** The open versions of these items, read raw: hydrating thousands of entities per batch cost more than reading them. */
+/**
+ * The open versions of these items: the newest version of each (its key from the primary key's index
+ * alone, then one row read each, rather than every version's row to test its end), read raw.
+ */
 async function currentItemVersions(em: EntityManager, ids: Set<string>): Promise<ItemVersionRow[]> {
   const out: ItemVersionRow[] = [];
   const all = [...ids];
   const pg = em.connection.options.type === 'postgres';
   for (let i = 0; i < all.length; i += READ_CHUNK) {
     const chunk = all.slice(i, i + READ_CHUNK);
+    const keys: { itemId: string; f: unknown }[] = await em.query(
+      placeholders(`SELECT "itemId", MAX("fromPosition") AS f FROM "rm_t_item" WHERE "itemId" IN (${chunk.map(() => '?').join(',')}) GROUP BY "itemId"`, pg),
+      chunk,
+    );
+    if (keys.length === 0) continue;
     const rows: ItemVersionRow[] = await em.query(
-      placeholders(`SELECT * FROM "rm_t_item" WHERE "itemId" IN (${chunk.map(() => '?').join(',')}) AND "toPosition" = ?`, pg),
-      [...chunk, OPEN_END],
+      placeholders(`SELECT * FROM "rm_t_item" WHERE ("itemId", "fromPosition") IN (VALUES ${keys.map(() => '(?, CAST(? AS bigint))').join(',')})`, pg),
+      keys.flatMap((k) => [k.itemId, Number(k.f)]),
     );
     for (const r of rows) {
       r.fromPosition = Number(r.fromPosition);
