@@ -33,6 +33,7 @@ import {
 } from '../port';
 import { bodyHashOfText, streamLinkHash } from '../hash-chain';
 import { TailingHub } from '../postgres/tailing-subscription';
+import { sameJson } from '../same-json';
 
 export interface EventStoreDbOptions {
   /** esdb://host:2113?tls=false (or kurrentdb://…) */
@@ -370,18 +371,4 @@ export class EventStoreDbStore implements EventStore {
     })();
     return this.closing;
   }
-}
-
-/** Equality of JSON values, key order ignored. */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => sameJson(x, bb[i]));
-  }
-  const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

@@ -440,7 +440,7 @@ function transpiledSources(): Record<string, string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ts = require('typescript') as typeof import('typescript');
   const sources: Record<string, string> = {};
-  for (const file of ['sqlite/writer-thread.ts', 'sqlite/write-lane.ts', 'hash-chain.ts', 'port.ts']) {
+  for (const file of ['sqlite/writer-thread.ts', 'sqlite/write-lane.ts', 'hash-chain.ts', 'same-json.ts', 'port.ts']) {
     const full = path.join(__dirname, '..', file);
     sources[full] = ts.transpileModule(fs.readFileSync(full, 'utf8'), {
       fileName: full,
@@ -521,8 +521,6 @@ function addHashChains(db: Database.Database): void {
     after = rows[rows.length - 1][0];
   }
 }
-
-export { deepEqual } from './write-lane';
 
 export interface OpenSqliteEventStoreOptions {
   file: string;

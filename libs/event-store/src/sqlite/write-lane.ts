@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 // Relative imports only: this file also runs inside the writer thread and the cross-process test's child.
 import type { ExpectedRevision } from '../port';
 import { globalLinkHash, streamLinkHash } from '../hash-chain';
+import { sameJson } from '../same-json';
 
 /** An event as encoded on the appender's side: JSON text and body hash ready, links not yet made. */
 export interface LaneEvent {
@@ -212,27 +213,10 @@ function isUniqueViolation(e: unknown): boolean {
 
 function sameContent(row: Row, stream: string, e: LaneEvent): boolean {
   if (row[2] !== stream || row[4] !== e.type || row[5] !== e.schemaVersion) return false;
-  if (row[6] !== e.data && !deepEqual(JSON.parse(row[6]), JSON.parse(e.data))) return false;
+  if (row[6] !== e.data && !sameJson(JSON.parse(row[6]), JSON.parse(e.data))) return false;
   if (row[7] === e.metadata) return true;
   const stored = JSON.parse(row[7]) as Record<string, unknown>;
   const sent = JSON.parse(e.metadata) as Record<string, unknown>;
   // A retry that leaves recordedAt to the store is the same event as the one the store timestamped.
-  return deepEqual(stored, e.givenRecordedAt ? sent : { ...sent, recordedAt: stored.recordedAt });
-}
-
-/** Structural equality of JSON values, ignoring key order. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
-  }
-  const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
-  if (ka.length !== kb.length) return false;
-  return ka.every(
-    (k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
-  );
+  return sameJson(stored, e.givenRecordedAt ? sent : { ...sent, recordedAt: stored.recordedAt });
 }
