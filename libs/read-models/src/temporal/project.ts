@@ -17,7 +17,7 @@ import {
   UnitVersionRow,
   type ItemFactKind,
 } from './entities';
-import { writeRows } from './write';
+import { sqliteConnection, writeRows } from './write';
 import { CounterLog, countsAt, placeholders, tuplesOf } from './counters';
 import { itemRowOf } from './views';
 
@@ -80,33 +80,37 @@ async function currentVersions<R extends ObjectLiteral>(
 }
 
 /**
- * The open versions of these items: the newest version of each (its key from the primary key's index
- * alone, then one row read each, rather than every version's row to test its end), read raw.
+ * The open versions of these items, read raw. On SQLite the newest version of each, one seek at the
+ * end of its primary-key range (a filter on the end reads every version's row to test it).
  */
 async function currentItemVersions(em: EntityManager, ids: Set<string>): Promise<ItemVersionRow[]> {
-  const out: ItemVersionRow[] = [];
-  const all = [...ids];
-  const pg = em.connection.options.type === 'postgres';
-  for (let i = 0; i < all.length; i += READ_CHUNK) {
-    const chunk = all.slice(i, i + READ_CHUNK);
-    const keys: { itemId: string; f: unknown }[] = await em.query(
-      placeholders(`SELECT "itemId", MAX("fromPosition") AS f FROM "rm_t_item" WHERE "itemId" IN (${chunk.map(() => '?').join(',')}) GROUP BY "itemId"`, pg),
-      chunk,
-    );
-    if (keys.length === 0) continue;
-    const rows: ItemVersionRow[] = await em.query(
-      placeholders(`SELECT * FROM "rm_t_item" WHERE ("itemId", "fromPosition") IN (VALUES ${keys.map(() => '(?, CAST(? AS bigint))').join(',')})`, pg),
-      keys.flatMap((k) => [k.itemId, Number(k.f)]),
-    );
-    for (const r of rows) {
-      r.fromPosition = Number(r.fromPosition);
-      r.toPosition = Number(r.toPosition);
-      r.onTime = r.onTime === null || r.onTime === undefined ? null : Boolean(r.onTime);
-      if (typeof r.supportUnitIds === 'string') r.supportUnitIds = JSON.parse(r.supportUnitIds);
-      out.push(r);
+  const raw: ItemVersionRow[] = [];
+  const db = sqliteConnection(em);
+  if (db) {
+    const newest = db.prepare(`SELECT * FROM "rm_t_item" WHERE "itemId" = ? ORDER BY "fromPosition" DESC LIMIT 1`);
+    for (const id of ids) {
+      const r = newest.get(id) as ItemVersionRow | undefined;
+      if (r) raw.push(r);
+    }
+  } else {
+    const all = [...ids];
+    for (let i = 0; i < all.length; i += READ_CHUNK) {
+      const chunk = all.slice(i, i + READ_CHUNK);
+      raw.push(
+        ...(await em.query(placeholders(`SELECT * FROM "rm_t_item" WHERE "itemId" IN (${chunk.map(() => '?').join(',')}) AND "toPosition" = ?`, em.connection.options.type === 'postgres'), [
+          ...chunk,
+          OPEN_END,
+        ])),
+      );
     }
   }
-  return out;
+  for (const r of raw) {
+    r.fromPosition = Number(r.fromPosition);
+    r.toPosition = Number(r.toPosition);
+    r.onTime = r.onTime === null || r.onTime === undefined ? null : Boolean(r.onTime);
+    if (typeof r.supportUnitIds === 'string') r.supportUnitIds = JSON.parse(r.supportUnitIds);
+  }
+  return raw;
 }
 
 /** Whether an item's counters (unit and subtree owners) change: cadre owners are not kept here. */
@@ -272,7 +276,7 @@ async function closeVersions(
   if (rows.length === 0) return;
   if (em.connection.options.type === 'better-sqlite3') {
     // One connection, in the batch's transaction: a prepared statement per row is a primary-key seek.
-    const db = (em.connection.driver as unknown as { databaseConnection: { prepare(sql: string): { run(...p: unknown[]): unknown } } }).databaseConnection;
+    const db = sqliteConnection(em)!;
     const update = db.prepare(`UPDATE "${table}" SET "toPosition" = ? WHERE "${key}" = ? AND "fromPosition" = ?`);
     for (const r of rows) update.run(r.toPosition, r.id, r.fromPosition);
     return;

@@ -3,6 +3,7 @@ import { upsertRows } from '../upsert';
 
 interface Statement {
   run(...params: unknown[]): unknown;
+  get(...params: unknown[]): unknown;
 }
 
 /** The better-sqlite3 connection of a SQLite EntityManager (one connection: the batch's transaction). */
