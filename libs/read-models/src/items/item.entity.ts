@@ -6,12 +6,14 @@ import type { ItemStatus, UrgeLevel } from '@ledger/contracts/events';
  * today and are computed at query time from `dueDate` (the due date in force).
  */
 @Entity('rm_item')
-// Sorted lists page over (sort key, id); subtree counts seek (unit, status) for each unit of the subtree.
-@Index('ix_rm_item_unit_status_due', ['unitId', 'status', 'dueDate'])
+// Sorted lists page over (sort key, id); subtree counts seek (unit, status) for each unit of the subtree,
+// and a subtree's lights sorted by update are read from (unit, status, due date, updatedAt, id) alone.
+@Index('ix_rm_item_unit_status_due_updated', ['unitId', 'status', 'dueDate', 'updatedAt', 'id'])
 @Index('ix_rm_item_unit_due_id', ['unitId', 'dueDate', 'id'])
 @Index('ix_rm_item_unit_updated_id', ['unitId', 'updatedAt', 'id'])
 @Index('ix_rm_item_cadre_due', ['cadreId', 'dueDate'])
 @Index('ix_rm_item_sheet_due', ['sheetId', 'dueDate'])
+@Index('ix_rm_item_sheet_status_due', ['sheetId', 'status', 'dueDate', 'id'])
 @Index('ix_rm_item_status_due', ['status', 'dueDate', 'id'])
 @Index('ix_rm_item_due', ['dueDate', 'id'])
 @Index('ix_rm_item_updated', ['updatedAt', 'id'])

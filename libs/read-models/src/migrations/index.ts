@@ -4,6 +4,7 @@ import { ItemListIndexes1764500000000 } from './1764500000000-item-list-indexes'
 import { TemporalSnapshots1764600000000 } from '../temporal/snapshot-migration';
 import { PackedCounters1764700000000 } from '../temporal/packed-counters-migration';
 import { TemporalListByEnd1764800000000 } from '../temporal/list-index-migration';
+import { ItemListCoveringIndexes1764900000000 } from './1764900000000-item-list-covering-indexes';
 
 /** Every read-model migration, oldest first; openReadModels runs the pending ones. */
-export const READ_MODEL_MIGRATIONS = [InitialReadModels1764300000000, TemporalReadModels1764400000000, ItemListIndexes1764500000000, TemporalSnapshots1764600000000, PackedCounters1764700000000, TemporalListByEnd1764800000000];
+export const READ_MODEL_MIGRATIONS = [InitialReadModels1764300000000, TemporalReadModels1764400000000, ItemListIndexes1764500000000, TemporalSnapshots1764600000000, PackedCounters1764700000000, TemporalListByEnd1764800000000, ItemListCoveringIndexes1764900000000];
