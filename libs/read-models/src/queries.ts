@@ -1,6 +1,6 @@
 import { type DataSource, type ObjectLiteral, type SelectQueryBuilder, type WhereExpressionBuilder } from 'typeorm';
 import type { LedgerConfig } from '@ledger/platform';
-import type { ItemStatus } from '@ledger/contracts/events';
+import { ITEM_STATUSES, type ItemStatus } from '@ledger/contracts/events';
 import { CheckpointRow, READ_MODELS_CHECKPOINT } from './checkpoint/checkpoint.entity';
 import { UnitRow } from './units/unit.entity';
 import { CadreRow } from './cadres/cadre.entity';
@@ -256,14 +256,11 @@ export class ReadQueries {
    * dissolved ones only while items are still counted against them. Null for an unknown unit.
    */
   async childrenFigures(unitId: string, today: string): Promise<UnitFiguresRow[] | null> {
-    const { select, params } = this.sumsSelect(today);
-    // Only the rows a figure reads: status rows, and open rows due by the end of the due-soon window.
+    const f = this.figuresOver('u', 'subtree', today);
     const rows = await this.select<Record<string, unknown>>(
-      `SELECT u.id AS "unitId", u.name AS name, u.dissolved AS dissolved, ${select}
-       FROM rm_unit u LEFT JOIN rm_item_counter c
-         ON c."ownerKind" = 'subtree' AND c."ownerId" = u.id AND (c."dueDate" = '-' OR (c.status = '${OPEN_BY_DUE_DATE}' AND c."dueDate" <= :fSoon))
+      `SELECT u.id AS "unitId", u.name AS name, u.dissolved AS dissolved, ${f.select} FROM rm_unit u ${f.join}
        WHERE u."parentId" = :parent GROUP BY u.id, u.name, u.dissolved ORDER BY u.name, u.id`,
-      { ...params, parent: unitId },
+      { ...f.params, parent: unitId },
     );
     if (rows.length === 0 && !(await this.unitRow(unitId))) return null;
     return rows
@@ -448,32 +445,38 @@ export class ReadQueries {
     return Number(r?.n ?? 0);
   }
 
-  /** The SUMs of `Figures` over counter rows `c`, with the today-dependent buckets. */
-  private sumsSelect(today: string): SqlCondition & { select: string } {
+  /**
+   * The sums of `Figures` for each owner `o` (its id in `o.id`), to be grouped by owner: the status
+   * rows (dated '-') joined as `c`, and overdue and due soon summed over the open rows of the due
+   * dates concerned only, each one range of the counters' primary key.
+   */
+  private figuresOver(o: string, kind: CounterOwnerKind, today: string): { select: string; join: string; params: Record<string, unknown> } {
     const when = (cond: string) => `SUM(CASE WHEN ${cond} THEN c.count ELSE 0 END)`;
-    const open = `c.status = '${OPEN_BY_DUE_DATE}'`;
+    const openRows = (range: string) =>
+      `(SELECT SUM(d.count) FROM rm_item_counter d WHERE d."ownerKind" = :fKind AND d."ownerId" = ${o}.id AND d.status = '${OPEN_BY_DUE_DATE}' AND ${range})`;
     const select = [
-      `${when(`c."dueDate" = '-'`)} AS total`,
+      `SUM(c.count) AS total`,
       `${when(`c.status IN ${OPEN_SQL}`)} AS open`,
-      `${when(`${open} AND c."dueDate" < :fToday`)} AS overdue`,
-      `${when(`${open} AND c."dueDate" >= :fToday AND c."dueDate" <= :fSoon`)} AS "dueSoon"`,
+      `${openRows(`d."dueDate" < :fToday`)} AS overdue`,
+      `${openRows(`d."dueDate" >= :fToday AND d."dueDate" <= :fSoon`)} AS "dueSoon"`,
       `${when(`c.status = 'reported'`)} AS "awaitingReview"`,
       `${when(`c.status = 'concluded'`)} AS concluded`,
       `${when(`c.status = 'struck_off'`)} AS "struckOff"`,
       `${when(`c.status = 'withdrawn'`)} AS withdrawn`,
       `SUM(c."onTime") AS "onTime"`,
     ].join(', ');
-    return { select, sql: select, params: { fToday: today, fSoon: addDays(today, this.dueSoonDays) } };
+    const join = `LEFT JOIN rm_item_counter c ON c."ownerKind" = :fKind AND c."ownerId" = ${o}.id AND c.status IN (:...fStatuses) AND c."dueDate" = '-'`;
+    return { select, join, params: { fKind: kind, fStatuses: ITEM_STATUSES, fToday: today, fSoon: addDays(today, this.dueSoonDays) } };
   }
 
-  /** Counter sums per owner of one kind (owners without rows are absent). */
+  /** Counter sums per owner of one kind (a known unit or cadre). */
   private async sumsByOwner(kind: CounterOwnerKind, ownerIds: string[], today: string): Promise<Map<string, FigureSums>> {
-    const { select, params } = this.sumsSelect(today);
     const sums = new Map<string, FigureSums>();
+    const f = this.figuresOver('o', kind, today);
     for (const chunk of chunks(ownerIds, 500)) {
       const rows = await this.select<Record<string, unknown>>(
-        `SELECT c."ownerId" AS "ownerId", ${select} FROM rm_item_counter c WHERE c."ownerKind" = :kind AND c."ownerId" IN (:...owners) GROUP BY c."ownerId"`,
-        { ...params, kind, owners: chunk },
+        `SELECT o.id AS "ownerId", ${f.select} FROM ${kind === 'cadre' ? 'rm_cadre' : 'rm_unit'} o ${f.join} WHERE o.id IN (:...owners) GROUP BY o.id`,
+        { ...f.params, owners: chunk },
       );
       for (const r of rows) sums.set(String(r.ownerId), sumsFromRaw(r));
     }
