@@ -73,6 +73,19 @@ class Touched<R> {
     this.current.set(id, row);
     this.dirty.add(id);
   }
+  /**
+   * As set, but a row already held takes the new values in place: a rebuild holds every row for its
+   * whole run, and a new object per event left a dead one in the old generation each time (the heap
+   * grew to several times what was alive).
+   */
+  update(id: string, row: R | null): void {
+    const held = this.current.get(id);
+    if (row === held) return;
+    if (held && row) {
+      Object.assign(held, row);
+      this.dirty.add(id);
+    } else this.set(id, row);
+  }
   /** The rows changed since the last call. */
   takeChanged(): R[] {
     const rows = [...this.dirty].map((id) => this.current.get(id)).filter((r): r is R => !!r);
@@ -116,6 +129,9 @@ function upsert<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget
  * touches first; a rebuild starts from empty tables and keeps every row across its batches.
  */
 class CurrentStateFold {
+  /** A rebuild's fold: it owns its rows, which may change in place. */
+  constructor(private readonly inPlace = false) {}
+
   items = new Touched<ItemRow>();
   cadres = new Touched<CadreRow>();
   sheets = new Touched<SheetRow>();
@@ -139,7 +155,9 @@ class CurrentStateFold {
       } else if ('itemId' in e.data) {
         const id = e.data.itemId;
         const decision = e.type === 'AccountabilityRevoked' ? decisions.get(e.data.decisionId) : null;
-        items.set(id, evolveItem(items.get(id), e, { revokesLiveDecision: !!decision && !decision.revoked }));
+        const next = evolveItem(items.get(id), e, { revokesLiveDecision: !!decision && !decision.revoked });
+        if (this.inPlace) items.update(id, next);
+        else items.set(id, next);
         if (e.type === 'AccountabilityDecided' || e.type === 'AccountabilityRevoked') {
           decisions.set(e.data.decisionId, evolveDecision(decisions.get(e.data.decisionId), e));
         }
@@ -580,8 +598,11 @@ export interface RebuildResult {
   temporalMs: number;
 }
 
-/** Events read from the store per call while rebuilding. */
-const REBUILD_READ = 5000;
+/** The read models' SQLite page cache during a rebuild (negative: KiB). */
+const REBUILD_CACHE_KIB = -16384;
+
+/** Events read from the store per call while rebuilding: a batch small enough to die young. */
+const REBUILD_READ = 1000;
 
 /**
  * Clears every read model and replays the whole log from position 0: first the current-state read
@@ -601,7 +622,7 @@ export async function rebuildReadModels(
     onPassDone?: (p: RebuildProgress & { ms: number }) => void;
   } = {},
 ): Promise<RebuildResult> {
-  const batchSize = options.batchSize ?? 200_000;
+  const batchSize = options.batchSize ?? 500_000;
   const temporalBatchSize = options.temporalBatchSize ?? Math.min(batchSize, 5000);
   const readLimit = Math.min(batchSize, REBUILD_READ);
   const sqlite = dataSource.options.type === 'better-sqlite3';
@@ -626,7 +647,14 @@ export async function rebuildReadModels(
   });
   // A rebuild that dies starts again (or a projector goes on from its checkpoints), so nothing of it
   // needs to reach the disk before its end: the final step below makes it durable.
-  if (sqlite) await dataSource.query('PRAGMA synchronous = OFF');
+  let cacheSize: unknown;
+  if (sqlite) {
+    await dataSource.query('PRAGMA synchronous = OFF');
+    // Rows are folded in memory and written once: a small page cache does as well and keeps the
+    // process small (the index builds at the end would otherwise fill the whole of it).
+    cacheSize = (await dataSource.query('PRAGMA cache_size'))[0]?.cache_size;
+    await dataSource.query(`PRAGMA cache_size = ${REBUILD_CACHE_KIB}`);
+  }
   const transaction = <T>(work: (em: EntityManager) => Promise<T>) =>
     dataSource.transaction(async (em) => {
       if (pg) await em.query('SET LOCAL synchronous_commit = off');
@@ -639,7 +667,7 @@ export async function rebuildReadModels(
   let temporalMs = 0;
   try {
     const started = Date.now();
-    const fold = new CurrentStateFold();
+    const fold = new CurrentStateFold(true);
     let folded = 0n;
     let pending = 0;
     const flush = async () => {
@@ -688,6 +716,7 @@ export async function rebuildReadModels(
   } finally {
     if (sqlite) {
       await dataSource.query('PRAGMA synchronous = NORMAL');
+      if (typeof cacheSize === 'number') await dataSource.query(`PRAGMA cache_size = ${cacheSize}`);
       // Every page of the rebuild into the database file, synced: durable from here on.
       await dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
     }
