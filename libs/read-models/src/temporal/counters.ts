@@ -53,7 +53,7 @@ export function addTuple(counts: Counts, status: string, dueDate: string, count:
   if (acc) {
     acc[0] += count;
     acc[1] += onTime;
-  } else counts.set(k, [count, onTime]);
+  } else counts.set(k, [count + 0, onTime + 0]); // + 0: a subtracted 0 (-0) is 0
 }
 
 export function tuplesOf(counts: Counts): CountTuple[] {
@@ -72,8 +72,8 @@ export function packCounts(counts: Counts): string | null {
   return tuples.length ? JSON.stringify(tuples) : null;
 }
 
-function addPacked(counts: Counts, packed: string): void {
-  for (const [s, d, c, t] of JSON.parse(packed) as CountTuple[]) addTuple(counts, s, d, c, t);
+function addPacked(counts: Counts, packed: string, sign = 1): void {
+  for (const [s, d, c, t] of JSON.parse(packed) as CountTuple[]) addTuple(counts, s, d, sign * c, sign * t);
 }
 
 /**
@@ -101,14 +101,14 @@ export function packChanges(deltas: CounterDelta[]): string | null {
   return groups.size ? JSON.stringify([...groups.values()]) : null;
 }
 
-/** Adds a change row's tuples into `into` for the owners asked (all owners when `owners` is null). */
-function addChanges(into: Map<string, Counts>, packed: string, needles: [string, string][] | null): void {
+/** Adds a change row's tuples (times `sign`) into `into` for the owners asked (all owners when `needles` is null). */
+function addChanges(into: Map<string, Counts>, packed: string, needles: [string, string][] | null, sign = 1): void {
   if (needles && !needles.some(([, needle]) => packed.includes(needle))) return;
   for (const [owners, tuples] of JSON.parse(packed) as [string[], CountTuple[]][]) {
     for (const owner of owners) {
       if (needles && !needles.some(([key]) => key === owner)) continue;
       const counts = into.get(owner) ?? new Map();
-      for (const [s, d, c, t] of tuples) addTuple(counts, s, d, c, t);
+      for (const [s, d, c, t] of tuples) addTuple(counts, s, d, sign * c, sign * t);
       into.set(owner, counts);
     }
   }
@@ -180,20 +180,28 @@ async function writeSnapshot(query: Query, pg: boolean, epoch: number): Promise<
 }
 
 /**
- * Counters of the owners asked as of `position` (owner id → counts): the last snapshot at or before
- * its epoch, the closed epochs since, the change rows of its epoch up to it. The temporal models must
- * hold the log up to `position`.
+ * Counters of the owners asked as of `position` (owner id → counts), the temporal models holding the
+ * log up to `held` (≥ position). From whichever side is nearer: the change rows of its epoch up to it,
+ * or its closed epoch's row less the change rows after it; the whole epochs since the snapshot before,
+ * or the snapshot after less the epochs up to it. At most half an epoch of change rows and half a
+ * snapshot span of epoch rows per owner.
  */
-export async function countsAt(query: Query, pg: boolean, kind: OwnerKind, ownerIds: string[], position: number): Promise<Map<string, Counts>> {
+export async function countsAt(query: Query, pg: boolean, kind: OwnerKind, ownerIds: string[], position: number, held: number): Promise<Map<string, Counts>> {
   const byKey = new Map<string, Counts>();
   if (ownerIds.length === 0 || position <= 0) return new Map();
   const { epochSize: E, snapshotEpochs: S } = COUNTER_LAYOUT;
   const epoch = epochOf(position);
-  const snapshot = epoch - (epoch % S);
-  const add = (ownerId: string, packed: string) => {
+  // Sums before epoch `b` (positions ≤ b·E), then the change rows between b·E and the position.
+  const backward = position - epoch * E > E / 2 && (epoch + 1) * E <= held;
+  const b = backward ? epoch + 1 : epoch;
+  const before = b - (b % S);
+  const after = before + S;
+  const fromAfter = b > before && after - b < b - before && after * E <= held;
+  const snapshot = fromAfter ? after : before;
+  const add = (ownerId: string, packed: string, sign: number) => {
     const key = ownerKey(kind, ownerId);
     const counts = byKey.get(key) ?? new Map();
-    addPacked(counts, packed);
+    addPacked(counts, packed, sign);
     byKey.set(key, counts);
   };
   for (let i = 0; i < ownerIds.length; i += READ_CHUNK) {
@@ -204,24 +212,25 @@ export async function countsAt(query: Query, pg: boolean, kind: OwnerKind, owner
         placeholders(`SELECT "ownerId", "counts" FROM "rm_t_counter_snapshot" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND "epoch" = ?`, pg),
         [kind, ...chunk, snapshot],
       )) as { ownerId: string; counts: string }[];
-      for (const r of rows) add(r.ownerId, r.counts);
+      for (const r of rows) add(r.ownerId, r.counts, 1);
     }
-    if (epoch > snapshot) {
+    if (b !== snapshot) {
       const rows = (await query(
         placeholders(
           `SELECT "ownerId", "counts" FROM "rm_t_counter_epoch" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND "epoch" >= ? AND "epoch" < ? ORDER BY "ownerId", "epoch"`,
           pg,
         ),
-        [kind, ...chunk, snapshot, epoch],
+        [kind, ...chunk, Math.min(b, snapshot), Math.max(b, snapshot)],
       )) as { ownerId: string; counts: string }[];
-      for (const r of rows) add(r.ownerId, r.counts);
+      for (const r of rows) add(r.ownerId, r.counts, fromAfter ? -1 : 1);
     }
   }
   const needles = ownerIds.map((id): [string, string] => {
     const key = ownerKey(kind, id);
     return [key, JSON.stringify(key)];
   });
-  for (const packed of await changeRows(query, pg, epoch * E, position)) addChanges(byKey, packed, needles);
+  if (backward) for (const packed of await changeRows(query, pg, position, b * E)) addChanges(byKey, packed, needles, -1);
+  else for (const packed of await changeRows(query, pg, b * E, position)) addChanges(byKey, packed, needles);
   const out = new Map<string, Counts>();
   for (const id of ownerIds) {
     const counts = byKey.get(ownerKey(kind, id));

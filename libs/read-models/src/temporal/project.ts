@@ -313,7 +313,7 @@ async function moveOwnCounters(
   tree: Map<string, UnitRow>,
   before: number,
 ): Promise<CounterDelta[]> {
-  const own = await countsAt(query, pg, 'unit', repathed, before);
+  const own = await countsAt(query, pg, 'unit', repathed, before, before);
   const deltas = new CounterDeltas();
   for (const [unitId, counts] of own) {
     const from = new Set(idsOnPath(pathsBefore.get(unitId)));

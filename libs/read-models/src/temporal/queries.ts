@@ -116,12 +116,19 @@ export class TemporalQueries {
 
   /** Every unit in force at the cut, by id. */
   async treeAt(position: number): Promise<Map<string, UnitVersionRow>> {
-    const rows = await this.dataSource
-      .getRepository(UnitVersionRow)
-      .createQueryBuilder('u')
-      .where('u."fromPosition" <= :p AND u."toPosition" > :p', { p: position })
-      .getMany();
-    return new Map(rows.map((r) => [r.unitId, r]));
+    // Raw: a thousand units hydrated as entities took longer than the figures asked of them.
+    const rows: UnitVersionRow[] = await this.dataSource.query(
+      this.sql(`SELECT * FROM "rm_t_unit" WHERE "fromPosition" <= ? AND "toPosition" > ?`),
+      [position, position],
+    );
+    const out = new Map<string, UnitVersionRow>();
+    for (const r of rows) {
+      r.fromPosition = Number(r.fromPosition);
+      r.toPosition = Number(r.toPosition);
+      r.dissolved = Boolean(r.dissolved);
+      out.set(r.unitId, r);
+    }
+    return out;
   }
 
   async unitsAt(position: number): Promise<UnitView[]> {
@@ -239,7 +246,8 @@ export class TemporalQueries {
   /** Counter sums per owner at the cut, open items folded into overdue / due soon for the cut's day. */
   private async sums(kind: 'unit' | 'subtree', owners: string[], cut: LedgerCut): Promise<Map<string, FigureSums>> {
     const out = new Map<string, FigureSums>();
-    const counts = await countsAt((sql, params) => this.dataSource.query(sql, params), this.postgres, kind, owners, cut.position);
+    const held = Math.max(cut.position, await this.lastPosition());
+    const counts = await countsAt((sql, params) => this.dataSource.query(sql, params), this.postgres, kind, owners, cut.position, held);
     const soon = addDays(cut.day, this.dueSoonDays);
     for (const [ownerId, byKey] of counts) {
       const s = { ...ZERO_SUMS };
