@@ -151,7 +151,9 @@ ${table}
 `;
       return { name: 'inspection-as-of', title: 'asOf on a big ledger', startedAt, machine: m, figures: { sizes, events: county.events, generateSeconds, projectSeconds, temporalSeconds, temporalRate, rows, rowsPerEvent, latency: figures }, markdown };
     } finally {
-      tmp.remove();
+      // BENCH_ASOF_KEEP=1 leaves the ledger and its read models for a closer look at the queries.
+      if (process.env.BENCH_ASOF_KEEP === '1') log(`kept ${tmp.dir}`);
+      else tmp.remove();
     }
   },
 };
