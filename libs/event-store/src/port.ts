@@ -107,9 +107,10 @@ export interface EventStore {
   /**
    * The head of every stream as of `position`: each stream's last event at or before it, streams in
    * the order they began (by the position of their revision 0). Lets a sealer resume from a seal
-   * without walking the log up to it: one query on the SQL engines.
+   * without walking the log up to it: one query on the SQL engines. One at a time, so that a caller
+   * folding 100,000 heads into something compact never holds them all as objects.
    */
-  streamHeadsAt(position: bigint): Promise<StreamHeadAt[]>;
+  streamHeadsAt(position: bigint): AsyncIterable<StreamHeadAt>;
   /** The position of the last committed event (0n when empty). */
   headPosition(): Promise<bigint>;
   subscribe(handler: SubscriptionHandler, options: SubscribeOptions): Subscription;

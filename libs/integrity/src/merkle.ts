@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '@ledger/event-store';
 
 /*
  * The Merkle tree over stream heads that a seal signs (README: "Sealed checkpoints"):
@@ -22,17 +22,22 @@ export interface MerkleStep {
 }
 
 export function leafHash(stream: string, revision: number, streamHash: Buffer): Buffer {
-  const name = Buffer.from(stream, 'utf8');
-  const head = Buffer.allocUnsafe(1 + 4 + name.length + 4);
-  head[0] = 0;
-  head.writeUInt32BE(name.length, 1);
-  name.copy(head, 5);
-  head.writeUInt32BE(revision, 5 + name.length);
-  return createHash('sha256').update(head).update(streamHash).digest();
+  const n = Buffer.byteLength(stream, 'utf8');
+  const input = Buffer.allocUnsafe(1 + 4 + n + 4 + streamHash.length);
+  input[0] = 0;
+  input.writeUInt32BE(n, 1);
+  input.write(stream, 5, 'utf8');
+  input.writeUInt32BE(revision, 5 + n);
+  streamHash.copy(input, 9 + n);
+  return sha256(input);
 }
 
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(Buffer.of(1)).update(left).update(right).digest();
+  const input = Buffer.allocUnsafe(1 + left.length + right.length);
+  input[0] = 1;
+  left.copy(input, 1);
+  right.copy(input, 1 + left.length);
+  return sha256(input);
 }
 
 const HASH = 32;

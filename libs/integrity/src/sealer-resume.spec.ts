@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { bodyHash, globalLinkHash, openPostgresEventStore, openSqliteEventStore, streamLinkHash, type EventStore, type NewEvent } from '@ledger/event-store';
+import { collect } from '@ledger/event-store/testing/contract-suite';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
 import { ChainWalker, chainProfile } from './chain-walker';
 import { loadOrCreateSealKey, type SealKey } from './keys';
@@ -138,7 +139,7 @@ describe.each(engines)('a sealer resuming from the newest seal, on $name', (engi
   });
 
   it('refuses to seal when a stream head stored in the sealed prefix is not the one sealed', async () => {
-    const heads = await store.streamHeadsAt(sealedAt);
+    const heads = await collect(store.streamHeadsAt(sealedAt));
     const victim = heads.find((h) => h.stream === 'item-4')!;
     await raw.exec('UPDATE events SET stream_hash = $1 WHERE position = $2', [Buffer.alloc(32, 7), Number(victim.position)]);
     const sealer = new LedgerSealer(store, key, { every: 0 });

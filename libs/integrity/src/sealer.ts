@@ -105,7 +105,7 @@ export class LedgerSealer {
       return refuse('seal_head_mismatch', `the global hash stored at position ${covers} differs from the sealed one`);
     }
     const heads = new MerkleTree();
-    for (const h of await this.store.streamHeadsAt(covers)) heads.set({ stream: h.stream, revision: h.revision, streamHash: Buffer.from(h.streamHash, 'hex'), position: h.position });
+    for await (const h of this.store.streamHeadsAt(covers)) heads.set({ stream: h.stream, revision: h.revision, streamHash: Buffer.from(h.streamHash, 'hex'), position: h.position });
     if (heads.size !== seal.streams || heads.root.toString('hex') !== seal.merkleRoot) {
       return refuse('seal_merkle_mismatch', `the stream heads stored at position ${covers} do not give the sealed Merkle root`);
     }

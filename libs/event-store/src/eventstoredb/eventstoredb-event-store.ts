@@ -278,18 +278,15 @@ export class EventStoreDbStore implements EventStore {
   }
 
   /** No index to ask here: a pass over `$all` up to `position` (the sealer does not resume on this engine). */
-  async streamHeadsAt(position: bigint): Promise<StreamHeadAt[]> {
+  async *streamHeadsAt(position: bigint): AsyncGenerator<StreamHeadAt> {
     const heads = new Map<string, StreamHeadAt>();
-    let after = 0n;
-    for (;;) {
-      const events = await this.readAll({ after, limit: 1000 });
-      for (const e of events) {
-        if (e.position > position) return [...heads.values()];
-        heads.set(e.stream, { stream: e.stream, revision: e.revision, position: e.position, streamHash: e.streamHash ?? '' });
-      }
-      if (events.length < 1000) return [...heads.values()];
+    for (let after = 0n; ; ) {
+      const events = (await this.readAll({ after, limit: 1000 })).filter((e) => e.position <= position);
+      for (const e of events) heads.set(e.stream, { stream: e.stream, revision: e.revision, position: e.position, streamHash: e.streamHash ?? '' });
+      if (events.length < 1000) break;
       after = events[events.length - 1].position;
     }
+    yield* heads.values();
   }
 
   async headPosition(): Promise<bigint> {

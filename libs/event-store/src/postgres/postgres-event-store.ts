@@ -224,7 +224,7 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toStored);
   }
 
-  async streamHeadsAt(position: bigint): Promise<StreamHeadAt[]> {
+  async *streamHeadsAt(position: bigint): AsyncGenerator<StreamHeadAt> {
     const { rows } = await this.pool.query<{ stream: string; revision: number; position: string; hash: string | null }>(
       `SELECT h.stream, h.revision, e.position::text AS position, encode(e.stream_hash, 'hex') AS hash
        FROM (SELECT stream, max(revision) AS revision, min(position) AS first FROM ${this.q}.events WHERE position <= $1 GROUP BY stream) h
@@ -232,7 +232,7 @@ export class PostgresEventStore implements EventStore {
        ORDER BY h.first`,
       [position.toString()],
     );
-    return rows.map((r) => ({ stream: r.stream, revision: r.revision, position: BigInt(r.position), streamHash: r.hash ?? '' }));
+    for (const r of rows) yield { stream: r.stream, revision: r.revision, position: BigInt(r.position), streamHash: r.hash ?? '' };
   }
 
   async headPosition(): Promise<bigint> {

@@ -315,7 +315,7 @@ export class SqliteEventStore implements EventStore {
     return rows.map(toStored);
   }
 
-  async streamHeadsAt(position: bigint): Promise<StreamHeadAt[]> {
+  streamHeadsAt(position: bigint): AsyncIterable<StreamHeadAt> {
     this.assertOpen();
     return sqliteStreamHeadsAt(this.db, position);
   }
