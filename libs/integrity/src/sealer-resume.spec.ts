@@ -155,8 +155,10 @@ describe.each(engines)('a sealer resuming from the newest seal, on $name', (engi
     const append = (seal: Seal) => store.append(SEAL_STREAM, [{ id: randomUUID(), type: SEAL_EVENT_TYPE, schemaVersion: 1, data: seal, metadata: {} }], 'any');
 
     await append(signSeal(body, forger));
-    const byForger = new LedgerSealer(store, key, { every: 0 });
+    const said: unknown[] = [];
+    const byForger = new LedgerSealer(store, key, { every: 0, onError: (e) => said.push(e) });
     expect((await refusal(byForger)).firstBreak).toMatchObject({ stream: SEAL_STREAM, reason: 'seal_key_unknown' });
+    expect(said).toEqual([expect.objectContaining({ code: 'LEDGER_CHAIN_BROKEN' })]);
     await byForger.stop();
 
     await append({ ...signSeal(body, key.privateKey), merkleRoot: 'f'.repeat(64) });

@@ -10,7 +10,7 @@ export interface SealerOptions {
   /** Seal once this many events were appended since the newest seal; 0: on demand only. Default 1,000. */
   every?: number;
   clock?: { now(): Date };
-  /** Called when periodic sealing fails (the next batch tries again). */
+  /** Called when periodic sealing fails (the next batch tries again), and once when the start finds the newest seal does not hold. */
   onError?: (e: unknown) => void;
 }
 
@@ -75,6 +75,8 @@ export class LedgerSealer {
     this.starting ??= (async () => {
       const from = await this.resume();
       if (this.stopped) throw new Error('the sealer stopped');
+      // Said once at start: from here on every seal and proof refuses with the same break.
+      if (this.walker.firstBreak) this.options.onError?.(new LedgerBrokenError(this.walker.firstBreak));
       this.subscription = this.store.subscribe((events) => this.onEvents(events), { after: from, batchSize: 2000 });
       return this.subscription;
     })().catch((e) => {
