@@ -623,7 +623,8 @@ export async function rebuildReadModels(
   } = {},
 ): Promise<RebuildResult> {
   const batchSize = options.batchSize ?? 500_000;
-  const temporalBatchSize = options.temporalBatchSize ?? Math.min(batchSize, 5000);
+  // Measured on 200k events: 1,000 per transaction as fast as 5,000 or 20,000, and the smallest peak RSS.
+  const temporalBatchSize = options.temporalBatchSize ?? Math.min(batchSize, 1000);
   const readLimit = Math.min(batchSize, REBUILD_READ);
   const sqlite = dataSource.options.type === 'better-sqlite3';
   const pg = dataSource.options.type === 'postgres';
