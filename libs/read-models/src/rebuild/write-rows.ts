@@ -11,7 +11,10 @@ interface SqliteConnection {
 }
 
 /** Prepared upserts per connection and table: prepared once, bound per row. */
-const prepared = new WeakMap<SqliteConnection, Map<string, { statement: Statement; columns: ColumnMetadata[] }>>();
+const prepared = new WeakMap<SqliteConnection, Map<string, { statement: Statement; columns: ColumnMetadata[]; plain: boolean[] }>>();
+
+/** Column types SQLite stores as the JavaScript value is: no conversion to call per row. */
+const PLAIN_TYPES = new Set<unknown>(['varchar', 'text', 'integer', 'int', 'bigint']);
 
 /** Rows per multi-row statement on PostgreSQL: well under its 65,535 bound parameters. */
 const PG_CHUNK = 400;
@@ -37,14 +40,17 @@ export async function writeRows<R extends ObjectLiteral>(em: EntityManager, enti
     const sql =
       `INSERT INTO ${q(meta.tableName)} (${columns.map((c) => q(c.databaseName)).join(',')}) VALUES (${columns.map(() => '?').join(',')}) ` +
       `ON CONFLICT (${meta.primaryColumns.map((c) => q(c.databaseName)).join(',')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`;
-    insert = { statement: db.prepare(sql), columns };
+    insert = { statement: db.prepare(sql), columns, plain: columns.map((c) => PLAIN_TYPES.has(c.type) && !c.transformer) };
     byTable.set(meta.tableName, insert);
   }
   const driver = em.connection.driver;
-  const { statement, columns } = insert;
+  const { statement, columns, plain } = insert;
   const values: unknown[] = new Array(columns.length);
   for (const row of rows) {
-    for (let i = 0; i < columns.length; i++) values[i] = driver.preparePersistentValue(row[columns[i].propertyName as keyof R] ?? null, columns[i]) ?? null;
+    for (let i = 0; i < columns.length; i++) {
+      const raw = row[columns[i].propertyName as keyof R] ?? null;
+      values[i] = plain[i] || raw === null ? raw : (driver.preparePersistentValue(raw, columns[i]) ?? null);
+    }
     statement.run(...values);
   }
 }
