@@ -1,7 +1,7 @@
-import { type DataSource, type ObjectLiteral, type SelectQueryBuilder, type WhereExpressionBuilder } from 'typeorm';
+import { type DataSource, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import type { LedgerConfig } from '@ledger/platform';
 import { ITEM_STATUSES, type ItemStatus } from '@ledger/contracts/events';
-import { CheckpointRow, READ_MODELS_CHECKPOINT } from './checkpoint/checkpoint.entity';
+import { READ_MODELS_CHECKPOINT } from './checkpoint/checkpoint.entity';
 import { UnitRow } from './units/unit.entity';
 import { CadreRow } from './cadres/cadre.entity';
 import { SheetRow } from './sheets/sheet.entity';
