@@ -371,6 +371,11 @@ export interface RunningProjector {
 
 export interface ProjectorOptions {
   batchSize?: number;
+  /**
+   * Events per temporal transaction (default 250). The two projections take turns on one connection:
+   * a current-state batch that arrives while a temporal one runs waits for it, so it is kept short.
+   */
+  temporalBatchSize?: number;
   onBatch?: (checkpoint: bigint, events: number) => void;
   /** After each temporal batch: the temporal read models' checkpoint. */
   onTemporalBatch?: (checkpoint: bigint, events: number) => void;
@@ -470,7 +475,7 @@ class TemporalFollower {
 
   /** The next events after the temporal checkpoint, up to the current-state checkpoint. */
   private async next(): Promise<StoredEvent[]> {
-    const limit = this.options.batchSize ?? 1000;
+    const limit = this.options.temporalBatchSize ?? 250;
     this.handed = this.handed.filter((e) => e.position > this.position);
     let batch: StoredEvent[];
     if (this.handed.length && this.handed[0].position === this.position + 1n) {
