@@ -96,8 +96,19 @@ describe('temporal counters: packed changes, epochs and snapshots', () => {
       const live = await openReadModels({ dataDir: path.join(dir, `${engine}-live`), readDbUrl: await url() });
       const rebuilt = await openReadModels({ dataDir: path.join(dir, `${engine}-rebuilt`), readDbUrl: await url() });
       try {
-        // The temporal models alone, batch by batch.
-        for (const batch of batches) await live.transaction((em) => applyTemporal(em, batch.map(toProjected).filter((e): e is ProjectedEvent => e !== null)));
+        // The temporal models alone, batch by batch; now and then a batch first rolled back (what
+        // the projection remembers between batches must not outlive it).
+        const projected = (batch: StoredEvent[]) => batch.map(toProjected).filter((e): e is ProjectedEvent => e !== null);
+        for (const [i, batch] of batches.entries()) {
+          if (i % 7 === 3) {
+            const failing = live.transaction(async (em) => {
+              await applyTemporal(em, projected(batch));
+              throw new Error('rolled back');
+            });
+            await expect(failing).rejects.toThrow('rolled back');
+          }
+          await live.transaction((em) => applyTemporal(em, projected(batch)));
+        }
         // Every epoch the log has passed is closed, and every snapshot written (the first ones hold only the tree: no rows).
         const last = async (table: string) => Number((await live.query(`SELECT MAX("epoch") AS n FROM "${table}"`))[0].n);
         expect(await last('rm_t_counter_epoch')).toBe(Math.floor(all.length / 8) - 1);

@@ -152,7 +152,14 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
   const cadres = new Versions<CadreVersionRow>((r) => r.cadreId);
   cadres.load(await currentVersions(em, CadreVersionRow, 'cadreId', cadreIds));
   const items = new Versions<ItemVersionRow>((r) => r.itemId);
-  items.load(await currentItemVersions(em, itemIds));
+  const cache = openVersionCache(em, lastBefore);
+  const missing = new Set<string>();
+  for (const id of itemIds) {
+    const cached = cache.get(id);
+    if (cached) items.current.set(id, cached);
+    else missing.add(id);
+  }
+  items.load(await currentItemVersions(em, missing));
 
   const tree = new Map<string, UnitRow>();
   for (const [id, v] of units.current) tree.set(id, { id, name: v.name, kind: v.kind, parentId: v.parentId, path: v.path, dissolved: Boolean(v.dissolved) });
@@ -262,7 +269,35 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
   }
   await writeRows(em, ItemFactRow, facts);
   await writeRows(em, TimeMarkRow, [...marks].map(([atMs, position]) => ({ atMs, position })));
-  await counters.flush(Math.max(lastBefore, ...marks.values()));
+  const lastAfter = Math.max(lastBefore, ...marks.values());
+  await counters.flush(lastAfter);
+  rememberVersions(em, lastAfter, items.current);
+}
+
+/**
+ * The open item versions as the last batch left them, per database, valid only while the temporal
+ * models still end where that batch ended: a batch rolled back, another process's batches or a
+ * rebuild start elsewhere and empty it. Spares a read of every item a batch touches (the largest read of
+ * a rebuild); bounded, then started afresh.
+ */
+const VERSION_CACHE_LIMIT = 200_000;
+const versionCaches = new WeakMap<object, { through: number; items: Map<string, ItemVersionRow> }>();
+
+function openVersionCache(em: EntityManager, lastBefore: number): Map<string, ItemVersionRow> {
+  const cache = versionCaches.get(em.connection);
+  if (!cache || cache.through !== lastBefore) {
+    versionCaches.delete(em.connection);
+    return new Map();
+  }
+  return cache.items;
+}
+
+function rememberVersions(em: EntityManager, lastAfter: number, current: Map<string, ItemVersionRow>): void {
+  const cache = versionCaches.get(em.connection) ?? { through: lastAfter, items: new Map<string, ItemVersionRow>() };
+  if (cache.items.size + current.size > VERSION_CACHE_LIMIT) cache.items.clear();
+  for (const [id, v] of current) cache.items.set(id, v);
+  cache.through = lastAfter;
+  versionCaches.set(em.connection, cache);
 }
 
 /** Sets the end of stored versions, many per statement (UPDATE … FROM VALUES, on SQLite and PostgreSQL). */
