@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { EventStore } from '@ledger/event-store';
 import { loadConfig, openEventStore, type LedgerConfig } from '@ledger/platform';
 import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
-import { openReadModels, rebuildReadModels, ReadQueries } from '@ledger/read-models';
+import { openReadModels, rebuildReadModels, ReadQueries, temporalCheckpoint } from '@ledger/read-models';
 import { readLease } from '@ledger/read-models/lease';
 import { EventScript } from '@ledger/read-models/testing/county-script';
 import { dumpReadModels } from '@ledger/read-models/testing/dump';
@@ -227,6 +227,8 @@ function failover(engine: 'sqlite' | 'postgres'): void {
       expect(written).toBeGreaterThan(200);
       process.stdout.write(`${engine}: ${written} events written during the failovers\n`);
       await eventually('caught up', async () => (await checkpoint()) === head);
+      // The temporal read models follow in transactions of their own, with their own checkpoint.
+      await eventually('temporal read models caught up', async () => (await temporalCheckpoint(live)) === head);
       // The fencing token counts acquisitions: one per hand-over at least.
       const lease = (await readLease(live))!;
       expect(Number(lease.token)).toBeGreaterThanOrEqual(1 + KILLS + (engine === 'postgres' ? 1 : 0));

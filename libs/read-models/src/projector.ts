@@ -411,7 +411,7 @@ class TemporalFollower {
   private handed: StoredEvent[] = [];
   private stopped = false;
   private wake: (() => void) | null = null;
-  private readonly waiters = new Set<{ position: bigint; resolve: () => void }>();
+  private readonly waiters = new Set<{ position: bigint; resolve: (reached: boolean) => void }>();
   readonly done: Promise<void>;
 
   constructor(
@@ -437,9 +437,9 @@ class TemporalFollower {
     this.wake?.();
   }
 
-  /** Resolves once the temporal read models include `position` (or the follower stopped). */
-  reached(position: bigint): Promise<void> {
-    if (this.position >= position || this.stopped) return Promise.resolve();
+  /** Resolves true once the temporal read models include `position`, false if the follower stops first. */
+  reached(position: bigint): Promise<boolean> {
+    if (this.position >= position || this.stopped) return Promise.resolve(this.position >= position);
     return new Promise((resolve) => this.waiters.add({ position, resolve }));
   }
 
@@ -456,6 +456,7 @@ class TemporalFollower {
           if (this.stale) {
             await this.transaction(finishTemporalPass);
             this.stale = false;
+            continue; // the current-state projection may have moved on meanwhile
           }
           this.release();
           await new Promise<void>((resolve) => (this.wake = resolve));
@@ -500,7 +501,7 @@ class TemporalFollower {
     for (const w of this.waiters) {
       if (all || w.position <= this.position) {
         this.waiters.delete(w);
-        w.resolve();
+        w.resolve(w.position <= this.position);
       }
     }
   }
@@ -568,7 +569,7 @@ export async function startProjector(
     waitFor: async (position, timeoutMs) => {
       const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
       if (!(await subscription.waitFor(position, timeoutMs))) return false;
-      const reached = temporal.reached(position).then(() => true);
+      const reached = temporal.reached(position);
       if (deadline === undefined) return reached;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
