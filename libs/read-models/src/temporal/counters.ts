@@ -1,4 +1,6 @@
 import type { CounterDelta } from '../figures/counters';
+import { OPEN_BY_DUE_DATE } from '../figures/item-counter.entity';
+import { OPEN_STATUSES } from '../views';
 
 /**
  * The temporal counters (figures as of any position), packed so that an owner's figures as of p read
@@ -99,6 +101,30 @@ export function packChanges(deltas: CounterDelta[]): string | null {
     else groups.set(signature, [[owner], tuples]);
   }
   return groups.size ? JSON.stringify([...groups.values()]) : null;
+}
+
+/**
+ * The change row of an item that stays with its unit (or is assigned): its unit and every subtree it
+ * lies in change alike, so one group — the row packChanges would write, without building a delta per
+ * owner. Null when no unit or subtree counter changes.
+ */
+export function packItemChange(before: ItemCounted | null, after: ItemCounted, unitOwners: string[]): string | null {
+  const counts: Counts = new Map();
+  const count = (row: ItemCounted, sign: number) => {
+    const closedOnTime = (row.status === 'concluded' || row.status === 'struck_off') && Boolean(row.onTime) ? 1 : 0;
+    addTuple(counts, row.status, '-', sign, sign * closedOnTime);
+    if ((OPEN_STATUSES as readonly string[]).includes(row.status)) addTuple(counts, OPEN_BY_DUE_DATE, row.dueDate, sign, 0);
+  };
+  if (before) count(before, -1);
+  count(after, 1);
+  const tuples = tuplesOf(counts);
+  return tuples.length ? JSON.stringify([[[...unitOwners].sort(), tuples]]) : null;
+}
+
+export interface ItemCounted {
+  status: string;
+  dueDate: string;
+  onTime: boolean | null;
 }
 
 /** Adds a change row's tuples (times `sign`) into `into` for the owners asked (all owners when `needles` is null). */
@@ -244,7 +270,7 @@ export async function countsAt(query: Query, pg: boolean, kind: OwnerKind, owner
  * writes the change rows and closes the epochs the log has reached.
  */
 export class CounterLog {
-  private pending: { position: number; deltas: CounterDelta[] }[] = [];
+  private pending: { position: number; deltas: CounterDelta[]; packed?: string }[] = [];
 
   constructor(
     private readonly query: Query,
@@ -259,11 +285,17 @@ export class CounterLog {
     else this.pending.push({ position, deltas: [...deltas] });
   }
 
+  /** A position's change row packed already (packItemChange). */
+  addPacked(position: number, packed: string): void {
+    this.pending.push({ position, deltas: [], packed });
+  }
+
   /** Writes every change so far; the log is applied up to `upTo`. */
   async flush(upTo: number): Promise<void> {
     const rows: unknown[][] = [];
-    for (const { position, deltas } of this.pending) {
-      const packed = packChanges(deltas);
+    for (const p of this.pending) {
+      const { position } = p;
+      const packed = p.packed ?? packChanges(p.deltas);
       if (packed !== null) rows.push([position, packed]);
     }
     this.pending = [];

@@ -18,7 +18,7 @@ import {
   type ItemFactKind,
 } from './entities';
 import { sqliteConnection, writeRows } from './write';
-import { CounterLog, countsAt, placeholders, tuplesOf } from './counters';
+import { CounterLog, countsAt, ownerKey, packItemChange, placeholders, tuplesOf } from './counters';
 import { itemRowOf } from './views';
 
 const READ_CHUNK = 500;
@@ -234,9 +234,14 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
       };
       items.open(id, next);
       if (changesCounters(beforeView, after)) {
-        const deltas = new CounterDeltas();
-        deltas.change(beforeView, after, subtreesOf);
-        counters.add(position, deltas.values());
+        if (!beforeView || beforeView.unitId === after.unitId) {
+          const packed = packItemChange(beforeView, after, [ownerKey('unit', after.unitId), ...subtreesOf(after.unitId).map((u) => ownerKey('subtree', u))]);
+          if (packed !== null) counters.addPacked(position, packed);
+        } else {
+          const deltas = new CounterDeltas();
+          deltas.change(beforeView, after, subtreesOf);
+          counters.add(position, deltas.values());
+        }
       }
       const kind = FACT_OF[e.type];
       if (kind) {
