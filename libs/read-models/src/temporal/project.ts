@@ -147,15 +147,15 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
     if (e.type.startsWith('Cadre')) cadreIds.add(String(d.cadreId));
     else if (typeof d.itemId === 'string') itemIds.add(d.itemId);
   }
+  const cache = openVersionCache(em, lastBefore);
   const units = new Versions<UnitVersionRow>((r) => r.unitId);
-  units.load(await em.getRepository(UnitVersionRow).find({ where: { toPosition: OPEN_END } }));
+  units.load(cache.units ? [...cache.units.values()] : await em.getRepository(UnitVersionRow).find({ where: { toPosition: OPEN_END } }));
   const cadres = new Versions<CadreVersionRow>((r) => r.cadreId);
   cadres.load(await currentVersions(em, CadreVersionRow, 'cadreId', cadreIds));
   const items = new Versions<ItemVersionRow>((r) => r.itemId);
-  const cache = openVersionCache(em, lastBefore);
   const missing = new Set<string>();
   for (const id of itemIds) {
-    const cached = cache.get(id);
+    const cached = cache.items.get(id);
     if (cached) items.current.set(id, cached);
     else missing.add(id);
   }
@@ -276,31 +276,37 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
   await writeRows(em, TimeMarkRow, [...marks].map(([atMs, position]) => ({ atMs, position })));
   const lastAfter = Math.max(lastBefore, ...marks.values());
   await counters.flush(lastAfter);
-  rememberVersions(em, lastAfter, items.current);
+  rememberVersions(em, lastAfter, items.current, units.current);
 }
 
 /**
- * The open item versions as the last batch left them, per database, valid only while the temporal
- * models still end where that batch ended: a batch rolled back, another process's batches or a
- * rebuild start elsewhere and empty it. Spares a read of every item a batch touches (the largest read of
- * a rebuild); bounded, then started afresh.
+ * The open unit versions (the whole tree) and item versions as the last batch left them, per
+ * database, trusted only while the temporal models still end where that batch ended: a batch rolled
+ * back, another process's batches or a rebuild start elsewhere and empty it. Spares a read of the tree
+ * per batch and of every item a batch touches (the largest read of a rebuild); the items bounded.
  */
 const VERSION_CACHE_LIMIT = 200_000;
-const versionCaches = new WeakMap<object, { through: number; items: Map<string, ItemVersionRow> }>();
 
-function openVersionCache(em: EntityManager, lastBefore: number): Map<string, ItemVersionRow> {
-  const cache = versionCaches.get(em.connection);
-  if (!cache || cache.through !== lastBefore) {
-    versionCaches.delete(em.connection);
-    return new Map();
-  }
-  return cache.items;
+interface VersionCache {
+  through: number;
+  units: Map<string, UnitVersionRow> | null;
+  items: Map<string, ItemVersionRow>;
 }
 
-function rememberVersions(em: EntityManager, lastAfter: number, current: Map<string, ItemVersionRow>): void {
-  const cache = versionCaches.get(em.connection) ?? { through: lastAfter, items: new Map<string, ItemVersionRow>() };
-  if (cache.items.size + current.size > VERSION_CACHE_LIMIT) cache.items.clear();
-  for (const [id, v] of current) cache.items.set(id, v);
+const versionCaches = new WeakMap<object, VersionCache>();
+
+function openVersionCache(em: EntityManager, lastBefore: number): VersionCache {
+  const cache = versionCaches.get(em.connection);
+  if (cache && cache.through === lastBefore) return cache;
+  versionCaches.delete(em.connection);
+  return { through: lastBefore, units: null, items: new Map() };
+}
+
+function rememberVersions(em: EntityManager, lastAfter: number, items: Map<string, ItemVersionRow>, units: Map<string, UnitVersionRow>): void {
+  const cache = versionCaches.get(em.connection) ?? { through: lastAfter, units: null, items: new Map<string, ItemVersionRow>() };
+  if (cache.items.size + items.size > VERSION_CACHE_LIMIT) cache.items.clear();
+  for (const [id, v] of items) cache.items.set(id, v);
+  cache.units = new Map(units);
   cache.through = lastAfter;
   versionCaches.set(em.connection, cache);
 }
