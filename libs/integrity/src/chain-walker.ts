@@ -216,11 +216,14 @@ export class ChainWalker {
     return this.heads.rewound(changes);
   }
 
-  /** Checks the newest seal's Merkle root against the heads at its position. */
-  checkLatestMerkle(): ChainBreak | null {
+  /**
+   * Checks the newest seal's Merkle root against the heads at its position: `heads` when given, else
+   * rebuilt from the journal.
+   */
+  checkLatestMerkle(heads: MerkleTree | null = null): ChainBreak | null {
     const s = this.latestSeal;
     if (!s) return null;
-    const heads = this.headsAt(s.covers);
+    heads ??= this.headsAt(s.covers);
     const root = heads ? heads.root.toString('hex') : null;
     if (root === s.seal.merkleRoot && heads?.size === s.seal.streams) return null;
     return {

@@ -12,6 +12,7 @@ import { loadOrCreateSealKey, type SealKey } from './keys';
 import { leafHash, rootFromPath } from './merkle';
 import { SEAL_EVENT_TYPE, SEAL_STREAM, signSeal, type Seal } from './seal';
 import { LedgerBrokenError, LedgerSealer } from './sealer';
+import { verifyLedger } from './verify-ledger';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-resume-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -145,6 +146,19 @@ describe.each(engines)('a sealer resuming from the newest seal, on $name', (engi
     const sealer = new LedgerSealer(store, key, { every: 0 });
     expect((await refusal(sealer)).firstBreak).toMatchObject({ stream: SEAL_STREAM, reason: 'seal_merkle_mismatch' });
     await sealer.stop();
+  });
+
+  it('verification whose journal no longer reaches the newest seal checks its root against the stored heads', async () => {
+    expect(await verifyLedger(store, key.publicKey, { journalWindow: 5 })).toEqual(await verifyLedger(store, key.publicKey));
+    // Signed with the trusted key over the right global hash, but over a root that is not the heads'.
+    const head = await store.headPosition();
+    const [at] = await store.readAll({ after: head - 1n, limit: 1 });
+    const wrong = signSeal({ position: head.toString(), globalHash: at.globalHash!, merkleRoot: 'e'.repeat(64), streams: 13, sealedAt: '2026-03-02T01:00:00.000Z' }, key.privateKey);
+    await store.append(SEAL_STREAM, [{ id: randomUUID(), type: SEAL_EVENT_TYPE, schemaVersion: 1, data: wrong, metadata: {} }], 'any');
+    await write(store, 200, 20, 13);
+    const report = await verifyLedger(store, key.publicKey, { journalWindow: 5 });
+    expect(report).toMatchObject({ ok: false, firstBreak: { stream: SEAL_STREAM, reason: 'seal_merkle_mismatch' } });
+    expect(report.checked).toBe(Number(await store.headPosition()));
   });
 
   it('refuses to seal after a forged seal: another key, or a sealed root that was altered', async () => {

@@ -2,6 +2,14 @@ import type { KeyObject } from 'node:crypto';
 import type { EventStore, StoredEvent } from '@ledger/event-store';
 import { ChainWalker, chainProfile, type ChainBreak } from './chain-walker';
 import { toPublicKey } from './keys';
+import { MerkleTree } from './merkle';
+
+/**
+ * Journal entries kept behind the walk (about 0.4 KB each): enough for any seal to find the position
+ * it covers (a seal covers the head when it was made, a few thousand events back at most). A million,
+ * as before, held ~1 GB in the API while a ledger with a long unsealed stretch was verified.
+ */
+const JOURNAL_WINDOW = 50_000;
 
 export interface VerifyProgress {
   checked: number;
@@ -14,6 +22,8 @@ export interface VerifyOptions {
   onProgress?: (p: VerifyProgress) => void;
   /** Events per read. Default 2,000. */
   batchSize?: number;
+  /** Journal entries kept behind the walk. Default 50,000. */
+  journalWindow?: number;
 }
 
 export interface VerifyReport {
@@ -41,7 +51,7 @@ export async function verifyLedger(
 ): Promise<VerifyReport> {
   const keys = (Array.isArray(publicKey) ? publicKey : [publicKey]).map(toPublicKey);
   const profile = chainProfile(store.engine);
-  const walker = new ChainWalker(profile, keys);
+  const walker = new ChainWalker(profile, keys, options.journalWindow ?? JOURNAL_WINDOW);
   const head = await store.headPosition();
   const batchSize = options.batchSize ?? 2000;
   const report = (): VerifyReport => {
@@ -78,7 +88,15 @@ export async function verifyLedger(
     walker.firstBreak = { stream: '', revision: -1, position: (walker.last + 1n).toString(), reason: 'missing_events', detail: `the log ends at ${walker.last} but the store's head is ${head}` };
     return report();
   }
-  const merkle = walker.checkLatestMerkle();
+  // Past the journal, the heads at the newest seal come from the store: every row up to the head was
+  // just recomputed and found equal to what the store keeps, so its stored heads are the checked ones.
+  const s = walker.latestSeal;
+  let heads = s ? walker.headsAt(s.covers) : null;
+  if (s && !heads) {
+    heads = new MerkleTree();
+    for await (const h of store.streamHeadsAt(s.covers)) heads.set({ stream: h.stream, revision: h.revision, streamHash: Buffer.from(h.streamHash, 'hex'), position: h.position });
+  }
+  const merkle = walker.checkLatestMerkle(heads);
   if (merkle) walker.firstBreak = merkle;
   return report();
 }
