@@ -610,6 +610,53 @@ const REBUILD_CACHE_KIB = -16384;
 /** Events read from the store per call while rebuilding: a batch small enough to die young. */
 const REBUILD_READ = 1000;
 
+type Transaction = <T>(work: (em: EntityManager) => Promise<T>) => Promise<T>;
+
+/**
+ * A rebuild's current-state pass: the log folded in memory (every row held, changed in place), a
+ * commit every `batchSize` events, counters and indexes at the end (also when it fails: the tables
+ * are then those of its last commit). Its rows are let go when it returns, before the temporal pass.
+ */
+async function replayCurrentState(
+  store: EventStore,
+  transaction: Transaction,
+  options: { batchSize: number; readLimit: number; head: bigint; onProgress?: (p: RebuildProgress) => void },
+): Promise<{ position: bigint; events: number }> {
+  const fold = new CurrentStateFold(true);
+  let position = 0n;
+  let events = 0;
+  let folded = 0n;
+  let pending = 0;
+  const flush = async () => {
+    const upTo = folded;
+    await transaction(async (em) => {
+      await fold.write(em);
+      await projectStarFacts(em, fold.starEvents);
+      await upsert(em, CheckpointRow, [{ name: READ_MODELS_CHECKPOINT, position: upTo.toString() }]);
+    });
+    fold.starEvents = [];
+    position = upTo;
+    pending = 0;
+  };
+  try {
+    for (;;) {
+      const batch = await store.readAll({ after: folded, limit: options.readLimit });
+      if (batch.length === 0) break;
+      const { checkpoint } = freshAfter(folded, batch);
+      fold.apply(projected(batch));
+      folded = checkpoint;
+      events += batch.length;
+      pending += batch.length;
+      if (pending >= options.batchSize) await flush();
+      options.onProgress?.({ phase: 'current', position: folded, head: options.head, events });
+    }
+    if (pending > 0) await flush();
+  } finally {
+    await transaction(finishRebuild);
+  }
+  return { position, events };
+}
+
 /**
  * Clears every read model and replays the whole log from position 0: first the current-state read
  * models (folded in memory, written with prepared statements, one transaction and checkpoint per
@@ -662,7 +709,7 @@ export async function rebuildReadModels(
     cacheSize = (await dataSource.query('PRAGMA cache_size'))[0]?.cache_size;
     await dataSource.query(`PRAGMA cache_size = ${REBUILD_CACHE_KIB}`);
   }
-  const transaction = <T>(work: (em: EntityManager) => Promise<T>) =>
+  const transaction: Transaction = (work) =>
     dataSource.transaction(async (em) => {
       if (pg) await em.query('SET LOCAL synchronous_commit = off');
       return work(em);
@@ -674,36 +721,7 @@ export async function rebuildReadModels(
   let temporalMs = 0;
   try {
     const started = Date.now();
-    const fold = new CurrentStateFold(true);
-    let folded = 0n;
-    let pending = 0;
-    const flush = async () => {
-      const upTo = folded;
-      await transaction(async (em) => {
-        await fold.write(em);
-        await projectStarFacts(em, fold.starEvents);
-        await upsert(em, CheckpointRow, [{ name: READ_MODELS_CHECKPOINT, position: upTo.toString() }]);
-      });
-      fold.starEvents = [];
-      position = upTo;
-      pending = 0;
-    };
-    try {
-      for (;;) {
-        const batch = await store.readAll({ after: folded, limit: readLimit });
-        if (batch.length === 0) break;
-        const { checkpoint } = freshAfter(folded, batch);
-        fold.apply(projected(batch));
-        folded = checkpoint;
-        events += batch.length;
-        pending += batch.length;
-        if (pending >= batchSize) await flush();
-        options.onProgress?.({ phase: 'current', position: folded, head, events });
-      }
-      if (pending > 0) await flush();
-    } finally {
-      await transaction(finishRebuild);
-    }
+    ({ position, events } = await replayCurrentState(store, transaction, { batchSize, readLimit, head, onProgress: options.onProgress }));
     currentMs = Date.now() - started;
     options.onPassDone?.({ phase: 'current', position, head, events, ms: currentMs });
 

@@ -1,4 +1,4 @@
-import type { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import { QueryFailedError, type EntityManager, type EntityMetadata, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { upsertRows } from '../upsert';
 
 type ColumnMetadata = EntityMetadata['columns'][number];
@@ -11,7 +11,7 @@ interface SqliteConnection {
 }
 
 /** Prepared upserts per connection and table: prepared once, bound per row. */
-const prepared = new WeakMap<SqliteConnection, Map<string, { statement: Statement; columns: ColumnMetadata[]; plain: boolean[] }>>();
+const prepared = new WeakMap<SqliteConnection, Map<string, { sql: string; statement: Statement; columns: ColumnMetadata[]; plain: boolean[] }>>();
 
 /** Column types SQLite stores as the JavaScript value is: no conversion to call per row. */
 const PLAIN_TYPES = new Set<unknown>(['varchar', 'text', 'integer', 'int', 'bigint']);
@@ -40,17 +40,22 @@ export async function writeRows<R extends ObjectLiteral>(em: EntityManager, enti
     const sql =
       `INSERT INTO ${q(meta.tableName)} (${columns.map((c) => q(c.databaseName)).join(',')}) VALUES (${columns.map(() => '?').join(',')}) ` +
       `ON CONFLICT (${meta.primaryColumns.map((c) => q(c.databaseName)).join(',')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`;
-    insert = { statement: db.prepare(sql), columns, plain: columns.map((c) => PLAIN_TYPES.has(c.type) && !c.transformer) };
+    insert = { sql, statement: db.prepare(sql), columns, plain: columns.map((c) => PLAIN_TYPES.has(c.type) && !c.transformer) };
     byTable.set(meta.tableName, insert);
   }
   const driver = em.connection.driver;
-  const { statement, columns, plain } = insert;
+  const { sql, statement, columns, plain } = insert;
   const values: unknown[] = new Array(columns.length);
   for (const row of rows) {
     for (let i = 0; i < columns.length; i++) {
       const raw = row[columns[i].propertyName as keyof R] ?? null;
       values[i] = plain[i] || raw === null ? raw : (driver.preparePersistentValue(raw, columns[i]) ?? null);
     }
-    statement.run(...values);
+    try {
+      statement.run(...values);
+    } catch (e) {
+      // As TypeORM reports a failed query (the driver's own error class may come from another realm).
+      throw new QueryFailedError(sql, values, e as Error);
+    }
   }
 }
