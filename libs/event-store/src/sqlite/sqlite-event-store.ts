@@ -162,7 +162,9 @@ export class SqliteEventStore implements EventStore {
       this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${this.synchronous}`);
-      this.db.pragma('cache_size = -65536');
+      // 16 MB: reads are a stream's few rows or the log in order; the OS page cache holds the file, and a
+      // full scan (verify, a rebuild) would otherwise leave 64 MB in every process's resident memory.
+      this.db.pragma('cache_size = -16384');
       this.db.exec(`BEGIN IMMEDIATE; ${SQLITE_EVENTS_SCHEMA}`);
       addHashChains(this.db);
       this.db.exec('COMMIT');
