@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 // Relative imports only: under ts-jest this file is transpiled on require inside the thread.
-import { WriteLane, type LaneAppend } from './write-lane';
+import { WriteLane, type LaneAppend, type LaneReply } from './write-lane';
 
 /** The store's writer thread: its own connection, one group of appends per message, answered in order. */
 export interface WriterThreadData {
@@ -26,6 +26,14 @@ port.on('message', (message: { batch: LaneAppend[] } | { close: true }) => {
     port.close();
     return;
   }
-  port.postMessage(lane.write(message.batch));
+  let reply: LaneReply;
+  try {
+    reply = lane.write(message.batch);
+  } catch (e) {
+    // The lane answers its own failures; this is one it could not (a failed ROLLBACK): fail the group, keep the thread.
+    const error = { kind: 'other' as const, message: e instanceof Error ? e.message : String(e) };
+    reply = { outcomes: message.batch.map(() => ({ ok: false as const, error })), commits: 0, eventsWritten: 0 };
+  }
+  port.postMessage(reply);
 });
 port.postMessage({ ready: true });
