@@ -735,7 +735,8 @@ export async function rebuildReadModels(
       temporalEvents += batch.length;
       options.onProgress?.({ phase: 'temporal', position: temporal, head, events: temporalEvents });
     }
-    await transaction(finishTemporalPass);
+    // A durable commit (PostgreSQL flushes the log up to it, every earlier commit of the rebuild included).
+    await dataSource.transaction(finishTemporalPass);
     temporalMs = Date.now() - temporalStarted;
     options.onPassDone?.({ phase: 'temporal', position: temporal, head, events: temporalEvents, ms: temporalMs });
   } finally {
