@@ -27,6 +27,17 @@ eventStoreContract('sqlite', async () => {
   };
 });
 
+// The same contract with the write lane in its thread (the default under FULL; NORMAL writes inline).
+eventStoreContract('sqlite, writer thread', async () => {
+  const file = tempFile();
+  const store = await openSqliteEventStore({ file, synchronous: 'NORMAL', writerThread: true });
+  return {
+    store,
+    reopen: () => openSqliteEventStore({ file, synchronous: 'NORMAL', writerThread: true }),
+    cleanup: () => store.close(),
+  };
+});
+
 const PEER = path.join(__dirname, '../testing/fixtures/sqlite-peer.js');
 
 /** A child process whose stdout is JSON lines; `until` resolves on the first line matching. */
