@@ -45,7 +45,7 @@ export const asOfBench: BenchModule = {
     const m = machine();
     const startedAt = new Date().toISOString();
     const sizes = {
-      events: size('BENCH_ASOF_EVENTS', 1_000_000, 50_000),
+      events: size('BENCH_ASOF_EVENTS', 1_020_000, 50_000),
       units: size('BENCH_ASOF_UNITS', 1000, 200),
       days: 365,
       samples: size('BENCH_ASOF_SAMPLES', 200, 50),
