@@ -112,7 +112,8 @@ describe('projector process: SIGKILL at random moments while events keep coming'
     const head = await store.headPosition();
     expect(await queries.waitForPosition(head, 240_000)).toBe(true);
     // The temporal read models follow in transactions of their own: a probe on their checkpoint.
-    for (let pause = 5; (await temporalCheckpoint(live)) < head; pause = Math.min(pause * 2, 50)) await new Promise((r) => setTimeout(r, pause));
+    const deadline = Date.now() + 240_000;
+    for (let pause = 5; (await temporalCheckpoint(live)) < head && Date.now() < deadline; pause = Math.min(pause * 2, 50)) await new Promise((r) => setTimeout(r, pause));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(await queries.checkpoint()).toBe(head);
