@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import type { EventStore } from '@ledger/event-store';
 import { loadConfig, openEventStore, type LedgerConfig } from '@ledger/platform';
 import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
+import { eventually } from '@ledger/platform/testing/eventually';
 import { openReadModels, rebuildReadModels, ReadQueries, temporalCheckpoint } from '@ledger/read-models';
 import { readLease } from '@ledger/read-models/lease';
 import { EventScript } from '@ledger/read-models/testing/county-script';
@@ -29,22 +30,6 @@ const KILLS = 3;
  * next leader to have a backlog to catch up, without tens of thousands of events for a rebuild to replay.
  */
 const PHASE_EVENTS = 300;
-
-/** Polls a probe every 20 ms until it answers non-null; fails after `timeoutMs` (with `explain()`, if given). */
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  timeoutMs = 60_000,
-  explain?: () => string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null && value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}${explain ? `\n${explain()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface Child {
   proc: ChildProcess;
@@ -210,8 +195,7 @@ function failover(engine: 'sqlite' | 'postgres'): void {
         await eventually(
           'the woken leader steps down',
           async () => frozen.out.slice(since).includes('standby: lease lost'),
-          60_000,
-          () => `the woken leader's log (exit ${frozen.proc.exitCode ?? frozen.proc.signalCode}):\n${frozen.out}`,
+          { timeoutMs: 60_000, explain: () => `the woken leader's log (exit ${frozen.proc.exitCode ?? frozen.proc.signalCode}):\n${frozen.out}` },
         );
         process.stdout.write(`${engine}: the woken leader: ${/standby: lease lost.*/.exec(frozen.out.slice(since))![0]}\n`);
         expect(frozen.out.slice(since)).not.toContain('projector failed');

@@ -1,4 +1,5 @@
 import { buildEntryPoints } from '@ledger/platform/testing/entry-points';
+import { eventually } from '@ledger/platform/testing/eventually';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -112,8 +113,7 @@ describe('projector process: SIGKILL at random moments while events keep coming'
     const head = await store.headPosition();
     expect(await queries.waitForPosition(head, 240_000)).toBe(true);
     // The temporal read models follow in transactions of their own: a probe on their checkpoint.
-    const deadline = Date.now() + 240_000;
-    for (let pause = 5; (await temporalCheckpoint(live)) < head && Date.now() < deadline; pause = Math.min(pause * 2, 50)) await new Promise((r) => setTimeout(r, pause));
+    await eventually('the temporal read models reach the head', async () => (await temporalCheckpoint(live)) >= head, { timeoutMs: 240_000 });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(await queries.checkpoint()).toBe(head);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
+import { eventually } from '@ledger/platform/testing/eventually';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
 import type { DataSource } from 'typeorm';
 import { openReadModels } from '../data-source';
@@ -12,17 +13,6 @@ import { LeaseLostError, ProjectionLease, readLease } from './lease';
 import { startLeasedProjector, type LeaderState } from './leased-projector';
 
 const pg = useTestPostgres();
-
-/** Polls `probe` until it answers something other than null (no fixed sleeps: a probe, with a bound). */
-async function eventually<T>(probe: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error('probe never answered');
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 describe.each(['sqlite', 'postgres'] as const)('the projection lease on %s read models', (engine) => {
   let dir: string;
@@ -81,7 +71,7 @@ describe.each(['sqlite', 'postgres'] as const)('the projection lease on %s read 
       await applyEvents(em, events.slice(0, 100));
     });
     // A stops renewing (paused); B takes over once the lease expires by the database's clock.
-    const tokenB = await eventually(() => b.tryAcquire());
+    const tokenB = await eventually('b acquires the lease', () => b.tryAcquire());
     // A wakes up and tries its next batch: refused before it reads or writes a row.
     await expect(
       da.transaction(async (em) => {
@@ -110,17 +100,17 @@ describe.each(['sqlite', 'postgres'] as const)('the projection lease on %s read 
         onState: (s) => states.push([holder, s]),
       });
     const p1 = await start('p1');
-    const leader1 = await eventually(async () => (p1.state === 'leader' ? p1 : null));
+    const leader1 = await eventually('p1 leads', async () => (p1.state === 'leader' ? p1 : null));
     const p2 = await start('p2');
     const head = await store.headPosition();
-    await eventually(async () => ((await leader1.projector?.waitFor(head, 10)) ? true : null));
+    await eventually('the leader reaches the head', async () => ((await leader1.projector?.waitFor(head, 10)) ? true : null));
     expect(p2.state).toBe('standby');
     await p1.stop();
     const county = new RandomCounty(new EventScript(store), 12);
     for (let i = 0; i < 100; i++) await county.step();
     const head2 = await store.headPosition();
     const reader = await connect();
-    await eventually(async () => ((await readCheckpoint(reader.manager)) === head2 ? true : null));
+    await eventually('the checkpoint reaches the second head', async () => ((await readCheckpoint(reader.manager)) === head2 ? true : null));
     expect(p2.state).toBe('leader');
     expect(states).toEqual([
       ['p1', 'leader'],
