@@ -189,11 +189,16 @@ interface Tokens {
   org: string;
 }
 
-let tokenSeq = 0;
-/** A token of its own for one request: the server cannot lean on having seen it before. */
-function freshToken(role: 'unit' | 'inspector', unitId: string | null): string {
-  const n = ++tokenSeq;
-  return signToken({ sub: role === 'unit' ? `bench-${unitId}-${n}` : `bench-inspector-${n}`, role, unitId, name: role === 'unit' ? '支部书记' : '督查室' }, SECRET);
+/** One session token per user, signed on first use and kept (as the web app keeps its login). */
+const sessions = new Map<string, string>();
+function sessionToken(role: 'unit' | 'inspector', who: string): string {
+  const sub = role === 'unit' ? `bench-user-${who}` : `bench-inspector-${who}`;
+  let token = sessions.get(sub);
+  if (!token) {
+    token = signToken({ sub, role, unitId: role === 'unit' ? who : null, name: role === 'unit' ? '支部书记' : '督查室' }, SECRET);
+    sessions.set(sub, token);
+  }
+  return token;
 }
 
 /** Tokens minted ahead (signing is the client's work, not the server's): several per unit user, many inspectors. */
@@ -210,18 +215,18 @@ function mintTokens(county: BenchCounty): Tokens {
 }
 
 /** A command of the mix: 60% progress reports by the item's unit, 40% urges by inspectors, on open items. */
-function nextCommand(county: BenchCounty, tokens: Tokens, n: number): { path: string; token: string; body: unknown } {
+function nextCommand(county: BenchCounty, n: number): { path: string; token: string; body: unknown } {
   const item = county.openItems[Math.floor(Math.random() * county.openItems.length)];
   if (n % 5 < 3) {
     return {
       path: `/api/v1/items/${item.id}/progress`,
-      token: freshToken('unit', item.unitId),
+      token: sessionToken('unit', item.unitId),
       body: { note: '本周完成两个村的整改核查，台账已更新。', evidence: [{ name: '整改台账.pdf', size: 18_432, sha256: 'a'.repeat(64) }] },
     };
   }
   return {
     path: `/api/v1/items/${item.id}/urge`,
-    token: freshToken('inspector', null),
+    token: sessionToken('inspector', String(n % 200)),
     body: { level: n % 3 ? 'reminder' : 'urge', channel: '短信', note: '请于本周内报送进展' },
   };
 }
@@ -248,7 +253,12 @@ function cannonFigures(r: autocannon.Result): CannonFigures {
   };
 }
 
-async function ceilingRun(): Promise<CannonFigures> {
+/**
+ * The HTTP ceiling: the bare NestJS app of ceiling-server.ts hit by the same client as the commands —
+ * the same request mix built per request, the same answers parsed, the same checkpoint sampler
+ * beside it — so that the ratio compares the servers, not two clients.
+ */
+async function ceilingRun(county: BenchCounty, readModelsFile: string): Promise<CannonFigures> {
   const port = await freePort();
   const child = fork(path.join(__dirname, 'ceiling-server.js'), [], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   try {
@@ -256,21 +266,19 @@ async function ceilingRun(): Promise<CannonFigures> {
       child.once('message', () => resolve());
       child.once('exit', (c) => reject(new Error(`ceiling server exited ${c}`)));
     });
-    const body = JSON.stringify({ note: '本周完成两个村的整改核查，台账已更新。', evidence: [{ name: '整改台账.pdf', size: 18_432, sha256: 'a'.repeat(64) }] });
-    const result = await autocannon({
-      url: `http://127.0.0.1:${port}`,
-      connections: sizes.connections,
-      duration: sizes.seconds,
-      requests: [{ method: 'POST', path: '/api/v1/items/I000001/progress', headers: { 'content-type': 'application/json', authorization: 'Bearer x' }, body }],
-    });
-    return cannonFigures(result);
+    const sampler = checkpointSampler(readModelsFile, 2);
+    try {
+      return await commandRun(port, county, []);
+    } finally {
+      sampler.stop();
+    }
   } finally {
     await stopChild(child);
   }
 }
 
 /** The command mix at full concurrency; every answer's position and time kept for the lag figure. */
-async function commandRun(port: number, county: BenchCounty, tokens: Tokens, acks: { at: number; position: bigint }[]): Promise<CannonFigures> {
+async function commandRun(port: number, county: BenchCounty, acks: { at: number; position: bigint }[]): Promise<CannonFigures> {
   let n = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -279,7 +287,7 @@ async function commandRun(port: number, county: BenchCounty, tokens: Tokens, ack
     requests: [
       {
         setupRequest: (req: any) => {
-          const c = nextCommand(county, tokens, n++);
+          const c = nextCommand(county, n++);
           // A fresh Idempotency-Key on every command, as the web app sends.
           return { ...req, method: 'POST', path: c.path, headers: { 'content-type': 'application/json', authorization: `Bearer ${c.token}`, 'idempotency-key': randomUUID() }, body: JSON.stringify(c.body) };
         },
@@ -326,7 +334,7 @@ function lagsFrom(acks: { at: number; position: bigint }[], samples: { at: numbe
 }
 
 /** Closed-loop clients, one command in flight each: after the ack, poll the checkpoint until it has the position. */
-async function lagRun(port: number, county: BenchCounty, tokens: Tokens, readModelsFile: string, clients: number, total: number): Promise<number[]> {
+async function lagRun(port: number, county: BenchCounty, readModelsFile: string, clients: number, total: number): Promise<number[]> {
   const db = new Database(readModelsFile, { readonly: true, fileMustExist: true });
   const stmt = db.prepare(`SELECT position FROM rm_checkpoint WHERE name = 'read-models'`).pluck();
   const lags: number[] = [];
@@ -335,7 +343,7 @@ async function lagRun(port: number, county: BenchCounty, tokens: Tokens, readMod
     await Promise.all(
       Array.from({ length: clients }, async () => {
         while (n < total) {
-          const c = nextCommand(county, tokens, n++);
+          const c = nextCommand(county, n++);
           const r = await request(port, 'POST', c.path, c.token, c.body);
           const acked = performance.now();
           if (r.status !== 200) continue;
@@ -497,13 +505,13 @@ async function run(): Promise<BenchReport> {
     const readModelsFile = path.join(dataDir, 'read-models.sqlite');
 
     // Warm up the API's code paths before timing.
-    await lagRun(port, county, tokens, readModelsFile, 4, 200);
+    await lagRun(port, county, readModelsFile, 4, 200);
 
-    const ceilingBefore = await ceilingRun();
+    const ceilingBefore = await ceilingRun(county, readModelsFile);
     log(`HTTP ceiling ${Math.round(ceilingBefore.requestsPerSecond)}/s`);
     const acks: { at: number; position: bigint }[] = [];
     const sampler = checkpointSampler(readModelsFile, 2);
-    const commands = await commandRun(port, county, tokens, acks);
+    const commands = await commandRun(port, county, acks);
     // Let the projector finish what the run appended, still sampling.
     const head = acks.reduce((a, b) => (b.position > a ? b.position : a), 0n);
     const deadline = Date.now() + 60_000;
@@ -511,11 +519,11 @@ async function run(): Promise<BenchReport> {
     sampler.stop();
     const loadLags = lagsFrom(acks, sampler.samples);
     log(`commands ${Math.round(commands.requestsPerSecond)}/s (non-2xx ${commands.non2xx}, errors ${commands.errors})`);
-    const ceilingAfter = await ceilingRun();
+    const ceilingAfter = await ceilingRun(county, readModelsFile);
     log(`HTTP ceiling again ${Math.round(ceilingAfter.requestsPerSecond)}/s`);
     const ceiling = (ceilingBefore.requestsPerSecond + ceilingAfter.requestsPerSecond) / 2;
 
-    const lags = await lagRun(port, county, tokens, readModelsFile, 4, sizes.lagCommands);
+    const lags = await lagRun(port, county, readModelsFile, 4, sizes.lagCommands);
     log(`lag p50 ${percentile(lags, 50).toFixed(1)} ms, p99 ${percentile(lags, 99).toFixed(1)} ms`);
     const queries = await queryRuns(port, county, tokens);
     log(`queries: trivial p95 ${queries.trivial.p95.toFixed(1)} ms, children p95 ${queries.children.p95.toFixed(1)} ms`);
@@ -551,7 +559,7 @@ async function run(): Promise<BenchReport> {
     const lagP99 = figures.lag.closedLoop.p99Ms;
     const md = `## Service: the API and the projector over HTTP
 
-Run ${startedAt} on ${describeMachine(m)}. ${quick ? '**Quick run (BENCH_QUICK=1).** ' : ''}Ledger: ${fmt(county.events)} events, ${fmt(county.units.length)} live units, ${fmt(items)} items (${fmt(county.openItems.length)} open), ${generator === 'scale' ? 'generated by the scale generator (`generateCounty`, through the command path)' : 'generated straight into the store (bench/service/county.ts)'} in ${Math.round(seedSeconds)} s. The API (\`dist/apps/api/src/main.js\`: createApp, durable FULL event store) and the projector (\`dist/apps/projector/src/main.js\`) run as two processes, as \`ledger start\` runs them; autocannon drives the API from the bench process with ${sizes.connections} connections for ${sizes.seconds} s per run: 60% progress reports by the item's unit user, 40% urges by inspectors, on open items, each request with a valid JWT of its own (signed by the client for that request) and a fresh Idempotency-Key (as the web app sends). The HTTP ceiling is a bare NestJS 11 app with one POST endpoint answering a constant, hit by the same client just before and just after the command run (mean of the two).
+Run ${startedAt} on ${describeMachine(m)}. ${quick ? '**Quick run (BENCH_QUICK=1).** ' : ''}Ledger: ${fmt(county.events)} events, ${fmt(county.units.length)} live units, ${fmt(items)} items (${fmt(county.openItems.length)} open), ${generator === 'scale' ? 'generated by the scale generator (`generateCounty`, through the command path)' : 'generated straight into the store (bench/service/county.ts)'} in ${Math.round(seedSeconds)} s. The API (\`dist/apps/api/src/main.js\`: createApp, durable FULL event store) and the projector (\`dist/apps/projector/src/main.js\`) run as two processes, as \`ledger start\` runs them; autocannon drives the API from the bench process with ${sizes.connections} connections for ${sizes.seconds} s per run: 60% progress reports by the item's unit user, 40% urges by inspectors, on open items, each user with a session token of its own (signed on first use and kept, as the web app keeps its login) and every request with a fresh Idempotency-Key (as the web app sends). The HTTP ceiling is a bare NestJS 11 app with the two POST routes answering a constant, hit by the same client (the same requests built per request, answers parsed, the 2 ms checkpoint sampler beside it) just before and just after the command run (mean of the two).
 
 | figure | ours | ceiling | ceiling is | ratio | target |
 |---|---:|---:|---|---:|---|
