@@ -1,0 +1,79 @@
+import * as crypto from 'node:crypto';
+import * as jwt from 'jsonwebtoken';
+import { InvalidTokenError, signToken, verifyToken } from './jwt';
+
+const SECRET = 'jwt-spec-secret-0123456789abcdef';
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const hs256 = (input: string, secret = SECRET) => crypto.createHmac('sha256', secret).update(input).digest('base64url');
+const handMade = (header: unknown, payload: unknown, secret = SECRET) => {
+  const input = `${b64(header)}.${b64(payload)}`;
+  return `${input}.${hs256(input, secret)}`;
+};
+
+/** The message verifyToken refuses with, or null when it accepts. */
+function refusal(token: string, now?: Date): string | null {
+  try {
+    verifyToken(token, SECRET, now);
+    return null;
+  } catch (e) {
+    expect(e).toBeInstanceOf(InvalidTokenError);
+    return (e as Error).message;
+  }
+}
+
+/** What jsonwebtoken, the reference, says of the same token. */
+function reference(token: string, now?: Date): string | null {
+  try {
+    jwt.verify(token, SECRET, { algorithms: ['HS256'], ...(now ? { clockTimestamp: Math.floor(now.getTime() / 1000) } : {}) });
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+describe('verifyToken (HS256)', () => {
+  it('accepts what signToken and jsonwebtoken sign, and returns the actor', () => {
+    const token = signToken({ sub: 'u1', role: 'unit', unitId: 'heping', name: '支部书记' }, SECRET, { expiresIn: '1h' });
+    expect(verifyToken(token, SECRET)).toEqual({ userId: 'u1', role: 'unit', unitId: 'heping', name: '支部书记' });
+    expect(verifyToken(jwt.sign({ sub: 'i1', role: 'inspector' }, SECRET), SECRET)).toEqual({ userId: 'i1', role: 'inspector', unitId: null });
+  });
+
+  it('refuses each kind of bad token with the message jsonwebtoken gives', () => {
+    const good = signToken({ sub: 'u1', role: 'admin' }, SECRET);
+    const [h, p, s] = good.split('.');
+    const cases: Record<string, string> = {
+      'another secret': signToken({ sub: 'u1', role: 'admin' }, 'another-secret-0123456789abcdef'),
+      'payload altered': `${h}.${b64({ sub: 'u1', role: 'org_dept', iat: 1 })}.${s}`,
+      'signature altered': `${h}.${p}.${s.slice(0, -2)}${s.endsWith('AA') ? 'BB' : 'AA'}`,
+      'signature with a stray character': `${h}.${p}.${s}=`,
+      'no signature': `${h}.${p}.`,
+      'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${p}.`,
+      HS512: jwt.sign({ sub: 'u1', role: 'admin' }, SECRET, { algorithm: 'HS512' }),
+      'two segments': `${h}.${p}`,
+      'four segments': `${good}.x`,
+      'not base64 JSON': 'not.a.jwt',
+      empty: '',
+      expired: signToken({ sub: 'u1', role: 'admin' }, SECRET, { expiresIn: -10 }),
+      'not yet valid': handMade({ alg: 'HS256', typ: 'JWT' }, { sub: 'u1', role: 'admin', nbf: Math.floor(Date.now() / 1000) + 3600 }),
+      'exp not a number': handMade({ alg: 'HS256', typ: 'JWT' }, { sub: 'u1', role: 'admin', exp: 'tomorrow' }),
+    };
+    for (const [name, token] of Object.entries(cases)) {
+      const ours = refusal(token);
+      expect({ name, refused: ours !== null }).toEqual({ name, refused: true });
+      expect({ name, message: ours }).toEqual({ name, message: reference(token) });
+    }
+  });
+
+  it('expiry is checked against the given instant, to the second', () => {
+    const token = handMade({ alg: 'HS256', typ: 'JWT' }, { sub: 'u1', role: 'admin', exp: 2_000_000_000 });
+    expect(refusal(token, new Date(1_999_999_999_000))).toBeNull();
+    expect(refusal(token, new Date(2_000_000_000_000))).toBe('jwt expired');
+    expect(reference(token, new Date(2_000_000_000_000))).toBe('jwt expired');
+  });
+
+  it('checks the claims after the signature: an unknown role or a unit user without a unit is refused', () => {
+    expect(refusal(jwt.sign({ sub: 'x', role: 'emperor' }, SECRET))).toMatch(/role must be one of/);
+    expect(refusal(jwt.sign({ sub: 'x', role: 'unit' }, SECRET))).toMatch(/unitId is required/);
+    expect(refusal(handMade({ alg: 'HS256' }, ['not', 'an', 'object']))).toBe('invalid token');
+  });
+});
