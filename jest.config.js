@@ -13,5 +13,6 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/apps/web/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
   moduleNameMapper,
+  setupFiles: ['<rootDir>/test/support/sqlite-realm.ts'],
   testTimeout: 60000,
 };
