@@ -45,12 +45,137 @@ export function chainProfile(engine: EventStore['engine']): ChainProfile {
     : { contiguous: true, positionBound: true, storedGlobal: true };
 }
 
-interface JournalEntry {
-  position: bigint;
-  stream: string;
-  prev: StreamHead | undefined;
-  global: Buffer;
-  seal: boolean;
+const HASH = 32;
+const SEAL = 1;
+const HAS_PREV = 2;
+
+/**
+ * The walk's journal in typed arrays and two Buffers. An object with two Buffers per entry took
+ * ~0.4 KB each, and its 50,000 long-lived small allocations among millions of short-lived ones kept
+ * the C heap from shrinking: GET /audit/verify at 1M events peaked ~75 MB higher than with 1,000.
+ */
+class Journal {
+  private begin = 0;
+  private end = 0;
+  private positions = new BigInt64Array(0);
+  private flags = new Uint8Array(0);
+  private globals = Buffer.alloc(0);
+  private streams: string[] = [];
+  private prevRevisions = new Int32Array(0);
+  /** -1: unknown. */
+  private prevPositions = new BigInt64Array(0);
+  private prevHashes = Buffer.alloc(0);
+
+  get length(): number {
+    return this.end - this.begin;
+  }
+
+  clear(): void {
+    this.begin = this.end = 0;
+    this.streams = [];
+  }
+
+  push(position: bigint, stream: string, prev: StreamHead | undefined, global: Buffer, seal: boolean): void {
+    if (this.end === this.positions.length) this.makeRoom();
+    const i = this.end++;
+    this.positions[i] = position;
+    this.flags[i] = (seal ? SEAL : 0) | (prev ? HAS_PREV : 0);
+    global.copy(this.globals, i * HASH);
+    this.streams[i] = stream;
+    if (prev) {
+      this.prevRevisions[i] = prev.revision;
+      this.prevPositions[i] = prev.position ?? -1n;
+      prev.streamHash.copy(this.prevHashes, i * HASH);
+    }
+  }
+
+  /** Slides the entries to the front when at least half is free, else doubles the arrays. */
+  private makeRoom(): void {
+    const n = this.length;
+    const cap = this.positions.length;
+    if (this.begin > 0 && n <= cap / 2) {
+      const b = this.begin;
+      this.positions.copyWithin(0, b, this.end);
+      this.flags.copyWithin(0, b, this.end);
+      this.globals.copyWithin(0, b * HASH, this.end * HASH);
+      this.streams.copyWithin(0, b, this.end);
+      this.streams.length = n;
+      this.prevRevisions.copyWithin(0, b, this.end);
+      this.prevPositions.copyWithin(0, b, this.end);
+      this.prevHashes.copyWithin(0, b * HASH, this.end * HASH);
+    } else {
+      const next = Math.max(1024, cap * 2);
+      const grow = <T extends BigInt64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T, width = 1): T => {
+        const c = make(next * width);
+        c.set(a.subarray(this.begin * width, this.end * width) as never);
+        return c;
+      };
+      this.positions = grow(this.positions, (k) => new BigInt64Array(k));
+      this.flags = grow(this.flags, (k) => new Uint8Array(k));
+      this.prevRevisions = grow(this.prevRevisions, (k) => new Int32Array(k));
+      this.prevPositions = grow(this.prevPositions, (k) => new BigInt64Array(k));
+      this.globals = grow(this.globals, (k) => Buffer.alloc(k), HASH);
+      this.prevHashes = grow(this.prevHashes, (k) => Buffer.alloc(k), HASH);
+      this.streams = this.streams.slice(this.begin, this.end);
+    }
+    this.begin = 0;
+    this.end = n;
+  }
+
+  /** Drops the `n` oldest entries; the position of the newest one dropped. */
+  dropOldest(n: number): bigint {
+    for (let i = this.begin; i < this.begin + n; i++) this.streams[i] = '';
+    this.begin += n;
+    return this.positions[this.begin - 1];
+  }
+
+  position(k: number): bigint {
+    return this.positions[this.begin + k];
+  }
+
+  isSeal(k: number): boolean {
+    return (this.flags[this.begin + k] & SEAL) !== 0;
+  }
+
+  global(k: number): Buffer {
+    const i = this.begin + k;
+    return this.globals.subarray(i * HASH, (i + 1) * HASH);
+  }
+
+  change(k: number): { stream: string; prev: StreamHead | undefined } {
+    const i = this.begin + k;
+    const stream = this.streams[i];
+    if (!(this.flags[i] & HAS_PREV)) return { stream, prev: undefined };
+    const position = this.prevPositions[i];
+    const streamHash = Buffer.from(this.prevHashes.subarray(i * HASH, (i + 1) * HASH));
+    return { stream, prev: { stream, revision: this.prevRevisions[i], streamHash, ...(position >= 0n ? { position } : {}) } };
+  }
+
+  /** Index of the entry at `position`, or -1 (entries are in position order). */
+  indexOf(position: bigint): number {
+    let lo = 0;
+    let hi = this.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const p = this.position(mid);
+      if (p === position) return mid;
+      if (p < position) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** How many of the oldest entries are at or before `position`. */
+  countThrough(position: bigint): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.position(mid) <= position) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 }
 
 /** Where a walker resumes: a seal checked against the store, and the stream heads at its position. */
@@ -82,7 +207,7 @@ export class ChainWalker {
   seals = 0;
   firstBreak: ChainBreak | null = null;
   latestSeal: SealSeen | null = null;
-  private journal: JournalEntry[] = [];
+  private readonly journal = new Journal();
   /** Position of the newest entry dropped from the journal by the window (0n: none). */
   private dropped = 0n;
   private sinceSeal = 0;
@@ -113,7 +238,8 @@ export class ChainWalker {
     this.last = covers;
     this.latestSeal = point.seal;
     // The sealed position itself, so that the seal event, met again on the way, finds its global hash.
-    this.journal = [{ position: covers, stream: '', prev: undefined, global: this.global, seal: true }];
+    this.journal.clear();
+    this.journal.push(covers, '', undefined, this.global, true);
     this.dropped = 0n;
     this.sinceSeal = 0;
   }
@@ -143,12 +269,9 @@ export class ChainWalker {
       }
       const isSeal = e.stream === SEAL_STREAM && e.type === SEAL_EVENT_TYPE;
       this.heads.set({ stream: e.stream, revision: e.revision, streamHash: sh, position: e.position });
-      this.journal.push({ position: e.position, stream: e.stream, prev, global: gh, seal: isSeal });
+      this.journal.push(e.position, e.stream, prev, gh, isSeal);
       if (!isSeal) this.sinceSeal++;
-      if (this.journal.length > this.window * 1.5) {
-        const cut = this.journal.splice(0, this.journal.length - this.window);
-        this.dropped = cut[cut.length - 1].position;
-      }
+      if (this.journal.length > this.window * 1.5) this.dropped = this.journal.dropOldest(this.journal.length - this.window);
       this.global = gh;
       this.last = e.position;
       this.checked++;
@@ -178,27 +301,15 @@ export class ChainWalker {
     const covers = BigInt(seal.position);
     const before = this.latestSeal?.covers ?? 0n;
     if (covers >= e.position || covers < before) return ['seal_position', `covers position ${covers}, must be ≥ ${before} and before the seal itself (${e.position})`];
-    const at = this.entryAt(covers);
-    if (!at) return ['seal_position', `position ${covers} is not in the checked log (or beyond the journal window)`];
-    if (at.global.toString('hex') !== seal.globalHash) return ['seal_head_mismatch', `the recomputed global hash at position ${covers} differs from the sealed one`];
+    const at = this.journal.indexOf(covers);
+    if (at < 0) return ['seal_position', `position ${covers} is not in the checked log (or beyond the journal window)`];
+    if (this.journal.global(at).toString('hex') !== seal.globalHash) return ['seal_head_mismatch', `the recomputed global hash at position ${covers} differs from the sealed one`];
     this.latestSeal = { seal, covers, event: { stream: e.stream, revision: e.revision, position: e.position } };
     this.seals++;
-    this.journal = this.journal.filter((j) => j.position > covers);
-    this.sinceSeal = this.journal.reduce((n, j) => n + (j.seal ? 0 : 1), 0);
+    this.journal.dropOldest(this.journal.countThrough(covers));
+    this.sinceSeal = 0;
+    for (let k = 0; k < this.journal.length; k++) if (!this.journal.isSeal(k)) this.sinceSeal++;
     return null;
-  }
-
-  private entryAt(position: bigint): JournalEntry | undefined {
-    let lo = 0;
-    let hi = this.journal.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const p = this.journal[mid].position;
-      if (p === position) return this.journal[mid];
-      if (p < position) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
   }
 
   /** The stream heads now. */
@@ -211,8 +322,8 @@ export class ChainWalker {
     const floor = this.latestSeal?.covers ?? 0n;
     if (position < floor) return null;
     if (this.dropped > position) return null;
-    const changes: JournalEntry[] = [];
-    for (let i = this.journal.length - 1; i >= 0 && this.journal[i].position > position; i--) changes.push(this.journal[i]);
+    const changes: { stream: string; prev: StreamHead | undefined }[] = [];
+    for (let k = this.journal.length - 1; k >= 0 && this.journal.position(k) > position; k--) changes.push(this.journal.change(k));
     return this.heads.rewound(changes);
   }
 
