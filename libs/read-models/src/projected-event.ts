@@ -7,5 +7,6 @@ export type ProjectedEvent = LedgerEvent & {
   position: bigint;
   /** ISO-8601 instant. */
   recordedAt: string;
-  metadata: Partial<EventMetadata>;
+  /** Absent when replayed by a rebuild (readForReplay): no read model is folded from it. */
+  metadata?: Partial<EventMetadata>;
 };

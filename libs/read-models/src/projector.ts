@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { isEventType, upcast, type EventType } from '@ledger/contracts/events';
-import type { EventStore, StoredEvent, Subscription } from '@ledger/event-store';
+import type { EventStore, ReplayedEvent, StoredEvent, Subscription } from '@ledger/event-store';
 import { CheckpointRow, READ_MODELS_CHECKPOINT, TEMPORAL_CHECKPOINT } from './checkpoint/checkpoint.entity';
 import { temporalCheckpoint } from './checkpoint/checkpoints';
 import { UnitRow } from './units/unit.entity';
@@ -37,7 +37,7 @@ const CURRENT_STATE_ENTITIES = READ_MODEL_ENTITIES.filter((e) => !(TEMPORAL_ENTI
 const WRITE_CHUNK = 400;
 const READ_CHUNK = 500;
 
-export function toProjected(e: StoredEvent): ProjectedEvent | null {
+export function toProjected(e: StoredEvent | ReplayedEvent): ProjectedEvent | null {
   if (!isEventType(e.type)) return null;
   const data = upcast(e.type, e.schemaVersion, e.data);
   return {
@@ -47,7 +47,7 @@ export function toProjected(e: StoredEvent): ProjectedEvent | null {
     revision: e.revision,
     position: e.position,
     recordedAt: e.recordedAt,
-    metadata: (e.metadata ?? {}) as ProjectedEvent['metadata'],
+    ...('metadata' in e ? { metadata: (e.metadata ?? {}) as ProjectedEvent['metadata'] } : {}),
   } as ProjectedEvent;
 }
 
@@ -179,7 +179,7 @@ class CurrentStateFold {
 }
 
 /** The events after `checkpoint`, which must follow it without a gap; returns them and the new checkpoint. */
-function freshAfter(checkpoint: bigint, stored: StoredEvent[]): { fresh: StoredEvent[]; checkpoint: bigint } {
+function freshAfter<E extends ReplayedEvent>(checkpoint: bigint, stored: E[]): { fresh: E[]; checkpoint: bigint } {
   const fresh = stored.filter((e) => e.position > checkpoint);
   for (const e of fresh) {
     if (e.position !== checkpoint + 1n) throw new ProjectionGapError(checkpoint, e.position);
@@ -188,7 +188,7 @@ function freshAfter(checkpoint: bigint, stored: StoredEvent[]): { fresh: StoredE
   return { fresh, checkpoint };
 }
 
-function projected(stored: StoredEvent[]): ProjectedEvent[] {
+function projected(stored: ReplayedEvent[]): ProjectedEvent[] {
   return stored.map(toProjected).filter((e): e is ProjectedEvent => e !== null);
 }
 
@@ -255,7 +255,7 @@ export async function applyEvents(
  * Applies a batch of stored events to the temporal read models and advances their own checkpoint,
  * inside the caller's transaction; skips what they hold, refuses a gap, like applyEvents.
  */
-export async function applyTemporalEvents(em: EntityManager, stored: StoredEvent[]): Promise<bigint> {
+export async function applyTemporalEvents(em: EntityManager, stored: ReplayedEvent[]): Promise<bigint> {
   const { fresh, checkpoint } = freshAfter(await temporalCheckpoint(em), stored);
   if (fresh.length === 0) return checkpoint;
   await applyTemporal(em, projected(fresh));
@@ -611,6 +611,12 @@ const REBUILD_CACHE_KIB = -16384;
 const REBUILD_READ = 1000;
 
 type Transaction = <T>(work: (em: EntityManager) => Promise<T>) => Promise<T>;
+type ReadLog = (options: { after: bigint; limit: number }) => Promise<ReplayedEvent[]>;
+
+/** The log as a rebuild reads it: without what no projection reads, where the store can leave it out. */
+function replayReader(store: EventStore): ReadLog {
+  return store.readForReplay ? (o) => store.readForReplay!(o) : (o) => store.readAll(o);
+}
 
 /**
  * A rebuild's current-state pass: the log folded in memory (every row held, changed in place), a
@@ -618,7 +624,7 @@ type Transaction = <T>(work: (em: EntityManager) => Promise<T>) => Promise<T>;
  * are then those of its last commit). Its rows are let go when it returns, before the temporal pass.
  */
 async function replayCurrentState(
-  store: EventStore,
+  read: ReadLog,
   transaction: Transaction,
   options: { batchSize: number; readLimit: number; head: bigint; onProgress?: (p: RebuildProgress) => void },
 ): Promise<{ position: bigint; events: number }> {
@@ -640,7 +646,7 @@ async function replayCurrentState(
   };
   try {
     for (;;) {
-      const batch = await store.readAll({ after: folded, limit: options.readLimit });
+      const batch = await read({ after: folded, limit: options.readLimit });
       if (batch.length === 0) break;
       const { checkpoint } = freshAfter(folded, batch);
       fold.apply(projected(batch));
@@ -681,6 +687,14 @@ export async function rebuildReadModels(
   const readLimit = Math.min(batchSize, REBUILD_READ);
   const sqlite = dataSource.options.type === 'better-sqlite3';
   const pg = dataSource.options.type === 'postgres';
+  const read = replayReader(store);
+  let cacheSize: unknown;
+  if (sqlite) {
+    // Rows are folded in memory and written once: a small page cache does as well and keeps the
+    // process small (clearing the old tables and the index builds at the end would otherwise fill it).
+    cacheSize = (await dataSource.query('PRAGMA cache_size'))[0]?.cache_size;
+    await dataSource.query(`PRAGMA cache_size = ${REBUILD_CACHE_KIB}`);
+  }
   // Secondary indexes are dropped while the log is replayed and built once at the end of each pass:
   // far cheaper than keeping them up to date row by row. (Opening the read models recreates any left missing.)
   await dataSource.transaction(async (em) => {
@@ -701,14 +715,7 @@ export async function rebuildReadModels(
   });
   // A rebuild that dies starts again (or a projector goes on from its checkpoints), so nothing of it
   // needs to reach the disk before its end: the final step below makes it durable.
-  let cacheSize: unknown;
-  if (sqlite) {
-    await dataSource.query('PRAGMA synchronous = OFF');
-    // Rows are folded in memory and written once: a small page cache does as well and keeps the
-    // process small (the index builds at the end would otherwise fill the whole of it).
-    cacheSize = (await dataSource.query('PRAGMA cache_size'))[0]?.cache_size;
-    await dataSource.query(`PRAGMA cache_size = ${REBUILD_CACHE_KIB}`);
-  }
+  if (sqlite) await dataSource.query('PRAGMA synchronous = OFF');
   const transaction: Transaction = (work) =>
     dataSource.transaction(async (em) => {
       if (pg) await em.query('SET LOCAL synchronous_commit = off');
@@ -721,7 +728,7 @@ export async function rebuildReadModels(
   let temporalMs = 0;
   try {
     const started = Date.now();
-    ({ position, events } = await replayCurrentState(store, transaction, { batchSize, readLimit, head, onProgress: options.onProgress }));
+    ({ position, events } = await replayCurrentState(read, transaction, { batchSize, readLimit, head, onProgress: options.onProgress }));
     currentMs = Date.now() - started;
     options.onPassDone?.({ phase: 'current', position, head, events, ms: currentMs });
 
@@ -729,7 +736,7 @@ export async function rebuildReadModels(
     let temporalEvents = 0;
     let temporal = 0n;
     while (temporal < position) {
-      const batch = (await store.readAll({ after: temporal, limit: temporalBatchSize })).filter((e) => e.position <= position);
+      const batch = (await read({ after: temporal, limit: temporalBatchSize })).filter((e) => e.position <= position);
       if (batch.length === 0) break;
       temporal = await transaction((em) => applyTemporalEvents(em, batch));
       temporalEvents += batch.length;

@@ -101,6 +101,16 @@ describe('SqliteEventStore specifics', () => {
     expect(() => new SqliteEventStore({ file: tempFile(), synchronous: 'OFF' as never })).toThrow('FULL or NORMAL');
   });
 
+  it('readForReplay reads what readAll reads, less the ids, metadata and hash links', async () => {
+    const store = await openStore({ synchronous: 'NORMAL' });
+    await store.append(streamName(), newEvents(3), 'no_stream');
+    await store.append(streamName('unit'), newEvents(2), 'no_stream');
+    const all = await store.readAll({ after: 1n, limit: 3 });
+    const replayed = await store.readForReplay({ after: 1n, limit: 3 });
+    expect(replayed).toEqual(all.map((e) => ({ stream: e.stream, type: e.type, schemaVersion: e.schemaVersion, data: e.data, revision: e.revision, position: e.position, recordedAt: e.recordedAt })));
+    expect(replayed.map((e) => e.position)).toEqual([2n, 3n, 4n]);
+  });
+
   it('group commit: 32 concurrent appends share one transaction', async () => {
     const store = await openStore();
     const before = { ...store.stats };

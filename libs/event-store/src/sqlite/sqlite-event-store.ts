@@ -13,6 +13,7 @@ import {
   ExpectedRevision,
   NewEvent,
   ReadAllOptions,
+  ReplayedEvent,
   StoredEvent,
   StreamHeadAt,
   SubscribeOptions,
@@ -86,6 +87,12 @@ function toStored(r: Row): StoredEvent {
   };
 }
 
+type ReplayRow = [number, string, number, string, number, string, string];
+
+function toReplayed(r: ReplayRow): ReplayedEvent {
+  return { stream: r[1], type: r[3], schemaVersion: r[4], data: JSON.parse(r[5]), revision: r[2], position: BigInt(r[0]), recordedAt: r[6] };
+}
+
 /** The table and indexes; exported so the benchmark ceiling writes to an equivalent table. */
 export const SQLITE_EVENTS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -144,6 +151,7 @@ export class SqliteEventStore implements EventStore {
     head: Database.Statement;
     readStream: Database.Statement;
     readAll: Database.Statement;
+    readForReplay: Database.Statement;
     dataVersion: Database.Statement;
   };
 
@@ -187,6 +195,7 @@ export class SqliteEventStore implements EventStore {
         .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`)
         .raw(),
       readAll: db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(),
+      readForReplay: db.prepare('SELECT position, stream, revision, type, schema_version, data, recorded_at FROM events WHERE position > ? ORDER BY position LIMIT ?').raw(),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
     };
   }
@@ -311,6 +320,11 @@ export class SqliteEventStore implements EventStore {
   async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
     this.assertOpen();
     return this.readAllSync(options.after, options.limit);
+  }
+
+  async readForReplay(options: ReadAllOptions): Promise<ReplayedEvent[]> {
+    this.assertOpen();
+    return (this.stmt.readForReplay.all(options.after, options.limit) as ReplayRow[]).map(toReplayed);
   }
 
   /** @internal for subscriptions */
