@@ -12,8 +12,8 @@ import { evolveSheet } from './sheets/evolve';
 import { ItemRow } from './items/item.entity';
 import { evolveItem } from './items/evolve';
 import { ItemCounterRow } from './figures/item-counter.entity';
-import { CounterDeltas, idsOnPath } from './figures/counters';
-import { recountCounters } from './figures/recount';
+import { CounterDeltas, idsOnPath, type CounterDelta } from './figures/counters';
+import { countCounters, recountCounters } from './figures/recount';
 import { AccountabilityDecisionRow } from './register/accountability-decision.entity';
 import { evolveDecision } from './register/evolve';
 import { ensureStarFactTable, projectStarFacts, STAR_FACT_TABLE } from './star-rating/project';
@@ -321,9 +321,15 @@ async function analyze(em: EntityManager, entities: readonly EntityTarget<Object
   for (const entity of entities) await em.query(`ANALYZE "${em.connection.getMetadata(entity).tableName}"`);
 }
 
-/** The last step of a rebuild's current-state pass, also taken by a projector that finds it died half-way. */
-async function finishRebuild(em: EntityManager): Promise<void> {
-  await recountCounters(em);
+/**
+ * The last step of a rebuild's current-state pass, also taken by a projector that finds it died
+ * half-way; `counters`: counted already from the rebuild's fold (else counted here from the tables).
+ */
+async function finishRebuild(em: EntityManager, counters?: CounterDelta[]): Promise<void> {
+  if (counters) {
+    await em.query(`DELETE FROM "rm_item_counter"`);
+    await writeRows(em, ItemCounterRow, counters as ItemCounterRow[]);
+  } else await recountCounters(em);
   await createIndexes(em, CURRENT_STATE_ENTITIES);
   await em.getRepository(CheckpointRow).delete({ name: COUNTERS_STALE });
   await analyze(em, CURRENT_STATE_ENTITIES);
@@ -644,6 +650,7 @@ async function replayCurrentState(
     position = upTo;
     pending = 0;
   };
+  let counters: CounterDelta[] | undefined;
   try {
     for (;;) {
       const batch = await read({ after: folded, limit: options.readLimit });
@@ -657,8 +664,11 @@ async function replayCurrentState(
       options.onProgress?.({ phase: 'current', position: folded, head: options.head, events });
     }
     if (pending > 0) await flush();
+    counters = countCounters(fold.items.current.values(), fold.units);
   } finally {
-    await transaction(finishRebuild);
+    // The fold's rows are written: let them go before the index builds.
+    fold.items = new Touched();
+    await transaction((em) => finishRebuild(em, counters));
   }
   return { position, events };
 }
