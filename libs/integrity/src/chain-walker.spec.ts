@@ -45,3 +45,22 @@ describe('ChainWalker journal', () => {
     expect(walker.headsAt(0n)?.size).toBe(0);
   });
 });
+
+describe('ChainWalker.rewindHeadsTo', () => {
+  const { events, rootAt } = log(3000);
+
+  it('gives the heads headsAt gives, from its own tree, and the walker walks no further', () => {
+    const walker = new ChainWalker(chainProfile('sqlite'), [], 500);
+    expect(walker.apply(events.slice(0, 2900))).toBe(true);
+    const expected = walker.headsAt(2700n)?.root.toString('hex');
+    expect(expected).toBe(rootAt[2700]);
+    expect(walker.rewindHeadsTo(2700n)?.root.toString('hex')).toBe(expected);
+    expect(() => walker.apply(events.slice(2900))).toThrow(/walks no further/);
+  });
+
+  it('answers null beyond its window', () => {
+    const walker = new ChainWalker(chainProfile('sqlite'), [], 500);
+    expect(walker.apply(events)).toBe(true);
+    expect(walker.rewindHeadsTo(1000n)).toBeNull();
+  });
+});

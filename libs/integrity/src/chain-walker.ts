@@ -55,6 +55,9 @@ const HAS_PREV = 2;
  * the C heap from shrinking: GET /audit/verify at 1M events peaked ~75 MB higher than with 1,000.
  */
 class Journal {
+  /** Most entries ever held at once: the arrays grow no further. */
+  constructor(private readonly limit: number) {}
+
   private begin = 0;
   private end = 0;
   private positions = new BigInt64Array(0);
@@ -93,7 +96,7 @@ class Journal {
   private makeRoom(): void {
     const n = this.length;
     const cap = this.positions.length;
-    if (this.begin > 0 && n <= cap / 2) {
+    if (this.begin > 0 && (n <= cap / 2 || cap >= this.limit)) {
       const b = this.begin;
       this.positions.copyWithin(0, b, this.end);
       this.flags.copyWithin(0, b, this.end);
@@ -104,7 +107,7 @@ class Journal {
       this.prevPositions.copyWithin(0, b, this.end);
       this.prevHashes.copyWithin(0, b * HASH, this.end * HASH);
     } else {
-      const next = Math.max(1024, cap * 2);
+      const next = Math.max(n + 1, Math.min(Math.max(1024, cap * 2), this.limit));
       const grow = <T extends BigInt64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T, width = 1): T => {
         const c = make(next * width);
         c.set(a.subarray(this.begin * width, this.end * width) as never);
@@ -207,10 +210,12 @@ export class ChainWalker {
   seals = 0;
   firstBreak: ChainBreak | null = null;
   latestSeal: SealSeen | null = null;
-  private readonly journal = new Journal();
+  private readonly journal: Journal;
   /** Position of the newest entry dropped from the journal by the window (0n: none). */
   private dropped = 0n;
   private sinceSeal = 0;
+  /** Taken back by rewindHeadsTo. */
+  private spent = false;
   private readonly keyIds: Map<string, KeyObject>;
 
   constructor(
@@ -220,6 +225,7 @@ export class ChainWalker {
     private readonly window = 1_000_000,
   ) {
     this.keyIds = new Map(publicKeys.map((k) => [keyId(k), k]));
+    this.journal = new Journal(Math.floor(window * 1.5) + 1);
   }
 
   /** Events appended after the newest seal's position, seals excluded. */
@@ -246,6 +252,7 @@ export class ChainWalker {
 
   /** Applies events in position order; false once the chain is broken (later calls do nothing). */
   apply(events: StoredEvent[]): boolean {
+    if (this.spent) throw new Error('the walker was taken back to an earlier position (rewindHeadsTo) and walks no further');
     if (this.firstBreak) return false;
     const { contiguous, positionBound, storedGlobal } = this.profile;
     for (const e of events) {
@@ -322,9 +329,25 @@ export class ChainWalker {
     const floor = this.latestSeal?.covers ?? 0n;
     if (position < floor) return null;
     if (this.dropped > position) return null;
+    return this.heads.rewound(this.changesAfter(position));
+  }
+
+  /**
+   * The heads at `position` as headsAt, by taking this walker's own tree back: the walker can walk
+   * no further (verification's last step, which needs no second tree).
+   */
+  rewindHeadsTo(position: bigint): MerkleTree | null {
+    const floor = this.latestSeal?.covers ?? 0n;
+    if (position < floor || this.dropped > position) return null;
+    this.heads.rewind(this.changesAfter(position));
+    this.spent = true;
+    return this.heads;
+  }
+
+  private changesAfter(position: bigint): { stream: string; prev: StreamHead | undefined }[] {
     const changes: { stream: string; prev: StreamHead | undefined }[] = [];
     for (let k = this.journal.length - 1; k >= 0 && this.journal.position(k) > position; k--) changes.push(this.journal.change(k));
-    return this.heads.rewound(changes);
+    return changes;
   }
 
   /**

@@ -222,21 +222,29 @@ export class MerkleTree {
    */
   rewound(changes: Iterable<{ stream: string; prev: StreamHead | undefined }>): MerkleTree {
     const c = this.copy();
-    let size = c.count;
+    c.rewind(changes);
+    c.frozen = true;
+    return c;
+  }
+
+  /**
+   * This tree taken back before the given changes (as `rewound`), without a copy: for a tree that is
+   * not needed as it is any more (verification's, at its end: a copy doubled its peak).
+   */
+  rewind(changes: Iterable<{ stream: string; prev: StreamHead | undefined }>): void {
+    let size = this.count;
     for (const { stream, prev } of changes) {
-      if (prev) c.set(prev);
+      if (prev) this.set(prev);
       else {
-        const slot = c.slots.get(stream);
+        const slot = this.slots.get(stream);
         if (slot !== undefined) size = Math.min(size, slot);
       }
     }
-    if (size < c.count) {
+    if (size < this.count) {
       // Streams are born in slot order, so the ones born since are the last slots; the right edge is rehashed.
-      c.count = size;
-      if (size > 0) c.dirty.add(size - 1);
+      this.count = size;
+      if (size > 0) this.dirty.add(size - 1);
     }
-    c.frozen = true;
-    return c;
   }
 }
 

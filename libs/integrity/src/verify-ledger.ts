@@ -91,7 +91,7 @@ export async function verifyLedger(
   // Past the journal, the heads at the newest seal come from the store: every row up to the head was
   // just recomputed and found equal to what the store keeps, so its stored heads are the checked ones.
   const s = walker.latestSeal;
-  let heads = s ? walker.headsAt(s.covers) : null;
+  let heads = s ? walker.rewindHeadsTo(s.covers) : null;
   if (s && !heads) {
     heads = new MerkleTree();
     for await (const h of store.streamHeadsAt(s.covers)) heads.set({ stream: h.stream, revision: h.revision, streamHash: Buffer.from(h.streamHash, 'hex'), position: h.position });
