@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig, openEventStore } from '@ledger/platform';
-import { openReadModels, rebuildReadModels } from '@ledger/read-models';
+import { openReadModels, rebuildReadModels, REBUILD_HEAP_MB } from '@ledger/read-models';
 
 /* `ledger rebuild` without the progress bar, in a fresh process: its rate per pass and its peak RSS. */
 async function main(): Promise<void> {
@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const store = await openEventStore(config);
   const ds = await openReadModels(config);
   const started = process.hrtime.bigint();
-  const result = await rebuildReadModels(ds, store);
+  const result = await rebuildReadModels(ds, store, { heapMb: REBUILD_HEAP_MB });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await ds.destroy();
   await store.close();

@@ -1,6 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { openEventStore, type LedgerConfig } from '@ledger/platform';
-import { openReadModels, rebuildReadModels, type RebuildPhase } from '@ledger/read-models';
+import { openReadModels, rebuildReadModels, REBUILD_HEAP_MB, type RebuildPhase } from '@ledger/read-models';
 
 const LABEL: Record<RebuildPhase, string> = {
   current: 'current-state read models',
@@ -28,6 +28,7 @@ export async function rebuildCommand(config: LedgerConfig): Promise<number> {
   try {
     const head = Number(await store.headPosition());
     await rebuildReadModels(ds, store, {
+      heapMb: REBUILD_HEAP_MB,
       onProgress: (p) => barOf(p.phase, head).update(p.events, { position: p.position.toString() }),
       onPassDone: (p) => {
         const bar = barOf(p.phase, head);

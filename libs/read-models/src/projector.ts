@@ -20,11 +20,12 @@ import { ensureStarFactTable, projectStarFacts, STAR_FACT_TABLE } from './star-r
 import { ProjectionGapError } from './errors';
 import type { ProjectedEvent } from './projected-event';
 import { READ_MODEL_ENTITIES } from './data-source';
-import { applyTemporal } from './temporal/project';
+import { applyTemporal, holdEveryItemVersion } from './temporal/project';
 import { TEMPORAL_ENTITIES } from './temporal/entities';
 import { beginTemporalRebuild, finishTemporalRebuild } from './temporal/rebuild';
 import { upsertRows } from './upsert';
 import { writeRows } from './rebuild/write-rows';
+import { heapBound } from './rebuild/heap';
 
 /** Marks counters a rebuild has not yet counted (they are counted once, at its end). */
 const COUNTERS_STALE = 'counters-stale';
@@ -613,6 +614,9 @@ export interface RebuildResult {
 /** The read models' SQLite page cache during a rebuild (negative: KiB). */
 const REBUILD_CACHE_KIB = -16384;
 
+/** The heap a process that runs a rebuild alone (`ledger rebuild`) keeps near: the RSS bound of issue #3 is 300 MB. */
+export const REBUILD_HEAP_MB = 150;
+
 /** Events read from the store per call while rebuilding: a batch small enough to die young. */
 const REBUILD_READ = 1000;
 
@@ -632,7 +636,7 @@ function replayReader(store: EventStore): ReadLog {
 async function replayCurrentState(
   read: ReadLog,
   transaction: Transaction,
-  options: { batchSize: number; readLimit: number; head: bigint; onProgress?: (p: RebuildProgress) => void },
+  options: { batchSize: number; readLimit: number; head: bigint; onProgress?: (p: RebuildProgress) => void; bound: () => void },
 ): Promise<{ position: bigint; events: number }> {
   const fold = new CurrentStateFold(true);
   let position = 0n;
@@ -661,6 +665,7 @@ async function replayCurrentState(
       events += batch.length;
       pending += batch.length;
       if (pending >= options.batchSize) await flush();
+      options.bound();
       options.onProgress?.({ phase: 'current', position: folded, head: options.head, events });
     }
     if (pending > 0) await flush();
@@ -689,6 +694,8 @@ export async function rebuildReadModels(
     onProgress?: (p: RebuildProgress) => void;
     /** A pass finished, its final step included: `ms` is its wall-clock time. */
     onPassDone?: (p: RebuildProgress & { ms: number }) => void;
+    /** For the process that runs the rebuild alone: keep its heap near this many MB (heapBound). */
+    heapMb?: number;
   } = {},
 ): Promise<RebuildResult> {
   const batchSize = options.batchSize ?? 1_000_000;
@@ -698,6 +705,7 @@ export async function rebuildReadModels(
   const sqlite = dataSource.options.type === 'better-sqlite3';
   const pg = dataSource.options.type === 'postgres';
   const read = replayReader(store);
+  const bound = options.heapMb ? heapBound(options.heapMb) : () => undefined;
   let cacheSize: unknown;
   if (sqlite) {
     // Rows are folded in memory and written once: a small page cache does as well and keeps the
@@ -738,19 +746,25 @@ export async function rebuildReadModels(
   let temporalMs = 0;
   try {
     const started = Date.now();
-    ({ position, events } = await replayCurrentState(read, transaction, { batchSize, readLimit, head, onProgress: options.onProgress }));
+    ({ position, events } = await replayCurrentState(read, transaction, { batchSize, readLimit, head, onProgress: options.onProgress, bound }));
     currentMs = Date.now() - started;
     options.onPassDone?.({ phase: 'current', position, head, events, ms: currentMs });
 
     const temporalStarted = Date.now();
     let temporalEvents = 0;
     let temporal = 0n;
-    while (temporal < position) {
-      const batch = (await read({ after: temporal, limit: temporalBatchSize })).filter((e) => e.position <= position);
-      if (batch.length === 0) break;
-      temporal = await transaction((em) => applyTemporalEvents(em, batch));
-      temporalEvents += batch.length;
-      options.onProgress?.({ phase: 'temporal', position: temporal, head, events: temporalEvents });
+    holdEveryItemVersion(dataSource, true);
+    try {
+      while (temporal < position) {
+        const batch = (await read({ after: temporal, limit: temporalBatchSize })).filter((e) => e.position <= position);
+        if (batch.length === 0) break;
+        temporal = await transaction((em) => applyTemporalEvents(em, batch));
+        temporalEvents += batch.length;
+        bound();
+        options.onProgress?.({ phase: 'temporal', position: temporal, head, events: temporalEvents });
+      }
+    } finally {
+      holdEveryItemVersion(dataSource, false);
     }
     // A durable commit (PostgreSQL flushes the log up to it, every earlier commit of the rebuild included).
     await dataSource.transaction(finishTemporalPass);

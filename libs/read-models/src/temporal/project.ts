@@ -294,6 +294,20 @@ interface VersionCache {
 }
 
 const versionCaches = new WeakMap<object, VersionCache>();
+const cacheLimits = new WeakMap<object, number>();
+
+/**
+ * A rebuild's temporal pass keeps every open item version on its connection (its fold is let go by
+ * then, and each version read back was most of the pass: ~60 µs a seek into a table the size of the
+ * log); otherwise the bound is back and what it held goes.
+ */
+export function holdEveryItemVersion(connection: object, hold: boolean): void {
+  if (hold) cacheLimits.set(connection, Infinity);
+  else {
+    cacheLimits.delete(connection);
+    versionCaches.delete(connection);
+  }
+}
 
 function openVersionCache(em: EntityManager, lastBefore: number): VersionCache {
   const cache = versionCaches.get(em.connection);
@@ -304,8 +318,17 @@ function openVersionCache(em: EntityManager, lastBefore: number): VersionCache {
 
 function rememberVersions(em: EntityManager, lastAfter: number, items: Map<string, ItemVersionRow>, units: Map<string, UnitVersionRow>): void {
   const cache = versionCaches.get(em.connection) ?? { through: lastAfter, units: null, items: new Map<string, ItemVersionRow>() };
-  if (cache.items.size + items.size > VERSION_CACHE_LIMIT) cache.items.clear();
-  for (const [id, v] of items) cache.items.set(id, v);
+  // Least recently touched out first (a Map keeps insertion order): items come back in spells of a
+  // few events, and clearing the whole cache when full missed most of them.
+  for (const [id, v] of items) {
+    cache.items.delete(id);
+    cache.items.set(id, v);
+  }
+  let over = cache.items.size - (cacheLimits.get(em.connection) ?? VERSION_CACHE_LIMIT);
+  for (const id of cache.items.keys()) {
+    if (over-- <= 0) break;
+    cache.items.delete(id);
+  }
   cache.units = new Map(units);
   cache.through = lastAfter;
   versionCaches.set(em.connection, cache);
