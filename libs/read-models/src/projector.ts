@@ -673,6 +673,7 @@ async function replayCurrentState(
   } finally {
     // The fold's rows are written: let them go before the index builds.
     fold.items = new Touched();
+    options.bound();
     await transaction((em) => finishRebuild(em, counters));
   }
   return { position, events };

@@ -159,7 +159,8 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
     if (cached) items.current.set(id, cached);
     else missing.add(id);
   }
-  items.load(await currentItemVersions(em, missing));
+  // A cache held since the models were empty, never trimmed, has every item: one it lacks has no version yet.
+  items.load(cache.complete ? [] : await currentItemVersions(em, missing));
 
   const tree = new Map<string, UnitRow>();
   for (const [id, v] of units.current) tree.set(id, { id, name: v.name, kind: v.kind, parentId: v.parentId, path: v.path, dissolved: Boolean(v.dissolved) });
@@ -276,7 +277,7 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
   await writeRows(em, TimeMarkRow, [...marks].map(([atMs, position]) => ({ atMs, position })));
   const lastAfter = Math.max(lastBefore, ...marks.values());
   await counters.flush(lastAfter);
-  rememberVersions(em, lastAfter, items.current, units.current);
+  rememberVersions(em, cache, lastAfter, items.current, units.current);
 }
 
 /**
@@ -291,6 +292,8 @@ interface VersionCache {
   through: number;
   units: Map<string, UnitVersionRow> | null;
   items: Map<string, ItemVersionRow>;
+  /** Begun on empty models and never trimmed: it holds every item's open version. */
+  complete: boolean;
 }
 
 const versionCaches = new WeakMap<object, VersionCache>();
@@ -313,11 +316,10 @@ function openVersionCache(em: EntityManager, lastBefore: number): VersionCache {
   const cache = versionCaches.get(em.connection);
   if (cache && cache.through === lastBefore) return cache;
   versionCaches.delete(em.connection);
-  return { through: lastBefore, units: null, items: new Map() };
+  return { through: lastBefore, units: null, items: new Map(), complete: lastBefore === 0 };
 }
 
-function rememberVersions(em: EntityManager, lastAfter: number, items: Map<string, ItemVersionRow>, units: Map<string, UnitVersionRow>): void {
-  const cache = versionCaches.get(em.connection) ?? { through: lastAfter, units: null, items: new Map<string, ItemVersionRow>() };
+function rememberVersions(em: EntityManager, cache: VersionCache, lastAfter: number, items: Map<string, ItemVersionRow>, units: Map<string, UnitVersionRow>): void {
   // Least recently touched out first (a Map keeps insertion order): items come back in spells of a
   // few events, and clearing the whole cache when full missed most of them.
   for (const [id, v] of items) {
@@ -328,6 +330,7 @@ function rememberVersions(em: EntityManager, lastAfter: number, items: Map<strin
   for (const id of cache.items.keys()) {
     if (over-- <= 0) break;
     cache.items.delete(id);
+    cache.complete = false;
   }
   cache.units = new Map(units);
   cache.through = lastAfter;
