@@ -615,7 +615,7 @@ export interface RebuildResult {
 const REBUILD_CACHE_KIB = -16384;
 
 /** The heap a process that runs a rebuild alone (`ledger rebuild`) keeps near: the RSS bound of issue #3 is 300 MB. */
-export const REBUILD_HEAP_MB = 150;
+export const REBUILD_HEAP_MB = 120;
 
 /** Events read from the store per call while rebuilding: a batch small enough to die young. */
 const REBUILD_READ = 1000;

@@ -2,9 +2,9 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
- * For a process that runs a rebuild: a full collection whenever the heap passes `mb`, or half again
- * what the last one left alive. A rebuild replaces what it holds event after event, and V8 let the
- * dead rows pile up to several times the live heap before collecting (535 MB RSS at 1,000,000 events).
+ * For a process that runs a rebuild: a full collection whenever the heap passes `mb`, or a third
+ * again what the last one left alive. A rebuild replaces what it holds event after event, and V8 let
+ * the dead rows pile up to several times the live heap before collecting (535 MB RSS at 1,000,000 events).
  */
 export function heapBound(mb: number): () => void {
   setFlagsFromString('--expose-gc');
@@ -13,6 +13,6 @@ export function heapBound(mb: number): () => void {
   return () => {
     if (getHeapStatistics().used_heap_size < bound) return;
     gc();
-    bound = Math.max(bound, getHeapStatistics().used_heap_size * 1.5);
+    bound = Math.max(bound, getHeapStatistics().used_heap_size * 1.3);
   };
 }
