@@ -20,7 +20,7 @@ import { ensureStarFactTable, projectStarFacts, STAR_FACT_TABLE } from './star-r
 import { ProjectionGapError } from './errors';
 import type { ProjectedEvent } from './projected-event';
 import { READ_MODEL_ENTITIES } from './data-source';
-import { applyTemporal, holdEveryItemVersion } from './temporal/project';
+import { applyTemporal, holdItemVersions } from './temporal/project';
 import { TEMPORAL_ENTITIES } from './temporal/entities';
 import { beginTemporalRebuild, finishTemporalRebuild } from './temporal/rebuild';
 import { upsertRows } from './upsert';
@@ -617,6 +617,9 @@ const REBUILD_CACHE_KIB = -16384;
 /** The heap a process that runs a rebuild alone (`ledger rebuild`) keeps near: the RSS bound of issue #3 is 300 MB. */
 export const REBUILD_HEAP_MB = 120;
 
+/** Open item versions a rebuild's temporal pass keeps at most (100,000 items: ~60 MB of heap), whatever the county. */
+const REBUILD_ITEM_VERSIONS = 100_000;
+
 /** Events read from the store per call while rebuilding: a batch small enough to die young. */
 const REBUILD_READ = 1000;
 
@@ -754,7 +757,7 @@ export async function rebuildReadModels(
     const temporalStarted = Date.now();
     let temporalEvents = 0;
     let temporal = 0n;
-    holdEveryItemVersion(dataSource, true);
+    holdItemVersions(dataSource, REBUILD_ITEM_VERSIONS);
     try {
       while (temporal < position) {
         const batch = (await read({ after: temporal, limit: temporalBatchSize })).filter((e) => e.position <= position);
@@ -765,7 +768,7 @@ export async function rebuildReadModels(
         options.onProgress?.({ phase: 'temporal', position: temporal, head, events: temporalEvents });
       }
     } finally {
-      holdEveryItemVersion(dataSource, false);
+      holdItemVersions(dataSource);
     }
     // A durable commit (PostgreSQL flushes the log up to it, every earlier commit of the rebuild included).
     await dataSource.transaction(finishTemporalPass);

@@ -300,12 +300,12 @@ const versionCaches = new WeakMap<object, VersionCache>();
 const cacheLimits = new WeakMap<object, number>();
 
 /**
- * A rebuild's temporal pass keeps every open item version on its connection (its fold is let go by
- * then, and each version read back was most of the pass: ~60 µs a seek into a table the size of the
- * log); otherwise the bound is back and what it held goes.
+ * A rebuild's temporal pass keeps up to `limit` open item versions on its connection, more than the
+ * live bound (its fold is let go by then, and each version read back was most of the pass: ~60 µs a
+ * seek into a table the size of the log); without a limit the live bound is back and the cache goes.
  */
-export function holdEveryItemVersion(connection: object, hold: boolean): void {
-  if (hold) cacheLimits.set(connection, Infinity);
+export function holdItemVersions(connection: object, limit?: number): void {
+  if (limit !== undefined) cacheLimits.set(connection, limit);
   else {
     cacheLimits.delete(connection);
     versionCaches.delete(connection);
