@@ -10,6 +10,7 @@ import { ReadModelsBehindError } from './errors';
 import { EventScript } from './testing/county-script';
 import { RandomCounty } from './testing/random-county';
 import { dumpReadModels } from './testing/dump';
+import { holdItemVersions } from './temporal/project';
 
 /**
  * The temporal read models are a projection of their own: the current-state batch and its checkpoint
@@ -80,6 +81,18 @@ describe('the temporal projection beside the current-state one', () => {
 
     projector = await startProjector(ds, store, { batchSize: 13 });
     await caughtUp();
+    expect(await dumpReadModels(ds)).toEqual(await rebuilt());
+  });
+
+  it('a version cache of three items: the least recently touched go and are read back, and the rows are a rebuild\'s', async () => {
+    await steps(200);
+    holdItemVersions(ds, 3);
+    try {
+      projector = await startProjector(ds, store, { batchSize: 7 });
+      await caughtUp();
+    } finally {
+      holdItemVersions(ds);
+    }
     expect(await dumpReadModels(ds)).toEqual(await rebuilt());
   });
 
