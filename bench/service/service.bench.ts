@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { openSqliteEventStore, SQLITE_EVENTS_SCHEMA } from '@ledger/event-store';
 import { LedgerSealer, integrityConfig, loadOrCreateSealKey } from '@ledger/integrity';
-import { signToken } from '@ledger/platform';
+import { apiNodeFlags, loadConfig, signToken } from '@ledger/platform';
 import { describeMachine, machine } from '../lib/machine';
 import { measure, quick, size, tempDir } from '../lib/measure';
 import { BenchModule, BenchReport } from '../lib/report';
@@ -113,8 +113,8 @@ function rssOf(pid: number): { peakMb: number; nowMb: number } | null {
   }
 }
 
-function startChild(file: string, env: NodeJS.ProcessEnv, silent = true): ChildProcess {
-  const child = fork(file, [], { env: { ...process.env, ...env }, stdio: silent ? ['ignore', 'ignore', 'inherit', 'ipc'] : 'inherit' });
+function startChild(file: string, env: NodeJS.ProcessEnv, silent = true, execArgv: string[] = []): ChildProcess {
+  const child = fork(file, [], { env: { ...process.env, ...env }, execArgv: [...process.execArgv, ...execArgv], stdio: silent ? ['ignore', 'ignore', 'inherit', 'ipc'] : 'inherit' });
   return child;
 }
 
@@ -496,7 +496,8 @@ async function run(): Promise<BenchReport> {
     const env = { LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: SECRET, PORT: String(port) };
     const projector = startChild(PROJECTOR_MAIN, env);
     children.push(projector);
-    const api = startChild(API_MAIN, env);
+    // As `ledger start` launches it: with its heap bound (LEDGER_API_HEAP_MB).
+    const api = startChild(API_MAIN, env, true, apiNodeFlags(loadConfig({ ...process.env, ...env })));
     children.push(api);
     await waitReady(port, '/health/ready', 300_000);
     const settleSeconds = await quiet([api.pid!, projector.pid!], 600_000);

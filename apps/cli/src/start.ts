@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { resolveJwtSecret, type LedgerConfig } from '@ledger/platform';
+import { apiNodeFlags, resolveJwtSecret, type LedgerConfig } from '@ledger/platform';
 
 /** Built entry points, beside this file in dist/: dist/apps/cli/src → dist/apps/{api,projector}/src. */
 const API_MAIN = path.resolve(__dirname, '../../api/src/main.js');
@@ -31,14 +31,14 @@ export async function startCommand(config: LedgerConfig, options: { demo: boolea
   if (options.demo) await loadDemoHook(config);
 
   const children: ChildProcess[] = [];
-  const run = (name: string, file: string): ChildProcess => {
-    const child = spawn(process.execPath, [file], { stdio: 'inherit', env: process.env });
+  const run = (name: string, file: string, nodeFlags: string[] = []): ChildProcess => {
+    const child = spawn(process.execPath, [...nodeFlags, file], { stdio: 'inherit', env: process.env });
     child.on('error', (e) => process.stderr.write(`ledger: ${name} failed to start: ${e.message}\n`));
     children.push(child);
     return child;
   };
   const projector = run('projector', PROJECTOR_MAIN);
-  const api = run('api', API_MAIN);
+  const api = run('api', API_MAIN, apiNodeFlags(config));
   process.stdout.write(`ledger: http://localhost:${config.port}/  (API /api/v1, docs /api/docs, data ${config.dataDir})\n`);
 
   let stopping = false;

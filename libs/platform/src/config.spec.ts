@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_COMMAND_CACHE_STREAMS, loadConfig } from './config';
+import { ConfigError, DEFAULT_API_HEAP_MB, DEFAULT_COMMAND_CACHE_STREAMS, apiNodeFlags, loadConfig } from './config';
 
 describe('configuration: LEDGER_COMMAND_CACHE_STREAMS', () => {
   it('bounds the command path cache: the default, a value, 0 (no cache)', () => {
@@ -10,5 +10,18 @@ describe('configuration: LEDGER_COMMAND_CACHE_STREAMS', () => {
   it('a value that is not a whole number stops the start with the variable named', () => {
     expect(() => loadConfig({ LEDGER_COMMAND_CACHE_STREAMS: '-1' })).toThrow(ConfigError);
     expect(() => loadConfig({ LEDGER_COMMAND_CACHE_STREAMS: 'lots' })).toThrow(/LEDGER_COMMAND_CACHE_STREAMS=lots/);
+  });
+});
+
+describe('configuration: LEDGER_API_HEAP_MB', () => {
+  it("bounds the API's V8 old generation through the flags its launchers pass; 0 leaves V8's default", () => {
+    expect(apiNodeFlags(loadConfig({}))).toEqual([`--max-old-space-size=${DEFAULT_API_HEAP_MB}`]);
+    expect(apiNodeFlags(loadConfig({ LEDGER_API_HEAP_MB: '512' }))).toEqual(['--max-old-space-size=512']);
+    expect(apiNodeFlags(loadConfig({ LEDGER_API_HEAP_MB: '0' }))).toEqual([]);
+  });
+
+  it('a heap too small for the stream heads, or not a number, stops the start with the variable named', () => {
+    expect(() => loadConfig({ LEDGER_API_HEAP_MB: '64' })).toThrow(/LEDGER_API_HEAP_MB=64: at least 96/);
+    expect(() => loadConfig({ LEDGER_API_HEAP_MB: 'big' })).toThrow(/LEDGER_API_HEAP_MB=big/);
   });
 });
