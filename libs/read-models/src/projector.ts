@@ -612,7 +612,7 @@ export interface RebuildResult {
 }
 
 /** The read models' SQLite page cache during a rebuild (negative: KiB). */
-const REBUILD_CACHE_KIB = -16384;
+const REBUILD_CACHE_KIB = -4096;
 
 /** The heap a process that runs a rebuild alone (`ledger rebuild`) keeps near: the RSS bound of issue #3 is 300 MB. */
 export const REBUILD_HEAP_MB = 120;
