@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** Bytes in, rows out: no framework, no database, no clock, no store, so the API and the CLI can both use it. */
-const ALLOWED = new Set(['exceljs', 'iconv-lite', 'uuid', 'node:crypto', '@ledger/contracts/events']);
+// node:stream: an in-memory PassThrough that collects the streamed workbook's bytes.
+const ALLOWED = new Set(['exceljs', 'iconv-lite', 'uuid', 'node:crypto', 'node:stream', '@ledger/contracts/events']);
 const TEST_ONLY = new Set(['node:fs', 'node:path']);
 /** The pure API.md response shapes: their types only, never a value. */
 const TYPES_ONLY = new Set(['@ledger/contracts/http/views']);
