@@ -64,12 +64,18 @@ describe('the temporal projection beside the current-state one', () => {
     expect(await temporalCheckpoint(ds)).toBe(head);
   };
 
-  it('a crash between the two transactions: the temporal models catch up on start, neither twice nor skipping', async () => {
-    await steps(150);
-    projector = await startProjector(ds, store, { batchSize: 13 });
+  /** `n` county steps, projected to the head and stopped: the temporal checkpoint it left. */
+  const projectedThenStopped = async (n: number, batchSize: number): Promise<bigint> => {
+    await steps(n);
+    projector = await startProjector(ds, store, { batchSize });
     await caughtUp();
     await projector.stop();
-    const before = await temporalCheckpoint(ds);
+    projector = null;
+    return temporalCheckpoint(ds);
+  };
+
+  it('a crash between the two transactions: the temporal models catch up on start, neither twice nor skipping', async () => {
+    const before = await projectedThenStopped(150, 13);
 
     // The current-state transaction of the next batches committed, the process died before the temporal one.
     await steps(120);
@@ -97,11 +103,7 @@ describe('the temporal projection beside the current-state one', () => {
   });
 
   it('a database from before the split (no temporal checkpoint row) goes on from its newest mark', async () => {
-    await steps(100);
-    projector = await startProjector(ds, store, { batchSize: 9 });
-    await caughtUp();
-    await projector.stop();
-    const at = await temporalCheckpoint(ds);
+    const at = await projectedThenStopped(100, 9);
     await ds.query(`DELETE FROM "rm_checkpoint" WHERE "name" = 'temporal'`);
     expect(await temporalCheckpoint(ds)).toBe(at);
 
@@ -134,11 +136,7 @@ describe('the temporal projection beside the current-state one', () => {
 
   it('as-of answers wait for the temporal checkpoint: an instant it does not cover yet is not answered from fewer events', async () => {
     script.at = '2026-03-01T09:00:00+08:00';
-    await steps(60);
-    projector = await startProjector(ds, store, { batchSize: 10 });
-    await caughtUp();
-    await projector.stop();
-    projector = null;
+    await projectedThenStopped(60, 10);
 
     script.at = '2026-03-05T09:00:00+08:00';
     await steps(40);
