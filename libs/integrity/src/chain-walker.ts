@@ -181,6 +181,13 @@ class Journal {
   }
 }
 
+/** The stream heads the store gives for `position` (EventStore.streamHeadsAt), as the tree over them. */
+export async function storedHeadsAt(store: EventStore, position: bigint): Promise<MerkleTree> {
+  const heads = new MerkleTree();
+  for await (const h of store.streamHeadsAt(position)) heads.set({ stream: h.stream, revision: h.revision, streamHash: Buffer.from(h.streamHash, 'hex'), position: h.position });
+  return heads;
+}
+
 /** Where a walker resumes: a seal checked against the store, and the stream heads at its position. */
 export interface ResumePoint {
   seal: SealSeen;

@@ -1,8 +1,8 @@
 import { ConcurrencyError, type EventStore, type StoredEvent, type Subscription } from '@ledger/event-store';
 import { randomUUID } from 'node:crypto';
-import { ChainWalker, chainProfile, type ChainBreak, type ResumePoint, type SealSeen } from './chain-walker';
+import { ChainWalker, chainProfile, storedHeadsAt, type ChainBreak, type ResumePoint, type SealSeen } from './chain-walker';
 import type { SealKey } from './keys';
-import { MerkleTree } from './merkle';
+import type { MerkleTree } from './merkle';
 import { PROOF_FORMAT, type LedgerProof } from './proof';
 import { SEAL_EVENT_TYPE, SEAL_STREAM, signSeal, type Seal } from './seal';
 
@@ -106,8 +106,7 @@ export class LedgerSealer {
     if (!at || at.position !== covers || at.globalHash !== seal.globalHash) {
       return refuse('seal_head_mismatch', `the global hash stored at position ${covers} differs from the sealed one`);
     }
-    const heads = new MerkleTree();
-    for await (const h of this.store.streamHeadsAt(covers)) heads.set({ stream: h.stream, revision: h.revision, streamHash: Buffer.from(h.streamHash, 'hex'), position: h.position });
+    const heads = await storedHeadsAt(this.store, covers);
     if (heads.size !== seal.streams || heads.root.toString('hex') !== seal.merkleRoot) {
       return refuse('seal_merkle_mismatch', `the stream heads stored at position ${covers} do not give the sealed Merkle root`);
     }

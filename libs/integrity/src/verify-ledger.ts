@@ -1,8 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { EventStore, StoredEvent } from '@ledger/event-store';
-import { ChainWalker, chainProfile, type ChainBreak } from './chain-walker';
+import { ChainWalker, chainProfile, storedHeadsAt, type ChainBreak } from './chain-walker';
 import { toPublicKey } from './keys';
-import { MerkleTree } from './merkle';
 
 /**
  * Journal entries kept behind the walk (about 0.4 KB each): enough for any seal to find the position
@@ -92,10 +91,7 @@ export async function verifyLedger(
   // just recomputed and found equal to what the store keeps, so its stored heads are the checked ones.
   const s = walker.latestSeal;
   let heads = s ? walker.rewindHeadsTo(s.covers) : null;
-  if (s && !heads) {
-    heads = new MerkleTree();
-    for await (const h of store.streamHeadsAt(s.covers)) heads.set({ stream: h.stream, revision: h.revision, streamHash: Buffer.from(h.streamHash, 'hex'), position: h.position });
-  }
+  if (s && !heads) heads = await storedHeadsAt(store, s.covers);
   const merkle = walker.checkLatestMerkle(heads);
   if (merkle) walker.firstBreak = merkle;
   return report();
