@@ -1,7 +1,7 @@
 import { type DataSource, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import type { LedgerConfig } from '@ledger/platform';
 import { ITEM_STATUSES, type ItemStatus } from '@ledger/contracts/events';
-import { READ_MODELS_CHECKPOINT } from './checkpoint/checkpoint.entity';
+import { currentStateCheckpoint, pollUntil } from './checkpoint/checkpoints';
 import { UnitRow } from './units/unit.entity';
 import { CadreRow } from './cadres/cadre.entity';
 import { SheetRow } from './sheets/sheet.entity';
@@ -318,23 +318,13 @@ export class ReadQueries {
   // ---- consistency with the store ----
 
   /** The last event position the read models include (0n: none). */
-  async checkpoint(): Promise<bigint> {
-    const rows: { position: string }[] = await this.dataSource.query(
-      `SELECT position FROM rm_checkpoint WHERE name = ${this.postgres ? '$1' : '?'}`,
-      [READ_MODELS_CHECKPOINT],
-    );
-    return rows.length ? BigInt(rows[0].position) : 0n;
+  checkpoint(): Promise<bigint> {
+    return currentStateCheckpoint(this.dataSource);
   }
 
   /** Resolves true once the read models include `position`, false after `timeoutMs`. */
-  async waitForPosition(position: bigint, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    for (let pause = 5; ; pause = Math.min(pause * 2, 50)) {
-      if ((await this.checkpoint()) >= position) return true;
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      await new Promise((r) => setTimeout(r, Math.min(pause, left)));
-    }
+  waitForPosition(position: bigint, timeoutMs: number): Promise<boolean> {
+    return pollUntil(async () => (await this.checkpoint()) >= position, timeoutMs);
   }
 
   /** `minPosition` of every query: waits, then throws ReadModelsBehindError (503 + Retry-After). */

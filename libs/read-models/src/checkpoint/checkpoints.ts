@@ -33,7 +33,7 @@ export async function temporalCheckpoint(db: DataSource | EntityManager): Promis
 }
 
 /** Polls `probe` (5 ms doubling to 50 ms) until it holds or `timeoutMs` passes. */
-async function until(probe: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+export async function pollUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (let pause = 5; ; pause = Math.min(pause * 2, 50)) {
     if (await probe()) return true;
@@ -46,7 +46,7 @@ async function until(probe: () => Promise<boolean>, timeoutMs: number): Promise<
 /** Waits until the temporal read models include `position`; ReadModelsBehindError (503) after `timeoutMs`. */
 export async function ensureTemporalPosition(db: DataSource, position: bigint, timeoutMs = 5000): Promise<void> {
   if (position <= 0n) return;
-  if (await until(async () => (await temporalCheckpoint(db)) >= position, timeoutMs)) return;
+  if (await pollUntil(async () => (await temporalCheckpoint(db)) >= position, timeoutMs)) return;
   throw new ReadModelsBehindError(position, await temporalCheckpoint(db));
 }
 
@@ -64,6 +64,6 @@ export async function ensureTemporalCovers(db: DataSource, instantMs: number, ti
     const later: unknown[] = await db.query(`SELECT 1 FROM "rm_t_mark" WHERE "atMs" > ${pg ? '$1' : '?'} LIMIT 1`, [instantMs]);
     return later.length > 0;
   };
-  if (await until(covered, timeoutMs)) return;
+  if (await pollUntil(covered, timeoutMs)) return;
   throw new ReadModelsBehindError(target, await temporalCheckpoint(db));
 }
