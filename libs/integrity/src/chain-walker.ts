@@ -326,16 +326,9 @@ export class ChainWalker {
     return null;
   }
 
-  /** The stream heads now. */
-  currentHeads(): StreamHead[] {
-    return [...this.heads.heads()];
-  }
-
   /** The stream heads (and their tree) as they stood at `position` (≥ the newest seal's), from the journal. */
   headsAt(position: bigint): MerkleTree | null {
-    const floor = this.latestSeal?.covers ?? 0n;
-    if (position < floor) return null;
-    if (this.dropped > position) return null;
+    if (!this.canRewindTo(position)) return null;
     return this.heads.rewound(this.changesAfter(position));
   }
 
@@ -344,11 +337,15 @@ export class ChainWalker {
    * no further (verification's last step, which needs no second tree).
    */
   rewindHeadsTo(position: bigint): MerkleTree | null {
-    const floor = this.latestSeal?.covers ?? 0n;
-    if (position < floor || this.dropped > position) return null;
+    if (!this.canRewindTo(position)) return null;
     this.heads.rewind(this.changesAfter(position));
     this.spent = true;
     return this.heads;
+  }
+
+  /** The journal reaches back to `position`: not before the newest seal, nor past what the window dropped. */
+  private canRewindTo(position: bigint): boolean {
+    return position >= (this.latestSeal?.covers ?? 0n) && position >= this.dropped;
   }
 
   private changesAfter(position: bigint): { stream: string; prev: StreamHead | undefined }[] {
@@ -357,14 +354,10 @@ export class ChainWalker {
     return changes;
   }
 
-  /**
-   * Checks the newest seal's Merkle root against the heads at its position: `heads` when given, else
-   * rebuilt from the journal.
-   */
-  checkLatestMerkle(heads: MerkleTree | null = null): ChainBreak | null {
+  /** Checks the newest seal's Merkle root against `heads`, the heads at its position (null: not to be had). */
+  checkLatestMerkle(heads: MerkleTree | null): ChainBreak | null {
     const s = this.latestSeal;
     if (!s) return null;
-    heads ??= this.headsAt(s.covers);
     const root = heads ? heads.root.toString('hex') : null;
     if (root === s.seal.merkleRoot && heads?.size === s.seal.streams) return null;
     return {

@@ -168,11 +168,6 @@ export class MerkleTree {
     return { stream, revision: this.revisions[i], streamHash: Buffer.from(this.hashes.get(i)), ...(position >= 0n ? { position } : {}) };
   }
 
-  /** Every head, in leaf order. */
-  *heads(): IterableIterator<StreamHead> {
-    for (let i = 0; i < this.count; i++) yield this.head(this.names[i]) as StreamHead;
-  }
-
   path(stream: string): MerkleStep[] | undefined {
     this.flush();
     let i = this.slotOf(stream);
