@@ -183,35 +183,17 @@ const fmtMs = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(1) : Math
 
 // ---- the workload ----
 
-interface Tokens {
-  unit: Map<string, string[]>;
-  inspector: string[];
-  org: string;
-}
-
 /** One session token per user, signed on first use and kept (as the web app keeps its login). */
 const sessions = new Map<string, string>();
-function sessionToken(role: 'unit' | 'inspector', who: string): string {
-  const sub = role === 'unit' ? `bench-user-${who}` : `bench-inspector-${who}`;
+function sessionToken(role: 'unit' | 'inspector' | 'org_dept', who: string): string {
+  const sub = `bench-${role}-${who}`;
   let token = sessions.get(sub);
   if (!token) {
-    token = signToken({ sub, role, unitId: role === 'unit' ? who : null, name: role === 'unit' ? '支部书记' : '督查室' }, SECRET);
+    const name = role === 'unit' ? '支部书记' : role === 'inspector' ? '督查室' : '县委组织部';
+    token = signToken({ sub, role, unitId: role === 'unit' ? who : null, name }, SECRET);
     sessions.set(sub, token);
   }
   return token;
-}
-
-/** Tokens minted ahead (signing is the client's work, not the server's): several per unit user, many inspectors. */
-function mintTokens(county: BenchCounty): Tokens {
-  const unit = new Map<string, string[]>();
-  for (const u of county.townships) {
-    unit.set(
-      u,
-      [0, 1].map((k) => signToken({ sub: `bench-${u}-${k}`, role: 'unit', unitId: u, name: '支部书记' }, SECRET)),
-    );
-  }
-  const inspector = Array.from({ length: 200 }, (_, k) => signToken({ sub: `bench-inspector-${k}`, role: 'inspector', unitId: null, name: '督查室' }, SECRET));
-  return { unit, inspector, org: signToken({ sub: 'bench-org', role: 'org_dept', unitId: null, name: '县委组织部' }, SECRET) };
 }
 
 /** A command of the mix: 60% progress reports by the item's unit, 40% urges by inspectors, on open items. */
@@ -373,23 +355,24 @@ async function latencies(port: number, samples: number, next: (i: number) => { p
   return { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), failures };
 }
 
-async function queryRuns(port: number, county: BenchCounty, tokens: Tokens) {
+async function queryRuns(port: number, county: BenchCounty) {
+  const org = sessionToken('org_dept', 'county');
   const pick = <T>(xs: T[], i: number) => xs[(i * 7919) % xs.length];
   const today = new Date(Date.now() + 8 * 3_600_000);
   const date = (days: number) => new Date(today.getTime() + days * 86_400_000).toISOString().slice(0, 10);
   const n = sizes.querySamples;
-  const trivial = await latencies(port, n, (i) => ({ path: `/api/v1/items/${pick(county.openItems, i).id}`, token: tokens.org }));
+  const trivial = await latencies(port, n, (i) => ({ path: `/api/v1/items/${pick(county.openItems, i).id}`, token: org }));
   const children = await latencies(port, n, (i) => ({
     path: `/api/v1/units/${i % 4 === 0 ? county.countyId : pick(county.townships, i)}/children/outstanding`,
-    token: tokens.org,
+    token: org,
   }));
   const itemLists: { name: string; path: (i: number) => string; token: (i: number) => string }[] = [
-    { name: 'status=in_progress&sort=dueDate', path: () => '/api/v1/items?status=in_progress&sort=dueDate', token: () => tokens.org },
-    { name: 'unitId=<township>&light=red&sort=-updatedAt', path: (i) => `/api/v1/items?unitId=${pick(county.townships, i)}&subtree=true&light=red&sort=-updatedAt`, token: () => tokens.org },
-    { name: 'sheetId=…&status=assigned,in_progress&page=2', path: (i) => `/api/v1/items?sheetId=${pick(county.sheets, i)}&status=assigned,in_progress&sort=dueDate&page=2`, token: () => tokens.org },
-    { name: 'dueFrom…dueTo (a week)&sort=dueDate&pageSize=50', path: (i) => `/api/v1/items?dueFrom=${date(i % 30)}&dueTo=${date((i % 30) + 7)}&sort=dueDate&pageSize=50`, token: () => tokens.org },
-    { name: 'unit user, own subtree, sort=-updatedAt', path: () => '/api/v1/items?sort=-updatedAt', token: (i) => tokens.unit.get(pick(county.townships, i))![0] },
-    { name: 'cadreId=…&sort=dueDate', path: (i) => `/api/v1/items?cadreId=${pick(county.cadres, i)}&sort=dueDate`, token: () => tokens.org },
+    { name: 'status=in_progress&sort=dueDate', path: () => '/api/v1/items?status=in_progress&sort=dueDate', token: () => org },
+    { name: 'unitId=<township>&light=red&sort=-updatedAt', path: (i) => `/api/v1/items?unitId=${pick(county.townships, i)}&subtree=true&light=red&sort=-updatedAt`, token: () => org },
+    { name: 'sheetId=…&status=assigned,in_progress&page=2', path: (i) => `/api/v1/items?sheetId=${pick(county.sheets, i)}&status=assigned,in_progress&sort=dueDate&page=2`, token: () => org },
+    { name: 'dueFrom…dueTo (a week)&sort=dueDate&pageSize=50', path: (i) => `/api/v1/items?dueFrom=${date(i % 30)}&dueTo=${date((i % 30) + 7)}&sort=dueDate&pageSize=50`, token: () => org },
+    { name: 'unit user, own subtree, sort=-updatedAt', path: () => '/api/v1/items?sort=-updatedAt', token: (i) => sessionToken('unit', pick(county.townships, i)) },
+    { name: 'cadreId=…&sort=dueDate', path: (i) => `/api/v1/items?cadreId=${pick(county.cadres, i)}&sort=dueDate`, token: () => org },
   ];
   const lists: Record<string, Awaited<ReturnType<typeof latencies>>> = {};
   for (const l of itemLists) lists[l.name] = await latencies(port, n, (i) => ({ path: l.path(i), token: l.token(i) }));
@@ -502,7 +485,6 @@ async function run(): Promise<BenchReport> {
     await waitReady(port, '/health/ready', 300_000);
     const settleSeconds = await quiet([api.pid!, projector.pid!], 600_000);
     log(`API and projector up and quiet after ${Math.round(settleSeconds)} s`);
-    const tokens = mintTokens(county);
     const readModelsFile = path.join(dataDir, 'read-models.sqlite');
 
     // Warm up the API's code paths before timing.
@@ -526,7 +508,7 @@ async function run(): Promise<BenchReport> {
 
     const lags = await lagRun(port, county, readModelsFile, 4, sizes.lagCommands);
     log(`lag p50 ${percentile(lags, 50).toFixed(1)} ms, p99 ${percentile(lags, 99).toFixed(1)} ms`);
-    const queries = await queryRuns(port, county, tokens);
+    const queries = await queryRuns(port, county);
     log(`queries: trivial p95 ${queries.trivial.p95.toFixed(1)} ms, children p95 ${queries.children.p95.toFixed(1)} ms`);
 
     const apiRss = rssOf(api.pid!);
