@@ -1,17 +1,11 @@
 import { QueryFailedError, type EntityManager, type EntityMetadata, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { upsertRows } from '../upsert';
+import { sqliteConnection } from '../temporal/write';
 
 type ColumnMetadata = EntityMetadata['columns'][number];
 
-interface Statement {
-  run(...params: unknown[]): unknown;
-}
-interface SqliteConnection {
-  prepare(sql: string): Statement;
-}
-
-/** Prepared upserts per connection and table: prepared once, bound per row. */
-const prepared = new WeakMap<SqliteConnection, Map<string, { sql: string; statement: Statement; columns: ColumnMetadata[]; plain: boolean[] }>>();
+/** Per entity: the upsert's SQL (prepared once per connection by sqliteConnection) and how each column binds. */
+const shapes = new WeakMap<EntityMetadata, { sql: string; columns: ColumnMetadata[]; plain: boolean[] }>();
 
 /** Column types SQLite stores as the JavaScript value is: no conversion to call per row. */
 const PLAIN_TYPES = new Set<unknown>(['varchar', 'text', 'integer', 'int', 'bigint']);
@@ -26,25 +20,23 @@ const PG_CHUNK = 400;
  */
 export async function writeRows<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, rows: R[]): Promise<void> {
   if (rows.length === 0) return;
-  if (em.connection.options.type !== 'better-sqlite3') return upsertRows(em, entity, rows, [], PG_CHUNK);
-  // The transaction's own connection: better-sqlite3 has one per DataSource.
-  const db = (em.connection.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection;
+  const db = sqliteConnection(em);
+  if (!db) return upsertRows(em, entity, rows, [], PG_CHUNK);
   const meta = em.connection.getMetadata(entity);
-  let byTable = prepared.get(db);
-  if (!byTable) prepared.set(db, (byTable = new Map()));
-  let insert = byTable.get(meta.tableName);
-  if (!insert) {
+  let shape = shapes.get(meta);
+  if (!shape) {
     const columns = meta.columns;
     const q = (n: string) => `"${n}"`;
     const updates = columns.filter((c) => !c.isPrimary).map((c) => `${q(c.databaseName)} = excluded.${q(c.databaseName)}`);
     const sql =
       `INSERT INTO ${q(meta.tableName)} (${columns.map((c) => q(c.databaseName)).join(',')}) VALUES (${columns.map(() => '?').join(',')}) ` +
       `ON CONFLICT (${meta.primaryColumns.map((c) => q(c.databaseName)).join(',')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`;
-    insert = { sql, statement: db.prepare(sql), columns, plain: columns.map((c) => PLAIN_TYPES.has(c.type) && !c.transformer) };
-    byTable.set(meta.tableName, insert);
+    shape = { sql, columns, plain: columns.map((c) => PLAIN_TYPES.has(c.type) && !c.transformer) };
+    shapes.set(meta, shape);
   }
+  const statement = db.prepare(shape.sql);
   const driver = em.connection.driver;
-  const { sql, statement, columns, plain } = insert;
+  const { sql, columns, plain } = shape;
   const values: unknown[] = new Array(columns.length);
   for (const row of rows) {
     for (let i = 0; i < columns.length; i++) {

@@ -17,7 +17,8 @@ import {
   UnitVersionRow,
   type ItemFactKind,
 } from './entities';
-import { sqliteConnection, writeRows } from './write';
+import { sqliteConnection } from './write';
+import { writeRows } from '../rebuild/write-rows';
 import { CounterLog, countsAt, ownerKey, packItemChange, placeholders, tuplesOf } from './counters';
 import { itemRowOf } from './views';
 
