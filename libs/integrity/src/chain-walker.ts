@@ -348,10 +348,9 @@ export class ChainWalker {
     return position >= (this.latestSeal?.covers ?? 0n) && position >= this.dropped;
   }
 
-  private changesAfter(position: bigint): { stream: string; prev: StreamHead | undefined }[] {
-    const changes: { stream: string; prev: StreamHead | undefined }[] = [];
-    for (let k = this.journal.length - 1; k >= 0 && this.journal.position(k) > position; k--) changes.push(this.journal.change(k));
-    return changes;
+  /** Newest first, one at a time: a rewind over a long unsealed stretch holds no list of them. */
+  private *changesAfter(position: bigint): IterableIterator<{ stream: string; prev: StreamHead | undefined }> {
+    for (let k = this.journal.length - 1; k >= 0 && this.journal.position(k) > position; k--) yield this.journal.change(k);
   }
 
   /** Checks the newest seal's Merkle root against `heads`, the heads at its position (null: not to be had). */
