@@ -482,8 +482,7 @@ class ThreadWriter implements GroupWriter {
       : new Worker(TRANSPILED_ENTRY, { eval: true, workerData: { ...data, entry: path.join(__dirname, 'writer-thread.ts'), sources: transpiledSources() } });
     // Referenced only while a group is in flight: an idle store must not keep its process alive.
     this.worker.unref();
-    this.worker.on('message', (m: LaneReply | { ready: true }) => {
-      if ('ready' in m) return;
+    this.worker.on('message', (m: LaneReply) => {
       this.waiting.shift()?.resolve(m);
       if (!this.waiting.length) this.worker.unref();
     });

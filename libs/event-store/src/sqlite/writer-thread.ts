@@ -36,4 +36,3 @@ port.on('message', (message: { batch: LaneAppend[] } | { close: true }) => {
   }
   port.postMessage(reply);
 });
-port.postMessage({ ready: true });
