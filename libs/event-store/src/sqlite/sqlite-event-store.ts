@@ -23,7 +23,7 @@ import {
 import { bodyHashOfText, globalLinkHash, streamLinkHash } from '../hash-chain';
 import { SqliteSubscription } from './sqlite-subscription';
 import { sqliteStreamHeadsAt } from './stream-heads';
-import { WriteLane, type LaneAppend, type LaneError, type LaneEvent, type LaneReply } from './write-lane';
+import { WriteLane, configureConnection, type LaneAppend, type LaneError, type LaneEvent, type LaneReply } from './write-lane';
 import type { WriterThreadData } from './writer-thread';
 
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
@@ -167,15 +167,10 @@ export class SqliteEventStore implements EventStore {
     this.maxEventsPerCommit = options.maxEventsPerCommit ?? 5000;
 
     if (this.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
+    const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
     this.db = new Database(this.file);
     try {
-      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${this.synchronous}`);
-      // 4 MB: reads are a stream's few rows or the log in order, and the OS page cache holds the file.
-      // 16 MB read random item streams no faster (~0.2 ms each at 1M events) and, once a full scan
-      // (verify, a rebuild) had filled it, stayed in every process's resident memory.
-      this.db.pragma('cache_size = -4096');
+      configureConnection(this.db, this.synchronous, busyTimeoutMs);
       this.db.exec(`BEGIN IMMEDIATE; ${SQLITE_EVENTS_SCHEMA}`);
       addHashChains(this.db);
       this.db.exec('COMMIT');
@@ -185,7 +180,6 @@ export class SqliteEventStore implements EventStore {
       throw e;
     }
     const db = this.db;
-    const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
     this.writer =
       !(options.writerThread ?? this.synchronous === 'FULL') || this.file === ':memory:'
         ? new InlineWriter(new WriteLane(db))

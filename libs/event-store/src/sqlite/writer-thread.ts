@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 // Relative imports only: under ts-jest this file is transpiled on require inside the thread.
-import { WriteLane, type LaneAppend, type LaneReply } from './write-lane';
+import { WriteLane, configureConnection, type LaneAppend, type LaneReply } from './write-lane';
 
 /** The store's writer thread: its own connection, one group of appends per message, answered in order. */
 export interface WriterThreadData {
@@ -12,11 +12,7 @@ export interface WriterThreadData {
 
 const data = workerData as WriterThreadData;
 const db = new Database(data.file);
-db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
-db.pragma('journal_mode = WAL');
-db.pragma(`synchronous = ${data.synchronous}`);
-// 4 MB: the writer touches the indexes' upper pages and the table's tail; the OS page cache holds the rest.
-db.pragma('cache_size = -4096');
+configureConnection(db, data.synchronous, data.busyTimeoutMs);
 const lane = new WriteLane(db);
 const port = parentPort!;
 
