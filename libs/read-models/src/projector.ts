@@ -26,6 +26,7 @@ import { beginTemporalRebuild, finishTemporalRebuild } from './temporal/rebuild'
 import { upsertRows } from './upsert';
 import { writeRows } from './rebuild/write-rows';
 import { heapBound } from './rebuild/heap';
+import { clearForRebuild, createIndexes } from './rebuild/tables';
 
 /** Marks counters a rebuild has not yet counted (they are counted once, at its end). */
 const COUNTERS_STALE = 'counters-stale';
@@ -305,16 +306,6 @@ async function moveCounters(
     deltas = deltas.concat(moved);
   }
   if (deltas.length) await pruneCounters(em, deltas);
-}
-
-/** Builds the secondary indexes of `entities` (a rebuild dropped them). */
-async function createIndexes(em: EntityManager, entities: readonly EntityTarget<ObjectLiteral>[]): Promise<void> {
-  for (const entity of entities) {
-    for (const index of em.connection.getMetadata(entity).indices) {
-      const columns = index.columns.map((c) => `"${c.databaseName}"`).join(', ');
-      await em.query(`CREATE ${index.isUnique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${index.name}" ON "${index.entityMetadata.tableName}" (${columns})`);
-    }
-  }
 }
 
 /** Fresh statistics: SQLite's planner picks the covering (unit, sort key, id) indexes with them. */
@@ -720,11 +711,7 @@ export async function rebuildReadModels(
   // Secondary indexes are dropped while the log is replayed and built once at the end of each pass:
   // far cheaper than keeping them up to date row by row. (Opening the read models recreates any left missing.)
   await dataSource.transaction(async (em) => {
-    for (const entity of CURRENT_STATE_ENTITIES) {
-      const meta = em.connection.getMetadata(entity);
-      await em.query(`DELETE FROM "${meta.tableName}"`);
-      for (const index of meta.indices) await em.query(`DROP INDEX IF EXISTS "${index.name}"`);
-    }
+    await clearForRebuild(em, CURRENT_STATE_ENTITIES);
     await beginTemporalRebuild(em);
     await ensureStarFactTable(em);
     await em.query(`DELETE FROM "${STAR_FACT_TABLE}"`);
