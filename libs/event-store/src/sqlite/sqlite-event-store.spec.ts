@@ -111,6 +111,18 @@ describe('SqliteEventStore specifics', () => {
     expect(replayed.map((e) => e.position)).toEqual([2n, 3n, 4n]);
   });
 
+  it('streamHeadsAt half read leaves the inline writer free to append (its rows step on a connection of their own)', async () => {
+    const store = await openStore({ synchronous: 'NORMAL' });
+    const [a, b] = [streamName(), streamName()];
+    await store.append(a, newEvents(1), 'no_stream');
+    const cut = (await store.append(b, newEvents(1), 'no_stream')).position;
+    const heads = store.streamHeadsAt(cut)[Symbol.asyncIterator]();
+    expect((await heads.next()).value).toMatchObject({ stream: a, revision: 0 });
+    await store.append(a, newEvents(1), 0);
+    expect((await heads.next()).value).toMatchObject({ stream: b, revision: 0, position: cut });
+    expect((await heads.next()).done).toBe(true);
+  });
+
   it('group commit: 32 concurrent appends share one transaction', async () => {
     const store = await openStore();
     const before = { ...store.stats };

@@ -11,9 +11,10 @@ ORDER BY h.first`;
 
 /**
  * EventStore.streamHeadsAt for the SQLite store. On a connection of its own with a small page cache,
- * closed after: the query passes once over the whole index (~60 MB at 1,000,000 events), which would
- * otherwise stay in the store connection's 64 MB cache for the life of the process. Rows are stepped
- * one by one (measured at 102,050 heads: peak RSS of a reader folding them 235 MB as one array, 161 MB stepped).
+ * closed after: the rows are stepped one by one while the caller awaits between them, and a statement
+ * left stepping on the store's connection would fail its inline writer's appends ("busy executing a
+ * query"); the pass over the whole index (~60 MB at 1,000,000 events) also leaves the store's cache
+ * alone. Stepped, not one array: at 102,050 heads a reader folding them peaked at 161 MB RSS, not 235.
  */
 export async function* sqliteStreamHeadsAt(db: Database.Database, position: bigint): AsyncGenerator<StreamHeadAt> {
   const own = db.memory ? null : new Database(db.name, { readonly: true, fileMustExist: true });
