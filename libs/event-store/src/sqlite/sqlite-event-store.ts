@@ -534,15 +534,7 @@ function addHashChains(db: Database.Database): void {
   }
 }
 
-export interface OpenSqliteEventStoreOptions {
-  file: string;
-  synchronous?: SqliteSynchronous;
-  clock?: { now(): Date };
-  maxEventBytes?: number;
-  busyTimeoutMs?: number;
-  pollIntervalMs?: number;
-  writerThread?: boolean;
-}
+export type OpenSqliteEventStoreOptions = Omit<SqliteEventStoreOptions, 'maxEventsPerCommit'>;
 
 /** Opens (creating when missing) the SQLite event store in `file`. */
 export async function openSqliteEventStore(options: OpenSqliteEventStoreOptions): Promise<SqliteEventStore> {
