@@ -64,7 +64,7 @@ export async function importSheetMain(config: LedgerConfig, argv: string[], io: 
   let barPhase: string | null = null;
   try {
     const metrics = new CommandMetrics(new Registry());
-    const path = new CommandPath(ledger.store, systemClock, metrics);
+    const path = new CommandPath(ledger.store, systemClock, metrics, config);
     const importer = new SheetImporter(ledger.store, systemClock, ledger.queries, path, new Facts(path, ledger.queries), metrics);
     const meta: CommandMeta = {
       actor: { userId: values.sub ?? `cli:${os.userInfo().username}`, role: 'org_dept', unitId: null, name: values.name ?? '命令行导入' },
