@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typ
 import { isEventType, upcast, type EventType } from '@ledger/contracts/events';
 import type { EventStore, ReplayedEvent, StoredEvent, Subscription } from '@ledger/event-store';
 import { CheckpointRow, READ_MODELS_CHECKPOINT, TEMPORAL_CHECKPOINT } from './checkpoint/checkpoint.entity';
-import { temporalCheckpoint } from './checkpoint/checkpoints';
+import { currentStateCheckpoint, temporalCheckpoint } from './checkpoint/checkpoints';
 import { UnitRow } from './units/unit.entity';
 import { evolveUnitTree } from './units/tree';
 import { CadreRow } from './cadres/cadre.entity';
@@ -53,9 +53,8 @@ export function toProjected(e: StoredEvent | ReplayedEvent): ProjectedEvent | nu
   } as ProjectedEvent;
 }
 
-export async function readCheckpoint(em: EntityManager): Promise<bigint> {
-  const row = await em.getRepository(CheckpointRow).findOneBy({ name: READ_MODELS_CHECKPOINT });
-  return row ? BigInt(row.position) : 0n;
+export function readCheckpoint(em: EntityManager): Promise<bigint> {
+  return currentStateCheckpoint(em);
 }
 
 const UNIT_EVENTS = new Set<EventType>(['UnitRegistered', 'UnitRenamed', 'UnitMoved', 'UnitDissolved']);
