@@ -215,12 +215,7 @@ export class SqliteEventStore implements EventStore {
     }
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ stream, events: encoded, expected, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // setImmediate, not a microtask: appenders resumed by the previous commit re-append in the
-        // same turn, and all of them should land in the next transaction.
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlushIfPending();
     });
   }
 
@@ -261,6 +256,8 @@ export class SqliteEventStore implements EventStore {
   private scheduleFlushIfPending(): void {
     if (this.queue.length && !this.flushScheduled) {
       this.flushScheduled = true;
+      // setImmediate, not a microtask: appenders resumed by the previous commit re-append in the
+      // same turn, and all of them should land in the next transaction.
       setImmediate(() => this.flush());
     }
   }
