@@ -16,15 +16,31 @@ export function idsOnPath(path: string | undefined): string[] {
   return path ? path.split('/').filter((s) => s !== '') : [];
 }
 
+/** What of an item its counters count. */
+export interface ItemCounted {
+  status: string;
+  dueDate: string;
+  onTime: boolean | null;
+}
+
+/**
+ * The counter rows one item counts once in, for each owner: its status (dated '-'; onTime when it
+ * closed on time), and while open OPEN_BY_DUE_DATE under its due date in force.
+ */
+export function counterKeysOf(row: ItemCounted): { status: string; dueDate: string; onTime: 0 | 1 }[] {
+  const closedOnTime = (row.status === 'concluded' || row.status === 'struck_off') && Boolean(row.onTime) ? 1 : 0;
+  const keys: { status: string; dueDate: string; onTime: 0 | 1 }[] = [{ status: row.status, dueDate: '-', onTime: closedOnTime }];
+  if ((OPEN_STATUSES as readonly string[]).includes(row.status)) keys.push({ status: OPEN_BY_DUE_DATE, dueDate: row.dueDate, onTime: 0 });
+  return keys;
+}
+
 /**
  * What one item adds to the counters of its unit, every subtree it lies in, and its cadre: a row for
  * its status (dated '-'), and while open a row 'open' under its due date in force, so that overdue
  * and due-soon can be summed for any today.
  */
 function contributions(row: ItemRow, sign: 1 | -1, subtreesOf: (unitId: string) => string[]): CounterDelta[] {
-  const closedOnTime = (row.status === 'concluded' || row.status === 'struck_off') && Boolean(row.onTime) ? 1 : 0;
-  const keys = [{ status: row.status as string, dueDate: '-', count: sign, onTime: sign * closedOnTime }];
-  if (OPEN_STATUSES.includes(row.status)) keys.push({ status: OPEN_BY_DUE_DATE, dueDate: row.dueDate, count: sign, onTime: 0 });
+  const keys = counterKeysOf(row).map((k) => ({ status: k.status, dueDate: k.dueDate, count: sign, onTime: sign * k.onTime }));
   const owners: [CounterOwnerKind, string][] = [
     ['unit', row.unitId],
     ['cadre', row.cadreId],

@@ -1,9 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { ItemRow } from '../items/item.entity';
 import type { UnitRow } from '../units/unit.entity';
-import { OPEN_STATUSES } from '../views';
-import { idsOnPath, type CounterDelta } from './counters';
-import { OPEN_BY_DUE_DATE } from './item-counter.entity';
+import { counterKeysOf, idsOnPath, type CounterDelta } from './counters';
 
 const OPEN = `('assigned','in_progress','reported')`;
 const ON_TIME = `CASE WHEN i.status IN ('concluded','struck_off') AND i."onTime" = TRUE THEN 1 ELSE 0 END`;
@@ -34,7 +32,7 @@ export async function recountCounters(em: EntityManager): Promise<void> {
     SELECT kind, owner, 'open', due, COUNT(*), 0 FROM o WHERE status IN ${OPEN} GROUP BY kind, owner, due`);
 }
 
-/** Counts per key: an item status, or OPEN_BY_DUE_DATE + '\u0000' + a due date in force. */
+/** Counts per key: status + '\u0000' + due date (counterKeysOf). */
 type Tally = Map<string, { count: number; onTime: number }>;
 
 function tally(of: Map<string, Tally>, ownerId: string, key: string, count: number, onTime: number): void {
@@ -57,13 +55,10 @@ export function countCounters(items: Iterable<ItemRow | null>, units: Map<string
   const byCadre = new Map<string, Tally>();
   for (const item of items) {
     if (!item) continue;
-    const onTime = (item.status === 'concluded' || item.status === 'struck_off') && Boolean(item.onTime) ? 1 : 0;
-    tally(byUnit, item.unitId, item.status, 1, onTime);
-    tally(byCadre, item.cadreId, item.status, 1, onTime);
-    if (OPEN_STATUSES.includes(item.status)) {
-      const key = `${OPEN_BY_DUE_DATE}\u0000${item.dueDate}`;
-      tally(byUnit, item.unitId, key, 1, 0);
-      tally(byCadre, item.cadreId, key, 1, 0);
+    for (const k of counterKeysOf(item)) {
+      const key = `${k.status}\u0000${k.dueDate}`;
+      tally(byUnit, item.unitId, key, 1, k.onTime);
+      tally(byCadre, item.cadreId, key, 1, k.onTime);
     }
   }
   const bySubtree = new Map<string, Tally>();
@@ -74,8 +69,8 @@ export function countCounters(items: Iterable<ItemRow | null>, units: Map<string
   for (const [ownerKind, of] of [['unit', byUnit], ['cadre', byCadre], ['subtree', bySubtree]] as const) {
     for (const [ownerId, t] of of) {
       for (const [key, c] of t) {
-        const open = key.startsWith(`${OPEN_BY_DUE_DATE}\u0000`);
-        rows.push({ ownerKind, ownerId, status: open ? OPEN_BY_DUE_DATE : key, dueDate: open ? key.slice(OPEN_BY_DUE_DATE.length + 1) : '-', count: c.count, onTime: c.onTime });
+        const i = key.indexOf('\u0000');
+        rows.push({ ownerKind, ownerId, status: key.slice(0, i), dueDate: key.slice(i + 1), count: c.count, onTime: c.onTime });
       }
     }
   }

@@ -1,6 +1,4 @@
-import type { CounterDelta } from '../figures/counters';
-import { OPEN_BY_DUE_DATE } from '../figures/item-counter.entity';
-import { OPEN_STATUSES } from '../views';
+import { counterKeysOf, type CounterDelta, type ItemCounted } from '../figures/counters';
 
 /**
  * The temporal counters (figures as of any position), packed so that an owner's figures as of p read
@@ -111,20 +109,12 @@ export function packChanges(deltas: CounterDelta[]): string | null {
 export function packItemChange(before: ItemCounted | null, after: ItemCounted, unitOwners: string[]): string | null {
   const counts: Counts = new Map();
   const count = (row: ItemCounted, sign: number) => {
-    const closedOnTime = (row.status === 'concluded' || row.status === 'struck_off') && Boolean(row.onTime) ? 1 : 0;
-    addTuple(counts, row.status, '-', sign, sign * closedOnTime);
-    if ((OPEN_STATUSES as readonly string[]).includes(row.status)) addTuple(counts, OPEN_BY_DUE_DATE, row.dueDate, sign, 0);
+    for (const k of counterKeysOf(row)) addTuple(counts, k.status, k.dueDate, sign, sign * k.onTime);
   };
   if (before) count(before, -1);
   count(after, 1);
   const tuples = tuplesOf(counts);
   return tuples.length ? JSON.stringify([[[...unitOwners].sort(), tuples]]) : null;
-}
-
-export interface ItemCounted {
-  status: string;
-  dueDate: string;
-  onTime: boolean | null;
 }
 
 /** Adds a change row's tuples (times `sign`) into `into` for the owners asked (all owners when `needles` is null). */
