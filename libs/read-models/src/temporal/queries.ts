@@ -24,6 +24,7 @@ import {
 } from './entities';
 import { itemRowOf } from './views';
 import { countsAt } from './counters';
+import { temporalCheckpoint } from '../checkpoint/checkpoints';
 
 /** A cut of the log: every event at or before `position`, read on county date `day`. */
 export interface LedgerCut {
@@ -96,8 +97,7 @@ export class TemporalQueries {
 
   /** The last position the temporal read models hold. */
   private async lastPosition(): Promise<number> {
-    const rows: { position: unknown }[] = await this.dataSource.query(`SELECT "position" FROM "rm_t_mark" ORDER BY "atMs" DESC LIMIT 1`);
-    return rows.length ? Number(rows[0].position) : 0;
+    return Number(await temporalCheckpoint(this.dataSource));
   }
 
   /**
