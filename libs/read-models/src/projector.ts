@@ -200,11 +200,7 @@ function projected(stored: ReplayedEvent[]): ProjectedEvent[] {
  * Returns the new checkpoint. The temporal read models follow in a transaction of their own
  * (applyTemporalEvents).
  */
-export async function applyEvents(
-  em: EntityManager,
-  stored: StoredEvent[],
-  options: { counters?: boolean } = {},
-): Promise<bigint> {
+export async function applyEvents(em: EntityManager, stored: StoredEvent[]): Promise<bigint> {
   const { fresh, checkpoint } = freshAfter(await readCheckpoint(em), stored);
   if (fresh.length === 0) return checkpoint;
   const events = projected(fresh);
@@ -229,13 +225,12 @@ export async function applyEvents(
   fold.sheets = await load(em, SheetRow, 'id', sheetIds);
   fold.decisions = await load(em, AccountabilityDecisionRow, 'decisionId', decisionIds);
   const initialPaths = new Map<string, string>();
-  const withCounters = options.counters !== false;
   if (unitEvents) {
     for (const u of await em.getRepository(UnitRow).find()) {
       fold.units.set(u.id, u);
       initialPaths.set(u.id, u.path);
     }
-  } else if (withCounters && itemIds.size) {
+  } else if (itemIds.size) {
     // Item counters need only the paths: two columns, not a thousand entities, per batch.
     const rows: { id: string; path: string }[] = await em.query('SELECT "id", "path" FROM "rm_unit"');
     for (const u of rows) initialPaths.set(u.id, u.path);
@@ -247,7 +242,7 @@ export async function applyEvents(
   const changedItems = new Set(fold.items.dirty);
   await fold.write(em);
   await projectStarFacts(em, events);
-  if (withCounters) await moveCounters(em, fold.items, changedItems, fold.units, initialPaths, dirtyUnits);
+  await moveCounters(em, fold.items, changedItems, fold.units, initialPaths, dirtyUnits);
   await upsert(em, CheckpointRow, [{ name: READ_MODELS_CHECKPOINT, position: checkpoint.toString() }]);
   return checkpoint;
 }
