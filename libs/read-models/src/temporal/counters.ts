@@ -28,7 +28,7 @@ type OwnerKind = 'unit' | 'subtree';
 const WRITE_CHUNK = 400;
 const READ_CHUNK = 500;
 
-export function epochOf(position: number): number {
+function epochOf(position: number): number {
   return Math.floor((position - 1) / COUNTER_LAYOUT.epochSize);
 }
 
@@ -47,7 +47,7 @@ function splitOwner(key: string): { ownerKind: OwnerKind; ownerId: string } {
   return { ownerKind: key.startsWith('u:') ? 'unit' : 'subtree', ownerId: key.slice(2) };
 }
 
-export function addTuple(counts: Counts, status: string, dueDate: string, count: number, onTime: number): void {
+function addTuple(counts: Counts, status: string, dueDate: string, count: number, onTime: number): void {
   const k = `${status}\u0000${dueDate}`;
   const acc = counts.get(k);
   if (acc) {
@@ -67,7 +67,7 @@ export function tuplesOf(counts: Counts): CountTuple[] {
 }
 
 /** An owner's counters as stored: sorted tuples, zeros left out; null when nothing is left. */
-export function packCounts(counts: Counts): string | null {
+function packCounts(counts: Counts): string | null {
   const tuples = tuplesOf(counts);
   return tuples.length ? JSON.stringify(tuples) : null;
 }
