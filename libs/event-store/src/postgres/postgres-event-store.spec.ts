@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
-import { ConcurrencyError, DuplicateEventIdError, EventTooLargeError, type NewEvent, type StoredEvent } from '../port';
+import { ConcurrencyError, DuplicateEventIdError, EventTooLargeError, type NewEvent, type StoredEvent, type StreamHeadAt } from '../port';
 import { migrate } from './migrations';
 import { openPostgresEventStore, type PostgresEventStore } from './postgres-event-store';
 
@@ -85,6 +85,63 @@ describe('PostgreSQL event store: appends', () => {
         ['item-b', 3n],
       ]);
     });
+  });
+});
+
+describe('PostgreSQL event store: stream heads in pages', () => {
+  // The one-shot query streamHeadsAt ran before it paged through a cursor: the answer to match.
+  const ONE_SHOT = `SELECT h.stream, h.revision, e.position::text AS position, encode(e.stream_hash, 'hex') AS hash
+    FROM (SELECT stream, max(revision) AS revision, min(position) AS first FROM ledger_events.events WHERE position <= $1 GROUP BY stream) h
+    JOIN ledger_events.events e ON e.stream = h.stream AND e.revision = h.revision
+    ORDER BY h.first`;
+
+  it('pages smaller than the heads give the one-shot answer; stopping early ends the transaction and frees the client', async () => {
+    const url = await pg.freshDatabase();
+    const store = await openPostgresEventStore({ url, headsPageSize: 3 });
+    // The pool is private; its counts are the one observable that a client came back.
+    const pool = (store as unknown as { pool: Pool }).pool;
+    const checkedOut = () => pool.totalCount - pool.idleCount;
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      for (let round = 0; round < 3; round++) {
+        for (let s = 0; s < 11; s++) if ((s + round) % 4 !== 0) await store.append(`item-${s}`, [event({ s, round })], 'any');
+      }
+      const cut = 17n;
+      const { rows } = await client.query(ONE_SHOT, [cut.toString()]);
+      const expected = rows.map((r) => ({ stream: r.stream, revision: r.revision, position: BigInt(r.position), streamHash: r.hash ?? '' }));
+      expect(expected.length).toBeGreaterThan(3);
+      expect(expected.every((h) => h.streamHash.length === 64 && h.position <= cut)).toBe(true);
+
+      const heads: StreamHeadAt[] = [];
+      let heldWhileIterating = 0;
+      for await (const h of store.streamHeadsAt(cut)) {
+        heldWhileIterating = Math.max(heldWhileIterating, checkedOut());
+        heads.push(h);
+      }
+      expect(heads).toEqual(expected);
+      expect(heldWhileIterating).toBe(1);
+      expect(checkedOut()).toBe(0);
+
+      const firstFour: StreamHeadAt[] = [];
+      for await (const h of store.streamHeadsAt(cut)) {
+        firstFour.push(h);
+        if (firstFour.length === 4) break;
+      }
+      expect(firstFour).toEqual(expected.slice(0, 4));
+      expect(checkedOut()).toBe(0);
+      const { rows: open } = await client.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+      );
+      expect(open[0].n).toBe(0);
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
+  it('refuses a page size that is not a positive integer', async () => {
+    await expect(openPostgresEventStore({ url: 'postgres://localhost:1/never-reached', headsPageSize: 0 })).rejects.toThrow(/headsPageSize/);
   });
 });
 

@@ -32,6 +32,8 @@ export interface PostgresEventStoreOptions {
   fallbackPollMs?: number;
   /** Most appends sent in one group commit. Default 1000. */
   maxBatchAppends?: number;
+  /** Stream heads fetched per page by streamHeadsAt. Default 5000; the spec sets it small. */
+  headsPageSize?: number;
 }
 
 interface PendingAppend {
@@ -68,6 +70,8 @@ interface EventRow {
 const COLUMNS =
   "position::text AS position, id, stream, revision, type, schema_version, data, metadata, encode(stream_hash, 'hex') AS stream_hash, encode(global_hash, 'hex') AS global_hash";
 
+const HEADS_PAGE_SIZE = 5000;
+
 function toStored(row: EventRow): StoredEvent {
   return {
     id: row.id,
@@ -88,6 +92,8 @@ function toStored(row: EventRow): StoredEvent {
 export async function openPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
   const schema = options.schema ?? 'ledger_events';
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  const page = options.headsPageSize;
+  if (page !== undefined && !(Number.isSafeInteger(page) && page > 0)) throw new Error(`headsPageSize must be a positive integer, not ${page}`);
   const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
   // An idle client losing its server must not crash the process; the next query reports the failure.
   pool.on('error', () => undefined);
@@ -108,6 +114,7 @@ export class PostgresEventStore implements EventStore {
   private readonly maxEventBytes: number;
   private readonly maxBatchAppends: number;
   private readonly fallbackPollMs: number;
+  private readonly headsPageSize: number;
   private readonly tails: TailingHub;
   private queue: PendingAppend[] = [];
   private flushing: Promise<void> | null = null;
@@ -127,6 +134,7 @@ export class PostgresEventStore implements EventStore {
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.maxBatchAppends = options.maxBatchAppends ?? 1000;
     this.fallbackPollMs = options.fallbackPollMs ?? 1000;
+    this.headsPageSize = options.headsPageSize ?? HEADS_PAGE_SIZE;
     this.tails = new TailingHub({ readAll: (o) => this.readAll(o), headPosition: () => this.headPosition(), fallbackPollMs: this.fallbackPollMs });
   }
 
@@ -224,15 +232,45 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toStored);
   }
 
+  /**
+   * Paged through a server-side cursor on one client, so that 160,000 heads at a million events are
+   * never held as one result; REPEATABLE READ keeps every page in the same snapshot. A consumer that
+   * stops early (`return()`) ends the transaction and releases the client through the finally.
+   */
   async *streamHeadsAt(position: bigint): AsyncGenerator<StreamHeadAt> {
-    const { rows } = await this.pool.query<{ stream: string; revision: number; position: string; hash: string | null }>(
-      `SELECT h.stream, h.revision, e.position::text AS position, encode(e.stream_hash, 'hex') AS hash
-       FROM (SELECT stream, max(revision) AS revision, min(position) AS first FROM ${this.q}.events WHERE position <= $1 GROUP BY stream) h
-       JOIN ${this.q}.events e ON e.stream = h.stream AND e.revision = h.revision
-       ORDER BY h.first`,
-      [position.toString()],
-    );
-    for (const r of rows) yield { stream: r.stream, revision: r.revision, position: BigInt(r.position), streamHash: r.hash ?? '' };
+    const client = await this.pool.connect();
+    let done = false;
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(
+        `DECLARE heads NO SCROLL CURSOR FOR
+         SELECT h.stream, h.revision, e.position::text AS position, encode(e.stream_hash, 'hex') AS hash
+         FROM (SELECT stream, max(revision) AS revision, min(position) AS first FROM ${this.q}.events WHERE position <= $1 GROUP BY stream) h
+         JOIN ${this.q}.events e ON e.stream = h.stream AND e.revision = h.revision
+         ORDER BY h.first`,
+        [position.toString()],
+      );
+      for (;;) {
+        const { rows } = await client.query<{ stream: string; revision: number; position: string; hash: string | null }>(
+          `FETCH ${this.headsPageSize} FROM heads`,
+        );
+        if (rows.length === 0) break;
+        for (const r of rows) yield { stream: r.stream, revision: r.revision, position: BigInt(r.position), streamHash: r.hash ?? '' };
+      }
+      await client.query('COMMIT');
+      done = true;
+    } finally {
+      // Nothing was written: a rollback closes the cursor; a client that cannot even do that is discarded.
+      if (!done) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (e) {
+          broken = e instanceof Error ? e : new Error(String(e));
+        }
+      }
+      client.release(broken);
+    }
   }
 
   async headPosition(): Promise<bigint> {
