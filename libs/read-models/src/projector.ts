@@ -24,7 +24,7 @@ import { applyTemporal, holdItemVersions } from './temporal/project';
 import { TEMPORAL_ENTITIES } from './temporal/entities';
 import { beginTemporalRebuild, finishTemporalRebuild } from './temporal/rebuild';
 import { upsertRows } from './upsert';
-import { writeRows } from './rebuild/write-rows';
+import { writeChangedRows, writeRows } from './rebuild/write-rows';
 import { heapBound } from './rebuild/heap';
 import { clearForRebuild, createIndexes } from './rebuild/tables';
 
@@ -87,9 +87,13 @@ class Touched<R> {
       this.dirty.add(id);
     } else this.set(id, row);
   }
-  /** The rows changed since the last call. */
-  takeChanged(): R[] {
-    const rows = [...this.dirty].map((id) => this.current.get(id)).filter((r): r is R => !!r);
+  /** The rows changed since the last call, each with the state it was loaded in (null: not stored, or not loaded). */
+  takeChanged(): { before: R | null; after: R }[] {
+    const rows: { before: R | null; after: R }[] = [];
+    for (const id of this.dirty) {
+      const after = this.current.get(id);
+      if (after) rows.push({ before: this.initial.get(id) ?? null, after });
+    }
     this.dirty.clear();
     return rows;
   }
@@ -172,10 +176,10 @@ class CurrentStateFold {
     const units = [...this.dirtyUnits].map((id) => this.units.get(id)!);
     this.dirtyUnits.clear();
     await writeRows(em, UnitRow, units);
-    await writeRows(em, CadreRow, this.cadres.takeChanged());
-    await writeRows(em, SheetRow, this.sheets.takeChanged());
-    await writeRows(em, ItemRow, this.items.takeChanged());
-    await writeRows(em, AccountabilityDecisionRow, this.decisions.takeChanged());
+    await writeChangedRows(em, CadreRow, this.cadres.takeChanged());
+    await writeChangedRows(em, SheetRow, this.sheets.takeChanged());
+    await writeChangedRows(em, ItemRow, this.items.takeChanged());
+    await writeChangedRows(em, AccountabilityDecisionRow, this.decisions.takeChanged());
   }
 }
 
