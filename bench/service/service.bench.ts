@@ -88,6 +88,23 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+type CpuPerRequest = Record<string, number>;
+
+/** CPU milliseconds per request of each named process (from /proc) and of this one (the client) since the meter started. */
+function cpuMeter(pids: Record<string, number>) {
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const client = process.cpuUsage();
+  return {
+    perRequest(requests: number): CpuPerRequest {
+      const out: CpuPerRequest = {};
+      for (const [name, pid] of Object.entries(pids)) out[name] = ((cpuSeconds(pid) - before[name]) * 1000) / requests;
+      const c = process.cpuUsage(client);
+      out.client = (c.user + c.system) / 1000 / requests;
+      return out;
+    },
+  };
+}
+
 /**
  * Waits until the processes are quiet (under 10% of a core over 2 s): after a start on a big ledger
  * the API's sealer checks the newest seal against the store and reads the stream heads, and that must not overlap the timed runs.
@@ -240,7 +257,7 @@ function cannonFigures(r: autocannon.Result): CannonFigures {
  * the same request mix built per request, the same answers parsed, the same checkpoint sampler
  * beside it — so that the ratio compares the servers, not two clients.
  */
-async function ceilingRun(county: BenchCounty, readModelsFile: string): Promise<CannonFigures> {
+async function ceilingRun(county: BenchCounty, readModelsFile: string): Promise<CannonFigures & { cpu: CpuPerRequest }> {
   const port = await freePort();
   const child = fork(path.join(__dirname, 'ceiling-server.js'), [], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   try {
@@ -250,7 +267,9 @@ async function ceilingRun(county: BenchCounty, readModelsFile: string): Promise<
     });
     const sampler = checkpointSampler(readModelsFile, 2);
     try {
-      return await commandRun(port, county, []);
+      const cpu = cpuMeter({ server: child.pid! });
+      const figures = await commandRun(port, county, []);
+      return { ...figures, cpu: cpu.perRequest(figures.requests) };
     } finally {
       sampler.stop();
     }
@@ -494,17 +513,23 @@ async function run(): Promise<BenchReport> {
     log(`HTTP ceiling ${Math.round(ceilingBefore.requestsPerSecond)}/s`);
     const acks: { at: number; position: bigint }[] = [];
     const sampler = checkpointSampler(readModelsFile, 2);
+    const commandsCpu = cpuMeter({ api: api.pid!, projector: projector.pid! });
     const commands = await commandRun(port, county, acks);
     // Let the projector finish what the run appended, still sampling.
     const head = acks.reduce((a, b) => (b.position > a ? b.position : a), 0n);
     const deadline = Date.now() + 60_000;
     while (sampler.read() < head && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     sampler.stop();
+    // Counted until the projector has caught up: its work for the run's commands, done during it or after.
+    const cpu = commandsCpu.perRequest(commands.requests);
     const loadLags = lagsFrom(acks, sampler.samples);
     log(`commands ${Math.round(commands.requestsPerSecond)}/s (non-2xx ${commands.non2xx}, errors ${commands.errors})`);
     const ceilingAfter = await ceilingRun(county, readModelsFile);
     log(`HTTP ceiling again ${Math.round(ceilingAfter.requestsPerSecond)}/s`);
     const ceiling = (ceilingBefore.requestsPerSecond + ceilingAfter.requestsPerSecond) / 2;
+    const ceilingCpu = { server: (ceilingBefore.cpu.server + ceilingAfter.cpu.server) / 2, client: (ceilingBefore.cpu.client + ceilingAfter.cpu.client) / 2 };
+    // What the cores would carry per second if the API cost what the bare endpoint costs, the projector and this client staying as they are.
+    const freeApiBound = (m.cores * 1000) / (ceilingCpu.server + cpu.projector + cpu.client);
 
     const lags = await lagRun(port, county, readModelsFile, 4, sizes.lagCommands);
     log(`lag p50 ${percentile(lags, 50).toFixed(1)} ms, p99 ${percentile(lags, 99).toFixed(1)} ms`);
@@ -528,6 +553,7 @@ async function run(): Promise<BenchReport> {
       commands: { ...commands, mix: '60% POST /items/:id/progress (unit user of the item), 40% POST /items/:id/urge (inspector)' },
       httpCeiling: { requestsPerSecond: ceiling, before: ceilingBefore, after: ceilingAfter },
       commandsRatio: commands.requestsPerSecond / ceiling,
+      cpuMsPerCommand: { ...cpu, ceilingServer: ceilingCpu.server, ceilingClient: ceilingCpu.client, freeApiBound, freeApiBoundRatio: freeApiBound / ceiling },
       rebuild: {
         eventsPerSecond: rebuildRate,
         ...rebuild,
@@ -568,6 +594,7 @@ ${Object.entries(queries.lists)
 | peak RSS, projector process (MB) | ${fmt(projectorRss?.peakMb ?? NaN)} | | | | ≤ 300 ${ok((projectorRss?.peakMb ?? Infinity) <= 300)} |
 | peak RSS, rebuild process (MB) | ${fmt(rebuild.maxRssMb)} | | | | ≤ 300 ${ok(rebuild.maxRssMb <= 300)} |
 
+- CPU per command (ms, from /proc, the projector's counted until it had caught up with the run): API ${cpu.api.toFixed(2)}, projector ${cpu.projector.toFixed(2)}, client ${cpu.client.toFixed(2)}; per ceiling request: bare server ${ceilingCpu.server.toFixed(2)}, client ${ceilingCpu.client.toFixed(2)}. The ${m.cores} cores are shared by all of them: with an API as cheap as the bare endpoint, the projector and this client as they are, they would carry about ${fmt(freeApiBound)} commands/s, ${round(freeApiBound / ceiling)} of the ceiling.
 - Commands: ${fmt(commands.requests)} answered, non-2xx ${commands.non2xx}, errors/timeouts ${commands.errors}. HTTP ceiling runs: ${fmt(ceilingBefore.requestsPerSecond)} and ${fmt(ceilingAfter.requestsPerSecond)} requests/s.
 - Query latencies are one client, sequential, ${sizes.querySamples} requests each after a warm-up, varied ids; p50 of the trivial GET ${fmtMs(queries.trivial.p50)} ms, of children ${fmtMs(queries.children.p50)} ms. Failures: ${[queries.trivial, queries.children, ...Object.values(queries.lists)].reduce((a, q) => a + q.failures, 0)}.
 - Lag: 4 closed-loop clients (one command in flight each, ${fmt(figures.lag.closedLoop.commands)} commands), each polling the read models' checkpoint every 1 ms after its ack. Under full load it is read from a 2 ms checkpoint sampler against every ack of the throughput run. The projector sees another process's commit through a watcher on the store's WAL file (SQLite's data_version polled every 25 ms as the fallback).
