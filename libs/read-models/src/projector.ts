@@ -24,6 +24,7 @@ import { applyTemporal, holdItemVersions } from './temporal/project';
 import { TEMPORAL_ENTITIES } from './temporal/entities';
 import { beginTemporalRebuild, finishTemporalRebuild } from './temporal/rebuild';
 import { upsertRows } from './upsert';
+import { placeholders } from './temporal/counters';
 import { writeChangedRows, writeRows } from './rebuild/write-rows';
 import { heapBound } from './rebuild/heap';
 import { clearForRebuild, createIndexes } from './rebuild/tables';
@@ -234,13 +235,20 @@ export async function applyEvents(em: EntityManager, stored: StoredEvent[]): Pro
       fold.units.set(u.id, u);
       initialPaths.set(u.id, u.path);
     }
-  } else if (itemIds.size) {
-    // Item counters need only the paths: two columns, not a thousand entities, per batch.
-    const rows: { id: string; path: string }[] = await em.query('SELECT "id", "path" FROM "rm_unit"');
-    for (const u of rows) initialPaths.set(u.id, u.path);
   }
 
   fold.apply(events);
+  if (!unitEvents && fold.items.dirty.size) {
+    // Item counters need only the paths of the units the batch's items are in, before and after.
+    const unitIds = new Set<string>();
+    for (const id of fold.items.dirty) for (const row of [fold.items.initial.get(id), fold.items.current.get(id)]) if (row) unitIds.add(row.unitId);
+    const ids = [...unitIds];
+    for (let i = 0; i < ids.length; i += READ_CHUNK) {
+      const chunk = ids.slice(i, i + READ_CHUNK);
+      const rows: { id: string; path: string }[] = await em.query(placeholders(`SELECT "id", "path" FROM "rm_unit" WHERE "id" IN (${chunk.map(() => '?').join(',')})`, isPostgres(em)), chunk);
+      for (const u of rows) initialPaths.set(u.id, u.path);
+    }
+  }
   // The counters need the batch's changes before they are taken by the write.
   const dirtyUnits = new Set(fold.dirtyUnits);
   const changedItems = new Set(fold.items.dirty);
