@@ -79,6 +79,8 @@ describe('read models on PostgreSQL', () => {
     expect(answers).toEqual(await ask(sqlite.q));
     expect((answers[5] as { total: number }).total).toBe(5);
 
+    // The dump holds the temporal read models too, which follow the checkpoint waited for above.
+    for (const p of projectors) expect(await p.waitFor(head, 20_000)).toBe(true);
     const liveRows = await dumpReadModels(postgres.ds);
     const rebuilt = await openReadModels({ dataDir: dir, readDbUrl: await createTestDatabase(pg.serverUrl) });
     opened.push(rebuilt);
