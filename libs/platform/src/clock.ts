@@ -18,20 +18,17 @@ export class FixedClock implements Clock {
   }
 }
 
-const localDateFormat = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
+/** Asia/Shanghai: +08:00 all year since 1991 (no daylight saving since), as countyInstant shows instants. */
+const COUNTY_OFFSET_MS = 8 * 3_600_000;
 
 /** The county-local date (Asia/Shanghai) of an instant, `YYYY-MM-DD`. */
 export function countyDate(at: Date): string {
-  return localDateFormat.format(at);
+  // Arithmetic, not Intl.DateTimeFormat: this runs several times per command and per projected event.
+  return new Date(at.getTime() + COUNTY_OFFSET_MS).toISOString().slice(0, 10);
 }
 
 /** ISO-8601 with the county's +08:00 offset, as the API shows instants. */
 export function countyInstant(at: Date): string {
-  const shifted = new Date(at.getTime() + 8 * 3_600_000);
+  const shifted = new Date(at.getTime() + COUNTY_OFFSET_MS);
   return shifted.toISOString().replace('Z', '+08:00');
 }
