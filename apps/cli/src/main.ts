@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type LedgerConfig } from '@ledger/platform';
 import { rebuildCommand } from './rebuild';
-import { startCommand } from './start';
+import { parseStartArgs, START_USAGE, startCommand } from './start';
 import { tokenCommand } from './token';
 import { EXPORT_USAGE, exportMain } from './sheets/export';
 import { IMPORT_SHEET_USAGE, importSheetMain } from './sheets/import-sheet';
@@ -12,8 +12,8 @@ const USAGE = `ledger <command> [options]
 
   token --role <role> [--unit <unitId>] --sub <userId> [--name <name>] [--expires <e.g. 12h>]
         prints a bearer token for the API (roles: org_dept, discipline, inspector, unit, admin)
-  start [--demo]
-        runs the API and the projector (two processes) and prints the URL
+  ${START_USAGE}
+        runs the API and the projector (two processes) and prints the URL; --only runs one of them
   demo --scale <events> [--seed <n>] [--no-project]
         writes a county of about that many events (up to 1,000,000) into the data folder, through the command path
   rebuild
@@ -47,8 +47,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'start': {
-      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean', default: false } }, strict: true });
-      return startCommand(config(), { demo: values.demo === true });
+      const parsed = parseStartArgs(rest);
+      if (!parsed.ok) throw new UsageError(parsed.message);
+      return startCommand(config(), parsed.options);
     }
     case 'demo': {
       const { values } = parseArgs({ args: rest, options: { scale: { type: 'string' }, seed: { type: 'string', default: '7' }, 'no-project': { type: 'boolean', default: false } }, strict: true });
