@@ -62,10 +62,6 @@ export function readModelDataSourceOptions(config: ReadModelsConfig): DataSource
       db.pragma('busy_timeout = 5000');
       db.pragma('synchronous = NORMAL');
       db.pragma('cache_size = -65536');
-      // Copy the WAL back every 4,000 pages (16 MB), not SQLite's 1,000: the projector's small batches
-      // rewrite the same hot pages (counters, checkpoint, index interiors), and each checkpoint copied
-      // them again; about a tenth of the projector's CPU per event at the default.
-      db.pragma('wal_autocheckpoint = 4000');
     },
   };
 }
