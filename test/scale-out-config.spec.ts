@@ -5,11 +5,12 @@
  * (PostgreSQL for events and read models) serves.
  */
 import { buildEntryPoints } from '@ledger/platform/testing/entry-points';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
+import { spawnBuilt, type SpawnedProcess } from '@ledger/platform/testing/processes';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'dist', `.config-${process.pid}`);
@@ -20,39 +21,12 @@ const started = new Set<ChildProcess>();
 let dataDir: string;
 let server: TestPostgres | undefined;
 
-function run(
-  main: Main,
-  env: Record<string, string>,
-  args: string[] = [],
-): { child: ChildProcess; out: () => string; said: (line: RegExp, timeoutMs: number) => Promise<boolean>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [path.join(OUT, MAINS[main]), ...args], {
+function run(main: Main, env: Record<string, string>, args: string[] = []): SpawnedProcess {
+  return spawnBuilt(path.join(OUT, MAINS[main]), args, {
     cwd: ROOT,
-    // Only what we set: nothing of the caller's LEDGER_* leaks in.
-    env: { PATH: process.env.PATH ?? '', LEDGER_DATA_DIR: dataDir, PORT: '0', LEDGER_DEADLINE_WORKER: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { LEDGER_DATA_DIR: dataDir, PORT: '0', LEDGER_DEADLINE_WORKER: 'off', ...env },
+    started,
   });
-  started.add(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += String(d)));
-  child.stderr!.on('data', (d) => (out += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (started.delete(child), resolve(code))));
-  /** Resolves true once the process has written a line matching `line` (on its next output, not a timer). */
-  const said = (line: RegExp, timeoutMs: number) =>
-    new Promise<boolean>((resolve) => {
-      if (line.test(out)) return resolve(true);
-      const timer = setTimeout(() => finish(false), timeoutMs);
-      const check = () => line.test(out) && finish(true);
-      const finish = (ok: boolean) => {
-        clearTimeout(timer);
-        child.stdout!.off('data', check);
-        child.stderr!.off('data', check);
-        resolve(ok);
-      };
-      // Registered after the collectors above, so `out` already holds the chunk when check runs.
-      child.stdout!.on('data', check);
-      child.stderr!.on('data', check);
-    });
-  return { child, out: () => out, said, exited };
 }
 
 beforeAll(async () => {

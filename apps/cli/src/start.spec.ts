@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_API_HEAP_MB } from '@ledger/platform';
 import { buildEntryPoints } from '@ledger/platform/testing/entry-points';
+import { spawnBuilt } from '@ledger/platform/testing/processes';
 import { parseStartArgs } from './start';
 
 describe('ledger start: arguments', () => {
@@ -46,19 +47,8 @@ describe('ledger start --only api, built and run', () => {
     fs.rmSync(path.join(ROOT, 'dist', scratch), { recursive: true, force: true });
   });
 
-  function cli(args: string[]): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, [cliMain, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', LEDGER_DATA_DIR: dataDir, PORT: '0', LEDGER_DEADLINE_WORKER: 'off' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    started.add(child);
-    let out = '';
-    child.stdout!.on('data', (d) => (out += String(d)));
-    child.stderr!.on('data', (d) => (out += String(d)));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (started.delete(child), resolve(code))));
-    return { child, out: () => out, exited };
-  }
+  const cli = (args: string[]) =>
+    spawnBuilt(cliMain, args, { cwd: ROOT, env: { LEDGER_DATA_DIR: dataDir, PORT: '0', LEDGER_DEADLINE_WORKER: 'off' }, started });
 
   it('refuses a wrong --only with exit code 2', async () => {
     const run = cli(['start', '--only', 'web']);
