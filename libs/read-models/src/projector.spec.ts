@@ -5,7 +5,8 @@ import { QueryFailedError, type DataSource } from 'typeorm';
 import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
 import { openReadModels } from './data-source';
 import { ReadQueries } from './queries';
-import { applyEvents, readCheckpoint, rebuildReadModels, startProjector, type RunningProjector } from './projector';
+import { applyEvents, rebuildReadModels, startProjector, type RunningProjector } from './projector';
+import { currentStateCheckpoint } from './checkpoint/checkpoints';
 import { EventScript } from './testing/county-script';
 import { scriptedCounty } from './testing/scripted-county';
 import { dumpReadModels } from './testing/dump';
@@ -238,7 +239,7 @@ describe('read models projected from a scripted county', () => {
     await expect(projector.done).rejects.toThrow(/NOT NULL constraint failed: rm_item\./);
     expect(await queries.checkpoint()).toBe(checkpoint);
     expect(await dumpReadModels(ds)).toEqual(before);
-    expect(await readCheckpoint(ds.manager)).toBe(1n);
+    expect(await currentStateCheckpoint(ds.manager)).toBe(1n);
   });
 
   it('refuses an event that does not follow its checkpoint', async () => {

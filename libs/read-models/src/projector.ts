@@ -24,7 +24,7 @@ import { applyTemporal, holdItemVersions } from './temporal/project';
 import { TEMPORAL_ENTITIES } from './temporal/entities';
 import { beginTemporalRebuild, finishTemporalRebuild } from './temporal/rebuild';
 import { upsertRows } from './upsert';
-import { placeholders } from './temporal/counters';
+import { isPostgres, placeholders } from './sql';
 import { writeChangedRows, writeRows } from './rebuild/write-rows';
 import { heapBound } from './rebuild/heap';
 import { clearForRebuild, createIndexes } from './rebuild/tables';
@@ -52,10 +52,6 @@ export function toProjected(e: StoredEvent | ReplayedEvent): ProjectedEvent | nu
     recordedAt: e.recordedAt,
     ...('metadata' in e ? { metadata: (e.metadata ?? {}) as ProjectedEvent['metadata'] } : {}),
   } as ProjectedEvent;
-}
-
-export function readCheckpoint(em: EntityManager): Promise<bigint> {
-  return currentStateCheckpoint(em);
 }
 
 const UNIT_EVENTS = new Set<EventType>(['UnitRegistered', 'UnitRenamed', 'UnitMoved', 'UnitDissolved']);
@@ -119,10 +115,6 @@ async function load<R extends ObjectLiteral>(
     t.current.set(id, row);
   }
   return t;
-}
-
-function isPostgres(em: EntityManager): boolean {
-  return em.connection.options.type === 'postgres';
 }
 
 /** The projector's rows, `WRITE_CHUNK` per statement; `additive` columns are counters. */
@@ -206,7 +198,7 @@ function projected(stored: ReplayedEvent[]): ProjectedEvent[] {
  * (applyTemporalEvents).
  */
 export async function applyEvents(em: EntityManager, stored: StoredEvent[]): Promise<bigint> {
-  const { fresh, checkpoint } = freshAfter(await readCheckpoint(em), stored);
+  const { fresh, checkpoint } = freshAfter(await currentStateCheckpoint(em), stored);
   if (fresh.length === 0) return checkpoint;
   const events = projected(fresh);
 
@@ -527,7 +519,7 @@ export async function startProjector(
     await options.fence?.(em);
     if (await em.getRepository(CheckpointRow).findOneBy({ name: COUNTERS_STALE })) await finishRebuild(em);
     return {
-      after: await readCheckpoint(em),
+      after: await currentStateCheckpoint(em),
       temporal: await temporalCheckpoint(em),
       stale: !!(await em.getRepository(CheckpointRow).findOneBy({ name: TEMPORAL_STALE })),
     };

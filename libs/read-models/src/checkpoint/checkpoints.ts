@@ -1,14 +1,11 @@
-import { DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { ReadModelsBehindError } from '../errors';
+import { isPostgres, placeholders } from '../sql';
 import { READ_MODELS_CHECKPOINT, TEMPORAL_CHECKPOINT } from './checkpoint.entity';
-
-function isPostgres(db: DataSource | EntityManager): boolean {
-  return (db instanceof DataSource ? db.options : db.connection.options).type === 'postgres';
-}
 
 async function named(db: DataSource | EntityManager, name: string): Promise<bigint | null> {
   const rows: { position: string }[] = await db.query(
-    `SELECT "position" FROM "rm_checkpoint" WHERE "name" = ${isPostgres(db) ? '$1' : '?'}`,
+    placeholders(`SELECT "position" FROM "rm_checkpoint" WHERE "name" = ?`, isPostgres(db)),
     [name],
   );
   return rows.length ? BigInt(rows[0].position) : null;
@@ -61,7 +58,7 @@ export async function ensureTemporalCovers(db: DataSource, instantMs: number, ti
   const pg = isPostgres(db);
   const covered = async () => {
     if ((await temporalCheckpoint(db)) >= target) return true;
-    const later: unknown[] = await db.query(`SELECT 1 FROM "rm_t_mark" WHERE "atMs" > ${pg ? '$1' : '?'} LIMIT 1`, [instantMs]);
+    const later: unknown[] = await db.query(placeholders(`SELECT 1 FROM "rm_t_mark" WHERE "atMs" > ? LIMIT 1`, pg), [instantMs]);
     return later.length > 0;
   };
   if (await pollUntil(covered, timeoutMs)) return;

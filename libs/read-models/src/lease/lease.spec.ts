@@ -6,7 +6,8 @@ import { eventually } from '@ledger/platform/testing/eventually';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
 import type { DataSource } from 'typeorm';
 import { openReadModels } from '../data-source';
-import { applyEvents, readCheckpoint } from '../projector';
+import { applyEvents } from '../projector';
+import { currentStateCheckpoint } from '../checkpoint/checkpoints';
 import { EventScript } from '../testing/county-script';
 import { RandomCounty } from '../testing/random-county';
 import { LeaseLostError, ProjectionLease, readLease } from './lease';
@@ -79,7 +80,7 @@ describe.each(['sqlite', 'postgres'] as const)('the projection lease on %s read 
         await applyEvents(em, events.slice(100, 200));
       }),
     ).rejects.toBeInstanceOf(LeaseLostError);
-    expect(await readCheckpoint(db.manager)).toBe(events[99].position);
+    expect(await currentStateCheckpoint(db.manager)).toBe(events[99].position);
     expect(a.token).toBeNull();
     // B goes on from the committed checkpoint; A's fenced batch left no trace.
     await db.transaction(async (em) => {
@@ -110,7 +111,7 @@ describe.each(['sqlite', 'postgres'] as const)('the projection lease on %s read 
     for (let i = 0; i < 100; i++) await county.step();
     const head2 = await store.headPosition();
     const reader = await connect();
-    await eventually('the checkpoint reaches the second head', async () => ((await readCheckpoint(reader.manager)) === head2 ? true : null));
+    await eventually('the checkpoint reaches the second head', async () => ((await currentStateCheckpoint(reader.manager)) === head2 ? true : null));
     expect(p2.state).toBe('leader');
     expect(states).toEqual([
       ['p1', 'leader'],

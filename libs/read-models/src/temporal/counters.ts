@@ -1,4 +1,5 @@
 import { counterKeysOf, type CounterDelta, type ItemCounted } from '../figures/counters';
+import { placeholders } from '../sql';
 
 /**
  * The temporal counters (figures as of any position), packed so that an owner's figures as of p read
@@ -30,13 +31,6 @@ const READ_CHUNK = 500;
 
 function epochOf(position: number): number {
   return Math.floor((position - 1) / COUNTER_LAYOUT.epochSize);
-}
-
-/** `?` placeholders, numbered for PostgreSQL. */
-export function placeholders(sql: string, postgres: boolean): string {
-  if (!postgres) return sql;
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
 }
 
 export function ownerKey(kind: OwnerKind, id: string): string {

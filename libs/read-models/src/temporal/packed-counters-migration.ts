@@ -1,6 +1,7 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
 import type { CounterDelta } from '../figures/counters';
-import { closeEpochs, packChanges, placeholders } from './counters';
+import { closeEpochs, packChanges } from './counters';
+import { placeholders } from '../sql';
 
 const CONVERT_SPAN = 20_000;
 

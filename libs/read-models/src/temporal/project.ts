@@ -19,7 +19,8 @@ import {
 } from './entities';
 import { sqliteConnection } from './write';
 import { writeRows } from '../rebuild/write-rows';
-import { CounterLog, countsAt, ownerKey, packItemChange, placeholders, tuplesOf } from './counters';
+import { CounterLog, countsAt, ownerKey, packItemChange, tuplesOf } from './counters';
+import { placeholders } from '../sql';
 import { itemRowOf } from './views';
 
 const READ_CHUNK = 500;

@@ -24,6 +24,7 @@ import {
 } from './entities';
 import { itemRowOf } from './views';
 import { countsAt } from './counters';
+import { placeholders } from '../sql';
 import { temporalCheckpoint } from '../checkpoint/checkpoints';
 
 /** A cut of the log: every event at or before `position`, read on county date `day`. */
@@ -90,9 +91,7 @@ export class TemporalQueries {
 
   /** `?` placeholders, numbered for PostgreSQL. */
   private sql(text: string): string {
-    if (!this.postgres) return text;
-    let n = 0;
-    return text.replace(/\?/g, () => `$${++n}`);
+    return placeholders(text, this.postgres);
   }
 
   /** The last position the temporal read models hold. */

@@ -1,4 +1,5 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { placeholders } from '../sql';
 
 /**
  * Issue 5, query cost: counter snapshots every 65,536 positions (figures as of p read one snapshot,
@@ -49,12 +50,6 @@ const EPOCH_SIZE = 4096;
 const SNAPSHOT_EPOCHS = 16;
 const COLUMNS = `"ownerKind", "ownerId", status, "dueDate", count, "onTime"`;
 type Query = (sql: string, params?: unknown[]) => Promise<unknown>;
-
-function placeholders(sql: string, postgres: boolean): string {
-  if (!postgres) return sql;
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
 
 async function writeSnapshot(query: Query, postgres: boolean, epoch: number): Promise<void> {
   const previous = epoch - SNAPSHOT_EPOCHS;
