@@ -137,5 +137,10 @@ describe('API errors: one filter, RFC 9457 problem details, never a 500 for clie
       const res = await post('/nothing-here', {}, orgDept).expect(404);
       expect(res.headers['content-type']).toMatch(PROBLEM);
     });
+
+    it('answers without naming its framework (no X-Powered-By, which security scans flag)', async () => {
+      expect((await post('/nothing-here', {}, orgDept).expect(404)).headers['x-powered-by']).toBeUndefined();
+      expect((await t.http.get('/health/live').expect(200)).headers['x-powered-by']).toBeUndefined();
+    });
   });
 });

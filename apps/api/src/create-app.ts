@@ -82,6 +82,7 @@ export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
       }),
       { bodyParser: false, logger: options.logger ?? ['error', 'warn'], abortOnError: false },
     );
+    app.disable('x-powered-by');
     app.use(httpMetricsMiddleware(registry));
     app.use(jsonBody(app));
     app.setGlobalPrefix('api/v1', {
