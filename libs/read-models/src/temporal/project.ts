@@ -309,29 +309,23 @@ interface VersionCache {
 const INTERNED_LIMIT = 100_000;
 const interned = new Map<string, string>();
 
-function intern<T extends string | null>(s: T): T {
+function intern(s: string | null): string | null {
   if (s === null) return s;
   const known = interned.get(s);
-  if (known !== undefined) return known as T;
+  if (known !== undefined) return known;
   if (interned.size >= INTERNED_LIMIT) interned.clear();
   interned.set(s, s);
   return s;
 }
 
+const SHARED_FIELDS = [
+  'sheetId', 'title', 'requirements', 'unitId', 'cadreId', 'leaderId', 'dueDate', 'originalDueDate',
+  'concludedOn', 'assignedOn', 'createdAt', 'updatedAt', 'fromAt',
+] as const satisfies readonly (keyof ItemVersionRow)[];
+
 function internStrings(v: ItemVersionRow): ItemVersionRow {
-  v.sheetId = intern(v.sheetId);
-  v.title = intern(v.title);
-  v.requirements = intern(v.requirements);
-  v.unitId = intern(v.unitId);
-  v.cadreId = intern(v.cadreId);
-  v.leaderId = intern(v.leaderId);
-  v.dueDate = intern(v.dueDate);
-  v.originalDueDate = intern(v.originalDueDate);
-  v.concludedOn = intern(v.concludedOn);
-  v.assignedOn = intern(v.assignedOn);
-  v.createdAt = intern(v.createdAt);
-  v.updatedAt = intern(v.updatedAt);
-  v.fromAt = intern(v.fromAt);
+  const row = v as unknown as Record<(typeof SHARED_FIELDS)[number], string | null>;
+  for (const f of SHARED_FIELDS) row[f] = intern(row[f]);
   return v;
 }
 
