@@ -81,17 +81,19 @@ export async function writeChangedRows<R extends ObjectLiteral>(em: EntityManage
   const meta = em.connection.getMetadata(entity);
   const shape = shapeOf(meta);
   const keys = meta.primaryColumns.map((c) => shape.columns.indexOf(c));
+  const isKey = shape.columns.map((_, i) => keys.includes(i));
+  const upsert = db.prepare(shape.sql);
   const old: unknown[] = new Array(shape.columns.length);
   const now: unknown[] = new Array(shape.columns.length);
   for (const { before, after } of changes) {
     bind(em, shape, after, now);
     if (!before) {
-      run(db.prepare(shape.sql), shape.sql, now);
+      run(upsert, shape.sql, now);
       continue;
     }
     bind(em, shape, before, old);
     const changed: number[] = [];
-    for (let i = 0; i < now.length; i++) if (!keys.includes(i) && !sameValue(old[i], now[i])) changed.push(i);
+    for (let i = 0; i < now.length; i++) if (!isKey[i] && !sameValue(old[i], now[i])) changed.push(i);
     if (changed.length === 0) continue;
     const sql =
       `UPDATE ${q(meta.tableName)} SET ${changed.map((i) => `${q(shape.columns[i].databaseName)} = ?`).join(', ')} ` +

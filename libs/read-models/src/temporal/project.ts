@@ -173,13 +173,13 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
   const counters = new CounterLog(query, pg, lastBefore);
   const facts: ItemFactRow[] = [];
   const marks = new Map<number, number>();
-  let fromAt = '';
+  let fromAt = new Date(watermark).toISOString();
 
   for (const e of events) {
     const position = Number(e.position);
     const at = Math.max(watermark, Date.parse(e.recordedAt));
     // One string per instant, not per event: the events of one append share it, and the cache holds it.
-    if (at !== watermark || fromAt === '') fromAt = new Date(at).toISOString();
+    if (at !== watermark) fromAt = new Date(at).toISOString();
     watermark = at;
     marks.set(watermark, position);
 
