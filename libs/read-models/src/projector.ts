@@ -28,6 +28,7 @@ import { isPostgres, placeholders } from './sql';
 import { writeChangedRows, writeRows } from './rebuild/write-rows';
 import { heapBound } from './rebuild/heap';
 import { clearForRebuild, createIndexes } from './rebuild/tables';
+import { shareStrings } from './shared-strings';
 
 /** Marks counters a rebuild has not yet counted (they are counted once, at its end). */
 const COUNTERS_STALE = 'counters-stale';
@@ -126,6 +127,12 @@ function upsert<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget
  * The current-state rows a run of events touches, folded in memory: a live batch loads the rows it
  * touches first; a rebuild starts from empty tables and keeps every row across its batches.
  */
+/** The item fields that many rows share: a rebuild's fold holds every item until its end. */
+const ITEM_SHARED_FIELDS = [
+  'sheetId', 'title', 'requirements', 'unitId', 'cadreId', 'leaderId', 'dueDate', 'originalDueDate',
+  'concludedOn', 'deadlineMissedFor', 'createdAt', 'updatedAt',
+] as const satisfies readonly (keyof ItemRow)[];
+
 class CurrentStateFold {
   /** A rebuild's fold: it owns its rows, which may change in place. */
   constructor(private readonly inPlace = false) {}
@@ -153,8 +160,9 @@ class CurrentStateFold {
       } else if ('itemId' in e.data) {
         const id = e.data.itemId;
         const decision = e.type === 'AccountabilityRevoked' ? decisions.get(e.data.decisionId) : null;
-        const next = evolveItem(items.get(id), e, { revokesLiveDecision: !!decision && !decision.revoked });
-        if (this.inPlace) items.update(id, next);
+        const held = items.get(id);
+        const next = evolveItem(held, e, { revokesLiveDecision: !!decision && !decision.revoked });
+        if (this.inPlace) items.update(id, next && shareStrings(next, ITEM_SHARED_FIELDS, held));
         else items.set(id, next);
         if (e.type === 'AccountabilityDecided' || e.type === 'AccountabilityRevoked') {
           decisions.set(e.data.decisionId, evolveDecision(decisions.get(e.data.decisionId), e));
@@ -698,7 +706,8 @@ export async function rebuildReadModels(
   const sqlite = dataSource.options.type === 'better-sqlite3';
   const pg = dataSource.options.type === 'postgres';
   const read = replayReader(store);
-  const bound = options.heapMb ? heapBound(options.heapMb) : () => undefined;
+  // A bound per pass: the current-state one grows with its fold, which is let go before the temporal pass.
+  const boundPerPass = (): ((collect?: boolean) => void) => (options.heapMb ? heapBound(options.heapMb) : () => undefined);
   let cacheSize: unknown;
   if (sqlite) {
     // Rows are folded in memory and written once: a small page cache does as well and keeps the
@@ -735,13 +744,16 @@ export async function rebuildReadModels(
   let temporalMs = 0;
   try {
     const started = Date.now();
-    ({ position, events } = await replayCurrentState(read, transaction, { batchSize, readLimit, head, onProgress: options.onProgress, bound }));
+    ({ position, events } = await replayCurrentState(read, transaction, { batchSize, readLimit, head, onProgress: options.onProgress, bound: boundPerPass() }));
     currentMs = Date.now() - started;
     options.onPassDone?.({ phase: 'current', position, head, events, ms: currentMs });
 
     const temporalStarted = Date.now();
     let temporalEvents = 0;
     let temporal = 0n;
+    const bound = boundPerPass();
+    // The dead fold is most of the heap here: collected now, the temporal pass grows from what is alive.
+    bound(true);
     holdItemVersions(dataSource, REBUILD_ITEM_VERSIONS);
     try {
       while (temporal < position) {

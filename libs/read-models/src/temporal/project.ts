@@ -22,6 +22,7 @@ import { writeRows } from '../rebuild/write-rows';
 import { CounterLog, countsAt, ownerKey, packItemChange, tuplesOf } from './counters';
 import { placeholders } from '../sql';
 import { itemRowOf } from './views';
+import { shareStrings } from '../shared-strings';
 
 const READ_CHUNK = 500;
 const CLOSE_CHUNK = 500;
@@ -301,33 +302,10 @@ interface VersionCache {
   complete: boolean;
 }
 
-/**
- * Each event's payload is parsed afresh, so a cached version held its own copy of every id, date,
- * instant and text it shares with others (the sheet, the unit, the cadre, a sheet's items issued in
- * one append): 41 of the 102 MB a rebuild's temporal pass kept alive at 1,000,000 events.
- */
-const INTERNED_LIMIT = 100_000;
-const interned = new Map<string, string>();
-
-function intern(s: string | null): string | null {
-  if (s === null) return s;
-  const known = interned.get(s);
-  if (known !== undefined) return known;
-  if (interned.size >= INTERNED_LIMIT) interned.clear();
-  interned.set(s, s);
-  return s;
-}
-
 const SHARED_FIELDS = [
   'sheetId', 'title', 'requirements', 'unitId', 'cadreId', 'leaderId', 'dueDate', 'originalDueDate',
   'concludedOn', 'assignedOn', 'createdAt', 'updatedAt', 'fromAt',
 ] as const satisfies readonly (keyof ItemVersionRow)[];
-
-function internStrings(v: ItemVersionRow): ItemVersionRow {
-  const row = v as unknown as Record<(typeof SHARED_FIELDS)[number], string | null>;
-  for (const f of SHARED_FIELDS) row[f] = intern(row[f]);
-  return v;
-}
 
 const versionCaches = new WeakMap<object, VersionCache>();
 const cacheLimits = new WeakMap<object, number>();
@@ -357,7 +335,7 @@ function rememberVersions(em: EntityManager, cache: VersionCache, lastAfter: num
   // few events, and clearing the whole cache when full missed most of them.
   for (const [id, v] of items) {
     cache.items.delete(id);
-    cache.items.set(id, internStrings(v));
+    cache.items.set(id, shareStrings(v, SHARED_FIELDS));
   }
   let over = cache.items.size - (cacheLimits.get(em.connection) ?? VERSION_CACHE_LIMIT);
   for (const id of cache.items.keys()) {
