@@ -9,7 +9,7 @@ import { CadreRow } from './cadres/cadre.entity';
 import { evolveCadre } from './cadres/evolve';
 import { SheetRow } from './sheets/sheet.entity';
 import { evolveSheet } from './sheets/evolve';
-import { ItemRow } from './items/item.entity';
+import { ITEM_SHARED_FIELDS, ItemRow } from './items/item.entity';
 import { evolveItem } from './items/evolve';
 import { ItemCounterRow } from './figures/item-counter.entity';
 import { CounterDeltas, idsOnPath, type CounterDelta } from './figures/counters';
@@ -127,12 +127,6 @@ function upsert<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget
  * The current-state rows a run of events touches, folded in memory: a live batch loads the rows it
  * touches first; a rebuild starts from empty tables and keeps every row across its batches.
  */
-/** The item fields that many rows share: a rebuild's fold holds every item until its end. */
-const ITEM_SHARED_FIELDS = [
-  'sheetId', 'title', 'requirements', 'unitId', 'cadreId', 'leaderId', 'dueDate', 'originalDueDate',
-  'concludedOn', 'deadlineMissedFor', 'createdAt', 'updatedAt',
-] as const satisfies readonly (keyof ItemRow)[];
-
 class CurrentStateFold {
   /** A rebuild's fold: it owns its rows, which may change in place. */
   constructor(private readonly inPlace = false) {}

@@ -86,3 +86,9 @@ export class ItemRow {
   @Column({ type: 'varchar', length: 20 })
   position: string;
 }
+
+/** The item fields whose values many items share (ids, dates, instants, texts): see shareStrings. */
+export const ITEM_SHARED_FIELDS = [
+  'sheetId', 'title', 'requirements', 'unitId', 'cadreId', 'leaderId', 'dueDate', 'originalDueDate',
+  'concludedOn', 'deadlineMissedFor', 'createdAt', 'updatedAt',
+] as const satisfies readonly (keyof ItemRow)[];

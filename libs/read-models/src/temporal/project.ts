@@ -1,6 +1,6 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ProjectedEvent } from '../projected-event';
-import type { ItemRow } from '../items/item.entity';
+import { ITEM_SHARED_FIELDS, type ItemRow } from '../items/item.entity';
 import type { UnitRow } from '../units/unit.entity';
 import type { CadreRow } from '../cadres/cadre.entity';
 import { evolveItem } from '../items/evolve';
@@ -302,10 +302,7 @@ interface VersionCache {
   complete: boolean;
 }
 
-const SHARED_FIELDS = [
-  'sheetId', 'title', 'requirements', 'unitId', 'cadreId', 'leaderId', 'dueDate', 'originalDueDate',
-  'concludedOn', 'assignedOn', 'createdAt', 'updatedAt', 'fromAt',
-] as const satisfies readonly (keyof ItemVersionRow)[];
+const VERSION_SHARED_FIELDS = [...ITEM_SHARED_FIELDS, 'assignedOn', 'fromAt'] as const satisfies readonly (keyof ItemVersionRow)[];
 
 const versionCaches = new WeakMap<object, VersionCache>();
 const cacheLimits = new WeakMap<object, number>();
@@ -335,7 +332,7 @@ function rememberVersions(em: EntityManager, cache: VersionCache, lastAfter: num
   // few events, and clearing the whole cache when full missed most of them.
   for (const [id, v] of items) {
     cache.items.delete(id);
-    cache.items.set(id, shareStrings(v, SHARED_FIELDS));
+    cache.items.set(id, shareStrings(v, VERSION_SHARED_FIELDS));
   }
   let over = cache.items.size - (cacheLimits.get(em.connection) ?? VERSION_CACHE_LIMIT);
   for (const id of cache.items.keys()) {
