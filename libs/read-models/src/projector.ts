@@ -630,7 +630,7 @@ function replayReader(store: EventStore): ReadLog {
 async function replayCurrentState(
   read: ReadLog,
   transaction: Transaction,
-  options: { batchSize: number; readLimit: number; head: bigint; onProgress?: (p: RebuildProgress) => void; bound: () => void },
+  options: { batchSize: number; readLimit: number; head: bigint; onProgress?: (p: RebuildProgress) => void; bound: (collect?: boolean) => void },
 ): Promise<{ position: bigint; events: number }> {
   const fold = new CurrentStateFold(true);
   let position = 0n;
@@ -665,9 +665,10 @@ async function replayCurrentState(
     if (pending > 0) await flush();
     counters = countCounters(fold.items.current.values(), fold.units);
   } finally {
-    // The fold's rows are written: let them go before the index builds.
+    // The fold's rows are written: let them go before the index builds, and collect them now (most of
+    // the heap), so that the temporal pass grows from what is alive.
     fold.items = new Touched();
-    options.bound();
+    options.bound(true);
     await transaction((em) => finishRebuild(em, counters));
   }
   return { position, events };
@@ -698,10 +699,9 @@ export async function rebuildReadModels(
   const temporalBatchSize = options.temporalBatchSize ?? Math.min(batchSize, 1000);
   const readLimit = Math.min(batchSize, REBUILD_READ);
   const sqlite = dataSource.options.type === 'better-sqlite3';
-  const pg = dataSource.options.type === 'postgres';
+  const pg = isPostgres(dataSource);
   const read = replayReader(store);
-  // A bound per pass: the current-state one grows with its fold, which is let go before the temporal pass.
-  const boundPerPass = (): ((collect?: boolean) => void) => (options.heapMb ? heapBound(options.heapMb) : () => undefined);
+  const bound: (collect?: boolean) => void = options.heapMb ? heapBound(options.heapMb) : () => undefined;
   let cacheSize: unknown;
   if (sqlite) {
     // Rows are folded in memory and written once: a small page cache does as well and keeps the
@@ -738,16 +738,13 @@ export async function rebuildReadModels(
   let temporalMs = 0;
   try {
     const started = Date.now();
-    ({ position, events } = await replayCurrentState(read, transaction, { batchSize, readLimit, head, onProgress: options.onProgress, bound: boundPerPass() }));
+    ({ position, events } = await replayCurrentState(read, transaction, { batchSize, readLimit, head, onProgress: options.onProgress, bound }));
     currentMs = Date.now() - started;
     options.onPassDone?.({ phase: 'current', position, head, events, ms: currentMs });
 
     const temporalStarted = Date.now();
     let temporalEvents = 0;
     let temporal = 0n;
-    const bound = boundPerPass();
-    // The dead fold is most of the heap here: collected now, the temporal pass grows from what is alive.
-    bound(true);
     holdItemVersions(dataSource, REBUILD_ITEM_VERSIONS);
     try {
       while (temporal < position) {

@@ -29,6 +29,7 @@ import {
   type UnitFiguresRow,
   type UnitView,
 } from './views';
+import { isPostgres } from './sql';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 200;
@@ -132,7 +133,7 @@ export class ReadQueries {
     config: Pick<LedgerConfig, 'dueSoonDays'>,
   ) {
     this.dueSoonDays = config.dueSoonDays;
-    this.postgres = dataSource.options.type === 'postgres';
+    this.postgres = isPostgres(dataSource);
   }
 
   // ---- the unit tree ----

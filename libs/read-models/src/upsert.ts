@@ -1,4 +1,5 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { isPostgres } from './sql';
 
 /** Rows per multi-row statement: well under SQLite's 32,766 bound variables. */
 const CHUNK = 300;
@@ -28,7 +29,7 @@ export async function upsertRows<R extends ObjectLiteral>(
         ? `${q(c.databaseName)} = ${q(meta.tableName)}.${q(c.databaseName)} + excluded.${q(c.databaseName)}`
         : `${q(c.databaseName)} = excluded.${q(c.databaseName)}`,
     );
-  const pg = em.connection.options.type === 'postgres';
+  const pg = isPostgres(em);
   for (let i = 0; i < rows.length; i += chunkRows) {
     const chunk = rows.slice(i, i + chunkRows);
     const params: unknown[] = [];

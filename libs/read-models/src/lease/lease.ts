@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { isPostgres } from '../sql';
 
 /**
  * Which projector process applies the read models. Several may run against one store and one read
@@ -49,11 +50,6 @@ export interface LeaseState {
   acquiredAt: string | null;
 }
 
-function isPg(ds: DataSource | EntityManager): boolean {
-  const options = 'connection' in ds ? ds.connection.options : ds.options;
-  return options.type === 'postgres';
-}
-
 /** Milliseconds since 1970 by the database's clock. */
 function nowSql(pg: boolean): string {
   return pg ? `(extract(epoch from clock_timestamp()) * 1000)::bigint` : `CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)`;
@@ -67,7 +63,7 @@ function returned(result: unknown): Array<Record<string, unknown>> {
 }
 
 export async function ensureLeaseTable(ds: DataSource): Promise<void> {
-  const pg = isPg(ds);
+  const pg = isPostgres(ds);
   const ddl =
     `CREATE TABLE IF NOT EXISTS "${LEASE_TABLE}" (` +
     `"name" varchar(64) PRIMARY KEY, "holder" varchar(200), "token" bigint NOT NULL DEFAULT 0, ` +
@@ -94,7 +90,7 @@ export class ProjectionLease {
     readonly options: LeaseOptions,
   ) {
     this.name = options.name ?? READ_MODELS_LEASE;
-    this.pg = isPg(ds);
+    this.pg = isPostgres(ds);
     this.p = (i) => (this.pg ? `$${i}` : '?');
   }
 
@@ -179,7 +175,7 @@ export class ProjectionLease {
 
 /** Who leads a projection, read with the database's clock (for /health/ready and operators). */
 export async function readLease(ds: DataSource, name = READ_MODELS_LEASE): Promise<LeaseState | null> {
-  const pg = isPg(ds);
+  const pg = isPostgres(ds);
   let rows: Array<Record<string, unknown>>;
   try {
     rows = await ds.query(

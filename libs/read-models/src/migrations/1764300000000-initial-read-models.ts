@@ -1,4 +1,5 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
+import { isPostgres } from '../sql';
 
 const id = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: '64', isNullable: nullable });
 const str = (name: string, length: number, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable });
@@ -16,7 +17,7 @@ export class InitialReadModels1764300000000 implements MigrationInterface {
   name = 'InitialReadModels1764300000000';
 
   async up(q: QueryRunner): Promise<void> {
-    const pg = q.connection.driver.options.type === 'postgres';
+    const pg = isPostgres(q.connection);
     const bool = (name: string, nullable = false, dflt?: boolean): TableColumnOptions => ({
       name,
       type: 'boolean',

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ProjectedEvent } from '../projected-event';
+import { isPostgres } from '../sql';
 
 /**
  * rm_star_fact: the dated facts 星级化考核 scores and no other read model keeps by date — a completion
@@ -35,7 +36,7 @@ export async function projectStarFacts(em: EntityManager, events: readonly Proje
   }
   if (rows.length === 0) return;
   await ensureStarFactTable(em);
-  const pg = em.connection.options.type === 'postgres';
+  const pg = isPostgres(em);
   for (let i = 0; i < rows.length; i += CHUNK) {
     const params: string[] = [];
     const tuples = rows.slice(i, i + CHUNK).map((r) => `(${r.map((v) => (params.push(v), pg ? `$${params.length}` : '?')).join(',')})`);

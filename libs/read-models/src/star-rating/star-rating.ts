@@ -4,6 +4,7 @@ import { UnitRow } from '../units/unit.entity';
 import { AccountabilityDecisionRow } from '../register/accountability-decision.entity';
 import { ensureStarFactTable, STAR_FACT_TABLE, type StarFactKind } from './project';
 import { scoreBranch, type BranchScore, type BranchTally, type StarRatingRules } from './rules';
+import { isPostgres } from '../sql';
 
 export interface StarRatingQuery {
   /** County dates, inclusive. */
@@ -68,7 +69,7 @@ export async function starRating(ds: DataSource, q: StarRatingQuery, rules: Star
   }
 
   await ensureStarFactTable(ds.manager);
-  const pg = ds.options.type === 'postgres';
+  const pg = isPostgres(ds);
   const [p1, p2] = pg ? ['$1', '$2'] : ['?', '?'];
   const facts: Array<{ unitId: string; kind: StarFactKind; n: string | number }> = await ds.query(
     `SELECT i."unitId" AS "unitId", f.kind AS kind, COUNT(*) AS n FROM "${STAR_FACT_TABLE}" f JOIN "rm_item" i ON i.id = f."itemId" ` +

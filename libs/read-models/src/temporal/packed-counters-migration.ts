@@ -1,7 +1,7 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
 import type { CounterDelta } from '../figures/counters';
 import { closeEpochs, packChanges } from './counters';
-import { placeholders } from '../sql';
+import { isPostgres, placeholders } from '../sql';
 
 const CONVERT_SPAN = 20_000;
 
@@ -15,7 +15,7 @@ export class PackedCounters1764700000000 implements MigrationInterface {
   name = 'PackedCounters1764700000000';
 
   async up(q: QueryRunner): Promise<void> {
-    const pg = q.connection.driver.options.type === 'postgres';
+    const pg = isPostgres(q.connection);
     const query = (sql: string, params?: unknown[]) => q.query(sql, params) as Promise<unknown>;
     const owner = (name: string, length: number): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: false, isPrimary: true });
     const perOwner = (name: string) =>

@@ -20,7 +20,7 @@ import {
 import { sqliteConnection } from './write';
 import { writeRows } from '../rebuild/write-rows';
 import { CounterLog, countsAt, ownerKey, packItemChange, tuplesOf } from './counters';
-import { placeholders } from '../sql';
+import { isPostgres, placeholders } from '../sql';
 import { itemRowOf } from './views';
 import { shareStrings } from '../shared-strings';
 
@@ -100,7 +100,7 @@ async function currentItemVersions(em: EntityManager, ids: Set<string>): Promise
     for (let i = 0; i < all.length; i += READ_CHUNK) {
       const chunk = all.slice(i, i + READ_CHUNK);
       raw.push(
-        ...(await em.query(placeholders(`SELECT * FROM "rm_t_item" WHERE "itemId" IN (${chunk.map(() => '?').join(',')}) AND "toPosition" = ?`, em.connection.options.type === 'postgres'), [
+        ...(await em.query(placeholders(`SELECT * FROM "rm_t_item" WHERE "itemId" IN (${chunk.map(() => '?').join(',')}) AND "toPosition" = ?`, isPostgres(em)), [
           ...chunk,
           OPEN_END,
         ])),
@@ -169,7 +169,7 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
   for (const [id, v] of units.current) tree.set(id, { id, name: v.name, kind: v.kind, parentId: v.parentId, path: v.path, dissolved: Boolean(v.dissolved) });
   const subtreesOf = (unitId: string) => idsOnPath(tree.get(unitId)?.path);
 
-  const pg = em.connection.options.type === 'postgres';
+  const pg = isPostgres(em);
   const query = (sql: string, params?: unknown[]) => em.query(sql, params) as Promise<unknown>;
   const counters = new CounterLog(query, pg, lastBefore);
   const facts: ItemFactRow[] = [];
@@ -361,7 +361,7 @@ async function closeVersions(
     for (const r of rows) update.run(r.toPosition, r.id, r.fromPosition);
     return;
   }
-  const pg = em.connection.options.type === 'postgres';
+  const pg = isPostgres(em);
   for (let i = 0; i < rows.length; i += CLOSE_CHUNK) {
     const chunk = rows.slice(i, i + CLOSE_CHUNK);
     const params: unknown[] = [];

@@ -24,7 +24,7 @@ import {
 } from './entities';
 import { itemRowOf } from './views';
 import { countsAt } from './counters';
-import { placeholders } from '../sql';
+import { isPostgres, placeholders } from '../sql';
 import { temporalCheckpoint } from '../checkpoint/checkpoints';
 
 /** A cut of the log: every event at or before `position`, read on county date `day`. */
@@ -86,7 +86,7 @@ export class TemporalQueries {
     config: Pick<LedgerConfig, 'dueSoonDays'>,
   ) {
     this.dueSoonDays = config.dueSoonDays;
-    this.postgres = dataSource.options.type === 'postgres';
+    this.postgres = isPostgres(dataSource);
   }
 
   /** `?` placeholders, numbered for PostgreSQL. */

@@ -1,5 +1,5 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { placeholders } from '../sql';
+import { isPostgres, placeholders } from '../sql';
 
 /**
  * Issue 5, query cost: counter snapshots every 65,536 positions (figures as of p read one snapshot,
@@ -10,7 +10,7 @@ export class TemporalSnapshots1764600000000 implements MigrationInterface {
   name = 'TemporalSnapshots1764600000000';
 
   async up(q: QueryRunner): Promise<void> {
-    const pg = q.connection.driver.options.type === 'postgres';
+    const pg = isPostgres(q.connection);
     const str = (name: string, length: number) => ({ name, type: 'varchar', length: String(length), isNullable: false, isPrimary: true });
     await q.createTable(
       new Table({
