@@ -7,6 +7,8 @@ import type { Clock, LedgerConfig } from '@ledger/platform';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { AuditModule } from './audit/audit.module';
+import { IntegrityState } from './audit/integrity-state';
+import { TamperGuard } from './audit/tamper.guard';
 import { AuthGuard } from './auth/auth.guard';
 import { CommandMetrics } from './command-path/command-metrics';
 import { CommandPath } from './command-path/command-path.service';
@@ -17,7 +19,7 @@ import { HealthController } from './health/health.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { MetricsController } from './metrics/metrics.controller';
-import { CLOCK, EVENT_STORE, JWT_SECRET, LEDGER_CONFIG } from './platform/tokens';
+import { CLOCK, DEMO_MODE, EVENT_STORE, JWT_SECRET, LEDGER_CONFIG } from './platform/tokens';
 import { ProblemDetailsFilter } from './problem-details/problem-details.filter';
 import { validationProblemFactory } from './problem-details/validation';
 import { QueriesModule } from './queries/queries.module';
@@ -35,6 +37,8 @@ export interface AppDependencies {
   idempotency: IdempotencyStore;
   jwtSecret: string;
   registry: Registry;
+  /** Started with --demo (createApp's `demo`): serves GET /api/v1/demo/users. */
+  demo?: boolean;
   /** Closes what createApp opened itself, newest first; run when the app closes. */
   release: () => Promise<void>;
 }
@@ -62,6 +66,8 @@ export class LedgerPlatformModule {
       { provide: ReadQueries, useValue: deps.queries },
       { provide: IdempotencyStore, useValue: deps.idempotency },
       { provide: Registry, useValue: deps.registry },
+      { provide: DEMO_MODE, useValue: deps.demo === true },
+      { provide: IntegrityState, useValue: new IntegrityState(deps.config.onTamper) },
       CommandMetrics,
       CommandPath,
     ];
@@ -81,6 +87,7 @@ export class AppModule {
         { provide: RELEASE, useValue: deps.release },
         ResourceCloser,
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: TamperGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         {
           provide: APP_PIPE,

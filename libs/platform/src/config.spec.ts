@@ -25,3 +25,25 @@ describe('configuration: LEDGER_API_HEAP_MB', () => {
     expect(() => loadConfig({ LEDGER_API_HEAP_MB: 'big' })).toThrow(/LEDGER_API_HEAP_MB=big/);
   });
 });
+
+describe('configuration: supervision, readiness and the tamper policy', () => {
+  it('defaults: 5 restarts from 1 s, 503 after 10,000 events of lag for 30 s, writes refused on tamper', () => {
+    expect(loadConfig({})).toMatchObject({ restartLimit: 5, restartBackoffMs: 1000, readyMaxLag: 10_000, readyGraceSeconds: 30, onTamper: 'refuse-writes' });
+    expect(
+      loadConfig({ LEDGER_RESTART_LIMIT: '0', LEDGER_RESTART_BACKOFF_MS: '50', LEDGER_READY_MAX_LAG: '0', LEDGER_READY_GRACE_SECONDS: '0', LEDGER_ON_TAMPER: 'warn' }),
+    ).toMatchObject({ restartLimit: 0, restartBackoffMs: 50, readyMaxLag: 0, readyGraceSeconds: 0, onTamper: 'warn' });
+  });
+
+  it('a wrong value stops the start with every variable named', () => {
+    let message = '';
+    try {
+      loadConfig({ LEDGER_RESTART_LIMIT: '-1', LEDGER_RESTART_BACKOFF_MS: '0', LEDGER_READY_MAX_LAG: 'many', LEDGER_READY_GRACE_SECONDS: '1.5', LEDGER_ON_TAMPER: 'ignore' });
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      message = (e as Error).message;
+    }
+    for (const v of ['LEDGER_RESTART_LIMIT=-1', 'LEDGER_RESTART_BACKOFF_MS=0', 'LEDGER_READY_MAX_LAG=many', 'LEDGER_READY_GRACE_SECONDS=1.5', 'LEDGER_ON_TAMPER=ignore: expected refuse-writes or warn']) {
+      expect(message).toContain(v);
+    }
+  });
+});

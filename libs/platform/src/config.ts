@@ -34,6 +34,16 @@ export interface LedgerConfig {
   commandCacheStreams: number;
   /** The API process's V8 old generation in MB (LEDGER_API_HEAP_MB); 0: V8's default. Applied by its launchers (apiNodeFlags). */
   apiHeapMb: number;
+  /** `ledger start` restarts a child that died this many times in a row before it gives up on it (LEDGER_RESTART_LIMIT). */
+  restartLimit: number;
+  /** The first restart's delay in ms, doubling with each failure in a row up to 30 s (LEDGER_RESTART_BACKOFF_MS). */
+  restartBackoffMs: number;
+  /** /health/ready answers 503 once the projector's lag stays above this many events for readyGraceSeconds (LEDGER_READY_MAX_LAG). */
+  readyMaxLag: number;
+  /** How long the lag may stay above readyMaxLag, or the projection lease go unheld, before /health/ready says 503 (LEDGER_READY_GRACE_SECONDS). */
+  readyGraceSeconds: number;
+  /** What the API does once it finds the hash chain broken (LEDGER_ON_TAMPER): refuse writes (default) or warn and go on. */
+  onTamper: 'refuse-writes' | 'warn';
 }
 
 /** About 0.55 KB of heap per stream (items of 10 events on average, measured at 50,000): 26 MB at the default. */
@@ -129,6 +139,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (apiHeapMb > 0 && apiHeapMb < MIN_API_HEAP_MB) {
     problems.push(`LEDGER_API_HEAP_MB=${apiHeapMb}: at least ${MIN_API_HEAP_MB} (the API holds every stream's head for its sealer), or 0 for V8's default`);
   }
+  const restartLimit = int('LEDGER_RESTART_LIMIT', 5, 0, 1000);
+  const restartBackoffMs = int('LEDGER_RESTART_BACKOFF_MS', 1000, 1, 600_000);
+  const readyMaxLag = int('LEDGER_READY_MAX_LAG', 10_000, 0, Number.MAX_SAFE_INTEGER);
+  const readyGraceSeconds = int('LEDGER_READY_GRACE_SECONDS', 30, 0, 86_400);
+  const onTamperRaw = (env.LEDGER_ON_TAMPER || 'refuse-writes').toLowerCase();
+  let onTamper: LedgerConfig['onTamper'] = 'refuse-writes';
+  if (onTamperRaw === 'refuse-writes' || onTamperRaw === 'warn') onTamper = onTamperRaw;
+  else problems.push(`LEDGER_ON_TAMPER=${env.LEDGER_ON_TAMPER}: expected refuse-writes or warn`);
   let starRating: Record<string, unknown> | null = null;
   if (env.LEDGER_STAR_RATING) {
     try {
@@ -161,5 +179,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     projectorLeaseSeconds,
     commandCacheStreams,
     apiHeapMb,
+    restartLimit,
+    restartBackoffMs,
+    readyMaxLag,
+    readyGraceSeconds,
+    onTamper,
   };
 }

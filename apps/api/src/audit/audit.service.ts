@@ -3,6 +3,7 @@ import type { EventStore } from '@ledger/event-store';
 import { LedgerSealer, integrityConfig, verifyLedger, type SealKey, type VerifyReport } from '@ledger/integrity';
 import type { Clock, LedgerConfig } from '@ledger/platform';
 import { CLOCK, EVENT_STORE, LEDGER_CONFIG } from '../platform/tokens';
+import { IntegrityState } from './integrity-state';
 
 export const SEAL_KEY = Symbol('SEAL_KEY');
 
@@ -20,6 +21,7 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(SEAL_KEY) readonly key: SealKey,
     @Inject(LEDGER_CONFIG) config: LedgerConfig,
     @Inject(CLOCK) clock: Clock,
+    private readonly integrity: IntegrityState,
   ) {
     this.sealer = new LedgerSealer(store, key, {
       every: integrityConfig(config).sealEvery,
@@ -30,6 +32,8 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationBootstrap(): void {
     this.sealer.start();
+    // The start check: the chain from the newest seal to the head; a break found then or later degrades the service.
+    this.integrity.watch(() => this.sealer.broken, this.sealer.caughtUp());
   }
 
   async onApplicationShutdown(): Promise<void> {

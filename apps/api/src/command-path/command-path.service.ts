@@ -4,6 +4,7 @@ import { isRejection, type CommandContext, type Decider } from '@ledger/domain';
 import { ConcurrencyError, type EventStore, type NewEvent, type StoredEvent } from '@ledger/event-store';
 import { DEFAULT_COMMAND_CACHE_STREAMS, countyDate, countyInstant, uuidV5, type Clock, type LedgerConfig } from '@ledger/platform';
 import { v4 as uuidv4 } from 'uuid';
+import { IntegrityState } from '../audit/integrity-state';
 import { CLOCK, EVENT_STORE, LEDGER_CONFIG } from '../platform/tokens';
 import { NotFoundProblem, RejectedProblem, StaleRevisionProblem } from '../problem-details/errors';
 import type { CommandMeta } from './command-meta';
@@ -103,6 +104,7 @@ export class CommandPath {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: CommandMetrics,
     @Optional() @Inject(LEDGER_CONFIG) config?: Pick<LedgerConfig, 'commandCacheStreams'>,
+    @Optional() private readonly integrity?: IntegrityState,
   ) {
     this.kept = new KeptFolds(config?.commandCacheStreams ?? DEFAULT_COMMAND_CACHE_STREAMS);
   }
@@ -212,6 +214,8 @@ export class CommandPath {
       const last = head[head.length - 1];
       return { revision: last?.revision ?? -1, position: last?.position ?? 0n };
     }
+    // Every write of the API goes through here (commands, the deadline process): LEDGER_ON_TAMPER.
+    this.integrity?.assertWritable();
     return this.store.append(stream, newEvents, expected);
   }
 
