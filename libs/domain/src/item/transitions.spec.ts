@@ -1,40 +1,82 @@
 import { fold } from '../registry';
 import { isRejection } from '../shared/decider';
-import type { ItemCommandType } from './commands';
+import { ITEM_COMMAND_TYPES, type ItemCommandType } from './commands';
 import { itemDecider } from './decide';
 import type { ItemEvent } from './evolve';
 import { command, ev, STAGE_HISTORIES, STAGES } from './spec-fixtures';
 import type { ItemState } from './state';
 
+type Command = Exclude<ItemCommandType, 'AssignItem'>;
+type Stage = 'assigned' | 'in_progress' | 'reported' | 'concluded' | 'struck_off' | 'withdrawn';
+
 /**
- * The item's transition table, written out independently of the implementation: for every command
- * and every stage, either the stage the item ends in (lower case) or the rejection code (upper case).
+ * The oracle, read from DOMAIN.md's "A checklist item's life" and written by stage, not by command:
+ * what each stage lets happen and the stage it leads to. It is not the implementation's table
+ * (policies.ts, by command) turned around; where the two disagree, one of them is wrong.
  */
-const NF = 'ITEM_NOT_FOUND';
-const WD = 'ITEM_WITHDRAWN';
-const CL = 'ITEM_CLOSED';
-// prettier-ignore
-const TABLE: Record<Exclude<ItemCommandType, 'AssignItem'>, [string, string, string, string, string, string, string]> = {
-  //                      unassigned assigned         in_progress                  reported                     concluded                 struck_off                withdrawn
-  ReassignItem:          [NF, 'assigned',             'in_progress',               'reported',                  CL,                       CL,                       WD],
-  RequestExtension:      [NF, 'assigned',             'in_progress',               'ITEM_AWAITING_REVIEW',      CL,                       CL,                       WD],
-  GrantExtension:        [NF, 'assigned',             'in_progress',               'reported',                  CL,                       CL,                       WD],
-  RefuseExtension:       [NF, 'assigned',             'in_progress',               'reported',                  CL,                       CL,                       WD],
-  WithdrawItem:          [NF, 'withdrawn',            'withdrawn',                 'withdrawn',                 CL,                       CL,                       WD],
-  AcknowledgeItem:       [NF, 'in_progress',          'ITEM_ALREADY_ACKNOWLEDGED', 'ITEM_ALREADY_ACKNOWLEDGED', CL,                       CL,                       WD],
-  ReportProgress:        [NF, 'in_progress',          'in_progress',               'ITEM_AWAITING_REVIEW',      CL,                       CL,                       WD],
-  ReportCompletion:      [NF, 'reported',             'reported',                  'ITEM_AWAITING_REVIEW',      CL,                       CL,                       WD],
-  UrgeItem:              [NF, 'assigned',             'in_progress',               'reported',                  CL,                       CL,                       WD],
-  ReturnCompletion:      [NF, 'ITEM_NOT_REPORTED',    'ITEM_NOT_REPORTED',         'in_progress',               CL,                       CL,                       WD],
-  ConcludeItem:          [NF, 'ITEM_NOT_REPORTED',    'ITEM_NOT_REPORTED',         'concluded',                 CL,                       CL,                       WD],
-  StrikeOffItem:         [NF, 'ITEM_NOT_CONCLUDED',   'ITEM_NOT_CONCLUDED',        'ITEM_NOT_CONCLUDED',        'struck_off',             'ITEM_ALREADY_STRUCK_OFF', WD],
-  ReopenItem:            [NF, 'ITEM_NOT_CLOSED',      'ITEM_NOT_CLOSED',           'ITEM_NOT_CLOSED',           'in_progress',            'in_progress',            WD],
-  // the concluded example was concluded on time (see supervise.spec for a late one)
-  RecordDeadlineMissed:  [NF, 'assigned',             'in_progress',               'reported',                  'ITEM_CONCLUDED_ON_TIME', CL,                       WD],
-  ReferAccountability:   [NF, 'assigned',             'in_progress',               'reported',                  'concluded',              'struck_off',             WD],
-  DecideAccountability:  [NF, 'assigned',             'in_progress',               'reported',                  'concluded',              'struck_off',             WD],
-  RevokeAccountability:  [NF, 'assigned',             'in_progress',               'reported',                  'concluded',              'struck_off',             WD],
+const followUp = (stage: Stage): Partial<Record<Command, Stage>> => ({
+  // 追责 follows the facts whatever the item's stage, struck off included: a record, not a transition.
+  ReferAccountability: stage,
+  DecideAccountability: stage,
+  RevokeAccountability: stage,
+});
+const stillOpen = (stage: 'assigned' | 'in_progress' | 'reported'): Partial<Record<Command, Stage>> => ({
+  // 定责: the issuer may reassign, decide a pending extension or withdraw (已撤销, terminal) an open item.
+  ReassignItem: stage,
+  GrantExtension: stage,
+  RefuseExtension: stage,
+  WithdrawItem: 'withdrawn',
+  // 督责: an open item can be urged, and its passed deadline recorded.
+  UrgeItem: stage,
+  RecordDeadlineMissed: stage,
+  ...followUp(stage),
+});
+const LIFECYCLE: Record<Stage, Partial<Record<Command, Stage>>> = {
+  // 已交办: the unit acknowledges it (签收), reports progress (办理中) or completion (已反馈); it may ask for more time.
+  assigned: { ...stillOpen('assigned'), AcknowledgeItem: 'in_progress', ReportProgress: 'in_progress', ReportCompletion: 'reported', RequestExtension: 'assigned' },
+  // 办理中: acknowledged already; it goes on reporting, or asks for more time.
+  in_progress: { ...stillOpen('in_progress'), ReportProgress: 'in_progress', ReportCompletion: 'reported', RequestExtension: 'in_progress' },
+  // 已反馈: the result awaits review: a reviewer returns it (back to 办理中) or accepts it (已办结); the unit waits.
+  reported: { ...stillOpen('reported'), ReturnCompletion: 'in_progress', ConcludeItem: 'concluded' },
+  // 已办结: verified and struck off (已销号), or reopened (重新挂账); a deadline passed after a late conclusion is still recorded.
+  concluded: { StrikeOffItem: 'struck_off', ReopenItem: 'in_progress', ...followUp('concluded') },
+  // 已销号: terminal, unless reopened.
+  struck_off: { ReopenItem: 'in_progress', ...followUp('struck_off') },
+  // 已撤销: terminal.
+  withdrawn: {},
 };
+
+/** What a stage that does not let a command through answers: the rule the command breaks. */
+function refusal(type: Command, stage: Stage | 'unassigned'): string {
+  if (stage === 'unassigned') return 'ITEM_NOT_FOUND';
+  if (stage === 'withdrawn') return 'ITEM_WITHDRAWN';
+  const closed = stage === 'concluded' || stage === 'struck_off';
+  switch (type) {
+    case 'StrikeOffItem':
+      return stage === 'struck_off' ? 'ITEM_ALREADY_STRUCK_OFF' : 'ITEM_NOT_CONCLUDED';
+    case 'ReopenItem':
+      return 'ITEM_NOT_CLOSED';
+    case 'RecordDeadlineMissed':
+      // the concluded example was concluded on time (see supervise.spec for a late one)
+      return stage === 'concluded' ? 'ITEM_CONCLUDED_ON_TIME' : 'ITEM_CLOSED';
+    default:
+      if (closed) return 'ITEM_CLOSED';
+      if (type === 'AcknowledgeItem') return 'ITEM_ALREADY_ACKNOWLEDGED';
+      if (type === 'ReturnCompletion' || type === 'ConcludeItem') return 'ITEM_NOT_REPORTED';
+      return 'ITEM_AWAITING_REVIEW';
+  }
+}
+
+const COMMANDS: Command[] = [
+  'ReassignItem', 'RequestExtension', 'GrantExtension', 'RefuseExtension', 'WithdrawItem', 'AcknowledgeItem', 'ReportProgress', 'ReportCompletion',
+  'UrgeItem', 'ReturnCompletion', 'ConcludeItem', 'StrikeOffItem', 'ReopenItem', 'RecordDeadlineMissed', 'ReferAccountability', 'DecideAccountability', 'RevokeAccountability',
+];
+
+/** The expected outcome: the stage the item ends in (lower case) or the rejection code (upper case). */
+function expectedOutcome(type: Command, stage: string): string {
+  if (stage === 'unassigned') return refusal(type, stage);
+  return LIFECYCLE[stage as Stage][type] ?? refusal(type, stage as Stage);
+}
 
 /** What a command needs besides the stage: a pending request, a recorded decision, a passed deadline. */
 const PREREQUISITES: Partial<Record<ItemCommandType, { events?: ItemEvent[]; today?: string }>> = {
@@ -50,13 +92,12 @@ function historyFor(stage: string, type: ItemCommandType): ItemEvent[] {
   return [first, ...(PREREQUISITES[type]?.events ?? []), ...rest];
 }
 
-const cases = Object.entries(TABLE).flatMap(([type, row]) =>
-  row.map((expected, i) => ({ type: type as Exclude<ItemCommandType, 'AssignItem'>, stage: STAGES[i], expected })),
-);
+const cases = COMMANDS.flatMap((type) => STAGES.map((stage) => ({ type, stage, expected: expectedOutcome(type, stage) })));
 
 describe('item transition table', () => {
   it('covers every stage for every command but AssignItem', () => {
     expect(STAGES).toEqual(['unassigned', 'assigned', 'in_progress', 'reported', 'concluded', 'struck_off', 'withdrawn']);
+    expect([...COMMANDS].sort()).toEqual(ITEM_COMMAND_TYPES.filter((t) => t !== 'AssignItem').sort());
     expect(cases).toHaveLength(17 * 7);
   });
 
