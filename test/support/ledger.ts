@@ -12,13 +12,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { UserRole } from '@ledger/contracts/events';
 import {
-  EngineNotAvailableError,
   FixedClock,
   loadConfig,
-  openEventStore,
   type LedgerConfig,
 } from '@ledger/platform';
-import { createTestDatabase, dropTestDatabase, startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
+import { createTestDatabase, dropTestDatabase, type TestPostgres } from '@ledger/platform/testing/postgres';
 import { readModelsSqliteFile } from '@ledger/read-models';
 import Database from 'better-sqlite3';
 import { Client as PgClient } from 'pg';
@@ -26,7 +24,7 @@ import request, { type Response } from 'supertest';
 import { createApp, type LedgerApp } from '../../apps/api/src/create-app';
 import { tokenCommand } from '../../apps/cli/src/token';
 
-export type Engine = 'sqlite' | 'postgres';
+export type Engine = 'sqlite' | 'postgres' | 'eventstoredb';
 
 export interface StartLedgerOptions {
   engine: Engine;
@@ -34,6 +32,8 @@ export interface StartLedgerOptions {
   at?: string;
   /** For `postgres`: the server to create the event and read-model databases on. */
   postgres?: TestPostgres;
+  /** For `eventstoredb`: the server's URL (LEDGER_ESDB_URL); the read models stay in SQLite. */
+  esdbUrl?: string;
   /** Called with the app before app.init(), e.g. to mount express middleware in front of Nest's routes. */
   beforeInit?: (app: LedgerApp) => void;
 }
@@ -60,6 +60,8 @@ export interface Client {
 
 export interface Ledger {
   readonly engine: Engine;
+  /** The running app, for what no route does (the deadline worker's run, a cadre leaving). */
+  readonly app: LedgerApp;
   readonly config: LedgerConfig;
   readonly clock: FixedClock;
   readonly http: ReturnType<typeof request>;
@@ -95,6 +97,10 @@ export async function startLedger(options: StartLedgerOptions): Promise<Ledger> 
       const readUrl = await createTestDatabase(options.postgres.serverUrl);
       cleanups.push(() => dropTestDatabase(readUrl));
       Object.assign(env, { LEDGER_EVENT_STORE: 'postgres', LEDGER_EVENT_STORE_URL: eventsUrl, LEDGER_READ_DB_URL: readUrl });
+    }
+    if (options.engine === 'eventstoredb') {
+      if (!options.esdbUrl) throw new Error('startLedger: the eventstoredb engine needs a server URL (LEDGER_ESDB_URL)');
+      Object.assign(env, { LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENT_STORE_URL: options.esdbUrl });
     }
     // No LEDGER_JWT_SECRET: the secret is generated in the data dir, as the CLI and the server share it.
     const config = loadConfig(env);
@@ -138,6 +144,7 @@ export async function startLedger(options: StartLedgerOptions): Promise<Ledger> 
 
     return {
       engine: options.engine,
+      app,
       config,
       clock,
       http,
@@ -171,25 +178,6 @@ export async function startLedger(options: StartLedgerOptions): Promise<Ledger> 
   } catch (e) {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     throw e;
-  }
-}
-
-/**
- * Is LEDGER_EVENT_STORE=postgres wired in this build? Opens (and closes) the store on a fresh
- * database: null when it works, else the reason openEventStore gave (EngineNotAvailableError).
- */
-export async function postgresEngineMissing(server: TestPostgres): Promise<string | null> {
-  const url = await createTestDatabase(server.serverUrl);
-  try {
-    const config = loadConfig({ LEDGER_DATA_DIR: os.tmpdir(), LEDGER_EVENT_STORE: 'postgres', LEDGER_EVENT_STORE_URL: url });
-    const store = await openEventStore(config);
-    await store.close();
-    return null;
-  } catch (e) {
-    if (e instanceof EngineNotAvailableError) return e.message;
-    throw e;
-  } finally {
-    await dropTestDatabase(url);
   }
 }
 
