@@ -9,6 +9,11 @@ import { loadConfig, openEventStore } from '@ledger/platform';
 import { openReadModels, ReadQueries } from '@ledger/read-models';
 import { generateCounty, type ScaleResult } from '../apps/cli/src/scale/generate-county';
 
+/** The generator's "now", fixed: the county's year of history ends here, whatever day the suite runs. */
+const NOW = new Date('2026-06-15T01:00:00Z');
+/** NOW's county date (09:00 in Asia/Shanghai, UTC+8). */
+const TODAY = '2026-06-15';
+
 describe('scale generator', () => {
   let dataDir: string;
   let result: ScaleResult;
@@ -16,7 +21,7 @@ describe('scale generator', () => {
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-scale-'));
-    result = await generateCounty({ dataDir, targetEvents: 6000, seed: 3, onProgress: (p) => p.phase === 'write' && progress.push(p.events) });
+    result = await generateCounty({ dataDir, targetEvents: 6000, seed: 3, now: NOW, onProgress: (p) => p.phase === 'write' && progress.push(p.events) });
   }, 300_000);
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
@@ -30,8 +35,15 @@ describe('scale generator', () => {
     }
     expect(progress.length).toBeGreaterThan(1);
     const store = await openEventStore(loadConfig({ LEDGER_DATA_DIR: dataDir }));
-    expect(Number(await store.headPosition())).toBe(result.events);
+    const head = await store.headPosition();
+    expect(Number(head)).toBe(result.events);
+    // The year of history ends at NOW, on the generator's simulated clock (2025-06-14 08:30 county time onwards).
+    const [first] = await store.readAll({ after: 0n, limit: 1 });
+    const [last] = await store.readAll({ after: head - 1n, limit: 1 });
     await store.close();
+    expect(Date.parse(first.recordedAt)).toBeGreaterThanOrEqual(Date.parse('2025-06-14T08:30:00+08:00'));
+    expect(Date.parse(last.recordedAt)).toBeLessThanOrEqual(NOW.getTime());
+    expect(Date.parse(last.recordedAt)).toBeGreaterThan(Date.parse('2026-06-01T00:00:00+08:00'));
   });
 
   it('projects the read models: items in every status', async () => {
@@ -39,17 +51,16 @@ describe('scale generator', () => {
     const ds = await openReadModels(config);
     try {
       const q = new ReadQueries(ds, config);
-      const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
       for (const status of ['assigned', 'in_progress', 'reported', 'concluded', 'struck_off', 'withdrawn'] as const) {
-        expect({ status, n: (await q.listItems({ status: [status], pageSize: 1 }, today)).total > 0 }).toEqual({ status, n: true });
+        expect({ status, n: (await q.listItems({ status: [status], pageSize: 1 }, TODAY)).total > 0 }).toEqual({ status, n: true });
       }
-      expect((await q.listItems({ pageSize: 1 }, today)).total).toBe(result.items);
+      expect((await q.listItems({ pageSize: 1 }, TODAY)).total).toBe(result.items);
     } finally {
       await ds.destroy();
     }
   });
 
   it('refuses a data folder that already holds events', async () => {
-    await expect(generateCounty({ dataDir, targetEvents: 1000 })).rejects.toThrow(/already holds events/);
+    await expect(generateCounty({ dataDir, targetEvents: 1000, now: NOW })).rejects.toThrow(/already holds events/);
   });
 });
