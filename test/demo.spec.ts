@@ -28,7 +28,7 @@ describe('demo county', () => {
     config = loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL', LEDGER_DEADLINE_WORKER: 'off' });
     load = await loadDemoInto(config, { now });
     const { FixedClock } = await import('@ledger/platform');
-    app = await createApp({ config, clock: new FixedClock(now), logger: false });
+    app = await createApp({ config, clock: new FixedClock(now), logger: false, demo: true });
     await app.init();
     http = request(app.getHttpServer());
     org = signToken({ sub: 'test-org', role: 'org_dept', unitId: null, name: '测试' }, resolveJwtSecret(config));

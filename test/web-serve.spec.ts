@@ -46,13 +46,13 @@ describe('web app served by the API', () => {
     expect(missingAsset.status).toBe(404);
   });
 
-  it('answers 404 for the demo users when not in demo mode, and the list when the demo loader wrote it', async () => {
+  it('answers 404 for the demo users when not started with --demo, even where the demo loader wrote the list', async () => {
     const none = await fetch(ledger.url + '/api/v1/demo/users');
     expect(none.status).toBe(404);
     const users = [{ role: 'unit', name: '李明', unitId: 'u-1', token: 'a.b.c', label: '城关镇党委' }];
     fs.writeFileSync(path.join(ledger.config.dataDir, 'demo-users.json'), JSON.stringify(users));
     const res = await fetch(ledger.url + '/api/v1/demo/users');
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual(users);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { code: string }).code).toBe('NOT_DEMO');
   });
 });

@@ -12,7 +12,10 @@ import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { httpMetricsMiddleware } from './metrics/http-metrics';
-import { ProblemDetailsFilter, problem, sendProblem } from './problem-details/problem-details.filter';
+import { BodyRefusedError, MAX_JSON_DEPTH, findLoneSurrogate, jsonNestsDeeperThan, unsupportedContentEncoding } from './problem-details/body-guards';
+import { ProblemDetailsFilter, logServerError, problem, sendProblem } from './problem-details/problem-details.filter';
+import { requestLog } from './problem-details/request-log';
+import { securityHeaders } from './web/security-headers';
 
 export interface CreateAppOptions {
   config: LedgerConfig;
@@ -29,6 +32,11 @@ export interface CreateAppOptions {
   projector?: boolean;
   /** Default process metrics (CPU, memory) in /metrics; off in tests, where several apps share a process. */
   defaultMetrics?: boolean;
+  /**
+   * The process runs the demo (`ledger start --demo`): serve the demo county's sign-in list, tokens
+   * included, without a token. Never inferred from the data folder.
+   */
+  demo?: boolean;
 }
 
 /** Largest JSON body accepted; more is a 413 before anything is parsed. */
@@ -78,12 +86,16 @@ export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
         idempotency,
         jwtSecret: resolveJwtSecret(config),
         registry,
+        demo: options.demo === true,
         release: () => releaseAll(owned),
       }),
       { bodyParser: false, logger: options.logger ?? ['error', 'warn'], abortOnError: false },
     );
     app.disable('x-powered-by');
+    app.use(requestLog());
+    app.use(securityHeaders());
     app.use(httpMetricsMiddleware(registry));
+    app.use(refuseEncodedBodies());
     app.use(jsonBody(app));
     app.setGlobalPrefix('api/v1', {
       exclude: [
@@ -108,25 +120,63 @@ async function releaseAll(owned: Array<() => Promise<void>>): Promise<void> {
 }
 
 /**
- * JSON bodies, capped at MAX_BODY_BYTES. Parse errors are answered here as problem details, since
- * they happen before Nest's routing (and its exception filter) sees the request.
+ * A body under any Content-Encoding but identity: 415 (RFC 7694, with Accept-Encoding), before any
+ * parser (JSON or multipart) reads it. Clients send small bodies; none needs compression.
+ */
+function refuseEncodedBodies() {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const coding = unsupportedContentEncoding(req.headers['content-encoding']);
+    if (coding === null) return next();
+    sendProblem(
+      res,
+      problem(415, 'UNSUPPORTED_CONTENT_ENCODING', `Content-Encoding ${coding} is not accepted: send the body unencoded`),
+      { 'Accept-Encoding': 'identity' },
+    );
+  };
+}
+
+/**
+ * JSON bodies, capped at MAX_BODY_BYTES and MAX_JSON_DEPTH (counted before parsing), and refused when
+ * a string holds a lone surrogate (no UTF-8 view or export could show it as the history keeps it).
+ * Parse errors are answered here as problem details, since they happen before Nest's routing (and
+ * its exception filter) sees the request.
  */
 function jsonBody(app: NestExpressApplication) {
   const filter = new ProblemDetailsFilter();
   // body-parser comes with @nestjs/platform-express; we reach it through Express' own export.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const express = require('express') as typeof import('express');
-  const parse = express.json({ limit: MAX_BODY_BYTES, strict: true, type: ['application/json', 'application/*+json'] });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const iconv = require('iconv-lite') as typeof import('iconv-lite');
+  const parse = express.json({
+    limit: MAX_BODY_BYTES,
+    strict: true,
+    type: ['application/json', 'application/*+json'],
+    verify: (_req, _res, buf, encoding) => {
+      const utf8 = encoding === 'utf-8' || encoding === 'utf8' ? buf : Buffer.from(iconv.decode(buf as Buffer, encoding), 'utf8');
+      if (jsonNestsDeeperThan(utf8, MAX_JSON_DEPTH)) {
+        throw new BodyRefusedError(400, 'entity.too.deep', `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`);
+      }
+    },
+  });
   void app;
   return (req: Request, res: Response, next: NextFunction): void => {
     parse(req, res, (err?: unknown) => {
       if (err) {
         const { problem: p, headers } = filter.toProblem(err);
+        logServerError(req, res, p.status, err);
         return sendProblem(res, p, headers);
       }
       // A command body is an object: an array or a bare value is a client error, not a crash later on.
       if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
         return sendProblem(res, problem(400, 'BODY_NOT_AN_OBJECT', 'the request body must be a JSON object'));
+      }
+      const at = req.body === undefined ? null : findLoneSurrogate(req.body);
+      if (at !== null) {
+        return sendProblem(
+          res,
+          problem(400, 'INVALID_UNICODE', `${at}: a lone surrogate (e.g. \\ud800 without its pair) is not text; send well-formed Unicode`, { field: at }),
+        );
       }
       next();
     });

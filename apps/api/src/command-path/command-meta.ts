@@ -27,7 +27,20 @@ export function parseIfMatch(raw: string | undefined): number | null {
   return Number(m[1]);
 }
 
-export function readCommandMeta(req: { headers: Record<string, string | string[] | undefined>; method: string; route?: { path?: string }; originalUrl?: string } & Record<string, unknown>): CommandMeta {
+/**
+ * The route a request reached, spelled one way: the template Express matched with its parameters put
+ * back, so `/API/V1/items/i1/urge/` and `/api/v1/items/%69%31/urge` are `/api/v1/items/i1/urge`
+ * (routing ignores case and a trailing slash, and decodes parameters). For the canonical spelling
+ * it is the path itself, as keys recorded before were scoped.
+ */
+export function canonicalRoute(req: { route?: { path?: unknown }; params?: unknown; originalUrl?: string }): string {
+  const template = req.route?.path;
+  if (typeof template !== 'string') return (req.originalUrl ?? '').split('?')[0];
+  const params = (req.params ?? {}) as Record<string, unknown>;
+  return template.replace(/:([A-Za-z0-9_]+)/g, (m, name: string) => (typeof params[name] === 'string' ? encodeURIComponent(params[name] as string) : m));
+}
+
+export function readCommandMeta(req: { headers: Record<string, string | string[] | undefined>; method: string; route?: { path?: unknown }; params?: unknown; originalUrl?: string } & Record<string, unknown>): CommandMeta {
   const header = (name: string): string | undefined => {
     const v = req.headers[name];
     return Array.isArray(v) ? v[0] : v;
@@ -42,7 +55,7 @@ export function readCommandMeta(req: { headers: Record<string, string | string[]
     actor,
     correlationId: requestId && SAFE_HEADER.test(requestId) ? requestId : uuidv4(),
     commandId: uuidv4(),
-    idempotencyKey: key === undefined ? null : `${actor.userId}\n${req.method} ${(req.originalUrl ?? '').split('?')[0]}\n${key}`,
+    idempotencyKey: key === undefined ? null : `${actor.userId}\n${req.method} ${canonicalRoute(req)}\n${key}`,
     ifMatch: parseIfMatch(header('if-match')),
   };
 }

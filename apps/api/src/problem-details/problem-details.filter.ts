@@ -1,7 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ConcurrencyError, DuplicateEventIdError, EventTooLargeError } from '@ledger/event-store';
 import { ReadModelsBehindError } from '@ledger/read-models';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { RoleForbiddenError, UnauthenticatedError } from '../auth/auth.errors';
 import { ApiProblem, ValidationProblem } from './errors';
 
@@ -46,19 +46,41 @@ export function problem(status: number, code: string, detail: string, extra: Rec
 
 export function sendProblem(res: Response, p: Problem, headers: Record<string, string> = {}): void {
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
+  // A server fault names its request, so the operator finds the logged line the answer speaks of
+  // (a 503 is no fault: the client is told when to come back).
+  const requestId = res.getHeader(REQUEST_ID_RESPONSE_HEADER);
+  const body = p.status >= 500 && p.status !== 503 && typeof requestId === 'string' ? { ...p, requestId } : p;
+  res.status(p.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+export const REQUEST_ID_RESPONSE_HEADER = 'X-Request-Id';
+
+/** Locals flag: this answer's failure is logged already (with its stack), the finish hook need not. */
+const LOGGED = 'ledgerFailureLogged';
+const serverErrors = new Logger('HTTP');
+
+/**
+ * Logs a 5xx once, with the request's method, path and id (503s, the expected "not yet" of read
+ * models and readiness, as warnings). Called with the error where it is known, else from the
+ * finish hook (requestLog) for answers no filter saw.
+ */
+export function logServerError(req: Request, res: Response, status: number, error?: unknown): void {
+  if (status < 500 || res.locals[LOGGED]) return;
+  res.locals[LOGGED] = true;
+  const line = `${req.method} ${req.originalUrl} → ${status} (request ${String(res.getHeader(REQUEST_ID_RESPONSE_HEADER) ?? req.headers['x-request-id'] ?? '-')})`;
+  const detail = error === undefined ? '' : `: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  if (status === 503) serverErrors.warn(line + (error instanceof Error ? `: ${error.message}` : ''));
+  else serverErrors.error(line + detail);
 }
 
 
 /** Maps every error to RFC 9457 problem details, once, for the whole app. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('ProblemDetails');
-
   catch(error: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const { problem: p, headers } = this.toProblem(error);
-    if (p.status >= 500 && p.status !== 503) this.logger.error(error instanceof Error ? error.stack : String(error));
+    logServerError(host.switchToHttp().getRequest<Request>(), res, p.status, error);
     if (res.headersSent) return;
     sendProblem(res, p, headers);
   }
@@ -103,6 +125,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         'charset.unsupported': 'UNSUPPORTED_CHARSET',
         'encoding.unsupported': 'UNSUPPORTED_ENCODING',
         'request.aborted': 'REQUEST_ABORTED',
+        'entity.too.deep': 'JSON_TOO_DEEP',
+        'entity.invalid.unicode': 'INVALID_UNICODE',
       };
       return { problem: problem(bodyError.status, codes[bodyError.type] ?? 'BAD_REQUEST_BODY', bodyError.message ?? 'bad request body') };
     }

@@ -4,7 +4,7 @@ import type { LedgerConfig } from '@ledger/platform';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Public } from '../auth/public.decorator';
-import { LEDGER_CONFIG } from '../platform/tokens';
+import { DEMO_MODE, LEDGER_CONFIG } from '../platform/tokens';
 import { NotFoundProblem } from '../problem-details/errors';
 
 /** One sign-in choice of the demo county, as the demo loader writes it. */
@@ -19,20 +19,24 @@ export interface DemoUser {
 export const DEMO_USERS_FILE = 'demo-users.json';
 
 /**
- * The demo county's sign-in list: public, and only where the demo loader has written
- * `<dataDir>/demo-users.json`; everywhere else 404 (a real county has no such file, so no token
- * is ever handed out by this route there).
+ * The demo county's sign-in list: public, and only while the process runs with --demo and the demo
+ * loader has written `<dataDir>/demo-users.json`; otherwise 404. The file alone is not enough: a
+ * folder that once ran the demo and now serves without --demo hands out no admin token.
  */
 @ApiTags('demo')
 @Public()
 @Controller('demo')
 export class DemoUsersController {
-  constructor(@Inject(LEDGER_CONFIG) private readonly config: LedgerConfig) {}
+  constructor(
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    @Inject(DEMO_MODE) private readonly demo: boolean,
+  ) {}
 
   @Get('users')
-  @ApiOperation({ summary: '演示县的演示用户（仅演示模式；否则 404）' })
+  @ApiOperation({ summary: '演示县的演示用户（仅以 --demo 启动时；否则 404）' })
   @ApiOkResponse({ description: '[{ role, name, unitId, token, label }]' })
   async users(): Promise<DemoUser[]> {
+    if (!this.demo) throw new NotFoundProblem('NOT_DEMO', 'this server was not started with --demo');
     const file = path.join(this.config.dataDir, DEMO_USERS_FILE);
     let raw: string;
     try {
