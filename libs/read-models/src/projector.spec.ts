@@ -213,10 +213,10 @@ describe('read models projected from a scripted county', () => {
 
   it('creates the schema with migrations that match the entities exactly', async () => {
     expect((await ds.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
-    expect((await ds.query(`SELECT name FROM rm_migrations`)).map((r: { name: string }) => r.name)).toEqual(['InitialReadModels1764300000000', 'TemporalReadModels1764400000000', 'ItemListIndexes1764500000000', 'TemporalSnapshots1764600000000', 'PackedCounters1764700000000', 'TemporalListByEnd1764800000000', 'ItemListCoveringIndexes1764900000000']);
+    expect((await ds.query(`SELECT name FROM rm_migrations`)).map((r: { name: string }) => r.name)).toEqual(['InitialReadModels1764300000000', 'TemporalReadModels1764400000000', 'ItemListIndexes1764500000000', 'TemporalSnapshots1764600000000', 'PackedCounters1764700000000', 'TemporalListByEnd1764800000000', 'ItemListCoveringIndexes1764900000000', 'ItemLiveDecisions1765000000000', 'TemporalEpochsByEvents1765100000000']);
     // Opening again runs nothing twice.
     const again = await openReadModels({ dataDir: dir, readDbUrl: null });
-    expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(7);
+    expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(9);
     await again.destroy();
   });
 
@@ -252,5 +252,20 @@ describe('read models projected from a scripted county', () => {
     const [, fourth] = await store.readAll({ after: 2n, limit: 10 });
     await expect(ds.transaction((em) => applyEvents(em, [fourth]))).rejects.toThrow(/behind|handed position 4/);
     expect(await queries.checkpoint()).toBe(2n);
+  });
+
+  it('from a store whose positions only increase (contiguous: false), takes a gap but refuses a batch out of order', async () => {
+    await script.unit('C', '湟源县委', null, 'county_committee');
+    await script.unit('T1', '和平乡党委', 'C', 'township_committee');
+    await caughtUp();
+    await projector.stop();
+    await script.unit('T2', '申中乡党委', 'C', 'township_committee');
+    await script.unit('T3', '巴燕乡党委', 'C', 'township_committee');
+    const [third, fourth] = await store.readAll({ after: 2n, limit: 10 });
+    await expect(ds.transaction((em) => applyEvents(em, [fourth, third], { contiguous: false }))).rejects.toThrow(/read models at 4 were handed position 3/);
+    expect(await queries.checkpoint()).toBe(2n);
+    expect(await ds.transaction((em) => applyEvents(em, [fourth], { contiguous: false }))).toBe(4n);
+    expect(await queries.unit('T3')).toMatchObject({ name: '巴燕乡党委' });
+    expect(await queries.unit('T2')).toBeNull();
   });
 });

@@ -153,9 +153,8 @@ class CurrentStateFold {
         sheets.set(e.data.sheetId, evolveSheet(sheets.get(e.data.sheetId), e));
       } else if ('itemId' in e.data) {
         const id = e.data.itemId;
-        const decision = e.type === 'AccountabilityRevoked' ? decisions.get(e.data.decisionId) : null;
         const held = items.get(id);
-        const next = evolveItem(held, e, { revokesLiveDecision: !!decision && !decision.revoked });
+        const next = evolveItem(held, e);
         if (this.inPlace) items.update(id, next && shareStrings(next, ITEM_SHARED_FIELDS, held));
         else items.set(id, next);
         if (e.type === 'AccountabilityDecided' || e.type === 'AccountabilityRevoked') {

@@ -6,16 +6,13 @@ function higher(a: UrgeLevel | null, b: UrgeLevel): UrgeLevel {
   return a !== null && URGE_LEVELS.indexOf(a) >= URGE_LEVELS.indexOf(b) ? a : b;
 }
 
-/** What the item view cannot see on its own: whether a revocation hits a decision still in force. */
-export interface ItemFacts {
-  revokesLiveDecision?: boolean;
-}
+const NO_DECISIONS = '[]';
 
 /**
  * The item view after one event of its stream; other events leave it as it is. Status moves follow
  * the item decider's evolve (libs/domain/src/item/evolve.ts), guards included.
  */
-export function evolveItem(row: ItemRow | null, e: ProjectedEvent, facts: ItemFacts = {}): ItemRow | null {
+export function evolveItem(row: ItemRow | null, e: ProjectedEvent): ItemRow | null {
   if (e.type === 'ItemAssigned') {
     const d = e.data;
     return {
@@ -34,6 +31,7 @@ export function evolveItem(row: ItemRow | null, e: ProjectedEvent, facts: ItemFa
       onTime: null,
       urgeLevel: null,
       accountabilityCount: 0,
+      liveDecisionIds: NO_DECISIONS,
       deadlineMissedFor: null,
       createdAt: e.recordedAt,
       updatedAt: e.recordedAt,
@@ -68,9 +66,19 @@ export function evolveItem(row: ItemRow | null, e: ProjectedEvent, facts: ItemFa
     case 'DeadlineMissed':
       return { ...next, deadlineMissedFor: e.data.dueDate };
     case 'AccountabilityDecided':
-      return { ...next, accountabilityCount: row.accountabilityCount + 1 };
-    case 'AccountabilityRevoked':
-      return facts.revokesLiveDecision ? { ...next, accountabilityCount: row.accountabilityCount - 1 } : next;
+    case 'AccountabilityRevoked': {
+      // Recording a decision already in force, or revoking one that is not, changes no count (the decider refuses both).
+      const live: string[] = JSON.parse(row.liveDecisionIds);
+      const id = e.data.decisionId;
+      const decided = e.type === 'AccountabilityDecided';
+      if (live.includes(id) === decided) return next;
+      const after = decided ? [...live, id] : live.filter((d) => d !== id);
+      return {
+        ...next,
+        accountabilityCount: row.accountabilityCount + (decided ? 1 : -1),
+        liveDecisionIds: after.length ? JSON.stringify(after) : NO_DECISIONS,
+      };
+    }
     case 'ExtensionRequested':
     case 'ExtensionRefused':
     case 'AccountabilityReferred':

@@ -68,6 +68,14 @@ export class ItemRow {
   @Column({ type: 'integer', default: 0 })
   accountabilityCount: number;
 
+  /**
+   * Those decisions' ids, a JSON array: what a revocation needs to know to count (one revoked twice,
+   * or never recorded, changes nothing). Kept in the row, not looked up beside the fold, so that every
+   * fold of the view (current, temporal, rebuilds) counts alike. Not part of the ItemView.
+   */
+  @Column({ type: 'text', default: '[]' })
+  liveDecisionIds: string;
+
   /** Last due date a DeadlineMissed was recorded for. */
   @Column({ type: 'varchar', length: 10, nullable: true })
   deadlineMissedFor: string | null;

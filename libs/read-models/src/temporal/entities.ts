@@ -146,6 +146,10 @@ export class ItemVersionRow {
   @Column({ type: 'integer', default: 0 })
   accountabilityCount: number;
 
+  /** As ItemRow.liveDecisionIds. */
+  @Column({ type: 'text', default: '[]' })
+  liveDecisionIds: string;
+
   @Column({ type: 'varchar', length: 10, nullable: true })
   deadlineMissedFor: string | null;
 
@@ -191,8 +195,8 @@ export class CounterChangeRow {
 }
 
 /**
- * One owner's counter changes summed over an epoch of positions (epoch e holds e·E+1 … (e+1)·E),
- * written once when the epoch closes; `counts` packs `[[status, dueDate, count, onTime], …]`.
+ * One owner's counter changes summed over an epoch (epoch e holds the log's events e·E+1 … (e+1)·E,
+ * counted in order, whatever their positions: rm_t_epoch), written once when the epoch closes; `counts` packs `[[status, dueDate, count, onTime], …]`.
  */
 @Entity('rm_t_counter_epoch')
 export class CounterEpochRow {
@@ -227,6 +231,22 @@ export class CounterSnapshotRow {
 
   @Column({ type: 'text' })
   counts: string;
+}
+
+/**
+ * The counters' epochs (counters.ts): how many events each holds so far (E once closed) and the
+ * position of its last. Epochs count events because positions may have gaps (EventStoreDB).
+ */
+@Entity('rm_t_epoch')
+export class EpochRow {
+  @PrimaryColumn({ type: 'integer' })
+  epoch: number;
+
+  @Column({ type: 'integer' })
+  events: number;
+
+  @Column({ type: 'bigint', transformer: asNumber })
+  lastPosition: number;
 }
 
 export type ItemFactKind = 'assigned' | 'returned' | 'extended' | 'urged' | 'concluded';
@@ -276,4 +296,4 @@ export class ItemFactRow {
   urges: number;
 }
 
-export const TEMPORAL_ENTITIES = [TimeMarkRow, UnitVersionRow, CadreVersionRow, ItemVersionRow, CounterChangeRow, CounterEpochRow, CounterSnapshotRow, ItemFactRow];
+export const TEMPORAL_ENTITIES = [TimeMarkRow, UnitVersionRow, CadreVersionRow, ItemVersionRow, CounterChangeRow, CounterEpochRow, CounterSnapshotRow, EpochRow, ItemFactRow];

@@ -178,6 +178,7 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
 
   for (const e of events) {
     const position = Number(e.position);
+    counters.event(position);
     const at = Math.max(watermark, Date.parse(e.recordedAt));
     // One string per instant, not per event: the events of one append share it, and the cache holds it.
     if (at !== watermark) fromAt = new Date(at).toISOString();
@@ -193,7 +194,8 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
       }
       const repathed = changed.filter((id) => before.has(id) && before.get(id) !== tree.get(id)!.path);
       if (repathed.length) {
-        // The moved units' own counters as they stood just before: written first, then read back.
+        // The moved units' own counters as they stood just before: written first, then read back. Positions
+        // only increase (they may have gaps), so "as of position − 1" is the log up to the event before.
         await counters.flush(position - 1);
         counters.add(position, await moveOwnCounters(query, pg, repathed, before, tree, position - 1));
       }
@@ -229,6 +231,7 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
         onTime: after.onTime,
         urgeLevel: after.urgeLevel,
         accountabilityCount: after.accountabilityCount,
+        liveDecisionIds: after.liveDecisionIds,
         deadlineMissedFor: after.deadlineMissedFor,
         createdAt: after.createdAt,
         updatedAt: after.updatedAt,

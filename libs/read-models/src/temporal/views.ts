@@ -19,6 +19,7 @@ export function itemRowOf(v: ItemVersionRow): ItemRow {
     onTime: v.onTime === null || v.onTime === undefined ? null : Boolean(v.onTime),
     urgeLevel: v.urgeLevel,
     accountabilityCount: v.accountabilityCount,
+    liveDecisionIds: v.liveDecisionIds,
     deadlineMissedFor: v.deadlineMissedFor,
     createdAt: v.createdAt,
     updatedAt: v.updatedAt,
