@@ -19,9 +19,11 @@ const USAGE = `ledger <command> [options]
   rebuild
         replays the whole event log into fresh read models (stop the projector first)
   verify [--key <seal-key.pub.pem>]
-        recomputes the hash chains and checks every seal; names the first broken link (exit 1)
+        recomputes the hash chains and checks every seal, reading only (a read-only copy will do);
+        exit 0 verified, 1 a broken link (named), 2 could not check (no store or key, unreadable, bad configuration)
   seal
-        seals a checkpoint now (Ed25519 key in LEDGER_SEAL_KEY_FILE, default <data dir>/seal-key.pem)
+        seals a checkpoint now (Ed25519 key in LEDGER_SEAL_KEY_FILE, default <data dir>/seal-key.pem);
+        refuses (exit 1) when the chain since the newest seal is broken
   ${IMPORT_SHEET_USAGE}
   ${EXPORT_USAGE}
 
@@ -62,7 +64,16 @@ async function main(argv: string[]): Promise<number> {
       return rebuildCommand(config());
     case 'verify': {
       const { values } = parseArgs({ args: rest, options: { key: { type: 'string' } }, strict: true });
-      return verifyCommand(config(), { key: values.key });
+      let verifyConfig: LedgerConfig;
+      try {
+        verifyConfig = config();
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        // A wrong environment checked nothing: exit 2, as for a missing store (1 means the ledger is broken).
+        process.stderr.write(`ledger verify: could not check: ${e.message}\n`);
+        return 2;
+      }
+      return verifyCommand(verifyConfig, { key: values.key });
     }
     case 'seal':
       parseArgs({ args: rest, options: {}, strict: true });

@@ -12,9 +12,11 @@ export function sqliteEventStoreFile(config: Pick<LedgerConfig, 'dataDir'>): str
 }
 
 /** The event store the configuration names (LEDGER_EVENT_STORE): one factory for the API, projector and CLI. */
-export async function openEventStore(config: LedgerConfig, options: { clock?: Clock } = {}): Promise<EventStore> {
+export async function openEventStore(config: LedgerConfig, options: { clock?: Clock; readOnly?: boolean } = {}): Promise<EventStore> {
   switch (config.eventStore) {
     case 'sqlite':
+      // Read-only (ledger verify): the file must be there already, and nothing beside it is made.
+      if (options.readOnly) return openSqliteEventStore({ file: sqliteEventStoreFile(config), readOnly: true });
       fs.mkdirSync(config.dataDir, { recursive: true });
       return openSqliteEventStore({ file: sqliteEventStoreFile(config), synchronous: config.sqliteSynchronous, clock: options.clock });
     case 'postgres':
