@@ -113,8 +113,12 @@ async function scriptCounty(ledger: Ledger): Promise<void> {
   await org.post(`/items/I1/accountability/${d1}/revoke`, { reason: '申诉成立', appealOutcome: '撤销诫勉' }, 200);
   // A second revocation of the same decision is refused: it must not be counted twice either.
   await org.post(`/items/I1/accountability/${d1}/revoke`, { reason: '再次申诉' }, 409);
-  await discipline.post('/items/I2/accountability/decide', decision('K2', '2026-03-06'), 200);
+  const d3 = (await discipline.post('/items/I2/accountability/decide', decision('K2', '2026-03-06'), 200)).body.id as string;
   await org.post('/items/I2/withdraw', { reason: '重复交办' }, 200);
+  // The withdrawal ends the work, not the decision already recorded: its appeal is still recorded; nothing new is decided.
+  const late = await discipline.post('/items/I2/accountability/decide', decision('K2', '2026-03-06'), 409);
+  expect(late.body.code).toBe('ITEM_WITHDRAWN');
+  await discipline.post(`/items/I2/accountability/${d3}/revoke`, { reason: '申诉成立', appealOutcome: '撤销诫勉' }, 200);
   await unit('V1').post('/items/I4/complete', { summary: '已完成' }, 200);
   await inspector.post('/items/I4/conclude', {}, 200);
 
@@ -147,9 +151,11 @@ describe('as of the head, every item is its current view (SQLite)', () => {
       const then = await inspector.get(`/items/${id}?asOf=${encodeURIComponent(head)}`, 200);
       expect({ id, view: then.body }).toEqual({ id, view: now.body });
     }
-    // The fold's answer checked by hand: I1 had two decisions and one revoked; I2 one, withdrawn after.
+    // The fold's answer checked by hand: I1 had two decisions and one revoked; I2 one, revoked after the withdrawal.
     const counts = await Promise.all(['I1', 'I2'].map(async (id) => (await inspector.get(`/items/${id}?asOf=${encodeURIComponent(head)}`, 200)).body.accountabilityCount));
-    expect(counts).toEqual([1, 1]);
+    expect(counts).toEqual([1, 0]);
+    const register = (await inspector.get('/accountability', 200)).body as Array<{ itemId: string; revoked: boolean }>;
+    expect(register.map((r) => [r.itemId, r.revoked]).sort()).toEqual([['I1', false], ['I1', true], ['I2', true]]);
   });
 });
 

@@ -91,6 +91,25 @@ describe('追责 hold accountable', () => {
     it('revokes only once', () => {
       given([...open, ev.decided('d1'), revoked]).when(command('RevokeAccountability')).thenRejects('DECISION_ALREADY_REVOKED');
     });
+    describe('on a withdrawn item: the withdrawal ends the work, not the accountability already decided', () => {
+      const withdrawnAfterDecision = [...open, ev.decided('d1'), ev.withdrawn];
+      it('revokes a decision recorded before the withdrawal, with the appeal outcome', () => {
+        given(withdrawnAfterDecision).when(command('RevokeAccountability', { role: 'org_dept' })).then([revoked]);
+        given(withdrawnAfterDecision)
+          .when(command('RevokeAccountability', { data: { appealOutcome: undefined } }))
+          .then([{ ...revoked, data: { ...revoked.data, appealOutcome: null } }]);
+      });
+      it('still revokes only a recorded decision, once, with a reason, by discipline or org_dept', () => {
+        given([...open, ev.decided('d2'), ev.withdrawn]).when(command('RevokeAccountability')).thenRejects('DECISION_NOT_FOUND');
+        given([...open, ev.decided('d1'), revoked, ev.withdrawn]).when(command('RevokeAccountability')).thenRejects('DECISION_ALREADY_REVOKED');
+        given(withdrawnAfterDecision).when(command('RevokeAccountability', { data: { reason: ' ' } })).thenRejects('REASON_REQUIRED');
+        given(withdrawnAfterDecision).when(command('RevokeAccountability', { role: 'inspector' })).thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
+      });
+      it('refers and decides nothing new', () => {
+        given(withdrawnAfterDecision).when(command('ReferAccountability')).thenRejects('ITEM_WITHDRAWN');
+        given(withdrawnAfterDecision).when(command('DecideAccountability', { data: { decisionId: 'd2' } })).thenRejects('ITEM_WITHDRAWN');
+      });
+    });
     it('leaves the other decisions standing', () => {
       const { state } = given([...open, ev.decided('d1'), ev.decided('d2'), revoked]);
       expect(state.status !== 'unassigned' && state.decisions).toEqual({

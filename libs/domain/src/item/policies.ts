@@ -48,7 +48,7 @@ const [CLOSED, AWAITING, NOT_REPORTED, NOT_CONCLUDED, NOT_CLOSED] = [
 
 /**
  * The transition table: which stage lets each command through, and what the others answer.
- * A withdrawn item answers ITEM_WITHDRAWN to everything; an empty stream ITEM_NOT_FOUND.
+ * A withdrawn item answers ITEM_WITHDRAWN to everything but AFTER_WITHDRAWAL; an empty stream ITEM_NOT_FOUND.
  */
 // prettier-ignore
 const STAGE_RULES: { readonly [K in Exclude<ItemCommandType, 'AssignItem'>]: readonly [Cell, Cell, Cell, Cell, Cell] } = {
@@ -73,9 +73,15 @@ const STAGE_RULES: { readonly [K in Exclude<ItemCommandType, 'AssignItem'>]: rea
 };
 const STAGES: readonly ItemStatus[] = ['assigned', 'in_progress', 'reported', 'concluded', 'struck_off'];
 
+/**
+ * A withdrawal (撤销) ends the work, not the accountability already decided (DOMAIN.md): a decision
+ * recorded before it can still be revoked on appeal. Nothing new is referred or decided on it.
+ */
+const AFTER_WITHDRAWAL: ReadonlySet<ItemCommandType> = new Set<ItemCommandType>(['RevokeAccountability']);
+
 export function stageAllows(type: Exclude<ItemCommandType, 'AssignItem'>, state: ItemState): Verdict {
   if (state.status === 'unassigned') return deny('ITEM_NOT_FOUND');
-  if (state.status === 'withdrawn') return deny('ITEM_WITHDRAWN', { itemId: state.itemId });
+  if (state.status === 'withdrawn') return AFTER_WITHDRAWAL.has(type) ? OK : deny('ITEM_WITHDRAWN', { itemId: state.itemId });
   const code = STAGE_RULES[type][STAGES.indexOf(state.status)];
   return code === OK ? OK : deny(code, { itemId: state.itemId, status: state.status });
 }

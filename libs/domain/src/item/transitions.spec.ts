@@ -42,8 +42,9 @@ const LIFECYCLE: Record<Stage, Partial<Record<Command, Stage>>> = {
   concluded: { StrikeOffItem: 'struck_off', ReopenItem: 'in_progress', ...followUp('concluded') },
   // 已销号: terminal, unless reopened.
   struck_off: { ReopenItem: 'in_progress', ...followUp('struck_off') },
-  // 已撤销: terminal.
-  withdrawn: {},
+  // 已撤销: terminal. It ends the work, not the accountability already decided: a decision recorded before
+  // the withdrawal can still be revoked on appeal (申诉); nothing new is referred or decided on it.
+  withdrawn: { RevokeAccountability: 'withdrawn' },
 };
 
 /** What a stage that does not let a command through answers: the rule the command breaks. */
