@@ -1,6 +1,8 @@
 /** 交办单 import (file bytes in, rows or problems out) and the ledger's exports (rows in, file bytes out). */
 export { parseAssignmentSheet, sheetFingerprint, DEFAULT_MAX_ROWS, MAX_TITLE_LENGTH, MAX_REQUIREMENTS_LENGTH } from './import/parse-assignment-sheet';
 export type { SheetLookup, SheetImportOptions, SheetProblem, ImportRow, SheetImportResult, SheetFormat } from './import/types';
+export { DEFAULT_SHEET_LIMITS } from './import/limits';
+export type { SheetLimits, SheetLimitBreach, SheetLimitName } from './import/limits';
 export { SHEET_COLUMNS } from './import/columns';
 export type { SheetField, SheetColumn } from './import/columns';
 export { importIds, sheetImportIds, SHEET_IMPORT_NAMESPACE } from './import/import-ids';

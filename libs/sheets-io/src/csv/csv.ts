@@ -9,10 +9,35 @@ export interface CsvRecord {
   fields: string[];
 }
 
+/**
+ * Bounds for reading a file someone sent: each record goes to `keep` (a record it declines costs no
+ * memory), and the parse stops with `onLimit`'s error at the first field longer than `fieldChars` or
+ * record wider than `fields`. Without them, every record is returned.
+ */
+export interface CsvLimits {
+  fields: number;
+  fieldChars: number;
+  keep(record: CsvRecord): void;
+  onLimit(limit: 'fields' | 'fieldChars', row: number): Error;
+  /** Called once per record, for a time budget. */
+  tick?(): void;
+}
+
 export function parseCsv(text: string, delimiter = ','): CsvRecord[] {
   const records: CsvRecord[] = [];
+  scanCsv(text, delimiter, { fields: Infinity, fieldChars: Infinity, keep: (r) => records.push(r), onLimit: () => new Error('unreachable') });
+  return records;
+}
+
+export function scanCsv(text: string, delimiter: string, limits: CsvLimits): void {
   const n = text.length;
-  if (n === 0) return records;
+  if (n === 0) return;
+  let row = 0;
+  const push = (fields: string[]) => {
+    row++;
+    limits.tick?.();
+    limits.keep({ row, fields });
+  };
   // Fields are copied as slices between the characters that matter, never one character at a time.
   const special = new RegExp(`[${delimiter === '\t' ? '\\t' : delimiter}\r\n]`, 'g');
   let fields: string[] = [];
@@ -43,19 +68,21 @@ export function parseCsv(text: string, delimiter = ','): CsvRecord[] {
     const m = special.exec(text);
     const stop = m ? m.index : n;
     field += text.slice(i, stop);
+    if (field.length > limits.fieldChars) throw limits.onLimit('fieldChars', row + 1);
+    if (fields.length >= limits.fields) throw limits.onLimit('fields', row + 1);
     fields.push(field);
     if (stop >= n) {
-      records.push({ row: records.length + 1, fields });
-      return records;
+      push(fields);
+      return;
     }
     const c = text[stop];
     i = stop + 1;
     if (c === delimiter) continue;
     // A line ends the record; a final line break does not start an empty one.
     if (c === '\r' && text[i] === '\n') i++;
-    records.push({ row: records.length + 1, fields });
+    push(fields);
     fields = [];
-    if (i >= n) return records;
+    if (i >= n) return;
   }
 }
 

@@ -3,8 +3,10 @@ import { Cell, cellText, charCount } from './cells';
 import { HeaderMatch, SHEET_COLUMNS, SheetField, findHeaderRow, matchHeaders } from './columns';
 import { isLocalDate, readDate } from './dates';
 import { sniffFileKind } from './decode';
-import { Grid, GridRow, cellAt, csvGrid, xlsxGrid } from './read-grid';
+import { Budget, DEFAULT_SHEET_LIMITS, SheetLimitError, type SheetLimits } from './limits';
+import { Grid, GridRow, cellAt, csvGrid } from './read-grid';
 import { Directory, Resolution } from './resolve';
+import { WorkbookUnreadable, readXlsxGrid } from './xlsx-reader';
 import type { ImportRow, SheetFormat, SheetImportOptions, SheetImportResult, SheetLookup, SheetProblem } from './types';
 
 export const DEFAULT_MAX_ROWS = 10_000;
@@ -25,7 +27,7 @@ export async function parseAssignmentSheet(
   if (!isLocalDate(lookup.today)) throw new RangeError(`lookup.today must be YYYY-MM-DD, got ${lookup.today}`);
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fingerprint = sheetFingerprint(buffer);
-  const fail = (errors: SheetProblem[], format: SheetFormat | null, encoding?: string): SheetImportResult => ({
+  const fail = (errors: SheetProblem[], format: SheetFormat | null, encoding?: string): SheetImportResult & { ok: false } => ({
     ok: false,
     errors,
     fingerprint,
@@ -37,28 +39,32 @@ export async function parseAssignmentSheet(
   if (kind === 'xls') {
     return fail([{ row: null, column: null, message: '不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV 后再导入' }], null);
   }
+  const limits: SheetLimits = { ...DEFAULT_SHEET_LIMITS, ...options.limits };
+  const budget = new Budget(limits, options.clock);
+  const format: SheetFormat = kind;
   let grid: Grid;
-  if (kind === 'xlsx') {
-    try {
-      grid = await xlsxGrid(buffer);
-    } catch {
+  try {
+    grid = kind === 'xlsx' ? await readXlsxGrid(buffer, limits, budget) : csvGrid(buffer, limits, budget);
+  } catch (e) {
+    if (e instanceof SheetLimitError) {
+      return { ...fail([{ row: e.row, column: null, message: e.zh }], format), tooLarge: e.breach };
+    }
+    if (e instanceof WorkbookUnreadable) {
       return fail([{ row: null, column: null, message: '文件无法读取：不是有效的 Excel 工作簿' }], 'xlsx');
     }
-  } else {
-    grid = csvGrid(buffer);
+    throw e;
   }
-  const format: SheetFormat = kind;
-  const checked = checkGrid(grid, lookup, options.maxRows ?? DEFAULT_MAX_ROWS);
-  return checked.ok
-    ? { ok: true, rows: checked.rows, fingerprint, format, ...(grid.encoding ? { encoding: grid.encoding } : {}) }
-    : fail(checked.errors, format, grid.encoding);
+  const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
+  const checked = checkGrid(grid, lookup, maxRows);
+  if (checked.ok) return { ok: true, rows: checked.rows, fingerprint, format, ...(grid.encoding ? { encoding: grid.encoding } : {}) };
+  return { ...fail(checked.errors, format, grid.encoding), ...(checked.tooMany ? { tooLarge: { limit: 'dataRows', max: maxRows } } : {}) };
 }
 
 export function sheetFingerprint(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-type Checked = { ok: true; rows: ImportRow[] } | { ok: false; errors: SheetProblem[] };
+type Checked = { ok: true; rows: ImportRow[] } | { ok: false; errors: SheetProblem[]; tooMany?: true };
 
 export function checkGrid(grid: Grid, lookup: SheetLookup, maxRows: number): Checked {
   const headerAt = findHeaderRow(grid.rows);
@@ -86,6 +92,7 @@ export function checkGrid(grid: Grid, lookup: SheetLookup, maxRows: number): Che
     return {
       ok: false,
       errors: [{ row: dataRows[maxRows].row, column: null, message: `事项行数超过上限：最多 ${maxRows} 行，本文件有 ${dataRows.length} 行` }],
+      tooMany: true,
     };
   }
   if (dataRows.length === 0) {

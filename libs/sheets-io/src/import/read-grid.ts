@@ -1,8 +1,7 @@
-import * as ExcelJS from 'exceljs';
-import { parseCsv, sniffDelimiter } from '../csv/csv';
-import { Cell, EMPTY, fromExcelValue, textCell } from './cells';
-import { findHeaderRow } from './columns';
+import { scanCsv, sniffDelimiter } from '../csv/csv';
+import { Cell, EMPTY, textCell } from './cells';
 import { TextEncodingName, decodeText } from './decode';
+import { Budget, SheetLimits, limitError } from './limits';
 
 export interface GridRow {
   /** As the spreadsheet shows it: 1-based, counting title and header rows. */
@@ -16,35 +15,31 @@ export interface Grid {
   worksheet?: string;
 }
 
-export function csvGrid(bytes: Buffer): Grid {
+/**
+ * The records of a CSV that hold anything (blank lines, ",,,," included, cost nothing however many),
+ * stopping at the limits: 5,000,000 lines become at most `fileRows` rows, not 5,000,000 arrays.
+ * The text itself is at most the upload's size.
+ */
+export function csvGrid(bytes: Buffer, limits: SheetLimits, budget: Budget): Grid {
   const { text, encoding } = decodeText(bytes);
-  const records = parseCsv(text, sniffDelimiter(text));
-  return { encoding, rows: records.map((r) => ({ row: r.row, cells: r.fields.map(textCell) })) };
-}
-
-/** Throws when the bytes are not a readable workbook. */
-export async function xlsxGrid(bytes: Buffer): Promise<Grid> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(bytes as unknown as ExcelJS.Buffer);
-  const sheets = workbook.worksheets.filter((ws) => ws.state === 'visible' || ws.state === undefined);
-  const grids = sheets.map((ws) => ({ ws, grid: worksheetGrid(ws) }));
-  // A cover or instructions sheet may come first: take the first sheet that holds the header row.
-  const chosen = grids.find(({ grid }) => findHeaderRow(grid.rows) !== -1) ?? grids[0];
-  return chosen ? { ...chosen.grid, worksheet: chosen.ws.name } : { rows: [] };
-}
-
-function worksheetGrid(ws: ExcelJS.Worksheet): Grid {
   const rows: GridRow[] = [];
-  // Only cells that exist: a sheet formatted out to column XFD must not cost 16,384 reads per row.
-  ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    const cells: Cell[] = [];
-    row.eachCell({ includeEmpty: false }, (cell, col) => {
-      cells[col - 1] = fromExcelValue(cell.value);
-    });
-    for (let c = 0; c < cells.length; c++) cells[c] ??= EMPTY;
-    rows.push({ row: rowNumber, cells });
+  let cells = 0;
+  scanCsv(text, sniffDelimiter(text), {
+    fields: limits.columns,
+    fieldChars: limits.cellChars,
+    onLimit: (limit, row) => limitError(limit === 'fields' ? 'columns' : 'cellChars', limit === 'fields' ? limits.columns : limits.cellChars, row),
+    tick: () => budget.tick(),
+    keep: (record) => {
+      let filled = 0;
+      for (const f of record.fields) if (f.trim() !== '') filled++;
+      if (filled === 0) return;
+      if (rows.length >= limits.fileRows) throw limitError('fileRows', limits.fileRows, record.row);
+      cells += filled;
+      if (cells > limits.cells) throw limitError('cells', limits.cells, record.row);
+      rows.push({ row: record.row, cells: record.fields.map(textCell) });
+    },
   });
-  return { rows };
+  return { encoding, rows };
 }
 
 export function cellAt(row: GridRow, index: number | undefined): Cell {

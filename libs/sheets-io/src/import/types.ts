@@ -1,4 +1,5 @@
 import type { SheetField } from './columns';
+import type { SheetLimitBreach, SheetLimits } from './limits';
 
 /** What the caller knows about the organisation, as the read models answer it (API.md /units, /cadres). */
 export interface SheetLookup {
@@ -11,6 +12,10 @@ export interface SheetLookup {
 export interface SheetImportOptions {
   /** Data rows allowed in one file (default 10,000). */
   maxRows?: number;
+  /** How much of the file is read (DEFAULT_SHEET_LIMITS otherwise). */
+  limits?: Partial<SheetLimits>;
+  /** A monotonic clock in ms (e.g. performance.now) for the time budget `limits.timeMs`; without it, no time budget. */
+  clock?: () => number;
 }
 
 /** One problem: `row` as the spreadsheet shows it (1-based, header and title rows counted), `column` the header as the file names it. */
@@ -52,4 +57,9 @@ interface ImportResultBase {
 
 export type SheetImportResult =
   | (ImportResultBase & { ok: true; rows: ImportRow[] })
-  | (ImportResultBase & { ok: false; errors: SheetProblem[] });
+  | (ImportResultBase & {
+      ok: false;
+      errors: SheetProblem[];
+      /** Set when the file is refused for its size (rows, cells, columns, the length of a cell, the archive, time), not its content. */
+      tooLarge?: SheetLimitBreach;
+    });

@@ -9,7 +9,7 @@ import { countyDate, type Clock } from '@ledger/platform';
 import { ReadQueries } from '@ledger/read-models';
 import {
   importIds, parseAssignmentSheet, sheetFingerprint, sheetImportIds,
-  type ImportRow, type SheetField, type SheetLookup, type SheetProblem,
+  type ImportRow, type SheetField, type SheetLimitBreach, type SheetLookup, type SheetProblem,
 } from '@ledger/sheets-io';
 import type { CommandMeta } from '../../command-path/command-meta';
 import { CommandMetrics } from '../../command-path/command-metrics';
@@ -54,10 +54,22 @@ export interface SheetImportOptions {
   onProgress?: (p: SheetImportProgress) => void;
 }
 
-/** 400 with one entry per problem: `{ row, column, message, field? }`, nothing written. */
+/**
+ * 400 with one entry per problem: `{ row, column, message, field? }`, nothing written. A file refused
+ * for its size rather than its rows (too many rows, cells or columns, a cell too long, an archive that
+ * expands too far, a parse over its time) is SHEET_TOO_LARGE, with `limit` and `max` beside the one problem.
+ */
 export class SheetRowsProblem extends ApiProblem {
-  constructor(readonly errors: SheetProblem[]) {
-    super(400, 'SHEET_ROWS_INVALID', `the sheet has ${errors.length} problem(s); nothing was imported`, { errors });
+  constructor(
+    readonly errors: SheetProblem[],
+    readonly tooLarge?: SheetLimitBreach,
+  ) {
+    super(
+      400,
+      tooLarge ? 'SHEET_TOO_LARGE' : 'SHEET_ROWS_INVALID',
+      tooLarge ? `the file exceeds the import's ${tooLarge.limit} limit (${tooLarge.max}); nothing was imported` : `the sheet has ${errors.length} problem(s); nothing was imported`,
+      tooLarge ? { errors, limit: tooLarge.limit, max: tooLarge.max } : { errors },
+    );
   }
 }
 
@@ -116,8 +128,9 @@ export class SheetImporter {
     // Rows, checked against the organisation as the read models know it (including the latest writes).
     await this.queries.ensurePosition(await this.store.headPosition(), options.consistencyWaitMs ?? 5000);
     const lookup = await this.lookup(prior ? countyDate(new Date(claim.events[0].recordedAt)) : context.today, prior);
-    const parsed = await parseAssignmentSheet(file, lookup);
-    if (!parsed.ok) throw new SheetRowsProblem(parsed.errors);
+    // The time budget runs on a monotonic clock: the app's Clock may be fixed (tests) or simulated.
+    const parsed = await parseAssignmentSheet(file, lookup, { clock: () => performance.now() });
+    if (!parsed.ok) throw new SheetRowsProblem(parsed.errors, parsed.tooLarge);
     const rows = parsed.rows;
 
     // On a re-import, rows whose item exists are done; their position still counts for the answer.
