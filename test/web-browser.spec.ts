@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { FixedClock } from '@ledger/platform';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, screenshot, signedIn } from './web/browser';
+import { launchBrowser, screenshot, signedIn as signedInAt } from './web/browser';
 import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
 
 /**
@@ -14,14 +15,13 @@ describe('web app in a browser', () => {
   const ids = { county: 'u-county', cg: 'u-chengguan', dh: 'u-dahua', hm: 'u-huangmao', c1: 'c-liming', c2: 'c-wangfang', sheet: 's-2026-01', item1: '', item2: '', item3: '' };
   const tokens = { admin: '', org: '', inspector: '', discipline: '', cg: '', dh: '' };
 
-  function inDays(n: number): string {
-    const d = new Date(Date.now() + n * 86_400_000);
-    return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(d);
-  }
+  /** 09:00 on 2026-03-02 in the county (UTC+8): the server's clock and every page's Date, whatever day the suite runs. */
+  const NOW = new Date('2026-03-02T01:00:00Z');
+  const signedIn = (b: Browser, url: string, token: string, viewport?: { width: number; height: number }) => signedInAt(b, url, token, { viewport, at: NOW });
 
   beforeAll(async () => {
     ensureWebBuilt();
-    ledger = await startLedger();
+    ledger = await startLedger({ clock: new FixedClock(NOW) });
     tokens.admin = ledger.token({ sub: 'admin-1', role: 'admin', name: '系统管理员' });
     tokens.org = ledger.token({ sub: 'org-1', role: 'org_dept', name: '张组织' });
     tokens.inspector = ledger.token({ sub: 'insp-1', role: 'inspector', name: '赵督查' });
@@ -36,12 +36,12 @@ describe('web app in a browser', () => {
     await ledger.post(tokens.admin, '/units', { id: ids.hm, name: '大华镇黄茂村党支部', kind: 'branch', parentId: ids.dh });
     await ledger.post(tokens.admin, '/cadres', { id: ids.c1, name: '李明', unitId: ids.cg, post: '书记' });
     await ledger.post(tokens.admin, '/cadres', { id: ids.c2, name: '王芳', unitId: ids.dh, post: '书记' });
-    await ledger.post(tokens.org, '/sheets', { id: ids.sheet, number: '源组交〔2026〕1号', title: '基层党建重点任务交办单', issuedOn: inDays(0) });
-    const item = (title: string, unitId: string, cadreId: string, due: number) =>
-      ledger.post(tokens.org, '/items', { sheetId: ids.sheet, title, requirements: '按期完成并上传佐证材料', unitId, cadreId, dueDate: inDays(due) });
-    ids.item1 = (await item('落实“三会一课”制度自查整改', ids.cg, ids.c1, 10)).id;
-    ids.item2 = (await item('村级集体经济发展项目督导', ids.dh, ids.c2, 2)).id;
-    ids.item3 = (await item('党员发展工作规范化整改', ids.hm, ids.c2, 20)).id;
+    await ledger.post(tokens.org, '/sheets', { id: ids.sheet, number: '源组交〔2026〕1号', title: '基层党建重点任务交办单', issuedOn: '2026-03-02' });
+    const item = (title: string, unitId: string, cadreId: string, dueDate: string) =>
+      ledger.post(tokens.org, '/items', { sheetId: ids.sheet, title, requirements: '按期完成并上传佐证材料', unitId, cadreId, dueDate });
+    ids.item1 = (await item('落实“三会一课”制度自查整改', ids.cg, ids.c1, '2026-03-12')).id;
+    ids.item2 = (await item('村级集体经济发展项目督导', ids.dh, ids.c2, '2026-03-04')).id;
+    ids.item3 = (await item('党员发展工作规范化整改', ids.hm, ids.c2, '2026-03-22')).id;
     browser = await launchBrowser();
   });
 
@@ -59,6 +59,12 @@ describe('web app in a browser', () => {
     await org.page.locator('[data-fig=open]').filter({ hasText: '3' }).waitFor();
     expect(await fig(org.page, 'awaitingReview').textContent()).toBe('0');
     expect(await fig(org.page, 'closureRate').textContent()).toBe('0.0%');
+    // On 2026-03-02 the item due 03-04 is due soon (3 days' warning) and none is overdue; the period
+    // ends today and begins seven weeks before, in the page's clock as in the server's.
+    expect(await fig(org.page, 'dueSoon').textContent()).toBe('1');
+    expect(await fig(org.page, 'overdue').textContent()).toBe('0');
+    const period = org.page.locator('input[type=date]');
+    expect([await period.nth(0).inputValue(), await period.nth(1).inputValue()]).toEqual(['2026-01-12', '2026-03-02']);
     await expect(org.page.locator('[data-test=who] [data-test=role]').textContent()).resolves.toBe('县委组织部');
 
     // The township: its workbench, who it is, and the item ticked off in two clicks and a summary.

@@ -24,10 +24,19 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A signed-in page: the token pasted on the sign-in page, as a person does it. */
-export async function signedIn(browser: Browser, baseUrl: string, token: string, viewport = { width: 1366, height: 768 }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+/**
+ * A signed-in page: the token pasted on the sign-in page, as a person does it. `at`: the instant the
+ * page's Date answers (the server's fixed clock), timers running as usual; default the system's time.
+ */
+export async function signedIn(
+  browser: Browser,
+  baseUrl: string,
+  token: string,
+  options: { viewport?: { width: number; height: number }; at?: Date } = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   context.setDefaultTimeout(15_000);
+  if (options.at) await context.clock.setFixedTime(options.at);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import type { EventStore } from '@ledger/event-store';
-import { loadConfig, openEventStore, resolveJwtSecret, signToken, type LedgerConfig, type TokenClaims } from '@ledger/platform';
+import { loadConfig, openEventStore, resolveJwtSecret, signToken, type Clock, type LedgerConfig, type TokenClaims } from '@ledger/platform';
 import { openReadModels, startProjector, type RunningProjector } from '@ledger/read-models';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../apps/api/src/create-app';
@@ -33,14 +33,15 @@ export interface Ledger {
   close(): Promise<void>;
 }
 
-export async function startLedger(): Promise<Ledger> {
+/** `clock`: the county's time for the store (recordedAt) and the API (today, lights); default the system's. */
+export async function startLedger(options: { clock?: Clock } = {}): Promise<Ledger> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-web-'));
   const config = loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: 'web-test-secret-0123456789abcdef' });
-  const store: EventStore = await openEventStore(config);
+  const store: EventStore = await openEventStore(config, { clock: options.clock });
   const readModels: DataSource = await openReadModels(config);
   const projectorDb: DataSource = await openReadModels(config);
   const projector: RunningProjector = await startProjector(projectorDb, store);
-  const app = await createApp({ config, store, readModels });
+  const app = await createApp({ config, store, readModels, clock: options.clock });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
