@@ -39,6 +39,8 @@ describe('verifyToken (HS256)', () => {
   });
 
   it('refuses each kind of bad token with the message jsonwebtoken gives', () => {
+    // Both judge at one fixed instant (2033-05-18T03:33:20Z), not at whatever the wall clock says.
+    const NOW = new Date(2_000_000_000_000);
     const good = signToken({ sub: 'u1', role: 'admin' }, SECRET);
     const [h, p, s] = good.split('.');
     const cases: Record<string, string> = {
@@ -53,14 +55,14 @@ describe('verifyToken (HS256)', () => {
       'four segments': `${good}.x`,
       'not base64 JSON': 'not.a.jwt',
       empty: '',
-      expired: signToken({ sub: 'u1', role: 'admin' }, SECRET, { expiresIn: -10 }),
-      'not yet valid': handMade({ alg: 'HS256', typ: 'JWT' }, { sub: 'u1', role: 'admin', nbf: Math.floor(Date.now() / 1000) + 3600 }),
+      expired: handMade({ alg: 'HS256', typ: 'JWT' }, { sub: 'u1', role: 'admin', exp: 2_000_000_000 - 10 }),
+      'not yet valid': handMade({ alg: 'HS256', typ: 'JWT' }, { sub: 'u1', role: 'admin', nbf: 2_000_000_000 + 3600 }),
       'exp not a number': handMade({ alg: 'HS256', typ: 'JWT' }, { sub: 'u1', role: 'admin', exp: 'tomorrow' }),
     };
     for (const [name, token] of Object.entries(cases)) {
-      const ours = refusal(token);
+      const ours = refusal(token, NOW);
       expect({ name, refused: ours !== null }).toEqual({ name, refused: true });
-      expect({ name, message: ours }).toEqual({ name, message: reference(token) });
+      expect({ name, message: ours }).toEqual({ name, message: reference(token, NOW) });
     }
   });
 
