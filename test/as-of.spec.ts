@@ -372,6 +372,12 @@ describe('asOf on SQLite (events and read models in real files)', () => {
   suite('sqlite', () => startLedger({ engine: 'sqlite', at: nineAm('2026-01-05') }));
 });
 
+// Positions that only increase, with gaps of up to 50 unused numbers before each event (SQLite's
+// test-only testPositionGaps), as EventStoreDB's are: the same answers, against the same replay.
+describe('asOf on SQLite with gaps between positions', () => {
+  suite('sqlite', () => startLedger({ engine: 'sqlite', at: nineAm('2026-01-05'), positionGaps: 50 }));
+});
+
 describe('asOf on PostgreSQL (events and read models)', () => {
   let server: TestPostgres;
   suite(

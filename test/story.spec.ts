@@ -13,6 +13,12 @@ describe('the story on SQLite (events and read models in real files)', () => {
   story('sqlite', () => startLedger({ engine: 'sqlite' }));
 });
 
+// Positions that only increase, with gaps of up to 50 unused numbers before each event (SQLite's
+// test-only testPositionGaps), as EventStoreDB's byte offsets do: every step, figure and answer the same.
+describe('the story on SQLite with gaps between positions (as EventStoreDB numbers its log)', () => {
+  story('sqlite', () => startLedger({ engine: 'sqlite', positionGaps: 50 }), undefined, false);
+});
+
 describe('the story on PostgreSQL (events: LEDGER_EVENT_STORE=postgres; read models: LEDGER_READ_DB_URL)', () => {
   let server: TestPostgres | undefined;
   story(

@@ -16,6 +16,8 @@ import {
   loadConfig,
   type LedgerConfig,
 } from '@ledger/platform';
+import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
+import { sqliteEventStoreFile } from '@ledger/platform';
 import { createTestDatabase, dropTestDatabase, type TestPostgres } from '@ledger/platform/testing/postgres';
 import { readModelsSqliteFile } from '@ledger/read-models';
 import Database from 'better-sqlite3';
@@ -34,6 +36,11 @@ export interface StartLedgerOptions {
   postgres?: TestPostgres;
   /** For `eventstoredb`: the server's URL (LEDGER_ESDB_URL); the read models stay in SQLite. */
   esdbUrl?: string;
+  /**
+   * For `sqlite`: positions with gaps of up to this many unused numbers before each event (the store's
+   * test-only testPositionGaps), as EventStoreDB's are: the whole service on positions that only increase.
+   */
+  positionGaps?: number;
   /** Called with the app before app.init(), e.g. to mount express middleware in front of Nest's routes. */
   beforeInit?: (app: LedgerApp) => void;
 }
@@ -105,7 +112,14 @@ export async function startLedger(options: StartLedgerOptions): Promise<Ledger> 
     // No LEDGER_JWT_SECRET: the secret is generated in the data dir, as the CLI and the server share it.
     const config = loadConfig(env);
     const clock = new FixedClock(new Date(options.at ?? nineAm('2026-03-02')));
-    const app: LedgerApp = await createApp({ config, clock, projector: true, logger: false });
+    let store: EventStore | undefined;
+    if (options.positionGaps) {
+      if (options.engine !== 'sqlite') throw new Error('startLedger: positionGaps is for the sqlite engine');
+      const gapped = await openSqliteEventStore({ file: sqliteEventStoreFile(config), synchronous: config.sqliteSynchronous, clock, testPositionGaps: options.positionGaps });
+      cleanups.push(() => gapped.close());
+      store = gapped;
+    }
+    const app: LedgerApp = await createApp({ config, clock, projector: true, logger: false, ...(store ? { store } : {}) });
     cleanups.push(() => app.close());
     options.beforeInit?.(app);
     await app.init();

@@ -46,10 +46,14 @@ function expectedView(key: ItemKey, changes: Partial<Record<(typeof ITEM_VIEW_FI
 
 const byKey = <T extends Record<string, unknown>>(key: string) => (a: T, b: T) => String(a[key]).localeCompare(String(b[key]));
 
-export function story(engine: Engine, setUp: () => Promise<Ledger>, tearDown: () => Promise<void> = async () => undefined): void {
+export function story(
+  engine: Engine,
+  setUp: () => Promise<Ledger>,
+  tearDown: () => Promise<void> = async () => undefined,
+  /** SQLite and PostgreSQL number the events 1, 2, 3…; EventStoreDB's positions grow but skip (byte offsets), as SQLite's do with test gaps. */
+  gapFree = engine !== 'eventstoredb',
+): void {
   let ledger: Ledger;
-  /** SQLite and PostgreSQL number the events 1, 2, 3…; EventStoreDB's positions grow but skip (byte offsets). */
-  const gapFree = engine !== 'eventstoredb';
   let org: Client;
   let admin: Client;
   let discipline: Client;

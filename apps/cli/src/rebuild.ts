@@ -1,4 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
+import { eventsBetween } from '@ledger/event-store';
 import { openEventStore, type LedgerConfig } from '@ledger/platform';
 import { openReadModels, rebuildReadModels, REBUILD_HEAP_MB, type RebuildPhase } from '@ledger/read-models';
 
@@ -26,7 +27,8 @@ export async function rebuildCommand(config: LedgerConfig): Promise<number> {
     return bar;
   };
   try {
-    const head = Number(await store.headPosition());
+    // The bars count events: positions may have gaps (EventStoreDB), so the head is no total.
+    const head = Number(await eventsBetween(store, 0n, await store.headPosition()));
     await rebuildReadModels(ds, store, {
       heapMb: REBUILD_HEAP_MB,
       onProgress: (p) => barOf(p.phase, head).update(p.events, { position: p.position.toString() }),

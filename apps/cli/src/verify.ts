@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
-import type { EventStore } from '@ledger/event-store';
+import { eventsBetween, type EventStore } from '@ledger/event-store';
 import { LedgerBrokenError, LedgerSealer, integrityConfig, loadOrCreateSealKey, publicKeyFileFor, verifyLedger } from '@ledger/integrity';
 import { openEventStore, sqliteEventStoreFile, type LedgerConfig } from '@ledger/platform';
 
@@ -34,7 +34,8 @@ export async function verifyCommand(config: LedgerConfig, options: { key?: strin
   const bar = new SingleBar({ format: 'verifying [{bar}] {percentage}% | {value}/{total} events | position {position}', stream: process.stderr }, Presets.shades_classic);
   try {
     const head = await store.headPosition();
-    bar.start(Number(head), 0, { position: '0' });
+    // The bar counts events: positions may have gaps (EventStoreDB), so the head is no total.
+    bar.start(Number(await eventsBetween(store, 0n, head)), 0, { position: '0' });
     const started = Date.now();
     const report = await verifyLedger(store, publicKey, {
       onProgress: (p) => bar.update(p.checked, { position: p.position.toString() }),

@@ -3,7 +3,12 @@
  * passes the same contract suite (./testing/contract-suite.ts).
  *
  * Revisions are per stream, 0-based (the first event of a stream has revision 0).
- * Positions are global, 1-based, gap-free and in commit order; `0n` means "before everything".
+ * Positions are global, positive, unique, and strictly increasing in commit order (a reader that has
+ * seen position p never later meets an event at or below p); `0n` means "before everything". They are
+ * NOT promised to be contiguous: EventStoreDB's are byte offsets in its log. A store that does hand
+ * out 1, 2, 3 … says so (`contiguousPositions`), and only then may a consumer treat a missing number
+ * as a missing event. Everyone else compares positions and counts events (`countEvents`), never
+ * subtracts or adds one to a position to find a neighbour or a distance.
  */
 export type ExpectedRevision = 'no_stream' | 'any' | 'stream_exists' | number;
 
@@ -68,7 +73,7 @@ export interface ReadAllOptions {
 }
 
 export interface SubscribeOptions {
-  /** Exclusive checkpoint: delivery starts with position after + 1. */
+  /** Exclusive checkpoint: delivery starts with the first event whose position is greater. */
   after: bigint;
   batchSize?: number;
 }
@@ -91,6 +96,12 @@ export interface Subscription {
 
 export interface EventStore {
   readonly engine: 'sqlite' | 'postgres' | 'eventstoredb';
+  /**
+   * Positions are 1, 2, 3 … without a gap (SQLite, PostgreSQL): a consumer may then refuse a gap as
+   * a lost event (the projector does: it guards PostgreSQL's commit-order invariant). False where
+   * positions only increase (EventStoreDB; SQLite with its test-only position gaps).
+   */
+  readonly contiguousPositions: boolean;
   /**
    * Appends atomically: all events or none.
    * - `expected` is checked against the stream's current revision; a mismatch throws ConcurrencyError.
@@ -121,6 +132,12 @@ export interface EventStore {
   streamHeadsAt(position: bigint): AsyncIterable<StreamHeadAt>;
   /** The position of the last committed event (0n when empty). */
   headPosition(): Promise<bigint>;
+  /**
+   * How many events lie in (after, upTo]: what lag and progress report (positions may have gaps, so
+   * their difference is no count). Stops counting at `cap` when given (the answer is then `cap`):
+   * EventStoreDB has no count and reads `$all` over the range.
+   */
+  countEvents(after: bigint, upTo: bigint, cap?: number): Promise<number>;
   subscribe(handler: SubscriptionHandler, options: SubscribeOptions): Subscription;
   /** Waits for pending appends, stops subscriptions, releases the engine. Calling it twice is harmless. */
   close(): Promise<void>;

@@ -31,7 +31,7 @@ export type BreakReason =
 
 /** What an engine stores, hence what a walker can compare. */
 export interface ChainProfile {
-  /** Positions 1, 2, 3 … (SQLite, PostgreSQL); EventStoreDB's only increase. */
+  /** Positions 1, 2, 3 … (the store's contiguousPositions: SQLite, PostgreSQL); EventStoreDB's only increase. */
   contiguous: boolean;
   /** The position is part of the stream link (not on EventStoreDB: unknown before the write). */
   positionBound: boolean;
@@ -39,10 +39,11 @@ export interface ChainProfile {
   storedGlobal: boolean;
 }
 
-export function chainProfile(engine: EventStore['engine']): ChainProfile {
+/** `contiguous`: the store's own word (contiguousPositions); by default what its engine promises. */
+export function chainProfile(engine: EventStore['engine'], contiguous = engine !== 'eventstoredb'): ChainProfile {
   return engine === 'eventstoredb'
     ? { contiguous: false, positionBound: false, storedGlobal: false }
-    : { contiguous: true, positionBound: true, storedGlobal: true };
+    : { contiguous, positionBound: true, storedGlobal: true };
 }
 
 const HASH = 32;

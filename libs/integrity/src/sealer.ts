@@ -53,7 +53,7 @@ export class LedgerSealer {
     // events back): a window of 20 × every (at least 20,000) instead of a million entries keeps a
     // start on a big unsealed ledger from holding ~1 GB. On-demand sealing keeps the default window.
     const window = this.every > 0 ? Math.max(20_000, 20 * this.every) : undefined;
-    this.walker = new ChainWalker(chainProfile(store.engine), [key.publicKey], window);
+    this.walker = new ChainWalker(chainProfile(store.engine, store.contiguousPositions), [key.publicKey], window);
     this.clock = options.clock ?? { now: () => new Date() };
   }
 

@@ -49,7 +49,7 @@ export async function verifyLedger(
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
   const keys = (Array.isArray(publicKey) ? publicKey : [publicKey]).map(toPublicKey);
-  const profile = chainProfile(store.engine);
+  const profile = chainProfile(store.engine, store.contiguousPositions);
   const walker = new ChainWalker(profile, keys, options.journalWindow ?? JOURNAL_WINDOW);
   const head = await store.headPosition();
   const batchSize = options.batchSize ?? 2000;
@@ -83,7 +83,8 @@ export async function verifyLedger(
     if (!walker.apply(within)) return report();
     options.onProgress?.({ checked: walker.checked, position: walker.last, head });
   }
-  if (profile.contiguous && walker.last < head) {
+  // On the SQL engines the head is their last row's position, gaps or not: a walk that ends before it lost rows.
+  if (profile.storedGlobal && walker.last < head) {
     walker.firstBreak = { stream: '', revision: -1, position: (walker.last + 1n).toString(), reason: 'missing_events', detail: `the log ends at ${walker.last} but the store's head is ${head}` };
     return report();
   }

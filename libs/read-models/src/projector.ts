@@ -177,14 +177,24 @@ class CurrentStateFold {
   }
 }
 
-/** The events after `checkpoint`, which must follow it without a gap; returns them and the new checkpoint. */
-function freshAfter<E extends ReplayedEvent>(checkpoint: bigint, stored: E[]): { fresh: E[]; checkpoint: bigint } {
+/**
+ * The events after `checkpoint`, in increasing position order; returns them and the new checkpoint.
+ * `contiguous` (the store's contiguousPositions): each must then follow the one before by exactly
+ * one, and a missing number is refused as a lost event (on PostgreSQL, a commit seen out of order);
+ * otherwise positions need only increase (EventStoreDB's are byte offsets).
+ */
+function freshAfter<E extends ReplayedEvent>(checkpoint: bigint, stored: E[], contiguous: boolean): { fresh: E[]; checkpoint: bigint } {
   const fresh = stored.filter((e) => e.position > checkpoint);
   for (const e of fresh) {
-    if (e.position !== checkpoint + 1n) throw new ProjectionGapError(checkpoint, e.position);
+    if (contiguous ? e.position !== checkpoint + 1n : e.position <= checkpoint) throw new ProjectionGapError(checkpoint, e.position);
     checkpoint = e.position;
   }
   return { fresh, checkpoint };
+}
+
+/** Whether the events come from a store that promises contiguous positions (the default: SQLite and PostgreSQL do). */
+export interface ApplyOptions {
+  contiguous?: boolean;
 }
 
 function projected(stored: ReplayedEvent[]): ProjectedEvent[] {
@@ -198,8 +208,8 @@ function projected(stored: ReplayedEvent[]): ProjectedEvent[] {
  * Returns the new checkpoint. The temporal read models follow in a transaction of their own
  * (applyTemporalEvents).
  */
-export async function applyEvents(em: EntityManager, stored: StoredEvent[]): Promise<bigint> {
-  const { fresh, checkpoint } = freshAfter(await currentStateCheckpoint(em), stored);
+export async function applyEvents(em: EntityManager, stored: StoredEvent[], options: ApplyOptions = {}): Promise<bigint> {
+  const { fresh, checkpoint } = freshAfter(await currentStateCheckpoint(em), stored, options.contiguous ?? true);
   if (fresh.length === 0) return checkpoint;
   const events = projected(fresh);
 
@@ -256,8 +266,8 @@ export async function applyEvents(em: EntityManager, stored: StoredEvent[]): Pro
  * Applies a batch of stored events to the temporal read models and advances their own checkpoint,
  * inside the caller's transaction; skips what they hold, refuses a gap, like applyEvents.
  */
-export async function applyTemporalEvents(em: EntityManager, stored: ReplayedEvent[]): Promise<bigint> {
-  const { fresh, checkpoint } = freshAfter(await temporalCheckpoint(em), stored);
+export async function applyTemporalEvents(em: EntityManager, stored: ReplayedEvent[], options: ApplyOptions = {}): Promise<bigint> {
+  const { fresh, checkpoint } = freshAfter(await temporalCheckpoint(em), stored, options.contiguous ?? true);
   if (fresh.length === 0) return checkpoint;
   await applyTemporal(em, projected(fresh));
   await upsert(em, CheckpointRow, [{ name: TEMPORAL_CHECKPOINT, position: checkpoint.toString() }]);
@@ -406,6 +416,11 @@ class TemporalFollower {
   private target: bigint;
   private stale: boolean;
   private handed: StoredEvent[] = [];
+  /**
+   * The position of the event just before handed[0] in the log. Positions may have gaps, so
+   * `handed[0].position === position + 1n` would not say whether it follows the temporal checkpoint.
+   */
+  private handedAfter = -1n;
   private stopped = false;
   private wake: (() => void) | null = null;
   private readonly waiters = new Set<{ position: bigint; resolve: (reached: boolean) => void }>();
@@ -425,12 +440,18 @@ class TemporalFollower {
     this.done.catch(() => undefined);
   }
 
-  /** A current-state batch committed up to `checkpoint`. */
-  advance(checkpoint: bigint, events: StoredEvent[]): void {
+  /** A current-state batch committed up to `checkpoint`; `after`: the position of the event the batch's first follows. */
+  advance(checkpoint: bigint, events: StoredEvent[], after: bigint): void {
     if (checkpoint <= this.target) return;
     this.target = checkpoint;
-    if (this.handed.length + events.length <= HANDOVER_LIMIT) this.handed.push(...events);
-    else this.handed = [];
+    const last = this.handed.length ? this.handed[this.handed.length - 1].position : this.handedAfter;
+    if (last !== after || this.handed.length + events.length > HANDOVER_LIMIT) {
+      // Not a continuation of what is held (or too much): start over from this batch.
+      this.handed = [];
+      this.handedAfter = after;
+    }
+    if (events.length <= HANDOVER_LIMIT) this.handed.push(...events);
+    else this.handedAfter = -1n;
     this.wake?.();
   }
 
@@ -461,7 +482,7 @@ class TemporalFollower {
           continue;
         }
         const batch = await this.next();
-        this.position = await this.transaction((em) => applyTemporalEvents(em, batch));
+        this.position = await this.transaction((em) => applyTemporalEvents(em, batch, { contiguous: this.store.contiguousPositions }));
         this.options.onTemporalBatch?.(this.position, batch.length);
         if (!this.stale) this.release();
       }
@@ -474,12 +495,16 @@ class TemporalFollower {
   /** The next events after the temporal checkpoint, up to the current-state checkpoint. */
   private async next(): Promise<StoredEvent[]> {
     const limit = this.options.temporalBatchSize ?? 250;
-    this.handed = this.handed.filter((e) => e.position > this.position);
+    let skip = 0;
+    while (skip < this.handed.length && this.handed[skip].position <= this.position) this.handedAfter = this.handed[skip++].position;
+    if (skip) this.handed = this.handed.slice(skip);
     let batch: StoredEvent[];
-    if (this.handed.length && this.handed[0].position === this.position + 1n) {
+    if (this.handed.length && this.handedAfter === this.position) {
       batch = this.handed.splice(0, limit);
+      this.handedAfter = batch[batch.length - 1].position;
     } else {
       this.handed = [];
+      this.handedAfter = -1n;
       batch = await this.store.readAll({ after: this.position, limit });
     }
     return batch.filter((e) => e.position <= this.target);
@@ -526,15 +551,19 @@ export async function startProjector(
     };
   });
   const temporal = new TemporalFollower(dataSource, store, serial, options, { position: start.temporal, target: start.after, stale: start.stale });
+  /** The position of the last event the subscription handed over (each batch follows it in the log). */
+  let delivered = start.after;
   const subscription: Subscription = store.subscribe(
     async (events) => {
+      const after = delivered;
       const checkpoint = await serial.run(() =>
         dataSource.transaction(async (em) => {
           await options.fence?.(em);
-          return applyEvents(em, events);
+          return applyEvents(em, events, { contiguous: store.contiguousPositions });
         }),
       );
-      temporal.advance(checkpoint, events);
+      if (events.length) delivered = events[events.length - 1].position;
+      temporal.advance(checkpoint, events, after);
       options.onBatch?.(checkpoint, events.length);
     },
     { after: start.after, batchSize: options.batchSize ?? 1000 },
@@ -629,7 +658,7 @@ function replayReader(store: EventStore): ReadLog {
 async function replayCurrentState(
   read: ReadLog,
   transaction: Transaction,
-  options: { batchSize: number; readLimit: number; head: bigint; onProgress?: (p: RebuildProgress) => void; bound: (collect?: boolean) => void },
+  options: { batchSize: number; readLimit: number; head: bigint; contiguous: boolean; onProgress?: (p: RebuildProgress) => void; bound: (collect?: boolean) => void },
 ): Promise<{ position: bigint; events: number }> {
   const fold = new CurrentStateFold(true);
   let position = 0n;
@@ -652,7 +681,7 @@ async function replayCurrentState(
     for (;;) {
       const batch = await read({ after: folded, limit: options.readLimit });
       if (batch.length === 0) break;
-      const { checkpoint } = freshAfter(folded, batch);
+      const { checkpoint } = freshAfter(folded, batch, options.contiguous);
       fold.apply(projected(batch));
       folded = checkpoint;
       events += batch.length;
@@ -737,7 +766,7 @@ export async function rebuildReadModels(
   let temporalMs = 0;
   try {
     const started = Date.now();
-    ({ position, events } = await replayCurrentState(read, transaction, { batchSize, readLimit, head, onProgress: options.onProgress, bound }));
+    ({ position, events } = await replayCurrentState(read, transaction, { batchSize, readLimit, head, contiguous: store.contiguousPositions, onProgress: options.onProgress, bound }));
     currentMs = Date.now() - started;
     options.onPassDone?.({ phase: 'current', position, head, events, ms: currentMs });
 
@@ -749,7 +778,7 @@ export async function rebuildReadModels(
       while (temporal < position) {
         const batch = (await read({ after: temporal, limit: temporalBatchSize })).filter((e) => e.position <= position);
         if (batch.length === 0) break;
-        temporal = await transaction((em) => applyTemporalEvents(em, batch));
+        temporal = await transaction((em) => applyTemporalEvents(em, batch, { contiguous: store.contiguousPositions }));
         temporalEvents += batch.length;
         bound();
         options.onProgress?.({ phase: 'temporal', position: temporal, head, events: temporalEvents });

@@ -1,11 +1,12 @@
 import { Controller, Get, Header, Inject, OnModuleInit, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { EventStore } from '@ledger/event-store';
+import { eventsBetween, type EventStore } from '@ledger/event-store';
 import { ReadQueries } from '@ledger/read-models';
 import type { Response } from 'express';
 import { Gauge, Registry } from 'prom-client';
 import { Public } from '../auth/public.decorator';
 import { EVENT_STORE } from '../platform/tokens';
+import { LAG_COUNT_CAP } from '../health/health.controller';
 
 @ApiExcludeController()
 @Public()
@@ -25,11 +26,11 @@ export class MetricsController implements OnModuleInit {
     new Gauge({ name: 'ledger_projector_checkpoint', help: 'last position the read models include', registers: [this.registry], async collect() { this.set(Number(await queries.checkpoint())); } });
     new Gauge({
       name: 'ledger_projector_lag',
-      help: 'events committed but not yet in the read models',
+      help: `events committed but not yet in the read models (counted up to ${LAG_COUNT_CAP})`,
       registers: [this.registry],
       async collect() {
         const [head, checkpoint] = await Promise.all([store.headPosition(), queries.checkpoint()]);
-        this.set(Number(head - checkpoint));
+        this.set(Number(await eventsBetween(store, checkpoint, head, LAG_COUNT_CAP)));
       },
     });
   }

@@ -2,6 +2,7 @@ import { routeCommand, type LedgerCommand } from '@ledger/domain';
 import type { Actor } from '@ledger/contracts/events';
 import { countyDate, FixedClock, loadConfig, openEventStore, seededDice } from '@ledger/platform';
 import { openReadModels, rebuildReadModels } from '@ledger/read-models';
+import { eventsBetween } from '@ledger/event-store';
 import { v4 as uuidv4 } from 'uuid';
 import { createApp } from '../../../api/src/create-app';
 import { CommandPath } from '../../../api/src/command-path/command-path.service';
@@ -312,7 +313,7 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
       }
     }
     const head = await store.headPosition();
-    events = Number(head);
+    events = Number(await eventsBetween(store, 0n, head));
     const writeSeconds = (Date.now() - began) / 1000;
     report('write');
     const eventsPerSecond = events / writeSeconds;

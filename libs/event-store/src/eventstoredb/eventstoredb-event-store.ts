@@ -78,6 +78,8 @@ export function openEventStoreDbStore(options: EventStoreDbOptions): EventStoreD
 
 export class EventStoreDbStore implements EventStore {
   readonly engine = 'eventstoredb' as const;
+  /** `$all` positions are byte offsets in the server's log, other streams' events between ours. */
+  readonly contiguousPositions = false;
   private readonly clock: { now(): Date };
   private readonly maxEventBytes: number;
   private readonly prefixes: string[];
@@ -304,6 +306,18 @@ export class EventStoreDbStore implements EventStore {
       if (read < 256 || !lastPosition) return 0n;
       from = lastPosition;
     }
+  }
+
+  /** No count on the server: the ledger's events of `$all` in the range, read page by page (up to `cap`). */
+  async countEvents(after: bigint, upTo: bigint, cap?: number): Promise<number> {
+    let n = 0;
+    while (after < upTo && (cap === undefined || n < cap)) {
+      const page = (await this.readAll({ after, limit: 1000 })).filter((e) => e.position <= upTo);
+      n += page.length;
+      if (page.length < 1000) break;
+      after = page[page.length - 1].position;
+    }
+    return cap === undefined ? n : Math.min(n, cap);
   }
 
   subscribe(handler: SubscriptionHandler, options: SubscribeOptions): Subscription {

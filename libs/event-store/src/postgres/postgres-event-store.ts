@@ -108,6 +108,8 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
 
 export class PostgresEventStore implements EventStore {
   readonly engine = 'postgres' as const;
+  /** Drawn from ledger_head inside the writing transaction (./migrations.ts): gap-free and visible in commit order. */
+  readonly contiguousPositions = true;
   private readonly q: string;
   private readonly channel: string;
   private readonly clock: { now(): Date };
@@ -278,6 +280,15 @@ export class PostgresEventStore implements EventStore {
       `SELECT position::text AS position FROM ${this.q}.ledger_head WHERE id = 1`,
     );
     return BigInt(rows[0].position);
+  }
+
+  async countEvents(after: bigint, upTo: bigint, cap?: number): Promise<number> {
+    if (upTo <= after) return 0;
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM (SELECT 1 FROM ${this.q}.events WHERE position > $1 AND position <= $2 LIMIT $3) c`,
+      [after.toString(), upTo.toString(), cap ?? null],
+    );
+    return Number(rows[0].n);
   }
 
   subscribe(handler: SubscriptionHandler, options: SubscribeOptions): Subscription {

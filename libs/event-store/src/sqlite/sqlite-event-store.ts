@@ -49,6 +49,18 @@ export interface SqliteEventStoreOptions {
    * the plain-insert rate in the store bench).
    */
   writerThread?: boolean;
+  /**
+   * TEST SUPPORT ONLY (no configuration variable sets it): leave up to this many unused positions
+   * before each event (a fixed pattern of the head; some steps have no gap), so that the whole service
+   * can be proved on positions with gaps, as EventStoreDB's are. Kept in the file once given: every
+   * later opening of it writes the same way and reports `contiguousPositions: false`.
+   */
+  testPositionGaps?: number;
+  /**
+   * Opens an existing file for reading only (`ledger verify` of an inspector's copy, a read-only
+   * folder): nothing is created, migrated or written; appends fail with SQLITE_READONLY.
+   */
+  readOnly?: boolean;
 }
 
 /** Counters for tests and benchmarks. */
@@ -127,6 +139,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events (stream, revi
  */
 export class SqliteEventStore implements EventStore {
   readonly engine = 'sqlite' as const;
+  readonly contiguousPositions: boolean;
   readonly file: string;
   readonly synchronous: SqliteSynchronous;
   readonly maxEventBytes: number;
@@ -149,6 +162,7 @@ export class SqliteEventStore implements EventStore {
 
   private readonly stmt: {
     head: Database.Statement;
+    count: Database.Statement;
     readStream: Database.Statement;
     readAll: Database.Statement;
     readForReplay: Database.Statement;
@@ -166,26 +180,36 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 25;
     this.maxEventsPerCommit = options.maxEventsPerCommit ?? 5000;
 
-    if (this.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
+    let positionGaps = 0;
+    const readOnly = options.readOnly === true;
+    if (this.file !== ':memory:' && !readOnly) fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
     const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
-    this.db = new Database(this.file);
+    this.db = new Database(this.file, readOnly ? { readonly: true, fileMustExist: true } : {});
     try {
-      configureConnection(this.db, this.synchronous, busyTimeoutMs);
-      this.db.exec(`BEGIN IMMEDIATE; ${SQLITE_EVENTS_SCHEMA}`);
-      addHashChains(this.db);
-      this.db.exec('COMMIT');
+      if (readOnly) {
+        this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+        positionGaps = testPositionGaps(this.db, undefined);
+      } else {
+        configureConnection(this.db, this.synchronous, busyTimeoutMs);
+        this.db.exec(`BEGIN IMMEDIATE; ${SQLITE_EVENTS_SCHEMA}`);
+        addHashChains(this.db);
+        positionGaps = testPositionGaps(this.db, options.testPositionGaps);
+        this.db.exec('COMMIT');
+      }
     } catch (e) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       this.db.close();
       throw e;
     }
+    this.contiguousPositions = positionGaps === 0;
     const db = this.db;
     this.writer =
-      !(options.writerThread ?? this.synchronous === 'FULL') || this.file === ':memory:'
-        ? new InlineWriter(new WriteLane(db))
-        : new ThreadWriter({ file: path.resolve(this.file), synchronous: this.synchronous, busyTimeoutMs });
+      !(options.writerThread ?? this.synchronous === 'FULL') || this.file === ':memory:' || readOnly
+        ? new InlineWriter(new WriteLane(db, positionGaps))
+        : new ThreadWriter({ file: path.resolve(this.file), synchronous: this.synchronous, busyTimeoutMs, positionGaps });
     this.stmt = {
       head: db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
+      count: db.prepare('SELECT count(*) FROM (SELECT 1 FROM events WHERE position > ? AND position <= ? LIMIT ?)').pluck(),
       readStream: db
         .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`)
         .raw(),
@@ -333,6 +357,11 @@ export class SqliteEventStore implements EventStore {
   async headPosition(): Promise<bigint> {
     this.assertOpen();
     return this.headSync();
+  }
+
+  async countEvents(after: bigint, upTo: bigint, cap?: number): Promise<number> {
+    this.assertOpen();
+    return upTo <= after ? 0 : (this.stmt.count.get(after, upTo, cap ?? -1) as number);
   }
 
   /** @internal for subscriptions */
@@ -529,6 +558,19 @@ function addHashChains(db: Database.Database): void {
     }
     after = rows[rows.length - 1][0];
   }
+}
+
+/** The test-only position gaps (SqliteEventStoreOptions.testPositionGaps): set when given, else as the file keeps them. */
+function testPositionGaps(db: Database.Database, given: number | undefined): number {
+  if (given !== undefined) {
+    if (!Number.isInteger(given) || given < 0) throw new Error(`testPositionGaps must be a whole number ≥ 0, got ${String(given)}`);
+    db.exec('CREATE TABLE IF NOT EXISTS ledger_test_settings (key TEXT PRIMARY KEY, value INTEGER NOT NULL)');
+    db.prepare(`INSERT INTO ledger_test_settings (key, value) VALUES ('position_gaps', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(given);
+    return given;
+  }
+  const kept = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_test_settings'`).get();
+  if (!kept) return 0;
+  return (db.prepare(`SELECT value FROM ledger_test_settings WHERE key = 'position_gaps'`).pluck().get() as number | undefined) ?? 0;
 }
 
 export type OpenSqliteEventStoreOptions = Omit<SqliteEventStoreOptions, 'maxEventsPerCommit'>;

@@ -78,7 +78,11 @@ export class WriteLane {
     deleteAfter: Database.Statement;
   };
 
-  constructor(private readonly db: Database.Database) {
+  /** `positionGaps`: test support only (SqliteEventStoreOptions.testPositionGaps); 0 in service. */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly positionGaps = 0,
+  ) {
     this.stmt = {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
@@ -165,7 +169,7 @@ export class WriteLane {
     try {
       for (const e of events) {
         revision++;
-        position++;
+        position = nextPosition(position, this.positionGaps);
         streamHash = streamLinkHash(stream, revision, position, Buffer.from(e.bodyHash.buffer, e.bodyHash.byteOffset, e.bodyHash.byteLength), streamHash);
         globalHash = globalLinkHash(streamHash, globalHash);
         this.stmt.insert.run(position, e.id, stream, revision, e.type, e.schemaVersion, e.data, e.metadata, e.recordedAt, streamHash, globalHash);
@@ -202,6 +206,11 @@ export class WriteLane {
     if (found < events.length) throw new Refused({ kind: 'duplicate', eventId: firstStored as string });
     return { revision, position };
   }
+}
+
+/** head + 1, or with test gaps head + 1 + a fixed function of the head in [0, gaps]. */
+export function nextPosition(head: number, gaps: number): number {
+  return gaps > 0 ? head + 1 + ((head * 7 + 3) % (gaps + 1)) : head + 1;
 }
 
 function asLaneError(e: unknown): LaneError {

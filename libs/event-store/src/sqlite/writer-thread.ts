@@ -8,12 +8,14 @@ export interface WriterThreadData {
   file: string;
   synchronous: 'FULL' | 'NORMAL';
   busyTimeoutMs: number;
+  /** Test support only (SqliteEventStoreOptions.testPositionGaps). */
+  positionGaps: number;
 }
 
 const data = workerData as WriterThreadData;
 const db = new Database(data.file);
 configureConnection(db, data.synchronous, data.busyTimeoutMs);
-const lane = new WriteLane(db);
+const lane = new WriteLane(db, data.positionGaps);
 const port = parentPort!;
 
 port.on('message', (message: { batch: LaneAppend[] } | { close: true }) => {

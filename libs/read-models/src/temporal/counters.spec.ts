@@ -47,7 +47,11 @@ async function temporalRows(ds: DataSource): Promise<Record<string, unknown[]>> 
   return Object.fromEntries(Object.entries(await dumpReadModels(ds)).filter(([t]) => tables.includes(t)));
 }
 
-describe('temporal counters: packed changes, epochs and snapshots', () => {
+/**
+ * `gaps`: the store leaves up to that many unused positions before each event (SQLite's test-only
+ * testPositionGaps), as EventStoreDB's byte-offset positions do: epochs still hold 8 events each.
+ */
+describe.each([0, 40])('temporal counters: packed changes, epochs and snapshots (position gaps up to %i)', (gaps) => {
   const saved = { ...COUNTER_LAYOUT };
   let dir: string;
   let store: EventStore;
@@ -62,16 +66,19 @@ describe('temporal counters: packed changes, epochs and snapshots', () => {
     // Tiny epochs and snapshots, so that a few hundred events close many of each (moves among them).
     Object.assign(COUNTER_LAYOUT, { epochSize: 8, snapshotEpochs: 3 });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rm-t-counters-'));
-    store = await openSqliteEventStore({ file: path.join(dir, 'events.sqlite'), synchronous: 'NORMAL' });
+    store = await openSqliteEventStore({ file: path.join(dir, 'events.sqlite'), synchronous: 'NORMAL', ...(gaps ? { testPositionGaps: gaps } : {}) });
     const county = new RandomCounty(new EventScript(store), 7);
     for (let i = 0; i < 500; i++) await county.step();
     all = await store.readAll({ after: 0n, limit: 100_000 });
+    // The gaps are there (or not): the last position is the event count exactly when there are none.
+    expect(Number(all[all.length - 1].position) === all.length).toBe(gaps === 0);
+    expect(store.contiguousPositions).toBe(gaps === 0);
     // Batches of random sizes, as a live projector meets them; the current-state counters of each cut kept aside.
     const state = await openReadModels({ dataDir: path.join(dir, 'state'), readDbUrl: null });
     const rnd = prng(3);
     for (let i = 0; i < all.length; ) {
       const batch = all.slice(i, i + 1 + Math.floor(rnd() * 20));
-      await state.transaction((em) => applyEvents(em, batch));
+      await state.transaction((em) => applyEvents(em, batch, { contiguous: store.contiguousPositions }));
       batches.push(batch);
       i += batch.length;
       expected.set(Number(batch[batch.length - 1].position), await currentCounters(state));
@@ -109,17 +116,24 @@ describe('temporal counters: packed changes, epochs and snapshots', () => {
           }
           await live.transaction((em) => applyTemporal(em, projected(batch)));
         }
-        // Every epoch the log has passed is closed, and every snapshot written (the first ones hold only the tree: no rows).
+        // Every epoch the log has passed is closed, and every snapshot written (the first ones hold only the tree: no rows):
+        // epochs of 8 events, whatever the positions.
         const last = async (table: string) => Number((await live.query(`SELECT MAX("epoch") AS n FROM "${table}"`))[0].n);
         expect(await last('rm_t_counter_epoch')).toBe(Math.floor(all.length / 8) - 1);
         expect(await last('rm_t_counter_snapshot')).toBe(Math.floor(all.length / 24) * 3);
 
         // Read forwards only (as the projector does, holding the log up to the position), and from
         // whichever side is nearer once the whole log is held (closed epochs and later snapshots less what follows).
-        const head = all.length;
+        const head = Number(all[all.length - 1].position);
         for (const [position, counters] of expected) {
           expect({ position, counters: await temporalCounters(live, unitIds, position, position) }).toEqual({ position, counters });
           expect({ position, head, counters: await temporalCounters(live, unitIds, position, head) }).toEqual({ position, head, counters });
+        }
+        // A position between two events (in a gap, or just before the next) answers as the event before it.
+        for (let i = 1; i < batches.length; i++) {
+          const between = Number(batches[i][0].position) - 1;
+          const counters = expected.get(Number(batches[i - 1][batches[i - 1].length - 1].position));
+          expect({ between, counters: await temporalCounters(live, unitIds, between, head) }).toEqual({ between, counters });
         }
 
         await rebuildReadModels(rebuilt, store, { batchSize: 5000 });

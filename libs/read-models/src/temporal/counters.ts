@@ -6,13 +6,19 @@ import { placeholders } from '../sql';
  * a few rows: one snapshot row, at most `snapshotEpochs − 1` epoch rows, and the change rows of p's
  * epoch up to p (one row per position, every owner's changes of that event together).
  *
+ * Epochs count events, not positions: epoch e holds the log's events e·E+1 … (e+1)·E (1-based, in
+ * order), and rm_t_epoch keeps, per epoch, how many it holds so far and the position of its last.
+ * Positions may have gaps (EventStoreDB's are byte offsets): an epoch of positions would hold a few
+ * events there, and a snapshot per 65,536 positions would copy every owner every hundred events.
+ * Where positions are 1, 2, 3 … the two layouts coincide (epoch e ends at position (e+1)·E).
+ *
  * Every row is a function of the log alone (never of batch boundaries): change rows are written per
- * position, an epoch's rows once the log is applied up to its last position, a snapshot's rows when
+ * position, an epoch's rows once the log is applied up to its last event, a snapshot's rows when
  * its epoch closes. A live projector and a rebuild end with the same rows.
  */
 export const COUNTER_LAYOUT = {
   epochSize: 4096,
-  /** A snapshot every this many epochs (65,536 positions). Specs shrink both to close epochs on a small log. */
+  /** A snapshot every this many epochs (65,536 events). Specs shrink both to close epochs on a small log. */
   snapshotEpochs: 16,
 };
 
@@ -28,10 +34,6 @@ type OwnerKind = 'unit' | 'subtree';
 
 const WRITE_CHUNK = 400;
 const READ_CHUNK = 500;
-
-function epochOf(position: number): number {
-  return Math.floor((position - 1) / COUNTER_LAYOUT.epochSize);
-}
 
 export function ownerKey(kind: OwnerKind, id: string): string {
   return `${kind === 'unit' ? 'u' : 's'}:${id}`;
@@ -154,24 +156,28 @@ async function writeOwnerRows(query: Query, pg: boolean, table: string, epoch: n
   await insertMany(query, pg, table, ['ownerKind', 'ownerId', 'epoch', 'counts'], rows);
 }
 
+/** Sums the change rows in (after, upTo] into epoch `epoch`'s rows, and writes the snapshot due with it. */
+async function closeEpoch(query: Query, pg: boolean, epoch: number, after: number, upTo: number, snapshotFrom: () => Promise<number>): Promise<void> {
+  const sums = new Map<string, Counts>();
+  for (const packed of await changeRows(query, pg, after, upTo)) addChanges(sums, packed, null);
+  await writeOwnerRows(query, pg, 'rm_t_counter_epoch', epoch, sums);
+  if ((epoch + 1) % COUNTER_LAYOUT.snapshotEpochs === 0) await writeSnapshot(query, pg, epoch + 1, await snapshotFrom(), upTo);
+}
+
 /**
- * Closes the epochs whose last position lies in (after, upTo] — every change row up to `upTo` must be
- * written — and writes the snapshots due with them. Idempotent (rows already there are kept).
+ * For the migration that packed the counters (written when every store's positions were 1, 2, 3 …):
+ * closes the epochs of positions (after, upTo] with their ends at (e+1)·E. Idempotent.
  */
-export async function closeEpochs(query: Query, pg: boolean, after: number, upTo: number): Promise<void> {
+export async function closeContiguousEpochs(query: Query, pg: boolean, after: number, upTo: number): Promise<void> {
   const { epochSize: E, snapshotEpochs: S } = COUNTER_LAYOUT;
   for (let e = Math.floor(after / E); (e + 1) * E <= upTo; e++) {
-    const sums = new Map<string, Counts>();
-    for (const packed of await changeRows(query, pg, e * E, (e + 1) * E)) addChanges(sums, packed, null);
-    await writeOwnerRows(query, pg, 'rm_t_counter_epoch', e, sums);
-    if ((e + 1) % S === 0) await writeSnapshot(query, pg, e + 1);
+    await closeEpoch(query, pg, e, e * E, (e + 1) * E, async () => (e + 1 - S) * E);
   }
 }
 
-/** Snapshot `epoch` = the previous snapshot + the change rows since it (a range of the primary key). */
-async function writeSnapshot(query: Query, pg: boolean, epoch: number): Promise<void> {
-  const { epochSize: E, snapshotEpochs: S } = COUNTER_LAYOUT;
-  const previous = epoch - S;
+/** Snapshot `epoch` = the previous snapshot + the change rows in (from, upTo] (the positions of the epochs since it). */
+async function writeSnapshot(query: Query, pg: boolean, epoch: number, from: number, upTo: number): Promise<void> {
+  const previous = epoch - COUNTER_LAYOUT.snapshotEpochs;
   const sums = new Map<string, Counts>();
   if (previous > 0) {
     const rows = (await query(placeholders(`SELECT "ownerKind", "ownerId", "counts" FROM "rm_t_counter_snapshot" WHERE "epoch" = ?`, pg), [previous])) as {
@@ -185,28 +191,57 @@ async function writeSnapshot(query: Query, pg: boolean, epoch: number): Promise<
       sums.set(ownerKey(r.ownerKind, r.ownerId), counts);
     }
   }
-  for (const packed of await changeRows(query, pg, previous * E, epoch * E)) addChanges(sums, packed, null);
+  for (const packed of await changeRows(query, pg, from, upTo)) addChanges(sums, packed, null);
   await writeOwnerRows(query, pg, 'rm_t_counter_snapshot', epoch, sums);
+}
+
+/** The last positions of closed epochs asked (epoch → position); an epoch not closed is absent. */
+async function epochEnds(query: Query, pg: boolean, epochs: number[]): Promise<Map<number, number>> {
+  const asked = [...new Set(epochs.filter((e) => e >= 0))];
+  if (asked.length === 0) return new Map();
+  const rows = (await query(
+    placeholders(`SELECT "epoch", "lastPosition" FROM "rm_t_epoch" WHERE "events" = ? AND "epoch" IN (${asked.map(() => '?').join(',')})`, pg),
+    [COUNTER_LAYOUT.epochSize, ...asked],
+  )) as { epoch: unknown; lastPosition: unknown }[];
+  return new Map(rows.map((r) => [Number(r.epoch), Number(r.lastPosition)]));
+}
+
+/** The epoch that holds `position`, or would hold an event there: how many closed epochs end before it. */
+async function epochAt(query: Query, pg: boolean, position: number): Promise<number> {
+  const rows = (await query(placeholders(`SELECT COUNT(*) AS n FROM "rm_t_epoch" WHERE "events" = ? AND "lastPosition" < ?`, pg), [COUNTER_LAYOUT.epochSize, position])) as {
+    n: unknown;
+  }[];
+  return Number(rows[0].n);
 }
 
 /**
  * Counters of the owners asked as of `position` (owner id → counts), the temporal models holding the
  * log up to `held` (≥ position). From whichever side is nearer: the change rows of its epoch up to it,
  * or its closed epoch's row less the change rows after it; the whole epochs since the snapshot before,
- * or the snapshot after less the epochs up to it. At most half an epoch of change rows and half a
- * snapshot span of epoch rows per owner.
+ * or the snapshot after less the epochs up to it. At most about half an epoch of change rows and half
+ * a snapshot span of epoch rows per owner.
  */
 export async function countsAt(query: Query, pg: boolean, kind: OwnerKind, ownerIds: string[], position: number, held: number): Promise<Map<string, Counts>> {
   const byKey = new Map<string, Counts>();
   if (ownerIds.length === 0 || position <= 0) return new Map();
-  const { epochSize: E, snapshotEpochs: S } = COUNTER_LAYOUT;
-  const epoch = epochOf(position);
-  // Sums before epoch `b` (positions ≤ b·E), then the change rows between b·E and the position.
-  const backward = position - epoch * E > E / 2 && (epoch + 1) * E <= held;
+  const S = COUNTER_LAYOUT.snapshotEpochs;
+  const epoch = await epochAt(query, pg, position);
+  // The ends that can matter: before the epoch, of the epoch, and of the epoch before the next snapshot.
+  const ends = await epochEnds(query, pg, [epoch - 1, epoch, Math.floor(epoch / S) * S + S - 1]);
+  /** The position before epoch k's first event (0 before the first epoch); null when epoch k − 1 is not closed by `held`. */
+  const start = (k: number): number | null => {
+    if (k === 0) return 0;
+    const end = ends.get(k - 1);
+    return end !== undefined && end <= held ? end : null;
+  };
+  const from = start(epoch) as number;
+  const to = start(epoch + 1);
+  // Sums before epoch `b`, then the change rows between the start of b and the position.
+  const backward = to !== null && position - from > (to - from) / 2;
   const b = backward ? epoch + 1 : epoch;
   const before = b - (b % S);
   const after = before + S;
-  const fromAfter = b > before && after - b < b - before && after * E <= held;
+  const fromAfter = b > before && after - b < b - before && start(after) !== null;
   const snapshot = fromAfter ? after : before;
   const add = (ownerId: string, packed: string, sign: number) => {
     const key = ownerKey(kind, ownerId);
@@ -239,8 +274,8 @@ export async function countsAt(query: Query, pg: boolean, kind: OwnerKind, owner
     const key = ownerKey(kind, id);
     return [key, JSON.stringify(key)];
   });
-  if (backward) for (const packed of await changeRows(query, pg, position, b * E)) addChanges(byKey, packed, needles, -1);
-  else for (const packed of await changeRows(query, pg, b * E, position)) addChanges(byKey, packed, needles);
+  if (backward) for (const packed of await changeRows(query, pg, position, to as number)) addChanges(byKey, packed, needles, -1);
+  else for (const packed of await changeRows(query, pg, from, position)) addChanges(byKey, packed, needles);
   const out = new Map<string, Counts>();
   for (const id of ownerIds) {
     const counts = byKey.get(ownerKey(kind, id));
@@ -249,12 +284,46 @@ export async function countsAt(query: Query, pg: boolean, kind: OwnerKind, owner
   return out;
 }
 
+/** The epoch the log's next event falls in, as rm_t_epoch has it. */
+interface OpenEpoch {
+  epoch: number;
+  /** Events in it so far. */
+  events: number;
+  /** The position of its last event (of the epoch before when it holds none; 0 at the start). */
+  lastPosition: number;
+  /** The position before its first event. */
+  from: number;
+}
+
+async function openEpoch(query: Query, pg: boolean): Promise<OpenEpoch> {
+  const E = COUNTER_LAYOUT.epochSize;
+  const rows = (await query(`SELECT "epoch", "events", "lastPosition" FROM "rm_t_epoch" ORDER BY "epoch" DESC LIMIT 2`)) as { epoch: unknown; events: unknown; lastPosition: unknown }[];
+  const [top, below] = rows.map((r) => ({ epoch: Number(r.epoch), events: Number(r.events), lastPosition: Number(r.lastPosition) }));
+  if (!top) return { epoch: 0, events: 0, lastPosition: 0, from: 0 };
+  if (top.events >= E) return { epoch: top.epoch + 1, events: 0, lastPosition: top.lastPosition, from: top.lastPosition };
+  return { ...top, from: below ? below.lastPosition : 0 };
+}
+
+async function writeEpochRow(query: Query, pg: boolean, epoch: number, events: number, lastPosition: number): Promise<void> {
+  await query(
+    placeholders(
+      `INSERT INTO "rm_t_epoch" ("epoch", "events", "lastPosition") VALUES (?, ?, ?) ON CONFLICT ("epoch") DO UPDATE SET "events" = excluded."events", "lastPosition" = excluded."lastPosition"`,
+      pg,
+    ),
+    [epoch, events, lastPosition],
+  );
+}
+
 /**
- * The counter changes of a batch, written in position order: `add` keeps them in memory, `flush`
- * writes the change rows and closes the epochs the log has reached.
+ * The counter changes of a batch, written in position order: `event` counts every event of the log
+ * (epochs count events), `add` keeps changes in memory, `flush` writes the change rows and closes the
+ * epochs the log has reached.
  */
 export class CounterLog {
   private pending: { position: number; deltas: CounterDelta[]; packed?: string }[] = [];
+  /** Positions of the batch's events not yet counted into an epoch. */
+  private events: number[] = [];
+  private open: OpenEpoch | null = null;
 
   constructor(
     private readonly query: Query,
@@ -262,6 +331,11 @@ export class CounterLog {
     /** The last position the temporal models held before this batch. */
     private appliedThrough: number,
   ) {}
+
+  /** An event of the log at `position` (every event, whether or not it changes a counter). */
+  event(position: number): void {
+    this.events.push(position);
+  }
 
   add(position: number, deltas: CounterDelta[]): void {
     const last = this.pending[this.pending.length - 1];
@@ -274,7 +348,7 @@ export class CounterLog {
     this.pending.push({ position, deltas: [], packed });
   }
 
-  /** Writes every change so far; the log is applied up to `upTo`. */
+  /** Writes every change so far; the log is applied up to `upTo` (every event up to it counted with `event`). */
   async flush(upTo: number): Promise<void> {
     const rows: unknown[][] = [];
     for (const p of this.pending) {
@@ -284,9 +358,25 @@ export class CounterLog {
     }
     this.pending = [];
     await insertMany(this.query, this.pg, 'rm_t_counter_change', ['position', 'changes'], rows);
-    if (upTo > this.appliedThrough) {
-      await closeEpochs(this.query, this.pg, this.appliedThrough, upTo);
-      this.appliedThrough = upTo;
+    if (upTo <= this.appliedThrough) return;
+    const { query, pg } = this;
+    const E = COUNTER_LAYOUT.epochSize;
+    const open = (this.open ??= await openEpoch(query, pg));
+    let counted = 0;
+    while (counted < this.events.length && this.events[counted] <= upTo) {
+      open.events++;
+      open.lastPosition = this.events[counted++];
+      if (open.events < E) continue;
+      const { epoch, from, lastPosition } = open;
+      await closeEpoch(query, pg, epoch, from, lastPosition, async () => {
+        const previous = epoch + 1 - COUNTER_LAYOUT.snapshotEpochs;
+        return previous <= 0 ? 0 : ((await epochEnds(query, pg, [previous - 1])).get(previous - 1) as number);
+      });
+      await writeEpochRow(query, pg, epoch, E, lastPosition);
+      Object.assign(open, { epoch: epoch + 1, events: 0, from: lastPosition });
     }
+    this.events = this.events.slice(counted);
+    if (open.events > 0) await writeEpochRow(query, pg, open.epoch, open.events, open.lastPosition);
+    this.appliedThrough = upTo;
   }
 }

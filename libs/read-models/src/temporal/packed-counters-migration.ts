@@ -1,6 +1,6 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
 import type { CounterDelta } from '../figures/counters';
-import { closeEpochs, packChanges } from './counters';
+import { closeContiguousEpochs, packChanges } from './counters';
 import { isPostgres, placeholders } from '../sql';
 
 const CONVERT_SPAN = 20_000;
@@ -68,7 +68,7 @@ export class PackedCounters1764700000000 implements MigrationInterface {
     for (const t of ['rm_t_counter', 'rm_t_counter_epoch', 'rm_t_counter_snapshot']) await q.dropTable(t, true);
     await q.createTable(perOwner('rm_t_counter_epoch'), true);
     await q.createTable(perOwner('rm_t_counter_snapshot'), true);
-    await closeEpochs(query, pg, 0, last);
+    await closeContiguousEpochs(query, pg, 0, last);
   }
 
   async down(): Promise<void> {
