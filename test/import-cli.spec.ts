@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { loadConfig, openEventStore, signToken, type LedgerConfig } from '@ledger/platform';
+import { FixedClock, loadConfig, openEventStore, signToken, type Clock, type LedgerConfig } from '@ledger/platform';
 import * as ExcelJS from 'exceljs';
 import request from 'supertest';
 import { createApp } from '../apps/api/src/create-app';
@@ -11,15 +11,16 @@ import { exportMain } from '../apps/cli/src/sheets/export';
 import { importSheetMain } from '../apps/cli/src/sheets/import-sheet';
 
 const SECRET = 'cli-import-secret-0123456789';
-/** The CLI runs on the system clock: due dates far ahead stay in the future. */
+/** The county's clock for the whole suite, not the wall clock: 09:00 on 2026-03-02 (UTC+8). */
+const NOW = '2026-03-02T01:00:00.000Z';
 const ROWS = [
   ['序号', '事项', '办理要求', '责任单位', '责任人', '完成时限'],
-  [1, '完成软弱涣散村党组织整顿', '召开专题组织生活会', '大华镇党委', '王志刚', new Date('2099-03-20T00:00:00Z')],
-  [2, '整理规范党员档案', '', '大华镇黄茂村党支部', '张永福', new Date('2099-04-30T00:00:00Z')],
+  [1, '完成软弱涣散村党组织整顿', '召开专题组织生活会', '大华镇党委', '王志刚', new Date('2026-03-20T00:00:00Z')],
+  [2, '整理规范党员档案', '', '大华镇黄茂村党支部', '张永福', new Date('2026-04-30T00:00:00Z')],
 ];
 
-function captureIo(): CliIo & { stdout: string; stderr: string } {
-  const io = { stdout: '', stderr: '', progress: new PassThrough().resume(), out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t) };
+function captureIo(clock: Clock = new FixedClock(new Date(NOW))): CliIo & { stdout: string; stderr: string } {
+  const io = { stdout: '', stderr: '', progress: new PassThrough().resume(), clock, out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t) };
   return io;
 }
 
@@ -39,8 +40,9 @@ describe('ledger import-sheet and ledger export (in-process, on a temp data dir)
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-cli-import-'));
     config = loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: SECRET, LEDGER_DEADLINE_WORKER: 'off' });
     // The organisation is registered through the API, whose read models the CLI then reads.
-    const store = await openEventStore(config);
-    const app = await createApp({ config, store, logger: false });
+    const clock = new FixedClock(new Date(NOW));
+    const store = await openEventStore(config, { clock });
+    const app = await createApp({ config, store, clock, logger: false });
     await app.init();
     const admin = signToken({ sub: 'admin', role: 'admin', unitId: null, name: '管理员' }, SECRET);
     const post = (route: string, body: object) => request(app.getHttpServer()).post(`/api/v1${route}`).set('Authorization', `Bearer ${admin}`).send(body).expect(201);
@@ -76,6 +78,7 @@ describe('ledger import-sheet and ledger export (in-process, on a temp data dir)
     try {
       const [issued] = await store.readStream(`sheet-${answer.id}`);
       expect(issued.metadata.actor).toEqual({ userId: 'zzb-01', role: 'org_dept', unitId: null, name: '组织部干部' });
+      expect(new Date(issued.recordedAt).toISOString()).toBe(NOW);
     } finally {
       await store.close();
     }
@@ -90,7 +93,7 @@ describe('ledger import-sheet and ledger export (in-process, on a temp data dir)
 
   it('prints every problem with its row and column, exits 1 and writes nothing', async () => {
     const bad = path.join(dataDir, 'bad.xlsx');
-    fs.writeFileSync(bad, await xlsx([ROWS[0], [1, '事项一', '', '东峡镇党委', '王志刚', new Date('2099-01-01T00:00:00Z')], [2, '', '', '大华镇党委', '李四', '明年']]));
+    fs.writeFileSync(bad, await xlsx([ROWS[0], [1, '事项一', '', '东峡镇党委', '王志刚', new Date('2026-12-31T00:00:00Z')], [2, '', '', '大华镇党委', '李四', '明年']]));
     const head = await headOf();
     const io = captureIo();
     expect(await importSheetMain(config, args(bad, '湟组交〔2026〕41号'), io)).toBe(1);
@@ -115,7 +118,8 @@ describe('ledger import-sheet and ledger export (in-process, on a temp data dir)
 
   it('exports the items it imported as a workbook, and the unit figures as CSV', async () => {
     const out = path.join(dataDir, 'items.xlsx');
-    const io = captureIo();
+    // On 2026-03-18 the item due 03-20 is due soon (临期), the one due 04-30 not (正常).
+    const io = captureIo(new FixedClock(new Date('2026-03-18T01:00:00Z')));
     expect(await exportMain(config, ['items', '--out', out, '--unit', 'dahua', '--sort', 'dueDate'], io)).toBe(0);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(out);
@@ -123,6 +127,7 @@ describe('ledger import-sheet and ledger export (in-process, on a temp data dir)
     expect(ws.rowCount).toBe(3);
     expect((ws.getRow(2).values as unknown[]).slice(3, 8)).toEqual(['完成软弱涣散村党组织整顿', '召开专题组织生活会', '大华镇党委', undefined, '王志刚']);
     expect((ws.getRow(3).values as unknown[])[5]).toBe('大华镇黄茂村党支部');
+    expect([ws.getRow(1).getCell(10).value, ws.getRow(2).getCell(10).value, ws.getRow(3).getCell(10).value]).toEqual(['亮灯', '临期', '正常']);
 
     const csv = path.join(dataDir, 'units.csv');
     expect(await exportMain(config, ['units', '--out', csv], captureIo())).toBe(0);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { openEventStore, type LedgerConfig } from '@ledger/platform';
+import { openEventStore, systemClock, type Clock, type LedgerConfig } from '@ledger/platform';
 import type { EventStore } from '@ledger/event-store';
 import { ReadQueries, openReadModels, startProjector, type RunningProjector } from '@ledger/read-models';
 import type { DataSource } from 'typeorm';
@@ -10,6 +10,8 @@ export interface CliIo {
   err(text: string): void;
   /** The progress stream (a TTY shows a bar); null: no bar. */
   progress: NodeJS.WritableStream | null;
+  /** The county's time (today, the events' recordedAt); the system's unless a test fixes it. */
+  clock?: Clock;
 }
 
 export const processIo: CliIo = {
@@ -41,8 +43,8 @@ export interface OpenLedger {
  * running `ledger start` this is safe: each batch re-reads the checkpoint in its transaction, so an
  * event is applied once, by whichever projector gets there first.
  */
-export async function openLedger(config: LedgerConfig): Promise<OpenLedger> {
-  const store = await openEventStore(config);
+export async function openLedger(config: LedgerConfig, clock: Clock = systemClock): Promise<OpenLedger> {
+  const store = await openEventStore(config, { clock });
   let readModels: DataSource | null = null;
   try {
     readModels = await openReadModels(config);

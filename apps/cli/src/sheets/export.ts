@@ -55,9 +55,10 @@ export async function exportMain(config: LedgerConfig, argv: string[], io: CliIo
     return 2;
   }
 
-  const ledger = await openLedger(config);
+  const clock = io.clock ?? systemClock;
+  const ledger = await openLedger(config, clock);
   try {
-    const today = countyDate(systemClock.now());
+    const today = countyDate(clock.now());
     const q = ledger.queries;
     let rows: unknown[];
     switch (kind) {

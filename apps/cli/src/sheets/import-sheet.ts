@@ -57,15 +57,16 @@ export async function importSheetMain(config: LedgerConfig, argv: string[], io: 
     return 1;
   }
 
-  const ledger = await openLedger(config);
+  const clock = io.clock ?? systemClock;
+  const ledger = await openLedger(config, clock);
   const bar = io.progress
     ? new SingleBar({ format: '{phase} [{bar}] {percentage}% | {value}/{total} items', stream: io.progress, clearOnComplete: true }, Presets.shades_classic)
     : null;
   let barPhase: string | null = null;
   try {
     const metrics = new CommandMetrics(new Registry());
-    const path = new CommandPath(ledger.store, systemClock, metrics, config);
-    const importer = new SheetImporter(ledger.store, systemClock, ledger.queries, path, new Facts(path, ledger.queries), metrics);
+    const path = new CommandPath(ledger.store, clock, metrics, config);
+    const importer = new SheetImporter(ledger.store, clock, ledger.queries, path, new Facts(path, ledger.queries), metrics);
     const meta: CommandMeta = {
       actor: { userId: values.sub ?? `cli:${os.userInfo().username}`, role: 'org_dept', unitId: null, name: values.name ?? '命令行导入' },
       correlationId: uuidv4(),
