@@ -244,6 +244,30 @@ describe('deadline process', () => {
     for (const id of ids) expect(missed.get(id)).toEqual(['2026-03-03']);
   });
 
+  it('after downtime over a due date, the worker records DeadlineMissed at start (two apps at once: once), not an interval later', async () => {
+    l = await startLedger();
+    const c = await county(l);
+    const id = await assign(l, c, '事项', '2026-03-04');
+    await l.settle();
+    await l.app.close();
+    // Down from 03-02 to 03-06; the interval is a day and the clock stands still: only the start run can act.
+    l.clock.set(nineAm('2026-03-06'));
+    const config = { ...l.config, deadlineWorker: true, deadlineIntervalSeconds: 86_400 };
+    const [app, second] = await Promise.all([
+      createApp({ config, clock: l.clock, projector: true, logger: false }),
+      createApp({ config, clock: l.clock, logger: false }),
+    ]);
+    l.app = app;
+    l.second = second;
+    await Promise.all([app.init(), second.init()]);
+    const workers = [l.worker(app), l.worker(second)];
+    const deadline = Date.now() + 30_000;
+    while (workers.some((w) => w.lastRun === null) && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    expect(workers.map((w) => w.lastRun?.today)).toEqual(['2026-03-06', '2026-03-06']);
+    expect(workers[0].lastRun!.missed + workers[1].lastRun!.missed).toBe(1);
+    expect(Object.fromEntries((await recorded(l)).missed)).toEqual({ [id]: ['2026-03-04'] });
+  });
+
   it('a restarted app on the same data folder records nothing twice', async () => {
     l = await startLedger();
     const c = await county(l);

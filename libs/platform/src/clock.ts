@@ -32,3 +32,8 @@ export function countyInstant(at: Date): string {
   const shifted = new Date(at.getTime() + COUNTY_OFFSET_MS);
   return shifted.toISOString().replace('Z', '+08:00');
 }
+
+/** The instant the county day after `at`'s begins: 00:00 +08:00 of the next county date. */
+export function nextCountyMidnight(at: Date): Date {
+  return new Date(Date.parse(`${countyDate(at)}T00:00:00Z`) - COUNTY_OFFSET_MS + 86_400_000);
+}

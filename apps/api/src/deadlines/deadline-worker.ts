@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { Actor } from '@ledger/contracts/events';
 import { isRejection, itemDecider, itemStream, type ItemCommand, type ItemState } from '@ledger/domain';
 import { ConcurrencyError, DuplicateEventIdError } from '@ledger/event-store';
-import { countyDate, type Clock, type LedgerConfig } from '@ledger/platform';
+import { countyDate, nextCountyMidnight, type Clock, type LedgerConfig } from '@ledger/platform';
 import type { DataSource } from 'typeorm';
 import { v4 as uuidv4 } from 'uuid';
 import type { CommandMeta } from '../command-path/command-meta';
@@ -14,6 +14,18 @@ import { missedCandidates, reminderCandidates, type Candidate } from './deadline
 export const SYSTEM_ACTOR: Actor = { userId: 'system', role: 'system', unitId: null, name: '系统' };
 export const REMINDER_CHANNEL = '系统提醒';
 export const READ_MODELS_DS = Symbol('READ_MODELS_DS');
+
+/** After the county's midnight, so that a timer a little early still runs on the new county date. */
+export const MIDNIGHT_MARGIN_MS = 1000;
+
+/**
+ * Milliseconds from `now` to the next run: the interval, or sooner when the county's midnight (plus
+ * the margin) comes first, so that items due yesterday are recorded at the start of the day.
+ */
+export function nextRunDelayMs(now: Date, intervalMs: number): number {
+  const untilMidnight = nextCountyMidnight(now).getTime() + MIDNIGHT_MARGIN_MS - now.getTime();
+  return Math.max(0, Math.min(intervalMs, untilMidnight));
+}
 
 
 export interface DeadlineRunResult {
@@ -50,6 +62,9 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShut
   private readonly log = new Logger('DeadlineWorker');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
+  private stopped = false;
+  /** The last timed run's result (null before the first ends): for operators' logs and tests. */
+  lastRun: DeadlineRunResult | null = null;
 
   constructor(
     private readonly path: CommandPath,
@@ -60,14 +75,25 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     if (!this.config.deadlineWorker) return;
-    this.timer = setInterval(() => void this.tick(), this.config.deadlineIntervalSeconds * 1000);
-    this.timer.unref();
+    // At once: a due date that passed while the app was down is recorded now, not an interval later.
+    this.schedule(0);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);
+  }
+
+  /** One run after `delayMs`, then the next one timed from the clock when it ends (runs never overlap). */
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.tick().finally(() => this.schedule(nextRunDelayMs(this.clock.now(), this.config.deadlineIntervalSeconds * 1000)));
+    }, delayMs);
+    this.timer.unref();
   }
 
   private async tick(): Promise<void> {
@@ -75,6 +101,7 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShut
     try {
       this.running = this.runOnce();
       const r = (await this.running) as DeadlineRunResult;
+      this.lastRun = r;
       if (r.missed || r.reminded || r.deferred) this.log.log(`${r.today}: ${r.missed} deadlines missed, ${r.reminded} reminders, ${r.deferred} deferred`);
     } catch (e) {
       this.log.error(`deadline run failed: ${(e as Error).message}`);
