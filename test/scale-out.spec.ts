@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadConfig, openEventStore, type LedgerConfig } from '@ledger/platform';
+import { FixedClock, loadConfig, openEventStore, type LedgerConfig } from '@ledger/platform';
 import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
 import type { EventStore } from '@ledger/event-store';
 import request, { type Response } from 'supertest';
@@ -43,7 +43,9 @@ describe('two API instances on one PostgreSQL store', () => {
     config = configs[0];
     // Both open the same fresh databases at the same moment (migrations, idempotency table).
     // Instance 0 runs the projector in-process; instance 1 only reads what it writes.
-    apps.push(...(await Promise.all(configs.map((c, i) => createApp({ config: c, projector: i === 0, logger: false })))));
+    // One county clock for both (09:00 on 2026-03-02), not the wall clock: the items fall due on 2026-12-31.
+    const clock = new FixedClock(new Date('2026-03-02T01:00:00Z'));
+    apps.push(...(await Promise.all(configs.map((c, i) => createApp({ config: c, clock, projector: i === 0, logger: false })))));
     await Promise.all(apps.map((a) => a.init()));
     http = apps.map((a) => request(a.getHttpServer()));
     store = await openEventStore(config);
