@@ -13,7 +13,7 @@ import {
   exportItems,
   exportUnitFigures,
 } from './exports';
-import { ExportFile, displayWidth } from './table';
+import { ExportFile } from './table';
 
 const NAMES: ExportNames = {
   units: [
@@ -130,7 +130,7 @@ describe('exportItems', () => {
     // Widths follow the longest content plus 2: CJK counts double (责任单位 10 characters → 20 + 2),
     // the title column has the 22-character formula-looking text; a date column keeps its minimum.
     expect(ws.getColumn(3).width).toBe(24);
-    expect(ws.getColumn(6).width).toBe(displayWidth('东峡镇党委、和平乡茶曲村党支部') + 2);
+    // 东峡镇党委、和平乡茶曲村党支部: 15 full-width characters → 30 + 2.
     expect(ws.getColumn(6).width).toBe(32);
     expect(ws.getColumn(11).width).toBe(12);
   });
