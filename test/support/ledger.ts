@@ -50,6 +50,8 @@ export interface Who {
   unitId?: string;
   sub?: string;
   name?: string;
+  /** `leader`: 部领导 (`ledger token --rank leader`). */
+  rank?: 'leader';
 }
 
 /** One user of the ledger: every request carries their token. */
@@ -76,7 +78,7 @@ export interface Ledger {
   readonly position: string;
   /** Mints a token with `ledger token`'s own code: HS256 with the secret the server resolved in the data dir. */
   token(who: Who): string;
-  as(role: UserRole, unitId?: string, options?: { sub?: string; name?: string }): Client;
+  as(role: UserRole, unitId?: string, options?: { sub?: string; name?: string; rank?: 'leader' }): Client;
   /** Moves the county's clock to 09:00 local time on `date` (YYYY-MM-DD). */
   setDay(date: string): void;
   /** Reads the read models' database directly (not the API): proof of where they live. */
@@ -128,9 +130,9 @@ export async function startLedger(options: StartLedgerOptions): Promise<Ledger> 
 
     // `ledger token --role … --unit … --sub … --name …`, called in-process with the app's config.
     const token = (who: Who): string =>
-      tokenCommand(config, { role: who.role, unit: who.unitId, sub: who.sub ?? `${who.role}-${who.unitId ?? 'county'}`, name: who.name });
+      tokenCommand(config, { role: who.role, unit: who.unitId, sub: who.sub ?? `${who.role}-${who.unitId ?? 'county'}`, name: who.name, rank: who.rank });
 
-    const as = (role: UserRole, unitId?: string, extra: { sub?: string; name?: string } = {}): Client => {
+    const as = (role: UserRole, unitId?: string, extra: { sub?: string; name?: string; rank?: 'leader' } = {}): Client => {
       const who: Who = { role, unitId, ...extra };
       const bearer = token(who);
       return {

@@ -10,8 +10,9 @@ import { scaleCommand } from './scale/scale-command';
 
 const USAGE = `ledger <command> [options]
 
-  token --role <role> [--unit <unitId>] --sub <userId> [--name <name>] [--expires <e.g. 12h>]
-        prints a bearer token for the API (roles: org_dept, discipline, inspector, unit, admin)
+  token --role <role> [--unit <unitId>] --sub <userId> [--name <name>] [--rank leader] [--expires <e.g. 12h>]
+        prints a bearer token for the API (roles: org_dept, discipline, inspector, unit, admin; --rank leader: 部领导,
+        who approves a second or later extension)
   ${START_USAGE}
         runs the API and the projector (two processes) and prints the URL; --only runs one of them
   demo --scale <events> [--seed <n>] [--no-project]
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     case 'token': {
       const { values } = parseArgs({
         args: rest,
-        options: { role: { type: 'string' }, unit: { type: 'string' }, sub: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' } },
+        options: { role: { type: 'string' }, unit: { type: 'string' }, sub: { type: 'string' }, name: { type: 'string' }, rank: { type: 'string' }, expires: { type: 'string' } },
         strict: true,
       });
       process.stdout.write(`${tokenCommand(config(), values)}\n`);

@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as jwt from 'jsonwebtoken';
-import { ROLES, type Actor, type UserRole } from '@ledger/contracts/events';
+import { RANKS, ROLES, type Actor, type ActorRank, type UserRole } from '@ledger/contracts/events';
 import type { LedgerConfig } from './config';
 
 /** The claims the API accepts (API.md, Authentication). */
@@ -12,6 +12,8 @@ export interface TokenClaims {
   /** Required for `unit`: the unit whose subtree the user acts for. */
   unitId?: string | null;
   name?: string;
+  /** `leader` (部领导): may approve a second or later extension (DOMAIN.md). */
+  rank?: ActorRank;
 }
 
 export class InvalidTokenError extends Error {}
@@ -43,6 +45,7 @@ export function signToken(claims: TokenClaims, secret: string, options: { expire
   const payload: Record<string, unknown> = { sub: claims.sub, role: claims.role };
   if (claims.unitId) payload.unitId = claims.unitId;
   if (claims.name) payload.name = claims.name;
+  if (claims.rank) payload.rank = claims.rank;
   return jwt.sign(payload, secret, {
     algorithm: 'HS256',
     ...(options.expiresIn !== undefined ? { expiresIn: options.expiresIn as jwt.SignOptions['expiresIn'] } : {}),
@@ -103,6 +106,7 @@ export function verifyToken(token: string, secret: string, now: Date = new Date(
     role: claims.role as UserRole,
     unitId: typeof claims.unitId === 'string' ? claims.unitId : null,
     ...(typeof claims.name === 'string' ? { name: claims.name } : {}),
+    ...(typeof claims.rank === 'string' ? { rank: claims.rank as ActorRank } : {}),
   };
 }
 
@@ -114,5 +118,6 @@ function claimProblems(c: Record<string, unknown> | TokenClaims): string[] {
   if (claims.unitId !== undefined && claims.unitId !== null && typeof claims.unitId !== 'string') p.push('unitId must be a string');
   if (claims.role === 'unit' && (typeof claims.unitId !== 'string' || claims.unitId.length === 0)) p.push('unitId is required for role unit');
   if (claims.name !== undefined && typeof claims.name !== 'string') p.push('name must be a string');
+  if (claims.rank !== undefined && !(RANKS as readonly unknown[]).includes(claims.rank)) p.push(`rank must be ${RANKS.join(' or ')} when given`);
   return p;
 }

@@ -270,7 +270,7 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
         : { itemId: it.id, ...act.data };
       const facts = act.type === 'AssignItem'
         ? { sheet: { exists: true }, unit: { exists: true, dissolved: false }, cadre: { exists: true, left: false }, inActorScope: true }
-        : act.type === 'GrantExtension' ? { approverIsCountyLevel: true, inActorScope: true }
+        : act.type === 'GrantExtension' ? { previousApprover: null, inActorScope: true } // one extension per item at most
         : act.type === 'ReferAccountability' || act.type === 'DecideAccountability' ? { targetExists: true, inActorScope: true }
         : { inActorScope: true };
       try {

@@ -118,14 +118,38 @@ describe('定责 assign', () => {
       given(STAGE_HISTORIES.in_progress).when(command('RefuseExtension')).thenRejects('NO_PENDING_EXTENSION');
       given([...STAGE_HISTORIES.in_progress, ev.extensionRequested(), ev.extensionGranted()]).when(command('GrantExtension')).thenRejects('NO_PENDING_EXTENSION');
     });
-    it('lets only a county-level approver grant a second extension', () => {
-      const secondPending = [...STAGE_HISTORIES.in_progress, ev.extensionRequested(), ev.extensionGranted(), ev.extensionRequested('2026-04-10', '2026-03-31')];
-      given(secondPending).when(command('GrantExtension', { facts: { approverIsCountyLevel: false } })).thenRejects('EXTENSION_NEEDS_COUNTY_APPROVER', { forbidden: true });
-      given(secondPending).when(command('GrantExtension')).thenRejects('EXTENSION_NEEDS_COUNTY_APPROVER', { forbidden: true });
-      given(secondPending).when(command('GrantExtension', { facts: { approverIsCountyLevel: true } })).then([ev.extensionGranted('2026-04-10', '2026-03-31', 2)]);
-    });
-    it('lets any organisation-department approver grant the first extension', () => {
-      given([...STAGE_HISTORIES.in_progress, ev.extensionRequested()]).when(command('GrantExtension', { facts: { approverIsCountyLevel: false } })).then([ev.extensionGranted()]);
+    describe('who approves (DOMAIN.md: the first by an org_dept officer, a later one by 部领导, never by the previous approver)', () => {
+      /** GrantExtension by one org_dept user; `previousApprover` is the fact the application reads from the stream. */
+      const grantBy = (userId: string, rank: 'leader' | undefined, previousApprover: string | null) => {
+        const c = command('GrantExtension', { facts: { previousApprover } });
+        return { ...c, context: { ...c.context, actor: { ...c.context.actor, userId, ...(rank ? { rank } : {}) } } };
+      };
+      const firstPending = [...STAGE_HISTORIES.in_progress, ev.extensionRequested()];
+      const secondPending = [...firstPending, ev.extensionGranted(), ev.extensionRequested('2026-04-10', '2026-03-31')];
+      const thirdPending = [...secondPending, ev.extensionGranted('2026-04-10', '2026-03-31', 2), ev.extensionRequested('2026-04-30', '2026-04-10')];
+
+      it('lets any org_dept officer grant the first extension, a leader too', () => {
+        given(firstPending).when(grantBy('officer-1', undefined, null)).then([ev.extensionGranted()]);
+        given(firstPending).when(grantBy('leader-1', 'leader', null)).then([ev.extensionGranted()]);
+      });
+      it('refuses a second extension to an officer who is not of leader rank, whoever granted the first', () => {
+        given(secondPending).when(grantBy('officer-2', undefined, 'officer-1')).thenRejects('EXTENSION_NEEDS_COUNTY_APPROVER', { forbidden: true });
+        given(secondPending).when(grantBy('officer-1', undefined, 'officer-1')).thenRejects('EXTENSION_NEEDS_COUNTY_APPROVER', { forbidden: true });
+      });
+      it('lets a leader grant the second extension, unless that leader granted the first', () => {
+        given(secondPending).when(grantBy('leader-1', 'leader', 'officer-1')).then([ev.extensionGranted('2026-04-10', '2026-03-31', 2)]);
+        given(secondPending).when(grantBy('leader-1', 'leader', 'leader-1')).thenRejects('EXTENSION_SAME_APPROVER', { forbidden: true });
+      });
+      it('asks the same of a third: a leader other than the one who granted the second', () => {
+        given(thirdPending).when(grantBy('leader-1', 'leader', 'leader-1')).thenRejects('EXTENSION_SAME_APPROVER', { forbidden: true });
+        given(thirdPending).when(grantBy('officer-1', undefined, 'leader-1')).thenRejects('EXTENSION_NEEDS_COUNTY_APPROVER', { forbidden: true });
+        given(thirdPending).when(grantBy('leader-2', 'leader', 'leader-1')).then([ev.extensionGranted('2026-04-30', '2026-04-10', 3)]);
+      });
+      it('refuses a later extension when the previous approver is not known (fails closed)', () => {
+        const c = command('GrantExtension');
+        const leader = { ...c, context: { ...c.context, actor: { ...c.context.actor, userId: 'leader-1', rank: 'leader' as const } } };
+        given(secondPending).when(leader).thenRejects('EXTENSION_SAME_APPROVER', { forbidden: true });
+      });
     });
     it('drops a pending request when the item is concluded', () => {
       const history = [ev.assigned, ev.extensionRequested(), ev.acknowledged, ev.completed, ev.concluded, { type: 'ItemReopened' as const, data: { itemId: ITEM, reason: 'x', previousStatus: 'concluded' as const } }];

@@ -58,11 +58,14 @@ export type ReassignItem = ItemCommandBase<
   { unit?: UnitFacts; cadre?: CadreFacts }
 >;
 export type RequestExtension = ItemCommandBase<'RequestExtension', { newDueDate: LocalDate; reason: string }>;
-/** `approverIsCountyLevel`: may this approver grant a second (or later) extension? */
+/**
+ * `previousApprover`: the user id of whoever granted the item's latest extension (from the metadata of
+ * its stream), null when none was granted. A second or later grant without it is refused.
+ */
 export type GrantExtension = ItemCommandBase<
   'GrantExtension',
   { note?: string | null },
-  { approverIsCountyLevel?: boolean }
+  { previousApprover?: string | null }
 >;
 export type RefuseExtension = ItemCommandBase<'RefuseExtension', { reason: string }>;
 export type WithdrawItem = ItemCommandBase<'WithdrawItem', { reason: string }>;

@@ -61,7 +61,7 @@ export function decideItem(command: ItemCommand, state: ItemState): Decision<Ite
       const pending = item.pendingExtension;
       if (!pending) return deny('NO_PENDING_EXTENSION');
       return (
-        approverMayGrant(item, command.facts?.approverIsCountyLevel) ?? [
+        approverMayGrant(item, context.actor, command.facts?.previousApprover) ?? [
           {
             type: 'ExtensionGranted',
             data: {

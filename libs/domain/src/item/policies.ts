@@ -3,6 +3,7 @@ import {
   UNIT_ACCOUNTABILITY_FORMS,
   URGE_LEVELS,
   type AccountabilityTarget,
+  type Actor,
   type ActorRole,
   type Evidence,
   type ItemStatus,
@@ -141,11 +142,19 @@ export function extensionMayBeRequested(item: ExistingItem, today: string, newDu
   return OK;
 }
 
-/** The first extension any approver of the county organisation department grants; later ones need a county-level one. */
-export function approverMayGrant(item: ExistingItem, approverIsCountyLevel: boolean | undefined): Verdict {
-  return item.extensionsGranted >= 1 && approverIsCountyLevel !== true
-    ? refuse('EXTENSION_NEEDS_COUNTY_APPROVER', { extensionNumber: item.extensionsGranted + 1 })
-    : OK;
+/**
+ * DOMAIN.md: the first extension any org_dept officer grants; a second or later one only an org_dept
+ * user of leader rank (部领导), and never the one who granted the extension before. The previous
+ * approver comes as a fact; unknown, the grant is refused rather than risk the same person twice.
+ */
+export function approverMayGrant(item: ExistingItem, approver: Actor, previousApprover: string | null | undefined): Verdict {
+  if (item.extensionsGranted === 0) return OK;
+  const extensionNumber = item.extensionsGranted + 1;
+  if (approver.rank !== 'leader') return refuse('EXTENSION_NEEDS_COUNTY_APPROVER', { extensionNumber, rank: approver.rank ?? null });
+  if (!previousApprover || previousApprover === approver.userId) {
+    return refuse('EXTENSION_SAME_APPROVER', { extensionNumber, previousApprover: previousApprover ?? null });
+  }
+  return OK;
 }
 
 // 逾期 deadlines

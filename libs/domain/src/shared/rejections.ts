@@ -9,7 +9,9 @@ export const REJECTION_MESSAGES = {
   ROLE_NOT_ALLOWED: '当前角色无权执行此操作',
   OUT_OF_SCOPE: '该事项不在本单位管辖范围内',
   URGE_LEVEL_NOT_ALLOWED: '系统只能发出提醒',
-  EXTENSION_NEEDS_COUNTY_APPROVER: '第二次及以后的延期须由县级领导批准',
+  // a second or later extension: an org_dept user of leader rank (部领导), not the previous approver
+  EXTENSION_NEEDS_COUNTY_APPROVER: '第二次及以后的延期须由部领导批准',
+  EXTENSION_SAME_APPROVER: '延期不能由批准上一次延期的人再次批准',
   // input the API should already have refused
   INVALID_DATE: '日期格式应为 YYYY-MM-DD',
   NAME_REQUIRED: '名称不能为空',
