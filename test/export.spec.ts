@@ -110,6 +110,35 @@ describe('format=xlsx|csv on the query routes (exports with Chinese headers)', (
     });
   });
 
+  it('four concurrent exports (two xlsx, two csv) each take their turn and each holds every item the sheet gave', async () => {
+    // What the import sent, by title: unit, cadre and due date as the CSV lines above wrote them.
+    const units = ['大华镇党委', '申中乡党委', '大华镇黄茂村党支部'];
+    const cadres = ['王志刚', '马德福', '张永福'];
+    const expected = new Map<string, string[]>();
+    for (let i = 0; i < ITEM_COUNT; i++) {
+      expected.set(`第${i + 1}项 重点任务`, [units[i % 3], cadres[i % 3], `2026-${String(3 + (i % 9)).padStart(2, '0')}-${String(10 + (i % 18)).padStart(2, '0')}`]);
+    }
+    const [x1, c1, x2, c2] = await Promise.all([
+      getFile('/items?format=xlsx'),
+      getFile('/items?format=csv'),
+      getFile('/items?format=xlsx&sort=-dueDate'),
+      getFile('/items?format=csv&sort=title'),
+    ]);
+    for (const res of [x1, c1, x2, c2]) expect(res.status).toBe(200);
+    const fromCsv = (res: Response) => csvOf(res).slice(1).map((r) => [r[2], r[4], r[6], r[10]]);
+    const fromXlsx = async (res: Response) => {
+      const ws = await sheetOf(res.body);
+      return Array.from({ length: ws.rowCount - 1 }, (_, i) => {
+        const v = rowValues(ws, i + 2);
+        return [v[2], v[4], v[6], isoDate(v[10])];
+      });
+    };
+    for (const rows of [await fromXlsx(x1), fromCsv(c1), await fromXlsx(x2), fromCsv(c2)]) {
+      expect(rows).toHaveLength(ITEM_COUNT);
+      expect(new Map(rows.map(([title, ...rest]) => [title as string, rest]))).toEqual(expected);
+    }
+  });
+
   it('GET /items?format=csv keeps the filter (a unit user: its subtree only) and quotes as RFC 4180', async () => {
     const unitUser = t.token('unit', 'dahua');
     const res = await getFile('/items?format=csv&sort=-title', unitUser).expect(200);

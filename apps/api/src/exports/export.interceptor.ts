@@ -11,13 +11,14 @@ import { countyDate, type Clock } from '@ledger/platform';
 import { MAX_PAGE_SIZE, ReadQueries, type ItemPage, type ItemView } from '@ledger/read-models';
 import { CONTENT_TYPES, type ExportFormat } from '@ledger/sheets-io';
 import { plainToInstance } from 'class-transformer';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { from, switchMap, type Observable } from 'rxjs';
 import { ACTOR_KEY } from '../auth/current-actor.decorator';
 import { CLOCK } from '../platform/tokens';
 import { ApiProblem, ValidationProblem } from '../problem-details/errors';
 import { ListItemsQuery } from '../queries/list-items/list-items.query';
 import { EXPORT_FORMATS, MAX_EXPORT_ROWS, exportFile, type ExportKind, type ExportRows } from './export-files';
+import { HEAVY_REQUESTS } from './work-gate';
 
 const EXPORT_KIND = 'ledger:exportKind';
 const FORMAT_VALUES = ['json', ...EXPORT_FORMATS];
@@ -66,8 +67,10 @@ export class ExportInterceptor implements NestInterceptor {
     }
     setQuery(req, query);
     const actor = (req as unknown as Record<string, unknown>)[ACTOR_KEY] as Actor;
+    const res = ctx.switchToHttp().getResponse<Response>();
+    // The route's first page is small; the file (every page, every row) is built one export at a time.
     return next.handle().pipe(
-      switchMap((answer) => from(this.file(kind, answer, format as ExportFormat, actor, query))),
+      switchMap((answer) => from(HEAVY_REQUESTS.run(() => this.file(kind, answer, format as ExportFormat, actor, query), res))),
     );
   }
 

@@ -5,6 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
 import { Roles } from '../../auth/roles.decorator';
+import { HEAVY_REQUESTS } from '../../exports/work-gate';
 import { Meta, type CommandMeta } from '../../command-path/command-meta';
 import { ValidationProblem, type FieldError } from '../../problem-details/errors';
 import { ApiCommandErrors } from '../../problem-details/openapi';
@@ -67,8 +68,10 @@ export class ImportSheetRoute {
     const errors: FieldError[] = flattenValidationErrors(await validate(fields, { whitelist: true, forbidNonWhitelisted: true }));
     if (!file || file.size === 0) errors.unshift({ field: 'file', messages: ['file must be a workbook (.xlsx) or a CSV file, sent in the multipart field "file"'] });
     if (errors.length > 0) throw new ValidationProblem(errors);
-    const answer: SheetImportAnswer = await this.bus.execute(
-      new ImportSheetCommand(file!.buffer, { number: fields.number, title: fields.title, issuedOn: fields.issuedOn, source: fields.source ?? null }, meta),
+    // One import or export at a time per process: each may hold hundreds of MB (exports/work-gate.ts).
+    const answer: SheetImportAnswer = await HEAVY_REQUESTS.run(
+      () => this.bus.execute(new ImportSheetCommand(file!.buffer, { number: fields.number, title: fields.title, issuedOn: fields.issuedOn, source: fields.source ?? null }, meta)),
+      res,
     );
     res.status(answer.written > 0 ? HttpStatus.CREATED : HttpStatus.OK);
     return answer;
