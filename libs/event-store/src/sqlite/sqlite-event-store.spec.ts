@@ -38,6 +38,22 @@ eventStoreContract('sqlite, writer thread', async () => {
   };
 });
 
+// Test support: positions with gaps (up to 40 unused numbers before each event), as EventStoreDB's; the
+// contract's non-contiguous checks on a real database. The reopened instance takes the gaps from the file.
+eventStoreContract(
+  'sqlite, test position gaps, writer thread',
+  async () => {
+    const file = tempFile();
+    const store = await openSqliteEventStore({ file, synchronous: 'NORMAL', writerThread: true, testPositionGaps: 40 });
+    return {
+      store,
+      reopen: () => openSqliteEventStore({ file, synchronous: 'NORMAL', writerThread: true }),
+      cleanup: () => store.close(),
+    };
+  },
+  { contiguousPositions: false },
+);
+
 const PEER = path.join(__dirname, '../testing/fixtures/sqlite-peer.js');
 
 /** A child process whose stdout is JSON lines; `until` resolves on the first line matching. */

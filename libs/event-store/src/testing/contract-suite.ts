@@ -81,8 +81,10 @@ async function expectRejection<E>(p: Promise<unknown>, type: new (...args: never
 
 export interface ContractOptions {
   /**
-   * True (the default) where the engine's positions are gap-free (SQLite, PostgreSQL). EventStoreDB's `$all`
-   * positions are only strictly increasing: there the suite checks order, not contiguity.
+   * What the store must declare (EventStore.contiguousPositions). True (the default) where the engine's
+   * positions are gap-free (SQLite, PostgreSQL). EventStoreDB's `$all` positions are only strictly
+   * increasing: there the suite checks order, never a difference of positions; counts come from
+   * countEvents and neighbours from reads.
    */
   contiguousPositions?: boolean;
 }
@@ -101,6 +103,10 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
       h = await open();
       store = h.store;
     }, LONG);
+
+    it(`declares its positions ${contiguous ? 'contiguous' : 'increasing, not contiguous'}`, () => {
+      expect(store.contiguousPositions).toBe(contiguous);
+    });
     afterAll(async () => {
       await h?.cleanup();
     }, LONG);
@@ -166,7 +172,8 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
         const r = await store.append(s, newEvents(2), 'no_stream');
         expect(await store.append(s, [], 1)).toEqual(r);
         await expectRejection(store.append(s, [], 0), ConcurrencyError);
-        expect(await store.headPosition()).toBe(head + 2n);
+        expect(await store.headPosition()).toBe(r.position);
+        expect(await store.countEvents(head, r.position)).toBe(2);
       });
     });
 
@@ -219,7 +226,8 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
         // Whatever raced, a retry now answers with the one original result.
         const settled = await store.append(s, batch, 'any');
         for (const r of ok) expect(r.value).toEqual(settled);
-        expect(await store.headPosition()).toBe(head + 2n);
+        expect(await store.headPosition()).toBe(settled.position);
+        expect(await store.countEvents(head, settled.position)).toBe(2);
       });
 
       it('an id reused with other content is rejected and nothing is written', async () => {
@@ -260,7 +268,7 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
     });
 
     describe('ordering', () => {
-      it('positions are gap-free, increasing, and readAll is the union of the streams in commit order', async () => {
+      it(`positions are ${contiguous ? 'gap-free and ' : ''}increasing, and readAll is the union of the streams in commit order`, async () => {
         const before = await store.headPosition();
         const streams = [streamName('unit'), streamName('cadre'), streamName('item')];
         const appended: string[] = [];
@@ -276,7 +284,9 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
         const all = await store.readAll({ after: before, limit: 10_000 });
         expect(all.map((e) => e.id)).toEqual(appended);
         expectGapFree(all, before);
-        expect(await store.headPosition()).toBe(before + BigInt(appended.length));
+        const last = all[all.length - 1].position;
+        expect(await store.headPosition()).toBe(last);
+        expect(await store.countEvents(before, last)).toBe(appended.length);
         const union = (await Promise.all(streams.map((s) => store.readStream(s)))).flat();
         expect(union.map((e) => e.id).sort()).toEqual([...appended].sort());
         for (const s of streams) {
@@ -302,7 +312,19 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
         expect(await store.readAll({ after: await store.headPosition(), limit: 10 })).toEqual([]);
       });
 
-      it('many concurrent appenders to many streams keep positions gap-free and revisions dense', async () => {
+      it('countEvents counts the events in (after, upTo], up to a cap', async () => {
+        const before = await store.headPosition();
+        const s = streamName();
+        await store.append(s, newEvents(12), 'no_stream');
+        const own = await store.readStream(s);
+        expect(await store.countEvents(before, own[11].position)).toBe(12);
+        expect(await store.countEvents(own[2].position, own[7].position)).toBe(5);
+        expect(await store.countEvents(own[2].position, own[7].position, 3)).toBe(3);
+        expect(await store.countEvents(own[7].position, own[2].position)).toBe(0);
+        expect(await store.countEvents(own[11].position, own[11].position + 1000n)).toBe(0);
+      });
+
+      it(`many concurrent appenders to many streams keep positions ${contiguous ? 'gap-free' : 'increasing'} and revisions dense`, async () => {
         const before = await store.headPosition();
         const streams = Array.from({ length: 10 }, () => streamName());
         await Promise.all(
@@ -510,7 +532,7 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
           });
           await Promise.all(writers);
           const head = await store.headPosition();
-          expect(head).toBe(before + 3000n);
+          expect(await store.countEvents(before, head)).toBe(3000);
           expect(await sub.waitFor(head, 60_000)).toBe(true);
           expect(seen).toHaveLength(3000);
           expectGapFree(seen, before);
@@ -524,14 +546,15 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
       it('starts after its checkpoint, respects batchSize, reports caughtUp and its position', async () => {
         const s = streamName();
         const r = await store.append(s, newEvents(25), 'no_stream');
-        const checkpoint = (await store.readStream(s))[4].position;
+        const own = await store.readStream(s);
+        const checkpoint = own[4].position;
         const batches: StoredEvent[][] = [];
         const sub = store.subscribe((batch) => void batches.push(batch), { after: checkpoint, batchSize: 6 });
         subscriptions.push(sub);
         await sub.caughtUp();
         expect(sub.position).toBe(r.position);
         const flat = batches.flat();
-        expect(flat[0].position).toBe(checkpoint + 1n);
+        expect(flat[0].position).toBe(own[5].position);
         expect(flat).toHaveLength(20);
         for (const b of batches) expect(b.length).toBeLessThanOrEqual(6);
       });
