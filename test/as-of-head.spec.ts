@@ -2,12 +2,14 @@
  * Issue 14 item 2: the item view as of the head of the log is the current item view, field by field,
  * for every item of a county whose history holds every event type. The live-vs-rebuild comparisons
  * cannot see a fold that both the projector and its rebuild get wrong; this one compares the two read
- * paths (current read models, temporal versions) against each other. Plus a hand-counted case: one
- * decision recorded then revoked on appeal shows 1 before the revocation and 0 after it.
+ * paths (current read models, temporal versions) against each other, on SQLite and on PostgreSQL (each
+ * engine's migrations and raw reads). Plus a hand-counted case: one decision recorded then revoked on
+ * appeal shows 1 before the revocation and 0 after it.
  */
 import { EVENT_TYPES } from '@ledger/contracts/events';
 import { cadreDecider, cadreStream, type CadreCommand, type CadreState } from '@ledger/domain';
 import { openEventStore } from '@ledger/platform';
+import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
 import type { StoredEvent } from '@ledger/event-store';
 import { CommandPath } from '../apps/api/src/command-path/command-path.service';
 import { DeadlineWorker } from '../apps/api/src/deadlines/deadline-worker';
@@ -129,35 +131,51 @@ async function scriptCounty(ledger: Ledger): Promise<void> {
   await unit('V1').post('/items/I5/acknowledge', {}, 200);
 }
 
-describe('as of the head, every item is its current view (SQLite)', () => {
-  let ledger: Ledger;
-  beforeAll(async () => {
-    ledger = await startLedger({ engine: 'sqlite' });
-    await scriptCounty(ledger);
-  }, 120_000);
-  afterAll(() => ledger?.close());
+function headComparison(engine: string, open: () => Promise<Ledger>, stop: () => Promise<void> = async () => undefined): void {
+  describe(`as of the head, every item is its current view (${engine})`, () => {
+    let ledger: Ledger;
+    beforeAll(async () => {
+      ledger = await open();
+      await scriptCounty(ledger);
+    }, 180_000);
+    afterAll(async () => {
+      await ledger?.close();
+      await stop();
+    });
 
-  it('holds every event type, and every item field agrees both ways', async () => {
-    const events = await allEvents(ledger);
-    const seen = new Set(events.map((e) => e.type));
-    expect(EVENT_TYPES.filter((t) => !seen.has(t))).toEqual([]);
+    it('holds every event type, and every item field agrees both ways', async () => {
+      const events = await allEvents(ledger);
+      const seen = new Set(events.map((e) => e.type));
+      expect(EVENT_TYPES.filter((t) => !seen.has(t))).toEqual([]);
 
-    const head = events[events.length - 1].recordedAt;
-    // After the head (as-of now answers from the current models, which would compare them with themselves), the same county day.
-    ledger.clock.set(new Date(Date.parse(head) + 3_600_000).toISOString());
-    const inspector = ledger.as('inspector');
-    for (const id of ITEM_IDS) {
-      const now = await inspector.get(`/items/${id}`, 200, { minPosition: events[events.length - 1].position.toString() });
-      const then = await inspector.get(`/items/${id}?asOf=${encodeURIComponent(head)}`, 200);
-      expect({ id, view: then.body }).toEqual({ id, view: now.body });
-    }
-    // The fold's answer checked by hand: I1 had two decisions and one revoked; I2 one, revoked after the withdrawal.
-    const counts = await Promise.all(['I1', 'I2'].map(async (id) => (await inspector.get(`/items/${id}?asOf=${encodeURIComponent(head)}`, 200)).body.accountabilityCount));
-    expect(counts).toEqual([1, 0]);
-    const register = (await inspector.get('/accountability', 200)).body as Array<{ itemId: string; revoked: boolean }>;
-    expect(register.map((r) => [r.itemId, r.revoked]).sort()).toEqual([['I1', false], ['I1', true], ['I2', true]]);
+      const head = events[events.length - 1].recordedAt;
+      // After the head (as-of now answers from the current models, which would compare them with themselves), the same county day.
+      ledger.clock.set(new Date(Date.parse(head) + 3_600_000).toISOString());
+      const inspector = ledger.as('inspector');
+      for (const id of ITEM_IDS) {
+        const now = await inspector.get(`/items/${id}`, 200, { minPosition: events[events.length - 1].position.toString() });
+        const then = await inspector.get(`/items/${id}?asOf=${encodeURIComponent(head)}`, 200);
+        expect({ id, view: then.body }).toEqual({ id, view: now.body });
+      }
+      // The fold's answer checked by hand: I1 had two decisions and one revoked; I2 one, revoked after the withdrawal.
+      const counts = await Promise.all(['I1', 'I2'].map(async (id) => (await inspector.get(`/items/${id}?asOf=${encodeURIComponent(head)}`, 200)).body.accountabilityCount));
+      expect(counts).toEqual([1, 0]);
+      const register = (await inspector.get('/accountability', 200)).body as Array<{ itemId: string; revoked: boolean }>;
+      expect(register.map((r) => [r.itemId, r.revoked]).sort()).toEqual([['I1', false], ['I1', true], ['I2', true]]);
+    });
   });
-});
+}
+
+headComparison('SQLite', () => startLedger({ engine: 'sqlite' }));
+let server: TestPostgres | undefined;
+headComparison(
+  'PostgreSQL',
+  async () => {
+    server = await startTestPostgres();
+    return startLedger({ engine: 'postgres', postgres: server });
+  },
+  async () => server?.stop(),
+);
 
 describe('a decision revoked on appeal, as of before and after the revocation', () => {
   let ledger: Ledger;
