@@ -47,10 +47,24 @@ export interface EventStoreDbOptions {
   streamPrefixes?: string[];
   /** Longest wait of an idle subscription when no live event wakes it. Default 1000 ms. */
   fallbackPollMs?: number;
+  /** First wait before re-creating a dropped live subscription (doubling to 30 s). Default 250 ms. */
+  resubscribeMs?: number;
 }
 
+/**
+ * The connection string as client 6.2.1 parses it: it knows only `esdb://` and `esdb+discover://`
+ * (Client/parseConnectionString.js) and throws on KurrentDB's `kurrentdb://` / `kdb://` (and their
+ * `+discover` forms), which name the same protocol; those are rewritten, the rest left to the client.
+ */
+export function clientConnectionString(url: string): string {
+  return url.trim().replace(/^(?:kurrentdb|kdb)(\+discover)?:\/\//i, (_m, discover: string | undefined) => `esdb${discover ? '+discover' : ''}://`);
+}
+
+/** What the adapter uses of the client (the tests of its own logic give it a stand-in: no server runs there). */
+export type EventStoreDbClientPort = Pick<EventStoreDBClient, 'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'dispose'>;
+
 /** The ledger's stream prefixes (STREAM_PREFIX in @ledger/contracts/events); event-store imports drivers only. */
-const DEFAULT_PREFIXES = ['unit-', 'cadre-', 'sheet-', 'sheet_number-', 'item-', 'ledger_seal-'];
+const DEFAULT_PREFIXES = ['unit-', 'cadre-', 'sheet-', 'sheet_number-', 'unit_tree-', 'item-', 'ledger_seal-'];
 
 /** How many of a stream's latest events an idempotency check searches (beyond the batch's own size). */
 const RETRY_WINDOW = 500;
@@ -73,7 +87,7 @@ const STREAM_HASH_KEY = 'ledgerStreamHash';
  * { commit: p, prepare: p } and drops what is not after p.
  */
 export function openEventStoreDbStore(options: EventStoreDbOptions): EventStoreDbStore {
-  return new EventStoreDbStore(EventStoreDBClient.connectionString(options.url), options);
+  return new EventStoreDbStore(EventStoreDBClient.connectionString(clientConnectionString(options.url)), options);
 }
 
 export class EventStoreDbStore implements EventStore {
@@ -86,17 +100,24 @@ export class EventStoreDbStore implements EventStore {
   private readonly fallbackPollMs: number;
   private readonly tails: TailingHub;
   private live: { unsubscribe(): Promise<void> } | null = null;
+  private readonly resubscribeMs: number;
+  private resubscribeDelay: number;
+  private resubscribeTimer: NodeJS.Timeout | null = null;
+  /** Live subscriptions created (the first and every re-creation after a drop): for tests and operations. */
+  liveSubscriptions = 0;
   private readonly pending = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
 
   constructor(
-    private readonly client: EventStoreDBClient,
+    private readonly client: EventStoreDbClientPort,
     options: EventStoreDbOptions,
   ) {
     this.clock = options.clock ?? { now: () => new Date() };
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.prefixes = options.streamPrefixes ?? DEFAULT_PREFIXES;
     this.fallbackPollMs = options.fallbackPollMs ?? 1000;
+    this.resubscribeMs = options.resubscribeMs ?? 250;
+    this.resubscribeDelay = this.resubscribeMs;
     this.tails = new TailingHub({ readAll: (o) => this.readAll(o), headPosition: () => this.headPosition(), fallbackPollMs: this.fallbackPollMs });
   }
 
@@ -131,11 +152,12 @@ export class EventStoreDbStore implements EventStore {
       this.check(stream, expected, last ? last.revision : 'no_stream');
       return { revision: last ? last.revision : -1, position: last ? last.position : 0n };
     }
+    const retried = () => this.findRetry(stream, prepared.map((p) => p.event), prepared.map((p) => p.metadata));
 
     // EventStoreDB itself deduplicates a retry whose expected revision is the original's; with `any`
     // or `stream_exists` it may not, so look for the ids first.
     if (expected === 'any' || expected === 'stream_exists') {
-      const retry = await this.findRetry(stream, prepared.map((p) => p.event), prepared.map((p) => p.metadata));
+      const retry = await retried();
       if (retry) return retry;
     }
 
@@ -143,7 +165,14 @@ export class EventStoreDbStore implements EventStore {
       // The chain needs the revision each event gets and the previous link: read the stream's last
       // event and append with its exact revision, so that a concurrent writer makes this one retry.
       const tip = await this.lastOfStream(stream);
-      this.check(stream, expected, tip ? tip.revision : 'no_stream');
+      const actual = tip ? tip.revision : 'no_stream';
+      if (!this.holds(expected, actual)) {
+        // A retry of a committed append (`no_stream`, a number) no longer matches its expectation:
+        // answer it with the original result before refusing, as the port promises.
+        const retry = await retried();
+        if (retry) return retry;
+        throw new ConcurrencyError(stream, expected, actual);
+      }
       let prev: Buffer | null = tip?.streamHash ? Buffer.from(tip.streamHash, 'hex') : null;
       let rev = tip ? tip.revision : -1;
       const linked = prepared.map(({ event, metadata }) => {
@@ -162,11 +191,14 @@ export class EventStoreDbStore implements EventStore {
         expectedRevision: tip ? BigInt(tip.revision) : NO_STREAM,
       });
       const revision = Number(result.nextExpectedRevision);
+      // The append's own answer: the client maintainers document it as the last event's commit position;
+      // every append here commits implicitly, where it is that event's prepare position too (what reads give).
+      if (result.position) return { revision, position: result.position.commit };
       const [last] = await this.readStream(stream, revision, 1);
       return { revision, position: last.position };
     } catch (e) {
       if (e instanceof WrongExpectedVersionError) {
-        const again = await this.findRetry(stream, prepared.map((p) => p.event), prepared.map((p) => p.metadata));
+        const again = await retried();
         if (again) return again;
         // The exact revision the chain was computed for moved: `any` and `stream_exists` try again.
         if ((expected === 'any' || expected === 'stream_exists') && attempt < 10) return this.appendNow(stream, events, expected, attempt + 1);
@@ -178,12 +210,16 @@ export class EventStoreDbStore implements EventStore {
   }
 
   private check(stream: string, expected: ExpectedRevision, actual: number | 'no_stream'): void {
-    const ok =
+    if (!this.holds(expected, actual)) throw new ConcurrencyError(stream, expected, actual);
+  }
+
+  private holds(expected: ExpectedRevision, actual: number | 'no_stream'): boolean {
+    return (
       expected === 'any' ||
       (expected === 'no_stream' && actual === 'no_stream') ||
       (expected === 'stream_exists' && actual !== 'no_stream') ||
-      (typeof expected === 'number' && actual === expected);
-    if (!ok) throw new ConcurrencyError(stream, expected, actual);
+      (typeof expected === 'number' && actual === expected)
+    );
   }
 
   /**
@@ -333,17 +369,35 @@ export class EventStoreDbStore implements EventStore {
    * read, so nothing is missed or seen twice at the hand-over.
    */
   private ensureLive(): void {
-    if (this.live) return;
+    if (this.live || this.closing) return;
     const live = this.client.subscribeToAll({
       fromPosition: END,
       filter: streamNameFilter({ prefixes: this.prefixes }),
     });
+    this.liveSubscriptions++;
     live.on('data', () => {
+      this.resubscribeDelay = this.resubscribeMs;
       this.tails.wake();
     });
-    live.on('error', () => {
-      if (this.live === live) this.live = null;
-    });
+    // Dropped (server restart, leader change, network): made again after a backoff. It only wakes the
+    // tailing subscriptions, which read `$all` after their own last handled position, so what was
+    // appended meanwhile is read once, neither lost nor repeated; the fallback poll covers the wait.
+    const dropped = (): void => {
+      if (this.live !== live) return;
+      this.live = null;
+      void live.unsubscribe().catch(() => undefined);
+      if (this.closing || this.resubscribeTimer) return;
+      this.resubscribeTimer = setTimeout(() => {
+        this.resubscribeTimer = null;
+        this.ensureLive();
+        this.tails.wake();
+      }, this.resubscribeDelay);
+      this.resubscribeTimer.unref();
+      this.resubscribeDelay = Math.min(this.resubscribeDelay * 2, 30_000);
+    };
+    live.on('error', dropped);
+    live.on('end', dropped);
+    live.on('close', dropped);
     this.live = live;
   }
 
@@ -376,6 +430,8 @@ export class EventStoreDbStore implements EventStore {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.pending]);
       await this.tails.stopAll();
+      if (this.resubscribeTimer) clearTimeout(this.resubscribeTimer);
+      this.resubscribeTimer = null;
       await this.live?.unsubscribe().catch(() => undefined);
       this.live = null;
       await this.client.dispose();
