@@ -59,6 +59,12 @@ export interface StreamCommand<C, S> {
   retryOnConflict?: boolean;
   /** Checked against If-Match (item commands). */
   honourIfMatch?: boolean;
+  /**
+   * Appended after the decision and before the stream's own events, with the events to be appended:
+   * a claim on another stream that serialises decisions reading more than their own stream. Its
+   * ConcurrencyError (a stream other than the command's) means the facts were stale: decided again.
+   */
+  claim?: (events: NewEvent[], folded: Folded<S>, context: CommandContext) => Promise<void>;
 }
 
 const MAX_ATTEMPTS = 4;
@@ -183,20 +189,27 @@ export class CommandPath {
         throw new RejectedProblem(decision);
       }
       try {
-        const result = await this.append(cmd.stream, decision, folded.revision ?? 'no_stream', meta, context);
+        const newEvents = this.newEvents(cmd.stream, decision, meta, context);
+        if (cmd.claim && newEvents.length > 0) await cmd.claim(newEvents, folded, context);
+        const result = await this.appendNew(cmd.stream, newEvents, folded.revision ?? 'no_stream');
         this.metrics.appended(commandName, decision.length);
         return { id: cmd.id, revision: result.revision, position: result.position.toString() };
       } catch (e) {
         // A stale If-Match already failed above; a conflict here means someone wrote in between.
-        if (e instanceof ConcurrencyError && cmd.retryOnConflict && attempt < MAX_ATTEMPTS) continue;
+        if (e instanceof ConcurrencyError && (cmd.retryOnConflict || e.stream !== cmd.stream) && attempt < MAX_ATTEMPTS) continue;
         if (e instanceof ConcurrencyError) this.metrics.conflict(commandName);
         throw e;
       }
     }
   }
 
-  async append(stream: string, events: LedgerEvent[], expected: number | 'no_stream', meta: CommandMeta, context: CommandContext) {
-    const newEvents: NewEvent[] = events.map((e, i) => ({
+  append(stream: string, events: LedgerEvent[], expected: number | 'no_stream', meta: CommandMeta, context: CommandContext) {
+    return this.appendNew(stream, this.newEvents(stream, events, meta, context), expected);
+  }
+
+  /** The events as the store takes them: ids (derived under an Idempotency-Key), schema versions, metadata. */
+  newEvents(stream: string, events: LedgerEvent[], meta: CommandMeta, context: CommandContext): NewEvent[] {
+    return events.map((e, i) => ({
       id: this.eventId(meta, stream, i),
       type: e.type,
       schemaVersion: SCHEMA_VERSIONS[e.type],
@@ -208,6 +221,9 @@ export class CommandPath {
         recordedAt: context.now,
       },
     }));
+  }
+
+  private async appendNew(stream: string, newEvents: NewEvent[], expected: number | 'no_stream') {
     if (newEvents.length === 0) {
       // A decider that accepts without a change: answer the current revision, write nothing.
       const head = await this.store.readStream(stream);

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Actor, AccountabilityTarget, UnitMoveClaimed } from '@ledger/contracts/events';
+import type { Actor, AccountabilityTarget, UnitMoved } from '@ledger/contracts/events';
 import {
   cadreDecider, cadreStream, itemDecider, itemStream, sheetDecider, sheetStream, unitDecider, unitStream,
   type CadreFacts, type CadreState, type SheetState, type UnitFacts, type UnitState,
@@ -125,7 +125,7 @@ export class Facts {
    * same tree makes this throw ConcurrencyError, and the command path decides again.
    */
   async claimMove(tree: UnitTree, moved: NewEvent, unitRevision: number, meta: CommandMeta, context: CommandContext): Promise<void> {
-    const claim = moveClaim({ type: 'UnitMoved', data: moved.data as UnitMoveClaimed }, unitRevision, moved.id);
+    const claim = moveClaim({ type: 'UnitMoved', data: moved.data as UnitMoved }, unitRevision, moved.id);
     // Ids of its own: a retry under the same Idempotency-Key claims again rather than collide with the first claim.
     await this.path.append(UNIT_TREE_STREAM, [claim], tree.revision ?? 'no_stream', { ...meta, idempotencyKey: null }, context);
   }

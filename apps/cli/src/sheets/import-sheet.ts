@@ -66,7 +66,7 @@ export async function importSheetMain(config: LedgerConfig, argv: string[], io: 
   try {
     const metrics = new CommandMetrics(new Registry());
     const path = new CommandPath(ledger.store, clock, metrics, config);
-    const importer = new SheetImporter(ledger.store, clock, ledger.queries, path, new Facts(path, ledger.queries), metrics);
+    const importer = new SheetImporter(ledger.store, clock, ledger.queries, path, new Facts(path, ledger.queries, ledger.store), metrics);
     const meta: CommandMeta = {
       actor: { userId: values.sub ?? `cli:${os.userInfo().username}`, role: 'org_dept', unitId: null, name: values.name ?? '命令行导入' },
       correlationId: uuidv4(),

@@ -10,6 +10,7 @@ export interface EventPayloads {
   UnitRenamed: P.UnitRenamed;
   UnitMoved: P.UnitMoved;
   UnitDissolved: P.UnitDissolved;
+  UnitMoveClaimed: P.UnitMoveClaimed;
   CadreRegistered: P.CadreRegistered;
   CadreTransferred: P.CadreTransferred;
   CadreLeft: P.CadreLeft;
@@ -42,6 +43,7 @@ export const SCHEMA_VERSIONS: { readonly [K in EventType]: number } = {
   UnitRenamed: 1,
   UnitMoved: 1,
   UnitDissolved: 1,
+  UnitMoveClaimed: 1,
   CadreRegistered: 1,
   CadreTransferred: 1,
   CadreLeft: 1,
@@ -83,6 +85,7 @@ export const EVENT_LABELS: { readonly [K in EventType]: string } = {
   UnitRenamed: '组织更名',
   UnitMoved: '隶属关系调整',
   UnitDissolved: '组织撤销',
+  UnitMoveClaimed: '隶属关系调整登记',
   CadreRegistered: '干部登记',
   CadreTransferred: '干部调动',
   CadreLeft: '干部离任',
@@ -113,5 +116,6 @@ export const STREAM_PREFIX = {
   cadre: 'cadre-',
   sheet: 'sheet-',
   sheetNumber: 'sheet_number-',
+  unitTree: 'unit_tree-',
   item: 'item-',
 } as const;

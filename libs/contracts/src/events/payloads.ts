@@ -46,6 +46,12 @@ export interface UnitRegistered { unitId: string; name: string; kind: UnitKind; 
 export interface UnitRenamed { unitId: string; name: string; previousName: string }
 export interface UnitMoved { unitId: string; parentId: string; previousParentId: string | null }
 export interface UnitDissolved { unitId: string; reason: string }
+/**
+ * Unit tree claim stream: unit_tree-county. Every move claims its place here (expected revision)
+ * before its UnitMoved, so that two moves deciding on the same tree cannot both pass: the claim names
+ * the UnitMoved it precedes (its event id, and the unit's revision it is to follow).
+ */
+export interface UnitMoveClaimed { unitId: string; parentId: string; previousParentId: string | null; unitRevision: number; eventId: string }
 
 // Cadre stream: cadre-<id>
 export interface CadreRegistered { cadreId: string; name: string; unitId: string; post: string }

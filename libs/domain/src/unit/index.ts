@@ -1,1 +1,2 @@
 export * from './unit';
+export * from './unit-tree';

@@ -2,10 +2,14 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { MoveUnitDto } from '@ledger/contracts';
 import type { CommandMeta } from '../../command-path/command-meta';
 import type { CommandResult } from '../../command-path/command-path.service';
-import { Facts } from '../../command-path/facts.service';
+import { Facts, type UnitTree } from '../../command-path/facts.service';
 import { UnitCommands } from '../unit-commands.service';
 
-/** 隶属关系调整: a unit moves under another live parent, never under itself or its own subtree. */
+/**
+ * 隶属关系调整: a unit moves under another live parent, never under itself or its own subtree. The
+ * cycle check reads other units' streams, so the move is claimed on the tree claim stream first: two
+ * moves decided on the same tree (A under B, B under A) cannot both land; the second decides again.
+ */
 export class MoveUnitCommand {
   constructor(readonly unitId: string, readonly body: MoveUnitDto, readonly meta: CommandMeta) {}
 }
@@ -15,14 +19,25 @@ export class MoveUnitHandler implements ICommandHandler<MoveUnitCommand, Command
   constructor(private readonly units: UnitCommands, private readonly facts: Facts) {}
 
   execute({ unitId, body, meta }: MoveUnitCommand): Promise<CommandResult> {
-    return this.units.run('existing', unitId, meta, async (_, context) => ({
-      type: 'MoveUnit',
-      context,
-      data: { unitId, parentId: body.parentId },
-      facts: {
-        parent: await this.facts.unit(body.parentId),
-        newParentIsSelfOrDescendant: await this.facts.isSelfOrDescendant(body.parentId, unitId),
+    // The tree as this attempt decided on it (read before the chains walked); each retry reads it anew.
+    let tree: UnitTree | null = null;
+    return this.units.run(
+      'existing',
+      unitId,
+      meta,
+      async (_, context) => {
+        tree = await this.facts.unitTree();
+        return {
+          type: 'MoveUnit',
+          context,
+          data: { unitId, parentId: body.parentId },
+          facts: {
+            parent: await this.facts.unit(body.parentId),
+            newParentIsSelfOrDescendant: await this.facts.isSelfOrDescendant(body.parentId, unitId, tree),
+          },
+        };
       },
-    }));
+      (events, folded, context) => this.facts.claimMove(tree!, events[0], folded.revision!, meta, context),
+    );
   }
 }
