@@ -59,6 +59,18 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
+/** npx links each folder it ran a local bin from into its cache (~/.npm/_npx/<hash>): those of ours go with the folders. */
+function forgetNpxLinks(dirs: string[]): void {
+  const cache = path.join(process.env.HOME ?? os.homedir(), '.npm', '_npx');
+  if (!fs.existsSync(cache)) return;
+  for (const entry of fs.readdirSync(cache)) {
+    const manifest = path.join(cache, entry, 'package.json');
+    if (!fs.existsSync(manifest)) continue;
+    const packages: string[] = JSON.parse(fs.readFileSync(manifest, 'utf8'))._npx?.packages ?? [];
+    if (packages.some((p) => dirs.includes(p))) fs.rmSync(path.join(cache, entry), { recursive: true, force: true });
+  }
+}
+
 const TOKEN_ARGS = ['token', '--role', 'unit', '--unit', 'dahua', '--sub', 'u-7', '--name', '刘洋'];
 const INVOCATIONS: Array<[string, string, string[]]> = [
   ['bin/ledger.js', process.execPath, ['bin/ledger.js', ...TOKEN_ARGS]],
@@ -68,7 +80,10 @@ const INVOCATIONS: Array<[string, string, string[]]> = [
 
 describe('ledger (package.json bin) without a build', () => {
   const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  afterAll(() => {
+    forgetNpxLinks(dirs);
+    dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
+  });
 
   it.each(INVOCATIONS)('%s says in one line that the build is missing, exits 1, and builds nothing', async (_name, cmd, args) => {
     const dir = operatorFolder();
@@ -90,6 +105,7 @@ describe('ledger (package.json bin) with a build', () => {
     buildEntryPoints(scratch, ['apps/cli/src/main.ts']);
   }, 300_000);
   afterAll(() => {
+    forgetNpxLinks(dirs);
     dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
     fs.rmSync(dist, { recursive: true, force: true });
   });
