@@ -11,6 +11,9 @@ export const ROLE_LABELS: Record<Role, string> = {
   inspector: '督查室',
   unit: '承办单位',
   admin: '系统管理员',
+  sysadmin: '系统管理员',
+  secadmin: '安全管理员',
+  auditadmin: '审计管理员',
 };
 
 export const STATUS_LABELS: Record<ItemStatus, string> = {

@@ -5,4 +5,5 @@ export * from './unit';
 export * from './cadre';
 export * from './sheet';
 export * from './item';
+export * from './account';
 export * from './registry';

@@ -24,6 +24,8 @@ describe('the registry the generic command path uses', () => {
     [{ type: 'IssueSheet', context: org, data: { sheetId: 's1', number: 'N-1', title: 't', issuedOn: '2026-03-01' } }, 'sheet', 'sheet-s1'],
     [{ type: 'ClaimSheetNumber', context: org, data: { sheetId: 's1', number: 'N-1' } }, 'sheetNumber', 'sheet_number-N-1'],
     [{ type: 'AcknowledgeItem', context: org, data: { itemId: 'i1' } }, 'item', 'item-i1'],
+    [{ type: 'CloseAccount', context: org, data: { accountId: 'a1' } }, 'account', 'account-a1'],
+    [{ type: 'ClaimAccountLogin', context: org, data: { accountId: 'a1', login: 'Zhang.San' } }, 'accountLogin', 'account_login-zhang.san'],
   ])('routes %#: %j', (command, aggregate, stream) => {
     const route = routeCommand(command);
     expect(route).toEqual({ aggregate, stream, decider: AGGREGATES[aggregate as keyof typeof AGGREGATES].decider });
@@ -44,7 +46,7 @@ describe('the registry the generic command path uses', () => {
   });
 
   it('the item decider folds every item event of the catalogue', () => {
-    const itemish = EVENT_TYPES.filter((t) => !/^(Unit|Cadre|Sheet)/.test(t));
+    const itemish = EVENT_TYPES.filter((t) => !/^(Unit|Cadre|Sheet|Account(?!ability))/.test(t));
     expect([...ITEM_EVENT_TYPES].sort()).toEqual(itemish.sort());
   });
 });

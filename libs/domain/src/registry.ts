@@ -1,11 +1,12 @@
 import type { LedgerEvent } from '@ledger/contracts/events';
+import { accountDecider, accountLoginDecider, accountLoginStream, accountStream, type AccountCommand, type AccountLoginCommand } from './account';
 import { cadreDecider, cadreStream, type CadreCommand } from './cadre';
 import { itemDecider, itemStream, type ItemCommand } from './item';
 import type { Decider, Decision } from './shared/decider';
 import { sheetDecider, sheetNumberDecider, sheetNumberStream, sheetStream, type SheetCommand, type SheetNumberCommand } from './sheet';
 import { unitDecider, unitStream, type UnitCommand } from './unit';
 
-export type LedgerCommand = UnitCommand | CadreCommand | SheetCommand | SheetNumberCommand | ItemCommand;
+export type LedgerCommand = UnitCommand | CadreCommand | SheetCommand | SheetNumberCommand | ItemCommand | AccountCommand | AccountLoginCommand;
 export type LedgerCommandType = LedgerCommand['type'];
 
 /** What the generic command path needs of any aggregate; events are whatever the stream holds. */
@@ -22,6 +23,8 @@ export const AGGREGATES = {
   sheet: { streamName: sheetStream, decider: sheetDecider as AnyDecider },
   sheetNumber: { streamName: sheetNumberStream, decider: sheetNumberDecider as AnyDecider },
   item: { streamName: itemStream, decider: itemDecider as AnyDecider },
+  account: { streamName: accountStream, decider: accountDecider as AnyDecider },
+  accountLogin: { streamName: accountLoginStream, decider: accountLoginDecider as AnyDecider },
 } as const satisfies Record<string, AggregateDefinition>;
 export type AggregateName = keyof typeof AGGREGATES;
 
@@ -54,6 +57,16 @@ const ROUTES: { readonly [K in LedgerCommandType]: readonly [AggregateName, stri
   ReferAccountability: ['item', 'itemId'],
   DecideAccountability: ['item', 'itemId'],
   RevokeAccountability: ['item', 'itemId'],
+  OpenAccount: ['account', 'accountId'],
+  GrantAccountRole: ['account', 'accountId'],
+  RevokeAccountRole: ['account', 'accountId'],
+  ChangeAccountUnit: ['account', 'accountId'],
+  LockAccount: ['account', 'accountId'],
+  UnlockAccount: ['account', 'accountId'],
+  ResetAccountPassword: ['account', 'accountId'],
+  ChangeOwnPassword: ['account', 'accountId'],
+  CloseAccount: ['account', 'accountId'],
+  ClaimAccountLogin: ['accountLogin', 'login'],
 };
 
 export interface CommandRoute {

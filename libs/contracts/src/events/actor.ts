@@ -1,5 +1,18 @@
-export const ROLES = ['org_dept', 'discipline', 'inspector', 'unit', 'admin'] as const;
+export const ROLES = ['org_dept', 'discipline', 'inspector', 'unit', 'admin', 'sysadmin', 'secadmin', 'auditadmin'] as const;
 export type UserRole = (typeof ROLES)[number];
+/**
+ * 三员分立: the system, security and audit administrators. No account holds two of them, and none of
+ * them acts on items. `admin` (version 1 tokens) acts as the system administrator.
+ */
+export const ADMIN_ROLES = ['sysadmin', 'secadmin', 'auditadmin'] as const;
+export type AdminRole = (typeof ADMIN_ROLES)[number];
+/** The roles an account may hold (`admin` is only a version 1 token's name for `sysadmin`). */
+export const ACCOUNT_ROLES = ['org_dept', 'discipline', 'inspector', 'unit', 'sysadmin', 'secadmin', 'auditadmin'] as const;
+export type AccountRole = (typeof ACCOUNT_ROLES)[number];
+/** The role a token's role acts as: `admin` is the system administrator. */
+export function actingRole<R extends string>(role: R): R | 'sysadmin' {
+  return role === 'admin' ? 'sysadmin' : role;
+}
 /** `system` acts for processes nobody clicks: the deadline worker, the importer's bookkeeping. */
 export type ActorRole = UserRole | 'system';
 

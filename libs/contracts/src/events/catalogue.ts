@@ -34,6 +34,15 @@ export interface EventPayloads {
   AccountabilityReferred: P.AccountabilityReferred;
   AccountabilityDecided: P.AccountabilityDecided;
   AccountabilityRevoked: P.AccountabilityRevoked;
+  AccountOpened: P.AccountOpened;
+  AccountLoginClaimed: P.AccountLoginClaimed;
+  AccountRoleGranted: P.AccountRoleGranted;
+  AccountRoleRevoked: P.AccountRoleRevoked;
+  AccountUnitChanged: P.AccountUnitChanged;
+  AccountLocked: P.AccountLocked;
+  AccountUnlocked: P.AccountUnlocked;
+  AccountPasswordSet: P.AccountPasswordSet;
+  AccountClosed: P.AccountClosed;
 }
 
 export type EventType = keyof EventPayloads;
@@ -67,6 +76,15 @@ export const SCHEMA_VERSIONS: { readonly [K in EventType]: number } = {
   AccountabilityReferred: 1,
   AccountabilityDecided: 1,
   AccountabilityRevoked: 1,
+  AccountOpened: 1,
+  AccountLoginClaimed: 1,
+  AccountRoleGranted: 1,
+  AccountRoleRevoked: 1,
+  AccountUnitChanged: 1,
+  AccountLocked: 1,
+  AccountUnlocked: 1,
+  AccountPasswordSet: 1,
+  AccountClosed: 1,
 };
 
 export const EVENT_TYPES = Object.keys(SCHEMA_VERSIONS) as EventType[];
@@ -109,6 +127,15 @@ export const EVENT_LABELS: { readonly [K in EventType]: string } = {
   AccountabilityReferred: '移送问责',
   AccountabilityDecided: '问责决定',
   AccountabilityRevoked: '撤销问责',
+  AccountOpened: '开设账号',
+  AccountLoginClaimed: '登录名登记',
+  AccountRoleGranted: '授予角色',
+  AccountRoleRevoked: '撤销角色',
+  AccountUnitChanged: '账号所属单位调整',
+  AccountLocked: '锁定账号',
+  AccountUnlocked: '解锁账号',
+  AccountPasswordSet: '设置密码',
+  AccountClosed: '注销账号',
 };
 
 export const STREAM_PREFIX = {
@@ -118,4 +145,6 @@ export const STREAM_PREFIX = {
   sheetNumber: 'sheet_number-',
   unitTree: 'unit_tree-',
   item: 'item-',
+  account: 'account-',
+  accountLogin: 'account_login-',
 } as const;

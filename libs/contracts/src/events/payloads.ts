@@ -1,3 +1,5 @@
+import type { AccountRole, ActorRank } from './actor';
+
 /** Dates are county-local `YYYY-MM-DD` strings (Asia/Shanghai); instants are ISO-8601 strings. */
 export type LocalDate = string;
 
@@ -114,3 +116,31 @@ export interface AccountabilityDecided {
   reason: string;
 }
 export interface AccountabilityRevoked { itemId: string; decisionId: string; reason: string; appealOutcome: string | null }
+
+// Account stream: account-<id>; login claim stream: account_login-<login, lower case>.
+// Secrets never go into these events: the password hash lives in the credentials table.
+export type AccountStatus = 'active' | 'locked' | 'closed';
+export interface AccountOpened {
+  accountId: string;
+  login: string;
+  name: string;
+  phone: string | null;
+  /** The unit whose subtree the account acts for with the `unit` role; null otherwise. */
+  unitId: string | null;
+  roles: AccountRole[];
+  rank: ActorRank | null;
+  reason: string | null;
+}
+export interface AccountLoginClaimed { login: string; accountId: string }
+export interface AccountRoleGranted { accountId: string; role: AccountRole; unitId: string | null; reason: string | null }
+export interface AccountRoleRevoked { accountId: string; role: AccountRole; reason: string | null }
+export interface AccountUnitChanged { accountId: string; unitId: string; previousUnitId: string | null; reason: string | null }
+/** `until`: an automatic lock's end (failed sign-ins); null until an administrator unlocks it. */
+export interface AccountLocked { accountId: string; reason: string | null; until: string | null }
+export interface AccountUnlocked { accountId: string; reason: string | null }
+/**
+ * That a password was set, never which: `initial` on opening, `reset` by the security administrator
+ * (both one-time: `mustChange`), `changed` by the account's holder.
+ */
+export interface AccountPasswordSet { accountId: string; kind: 'initial' | 'reset' | 'changed'; mustChange: boolean; reason: string | null }
+export interface AccountClosed { accountId: string; reason: string | null }

@@ -44,7 +44,7 @@ export type CadreState =
 export const initialCadreState = (): CadreState => ({ status: 'unregistered' });
 
 // ── policies ────────────────────────────────────────────────────────────────────────────────────
-const CADRE_MANAGERS = ['admin', 'org_dept'] as const;
+const CADRE_MANAGERS = ['admin', 'sysadmin', 'org_dept'] as const;
 
 /** A cadre belongs to a unit that exists and has not been dissolved. */
 function liveUnitPolicy(unitId: string, unit: UnitFacts | undefined): Verdict {

@@ -85,6 +85,26 @@ export const REJECTION_MESSAGES = {
   DECISION_ALREADY_RECORDED: '该问责决定已记录',
   DECISION_NOT_FOUND: '问责决定不存在',
   DECISION_ALREADY_REVOKED: '问责决定已撤销',
+  // accounts (三员: who may act is ROLE_NOT_ALLOWED above)
+  ACCOUNT_SELF_ADMINISTRATION: '安全管理员不能管理本人账号',
+  ACCOUNT_NOT_FOUND: '账号不存在',
+  ACCOUNT_ALREADY_EXISTS: '账号已存在',
+  ACCOUNT_LOGIN_TAKEN: '登录名已被使用',
+  ACCOUNT_CLOSED: '账号已注销',
+  ACCOUNT_LOCKED: '账号已锁定',
+  ACCOUNT_ALREADY_LOCKED: '账号已锁定，不能重复锁定',
+  ACCOUNT_NOT_LOCKED: '账号未锁定',
+  ACCOUNT_ROLES_REQUIRED: '账号须至少有一个角色',
+  ACCOUNT_UNIT_UNCHANGED: '所属单位未变化',
+  LOGIN_INVALID: '登录名应为 2 至 64 位字母、数字或 . _ - @',
+  PHONE_INVALID: '电话号码格式无效',
+  ROLE_INVALID: '角色无效',
+  ROLE_ALREADY_HELD: '账号已有该角色',
+  ROLE_NOT_HELD: '账号没有该角色',
+  ADMIN_ROLES_EXCLUSIVE: '系统管理员、安全管理员、审计管理员不能兼任，也不能兼任业务角色',
+  UNIT_ROLE_NEEDS_UNIT: '单位用户须指定所属单位',
+  RANK_INVALID: '职级无效',
+  RANK_NEEDS_ORG_DEPT: '部领导职级只适用于组织部用户',
 } as const;
 
 export type RejectionCode = keyof typeof REJECTION_MESSAGES;

@@ -51,7 +51,7 @@ export type UnitState =
 export const initialUnitState = (): UnitState => ({ status: 'unregistered' });
 
 // ── policies ────────────────────────────────────────────────────────────────────────────────────
-const UNIT_MANAGERS = ['admin', 'org_dept'] as const;
+const UNIT_MANAGERS = ['admin', 'sysadmin', 'org_dept'] as const;
 
 /** Only the county committee stands at the root; every other organisation hangs under a live one. */
 function parentPolicy(kind: UnitKind, parentId: string | null, parent: UnitFacts | null | undefined): Verdict {
