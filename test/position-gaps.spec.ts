@@ -63,6 +63,17 @@ describe('a ledger whose positions have gaps (SQLite test gaps, as EventStoreDB 
       expect(await verifyCommand(config, {})).toBe(0);
       expect(c.err()).toContain(`verified ${EVENTS + 1} events and 1 seals`);
 
+      // More events, then a second seal: the sealer resumes from the first (its position checked against the store's, gaps and all).
+      const more = await openSqliteEventStore({ file: sqliteEventStoreFile(config), synchronous: 'NORMAL' });
+      for (let i = 0; i < 3; i++) await more.append(`item-more-${i}`, [{ id: randomUUID(), type: 'ItemUrged', schemaVersion: 1, data: { level: 'urge', i }, metadata: {} }], 'no_stream');
+      const head = await more.headPosition();
+      await more.close();
+      const before = c.out().length;
+      expect(await sealCommand(config)).toBe(0);
+      expect(JSON.parse(c.out().slice(before)).position).toBe(head.toString());
+      expect(await verifyCommand(config, {})).toBe(0);
+      expect(c.err()).toContain(`verified ${EVENTS + 1 + 3 + 1} events and 2 seals`);
+
       const edited = positions[4];
       const db = new Database(sqliteEventStoreFile(config));
       db.prepare('UPDATE events SET data = ? WHERE position = ?').run('{"level":"urge","i":99}', Number(edited));
