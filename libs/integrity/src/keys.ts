@@ -24,7 +24,8 @@ export function publicKeyFileFor(privateKeyFile: string): string {
  */
 export function loadOrCreateSealKey(file: string): SealKey {
   if (!fs.existsSync(file)) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // A folder made for the key is the owner's alone, as the data folder is.
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const { privateKey } = generateKeyPairSync('ed25519');
     try {
       fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });

@@ -47,3 +47,17 @@ describe('configuration: supervision, readiness and the tamper policy', () => {
     }
   });
 });
+
+describe('configuration: LEDGER_HOST', () => {
+  it('binds to this machine only unless a deployment says otherwise', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ LEDGER_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ LEDGER_HOST: '::' }).host).toBe('::');
+    expect(loadConfig({ LEDGER_HOST: '::1' }).host).toBe('::1');
+    expect(loadConfig({ LEDGER_HOST: 'ledger.county.internal' }).host).toBe('ledger.county.internal');
+  });
+
+  it.each(['http://0.0.0.0', '0.0.0.0:3000', 'two words', '-bad-', '[::1]'])('%s stops the start with the variable named', (value) => {
+    expect(() => loadConfig({ LEDGER_HOST: value })).toThrow(new RegExp(`LEDGER_HOST=${value.replace(/[.[\]]/g, '\\$&')}: expected an IP address`));
+  });
+});

@@ -1,9 +1,12 @@
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 
 export type EventStoreEngine = 'sqlite' | 'postgres' | 'eventstoredb';
 
 export interface LedgerConfig {
   port: number;
+  /** The address the API binds (LEDGER_HOST): 127.0.0.1 unless a deployment opens it (0.0.0.0, ::, an interface's address). */
+  host: string;
   dataDir: string;
   jwtSecret: string | null;
   eventStore: EventStoreEngine;
@@ -64,6 +67,10 @@ export function apiNodeFlags(config: Pick<LedgerConfig, 'apiHeapMb'>): string[] 
   return config.apiHeapMb > 0 ? [`--max-old-space-size=${config.apiHeapMb}`] : [];
 }
 
+/** The embedded default binds to this machine only; a deployment sets LEDGER_HOST=0.0.0.0 (or ::) explicitly. */
+export const DEFAULT_HOST = '127.0.0.1';
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -100,6 +107,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     return n;
   };
   const port = int('PORT', 3000, 0, 65535);
+  const host = env.LEDGER_HOST || DEFAULT_HOST;
+  if (!isIP(host) && !HOSTNAME.test(host)) {
+    problems.push(`LEDGER_HOST=${host}: expected an IP address to bind (127.0.0.1, 0.0.0.0, ::, …) or a host name`);
+  }
   const dueSoonDays = int('LEDGER_DUE_SOON_DAYS', 3, 0, 365);
   const dataDir = path.resolve(env.LEDGER_DATA_DIR || './data');
 
@@ -164,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (problems.length) throw new ConfigError(problems);
   return {
     port,
+    host,
     dataDir,
     jwtSecret,
     eventStore,

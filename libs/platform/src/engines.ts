@@ -1,9 +1,9 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { STREAM_PREFIX } from '@ledger/contracts/events';
 import { openEventStoreDbStore, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@ledger/event-store';
 import type { Clock } from './clock';
 import type { LedgerConfig } from './config';
+import { ensureDatabaseFile } from './data-folder';
 
 export class EngineNotAvailableError extends Error {}
 
@@ -17,7 +17,7 @@ export async function openEventStore(config: LedgerConfig, options: { clock?: Cl
     case 'sqlite':
       // Read-only (ledger verify): the file must be there already, and nothing beside it is made.
       if (options.readOnly) return openSqliteEventStore({ file: sqliteEventStoreFile(config), readOnly: true });
-      fs.mkdirSync(config.dataDir, { recursive: true });
+      ensureDatabaseFile(sqliteEventStoreFile(config));
       return openSqliteEventStore({ file: sqliteEventStoreFile(config), synchronous: config.sqliteSynchronous, clock: options.clock });
     case 'postgres':
       return openPostgresEventStore({ url: config.eventStoreUrl as string, clock: options.clock });

@@ -4,3 +4,4 @@ export * from './jwt';
 export * from './engines';
 export * from './seeded';
 export * from './uuid-v5';
+export * from './data-folder';

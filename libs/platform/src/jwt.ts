@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as jwt from 'jsonwebtoken';
 import { RANKS, ROLES, type Actor, type ActorRank, type UserRole } from '@ledger/contracts/events';
 import type { LedgerConfig } from './config';
+import { ensureDataDir } from './data-folder';
 
 /** The claims the API accepts (API.md, Authentication). */
 export interface TokenClaims {
@@ -27,7 +28,7 @@ const SECRET_FILE = 'jwt-secret';
 export function resolveJwtSecret(config: Pick<LedgerConfig, 'jwtSecret' | 'dataDir'>): string {
   if (config.jwtSecret) return config.jwtSecret;
   const file = path.join(config.dataDir, SECRET_FILE);
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  ensureDataDir(config.dataDir);
   try {
     // 'wx' fails if the file exists: two processes starting at once keep the first one's secret.
     fs.writeFileSync(file, crypto.randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });

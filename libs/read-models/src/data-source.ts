@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import type { LedgerConfig } from '@ledger/platform';
+import { ensureDatabaseFile, type LedgerConfig } from '@ledger/platform';
 import { CheckpointRow } from './checkpoint/checkpoint.entity';
 import { UnitRow } from './units/unit.entity';
 import { CadreRow } from './cadres/cadre.entity';
@@ -9,6 +8,7 @@ import { SheetRow } from './sheets/sheet.entity';
 import { ItemRow } from './items/item.entity';
 import { ItemCounterRow } from './figures/item-counter.entity';
 import { AccountabilityDecisionRow } from './register/accountability-decision.entity';
+import { AccountRow } from './accounts/account.entity';
 import { READ_MODEL_MIGRATIONS } from './migrations';
 import { TEMPORAL_ENTITIES } from './temporal/entities';
 
@@ -20,6 +20,7 @@ export const READ_MODEL_ENTITIES = [
   ItemRow,
   ItemCounterRow,
   AccountabilityDecisionRow,
+  AccountRow,
   // Issue 5: versions by position, for answers as of a past instant.
   ...TEMPORAL_ENTITIES,
 ];
@@ -68,7 +69,7 @@ export function readModelDataSourceOptions(config: ReadModelsConfig): DataSource
 
 /** An initialised DataSource on the read models (schema created if missing). */
 export async function openReadModels(config: ReadModelsConfig): Promise<DataSource> {
-  if (!config.readDbUrl) fs.mkdirSync(config.dataDir, { recursive: true });
+  if (!config.readDbUrl) ensureDatabaseFile(readModelsSqliteFile(config));
   // The API and the projector may open a fresh database at the same moment: the loser of the
   // migration race finds the schema in place on its second try.
   for (let attempt = 1; ; attempt++) {

@@ -1,6 +1,5 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LedgerConfig } from '@ledger/platform';
+import { ensureDatabaseFile, type LedgerConfig } from '@ledger/platform';
 import { DataSource } from 'typeorm';
 import { IdempotencyRecord } from './idempotency-record.entity';
 
@@ -25,10 +24,11 @@ export class IdempotencyStore {
     if (config.readDbUrl) {
       ds = new DataSource({ type: 'postgres', url: config.readDbUrl, entities: [IdempotencyRecord] });
     } else {
-      fs.mkdirSync(config.dataDir, { recursive: true });
+      const file = path.join(config.dataDir, 'idempotency.sqlite');
+      ensureDatabaseFile(file);
       ds = new DataSource({
         type: 'better-sqlite3',
-        database: path.join(config.dataDir, 'idempotency.sqlite'),
+        database: file,
         entities: [IdempotencyRecord],
         prepareDatabase: (db: { pragma(s: string): unknown }) => {
           db.pragma('journal_mode = WAL');

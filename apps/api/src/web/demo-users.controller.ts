@@ -66,7 +66,7 @@ export class DemoUsersController {
 /** For the demo loader: writes the sign-in list this controller serves (mode 0600: it holds tokens). */
 export async function writeDemoUsers(dataDir: string, users: DemoUser[]): Promise<string> {
   const file = path.join(dataDir, DEMO_USERS_FILE);
-  await fs.mkdir(dataDir, { recursive: true });
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   await fs.writeFile(file, JSON.stringify(users, null, 2), { mode: 0o600 });
   return file;
 }
