@@ -119,6 +119,8 @@ function isBlank(row: GridRow, header: HeaderMatch): boolean {
   return true;
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 function checkRow(
   r: GridRow,
   header: HeaderMatch,
@@ -134,7 +136,10 @@ function checkRow(
   const text = (field: SheetField): string => {
     const c = cell(field);
     if (c.kind === 'error') problem(field, c.message);
-    return cellText(c);
+    const t = cellText(c);
+    // A UTF-16 CSV (or an xlsx character reference) may hold half a character: no view or export could show it.
+    if (LONE_SURROGATE.test(t)) problem(field, '含有无法识别的字符（不成对的 UTF-16 代理项），请重新输入本格');
+    return t;
   };
 
   const serialText = text('serial');
