@@ -129,6 +129,16 @@ async function scriptCounty(ledger: Ledger): Promise<void> {
   await org.post('/units/V3/dissolve', { reason: '村党支部合并' }, 200);
   await cadreLeaves(ledger, 'K4');
   await unit('V1').post('/items/I5/acknowledge', {}, 200);
+  // Accounts (issue 16): every account event type, by the administrators whose duty each is.
+  const sys = ledger.as('sysadmin', undefined, { sub: 'acc-sys' });
+  const sec = ledger.as('secadmin', undefined, { sub: 'acc-sec' });
+  await sys.post('/accounts', { id: 'A1', login: 'li.jiwei', name: '李纪委', roles: ['discipline'] }, 201);
+  await sec.post('/accounts/A1/grant', { role: 'unit', unitId: 'V1' }, 200);
+  await sec.post('/accounts/A1/revoke', { role: 'unit' }, 200);
+  await sec.post('/accounts/A1/lock', { reason: '离岗' }, 200);
+  await sec.post('/accounts/A1/unlock', {}, 200);
+  await sec.post('/accounts/A1/reset-password', {}, 200);
+  await sec.post('/accounts/A1/close', { reason: '调离' }, 200);
 }
 
 function headComparison(engine: string, open: () => Promise<Ledger>, stop: () => Promise<void> = async () => undefined): void {

@@ -48,6 +48,11 @@ import { ReferAccountabilityRoute } from './accountability/refer-accountability/
 import { RevokeAccountabilityHandler } from './accountability/revoke-accountability/revoke-accountability.command';
 import { RevokeAccountabilityRoute } from './accountability/revoke-accountability/revoke-accountability.route';
 import { Facts } from './command-path/facts.service';
+import { AccountCommands } from './accounts/account-commands.service';
+import { AccountsRoute } from './accounts/accounts.routes';
+import { CredentialsStore } from './accounts/credentials/credentials.store';
+import { LEDGER_CONFIG } from './platform/tokens';
+import type { LedgerConfig } from '@ledger/platform';
 import { ItemCommands } from './items/item-commands.service';
 import { UnitCommands } from './units/unit-commands.service';
 
@@ -77,10 +82,13 @@ export const COMMAND_CONTROLLERS: Type[] = [
   DecideAccountabilityRoute,
   ReferAccountabilityRoute,
   RevokeAccountabilityRoute,
+  AccountsRoute,
 ];
 
 export const COMMAND_HANDLERS: Provider[] = [
   Facts,
+  { provide: CredentialsStore, useFactory: (config: LedgerConfig) => new CredentialsStore(config), inject: [LEDGER_CONFIG] },
+  AccountCommands,
   ItemCommands,
   UnitCommands,
   DissolveUnitHandler,

@@ -1,17 +1,15 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type LedgerConfig } from '@ledger/platform';
-import { rebuildCommand } from './rebuild';
 import { parseStartArgs, START_USAGE, startCommand } from './start';
 import { tokenCommand } from './token';
-import { EXPORT_USAGE, exportMain } from './sheets/export';
-import { IMPORT_SHEET_USAGE, importSheetMain } from './sheets/import-sheet';
-import { sealCommand, verifyCommand } from './verify';
-import { scaleCommand } from './scale/scale-command';
 
-const USAGE = `ledger <command> [options]
+// The other commands are imported when run: `ledger token` need not load NestJS, TypeORM and the importers.
+async function usage(): Promise<string> {
+  const [{ IMPORT_SHEET_USAGE }, { EXPORT_USAGE }, { ACCOUNT_USAGE }] = await Promise.all([import('./sheets/import-sheet'), import('./sheets/export'), import('./accounts/account')]);
+  return `ledger <command> [options]
 
   token --role <role> [--unit <unitId>] --sub <userId> [--name <name>] [--rank leader] [--expires <e.g. 12h>]
-        prints a bearer token for the API (roles: org_dept, discipline, inspector, unit, admin; --rank leader: 部领导,
+        prints a bearer token for the API (roles: org_dept, discipline, inspector, unit, sysadmin, secadmin, auditadmin, admin (acts as sysadmin); --rank leader: 部领导,
         who approves a second or later extension)
   ${START_USAGE}
         runs the API and the projector (two processes) and prints the URL; --only runs one of them
@@ -27,15 +25,17 @@ const USAGE = `ledger <command> [options]
         refuses (exit 1) when the chain since the newest seal is broken
   ${IMPORT_SHEET_USAGE}
   ${EXPORT_USAGE}
+  ${ACCOUNT_USAGE}
 
 Reads the same environment as the server: PORT, LEDGER_DATA_DIR, LEDGER_JWT_SECRET, LEDGER_EVENT_STORE, ...`;
+}
 
 export class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${await usage()}\n`);
     return command ? 0 : 2;
   }
   const config = (): LedgerConfig => loadConfig();
@@ -52,17 +52,20 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       const parsed = parseStartArgs(rest);
       if (!parsed.ok) throw new UsageError(parsed.message);
+      // Checked here too: the API would stop on it, and be started again and again.
+      (await import('../../api/src/accounts/bootstrap')).parseBootstrapAdmin();
       return startCommand(config(), parsed.options);
     }
     case 'demo': {
       const { values } = parseArgs({ args: rest, options: { scale: { type: 'string' }, seed: { type: 'string', default: '7' }, 'no-project': { type: 'boolean', default: false } }, strict: true });
       const scale = Number(values.scale);
       if (!Number.isInteger(scale) || scale < 1000 || scale > 1_000_000) throw new UsageError('demo --scale <events>: a whole number from 1000 to 1000000');
+      const { scaleCommand } = await import('./scale/scale-command');
       return scaleCommand(config(), { scale, seed: Number(values.seed) || 7, project: !values['no-project'] });
     }
     case 'rebuild':
       parseArgs({ args: rest, options: {}, strict: true });
-      return rebuildCommand(config());
+      return (await import('./rebuild')).rebuildCommand(config());
     case 'verify': {
       const { values } = parseArgs({ args: rest, options: { key: { type: 'string' } }, strict: true });
       let verifyConfig: LedgerConfig;
@@ -74,17 +77,19 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`ledger verify: could not check: ${e.message}\n`);
         return 2;
       }
-      return verifyCommand(verifyConfig, { key: values.key });
+      return (await import('./verify')).verifyCommand(verifyConfig, { key: values.key });
     }
     case 'seal':
       parseArgs({ args: rest, options: {}, strict: true });
-      return sealCommand(config());
+      return (await import('./verify')).sealCommand(config());
     case 'import-sheet':
-      return importSheetMain(config(), rest);
+      return (await import('./sheets/import-sheet')).importSheetMain(config(), rest);
     case 'export':
-      return exportMain(config(), rest);
+      return (await import('./sheets/export')).exportMain(config(), rest);
+    case 'account':
+      return (await import('./accounts/account')).accountMain(config(), rest);
     default:
-      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+      throw new UsageError(`unknown command "${command}"\n\n${await usage()}`);
   }
 }
 

@@ -21,3 +21,6 @@ export * from './sheets/evolve';
 export * from './register/evolve';
 export * from './figures/counters';
 export * from './temporal';
+export * from './accounts/account.entity';
+export * from './accounts/evolve';
+export * from './accounts/queries';

@@ -16,6 +16,8 @@ import { CounterDeltas, idsOnPath, type CounterDelta } from './figures/counters'
 import { countCounters, recountCounters } from './figures/recount';
 import { AccountabilityDecisionRow } from './register/accountability-decision.entity';
 import { evolveDecision } from './register/evolve';
+import { AccountRow } from './accounts/account.entity';
+import { ACCOUNT_VIEW_EVENTS, evolveAccountRow } from './accounts/evolve';
 import { ensureStarFactTable, projectStarFacts, STAR_FACT_TABLE } from './star-rating/project';
 import { ProjectionGapError } from './errors';
 import type { ProjectedEvent } from './projected-event';
@@ -135,6 +137,7 @@ class CurrentStateFold {
   cadres = new Touched<CadreRow>();
   sheets = new Touched<SheetRow>();
   decisions = new Touched<AccountabilityDecisionRow>();
+  accounts = new Touched<AccountRow>();
   /** The whole tree when a unit event came (a county has about a thousand units). */
   readonly units = new Map<string, UnitRow>();
   readonly dirtyUnits = new Set<string>();
@@ -151,6 +154,9 @@ class CurrentStateFold {
         cadres.set(id, evolveCadre(cadres.get(id), e));
       } else if (e.type === 'SheetIssued') {
         sheets.set(e.data.sheetId, evolveSheet(sheets.get(e.data.sheetId), e));
+      } else if (ACCOUNT_VIEW_EVENTS.has(e.type)) {
+        const id = (e.data as { accountId: string }).accountId;
+        this.accounts.set(id, evolveAccountRow(this.accounts.get(id), e));
       } else if ('itemId' in e.data) {
         const id = e.data.itemId;
         const held = items.get(id);
@@ -174,6 +180,7 @@ class CurrentStateFold {
     await writeChangedRows(em, SheetRow, this.sheets.takeChanged());
     await writeChangedRows(em, ItemRow, this.items.takeChanged());
     await writeChangedRows(em, AccountabilityDecisionRow, this.decisions.takeChanged());
+    await writeChangedRows(em, AccountRow, this.accounts.takeChanged());
   }
 }
 
@@ -217,12 +224,14 @@ export async function applyEvents(em: EntityManager, stored: StoredEvent[], opti
   const cadreIds = new Set<string>();
   const sheetIds = new Set<string>();
   const decisionIds = new Set<string>();
+  const accountIds = new Set<string>();
   let unitEvents = false;
   for (const e of events) {
     const d = e.data as unknown as Record<string, unknown>;
     if (UNIT_EVENTS.has(e.type)) unitEvents = true;
     else if (CADRE_EVENTS.has(e.type)) cadreIds.add(String(d.cadreId));
     else if (e.type === 'SheetIssued') sheetIds.add(e.data.sheetId);
+    else if (ACCOUNT_VIEW_EVENTS.has(e.type)) accountIds.add(String(d.accountId));
     else if (typeof d.itemId === 'string') itemIds.add(d.itemId);
     if (e.type === 'AccountabilityDecided' || e.type === 'AccountabilityRevoked') decisionIds.add(e.data.decisionId);
   }
@@ -232,6 +241,7 @@ export async function applyEvents(em: EntityManager, stored: StoredEvent[], opti
   fold.cadres = await load(em, CadreRow, 'id', cadreIds);
   fold.sheets = await load(em, SheetRow, 'id', sheetIds);
   fold.decisions = await load(em, AccountabilityDecisionRow, 'decisionId', decisionIds);
+  fold.accounts = await load(em, AccountRow, 'id', accountIds);
   const initialPaths = new Map<string, string>();
   if (unitEvents) {
     for (const u of await em.getRepository(UnitRow).find()) {
@@ -720,6 +730,8 @@ export async function rebuildReadModels(
     onPassDone?: (p: RebuildProgress & { ms: number }) => void;
     /** For the process that runs the rebuild alone: keep its heap near this many MB (heapBound). */
     heapMb?: number;
+    /** The first statement of every transaction (the projection lease's fence, as a live projector's batches have). */
+    fence?: (em: EntityManager) => Promise<void>;
   } = {},
 ): Promise<RebuildResult> {
   const batchSize = options.batchSize ?? 1_000_000;
@@ -739,7 +751,9 @@ export async function rebuildReadModels(
   }
   // Secondary indexes are dropped while the log is replayed and built once at the end of each pass:
   // far cheaper than keeping them up to date row by row. (Opening the read models recreates any left missing.)
+  const fence = options.fence ?? (async () => undefined);
   await dataSource.transaction(async (em) => {
+    await fence(em);
     await clearForRebuild(em, CURRENT_STATE_ENTITIES);
     await beginTemporalRebuild(em);
     await ensureStarFactTable(em);
@@ -756,6 +770,7 @@ export async function rebuildReadModels(
   if (sqlite) await dataSource.query('PRAGMA synchronous = OFF');
   const transaction: Transaction = (work) =>
     dataSource.transaction(async (em) => {
+      await fence(em);
       if (pg) await em.query('SET LOCAL synchronous_commit = off');
       return work(em);
     });
@@ -787,7 +802,10 @@ export async function rebuildReadModels(
       holdItemVersions(dataSource);
     }
     // A durable commit (PostgreSQL flushes the log up to it, every earlier commit of the rebuild included).
-    await dataSource.transaction(finishTemporalPass);
+    await dataSource.transaction(async (em) => {
+      await fence(em);
+      await finishTemporalPass(em);
+    });
     temporalMs = Date.now() - temporalStarted;
     options.onPassDone?.({ phase: 'temporal', position: temporal, head, events: temporalEvents, ms: temporalMs });
   } finally {

@@ -21,6 +21,16 @@ export function canonicalJson(value: unknown): string {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
+ * A one-time password (accounts: open, reset) is shown once and never stored: the record keeps the
+ * answer without it, and a replay answers without it (the security administrator resets again).
+ */
+export function withoutSecrets(answer: unknown): unknown {
+  if (answer === null || typeof answer !== 'object' || !('initialPassword' in answer)) return answer;
+  const { initialPassword: _, ...rest } = answer as Record<string, unknown>;
+  return rest;
+}
+
+/**
  * `Idempotency-Key` on commands: the same key with the same body answers the first (successful)
  * answer again and runs nothing; another body is a 422. Failures are not recorded, so a client may
  * retry a rejected command with the same key once the state allows it.
@@ -51,17 +61,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
           // read and our append: its events carry the ids derived from the key, so running once more
           // finds them and answers as it did (the body check below still makes another body a 422).
           retry({ count: 1, delay: (e: unknown) => (e instanceof DuplicateEventIdError ? of(null) : throwError(() => e)) }),
-          switchMap((answer) =>
-            from(
-              this.records.save({ scope, fingerprint, status: res.statusCode, body: JSON.stringify(answer), createdAt: countyInstant(this.clock.now()) }),
+          switchMap((answer) => {
+            const body = JSON.stringify(withoutSecrets(answer));
+            return from(
+              this.records.save({ scope, fingerprint, status: res.statusCode, body, createdAt: countyInstant(this.clock.now()) }),
             ).pipe(
               switchMap((stored) => {
                 // A concurrent twin with another body stored first: this one is the reuse.
                 if (stored.fingerprint !== fingerprint) throw new IdempotencyKeyReusedProblem();
-                return of(JSON.parse(stored.body) as unknown);
+                return of(stored.body === body ? answer : (JSON.parse(stored.body) as unknown));
               }),
-            ),
-          ),
+            );
+          }),
         );
       }),
     );

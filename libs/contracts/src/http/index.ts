@@ -6,3 +6,4 @@ export * from './items';
 export * from './accountability';
 export * from './queries';
 export * from './views';
+export * from './accounts';

@@ -7,6 +7,7 @@ import { TemporalListByEnd1764800000000 } from '../temporal/list-index-migration
 import { ItemListCoveringIndexes1764900000000 } from './1764900000000-item-list-covering-indexes';
 import { ItemLiveDecisions1765000000000 } from './1765000000000-item-live-decisions';
 import { TemporalEpochsByEvents1765100000000 } from '../temporal/epoch-migration';
+import { Accounts1765300000000 } from './1765300000000-accounts';
 
 /** Every read-model migration, oldest first; openReadModels runs the pending ones. */
-export const READ_MODEL_MIGRATIONS = [InitialReadModels1764300000000, TemporalReadModels1764400000000, ItemListIndexes1764500000000, TemporalSnapshots1764600000000, PackedCounters1764700000000, TemporalListByEnd1764800000000, ItemListCoveringIndexes1764900000000, ItemLiveDecisions1765000000000, TemporalEpochsByEvents1765100000000];
+export const READ_MODEL_MIGRATIONS = [InitialReadModels1764300000000, TemporalReadModels1764400000000, ItemListIndexes1764500000000, TemporalSnapshots1764600000000, PackedCounters1764700000000, TemporalListByEnd1764800000000, ItemListCoveringIndexes1764900000000, ItemLiveDecisions1765000000000, TemporalEpochsByEvents1765100000000, Accounts1765300000000];

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn, type ValueTransformer } from 'typeorm';
-import type { ItemStatus, UnitKind, UrgeLevel } from '@ledger/contracts/events';
+import type { AccountRole, AccountStatus, ActorRank, ItemStatus, UnitKind, UrgeLevel } from '@ledger/contracts/events';
 import type { CounterOwnerKind } from '../figures/item-counter.entity';
 
 /**
@@ -296,4 +296,38 @@ export class ItemFactRow {
   urges: number;
 }
 
-export const TEMPORAL_ENTITIES = [TimeMarkRow, UnitVersionRow, CadreVersionRow, ItemVersionRow, CounterChangeRow, CounterEpochRow, CounterSnapshotRow, EpochRow, ItemFactRow];
+/** Versions of an account (issue 16): who held which role, bound to which unit, as of any position. */
+@Entity('rm_t_account')
+export class AccountVersionRow {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  accountId: string;
+
+  @PrimaryColumn({ type: 'bigint', transformer: asNumber })
+  fromPosition: number;
+
+  @Column({ type: 'bigint', transformer: asNumber })
+  toPosition: number;
+
+  @Column({ type: 'varchar', length: 40 })
+  fromAt: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  login: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name: string;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  unitId: string | null;
+
+  @Column({ type: 'simple-json' })
+  roles: AccountRole[];
+
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  rank: ActorRank | null;
+
+  @Column({ type: 'varchar', length: 12 })
+  status: AccountStatus;
+}
+
+export const TEMPORAL_ENTITIES = [TimeMarkRow, UnitVersionRow, CadreVersionRow, ItemVersionRow, CounterChangeRow, CounterEpochRow, CounterSnapshotRow, EpochRow, ItemFactRow, AccountVersionRow];

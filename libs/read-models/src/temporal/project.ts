@@ -6,9 +6,12 @@ import type { CadreRow } from '../cadres/cadre.entity';
 import { evolveItem } from '../items/evolve';
 import { evolveUnitTree } from '../units/tree';
 import { evolveCadre } from '../cadres/evolve';
+import type { AccountRow } from '../accounts/account.entity';
+import { ACCOUNT_VIEW_EVENTS, evolveAccountRow } from '../accounts/evolve';
 import { CounterDeltas, idsOnPath, type CounterDelta } from '../figures/counters';
 import { countyDateOf } from '../dates';
 import {
+  AccountVersionRow,
   CadreVersionRow,
   ItemFactRow,
   ItemVersionRow,
@@ -131,6 +134,10 @@ const FACT_OF: Partial<Record<ProjectedEvent['type'], ItemFactKind>> = {
   ItemConcluded: 'concluded',
 };
 
+/** What an account version does not keep (only the current account view has it). */
+const ACCOUNT_ROW_REST = { phone: null, mustChangePassword: false, lockedUntil: null, openedAt: '', updatedAt: '', revision: 0 };
+const VERSIONED_ACCOUNT_FIELDS = ['login', 'name', 'unitId', 'roles', 'rank', 'status'] as const;
+
 /**
  * The temporal read models after a batch, inside the projector's transaction (with the checkpoint):
  * new versions of units, cadres and items at each event's position, counter changes per event, the
@@ -145,8 +152,10 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
 
   const cadreIds = new Set<string>();
   const itemIds = new Set<string>();
+  const accountIds = new Set<string>();
   for (const e of events) {
     const d = e.data as unknown as Record<string, unknown>;
+    if (ACCOUNT_VIEW_EVENTS.has(e.type)) accountIds.add(String(d.accountId));
     if (e.type.startsWith('Cadre')) cadreIds.add(String(d.cadreId));
     else if (typeof d.itemId === 'string') itemIds.add(d.itemId);
   }
@@ -155,6 +164,8 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
   units.load(cache.units ? [...cache.units.values()] : await em.getRepository(UnitVersionRow).find({ where: { toPosition: OPEN_END } }));
   const cadres = new Versions<CadreVersionRow>((r) => r.cadreId);
   cadres.load(await currentVersions(em, CadreVersionRow, 'cadreId', cadreIds));
+  const accounts = new Versions<AccountVersionRow>((r) => r.accountId);
+  accounts.load(await currentVersions(em, AccountVersionRow, 'accountId', accountIds));
   const items = new Versions<ItemVersionRow>((r) => r.itemId);
   const missing = new Set<string>();
   for (const id of itemIds) {
@@ -205,6 +216,15 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
       const row: CadreRow | null = prior ? { id, name: prior.name, unitId: prior.unitId, post: prior.post, left: Boolean(prior.left) } : null;
       const next = evolveCadre(row, e);
       if (next && next !== row) cadres.open(id, { cadreId: id, fromPosition: position, toPosition: OPEN_END, fromAt, name: next.name, unitId: next.unitId, post: next.post, left: next.left });
+    } else if (ACCOUNT_VIEW_EVENTS.has(e.type)) {
+      const id = (e.data as { accountId: string }).accountId;
+      const prior = accounts.current.get(id);
+      const row: AccountRow | null = prior ? { ...ACCOUNT_ROW_REST, id, login: prior.login, name: prior.name, unitId: prior.unitId, roles: prior.roles, rank: prior.rank, status: prior.status } : null;
+      const next = evolveAccountRow(row, e);
+      // A version per change of what an as-of question asks (roles, unit, status, names); a password set is none.
+      if (next && (!prior || VERSIONED_ACCOUNT_FIELDS.some((f) => JSON.stringify(next[f]) !== JSON.stringify(prior[f])))) {
+        accounts.open(id, { accountId: id, fromPosition: position, toPosition: OPEN_END, fromAt, login: next.login, name: next.name, unitId: next.unitId, roles: next.roles, rank: next.rank, status: next.status });
+      }
     } else if ('itemId' in e.data) {
       const id = e.data.itemId;
       const prior = items.current.get(id) ?? null;
@@ -278,6 +298,7 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
     [UnitVersionRow, units, 'unitId'],
     [CadreVersionRow, cadres, 'cadreId'],
     [ItemVersionRow, items, 'itemId'],
+    [AccountVersionRow, accounts, 'accountId'],
   ] as const) {
     await closeVersions(em, entity, key, [...versions.closed.values()]);
     await writeRows(em, entity as EntityTarget<ObjectLiteral>, [...versions.opened.values()]);

@@ -14,7 +14,7 @@ export class RegisterCadreRoute {
   constructor(private readonly bus: CommandBus) {}
 
   @Post()
-  @Roles('admin', 'org_dept')
+  @Roles('sysadmin', 'org_dept') // and admin tokens, acting as sysadmin
   @ApiOperation({ summary: "干部登记: register a cadre in a unit" })
   @ApiCreatedResponse({ type: CommandResultDto })
   @ApiCommandErrors()

@@ -16,7 +16,7 @@ export class TransferCadreRoute {
 
   @Post(':id/transfer')
   @HttpCode(200)
-  @Roles('admin', 'org_dept')
+  @Roles('sysadmin', 'org_dept') // and admin tokens, acting as sysadmin
   @ApiOperation({ summary: "干部调动: transfer a cadre to another unit or post" })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

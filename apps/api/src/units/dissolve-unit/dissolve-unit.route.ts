@@ -16,7 +16,7 @@ export class DissolveUnitRoute {
 
   @Post(':id/dissolve')
   @HttpCode(200)
-  @Roles('admin', 'org_dept')
+  @Roles('sysadmin', 'org_dept') // and admin tokens, acting as sysadmin
   @ApiOperation({ summary: "组织撤销: dissolve a unit" })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

@@ -16,7 +16,7 @@ export class MoveUnitRoute {
 
   @Post(':id/move')
   @HttpCode(200)
-  @Roles('admin', 'org_dept')
+  @Roles('sysadmin', 'org_dept') // and admin tokens, acting as sysadmin
   @ApiOperation({ summary: "隶属关系调整: move a unit under another parent" })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

@@ -14,7 +14,7 @@ export class RegisterUnitRoute {
   constructor(private readonly bus: CommandBus) {}
 
   @Post()
-  @Roles('admin', 'org_dept')
+  @Roles('sysadmin', 'org_dept') // and admin tokens, acting as sysadmin
   @ApiOperation({ summary: "组织设立: register an organisation unit" })
   @ApiCreatedResponse({ type: CommandResultDto })
   @ApiCommandErrors()

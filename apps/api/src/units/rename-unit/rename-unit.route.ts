@@ -16,7 +16,7 @@ export class RenameUnitRoute {
 
   @Post(':id/rename')
   @HttpCode(200)
-  @Roles('admin', 'org_dept')
+  @Roles('sysadmin', 'org_dept') // and admin tokens, acting as sysadmin
   @ApiOperation({ summary: "组织更名: rename a unit" })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()
