@@ -25,10 +25,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const app = await createApp({ config, logger: ['error', 'warn'], defaultMetrics: true, demo });
-  await app.listen(config.port, config.host);
-  process.stdout.write(`ledger API listening on ${await app.getUrl()} (docs: /api/docs)\n`);
+  // Before listening: the first request finds the system administrator in place.
   const bootstrapped = await bootstrapAdministrator(app, bootstrap);
   if (bootstrapped) process.stdout.write(`${bootstrapped}\n`);
+  await app.listen(config.port, config.host);
+  process.stdout.write(`ledger API listening on ${await app.getUrl()} (docs: /api/docs)\n`);
   if (demo) {
     process.stdout.write('ledger API: demo mode: GET /api/v1/demo/users hands the demo accounts and their tokens (admin included) to anyone who asks; never run --demo on real data\n');
   }
