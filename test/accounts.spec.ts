@@ -4,7 +4,15 @@
  * administrator does every later act on them, the audit administrator none, and none of the three acts
  * on items; every refusal leaves the head of the log where it was; no secret goes into an event.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
 import type { EventStore, StoredEvent } from '@ledger/event-store';
+import { createTestDatabase } from '@ledger/platform/testing/postgres';
+import { openReadModels, rebuildReadModels } from '@ledger/read-models';
+import { dumpReadModels } from '@ledger/read-models/testing/dump';
+import { inProcessProjector } from '../apps/api/src/create-app';
 import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
 import { CredentialsStore } from '../apps/api/src/accounts/credentials/credentials.store';
 import { EVENT_STORE } from '../apps/api/src/platform/tokens';
@@ -115,6 +123,24 @@ describe('accounts: 三员 on the command path (SQLite)', () => {
     for (const secret of ['$scrypt$', first, reset.body.initialPassword]) expect(JSON.stringify(list)).not.toContain(secret);
   });
 
+  it('keeps a one-time password out of the idempotency record: a replay answers without it', async () => {
+    const sys = ledger.as('sysadmin', undefined, { sub: 'acc-sys' });
+    const body = { id: 'R1', login: 'retry.me', name: '重试', roles: ['inspector'] };
+    const first = await sys.post('/accounts', body, 201, { 'Idempotency-Key': 'open-R1' });
+    expect(first.body.initialPassword).toMatch(/^[A-Za-z0-9]{16}$/);
+    const replay = await sys.post('/accounts', body, 201, { 'Idempotency-Key': 'open-R1' });
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual({ id: 'R1', revision: first.body.revision, position: first.body.position });
+    const db = new Database(path.join(ledger.config.dataDir, 'idempotency.sqlite'), { readonly: true });
+    try {
+      const bodies = (db.prepare('SELECT body FROM api_idempotency_keys').all() as Array<{ body: string }>).map((r) => r.body);
+      expect(bodies.some((b) => b.includes('"R1"'))).toBe(true);
+      expect(bodies.filter((b) => b.includes(first.body.initialPassword))).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('none of the three administrators acts on items (403), nor issues sheets', async () => {
     const org = ledger.as('org_dept');
     await org.post('/cadres', { id: 'K1', name: '张三', unitId: 'V1', post: '书记' }, 201);
@@ -179,6 +205,29 @@ function asOfQuestion(engine: 'sqlite' | 'postgres', open: () => Promise<Ledger>
       ]);
       // Now (no asOf): the current accounts, from the current-state model.
       expect(((await sys.get('/accounts', 200)).body as Array<{ id: string; status: string }>).map((a) => [a.id, a.status])).toEqual([['D1', 'active'], ['D2', 'closed']]);
+    });
+
+    it('a rebuild gives the account rows of the live projector, now and by version', async () => {
+      await inProcessProjector(ledger.app)!.caughtUp();
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'accounts-rebuild-'));
+      const rebuilt = await openReadModels({ dataDir, readDbUrl: engine === 'postgres' ? await createTestDatabase(server!.serverUrl) : null });
+      const live = await openReadModels(ledger.config);
+      try {
+        await rebuildReadModels(rebuilt, ledger.app.get(EVENT_STORE), { batchSize: 3, temporalBatchSize: 2 });
+        const accounts = async (ds: typeof live) => {
+          const dump = await dumpReadModels(ds);
+          return { now: dump.rm_account, versions: dump.rm_t_account };
+        };
+        const expected = await accounts(live);
+        expect(expected.now).toHaveLength(2);
+        // D1: opened, revoked; D2: opened, granted, closed (a password set opens no version).
+        expect(expected.versions).toHaveLength(5);
+        expect(await accounts(rebuilt)).toEqual(expected);
+      } finally {
+        await rebuilt.destroy();
+        await live.destroy();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
     });
   });
 }
