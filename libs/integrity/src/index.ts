@@ -5,3 +5,6 @@ export * from './proof';
 export * from './seal';
 export * from './sealer';
 export * from './verify-ledger';
+export * from './access-audit/access-chain';
+export * from './access-audit/access-audit-store';
+export * from './access-audit/access-audit';
