@@ -1,4 +1,6 @@
 import { cellBombXlsx, csvLinesBomb, sheetWithExtra, zipBombXlsx } from '@ledger/sheets-io/testing/bombs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startTestApp, type TestApp } from '../apps/api/src/testing/harness';
 
 /**
@@ -56,6 +58,42 @@ describe('POST /sheets/import: files that expand beyond the limits', () => {
     const header = ['序号', '事项', '责任单位', '责任人', '完成时限'];
     const row = [1, '整顿软弱涣散村党组织', '城关镇党委', '张伟', '2026-12-31'];
     await refused(sheetWithExtra([header, row], '<mergeCells count="1"><mergeCell ref="B2:B1048576"/></mergeCells>'), '交办单.xlsx', 'cells', 300_000, 2);
+  });
+
+  it('an eleventh upload while ten are still being received is 503 SERVER_BUSY before its body is read; when they end, uploads are taken again', async () => {
+    const server = t.app.getHttpServer() as http.Server;
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    // Ten uploads that announce 5 MB and send 1 KB: each sits in the upload guard, its buffer growing.
+    const boundary = 'ledger-held-upload';
+    const held = Array.from({ length: 10 }, () => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/v1/sheets/import',
+        headers: { authorization: `Bearer ${org}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': 5_000_000 },
+      });
+      req.on('error', () => undefined);
+      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="held.csv"\r\n\r\n${'x'.repeat(1024)}`);
+      return req;
+    });
+    const small = Buffer.from('a,b,c\n1,2,3\n', 'utf8');
+    const probe = async (until: (status: number) => boolean) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const res = await importSheet(small, '湟组交〔2026〕探号', 'probe.csv');
+        if (until(res.status) || Date.now() > deadline) return res;
+      }
+    };
+    try {
+      const busy = await probe((status) => status === 503);
+      expect({ status: busy.status, code: busy.body.code, retryAfter: busy.headers['retry-after'] }).toEqual({ status: 503, code: 'SERVER_BUSY', retryAfter: '10' });
+    } finally {
+      for (const req of held) req.destroy();
+    }
+    const again = await probe((status) => status !== 503);
+    expect({ status: again.status, code: again.body.code }).toEqual({ status: 400, code: 'SHEET_ROWS_INVALID' });
   });
 
   it('after every refusal a good sheet still imports', async () => {

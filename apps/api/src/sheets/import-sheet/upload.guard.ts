@@ -16,9 +16,18 @@ export interface UploadedSheet {
 
 export const UPLOADED_SHEET = 'ledgerUploadedSheet';
 
+/**
+ * Uploads being received or waiting for their import at once: each holds up to MAX_SHEET_FILE_BYTES
+ * in memory (multer's memory storage), so this bounds what uploads alone can hold to 100 MB. One more
+ * is 503 SERVER_BUSY before its body is read.
+ */
+export const MAX_UPLOADS_IN_FLIGHT = 10;
+let uploadsInFlight = 0;
+
+/** The upload's file size and its multipart parts, stated rather than left to multer's defaults (unbounded file size). */
 const parseMultipart = multer({
   storage: multer.memoryStorage(),
-  limits: { fileSize: MAX_SHEET_FILE_BYTES, files: 1, fields: 10, fieldSize: 16 * 1024, parts: 12 },
+  limits: { fileSize: MAX_SHEET_FILE_BYTES, files: 1, fields: 10, fieldSize: 16 * 1024, fieldNameSize: 100, parts: 12, headerPairs: 20 },
 }).single('file');
 
 /**
@@ -35,6 +44,13 @@ export class SheetUploadGuard implements CanActivate {
     if (!req.is('multipart/form-data')) {
       throw new ApiProblem(415, 'MULTIPART_REQUIRED', 'send multipart/form-data with the workbook or CSV in the field "file"');
     }
+    if (uploadsInFlight >= MAX_UPLOADS_IN_FLIGHT) {
+      res.setHeader('Retry-After', '10');
+      throw new ApiProblem(503, 'SERVER_BUSY', `${uploadsInFlight} uploads are being received or imported; retry in 10 s`, { retryAfterSeconds: 10 });
+    }
+    uploadsInFlight++;
+    // Until the answer is sent or the client goes: the file's buffer lives as long as the request.
+    res.once('close', () => uploadsInFlight--);
     await new Promise<void>((resolve, reject) => parseMultipart(req, res, (err?: unknown) => (err ? reject(uploadProblem(err)) : resolve())));
     const file = (req as unknown as { file?: Express.Multer.File }).file;
     const fields = { ...((req.body as Record<string, unknown> | undefined) ?? {}) };
