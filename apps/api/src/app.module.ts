@@ -6,6 +6,9 @@ import { ReadQueries } from '@ledger/read-models';
 import type { Clock, LedgerConfig } from '@ledger/platform';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { AccessAudit } from '@ledger/integrity';
+import { AccessAuditModule } from './access-audit/access-audit.module';
+import { AuditAdminConfinementGuard } from './access-audit/audit-admin.guard';
 import { AuditModule } from './audit/audit.module';
 import { IntegrityState } from './audit/integrity-state';
 import { TamperGuard } from './audit/tamper.guard';
@@ -35,6 +38,8 @@ export interface AppDependencies {
   readModels: DataSource;
   queries: ReadQueries;
   idempotency: IdempotencyStore;
+  /** The access audit trail's recorder (who looked at what): the middleware and any route record through it. */
+  accessAudit: AccessAudit;
   jwtSecret: string;
   registry: Registry;
   /** Started with --demo (createApp's `demo`): serves GET /api/v1/demo/users. */
@@ -65,6 +70,7 @@ export class LedgerPlatformModule {
       { provide: JWT_SECRET, useValue: deps.jwtSecret },
       { provide: ReadQueries, useValue: deps.queries },
       { provide: IdempotencyStore, useValue: deps.idempotency },
+      { provide: AccessAudit, useValue: deps.accessAudit },
       { provide: Registry, useValue: deps.registry },
       { provide: DEMO_MODE, useValue: deps.demo === true },
       { provide: IntegrityState, useValue: new IntegrityState(deps.config.onTamper) },
@@ -80,7 +86,7 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, InspectionModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), StarRatingModule.forRoot(deps), AuditModule],
+      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, InspectionModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), StarRatingModule.forRoot(deps), AuditModule, AccessAuditModule],
       controllers: [HealthController, MetricsController, ...COMMAND_CONTROLLERS],
       providers: [
         ...COMMAND_HANDLERS,
@@ -88,6 +94,7 @@ export class AppModule {
         ResourceCloser,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: TamperGuard },
+        { provide: APP_GUARD, useClass: AuditAdminConfinementGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         {
           provide: APP_PIPE,

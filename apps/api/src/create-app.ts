@@ -4,11 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { EventStore } from '@ledger/event-store';
-import { openEventStore, resolveJwtSecret, systemClock, type Clock, type LedgerConfig } from '@ledger/platform';
+import { ensureDatabaseFile, openEventStore, resolveJwtSecret, systemClock, type Clock, type LedgerConfig } from '@ledger/platform';
 import { ReadQueries, openReadModels, startProjector, type RunningProjector } from '@ledger/read-models';
 import type { NextFunction, Request, Response } from 'express';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { AccessAudit, accessAuditLocation, openAccessAuditStore } from '@ledger/integrity';
+import { accessAuditMiddleware } from './access-audit/access-audit.middleware';
 import { AppModule } from './app.module';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { httpMetricsMiddleware } from './metrics/http-metrics';
@@ -66,6 +68,11 @@ export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
     if (!options.readModels) owned.push(() => readModels.destroy());
     const idempotency = await IdempotencyStore.open(config);
     owned.push(() => idempotency.close());
+    const auditAt = accessAuditLocation(config);
+    if (auditAt.kind === 'sqlite') ensureDatabaseFile(auditAt.file);
+    const accessAudit = new AccessAudit(await openAccessAuditStore(config), clock, config.auditRetentionDays);
+    owned.push(() => accessAudit.close());
+    owned.push(scheduleAccessAuditPruning(accessAudit));
     let projector: RunningProjector | null = null;
     if (options.projector) {
       const projectorDs = await openReadModels(config);
@@ -84,6 +91,7 @@ export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
         readModels,
         queries: new ReadQueries(readModels, config),
         idempotency,
+        accessAudit,
         jwtSecret: resolveJwtSecret(config),
         registry,
         demo: options.demo === true,
@@ -92,6 +100,8 @@ export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
       { bodyParser: false, logger: options.logger ?? ['error', 'warn'], abortOnError: false },
     );
     app.disable('x-powered-by');
+    // First: every answer, whoever writes it (a route, the guard's refusal, a body check), passes it.
+    app.use(accessAuditMiddleware(accessAudit));
     app.use(requestLog());
     app.use(securityHeaders());
     app.use(httpMetricsMiddleware(registry));
@@ -112,6 +122,19 @@ export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
     await releaseAll(owned);
     throw e;
   }
+}
+
+/** Retention (LEDGER_AUDIT_RETENTION_DAYS): a prune at start, then daily; returns the release. */
+function scheduleAccessAuditPruning(audit: AccessAudit): () => Promise<void> {
+  const prune = () =>
+    audit.prune().catch((e: unknown) => process.stderr.write(`access audit: retention pruning failed (it is retried tomorrow): ${(e as Error).message}\n`));
+  const first = prune();
+  const timer = setInterval(() => void prune(), 86_400_000);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await first;
+  };
 }
 
 async function releaseAll(owned: Array<() => Promise<void>>): Promise<void> {

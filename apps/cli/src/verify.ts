@@ -3,7 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { eventsBetween, type EventStore } from '@ledger/event-store';
-import { LedgerBrokenError, LedgerSealer, integrityConfig, loadOrCreateSealKey, publicKeyFileFor, verifyLedger } from '@ledger/integrity';
+import {
+  LedgerBrokenError, LedgerSealer, accessAuditLocation, integrityConfig, loadOrCreateSealKey, openAccessAuditForReading, publicKeyFileFor, verifyAccessAudit,
+  verifyLedger, type AccessAuditReport, type AccessAuditStore,
+} from '@ledger/integrity';
 import { openEventStore, sqliteEventStoreFile, type LedgerConfig } from '@ledger/platform';
 
 /** `ledger verify`'s exit codes: an inspector's script must tell "the ledger was altered" from "nothing was checked". */
@@ -41,14 +44,21 @@ export async function verifyCommand(config: LedgerConfig, options: { key?: strin
       onProgress: (p) => bar.update(p.checked, { position: p.position.toString() }),
     });
     bar.stop();
+    const accessAudit = await verifyAccessTrail(config);
     const seconds = (Date.now() - started) / 1000;
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report, accessAudit }, null, 2)}\n`);
     process.stderr.write(
       report.ok
         ? `verified ${report.checked} events and ${report.seals} seals in ${seconds.toFixed(1)} s\n`
         : `NOT verified: first break at position ${report.firstBreak?.position} (${report.firstBreak?.stream}#${report.firstBreak?.revision}): ${report.firstBreak?.reason}\n`,
     );
-    return report.ok ? VERIFY_EXIT.verified : VERIFY_EXIT.broken;
+    if (accessAudit === null) process.stderr.write('no access audit trail to check (none recorded yet)\n');
+    else if (accessAudit.ok) process.stderr.write(`verified ${accessAudit.checked} access audit entries (through entry ${accessAudit.head}; ${accessAudit.prunedThrough} pruned by retention)\n`);
+    else {
+      const b = accessAudit.firstBreak!;
+      process.stderr.write(`NOT verified: access audit entry ${b.seq}: ${b.reason}: ${b.detail}\n`);
+    }
+    return report.ok && (accessAudit === null || accessAudit.ok) ? VERIFY_EXIT.verified : VERIFY_EXIT.broken;
   } catch (e) {
     bar.stop();
     process.stderr.write(`ledger verify: could not check: ${(e as Error).message}\n`);
@@ -88,6 +98,33 @@ async function openToVerify(config: LedgerConfig): Promise<{ store: EventStore; 
   } catch (e) {
     fs.rmSync(copy, { recursive: true, force: true });
     throw e;
+  }
+}
+
+/**
+ * The access audit trail's chain (who looked at what), walked after the ledger's; null when there is
+ * none. Read-only like the rest: a SQLite trail in a read-only folder is checked from a copy.
+ */
+async function verifyAccessTrail(config: LedgerConfig): Promise<AccessAuditReport | null> {
+  const where = accessAuditLocation(config);
+  let store: AccessAuditStore | null = null;
+  let copy: string | null = null;
+  try {
+    try {
+      store = await openAccessAuditForReading(config);
+      if (store) await store.head();
+    } catch (e) {
+      await store?.close().catch(() => undefined);
+      store = null;
+      if (where.kind !== 'sqlite' || !String((e as { code?: unknown }).code ?? '').startsWith('SQLITE_CANTOPEN')) throw e;
+      copy = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-verify-audit-'));
+      for (const suffix of ['', '-wal']) if (fs.existsSync(where.file + suffix)) fs.copyFileSync(where.file + suffix, path.join(copy, path.basename(where.file) + suffix));
+      store = await openAccessAuditForReading(config, path.join(copy, path.basename(where.file)));
+    }
+    return store ? await verifyAccessAudit(store) : null;
+  } finally {
+    await store?.close().catch(() => undefined);
+    if (copy) fs.rmSync(copy, { recursive: true, force: true });
   }
 }
 

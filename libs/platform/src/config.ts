@@ -47,6 +47,8 @@ export interface LedgerConfig {
   readyGraceSeconds: number;
   /** What the API does once it finds the hash chain broken (LEDGER_ON_TAMPER): refuse writes (default) or warn and go on. */
   onTamper: 'refuse-writes' | 'warn';
+  /** Days the access audit trail keeps an entry before pruning it (LEDGER_AUDIT_RETENTION_DAYS, at least 180). */
+  auditRetentionDays: number;
 }
 
 /** About 0.55 KB of heap per stream (items of 10 events on average, measured at 50,000): 26 MB at the default. */
@@ -158,6 +160,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   let onTamper: LedgerConfig['onTamper'] = 'refuse-writes';
   if (onTamperRaw === 'refuse-writes' || onTamperRaw === 'warn') onTamper = onTamperRaw;
   else problems.push(`LEDGER_ON_TAMPER=${env.LEDGER_ON_TAMPER}: expected refuse-writes or warn`);
+  // 180 days is the floor a county's rules set for access logs: a shorter retention is refused, not rounded up.
+  const auditRetentionRaw = env.LEDGER_AUDIT_RETENTION_DAYS;
+  const auditRetentionDays = int('LEDGER_AUDIT_RETENTION_DAYS', 180, 0, 36_500);
+  if (auditRetentionRaw !== undefined && auditRetentionRaw !== '' && Number.isInteger(Number(auditRetentionRaw)) && auditRetentionDays < 180) {
+    problems.push(`LEDGER_AUDIT_RETENTION_DAYS=${auditRetentionRaw}: the access audit trail is kept at least 180 days; set 180 or more`);
+  }
   let starRating: Record<string, unknown> | null = null;
   if (env.LEDGER_STAR_RATING) {
     try {
@@ -196,5 +204,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     readyMaxLag,
     readyGraceSeconds,
     onTamper,
+    auditRetentionDays,
   };
 }

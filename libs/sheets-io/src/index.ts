@@ -25,6 +25,8 @@ export type {
   ExportOptions,
 } from './export/exports';
 export { CONTENT_TYPES, contentDisposition } from './export/table';
+export { exportAccessAudit } from './export/access-audit';
+export type { AccessAuditExportRow } from './export/access-audit';
 export type { ExportFile, ExportFormat } from './export/table';
 export {
   chineseLabel,

@@ -228,6 +228,20 @@ export class PostgresAccessAuditStore implements AccessAuditStore {
     return new PostgresAccessAuditStore(pool);
   }
 
+  /** The trail as it is, for reading (ledger verify): no schema made; null when the database has none. */
+  static async openExisting(url: string): Promise<PostgresAccessAuditStore | null> {
+    const pool = new Pool({ connectionString: url, max: 2 });
+    try {
+      const found = (await pool.query("SELECT to_regclass('access_audit') IS NOT NULL AND to_regclass('access_audit_head') IS NOT NULL AS ok")).rows[0].ok as boolean;
+      if (found) return new PostgresAccessAuditStore(pool);
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw e;
+    }
+    await pool.end();
+    return null;
+  }
+
   private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {

@@ -28,6 +28,17 @@ export async function openAccessAuditStore(config: AccessAuditLocationConfig, op
   return SqliteAccessAuditStore.open(where.file, { synchronous: config.sqliteSynchronous, readOnly: options.readOnly });
 }
 
+/**
+ * The trail for reading only (ledger verify): nothing is created; null when there is none yet (a data
+ * folder or database from before the trail existed).
+ */
+export async function openAccessAuditForReading(config: AccessAuditLocationConfig, sqliteFile?: string): Promise<AccessAuditStore | null> {
+  const where = accessAuditLocation(config);
+  if (where.kind === 'postgres') return PostgresAccessAuditStore.openExisting(where.url);
+  const file = sqliteFile ?? where.file;
+  return SqliteAccessAuditStore.exists(file) ? SqliteAccessAuditStore.open(file, { readOnly: true }) : null;
+}
+
 export const DEFAULT_ACCESS_AUDIT_RETENTION_DAYS = 180;
 const MAX_BATCH = 500;
 

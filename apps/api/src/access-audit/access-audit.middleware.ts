@@ -1,0 +1,113 @@
+import { Logger } from '@nestjs/common';
+import type { Actor } from '@ledger/contracts/events';
+import type { AccessAudit, AccessEntryInput } from '@ledger/integrity';
+import type { NextFunction, Request, Response } from 'express';
+import { ACTOR_KEY } from '../auth/current-actor.decorator';
+import { classifyAccess, outcomeOf } from './classify';
+
+/** res.locals key: what a route knows better than the request (the login of a sign-in, a reason). */
+export const ACCESS_AUDIT_NOTE = 'ledgerAccessAudit';
+export type AccessAuditNote = Partial<Pick<AccessEntryInput, 'actor' | 'role' | 'name' | 'action' | 'target' | 'detail'>>;
+
+/** Lets a route (e.g. sign-in, where no token names the person) tell the audit who it was. */
+export function noteAccess(res: Response, note: AccessAuditNote): void {
+  res.locals[ACCESS_AUDIT_NOTE] = { ...(res.locals[ACCESS_AUDIT_NOTE] as AccessAuditNote | undefined), ...note };
+}
+
+const log = new Logger('AccessAudit');
+
+/** The client's address as the socket shows it (no X-Forwarded-For: nothing here vouches for a proxy). */
+export function clientAddress(req: Request): string | null {
+  const a = req.socket?.remoteAddress ?? null;
+  return a?.startsWith('::ffff:') ? a.slice(7) : a;
+}
+
+/**
+ * Holds back the end of every audited answer until its entry is written (AccessAudit's group
+ * commit): whatever path produced the answer (a route, the guard's 401/403 through the problem-details
+ * filter, a streamed export), the client never holds a complete answer the trail does not record.
+ * If the entry cannot be written the answer is replaced by a 503 (or, already streaming, cut off).
+ */
+export function accessAuditMiddleware(audit: AccessAudit) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const end = res.end;
+    let ending = false;
+    res.end = function auditedEnd(this: Response, ...args: unknown[]): Response {
+      if (ending) return (end as (...a: unknown[]) => Response).apply(res, args);
+      ending = true;
+      let entry: AccessEntryInput | null = null;
+      try {
+        entry = describe(req, res, args[0]);
+      } catch (e) {
+        log.error(`could not describe ${req.method} ${req.originalUrl}: ${(e as Error).stack ?? String(e)}`);
+      }
+      if (!entry) return (end as (...a: unknown[]) => Response).apply(res, args);
+      audit.record(entry).then(
+        () => (end as (...a: unknown[]) => Response).apply(res, args),
+        (e: unknown) => {
+          log.error(`${req.method} ${req.originalUrl}: the access audit entry could not be written, the answer is withheld: ${(e as Error).message}`);
+          if (res.headersSent) {
+            res.destroy();
+            return;
+          }
+          for (const h of res.getHeaderNames()) if (!/^x-request-id$/i.test(h)) res.removeHeader(h);
+          res.statusCode = 503;
+          res.setHeader('Content-Type', 'application/problem+json');
+          res.setHeader('Retry-After', '5');
+          (end as (...a: unknown[]) => Response).call(
+            res,
+            JSON.stringify({ type: 'https://ledger.local/problems/audit-unavailable', title: 'Service Unavailable', status: 503, code: 'AUDIT_UNAVAILABLE', detail: 'this access could not be recorded in the audit trail, so it is not answered; try again shortly' }),
+          );
+        },
+      );
+      return res;
+    } as Response['end'];
+    next();
+  };
+}
+
+function describe(req: Request, res: Response, chunk: unknown): AccessEntryInput | null {
+  const url = new URL(req.originalUrl, 'http://ledger.local');
+  // The read-your-writes wait says nothing of what was looked at.
+  url.searchParams.delete('minPosition');
+  // Decoded, as a person reads it (asOf=2026-03-02T09:00:00+08:00, not %2B08%3A00).
+  const query = [...url.searchParams].map(([k, v]) => `${k}=${v}`).join('&');
+  const route = (req as { route?: { path?: unknown } }).route?.path;
+  const note = res.locals[ACCESS_AUDIT_NOTE] as AccessAuditNote | undefined;
+  const action = note?.action ?? classifyAccess(req.method, typeof route === 'string' ? route : undefined, url.searchParams, res.statusCode);
+  if (!action) return null;
+  const actor = (req as unknown as Record<string, unknown>)[ACTOR_KEY] as Actor | undefined;
+  const detail: Record<string, unknown> = {};
+  if (action === 'refused' || res.statusCode >= 400) {
+    const code = problemCode(res, chunk);
+    if (code) detail.code = code;
+    const attempted = classifyAccess(req.method, typeof route === 'string' ? route : undefined, url.searchParams, 200);
+    if (action === 'refused' && attempted && attempted !== 'refused') detail.attempted = attempted;
+  }
+  if (actor?.unitId) detail.unitId = actor.unitId;
+  Object.assign(detail, note?.detail ?? {});
+  return {
+    actor: note?.actor ?? actor?.userId ?? null,
+    role: note?.role ?? actor?.role ?? null,
+    name: note?.name ?? actor?.name ?? null,
+    address: clientAddress(req),
+    action,
+    target: note?.target ?? `${req.method} ${url.pathname}${query ? `?${query}` : ''}`,
+    outcome: outcomeOf(res.statusCode),
+    status: res.statusCode,
+    detail: Object.keys(detail).length ? detail : null,
+  };
+}
+
+/** The `code` of a problem-details answer (small bodies only: errors, never an export). */
+function problemCode(res: Response, chunk: unknown): string | null {
+  if (!/problem\+json|application\/json/.test(String(res.getHeader('Content-Type') ?? ''))) return null;
+  const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) && chunk.length < 65_536 ? chunk.toString('utf8') : null;
+  if (!text) return null;
+  try {
+    const code = (JSON.parse(text) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : null;
+  } catch {
+    return null;
+  }
+}

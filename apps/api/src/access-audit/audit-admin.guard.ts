@@ -1,0 +1,27 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Actor, UserRole } from '@ledger/contracts/events';
+import { RoleForbiddenError } from '../auth/auth.errors';
+import { ACTOR_KEY } from '../auth/current-actor.decorator';
+import { EVERY_ACCOUNT_KEY } from '../auth/every-account.decorator';
+import { IS_PUBLIC } from '../auth/public.decorator';
+import { ROLES_KEY } from '../auth/roles.decorator';
+
+/**
+ * 三员分立: the audit administrator reads and exports the access audit trail, nothing else. The query
+ * routes name no roles (every county role reads them), so this one is confined the other way round:
+ * only to routes whose @Roles names it, or that are marked @EveryAccount. Runs after AuthGuard.
+ */
+@Injectable()
+export class AuditAdminConfinementGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(ctx: ExecutionContext): boolean {
+    const actor = ctx.switchToHttp().getRequest<Record<string, unknown>>()[ACTOR_KEY] as Actor | undefined;
+    if (actor?.role !== 'auditadmin') return true;
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) || this.reflector.getAllAndOverride<boolean>(EVERY_ACCOUNT_KEY, targets)) return true;
+    if (this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets)?.includes('auditadmin')) return true;
+    throw new RoleForbiddenError('the audit administrator reads and exports the access audit trail (GET /api/v1/audit/access), nothing else');
+  }
+}
