@@ -3,6 +3,8 @@
  * exactly the entries written out below by hand; the audit administrator alone reads and exports it;
  * `ledger verify` fails once one entry is altered in the database; retention keeps the chain whole.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import * as ExcelJS from 'exceljs';
@@ -10,6 +12,7 @@ import { Client as PgClient } from 'pg';
 import { AccessAudit } from '@ledger/integrity';
 import { ConfigError, loadConfig } from '@ledger/platform';
 import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
+import { exportMain } from '../apps/cli/src/sheets/export';
 import { verifyCommand } from '../apps/cli/src/verify';
 import { API, startLedger, type Ledger } from './support/ledger';
 
@@ -172,6 +175,51 @@ describe.each(['sqlite', 'postgres'] as const)('the access audit trail on %s', (
       expect(JSON.parse(c.out().slice(c.out().lastIndexOf('\n{\n') + 1))).toMatchObject({ ok: true, accessAudit: { ok: false, firstBreak: { seq: 3, reason: 'hash_mismatch' } } });
     } finally {
       c.restore();
+    }
+  });
+});
+
+describe('ledger export on the server', () => {
+  it('is an export in the trail too: the operating-system user, the command, the rows', async () => {
+    const ledger = await startLedger({ engine: 'sqlite' });
+    try {
+      const out = path.join(ledger.config.dataDir, '..', `${path.basename(ledger.config.dataDir)}-register.csv`);
+      const io = { stdout: '', stderr: '', progress: null, clock: ledger.clock, out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t) };
+      try {
+        expect(await exportMain(ledger.config, ['accountability', '--out', out], io)).toBe(0);
+      } finally {
+        fs.rmSync(out, { force: true });
+      }
+      const entries = (await ledger.as('auditadmin', undefined, { sub: 'u-audit' }).get('/audit/access', 200)).body.entries as Array<Record<string, unknown>>;
+      expect(entries).toEqual([
+        {
+          seq: 1, at: '2026-03-02T09:00:00.000+08:00', actor: `cli:${os.userInfo().username}`, role: null, name: null, address: `local:${os.hostname()}`,
+          action: 'export', target: `ledger export accountability --out ${out}`, outcome: 'ok', status: null, detail: { rows: 0 }, hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
+      ]);
+    } finally {
+      await ledger.close();
+    }
+  });
+});
+
+describe('an access the trail cannot record', () => {
+  it('is not answered: 503 AUDIT_UNAVAILABLE, while requests the trail does not record go on', async () => {
+    const ledger = await startLedger({ engine: 'sqlite' });
+    try {
+      const org = ledger.as('org_dept', undefined, { sub: 'u-org' });
+      // The database itself refuses the write (as a full disk or a broken file would).
+      await trailSql(ledger, "CREATE TRIGGER refuse_all BEFORE INSERT ON access_audit BEGIN SELECT RAISE(ABORT, 'disk says no'); END;");
+      const refused = await org.get('/accountability', 503);
+      expect(refused.body).toMatchObject({ code: 'AUDIT_UNAVAILABLE', status: 503 });
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      await org.get('/units', 200);
+      await trailSql(ledger, 'DROP TRIGGER refuse_all');
+      await org.get('/accountability', 200);
+      const entries = (await ledger.as('auditadmin', undefined, { sub: 'u-audit' }).get('/audit/access', 200)).body.entries as Array<Record<string, unknown>>;
+      expect(entries.map((e) => [e.seq, e.actor, e.action, e.status])).toEqual([[1, 'u-org', 'register-read', 200]]);
+    } finally {
+      await ledger.close();
     }
   });
 });
