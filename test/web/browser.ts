@@ -40,6 +40,8 @@ export async function signedIn(
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // The server's Content-Security-Policy must let the whole app run: Chromium reports each refusal on the console.
+  page.on('console', (m) => void (/Content Security Policy/i.test(m.text()) && errors.push(m.text())));
   await page.goto(`${baseUrl}/signin`);
   await page.locator('[data-test=token]').fill(token);
   await page.locator('[data-test=signin]').click();
