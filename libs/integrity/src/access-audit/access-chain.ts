@@ -1,4 +1,5 @@
-import { ZERO_HASH, sha256 } from '@ledger/event-store';
+import { createHash } from 'node:crypto';
+// node:crypto only: this file also runs inside the trail's SQLite writer thread, where no alias resolves.
 
 /*
  * The access audit trail's chain (who looked at what). One chain, one entry per answered request
@@ -13,7 +14,7 @@ import { ZERO_HASH, sha256 } from '@ledger/event-store';
  * detail `{ through, anchor, count }`), so the anchor the store keeps is also covered by the chain.
  */
 export const ACCESS_AUDIT_FORMAT = 'access-audit/1';
-export const ACCESS_ZERO_HASH = ZERO_HASH.toString('hex');
+export const ACCESS_ZERO_HASH = '0'.repeat(64);
 
 /**
  * What is recorded (the `action` column). Requests are classified by route template (see
@@ -89,7 +90,7 @@ export function accessEntryText(e: Omit<AccessEntry, 'hash'>): string {
 }
 
 export function accessEntryHash(prevHashHex: string, e: Omit<AccessEntry, 'hash'>): string {
-  return sha256(Buffer.concat([Buffer.from(prevHashHex, 'hex'), Buffer.from(accessEntryText(e), 'utf8')])).toString('hex');
+  return createHash('sha256').update(Buffer.from(prevHashHex, 'hex')).update(accessEntryText(e), 'utf8').digest('hex');
 }
 
 /** Links a batch after `head`: seq and hash assigned in order. Called by a store under its write lock. */
