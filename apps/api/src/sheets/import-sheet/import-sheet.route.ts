@@ -41,7 +41,10 @@ export class ImportSheetRoute {
       'Every row is checked first: 400 with `errors: [{ row, column, message, field }]` and nothing written. ' +
       '201 when something was written. The same file under the same number again writes nothing and answers 200 with ' +
       '`alreadyImported: true` and the same sheet id (an interrupted import is completed: 201, `alreadyImported: true`). ' +
-      'The same number with another file: 409 SHEET_NUMBER_TAKEN. Files above 10 MB: 413.',
+      'The same number with another file: 409 SHEET_NUMBER_TAKEN. Files above 10 MB: 413. A file whose content goes past the ' +
+      'import limits (10,000 items, 20,000 rows read, 300,000 cells, 256 columns, 32,767 characters a cell, a zip expanding past ' +
+      '128 MB an entry or 200:1, 30 s of parsing): 400 SHEET_TOO_LARGE with `limit` and `max`. Imports and exports take turns: ' +
+      '503 SERVER_BUSY with Retry-After when the queue is full.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
@@ -60,6 +63,7 @@ export class ImportSheetRoute {
   @ApiCreatedResponse({ schema: ANSWER_SCHEMA, description: 'imported (or an interrupted import completed)' })
   @ApiOkResponse({ schema: ANSWER_SCHEMA, description: 'already imported: nothing written' })
   @ApiResponse({ status: 415, description: 'not multipart/form-data' })
+  @ApiResponse({ status: 503, description: 'SERVER_BUSY: ten uploads in flight, or eight imports and exports waiting; see Retry-After' })
   @ApiCommandErrors()
   async importSheet(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Meta() meta: CommandMeta): Promise<SheetImportAnswer> {
     const file = (req as unknown as Record<string, unknown>)[UPLOADED_SHEET] as UploadedSheet | undefined;
