@@ -157,7 +157,7 @@ export async function startCommand(config: LedgerConfig, options: StartOptions):
   if (runs('api')) {
     // The API serves the demo sign-in list only when told so on its command line (not from the folder).
     run('api', API_MAIN, apiNodeFlags(config), options.demo ? ['--demo'] : []);
-    process.stdout.write(`ledger: http://${browsableHost(config.host)}:${config.port}/  (API /api/v1, docs /api/docs, data ${config.dataDir}, listening on ${config.host})\n`);
+    process.stdout.write(`ledger: http://${browsableHost(config.host)}:${config.port}/  (API /api/v1, docs /api/docs, data ${config.dataDir}, bound to ${config.host})\n`);
     if (options.demo) {
       process.stdout.write('ledger: DEMO MODE: the demo accounts and their tokens (admin included) are served without a token at /api/v1/demo/users; never run --demo on real data\n');
     }
