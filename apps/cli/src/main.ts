@@ -16,7 +16,8 @@ async function usage(): Promise<string> {
   demo --scale <events> [--seed <n>] [--no-project]
         writes a county of about that many events (up to 1,000,000) into the data folder, through the command path
   rebuild
-        replays the whole event log into fresh read models (stop the projector first)
+        replays the whole event log into fresh read models, holding the projection lease; refuses (exit 1,
+        nothing changed) while a projector holds it: stop the projector first
   verify [--key <seal-key.pub.pem>]
         recomputes the hash chains and checks every seal, reading only (a read-only copy will do);
         exit 0 verified, 1 a broken link (named), 2 could not check (no store or key, unreadable, bad configuration)
