@@ -179,6 +179,38 @@ describe.each(['sqlite', 'postgres'] as const)('the access audit trail on %s', (
   });
 });
 
+describe('the client address', () => {
+  const readAs = async (ledger: Ledger, forwardedFor: string) => {
+    await ledger.http.get(`${API}/accountability`).set('Authorization', `Bearer ${ledger.token({ role: 'org_dept', sub: 'u-org' })}`).set('X-Forwarded-For', forwardedFor).expect(200);
+    const entries = (await ledger.as('auditadmin', undefined, { sub: 'u-audit' }).get('/audit/access?action=register-read', 200)).body.entries as Array<{ address: string }>;
+    return entries.map((e) => e.address);
+  };
+
+  it('is the socket\'s: an X-Forwarded-For is not believed unless LEDGER_TRUST_PROXY names the proxy', async () => {
+    const ledger = await startLedger({ engine: 'sqlite' });
+    try {
+      expect(await readAs(ledger, '203.0.113.7')).toEqual(['127.0.0.1']);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('is the forwarded one behind a trusted proxy (LEDGER_TRUST_PROXY=loopback)', async () => {
+    const ledger = await startLedger({ engine: 'sqlite', env: { LEDGER_TRUST_PROXY: 'loopback' } });
+    try {
+      expect(await readAs(ledger, '203.0.113.7')).toEqual(['203.0.113.7']);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('refuses a LEDGER_TRUST_PROXY that names no proxy', () => {
+    expect(() => loadConfig({ LEDGER_TRUST_PROXY: 'everyone' })).toThrow(/LEDGER_TRUST_PROXY=everyone: expected addresses or CIDR ranges/);
+    expect(loadConfig({ LEDGER_TRUST_PROXY: '10.0.0.0/8, 192.168.1.10' }).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.10']);
+    expect(loadConfig({}).trustProxy).toBeNull();
+  });
+});
+
 describe('ledger export on the server', () => {
   it('is an export in the trail too: the operating-system user, the command, the rows', async () => {
     const ledger = await startLedger({ engine: 'sqlite' });

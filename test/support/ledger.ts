@@ -41,6 +41,8 @@ export interface StartLedgerOptions {
    * test-only testPositionGaps), as EventStoreDB's are: the whole service on positions that only increase.
    */
   positionGaps?: number;
+  /** More environment for the app's configuration (e.g. LEDGER_TRUST_PROXY). */
+  env?: NodeJS.ProcessEnv;
   /** Called with the app before app.init(), e.g. to mount express middleware in front of Nest's routes. */
   beforeInit?: (app: LedgerApp) => void;
 }
@@ -111,6 +113,7 @@ export async function startLedger(options: StartLedgerOptions): Promise<Ledger> 
       if (!options.esdbUrl) throw new Error('startLedger: the eventstoredb engine needs a server URL (LEDGER_ESDB_URL)');
       Object.assign(env, { LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENT_STORE_URL: options.esdbUrl });
     }
+    Object.assign(env, options.env);
     // No LEDGER_JWT_SECRET: the secret is generated in the data dir, as the CLI and the server share it.
     const config = loadConfig(env);
     const clock = new FixedClock(new Date(options.at ?? nineAm('2026-03-02')));

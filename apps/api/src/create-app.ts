@@ -100,6 +100,8 @@ export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
       { bodyParser: false, logger: options.logger ?? ['error', 'warn'], abortOnError: false },
     );
     app.disable('x-powered-by');
+    // Who is at the other end, for the access audit: behind a load balancer, what it forwards (LEDGER_TRUST_PROXY).
+    if (config.trustProxy) app.set('trust proxy', config.trustProxy);
     // First: every answer, whoever writes it (a route, the guard's refusal, a body check), passes it.
     app.use(accessAuditMiddleware(accessAudit));
     app.use(requestLog());

@@ -16,9 +16,12 @@ export function noteAccess(res: Response, note: AccessAuditNote): void {
 
 const log = new Logger('AccessAudit');
 
-/** The client's address as the socket shows it (no X-Forwarded-For: nothing here vouches for a proxy). */
+/**
+ * The client's address: the socket's, or with LEDGER_TRUST_PROXY (Express' `trust proxy`) the one the
+ * trusted proxies forwarded (req.ip). An X-Forwarded-For from anyone else is not believed.
+ */
 export function clientAddress(req: Request): string | null {
-  const a = req.socket?.remoteAddress ?? null;
+  const a = req.ip ?? req.socket?.remoteAddress ?? null;
   return a?.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
