@@ -123,4 +123,22 @@ describe('ledger (package.json bin) with a build', () => {
     expect(snapshot(dist)).toEqual(before);
     expect(fs.readdirSync(dir).sort()).toEqual(['bin', 'dist', 'package.json']);
   }, 120_000);
+
+  it('ledger token loads neither NestJS nor TypeORM nor the sheet importer: the other commands load on demand', async () => {
+    const dir = operatorFolder(dist);
+    dirs.push(dir);
+    // Preloaded ahead of the CLI: on exit it prints which of the heavy modules were ever required.
+    const probe = path.join(dir, 'probe.js');
+    fs.writeFileSync(
+      probe,
+      `process.on('exit', () => process.stderr.write(JSON.stringify(Object.keys(require.cache).filter((f) => /node_modules[\\/](@nestjs[\\/]core|typeorm|exceljs)[\\/]|sheets[\\/]import-sheet\\.js$/.test(f)).length)));`,
+    );
+    const r = await run(process.execPath, ['--require', probe, 'bin/ledger.js', ...TOKEN_ARGS], dir);
+    expect({ code: r.code, heavyModules: r.stderr }).toEqual({ code: 0, heavyModules: '0' });
+    expect(jwt.verify(r.stdout.trim(), SECRET)).toMatchObject({ sub: 'u-7' });
+    // The same probe sees them when a command needs them: the probe can tell.
+    const usage = await run(process.execPath, ['--require', probe, 'bin/ledger.js', 'help'], dir);
+    expect(usage.stdout).toContain('import-sheet <file.xlsx|file.csv>');
+    expect(Number(usage.stderr)).toBeGreaterThan(0);
+  }, 120_000);
 });
