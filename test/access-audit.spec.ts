@@ -179,6 +179,27 @@ describe.each(['sqlite', 'postgres'] as const)('the access audit trail on %s', (
   });
 });
 
+describe('account and role changes', () => {
+  it('are recorded as the requests that made them (the ledger holds the change itself), refused ones too, never the password answered', async () => {
+    const ledger = await startLedger({ engine: 'sqlite' });
+    try {
+      const sys = ledger.as('sysadmin', undefined, { sub: 'u-sys', name: '系统管理员' });
+      const opened = await sys.post('/accounts', { id: 'A1', login: 'li.jiwei', name: '李纪委', roles: ['discipline'] }, 201);
+      await ledger.as('secadmin', undefined, { sub: 'u-sec' }).post('/accounts/A1/grant', { role: 'inspector' }, 200);
+      await ledger.as('org_dept', undefined, { sub: 'u-org' }).post('/accounts/A1/lock', { reason: '离岗' }, 403);
+      const entries = (await ledger.as('auditadmin', undefined, { sub: 'u-audit' }).get('/audit/access', 200)).body.entries as Array<Record<string, unknown>>;
+      expect(entries.map((e) => [e.seq, e.actor, e.role, e.action, e.target, e.outcome, e.status, e.detail])).toEqual([
+        [1, 'u-sys', 'sysadmin', 'account-change', 'POST /api/v1/accounts', 'ok', 201, null],
+        [2, 'u-sec', 'secadmin', 'account-change', 'POST /api/v1/accounts/A1/grant', 'ok', 200, null],
+        [3, 'u-org', 'org_dept', 'refused', 'POST /api/v1/accounts/A1/lock', 'refused', 403, { code: 'ROLE_FORBIDDEN', attempted: 'account-change' }],
+      ]);
+      expect(JSON.stringify(entries)).not.toContain(String(opened.body.initialPassword));
+    } finally {
+      await ledger.close();
+    }
+  });
+});
+
 describe('the client address', () => {
   const readAs = async (ledger: Ledger, forwardedFor: string) => {
     await ledger.http.get(`${API}/accountability`).set('Authorization', `Bearer ${ledger.token({ role: 'org_dept', sub: 'u-org' })}`).set('X-Forwarded-For', forwardedFor).expect(200);
