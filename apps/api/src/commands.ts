@@ -48,8 +48,11 @@ import { ReferAccountabilityRoute } from './accountability/refer-accountability/
 import { RevokeAccountabilityHandler } from './accountability/revoke-accountability/revoke-accountability.command';
 import { RevokeAccountabilityRoute } from './accountability/revoke-accountability/revoke-accountability.route';
 import { Facts } from './command-path/facts.service';
-import { AccountCommands } from './accounts/account-commands.service';
+import { AccountCommands, SESSION_ENDER } from './accounts/account-commands.service';
 import { AccountsRoute } from './accounts/accounts.routes';
+import { AuthRoute } from './auth/sign-in/auth.routes';
+import { SignInService } from './auth/sign-in/sign-in.service';
+import { SessionStore } from './auth/sessions/session.store';
 import { CredentialsStore } from './accounts/credentials/credentials.store';
 import { LEDGER_CONFIG } from './platform/tokens';
 import type { LedgerConfig } from '@ledger/platform';
@@ -83,11 +86,15 @@ export const COMMAND_CONTROLLERS: Type[] = [
   ReferAccountabilityRoute,
   RevokeAccountabilityRoute,
   AccountsRoute,
+  AuthRoute,
 ];
 
 export const COMMAND_HANDLERS: Provider[] = [
   Facts,
   { provide: CredentialsStore, useFactory: (config: LedgerConfig) => new CredentialsStore(config), inject: [LEDGER_CONFIG] },
+  { provide: SessionStore, useFactory: (config: LedgerConfig) => new SessionStore(config), inject: [LEDGER_CONFIG] },
+  SignInService,
+  { provide: SESSION_ENDER, useExisting: SignInService },
   AccountCommands,
   ItemCommands,
   UnitCommands,

@@ -55,6 +55,32 @@ export interface LedgerConfig {
    * the socket's address is the client's.
    */
   trustProxy: string[] | null;
+  /** Sign-in for people (issue 16): password policy, lock-out and sessions. */
+  signIn: SignInConfig;
+}
+
+/** The password policy (等保 practice by default), lock-out and session lifetimes. */
+export interface SignInConfig {
+  /** LEDGER_PASSWORD_MIN_LENGTH (default 8). */
+  passwordMinLength: number;
+  /** Of upper case, lower case, digits, other characters: how many a password must mix (LEDGER_PASSWORD_CLASSES, default 3). */
+  passwordClasses: number;
+  /** Days a password may be used before it must be changed at sign-in (LEDGER_PASSWORD_MAX_AGE_DAYS; 0: no limit). */
+  passwordMaxAgeDays: number;
+  /** Failed sign-ins in a row that lock an account (LEDGER_SIGN_IN_LOCK_ATTEMPTS, default 5). */
+  lockAttempts: number;
+  /** How long such a lock-out lasts (LEDGER_SIGN_IN_LOCK_MINUTES, default 15). */
+  lockMinutes: number;
+  /** Failed sign-ins from one address in a minute before it is answered 429 (LEDGER_SIGN_IN_ADDRESS_LIMIT, default 20). */
+  addressLimitPerMinute: number;
+  /** A session unused this long ends (LEDGER_SESSION_IDLE_MINUTES, default 30). */
+  sessionIdleMinutes: number;
+  /** A session ends this long after sign-in whatever its use (LEDGER_SESSION_MAX_HOURS, default 12). */
+  sessionMaxHours: number;
+  /** Lifetime of an access token (LEDGER_ACCESS_TOKEN_MINUTES, default 5). */
+  accessTokenMinutes: number;
+  /** The refresh cookie's Secure attribute (LEDGER_COOKIE_SECURE): auto (when the request came over https), on, off. */
+  cookieSecure: 'auto' | 'on' | 'off';
 }
 
 /** About 0.55 KB of heap per stream (items of 10 events on average, measured at 50,000): 26 MB at the default. */
@@ -180,6 +206,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
       problems.push(`LEDGER_TRUST_PROXY=${env.LEDGER_TRUST_PROXY}: expected addresses or CIDR ranges of the proxies in front of the API (or loopback, linklocal, uniquelocal), comma-separated; not ${wrong.join(', ') || 'empty'}`);
     }
   }
+  const cookieSecureRaw = (env.LEDGER_COOKIE_SECURE || 'auto').toLowerCase();
+  if (!['auto', 'on', 'off'].includes(cookieSecureRaw)) problems.push(`LEDGER_COOKIE_SECURE=${env.LEDGER_COOKIE_SECURE}: expected auto, on or off`);
+  const signIn: SignInConfig = {
+    passwordMinLength: int('LEDGER_PASSWORD_MIN_LENGTH', 8, 8, 128),
+    passwordClasses: int('LEDGER_PASSWORD_CLASSES', 3, 1, 4),
+    passwordMaxAgeDays: int('LEDGER_PASSWORD_MAX_AGE_DAYS', 0, 0, 3650),
+    lockAttempts: int('LEDGER_SIGN_IN_LOCK_ATTEMPTS', 5, 1, 100),
+    lockMinutes: int('LEDGER_SIGN_IN_LOCK_MINUTES', 15, 1, 1440),
+    addressLimitPerMinute: int('LEDGER_SIGN_IN_ADDRESS_LIMIT', 20, 1, 10_000),
+    sessionIdleMinutes: int('LEDGER_SESSION_IDLE_MINUTES', 30, 1, 1440),
+    sessionMaxHours: int('LEDGER_SESSION_MAX_HOURS', 12, 1, 720),
+    accessTokenMinutes: int('LEDGER_ACCESS_TOKEN_MINUTES', 5, 1, 60),
+    cookieSecure: (['auto', 'on', 'off'].includes(cookieSecureRaw) ? cookieSecureRaw : 'auto') as SignInConfig['cookieSecure'],
+  };
+  if (signIn.accessTokenMinutes > signIn.sessionIdleMinutes) {
+    problems.push(`LEDGER_ACCESS_TOKEN_MINUTES=${signIn.accessTokenMinutes}: at most LEDGER_SESSION_IDLE_MINUTES (${signIn.sessionIdleMinutes}), or a token outlives the idle timeout`);
+  }
   let starRating: Record<string, unknown> | null = null;
   if (env.LEDGER_STAR_RATING) {
     try {
@@ -220,5 +263,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     onTamper,
     auditRetentionDays,
     trustProxy,
+    signIn,
   };
 }

@@ -111,6 +111,36 @@ export function verifyToken(token: string, secret: string, now: Date = new Date(
   };
 }
 
+/** What a sign-in's access token carries beside the actor (ledger tokens carry neither). */
+export interface SessionClaims {
+  /** The server-side session: signing out, a lock or a reset ends every token of it at once. */
+  sessionId: string | null;
+  /** Signed in with an initial, reset or expired password: only the password change and sign-out. */
+  mustChangePassword: boolean;
+}
+
+/** An access token of a session: expiry from the app's clock (tests move it), never the wall clock. */
+export function signAccessToken(claims: TokenClaims & { sid: string; mcp: boolean }, secret: string, options: { now: Date; expiresInSeconds: number }): string {
+  const problems = claimProblems(claims);
+  if (problems.length) throw new InvalidTokenError(problems.join('; '));
+  const iat = Math.floor(options.now.getTime() / 1000);
+  const payload: Record<string, unknown> = { sub: claims.sub, role: claims.role, sid: claims.sid, iat, exp: iat + options.expiresInSeconds };
+  if (claims.mcp) payload.mcp = true;
+  if (claims.unitId) payload.unitId = claims.unitId;
+  if (claims.name) payload.name = claims.name;
+  if (claims.rank) payload.rank = claims.rank;
+  return jwt.sign(payload, secret, { algorithm: 'HS256' });
+}
+
+/** verifyToken, and the session claims of a sign-in's token. */
+export function verifyAccessToken(token: string, secret: string, now: Date): { actor: Actor } & SessionClaims {
+  const actor = verifyToken(token, secret, now);
+  // The signature is verified above: the payload is the signed one.
+  const payload = parseSegment(token.slice(token.indexOf('.') + 1, token.lastIndexOf('.')));
+  if (payload.sid !== undefined && (typeof payload.sid !== 'string' || !/^[A-Za-z0-9_-]{16,64}$/.test(payload.sid))) throw new InvalidTokenError('invalid sid');
+  return { actor, sessionId: typeof payload.sid === 'string' ? payload.sid : null, mustChangePassword: payload.mcp === true };
+}
+
 function claimProblems(c: Record<string, unknown> | TokenClaims): string[] {
   const p: string[] = [];
   const claims = c as Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import type { AccountRole, ActorRank } from '@ledger/contracts/events';
 import {
   accountDecider, accountLoginDecider, accountLoginStream, accountStream, isRejection,
@@ -26,6 +26,12 @@ export type WithPassword<T> = T & { initialPassword: string };
 
 const NOT_FOUND = { code: 'ACCOUNT_NOT_FOUND', message: '账号不存在' };
 
+/** Ends every session of an account (sign-in's SignInService; the CLI's, on the session table). */
+export interface SessionEnder {
+  endAllSessions(accountId: string, reason: 'locked' | 'password-reset' | 'closed'): Promise<void>;
+}
+export const SESSION_ENDER = Symbol('SESSION_ENDER');
+
 /**
  * The account commands (issue 16), for the HTTP routes and the `ledger account` CLI alike: each goes
  * through the one command path (read the account stream, fold, decide, append). A password is set in
@@ -38,6 +44,7 @@ export class AccountCommands implements OnApplicationShutdown {
     private readonly path: CommandPath,
     private readonly facts: Facts,
     @Inject(CredentialsStore) readonly credentials: CredentialsStore,
+    @Optional() @Inject(SESSION_ENDER) private readonly sessions?: SessionEnder,
   ) {}
 
   /**
@@ -105,8 +112,11 @@ export class AccountCommands implements OnApplicationShutdown {
     }));
   }
 
-  lock(accountId: string, reason: string | null | undefined, meta: CommandMeta): Promise<CommandResult> {
-    return this.run(accountId, meta, 'LockAccount', (context) => ({ type: 'LockAccount', context, data: { accountId, reason: reason ?? null } }));
+  async lock(accountId: string, reason: string | null | undefined, meta: CommandMeta): Promise<CommandResult> {
+    const result = await this.run(accountId, meta, 'LockAccount', (context) => ({ type: 'LockAccount', context, data: { accountId, reason: reason ?? null } }));
+    // 退出所有会话: a locked account's tokens stop working at once, not when they expire.
+    await this.sessions?.endAllSessions(accountId, 'locked');
+    return result;
   }
 
   async unlock(accountId: string, reason: string | null | undefined, meta: CommandMeta): Promise<CommandResult> {
@@ -116,8 +126,10 @@ export class AccountCommands implements OnApplicationShutdown {
     return result;
   }
 
-  close(accountId: string, reason: string | null | undefined, meta: CommandMeta): Promise<CommandResult> {
-    return this.run(accountId, meta, 'CloseAccount', (context) => ({ type: 'CloseAccount', context, data: { accountId, reason: reason ?? null } }));
+  async close(accountId: string, reason: string | null | undefined, meta: CommandMeta): Promise<CommandResult> {
+    const result = await this.run(accountId, meta, 'CloseAccount', (context) => ({ type: 'CloseAccount', context, data: { accountId, reason: reason ?? null } }));
+    await this.sessions?.endAllSessions(accountId, 'closed');
+    return result;
   }
 
   /** 重置密码: a new one-time password, answered once; the event says only that it was reset. */
@@ -125,7 +137,18 @@ export class AccountCommands implements OnApplicationShutdown {
     const result = await this.run(accountId, meta, 'ResetAccountPassword', (context) => ({ type: 'ResetAccountPassword', context, data: { accountId, reason: reason ?? null } }));
     const initialPassword = generatePassword();
     await this.credentials.setPassword(accountId, initialPassword, { mustChange: true, now: this.path.context(meta).now });
+    await this.sessions?.endAllSessions(accountId, 'password-reset');
     return { ...result, initialPassword };
+  }
+
+  /**
+   * The holder sets the account's own password (the sign-in service's change at the first sign-in): the
+   * event says only that it was changed. The password policy (length, the last five) is the caller's.
+   */
+  async changeOwnPassword(accountId: string, password: string, meta: CommandMeta): Promise<CommandResult> {
+    const result = await this.run(accountId, meta, 'ChangeOwnPassword', (context) => ({ type: 'ChangeOwnPassword', context, data: { accountId } }));
+    await this.credentials.setPassword(accountId, password, { mustChange: false, now: this.path.context(meta).now });
+    return result;
   }
 
   private run(accountId: string, meta: CommandMeta, name: AccountCommand['type'], build: (context: CommandContext) => AccountCommand | Promise<AccountCommand>): Promise<CommandResult> {

@@ -1,12 +1,18 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { UserRole } from '@ledger/contracts/events';
-import { InvalidTokenError, verifyToken } from '@ledger/platform';
-import { JWT_SECRET } from '../platform/tokens';
+import { InvalidTokenError, verifyAccessToken, type Clock } from '@ledger/platform';
+import { CLOCK, JWT_SECRET } from '../platform/tokens';
+import { ApiProblem } from '../problem-details/errors';
+import { BEFORE_PASSWORD_CHANGE_KEY } from './password-change.decorator';
+import { SignInService } from './sign-in/sign-in.service';
 import { ACTOR_KEY } from './current-actor.decorator';
 import { IS_PUBLIC } from './public.decorator';
 import { ROLES_KEY } from './roles.decorator';
 import { RoleForbiddenError, UnauthenticatedError } from './auth.errors';
+
+/** The request's key for the session id of a sign-in's token (null: a `ledger token`). */
+export const SESSION_KEY = 'ledgerSession';
 
 /** Global: every route needs a valid bearer token unless @Public(); @Roles narrows who may call it. */
 @Injectable()
@@ -14,23 +20,33 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(JWT_SECRET) private readonly secret: string,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly signIn: SignInService,
   ) {}
 
-  canActivate(ctx: ExecutionContext): boolean {
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> } & Record<string, unknown>>();
     const header = req.headers['authorization'];
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw new UnauthenticatedError('missing bearer token');
-    let actor;
+    let verified;
     try {
-      actor = verifyToken(match[1], this.secret);
+      // The app's one clock: a session token's expiry is the clock's (tests move it), as its session's timeouts are.
+      verified = verifyAccessToken(match[1], this.secret, this.clock.now());
     } catch (e) {
       if (e instanceof InvalidTokenError) throw new UnauthenticatedError(`invalid token: ${e.message}`);
       throw e;
     }
+    const { actor, sessionId, mustChangePassword } = verified;
+    // A sign-in's token lives only as long as its session: sign-out, a lock, a reset or the idle timeout end it at once.
+    if (sessionId) await this.signIn.checkSession(sessionId);
     req[ACTOR_KEY] = actor;
+    req[SESSION_KEY] = sessionId;
+    if (mustChangePassword && !this.reflector.getAllAndOverride<boolean>(BEFORE_PASSWORD_CHANGE_KEY, targets)) {
+      throw new ApiProblem(403, 'PASSWORD_CHANGE_REQUIRED', '请先修改初始密码（或已重置、已过期的密码）再使用系统');
+    }
     const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets);
     // A version 1 `admin` token acts as the system administrator (三员).
     if (roles && !roles.includes(actor.role as UserRole) && !(actor.role === 'admin' && roles.includes('sysadmin'))) {

@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import { v4 as uuidv4 } from 'uuid';
 import { AccountCommands } from '../../../api/src/accounts/account-commands.service';
 import { CredentialsStore } from '../../../api/src/accounts/credentials/credentials.store';
+import { SessionStore, type SessionEnd } from '../../../api/src/auth/sessions/session.store';
 import type { CommandMeta } from '../../../api/src/command-path/command-meta';
 import { CommandMetrics } from '../../../api/src/command-path/command-metrics';
 import { CommandPath, type CommandResult } from '../../../api/src/command-path/command-path.service';
@@ -108,9 +109,12 @@ async function withAccounts(
   const clock = io.clock ?? systemClock;
   const ledger = await openLedger(config, clock);
   const credentials = new CredentialsStore(config);
+  const sessions = new SessionStore(config);
   try {
     const path = new CommandPath(ledger.store, clock, new CommandMetrics(new Registry()), config);
-    const accounts = new AccountCommands(path, new Facts(path, ledger.queries, ledger.store), credentials);
+    // 退出所有会话 from the command line too: the API finds the sessions ended at its next check of them.
+    const ender = { endAllSessions: async (accountId: string, reason: SessionEnd) => void (await sessions.endAll(accountId, clock.now().toISOString(), reason)) };
+    const accounts = new AccountCommands(path, new Facts(path, ledger.queries, ledger.store), credentials, ender);
     const actor: Actor = { userId: `cli:${os.userInfo().username}`, role, unitId: null, name: '命令行' };
     const meta: CommandMeta = { actor, correlationId: uuidv4(), commandId: uuidv4(), idempotencyKey: null, ifMatch: null };
     const answer = await run(accounts, meta, ledger);
@@ -130,6 +134,7 @@ async function withAccounts(
     throw e;
   } finally {
     await credentials.close();
+    await sessions.close();
     await ledger.close();
   }
 }
