@@ -159,7 +159,7 @@ describe('web app in a browser', () => {
     await org.page.locator('[data-test=timeline] [data-event=ItemUrged]').getByText('挂牌督办').waitFor();
     // A bad token: a readable sentence on the sign-in page.
     const page = await org.context.newPage();
-    await page.goto(`${ledger.url}/signin`);
+    await page.goto(`${ledger.url}/signin?token`);
     await page.evaluate('localStorage.clear()');
     await page.locator('[data-test=token]').fill('eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4Iiwicm9sZSI6InVuaXQifQ.bad');
     await page.locator('[data-test=signin]').click();

@@ -42,7 +42,8 @@ export async function signedIn(
   page.on('pageerror', (e) => errors.push(e.message));
   // The server's Content-Security-Policy must let the whole app run: Chromium reports each refusal on the console.
   page.on('console', (m) => void (/Content Security Policy/i.test(m.text()) && errors.push(m.text())));
-  await page.goto(`${baseUrl}/signin`);
+  // The token box (scripts, tests) is offered on /signin?token; the sign-in page itself asks for login and password.
+  await page.goto(`${baseUrl}/signin?token`);
   await page.locator('[data-test=token]').fill(token);
   await page.locator('[data-test=signin]').click();
   // Signed in (the app leaves /signin), or the sign-in page says why not: fail with its words.

@@ -1,7 +1,7 @@
 import type { AccountabilityEntry, CommandResult, SheetView as Sheet, UnitFiguresRow } from '@ledger/contracts/http/views';
 import { ApiError, problemMessage, type Problem } from './problems';
 export { ApiError, problemMessage } from './problems';
-import { session } from './session';
+import { refreshSession, session } from './session';
 
 /** The web app talks to the public HTTP contract only (API.md); every figure it shows comes from here. */
 export const API_BASE = '/api/v1';
@@ -42,7 +42,7 @@ function url(path: string, query: Query = {}, withPosition = true): string {
   return `${API_BASE}${path}${qs ? `?${qs}` : ''}`;
 }
 
-async function send(method: string, target: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+async function send(method: string, target: string, body?: unknown, headers: Record<string, string> = {}, retried = false): Promise<Response> {
   const h: Record<string, string> = { Accept: 'application/json', ...headers };
   if (session.token) h.Authorization = `Bearer ${session.token}`;
   if (body !== undefined) h['Content-Type'] = 'application/json';
@@ -59,8 +59,11 @@ async function send(method: string, target: string, body?: unknown, headers: Rec
     } catch {
       problem = null;
     }
+    // A password session's access token lives minutes: one refresh by the cookie, then the same request again.
+    if (res.status === 401 && session.kind === 'session' && !retried && (await refreshSession())) return send(method, target, body, headers, true);
     const err = problemMessage(res.status, problem);
     if (res.status === 401) session.onUnauthorized?.();
+    if (res.status === 403 && problem?.code === 'PASSWORD_CHANGE_REQUIRED') session.mustChangePassword = true;
     throw err;
   }
   return res;

@@ -4,7 +4,7 @@ import { router } from './router';
 import { restore } from './session';
 import './style.css';
 
-restore();
 const app = createApp(App);
 app.config.errorHandler = (e) => console.error(e);
-app.use(router).mount('#app');
+// The access token lives in memory: after a reload the refresh cookie brings it back before the first route is chosen.
+void restore().finally(() => app.use(router).mount('#app'));

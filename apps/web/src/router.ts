@@ -6,6 +6,7 @@ export function homeFor(role: Role): string {
   if (role === 'unit') return '/workbench';
   if (role === 'inspector') return '/review';
   if (role === 'admin') return '/units';
+  if (role === 'sysadmin' || role === 'secadmin') return '/accounts';
   return '/dashboard';
 }
 
@@ -19,6 +20,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/review', component: () => import('./views/ReviewQueue.vue'), meta: { allow: can.review } },
   { path: '/accountability', component: () => import('./views/Register.vue'), meta: { allow: can.register } },
   { path: '/units', component: () => import('./views/Units.vue') },
+  { path: '/accounts', component: () => import('./views/Accounts.vue'), meta: { allow: can.accounts } },
   { path: '/forbidden', component: () => import('./views/Forbidden.vue') },
   { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue') },
 ];
@@ -28,6 +30,8 @@ export const router = createRouter({ history: createWebHistory(), routes });
 router.beforeEach((to) => {
   if (to.meta.public) return true;
   if (!session.claims) return { path: '/signin', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
+  // An initial, reset or expired password: the sign-in page asks for the new one first.
+  if (session.mustChangePassword) return { path: '/signin', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
   const allow = to.meta.allow as ((r: Role) => boolean) | undefined;
   if (allow && !allow(session.claims.role)) return { path: '/forbidden' };
   return true;

@@ -3,7 +3,12 @@ import { ROLE_LABELS, type Role } from './labels';
 
 export interface Claims { sub: string; role: Role; unitId: string | null; name: string | null; exp?: number }
 
+/** A pasted or demo token (scripts, the demo county): kept for this tab only, as it cannot be refreshed. */
 const STORAGE_KEY = 'ledger.token';
+/** Not a secret: only that this browser holds a refresh cookie worth trying after a reload. */
+const SIGNED_IN_KEY = 'ledger.signedIn';
+/** The header the API asks of every request the refresh cookie authenticates (CSRF). */
+const CSRF = { 'X-Ledger-CSRF': '1' };
 
 /** Reads the JWT's claims for display only; the API verifies the signature on every request. */
 export function decodeClaims(token: string): Claims | null {
@@ -29,34 +34,101 @@ export function decodeClaims(token: string): Claims | null {
 export const session = reactive({
   token: null as string | null,
   claims: null as Claims | null,
+  /** `session`: signed in with a password (the access token in memory, the refresh in an httpOnly cookie); `token`: a pasted or demo token. */
+  kind: null as 'session' | 'token' | null,
+  /** An initial, reset or expired password: nothing but the change until it is done. */
+  mustChangePassword: false,
   onUnauthorized: null as null | (() => void),
 });
 
+/** A pasted or demo token (a script's `ledger token`, the demo county's users). */
 export function signIn(token: string): Claims | null {
   const claims = decodeClaims(token);
   if (!claims) return null;
   session.token = token.trim();
   session.claims = claims;
-  localStorage.setItem(STORAGE_KEY, session.token);
+  session.kind = 'token';
+  session.mustChangePassword = false;
+  sessionStorage.setItem(STORAGE_KEY, session.token);
   return claims;
 }
 
-export function signOut(): void {
+/** A password sign-in's (or refresh's) access token: in memory only. */
+export function useAccessToken(accessToken: string, mustChangePassword: boolean): Claims | null {
+  const claims = decodeClaims(accessToken);
+  if (!claims) return null;
+  session.token = accessToken;
+  session.claims = claims;
+  session.kind = 'session';
+  session.mustChangePassword = mustChangePassword;
+  localStorage.setItem(SIGNED_IN_KEY, '1');
+  return claims;
+}
+
+function forget(): void {
   session.token = null;
   session.claims = null;
+  session.kind = null;
+  session.mustChangePassword = false;
+  sessionStorage.removeItem(STORAGE_KEY);
+  localStorage.removeItem(SIGNED_IN_KEY);
   localStorage.removeItem(STORAGE_KEY);
 }
 
-export function restore(): void {
-  const saved = localStorage.getItem(STORAGE_KEY);
-  if (saved && !signIn(saved)) signOut();
+/** Signs out: a password session ends on the server too (its cookie and every token of it). */
+export async function signOut(): Promise<void> {
+  const { kind, token } = session;
+  forget();
+  if (kind !== 'session') return;
+  try {
+    await fetch('/api/v1/auth/sign-out', { method: 'POST', headers: { 'Content-Type': 'application/json', ...CSRF, ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: '{}' });
+  } catch {
+    // Offline: the session ends by itself at the idle timeout.
+  }
+}
+
+/** A new access token from the refresh cookie; false when the session is over. */
+let refreshing: Promise<boolean> | null = null;
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= (async () => {
+    try {
+      const res = await fetch('/api/v1/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...CSRF }, body: '{}' });
+      if (!res.ok) {
+        if (session.kind === 'session') forget();
+        localStorage.removeItem(SIGNED_IN_KEY);
+        return false;
+      }
+      const body = (await res.json()) as { accessToken: string; mustChangePassword?: boolean };
+      return useAccessToken(body.accessToken, body.mustChangePassword === true) !== null;
+    } catch {
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+/** At start: this tab's pasted token, else the session of the refresh cookie (the access token was in memory). */
+export async function restore(): Promise<void> {
+  // Tokens were kept in localStorage before sign-in existed: never again.
+  localStorage.removeItem(STORAGE_KEY);
+  const saved = sessionStorage.getItem(STORAGE_KEY);
+  if (saved) {
+    if (!signIn(saved)) forget();
+    return;
+  }
+  if (localStorage.getItem(SIGNED_IN_KEY)) await refreshSession();
 }
 
 /** What each role may do (API.md "who"); the UI hides the rest, the API enforces it. */
 export const can = {
   dashboard: (r: Role) => r === 'org_dept' || r === 'discipline' || r === 'inspector',
   workbench: (r: Role) => r === 'unit',
-  browseItems: (r: Role) => r !== 'admin',
+  browseItems: (r: Role) => r !== 'admin' && r !== 'sysadmin' && r !== 'secadmin' && r !== 'auditadmin',
+  /** 账号管理: the system administrator opens accounts, the security administrator reads them (三员). */
+  accounts: (r: Role) => r === 'sysadmin' || r === 'secadmin' || r === 'admin',
+  units: (r: Role) => r === 'admin' || r === 'sysadmin',
   fulfil: (r: Role) => r === 'unit',
   review: (r: Role) => r === 'inspector' || r === 'org_dept',
   strikeOff: (r: Role) => r === 'org_dept',
@@ -81,5 +153,13 @@ export function duties(r: Role): string[] {
       return ['签收交办事项', '报告进展、反馈办结（附佐证材料）', '申请延期', '查看本单位及下级的事项'];
     case 'admin':
       return ['维护组织架构和干部信息'];
+    case 'sysadmin':
+      return ['开设账号', '维护组织架构和干部信息'];
+    case 'secadmin':
+      return ['授予、撤销角色', '锁定、解锁账号', '重置密码'];
+    case 'auditadmin':
+      return ['查阅、导出访问审计记录'];
+    default:
+      return [];
   }
 }
