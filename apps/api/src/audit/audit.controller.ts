@@ -29,7 +29,7 @@ export class AuditController {
   }
 
   @Get('items/:id/proof')
-  @Roles('inspector', 'discipline', 'org_dept', 'admin')
+  @Roles('inspector', 'discipline', 'org_dept')
   @ApiOperation({ summary: "The item's events with their hashes, the Merkle path to the newest seal, the seal and the public key (check with npx ledger-verify)" })
   // The proof reads the store itself, which is never behind: `minPosition` is checked, never waited on.
   async proof(@Param('id', IdPipe) id: string, @Query() _query: ReadQueryDto): Promise<LedgerProof> {

@@ -5,6 +5,7 @@ import { CadresQueryDto } from '@ledger/contracts';
 import type { Actor } from '@ledger/contracts/events';
 import type { CadreView } from '@ledger/read-models';
 import { CurrentActor } from '../../auth/current-actor.decorator';
+import { Roles } from '../../auth/roles.decorator';
 import { ListCadresQuery } from './list-cadres.query';
 
 @ApiTags('cadres')
@@ -13,6 +14,8 @@ export class ListCadresRoute {
   constructor(private readonly bus: QueryBus) {}
 
   @Get()
+  // The system administrator too, who registers and transfers cadres.
+  @Roles('org_dept', 'discipline', 'inspector', 'unit', 'sysadmin')
   @ApiOperation({ summary: '干部 cadres: [{ id, name, unitId, post }]' })
   listCadres(@Query() query: CadresQueryDto, @CurrentActor() actor: Actor): Promise<CadreView[]> {
     return this.bus.execute(new ListCadresQuery(actor, query));
