@@ -88,6 +88,25 @@ describe('malformed requests get 4xx, never 500 (issue 15.3)', () => {
     expect(await t.store.headPosition()).toBe(head);
   });
 
+  it('a lone surrogate in an uploaded sheet (a UTF-16 CSV carries one as it is) → 400 SHEET_ROWS_INVALID naming row and column, nothing written', async () => {
+    const head = await t.store.headPosition();
+    const text = ['序号\t事项\t办理要求\t责任单位\t责任人\t完成时限', '1\t事项\ud800\t要求\t县委\t张三\t2026-08-01', '2\t事项二\t要求\udc00\t县委\t张三\t2026-08-01'].join('\r\n');
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const res = await t.http
+      .post('/api/v1/sheets/import')
+      .set('Authorization', `Bearer ${org}`)
+      .field('number', 'SUR-1')
+      .field('title', '交办单')
+      .field('issuedOn', '2026-03-01')
+      .attach('file', bytes, '交办单.txt');
+    expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'SHEET_ROWS_INVALID' });
+    expect(res.body.errors.map((e: { row: number; column: string; field: string }) => [e.row, e.column, e.field])).toEqual([
+      [2, '事项', 'title'],
+      [3, '办理要求', 'requirements'],
+    ]);
+    expect(await t.store.headPosition()).toBe(head);
+  });
+
   it('a well-formed surrogate pair (an emoji, escaped or not) is kept exactly, in the view as in the history', async () => {
     const res = await raw('/items', '{"id":"i-emoji","sheetId":"s1","title":"事项\\ud83d\\ude00😀","unitId":"county","cadreId":"c1","dueDate":"2026-04-01"}');
     expect(res.status).toBe(201);
