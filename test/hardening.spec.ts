@@ -107,6 +107,25 @@ describe('malformed requests get 4xx, never 500 (issue 15.3)', () => {
     expect(await t.store.headPosition()).toBe(head);
   });
 
+  it('a lone surrogate in a multipart field (a part may declare charset=utf-16le) → 400 INVALID_UNICODE, nothing written', async () => {
+    const head = await t.store.headPosition();
+    const B = 'hardening-boundary';
+    const part = (name: string, value: Buffer, type?: string) =>
+      Buffer.concat([Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="${name}"\r\n${type ? `Content-Type: ${type}\r\n` : ''}\r\n`), value, Buffer.from('\r\n')]);
+    const csv = Buffer.from('序号,事项,责任单位,责任人,完成时限\r\n1,事项,县委,张三,2026-08-01\r\n', 'utf8');
+    const body = Buffer.concat([
+      part('number', Buffer.from('SUR-2')),
+      part('title', Buffer.from('交办单\ud800', 'utf16le'), 'text/plain; charset=utf-16le'),
+      part('issuedOn', Buffer.from('2026-03-01')),
+      Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="file"; filename="s.csv"\r\nContent-Type: text/csv\r\n\r\n`),
+      csv,
+      Buffer.from(`\r\n--${B}--\r\n`),
+    ]);
+    const res = await t.http.post('/api/v1/sheets/import').set('Authorization', `Bearer ${org}`).set('Content-Type', `multipart/form-data; boundary=${B}`).send(body);
+    expect({ status: res.status, code: res.body.code, field: res.body.field }).toEqual({ status: 400, code: 'INVALID_UNICODE', field: 'title' });
+    expect(await t.store.headPosition()).toBe(head);
+  });
+
   it('a well-formed surrogate pair (an emoji, escaped or not) is kept exactly, in the view as in the history', async () => {
     const res = await raw('/items', '{"id":"i-emoji","sheetId":"s1","title":"事项\\ud83d\\ude00😀","unitId":"county","cadreId":"c1","dueDate":"2026-04-01"}');
     expect(res.status).toBe(201);

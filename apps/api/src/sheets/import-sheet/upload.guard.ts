@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import multer from 'multer';
+import { findLoneSurrogate } from '../../problem-details/body-guards';
 import { ApiProblem } from '../../problem-details/errors';
 
 /** Largest 交办单 file accepted (a 10,000-row workbook is about 1–2 MB). */
@@ -54,6 +55,11 @@ export class SheetUploadGuard implements CanActivate {
     await new Promise<void>((resolve, reject) => parseMultipart(req, res, (err?: unknown) => (err ? reject(uploadProblem(err)) : resolve())));
     const file = (req as unknown as { file?: Express.Multer.File }).file;
     const fields = { ...((req.body as Record<string, unknown> | undefined) ?? {}) };
+    // A part may declare charset=utf-16le, which busboy decodes as it is: refused as JSON bodies are (create-app.ts).
+    const broken = findLoneSurrogate(fields);
+    if (broken !== null) {
+      throw new ApiProblem(400, 'INVALID_UNICODE', `${broken}: a lone surrogate (half of a UTF-16 pair) is not text; send well-formed Unicode`, { field: broken });
+    }
     if (file) {
       const uploaded: UploadedSheet = {
         buffer: file.buffer,
