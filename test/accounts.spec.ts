@@ -14,6 +14,7 @@ import { openReadModels, rebuildReadModels } from '@ledger/read-models';
 import { dumpReadModels } from '@ledger/read-models/testing/dump';
 import { inProcessProjector } from '../apps/api/src/create-app';
 import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
+import { AccountCommands } from '../apps/api/src/accounts/account-commands.service';
 import { CredentialsStore } from '../apps/api/src/accounts/credentials/credentials.store';
 import { EVENT_STORE } from '../apps/api/src/platform/tokens';
 import { startLedger, type Ledger } from './support/ledger';
@@ -121,6 +122,19 @@ describe('accounts: 三员 on the command path (SQLite)', () => {
     expect((await admin.get('/accounts?role=discipline', 200)).body.map((a: { id: string }) => a.id)).toEqual(['A1']);
     expect(list.flatMap((a) => Object.keys(a).filter((k) => /hash|^password|history/i.test(k)))).toEqual([]);
     for (const secret of ['$scrypt$', first, reset.body.initialPassword]) expect(JSON.stringify(list)).not.toContain(secret);
+  });
+
+  it('lets the holder (a sign-in service acting for it) change its own password, and nobody else', async () => {
+    const accounts = ledger.app.get(AccountCommands);
+    const meta = (userId: string) => ({ actor: { userId, role: 'discipline' as const, unitId: null }, correlationId: 'c', commandId: 'c', idempotencyKey: null, ifMatch: null });
+    await expect(accounts.changeOwnPassword('A1', 'Someone-else-1', meta('A3'))).rejects.toMatchObject({ status: 403, code: 'ROLE_NOT_ALLOWED' });
+    await accounts.changeOwnPassword('A1', 'My-own-secret-7', meta('A1'));
+    const credentials = ledger.app.get(CredentialsStore);
+    expect(await credentials.verify('A1', 'My-own-secret-7')).toBe(true);
+    expect(await credentials.verify('A1', 'Someone-else-1')).toBe(false);
+    expect((await credentials.get('A1'))!.mustChange).toBe(false);
+    const [last] = (await store.readStream('account-A1')).slice(-1);
+    expect([last.type, last.data]).toEqual(['AccountPasswordSet', { accountId: 'A1', kind: 'changed', mustChange: false, reason: null }]);
   });
 
   it('keeps a one-time password out of the idempotency record: a replay answers without it', async () => {
