@@ -5,9 +5,12 @@
  * sign-out ending the session on the server, a lock or reset signing out everywhere, CSRF on the
  * cookie-authenticated requests, and each piece of bad input answered clearly, changing nothing.
  */
+import { loadConfig } from '@ledger/platform';
 import type { Response } from 'supertest';
 import { bootstrapAdministrator } from '../apps/api/src/accounts/bootstrap';
 import { CredentialsStore } from '../apps/api/src/accounts/credentials/credentials.store';
+import { accountMain } from '../apps/cli/src/accounts/account';
+import { startTestApp, type TestApp } from '../apps/api/src/testing/harness';
 import { startLedger, type Ledger } from './support/ledger';
 
 const A = '/api/v1';
@@ -47,7 +50,7 @@ describe('sign-in for people (SQLite)', () => {
   afterAll(() => ledger?.close());
 
   let sys: { token: string; cookie: string; id: string };
-  let township: { initial: string; id: string };
+  let township: { initial: string; id: string; password: string };
   let inspector: { initial: string; id: string };
 
   it('the bootstrap administrator signs in, may only change the password, the policy names each rule broken, then works', async () => {
@@ -112,7 +115,7 @@ describe('sign-in for people (SQLite)', () => {
     await post(sys.token, '/units', { id: 'T1', name: '城关镇党委', kind: 'township_committee', parentId: 'C' }).expect(201);
     const t = await post(sys.token, '/accounts', { id: 'acc-t1', login: 'chengguan', name: '城关镇', roles: ['unit'], unitId: 'T1' }).expect(201);
     const i = await post(sys.token, '/accounts', { id: 'acc-insp', login: 'ducha', name: '督查室', roles: ['inspector'] }).expect(201);
-    township = { initial: t.body.initialPassword, id: 'acc-t1' };
+    township = { initial: t.body.initialPassword, id: 'acc-t1', password: 'Cheng-Guan-88' };
     inspector = { initial: i.body.initialPassword, id: 'acc-insp' };
     const ts = await firstSignIn('chengguan', township.initial, 'Cheng-Guan-88');
     const is = await firstSignIn('ducha', inspector.initial, 'Du-Cha-2026!');
@@ -231,8 +234,22 @@ describe('sign-in for people (SQLite)', () => {
     expect(d.body.mustChangePassword).toBe(true);
   });
 
+  it('a reset from the command line (ledger account reset-password) ends the sessions too', async () => {
+    const d = await signIn('chengguan', 'Cheng-Guan-88').expect(200);
+    const out: string[] = [];
+    const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t), progress: null, clock: ledger.clock };
+    expect(await accountMain(ledger.config, ['reset-password', 'chengguan', '--reason', '测试'], io)).toBe(0);
+    const { initialPassword } = JSON.parse(out.join('')) as { initialPassword: string };
+    expect((await refresh(refreshCookie(d)).expect(401)).body.detail).toMatch(/password-reset/);
+    await signIn('chengguan', 'Cheng-Guan-88').expect(401);
+    const e = await signIn('chengguan', initialPassword).expect(200);
+    expect(e.body.mustChangePassword).toBe(true);
+    await post(e.body.accessToken, '/auth/password', { current: initialPassword, next: 'Cheng-Guan-99' }).expect(204);
+    township.password = 'Cheng-Guan-99';
+  });
+
   it('CSRF: a forged cross-site refresh is refused and changes nothing', async () => {
-    const s = await signIn('chengguan', 'Cheng-Guan-88').expect(200);
+    const s = await signIn('chengguan', township.password).expect(200);
     const cookie = refreshCookie(s);
     const forged: Array<Record<string, string>> = [
       {},
@@ -247,13 +264,13 @@ describe('sign-in for people (SQLite)', () => {
       expect(r.headers['set-cookie']).toBeUndefined();
     }
     // A cross-site sign-in (login CSRF) is refused too, before any password is checked.
-    expect((await signIn('chengguan', 'Cheng-Guan-88', { Origin: 'https://evil.example' }).expect(403)).body.code).toBe('CSRF_REFUSED');
+    expect((await signIn('chengguan', township.password, { Origin: 'https://evil.example' }).expect(403)).body.code).toBe('CSRF_REFUSED');
     // The session is as it was: the same-origin refresh works.
     await refresh(cookie, { 'X-Ledger-CSRF': '1', 'Sec-Fetch-Site': 'same-origin' }).expect(200);
   });
 
   it('bad input: a malformed cookie, a tampered token, a bad body each get a clear error and change nothing', async () => {
-    const s = await signIn('chengguan', 'Cheng-Guan-88').expect(200);
+    const s = await signIn('chengguan', township.password).expect(200);
     const token = s.body.accessToken as string;
     const [h, p, sig] = token.split('.');
     const before = await credentials().get(township.id);
@@ -272,11 +289,11 @@ describe('sign-in for people (SQLite)', () => {
       expect(r.body.code).toBe('UNAUTHENTICATED');
       expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
     }
-    for (const body of [{}, { login: 'chengguan' }, { login: 7, password: 'x' }, { login: 'chengguan', password: 'Cheng-Guan-88', extra: 1 }, { login: 'chengguan', password: 'Cheng-Guan-88', role: 'admin' }]) {
+    for (const body of [{}, { login: 'chengguan' }, { login: 7, password: 'x' }, { login: 'chengguan', password: township.password, extra: 1 }, { login: 'chengguan', password: township.password, role: 'admin' }]) {
       const r = await ledger.http.post(`${A}/auth/sign-in`).send(body).expect(400);
       expect(r.body.code).toBe('VALIDATION_FAILED');
     }
-    expect((await ledger.http.post(`${A}/auth/sign-in`).send({ login: 'chengguan', password: 'Cheng-Guan-88', role: 'inspector' }).expect(403)).body.code).toBe('ROLE_NOT_HELD');
+    expect((await ledger.http.post(`${A}/auth/sign-in`).send({ login: 'chengguan', password: township.password, role: 'inspector' }).expect(403)).body.code).toBe('ROLE_NOT_HELD');
     // Nothing counted as a failed attempt, and the session still works.
     expect(await credentials().get(township.id)).toEqual(before);
     await refresh(refreshCookie(s)).expect(200);
@@ -292,10 +309,52 @@ describe('sign-in for people (SQLite)', () => {
     const statuses: number[] = [];
     for (let n = 0; n < 21; n++) statuses.push((await signIn(`ghost${n}`, 'Wrong-pass-1')).status);
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
-    const limited = await signIn('chengguan', 'Cheng-Guan-88').expect(429);
+    const limited = await signIn('chengguan', township.password).expect(429);
     expect(limited.body.code).toBe('TOO_MANY_SIGN_IN_FAILURES');
     expect(Number(limited.headers['retry-after'])).toBe(60);
     minutes(1);
-    await signIn('chengguan', 'Cheng-Guan-88').expect(200);
+    await signIn('chengguan', township.password).expect(200);
+  });
+});
+
+describe('sign-in configuration', () => {
+  it('defaults per 等保 practice, and each bad value is named by its variable', () => {
+    expect(loadConfig({}).signIn).toEqual({
+      passwordMinLength: 8, passwordClasses: 3, passwordMaxAgeDays: 0, lockAttempts: 5, lockMinutes: 15,
+      addressLimitPerMinute: 20, sessionIdleMinutes: 30, sessionMaxHours: 12, accessTokenMinutes: 5, cookieSecure: 'auto',
+    });
+    const bad: Array<[NodeJS.ProcessEnv, RegExp]> = [
+      [{ LEDGER_PASSWORD_MIN_LENGTH: '6' }, /LEDGER_PASSWORD_MIN_LENGTH=6: expected a whole number from 8 to 128/],
+      [{ LEDGER_PASSWORD_CLASSES: '5' }, /LEDGER_PASSWORD_CLASSES=5/],
+      [{ LEDGER_SESSION_IDLE_MINUTES: 'half an hour' }, /LEDGER_SESSION_IDLE_MINUTES=half an hour/],
+      [{ LEDGER_SESSION_IDLE_MINUTES: '3' }, /LEDGER_ACCESS_TOKEN_MINUTES=5: at most LEDGER_SESSION_IDLE_MINUTES \(3\)/],
+      [{ LEDGER_COOKIE_SECURE: 'maybe' }, /LEDGER_COOKIE_SECURE=maybe: expected auto, on or off/],
+      [{ LEDGER_PASSWORD_MAX_AGE_DAYS: '-1' }, /LEDGER_PASSWORD_MAX_AGE_DAYS=-1/],
+    ];
+    for (const [env, message] of bad) expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('sign-in: the optional maximum age of a password (LEDGER_PASSWORD_MAX_AGE_DAYS)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { LEDGER_PASSWORD_MAX_AGE_DAYS: '90', LEDGER_DEADLINE_WORKER: 'off' } });
+    await bootstrapAdministrator(t.app, { login: 'admin', password: 'Initial-Pass-2026' });
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('a password 90 days old must be changed at sign-in; younger, it need not', async () => {
+    const first = await t.http.post(`${A}/auth/sign-in`).send({ login: 'admin', password: 'Initial-Pass-2026' }).expect(200);
+    await t.http.post(`${A}/auth/password`).set('Authorization', `Bearer ${first.body.accessToken}`).send({ current: 'Initial-Pass-2026', next: 'Sys-Admin-2026!' }).expect(204);
+    const signIn = () => t.http.post(`${A}/auth/sign-in`).send({ login: 'admin', password: 'Sys-Admin-2026!' }).expect(200);
+    t.clock.advanceDays(89);
+    expect((await signIn()).body.mustChangePassword).toBe(false);
+    t.clock.advanceDays(1);
+    const old = await signIn();
+    expect(old.body.mustChangePassword).toBe(true);
+    expect((await t.http.get(`${A}/units`).set('Authorization', `Bearer ${old.body.accessToken}`).expect(403)).body.code).toBe('PASSWORD_CHANGE_REQUIRED');
+    await t.http.post(`${A}/auth/password`).set('Authorization', `Bearer ${old.body.accessToken}`).send({ current: 'Sys-Admin-2026!', next: 'Sys-Admin-2027!' }).expect(204);
+    const renewed = await t.http.post(`${A}/auth/sign-in`).send({ login: 'admin', password: 'Sys-Admin-2027!' }).expect(200);
+    expect(renewed.body.mustChangePassword).toBe(false);
   });
 });
