@@ -1,5 +1,6 @@
 export * from './port';
 export * from './hash-chain';
+export * from './storage-full';
 export * from './events-between';
 export * from './sqlite';
 export * from './postgres';

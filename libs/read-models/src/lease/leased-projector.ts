@@ -1,5 +1,5 @@
 import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError, type DataSource } from 'typeorm';
-import type { EventStore } from '@ledger/event-store';
+import { isStorageFull, type EventStore } from '@ledger/event-store';
 import { startProjector, type ProjectorOptions, type RunningProjector } from '../projector';
 import { LeaseLostError, ProjectionLease, type LeaseOptions } from './lease';
 
@@ -70,6 +70,8 @@ export async function startLeasedProjector(
    * (SIGSTOP, a frozen VM) the first thing a woken leader sees is often not its fence but its own
    * transaction ended by the server (idle_in_transaction_session_timeout), whatever it was doing:
    * - another projector took the lease over: step down, it goes on from the committed checkpoint;
+   * - the read database's disk is full: the batch rolled back; hand the lease back (when the full disk
+   *   lets us) and stand by: the next poll tries again, and the projector goes on once space is freed;
    * - the lease is still ours but the connection was lost: the batch rolled back; hand the lease back
    *   and stand by (this process or another takes it again at once and goes on from the checkpoint);
    * - anything else (a bad event, a schema error) while the lease is ours is a real failure.
@@ -77,6 +79,15 @@ export async function startLeasedProjector(
   const failed = async (e: unknown, fencedOut: string, what: string): Promise<string> => {
     if (e instanceof LeaseLostError) return fencedOut;
     const message = e instanceof Error ? e.message : String(e);
+    // Before the renewal, which the full disk may fail too and which would then read as a lost lease.
+    if (isStorageFull(e)) {
+      await lease.release().catch(() => undefined);
+      // SQLite rolls the batch back by itself on SQLITE_FULL; TypeORM's own ROLLBACK then fails and its
+      // query runner goes on believing a transaction is open, so that every later batch would nest in
+      // it and never commit. A fresh connection (at the next lead) forgets that.
+      await projectorDs.destroy().catch(() => undefined);
+      return `${what} found the read database's disk full (${message}); the lease handed back, trying again`;
+    }
     const ours = await lease.renew().catch(() => false);
     if (!ours) return `${what} failed (${message}) and the lease is no longer ours`;
     if (isConnectionLost(e)) {
@@ -90,6 +101,7 @@ export async function startLeasedProjector(
   const lead = async (token: bigint): Promise<string> => {
     let running: RunningProjector;
     try {
+      if (!projectorDs.isInitialized) await projectorDs.initialize();
       running = await startProjector(projectorDs, store, { ...options, fence: (em) => lease.fence(em) });
     } catch (e) {
       return failed(e, 'fenced out while starting', 'starting');
