@@ -1,6 +1,5 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LedgerConfig } from '@ledger/platform';
+import { ensureDatabaseFile, type LedgerConfig } from '@ledger/platform';
 import { DataSource } from 'typeorm';
 import { hashPassword, verifyPassword } from './password-hash';
 
@@ -21,6 +20,33 @@ export interface CredentialRecord {
   updatedAt: string;
 }
 
+/** An API key for scripts (`ledger token --account`), bound to an account; the secret is never stored. */
+export interface ApiKeyRecord {
+  keyId: string;
+  accountId: string;
+  /** The role it acts with (one the account must still hold at use); null: the account's first role. */
+  role: string | null;
+  name: string | null;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
+
+const KEY_COLUMNS = '"keyId", "accountId", "role", "name", "createdAt", "createdBy", "expiresAt", "revokedAt", "revokedBy"';
+const keyOf = (r: Record<string, unknown>): ApiKeyRecord => ({
+  keyId: String(r.keyId),
+  accountId: String(r.accountId),
+  role: (r.role as string | null) ?? null,
+  name: (r.name as string | null) ?? null,
+  createdAt: String(r.createdAt),
+  createdBy: String(r.createdBy),
+  expiresAt: (r.expiresAt as string | null) ?? null,
+  revokedAt: (r.revokedAt as string | null) ?? null,
+  revokedBy: (r.revokedBy as string | null) ?? null,
+});
+
 /**
  * The credentials table: password hashes, rewritten in place, never in an event (the ledger records
  * only that a password was set). `<dataDir>/credentials.sqlite` (mode 0600), or the table
@@ -38,9 +64,9 @@ export class CredentialsStore {
       if (this.config.readDbUrl) {
         ds = new DataSource({ type: 'postgres', url: this.config.readDbUrl, entities: [] });
       } else {
-        fs.mkdirSync(this.config.dataDir, { recursive: true });
         const file = path.join(this.config.dataDir, 'credentials.sqlite');
-        fs.closeSync(fs.openSync(file, 'a', 0o600));
+        // The folder 0700, the file 0600 before SQLite opens it (its -wal and -shm take the same mode).
+        ensureDatabaseFile(file);
         ds = new DataSource({
           type: 'better-sqlite3',
           database: file,
@@ -56,6 +82,9 @@ export class CredentialsStore {
       try {
         await ds.query(
           'CREATE TABLE IF NOT EXISTS "api_credentials" ("accountId" varchar(64) PRIMARY KEY NOT NULL, "hash" varchar(200) NOT NULL, "history" text NOT NULL, "mustChange" integer NOT NULL, "failedAttempts" integer NOT NULL, "lockedUntil" varchar(40), "updatedAt" varchar(40) NOT NULL)',
+        );
+        await ds.query(
+          'CREATE TABLE IF NOT EXISTS "api_keys" ("keyId" varchar(32) PRIMARY KEY NOT NULL, "accountId" varchar(64) NOT NULL, "secretHash" varchar(64) NOT NULL, "role" varchar(20), "name" varchar(200), "createdAt" varchar(40) NOT NULL, "createdBy" varchar(200) NOT NULL, "expiresAt" varchar(40), "revokedAt" varchar(40), "revokedBy" varchar(200))',
         );
       } catch (e) {
         // Two API instances creating it at once on PostgreSQL.
@@ -127,6 +156,31 @@ export class CredentialsStore {
     // Unlocked: the failed attempts start again from none.
     if (until === null) await this.query('UPDATE "api_credentials" SET "lockedUntil" = NULL, "failedAttempts" = 0, "updatedAt" = ? WHERE "accountId" = ?', [now, accountId]);
     else await this.query('UPDATE "api_credentials" SET "lockedUntil" = ?, "updatedAt" = ? WHERE "accountId" = ?', [until, now, accountId]);
+  }
+
+  /** Records an API key (its secret only as a SHA-256: a 256-bit random secret needs no slow hash). */
+  async createKey(key: Omit<ApiKeyRecord, 'revokedAt' | 'revokedBy'> & { secretHash: string }): Promise<void> {
+    await this.query(
+      'INSERT INTO "api_keys" ("keyId", "accountId", "secretHash", "role", "name", "createdAt", "createdBy", "expiresAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [key.keyId, key.accountId, key.secretHash, key.role, key.name, key.createdAt, key.createdBy, key.expiresAt],
+    );
+  }
+
+  async getKey(keyId: string): Promise<(ApiKeyRecord & { secretHash: string }) | null> {
+    const rows = await this.query<Array<Record<string, unknown>>>(`SELECT ${KEY_COLUMNS}, "secretHash" FROM "api_keys" WHERE "keyId" = ?`, [keyId]);
+    return rows[0] ? { ...keyOf(rows[0]), secretHash: String(rows[0].secretHash) } : null;
+  }
+
+  /** An account's keys, oldest first; never their secrets. */
+  async listKeys(accountId: string): Promise<ApiKeyRecord[]> {
+    const rows = await this.query<Array<Record<string, unknown>>>(`SELECT ${KEY_COLUMNS} FROM "api_keys" WHERE "accountId" = ? ORDER BY "createdAt", "keyId"`, [accountId]);
+    return rows.map(keyOf);
+  }
+
+  /** Revokes a key not yet revoked; answers whether it did. */
+  async revokeKey(keyId: string, by: string, now: string): Promise<boolean> {
+    await this.query('UPDATE "api_keys" SET "revokedAt" = ?, "revokedBy" = ? WHERE "keyId" = ? AND "revokedAt" IS NULL', [now, by, keyId]);
+    return (await this.getKey(keyId))?.revokedBy === by;
   }
 
   async close(): Promise<void> {
