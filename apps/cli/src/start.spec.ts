@@ -43,7 +43,11 @@ describe('ledger start, built and run', () => {
   }, 300_000);
 
   afterAll(() => {
-    for (const c of started) c.kill('SIGKILL');
+    // The launcher's children first: killed alone, it would leave them running.
+    for (const c of started) {
+      for (const pid of childrenOf(c.pid!)) process.kill(pid, 'SIGKILL');
+      c.kill('SIGKILL');
+    }
     fs.rmSync(dataDir, { recursive: true, force: true });
     fs.rmSync(path.join(ROOT, 'dist', scratch), { recursive: true, force: true });
   });
@@ -55,7 +59,7 @@ describe('ledger start, built and run', () => {
   const listening = (run: ReturnType<typeof cli>) =>
     new Promise<string>((resolve, reject) => {
       const look = () => {
-        const m = /listening on (\S+)/.exec(run.out());
+        const m = /API listening on (\S+)/.exec(run.out());
         if (m) resolve(m[1].replace('[::1]', '127.0.0.1'));
       };
       look();

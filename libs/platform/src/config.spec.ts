@@ -37,12 +37,12 @@ describe('configuration: supervision, readiness and the tamper policy', () => {
   it('a wrong value stops the start with every variable named', () => {
     let message = '';
     try {
-      loadConfig({ LEDGER_RESTART_LIMIT: '-1', LEDGER_RESTART_BACKOFF_MS: '0', LEDGER_READY_MAX_LAG: 'many', LEDGER_READY_GRACE_SECONDS: '1.5', LEDGER_ON_TAMPER: 'ignore' });
+      loadConfig({ LEDGER_RESTART_LIMIT: '-1', LEDGER_RESTART_BACKOFF_MS: '0', LEDGER_READY_MAX_LAG: '100000', LEDGER_READY_GRACE_SECONDS: '1.5', LEDGER_ON_TAMPER: 'ignore' });
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       message = (e as Error).message;
     }
-    for (const v of ['LEDGER_RESTART_LIMIT=-1', 'LEDGER_RESTART_BACKOFF_MS=0', 'LEDGER_READY_MAX_LAG=many', 'LEDGER_READY_GRACE_SECONDS=1.5', 'LEDGER_ON_TAMPER=ignore: expected refuse-writes or warn']) {
+    for (const v of ['LEDGER_RESTART_LIMIT=-1', 'LEDGER_RESTART_BACKOFF_MS=0', 'LEDGER_READY_MAX_LAG=100000: expected a whole number from 0 to 99999', 'LEDGER_READY_GRACE_SECONDS=1.5', 'LEDGER_ON_TAMPER=ignore: expected refuse-writes or warn']) {
       expect(message).toContain(v);
     }
   });

@@ -186,7 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   }
   const restartLimit = int('LEDGER_RESTART_LIMIT', 5, 0, 1000);
   const restartBackoffMs = int('LEDGER_RESTART_BACKOFF_MS', 1000, 1, 600_000);
-  const readyMaxLag = int('LEDGER_READY_MAX_LAG', 10_000, 0, Number.MAX_SAFE_INTEGER);
+  // /health/ready counts the lag up to 100,000 events (it stops counting there): a higher bound could never be passed.
+  const readyMaxLag = int('LEDGER_READY_MAX_LAG', 10_000, 0, 99_999);
   const readyGraceSeconds = int('LEDGER_READY_GRACE_SECONDS', 30, 0, 86_400);
   const onTamperRaw = (env.LEDGER_ON_TAMPER || 'refuse-writes').toLowerCase();
   let onTamper: LedgerConfig['onTamper'] = 'refuse-writes';

@@ -1,5 +1,5 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { ConcurrencyError, DuplicateEventIdError, EventTooLargeError } from '@ledger/event-store';
+import { ConcurrencyError, DuplicateEventIdError, EventTooLargeError, isStorageFull } from '@ledger/event-store';
 import { ReadModelsBehindError } from '@ledger/read-models';
 import type { Request, Response } from 'express';
 import { RoleForbiddenError, UnauthenticatedError } from '../auth/auth.errors';
@@ -29,6 +29,7 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 };
 
 export const PROBLEM_BASE = 'https://ledger.local/problems/';
@@ -69,7 +70,7 @@ export function logServerError(req: Request, res: Response, status: number, erro
   res.locals[LOGGED] = true;
   const line = `${req.method} ${req.originalUrl} → ${status} (request ${String(res.getHeader(REQUEST_ID_RESPONSE_HEADER) ?? req.headers['x-request-id'] ?? '-')})`;
   const detail = error === undefined ? '' : `: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
-  if (status === 503) serverErrors.warn(line + (error instanceof Error ? `: ${error.message}` : ''));
+  if (status === 503 || status === 507) serverErrors.warn(line + (error instanceof Error ? `: ${error.message}` : ''));
   else serverErrors.error(line + detail);
 }
 
@@ -102,6 +103,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return {
         problem: problem(503, error.code, error.message, { checkpoint: error.checkpoint.toString(), requested: error.requested.toString() }),
         headers: { 'Retry-After': seconds },
+      };
+    }
+    if (isStorageFull(error)) {
+      // Reads go on, and the same request succeeds once space is freed (a write that did land is found again by its ids).
+      return {
+        problem: problem(507, 'STORAGE_FULL', 'the server has no disk space left to record this request; reads still work; send it again (with the same Idempotency-Key, if it had one) once space is freed'),
+        headers: { 'Retry-After': '30' },
       };
     }
     if (error instanceof HttpException) {
