@@ -191,7 +191,10 @@ function asOfQuestion(engine: 'sqlite' | 'postgres', open: () => Promise<Ledger>
       const sys = ledger.as('sysadmin', undefined, { sub: 'acc-sys' });
       const sec = ledger.as('secadmin', undefined, { sub: 'acc-sec' });
       ledger.setDay('2026-03-10');
-      await sys.post('/accounts', { id: 'D1', login: 'wang.jiwei', name: '王纪委', roles: ['discipline'] }, 201);
+      const d1 = await sys.post('/accounts', { id: 'D1', login: 'wang.jiwei', name: '王纪委', roles: ['discipline'] }, 201);
+      // The credentials table of this engine (api_credentials beside the read models on PostgreSQL).
+      expect(await ledger.app.get(CredentialsStore).verify('D1', d1.body.initialPassword)).toBe(true);
+      expect(await ledger.app.get(CredentialsStore).verify('D1', 'not-the-password')).toBe(false);
       await sys.post('/accounts', { id: 'D2', login: 'zhao.ducha', name: '赵督查', roles: ['inspector'] }, 201);
       ledger.setDay('2026-03-11');
       await sec.post('/accounts/D2/grant', { role: 'discipline', reason: '兼任' }, 200);
