@@ -20,6 +20,7 @@ import Database from 'better-sqlite3';
 import type { UserRole } from '@ledger/contracts/events';
 import type { EventStore } from '@ledger/event-store';
 import { EVENT_STORE } from '../apps/api/src/platform/tokens';
+import { issueApiKey } from '../apps/cli/src/accounts/api-keys';
 import { API, startLedger, type Ledger } from './support/ledger';
 
 type Admin = 'sysadmin' | 'secadmin' | 'auditadmin' | 'admin';
@@ -139,6 +140,7 @@ describe('三员 against every route (generated from the router)', () => {
    */
   async function requestFor(route: Route, allowed: boolean): Promise<{ url: string; body?: object; ok?: number }> {
     const seeded = route.path.replace(':decisionId', 'D1').replace(':keyId', 'K1').replace(':id', route.path.startsWith('/api/v1/units') ? 'T1' : route.path.startsWith('/api/v1/cadres') ? 'K1' : route.path.startsWith('/api/v1/accounts') ? 'acct-none' : 'I1');
+    if (allowed && route.key === 'GET /api/v1/accounts/:id/keys') return { url: `${API}/accounts/${await account(['inspector'])}/keys` };
     if (!allowed || route.method === 'GET') return { url: seeded };
     const unit = async (parentId = 'T1') => {
       const id = fresh('U');
@@ -167,6 +169,12 @@ describe('三员 against every route (generated from the router)', () => {
         return { url: `${API}/accounts/${id}/unlock`, body: {}, ok: 200 };
       }
       case 'POST /api/v1/accounts/:id/reset-password': return { url: `${API}/accounts/${await account(['inspector'])}/reset-password`, body: {}, ok: 200 };
+      case 'POST /api/v1/accounts/:id/keys/:keyId/revoke': {
+        const id = await account(['inspector']);
+        let key = '';
+        await issueApiKey(ledger.config, { account: id }, { out: (t) => (key += t), err: () => undefined, progress: null, clock: ledger.clock });
+        return { url: `${API}/accounts/${id}/keys/${key.slice(3, 19)}/revoke`, body: {}, ok: 200 };
+      }
       case 'POST /api/v1/accounts/:id/close': return { url: `${API}/accounts/${await account(['inspector'])}/close`, body: {}, ok: 200 };
       default: return { url: seeded, body: {} };
     }

@@ -53,6 +53,7 @@ import { AccountsRoute } from './accounts/accounts.routes';
 import { AuthRoute } from './auth/sign-in/auth.routes';
 import { SignInService } from './auth/sign-in/sign-in.service';
 import { SessionStore } from './auth/sessions/session.store';
+import { ApiKeys } from './auth/api-keys/api-keys.service';
 import { CredentialsStore } from './accounts/credentials/credentials.store';
 import { LEDGER_CONFIG } from './platform/tokens';
 import type { LedgerConfig } from '@ledger/platform';
@@ -94,6 +95,7 @@ export const COMMAND_HANDLERS: Provider[] = [
   { provide: CredentialsStore, useFactory: (config: LedgerConfig) => new CredentialsStore(config), inject: [LEDGER_CONFIG] },
   { provide: SessionStore, useFactory: (config: LedgerConfig) => new SessionStore(config), inject: [LEDGER_CONFIG] },
   SignInService,
+  ApiKeys,
   { provide: SESSION_ENDER, useExisting: SignInService },
   AccountCommands,
   ItemCommands,

@@ -11,6 +11,9 @@ async function usage(): Promise<string> {
   token --role <role> [--unit <unitId>] --sub <userId> [--name <name>] [--rank leader] [--expires <e.g. 12h>]
         prints a bearer token for the API (roles: org_dept, discipline, inspector, unit, sysadmin, secadmin, auditadmin, admin (acts as sysadmin); --rank leader: 部领导,
         who approves a second or later extension)
+  token --account <login|id> [--expires 90d] [--name <note>] [--role <a role it holds>]
+        prints an API key bound to the account (role and unit the account's at each use; default expiry 90d),
+        recorded in the credentials table (hashed) and the access audit; revoke it with ledger account revoke-key
   ${START_USAGE}
         runs the API and the projector (two processes) and prints the URL; --only runs one of them
   demo --scale <events> [--seed <n>] [--no-project]
@@ -44,9 +47,14 @@ async function main(argv: string[]): Promise<number> {
     case 'token': {
       const { values } = parseArgs({
         args: rest,
-        options: { role: { type: 'string' }, unit: { type: 'string' }, sub: { type: 'string' }, name: { type: 'string' }, rank: { type: 'string' }, expires: { type: 'string' } },
+        options: { role: { type: 'string' }, unit: { type: 'string' }, sub: { type: 'string' }, name: { type: 'string' }, rank: { type: 'string' }, expires: { type: 'string' }, account: { type: 'string' } },
         strict: true,
       });
+      if (values.account !== undefined) {
+        if (values.sub !== undefined || values.unit !== undefined || values.rank !== undefined) throw new UsageError('token --account takes its sub, unit and rank from the account: leave out --sub, --unit and --rank');
+        const { account, expires, name, role } = values;
+        return (await import('./accounts/api-keys')).issueApiKey(config(), { account, expires, name, role });
+      }
       process.stdout.write(`${tokenCommand(config(), values)}\n`);
       return 0;
     }

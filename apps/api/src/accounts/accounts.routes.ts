@@ -1,8 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AccountReasonDto, AccountRoleDto, AccountsQueryDto, AccountUnitDto, CommandResultDto, OpenAccountDto } from '@ledger/contracts';
 import { accountsAt, accountsNow, ReadQueries, type AccountAsOfView, type AccountView } from '@ledger/read-models';
+import type { Response } from 'express';
+import { noteAccess } from '../access-audit/access-audit.middleware';
+import { ApiKeys } from '../auth/api-keys/api-keys.service';
+import { CurrentActor } from '../auth/current-actor.decorator';
 import { Roles } from '../auth/roles.decorator';
+import type { ApiKeyRecord } from './credentials/credentials.store';
+import type { Actor } from '@ledger/contracts/events';
 import { Meta, type CommandMeta } from '../command-path/command-meta';
 import type { CommandResult } from '../command-path/command-path.service';
 import { IdPipe } from '../command-path/id.pipe';
@@ -22,7 +28,29 @@ export class AccountsRoute {
     private readonly accounts: AccountCommands,
     private readonly queries: ReadQueries,
     private readonly asOf: AsOfCuts,
+    private readonly apiKeys: ApiKeys,
   ) {}
+
+  @Get(':id/keys')
+  @Roles('secadmin')
+  @ApiOperation({ summary: '密钥: the API keys of an account (`ledger token --account`), never their secrets (an addition to API.md)' })
+  keys(@Param('id', IdPipe) id: string): Promise<ApiKeyRecord[]> {
+    return this.apiKeys.list(id);
+  }
+
+  @Post(':id/keys/:keyId/revoke')
+  @HttpCode(200)
+  @Roles('secadmin')
+  @ApiOperation({ summary: '吊销密钥: the key answers 401 from the next request on (an addition to API.md)' })
+  async revokeKey(
+    @Param('id', IdPipe) id: string,
+    @Param('keyId', IdPipe) keyId: string,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ApiKeyRecord> {
+    noteAccess(res, { action: 'api-key-revoked', detail: { account: id, apiKey: keyId } });
+    return this.apiKeys.revoke(id, keyId, actor.userId);
+  }
 
   @Post()
   @Roles('sysadmin')

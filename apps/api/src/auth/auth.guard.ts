@@ -3,7 +3,10 @@ import { Reflector } from '@nestjs/core';
 import type { UserRole } from '@ledger/contracts/events';
 import { InvalidTokenError, verifyAccessToken, type Clock } from '@ledger/platform';
 import { CLOCK, JWT_SECRET } from '../platform/tokens';
+import { noteAccess } from '../access-audit/access-audit.middleware';
 import { ApiProblem } from '../problem-details/errors';
+import { ApiKeys } from './api-keys/api-keys.service';
+import { looksLikeApiKey } from './api-keys/api-key';
 import { BEFORE_PASSWORD_CHANGE_KEY } from './password-change.decorator';
 import { SignInService } from './sign-in/sign-in.service';
 import { ACTOR_KEY } from './current-actor.decorator';
@@ -22,6 +25,7 @@ export class AuthGuard implements CanActivate {
     @Inject(JWT_SECRET) private readonly secret: string,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly signIn: SignInService,
+    private readonly apiKeys: ApiKeys,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -31,6 +35,14 @@ export class AuthGuard implements CanActivate {
     const header = req.headers['authorization'];
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw new UnauthenticatedError('missing bearer token');
+    if (looksLikeApiKey(match[1])) {
+      // An API key (`ledger token --account`): checked against the credentials table on every request.
+      const { actor, keyId } = await this.apiKeys.actorOf(match[1]);
+      noteAccess(ctx.switchToHttp().getResponse(), { detail: { apiKey: keyId } });
+      req[ACTOR_KEY] = actor;
+      req[SESSION_KEY] = null;
+      return this.roleMay(actor.role, targets);
+    }
     let verified;
     try {
       // The app's one clock: a session token's expiry is the clock's (tests move it), as its session's timeouts are.
@@ -47,10 +59,14 @@ export class AuthGuard implements CanActivate {
     if (mustChangePassword && !this.reflector.getAllAndOverride<boolean>(BEFORE_PASSWORD_CHANGE_KEY, targets)) {
       throw new ApiProblem(403, 'PASSWORD_CHANGE_REQUIRED', '请先修改初始密码（或已重置、已过期的密码）再使用系统');
     }
+    return this.roleMay(actor.role, targets);
+  }
+
+  private roleMay(role: string, targets: Parameters<Reflector['getAllAndOverride']>[1]): boolean {
     const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets);
     // A version 1 `admin` token acts as the system administrator (三员).
-    if (roles && !roles.includes(actor.role as UserRole) && !(actor.role === 'admin' && roles.includes('sysadmin'))) {
-      throw new RoleForbiddenError(`role ${actor.role} may not do this; allowed: ${roles.join(', ')}`);
+    if (roles && !roles.includes(role as UserRole) && !(role === 'admin' && roles.includes('sysadmin'))) {
+      throw new RoleForbiddenError(`role ${role} may not do this; allowed: ${roles.join(', ')}`);
     }
     return true;
   }

@@ -24,6 +24,8 @@ export const ACCOUNT_USAGE = `account add --login <login> --name <姓名> --role
   account grant|revoke <account> --role <role> [--unit <unitId>] [--reason <理由>]
   account lock|unlock|reset-password|close <account> [--reason <理由>]
         as the security administrator; <account> is its id or login; reset-password prints the new one-time password
+  account revoke-key <key id> [--reason <理由>]
+        as the security administrator: the API key answers 401 from the next request on
   account list [--as-of <instant>] [--role <role>]
         the accounts now, or as of an instant (who held which role then): one line each, tab-separated`;
 
@@ -72,6 +74,10 @@ export async function accountMain(config: LedgerConfig, argv: string[], io: CliI
         case 'close': return accounts.close(id, reason.reason, meta);
       }
     });
+  }
+  if (action === 'revoke-key') {
+    if (positionals.length !== 1) throw usageError(`account revoke-key <key id>: name one key\n\n  ${ACCOUNT_USAGE}`);
+    return (await import('./api-keys')).revokeApiKey(config, positionals[0], values.reason, io);
   }
   if (action === 'list') {
     const asOf = values['as-of'];

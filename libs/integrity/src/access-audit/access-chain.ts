@@ -36,6 +36,9 @@ export const ACCESS_ACTIONS = {
   'audit-verify': '核验台账',
   refused: '拒绝访问',
   'audit-pruned': '审计记录到期清理',
+  'api-key-issued': '签发密钥',
+  'api-key-revoked': '吊销密钥',
+  'api-key-use': '密钥访问',
 } as const;
 export type AccessAction = keyof typeof ACCESS_ACTIONS;
 
