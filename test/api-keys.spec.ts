@@ -13,6 +13,8 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventStore } from '@ledger/event-store';
 import { buildEntryPoints } from '@ledger/platform/testing/entry-points';
+import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
+import { Client as PgClient } from 'pg';
 import { spawnBuilt } from '@ledger/platform/testing/processes';
 import { EVENT_STORE } from '../apps/api/src/platform/tokens';
 import { issueApiKey } from '../apps/cli/src/accounts/api-keys';
@@ -118,6 +120,8 @@ describe('API keys for scripts (ledger token --account)', () => {
     expect(uses.filter((e) => e.detail?.apiKey === keyId)).toEqual([expect.objectContaining({ actor: 'ops', target: 'GET /api/v1/units', status: 200 })]);
     const revocations = await auditEntries('api-key-revoked');
     expect(revocations.filter((e) => e.detail?.apiKey === keyId && e.status === 200)).toEqual([expect.objectContaining({ actor: 'keys-sec', target: `POST /api/v1/accounts/ops/keys/${keyId}/revoke` })]);
+    // The refusal of the revoked key names it.
+    expect((await auditEntries('refused')).filter((e) => e.detail?.apiKey === keyId)).toEqual([expect.objectContaining({ actor: null, target: 'GET /api/v1/units', status: 401 })]);
   });
 
   it('expires by the county clock; a key of a locked or closed account is 401; forged keys are 401', async () => {
@@ -170,4 +174,37 @@ describe('API keys for scripts (ledger token --account)', () => {
     expect(mixed.code).toBe(2);
     expect((await run('token', '--account', 'ops.script', '--expires', 'forever')).code).toBe(2);
   }, 300_000);
+});
+
+describe('API keys on PostgreSQL (the credentials in LEDGER_READ_DB_URL, the trail beside the events)', () => {
+  let server: TestPostgres | undefined;
+  let ledger: Ledger | undefined;
+  afterAll(async () => {
+    await ledger?.close();
+    await server?.stop();
+  });
+
+  it('issues, uses and revokes a key, the next request 401', async () => {
+    server = await startTestPostgres();
+    ledger = await startLedger({ engine: 'postgres', postgres: server });
+    const l = ledger;
+    await l.as('sysadmin', undefined, { sub: 'pg-sys' }).post('/accounts', { id: 'pg-ops', login: 'pg.ops', name: '脚本', roles: ['inspector'] }, 201);
+    let key = '';
+    expect(await issueApiKey(l.config, { account: 'pg.ops', expires: '1d' }, { out: (t) => (key += t), err: () => undefined, progress: null, clock: l.clock })).toBe(0);
+    key = key.trim();
+    const get = () => l.http.get(`${API}/units`).set('Authorization', `Bearer ${key}`);
+    expect((await get()).status).toBe(200);
+    const pg = new PgClient({ connectionString: l.config.readDbUrl! });
+    await pg.connect();
+    try {
+      const rows = (await pg.query('SELECT "accountId", "secretHash", "expiresAt" FROM "api_keys"')).rows;
+      expect(rows).toEqual([{ accountId: 'pg-ops', secretHash: crypto.createHash('sha256').update(key.slice(20)).digest('hex'), expiresAt: '2026-03-03T01:00:00.000Z' }]);
+    } finally {
+      await pg.end();
+    }
+    await l.as('secadmin', undefined, { sub: 'pg-sec' }).post(`/accounts/pg-ops/keys/${key.slice(3, 19)}/revoke`, {}, 200);
+    expect((await get()).status).toBe(401);
+    const uses = (await l.as('auditadmin').get('/audit/access?action=api-key-use', 200)).body.entries as Array<{ actor: string; status: number }>;
+    expect(uses.map((e) => [e.actor, e.status])).toEqual([['pg-ops', 200]]);
+  }, 180_000);
 });

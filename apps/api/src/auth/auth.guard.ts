@@ -6,7 +6,7 @@ import { CLOCK, JWT_SECRET } from '../platform/tokens';
 import { noteAccess } from '../access-audit/access-audit.middleware';
 import { ApiProblem } from '../problem-details/errors';
 import { ApiKeys } from './api-keys/api-keys.service';
-import { looksLikeApiKey } from './api-keys/api-key';
+import { looksLikeApiKey, parseApiKey } from './api-keys/api-key';
 import { BEFORE_PASSWORD_CHANGE_KEY } from './password-change.decorator';
 import { SignInService } from './sign-in/sign-in.service';
 import { ACTOR_KEY } from './current-actor.decorator';
@@ -37,8 +37,10 @@ export class AuthGuard implements CanActivate {
     if (!match) throw new UnauthenticatedError('missing bearer token');
     if (looksLikeApiKey(match[1])) {
       // An API key (`ledger token --account`): checked against the credentials table on every request.
-      const { actor, keyId } = await this.apiKeys.actorOf(match[1]);
-      noteAccess(ctx.switchToHttp().getResponse(), { detail: { apiKey: keyId } });
+      // Named before the check, so that the trail's refusal of a revoked or expired key says which key it was.
+      const keyId = parseApiKey(match[1])?.keyId;
+      if (keyId) noteAccess(ctx.switchToHttp().getResponse(), { detail: { apiKey: keyId } });
+      const { actor } = await this.apiKeys.actorOf(match[1]);
       req[ACTOR_KEY] = actor;
       req[SESSION_KEY] = null;
       return this.roleMay(actor.role, targets);

@@ -79,17 +79,17 @@ export class CredentialsStore {
         });
       }
       await ds.initialize();
-      try {
-        await ds.query(
-          'CREATE TABLE IF NOT EXISTS "api_credentials" ("accountId" varchar(64) PRIMARY KEY NOT NULL, "hash" varchar(200) NOT NULL, "history" text NOT NULL, "mustChange" integer NOT NULL, "failedAttempts" integer NOT NULL, "lockedUntil" varchar(40), "updatedAt" varchar(40) NOT NULL)',
-        );
-        await ds.query(
-          'CREATE TABLE IF NOT EXISTS "api_keys" ("keyId" varchar(32) PRIMARY KEY NOT NULL, "accountId" varchar(64) NOT NULL, "secretHash" varchar(64) NOT NULL, "role" varchar(20), "name" varchar(200), "createdAt" varchar(40) NOT NULL, "createdBy" varchar(200) NOT NULL, "expiresAt" varchar(40), "revokedAt" varchar(40), "revokedBy" varchar(200))',
-        );
-      } catch (e) {
-        // Two API instances creating it at once on PostgreSQL.
-        const code = (e as { code?: string }).code;
-        if (code !== '23505' && code !== '42P07') throw e;
+      for (const ddl of [
+        'CREATE TABLE IF NOT EXISTS "api_credentials" ("accountId" varchar(64) PRIMARY KEY NOT NULL, "hash" varchar(200) NOT NULL, "history" text NOT NULL, "mustChange" integer NOT NULL, "failedAttempts" integer NOT NULL, "lockedUntil" varchar(40), "updatedAt" varchar(40) NOT NULL)',
+        'CREATE TABLE IF NOT EXISTS "api_keys" ("keyId" varchar(32) PRIMARY KEY NOT NULL, "accountId" varchar(64) NOT NULL, "secretHash" varchar(64) NOT NULL, "role" varchar(20), "name" varchar(200), "createdAt" varchar(40) NOT NULL, "createdBy" varchar(200) NOT NULL, "expiresAt" varchar(40), "revokedAt" varchar(40), "revokedBy" varchar(200))',
+      ]) {
+        try {
+          await ds.query(ddl);
+        } catch (e) {
+          // Two API instances creating it at once on PostgreSQL.
+          const code = (e as { code?: string }).code;
+          if (code !== '23505' && code !== '42P07') throw e;
+        }
       }
       return ds;
     })();
