@@ -327,6 +327,32 @@ export class ChainWalker {
     return null;
   }
 
+  /**
+   * Reads back what this walk took in after the newest seal: each event as the store gives it now
+   * must still hash to the links walked then. A row edited after the walk passed it is found here,
+   * before a seal signs over it. Null when all hold (events the journal no longer holds are skipped).
+   */
+  recheck(events: StoredEvent[]): ChainBreak | null {
+    const { positionBound, storedGlobal } = this.profile;
+    for (const e of events) {
+      const k = this.journal.indexOf(e.position);
+      if (k < 0) continue;
+      const fail = (reason: BreakReason, detail: string): ChainBreak => ({ stream: e.stream, revision: e.revision, position: e.position.toString(), reason, detail: `${detail} (read back before sealing)` });
+      const { stream, prev } = this.journal.change(k);
+      if (stream !== e.stream || e.revision !== (prev ? prev.revision + 1 : 0)) return fail('revision_gap', `the store now gives ${e.stream}#${e.revision} where the walk met ${stream}`);
+      const sh = streamLinkHash(e.stream, e.revision, positionBound ? e.position : 0n, bodyHash(e), prev ? prev.streamHash : null);
+      if (sh.toString('hex') !== e.streamHash) return fail('stream_hash_mismatch', 'the event no longer hashes to the stream hash stored with it');
+      // The link before: the journal's previous entry, else the newest seal's (entries up to it are dropped), else the start.
+      const before = k > 0 ? this.journal.global(k - 1) : this.latestSeal ? Buffer.from(this.latestSeal.seal.globalHash, 'hex') : this.dropped === 0n ? null : undefined;
+      if (before === undefined) continue;
+      const gh = globalLinkHash(sh, before);
+      if (!gh.equals(this.journal.global(k)) || (storedGlobal && gh.toString('hex') !== e.globalHash)) {
+        return fail('global_hash_mismatch', 'the global chain stored now differs from the one walked');
+      }
+    }
+    return null;
+  }
+
   /** The stream heads (and their tree) as they stood at `position` (≥ the newest seal's), from the journal. */
   headsAt(position: bigint): MerkleTree | null {
     if (!this.canRewindTo(position)) return null;

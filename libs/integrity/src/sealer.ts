@@ -150,6 +150,8 @@ export class LedgerSealer {
       if (this.walker.firstBreak) throw new LedgerBrokenError(this.walker.firstBreak);
       if (this.walker.last === 0n) return null;
       if (this.walker.latestSeal && this.walker.eventsSinceSeal === 0) return this.walker.latestSeal;
+      await this.readBack();
+      if (this.walker.firstBreak) throw new LedgerBrokenError(this.walker.firstBreak);
       // Synchronous from here to the append call: the walker cannot move under what is signed.
       const covers = this.walker.last;
       const tree = this.walker.heads;
@@ -173,6 +175,26 @@ export class LedgerSealer {
       }
     }
     throw new Error('could not append a seal: the seal stream kept moving');
+  }
+
+  /**
+   * Every seal first reads back the events walked since the newest one (at most `every` or so): one
+   * edited in the store after the walk passed it is a break, which stops sealing and degrades the API.
+   */
+  private async readBack(): Promise<void> {
+    const upTo = this.walker.last;
+    let after = this.walker.latestSeal?.covers ?? 0n;
+    while (after < upTo) {
+      const events = (await this.store.readAll({ after, limit: 2000 })).filter((e) => e.position <= upTo);
+      if (!events.length) return;
+      const found = this.walker.recheck(events);
+      if (found) {
+        this.walker.firstBreak ??= found;
+        this.options.onError?.(new LedgerBrokenError(found));
+        return;
+      }
+      after = events[events.length - 1].position;
+    }
   }
 
   private treeFor(seal: SealSeen): MerkleTree | null {

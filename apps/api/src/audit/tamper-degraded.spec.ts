@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { LedgerSealer, integrityConfig, loadOrCreateSealKey } from '@ledger/integrity';
 import { loadConfig, openEventStore, sqliteEventStoreFile } from '@ledger/platform';
 import { startTestApp, type TestApp } from '../testing/harness';
+import { AuditService } from './audit.service';
 
 /**
  * A store edited behind the ledger's back after its newest seal: the API that starts on it says so
@@ -127,5 +128,19 @@ describe('a tampered store is not served silently', () => {
     }
     expect(last.body).toMatchObject({ code: 'LEDGER_TAMPERED', firstBreak: { stream: 'item-forged', position: '8', reason: 'stream_hash_mismatch' } });
     await t.http.post('/api/v1/units').set('Authorization', `Bearer ${t.token('admin')}`).send(unit('c4')).expect(503);
+  });
+
+  it('a row edited after the sealer walked it: the next seal reads it back, refuses, and the API degrades', async () => {
+    const dir = await sealedLedger();
+    const t = await start(dir);
+    await t.http.get('/health/ready').expect(200);
+    await t.app.get(AuditService).sealer.caughtUp();
+    tamper(dir, 6);
+    // A proof of item t-1 (head at 7, the seal covers 4) seals first, on demand.
+    const proof = await t.http.get('/api/v1/items/t-1/proof').set('Authorization', `Bearer ${t.token('inspector')}`).expect(409);
+    expect(proof.body).toMatchObject({ code: 'LEDGER_CHAIN_BROKEN', firstBreak: { stream: 'item-t-1', revision: 4, position: '6', reason: 'stream_hash_mismatch' } });
+    const ready = await t.http.get('/health/ready').expect(503);
+    expect(ready.body).toMatchObject({ code: 'LEDGER_TAMPERED', firstBreak: { position: '6', detail: expect.stringMatching(/read back before sealing/) } });
+    await t.http.post('/api/v1/units').set('Authorization', `Bearer ${t.token('admin')}`).send(unit('c5')).expect(503);
   });
 });
