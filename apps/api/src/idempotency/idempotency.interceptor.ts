@@ -5,6 +5,7 @@ import { countyInstant } from '@ledger/platform';
 import type { Request, Response } from 'express';
 import { DuplicateEventIdError } from '@ledger/event-store';
 import { from, of, retry, switchMap, throwError, type Observable } from 'rxjs';
+import { ACTOR_KEY } from '../auth/current-actor.decorator';
 import { readCommandMeta } from '../command-path/command-meta';
 import { IdempotencyKeyReusedProblem } from '../problem-details/errors';
 import { IdempotencyStore } from './idempotency.store';
@@ -17,6 +18,9 @@ export function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value) ?? 'null';
 }
+
+/** Class metadata: the routes of this controller ignore Idempotency-Key (apps/api/src/auth/sign-in). */
+export const NO_IDEMPOTENCY = 'ledger:noIdempotency';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -45,6 +49,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = ctx.switchToHttp().getRequest<Request>();
     if (req.method !== 'POST' || req.headers['idempotency-key'] === undefined) return next.handle();
+    // A route without an actor (@Public: sign-in, refresh) has no one to scope a key by, and the auth
+    // routes' answers and bodies are secrets (a token, a password's hash): never recorded, never replayed.
+    if (!(req as unknown as Record<string, unknown>)[ACTOR_KEY] || Reflect.getMetadata(NO_IDEMPOTENCY, ctx.getClass()) === true) return next.handle();
     const meta = readCommandMeta(req as never);
     const scope = sha256(meta.idempotencyKey as string);
     const fingerprint = sha256(canonicalJson(req.body ?? {}));

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res, SetMetadata } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InvalidTokenError, verifyAccessToken, type Clock, type LedgerConfig } from '@ledger/platform';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 import { ACCOUNT_ROLES } from '@ledger/contracts/events';
 import { clientAddress, noteAccess } from '../../access-audit/access-audit.middleware';
 import { Meta, type CommandMeta } from '../../command-path/command-meta';
+import { NO_IDEMPOTENCY } from '../../idempotency/idempotency.interceptor';
 import { CLOCK, JWT_SECRET, LEDGER_CONFIG } from '../../platform/tokens';
 import { ApiProblem } from '../../problem-details/errors';
 import { SESSION_KEY } from '../auth.guard';
@@ -58,6 +59,7 @@ const COOKIE_PATH = '/api/v1/auth';
  */
 @ApiTags('auth')
 @Controller('auth')
+@SetMetadata(NO_IDEMPOTENCY, true)
 export class AuthRoute {
   constructor(
     private readonly signIn: SignInService,
