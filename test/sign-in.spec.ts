@@ -180,6 +180,12 @@ describe('sign-in for people (SQLite)', () => {
     // Ended on the server: it stays ended.
     await refresh(cookie).expect(401);
 
+    // An access token never outlives the idle timeout (LEDGER_ACCESS_TOKEN_MINUTES ≤ LEDGER_SESSION_IDLE_MINUTES): it expires first.
+    const t = await signIn('chengguan', 'Cheng-Guan-88').expect(200);
+    minutes(5);
+    expect((await get(t.body.accessToken, '/units').expect(401)).body.detail).toMatch(/jwt expired/);
+    await refresh(refreshCookie(t)).expect(200);
+
     // Used every 20 minutes it still ends 12 hours after sign-in.
     const long = await signIn('chengguan', 'Cheng-Guan-88').expect(200);
     const longCookie = refreshCookie(long);

@@ -2,6 +2,8 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { UserRole } from '@ledger/contracts/events';
 import { InvalidTokenError, verifyAccessToken, type Clock } from '@ledger/platform';
+import type { Response } from 'express';
+import { noteAccess } from '../access-audit/access-audit.middleware';
 import { CLOCK, JWT_SECRET } from '../platform/tokens';
 import { noteAccess } from '../access-audit/access-audit.middleware';
 import { ApiProblem } from '../problem-details/errors';
@@ -55,7 +57,7 @@ export class AuthGuard implements CanActivate {
     }
     const { actor, sessionId, mustChangePassword } = verified;
     // A sign-in's token lives only as long as its session: sign-out, a lock, a reset or the idle timeout end it at once.
-    if (sessionId) await this.signIn.checkSession(sessionId);
+    if (sessionId) await this.signIn.checkSession(sessionId, (n) => noteAccess(ctx.switchToHttp().getResponse<Response>(), n));
     req[ACTOR_KEY] = actor;
     req[SESSION_KEY] = sessionId;
     if (mustChangePassword && !this.reflector.getAllAndOverride<boolean>(BEFORE_PASSWORD_CHANGE_KEY, targets)) {

@@ -197,7 +197,7 @@ export class SignInService implements OnApplicationShutdown {
    * The guard's check of a session token's session, on each request: ended, idle or past its
    * absolute end is 401. Rows are cached briefly; a negative answer is checked against the table.
    */
-  async checkSession(sessionId: string): Promise<void> {
+  async checkSession(sessionId: string, note?: Note): Promise<void> {
     const now = this.clock.now();
     let cached = this.cache.get(sessionId);
     if (!cached || Date.now() - cached.fetched > CACHE_MS) cached = await this.fetch(sessionId);
@@ -207,7 +207,10 @@ export class SignInService implements OnApplicationShutdown {
       problem = cached ? this.deadness(cached.record, now) : 'unknown';
     }
     if (problem || !cached) {
-      if (cached && !cached.record.endedAt && (problem === 'idle' || problem === 'expired')) await this.endSession(sessionId, now, problem);
+      if (cached && !cached.record.endedAt && (problem === 'idle' || problem === 'expired')) {
+        await this.endSession(sessionId, now, problem);
+        note?.({ action: 'session-end', actor: cached.record.accountId, role: cached.record.role, detail: { session: sessionId, reason: problem } });
+      }
       throw new UnauthenticatedError(`the session has ended (${problem})`);
     }
     if (now.getTime() - Date.parse(cached.record.lastUsedAt) >= TOUCH_MS) {
