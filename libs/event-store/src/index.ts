@@ -5,3 +5,4 @@ export * from './events-between';
 export * from './sqlite';
 export * from './postgres';
 export * from './eventstoredb';
+export * from './data-folder';

@@ -3,7 +3,7 @@ import { STREAM_PREFIX } from '@ledger/contracts/events';
 import { openEventStoreDbStore, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@ledger/event-store';
 import type { Clock } from './clock';
 import type { LedgerConfig } from './config';
-import { ensureDatabaseFile } from './data-folder';
+import { ensureDatabaseFile } from '@ledger/event-store/data-folder';
 
 export class EngineNotAvailableError extends Error {}
 

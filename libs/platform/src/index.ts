@@ -4,4 +4,4 @@ export * from './jwt';
 export * from './engines';
 export * from './seeded';
 export * from './uuid-v5';
-export * from './data-folder';
+export * from '@ledger/event-store/data-folder';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as jwt from 'jsonwebtoken';
 import { RANKS, ROLES, type Actor, type ActorRank, type UserRole } from '@ledger/contracts/events';
 import type { LedgerConfig } from './config';
-import { ensureDataDir } from './data-folder';
+import { ensureDataDir } from '@ledger/event-store/data-folder';
 
 /** The claims the API accepts (API.md, Authentication). */
 export interface TokenClaims {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { ensureDatabaseFile, type LedgerConfig } from '@ledger/platform';
+import { ensureDatabaseFile } from '@ledger/event-store';
+import type { LedgerConfig } from '@ledger/platform';
 import { CheckpointRow } from './checkpoint/checkpoint.entity';
 import { UnitRow } from './units/unit.entity';
 import { CadreRow } from './cadres/cadre.entity';
