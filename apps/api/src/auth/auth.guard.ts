@@ -3,7 +3,6 @@ import { Reflector } from '@nestjs/core';
 import type { UserRole } from '@ledger/contracts/events';
 import { InvalidTokenError, verifyAccessToken, type Clock } from '@ledger/platform';
 import type { Response } from 'express';
-import { noteAccess } from '../access-audit/access-audit.middleware';
 import { CLOCK, JWT_SECRET } from '../platform/tokens';
 import { noteAccess } from '../access-audit/access-audit.middleware';
 import { ApiProblem } from '../problem-details/errors';
