@@ -61,3 +61,14 @@ describe('configuration: LEDGER_HOST', () => {
     expect(() => loadConfig({ LEDGER_HOST: value })).toThrow(new RegExp(`LEDGER_HOST=${value.replace(/[.[\]]/g, '\\$&')}: expected an IP address`));
   });
 });
+
+describe('LEDGER_EVENT_STORE_URL for eventstoredb', () => {
+  it('takes every scheme the adapter can open (esdb, kurrentdb and kdb, each with +discover) and refuses others', () => {
+    for (const url of ['esdb://h:2113', 'esdb+discover://a:2113,b:2113', 'kurrentdb://h:2113', 'kurrentdb+discover://a:2113', 'kdb://h:2113', 'kdb+discover://a:2113']) {
+      expect(loadConfig({ LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENT_STORE_URL: url }).eventStoreUrl).toBe(url);
+    }
+    for (const url of ['http://h:2113', 'postgres://h/db', 'kdbx://h:2113']) {
+      expect(() => loadConfig({ LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENT_STORE_URL: url })).toThrow(/LEDGER_EVENT_STORE=eventstoredb needs LEDGER_EVENT_STORE_URL/);
+    }
+  });
+});

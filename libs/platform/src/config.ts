@@ -160,7 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (eventStore === 'postgres' && !/^postgres(ql)?:\/\//.test(eventStoreUrl ?? '')) {
     problems.push('LEDGER_EVENT_STORE=postgres needs LEDGER_EVENT_STORE_URL=postgres://user:password@host:5432/db');
   }
-  if (eventStore === 'eventstoredb' && !/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb):\/\//.test(eventStoreUrl ?? '')) {
+  if (eventStore === 'eventstoredb' && !/^(esdb|kurrentdb|kdb)(\+discover)?:\/\//.test(eventStoreUrl ?? '')) {
     problems.push('LEDGER_EVENT_STORE=eventstoredb needs LEDGER_EVENT_STORE_URL=esdb://host:2113?tls=false');
   }
   const readDbUrl = env.LEDGER_READ_DB_URL || null;
