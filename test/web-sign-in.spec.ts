@@ -103,6 +103,7 @@ describe('web app: sign-in with login and password', () => {
     };
     const townshipPassword = await open('chengguan', '城关镇党委账号', 'unit', ids.cg);
     const inspectorPassword = await open('ducha', '督查室账号', 'inspector');
+    const securityPassword = await open('anquan', '安全管理员', 'secadmin');
     await admin.page.locator('[data-test=accounts] [data-account=ducha]').waitFor();
 
     // A reload keeps the session (the access token was in memory; the refresh cookie brings it back).
@@ -145,12 +146,36 @@ describe('web app: sign-in with login and password', () => {
     await insp.page.goto(`${ledger.url}/accounts`);
     await insp.page.waitForURL((u) => u.pathname === '/forbidden');
 
+    // The security administrator locks the inspector: the inspector's open page is signed out at its next request.
+    const sec = await newPage();
+    await signIn(sec.page, 'anquan', securityPassword, 'An-Quan-2026!');
+    expect(path(sec.page)).toBe('/accounts');
+    await expect(sec.page.locator('[data-test=open-account]').count()).resolves.toBe(0);
+    const row = sec.page.locator('[data-test=accounts] [data-account=ducha]');
+    await row.locator('[data-test=lock]').click();
+    await sec.page.locator('[data-test=notice]').filter({ hasText: '已锁定 ducha' }).waitFor();
+    await row.locator('[data-test=status]').filter({ hasText: '已锁定' }).waitFor();
+    await insp.page.locator('header nav a', { hasText: '事项清单' }).click();
+    await insp.page.waitForURL((u) => u.pathname.startsWith('/signin'));
+    await insp.page.locator('[data-test=login]').fill('ducha');
+    await insp.page.locator('[data-test=password]').fill('Du-Cha-2026!');
+    await insp.page.locator('[data-test=signin-password]').click();
+    await insp.page.getByRole('alert').filter({ hasText: '锁定' }).waitFor();
+    // Unlocked and reset: the one-time password read off the page signs in, and must be changed again.
+    await row.locator('[data-test=unlock]').click();
+    await row.locator('[data-test=status]').filter({ hasText: '正常' }).waitFor();
+    await row.locator('[data-test=reset]').click();
+    await sec.page.locator('[data-test=opened-login]').filter({ hasText: 'ducha' }).waitFor();
+    const resetPassword = (await sec.page.locator('[data-test=initial-password]').textContent())!.trim();
+    await signIn(insp.page, 'ducha', resetPassword, 'Du-Cha-2027!');
+    expect(path(insp.page)).toBe('/review');
+
     // The new passwords are the ones that sign in now.
     const again = await newPage();
     await signIn(again.page, 'chengguan', 'Cheng-Guan-88');
     expect(path(again.page)).toBe('/workbench');
 
-    expect([...admin.errors, ...town.errors, ...insp.errors, ...again.errors]).toEqual([]);
-    for (const c of [admin, town, insp, again]) await c.context.close();
+    expect([...admin.errors, ...town.errors, ...insp.errors, ...sec.errors, ...again.errors]).toEqual([]);
+    for (const c of [admin, town, insp, sec, again]) await c.context.close();
   }, 180_000);
 });
