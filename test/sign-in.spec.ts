@@ -11,6 +11,7 @@ import { bootstrapAdministrator } from '../apps/api/src/accounts/bootstrap';
 import { CredentialsStore } from '../apps/api/src/accounts/credentials/credentials.store';
 import { accountMain } from '../apps/cli/src/accounts/account';
 import { startTestApp, type TestApp } from '../apps/api/src/testing/harness';
+import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
 import { startLedger, type Ledger } from './support/ledger';
 
 const A = '/api/v1';
@@ -372,5 +373,37 @@ describe('sign-in: the optional maximum age of a password (LEDGER_PASSWORD_MAX_A
     await t.http.post(`${A}/auth/password`).set('Authorization', `Bearer ${old.body.accessToken}`).send({ current: 'Sys-Admin-2026!', next: 'Sys-Admin-2027!' }).expect(204);
     const renewed = await t.http.post(`${A}/auth/sign-in`).send({ login: 'admin', password: 'Sys-Admin-2027!' }).expect(200);
     expect(renewed.body.mustChangePassword).toBe(false);
+  });
+});
+
+describe('sign-in on PostgreSQL (the sessions and credentials in LEDGER_READ_DB_URL)', () => {
+  let server: TestPostgres;
+  let pg: Ledger;
+  beforeAll(async () => {
+    server = await startTestPostgres();
+    pg = await startLedger({ engine: 'postgres', postgres: server });
+    await bootstrapAdministrator(pg.app, { login: 'admin', password: 'Initial-Pass-2026' });
+  }, 120_000);
+  afterAll(async () => {
+    await pg?.close();
+    await server?.stop();
+  });
+
+  it('signs in, changes the password, refreshes, signs out; five failures lock out until the clock passes 15 minutes', async () => {
+    const signIn = (password: string) => pg.http.post(`${A}/auth/sign-in`).send({ login: 'admin', password });
+    const first = await signIn('Initial-Pass-2026').expect(200);
+    await pg.http.post(`${A}/auth/password`).set('Authorization', `Bearer ${first.body.accessToken}`).send({ current: 'Initial-Pass-2026', next: 'Sys-Admin-2026!' }).expect(204);
+    const cookie = refreshCookie(first);
+    const fresh = await pg.http.post(`${A}/auth/refresh`).set('Cookie', cookie).set('X-Ledger-CSRF', '1').send({}).expect(200);
+    expect(fresh.body.mustChangePassword).toBe(false);
+    await pg.http.get(`${A}/accounts`).set('Authorization', `Bearer ${fresh.body.accessToken}`).expect(200);
+    await pg.http.post(`${A}/auth/sign-out`).set('Authorization', `Bearer ${fresh.body.accessToken}`).send({}).expect(204);
+    await pg.http.post(`${A}/auth/refresh`).set('Cookie', cookie).set('X-Ledger-CSRF', '1').send({}).expect(401);
+    await pg.http.get(`${A}/accounts`).set('Authorization', `Bearer ${fresh.body.accessToken}`).expect(401);
+    expect((await Promise.all([1, 2, 3, 4].map(() => signIn('Wrong-Pass-1')))).map((r) => r.status)).toEqual([401, 401, 401, 401]);
+    await signIn('Wrong-Pass-1').expect(423);
+    await signIn('Sys-Admin-2026!').expect(423);
+    pg.clock.set(new Date(pg.clock.now().getTime() + 15 * 60_000));
+    await signIn('Sys-Admin-2026!').expect(200);
   });
 });
