@@ -103,7 +103,9 @@ describe('API keys for scripts (ledger token --account)', () => {
     const keyId = key.slice(3, 19);
     expect((await as(key).get('/units')).status).toBe(200);
     const listed = (await sec().get('/accounts/ops/keys', 200)).body as Array<Record<string, unknown>>;
-    expect(listed.map((k) => [k.keyId, k.name, k.revokedAt])).toEqual([[expect.any(String), '夜间对账', null], [keyId, '待吊销', null]]);
+    // Both issued at the same instant of the fixed clock: compared by name, not by order.
+    const byName = listed.map((k) => [k.name, k.keyId, k.revokedAt]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(byName).toEqual([['夜间对账', expect.any(String), null], ['待吊销', keyId, null]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
     expect(listed.flatMap((k) => Object.keys(k).filter((f) => /hash|secret/i.test(f)))).toEqual([]);
 
     const revoked = await sec().post(`/accounts/ops/keys/${keyId}/revoke`, {}, 200);
