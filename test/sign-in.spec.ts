@@ -9,6 +9,7 @@ import { loadConfig } from '@ledger/platform';
 import type { Response } from 'supertest';
 import { bootstrapAdministrator } from '../apps/api/src/accounts/bootstrap';
 import { CredentialsStore } from '../apps/api/src/accounts/credentials/credentials.store';
+import { SessionStore } from '../apps/api/src/auth/sessions/session.store';
 import { accountMain } from '../apps/cli/src/accounts/account';
 import { startTestApp, type TestApp } from '../apps/api/src/testing/harness';
 import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
@@ -196,6 +197,13 @@ describe('sign-in for people (SQLite)', () => {
     }
     minutes(20);
     expect((await refresh(longCookie).expect(401)).body.detail).toMatch(/expired/);
+    // A week past its end a session's row is deleted at the next sign-in (hourly at most).
+    const sessions = ledger.app.get(SessionStore);
+    const longId = longCookie.slice('ledger_refresh='.length).split('.')[0];
+    expect(await sessions.get(longId)).not.toBeNull();
+    minutes(7 * 24 * 60 + 61);
+    await signIn('chengguan', 'Cheng-Guan-88').expect(200);
+    expect(await sessions.get(longId)).toBeNull();
   });
 
   it('sign-out ends the session on the server: a refresh after it is refused, and its access token at once', async () => {

@@ -124,6 +124,11 @@ export class SessionStore {
     return ids;
   }
 
+  /** Deletes the sessions whose absolute end is before `before` (ended or not, they can never be used again). */
+  async prune(before: string): Promise<void> {
+    await this.query('DELETE FROM "api_sessions" WHERE "expiresAt" < ?', [before]);
+  }
+
   async close(): Promise<void> {
     const ds = this.ds;
     this.ds = null;

@@ -52,6 +52,7 @@ export class SignInService implements OnApplicationShutdown {
   private readonly phantoms = new Map<string, { failures: number; lockedUntil: number }>();
   private readonly cache = new Map<string, { record: SessionRecord; fetched: number }>();
   private dummy: Promise<string> | null = null;
+  private pruned = 0;
 
   constructor(
     @Inject(LEDGER_CONFIG) config: LedgerConfig,
@@ -108,6 +109,7 @@ export class SignInService implements OnApplicationShutdown {
     if (credential.failedAttempts > 0) await this.credentials.setLockedUntil(account.accountId, null, now.toISOString());
     const role = this.roleFor(account, body.role);
     const mustChangePassword = credential.mustChange || (await this.tooOld(account.accountId, now));
+    await this.pruneSessions(now);
     const id = crypto.randomBytes(18).toString('base64url');
     const secret = crypto.randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + this.policy.sessionMaxHours * 3_600_000);
@@ -281,6 +283,16 @@ export class SignInService implements OnApplicationShutdown {
     }
     if (!account.roles.length) throw new ApiProblem(403, 'ACCOUNT_WITHOUT_ROLE', '该账号没有任何角色，请联系安全管理员');
     return account.roles[0];
+  }
+
+  /**
+   * At most hourly, on a sign-in: sessions past their absolute end by a week are deleted (the access
+   * audit trail keeps who signed in and out; the table need not grow forever).
+   */
+  private async pruneSessions(now: Date): Promise<void> {
+    if (now.getTime() - this.pruned < 3_600_000) return;
+    this.pruned = now.getTime();
+    await this.sessions.prune(new Date(now.getTime() - 7 * 86_400_000).toISOString());
   }
 
   /** LEDGER_PASSWORD_MAX_AGE_DAYS: the last password set (an event of the account's stream) is older. */
