@@ -15,11 +15,12 @@ describe('web app: sign-in with login and password', () => {
   let ledger: Ledger;
   let browser: Browser;
   const NOW = new Date('2026-03-02T01:00:00Z');
+  const clock = new FixedClock(NOW);
   const ids = { county: 'u-county', cg: 'u-chengguan', dh: 'u-dahua', c1: 'c-liming', c2: 'c-wangfang', sheet: 's-2026-01', mine: '', theirs: '' };
 
   beforeAll(async () => {
     ensureWebBuilt();
-    ledger = await startLedger({ clock: new FixedClock(NOW) });
+    ledger = await startLedger({ clock });
     expect(await bootstrapAdministrator(ledger.app, { login: 'admin', password: 'Bootstrap-2026' })).toMatch(/^bootstrap administrator: login admin/);
     // The county's tree and two items, as the organisation department keeps them (its own pages, tested elsewhere).
     const admin = ledger.token({ sub: 'setup-admin', role: 'admin', name: '初始化' });
@@ -134,6 +135,11 @@ describe('web app: sign-in with login and password', () => {
     await town.page.waitForURL((u) => u.pathname === '/forbidden');
     await town.page.goto(`${ledger.url}/items/${ids.theirs}`);
     await town.page.locator('[data-test=denied]').waitFor();
+    // Six minutes on the server's clock: the access token has expired; the page refreshes it by the cookie and goes on.
+    clock.set(new Date(NOW.getTime() + 6 * 60_000));
+    await town.page.locator('header nav a', { hasText: '我的事项' }).click();
+    await town.page.locator(`[data-test=todo] [data-item="${ids.mine}"]`).waitFor();
+    expect(path(town.page)).toBe('/workbench');
 
     // The inspector: the review queue, every township's items, no accounts.
     const insp = await newPage();
