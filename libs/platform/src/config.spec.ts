@@ -72,3 +72,28 @@ describe('LEDGER_EVENT_STORE_URL for eventstoredb', () => {
     }
   });
 });
+
+describe('configuration: single sign-on (LEDGER_OIDC_*)', () => {
+  const all = { LEDGER_OIDC_ISSUER: 'https://idp.province.gov.cn/oidc', LEDGER_OIDC_CLIENT_ID: 'ledger-huangyuan', LEDGER_OIDC_CLIENT_SECRET: 's3cret' };
+
+  it('is off without the variables; with issuer, client id and secret it is on, with its defaults', () => {
+    expect(loadConfig({}).oidc).toBeNull();
+    expect(loadConfig(all).oidc).toEqual({ issuer: 'https://idp.province.gov.cn/oidc', clientId: 'ledger-huangyuan', clientSecret: 's3cret', loginClaim: 'preferred_username', redirectUrl: null, label: '统一身份认证登录' });
+    const chosen = loadConfig({ ...all, LEDGER_OIDC_LOGIN_CLAIM: 'employee_id', LEDGER_OIDC_REDIRECT_URL: 'https://ledger.county.gov.cn/api/v1/auth/oidc/callback', LEDGER_OIDC_LABEL: '省统一身份认证' }).oidc;
+    expect(chosen).toMatchObject({ loginClaim: 'employee_id', redirectUrl: 'https://ledger.county.gov.cn/api/v1/auth/oidc/callback', label: '省统一身份认证' });
+    // http only on this machine (a provider run beside the ledger).
+    expect(loadConfig({ ...all, LEDGER_OIDC_ISSUER: 'http://127.0.0.1:4000' }).oidc?.issuer).toBe('http://127.0.0.1:4000');
+  });
+
+  it.each([
+    [{ LEDGER_OIDC_ISSUER: all.LEDGER_OIDC_ISSUER }, /single sign-on needs all of LEDGER_OIDC_ISSUER, LEDGER_OIDC_CLIENT_ID, LEDGER_OIDC_CLIENT_SECRET or none; missing LEDGER_OIDC_CLIENT_ID, LEDGER_OIDC_CLIENT_SECRET/],
+    [{ LEDGER_OIDC_LOGIN_CLAIM: 'email' }, /LEDGER_OIDC_LOGIN_CLAIM set without LEDGER_OIDC_ISSUER/],
+    [{ ...all, LEDGER_OIDC_ISSUER: 'http://idp.province.gov.cn' }, /LEDGER_OIDC_ISSUER=http:\/\/idp.province.gov.cn: expected the provider's https:\/\/ issuer URL/],
+    [{ ...all, LEDGER_OIDC_ISSUER: 'idp.province.gov.cn' }, /LEDGER_OIDC_ISSUER=idp.province.gov.cn: expected/],
+    [{ ...all, LEDGER_OIDC_LOGIN_CLAIM: 'a claim' }, /LEDGER_OIDC_LOGIN_CLAIM=a claim: expected a claim name/],
+    [{ ...all, LEDGER_OIDC_REDIRECT_URL: 'https://ledger.county.gov.cn/elsewhere' }, /LEDGER_OIDC_REDIRECT_URL=https:\/\/ledger.county.gov.cn\/elsewhere: expected https:\/\/<the ledger's address>\/api\/v1\/auth\/oidc\/callback/],
+  ])('%j stops the start with the variable named', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -57,6 +57,24 @@ export interface LedgerConfig {
   trustProxy: string[] | null;
   /** Sign-in for people (issue 16): password policy, lock-out and sessions. */
   signIn: SignInConfig;
+  /** Single sign-on through the province's identity platform (统一身份认证, OpenID Connect); null: not offered. */
+  oidc: OidcConfig | null;
+}
+
+/** LEDGER_OIDC_*: all of issuer, client id and secret, or none of them. */
+export interface OidcConfig {
+  /** LEDGER_OIDC_ISSUER: the provider's issuer URL (its /.well-known/openid-configuration is read). */
+  issuer: string;
+  /** LEDGER_OIDC_CLIENT_ID. */
+  clientId: string;
+  /** LEDGER_OIDC_CLIENT_SECRET. */
+  clientSecret: string;
+  /** The ID token claim naming the account's login (LEDGER_OIDC_LOGIN_CLAIM, default preferred_username). */
+  loginClaim: string;
+  /** LEDGER_OIDC_REDIRECT_URL; null: derived from the request (<scheme>://<host>/api/v1/auth/oidc/callback). */
+  redirectUrl: string | null;
+  /** The sign-in page's button (LEDGER_OIDC_LABEL, default 统一身份认证登录). */
+  label: string;
 }
 
 /** The password policy (等保 practice by default), lock-out and session lifetimes. */
@@ -224,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (signIn.accessTokenMinutes > signIn.sessionIdleMinutes) {
     problems.push(`LEDGER_ACCESS_TOKEN_MINUTES=${signIn.accessTokenMinutes}: at most LEDGER_SESSION_IDLE_MINUTES (${signIn.sessionIdleMinutes}), or a token outlives the idle timeout`);
   }
+  const oidc = oidcConfig(env, problems);
   let starRating: Record<string, unknown> | null = null;
   if (env.LEDGER_STAR_RATING) {
     try {
@@ -265,5 +284,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     auditRetentionDays,
     trustProxy,
     signIn,
+    oidc,
   };
+}
+
+/** An https URL, or http on this machine (a provider run beside the ledger, or a test's). */
+function webUrl(raw: string): URL | null {
+  try {
+    const u = new URL(raw);
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && loopback) ? u : null;
+  } catch {
+    return null;
+  }
+}
+
+function oidcConfig(env: NodeJS.ProcessEnv, problems: string[]): OidcConfig | null {
+  const names = ['LEDGER_OIDC_ISSUER', 'LEDGER_OIDC_CLIENT_ID', 'LEDGER_OIDC_CLIENT_SECRET'] as const;
+  const set = names.filter((n) => env[n]);
+  const extras = ['LEDGER_OIDC_LOGIN_CLAIM', 'LEDGER_OIDC_REDIRECT_URL', 'LEDGER_OIDC_LABEL'].filter((n) => env[n]);
+  if (!set.length) {
+    if (extras.length) problems.push(`${extras.join(', ')} set without LEDGER_OIDC_ISSUER, LEDGER_OIDC_CLIENT_ID and LEDGER_OIDC_CLIENT_SECRET: single sign-on needs all three (or unset them)`);
+    return null;
+  }
+  if (set.length < names.length) {
+    problems.push(`single sign-on needs all of ${names.join(', ')} or none; missing ${names.filter((n) => !env[n]).join(', ')}`);
+    return null;
+  }
+  const issuer = env.LEDGER_OIDC_ISSUER!;
+  if (!webUrl(issuer) || new URL(issuer).search || new URL(issuer).hash) problems.push(`LEDGER_OIDC_ISSUER=${issuer}: expected the provider's https:// issuer URL (http:// only on this machine), without query or fragment`);
+  const loginClaim = env.LEDGER_OIDC_LOGIN_CLAIM || 'preferred_username';
+  if (!/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(loginClaim)) problems.push(`LEDGER_OIDC_LOGIN_CLAIM=${loginClaim}: expected a claim name such as preferred_username, email or employee_id`);
+  const redirectUrl = env.LEDGER_OIDC_REDIRECT_URL || null;
+  if (redirectUrl !== null && (!webUrl(redirectUrl) || !new URL(redirectUrl).pathname.endsWith('/api/v1/auth/oidc/callback'))) {
+    problems.push(`LEDGER_OIDC_REDIRECT_URL=${redirectUrl}: expected https://<the ledger's address>/api/v1/auth/oidc/callback (http:// only on this machine)`);
+  }
+  const clientId = env.LEDGER_OIDC_CLIENT_ID!;
+  if (clientId.length > 256 || /\s/.test(clientId)) problems.push('LEDGER_OIDC_CLIENT_ID: expected the client id the provider registered (no spaces, at most 256 characters)');
+  const label = env.LEDGER_OIDC_LABEL || '统一身份认证登录';
+  if (label.length > 40) problems.push(`LEDGER_OIDC_LABEL: at most 40 characters (a button's text); got ${label.length}`);
+  return { issuer, clientId, clientSecret: env.LEDGER_OIDC_CLIENT_SECRET!, loginClaim, redirectUrl, label };
 }
