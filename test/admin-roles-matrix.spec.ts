@@ -41,6 +41,10 @@ const POLICY: Record<string, Policy> = {
   'POST /api/v1/auth/refresh': 'public',
   'POST /api/v1/auth/sign-out': 'public',
   'GET /api/v1/auth/policy': 'public',
+  // 统一身份认证 (issue 16 point 5): what the sign-in page offers, and the provider's round trip.
+  'GET /api/v1/auth/config': 'public',
+  'GET /api/v1/auth/oidc/start': 'public',
+  'GET /api/v1/auth/oidc/callback': 'public',
   'POST /api/v1/auth/password': 'account',
   // The organisation tree and the cadres.
   'POST /api/v1/units': SYS,

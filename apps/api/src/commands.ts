@@ -52,6 +52,8 @@ import { AccountCommands, SESSION_ENDER } from './accounts/account-commands.serv
 import { AccountsRoute } from './accounts/accounts.routes';
 import { AuthRoute } from './auth/sign-in/auth.routes';
 import { SignInService } from './auth/sign-in/sign-in.service';
+import { OidcRoute } from './auth/oidc/oidc.routes';
+import { OidcService } from './auth/oidc/oidc.service';
 import { SessionStore } from './auth/sessions/session.store';
 import { ApiKeys } from './auth/api-keys/api-keys.service';
 import { CredentialsStore } from './accounts/credentials/credentials.store';
@@ -88,6 +90,7 @@ export const COMMAND_CONTROLLERS: Type[] = [
   RevokeAccountabilityRoute,
   AccountsRoute,
   AuthRoute,
+  OidcRoute,
 ];
 
 export const COMMAND_HANDLERS: Provider[] = [
@@ -95,6 +98,7 @@ export const COMMAND_HANDLERS: Provider[] = [
   { provide: CredentialsStore, useFactory: (config: LedgerConfig) => new CredentialsStore(config), inject: [LEDGER_CONFIG] },
   { provide: SessionStore, useFactory: (config: LedgerConfig) => new SessionStore(config), inject: [LEDGER_CONFIG] },
   SignInService,
+  OidcService,
   ApiKeys,
   { provide: SESSION_ENDER, useExisting: SignInService },
   AccountCommands,

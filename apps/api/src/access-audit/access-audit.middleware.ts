@@ -7,7 +7,7 @@ import { classifyAccess, outcomeOf } from './classify';
 
 /** res.locals key: what a route knows better than the request (the login of a sign-in, a reason). */
 export const ACCESS_AUDIT_NOTE = 'ledgerAccessAudit';
-export type AccessAuditNote = Partial<Pick<AccessEntryInput, 'actor' | 'role' | 'name' | 'action' | 'target' | 'detail'>>;
+export type AccessAuditNote = Partial<Pick<AccessEntryInput, 'actor' | 'role' | 'name' | 'action' | 'target' | 'detail' | 'outcome'>>;
 
 /** Lets a route (e.g. sign-in, where no token names the person) tell the audit who it was. */
 export function noteAccess(res: Response, note: AccessAuditNote): void {
@@ -97,7 +97,8 @@ function describe(req: Request, res: Response, chunk: unknown): AccessEntryInput
     address: clientAddress(req),
     action,
     target: note?.target ?? `${req.method} ${url.pathname}${query ? `?${query}` : ''}`,
-    outcome: outcomeOf(res.statusCode),
+    // A refusal answered by a redirect (统一身份认证's callback) is still a refusal.
+    outcome: note?.outcome ?? outcomeOf(res.statusCode),
     status: res.statusCode,
     detail: Object.keys(detail).length ? detail : null,
   };

@@ -144,7 +144,7 @@ export class AuthRoute {
   }
 
   private setCookie(req: Request, res: Response, value: string, maxAge: number): void {
-    res.append('Set-Cookie', `${REFRESH_COOKIE}=${value}; Path=${COOKIE_PATH}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${this.secure(req) ? '; Secure' : ''}`);
+    setRefreshCookie(res, value, maxAge, this.secure(req));
   }
 
   private clearCookie(req: Request, res: Response): void {
@@ -155,6 +155,11 @@ export class AuthRoute {
     const s = this.config.signIn.cookieSecure;
     return s === 'on' || (s === 'auto' && req.secure);
   }
+}
+
+/** The session's refresh cookie, as every way of signing in sets it (password, 统一身份认证). */
+export function setRefreshCookie(res: Response, value: string, maxAge: number, secure: boolean): void {
+  res.append('Set-Cookie', `${REFRESH_COOKIE}=${value}; Path=${COOKIE_PATH}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
 }
 
 /** The refresh cookie's value, if the request carries exactly one. */

@@ -107,7 +107,32 @@ export class SignInService implements OnApplicationShutdown {
     // The holder (the password was right) is told of an administrator's lock; anyone else is not.
     if (account.status === 'locked') throw new ApiProblem(423, 'ACCOUNT_LOCKED', '账号已被管理员锁定，请联系安全管理员');
     if (credential.failedAttempts > 0) await this.credentials.setLockedUntil(account.accountId, null, now.toISOString());
-    const role = this.roleFor(account, body.role);
+    return this.openSession(account, credential, login, body.role, now, note, {});
+  }
+
+  /**
+   * 统一身份认证 (issue 16 point 5): the provider has vouched for `login`; it must name an existing,
+   * open account (never created here). The password lock-out does not stop it (the password was not
+   * used, and a stranger's wrong guesses must not shut the holder out); an administrator's lock does.
+   * The session opened is the one a password sign-in opens.
+   */
+  async signInVouched(login: string, role: string | undefined, note: Note, detail: Record<string, unknown>): Promise<SignedIn> {
+    const now = this.clock.now();
+    const normal = normalLogin(login);
+    note({ detail: { login: normal, ...detail } });
+    const account = await this.lookup(normal);
+    const credential = account ? await this.credentials.get(account.accountId) : null;
+    if (!account || !credential || account.status === 'closed') {
+      throw new ApiProblem(403, 'SSO_UNKNOWN_ACCOUNT', `统一身份认证的用户 ${normal} 在本系统没有可用账号，请联系安全管理员开通`, { login: normal });
+    }
+    note({ actor: account.accountId, name: account.name });
+    if (account.status === 'locked') throw new ApiProblem(423, 'ACCOUNT_LOCKED', '账号已被管理员锁定，请联系安全管理员');
+    return this.openSession(account, credential, normal, role, now, note, detail);
+  }
+
+  /** The session, its access token and refresh cookie: one path for every way of signing in. */
+  private async openSession(account: Live, credential: CredentialRecord, login: string, wanted: string | undefined, now: Date, note: Note, detail: Record<string, unknown>): Promise<SignedIn> {
+    const role = this.roleFor(account, wanted);
     const mustChangePassword = credential.mustChange || (await this.tooOld(account.accountId, now));
     await this.pruneSessions(now);
     const id = crypto.randomBytes(18).toString('base64url');
@@ -123,7 +148,7 @@ export class SignInService implements OnApplicationShutdown {
       lastUsedAt: now.toISOString(),
       expiresAt: expiresAt.toISOString(),
     });
-    note({ actor: account.accountId, role, name: account.name, detail: { login, session: id, ...(mustChangePassword ? { mustChangePassword } : {}) } });
+    note({ actor: account.accountId, role, name: account.name, detail: { login, ...detail, session: id, ...(mustChangePassword ? { mustChangePassword } : {}) } });
     return {
       ...this.accessToken(account, role, id, mustChangePassword, now),
       mustChangePassword,
