@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { EventStore } from '@ledger/event-store';
 import { CredentialsStore } from '../apps/api/src/accounts/credentials/credentials.store';
 import { EVENT_STORE } from '../apps/api/src/platform/tokens';
+import { startTestApp } from '../apps/api/src/testing/harness';
 import { startLedger, type Ledger } from './support/ledger';
 import { startTestOidcProvider, type TestOidcProvider } from './support/oidc-provider';
 
@@ -253,5 +254,28 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
     const { browser, callback } = await atProvider('sub-li');
     ledger.clock.set(new Date(ledger.clock.now().getTime() + 11 * 60_000));
     await refused(browser, callback, 'SSO_STATE_EXPIRED', /10 分钟/);
+  });
+
+  it('start with a role that is no role is a 400; the button of a ledger whose provider is unreachable sends the page its reason', async () => {
+    const bad = await new Browser().request(`${app}${A}/auth/oidc/start?role=root`);
+    expect({ status: bad.status, code: ((await bad.json()) as { code: string }).code, cookies: bad.headers.getSetCookie() }).toEqual({ status: 400, code: 'VALIDATION_FAILED', cookies: [] });
+
+    // A port nothing listens on: the provider's discovery fails.
+    const closed = await startTestApp({ env: { LEDGER_OIDC_ISSUER: 'http://127.0.0.1:9', LEDGER_OIDC_CLIENT_ID: 'ledger', LEDGER_OIDC_CLIENT_SECRET: 'x' } });
+    try {
+      const res = await closed.http.get(`${A}/auth/oidc/start`);
+      expect({ status: res.status, location: res.headers.location, cookies: res.headers['set-cookie'] }).toEqual({ status: 303, location: '/signin?ssoError=SSO_PROVIDER_UNAVAILABLE', cookies: undefined });
+    } finally {
+      await closed.close();
+    }
+    // And one without single sign-on says so, to the page and to the sign-in page's question.
+    const none = await startTestApp();
+    try {
+      expect((await none.http.get(`${A}/auth/config`).expect(200)).body).toEqual({ oidc: { enabled: false, label: null } });
+      expect((await none.http.get(`${A}/auth/oidc/start`)).headers.location).toBe('/signin?ssoError=SSO_NOT_CONFIGURED');
+      expect((await none.http.get(`${A}/auth/oidc/callback?code=x&state=y`)).headers.location).toBe('/signin?ssoError=SSO_NOT_CONFIGURED');
+    } finally {
+      await none.close();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Query, Req, Res, SetMetadata } from '@nestjs/c
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { LedgerConfig } from '@ledger/platform';
 import type { Request, Response } from 'express';
+import { ACCOUNT_ROLES, type AccountRole } from '@ledger/contracts/events';
 import { ACCESS_AUDIT_NOTE, noteAccess, type AccessAuditNote } from '../../access-audit/access-audit.middleware';
 import { NO_IDEMPOTENCY } from '../../idempotency/idempotency.interceptor';
 import { LEDGER_CONFIG } from '../../platform/tokens';
@@ -45,8 +46,17 @@ export class OidcRoute {
   @Public()
   @ApiOperation({ summary: '统一身份认证: 302 to the provider (state, nonce, PKCE); ?role= chooses the role as on sign-in' })
   async start(@Query('role') role: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
-    if (role !== undefined && (typeof role !== 'string' || !/^[a-z_]{1,32}$/.test(role))) throw new ApiProblem(400, 'VALIDATION_FAILED', 'role: expected one role name');
-    const { url, cookie } = await this.oidc.start(`${req.protocol}://${req.get('host')}${CALLBACK_PATH}`, role as string | undefined);
+    if (role !== undefined && !ACCOUNT_ROLES.includes(role as AccountRole)) throw new ApiProblem(400, 'VALIDATION_FAILED', `role: expected one of ${ACCOUNT_ROLES.join(', ')}`);
+    let started: { url: string; cookie: string };
+    try {
+      started = await this.oidc.start(`${req.protocol}://${req.get('host')}${CALLBACK_PATH}`, role as string | undefined);
+    } catch (e) {
+      // A browser followed the button here: it is sent back to the page, which says why.
+      if (!(e instanceof ApiProblem)) throw e;
+      res.redirect(303, `${SIGN_IN_PAGE}?ssoError=${encodeURIComponent(e.code)}`);
+      return;
+    }
+    const { url, cookie } = started;
     // Lax, not Strict: the provider's redirect back is a cross-site navigation, and it must carry this cookie.
     res.append('Set-Cookie', `${PENDING_COOKIE}=${cookie}; Path=${PENDING_PATH}; Max-Age=${PENDING_SECONDS}; HttpOnly; SameSite=Lax${this.secure(req) ? '; Secure' : ''}`);
     res.redirect(302, url);
