@@ -1,5 +1,6 @@
 import { problemMessage } from '../apps/web/src/problems';
 import { rowsToCsv } from '../apps/web/src/csv';
+import { SSO_ERROR_TEXT, ssoErrorText } from '../apps/web/src/sso';
 
 /** API problems become one Chinese sentence; exports are CSV that Excel reads (apps/web/src). */
 describe('web app: problem details in Chinese', () => {
@@ -32,5 +33,22 @@ describe('web app: client-side CSV of the rows shown', () => {
     const blob = rowsToCsv(['单位', '说明'], [['城关镇党委', '含,逗号'], ['大华镇', '含"引号"']]);
     const text = Buffer.from(await blob.arrayBuffer()).toString('utf8');
     expect(text).toBe('\uFEFF单位,说明\r\n城关镇党委,"含,逗号"\r\n大华镇,"含""引号"""');
+  });
+});
+
+describe('web app: 统一身份认证 refusals in Chinese', () => {
+  it('says each refusal code the callback sends back, and an unknown one by its code', () => {
+    expect(ssoErrorText('SSO_UNKNOWN_ACCOUNT')).toBe('您在统一身份认证平台的身份在本系统没有可用账号，请联系安全管理员开通');
+    expect(ssoErrorText('SSO_TOKEN_EXPIRED')).toContain('身份令牌未通过校验');
+    expect(ssoErrorText('ACCOUNT_LOCKED')).toBe('账号已被管理员锁定，请联系安全管理员');
+    expect(ssoErrorText('SSO_SOMETHING_NEW')).toBe('统一身份认证登录失败（SSO_SOMETHING_NEW），请重试或使用账号密码登录');
+  });
+
+  it('has a sentence for every code the API callback can send (read from its source, not from this table)', () => {
+    const fs = require('node:fs') as typeof import('node:fs');
+    const source = ['apps/api/src/auth/oidc/oidc.service.ts', 'apps/api/src/auth/oidc/oidc.routes.ts'].map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+    const codes = [...new Set([...source.matchAll(/'(SSO_[A-Z_]+)'/g)].map((m) => m[1]))];
+    expect(codes.length).toBeGreaterThanOrEqual(12);
+    expect(codes.filter((c) => !(c in SSO_ERROR_TEXT))).toEqual([]);
   });
 });
