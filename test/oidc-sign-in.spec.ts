@@ -112,7 +112,7 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
     });
     for (let hops = 0; hops < 12; hops++) {
       res = await browser.request(url);
-      if (res.status === 200 && (await res.text()).startsWith('login:')) {
+      if (res.status === 200 && (await res.text()).includes(`action="${new URL(url).pathname}/login"`)) {
         res = await browser.request(`${url}/login`, { method: 'POST', body: `login=${subject}`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
       }
       if (res.status < 300 || res.status >= 400) throw new Error(`the provider answered ${res.status}: ${await res.text()}`);

@@ -6,7 +6,7 @@
  * ends, stdin closes and the child exits.
  *
  * Two clients: the app's, and another application's (for an ID token issued to someone else). A tiny
- * interaction: GET /interaction/:uid answers `login` (post the subject to /interaction/:uid/login) and
+ * interaction: GET /interaction/:uid answers a form (post login=<subject> to /interaction/:uid/login) and
  * grants consent by itself. POST /__test/mode?set=… makes the next ID tokens wrong on purpose, through
  * the provider's own IdToken class: `expired` (iat two hours ago, exp one hour ago), `wrong-audience`
  * (issued to the other client), `wrong-nonce`; `normal` undoes it.
@@ -82,8 +82,8 @@ provider.use(async (ctx, next) => {
     return provider.interactionFinished(ctx.req, ctx.res, { login: { accountId } }, { mergeWithLastSubmission: false });
   }
   if (details.prompt.name === 'login') {
-    ctx.type = 'text/plain';
-    ctx.body = 'login: POST login=<subject> to /interaction/' + details.uid + '/login';
+    ctx.type = 'text/html';
+    ctx.body = '<!doctype html><meta charset="utf-8"><title>统一身份认证</title><form method="post" action="/interaction/' + details.uid + '/login"><input name="login" id="login"><button type="submit">登录</button></form>';
     return;
   }
   const grant = new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });

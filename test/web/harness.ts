@@ -34,9 +34,9 @@ export interface Ledger {
 }
 
 /** `clock`: the county's time for the store (recordedAt) and the API (today, lights); default the system's. */
-export async function startLedger(options: { clock?: Clock } = {}): Promise<Ledger> {
+export async function startLedger(options: { clock?: Clock; env?: NodeJS.ProcessEnv } = {}): Promise<Ledger> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-web-'));
-  const config = loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: 'web-test-secret-0123456789abcdef' });
+  const config = loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: 'web-test-secret-0123456789abcdef', ...options.env });
   const store: EventStore = await openEventStore(config, { clock: options.clock });
   const readModels: DataSource = await openReadModels(config);
   const projectorDb: DataSource = await openReadModels(config);
