@@ -250,6 +250,23 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
     await refused(third.browser, noState.toString(), 'SSO_STATE_MISMATCH', /不符/);
   });
 
+  it('a callback replayed with its pending cookie kept is refused by the provider (the code is single-use)', async () => {
+    const { browser, callback } = await atProvider('sub-li');
+    const pending = browser.cookie(app, 'ledger_oidc')!;
+    expect((await browser.request(callback)).headers.get('location')).toBe('/signin?sso=ok');
+    browser.set(app, 'ledger_oidc', pending);
+    browser.forget(app, 'ledger_refresh');
+    await refused(browser, callback, 'SSO_PROVIDER_REFUSED', /invalid_grant/);
+  });
+
+  it('a password lock-out (five wrong passwords) does not shut the holder out of 统一身份认证: the password was not used', async () => {
+    for (let n = 0; n < 5; n++) await ledger.http.post(`${A}/auth/sign-in`).send({ login: 'li.zuzhi', password: `Wrong-Pass-${n}` });
+    expect((await ledger.http.post(`${A}/auth/sign-in`).send({ login: 'li.zuzhi', password: 'Wrong-Pass-x' })).body.code).toBe('ACCOUNT_LOCKED');
+    const { browser, callback } = await atProvider('sub-li');
+    expect((await browser.request(callback)).headers.get('location')).toBe('/signin?sso=ok');
+    expect((await refresh(browser)).status).toBe(200);
+  });
+
   it('a pending sign-in older than 10 minutes (the app clock moved) is refused', async () => {
     const { browser, callback } = await atProvider('sub-li');
     ledger.clock.set(new Date(ledger.clock.now().getTime() + 11 * 60_000));
