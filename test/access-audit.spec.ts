@@ -15,6 +15,7 @@ import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/p
 import { exportMain } from '../apps/cli/src/sheets/export';
 import { verifyCommand } from '../apps/cli/src/verify';
 import { API, startLedger, type Ledger } from './support/ledger';
+import { captureOutput } from '@ledger/platform/testing/capture-output';
 
 const binary = (res: NodeJS.ReadableStream, done: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
@@ -22,13 +23,6 @@ const binary = (res: NodeJS.ReadableStream, done: (err: Error | null, body: Buff
   res.on('end', () => done(null, Buffer.concat(chunks)));
 };
 
-function capture(): { out: () => string; err: () => string; restore(): void } {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  return { out: () => out, err: () => err, restore: () => (o.mockRestore(), e.mockRestore()) };
-}
 
 /** Runs an SQL statement on the database the trail lives in (SQLite file or the event store's PostgreSQL). */
 async function trailSql(ledger: Ledger, sql: string): Promise<void> {
@@ -164,7 +158,7 @@ describe.each(['sqlite', 'postgres'] as const)('the access audit trail on %s', (
     await insp.get('/audit/verify', 200);
 
     // ledger verify: green, then exit 1 naming the one entry altered in the database.
-    const c = capture();
+    const c = captureOutput();
     try {
       expect(await verifyCommand(ledger.config, {})).toBe(0);
       expect(c.err()).toMatch(/verified \d+ access audit entries/);
@@ -305,7 +299,7 @@ describe('access audit retention', () => {
         [4, 'audit-pruned', 'system'],
       ]);
       expect(entries[1].detail).toMatchObject({ through: 2, count: 2, retentionDays: 180 });
-      const c = capture();
+      const c = captureOutput();
       try {
         expect(await verifyCommand(ledger.config, {})).toBe(0);
         expect(c.err()).toContain('verified 3 access audit entries (through entry 5; 2 pruned by retention)');

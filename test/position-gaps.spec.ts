@@ -15,6 +15,7 @@ import { openSqliteEventStore, type SqliteEventStore } from '@ledger/event-store
 import { loadConfig, sqliteEventStoreFile, type LedgerConfig } from '@ledger/platform';
 import { createApp } from '../apps/api/src/create-app';
 import { sealCommand, verifyCommand } from '../apps/cli/src/verify';
+import { captureOutput } from '@ledger/platform/testing/capture-output';
 
 const GAPS = 50;
 const EVENTS = 9;
@@ -43,17 +44,10 @@ describe('a ledger whose positions have gaps (SQLite test gaps, as EventStoreDB 
     return { config, positions };
   }
 
-  function capture(): { out: () => string; err: () => string; restore(): void } {
-    let out = '';
-    let err = '';
-    const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-    const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    return { out: () => out, err: () => err, restore: () => (o.mockRestore(), e.mockRestore()) };
-  }
 
   it('ledger seal and ledger verify check its chains (exit 0); an edited event is named by its own position (exit 1)', async () => {
     const { config, positions } = await ledger();
-    const c = capture();
+    const c = captureOutput();
     try {
       expect(await sealCommand(config)).toBe(0);
       // The seal covers the last event's position, and is itself the next event, after a gap or not.

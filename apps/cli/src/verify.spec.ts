@@ -7,25 +7,19 @@ import { loadConfig, openEventStore, sqliteEventStoreFile, type LedgerConfig } f
 import { SEAL_STREAM } from '@ledger/integrity';
 import { mountTmpfs, type Tmpfs } from '@ledger/platform/testing/tmpfs';
 import { VERIFY_EXIT, sealCommand, verifyCommand } from './verify';
+import { captureOutput } from '@ledger/platform/testing/capture-output';
 
 describe('ledger verify / ledger seal', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-cli-verify-'));
   const config = loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL' });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  function capture(): { out: () => string; err: () => string; restore(): void } {
-    let out = '';
-    let err = '';
-    const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-    const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    return { out: () => out, err: () => err, restore: () => (o.mockRestore(), e.mockRestore()) };
-  }
 
   it('seals, verifies (exit 0), then names the break after an edit (exit 1)', async () => {
     const store = await openEventStore(config);
     for (let i = 0; i < 5; i++) await store.append(`item-${i}`, [{ id: randomUUID(), type: 'ItemUrged', schemaVersion: 1, data: { level: 'urge', i }, metadata: {} }], 'no_stream');
     await store.close();
-    const c = capture();
+    const c = captureOutput();
     try {
       expect(await sealCommand(config)).toBe(0);
       expect(JSON.parse(c.out())).toMatchObject({ format: 'ledger-seal/1', position: '5', sealEventPosition: '6' });
@@ -50,13 +44,6 @@ describe('ledger verify on an inspector\'s copy, ledger seal over a break', () =
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  function capture(): { out: () => string; err: () => string; restore(): void } {
-    let out = '';
-    let err = '';
-    const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-    const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    return { out: () => out, err: () => err, restore: () => (o.mockRestore(), e.mockRestore()) };
-  }
 
   const configFor = (dir: string): LedgerConfig => loadConfig({ LEDGER_DATA_DIR: dir, LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL' });
 
@@ -69,7 +56,7 @@ describe('ledger verify on an inspector\'s copy, ledger seal over a break', () =
     const add = (i: number) => store.append(`item-${i}`, [{ id: randomUUID(), type: 'ItemUrged', schemaVersion: 1, data: { level: 'urge', i }, metadata: {} }], 'no_stream');
     for (let i = 0; i < 4; i++) await add(i);
     await store.close();
-    const c = capture();
+    const c = captureOutput();
     try {
       expect(await sealCommand(config)).toBe(0);
     } finally {
@@ -103,7 +90,7 @@ describe('ledger verify on an inspector\'s copy, ledger seal over a break', () =
   it('ledger seal refuses to sign over a break after the newest seal: exit 1, the break named, nothing appended', async () => {
     const config = await ledger();
     edit(config, 6);
-    const c = capture();
+    const c = captureOutput();
     try {
       expect(await sealCommand(config)).toBe(1);
       expect(c.err()).toMatch(/ledger seal: refused, nothing sealed: the hash chain is broken at position 6 \(item-4#0\): stream_hash_mismatch/);
@@ -120,7 +107,7 @@ describe('ledger verify on an inspector\'s copy, ledger seal over a break', () =
     const config = await ledger();
     const good = readOnlyCopy(config);
     const before = fs.readdirSync(good.dataDir).sort();
-    const c = capture();
+    const c = captureOutput();
     try {
       expect(await verifyCommand(good, {})).toBe(VERIFY_EXIT.verified);
       expect(c.err()).toContain('verified 7 events and 1 seals');
@@ -140,7 +127,7 @@ describe('ledger verify on an inspector\'s copy, ledger seal over a break', () =
     dirs.push(empty);
     const config = configFor(empty);
     fs.copyFileSync(path.join((await ledger()).dataDir, 'seal-key.pub.pem'), path.join(empty, 'seal-key.pub.pem'));
-    const c = capture();
+    const c = captureOutput();
     try {
       expect(await verifyCommand(config, {})).toBe(VERIFY_EXIT.couldNotCheck);
       expect(c.err()).toMatch(/ledger verify: could not check: no event store at .*events\.sqlite/);

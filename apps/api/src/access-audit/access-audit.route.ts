@@ -12,21 +12,8 @@ import { AccessAuditQueryDto } from './access-audit.dto';
 export const MAX_ACCESS_EXPORT_ROWS = 200_000;
 const COUNTY_OFFSET = '+08:00';
 
-export interface AccessEntryView {
-  seq: number;
-  /** County time, +08:00. */
-  at: string;
-  actor: string | null;
-  role: string | null;
-  name: string | null;
-  address: string | null;
-  action: string;
-  target: string;
-  outcome: string;
-  status: number | null;
-  detail: Record<string, unknown> | null;
-  hash: string;
-}
+/** An entry as the route answers it: the instant in county time (+08:00), the detail parsed. */
+export type AccessEntryView = Omit<AccessEntry, 'detail'> & { detail: Record<string, unknown> | null };
 
 /** The access audit trail, for the audit administrator (安全审计员) only: JSON pages or a workbook. */
 @ApiTags('audit')
