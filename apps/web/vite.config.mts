@@ -11,11 +11,12 @@ export default defineConfig({
   base: '/',
   plugins: [vue()],
   resolve: {
-    // The pure parts of libs/contracts only (event catalogue, response shapes): never the DTOs, which
-    // would pull class-validator and @nestjs/swagger into the browser. The same two in tsconfig.json.
+    // The pure parts of libs/contracts only (event catalogue, response shapes, county time): never the DTOs,
+    // which would pull class-validator and @nestjs/swagger into the browser. The same three in tsconfig.json.
     alias: [
       { find: /^@ledger\/contracts\/events$/, replacement: contracts('events/index.ts') },
       { find: /^@ledger\/contracts\/http\/views$/, replacement: contracts('http/views.ts') },
+      { find: /^@ledger\/contracts\/county-time$/, replacement: contracts('county-time.ts') },
     ],
   },
   build: {

@@ -1,3 +1,5 @@
+import { countyDate } from '@ledger/contracts/county-time';
+
 export { rowsToCsv } from './csv';
 /** Small formatting helpers; none of them computes a figure. */
 export function pct(rate: number | null | undefined): string {
@@ -14,7 +16,7 @@ export function dateTime(iso: string | null | undefined): string {
 
 /** Today in the county (Asia/Shanghai), as YYYY-MM-DD. */
 export function countyToday(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return countyDate(now);
 }
 
 export function downloadBlob(blob: Blob, filename: string): void {

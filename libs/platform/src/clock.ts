@@ -1,3 +1,5 @@
+import { COUNTY_OFFSET_MS, countyDate } from '@ledger/contracts/county-time';
+
 /** The one clock of the application; tests and the demo generator inject their own. */
 export interface Clock {
   now(): Date;
@@ -18,20 +20,7 @@ export class FixedClock implements Clock {
   }
 }
 
-/** Asia/Shanghai: +08:00 all year since 1991 (no daylight saving since), as countyInstant shows instants. */
-const COUNTY_OFFSET_MS = 8 * 3_600_000;
-
-/** The county-local date (Asia/Shanghai) of an instant, `YYYY-MM-DD`. */
-export function countyDate(at: Date): string {
-  // Arithmetic, not Intl.DateTimeFormat: this runs several times per command and per projected event.
-  return new Date(at.getTime() + COUNTY_OFFSET_MS).toISOString().slice(0, 10);
-}
-
-/** ISO-8601 with the county's +08:00 offset, as the API shows instants. */
-export function countyInstant(at: Date): string {
-  const shifted = new Date(at.getTime() + COUNTY_OFFSET_MS);
-  return shifted.toISOString().replace('Z', '+08:00');
-}
+export { COUNTY_OFFSET, countyDate, countyInstant } from '@ledger/contracts/county-time';
 
 /** The instant the county day after `at`'s begins: 00:00 +08:00 of the next county date. */
 export function nextCountyMidnight(at: Date): Date {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 /** Bytes in, rows out: no framework, no database, no clock, no store, so the API and the CLI can both use it. */
 // node:stream: an in-memory PassThrough that collects the streamed workbook's bytes.
 // node:zlib, node:string_decoder: the import inflates and decodes the workbook's parts itself, a chunk at a time.
-const ALLOWED = new Set(['exceljs', 'iconv-lite', 'uuid', 'node:crypto', 'node:stream', 'node:zlib', 'node:string_decoder', '@ledger/contracts/events']);
+const ALLOWED = new Set(['exceljs', 'iconv-lite', 'uuid', 'node:crypto', 'node:stream', 'node:zlib', 'node:string_decoder', '@ledger/contracts/events', '@ledger/contracts/county-time']);
 const TEST_ONLY = new Set(['node:fs', 'node:path']);
 /** The pure API.md response shapes: their types only, never a value. */
 const TYPES_ONLY = new Set(['@ledger/contracts/http/views']);

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ProjectedEvent } from '../projected-event';
 import { isPostgres } from '../sql';
+import { countyDateOf } from '../dates';
 
 /**
  * rm_star_fact: the dated facts 星级化考核 scores and no other read model keeps by date — a completion
@@ -45,9 +46,4 @@ export async function projectStarFacts(em: EntityManager, events: readonly Proje
       params,
     );
   }
-}
-
-/** The county date (Asia/Shanghai: UTC+8 all year, no daylight saving) of an ISO instant. */
-function countyDateOf(instant: string): string {
-  return new Date(Date.parse(instant) + 8 * 3_600_000).toISOString().slice(0, 10);
 }

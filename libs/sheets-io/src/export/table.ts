@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import * as ExcelJS from 'exceljs';
+import { COUNTY_OFFSET_MS } from '@ledger/contracts/county-time';
 import { writeCsv } from '../csv/csv';
 
 export type ExportFormat = 'xlsx' | 'csv';
@@ -37,8 +38,6 @@ export interface TableSpec<R> {
   asciiFileName: string;
   columns: readonly Column<R>[];
 }
-
-const COUNTY_OFFSET_MS = 8 * 3600 * 1000;
 
 export async function writeTable<R>(spec: TableSpec<R>, rows: readonly R[], format: ExportFormat): Promise<ExportFile> {
   const body = format === 'csv' ? csvBody(spec, rows) : await xlsxBody(spec, rows);
