@@ -60,6 +60,43 @@ describe('demo county', () => {
     for (const i of mine.items) expect((await get(`/units/${i.unitId}/outstanding`, unitUser.token)).total).toBeGreaterThan(0);
   });
 
+  it('gives every demo user an account with a login and a printed password (演示账号): the real sign-in reaches its role\'s data', async () => {
+    const served: Array<{ role: string; name: string; unitId: string | null; token: string; label: string; login: string; password: string }> = (await http.get('/api/v1/demo/users')).body;
+    // The version 1 `admin` token's account is the system administrator (三员); the others keep their role.
+    const accountRole: Record<string, string> = { admin: 'sysadmin', org_dept: 'org_dept', discipline: 'discipline', inspector: 'inspector', unit: 'unit' };
+    for (const u of served) {
+      expect({ label: u.label, login: u.login, password: typeof u.password }).toEqual({ label: u.label, login: expect.stringMatching(/^demo\.[a-z0-9.-]+$/), password: 'string' });
+      const res = await http.post('/api/v1/auth/sign-in').send({ login: u.login, password: u.password });
+      expect({ login: u.login, status: res.status }).toEqual({ login: u.login, status: 200 });
+      expect(res.body.mustChangePassword).toBe(false);
+      expect(res.body.account).toMatchObject({ login: u.login, name: u.name, roles: [accountRole[u.role]] });
+    }
+    expect(new Set(served.map((u) => u.login)).size).toBe(served.length);
+    // A township's liaison signs in with the printed password and sees exactly what its one-click token sees.
+    const township = served.find((u) => u.role === 'unit')!;
+    const signedIn = await http.post('/api/v1/auth/sign-in').send({ login: township.login, password: township.password }).expect(200);
+    const viaPassword = await get('/items?pageSize=200', signedIn.body.accessToken);
+    const viaToken = await get('/items?pageSize=200', township.token);
+    expect(viaPassword.total).toBeGreaterThan(0);
+    expect(viaPassword.items.map((i: { id: string }) => i.id).sort()).toEqual(viaToken.items.map((i: { id: string }) => i.id).sort());
+    expect((await get('/items?pageSize=1', signedIn.body.accessToken)).total).toBeLessThan((await get('/items?pageSize=1')).total);
+    // A wrong password is refused as for any account.
+    expect((await http.post('/api/v1/auth/sign-in').send({ login: township.login, password: `${township.password}x` })).status).toBe(401);
+  });
+
+  it('serves no demo user list (nor password) without --demo, though the accounts stay', async () => {
+    const { FixedClock } = await import('@ledger/platform');
+    const plain = await createApp({ config, clock: new FixedClock(now), logger: false, demo: false });
+    await plain.init();
+    try {
+      const res = await request(plain.getHttpServer()).get('/api/v1/demo/users');
+      expect(res.status).toBe(404);
+      expect(JSON.stringify(res.body)).not.toContain('password');
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('leaves items in every status and every light', async () => {
     for (const status of ['assigned', 'in_progress', 'reported', 'concluded', 'struck_off', 'withdrawn']) {
       expect({ status, total: (await get(`/items?status=${status}`)).total }).toEqual({ status, total: expect.any(Number) });

@@ -14,6 +14,9 @@ export interface DemoUser {
   unitId: string | null;
   token: string;
   label: string;
+  /** 演示账号: the demo account's login and its known password (a demo fact, never a real county's). */
+  login?: string;
+  password?: string;
 }
 
 export const DEMO_USERS_FILE = 'demo-users.json';
@@ -34,7 +37,7 @@ export class DemoUsersController {
 
   @Get('users')
   @ApiOperation({ summary: '演示县的演示用户（仅以 --demo 启动时；否则 404）' })
-  @ApiOkResponse({ description: '[{ role, name, unitId, token, label }]' })
+  @ApiOkResponse({ description: '[{ role, name, unitId, token, label, login, password }]: login and password are 演示账号 for the password sign-in' })
   async users(): Promise<DemoUser[]> {
     if (!this.demo) throw new NotFoundProblem('NOT_DEMO', 'this server was not started with --demo');
     const file = path.join(this.config.dataDir, DEMO_USERS_FILE);
@@ -59,6 +62,7 @@ export class DemoUsersController {
         unitId: typeof u.unitId === 'string' ? u.unitId : null,
         token: String(u.token),
         label: String(u.label ?? u.name ?? ''),
+        ...(typeof u.login === 'string' && typeof u.password === 'string' ? { login: u.login, password: u.password } : {}),
       }));
   }
 }

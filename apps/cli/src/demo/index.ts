@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
+import { actingRole } from '@ledger/contracts/events';
 import { FixedClock, openEventStore, resolveJwtSecret, signToken, type LedgerConfig } from '@ledger/platform';
 import { createApp, inProcessProjector } from '../../../api/src/create-app';
+import { AccountCommands } from '../../../api/src/accounts/account-commands.service';
 import { DeadlineWorker } from '../../../api/src/deadlines/deadline-worker';
 import { writeDemoUsers } from '../../../api/src/web/demo-users.controller';
 import { loadDemoCounty, type DemoResult, type DemoUser } from './demo-county';
@@ -8,11 +10,21 @@ import { loadDemoCounty, type DemoResult, type DemoUser } from './demo-county';
 /** Demo tokens last as long as anyone plays with a demo. */
 const DEMO_TOKEN_LIFETIME = '90d';
 
+/**
+ * 演示账号的密码: one known password for every demo account, printed in the banner and served with the
+ * demo user list, so that the real password sign-in can be tried. It meets the default policy (8+
+ * characters, all four classes); it is a demo fact, never to be used for a real county.
+ */
+export const DEMO_PASSWORD = 'Demo@2026';
+
+/** A demo user's login: its id with a dot, e.g. demo-chengguan → demo.chengguan. */
+export const demoLogin = (sub: string): string => sub.replace(/^demo-/, 'demo.');
+
 export interface DemoLoad {
   /** False when the data folder already held events (nothing was written). */
   loaded: boolean;
   result?: DemoResult;
-  users?: DemoUser[];
+  users?: Array<DemoUser & { login: string; password: string }>;
   usersFile?: string;
   seconds?: number;
 }
@@ -40,19 +52,20 @@ export async function loadDemoInto(config: LedgerConfig, options: { now?: Date; 
       const worker = app.get(DeadlineWorker);
       const secret = resolveJwtSecret(config);
       let last = 0n;
+      const post = async (path: string, body: unknown, token: string) => {
+        const res = await fetch(base + path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(body),
+        });
+        const answer = (await res.json()) as { id: string; revision: number; position: string; detail?: string; code?: string };
+        if (!res.ok) throw new Error(`demo: POST ${path} answered ${res.status} ${answer.code ?? ''}: ${answer.detail ?? ''}`);
+        last = BigInt(answer.position);
+        return answer;
+      };
       const result = await loadDemoCounty(
         {
-          async post(path, body, token) {
-            const res = await fetch(base + path, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-              body: JSON.stringify(body),
-            });
-            const answer = (await res.json()) as { id: string; revision: number; position: string; detail?: string; code?: string };
-            if (!res.ok) throw new Error(`demo: POST ${path} answered ${res.status} ${answer.code ?? ''}: ${answer.detail ?? ''}`);
-            last = BigInt(answer.position);
-            return answer;
-          },
+          post,
           async settle() {
             if (!(await projector.waitFor(last, 30_000))) throw new Error(`demo: the projector did not reach ${last}`);
           },
@@ -65,10 +78,22 @@ export async function loadDemoInto(config: LedgerConfig, options: { now?: Date; 
       if (!(await projector.waitFor(await store.headPosition(), 30_000))) throw new Error('demo: the projector fell behind');
       await worker.runOnce();
       await projector.waitFor(await store.headPosition(), 30_000);
-      const users = result.users;
+      // 演示账号: an account per demo user (its id the token's sub), opened by the demo's system administrator
+      // through the API, then given the known demo password, not marked must-change (there is no API that
+      // sets a chosen password: the credentials store is the account commands' own).
+      const admin = result.users.find((u) => u.role === 'admin')!;
+      const credentials = app.get(AccountCommands).credentials;
+      const users = [];
+      for (const u of result.users) {
+        const login = demoLogin(u.sub);
+        await post('/accounts', { id: u.sub, login, name: u.name, roles: [actingRole(u.role)], ...(u.unitId ? { unitId: u.unitId } : {}), reason: '演示账号' }, admin.token);
+        await credentials.setPassword(u.sub, DEMO_PASSWORD, { mustChange: false, now: clock.now().toISOString() });
+        users.push({ ...u, login, password: DEMO_PASSWORD });
+      }
+      await projector.waitFor(await store.headPosition(), 30_000);
       const usersFile = await writeDemoUsers(
         config.dataDir,
-        users.map((u) => ({ role: u.role, name: u.name, unitId: u.unitId ?? null, token: u.token, label: u.label })),
+        users.map((u) => ({ role: u.role, name: u.name, unitId: u.unitId ?? null, token: u.token, label: u.label, login: u.login, password: u.password })),
       );
       return { loaded: true, result, users, usersFile, seconds: (Date.now() - started) / 1000 };
     } finally {
@@ -98,4 +123,7 @@ export async function loadDemo(config: LedgerConfig): Promise<void> {
     seen.add(u.role);
     process.stdout.write(`  ${u.role.padEnd(10)} ${u.label}\n    ${u.token}\n`);
   }
+  // Every demo user, not one per role: each township's liaison has its own login.
+  process.stdout.write(`ledger: 演示账号 (demo accounts, password sign-in), every one with the password ${DEMO_PASSWORD}:\n`);
+  for (const u of load.users!) process.stdout.write(`  ${u.login.padEnd(20)} ${u.label}\n`);
 }
