@@ -1,74 +1,43 @@
-/** Every Chinese word the UI shows for a value of the API (API.md, DOMAIN.md). */
-import { EVENT_LABELS as CATALOGUE_EVENT_LABELS, type AccountabilityTargetKind, type ItemStatus, type UrgeLevel, type UserRole } from '@ledger/contracts/events';
+/** Every Chinese word the UI shows for a value of the API (API.md, DOMAIN.md); the codes' words are libs/contracts' (sheets-io writes the same). */
+import {
+  ACCOUNTABILITY_FORM_LABELS,
+  CADRE_ACCOUNTABILITY_FORMS,
+  DISPOSITION_FORM_LABELS,
+  EVENT_LABELS as CATALOGUE_EVENT_LABELS,
+  LIGHT_LABELS as CATALOGUE_LIGHT_LABELS,
+  REFERRAL_LABELS as CATALOGUE_REFERRAL_LABELS,
+  ROLE_LABELS as CATALOGUE_ROLE_LABELS,
+  STATUS_LABELS as CATALOGUE_STATUS_LABELS,
+  TARGET_KIND_LABELS as CATALOGUE_TARGET_KIND_LABELS,
+  UNIT_ACCOUNTABILITY_FORMS,
+  UNIT_KIND_LABELS as CATALOGUE_UNIT_KIND_LABELS,
+  URGE_LEVEL_LABELS,
+  type AccountabilityTargetKind,
+  type ItemStatus,
+  type UrgeLevel,
+  type UserRole,
+} from '@ledger/contracts/events';
 import type { Light } from '@ledger/contracts/http/views';
 
 export type { ItemStatus, Light, UrgeLevel };
 export type Role = UserRole;
 
-export const ROLE_LABELS: Record<Role, string> = {
-  org_dept: '县委组织部',
-  discipline: '县纪委监委',
-  inspector: '督查室',
-  unit: '承办单位',
-  admin: '系统管理员',
-  sysadmin: '系统管理员',
-  secadmin: '安全管理员',
-  auditadmin: '审计管理员',
-};
-
-export const STATUS_LABELS: Record<ItemStatus, string> = {
-  assigned: '已交办',
-  in_progress: '办理中',
-  reported: '已反馈',
-  concluded: '已办结',
-  struck_off: '已销号',
-  withdrawn: '已撤销',
-};
-
-export const LIGHT_LABELS: Record<Light, string> = { green: '正常', yellow: '临期', red: '逾期' };
-
-export const URGE_LABELS: Record<UrgeLevel, string> = {
-  reminder: '提醒',
-  urge: '催办',
-  notice: '督办',
-  listed: '挂牌督办',
-};
-
-export const UNIT_KIND_LABELS: Record<string, string> = {
-  county_committee: '县委',
-  township_committee: '乡镇党委',
-  working_committee: '机关党工委',
-  general_branch: '党总支',
-  branch: '党支部',
-  party_group: '党小组',
-};
+export const ROLE_LABELS: Readonly<Record<Role, string>> = CATALOGUE_ROLE_LABELS;
+export const STATUS_LABELS: Readonly<Record<ItemStatus, string>> = CATALOGUE_STATUS_LABELS;
+export const LIGHT_LABELS: Readonly<Record<Light, string>> = CATALOGUE_LIGHT_LABELS;
+export const URGE_LABELS: Readonly<Record<UrgeLevel, string>> = URGE_LEVEL_LABELS;
+export const UNIT_KIND_LABELS: Readonly<Record<string, string>> = CATALOGUE_UNIT_KIND_LABELS;
 
 export type TargetKind = AccountabilityTargetKind;
 /** 《中国共产党问责条例》: forms against a Party organisation and against a leading cadre. */
 export const FORMS_BY_TARGET: Record<TargetKind, { value: string; label: string }[]> = {
-  unit: [
-    { value: 'inspection', label: '检查' },
-    { value: 'circulated_criticism', label: '通报' },
-    { value: 'reorganisation', label: '改组' },
-  ],
-  cadre: [
-    { value: 'circulated_criticism', label: '通报' },
-    { value: 'admonishment', label: '诫勉' },
-    { value: 'organisational_measure', label: '组织调整或者组织处理' },
-    { value: 'disciplinary_sanction', label: '纪律处分' },
-  ],
+  unit: UNIT_ACCOUNTABILITY_FORMS.map((value) => ({ value, label: ACCOUNTABILITY_FORM_LABELS[value] })),
+  cadre: CADRE_ACCOUNTABILITY_FORMS.map((value) => ({ value, label: ACCOUNTABILITY_FORM_LABELS[value] })),
 };
-export const FORM_LABELS: Record<string, string> = Object.fromEntries(
-  [...FORMS_BY_TARGET.unit, ...FORMS_BY_TARGET.cadre].map((f) => [f.value, f.label]),
-);
-export const DISPOSITION_LABELS: Record<number, string> = {
-  1: '第一种形态',
-  2: '第二种形态',
-  3: '第三种形态',
-  4: '第四种形态',
-};
-export const TARGET_KIND_LABELS: Record<TargetKind, string> = { unit: '党组织', cadre: '领导干部' };
-export const REFERRAL_LABELS: Record<string, string> = { discipline: '县纪委监委', organisation: '县委组织部' };
+export const FORM_LABELS: Readonly<Record<string, string>> = ACCOUNTABILITY_FORM_LABELS;
+export const DISPOSITION_LABELS: Readonly<Record<number, string>> = DISPOSITION_FORM_LABELS;
+export const TARGET_KIND_LABELS: Readonly<Record<TargetKind, string>> = CATALOGUE_TARGET_KIND_LABELS;
+export const REFERRAL_LABELS: Readonly<Record<string, string>> = CATALOGUE_REFERRAL_LABELS;
 
 /** The event catalogue's labels (libs/contracts), looked up by the `type` of a history entry. */
 export const EVENT_LABELS: Readonly<Record<string, string>> = CATALOGUE_EVENT_LABELS;

@@ -2,3 +2,4 @@ export * from './actor';
 export * from './payloads';
 export * from './catalogue';
 export * from './upcasting';
+export * from './labels';

@@ -1,3 +1,4 @@
+import { ROLE_LABELS as CONTRACT_ROLE_LABELS } from '@ledger/contracts/events';
 import { writeTable, type Column, type ExportFile, type ExportFormat, type TableSpec } from './table';
 
 /** One entry of the access audit trail as the audit administrator exports it. */
@@ -16,10 +17,8 @@ export interface AccessAuditExportRow {
   detail: string | null;
 }
 
-const ROLE_LABELS: Record<string, string> = {
-  org_dept: '组织部', discipline: '纪委监委', inspector: '督查室', unit: '基层单位', admin: '系统管理员',
-  sysadmin: '系统管理员', secadmin: '安全管理员', auditadmin: '安全审计员', system: '系统',
-};
+/** The roles as the web app names them; `system` is the ledger's own jobs, no one's role. */
+const ROLE_LABELS: Readonly<Record<string, string>> = { ...CONTRACT_ROLE_LABELS, system: '系统' };
 const OUTCOME_LABELS: Record<string, string> = { ok: '成功', refused: '拒绝', failed: '失败' };
 
 /**
