@@ -34,14 +34,14 @@ export interface Ledger {
 }
 
 /** `clock`: the county's time for the store (recordedAt) and the API (today, lights); default the system's. */
-export async function startLedger(options: { clock?: Clock; env?: NodeJS.ProcessEnv } = {}): Promise<Ledger> {
+export async function startLedger(options: { clock?: Clock; env?: NodeJS.ProcessEnv; demo?: boolean } = {}): Promise<Ledger> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-web-'));
   const config = loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: 'web-test-secret-0123456789abcdef', ...options.env });
   const store: EventStore = await openEventStore(config, { clock: options.clock });
   const readModels: DataSource = await openReadModels(config);
   const projectorDb: DataSource = await openReadModels(config);
   const projector: RunningProjector = await startProjector(projectorDb, store);
-  const app = await createApp({ config, store, readModels, clock: options.clock });
+  const app = await createApp({ config, store, readModels, clock: options.clock, demo: options.demo });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

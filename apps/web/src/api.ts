@@ -116,7 +116,8 @@ export async function demoUsers(): Promise<DemoUser[] | null> {
     return null;
   }
 }
-export interface DemoUser { role: string; name: string; unitId: string | null; token: string; label?: string }
+/** login and password: the demo account (演示账号) for trying the password sign-in. */
+export interface DemoUser { role: string; name: string; unitId: string | null; token: string; label?: string; login?: string; password?: string }
 
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) return e.fieldErrors.length ? `${e.message}：${e.fieldErrors.join('；')}` : e.message;
