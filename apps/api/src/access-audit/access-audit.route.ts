@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ACCESS_ACTIONS, AccessAudit, type AccessEntry, type AccessQuery } from '@ledger/integrity';
-import { countyInstant } from '@ledger/platform';
+import { COUNTY_OFFSET, countyInstant } from '@ledger/platform';
 import { exportAccessAudit } from '@ledger/sheets-io';
 import type { Response } from 'express';
 import { Roles } from '../auth/roles.decorator';
@@ -10,7 +10,6 @@ import { AccessAuditQueryDto } from './access-audit.dto';
 
 /** Rows in one file: more is a 400 asking for a narrower period, never a file cut short. */
 export const MAX_ACCESS_EXPORT_ROWS = 200_000;
-const COUNTY_OFFSET = '+08:00';
 
 /** An entry as the route answers it: the instant in county time (+08:00), the detail parsed. */
 export type AccessEntryView = Omit<AccessEntry, 'detail'> & { detail: Record<string, unknown> | null };

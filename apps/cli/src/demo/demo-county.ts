@@ -1,4 +1,4 @@
-import { countyDate, seededDice } from '@ledger/platform';
+import { COUNTY_OFFSET, countyDate, seededDice } from '@ledger/platform';
 import { COUNTY, demoUnits, GIVEN, ITEM_TITLES, POSTS_TOWNSHIP, POSTS_VILLAGE, SHEETS, SURNAMES } from './huangyuan';
 
 /**
@@ -71,7 +71,7 @@ export async function loadDemoCounty(
   const personName = () => pick(SURNAMES) + pick(GIVEN);
 
   // 09:30 county time, 120 days ago: the day the first sheet was issued.
-  const today0 = Date.parse(`${countyDate(options.now)}T09:30:00+08:00`);
+  const today0 = Date.parse(`${countyDate(options.now)}T09:30:00${COUNTY_OFFSET}`);
   const start = today0 - 120 * DAY;
   const nowMs = options.now.getTime();
   let commands = 0;

@@ -1,6 +1,6 @@
 import { routeCommand, type LedgerCommand } from '@ledger/domain';
 import type { Actor } from '@ledger/contracts/events';
-import { countyDate, FixedClock, loadConfig, openEventStore, seededDice } from '@ledger/platform';
+import { COUNTY_OFFSET, countyDate, FixedClock, loadConfig, openEventStore, seededDice } from '@ledger/platform';
 import { openReadModels, rebuildReadModels } from '@ledger/read-models';
 import { eventsBetween } from '@ledger/event-store';
 import { v4 as uuidv4 } from 'uuid';
@@ -71,7 +71,7 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
 
   const config = loadConfig({ LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL', ...options.env, LEDGER_DATA_DIR: options.dataDir, LEDGER_DEADLINE_WORKER: 'off', LEDGER_JWT_SECRET: options.env?.LEDGER_JWT_SECRET ?? 'scale-generator-secret-000000' });
   const nowMs = (options.now ?? new Date()).getTime();
-  const start = Date.parse(`${localDate(nowMs - YEAR_DAYS * DAY)}T08:30:00+08:00`);
+  const start = Date.parse(`${localDate(nowMs - YEAR_DAYS * DAY)}T08:30:00${COUNTY_OFFSET}`);
   const clock = new FixedClock(new Date(start - DAY));
   const store = await openEventStore(config, { clock });
   if ((await store.headPosition()) > 0n) {
