@@ -1,6 +1,5 @@
-import * as path from 'node:path';
-import { ensureDatabaseFile, type LedgerConfig } from '@ledger/platform';
-import { DataSource } from 'typeorm';
+import type { LedgerConfig } from '@ledger/platform';
+import { CredentialsDb } from './credentials-db';
 import { hashPassword, verifyPassword } from './password-hash';
 
 /** How many passwords (the current one included) a new password may not repeat. */
@@ -54,54 +53,19 @@ const keyOf = (r: Record<string, unknown>): ApiKeyRecord => ({
  * never touches it. Opened on first use.
  */
 export class CredentialsStore {
-  private ds: Promise<DataSource> | null = null;
+  private readonly db: CredentialsDb;
 
-  constructor(private readonly config: Pick<LedgerConfig, 'dataDir' | 'readDbUrl'>) {}
-
-  private open(): Promise<DataSource> {
-    this.ds ??= (async () => {
-      let ds: DataSource;
-      if (this.config.readDbUrl) {
-        ds = new DataSource({ type: 'postgres', url: this.config.readDbUrl, entities: [] });
-      } else {
-        const file = path.join(this.config.dataDir, 'credentials.sqlite');
-        // The folder 0700, the file 0600 before SQLite opens it (its -wal and -shm take the same mode).
-        ensureDatabaseFile(file);
-        ds = new DataSource({
-          type: 'better-sqlite3',
-          database: file,
-          entities: [],
-          prepareDatabase: (db: { pragma(s: string): unknown }) => {
-            db.pragma('journal_mode = WAL');
-            db.pragma('busy_timeout = 5000');
-            db.pragma('synchronous = FULL');
-          },
-        });
-      }
-      await ds.initialize();
-      for (const ddl of [
-        'CREATE TABLE IF NOT EXISTS "api_credentials" ("accountId" varchar(64) PRIMARY KEY NOT NULL, "hash" varchar(200) NOT NULL, "history" text NOT NULL, "mustChange" integer NOT NULL, "failedAttempts" integer NOT NULL, "lockedUntil" varchar(40), "updatedAt" varchar(40) NOT NULL)',
-        'CREATE TABLE IF NOT EXISTS "api_keys" ("keyId" varchar(32) PRIMARY KEY NOT NULL, "accountId" varchar(64) NOT NULL, "secretHash" varchar(64) NOT NULL, "role" varchar(20), "name" varchar(200), "createdAt" varchar(40) NOT NULL, "createdBy" varchar(200) NOT NULL, "expiresAt" varchar(40), "revokedAt" varchar(40), "revokedBy" varchar(200))',
-      ]) {
-        try {
-          await ds.query(ddl);
-        } catch (e) {
-          // Two API instances creating it at once on PostgreSQL.
-          const code = (e as { code?: string }).code;
-          if (code !== '23505' && code !== '42P07') throw e;
-        }
-      }
-      return ds;
-    })();
-    return this.ds;
+  constructor(config: Pick<LedgerConfig, 'dataDir' | 'readDbUrl'>) {
+    this.db = new CredentialsDb(config, [
+      'CREATE TABLE IF NOT EXISTS "api_credentials" ("accountId" varchar(64) PRIMARY KEY NOT NULL, "hash" varchar(200) NOT NULL, "history" text NOT NULL, "mustChange" integer NOT NULL, "failedAttempts" integer NOT NULL, "lockedUntil" varchar(40), "updatedAt" varchar(40) NOT NULL)',
+      'CREATE TABLE IF NOT EXISTS "api_keys" ("keyId" varchar(32) PRIMARY KEY NOT NULL, "accountId" varchar(64) NOT NULL, "secretHash" varchar(64) NOT NULL, "role" varchar(20), "name" varchar(200), "createdAt" varchar(40) NOT NULL, "createdBy" varchar(200) NOT NULL, "expiresAt" varchar(40), "revokedAt" varchar(40), "revokedBy" varchar(200))',
+    ]);
   }
 
-  private async query<T>(sql: string, params: unknown[]): Promise<T> {
-    const ds = await this.open();
-    const pg = ds.options.type === 'postgres';
-    let n = 0;
-    return ds.query(pg ? sql.replace(/\?/g, () => `$${++n}`) : sql, params) as Promise<T>;
+  private query<T>(sql: string, params: unknown[]): Promise<T> {
+    return this.db.query<T>(sql, params);
   }
+
 
   async get(accountId: string): Promise<CredentialRecord | null> {
     const rows = await this.query<Array<Record<string, unknown>>>(
@@ -183,12 +147,8 @@ export class CredentialsStore {
     return (await this.getKey(keyId))?.revokedBy === by;
   }
 
-  async close(): Promise<void> {
-    const ds = this.ds;
-    this.ds = null;
-    if (ds) {
-      const open = await ds.catch(() => null);
-      if (open?.isInitialized) await open.destroy();
-    }
+  close(): Promise<void> {
+    return this.db.close();
   }
+
 }

@@ -1,8 +1,6 @@
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { LedgerConfig } from '@ledger/platform';
-import { DataSource } from 'typeorm';
+import { CredentialsDb } from '../../accounts/credentials/credentials-db';
 
 export type SessionEnd = 'sign-out' | 'idle' | 'expired' | 'locked' | 'password-reset' | 'password-changed' | 'closed';
 
@@ -30,50 +28,19 @@ export const sha256 = (text: string): string => crypto.createHash('sha256').upda
  * LEDGER_READ_DB_URL's PostgreSQL, so every API instance sees a sign-out at once. Not a read model.
  */
 export class SessionStore {
-  private ds: Promise<DataSource> | null = null;
+  private readonly db: CredentialsDb;
 
-  constructor(private readonly config: Pick<LedgerConfig, 'dataDir' | 'readDbUrl'>) {}
-
-  private open(): Promise<DataSource> {
-    this.ds ??= (async () => {
-      let ds: DataSource;
-      if (this.config.readDbUrl) {
-        ds = new DataSource({ type: 'postgres', url: this.config.readDbUrl, entities: [] });
-      } else {
-        fs.mkdirSync(this.config.dataDir, { recursive: true });
-        const file = path.join(this.config.dataDir, 'credentials.sqlite');
-        fs.closeSync(fs.openSync(file, 'a', 0o600));
-        ds = new DataSource({
-          type: 'better-sqlite3',
-          database: file,
-          entities: [],
-          prepareDatabase: (db: { pragma(s: string): unknown }) => {
-            db.pragma('journal_mode = WAL');
-            db.pragma('busy_timeout = 5000');
-          },
-        });
-      }
-      await ds.initialize();
-      try {
-        await ds.query(
-          'CREATE TABLE IF NOT EXISTS "api_sessions" ("id" varchar(64) PRIMARY KEY NOT NULL, "accountId" varchar(64) NOT NULL, "role" varchar(20) NOT NULL, "secretHash" varchar(64) NOT NULL, "credential" varchar(64) NOT NULL, "createdAt" varchar(40) NOT NULL, "lastUsedAt" varchar(40) NOT NULL, "expiresAt" varchar(40) NOT NULL, "endedAt" varchar(40), "endReason" varchar(20))',
-        );
-        await ds.query('CREATE INDEX IF NOT EXISTS "api_sessions_account" ON "api_sessions" ("accountId")');
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if (code !== '23505' && code !== '42P07') throw e;
-      }
-      return ds;
-    })();
-    return this.ds;
+  constructor(config: Pick<LedgerConfig, 'dataDir' | 'readDbUrl'>) {
+    this.db = new CredentialsDb(config, [
+      'CREATE TABLE IF NOT EXISTS "api_sessions" ("id" varchar(64) PRIMARY KEY NOT NULL, "accountId" varchar(64) NOT NULL, "role" varchar(20) NOT NULL, "secretHash" varchar(64) NOT NULL, "credential" varchar(64) NOT NULL, "createdAt" varchar(40) NOT NULL, "lastUsedAt" varchar(40) NOT NULL, "expiresAt" varchar(40) NOT NULL, "endedAt" varchar(40), "endReason" varchar(20))',
+      'CREATE INDEX IF NOT EXISTS "api_sessions_account" ON "api_sessions" ("accountId")',
+    ]);
   }
 
-  private async query<T>(sql: string, params: unknown[]): Promise<T> {
-    const ds = await this.open();
-    const pg = ds.options.type === 'postgres';
-    let n = 0;
-    return ds.query(pg ? sql.replace(/\?/g, () => `$${++n}`) : sql, params) as Promise<T>;
+  private query<T>(sql: string, params: unknown[]): Promise<T> {
+    return this.db.query<T>(sql, params);
   }
+
 
   async create(record: Omit<SessionRecord, 'endedAt' | 'endReason'>): Promise<void> {
     await this.query(
@@ -129,12 +96,8 @@ export class SessionStore {
     await this.query('DELETE FROM "api_sessions" WHERE "expiresAt" < ?', [before]);
   }
 
-  async close(): Promise<void> {
-    const ds = this.ds;
-    this.ds = null;
-    if (ds) {
-      const open = await ds.catch(() => null);
-      if (open?.isInitialized) await open.destroy();
-    }
+  close(): Promise<void> {
+    return this.db.close();
   }
+
 }
