@@ -43,10 +43,13 @@ describe('Content-Security-Policy in a browser', () => {
     const { page, refusals } = await open('/signin?token', '[data-test=token]');
     // Evaluated through the DevTools protocol, which the page's CSP does not govern; the script it adds is the page's own.
     const ran = await page.evaluate(`(async () => {
+      const refused = new Promise((r) => document.addEventListener('securitypolicyviolation', r, { once: true }));
       const s = document.createElement('script');
       s.textContent = 'window.injected = true';
       document.body.appendChild(s);
-      await new Promise((r) => setTimeout(r, 0));
+      // An inline script that is allowed runs during appendChild; a refused one fires the violation event.
+      if (window.injected === true) return true;
+      await refused;
       return window.injected === true;
     })()`);
     expect(ran).toBe(false);

@@ -9,6 +9,7 @@ import {
   type EventData,
   type Position,
 } from '@eventstore/db-client';
+import { eventually } from '@ledger/platform/testing/eventually';
 import { ConcurrencyError, type StoredEvent } from '../port';
 import { newEvents, streamName } from '../testing/contract-suite';
 import { clientConnectionString, EventStoreDbStore, openEventStoreDbStore, type EventStoreDbClientPort } from './eventstoredb-event-store';
@@ -130,13 +131,6 @@ class FakeEsdb {
   async dispose(): Promise<void> {}
 }
 
-async function until(probe: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let pause = 2; !probe(); pause = Math.min(pause * 2, 50)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, pause));
-  }
-}
 
 function storeOn(fake: FakeEsdb, options: { fallbackPollMs?: number; resubscribeMs?: number } = {}): EventStoreDbStore {
   return new EventStoreDbStore(fake as unknown as EventStoreDbClientPort, { url: 'esdb://fake', ...options });
@@ -224,17 +218,17 @@ describe('EventStoreDB adapter, its own logic (a stand-in client: no server runs
       try {
         const s = streamName();
         await store.append(s, newEvents(2), 'no_stream');
-        await until(() => seen.length === 2, 'the first two events');
+        await eventually('the first two events', () => seen.length === 2, { timeoutMs: 20_000 });
         expect(store.liveSubscriptions).toBe(1);
 
         fake.drop();
         // Appended while no live subscription is there: nobody is woken for these.
         fake.foreign();
         await store.append(s, newEvents(2), 1);
-        await until(() => store.liveSubscriptions === 2, 'the live subscription made again');
-        await until(() => seen.length === 4, 'the events appended while it was down');
+        await eventually('the live subscription made again', () => store.liveSubscriptions === 2, { timeoutMs: 20_000 });
+        await eventually('the events appended while it was down', () => seen.length === 4, { timeoutMs: 20_000 });
         await store.append(s, newEvents(1), 3);
-        await until(() => seen.length === 5, 'an event after it came back');
+        await eventually('an event after it came back', () => seen.length === 5, { timeoutMs: 20_000 });
 
         const ours = fake.log.filter((r) => r.streamId === s);
         expect(seen.map((e) => e.id)).toEqual(ours.map((r) => r.id));
