@@ -15,9 +15,8 @@ import type { CommandMeta } from '../../../api/src/command-path/command-meta';
 import { CommandMetrics } from '../../../api/src/command-path/command-metrics';
 import { CommandPath, type CommandResult } from '../../../api/src/command-path/command-path.service';
 import { Facts } from '../../../api/src/command-path/facts.service';
-import { ApiProblem, ValidationProblem } from '../../../api/src/problem-details/errors';
 import { flattenValidationErrors } from '../../../api/src/problem-details/validation';
-import { openLedger, processIo, usageError, type CliIo } from '../sheets/cli-io';
+import { openLedger, printProblem, processIo, usageError, type CliIo } from '../sheets/cli-io';
 
 export const ACCOUNT_USAGE = `account add --login <login> --name <姓名> --role <role>[,<role>…] [--unit <unitId>] [--phone <phone>] [--rank leader] [--id <id>] [--reason <理由>]
         opens an account as the system administrator; prints { id, revision, position, initialPassword } (the one-time password, once)
@@ -129,14 +128,7 @@ async function withAccounts(
     io.out(`${JSON.stringify(answer)}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof ValidationProblem) {
-      for (const f of e.errors) io.err(`${f.field}: ${f.messages.join('; ')}\n`);
-      return 1;
-    }
-    if (e instanceof ApiProblem) {
-      io.err(`${e.code}: ${e.message}\n`);
-      return 1;
-    }
+    if (printProblem(e, io)) return 1;
     throw e;
   } finally {
     await credentials.close();

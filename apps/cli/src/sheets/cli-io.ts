@@ -3,6 +3,7 @@ import { openEventStore, systemClock, type Clock, type LedgerConfig } from '@led
 import type { EventStore } from '@ledger/event-store';
 import { ReadQueries, openReadModels, startProjector, type RunningProjector } from '@ledger/read-models';
 import type { DataSource } from 'typeorm';
+import { ApiProblem, ValidationProblem } from '../../../api/src/problem-details/errors';
 
 /** Where a command writes: stdout for the result, stderr for progress and problems (tests capture both). */
 export interface CliIo {
@@ -12,6 +13,19 @@ export interface CliIo {
   progress: NodeJS.WritableStream | null;
   /** The county's time (today, the events' recordedAt); the system's unless a test fixes it. */
   clock?: Clock;
+}
+
+/** Writes a refusal of the command path (bad fields, or a problem with its code) to stderr; false when `e` is neither. */
+export function printProblem(e: unknown, io: CliIo): boolean {
+  if (e instanceof ValidationProblem) {
+    for (const f of e.errors) io.err(`${f.field}: ${f.messages.join('; ')}\n`);
+    return true;
+  }
+  if (e instanceof ApiProblem) {
+    io.err(`${e.code}: ${e.message}\n`);
+    return true;
+  }
+  return false;
 }
 
 export const processIo: CliIo = {

@@ -11,12 +11,11 @@ import type { CommandMeta } from '../../../api/src/command-path/command-meta';
 import { CommandMetrics } from '../../../api/src/command-path/command-metrics';
 import { CommandPath } from '../../../api/src/command-path/command-path.service';
 import { Facts } from '../../../api/src/command-path/facts.service';
-import { ApiProblem, ValidationProblem } from '../../../api/src/problem-details/errors';
 import { flattenValidationErrors } from '../../../api/src/problem-details/validation';
 import { ImportSheetFieldsDto } from '../../../api/src/sheets/import-sheet/import-sheet.fields';
 import { SheetImporter, SheetRowsProblem } from '../../../api/src/sheets/import-sheet/import-sheet.service';
 import { MAX_SHEET_FILE_BYTES } from '../../../api/src/sheets/import-sheet/upload.guard';
-import { openLedger, processIo, usageError, type CliIo } from './cli-io';
+import { openLedger, printProblem, processIo, usageError, type CliIo } from './cli-io';
 
 export const IMPORT_SHEET_USAGE = `import-sheet <file.xlsx|file.csv> --number <交办单编号> --title <标题> --issued-on <YYYY-MM-DD> [--source <来源>] [--sub <userId>] [--name <姓名>]
         imports a 交办单 in this process, through the API's own import (same checks, same ids), as org_dept`;
@@ -108,14 +107,7 @@ export async function importSheetMain(config: LedgerConfig, argv: string[], io: 
       }
       return 1;
     }
-    if (e instanceof ValidationProblem) {
-      for (const f of e.errors) io.err(`${f.field}: ${f.messages.join('; ')}\n`);
-      return 1;
-    }
-    if (e instanceof ApiProblem) {
-      io.err(`${e.code}: ${e.message}\n`);
-      return 1;
-    }
+    if (printProblem(e, io)) return 1;
     throw e;
   } finally {
     await ledger.close();
