@@ -29,7 +29,7 @@ import {
   type UnitFiguresRow,
   type UnitView,
 } from './views';
-import { isPostgres } from './sql';
+import { isPostgres } from './db/sql';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 200;

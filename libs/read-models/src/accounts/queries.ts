@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { AccountRole, AccountStatus, ActorRank } from '@ledger/contracts/events';
-import { isPostgres, placeholders } from '../sql';
+import { isPostgres, placeholders } from '../db/sql';
 import { AccountRow } from './account.entity';
 
 /** GET /accounts: an account as it is now, no secret. */

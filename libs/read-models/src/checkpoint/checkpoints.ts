@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { ReadModelsBehindError } from '../errors';
-import { isPostgres, placeholders } from '../sql';
+import { isPostgres, placeholders } from '../db/sql';
 import { READ_MODELS_CHECKPOINT, TEMPORAL_CHECKPOINT } from './checkpoint.entity';
 
 async function named(db: DataSource | EntityManager, name: string): Promise<bigint | null> {

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { isPostgres } from '../sql';
+import { isPostgres } from '../db/sql';
 
 /**
  * Which projector process applies the read models. Several may run against one store and one read

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { OPEN_END } from '../temporal/entities';
-import { isPostgres, placeholders } from '../sql';
+import { isPostgres, placeholders } from '../db/sql';
 
 /**
  * Issue 14: the item views hold the ids of their decisions in force (ItemRow.liveDecisionIds), so the

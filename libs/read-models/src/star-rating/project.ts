@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ProjectedEvent } from '../projected-event';
-import { isPostgres } from '../sql';
+import { isPostgres } from '../db/sql';
 import { countyDateOf } from '../dates';
 
 /**

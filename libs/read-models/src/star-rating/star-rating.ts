@@ -4,7 +4,7 @@ import { UnitRow } from '../units/unit.entity';
 import { AccountabilityDecisionRow } from '../register/accountability-decision.entity';
 import { ensureStarFactTable, STAR_FACT_TABLE, type StarFactKind } from './project';
 import { scoreBranch, type BranchScore, type BranchTally, type StarRatingRules } from './rules';
-import { isPostgres } from '../sql';
+import { isPostgres } from '../db/sql';
 
 export interface StarRatingQuery {
   /** County dates, inclusive. */

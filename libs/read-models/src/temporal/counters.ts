@@ -1,5 +1,5 @@
 import { counterKeysOf, type CounterDelta, type ItemCounted } from '../figures/counters';
-import { placeholders } from '../sql';
+import { placeholders } from '../db/sql';
 
 /**
  * The temporal counters (figures as of any position), packed so that an owner's figures as of p read

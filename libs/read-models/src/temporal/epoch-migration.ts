@@ -1,5 +1,5 @@
 import { Table, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { isPostgres, placeholders } from '../sql';
+import { isPostgres, placeholders } from '../db/sql';
 
 /** The epoch size the temporal counters were written with before epochs counted events (counters.ts). */
 const EPOCH_SIZE = 4096;

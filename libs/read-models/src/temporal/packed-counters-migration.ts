@@ -1,7 +1,7 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
 import type { CounterDelta } from '../figures/counters';
 import { closeContiguousEpochs, packChanges } from './counters';
-import { isPostgres, placeholders } from '../sql';
+import { isPostgres, placeholders } from '../db/sql';
 
 const CONVERT_SPAN = 20_000;
 

@@ -20,10 +20,10 @@ import {
   UnitVersionRow,
   type ItemFactKind,
 } from './entities';
-import { sqliteConnection } from './write';
-import { writeRows } from '../rebuild/write-rows';
+import { sqliteConnection } from '../db/sqlite-connection';
+import { writeRows } from '../db/write-rows';
 import { CounterLog, countsAt, ownerKey, packItemChange, tuplesOf } from './counters';
-import { isPostgres, placeholders } from '../sql';
+import { isPostgres, placeholders } from '../db/sql';
 import { itemRowOf } from './views';
 import { shareStrings } from '../shared-strings';
 

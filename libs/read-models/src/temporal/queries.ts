@@ -24,7 +24,7 @@ import {
 } from './entities';
 import { itemRowOf } from './views';
 import { countsAt } from './counters';
-import { isPostgres, placeholders } from '../sql';
+import { isPostgres, placeholders } from '../db/sql';
 import { temporalCheckpoint } from '../checkpoint/checkpoints';
 
 /** A cut of the log: every event at or before `position`, read on county date `day`. */

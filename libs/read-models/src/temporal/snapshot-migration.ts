@@ -1,5 +1,5 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { isPostgres, placeholders } from '../sql';
+import { isPostgres, placeholders } from '../db/sql';
 
 /**
  * Issue 5, query cost: counter snapshots every 65,536 positions (figures as of p read one snapshot,

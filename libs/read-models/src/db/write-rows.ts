@@ -1,6 +1,6 @@
 import { QueryFailedError, type EntityManager, type EntityMetadata, type EntityTarget, type ObjectLiteral } from 'typeorm';
-import { upsertRows } from '../upsert';
-import { sqliteConnection } from '../temporal/write';
+import { upsertRows } from './upsert';
+import { sqliteConnection } from './sqlite-connection';
 
 type ColumnMetadata = EntityMetadata['columns'][number];
 
