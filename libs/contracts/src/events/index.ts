@@ -3,3 +3,4 @@ export * from './payloads';
 export * from './catalogue';
 export * from './upcasting';
 export * from './labels';
+export * from './item-acts';

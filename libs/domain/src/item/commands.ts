@@ -1,10 +1,11 @@
-import type {
-  AccountabilityForm,
-  AccountabilityTarget,
-  Evidence,
-  LocalDate,
-  ReferralBody,
-  UrgeLevel,
+import {
+  ITEM_ACTS,
+  type AccountabilityForm,
+  type AccountabilityTarget,
+  type Evidence,
+  type LocalDate,
+  type ReferralBody,
+  type UrgeLevel,
 } from '@ledger/contracts/events';
 import type { CommandContext } from '../shared/decider';
 import type { CadreFacts, UnitFacts } from '../shared/policies';
@@ -131,23 +132,5 @@ export type ItemCommand =
   | RevokeAccountability;
 
 export type ItemCommandType = ItemCommand['type'];
-export const ITEM_COMMAND_TYPES = [
-  'AssignItem',
-  'ReassignItem',
-  'RequestExtension',
-  'GrantExtension',
-  'RefuseExtension',
-  'WithdrawItem',
-  'AcknowledgeItem',
-  'ReportProgress',
-  'ReportCompletion',
-  'UrgeItem',
-  'ReturnCompletion',
-  'ConcludeItem',
-  'StrikeOffItem',
-  'ReopenItem',
-  'RecordDeadlineMissed',
-  'ReferAccountability',
-  'DecideAccountability',
-  'RevokeAccountability',
-] as const satisfies readonly ItemCommandType[];
+/** libs/contracts' list of item acts, one per command type (the annotation checks it names no other). */
+export const ITEM_COMMAND_TYPES: readonly ItemCommandType[] = ITEM_ACTS;

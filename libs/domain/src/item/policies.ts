@@ -1,90 +1,31 @@
 import {
   CADRE_ACCOUNTABILITY_FORMS,
+  ITEM_ACT_ROLES,
+  stageRefusal,
   UNIT_ACCOUNTABILITY_FORMS,
   URGE_LEVELS,
   type AccountabilityTarget,
   type Actor,
   type ActorRole,
   type Evidence,
-  type ItemStatus,
 } from '@ledger/contracts/events';
 import type { CommandContext } from '../shared/decider';
 import { present, type CadreFacts, type UnitFacts, type Verdict } from '../shared/policies';
-import { deny, refuse, type RejectionCode } from '../shared/rejections';
+import { deny, refuse } from '../shared/rejections';
 import type { ItemCommandType } from './commands';
 import type { ExistingItem, ItemState } from './state';
 
-/** Who may send each item command (DOMAIN.md's users, API.md's "who" column). */
-export const ITEM_COMMAND_ROLES: { readonly [K in ItemCommandType]: readonly ActorRole[] } = {
-  AssignItem: ['org_dept'],
-  ReassignItem: ['org_dept'],
-  RequestExtension: ['unit'],
-  GrantExtension: ['org_dept'],
-  RefuseExtension: ['org_dept'],
-  WithdrawItem: ['org_dept'],
-  AcknowledgeItem: ['unit'],
-  ReportProgress: ['unit'],
-  ReportCompletion: ['unit'],
-  // `system` sends reminders only (see systemUrgesOnlyReminders)
-  UrgeItem: ['inspector', 'discipline', 'org_dept', 'system'],
-  ReturnCompletion: ['inspector', 'org_dept'],
-  ConcludeItem: ['inspector', 'org_dept'],
-  StrikeOffItem: ['org_dept'],
-  ReopenItem: ['org_dept', 'inspector'],
-  RecordDeadlineMissed: ['system'],
-  ReferAccountability: ['inspector', 'org_dept', 'discipline'],
-  DecideAccountability: ['discipline', 'org_dept'],
-  RevokeAccountability: ['discipline', 'org_dept'],
-};
+/** Who may send each item command: libs/contracts' table, which the web app offers by too. */
+export const ITEM_COMMAND_ROLES: { readonly [K in ItemCommandType]: readonly ActorRole[] } = ITEM_ACT_ROLES;
 
 const OK = undefined;
-type Cell = RejectionCode | typeof OK;
-const [CLOSED, AWAITING, NOT_REPORTED, NOT_CONCLUDED, NOT_CLOSED] = [
-  'ITEM_CLOSED',
-  'ITEM_AWAITING_REVIEW',
-  'ITEM_NOT_REPORTED',
-  'ITEM_NOT_CONCLUDED',
-  'ITEM_NOT_CLOSED',
-] as const;
 
-/**
- * The transition table: which stage lets each command through, and what the others answer.
- * A withdrawn item answers ITEM_WITHDRAWN to everything but AFTER_WITHDRAWAL; an empty stream ITEM_NOT_FOUND.
- */
-// prettier-ignore
-const STAGE_RULES: { readonly [K in Exclude<ItemCommandType, 'AssignItem'>]: readonly [Cell, Cell, Cell, Cell, Cell] } = {
-  //                      assigned        in_progress                  reported                     concluded      struck_off
-  ReassignItem:         [OK,            OK,                          OK,                          CLOSED,        CLOSED],
-  RequestExtension:     [OK,            OK,                          AWAITING,                    CLOSED,        CLOSED],
-  GrantExtension:       [OK,            OK,                          OK,                          CLOSED,        CLOSED],
-  RefuseExtension:      [OK,            OK,                          OK,                          CLOSED,        CLOSED],
-  WithdrawItem:         [OK,            OK,                          OK,                          CLOSED,        CLOSED],
-  AcknowledgeItem:      [OK,            'ITEM_ALREADY_ACKNOWLEDGED', 'ITEM_ALREADY_ACKNOWLEDGED', CLOSED,        CLOSED],
-  ReportProgress:       [OK,            OK,                          AWAITING,                    CLOSED,        CLOSED],
-  ReportCompletion:     [OK,            OK,                          AWAITING,                    CLOSED,        CLOSED],
-  UrgeItem:             [OK,            OK,                          OK,                          CLOSED,        CLOSED],
-  ReturnCompletion:     [NOT_REPORTED,  NOT_REPORTED,                OK,                          CLOSED,        CLOSED],
-  ConcludeItem:         [NOT_REPORTED,  NOT_REPORTED,                OK,                          CLOSED,        CLOSED],
-  StrikeOffItem:        [NOT_CONCLUDED, NOT_CONCLUDED,               NOT_CONCLUDED,               OK,            'ITEM_ALREADY_STRUCK_OFF'],
-  ReopenItem:           [NOT_CLOSED,    NOT_CLOSED,                  NOT_CLOSED,                  OK,            OK],
-  RecordDeadlineMissed: [OK,            OK,                          OK,                          OK,            CLOSED],
-  ReferAccountability:  [OK,            OK,                          OK,                          OK,            OK],
-  DecideAccountability: [OK,            OK,                          OK,                          OK,            OK],
-  RevokeAccountability: [OK,            OK,                          OK,                          OK,            OK],
-};
-const STAGES: readonly ItemStatus[] = ['assigned', 'in_progress', 'reported', 'concluded', 'struck_off'];
-
-/**
- * A withdrawal (撤销) ends the work, not the accountability already decided (DOMAIN.md): a decision
- * recorded before it can still be revoked on appeal. Nothing new is referred or decided on it.
- */
-const AFTER_WITHDRAWAL: ReadonlySet<ItemCommandType> = new Set<ItemCommandType>(['RevokeAccountability']);
-
+/** The transition table (libs/contracts' ITEM_STAGE_RULES); an empty stream answers ITEM_NOT_FOUND. */
 export function stageAllows(type: Exclude<ItemCommandType, 'AssignItem'>, state: ItemState): Verdict {
   if (state.status === 'unassigned') return deny('ITEM_NOT_FOUND');
-  if (state.status === 'withdrawn') return AFTER_WITHDRAWAL.has(type) ? OK : deny('ITEM_WITHDRAWN', { itemId: state.itemId });
-  const code = STAGE_RULES[type][STAGES.indexOf(state.status)];
-  return code === OK ? OK : deny(code, { itemId: state.itemId, status: state.status });
+  const code = stageRefusal(type, state.status);
+  if (code === OK) return OK;
+  return code === 'ITEM_WITHDRAWN' ? deny(code, { itemId: state.itemId }) : deny(code, { itemId: state.itemId, status: state.status });
 }
 
 export function systemUrgesOnlyReminders(context: CommandContext, level: string): Verdict {
