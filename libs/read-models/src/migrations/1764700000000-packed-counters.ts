@@ -1,6 +1,6 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
 import type { CounterDelta } from '../figures/counters';
-import { closeContiguousEpochs, packChanges } from './counters';
+import { closeContiguousEpochs, packChanges } from '../temporal/counters';
 import { isPostgres, placeholders } from '../db/sql';
 
 const CONVERT_SPAN = 20_000;

@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { isEventType, upcast } from '@ledger/contracts/events';
+import type { StoredEvent } from '@ledger/event-store';
+import { ProjectionGapError } from '../errors';
+import { isPostgres, placeholders } from '../db/sql';
+import { audienceKey, draftFor, evolveNotifiedItem, type NotifiedEvent, type NotifiedItem } from './rules';
+import { channelsFor, type NotifyConfig } from './routing';
+
+export const NOTIFIER_CHECKPOINT = 'notifier';
+/** The position the notifier first started at: what came before is folded, never announced. */
+export const NOTIFY_FROM = 'notify-from';
+export const NOTIFIER_LEASE = 'notifier';
+
+export type MessageStatus = 'pending' | 'delivered' | 'dead';
+
+/** A message as the outbox holds it (payload parsed). */
+export interface OutboxMessage {
+  id: string;
+  position: string;
+  eventId: string;
+  eventType: string;
+  kind: string;
+  itemId: string | null;
+  audience: string;
+  channel: string;
+  payload: MessagePayload;
+  status: MessageStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: string;
+  deliveredAt: string | null;
+  lastError: string | null;
+}
+
+/** What every channel renders: the words, and where the item is (the link's base comes from the configuration when sent). */
+export interface MessagePayload {
+  title: string;
+  lines: string[];
+  path: string | null;
+  dueDate: string | null;
+  unitId: string | null;
+}
+
+export interface DeliveryAttempt {
+  n: number;
+  at: string;
+  outcome: 'delivered' | 'failed';
+  httpStatus: number | null;
+  error: string | null;
+  ms: number;
+}
+
+const q = (db: DataSource | EntityManager, sql: string, params: unknown[] = []) => db.query(placeholders(sql, isPostgres(db)), params);
+
+async function named(db: DataSource | EntityManager, name: string): Promise<bigint | null> {
+  const rows: { position: string }[] = await q(db, `SELECT "position" FROM "nt_checkpoint" WHERE "name" = ?`, [name]);
+  return rows.length ? BigInt(rows[0].position) : null;
+}
+
+async function setNamed(em: EntityManager, name: string, position: bigint): Promise<void> {
+  await q(em, `INSERT INTO "nt_checkpoint" ("name", "position") VALUES (?, ?) ON CONFLICT ("name") DO UPDATE SET "position" = excluded."position"`, [name, position.toString()]);
+}
+
+/** The last position the notifier folded (0n: none). */
+export async function notifierCheckpoint(db: DataSource | EntityManager): Promise<bigint> {
+  return (await named(db, NOTIFIER_CHECKPOINT)) ?? 0n;
+}
+
+/**
+ * On the very first start, records `head` as the position messages start after: a county that turns
+ * notifications on is not sent its whole history. Later starts keep the first one's.
+ */
+export async function ensureNotifyFrom(em: EntityManager, head: bigint): Promise<bigint> {
+  const from = await named(em, NOTIFY_FROM);
+  if (from !== null) return from;
+  await setNamed(em, NOTIFY_FROM, head);
+  return head;
+}
+
+/** A message's id: the same event, audience and channel always make the same one (the receiver's idempotency key). */
+export function messageId(eventId: string, audience: string, channel: string): string {
+  const h = createHash('sha256').update(`${eventId}\n${audience}\n${channel}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Folds a batch into nt_item, writes its messages to the outbox and advances the checkpoint, all in
+ * the caller's transaction: a message exists iff the checkpoint passed its event. Events at or below
+ * the checkpoint are skipped; one that does not follow it is refused (contiguous stores).
+ */
+export async function applyNotificationEvents(
+  em: EntityManager,
+  stored: StoredEvent[],
+  config: NotifyConfig,
+  options: { contiguous: boolean; now: Date },
+): Promise<{ checkpoint: bigint; messages: number }> {
+  let checkpoint = await notifierCheckpoint(em);
+  const from = (await named(em, NOTIFY_FROM)) ?? 0n;
+  const items = new Map<string, NotifiedItem | null>();
+  let messages = 0;
+  for (const s of stored) {
+    if (s.position <= checkpoint) continue;
+    if (options.contiguous ? s.position !== checkpoint + 1n : false) throw new ProjectionGapError(checkpoint, s.position);
+    checkpoint = s.position;
+    if (!isEventType(s.type)) continue;
+    const data = upcast(s.type, s.schemaVersion, s.data) as { itemId?: unknown };
+    if (typeof data.itemId !== 'string') continue;
+    const actor = (s.metadata as { actor?: { role?: unknown } } | undefined)?.actor;
+    const e = { type: s.type, data, actorRole: typeof actor?.role === 'string' ? actor.role : null } as NotifiedEvent;
+    if (!items.has(data.itemId)) {
+      const rows: NotifiedItem[] = await q(em, `SELECT "itemId", "title", "unitId", "leaderId", "dueDate" FROM "nt_item" WHERE "itemId" = ?`, [data.itemId]);
+      items.set(data.itemId, rows[0] ?? null);
+    }
+    const before = items.get(data.itemId) ?? null;
+    const item = evolveNotifiedItem(before, e);
+    if (item && item !== before) {
+      items.set(data.itemId, item);
+      await q(
+        em,
+        `INSERT INTO "nt_item" ("itemId", "title", "unitId", "leaderId", "dueDate") VALUES (?, ?, ?, ?, ?) ` +
+          `ON CONFLICT ("itemId") DO UPDATE SET "title" = excluded."title", "unitId" = excluded."unitId", "leaderId" = excluded."leaderId", "dueDate" = excluded."dueDate"`,
+        [item.itemId, item.title, item.unitId, item.leaderId, item.dueDate],
+      );
+    }
+    if (!item || s.position <= from) continue;
+    const draft = draftFor(e, item);
+    if (!draft) continue;
+    const payload: MessagePayload = { title: draft.title, lines: draft.lines, path: `/items/${encodeURIComponent(item.itemId)}`, dueDate: item.dueDate, unitId: item.unitId };
+    for (const audience of draft.audiences) {
+      const key = audienceKey(audience);
+      for (const channel of channelsFor(config, audience)) {
+        await q(
+          em,
+          `INSERT INTO "nt_outbox" ("id", "position", "eventId", "eventType", "kind", "itemId", "audience", "channel", "payload", "status", "attempts", "nextAttemptAt", "createdAt") ` +
+            `VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?) ON CONFLICT ("id") DO NOTHING`,
+          [messageId(s.id, key, channel), s.position.toString(), s.id, s.type, draft.kind, item.itemId, key, channel, JSON.stringify(payload), options.now.toISOString()],
+        );
+        messages++;
+      }
+    }
+  }
+  await setNamed(em, NOTIFIER_CHECKPOINT, checkpoint);
+  return { checkpoint, messages };
+}
+
+interface OutboxRow extends Omit<OutboxMessage, 'payload' | 'attempts' | 'nextAttemptAt' | 'position'> {
+  payload: string;
+  attempts: number | string;
+  nextAttemptAt: number | string;
+  position: number | string;
+}
+
+const view = (r: OutboxRow): OutboxMessage => ({
+  ...r,
+  position: String(r.position),
+  attempts: Number(r.attempts),
+  nextAttemptAt: Number(r.nextAttemptAt),
+  payload: JSON.parse(r.payload) as MessagePayload,
+});
+
+/** Pending messages whose next attempt is due at `nowMs`, oldest event first. */
+export async function dueMessages(db: DataSource, nowMs: number, limit: number): Promise<OutboxMessage[]> {
+  const rows: OutboxRow[] = await q(db, `SELECT * FROM "nt_outbox" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "position", "id" LIMIT ${Math.floor(limit)}`, [nowMs]);
+  return rows.map(view);
+}
+
+/** The soonest time a pending message is due (null: none pending). */
+export async function nextDueAt(db: DataSource): Promise<number | null> {
+  const rows: { at: unknown }[] = await q(db, `SELECT MIN("nextAttemptAt") AS "at" FROM "nt_outbox" WHERE "status" = 'pending'`);
+  return rows.length && rows[0].at !== null ? Number(rows[0].at) : null;
+}
+
+export interface AttemptResult {
+  ok: boolean;
+  httpStatus: number | null;
+  error: string | null;
+  ms: number;
+}
+
+/**
+ * Records one attempt and its outcome in a transaction of its own, right after the receiver answered:
+ * delivered; or failed, due again after `retryInMs`; or failed for the last time (`dead`).
+ * `guard` holds the lease (the fence); it throws to roll back.
+ */
+export async function recordAttempt(
+  db: DataSource,
+  id: string,
+  result: AttemptResult,
+  next: { at: Date; retryInMs: number; maxAttempts: number },
+  guard?: (em: EntityManager) => Promise<void>,
+): Promise<MessageStatus> {
+  return db.transaction(async (em) => {
+    await guard?.(em);
+    const rows: { attempts: unknown; status: MessageStatus }[] = await q(em, `SELECT "attempts", "status" FROM "nt_outbox" WHERE "id" = ?`, [id]);
+    if (!rows.length || rows[0].status !== 'pending') return rows[0]?.status ?? 'dead';
+    const attempts = Number(rows[0].attempts) + 1;
+    const n: { n: unknown }[] = await q(em, `SELECT COALESCE(MAX("n"), 0) + 1 AS "n" FROM "nt_attempt" WHERE "messageId" = ?`, [id]);
+    await q(em, `INSERT INTO "nt_attempt" ("messageId", "n", "at", "outcome", "httpStatus", "error", "ms") VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+      id,
+      Number(n[0].n),
+      next.at.toISOString(),
+      result.ok ? 'delivered' : 'failed',
+      result.httpStatus,
+      result.error,
+      Math.round(result.ms),
+    ]);
+    const status: MessageStatus = result.ok ? 'delivered' : attempts >= next.maxAttempts ? 'dead' : 'pending';
+    await q(em, `UPDATE "nt_outbox" SET "status" = ?, "attempts" = ?, "nextAttemptAt" = ?, "deliveredAt" = ?, "lastError" = ? WHERE "id" = ?`, [
+      status,
+      attempts,
+      result.ok ? 0 : next.at.getTime() + next.retryInMs,
+      result.ok ? next.at.toISOString() : null,
+      result.ok ? null : result.error,
+      id,
+    ]);
+    return status;
+  });
+}
+
+export async function attemptsOf(db: DataSource, id: string): Promise<DeliveryAttempt[]> {
+  const rows: DeliveryAttempt[] = await q(db, `SELECT "n", "at", "outcome", "httpStatus", "error", "ms" FROM "nt_attempt" WHERE "messageId" = ? ORDER BY "n"`, [id]);
+  return rows.map((r) => ({ ...r, n: Number(r.n), ms: Number(r.ms), httpStatus: r.httpStatus === null ? null : Number(r.httpStatus) }));
+}
+
+export async function outboxMessage(db: DataSource, id: string): Promise<OutboxMessage | null> {
+  const rows: OutboxRow[] = await q(db, `SELECT * FROM "nt_outbox" WHERE "id" = ?`, [id]);
+  return rows.length ? view(rows[0]) : null;
+}
+
+/** The dead-letter list: messages that failed every attempt, newest event first, with their attempts. */
+export async function deadLetters(db: DataSource, limit = 500): Promise<Array<OutboxMessage & { attemptLog: DeliveryAttempt[] }>> {
+  const rows: OutboxRow[] = await q(db, `SELECT * FROM "nt_outbox" WHERE "status" = 'dead' ORDER BY "position" DESC, "id" LIMIT ${Math.floor(limit)}`);
+  return Promise.all(rows.map(async (r) => ({ ...view(r), attemptLog: await attemptsOf(db, r.id) })));
+}
+
+/**
+ * Puts a dead message back in the queue, due at once, with a fresh count of attempts (its past
+ * attempts stay on record). 'not_found' or 'not_dead' changes nothing.
+ */
+export async function replayDeadLetter(db: DataSource, id: string): Promise<'replayed' | 'not_found' | 'not_dead'> {
+  return db.transaction(async (em) => {
+    const rows: { status: string }[] = await q(em, `SELECT "status" FROM "nt_outbox" WHERE "id" = ?`, [id]);
+    if (!rows.length) return 'not_found';
+    if (rows[0].status !== 'dead') return 'not_dead';
+    await q(em, `UPDATE "nt_outbox" SET "status" = 'pending', "attempts" = 0, "nextAttemptAt" = 0 WHERE "id" = ? AND "status" = 'dead'`, [id]);
+    return 'replayed';
+  });
+}

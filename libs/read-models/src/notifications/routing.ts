@@ -1,0 +1,147 @@
+import { AUDIENCE_ROLES, type Audience, type AudienceRole } from './rules';
+
+/**
+ * The county's notification configuration (LEDGER_NOTIFY_CONFIG, a JSON file it edits while the
+ * notifier runs): the channels, which audiences each reaches, and how delivery retries.
+ *
+ * {
+ *   "link": "https://ledger.example.gov.cn",          // messages link back to <link>/items/<id>
+ *   "delivery": { "maxAttempts": 8, "backoffMs": 1000, "maxBackoffMs": 3600000, "timeoutMs": 10000 },
+ *   "channels": {
+ *     "hook":   { "type": "webhook",  "url": "https://…", "secret": "…" },
+ *     "ding":   { "type": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=…", "secret": "SEC…" },
+ *     "wecom":  { "type": "wecom",    "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…" },
+ *     "sms":    { "type": "sms",      "url": "https://gateway/…", "to": ["138…"], "headers": {…}, "template": { "mobile": "{{to}}", "content": "{{text}}" } }
+ *   },
+ *   "routes": [ { "roles": ["unit", "leader"], "units": ["T1"], "channels": ["ding", "sms"] }, { "roles": ["inspector"], "channels": ["wecom"] } ]
+ * }
+ *
+ * A route without "units" matches every unit. An audience gets the union of the channels of every
+ * route that matches it.
+ */
+export type ChannelType = 'webhook' | 'dingtalk' | 'wecom' | 'sms';
+export const CHANNEL_TYPES: readonly ChannelType[] = ['webhook', 'dingtalk', 'wecom', 'sms'];
+
+export interface ChannelConfig {
+  type: ChannelType;
+  url: string;
+  /** webhook: the HMAC key (required); dingtalk: the robot's 加签 secret (optional). */
+  secret?: string;
+  /** sms: the numbers, joined by commas into {{to}}. */
+  to?: string[];
+  /** sms: the JSON body, with {{id}} {{to}} {{title}} {{text}} {{link}} replaced in its strings. */
+  template?: unknown;
+  /** sms: extra request headers (the gateway's key). */
+  headers?: Record<string, string>;
+}
+
+export interface RouteConfig {
+  roles: AudienceRole[];
+  units?: string[];
+  channels: string[];
+}
+
+export interface DeliveryConfig {
+  maxAttempts: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+  timeoutMs: number;
+}
+
+export interface NotifyConfig {
+  link: string;
+  delivery: DeliveryConfig;
+  channels: Record<string, ChannelConfig>;
+  routes: RouteConfig[];
+}
+
+export const DEFAULT_DELIVERY: DeliveryConfig = { maxAttempts: 8, backoffMs: 1000, maxBackoffMs: 3_600_000, timeoutMs: 10_000 };
+
+export class NotifyConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`notification configuration refused: ${problems.join('; ')}`);
+    this.name = 'NotifyConfigError';
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0);
+
+/** The configuration in `text`, or NotifyConfigError naming every problem (nothing half-applied). */
+export function parseNotifyConfig(text: string): NotifyConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new NotifyConfigError([`not JSON: ${(e as Error).message}`]);
+  }
+  const problems: string[] = [];
+  if (!isObject(raw)) throw new NotifyConfigError(['the file must hold a JSON object']);
+  const link = raw.link ?? '';
+  if (typeof link !== 'string' || (link !== '' && !/^https?:\/\//.test(link))) problems.push('link must be an http(s) URL');
+
+  const delivery = { ...DEFAULT_DELIVERY };
+  if (raw.delivery !== undefined) {
+    if (!isObject(raw.delivery)) problems.push('delivery must be an object');
+    else {
+      const bounds: Record<keyof DeliveryConfig, [number, number]> = { maxAttempts: [1, 100], backoffMs: [1, 86_400_000], maxBackoffMs: [1, 86_400_000], timeoutMs: [1, 600_000] };
+      for (const [key, value] of Object.entries(raw.delivery)) {
+        const range = bounds[key as keyof DeliveryConfig];
+        if (!range) problems.push(`delivery.${key} is not a setting (expected ${Object.keys(bounds).join(', ')})`);
+        else if (!Number.isInteger(value) || (value as number) < range[0] || (value as number) > range[1]) problems.push(`delivery.${key} must be a whole number from ${range[0]} to ${range[1]}`);
+        else delivery[key as keyof DeliveryConfig] = value as number;
+      }
+    }
+  }
+
+  const channels: Record<string, ChannelConfig> = {};
+  if (!isObject(raw.channels)) problems.push('channels must be an object of named channels');
+  else {
+    for (const [name, c] of Object.entries(raw.channels)) {
+      const at = `channels.${name}`;
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) problems.push(`${at}: a channel name is 1 to 64 letters, digits, _ . -`);
+      if (!isObject(c)) {
+        problems.push(`${at} must be an object`);
+        continue;
+      }
+      if (!CHANNEL_TYPES.includes(c.type as ChannelType)) problems.push(`${at}.type must be one of ${CHANNEL_TYPES.join(', ')}`);
+      if (typeof c.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(c.url)) problems.push(`${at}.url must be an http(s) URL`);
+      if (c.secret !== undefined && (typeof c.secret !== 'string' || c.secret === '')) problems.push(`${at}.secret must be a non-empty string`);
+      if (c.type === 'webhook' && c.secret === undefined) problems.push(`${at}: a webhook needs a secret to sign its messages with`);
+      if (c.type === 'sms') {
+        if (!isStrings(c.to) || c.to.length === 0) problems.push(`${at}.to must list the phone numbers`);
+        if (c.template === undefined) problems.push(`${at}.template must give the gateway's JSON body`);
+        if (c.headers !== undefined && !(isObject(c.headers) && Object.values(c.headers).every((v) => typeof v === 'string'))) problems.push(`${at}.headers must map names to strings`);
+      }
+      channels[name] = c as unknown as ChannelConfig;
+    }
+  }
+
+  const routes: RouteConfig[] = [];
+  if (!Array.isArray(raw.routes)) problems.push('routes must be a list');
+  else {
+    raw.routes.forEach((r: unknown, i) => {
+      const at = `routes[${i}]`;
+      if (!isObject(r)) return void problems.push(`${at} must be an object`);
+      const roles = r.roles;
+      if (!isStrings(roles) || roles.length === 0 || !roles.every((x) => (AUDIENCE_ROLES as string[]).includes(x))) problems.push(`${at}.roles must list some of ${AUDIENCE_ROLES.join(', ')}`);
+      if (r.units !== undefined && (!isStrings(r.units) || r.units.length === 0)) problems.push(`${at}.units must list unit ids (leave it out for every unit)`);
+      if (!isStrings(r.channels) || r.channels.length === 0) problems.push(`${at}.channels must list channel names`);
+      else for (const c of r.channels) if (isObject(raw.channels) && !(c in raw.channels)) problems.push(`${at}.channels names "${c}", which is not a channel`);
+      routes.push(r as unknown as RouteConfig);
+    });
+  }
+  if (problems.length) throw new NotifyConfigError(problems);
+  return { link: (link as string).replace(/\/+$/, ''), delivery, channels, routes };
+}
+
+/** The channels that reach `audience`, in the order the configuration first names them. */
+export function channelsFor(config: NotifyConfig, audience: Audience): string[] {
+  const out = new Set<string>();
+  for (const r of config.routes) {
+    if (!r.roles.includes(audience.role)) continue;
+    if (r.units && (audience.unitId === null || !r.units.includes(audience.unitId))) continue;
+    for (const c of r.channels) out.add(c);
+  }
+  return [...out];
+}
