@@ -8,3 +8,7 @@ export * from './verify-ledger';
 export * from './access-audit/access-chain';
 export * from './access-audit/access-audit-store';
 export * from './access-audit/access-audit';
+export * from './log';
+export * from './evidence/evidence-store';
+export * from './evidence/sniff';
+export * from './evidence/verify-evidence';
