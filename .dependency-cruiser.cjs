@@ -35,6 +35,20 @@ module.exports = {
       to: { path: '^apps/', pathNot: '^apps/$1/' },
     },
     {
+      name: 'application-few-layers',
+      comment: 'libs/application (the command loop) sits on the domain, the contracts, the store, integrity and platform: nothing above it.',
+      severity: 'error',
+      from: { path: '^libs/application/src/', pathNot: SPEC },
+      to: { path: '^libs/', pathNot: '^libs/(application|domain|contracts|event-store|integrity|platform)/' },
+    },
+    {
+      name: 'application-no-http',
+      comment: 'Outcomes are values; the API alone turns them into problem details.',
+      severity: 'error',
+      from: { path: '^libs/application/src/' },
+      to: { path: '(^|node_modules/)(@nestjs/|express(/|$)|class-validator(/|$)|class-transformer(/|$))' },
+    },
+    {
       name: 'no-circular-libs',
       severity: 'error',
       from: { path: '^libs/' },

@@ -1,5 +1,5 @@
 /** One Jest config for every project: unit specs beside the code, end-to-end suites under test/. */
-const aliases = ['domain', 'contracts', 'event-store', 'read-models', 'platform', 'sheets-io', 'integrity'];
+const aliases = ['domain', 'contracts', 'event-store', 'read-models', 'platform', 'sheets-io', 'integrity', 'application'];
 const moduleNameMapper = {};
 for (const a of aliases) {
   moduleNameMapper[`^@ledger/${a}$`] = `<rootDir>/libs/${a}/src`;

@@ -51,6 +51,9 @@ describe('architecture: the dependency-cruiser layer rules', () => {
         "import { Injectable } from '@nestjs/common';\nimport { IsString } from 'class-validator';\nimport { ITEMS } from '@ledger/contracts/http/items';\nimport type { LedgerEvent } from '@ledger/contracts/events';\nexport const h = [Injectable, IsString, ITEMS];\nexport type E = LedgerEvent;\n",
       'libs/sheets-io/src/write.ts': "import ExcelJS from 'exceljs';\nimport { v4 } from 'uuid';\nexport const w = [ExcelJS, v4];\n",
       'libs/sheets-io/src/read.ts': "import { Pool } from 'pg';\nimport type { ItemView } from '@ledger/contracts/http/views';\nexport const r = Pool;\nexport type V = ItemView;\n",
+      // the application layer: no framework, nothing above it (read models), the domain below it
+      'libs/application/src/loop.ts':
+        "import { Injectable } from '@nestjs/common';\nimport { rm } from '../../read-models/src/rm';\nimport { ok } from '../../domain/src/ok';\nexport const l = [Injectable, rm, ok];\n",
       // apps: the projector may not take the API's code; the CLI (the launcher) may
       'apps/api/src/a.ts': 'export const a = 1;\n',
       'apps/projector/src/b.ts': "import { a } from '../../api/src/a';\nexport const b = a;\n",
@@ -85,6 +88,8 @@ describe('architecture: the dependency-cruiser layer rules', () => {
         'read-models-views-types-only: libs/read-models/src/rm.ts -> libs/contracts/src/http/views.ts',
         'sheets-io-few-packages: libs/sheets-io/src/read.ts -> pg',
         'apps-never-import-each-other: apps/projector/src/b.ts -> apps/api/src/a.ts',
+        'application-no-http: libs/application/src/loop.ts -> @nestjs/common',
+        'application-few-layers: libs/application/src/loop.ts -> libs/read-models/src/rm.ts',
       ].sort(),
     );
   }, 180_000);
