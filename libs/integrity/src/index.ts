@@ -12,3 +12,6 @@ export * from './log';
 export * from './evidence/evidence-store';
 export * from './evidence/sniff';
 export * from './evidence/verify-evidence';
+export * from './crypto-suite';
+export * from './timestamp/rfc3161';
+export * from './timestamp/tsa-client';
