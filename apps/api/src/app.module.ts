@@ -10,6 +10,7 @@ import { AccessAudit } from '@ledger/integrity';
 import { AccessAuditModule } from './access-audit/access-audit.module';
 import { AuditAdminConfinementGuard } from './access-audit/audit-admin.guard';
 import { AuditModule } from './audit/audit.module';
+import { EvidenceModule } from './evidence/evidence.module';
 import { IntegrityState } from './audit/integrity-state';
 import { TamperGuard } from './audit/tamper.guard';
 import { AuthGuard } from './auth/auth.guard';
@@ -86,7 +87,7 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, InspectionModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), StarRatingModule.forRoot(deps), AuditModule, AccessAuditModule],
+      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, InspectionModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), StarRatingModule.forRoot(deps), AuditModule, AccessAuditModule, EvidenceModule],
       controllers: [HealthController, MetricsController, ...COMMAND_CONTROLLERS],
       providers: [
         ...COMMAND_HANDLERS,

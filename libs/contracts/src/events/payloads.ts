@@ -17,6 +17,8 @@ export interface Evidence {
   name: string;
   size: number;
   sha256: string;
+  /** Set by the server when the file itself was in the evidence store as the report was recorded (POST /evidence). */
+  stored?: true;
 }
 
 /** 提醒 / 催办 / 督办 (yellow card) / 挂牌督办 (red card), in rising order. */

@@ -3,6 +3,7 @@ import type { ReportCompletionDto } from '@ledger/contracts';
 import type { CommandMeta } from '../../command-path/command-meta';
 import type { CommandResult } from '../../command-path/command-path.service';
 import { ItemCommands } from '../../items/item-commands.service';
+import { EvidenceLinker } from '../../evidence/evidence-linker.service';
 
 /** 办结反馈: the unit reports completion ("ticks it off"). */
 export class ReportCompletionCommand {
@@ -17,9 +18,10 @@ export class ReportCompletionCommand {
 export class ReportCompletionHandler implements ICommandHandler<ReportCompletionCommand, CommandResult> {
   constructor(
     private readonly items: ItemCommands,
+    private readonly evidence: EvidenceLinker,
   ) {}
 
-  execute(c: ReportCompletionCommand): Promise<CommandResult> {
-    return this.items.run('ReportCompletion', c.itemId, { summary: c.body.summary, evidence: c.body.evidence ?? [] }, c.meta);
+  async execute(c: ReportCompletionCommand): Promise<CommandResult> {
+    return this.items.run('ReportCompletion', c.itemId, { summary: c.body.summary, evidence: await this.evidence.link(c.body.evidence) }, c.meta);
   }
 }
