@@ -6,6 +6,14 @@ import * as path from 'node:path';
 import { sm3 as keptSm3 } from 'sm-crypto';
 import { ed25519SuiteKey, loadOrCreateSuiteKey, sm2SuiteKey, sm3, suiteFromEnv, verifySuiteSignature } from './crypto-suite';
 
+/** The offline verifier's SM2 (packages/ledger-verify: BigInt, no library): a second, independent implementation. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const offline = require('../../../packages/ledger-verify/lib/sm2.js') as {
+  sm3(data: Buffer): Buffer;
+  sm2Verify(message: Buffer, signature: Buffer, publicKeyHex: string): boolean;
+  sm2KeyId(publicKeyHex: string): string;
+};
+
 const GBT_32905_ABC = '66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0';
 const GBT_32905_ABCD_X16 = 'debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732';
 
@@ -18,6 +26,7 @@ describe('SM3 (GB/T 32905 example vectors)', () => {
   it('the kept library gives the same digests (the fallback where OpenSSL has no SM3)', () => {
     expect(keptSm3(Array.from(Buffer.from('abc')))).toBe(GBT_32905_ABC);
     expect(keptSm3(Array.from(Buffer.from('abcd'.repeat(16))))).toBe(GBT_32905_ABCD_X16);
+    expect(offline.sm3(Buffer.from('abc')).toString('hex')).toBe(GBT_32905_ABC);
   });
 });
 
@@ -53,6 +62,12 @@ describe('SM2 signatures (default user id 1234567812345678)', () => {
     expect(verifySuiteSignature('sm3-sm2', key.publicKey, msg, badSig.toString('base64'))).toBe(false);
     expect(verifySuiteSignature('sm3-sm2', other.publicKey, msg, sig)).toBe(false);
     expect(verifySuiteSignature('sha256-ed25519', key.publicKey, msg, sig)).toBe(false);
+    // The offline verifier agrees on each.
+    expect(offline.sm2Verify(msg, Buffer.from(sig, 'base64'), key.publicKey)).toBe(true);
+    expect(offline.sm2Verify(tampered, Buffer.from(sig, 'base64'), key.publicKey)).toBe(false);
+    expect(offline.sm2Verify(msg, badSig, key.publicKey)).toBe(false);
+    expect(offline.sm2Verify(msg, Buffer.from(sig, 'base64'), other.publicKey)).toBe(false);
+    expect(offline.sm2KeyId(key.publicKey)).toBe(key.keyId);
     // The key file is read back as the same key.
     expect(loadOrCreateSuiteKey('sm3-sm2', path.join(dir, 'k1.json')).publicKey).toBe(key.publicKey);
     expect(fs.statSync(path.join(dir, 'k1.json')).mode & 0o777).toBe(0o600);
@@ -76,11 +91,15 @@ describe('SM2 signatures (default user id 1234567812345678)', () => {
     const theirSig = fs.readFileSync(theirs).toString('base64');
     expect(verifySuiteSignature('sm3-sm2', o.pub, msg, theirSig)).toBe(true);
     expect(verifySuiteSignature('sm3-sm2', o.pub, Buffer.from('LEDGER checkpoint 1001'), theirSig)).toBe(false);
+    expect(offline.sm2Verify(msg, fs.readFileSync(theirs), o.pub)).toBe(true);
+    expect(offline.sm2Verify(msg, fs.readFileSync(ours), o.pub)).toBe(true);
+    expect(offline.sm2Verify(Buffer.from('LEDGER checkpoint 1001'), fs.readFileSync(theirs), o.pub)).toBe(false);
 
     // Signed with another user id, the same bytes do not verify as a default-id signature.
     const otherId = path.join(dir, 'other-id.der');
     execFileSync('openssl', ['pkeyutl', '-sign', '-inkey', o.pem, '-rawin', '-in', msgFile, '-digest', 'sm3', '-pkeyopt', 'distid:someone-else', '-out', otherId]);
     expect(verifySuiteSignature('sm3-sm2', o.pub, msg, fs.readFileSync(otherId).toString('base64'))).toBe(false);
+    expect(offline.sm2Verify(msg, fs.readFileSync(otherId), o.pub)).toBe(false);
   });
 });
 

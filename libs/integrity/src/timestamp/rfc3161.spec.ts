@@ -11,6 +11,12 @@ import { buildTimeStampRequest, TimestampError, verifyTimestampToken } from './r
 import { requestTimestamp, tsaConfigFromEnv } from './tsa-client';
 
 const run = promisify(execFile);
+
+/** The offline verifier's own check (packages/ledger-verify: its own DER reader, node:crypto only). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const offline = require('../../../../packages/ledger-verify/lib/rfc3161.js') as {
+  verifyTimestamp(token: Buffer, data: Buffer, certificatePem: string | Buffer): { ok: boolean; reason?: string; imprint?: string; genTime?: string; nonce?: string };
+};
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
 
 /** OpenSSL's own verdict on a token: the independent check our verifier must agree with. */
@@ -75,6 +81,7 @@ describe('RFC 3161 against a real responder (openssl ts -reply on 127.0.0.1)', (
     expect(check).toMatchObject({ ok: true, imprint: issued.imprint, genTime: issued.genTime });
     // The same token presented with another nonce is not the answer to our request.
     expect(verifyTimestampToken(issued.token, { data, tsaCertificate: tsa.certificatePem, nonce: 'abcdef' })).toEqual({ ok: false, reason: expect.stringMatching(/nonce/) });
+    expect(offline.verifyTimestamp(issued.token, data, tsa.certificatePem)).toMatchObject({ ok: true, imprint: issued.imprint, genTime: issued.genTime, nonce: issued.nonce });
   });
 
   it('refuses a token for other data', async () => {
@@ -83,6 +90,8 @@ describe('RFC 3161 against a real responder (openssl ts -reply on 127.0.0.1)', (
     const r = verifyTimestampToken(token, { data: Buffer.from('checkpoint B'), tsaCertificate: tsa.certificatePem });
     expect(r).toEqual({ ok: false, reason: expect.stringMatching(/other data/) });
     expect(await opensslAccepts(dir, token, Buffer.from('checkpoint B'), tsa.certificateFile)).toBe(false);
+    expect(offline.verifyTimestamp(token, Buffer.from('checkpoint B'), tsa.certificatePem)).toEqual({ ok: false, reason: expect.stringMatching(/other data/) });
+    expect(offline.verifyTimestamp(token, data, tsa.certificatePem).ok).toBe(true);
   });
 
   it('refuses a token signed by another certificate (an EC authority that verifies against its own)', async () => {
@@ -90,6 +99,8 @@ describe('RFC 3161 against a real responder (openssl ts -reply on 127.0.0.1)', (
     const theirs = await requestTimestamp({ ...config(), url: other.url, certificatePem: other.certificatePem }, data);
     expect(verifyTimestampToken(theirs.token, { data, tsaCertificate: other.certificatePem }).ok).toBe(true);
     expect(verifyTimestampToken(theirs.token, { data, tsaCertificate: tsa.certificatePem })).toEqual({ ok: false, reason: expect.stringMatching(/another certificate/) });
+    expect(offline.verifyTimestamp(theirs.token, data, other.certificatePem).ok).toBe(true);
+    expect(offline.verifyTimestamp(theirs.token, data, tsa.certificatePem)).toEqual({ ok: false, reason: expect.stringMatching(/another certificate/) });
 
   });
 
@@ -106,6 +117,7 @@ describe('RFC 3161 against a real responder (openssl ts -reply on 127.0.0.1)', (
     const swapped = replaceOnce(token, sha256(data), sha256(forged));
     expect(verifyTimestampToken(swapped, { data: forged, tsaCertificate: tsa.certificatePem })).toEqual({ ok: false, reason: expect.stringMatching(/altered/) });
     expect(await opensslAccepts(dir, swapped, forged, tsa.certificateFile)).toBe(false);
+    expect(offline.verifyTimestamp(swapped, forged, tsa.certificatePem)).toEqual({ ok: false, reason: expect.stringMatching(/altered/) });
 
     // 2. The same, and the signed message-digest attribute made to match: now the signature fails.
     const oldTst = tstInfoOf(token);
@@ -113,16 +125,20 @@ describe('RFC 3161 against a real responder (openssl ts -reply on 127.0.0.1)', (
     const redigested = replaceOnce(swapped, sha256(oldTst), sha256(newTst));
     expect(verifyTimestampToken(redigested, { data: forged, tsaCertificate: tsa.certificatePem })).toEqual({ ok: false, reason: expect.stringMatching(/signature does not verify/) });
     expect(await opensslAccepts(dir, redigested, forged, tsa.certificateFile)).toBe(false);
+    expect(offline.verifyTimestamp(redigested, forged, tsa.certificatePem)).toEqual({ ok: false, reason: expect.stringMatching(/signature does not verify/) });
 
     // 3. One bit of the signature (the token's last bytes: no unsigned attributes follow it).
     const flipped = Buffer.from(token);
     flipped[flipped.length - 1] ^= 1;
     expect(verifyTimestampToken(flipped, { data, tsaCertificate: tsa.certificatePem })).toEqual({ ok: false, reason: expect.stringMatching(/signature does not verify/) });
+    expect(offline.verifyTimestamp(flipped, data, tsa.certificatePem)).toEqual({ ok: false, reason: expect.stringMatching(/signature does not verify/) });
+    expect(offline.verifyTimestamp(token.subarray(0, 40), data, tsa.certificatePem)).toEqual({ ok: false, reason: expect.stringMatching(/not a time-stamp token/) });
 
     // 4. Not a token at all.
     expect(verifyTimestampToken(token.subarray(0, 40), { data, tsaCertificate: tsa.certificatePem })).toEqual({ ok: false, reason: expect.stringMatching(/not a time-stamp token/) });
     // The untouched token still verifies.
     expect(verifyTimestampToken(token, { data, tsaCertificate: tsa.certificatePem }).ok).toBe(true);
+    expect(offline.verifyTimestamp(token, data, tsa.certificatePem).ok).toBe(true);
   });
 
   it('refuses a configured certificate that is not for time-stamping', async () => {
@@ -131,6 +147,7 @@ describe('RFC 3161 against a real responder (openssl ts -reply on 127.0.0.1)', (
     await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path.join(plain, 'k.pem'), '-out', path.join(plain, 'c.pem'), '-days', '30', '-subj', '/CN=plain']);
     const { token } = await requestTimestamp(config(), Buffer.from('y'));
     expect(verifyTimestampToken(token, { data: Buffer.from('y'), tsaCertificate: fs.readFileSync(path.join(plain, 'c.pem')) })).toEqual({ ok: false, reason: expect.stringMatching(/not for time-stamping/) });
+    expect(offline.verifyTimestamp(token, Buffer.from('y'), fs.readFileSync(path.join(plain, 'c.pem')))).toEqual({ ok: false, reason: expect.stringMatching(/not for time-stamping/) });
   });
 
   it('an authority that refuses (an imprint algorithm it does not take) or is down: TimestampError, with the reason', async () => {
