@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, openEventStore, sqliteEventStoreFile, type LedgerConfig } from '@ledger/platform';
-import { SEAL_STREAM } from '@ledger/integrity';
+import { FsEvidenceStore, SEAL_STREAM } from '@ledger/integrity';
 import { mountTmpfs, type Tmpfs } from '@ledger/platform/testing/tmpfs';
 import { VERIFY_EXIT, sealCommand, verifyCommand } from './verify';
 import { captureOutput } from '@ledger/platform/testing/capture-output';
@@ -139,6 +139,42 @@ describe('ledger verify on an inspector\'s copy, ledger seal over a break', () =
 
       expect(await verifyCommand(config, { key: path.join(empty, 'missing.pem') })).toBe(VERIFY_EXIT.couldNotCheck);
       expect(c.err()).toMatch(/could not check: no public key at .*missing\.pem/);
+    } finally {
+      c.restore();
+    }
+  });
+});
+
+describe('ledger verify checks the evidence files the reports name (issue 18.5)', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-cli-evidence-'));
+  const config = loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL' });
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('an untouched file verifies (exit 0); its bytes replaced on disk, verify fails naming the item and the hash (exit 1)', async () => {
+    const pdf = Buffer.from('%PDF-1.4\n整改报告：活动场所制度上墙\n%%EOF', 'utf8');
+    const hash = createHash('sha256').update(pdf).digest('hex');
+    // Where the API stores it: <data dir>/evidence/ab/cd/<hash>.
+    const file = path.join(dataDir, 'evidence', hash.slice(0, 2), hash.slice(2, 4), hash);
+    await new FsEvidenceStore(path.join(dataDir, 'evidence')).put(pdf, 'application/pdf');
+    const store = await openEventStore(config);
+    await store.append('item-i7', [{
+      id: randomUUID(), type: 'CompletionReported', schemaVersion: 1,
+      data: { itemId: 'i7', summary: '已整改', evidence: [{ name: '整改报告.pdf', size: pdf.length, sha256: hash, stored: true }] }, metadata: {},
+    }], 'no_stream');
+    await store.close();
+    const c = captureOutput();
+    try {
+      expect(await sealCommand(config)).toBe(0);
+      expect(await verifyCommand(config, {})).toBe(0);
+      expect(c.err()).toContain('verified 1 evidence files');
+      fs.chmodSync(file, 0o644);
+      const forged = Buffer.from('%PDF-1.4\n整改报告：（伪造）\n%%EOF', 'utf8');
+      fs.writeFileSync(file, forged);
+      expect(await verifyCommand(config, {})).toBe(1);
+      expect(c.err()).toContain(`NOT verified: evidence file ${hash} (整改报告.pdf) of item i7, named at position 1 (item-i7#0): its bytes hash to ${createHash('sha256').update(forged).digest('hex')}`);
+      fs.rmSync(file);
+      expect(await verifyCommand(config, {})).toBe(1);
+      expect(c.err()).toContain(`NOT verified: evidence file ${hash} (整改报告.pdf) of item i7, named at position 1 (item-i7#0): missing from ${path.join(dataDir, 'evidence')}`);
     } finally {
       c.restore();
     }

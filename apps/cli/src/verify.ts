@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { eventsBetween, type EventStore } from '@ledger/event-store';
 import {
-  LedgerBrokenError, LedgerSealer, accessAuditLocation, integrityConfig, loadOrCreateSealKey, openAccessAuditForReading, publicKeyFileFor, verifyAccessAudit,
+  FsEvidenceStore, LedgerBrokenError, LedgerSealer, accessAuditLocation, evidenceConfig, verifyEvidence, type EvidenceReport, integrityConfig, loadOrCreateSealKey, openAccessAuditForReading, publicKeyFileFor, verifyAccessAudit,
   verifyLedger, type AccessAuditReport, type AccessAuditStore,
 } from '@ledger/integrity';
 import { openEventStore, sqliteEventStoreFile, type LedgerConfig } from '@ledger/platform';
@@ -45,8 +45,9 @@ export async function verifyCommand(config: LedgerConfig, options: { key?: strin
     });
     bar.stop();
     const accessAudit = await verifyAccessTrail(config);
+    const evidence = await verifyEvidence(store, new FsEvidenceStore(evidenceConfig(config).dir), { head });
     const seconds = (Date.now() - started) / 1000;
-    process.stdout.write(`${JSON.stringify({ ...report, accessAudit }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report, accessAudit, evidence }, null, 2)}\n`);
     process.stderr.write(
       report.ok
         ? `verified ${report.checked} events and ${report.seals} seals in ${seconds.toFixed(1)} s\n`
@@ -58,7 +59,8 @@ export async function verifyCommand(config: LedgerConfig, options: { key?: strin
       const b = accessAudit.firstBreak!;
       process.stderr.write(`NOT verified: access audit entry ${b.seq}: ${b.reason}: ${b.detail}\n`);
     }
-    return report.ok && (accessAudit === null || accessAudit.ok) ? VERIFY_EXIT.verified : VERIFY_EXIT.broken;
+    printEvidence(evidence, evidenceConfig(config).dir);
+    return report.ok && (accessAudit === null || accessAudit.ok) && evidence.ok ? VERIFY_EXIT.verified : VERIFY_EXIT.broken;
   } catch (e) {
     bar.stop();
     process.stderr.write(`ledger verify: could not check: ${(e as Error).message}\n`);
@@ -66,6 +68,20 @@ export async function verifyCommand(config: LedgerConfig, options: { key?: strin
   } finally {
     await store.close().catch(() => undefined);
     opened.cleanup();
+  }
+}
+
+/** One line per evidence file that no longer proves what its event says. */
+function printEvidence(evidence: EvidenceReport, dir: string): void {
+  if (evidence.ok) {
+    process.stderr.write(`verified ${evidence.checked} evidence files (${evidence.notUploaded} named by reports that never uploaded them)\n`);
+    return;
+  }
+  for (const p of evidence.problems) {
+    const where = `evidence file ${p.sha256} (${p.name}) of item ${p.itemId}, named at position ${p.position} (${p.stream}#${p.revision})`;
+    process.stderr.write(
+      p.problem === 'mismatch' ? `NOT verified: ${where}: its bytes hash to ${p.actual}\n` : `NOT verified: ${where}: missing from ${dir}\n`,
+    );
   }
 }
 
