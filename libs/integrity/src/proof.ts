@@ -1,4 +1,5 @@
 import type { MerkleStep } from './merkle';
+import type { Checkpoint } from './log/checkpoint';
 import type { Seal } from './seal';
 
 export const PROOF_FORMAT = 'ledger-proof/1';
@@ -38,4 +39,14 @@ export interface LedgerProof {
   publicKey: string;
   /** Events of the stream after the seal (none when the proof sealed on demand first). */
   unsealedEvents: number;
+  /**
+   * The events in the verifiable log (RFC 9162): a checkpoint covering them all and, per event, its
+   * inclusion path (the leaf is the event's streamHash). Absent where the log is not served.
+   */
+  log?: ProofLogPart;
+}
+
+export interface ProofLogPart {
+  checkpoint: Checkpoint;
+  inclusions: { position: string; leafIndex: number; proof: string[] }[];
 }

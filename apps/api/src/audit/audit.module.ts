@@ -4,13 +4,16 @@ import type { LedgerConfig } from '@ledger/platform';
 import { LEDGER_CONFIG } from '../platform/tokens';
 import { AuditController } from './audit.controller';
 import { AuditService, SEAL_KEY } from './audit.service';
+import { LogController } from './log.controller';
+import { LogService } from './log.service';
 
-/** GET /audit/verify and GET /items/:id/proof; the sealing key is read (or made) once, outside the database. */
+/** GET /audit/verify, GET /items/:id/proof and the verifiable log (/log/…); the sealing key is read (or made) once, outside the database. */
 @Module({
-  controllers: [AuditController],
+  controllers: [AuditController, LogController],
   providers: [
     { provide: SEAL_KEY, useFactory: (config: LedgerConfig) => loadOrCreateSealKey(integrityConfig(config).sealKeyFile), inject: [LEDGER_CONFIG] },
     AuditService,
+    LogService,
   ],
 })
 export class AuditModule {}

@@ -44,6 +44,14 @@ describe('audit routes: GET /audit/verify and GET /items/:id/proof', () => {
     fs.writeFileSync(file, JSON.stringify(res.body));
     const { stdout } = await run('npx', ['ledger-verify', file, '--key', path.join(t.config.dataDir, 'seal-key.pub.pem')], { cwd: ROOT });
     expect(stdout).toMatch(/^verified: item-i-1, 3 event\(s\)/);
+    expect(stdout).toMatch(/in the log: every event is in the signed tree of \d+ events/);
+    expect(res.body.log.inclusions.map((i: { position: string }) => i.position)).toEqual(res.body.events.map((e: { position: string }) => e.position));
+    // An inclusion path that does not lead to the checkpoint's root is refused.
+    const bent = structuredClone(res.body);
+    bent.log.inclusions[1].proof[0] = bent.log.inclusions[1].proof[0].replace(/^./, (c: string) => (c === '0' ? '1' : '0'));
+    fs.writeFileSync(file, JSON.stringify(bent));
+    const refused = await run('npx', ['ledger-verify', file], { cwd: ROOT }).catch((e: { code: number; stdout: string }) => e);
+    expect(refused).toMatchObject({ code: 1, stdout: expect.stringMatching(/NOT verified at item-i-1 revision 1 .*inclusion proof fails/) });
     const verify = await t.http.get('/api/v1/audit/verify').set('Authorization', `Bearer ${t.token('inspector')}`).expect(200);
     expect(verify.body).toMatchObject({ ok: true, seals: 1 });
   });

@@ -1,2 +1,5 @@
 export * from './rfc9162';
 export * from './checkpoint';
+export * from './log-tree-store';
+export * from './verifiable-log';
+export * from './config';

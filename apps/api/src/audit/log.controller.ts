@@ -1,0 +1,109 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
+import { LogRequestError, type Checkpoint, type ConsistencyAnswer, type InclusionAnswer } from '@ledger/integrity';
+import { Roles } from '../auth/roles.decorator';
+import { ApiProblem, ValidationProblem } from '../problem-details/errors';
+import { LogService } from './log.service';
+
+const WHOLE = /^[1-9]\d{0,15}$/;
+
+export class InclusionQuery {
+  @ApiProperty({ description: 'the event’s log position' })
+  @IsString()
+  @Matches(WHOLE, { message: 'position must be a whole number ≥ 1' })
+  position!: string;
+
+  @ApiPropertyOptional({ description: 'the tree size to prove against (default: the current tree)' })
+  @IsOptional()
+  @IsString()
+  @Matches(WHOLE, { message: 'treeSize must be a whole number ≥ 1' })
+  treeSize?: string;
+}
+
+export class ConsistencyQuery {
+  @ApiProperty()
+  @IsString()
+  @Matches(WHOLE, { message: 'from must be a whole number ≥ 1' })
+  from!: string;
+
+  @ApiPropertyOptional({ description: 'default: the current tree size' })
+  @IsOptional()
+  @IsString()
+  @Matches(WHOLE, { message: 'to must be a whole number ≥ 1' })
+  to?: string;
+}
+
+export class CosignatureBody {
+  @ApiProperty()
+  @IsInt()
+  @Min(1)
+  treeSize!: number;
+
+  @ApiProperty({ description: 'hex SHA-256 of the witness key’s SPKI DER' })
+  @IsString()
+  @Matches(/^[0-9a-f]{64}$/)
+  keyId!: string;
+
+  @ApiProperty({ description: 'base64 signature over "ledger-witness/1\\n" + the checkpoint text' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9+/=]{1,200}$/)
+  signature!: string;
+
+  @ApiProperty({ description: 'the witness’s public key, PEM' })
+  @IsString()
+  @Matches(/^-----BEGIN PUBLIC KEY-----[\s\S]{1,2000}-----END PUBLIC KEY-----\s*$/)
+  publicKey!: string;
+}
+
+const LOG_ROLES = ['inspector', 'discipline', 'org_dept', 'auditadmin'] as const;
+
+/** The verifiable log (API.md "Version 2 additions: the verifiable log"), and the witnesses' countersignatures. */
+@ApiTags('log')
+@Controller('log')
+export class LogController {
+  constructor(private readonly logs: LogService) {}
+
+  @Get('checkpoint')
+  @Roles(...LOG_ROLES)
+  @ApiOperation({ summary: 'The newest signed checkpoint (tree size, RFC 9162 root, algorithm, time, signature, witnesses)' })
+  async checkpoint(): Promise<Checkpoint> {
+    const cp = await this.answer(() => this.logs.log.checkpoint());
+    if (!cp) throw new ApiProblem(404, 'LOG_EMPTY', 'the log holds no event yet');
+    return cp;
+  }
+
+  @Get('inclusion')
+  @Roles(...LOG_ROLES)
+  @ApiOperation({ summary: 'RFC 9162 §2.1.3 inclusion proof of the event at a position in the tree of treeSize' })
+  inclusion(@Query() q: InclusionQuery): Promise<InclusionAnswer> {
+    return this.answer(() => this.logs.log.inclusion(BigInt(q.position), q.treeSize === undefined ? undefined : Number(q.treeSize)));
+  }
+
+  @Get('consistency')
+  @Roles(...LOG_ROLES)
+  @ApiOperation({ summary: 'RFC 9162 §2.1.4 consistency proof: the tree of size from is a prefix of the tree of size to' })
+  consistency(@Query() q: ConsistencyQuery): Promise<ConsistencyAnswer> {
+    const from = Number(q.from);
+    const to = q.to === undefined ? undefined : Number(q.to);
+    if (to !== undefined && from > to) throw new ValidationProblem([{ field: 'from', messages: ['from must not be larger than to'] }]);
+    return this.answer(() => this.logs.log.consistency(from, to));
+  }
+
+  @Post('witness')
+  @HttpCode(200)
+  @Roles(...LOG_ROLES)
+  @ApiOperation({ summary: 'Stores a witness’s countersignature of an issued checkpoint (checked against the key it sends); answers the checkpoint with its witnesses' })
+  witness(@Body() body: CosignatureBody): Promise<Checkpoint> {
+    return this.answer(async () => this.logs.log.addWitness(body));
+  }
+
+  private async answer<T>(f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      if (e instanceof LogRequestError) throw new ApiProblem(e.status, e.code, e.message);
+      throw e;
+    }
+  }
+}

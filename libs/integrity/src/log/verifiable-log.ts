@@ -1,0 +1,184 @@
+import type { EventStore, StoredEvent, Subscription } from '@ledger/event-store';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { cosignatureValid, ED25519, signCheckpoint, type Checkpoint, type SignatureScheme, type WitnessSignature } from './checkpoint';
+import type { LogTreeStore } from './log-tree-store';
+import { consistencyProof, inclusionPath } from './rfc9162';
+
+export class LogRequestError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409 | 422,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface InclusionAnswer {
+  position: string;
+  treeSize: number;
+  leafIndex: number;
+  /** The RFC 9162 leaf hash H(0x00 ‖ event hash), hex. */
+  leafHash: string;
+  proof: string[];
+}
+
+export interface ConsistencyAnswer {
+  from: number;
+  to: number;
+  proof: string[];
+}
+
+export interface VerifiableLogOptions {
+  clock?: { now(): Date };
+  scheme?: SignatureScheme;
+  onError?: (e: unknown) => void;
+}
+
+/**
+ * The log as a Merkle tree (RFC 9162): follows the event store like a projector, appending each
+ * event's stored hash as a leaf to the tree store (which remembers where it stopped), signs
+ * checkpoints with the server's seal key and answers proofs from the stored subtrees.
+ */
+export class VerifiableLog {
+  private subscription: Subscription | null = null;
+  private starting: Promise<Subscription> | null = null;
+  private issuing: Promise<Checkpoint | null> | null = null;
+  private readonly clock: { now(): Date };
+  private readonly scheme: SignatureScheme;
+  private readonly publicKey: KeyObject;
+
+  constructor(
+    private readonly store: EventStore,
+    readonly tree: LogTreeStore,
+    private readonly privateKey: KeyObject,
+    private readonly options: VerifiableLogOptions = {},
+  ) {
+    this.clock = options.clock ?? { now: () => new Date() };
+    this.scheme = options.scheme ?? ED25519;
+    this.publicKey = createPublicKey(privateKey);
+  }
+
+  get algorithm(): string {
+    return `${this.tree.hash.name}-${this.scheme.name}`;
+  }
+
+  start(): void {
+    void this.started().catch((e) => this.options.onError?.(e));
+  }
+
+  private started(): Promise<Subscription> {
+    this.starting ??= (async () => {
+      await this.checkResume();
+      this.subscription = this.store.subscribe((events) => this.onEvents(events), { after: this.tree.lastPosition, batchSize: 2000 });
+      return this.subscription;
+    })().catch((e) => {
+      this.starting = null;
+      throw e;
+    });
+    return this.starting;
+  }
+
+  /** The tree's newest leaf must still be the event the store keeps there: a store swapped or edited under the tree is said, not followed. */
+  private async checkResume(): Promise<void> {
+    const last = this.tree.lastPosition;
+    if (last === 0n) return;
+    const [e] = await this.store.readAll({ after: last - 1n, limit: 1 });
+    const kept = this.tree.leafAt(last);
+    if (!e || e.position !== last || !kept || e.streamHash !== kept.leaf.toString('hex')) {
+      throw new LogRequestError(409, 'LOG_TREE_MISMATCH', `the log tree's leaf at position ${last} is not the event the store keeps there: rebuild the tree file or find who changed the store`);
+    }
+  }
+
+  private onEvents(events: StoredEvent[]): void {
+    this.tree.append(
+      events.map((e) => {
+        if (!e.streamHash) throw new Error(`event at position ${e.position} has no stored hash`);
+        return { position: e.position, leaf: Buffer.from(e.streamHash, 'hex') };
+      }),
+    );
+  }
+
+  async caughtUp(): Promise<void> {
+    await (await this.started()).caughtUp();
+  }
+
+  /**
+   * The newest checkpoint, issuing one for the current tree size when the tree grew since the newest
+   * issued (so every answer is a checkpoint a witness can find again by its size). null: empty log.
+   */
+  async checkpoint(): Promise<Checkpoint | null> {
+    await this.caughtUp();
+    this.issuing ??= Promise.resolve()
+      .then(() => {
+        const size = this.tree.size;
+        const newest = this.tree.newestCheckpoint();
+        if (newest && newest.treeSize >= size) return newest;
+        if (size === 0) return null;
+        const cp = signCheckpoint(
+          { treeSize: size, root: this.tree.root(size).toString('hex'), algorithm: this.algorithm, issuedAt: this.clock.now().toISOString() },
+          this.privateKey,
+          this.scheme,
+          this.publicKey,
+        );
+        return this.tree.saveCheckpoint(cp);
+      })
+      .finally(() => {
+        this.issuing = null;
+      });
+    return this.issuing;
+  }
+
+  async inclusion(position: bigint, treeSize?: number): Promise<InclusionAnswer> {
+    await this.caughtUp();
+    const size = treeSize ?? this.tree.size;
+    if (size > this.tree.size) throw new LogRequestError(422, 'TREE_SIZE_TOO_LARGE', `treeSize ${size} is larger than the tree (${this.tree.size})`);
+    const leaf = this.tree.leafAt(position);
+    if (!leaf) throw new LogRequestError(404, 'LOG_POSITION_NOT_FOUND', `no event at position ${position}`);
+    if (leaf.index >= size) throw new LogRequestError(422, 'POSITION_NOT_IN_TREE', `the event at position ${position} is leaf ${leaf.index}, not in a tree of ${size}`);
+    return {
+      position: position.toString(),
+      treeSize: size,
+      leafIndex: leaf.index,
+      leafHash: this.tree.node(0, leaf.index).toString('hex'),
+      proof: inclusionPath(this.tree, leaf.index, size).map((h) => h.toString('hex')),
+    };
+  }
+
+  async consistency(from: number, to?: number): Promise<ConsistencyAnswer> {
+    await this.caughtUp();
+    const size = to ?? this.tree.size;
+    if (from > this.tree.size || size > this.tree.size) throw new LogRequestError(422, 'TREE_SIZE_TOO_LARGE', `the tree has ${this.tree.size} leaves: no consistency proof from ${from} to ${size}`);
+    if (from < 1 || from > size) throw new LogRequestError(400, 'BAD_TREE_SIZES', `from must be at least 1 and at most to (${from}, ${size})`);
+    return { from, to: size, proof: consistencyProof(this.tree, from, size).map((h) => h.toString('hex')) };
+  }
+
+  /**
+   * Stores a witness's countersignature of a checkpoint this log issued, once it checks against the
+   * witness's public key (sent along: the ledger does not choose whom to trust, the verifier does).
+   */
+  addWitness(input: { treeSize: unknown; keyId: unknown; signature: unknown; publicKey: unknown }): Checkpoint {
+    if (!Number.isSafeInteger(input.treeSize) || typeof input.signature !== 'string' || typeof input.publicKey !== 'string' || typeof input.keyId !== 'string') {
+      throw new LogRequestError(400, 'BAD_COSIGNATURE', 'expected { treeSize, keyId, signature, publicKey }');
+    }
+    const cp = this.tree.checkpoint(input.treeSize as number);
+    if (!cp) throw new LogRequestError(404, 'CHECKPOINT_NOT_FOUND', `no checkpoint was issued for tree size ${String(input.treeSize)}`);
+    let key: KeyObject;
+    try {
+      key = createPublicKey(input.publicKey);
+    } catch {
+      throw new LogRequestError(400, 'BAD_COSIGNATURE', 'publicKey is not a PEM public key');
+    }
+    const w: WitnessSignature = { keyId: input.keyId, signature: input.signature };
+    if (!cosignatureValid(cp, w, key, this.scheme)) throw new LogRequestError(422, 'COSIGNATURE_INVALID', 'the countersignature does not verify with the given key over this checkpoint');
+    this.tree.addWitness(cp.treeSize, w, String(key.export({ type: 'spki', format: 'pem' })));
+    return this.tree.checkpoint(cp.treeSize) as Checkpoint;
+  }
+
+  async stop(): Promise<void> {
+    await this.starting?.catch(() => undefined);
+    await this.subscription?.stop();
+    this.subscription = null;
+  }
+}
+
