@@ -1,4 +1,6 @@
 import { reactive } from 'vue';
+import { roleMayDo } from '@ledger/contracts/events';
+import { ITEM_ACTIONS } from './item-actions';
 import { ROLE_LABELS, type Role } from './labels';
 
 export interface Claims { sub: string; role: Role; unitId: string | null; name: string | null; exp?: number }
@@ -121,7 +123,10 @@ export async function restore(): Promise<void> {
   if (localStorage.getItem(SIGNED_IN_KEY)) await refreshSession();
 }
 
-/** What each role may do (API.md "who"); the UI hides the rest, the API enforces it. */
+/**
+ * What each role may open (API.md "who"); who may do which act on an item is libs/contracts' table
+ * (roleMayDo), the one the API decides by. The UI hides the rest, the API enforces it.
+ */
 export const can = {
   dashboard: (r: Role) => r === 'org_dept' || r === 'discipline' || r === 'inspector',
   workbench: (r: Role) => r === 'unit',
@@ -129,37 +134,25 @@ export const can = {
   /** 账号管理: the system administrator opens accounts, the security administrator reads them (三员). */
   accounts: (r: Role) => r === 'sysadmin' || r === 'secadmin' || r === 'admin',
   units: (r: Role) => r === 'admin' || r === 'sysadmin',
-  fulfil: (r: Role) => r === 'unit',
-  review: (r: Role) => r === 'inspector' || r === 'org_dept',
-  strikeOff: (r: Role) => r === 'org_dept',
-  reopen: (r: Role) => r === 'org_dept' || r === 'inspector',
-  urge: (r: Role) => r === 'inspector' || r === 'discipline' || r === 'org_dept',
-  decideExtension: (r: Role) => r === 'org_dept',
-  refer: (r: Role) => r === 'inspector' || r === 'org_dept' || r === 'discipline',
-  decideAccountability: (r: Role) => r === 'discipline' || r === 'org_dept',
+  /** 审核队列: the reported items, for whoever may conclude them. */
+  review: (r: Role) => roleMayDo('ConcludeItem', r),
+  strikeOff: (r: Role) => roleMayDo('StrikeOffItem', r),
   register: (r: Role) => r === 'discipline' || r === 'org_dept',
-  withdraw: (r: Role) => r === 'org_dept',
 };
 
+/** What a role looks at, besides the acts on items. */
+const VIEWS: Record<Role, string[]> = {
+  org_dept: ['查看全县统计'],
+  discipline: ['查看全县统计', '查阅任何事项的全过程'],
+  inspector: ['查阅任何事项的全过程'],
+  unit: ['查看本单位及下级的事项'],
+  admin: ['维护组织架构和干部信息'],
+  sysadmin: ['开设账号', '维护组织架构和干部信息'],
+  secadmin: ['授予、撤销角色', '锁定、解锁账号', '重置密码'],
+  auditadmin: ['查阅、导出访问审计记录'],
+};
+
+/** The duties shown under the user's name: what the role looks at, then the item page's acts it may do. */
 export function duties(r: Role): string[] {
-  switch (r) {
-    case 'org_dept':
-      return ['查看全县统计', '审核办结反馈（退回或办结）', '销号', '督促催办', '批复延期', '记录问责决定'];
-    case 'discipline':
-      return ['查看全县统计', '督促催办', '记录问责决定', '查阅任何事项的全过程'];
-    case 'inspector':
-      return ['审核办结反馈（退回或办结）', '督促催办', '查阅任何事项的全过程'];
-    case 'unit':
-      return ['签收交办事项', '报告进展、反馈办结（附佐证材料）', '申请延期', '查看本单位及下级的事项'];
-    case 'admin':
-      return ['维护组织架构和干部信息'];
-    case 'sysadmin':
-      return ['开设账号', '维护组织架构和干部信息'];
-    case 'secadmin':
-      return ['授予、撤销角色', '锁定、解锁账号', '重置密码'];
-    case 'auditadmin':
-      return ['查阅、导出访问审计记录'];
-    default:
-      return [];
-  }
+  return [...(VIEWS[r] ?? []), ...ITEM_ACTIONS.filter((a) => roleMayDo(a.act, r)).map((a) => a.label)];
 }

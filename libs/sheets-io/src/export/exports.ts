@@ -1,5 +1,5 @@
 import type { AccountabilityEntry, CadreFiguresRow, Figures, ItemView, UnitFiguresRow } from '@ledger/contracts/http/views';
-import { chineseLabel } from '../labels';
+import { chineseLabel, LIGHT_LABELS, STATUS_LABELS } from '../labels';
 import { Column, ExportFile, ExportFormat, TableSpec, writeTable } from './table';
 
 /** The ItemView fields an item list shows (API.md); an ItemView is one. */
@@ -86,12 +86,12 @@ function figureColumns<R extends FiguresExportFields>(): Column<R>[] {
   return [
     int('总数', (r) => r.total),
     int('未办结', (r) => r.open),
-    int('逾期', (r) => r.overdue),
-    int('临期', (r) => r.dueSoon),
+    int(LIGHT_LABELS.red, (r) => r.overdue),
+    int(LIGHT_LABELS.yellow, (r) => r.dueSoon),
     int('待审核', (r) => r.awaitingReview),
-    int('已办结', (r) => r.concluded),
-    int('已销号', (r) => r.struckOff),
-    int('已撤销', (r) => r.withdrawn),
+    int(STATUS_LABELS.concluded, (r) => r.concluded),
+    int(STATUS_LABELS.struck_off, (r) => r.struckOff),
+    int(STATUS_LABELS.withdrawn, (r) => r.withdrawn),
     percent('办结率', (r) => r.closureRate),
     percent('按期办结率', (r) => r.onTimeRate),
   ];
