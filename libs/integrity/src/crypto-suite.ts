@@ -2,6 +2,8 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, get
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sm2 as sm2Typed, sm3 as sm3Hex } from 'sm-crypto';
+import { registerSignatureScheme, type SignatureScheme } from './log/checkpoint';
+import type { HashFunction } from './log/rfc9162';
 
 // Present in sm-crypto 0.5.8, missing from its @types.
 const sm2 = sm2Typed as typeof sm2Typed & { getPublicKeyFromPrivateKey(privateKey: string): string; verifyPublicKey(publicKey: string): boolean };
@@ -153,3 +155,18 @@ export function loadOrCreateSuiteKey(suite: SuiteName, file: string): SuiteKey {
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${file} is not an Ed25519 key`);
   return ed25519SuiteKey(privateKey);
 }
+
+/** SM3 as the verifiable log's tree hash (RFC 9162 with HASH = SM3). */
+export const SM3_HASH: HashFunction = { name: 'sm3', size: 32, digest: (data) => sm3(data) };
+
+/**
+ * SM2 as a checkpoint signature scheme (algorithm `sm3-sm2`): keys are the hex forms SuiteKey uses
+ * (private: 64 hex digits; public: 04‖x‖y), signatures DER as GB/T 35276 gives them.
+ */
+export const SM2_SCHEME: SignatureScheme = {
+  name: 'sm2',
+  sign: (message, privateKey) => Buffer.from(sm2SuiteKey(String(privateKey)).sign(message), 'base64'),
+  verify: (message, publicKey, signature) => typeof publicKey === 'string' && verifySuiteSignature('sm3-sm2', publicKey, message, signature.toString('base64')),
+  keyId: (publicKey) => sm2KeyId(String(publicKey).toLowerCase()),
+};
+registerSignatureScheme(SM2_SCHEME);

@@ -15,3 +15,4 @@ export * from './evidence/verify-evidence';
 export * from './crypto-suite';
 export * from './timestamp/rfc3161';
 export * from './timestamp/tsa-client';
+export * from './timestamp/checkpoint-timestamp';

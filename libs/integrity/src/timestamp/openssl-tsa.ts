@@ -40,7 +40,7 @@ export async function makeTsaCertificate(dir: string, name: string, keyType: 'rs
 }
 
 /** The [tsa] section `openssl ts -reply` reads (openssl-ts(1), "CONFIGURATION FILE OPTIONS"). */
-function tsaConfig(dir: string, certFile: string, keyFile: string): string {
+function tsaConfig(dir: string, certFile: string, keyFile: string, digests: string[]): string {
   return [
     '[ tsa ]',
     'default_tsa = tsa_test',
@@ -51,7 +51,7 @@ function tsaConfig(dir: string, certFile: string, keyFile: string): string {
     `signer_key = ${keyFile}`,
     'signer_digest = sha256',
     'default_policy = 1.2.3.4.1',
-    'digests = sha256, sha384, sha512',
+    `digests = ${digests.join(', ')}`,
     'accuracy = secs:1',
     'ordering = no',
     'tsa_name = yes',
@@ -61,12 +61,12 @@ function tsaConfig(dir: string, certFile: string, keyFile: string): string {
   ].join('\n');
 }
 
-export async function startOpensslTsa(dir: string, opts: { name?: string; keyType?: 'rsa' | 'ec'; certificate?: { certFile: string; keyFile: string } } = {}): Promise<OpensslTsa> {
+export async function startOpensslTsa(dir: string, opts: { name?: string; keyType?: 'rsa' | 'ec'; certificate?: { certFile: string; keyFile: string }; digests?: string[] } = {}): Promise<OpensslTsa> {
   const name = opts.name ?? 'Test TSA';
   fs.mkdirSync(dir, { recursive: true });
   const { certFile, keyFile } = opts.certificate ?? (await makeTsaCertificate(dir, name.replace(/\W+/g, '-'), opts.keyType));
   const configFile = path.join(dir, 'tsa.cnf');
-  fs.writeFileSync(configFile, tsaConfig(dir, certFile, keyFile));
+  fs.writeFileSync(configFile, tsaConfig(dir, certFile, keyFile, opts.digests ?? ['sha256', 'sm3', 'sha384', 'sha512']));
 
   let seq = 0;
   // One openssl at a time: it reads and bumps the serial file.

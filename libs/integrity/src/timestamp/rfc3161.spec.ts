@@ -151,8 +151,11 @@ describe('RFC 3161 against a real responder (openssl ts -reply on 127.0.0.1)', (
   });
 
   it('an authority that refuses (an imprint algorithm it does not take) or is down: TimestampError, with the reason', async () => {
-    await expect(requestTimestamp(config(), Buffer.from('z'), 'sm3')).rejects.toMatchObject({ code: 'TSA_REFUSED', message: expect.stringMatching(/rejection/) });
-    const down = await startOpensslTsa(path.join(dir, 'down'), { certificate: { certFile: tsa.certificateFile, keyFile: path.join(dir, 'a', 'Test-TSA-A.key.pem') } });
+    const certificate = { certFile: tsa.certificateFile, keyFile: path.join(dir, 'a', 'Test-TSA-A.key.pem') };
+    const picky = await startOpensslTsa(path.join(dir, 'picky'), { certificate, digests: ['sha512'] });
+    await expect(requestTimestamp({ ...config(), url: picky.url }, Buffer.from('z'), 'sha256')).rejects.toMatchObject({ code: 'TSA_REFUSED', message: expect.stringMatching(/rejection/) });
+    await picky.stop();
+    const down = await startOpensslTsa(path.join(dir, 'down'), { certificate });
     await down.stop();
     const err = await requestTimestamp({ ...config(), url: down.url }, Buffer.from('z')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimestampError);
