@@ -143,6 +143,24 @@ describe('evidence files: POST /evidence, GET /items/:id/evidence/:sha256', () =
     }
   });
 
+  it('GET /audit/verify rehashes the files the reports name: untouched ok; bytes replaced on disk, not ok, naming the item and the hash', async () => {
+    const ok = await t.http.get('/api/v1/audit/verify').set('Authorization', `Bearer ${tokens.inspector}`).expect(200);
+    expect([ok.body.ok, ok.body.evidence]).toEqual([true, { ok: true, checked: 2, notUploaded: 1, problems: [] }]);
+    const h = sha(png);
+    const file = path.join(evidenceDir(), h.slice(0, 2), h.slice(2, 4), h);
+    fs.chmodSync(file, 0o644);
+    const forged = Buffer.concat([png.subarray(0, 8), Buffer.from('另一张照片', 'utf8')]);
+    fs.writeFileSync(file, forged);
+    const broken = await t.http.get('/api/v1/audit/verify').set('Authorization', `Bearer ${tokens.inspector}`).expect(200);
+    expect(broken.body.ok).toBe(false);
+    expect(broken.body.firstBreak).toBeUndefined();
+    expect(broken.body.evidence.problems).toEqual([
+      expect.objectContaining({ problem: 'mismatch', sha256: h, actual: sha(forged), itemId: 'i1', stream: 'item-i1', name: '活动室.png' }),
+    ]);
+    // Put back: the rest of the suite downloads it.
+    fs.writeFileSync(file, png);
+  });
+
   it('a report naming an uploaded file with another size is refused, and nothing is appended', async () => {
     const head = await t.store.headPosition();
     const res = await t.http.post('/api/v1/items/i2/progress').set('Authorization', `Bearer ${tokens.dahua}`).send({ note: '进展', evidence: [{ name: '活动室.png', size: png.length + 1, sha256: sha(png) }] });

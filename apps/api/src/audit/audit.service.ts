@@ -1,8 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from '@ledger/event-store';
-import { LedgerSealer, integrityConfig, verifyLedger, type SealKey, type VerifyReport } from '@ledger/integrity';
+import { LedgerSealer, integrityConfig, verifyEvidence, verifyLedger, type EvidenceReport, type EvidenceStorage, type SealKey, type VerifyReport } from '@ledger/integrity';
 import type { Clock, LedgerConfig } from '@ledger/platform';
 import { CLOCK, EVENT_STORE, LEDGER_CONFIG } from '../platform/tokens';
+import { EVIDENCE_STORAGE } from '../evidence/evidence.tokens';
 import { IntegrityState } from './integrity-state';
 
 export const SEAL_KEY = Symbol('SEAL_KEY');
@@ -14,7 +15,7 @@ export const SEAL_KEY = Symbol('SEAL_KEY');
 @Injectable()
 export class AuditService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly sealer: LedgerSealer;
-  private verifying: Promise<VerifyReport> | null = null;
+  private verifying: Promise<VerifyReport & { evidence: EvidenceReport }> | null = null;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -22,6 +23,7 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(LEDGER_CONFIG) config: LedgerConfig,
     @Inject(CLOCK) clock: Clock,
     private readonly integrity: IntegrityState,
+    @Inject(EVIDENCE_STORAGE) private readonly evidence: EvidenceStorage,
   ) {
     this.sealer = new LedgerSealer(store, key, {
       every: integrityConfig(config).sealEvery,
@@ -40,9 +42,16 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
     await this.sealer.stop();
   }
 
-  /** Concurrent requests share one pass. */
-  verify(): Promise<VerifyReport> {
-    this.verifying ??= verifyLedger(this.store, this.key.publicKey).finally(() => {
+  /**
+   * Concurrent requests share one pass. The evidence files the reports name are rehashed up to the
+   * same head: `ok` is false when the chain breaks or a file no longer proves what its event says.
+   */
+  verify(): Promise<VerifyReport & { evidence: EvidenceReport }> {
+    this.verifying ??= (async () => {
+      const chain = await verifyLedger(this.store, this.key.publicKey);
+      const evidence = await verifyEvidence(this.store, this.evidence, { head: BigInt(chain.head) });
+      return { ...chain, ok: chain.ok && evidence.ok, evidence };
+    })().finally(() => {
       this.verifying = null;
     });
     return this.verifying;
