@@ -2,24 +2,14 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { ItemStatus, UrgeLevel } from '@ledger/contracts/events';
 
 /**
- * One checklist item as it stands now. Lights and the overdue flag are NOT stored: they depend on
+ * The item view's columns, defined once: the item as it stands now (ItemRow, rm_item) and each version
+ * of it (ItemVersionRow, rm_t_item) are these columns with their own keys, so that a field added here
+ * reaches both and evolveItem folds either. Lights and the overdue flag are NOT stored: they depend on
  * today and are computed at query time from `dueDate` (the due date in force).
  */
-@Entity('rm_item')
-// Sorted lists page over (sort key, id); subtree counts seek (unit, status) for each unit of the subtree,
-// and a subtree's lights sorted by update are read from (unit, status, due date, updatedAt, id) alone.
-@Index('ix_rm_item_unit_status_due_updated', ['unitId', 'status', 'dueDate', 'updatedAt', 'id'])
-@Index('ix_rm_item_unit_due_id', ['unitId', 'dueDate', 'id'])
-@Index('ix_rm_item_unit_updated_id', ['unitId', 'updatedAt', 'id'])
-@Index('ix_rm_item_cadre_due', ['cadreId', 'dueDate'])
-@Index('ix_rm_item_sheet_due', ['sheetId', 'dueDate'])
-@Index('ix_rm_item_sheet_status_due', ['sheetId', 'status', 'dueDate', 'id'])
-@Index('ix_rm_item_status_due', ['status', 'dueDate', 'id'])
-@Index('ix_rm_item_due', ['dueDate', 'id'])
-@Index('ix_rm_item_updated', ['updatedAt', 'id'])
-export class ItemRow {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
-  id: string;
+export abstract class ItemColumns {
+  /** The item's id (a subclass declares its column: the key of each table differs). */
+  abstract id: string;
 
   @Column({ type: 'varchar', length: 64 })
   sheetId: string;
@@ -93,6 +83,24 @@ export class ItemRow {
   /** Global position of its last event, decimal string. */
   @Column({ type: 'varchar', length: 20 })
   position: string;
+}
+
+/** One checklist item as it stands now. */
+@Entity('rm_item')
+// Sorted lists page over (sort key, id); subtree counts seek (unit, status) for each unit of the subtree,
+// and a subtree's lights sorted by update are read from (unit, status, due date, updatedAt, id) alone.
+@Index('ix_rm_item_unit_status_due_updated', ['unitId', 'status', 'dueDate', 'updatedAt', 'id'])
+@Index('ix_rm_item_unit_due_id', ['unitId', 'dueDate', 'id'])
+@Index('ix_rm_item_unit_updated_id', ['unitId', 'updatedAt', 'id'])
+@Index('ix_rm_item_cadre_due', ['cadreId', 'dueDate'])
+@Index('ix_rm_item_sheet_due', ['sheetId', 'dueDate'])
+@Index('ix_rm_item_sheet_status_due', ['sheetId', 'status', 'dueDate', 'id'])
+@Index('ix_rm_item_status_due', ['status', 'dueDate', 'id'])
+@Index('ix_rm_item_due', ['dueDate', 'id'])
+@Index('ix_rm_item_updated', ['updatedAt', 'id'])
+export class ItemRow extends ItemColumns {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  id: string;
 }
 
 /** The item fields whose values many items share (ids, dates, instants, texts): see shareStrings. */

@@ -1,6 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn, type ValueTransformer } from 'typeorm';
-import type { AccountRole, AccountStatus, ActorRank, ItemStatus, UnitKind, UrgeLevel } from '@ledger/contracts/events';
+import type { AccountRole, AccountStatus, ActorRank, UnitKind } from '@ledger/contracts/events';
 import type { CounterOwnerKind } from '../figures/item-counter.entity';
+import { ItemColumns } from '../items/item.entity';
 
 /**
  * The temporal read models: versions valid from one global position to another (`fromPosition` ≤ p <
@@ -83,17 +84,21 @@ export class CadreVersionRow {
   left: boolean;
 }
 
-/** One version of an item view (every event of the item opens one). */
+/**
+ * One version of an item view (every event of the item opens one): the item row's columns (ItemColumns,
+ * not restated here), keyed by item and position, with what only the inspectors' figures need.
+ */
 @Entity('rm_t_item')
 // Lists as of p: the units of a subtree, then the versions in force at p. Covering for the filter,
 // the count, the light and the default sort: a page is chosen from the index alone (20 row reads).
-@Index('ix_rm_t_item_unit_cover', ['unitId', 'fromPosition', 'toPosition', 'dueDate', 'status', 'itemId'])
+@Index('ix_rm_t_item_unit_cover', ['unitId', 'fromPosition', 'toPosition', 'dueDate', 'status', 'id'])
 @Index('ix_rm_t_item_to', ['toPosition', 'fromPosition'])
 // The same by the end of the version, for cuts late in the history (few versions end after them).
-@Index('ix_rm_t_item_unit_to', ['unitId', 'toPosition', 'fromPosition', 'dueDate', 'status', 'itemId'])
-export class ItemVersionRow {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
-  itemId: string;
+@Index('ix_rm_t_item_unit_to', ['unitId', 'toPosition', 'fromPosition', 'dueDate', 'status', 'id'])
+export class ItemVersionRow extends ItemColumns {
+  /** The item's id: a version is an item row (evolveItem folds it as one), stored as "itemId". */
+  @PrimaryColumn({ name: 'itemId', type: 'varchar', length: 64 })
+  id: string;
 
   @PrimaryColumn({ type: 'bigint', transformer: asNumber })
   fromPosition: number;
@@ -103,67 +108,6 @@ export class ItemVersionRow {
 
   @Column({ type: 'varchar', length: 40 })
   fromAt: string;
-
-  @Column({ type: 'varchar', length: 64 })
-  sheetId: string;
-
-  @Column({ type: 'varchar', length: 500 })
-  title: string;
-
-  @Column({ type: 'text' })
-  requirements: string;
-
-  @Column({ type: 'varchar', length: 64 })
-  unitId: string;
-
-  @Column({ type: 'simple-json' })
-  supportUnitIds: string[];
-
-  @Column({ type: 'varchar', length: 64 })
-  cadreId: string;
-
-  @Column({ type: 'varchar', length: 64, nullable: true })
-  leaderId: string | null;
-
-  @Column({ type: 'varchar', length: 16 })
-  status: ItemStatus;
-
-  @Column({ type: 'varchar', length: 10 })
-  dueDate: string;
-
-  @Column({ type: 'varchar', length: 10 })
-  originalDueDate: string;
-
-  @Column({ type: 'varchar', length: 10, nullable: true })
-  concludedOn: string | null;
-
-  @Column({ type: 'boolean', nullable: true })
-  onTime: boolean | null;
-
-  @Column({ type: 'varchar', length: 16, nullable: true })
-  urgeLevel: UrgeLevel | null;
-
-  @Column({ type: 'integer', default: 0 })
-  accountabilityCount: number;
-
-  /** As ItemRow.liveDecisionIds. */
-  @Column({ type: 'text', default: '[]' })
-  liveDecisionIds: string;
-
-  @Column({ type: 'varchar', length: 10, nullable: true })
-  deadlineMissedFor: string | null;
-
-  @Column({ type: 'varchar', length: 40 })
-  createdAt: string;
-
-  @Column({ type: 'varchar', length: 40 })
-  updatedAt: string;
-
-  @Column({ type: 'integer' })
-  revision: number;
-
-  @Column({ type: 'varchar', length: 20 })
-  position: string;
 
   /** County date of the assignment (定责), for the inspectors' figures. */
   @Column({ type: 'varchar', length: 10 })

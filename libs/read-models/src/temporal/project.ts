@@ -24,7 +24,6 @@ import { sqliteConnection } from '../db/sqlite-connection';
 import { writeRows } from '../db/write-rows';
 import { CounterLog, countsAt, ownerKey, packItemChange, tuplesOf } from './counters';
 import { isPostgres, placeholders } from '../db/sql';
-import { itemRowOf } from './views';
 import { shareStrings } from '../shared-strings';
 
 const READ_CHUNK = 500;
@@ -91,9 +90,14 @@ async function currentVersions<R extends ObjectLiteral>(
  */
 async function currentItemVersions(em: EntityManager, ids: Set<string>): Promise<ItemVersionRow[]> {
   const raw: ItemVersionRow[] = [];
+  // Each column under its property's name (the id is stored as "itemId").
+  const columns = em.connection
+    .getMetadata(ItemVersionRow)
+    .columns.map((c) => (c.databaseName === c.propertyName ? `"${c.databaseName}"` : `"${c.databaseName}" AS "${c.propertyName}"`))
+    .join(', ');
   const db = sqliteConnection(em);
   if (db) {
-    const newest = db.prepare(`SELECT * FROM "rm_t_item" WHERE "itemId" = ? ORDER BY "fromPosition" DESC LIMIT 1`);
+    const newest = db.prepare(`SELECT ${columns} FROM "rm_t_item" WHERE "itemId" = ? ORDER BY "fromPosition" DESC LIMIT 1`);
     for (const id of ids) {
       const r = newest.get(id) as ItemVersionRow | undefined;
       if (r) raw.push(r);
@@ -103,7 +107,7 @@ async function currentItemVersions(em: EntityManager, ids: Set<string>): Promise
     for (let i = 0; i < all.length; i += READ_CHUNK) {
       const chunk = all.slice(i, i + READ_CHUNK);
       raw.push(
-        ...(await em.query(placeholders(`SELECT * FROM "rm_t_item" WHERE "itemId" IN (${chunk.map(() => '?').join(',')}) AND "toPosition" = ?`, isPostgres(em)), [
+        ...(await em.query(placeholders(`SELECT ${columns} FROM "rm_t_item" WHERE "itemId" IN (${chunk.map(() => '?').join(',')}) AND "toPosition" = ?`, isPostgres(em)), [
           ...chunk,
           OPEN_END,
         ])),
@@ -166,7 +170,7 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
   cadres.load(await currentVersions(em, CadreVersionRow, 'cadreId', cadreIds));
   const accounts = new Versions<AccountVersionRow>((r) => r.accountId);
   accounts.load(await currentVersions(em, AccountVersionRow, 'accountId', accountIds));
-  const items = new Versions<ItemVersionRow>((r) => r.itemId);
+  const items = new Versions<ItemVersionRow>((r) => r.id);
   const missing = new Set<string>();
   for (const id of itemIds) {
     const cached = cache.items.get(id);
@@ -228,48 +232,26 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
     } else if ('itemId' in e.data) {
       const id = e.data.itemId;
       const prior = items.current.get(id) ?? null;
-      const beforeView = prior ? itemRowOf(prior) : null;
-      const after = evolveItem(beforeView, e);
-      if (!after || after === beforeView) continue;
-      // Listed field by field: a spread of the view was the hottest line of a rebuild.
-      const next: ItemVersionRow = {
-        itemId: id,
-        fromPosition: position,
-        toPosition: OPEN_END,
-        fromAt,
-        sheetId: after.sheetId,
-        title: after.title,
-        requirements: after.requirements,
-        unitId: after.unitId,
-        supportUnitIds: after.supportUnitIds,
-        cadreId: after.cadreId,
-        leaderId: after.leaderId,
-        status: after.status,
-        dueDate: after.dueDate,
-        originalDueDate: after.originalDueDate,
-        concludedOn: after.concludedOn,
-        onTime: after.onTime,
-        urgeLevel: after.urgeLevel,
-        accountabilityCount: after.accountabilityCount,
-        liveDecisionIds: after.liveDecisionIds,
-        deadlineMissedFor: after.deadlineMissedFor,
-        createdAt: after.createdAt,
-        updatedAt: after.updatedAt,
-        revision: after.revision,
-        position: after.position,
-        assignedOn: prior?.assignedOn ?? countyDateOf(e.recordedAt),
-        returns: (prior?.returns ?? 0) + (e.type === 'CompletionReturned' ? 1 : 0),
-        extensions: (prior?.extensions ?? 0) + (e.type === 'ExtensionGranted' ? 1 : 0),
-        urges: (prior?.urges ?? 0) + (e.type === 'ItemUrged' ? 1 : 0),
-      };
+      // A version is an item row: evolveItem folds it as one and answers a new object (or the same
+      // one: nothing changed), which becomes the next version once it has its own fields.
+      const after = evolveItem(prior, e);
+      if (!after || after === prior) continue;
+      const next = after as ItemVersionRow;
+      next.fromPosition = position;
+      next.toPosition = OPEN_END;
+      next.fromAt = fromAt;
+      next.assignedOn = prior?.assignedOn ?? countyDateOf(e.recordedAt);
+      next.returns = (prior?.returns ?? 0) + (e.type === 'CompletionReturned' ? 1 : 0);
+      next.extensions = (prior?.extensions ?? 0) + (e.type === 'ExtensionGranted' ? 1 : 0);
+      next.urges = (prior?.urges ?? 0) + (e.type === 'ItemUrged' ? 1 : 0);
       items.open(id, next);
-      if (changesCounters(beforeView, after)) {
-        if (!beforeView || beforeView.unitId === after.unitId) {
-          const packed = packItemChange(beforeView, after, [ownerKey('unit', after.unitId), ...subtreesOf(after.unitId).map((u) => ownerKey('subtree', u))]);
+      if (changesCounters(prior, after)) {
+        if (!prior || prior.unitId === after.unitId) {
+          const packed = packItemChange(prior, after, [ownerKey('unit', after.unitId), ...subtreesOf(after.unitId).map((u) => ownerKey('subtree', u))]);
           if (packed !== null) counters.addPacked(position, packed);
         } else {
           const deltas = new CounterDeltas();
-          deltas.change(beforeView, after, subtreesOf);
+          deltas.change(prior, after, subtreesOf);
           counters.add(position, deltas.values());
         }
       }

@@ -22,7 +22,6 @@ import {
   TimeMarkRow,
   UnitVersionRow,
 } from './entities';
-import { itemRowOf } from './views';
 import { countsAt } from './counters';
 import { isPostgres, placeholders } from '../db/sql';
 import { temporalCheckpoint } from '../checkpoint/checkpoints';
@@ -151,7 +150,7 @@ export class TemporalQueries {
       .createQueryBuilder('v')
       .where('v."itemId" = :id AND v."fromPosition" <= :p AND v."toPosition" > :p', { id, p: cut.position })
       .getOne();
-    return row ? toItemView(itemRowOf(row), cut.day, this.dueSoonDays) : null;
+    return row ? toItemView(row, cut.day, this.dueSoonDays) : null;
   }
 
   /**
@@ -194,11 +193,11 @@ export class TemporalQueries {
     const dir = desc ? 'DESC' : 'ASC';
     // The page's keys and the count in one pass over the index (the count as a window over the matches).
     const keys = await build()
-      .select('i.itemId', 'itemId')
+      .select('i.id', 'itemId')
       .addSelect('i.fromPosition', 'fromPosition')
       .addSelect('COUNT(*) OVER ()', 'total')
       .orderBy(`i.${key}`, dir)
-      .addOrderBy('i.itemId', dir)
+      .addOrderBy('i.id', dir)
       .offset((page - 1) * pageSize)
       .limit(pageSize)
       .getRawMany<{ itemId: string; fromPosition: unknown; total: unknown }>();
@@ -212,9 +211,9 @@ export class TemporalQueries {
           })
           .getMany()
       : [];
-    const byId = new Map(rows.map((r) => [r.itemId, r]));
+    const byId = new Map(rows.map((r) => [r.id, r]));
     return {
-      items: keys.map((k) => toItemView(itemRowOf(byId.get(k.itemId)!), cut.day, this.dueSoonDays)),
+      items: keys.map((k) => toItemView(byId.get(k.itemId)!, cut.day, this.dueSoonDays)),
       total: Number(count?.n ?? 0),
       page,
       pageSize,
