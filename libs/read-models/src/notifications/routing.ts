@@ -77,6 +77,11 @@ export function parseNotifyConfig(text: string): NotifyConfig {
   }
   const problems: string[] = [];
   if (!isObject(raw)) throw new NotifyConfigError(['the file must hold a JSON object']);
+  // A misspelt key would otherwise be ignored in silence (a route that never matches, a link never sent).
+  const unknown = (at: string, o: Record<string, unknown>, known: string[]) => {
+    for (const k of Object.keys(o)) if (!known.includes(k)) problems.push(`${at}${k} is not a setting (expected ${known.join(', ')})`);
+  };
+  unknown('', raw, ['link', 'delivery', 'channels', 'routes']);
   const link = raw.link ?? '';
   if (typeof link !== 'string' || (link !== '' && !/^https?:\/\//.test(link))) problems.push('link must be an http(s) URL');
 
@@ -104,6 +109,7 @@ export function parseNotifyConfig(text: string): NotifyConfig {
         problems.push(`${at} must be an object`);
         continue;
       }
+      unknown(`${at}.`, c, ['type', 'url', 'secret', 'to', 'template', 'headers']);
       if (!CHANNEL_TYPES.includes(c.type as ChannelType)) problems.push(`${at}.type must be one of ${CHANNEL_TYPES.join(', ')}`);
       if (typeof c.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(c.url)) problems.push(`${at}.url must be an http(s) URL`);
       if (c.secret !== undefined && (typeof c.secret !== 'string' || c.secret === '')) problems.push(`${at}.secret must be a non-empty string`);
@@ -123,6 +129,7 @@ export function parseNotifyConfig(text: string): NotifyConfig {
     raw.routes.forEach((r: unknown, i) => {
       const at = `routes[${i}]`;
       if (!isObject(r)) return void problems.push(`${at} must be an object`);
+      unknown(`${at}.`, r, ['roles', 'units', 'channels']);
       const roles = r.roles;
       if (!isStrings(roles) || roles.length === 0 || !roles.every((x) => (AUDIENCE_ROLES as string[]).includes(x))) problems.push(`${at}.roles must list some of ${AUDIENCE_ROLES.join(', ')}`);
       if (r.units !== undefined && (!isStrings(r.units) || r.units.length === 0)) problems.push(`${at}.units must list unit ids (leave it out for every unit)`);

@@ -1,0 +1,199 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { EventStore, Subscription } from '@ledger/event-store';
+import { LeaseLostError, ProjectionLease } from '@ledger/read-models/lease';
+import {
+  applyNotificationEvents,
+  dueMessages,
+  ensureNotifyFrom,
+  nextDueAt,
+  NOTIFIER_LEASE,
+  notifierCheckpoint,
+  recordAttempt,
+  type AttemptResult,
+  type NotifyConfig,
+  type OutboxMessage,
+} from '@ledger/read-models/notifications';
+import { buildRequest, send } from './channels';
+
+export interface NotifierOptions {
+  /** Who holds the notifier's lease (host/pid), for logs. */
+  holder: string;
+  ttlMs: number;
+  batchSize?: number;
+  /** The last good configuration: read at every batch and every delivery, so an edit applies at once. */
+  config: () => NotifyConfig;
+  now?: () => Date;
+  log?: (line: string) => void;
+}
+
+export interface RunningNotifier {
+  readonly state: 'standby' | 'leader';
+  /** Looks for due messages now (after a configuration change or a replay). */
+  wake(): void;
+  stop(): Promise<void>;
+  /** Rejects on a failure other than losing the lease. */
+  readonly done: Promise<void>;
+}
+
+/** Messages looked at per pass: each is sent and recorded before the next. */
+const PASS = 20;
+/** Longest idle wait: a message replayed through another process is picked up within it. */
+const IDLE_MS = 1000;
+
+/** The delay before attempt `attempts + 1` after a failure: backoffMs, doubling, at most maxBackoffMs. */
+export function retryDelayMs(attempts: number, delivery: NotifyConfig['delivery']): number {
+  return Math.min(delivery.maxBackoffMs, delivery.backoffMs * 2 ** Math.min(attempts, 40));
+}
+
+/**
+ * The notification process: while it holds the notifier's lease it follows the log from its own
+ * checkpoint (each batch's messages and the checkpoint commit together) and delivers the outbox. A
+ * message is recorded delivered in a transaction of its own right after the receiver's 2xx: a crash
+ * between the two sends it again, with the same id in Idempotency-Key (at-least-once delivery,
+ * exactly-once at a receiver that drops repeated ids). Every statement that writes is fenced by the
+ * lease, so a paused leader that wakes up after a takeover writes nothing.
+ */
+export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: EventStore, options: NotifierOptions): Promise<RunningNotifier> {
+  const lease = await ProjectionLease.open(leaseDs, { name: NOTIFIER_LEASE, holder: options.holder, ttlMs: options.ttlMs });
+  const now = options.now ?? (() => new Date());
+  const log = options.log ?? (() => undefined);
+  const pollMs = Math.max(50, Math.round(options.ttlMs / 4));
+  const heartbeatMs = Math.max(50, Math.round(options.ttlMs / 3));
+  let state: 'standby' | 'leader' = 'standby';
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => ((wake = null), resolve()), ms);
+      wake = () => (clearTimeout(t), (wake = null), resolve());
+    });
+  // On SQLite the process's transactions share one connection: one at a time.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = chain.then(work, work);
+    chain = run.catch(() => undefined);
+    return run;
+  };
+  const fence = (em: EntityManager) => lease.fence(em);
+
+  const deliver = async (m: OutboxMessage, config: NotifyConfig): Promise<void> => {
+    const channel = config.channels[m.channel];
+    const result: AttemptResult = channel
+      ? await send(buildRequest(channel, m, config.link, now().getTime()), config.delivery.timeoutMs)
+      : { ok: false, httpStatus: null, error: `the channel "${m.channel}" is no longer in the configuration`, ms: 0 };
+    const status = await serial(() =>
+      recordAttempt(ds, m.id, result, { at: now(), retryInMs: retryDelayMs(m.attempts, config.delivery), maxAttempts: config.delivery.maxAttempts }, fence),
+    );
+    if (status === 'dead') log(`message ${m.id} (${m.kind} ${m.itemId ?? ''} → ${m.audience} by ${m.channel}) DEAD after ${m.attempts + 1} attempt(s): ${result.error}`);
+    else if (!result.ok) log(`message ${m.id} by ${m.channel}: attempt ${m.attempts + 1} failed (${result.error}); trying again later`);
+  };
+
+  const lead = async (token: bigint): Promise<string> => {
+    let leading = true;
+    let kick: (() => void) | null = null;
+    const idle = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(() => ((kick = null), resolve()), ms);
+        kick = () => (clearTimeout(t), (kick = null), resolve());
+      });
+    let subscription: Subscription | null = null;
+    let delivering: Promise<void> | null = null;
+    let lost!: (reason: string) => void;
+    const lostLease = new Promise<string>((resolve) => (lost = resolve));
+    const heartbeat = setInterval(() => {
+      lease.renew().then(
+        (ok) => !ok && lost('a renewal found another token'),
+        () => undefined,
+      );
+    }, heartbeatMs);
+    wakeLeader = () => kick?.();
+    endLead = lost;
+    try {
+      const head = await store.headPosition();
+      const after = await serial(() =>
+        ds.transaction(async (em) => {
+          await fence(em);
+          await ensureNotifyFrom(em, head);
+          return notifierCheckpoint(em);
+        }),
+      );
+      state = 'leader';
+      log(`leader (lease token ${token}): started after position ${after}`);
+      subscription = store.subscribe(
+        async (events) => {
+          const { messages } = await serial(() =>
+            ds.transaction(async (em) => {
+              await fence(em);
+              return applyNotificationEvents(em, events, options.config(), { contiguous: store.contiguousPositions, now: now() });
+            }),
+          );
+          if (messages) kick?.();
+        },
+        { after, batchSize: options.batchSize ?? 500 },
+      );
+      delivering = (async () => {
+        while (leading) {
+          const config = options.config();
+          const due = await serial(() => dueMessages(ds, now().getTime(), PASS));
+          for (const m of due) {
+            if (!leading) break;
+            await deliver(m, config);
+          }
+          if (due.length || !leading) continue;
+          const next = await serial(() => nextDueAt(ds));
+          await idle(next === null ? IDLE_MS : Math.max(1, Math.min(IDLE_MS, next - now().getTime())));
+        }
+      })();
+      const failed = (e: unknown) => (e instanceof LeaseLostError ? 'fenced out (the transaction rolled back)' : Promise.reject(e));
+      return await Promise.race([lostLease, subscription.done.then(() => 'stopped', failed), delivering.then(() => 'stopped', failed)]);
+    } catch (e) {
+      if (e instanceof LeaseLostError) return 'fenced out while starting';
+      throw e;
+    } finally {
+      leading = false;
+      wakeLeader = () => undefined;
+      endLead = () => undefined;
+      clearInterval(heartbeat);
+      (kick as (() => void) | null)?.();
+      await subscription?.stop().catch(() => undefined);
+      await delivering?.catch(() => undefined);
+      await chain;
+      state = 'standby';
+    }
+  };
+  let wakeLeader: () => void = () => undefined;
+  let endLead: (reason: string) => void = () => undefined;
+
+  const done = (async () => {
+    while (!stopped) {
+      let token: bigint | null = null;
+      try {
+        token = await lease.tryAcquire();
+      } catch {
+        token = null;
+      }
+      if (token === null) {
+        await pause(pollMs);
+        continue;
+      }
+      const reason = await lead(token);
+      if (!stopped) log(`standby: lease lost: ${reason}`);
+    }
+  })();
+  done.catch(() => undefined);
+
+  return {
+    get state() {
+      return state;
+    },
+    wake: () => wakeLeader(),
+    stop: async () => {
+      stopped = true;
+      endLead('stopped');
+      (wake as (() => void) | null)?.();
+      await done.catch(() => undefined);
+      await lease.release().catch(() => undefined);
+    },
+    done,
+  };
+}
