@@ -24,6 +24,7 @@ async function usage(): Promise<string> {
   verify [--key <seal-key.pub.pem>]
         recomputes the hash chains and checks every seal, reading only (a read-only copy will do);
         exit 0 verified, 1 a broken link (named), 2 could not check (no store or key, unreadable, bad configuration)
+  ${(await import('./witness')).WITNESS_USAGE}
   seal
         seals a checkpoint now (Ed25519 key in LEDGER_SEAL_KEY_FILE, default <data dir>/seal-key.pem);
         refuses (exit 1) when the chain since the newest seal is broken
@@ -91,6 +92,9 @@ async function main(argv: string[]): Promise<number> {
     case 'seal':
       parseArgs({ args: rest, options: {}, strict: true });
       return (await import('./verify')).sealCommand(config());
+    case 'witness':
+      // The witness runs on another office's machine: it needs neither the ledger's environment nor its data folder.
+      return (await import('./witness')).witnessMain(rest);
     case 'import-sheet':
       return (await import('./sheets/import-sheet')).importSheetMain(config(), rest);
     case 'export':
