@@ -53,7 +53,8 @@ describe('the notifier delivering to real receivers', () => {
 
   const config = (routes: unknown[]) => ({
     link: 'https://ledger.example.gov.cn/',
-    delivery: { maxAttempts: 3, backoffMs: 20, maxBackoffMs: 200, timeoutMs: 300 },
+    // Generous for the receivers that answer (a loaded machine), still beaten by the one that never does.
+    delivery: { maxAttempts: 3, backoffMs: 20, maxBackoffMs: 200, timeoutMs: 2000 },
     channels: {
       hook: { type: 'webhook', url: receivers.hook.url('/hook'), secret: HOOK_SECRET },
       hook2: { type: 'webhook', url: receivers.hook2.url('/hook'), secret: HOOK_SECRET },
@@ -65,6 +66,12 @@ describe('the notifier delivering to real receivers', () => {
     },
     routes,
   });
+
+  /** A receiver's requests, the first of each id: a request the notifier gave up waiting for is sent again with its id. */
+  const firsts = (name: string) => {
+    const seen = new Set<unknown>();
+    return receivers[name].received.filter((r) => !seen.has(r.headers['idempotency-key']) && seen.add(r.headers['idempotency-key']));
+  };
 
   async function append<K extends EventType>(type: K, data: EventPayloads[K], actor: Actor = ORG): Promise<string> {
     const id = randomUUID();
@@ -89,7 +96,10 @@ describe('the notifier delivering to real receivers', () => {
     );
     const file = new NotifyConfigFile(configFile, (line) => logs.push(line));
     notifier = await startNotifier(ds, leaseDs, store, { holder: 'test', ttlMs: 2000, batchSize: 50, config: () => file.current(), log: (line) => logs.push(line) });
-    await eventually('the notifier leads', () => notifier!.state === 'leader');
+    let failure: unknown = null;
+    notifier.done.catch((e: unknown) => (failure = e));
+    const explain = () => `${String(failure)}\n${logs.join('\n')}\nreceived: ${Object.entries(receivers).map(([n, r]) => `${n} ${r.received.length}`).join(', ')}`;
+    await eventually('the notifier leads', () => notifier!.state === 'leader', { explain });
 
     await assign('I1', 'T1', 'L1');
     await append('DeadlineMissed', { itemId: 'I1', dueDate: '2026-11-10' }, SYSTEM);
@@ -107,11 +117,11 @@ describe('the notifier delivering to real receivers', () => {
       reason: '逾期未办结',
     });
     await eventually('every receiver that answers got its messages', () =>
-      receivers.hook.received.length === 2 && receivers.ding.received.length === 2 && receivers.wecom.received.length === 2 && receivers.sms.received.length === 1,
-    );
+      firsts('hook').length === 2 && firsts('ding').length === 2 && firsts('wecom').length === 2 && firsts('sms').length === 1,
+    { explain });
 
     // Generic webhook: JSON, HMAC-SHA256 over "<timestamp>.<body>" recomputed here, the id in Idempotency-Key.
-    const [assigned, overdue] = receivers.hook.received;
+    const [assigned, overdue] = firsts('hook');
     const body = JSON.parse(assigned.body) as Record<string, unknown>;
     expect(body).toMatchObject({ kind: 'assigned', event: 'ItemAssigned', itemId: 'I1', audience: 'unit:T1', title: '【交办】事项 I1', link: 'https://ledger.example.gov.cn/items/I1', dueDate: '2026-11-10' });
     expect(assigned.headers['idempotency-key']).toBe(body.id);
@@ -122,7 +132,7 @@ describe('the notifier delivering to real receivers', () => {
     expect(JSON.parse(overdue.body)).toMatchObject({ kind: 'overdue', title: '【逾期】事项 I1' });
 
     // DingTalk robot: msgtype markdown {title, text}; 加签 recomputed here from the timestamp it sent.
-    for (const r of receivers.ding.received) {
+    for (const r of firsts('ding')) {
       const url = new URL(r.url, 'http://x');
       expect(url.pathname).toBe('/robot/send');
       expect(url.searchParams.get('access_token')).toBe('abc');
@@ -131,18 +141,18 @@ describe('the notifier delivering to real receivers', () => {
       // The raw query carries the base64 URL-encoded (+ / = would otherwise be read wrong).
       expect(r.url).not.toMatch(/sign=[^&]*[+/=]/);
     }
-    const ding = receivers.ding.bodies<{ msgtype: string; markdown: { title: string; text: string } }>();
+    const ding = firsts('ding').map((r) => JSON.parse(r.body) as { msgtype: string; markdown: { title: string; text: string } });
     expect(ding[0]).toEqual({
       msgtype: 'markdown',
       markdown: { title: '【交办】事项 I1', text: '### 【交办】事项 I1\n\n按期办结\n\n完成时限：2026-11-10\n\n请及时签收办理。\n\n[查看事项](https://ledger.example.gov.cn/items/I1)' },
     });
     // WeCom robot: msgtype markdown {content}.
-    expect(receivers.wecom.bodies()[1]).toEqual({
+    expect(JSON.parse(firsts('wecom')[1].body)).toEqual({
       msgtype: 'markdown',
       markdown: { content: '### 【逾期】事项 I1\n\n完成时限 2026-11-10 已过，事项尚未办结。\n\n[查看事项](https://ledger.example.gov.cn/items/I1)' },
     });
     // SMS gateway: the county's template filled in, its key header sent.
-    const [sms] = receivers.sms.received;
+    const [sms] = firsts('sms');
     expect(sms.headers['x-api-key']).toBe('gw-key');
     expect(JSON.parse(sms.body)).toEqual({
       mobiles: '13800000001,13800000002',
@@ -162,7 +172,7 @@ describe('the notifier delivering to real receivers', () => {
     ]);
     expect(byChannel.failing.attemptLog[0].error).toBe('HTTP 500: {"error":"down"}');
     expect(byChannel.slow).toMatchObject({ kind: 'accountability', audience: 'discipline', attempts: 3 });
-    expect(byChannel.slow.attemptLog.map((a) => [a.outcome, a.httpStatus, a.error])).toEqual(Array(3).fill(['failed', null, 'no answer within 300 ms']));
+    expect(byChannel.slow.attemptLog.map((a) => [a.outcome, a.httpStatus, a.error])).toEqual(Array(3).fill(['failed', null, 'no answer within 2000 ms']));
     expect(receivers.failing.received.length).toBe(3);
     expect(receivers.slow.received.length).toBe(3);
     expect(logs.some((l) => l.includes(`message ${byChannel.failing.id}`) && l.includes('DEAD after 3 attempt(s)'))).toBe(true);
@@ -175,10 +185,14 @@ describe('the notifier delivering to real receivers', () => {
     expect(receivers.failing.received.length).toBe(4);
     expect(new Set(receivers.failing.received.map((r) => r.headers['idempotency-key']))).toEqual(new Set([byChannel.failing.id]));
     expect((await deadLetters(ds)).map((d) => d.channel)).toEqual(['slow']);
-    // Every delivered message was sent once: no receiver that answered saw an id twice.
+    // A message sent again (the notifier gave up waiting) is the same message under the same id.
     for (const name of ['hook', 'ding', 'wecom', 'sms']) {
-      const keys = receivers[name].received.map((r) => r.headers['idempotency-key']);
-      expect(new Set(keys).size).toBe(keys.length);
+      const bodies = new Map<unknown, string>();
+      for (const r of receivers[name].received) {
+        const first = bodies.get(r.headers['idempotency-key']);
+        if (first === undefined) bodies.set(r.headers['idempotency-key'], r.body);
+        else expect(r.body).toBe(first);
+      }
     }
 
     // The county edits the file while it runs. A broken edit is refused, the last good configuration stays.
@@ -189,15 +203,15 @@ describe('the notifier delivering to real receivers', () => {
     await eventually('the invalid edit is refused', () => logs.filter((l) => l.includes('REFUSED')).length === 2);
     expect(logs.filter((l) => l.includes('REFUSED'))[1]).toBe(`configuration ${configFile} REFUSED, keeping the last good one: lnk is not a setting (expected link, delivery, channels, routes)`);
     await assign('I2', 'T1', null);
-    await eventually('I2 goes out by the last good configuration', () => receivers.hook.received.length === 3);
-    expect(JSON.parse(receivers.hook.received[2].body)).toMatchObject({ itemId: 'I2', kind: 'assigned' });
+    await eventually('I2 goes out by the last good configuration', () => firsts('hook').length === 3);
+    expect(JSON.parse(firsts('hook')[2].body)).toMatchObject({ itemId: 'I2', kind: 'assigned' });
 
     // A good edit applies without a restart: T1's unit now gets hook2 only.
     fs.writeFileSync(configFile, JSON.stringify(config([{ roles: ['unit'], channels: ['hook2'] }])));
     await eventually('the good edit is applied', () => logs.find((l) => l.includes('reloaded: 7 channel(s), 1 route(s)')));
     await assign('I3', 'T1', null);
-    await eventually('I3 goes to hook2', () => receivers.hook2.received.length === 1);
-    expect(JSON.parse(receivers.hook2.received[0].body)).toMatchObject({ itemId: 'I3' });
-    expect(receivers.hook.received.length).toBe(3);
+    await eventually('I3 goes to hook2', () => firsts('hook2').length === 1);
+    expect(JSON.parse(firsts('hook2')[0].body)).toMatchObject({ itemId: 'I3' });
+    expect(firsts('hook').length).toBe(3);
   }, 120_000);
 });
