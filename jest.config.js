@@ -5,6 +5,8 @@ for (const a of aliases) {
   moduleNameMapper[`^@ledger/${a}$`] = `<rootDir>/libs/${a}/src`;
   moduleNameMapper[`^@ledger/${a}/(.*)$`] = `<rootDir>/libs/${a}/src/$1`;
 }
+// No compiled writer-thread.js under ts-jest: threads start from transpiled sources (test support).
+moduleNameMapper['^\\.\\.?/thread-entry$'] = '<rootDir>/test/support/thread-entry.ts';
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',

@@ -6,3 +6,4 @@ export * from './sqlite';
 export * from './postgres';
 export * from './eventstoredb';
 export * from './data-folder';
+export * from './thread-entry';

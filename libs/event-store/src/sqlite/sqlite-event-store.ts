@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 // Relative imports only: the cross-process test loads this file in a plain Node child without alias mapping.
 import {
   AppendResult,
@@ -22,6 +22,7 @@ import {
 } from '../port';
 import { bodyHashOfText, globalLinkHash, streamLinkHash } from '../hash-chain';
 import { SqliteSubscription } from './sqlite-subscription';
+import { startThread } from '../thread-entry';
 import { sqliteStreamHeadsAt } from './stream-heads';
 import { WriteLane, configureConnection, type LaneAppend, type LaneError, type LaneEvent, type LaneReply } from './write-lane';
 import type { WriterThreadData } from './writer-thread';
@@ -464,31 +465,6 @@ class InlineWriter implements GroupWriter {
   async close(): Promise<void> {}
 }
 
-/**
- * Under ts-jest there is no compiled writer-thread.js: the thread's TypeScript is transpiled here, once
- * per process, and the thread compiles that text when it requires the .ts files (no TypeScript in it).
- */
-const TRANSPILED_ENTRY = `
-const { workerData } = require('node:worker_threads');
-require.extensions['.ts'] = (module, filename) => module._compile(workerData.sources[filename], filename);
-require(workerData.entry);
-`;
-let transpiled: Record<string, string> | null = null;
-function transpiledSources(): Record<string, string> {
-  if (transpiled) return transpiled;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ts = require('typescript') as typeof import('typescript');
-  const sources: Record<string, string> = {};
-  for (const file of ['sqlite/writer-thread.ts', 'sqlite/write-lane.ts', 'hash-chain.ts', 'same-json.ts', 'port.ts']) {
-    const full = path.join(__dirname, '..', file);
-    sources[full] = ts.transpileModule(fs.readFileSync(full, 'utf8'), {
-      fileName: full,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    }).outputText;
-  }
-  return (transpiled = sources);
-}
-
 /** The lane in a thread of its own; groups are answered in the order they were sent. */
 class ThreadWriter implements GroupWriter {
   private readonly worker: Worker;
@@ -496,10 +472,7 @@ class ThreadWriter implements GroupWriter {
   private failure: Error | null = null;
 
   constructor(data: WriterThreadData) {
-    const compiled = path.join(__dirname, 'writer-thread.js');
-    this.worker = fs.existsSync(compiled)
-      ? new Worker(compiled, { workerData: data })
-      : new Worker(TRANSPILED_ENTRY, { eval: true, workerData: { ...data, entry: path.join(__dirname, 'writer-thread.ts'), sources: transpiledSources() } });
+    this.worker = startThread(__dirname, 'writer-thread', data);
     // Referenced only while a group is in flight: an idle store must not keep its process alive.
     this.worker.unref();
     this.worker.on('message', (m: LaneReply) => {

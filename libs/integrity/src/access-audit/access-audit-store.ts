@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Pool, type PoolClient } from 'pg';
+import { startThread } from '@ledger/event-store';
 import { ACCESS_ZERO_HASH, chainEntries, type AccessAuditHead, type AccessAuditReader, type AccessEntry, type AccessEntryInput } from './access-chain';
 import type { AccessWriterData, AccessWriterReply } from './access-writer-thread';
 import { ACCESS_COLUMNS, appendSqlite, insertSqlite, readSqliteHead } from './sqlite-append';
@@ -165,31 +165,6 @@ export class SqliteAccessAuditStore implements AccessAuditStore {
   }
 }
 
-/**
- * Under ts-jest there is no compiled access-writer-thread.js: the thread's TypeScript is transpiled
- * here, once per process, as the event store does for its writer thread.
- */
-const TRANSPILED_ENTRY = `
-const { workerData } = require('node:worker_threads');
-require.extensions['.ts'] = (module, filename) => module._compile(workerData.sources[filename], filename);
-require(workerData.entry);
-`;
-let transpiled: Record<string, string> | null = null;
-function transpiledSources(): Record<string, string> {
-  if (transpiled) return transpiled;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ts = require('typescript') as typeof import('typescript');
-  const sources: Record<string, string> = {};
-  for (const file of ['access-writer-thread.ts', 'sqlite-append.ts', 'access-chain.ts']) {
-    const full = path.join(__dirname, file);
-    sources[full] = ts.transpileModule(fs.readFileSync(full, 'utf8'), {
-      fileName: full,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    }).outputText;
-  }
-  return (transpiled = sources);
-}
-
 /** Batches to the writer thread, answered in the order sent; referenced only while one is in flight. */
 class ThreadWriter {
   private readonly worker: Worker;
@@ -197,10 +172,7 @@ class ThreadWriter {
   private failure: Error | null = null;
 
   constructor(data: AccessWriterData) {
-    const compiled = path.join(__dirname, 'access-writer-thread.js');
-    this.worker = fs.existsSync(compiled)
-      ? new Worker(compiled, { workerData: data })
-      : new Worker(TRANSPILED_ENTRY, { eval: true, workerData: { ...data, entry: path.join(__dirname, 'access-writer-thread.ts'), sources: transpiledSources() } });
+    this.worker = startThread(__dirname, 'access-writer-thread', data);
     this.worker.unref();
     this.worker.on('message', (m: AccessWriterReply) => {
       const w = this.waiting.shift();
