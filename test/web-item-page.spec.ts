@@ -59,13 +59,13 @@ describe('web item page: one form per kind of body', () => {
 
     await unit.page.locator('[data-test=act-progress]').click();
     await unit.page.locator('[data-test=action-form] textarea').fill('已完成阵地选址。');
-    const file = Buffer.from('选址会议纪要', 'utf8');
-    await unit.page.locator('[data-test=action-form] input[type=file]').setInputFiles({ name: '纪要.txt', mimeType: 'text/plain', buffer: file });
+    const file = Buffer.from('%PDF-1.4\n选址会议纪要\n%%EOF', 'utf8');
+    await unit.page.locator('[data-test=action-form] input[type=file]').setInputFiles({ name: '纪要.pdf', mimeType: 'application/pdf', buffer: file });
     await unit.page.locator('[data-test=submit-action]').click();
     await notice(unit.page, '进展已报告');
     expect((await last('ProgressReported'))?.data).toMatchObject({
       note: '已完成阵地选址。',
-      evidence: [{ name: '纪要.txt', size: file.length, sha256: createHash('sha256').update(file).digest('hex') }],
+      evidence: [{ name: '纪要.pdf', size: file.length, sha256: createHash('sha256').update(file).digest('hex'), stored: true }],
     });
 
     await unit.page.locator('[data-test=act-extension]').click();
@@ -84,7 +84,7 @@ describe('web item page: one form per kind of body', () => {
     await button(org.page, '不予延期').click();
     // The reason is required: the browser keeps the form until it is given.
     await org.page.locator('[data-test=submit-action]').click();
-    await expect(org.page.locator('[data-test=reason]').evaluate((t: HTMLTextAreaElement) => t.validity.valueMissing)).resolves.toBe(true);
+    await expect(org.page.locator('[data-test=reason]').evaluate('(t) => t.validity.valueMissing')).resolves.toBe(true);
     await org.page.locator('[data-test=reason]').fill('时限已是最宽。');
     await org.page.locator('[data-test=submit-action]').click();
     await notice(org.page, '已不予延期');
