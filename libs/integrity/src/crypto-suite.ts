@@ -66,6 +66,8 @@ export interface SuiteKey {
   suite: SuiteName;
   publicKey: string;
   keyId: string;
+  /** What the suite's SignatureScheme signs with: a KeyObject for Ed25519, the 64-hex-digit scalar for SM2. */
+  privateKey: KeyObject | string;
   /** Signature, base64: Ed25519's 64 bytes, or SM2's DER SEQUENCE { r, s } over SM3(Z ‖ message), Z with the default user id. */
   sign(message: Uint8Array): string;
 }
@@ -85,6 +87,7 @@ export function ed25519SuiteKey(privateKey: KeyObject): SuiteKey {
   const publicKey = createPublicKey(privateKey);
   return {
     suite: 'sha256-ed25519',
+    privateKey,
     publicKey: String(publicKey.export({ type: 'spki', format: 'pem' })),
     keyId: ed25519KeyId(publicKey),
     sign: (m) => sign(null, m, privateKey).toString('base64'),
@@ -98,6 +101,7 @@ export function sm2SuiteKey(privateKeyHex: string, publicKeyHex?: string): Suite
   if (!SM2_PUBLIC.test(pub)) throw new Error('an SM2 public key is 04 followed by 128 hex digits');
   return {
     suite: 'sm3-sm2',
+    privateKey: d,
     publicKey: pub,
     keyId: sm2KeyId(pub),
     sign: (m) => Buffer.from(sm2.doSignature(Array.from(m), d, { hash: true, der: true, publicKey: pub, userId: SM2_DEFAULT_USER_ID }), 'hex').toString('base64'),

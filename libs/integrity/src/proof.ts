@@ -49,4 +49,12 @@ export interface LedgerProof {
 export interface ProofLogPart {
   checkpoint: Checkpoint;
   inclusions: { position: string; leafIndex: number; proof: string[] }[];
+  /** The checkpoints' signing key when it is not the seal key (LEDGER_CRYPTO=sm: SM2, 04‖x‖y hex). */
+  publicKey?: string;
+  /**
+   * Trusted time (RFC 3161): per event, the first checkpoint carrying a time-stamp token whose tree
+   * holds it, and its inclusion there: the event existed by the token's time. An event no timestamped
+   * checkpoint covers yet is not listed.
+   */
+  timestamps?: { position: string; leafIndex: number; proof: string[]; checkpoint: Checkpoint }[];
 }

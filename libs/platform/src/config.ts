@@ -59,7 +59,16 @@ export interface LedgerConfig {
   signIn: SignInConfig;
   /** Single sign-on through the province's identity platform (统一身份认证, OpenID Connect); null: not offered. */
   oidc: OidcConfig | null;
+  /**
+   * The verifiable log's algorithm suite and time-stamping authority, as set (LEDGER_CRYPTO, LEDGER_TSA_URL,
+   * LEDGER_TSA_CERT, LEDGER_TSA_TIMEOUT_MS, LEDGER_SM2_KEY_FILE): read by @ledger/integrity's logSetup,
+   * which refuses a bad value naming the variable.
+   */
+  trustedLog: Partial<Record<TrustedLogVariable, string>>;
 }
+
+export const TRUSTED_LOG_VARIABLES = ['LEDGER_CRYPTO', 'LEDGER_TSA_URL', 'LEDGER_TSA_CERT', 'LEDGER_TSA_TIMEOUT_MS', 'LEDGER_SM2_KEY_FILE', 'LEDGER_LOG_TREE_FILE'] as const;
+export type TrustedLogVariable = (typeof TRUSTED_LOG_VARIABLES)[number];
 
 /** LEDGER_OIDC_*: all of issuer, client id and secret, or none of them. */
 export interface OidcConfig {
@@ -285,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     trustProxy,
     signIn,
     oidc,
+    trustedLog: Object.fromEntries(TRUSTED_LOG_VARIABLES.filter((k) => env[k] !== undefined).map((k) => [k, env[k] as string])),
   };
 }
 

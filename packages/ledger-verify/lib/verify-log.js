@@ -7,13 +7,17 @@
  *   the log signs that text; a witness signs "ledger-witness/1\n" followed by it.
  */
 const crypto = require('node:crypto');
+const { sm3, sm2Verify, sm2KeyId } = require('./sm2.js');
 
-const HASHES = { sha256: (data) => crypto.createHash('sha256').update(data).digest() };
+// The suites a checkpoint's algorithm names: its tree hash, then its signature scheme (LEDGER_CRYPTO=sm: sm3-sm2).
+const HASHES = { sha256: (data) => crypto.createHash('sha256').update(data).digest(), sm3 };
+const SCHEMES = { sha256: 'ed25519', sm3: 'sm2' };
 const HEX64 = /^[0-9a-f]{64}$/;
 
 function hashOf(algorithm) {
-  const h = HASHES[String(algorithm).split('-')[0]];
-  if (!h || String(algorithm).split('-')[1] !== 'ed25519') throw new Error(`algorithm ${algorithm} is not one this verifier knows`);
+  const [hash, scheme] = String(algorithm).split('-');
+  const h = HASHES[hash];
+  if (!h || SCHEMES[hash] !== scheme) throw new Error(`algorithm ${algorithm} is not one this verifier knows`);
   return h;
 }
 
@@ -75,11 +79,19 @@ function checkpointText(cp) {
   return Buffer.from(['ledger-checkpoint/1', cp.algorithm, String(cp.treeSize), cp.root, cp.issuedAt, cp.keyId].join('\n') + '\n', 'utf8');
 }
 
+/** A checkpoint key as given: a KeyObject (Ed25519) or, for SM2, the 04‖x‖y hex text. */
+function readPublicKey(text) {
+  const t = String(text).trim();
+  return /^04[0-9a-fA-F]{128}$/.test(t) ? t.toLowerCase() : crypto.createPublicKey(t);
+}
+
 function keyIdOf(publicKey) {
+  if (typeof publicKey === 'string') return sm2KeyId(publicKey);
   return crypto.createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
 }
 
 function sigOk(message, publicKey, signature) {
+  if (typeof publicKey === 'string') return sm2Verify(message, Buffer.from(String(signature), 'base64'), publicKey);
   try {
     return crypto.verify(null, message, publicKey, Buffer.from(String(signature), 'base64'));
   } catch {
@@ -96,6 +108,7 @@ function checkpointProblem(cp, publicKey) {
   } catch (e) {
     return e.message;
   }
+  if ((typeof publicKey === 'string') !== (cp.algorithm === 'sm3-sm2')) return `the checkpoint is ${cp.algorithm}, the key given is ${typeof publicKey === 'string' ? 'an SM2' : 'an Ed25519'} key`;
   if (keyIdOf(publicKey) !== cp.keyId) return `the checkpoint is signed by key ${cp.keyId}, not by ${keyIdOf(publicKey)}`;
   if (!sigOk(checkpointText(cp), publicKey, cp.signature)) return 'the checkpoint signature is not valid';
   return null;
@@ -147,4 +160,4 @@ function inclusionProblem(events, log) {
   return null;
 }
 
-module.exports = { verifyInclusion, verifyConsistency, checkpointText, checkpointProblem, witnessCount, consistencyProblem, inclusionProblem, keyIdOf };
+module.exports = { readPublicKey, hashOf, leafHash, verifyInclusion, verifyConsistency, checkpointText, checkpointProblem, witnessCount, consistencyProblem, inclusionProblem, keyIdOf };

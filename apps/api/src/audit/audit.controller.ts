@@ -48,7 +48,13 @@ export class AuditController {
         const { leafIndex, proof: path } = await this.logs.log.inclusion(BigInt(e.position), checkpoint.treeSize);
         inclusions.push({ position: e.position, leafIndex, proof: path });
       }
-      return { ...proof, log: { checkpoint, inclusions } };
+      const timestamps = [];
+      for (const e of proof.events) {
+        const stamped = await this.logs.log.timestampedInclusion(BigInt(e.position));
+        if (stamped) timestamps.push({ position: e.position, ...stamped });
+      }
+      const publicKey = this.logs.setup.suite.name === 'sha256-ed25519' ? {} : { publicKey: this.logs.setup.publicKeyText };
+      return { ...proof, log: { checkpoint, inclusions, ...publicKey, ...(timestamps.length ? { timestamps } : {}) } };
     } catch (e) {
       if (e instanceof LedgerBrokenError) throw new ApiProblem(409, e.code, e.message, { firstBreak: e.firstBreak });
       throw e;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from '@ledger/event-store';
-import { LogTreeStore, VerifiableLog, logTreeFile, type SealKey } from '@ledger/integrity';
+import { LogTreeStore, VerifiableLog, logSetup, type LogSetup, type SealKey } from '@ledger/integrity';
 import type { Clock, LedgerConfig } from '@ledger/platform';
 import { CLOCK, EVENT_STORE, LEDGER_CONFIG } from '../platform/tokens';
 import { SEAL_KEY } from './audit.service';
@@ -10,10 +10,19 @@ import { SEAL_KEY } from './audit.service';
 export class LogService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly log: VerifiableLog;
   private readonly tree: LogTreeStore;
+  /** The suite (LEDGER_CRYPTO), the checkpoint key and the time-stamping authority (LEDGER_TSA_URL) the log runs with. */
+  readonly setup: LogSetup;
 
   constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(SEAL_KEY) key: SealKey, @Inject(LEDGER_CONFIG) config: LedgerConfig, @Inject(CLOCK) clock: Clock) {
-    this.tree = new LogTreeStore(logTreeFile(config));
-    this.log = new VerifiableLog(store, this.tree, key.privateKey, { clock, onError: (e) => console.error(`ledger log tree: ${(e as Error).message}`) });
+    this.setup = logSetup(config, key, config.trustedLog, (e) => console.error(`ledger log: checkpoint issued without a timestamp (the next one asks again): ${e.message}`));
+    this.tree = new LogTreeStore(this.setup.treeFile, this.setup.hash);
+    this.log = new VerifiableLog(store, this.tree, this.setup.privateKey, {
+      clock,
+      scheme: this.setup.scheme,
+      publicKey: this.setup.publicKey,
+      stamper: this.setup.stamper,
+      onError: (e) => console.error(`ledger log tree: ${(e as Error).message}`),
+    });
   }
 
   onApplicationBootstrap(): void {

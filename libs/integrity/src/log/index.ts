@@ -3,3 +3,4 @@ export * from './checkpoint';
 export * from './log-tree-store';
 export * from './verifiable-log';
 export * from './config';
+export * from './log-setup';

@@ -46,6 +46,7 @@ export class LogTreeStore implements CompleteSubtrees {
       leafByIndex: this.db.prepare('SELECT position, leaf FROM leaves WHERE idx = ?').safeIntegers(),
       checkpoint: this.db.prepare('SELECT body FROM checkpoints WHERE tree_size = ?').pluck(),
       newest: this.db.prepare('SELECT body FROM checkpoints ORDER BY tree_size DESC LIMIT 1').pluck(),
+      timestampedCovering: this.db.prepare("SELECT body FROM checkpoints WHERE tree_size > ? AND json_extract(body, '$.timestamp') IS NOT NULL ORDER BY tree_size LIMIT 1").pluck(),
       saveCheckpoint: this.db.prepare('INSERT OR IGNORE INTO checkpoints (tree_size, body) VALUES (?, ?)'),
       witnesses: this.db.prepare('SELECT key_id AS keyId, signature FROM witnesses WHERE tree_size = ? ORDER BY key_id'),
       addWitness: this.db.prepare('INSERT OR REPLACE INTO witnesses (tree_size, key_id, signature, public_key) VALUES (?, ?, ?, ?)'),
@@ -119,6 +120,12 @@ export class LogTreeStore implements CompleteSubtrees {
 
   newestCheckpoint(): Checkpoint | null {
     const body = this.stmt.newest.get() as string | undefined;
+    return body ? this.withWitnesses(JSON.parse(body) as Checkpoint) : null;
+  }
+
+  /** The first checkpoint carrying an RFC 3161 token whose tree holds leaf `index`: the earliest trusted time by which that event existed. */
+  timestampedCovering(index: number): Checkpoint | null {
+    const body = this.stmt.timestampedCovering.get(index) as string | undefined;
     return body ? this.withWitnesses(JSON.parse(body) as Checkpoint) : null;
   }
 

@@ -32,6 +32,10 @@ export interface ConsistencyAnswer {
 export interface VerifiableLogOptions {
   clock?: { now(): Date };
   scheme?: SignatureScheme;
+  /** The scheme's public key when it is not an Ed25519 KeyObject's (SM2: the 04‖x‖y hex). */
+  publicKey?: unknown;
+  /** Puts an RFC 3161 token on each checkpoint issued (LEDGER_TSA_URL); a TSA that fails leaves it without. */
+  stamper?: { stamp(cp: Checkpoint): Promise<Checkpoint> };
   onError?: (e: unknown) => void;
 }
 
@@ -46,17 +50,17 @@ export class VerifiableLog {
   private issuing: Promise<Checkpoint | null> | null = null;
   private readonly clock: { now(): Date };
   private readonly scheme: SignatureScheme;
-  private readonly publicKey: KeyObject;
+  private readonly publicKey: unknown;
 
   constructor(
     private readonly store: EventStore,
     readonly tree: LogTreeStore,
-    private readonly privateKey: KeyObject,
+    private readonly privateKey: KeyObject | string,
     private readonly options: VerifiableLogOptions = {},
   ) {
     this.clock = options.clock ?? { now: () => new Date() };
     this.scheme = options.scheme ?? ED25519;
-    this.publicKey = createPublicKey(privateKey);
+    this.publicKey = options.publicKey ?? createPublicKey(privateKey as KeyObject);
   }
 
   get algorithm(): string {
@@ -110,7 +114,7 @@ export class VerifiableLog {
   async checkpoint(): Promise<Checkpoint | null> {
     await this.caughtUp();
     this.issuing ??= Promise.resolve()
-      .then(() => {
+      .then(async () => {
         const size = this.tree.size;
         const newest = this.tree.newestCheckpoint();
         if (newest && newest.treeSize >= size) return newest;
@@ -121,7 +125,7 @@ export class VerifiableLog {
           this.scheme,
           this.publicKey,
         );
-        return this.tree.saveCheckpoint(cp);
+        return this.tree.saveCheckpoint(this.options.stamper ? await this.options.stamper.stamp(cp) : cp);
       })
       .finally(() => {
         this.issuing = null;
@@ -143,6 +147,15 @@ export class VerifiableLog {
       leafHash: this.tree.node(0, leaf.index).toString('hex'),
       proof: inclusionPath(this.tree, leaf.index, size).map((h) => h.toString('hex')),
     };
+  }
+
+  /** The event's inclusion in the first timestamped checkpoint whose tree holds it (null: none yet). */
+  async timestampedInclusion(position: bigint): Promise<{ checkpoint: Checkpoint; leafIndex: number; proof: string[] } | null> {
+    await this.caughtUp();
+    const leaf = this.tree.leafAt(position);
+    const checkpoint = leaf ? this.tree.timestampedCovering(leaf.index) : null;
+    if (!leaf || !checkpoint) return null;
+    return { checkpoint, leafIndex: leaf.index, proof: inclusionPath(this.tree, leaf.index, checkpoint.treeSize).map((h) => h.toString('hex')) };
   }
 
   async consistency(from: number, to?: number): Promise<ConsistencyAnswer> {
@@ -170,7 +183,7 @@ export class VerifiableLog {
       throw new LogRequestError(400, 'BAD_COSIGNATURE', 'publicKey is not a PEM public key');
     }
     const w: WitnessSignature = { keyId: input.keyId, signature: input.signature };
-    if (!cosignatureValid(cp, w, key, this.scheme)) throw new LogRequestError(422, 'COSIGNATURE_INVALID', 'the countersignature does not verify with the given key over this checkpoint');
+    if (!cosignatureValid(cp, w, key)) throw new LogRequestError(422, 'COSIGNATURE_INVALID', 'the countersignature does not verify with the given key over this checkpoint');
     this.tree.addWitness(cp.treeSize, w, String(key.export({ type: 'spki', format: 'pem' })));
     return this.tree.checkpoint(cp.treeSize) as Checkpoint;
   }
