@@ -75,17 +75,17 @@ describe('web app in a browser', () => {
     const card = unit.page.locator(`[data-test=todo] [data-item="${ids.item1}"]`);
     await card.locator('[data-test=tick]').click();
     await card.locator('[data-test=summary]').fill('已召开支部委员会，完成自查并整改到位。');
-    const evidence = Buffer.from('三会一课自查报告（测试）', 'utf8');
-    await card.locator('[data-test=files]').setInputFiles({ name: '自查报告.txt', mimeType: 'text/plain', buffer: evidence });
+    const evidence = Buffer.from('%PDF-1.4\n三会一课自查报告（测试）\n%%EOF', 'utf8');
+    await card.locator('[data-test=files]').setInputFiles({ name: '自查报告.pdf', mimeType: 'application/pdf', buffer: evidence });
     await card.locator('[data-test=tick-submit]').click();
     await unit.page.locator('[data-test=notice]').filter({ hasText: '已反馈办结' }).waitFor();
     await unit.page.locator(`[data-test=awaiting]`).getByText('落实“三会一课”制度自查整改').waitFor();
     await screenshot(unit.page, 'workbench');
 
-    // The file was hashed in the browser: the ledger holds its name, size and SHA-256.
+    // The file was uploaded: the ledger holds its name, size and SHA-256, and that it is stored.
     const history = await ledger.get<Array<{ type: string; data: { evidence?: Array<{ name: string; size: number; sha256: string }> } }>>(tokens.org, `/items/${ids.item1}/history`);
     const reported = history.find((e) => e.type === 'CompletionReported');
-    expect(reported?.data.evidence).toEqual([{ name: '自查报告.txt', size: evidence.length, sha256: createHash('sha256').update(evidence).digest('hex') }]);
+    expect(reported?.data.evidence).toEqual([{ name: '自查报告.pdf', size: evidence.length, sha256: createHash('sha256').update(evidence).digest('hex'), stored: true }]);
 
     // The dashboard after: one awaits review, in the county and in 城关镇's row of the ranking.
     await org.page.reload();

@@ -1,5 +1,5 @@
 import { post, type CommandResult, type ItemView } from './api';
-import { evidenceOf } from './util';
+import { evidenceOf } from './evidence';
 
 /** Item commands of API.md, each carrying the revision the user saw (If-Match) so that a stale screen gets 412. */
 export const itemCommand = (item: ItemView, path: string, body: unknown = {}) => post(`/items/${item.id}/${path}`, body, { ifMatch: item.revision });

@@ -44,6 +44,10 @@ export const EVENT_LABELS: Readonly<Record<string, string>> = CATALOGUE_EVENT_LA
 
 /** Problem `code`s the UI explains in Chinese; anything else falls back to the API's `detail`. */
 export const ERROR_CODE_LABELS: Record<string, string> = {
+  EVIDENCE_TYPE_NOT_ALLOWED: '佐证材料只能是图片（JPEG、PNG、GIF、WebP、HEIC）、PDF 或 Office 文档（Word、Excel、PowerPoint）',
+  FILE_TOO_LARGE: '文件过大，超过系统允许的大小上限',
+  EVIDENCE_NOT_FOUND: '该事项没有这份佐证材料',
+  EVIDENCE_NOT_STORED: '该佐证材料当时只登记了文件摘要，原件未上传',
   CONCURRENCY_CONFLICT: '该事项刚被他人更新，请刷新后重试',
   STALE_REVISION: '该事项已被他人更新，页面已刷新，请核对后重试',
   INVALID_IF_MATCH: '版本号无效，请刷新后重试',

@@ -29,14 +29,3 @@ export function downloadBlob(blob: Blob, filename: string): void {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
-/** SHA-256 of a file, in the browser (SubtleCrypto), hex. */
-export async function sha256Hex(file: Blob): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-export interface Evidence { name: string; size: number; sha256: string }
-export async function evidenceOf(files: FileList | File[] | null): Promise<Evidence[]> {
-  if (!files) return [];
-  return Promise.all(Array.from(files).map(async (f) => ({ name: f.name, size: f.size, sha256: await sha256Hex(f) })));
-}
