@@ -12,6 +12,7 @@ import { Client as PgClient } from 'pg';
 import { AccessAudit } from '@ledger/integrity';
 import { ConfigError, loadConfig } from '@ledger/platform';
 import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
+import { accountMain } from '../apps/cli/src/accounts/account';
 import { exportMain } from '../apps/cli/src/sheets/export';
 import { verifyCommand } from '../apps/cli/src/verify';
 import { API, startLedger, type Ledger } from './support/ledger';
@@ -44,6 +45,20 @@ async function trailSql(ledger: Ledger, sql: string): Promise<void> {
   }
 }
 
+/**
+ * Opens the people of a scripted session as accounts with `ledger account add` (in this process): their
+ * tokens then act for an account, and only what the trail records for people is in it. A token whose sub
+ * names no account is a machine client, every use of it recorded (test/machine-token-audit.spec.ts).
+ */
+async function openAccounts(ledger: Ledger, accounts: Array<{ id: string; name: string; role: string; unit?: string }>): Promise<void> {
+  for (const a of accounts) {
+    let said = '';
+    const io = { out: (t: string) => void (said += t), err: (t: string) => void (said += t), progress: null, clock: ledger.clock };
+    const code = await accountMain(ledger.config, ['add', '--id', a.id, '--login', a.id.replace(/[^a-z0-9]/g, '.'), '--name', a.name, '--role', a.role, ...(a.unit ? ['--unit', a.unit] : [])], io);
+    if (code !== 0) throw new Error(`ledger account add ${a.id}: ${said}`);
+  }
+}
+
 const DROP_TRIGGERS = {
   sqlite: 'DROP TRIGGER access_audit_no_update; DROP TRIGGER access_audit_no_delete;',
   postgres: 'DROP TRIGGER access_audit_append_only ON access_audit',
@@ -65,10 +80,18 @@ describe.each(['sqlite', 'postgres'] as const)('the access audit trail on %s', (
 
   it('records a scripted session exactly, for the audit administrator alone, and ledger verify names an altered entry', async () => {
     ledger = await startLedger({ engine, postgres: pg });
-    const admin = ledger.as('admin');
+    await openAccounts(ledger, [{ id: 'u-sys0', name: '孙系统', role: 'sysadmin' }]);
+    const admin = ledger.as('sysadmin', undefined, { sub: 'u-sys0' });
     await admin.post('/units', { id: 'county', name: '中共湟源县委员会', kind: 'county_committee' }, 201);
     await admin.post('/units', { id: 'dahua', name: '大华镇党委', kind: 'township_committee', parentId: 'county' }, 201);
     await admin.post('/cadres', { id: 'c-dahua', name: '王志刚', unitId: 'dahua', post: '党委书记' }, 201);
+    await openAccounts(ledger, [
+      { id: 'u-org', name: '李组织', role: 'org_dept' },
+      { id: 'u-insp', name: '张督查', role: 'inspector' },
+      { id: 'u-disc', name: '赵纪检', role: 'discipline' },
+      { id: 'u-dahua', name: '王志刚', role: 'unit', unit: 'dahua' },
+      { id: 'u-audit', name: '钱审计', role: 'auditadmin' },
+    ]);
 
     // Day one (09:00 county time, 2026-03-02).
     const org = ledger.as('org_dept', undefined, { sub: 'u-org', name: '李组织' });
@@ -142,13 +165,14 @@ describe.each(['sqlite', 'postgres'] as const)('the access audit trail on %s', (
       [7, null, '127.0.0.1', '拒绝访问', 'refused', 'GET /api/v1/units', '拒绝', 401],
     ]);
 
-    // Nobody else reads it, administrators included; each refusal is itself recorded.
+    // Nobody else reads it, administrators included; each refusal is itself recorded (these tokens name
+    // no account: machine clients, so labelled).
     const others = ['sysadmin', 'secadmin', 'admin', 'org_dept', 'inspector', 'discipline'] as const;
     for (const role of others) await ledger.as(role, undefined, { sub: `u-${role}` }).get('/audit/access', 403);
     await ledger.as('unit', 'dahua', { sub: 'u-dahua' }).get('/audit/access?format=xlsx', 403);
     const refused = (await auditor.get('/audit/access?action=refused&from=2026-03-05', 200)).body.entries as Array<Record<string, unknown>>;
     expect(refused.map((e) => [e.actor, e.role, e.status, e.detail])).toEqual([
-      ...others.map((role) => [`u-${role}`, role, 403, { code: 'ROLE_FORBIDDEN', attempted: 'audit-read' }]),
+      ...others.map((role) => [`u-${role}`, role, 403, { code: 'ROLE_FORBIDDEN', attempted: 'audit-read', machineToken: true }]),
       ['u-dahua', 'unit', 403, { code: 'ROLE_FORBIDDEN', attempted: 'export', unitId: 'dahua' }],
     ]);
     // The audit administrator reads and exports the trail, nothing else.
@@ -177,6 +201,11 @@ describe('account and role changes', () => {
   it('are recorded as the requests that made them (the ledger holds the change itself), refused ones too, never the password answered', async () => {
     const ledger = await startLedger({ engine: 'sqlite' });
     try {
+      await openAccounts(ledger, [
+        { id: 'u-sys', name: '系统管理员', role: 'sysadmin' },
+        { id: 'u-sec', name: '安全管理员', role: 'secadmin' },
+        { id: 'u-audit', name: '审计管理员', role: 'auditadmin' },
+      ]);
       const sys = ledger.as('sysadmin', undefined, { sub: 'u-sys', name: '系统管理员' });
       const opened = await sys.post('/accounts', { id: 'A1', login: 'li.jiwei', name: '李纪委', roles: ['discipline'] }, 201);
       await ledger.as('secadmin', undefined, { sub: 'u-sec' }).post('/accounts/A1/grant', { role: 'inspector' }, 200);
@@ -185,7 +214,7 @@ describe('account and role changes', () => {
       expect(entries.map((e) => [e.seq, e.actor, e.role, e.action, e.target, e.outcome, e.status, e.detail])).toEqual([
         [1, 'u-sys', 'sysadmin', 'account-change', 'POST /api/v1/accounts', 'ok', 201, null],
         [2, 'u-sec', 'secadmin', 'account-change', 'POST /api/v1/accounts/A1/grant', 'ok', 200, null],
-        [3, 'u-org', 'org_dept', 'refused', 'POST /api/v1/accounts/A1/lock', 'refused', 403, { code: 'ROLE_FORBIDDEN', attempted: 'account-change' }],
+        [3, 'u-org', 'org_dept', 'refused', 'POST /api/v1/accounts/A1/lock', 'refused', 403, { code: 'ROLE_FORBIDDEN', attempted: 'account-change', machineToken: true }],
       ]);
       expect(JSON.stringify(entries)).not.toContain(String(opened.body.initialPassword));
     } finally {
@@ -254,6 +283,10 @@ describe('an access the trail cannot record', () => {
   it('is not answered: 503 AUDIT_UNAVAILABLE, while requests the trail does not record go on', async () => {
     const ledger = await startLedger({ engine: 'sqlite' });
     try {
+      await openAccounts(ledger, [
+        { id: 'u-org', name: '李组织', role: 'org_dept' },
+        { id: 'u-audit', name: '钱审计', role: 'auditadmin' },
+      ]);
       const org = ledger.as('org_dept', undefined, { sub: 'u-org' });
       // The database itself refuses the write (as a full disk or a broken file would).
       await trailSql(ledger, "CREATE TRIGGER refuse_all BEFORE INSERT ON access_audit BEGIN SELECT RAISE(ABORT, 'disk says no'); END;");

@@ -77,8 +77,12 @@ function describe(req: Request, res: Response, chunk: unknown): AccessEntryInput
   const query = [...url.searchParams].map(([k, v]) => `${k}=${v}`).join('&');
   const route = (req as { route?: { path?: unknown } }).route?.path;
   const note = res.locals[ACCESS_AUDIT_NOTE] as AccessAuditNote | undefined;
-  // Every use of an API key is recorded, whatever it did (issue 16: machine clients are audited as such).
-  const action = note?.action ?? classifyAccess(req.method, typeof route === 'string' ? route : undefined, url.searchParams, res.statusCode) ?? (note?.detail?.apiKey ? 'api-key-use' : null);
+  // Every use of an API key, and of a `ledger token` whose sub names no account, is recorded, whatever
+  // it did (issue 16, API.md: machine clients are audited as such).
+  const action =
+    note?.action ??
+    classifyAccess(req.method, typeof route === 'string' ? route : undefined, url.searchParams, res.statusCode) ??
+    (note?.detail?.apiKey ? 'api-key-use' : note?.detail?.machineToken ? 'machine-token-use' : null);
   if (!action) return null;
   const actor = (req as unknown as Record<string, unknown>)[ACTOR_KEY] as Actor | undefined;
   const detail: Record<string, unknown> = {};

@@ -1,9 +1,11 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { UserRole } from '@ledger/contracts/events';
+import { accountStream } from '@ledger/domain';
+import type { EventStore } from '@ledger/event-store';
 import { InvalidTokenError, verifyAccessToken, type Clock } from '@ledger/platform';
 import type { Response } from 'express';
-import { CLOCK, JWT_SECRET } from '../platform/tokens';
+import { CLOCK, EVENT_STORE, JWT_SECRET } from '../platform/tokens';
 import { noteAccess } from '../access-audit/access-audit.middleware';
 import { ApiProblem } from '../problem-details/errors';
 import { ApiKeys } from './api-keys/api-keys.service';
@@ -21,12 +23,16 @@ export const SESSION_KEY = 'ledgerSession';
 /** Global: every route needs a valid bearer token unless @Public(); @Roles narrows who may call it. */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /** Subs known to name an account: accounts are never deleted, so a yes is kept (a no is asked again). */
+  private readonly accounts = new Set<string>();
+
   constructor(
     private readonly reflector: Reflector,
     @Inject(JWT_SECRET) private readonly secret: string,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly signIn: SignInService,
     private readonly apiKeys: ApiKeys,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -55,6 +61,8 @@ export class AuthGuard implements CanActivate {
       throw e;
     }
     const { actor, sessionId, mustChangePassword } = verified;
+    // A `ledger token` whose sub names no account: a machine client, every use of it in the trail as such.
+    if (!sessionId && !(await this.namesAccount(actor.userId))) noteAccess(ctx.switchToHttp().getResponse<Response>(), { detail: { machineToken: true } });
     // A sign-in's token lives only as long as its session: sign-out, a lock, a reset or the idle timeout end it at once.
     if (sessionId) await this.signIn.checkSession(sessionId, (n) => noteAccess(ctx.switchToHttp().getResponse<Response>(), n));
     req[ACTOR_KEY] = actor;
@@ -63,6 +71,15 @@ export class AuthGuard implements CanActivate {
       throw new ApiProblem(403, 'PASSWORD_CHANGE_REQUIRED', '请先修改初始密码（或已重置、已过期的密码）再使用系统');
     }
     return this.roleMay(actor.role, targets);
+  }
+
+  /** An account is opened by the first event of its stream: one event read, from the ledger itself. */
+  private async namesAccount(id: string): Promise<boolean> {
+    if (this.accounts.has(id)) return true;
+    if (!(await this.store.readStream(accountStream(id), 0, 1)).length) return false;
+    if (this.accounts.size >= 50_000) this.accounts.delete(this.accounts.values().next().value!);
+    this.accounts.add(id);
+    return true;
   }
 
   private roleMay(role: string, targets: Parameters<Reflector['getAllAndOverride']>[1]): boolean {

@@ -39,6 +39,7 @@ export const ACCESS_ACTIONS = {
   'api-key-issued': '签发密钥',
   'api-key-revoked': '吊销密钥',
   'api-key-use': '密钥访问',
+  'machine-token-use': '无账号令牌访问',
 } as const;
 export type AccessAction = keyof typeof ACCESS_ACTIONS;
 
