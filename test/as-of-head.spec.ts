@@ -11,7 +11,7 @@ import { cadreDecider, cadreStream, type CadreCommand, type CadreState } from '@
 import { openEventStore } from '@ledger/platform';
 import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
 import type { StoredEvent } from '@ledger/event-store';
-import { CommandPath } from '../apps/api/src/command-path/command-path.service';
+import { CommandLoop, handleCommand } from '@ledger/application';
 import { DeadlineWorker } from '../apps/api/src/deadlines/deadline-worker';
 import { nineAm, startLedger, type Ledger } from './support/ledger';
 
@@ -43,9 +43,10 @@ async function allEvents(ledger: Ledger): Promise<StoredEvent[]> {
 
 /** A cadre leaves (no route does this): through the app's command path, as a route's handler would. */
 async function cadreLeaves(ledger: Ledger, cadreId: string): Promise<void> {
-  const path = ledger.app.get(CommandPath);
-  await path.execute<CadreCommand, CadreState>(
+  const outcome = await handleCommand<CadreCommand, CadreState>(
+    ledger.app.get(CommandLoop),
     {
+      name: 'LeaveCadre',
       stream: cadreStream(cadreId),
       decider: cadreDecider,
       mode: 'existing',
@@ -53,8 +54,8 @@ async function cadreLeaves(ledger: Ledger, cadreId: string): Promise<void> {
       build: (_folded, context) => ({ type: 'LeaveCadre', context, data: { cadreId, reason: '退休' } }),
     },
     { actor: { userId: 'org-dept-1', role: 'org_dept', unitId: null }, correlationId: `leave-${cadreId}`, commandId: `leave-${cadreId}`, idempotencyKey: null, ifMatch: null },
-    'LeaveCadre',
   );
+  if (outcome.kind !== 'appended') throw new Error(`LeaveCadre: ${outcome.kind}`);
 }
 
 /** Every event type, over 2026-03-02 … 2026-03-12 at 09:00 county time. */

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { EventStore } from '@ledger/event-store';
 import { ReadQueries } from '@ledger/read-models';
+import { CommandLoop, Facts } from '@ledger/application';
 import type { Clock, LedgerConfig } from '@ledger/platform';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
@@ -15,7 +16,6 @@ import { IntegrityState } from './audit/integrity-state';
 import { TamperGuard } from './audit/tamper.guard';
 import { AuthGuard } from './auth/auth.guard';
 import { CommandMetrics } from './command-path/command-metrics';
-import { CommandPath } from './command-path/command-path.service';
 import { DeadlinesModule } from './deadlines/deadlines.module';
 import { StarRatingModule } from './star-rating/star-rating.module';
 import { COMMAND_CONTROLLERS, COMMAND_HANDLERS } from './commands';
@@ -76,7 +76,17 @@ export class LedgerPlatformModule {
       { provide: DEMO_MODE, useValue: deps.demo === true },
       { provide: IntegrityState, useValue: new IntegrityState(deps.config.onTamper) },
       CommandMetrics,
-      CommandPath,
+      {
+        provide: CommandLoop,
+        useFactory: (integrity: IntegrityState, metrics: CommandMetrics) =>
+          new CommandLoop(deps.store, deps.clock, {
+            keptStreams: deps.config.commandCacheStreams,
+            writeRefusal: () => integrity.writeRefusal(),
+            observe: (command, outcome) => metrics.record(command, outcome),
+          }),
+        inject: [IntegrityState, CommandMetrics],
+      },
+      { provide: Facts, useFactory: (loop: CommandLoop) => new Facts(loop, deps.queries), inject: [CommandLoop] },
     ];
     return { module: LedgerPlatformModule, global: true, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
   }

@@ -47,7 +47,6 @@ import { ReferAccountabilityHandler } from './accountability/refer-accountabilit
 import { ReferAccountabilityRoute } from './accountability/refer-accountability/refer-accountability.route';
 import { RevokeAccountabilityHandler } from './accountability/revoke-accountability/revoke-accountability.command';
 import { RevokeAccountabilityRoute } from './accountability/revoke-accountability/revoke-accountability.route';
-import { Facts } from './command-path/facts.service';
 import { AccountCommands, SESSION_ENDER } from './accounts/account-commands.service';
 import { AccountsRoute } from './accounts/accounts.routes';
 import { AuthRoute } from './auth/sign-in/auth.routes';
@@ -59,8 +58,6 @@ import { ApiKeys } from './auth/api-keys/api-keys.service';
 import { CredentialsStore } from './accounts/credentials/credentials.store';
 import { LEDGER_CONFIG } from './platform/tokens';
 import type { LedgerConfig } from '@ledger/platform';
-import { ItemCommands } from './items/item-commands.service';
-import { UnitCommands } from './units/unit-commands.service';
 
 /** Every command route of API.md, one use-case folder each (route + @nestjs/cqrs command and handler). */
 export const COMMAND_CONTROLLERS: Type[] = [
@@ -94,7 +91,6 @@ export const COMMAND_CONTROLLERS: Type[] = [
 ];
 
 export const COMMAND_HANDLERS: Provider[] = [
-  Facts,
   { provide: CredentialsStore, useFactory: (config: LedgerConfig) => new CredentialsStore(config), inject: [LEDGER_CONFIG] },
   { provide: SessionStore, useFactory: (config: LedgerConfig) => new SessionStore(config), inject: [LEDGER_CONFIG] },
   SignInService,
@@ -102,8 +98,6 @@ export const COMMAND_HANDLERS: Provider[] = [
   ApiKeys,
   { provide: SESSION_ENDER, useExisting: SignInService },
   AccountCommands,
-  ItemCommands,
-  UnitCommands,
   DissolveUnitHandler,
   MoveUnitHandler,
   RegisterUnitHandler,

@@ -4,10 +4,8 @@ import {
   accountDecider, accountLoginDecider, accountLoginStream, accountStream, isRejection,
   type AccountCommand, type CommandContext,
 } from '@ledger/domain';
-import type { CommandMeta } from '../command-path/command-meta';
-import { CommandPath, type CommandResult } from '../command-path/command-path.service';
-import { Facts } from '../command-path/facts.service';
-import { RejectedProblem } from '../problem-details/errors';
+import { CommandLoop, Facts, handleCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../problem-details/command-outcome';
 import { CredentialsStore } from './credentials/credentials.store';
 import { generatePassword } from './credentials/password-hash';
 
@@ -34,14 +32,14 @@ export const SESSION_ENDER = Symbol('SESSION_ENDER');
 
 /**
  * The account commands (issue 16), for the HTTP routes and the `ledger account` CLI alike: each goes
- * through the one command path (read the account stream, fold, decide, append). A password is set in
+ * through the one command loop, handleCommand (read the account stream, fold, decide, append). A password is set in
  * the credentials table after its event is appended, never put into an event; the one-time password
  * is answered once.
  */
 @Injectable()
 export class AccountCommands implements OnApplicationShutdown {
   constructor(
-    private readonly path: CommandPath,
+    private readonly loop: CommandLoop,
     private readonly facts: Facts,
     @Inject(CredentialsStore) readonly credentials: CredentialsStore,
     @Optional() @Inject(SESSION_ENDER) private readonly sessions?: SessionEnder,
@@ -53,7 +51,7 @@ export class AccountCommands implements OnApplicationShutdown {
    * are checked before the claim, so a refused account never burns its login.
    */
   async open(body: OpenAccountInput, meta: CommandMeta, password?: string): Promise<WithPassword<CommandResult>> {
-    const accountId = body.id ?? this.path.newId(meta);
+    const accountId = body.id ?? this.loop.newId(meta);
     const unitId = body.unitId ?? null;
     const open = async (context: CommandContext): Promise<AccountCommand> => ({
       type: 'OpenAccount',
@@ -61,14 +59,16 @@ export class AccountCommands implements OnApplicationShutdown {
       data: { accountId, login: body.login, name: body.name, phone: body.phone ?? null, unitId, roles: body.roles, rank: body.rank ?? null, reason: body.reason ?? null },
       facts: { unit: unitId ? await this.facts.unit(unitId) : undefined },
     });
-    const account = await this.path.fold(accountStream(accountId), accountDecider);
-    const retry = account.events.some((e) => e.id === this.path.eventId(meta, accountStream(accountId), 0));
+    const account = await this.loop.fold(accountStream(accountId), accountDecider);
+    const retry = account.events.some((e) => e.id === this.loop.eventId(meta, accountStream(accountId), 0));
     if (!retry) {
-      const precheck = accountDecider.decide(await open(this.path.context(meta)), account.state);
-      if (isRejection(precheck)) throw new RejectedProblem(precheck);
+      const precheck = accountDecider.decide(await open(this.loop.context(meta)), account.state);
+      if (isRejection(precheck)) answer({ kind: 'rejected', rejection: precheck });
     }
-    await this.path.execute(
+    answer(await handleCommand(
+      this.loop,
       {
+        name: 'ClaimAccountLogin',
         stream: accountLoginStream(body.login),
         decider: accountLoginDecider,
         mode: 'create',
@@ -77,15 +77,14 @@ export class AccountCommands implements OnApplicationShutdown {
         build: (_, context) => ({ type: 'ClaimAccountLogin' as const, context, data: { login: body.login, accountId } }),
       },
       meta,
-      'ClaimAccountLogin',
-    );
-    const result = await this.path.execute(
-      { stream: accountStream(accountId), decider: accountDecider, mode: 'create', id: accountId, build: (_, context) => open(context) },
+    ));
+    const result = answer(await handleCommand(
+      this.loop,
+      { name: 'OpenAccount', stream: accountStream(accountId), decider: accountDecider, mode: 'create', id: accountId, build: (_, context) => open(context) },
       meta,
-      'OpenAccount',
-    );
+    ));
     const initialPassword = password ?? generatePassword();
-    await this.credentials.setPassword(accountId, initialPassword, { mustChange: true, now: this.path.context(meta).now });
+    await this.credentials.setPassword(accountId, initialPassword, { mustChange: true, now: this.loop.context(meta).now });
     return { ...result, initialPassword };
   }
 
@@ -122,7 +121,7 @@ export class AccountCommands implements OnApplicationShutdown {
   async unlock(accountId: string, reason: string | null | undefined, meta: CommandMeta): Promise<CommandResult> {
     const result = await this.run(accountId, meta, 'UnlockAccount', (context) => ({ type: 'UnlockAccount', context, data: { accountId, reason: reason ?? null } }));
     // An unlock also ends a lock-out after failed sign-ins.
-    await this.credentials.setLockedUntil(accountId, null, this.path.context(meta).now);
+    await this.credentials.setLockedUntil(accountId, null, this.loop.context(meta).now);
     return result;
   }
 
@@ -136,7 +135,7 @@ export class AccountCommands implements OnApplicationShutdown {
   async resetPassword(accountId: string, reason: string | null | undefined, meta: CommandMeta): Promise<WithPassword<CommandResult>> {
     const result = await this.run(accountId, meta, 'ResetAccountPassword', (context) => ({ type: 'ResetAccountPassword', context, data: { accountId, reason: reason ?? null } }));
     const initialPassword = generatePassword();
-    await this.credentials.setPassword(accountId, initialPassword, { mustChange: true, now: this.path.context(meta).now });
+    await this.credentials.setPassword(accountId, initialPassword, { mustChange: true, now: this.loop.context(meta).now });
     await this.sessions?.endAllSessions(accountId, 'password-reset');
     return { ...result, initialPassword };
   }
@@ -147,16 +146,16 @@ export class AccountCommands implements OnApplicationShutdown {
    */
   async changeOwnPassword(accountId: string, password: string, meta: CommandMeta): Promise<CommandResult> {
     const result = await this.run(accountId, meta, 'ChangeOwnPassword', (context) => ({ type: 'ChangeOwnPassword', context, data: { accountId } }));
-    await this.credentials.setPassword(accountId, password, { mustChange: false, now: this.path.context(meta).now });
+    await this.credentials.setPassword(accountId, password, { mustChange: false, now: this.loop.context(meta).now });
     return result;
   }
 
   private run(accountId: string, meta: CommandMeta, name: AccountCommand['type'], build: (context: CommandContext) => AccountCommand | Promise<AccountCommand>): Promise<CommandResult> {
-    return this.path.execute(
-      { stream: accountStream(accountId), decider: accountDecider, mode: 'existing', id: accountId, notFound: NOT_FOUND, build: (_, context) => build(context) },
+    return handleCommand(
+      this.loop,
+      { name, stream: accountStream(accountId), decider: accountDecider, mode: 'existing', id: accountId, notFound: NOT_FOUND, build: (_, context) => build(context) },
       meta,
-      name,
-    );
+    ).then(answer);
   }
 
   onApplicationShutdown(): Promise<void> {

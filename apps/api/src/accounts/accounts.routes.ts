@@ -10,7 +10,7 @@ import { Roles } from '../auth/roles.decorator';
 import type { ApiKeyRecord } from './credentials/credentials.store';
 import type { Actor } from '@ledger/contracts/events';
 import { Meta, type CommandMeta } from '../command-path/command-meta';
-import type { CommandResult } from '../command-path/command-path.service';
+import type { CommandResult } from '../problem-details/command-outcome';
 import { IdPipe } from '../command-path/id.pipe';
 import { AsOfCuts } from '../inspection/as-of/as-of';
 import { ApiCommandErrors } from '../problem-details/openapi';

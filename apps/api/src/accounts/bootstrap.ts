@@ -1,12 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { LOGIN_PATTERN } from '@ledger/contracts';
 import { accountDecider, accountStream } from '@ledger/domain';
-import { ConcurrencyError } from '@ledger/event-store';
 import { ConfigError } from '@ledger/platform';
 import { v4 as uuidv4 } from 'uuid';
-import type { CommandMeta } from '../command-path/command-meta';
-import { CommandPath } from '../command-path/command-path.service';
-import { RejectedProblem } from '../problem-details/errors';
+import { CommandLoop, type CommandMeta } from '@ledger/application';
+import { ApiProblem } from '../problem-details/errors';
 import { AccountCommands } from './account-commands.service';
 
 /** The bootstrap system administrator's id: fixed, so that only the first start of a ledger opens it. */
@@ -47,8 +45,7 @@ export function parseBootstrapAdmin(env: NodeJS.ProcessEnv = process.env): Boots
  * The event's actor is the system; every later account event's is an account.
  */
 export async function bootstrapAdministrator(app: INestApplication, admin: BootstrapAdmin): Promise<string | null> {
-  const path = app.get(CommandPath);
-  const existing = await path.fold(accountStream(BOOTSTRAP_ACCOUNT_ID), accountDecider);
+  const existing = await app.get(CommandLoop).fold(accountStream(BOOTSTRAP_ACCOUNT_ID), accountDecider);
   if (existing.revision !== null) return null;
   const meta: CommandMeta = {
     actor: { userId: 'system:bootstrap', role: 'system', unitId: null, name: '系统初始化' },
@@ -68,7 +65,7 @@ export async function bootstrapAdministrator(app: INestApplication, admin: Boots
       : `bootstrap administrator: login ${admin.login}, password from ${BOOTSTRAP_VARIABLE} (change it at the first sign-in)`;
   } catch (e) {
     // Another instance opened it first.
-    if (e instanceof ConcurrencyError || (e instanceof RejectedProblem && e.code === 'ACCOUNT_ALREADY_EXISTS')) return null;
+    if (e instanceof ApiProblem && (e.code === 'CONCURRENCY_CONFLICT' || e.code === 'ACCOUNT_ALREADY_EXISTS')) return null;
     throw e;
   }
 }

@@ -54,20 +54,31 @@ export class IntegrityState {
     return this.startFailure ?? (this.startDone || !this.started ? 'done' : 'pending');
   }
 
-  /** Throws the LEDGER_TAMPERED problem (503) when a break is known and the policy refuses writes. */
-  assertWritable(): void {
+  /** The known break when the policy refuses writes (null otherwise; under `warn` a write is logged and goes on). */
+  writeRefusal(): ChainBreak | null {
     const found = this.firstBreak;
-    if (!found) return;
+    if (!found) return null;
     if (this.policy === 'warn') {
       console.error(`LEDGER TAMPERED (LEDGER_ON_TAMPER=warn): writing although the chain is broken at position ${found.position}`);
-      return;
+      return null;
     }
-    throw new ApiProblem(
-      503,
-      'LEDGER_TAMPERED',
-      `writes are refused: the ledger's hash chain is broken at position ${found.position} (${found.stream}#${found.revision}): ${found.reason}. ` +
-        'Restore the store from a verified copy (ledger verify), or set LEDGER_ON_TAMPER=warn to write anyway',
-      { firstBreak: found },
-    );
+    return found;
   }
+
+  /** Throws the LEDGER_TAMPERED problem (503) when a break is known and the policy refuses writes. */
+  assertWritable(): void {
+    const found = this.writeRefusal();
+    if (found) throw tamperedProblem(found);
+  }
+}
+
+/** LEDGER_TAMPERED (503): what a refused write answers. */
+export function tamperedProblem(found: ChainBreak): ApiProblem {
+  return new ApiProblem(
+    503,
+    'LEDGER_TAMPERED',
+    `writes are refused: the ledger's hash chain is broken at position ${found.position} (${found.stream}#${found.revision}): ${found.reason}. ` +
+      'Restore the store from a verified copy (ledger verify), or set LEDGER_ON_TAMPER=warn to write anyway',
+    { firstBreak: found },
+  );
 }

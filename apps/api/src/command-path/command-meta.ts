@@ -1,21 +1,12 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Actor } from '@ledger/contracts/events';
+import type { CommandMeta } from '@ledger/application';
 import { v4 as uuidv4 } from 'uuid';
 import { ACTOR_KEY } from '../auth/current-actor.decorator';
 import { ApiProblem } from '../problem-details/errors';
 
-/** Who sends a command and how: everything of the request the command path needs besides the body. */
-export interface CommandMeta {
-  actor: Actor;
-  /** The request (X-Request-Id or generated): every event of one request shares it. */
-  correlationId: string;
-  /** This command's id: the causation id of the events it produces. */
-  commandId: string;
-  /** `Idempotency-Key`, scoped by user and route; null without the header. */
-  idempotencyKey: string | null;
-  /** `If-Match: "<revision>"`, parsed; null without the header. */
-  ifMatch: number | null;
-}
+/** What a request says about its command (actor, ids, Idempotency-Key, If-Match): read here, used by the loop. */
+export type { CommandMeta } from '@ledger/application';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const SAFE_HEADER = /^[\x21-\x7e]{1,200}$/;

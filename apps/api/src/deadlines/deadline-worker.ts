@@ -5,8 +5,7 @@ import { ConcurrencyError, DuplicateEventIdError } from '@ledger/event-store';
 import { countyDate, nextCountyMidnight, type Clock, type LedgerConfig } from '@ledger/platform';
 import type { DataSource } from 'typeorm';
 import { v4 as uuidv4 } from 'uuid';
-import type { CommandMeta } from '../command-path/command-meta';
-import { CommandPath } from '../command-path/command-path.service';
+import { CommandLoop, type CommandMeta } from '@ledger/application';
 import { CLOCK, LEDGER_CONFIG } from '../platform/tokens';
 import { missedCandidates, reminderCandidates, type Candidate } from './deadline-candidates';
 
@@ -67,7 +66,7 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShut
   lastRun: DeadlineRunResult | null = null;
 
   constructor(
-    private readonly path: CommandPath,
+    private readonly path: CommandLoop,
     @Inject(READ_MODELS_DS) private readonly readModels: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,

@@ -6,15 +6,12 @@ import { systemClock, type LedgerConfig } from '@ledger/platform';
 import { accountNow, accountsAt, accountsNow, TemporalQueries } from '@ledger/read-models';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { Registry } from 'prom-client';
 import { v4 as uuidv4 } from 'uuid';
 import { AccountCommands } from '../../../api/src/accounts/account-commands.service';
 import { CredentialsStore } from '../../../api/src/accounts/credentials/credentials.store';
 import { SessionStore, type SessionEnd } from '../../../api/src/auth/sessions/session.store';
-import type { CommandMeta } from '../../../api/src/command-path/command-meta';
-import { CommandMetrics } from '../../../api/src/command-path/command-metrics';
-import { CommandPath, type CommandResult } from '../../../api/src/command-path/command-path.service';
-import { Facts } from '../../../api/src/command-path/facts.service';
+import { CommandLoop, Facts, type CommandMeta } from '@ledger/application';
+import type { CommandResult } from '../../../api/src/problem-details/command-outcome';
 import { flattenValidationErrors } from '../../../api/src/problem-details/validation';
 import { openLedger, printProblem, processIo, usageError, type CliIo } from '../sheets/cli-io';
 
@@ -116,10 +113,10 @@ async function withAccounts(
   const credentials = new CredentialsStore(config);
   const sessions = new SessionStore(config);
   try {
-    const path = new CommandPath(ledger.store, clock, new CommandMetrics(new Registry()), config);
+    const loop = new CommandLoop(ledger.store, clock, { keptStreams: config.commandCacheStreams });
     // 退出所有会话 from the command line too: the API finds the sessions ended at its next check of them.
     const ender = { endAllSessions: async (accountId: string, reason: SessionEnd) => void (await sessions.endAll(accountId, clock.now().toISOString(), reason)) };
-    const accounts = new AccountCommands(path, new Facts(path, ledger.queries, ledger.store), credentials, ender);
+    const accounts = new AccountCommands(loop, new Facts(loop, ledger.queries), credentials, ender);
     const actor: Actor = { userId: `cli:${os.userInfo().username}`, role, unitId: null, name: '命令行' };
     const meta: CommandMeta = { actor, correlationId: uuidv4(), commandId: uuidv4(), idempotencyKey: null, ifMatch: null };
     const answer = await run(accounts, meta, ledger);

@@ -5,8 +5,7 @@ import { openReadModels, rebuildReadModels } from '@ledger/read-models';
 import { eventsBetween } from '@ledger/event-store';
 import { v4 as uuidv4 } from 'uuid';
 import { createApp } from '../../../api/src/create-app';
-import { CommandPath } from '../../../api/src/command-path/command-path.service';
-import type { CommandMeta } from '../../../api/src/command-path/command-meta';
+import { CommandLoop, handleCommand, type CommandMeta } from '@ledger/application';
 import { GIVEN, ITEM_TITLES, POSTS_TOWNSHIP, POSTS_VILLAGE, SURNAMES } from '../demo/huangyuan';
 
 /**
@@ -80,7 +79,7 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
   }
   const app = await createApp({ config, clock, store, logger: ['error'] });
   await app.init();
-  const path = app.get(CommandPath);
+  const loop = app.get(CommandLoop);
   const began = Date.now();
   let events = 0;
   let commands = 0;
@@ -106,13 +105,14 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
   const send = async (command: Omit<LedgerCommand, 'context'>, actor: Actor, mode: 'create' | 'existing') => {
     const route = routeCommand(command as LedgerCommand);
     const meta: CommandMeta = { actor, correlationId: uuidv4(), commandId: uuidv4(), idempotencyKey: null, ifMatch: null };
-    const before = await path.execute(
-      { stream: route.stream, decider: route.decider, mode, id: route.stream, build: (_f, context) => ({ ...command, context }) as LedgerCommand },
+    const outcome = await handleCommand(
+      loop,
+      { name: command.type, stream: route.stream, decider: route.decider, mode, id: route.stream, build: (_f, context) => ({ ...command, context }) as LedgerCommand },
       meta,
-      command.type,
     );
+    if (outcome.kind !== 'appended') throw new Error(`${command.type} on ${route.stream}: ${JSON.stringify(outcome, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
     commands++;
-    return before;
+    return outcome;
   };
   const count = (type: string, n = 1) => {
     events += n;

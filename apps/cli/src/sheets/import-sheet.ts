@@ -7,10 +7,8 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { Registry } from 'prom-client';
 import { v4 as uuidv4 } from 'uuid';
-import type { CommandMeta } from '../../../api/src/command-path/command-meta';
+import { CommandLoop, Facts, type CommandMeta } from '@ledger/application';
 import { CommandMetrics } from '../../../api/src/command-path/command-metrics';
-import { CommandPath } from '../../../api/src/command-path/command-path.service';
-import { Facts } from '../../../api/src/command-path/facts.service';
 import { flattenValidationErrors } from '../../../api/src/problem-details/validation';
 import { ImportSheetFieldsDto } from '../../../api/src/sheets/import-sheet/import-sheet.fields';
 import { SheetImporter, SheetRowsProblem } from '../../../api/src/sheets/import-sheet/import-sheet.service';
@@ -64,8 +62,8 @@ export async function importSheetMain(config: LedgerConfig, argv: string[], io: 
   let barPhase: string | null = null;
   try {
     const metrics = new CommandMetrics(new Registry());
-    const path = new CommandPath(ledger.store, clock, metrics, config);
-    const importer = new SheetImporter(ledger.store, clock, ledger.queries, path, new Facts(path, ledger.queries, ledger.store), metrics);
+    const loop = new CommandLoop(ledger.store, clock, { keptStreams: config.commandCacheStreams, observe: (command, outcome) => metrics.record(command, outcome) });
+    const importer = new SheetImporter(ledger.store, clock, ledger.queries, loop, new Facts(loop, ledger.queries), metrics);
     const meta: CommandMeta = {
       actor: { userId: values.sub ?? `cli:${os.userInfo().username}`, role: 'org_dept', unitId: null, name: values.name ?? '命令行导入' },
       correlationId: uuidv4(),

@@ -1,9 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandLoop, Facts, handleCommand, itemCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 import type { DecideAccountabilityDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { Facts } from '../../command-path/facts.service';
-import { ItemCommands } from '../../items/item-commands.service';
 
 /** 问责决定: records a decision taken by the deciding body (the ledger never decides by itself); answers the decision id. */
 export class DecideAccountabilityCommand {
@@ -17,13 +15,13 @@ export class DecideAccountabilityCommand {
 @CommandHandler(DecideAccountabilityCommand)
 export class DecideAccountabilityHandler implements ICommandHandler<DecideAccountabilityCommand, CommandResult> {
   constructor(
-    private readonly items: ItemCommands,
+    private readonly loop: CommandLoop,
     private readonly facts: Facts,
   ) {}
 
   execute(c: DecideAccountabilityCommand): Promise<CommandResult> {
-    const decisionId = this.items.newId(c.meta, 'decision');
-    return this.items.run('DecideAccountability', c.itemId, {
+    const decisionId = this.loop.newId(c.meta, 'decision');
+    return handleCommand(this.loop, itemCommand(this.facts, 'DecideAccountability', c.itemId, {
         decisionId,
         target: { kind: c.body.target.kind, id: c.body.target.id },
         form: c.body.form,
@@ -36,6 +34,6 @@ export class DecideAccountabilityHandler implements ICommandHandler<DecideAccoun
       }, c.meta, {
         answerId: decisionId,
         facts: async () => ({ targetExists: await this.facts.targetExists(c.body.target) }),
-      });
+      }), c.meta).then(answer);
   }
 }

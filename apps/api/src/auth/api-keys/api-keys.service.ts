@@ -4,7 +4,7 @@ import type { AccountRole, Actor } from '@ledger/contracts/events';
 import { accountDecider, accountStream } from '@ledger/domain';
 import type { Clock } from '@ledger/platform';
 import { CredentialsStore, type ApiKeyRecord } from '../../accounts/credentials/credentials.store';
-import { CommandPath } from '../../command-path/command-path.service';
+import { CommandLoop } from '@ledger/application';
 import { CLOCK } from '../../platform/tokens';
 import { ApiProblem } from '../../problem-details/errors';
 import { UnauthenticatedError } from '../auth.errors';
@@ -19,7 +19,7 @@ import { parseApiKey, secretHash } from './api-key';
 export class ApiKeys {
   constructor(
     @Inject(CredentialsStore) private readonly credentials: CredentialsStore,
-    private readonly path: CommandPath,
+    private readonly path: CommandLoop,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 

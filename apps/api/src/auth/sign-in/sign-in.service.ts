@@ -6,8 +6,8 @@ import { signAccessToken, type Clock, type LedgerConfig, type SignInConfig } fro
 import { CredentialsStore, type CredentialRecord } from '../../accounts/credentials/credentials.store';
 import { hashPassword, verifyPassword } from '../../accounts/credentials/password-hash';
 import type { AccessAuditNote } from '../../access-audit/access-audit.middleware';
-import type { CommandMeta } from '../../command-path/command-meta';
-import { CommandPath } from '../../command-path/command-path.service';
+import { CommandLoop, handleCommand, type CommandMeta } from '@ledger/application';
+import { answer } from '../../problem-details/command-outcome';
 import { CLOCK, JWT_SECRET, LEDGER_CONFIG } from '../../platform/tokens';
 import { ApiProblem } from '../../problem-details/errors';
 import { UnauthenticatedError } from '../auth.errors';
@@ -58,7 +58,7 @@ export class SignInService implements OnApplicationShutdown {
     @Inject(LEDGER_CONFIG) config: LedgerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(JWT_SECRET) private readonly secret: string,
-    private readonly path: CommandPath,
+    private readonly path: CommandLoop,
     @Inject(CredentialsStore) private readonly credentials: CredentialsStore,
     @Inject(SessionStore) private readonly sessions: SessionStore,
   ) {
@@ -202,11 +202,11 @@ export class SignInService implements OnApplicationShutdown {
     if (body.next === body.current || (await this.credentials.usedRecently(accountId, body.next))) {
       throw new ApiProblem(422, 'PASSWORD_RECENTLY_USED', '不得使用最近 5 次用过的密码', { policy: this.policyText() });
     }
-    await this.path.execute(
-      { stream: accountStream(accountId), decider: accountDecider, mode: 'existing', id: accountId, notFound: { code: 'ACCOUNT_NOT_FOUND', message: '账号不存在' }, build: (_, context) => ({ type: 'ChangeOwnPassword' as const, context, data: { accountId } }) },
+    answer(await handleCommand(
+      this.path,
+      { name: 'ChangeOwnPassword', stream: accountStream(accountId), decider: accountDecider, mode: 'existing', id: accountId, notFound: { code: 'ACCOUNT_NOT_FOUND', message: '账号不存在' }, build: (_, context) => ({ type: 'ChangeOwnPassword' as const, context, data: { accountId } }) },
       meta,
-      'ChangeOwnPassword',
-    );
+    ));
     const now = this.clock.now();
     await this.credentials.setPassword(accountId, body.next, { mustChange: false, now: now.toISOString() });
     const changed = await this.credentials.get(accountId);

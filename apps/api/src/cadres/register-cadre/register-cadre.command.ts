@@ -1,9 +1,8 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { RegisterCadreDto } from '@ledger/contracts';
 import { cadreDecider, cadreStream } from '@ledger/domain';
-import type { CommandMeta } from '../../command-path/command-meta';
-import { CommandPath, type CommandResult } from '../../command-path/command-path.service';
-import { Facts } from '../../command-path/facts.service';
+import { CommandLoop, Facts, handleCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 
 /** 干部登记: a cadre belongs to a live unit and holds a post. */
 export class RegisterCadreCommand {
@@ -12,12 +11,14 @@ export class RegisterCadreCommand {
 
 @CommandHandler(RegisterCadreCommand)
 export class RegisterCadreHandler implements ICommandHandler<RegisterCadreCommand, CommandResult> {
-  constructor(private readonly path: CommandPath, private readonly facts: Facts) {}
+  constructor(private readonly loop: CommandLoop, private readonly facts: Facts) {}
 
   execute({ body, meta }: RegisterCadreCommand): Promise<CommandResult> {
-    const cadreId = body.id ?? this.path.newId(meta);
-    return this.path.execute(
+    const cadreId = body.id ?? this.loop.newId(meta);
+    return handleCommand(
+      this.loop,
       {
+        name: 'RegisterCadre',
         stream: cadreStream(cadreId),
         decider: cadreDecider,
         mode: 'create',
@@ -30,7 +31,6 @@ export class RegisterCadreHandler implements ICommandHandler<RegisterCadreComman
         }),
       },
       meta,
-      'RegisterCadre',
-    );
+    ).then(answer);
   }
 }

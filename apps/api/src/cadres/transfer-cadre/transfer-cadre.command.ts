@@ -1,9 +1,8 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { TransferCadreDto } from '@ledger/contracts';
 import { cadreDecider, cadreStream } from '@ledger/domain';
-import type { CommandMeta } from '../../command-path/command-meta';
-import { CommandPath, type CommandResult } from '../../command-path/command-path.service';
-import { Facts } from '../../command-path/facts.service';
+import { CommandLoop, Facts, handleCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 
 /** 干部调动: a cadre moves to another live unit, with a new post or the current one. */
 export class TransferCadreCommand {
@@ -12,11 +11,13 @@ export class TransferCadreCommand {
 
 @CommandHandler(TransferCadreCommand)
 export class TransferCadreHandler implements ICommandHandler<TransferCadreCommand, CommandResult> {
-  constructor(private readonly path: CommandPath, private readonly facts: Facts) {}
+  constructor(private readonly loop: CommandLoop, private readonly facts: Facts) {}
 
   execute({ cadreId, body, meta }: TransferCadreCommand): Promise<CommandResult> {
-    return this.path.execute(
+    return handleCommand(
+      this.loop,
       {
+        name: 'TransferCadre',
         stream: cadreStream(cadreId),
         decider: cadreDecider,
         mode: 'existing',
@@ -30,7 +31,6 @@ export class TransferCadreHandler implements ICommandHandler<TransferCadreComman
         }),
       },
       meta,
-      'TransferCadre',
-    );
+    ).then(answer);
   }
 }

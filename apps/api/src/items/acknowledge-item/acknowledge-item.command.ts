@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandLoop, Facts, handleCommand, itemCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 import type { AcknowledgeItemDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { ItemCommands } from '../../items/item-commands.service';
 
 /** 签收 acknowledge: the handling unit takes the item on. */
 export class AcknowledgeItemCommand {
@@ -16,10 +15,11 @@ export class AcknowledgeItemCommand {
 @CommandHandler(AcknowledgeItemCommand)
 export class AcknowledgeItemHandler implements ICommandHandler<AcknowledgeItemCommand, CommandResult> {
   constructor(
-    private readonly items: ItemCommands,
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
   ) {}
 
   execute(c: AcknowledgeItemCommand): Promise<CommandResult> {
-    return this.items.run('AcknowledgeItem', c.itemId, {}, c.meta);
+    return handleCommand(this.loop, itemCommand(this.facts, 'AcknowledgeItem', c.itemId, {}, c.meta), c.meta).then(answer);
   }
 }

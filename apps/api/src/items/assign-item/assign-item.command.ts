@@ -1,9 +1,8 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { AssignItemDto } from '@ledger/contracts';
 import { itemDecider, itemStream, type CadreFacts, type UnitFacts } from '@ledger/domain';
-import type { CommandMeta } from '../../command-path/command-meta';
-import { CommandPath, type CommandResult } from '../../command-path/command-path.service';
-import { Facts } from '../../command-path/facts.service';
+import { CommandLoop, Facts, handleCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 
 /** 交办 (定责): an item of a sheet goes to a handling unit, a responsible cadre and a due date. */
 export class AssignItemCommand {
@@ -12,12 +11,14 @@ export class AssignItemCommand {
 
 @CommandHandler(AssignItemCommand)
 export class AssignItemHandler implements ICommandHandler<AssignItemCommand, CommandResult> {
-  constructor(private readonly path: CommandPath, private readonly facts: Facts) {}
+  constructor(private readonly loop: CommandLoop, private readonly facts: Facts) {}
 
   execute({ body, meta }: AssignItemCommand): Promise<CommandResult> {
-    const itemId = body.id ?? this.path.newId(meta);
-    return this.path.execute(
+    const itemId = body.id ?? this.loop.newId(meta);
+    return handleCommand(
+      this.loop,
       {
+        name: 'AssignItem',
         stream: itemStream(itemId),
         decider: itemDecider,
         mode: 'create',
@@ -51,7 +52,6 @@ export class AssignItemHandler implements ICommandHandler<AssignItemCommand, Com
         },
       },
       meta,
-      'AssignItem',
-    );
+    ).then(answer);
   }
 }

@@ -4,7 +4,7 @@ import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandResultDto, AssignItemDto } from '@ledger/contracts';
 import { Roles } from '../../auth/roles.decorator';
 import { Meta, type CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
+import type { CommandResult } from '../../problem-details/command-outcome';
 import { ApiCommandErrors } from '../../problem-details/openapi';
 import { AssignItemCommand } from './assign-item.command';
 

@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandLoop, Facts, handleCommand, itemCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 import type { ConcludeItemDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { ItemCommands } from '../../items/item-commands.service';
 
 /** 办结: a reviewer accepts the reported result. */
 export class ConcludeItemCommand {
@@ -16,10 +15,11 @@ export class ConcludeItemCommand {
 @CommandHandler(ConcludeItemCommand)
 export class ConcludeItemHandler implements ICommandHandler<ConcludeItemCommand, CommandResult> {
   constructor(
-    private readonly items: ItemCommands,
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
   ) {}
 
   execute(c: ConcludeItemCommand): Promise<CommandResult> {
-    return this.items.run('ConcludeItem', c.itemId, { note: c.body.note ?? null }, c.meta);
+    return handleCommand(this.loop, itemCommand(this.facts, 'ConcludeItem', c.itemId, { note: c.body.note ?? null }, c.meta), c.meta).then(answer);
   }
 }

@@ -1,9 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandLoop, Facts, handleCommand, itemCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 import type { GrantExtensionDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { Facts } from '../../command-path/facts.service';
-import { ItemCommands } from '../../items/item-commands.service';
 
 /** 批准延期. */
 export class GrantExtensionCommand {
@@ -17,16 +15,16 @@ export class GrantExtensionCommand {
 @CommandHandler(GrantExtensionCommand)
 export class GrantExtensionHandler implements ICommandHandler<GrantExtensionCommand, CommandResult> {
   constructor(
-    private readonly items: ItemCommands,
+    private readonly loop: CommandLoop,
     private readonly facts: Facts,
   ) {}
 
   execute(c: GrantExtensionCommand): Promise<CommandResult> {
-    return this.items.run('GrantExtension', c.itemId, { note: c.body.note ?? null }, c.meta, {
+    return handleCommand(this.loop, itemCommand(this.facts, 'GrantExtension', c.itemId, { note: c.body.note ?? null }, c.meta, {
         // A second or later grant is checked against whoever granted the one before (never the same person).
         facts: async (state) => ({
           previousApprover: state.status !== 'unassigned' && state.extensionsGranted > 0 ? await this.facts.lastExtensionApprover(c.itemId) : null,
         }),
-      });
+      }), c.meta).then(answer);
   }
 }

@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandLoop, Facts, handleCommand, itemCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 import type { RefuseExtensionDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { ItemCommands } from '../../items/item-commands.service';
 
 /** 不予延期. */
 export class RefuseExtensionCommand {
@@ -16,10 +15,11 @@ export class RefuseExtensionCommand {
 @CommandHandler(RefuseExtensionCommand)
 export class RefuseExtensionHandler implements ICommandHandler<RefuseExtensionCommand, CommandResult> {
   constructor(
-    private readonly items: ItemCommands,
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
   ) {}
 
   execute(c: RefuseExtensionCommand): Promise<CommandResult> {
-    return this.items.run('RefuseExtension', c.itemId, { reason: c.body.reason }, c.meta);
+    return handleCommand(this.loop, itemCommand(this.facts, 'RefuseExtension', c.itemId, { reason: c.body.reason }, c.meta), c.meta).then(answer);
   }
 }

@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandLoop, Facts, handleCommand, itemCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 import type { ReopenItemDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { ItemCommands } from '../../items/item-commands.service';
 
 /** 重新挂账: a concluded or struck-off item goes back on the list. */
 export class ReopenItemCommand {
@@ -16,10 +15,11 @@ export class ReopenItemCommand {
 @CommandHandler(ReopenItemCommand)
 export class ReopenItemHandler implements ICommandHandler<ReopenItemCommand, CommandResult> {
   constructor(
-    private readonly items: ItemCommands,
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
   ) {}
 
   execute(c: ReopenItemCommand): Promise<CommandResult> {
-    return this.items.run('ReopenItem', c.itemId, { reason: c.body.reason }, c.meta);
+    return handleCommand(this.loop, itemCommand(this.facts, 'ReopenItem', c.itemId, { reason: c.body.reason }, c.meta), c.meta).then(answer);
   }
 }

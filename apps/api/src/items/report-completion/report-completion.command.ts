@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandLoop, Facts, handleCommand, itemCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 import type { ReportCompletionDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { ItemCommands } from '../../items/item-commands.service';
 import { EvidenceLinker } from '../../evidence/evidence-linker.service';
 
 /** 办结反馈: the unit reports completion ("ticks it off"). */
@@ -17,11 +16,12 @@ export class ReportCompletionCommand {
 @CommandHandler(ReportCompletionCommand)
 export class ReportCompletionHandler implements ICommandHandler<ReportCompletionCommand, CommandResult> {
   constructor(
-    private readonly items: ItemCommands,
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
     private readonly evidence: EvidenceLinker,
   ) {}
 
   async execute(c: ReportCompletionCommand): Promise<CommandResult> {
-    return this.items.run('ReportCompletion', c.itemId, { summary: c.body.summary, evidence: await this.evidence.link(c.body.evidence) }, c.meta);
+    return handleCommand(this.loop, itemCommand(this.facts, 'ReportCompletion', c.itemId, { summary: c.body.summary, evidence: await this.evidence.link(c.body.evidence) }, c.meta), c.meta).then(answer);
   }
 }

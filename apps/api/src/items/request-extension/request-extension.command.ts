@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandLoop, Facts, handleCommand, itemCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 import type { RequestExtensionDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { ItemCommands } from '../../items/item-commands.service';
 
 /** 申请延期: before the due date in force. */
 export class RequestExtensionCommand {
@@ -16,10 +15,11 @@ export class RequestExtensionCommand {
 @CommandHandler(RequestExtensionCommand)
 export class RequestExtensionHandler implements ICommandHandler<RequestExtensionCommand, CommandResult> {
   constructor(
-    private readonly items: ItemCommands,
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
   ) {}
 
   execute(c: RequestExtensionCommand): Promise<CommandResult> {
-    return this.items.run('RequestExtension', c.itemId, { newDueDate: c.body.newDueDate, reason: c.body.reason }, c.meta);
+    return handleCommand(this.loop, itemCommand(this.facts, 'RequestExtension', c.itemId, { newDueDate: c.body.newDueDate, reason: c.body.reason }, c.meta), c.meta).then(answer);
   }
 }

@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandLoop, Facts, handleCommand, itemCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 import type { ReturnItemDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { ItemCommands } from '../../items/item-commands.service';
 
 /** 退回: a reviewer sends a reported result back. */
 export class ReturnCompletionCommand {
@@ -16,10 +15,11 @@ export class ReturnCompletionCommand {
 @CommandHandler(ReturnCompletionCommand)
 export class ReturnCompletionHandler implements ICommandHandler<ReturnCompletionCommand, CommandResult> {
   constructor(
-    private readonly items: ItemCommands,
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
   ) {}
 
   execute(c: ReturnCompletionCommand): Promise<CommandResult> {
-    return this.items.run('ReturnCompletion', c.itemId, { reason: c.body.reason }, c.meta);
+    return handleCommand(this.loop, itemCommand(this.facts, 'ReturnCompletion', c.itemId, { reason: c.body.reason }, c.meta), c.meta).then(answer);
   }
 }

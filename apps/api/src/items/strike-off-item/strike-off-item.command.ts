@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandLoop, Facts, handleCommand, itemCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 import type { StrikeOffItemDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { ItemCommands } from '../../items/item-commands.service';
 
 /** 销号: verified and struck off the list. */
 export class StrikeOffItemCommand {
@@ -16,10 +15,11 @@ export class StrikeOffItemCommand {
 @CommandHandler(StrikeOffItemCommand)
 export class StrikeOffItemHandler implements ICommandHandler<StrikeOffItemCommand, CommandResult> {
   constructor(
-    private readonly items: ItemCommands,
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
   ) {}
 
   execute(c: StrikeOffItemCommand): Promise<CommandResult> {
-    return this.items.run('StrikeOffItem', c.itemId, { note: c.body.note ?? null }, c.meta);
+    return handleCommand(this.loop, itemCommand(this.facts, 'StrikeOffItem', c.itemId, { note: c.body.note ?? null }, c.meta), c.meta).then(answer);
   }
 }

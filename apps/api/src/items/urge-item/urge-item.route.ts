@@ -4,7 +4,7 @@ import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger
 import { CommandResultDto, UrgeItemDto } from '@ledger/contracts';
 import { Roles } from '../../auth/roles.decorator';
 import { Meta, type CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
+import type { CommandResult } from '../../problem-details/command-outcome';
 import { IdPipe } from '../../command-path/id.pipe';
 import { ApiCommandErrors } from '../../problem-details/openapi';
 import { UrgeItemCommand } from './urge-item.command';

@@ -1,8 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandLoop, Facts, handleCommand, itemCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 import type { WithdrawItemDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { ItemCommands } from '../../items/item-commands.service';
 
 /** 撤销: the issuer withdraws the item (terminal). */
 export class WithdrawItemCommand {
@@ -16,10 +15,11 @@ export class WithdrawItemCommand {
 @CommandHandler(WithdrawItemCommand)
 export class WithdrawItemHandler implements ICommandHandler<WithdrawItemCommand, CommandResult> {
   constructor(
-    private readonly items: ItemCommands,
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
   ) {}
 
   execute(c: WithdrawItemCommand): Promise<CommandResult> {
-    return this.items.run('WithdrawItem', c.itemId, { reason: c.body.reason }, c.meta);
+    return handleCommand(this.loop, itemCommand(this.facts, 'WithdrawItem', c.itemId, { reason: c.body.reason }, c.meta), c.meta).then(answer);
   }
 }

@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
-import { Facts } from '../../command-path/facts.service';
 import { ImportSheetHandler } from './import-sheet.command';
 import { ImportSheetRoute } from './import-sheet.route';
 import { SheetImporter } from './import-sheet.service';
 import { SheetUploadGuard } from './upload.guard';
 
-/** POST /sheets/import. CommandPath, the store, the clock and ReadQueries come from the global platform module. */
+/** POST /sheets/import. The command loop, its facts, the store, the clock and ReadQueries come from the global platform module. */
 @Module({
   controllers: [ImportSheetRoute],
-  providers: [Facts, SheetImporter, ImportSheetHandler, SheetUploadGuard],
+  providers: [SheetImporter, ImportSheetHandler, SheetUploadGuard],
   exports: [SheetImporter],
 })
 export class ImportSheetModule {}

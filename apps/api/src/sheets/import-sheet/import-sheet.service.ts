@@ -11,10 +11,8 @@ import {
   importIds, parseAssignmentSheet, sheetFingerprint, sheetImportIds,
   type ImportRow, type SheetField, type SheetLimitBreach, type SheetLookup, type SheetProblem,
 } from '@ledger/sheets-io';
-import type { CommandMeta } from '../../command-path/command-meta';
+import { CommandLoop, Facts, type CommandMeta } from '@ledger/application';
 import { CommandMetrics } from '../../command-path/command-metrics';
-import { CommandPath } from '../../command-path/command-path.service';
-import { Facts } from '../../command-path/facts.service';
 import { CLOCK, EVENT_STORE } from '../../platform/tokens';
 import { ApiProblem, RejectedProblem } from '../../problem-details/errors';
 
@@ -109,7 +107,7 @@ export class SheetImporter {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly queries: ReadQueries,
-    private readonly path: CommandPath,
+    private readonly path: CommandLoop,
     private readonly facts: Facts,
     private readonly metrics: CommandMetrics,
   ) {}

@@ -2,9 +2,8 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { IssueSheetDto } from '@ledger/contracts';
 import type { CommandContext } from '@ledger/domain';
 import { isRejection, sheetDecider, sheetNumberDecider, sheetNumberStream, sheetStream } from '@ledger/domain';
-import type { CommandMeta } from '../../command-path/command-meta';
-import { CommandPath, type CommandResult } from '../../command-path/command-path.service';
-import { RejectedProblem } from '../../problem-details/errors';
+import { CommandLoop, handleCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 
 /**
  * 交办单下发. The number is claimed first, on `sheet_number-<number>` with expected `no_stream`, so two
@@ -18,23 +17,25 @@ export class IssueSheetCommand {
 
 @CommandHandler(IssueSheetCommand)
 export class IssueSheetHandler implements ICommandHandler<IssueSheetCommand, CommandResult> {
-  constructor(private readonly path: CommandPath) {}
+  constructor(private readonly loop: CommandLoop) {}
 
   async execute({ body, meta }: IssueSheetCommand): Promise<CommandResult> {
-    const sheetId = body.id ?? this.path.newId(meta);
+    const sheetId = body.id ?? this.loop.newId(meta);
     const issue = (context: CommandContext) => ({
       type: 'IssueSheet' as const,
       context,
       data: { sheetId, number: body.number, title: body.title, source: body.source ?? null, issuedOn: body.issuedOn },
     });
-    const sheet = await this.path.fold(sheetStream(sheetId), sheetDecider);
-    const retry = sheet.events.some((e) => e.id === this.path.eventId(meta, sheetStream(sheetId), 0));
+    const sheet = await this.loop.fold(sheetStream(sheetId), sheetDecider);
+    const retry = sheet.events.some((e) => e.id === this.loop.eventId(meta, sheetStream(sheetId), 0));
     if (!retry) {
-      const precheck = sheetDecider.decide(issue(this.path.context(meta)), sheet.state);
-      if (isRejection(precheck)) throw new RejectedProblem(precheck);
+      const precheck = sheetDecider.decide(issue(this.loop.context(meta)), sheet.state);
+      if (isRejection(precheck)) return answer({ kind: 'rejected', rejection: precheck });
     }
-    await this.path.execute(
+    answer(await handleCommand(
+      this.loop,
       {
+        name: 'ClaimSheetNumber',
         stream: sheetNumberStream(body.number),
         decider: sheetNumberDecider,
         mode: 'create',
@@ -43,10 +44,11 @@ export class IssueSheetHandler implements ICommandHandler<IssueSheetCommand, Com
         build: (_, context) => ({ type: 'ClaimSheetNumber' as const, context, data: { number: body.number, sheetId } }),
       },
       meta,
-      'ClaimSheetNumber',
-    );
-    return this.path.execute(
+    ));
+    return handleCommand(
+      this.loop,
       {
+        name: 'IssueSheet',
         stream: sheetStream(sheetId),
         decider: sheetDecider,
         mode: 'create',
@@ -54,7 +56,6 @@ export class IssueSheetHandler implements ICommandHandler<IssueSheetCommand, Com
         build: (_, context) => issue(context),
       },
       meta,
-      'IssueSheet',
-    );
+    ).then(answer);
   }
 }

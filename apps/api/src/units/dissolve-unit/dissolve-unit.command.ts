@@ -1,9 +1,8 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { DissolveUnitDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { Facts } from '../../command-path/facts.service';
-import { UnitCommands } from '../unit-commands.service';
+import { unitDecider, unitStream } from '@ledger/domain';
+import { CommandLoop, Facts, handleCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 
 /** 组织撤销: only a unit without live children and without open items. */
 export class DissolveUnitCommand {
@@ -12,14 +11,26 @@ export class DissolveUnitCommand {
 
 @CommandHandler(DissolveUnitCommand)
 export class DissolveUnitHandler implements ICommandHandler<DissolveUnitCommand, CommandResult> {
-  constructor(private readonly units: UnitCommands, private readonly facts: Facts) {}
+  constructor(private readonly loop: CommandLoop, private readonly facts: Facts) {}
 
   execute({ unitId, body, meta }: DissolveUnitCommand): Promise<CommandResult> {
-    return this.units.run('existing', unitId, meta, async (_, context) => ({
-      type: 'DissolveUnit',
-      context,
-      data: { unitId, reason: body.reason },
-      facts: { liveChildren: await this.facts.liveChildren(unitId), openItems: await this.facts.openItems(unitId) },
-    }));
+    return handleCommand(
+      this.loop,
+      {
+        name: 'unit',
+        stream: unitStream(unitId),
+        decider: unitDecider,
+        mode: 'existing',
+        id: unitId,
+        notFound: { code: 'UNIT_NOT_FOUND', message: `unit ${unitId} does not exist` },
+        build: async (_, context) => ({
+          type: 'DissolveUnit' as const,
+          context,
+          data: { unitId, reason: body.reason },
+          facts: { liveChildren: await this.facts.liveChildren(unitId), openItems: await this.facts.openItems(unitId) },
+        }),
+      },
+      meta,
+    ).then(answer);
   }
 }

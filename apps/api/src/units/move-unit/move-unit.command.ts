@@ -1,9 +1,8 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { MoveUnitDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { Facts, type UnitTree } from '../../command-path/facts.service';
-import { UnitCommands } from '../unit-commands.service';
+import { unitDecider, unitStream } from '@ledger/domain';
+import { CommandLoop, Facts, handleCommand, type UnitTree, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 
 /**
  * 隶属关系调整: a unit moves under another live parent, never under itself or its own subtree. The
@@ -16,28 +15,35 @@ export class MoveUnitCommand {
 
 @CommandHandler(MoveUnitCommand)
 export class MoveUnitHandler implements ICommandHandler<MoveUnitCommand, CommandResult> {
-  constructor(private readonly units: UnitCommands, private readonly facts: Facts) {}
+  constructor(private readonly loop: CommandLoop, private readonly facts: Facts) {}
 
   execute({ unitId, body, meta }: MoveUnitCommand): Promise<CommandResult> {
     // The tree as this attempt decided on it (read before the chains walked); each retry reads it anew.
     let tree: UnitTree | null = null;
-    return this.units.run(
-      'existing',
-      unitId,
-      meta,
-      async (_, context) => {
-        tree = await this.facts.unitTree();
-        return {
-          type: 'MoveUnit',
-          context,
-          data: { unitId, parentId: body.parentId },
-          facts: {
-            parent: await this.facts.unit(body.parentId),
-            newParentIsSelfOrDescendant: await this.facts.isSelfOrDescendant(body.parentId, unitId, tree),
-          },
-        };
+    return handleCommand(
+      this.loop,
+      {
+        name: 'unit',
+        stream: unitStream(unitId),
+        decider: unitDecider,
+        mode: 'existing',
+        id: unitId,
+        notFound: { code: 'UNIT_NOT_FOUND', message: `unit ${unitId} does not exist` },
+        build: async (_, context) => {
+          tree = await this.facts.unitTree();
+          return {
+            type: 'MoveUnit' as const,
+            context,
+            data: { unitId, parentId: body.parentId },
+            facts: {
+              parent: await this.facts.unit(body.parentId),
+              newParentIsSelfOrDescendant: await this.facts.isSelfOrDescendant(body.parentId, unitId, tree),
+            },
+          };
+        },
+        claim: (events, folded, context) => this.facts.claimMove(tree!, events[0], folded.revision!, meta, context),
       },
-      (events, folded, context) => this.facts.claimMove(tree!, events[0], folded.revision!, meta, context),
-    );
+      meta,
+    ).then(answer);
   }
 }

@@ -1,9 +1,8 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { RegisterUnitDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { Facts } from '../../command-path/facts.service';
-import { UnitCommands } from '../unit-commands.service';
+import { unitDecider, unitStream } from '@ledger/domain';
+import { CommandLoop, Facts, handleCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 
 /** 组织设立: a unit joins the tree under a live parent (the county committee alone has none). */
 export class RegisterUnitCommand {
@@ -12,16 +11,28 @@ export class RegisterUnitCommand {
 
 @CommandHandler(RegisterUnitCommand)
 export class RegisterUnitHandler implements ICommandHandler<RegisterUnitCommand, CommandResult> {
-  constructor(private readonly units: UnitCommands, private readonly facts: Facts) {}
+  constructor(private readonly loop: CommandLoop, private readonly facts: Facts) {}
 
   execute({ body, meta }: RegisterUnitCommand): Promise<CommandResult> {
-    const unitId = body.id ?? this.units.path.newId(meta);
+    const unitId = body.id ?? this.loop.newId(meta);
     const parentId = body.parentId ?? null;
-    return this.units.run('create', unitId, meta, async (_, context) => ({
-      type: 'RegisterUnit',
-      context,
-      data: { unitId, name: body.name, kind: body.kind, parentId },
-      facts: { parent: parentId === null ? null : await this.facts.unit(parentId) },
-    }));
+    return handleCommand(
+      this.loop,
+      {
+        name: 'unit',
+        stream: unitStream(unitId),
+        decider: unitDecider,
+        mode: 'create',
+        id: unitId,
+        notFound: { code: 'UNIT_NOT_FOUND', message: `unit ${unitId} does not exist` },
+        build: async (_, context) => ({
+          type: 'RegisterUnit' as const,
+          context,
+          data: { unitId, name: body.name, kind: body.kind, parentId },
+          facts: { parent: parentId === null ? null : await this.facts.unit(parentId) },
+        }),
+      },
+      meta,
+    ).then(answer);
   }
 }

@@ -1,8 +1,8 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { RenameUnitDto } from '@ledger/contracts';
-import type { CommandMeta } from '../../command-path/command-meta';
-import type { CommandResult } from '../../command-path/command-path.service';
-import { UnitCommands } from '../unit-commands.service';
+import { unitDecider, unitStream } from '@ledger/domain';
+import { CommandLoop, handleCommand, type CommandMeta } from '@ledger/application';
+import { answer, type CommandResult } from '../../problem-details/command-outcome';
 
 /** 组织更名: history keeps the old name on the events recorded before. */
 export class RenameUnitCommand {
@@ -11,9 +11,21 @@ export class RenameUnitCommand {
 
 @CommandHandler(RenameUnitCommand)
 export class RenameUnitHandler implements ICommandHandler<RenameUnitCommand, CommandResult> {
-  constructor(private readonly units: UnitCommands) {}
+  constructor(private readonly loop: CommandLoop) {}
 
   execute({ unitId, body, meta }: RenameUnitCommand): Promise<CommandResult> {
-    return this.units.run('existing', unitId, meta, (_, context) => ({ type: 'RenameUnit', context, data: { unitId, name: body.name } }));
+    return handleCommand(
+      this.loop,
+      {
+        name: 'unit',
+        stream: unitStream(unitId),
+        decider: unitDecider,
+        mode: 'existing',
+        id: unitId,
+        notFound: { code: 'UNIT_NOT_FOUND', message: `unit ${unitId} does not exist` },
+        build: (_, context) => ({ type: 'RenameUnit' as const, context, data: { unitId, name: body.name } }),
+      },
+      meta,
+    ).then(answer);
   }
 }
