@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from '@ledger/event-store';
-import { LogTreeStore, VerifiableLog, logSetup, type LogSetup, type SealKey } from '@ledger/integrity';
+import { LogTreeStore, VerifiableLog, logSetup, openSuiteTree, type LogSetup, type SealKey } from '@ledger/integrity';
 import type { Clock, LedgerConfig } from '@ledger/platform';
 import { CLOCK, EVENT_STORE, LEDGER_CONFIG } from '../platform/tokens';
 import { SEAL_KEY } from './audit.service';
@@ -15,7 +15,10 @@ export class LogService implements OnApplicationBootstrap, OnApplicationShutdown
 
   constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(SEAL_KEY) key: SealKey, @Inject(LEDGER_CONFIG) config: LedgerConfig, @Inject(CLOCK) clock: Clock) {
     this.setup = logSetup(config, key, config.trustedLog, (e) => console.error(`ledger log: checkpoint issued without a timestamp (the next one asks again): ${e.message}`));
-    this.tree = new LogTreeStore(this.setup.treeFile, this.setup.hash);
+    // A suite switched since the last start: the new tree's first leaf commits to the old tree's last checkpoint.
+    const opened = openSuiteTree({ treeFile: this.setup.treeFile, hash: this.setup.hash, previous: this.setup.previous, now: () => clock.now() });
+    this.tree = opened.tree;
+    if (opened.switchedFrom) console.log(`ledger log: ${this.setup.suite.name} tree started; its leaf 0 commits to the ${opened.switchedFrom.algorithm} tree of ${opened.switchedFrom.treeSize} events (root ${opened.switchedFrom.root})`);
     this.log = new VerifiableLog(store, this.tree, this.setup.privateKey, {
       clock,
       scheme: this.setup.scheme,

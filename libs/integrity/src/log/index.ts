@@ -4,3 +4,4 @@ export * from './log-tree-store';
 export * from './verifiable-log';
 export * from './config';
 export * from './log-setup';
+export * from './suite-switch';

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadOrCreateSuiteKey, SM2_SCHEME, SM3_HASH, suiteFromEnv, type CryptoSuite } from '../crypto-suite';
 import { CheckpointStamper } from '../timestamp/checkpoint-timestamp';
@@ -17,6 +18,8 @@ export interface LogSetup {
   /** The checkpoint signer's public key as a verifier is given it: SPKI PEM (Ed25519) or 04‖x‖y hex (SM2). */
   publicKeyText: string;
   stamper: CheckpointStamper;
+  /** The other suite's tree and key, for the switch (suite-switch.ts) when this suite's tree is new. */
+  previous: { treeFile: string; hash: HashFunction; privateKey: KeyObject | string; publicKey: unknown; scheme: SignatureScheme; algorithm: string } | null;
 }
 
 /**
@@ -35,9 +38,14 @@ export function logSetup(
 ): LogSetup {
   const suite = suiteFromEnv(env);
   const stamper = new CheckpointStamper(tsaConfigFromEnv(env), onTimestampError);
+  const sm2KeyFile = path.resolve(env.LEDGER_SM2_KEY_FILE || path.join(config.dataDir, 'log-key-sm2.json'));
+  const smTreeFile = path.resolve(path.join(config.dataDir, 'log-tree-sm3.sqlite'));
+  const defaultTreeFile = path.resolve(path.join(config.dataDir, 'log-tree.sqlite'));
+  const ed25519 = { privateKey: sealKey.privateKey, publicKey: sealKey.publicKey, scheme: ED25519 };
   if (suite.name === 'sm3-sm2') {
-    const key = loadOrCreateSuiteKey('sm3-sm2', path.resolve(env.LEDGER_SM2_KEY_FILE || path.join(config.dataDir, 'log-key-sm2.json')));
+    const key = loadOrCreateSuiteKey('sm3-sm2', sm2KeyFile);
     return {
+      previous: { treeFile: defaultTreeFile, hash: SHA256, algorithm: 'sha256-ed25519', ...ed25519 },
       suite,
       // Another suite is another tree: the SHA-256 one stays in its file.
       treeFile: path.resolve(env.LEDGER_LOG_TREE_FILE || path.join(config.dataDir, 'log-tree-sm3.sqlite')),
@@ -49,5 +57,16 @@ export function logSetup(
       stamper,
     };
   }
-  return { suite, treeFile: logTreeFile(config, env), hash: SHA256, scheme: ED25519, privateKey: sealKey.privateKey, publicKey: sealKey.publicKey, publicKeyText: sealKey.publicKeyPem, stamper };
+  const smKey = fs.existsSync(sm2KeyFile) ? loadOrCreateSuiteKey('sm3-sm2', sm2KeyFile) : null;
+  return {
+    suite,
+    treeFile: logTreeFile(config, env),
+    hash: SHA256,
+    scheme: ED25519,
+    privateKey: sealKey.privateKey,
+    publicKey: sealKey.publicKey,
+    publicKeyText: sealKey.publicKeyPem,
+    stamper,
+    previous: smKey ? { treeFile: smTreeFile, hash: SM3_HASH, algorithm: 'sm3-sm2', privateKey: smKey.privateKey, publicKey: smKey.publicKey, scheme: SM2_SCHEME } : null,
+  };
 }

@@ -71,7 +71,8 @@ export class LogTreeStore implements CompleteSubtrees {
     if (!entries.length) return;
     this.db.transaction(() => {
       for (const e of entries) {
-        if (e.position <= this.last) throw new Error(`position ${e.position} is not after the tree's last leaf (${this.last})`);
+        // Position 0 is no event's: only a first leaf that continues another suite's tree (suite-switch.ts) takes it.
+        if (this.count > 0 ? e.position <= this.last : e.position < 0n) throw new Error(`position ${e.position} is not after the tree's last leaf (${this.last})`);
         const i = this.count;
         let h = rfcLeafHash(this.hash, e.leaf);
         this.stmt.insertLeaf.run(i, e.position, e.leaf, h);
