@@ -19,7 +19,7 @@ import type { BenchModule, BenchReport } from '../lib/report';
 import { generateAsOfCounty } from './county';
 
 /*
- * asOf on a big ledger (issue 5): a county of a million events over a year, projected into the
+ * asOf on a big ledger: a county of a million events over a year, projected into the
  * temporal read models (SQLite), then the asOf answers at random instants of its history — one item,
  * a township's list (subtree of that day), figures of the county and of a township, the county's
  * children — each including the instant → position lookup. Target: p95 ≤ 100 ms.

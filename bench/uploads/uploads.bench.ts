@@ -12,7 +12,7 @@ import { size, tempDir } from '../lib/measure';
 import type { BenchModule, BenchReport } from '../lib/report';
 
 /*
- * Issue 15: uploads that expand far beyond their size, the heaviest legitimate import, and two
+ * Uploads that expand far beyond their size, the heaviest legitimate import, and two
  * concurrent exports of 43,000 items, against the built API (dist/apps/api/src/main.js) launched as
  * `ledger start` launches it, with its heap bound (LEDGER_API_HEAP_MB, 512 by default), and the
  * projector beside it. Each phase resets the API's peak RSS (/proc/<pid>/clear_refs) and reads its

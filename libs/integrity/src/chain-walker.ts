@@ -51,9 +51,9 @@ const SEAL = 1;
 const HAS_PREV = 2;
 
 /**
- * The walk's journal in typed arrays and two Buffers. An object with two Buffers per entry took
- * ~0.4 KB each, and its 50,000 long-lived small allocations among millions of short-lived ones kept
- * the C heap from shrinking: GET /audit/verify at 1M events peaked ~75 MB higher than with 1,000.
+ * The walk's journal in typed arrays and two Buffers: an object with two Buffers per entry made
+ * tens of thousands of long-lived small allocations among millions of short-lived ones, which kept
+ * the C heap from shrinking after a verification (docs/benchmarks.md).
  */
 class Journal {
   /** Most entries ever held at once: the arrays grow no further. */

@@ -50,8 +50,8 @@ export class LedgerSealer {
   ) {
     this.every = options.every ?? 1000;
     // The journal serves seals near the head (ours cover the head; the newest seal is at most `every`
-    // events back): a window of 20 × every (at least 20,000) instead of a million entries keeps a
-    // start on a big unsealed ledger from holding ~1 GB. On-demand sealing keeps the default window.
+    // events back): a window of 20 × every (at least 20,000), not one as long as the ledger, keeps a
+    // start on a big unsealed ledger from holding its whole journal. On-demand sealing keeps the default window.
     const window = this.every > 0 ? Math.max(20_000, 20 * this.every) : undefined;
     this.walker = new ChainWalker(chainProfile(store.engine, store.contiguousPositions), [key.publicKey], window);
     this.clock = options.clock ?? { now: () => new Date() };

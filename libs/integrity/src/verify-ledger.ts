@@ -4,9 +4,9 @@ import { ChainWalker, chainProfile, storedHeadsAt, type ChainBreak } from './cha
 import { toPublicKey } from './keys';
 
 /**
- * Journal entries kept behind the walk (about 0.4 KB each): enough for any seal to find the position
- * it covers (a seal covers the head when it was made, a few thousand events back at most). A million,
- * as before, held ~1 GB in the API while a ledger with a long unsealed stretch was verified.
+ * Journal entries kept behind the walk: enough for any seal to find the position it covers (a seal
+ * covers the head when it was made, a few thousand events back at most), and no more, since a window
+ * as long as a big ledger's unsealed stretch held most of the API's memory (docs/benchmarks.md).
  */
 const JOURNAL_WINDOW = 50_000;
 

@@ -36,7 +36,7 @@ export const INSTANT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})
 const AS_OF_DESCRIPTION =
   'answer as the ledger stood at this instant (ISO-8601 with offset): events recorded at or before it; lights and overdue against its county date; a future instant answers as now';
 
-/** `asOf=<instant>` (issue 5): an instant that exists, with its offset. */
+/** `asOf=<instant>`: an instant that exists, with its offset. */
 function IsAsOf(): PropertyDecorator {
   return (target: object, property: string | symbol) => {
     ApiPropertyOptional({ description: AS_OF_DESCRIPTION, example: '2026-03-01T00:00:00+08:00' })(target, property);

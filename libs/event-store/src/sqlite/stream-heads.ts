@@ -13,8 +13,8 @@ ORDER BY h.first`;
  * EventStore.streamHeadsAt for the SQLite store. On a connection of its own with a small page cache,
  * closed after: the rows are stepped one by one while the caller awaits between them, and a statement
  * left stepping on the store's connection would fail its inline writer's appends ("busy executing a
- * query"); the pass over the whole index (~60 MB at 1,000,000 events) also leaves the store's cache
- * alone. Stepped, not one array: at 102,050 heads a reader folding them peaked at 161 MB RSS, not 235.
+ * query"); the pass over the whole index also leaves the store's cache alone. Stepped, not one array,
+ * so that a reader folding the heads holds one at a time (docs/benchmarks.md).
  */
 export async function* sqliteStreamHeadsAt(db: Database.Database, position: bigint): AsyncGenerator<StreamHeadAt> {
   const own = db.memory ? null : new Database(db.name, { readonly: true, fileMustExist: true });

@@ -51,10 +51,10 @@ export function configureConnection(db: Database.Database, synchronous: 'FULL' |
   db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
-  // 4 MB: reads are a stream's few rows or the log in order, a writer touches the indexes' upper pages
-  // and the table's tail, and the OS page cache holds the file. 16 MB read random item streams no
-  // faster (~0.2 ms each at 1M events) and, once a full scan (verify, a rebuild) had filled it, stayed
-  // in every process's resident memory.
+  // Small: reads are a stream's few rows or the log in order, a writer touches the indexes' upper pages
+  // and the table's tail, and the OS page cache holds the file. A larger cache read random streams no
+  // faster and, once a full scan (verify, a rebuild) had filled it, stayed in every process's resident
+  // memory (docs/benchmarks.md, "Measurements behind design choices").
   db.pragma('cache_size = -4096');
 }
 

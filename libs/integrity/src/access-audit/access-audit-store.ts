@@ -96,7 +96,7 @@ const toEntry = (r: Record<string, unknown>): AccessEntry => ({
  * `<data>/access-audit.sqlite`: beside events.sqlite, in the folder a county backs up with the ledger,
  * but a file of its own, so its writes never wait on (or hold up) the event store's writer lock.
  * Appends go through a writer thread of their own connection (as the event store's do): better-sqlite3
- * commits on the calling thread, and the fsync of a FULL commit (2.3 ms p50, 6.8 ms p95 here) would
+ * commits on the calling thread, and the fsync of a FULL commit (milliseconds: docs/benchmarks.md) would
  * otherwise stop every request of the API while it lasts. Reads and the daily prune use this connection.
  */
 export class SqliteAccessAuditStore implements AccessAuditStore {

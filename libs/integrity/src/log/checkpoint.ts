@@ -42,7 +42,7 @@ export interface Checkpoint extends CheckpointBody {
   /** The log's signature over checkpointMessage(body), base64. */
   signature: string;
   witnesses: WitnessSignature[];
-  /** An RFC 3161 time-stamp token over checkpointMessage(body), base64 DER (issue 18 point 3). */
+  /** An RFC 3161 time-stamp token over checkpointMessage(body), base64 DER. */
   timestamp?: string;
 }
 

@@ -95,7 +95,7 @@ export function countyDateTimeText(iso: string): string {
 
 /**
  * Written through exceljs' streaming writer, each row committed as it is added: the in-memory
- * workbook kept an object per cell and took an export of 43,000 items past 900 MB. Column widths
+ * workbook kept an object per cell, beyond the API's heap bound for a county's export (docs/benchmarks.md). Column widths
  * come from a first pass over the values, since a streamed column is written before its rows.
  */
 async function xlsxBody<R>(spec: TableSpec<R>, rows: readonly R[]): Promise<Buffer> {
