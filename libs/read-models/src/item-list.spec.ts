@@ -6,7 +6,7 @@ import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
 import { openReadModels } from './data-source';
 import { ReadQueries } from './queries';
-import { startProjector } from './projector';
+import { startProjector } from '.';
 import { ItemRow } from './items/item.entity';
 import { UnitRow } from './units/unit.entity';
 import { EventScript } from './testing/county-script';

@@ -6,7 +6,7 @@ import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
 import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
 import { openReadModels } from './data-source';
 import { ReadQueries } from './queries';
-import { rebuildReadModels, startProjector, type RunningProjector } from './projector';
+import { rebuildReadModels, startProjector, type RunningProjector } from '.';
 import { EventScript } from './testing/county-script';
 import { scriptedCounty } from './testing/scripted-county';
 import { dumpReadModels } from './testing/dump';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { openSqliteEventStore, type EventStore, type ReadAllOptions } from '@ledger/event-store';
 import { openReadModels } from './data-source';
-import { rebuildReadModels, startProjector } from './projector';
+import { rebuildReadModels, startProjector } from '.';
 import { temporalCheckpoint } from './checkpoint/checkpoints';
 import { EventScript } from './testing/county-script';
 import { RandomCounty } from './testing/random-county';

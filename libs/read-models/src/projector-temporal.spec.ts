@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
 import { openReadModels } from './data-source';
-import { applyEvents, rebuildReadModels, startProjector, type RunningProjector } from './projector';
+import { applyEvents, rebuildReadModels, startProjector, type RunningProjector } from '.';
 import { currentStateCheckpoint, ensureTemporalCovers, ensureTemporalPosition, temporalCheckpoint } from './checkpoint/checkpoints';
 import { ReadModelsBehindError } from './errors';
 import { EventScript } from './testing/county-script';

@@ -5,7 +5,7 @@ import { QueryFailedError, type DataSource } from 'typeorm';
 import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
 import { openReadModels } from './data-source';
 import { ReadQueries } from './queries';
-import { applyEvents, rebuildReadModels, startProjector, type RunningProjector } from './projector';
+import { applyEvents, rebuildReadModels, startProjector, type RunningProjector } from '.';
 import { currentStateCheckpoint } from './checkpoint/checkpoints';
 import { EventScript } from './testing/county-script';
 import { scriptedCounty } from './testing/scripted-county';

@@ -6,7 +6,7 @@ import { eventually } from '@ledger/platform/testing/eventually';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
 import type { DataSource } from 'typeorm';
 import { openReadModels } from '../data-source';
-import { applyEvents } from '../projector';
+import { applyEvents } from '..';
 import { currentStateCheckpoint } from '../checkpoint/checkpoints';
 import { EventScript } from '../testing/county-script';
 import { RandomCounty } from '../testing/random-county';

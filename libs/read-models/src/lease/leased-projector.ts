@@ -1,6 +1,6 @@
 import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError, type DataSource } from 'typeorm';
 import { isStorageFull, type EventStore } from '@ledger/event-store';
-import { startProjector, type ProjectorOptions, type RunningProjector } from '../projector';
+import { startProjector, type ProjectorOptions, type RunningProjector } from '../projection/runner';
 import { LeaseLostError, ProjectionLease, type LeaseOptions } from './lease';
 
 export type LeaderState = 'standby' | 'leader';

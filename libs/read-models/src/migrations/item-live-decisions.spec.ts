@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
 import { openReadModels } from '../data-source';
-import { startProjector, type RunningProjector } from '../projector';
+import { startProjector, type RunningProjector } from '..';
 import { ensureTemporalPosition } from '../checkpoint/checkpoints';
 import { EventScript } from '../testing/county-script';
 import { scriptedCounty } from '../testing/scripted-county';

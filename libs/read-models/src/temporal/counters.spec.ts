@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { openSqliteEventStore, type EventStore, type StoredEvent } from '@ledger/event-store';
 import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
 import { openReadModels } from '../data-source';
-import { applyEvents, rebuildReadModels, toProjected } from '../projector';
+import { applyEvents, rebuildReadModels, toProjected } from '..';
 import type { ProjectedEvent } from '../projected-event';
 import { EventScript } from '../testing/county-script';
 import { RandomCounty, prng } from '../testing/random-county';

@@ -1,0 +1,43 @@
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { CheckpointRow } from '../checkpoint/checkpoint.entity';
+import { ItemCounterRow } from '../figures/item-counter.entity';
+import type { CounterDelta } from '../figures/counters';
+import { recountCounters } from '../figures/recount';
+import { READ_MODEL_ENTITIES } from '../data-source';
+import { TEMPORAL_ENTITIES } from '../temporal/entities';
+import { finishTemporalRebuild } from '../temporal/rebuild';
+import { writeRows } from '../db/write-rows';
+import { createIndexes } from './tables';
+
+/** Marks counters a rebuild has not yet counted (they are counted once, at its end). */
+export const COUNTERS_STALE = 'counters-stale';
+/** Marks temporal read models a rebuild left without indexes (built once they have caught up). */
+export const TEMPORAL_STALE = 'temporal-stale';
+
+export const CURRENT_STATE_ENTITIES = READ_MODEL_ENTITIES.filter((e) => !(TEMPORAL_ENTITIES as unknown[]).includes(e));
+
+/** Fresh statistics: SQLite's planner picks the covering (unit, sort key, id) indexes with them. */
+async function analyze(em: EntityManager, entities: readonly EntityTarget<ObjectLiteral>[]): Promise<void> {
+  for (const entity of entities) await em.query(`ANALYZE "${em.connection.getMetadata(entity).tableName}"`);
+}
+
+/**
+ * The last step of a rebuild's current-state pass, also taken by a projector that finds it died
+ * half-way; `counters`: counted already from the rebuild's fold (else counted here from the tables).
+ */
+export async function finishRebuild(em: EntityManager, counters?: CounterDelta[]): Promise<void> {
+  if (counters) {
+    await em.query(`DELETE FROM "rm_item_counter"`);
+    await writeRows(em, ItemCounterRow, counters as ItemCounterRow[]);
+  } else await recountCounters(em);
+  await createIndexes(em, CURRENT_STATE_ENTITIES);
+  await em.getRepository(CheckpointRow).delete({ name: COUNTERS_STALE });
+  await analyze(em, CURRENT_STATE_ENTITIES);
+}
+
+/** The last step of a rebuild's temporal pass, taken once the temporal models have caught up. */
+export async function finishTemporalPass(em: EntityManager): Promise<void> {
+  await finishTemporalRebuild(em);
+  await em.getRepository(CheckpointRow).delete({ name: TEMPORAL_STALE });
+  await analyze(em, TEMPORAL_ENTITIES);
+}
