@@ -1,5 +1,5 @@
 /**
- * `ledger rebuild` beside a live projector (issue 14, point 6): it takes the projection lease, or
+ * `ledger rebuild` beside a live projector: it takes the projection lease, or
  * refuses with one line and exit 1 while a projector holds it; while it holds the lease, a standby
  * projector does not write. Real SQLite files (and a real PostgreSQL for the read models); the rebuild
  * runs as a process of its own (as an operator runs it), the leased projectors in this one.
