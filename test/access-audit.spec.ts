@@ -1,5 +1,5 @@
 /**
- * The access audit trail (issue 16, point 4), end to end: a scripted session on the real app leaves
+ * The access audit trail, end to end: a scripted session on the real app leaves
  * exactly the entries written out below by hand; the audit administrator alone reads and exports it;
  * `ledger verify` fails once one entry is altered in the database; retention keeps the chain whole.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 16 on the built processes: the first start of the API on an empty data folder opens the system
+ * Accounts on the built processes: the first start of the API on an empty data folder opens the system
  * administrator and prints its one-time password once (never on a later start), or takes
  * LEDGER_BOOTSTRAP_ADMIN=<login>:<password>, whose bad form stops the API and `ledger start` with a
  * message naming the variable; `ledger account add | grant | revoke | reset-password | lock | unlock |

@@ -1,5 +1,5 @@
 /**
- * Issue 16, accounts recorded in the ledger, through the real app (supertest, real SQLite; the as-of
+ * Accounts recorded in the ledger, through the real app (supertest, real SQLite; the as-of
  * question on PostgreSQL too): 三员 — the system administrator opens accounts, the security
  * administrator does every later act on them, the audit administrator none, and none of the three acts
  * on items; every refusal leaves the head of the log where it was; no secret goes into an event.

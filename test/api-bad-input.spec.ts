@@ -3,7 +3,7 @@ import { PROBLEM_BASE } from '../apps/api/src/problem-details/problem-details.fi
 import { startTestApp, type TestApp } from '../apps/api/src/testing/harness';
 
 /**
- * Issue 3, item 5: bad input on every route of API.md. For every command route a missing field, a
+ * Bad input on every route of API.md. For every command route a missing field, a
  * wrong type, an unknown id, an illegal transition, a stale If-Match and a reused Idempotency-Key with
  * another body each get their status and code as RFC 9457 problem details — and the store's head
  * position is the same after the request as before it. For every query route a bad parameter, an

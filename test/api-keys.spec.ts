@@ -1,5 +1,5 @@
 /**
- * Issue 16, point 6: machine clients. `ledger token --account <login>` issues an API key bound to the
+ * Machine clients. `ledger token --account <login>` issues an API key bound to the
  * account: its role and unit are the account's at each use, it expires, the security administrator
  * revokes it (API or `ledger account revoke-key`), and a revoked or expired key, or a key of a locked
  * or closed account, is 401 from the very next request. The credentials table keeps SHA-256 of the

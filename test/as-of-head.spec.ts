@@ -1,5 +1,5 @@
 /**
- * Issue 14 item 2: the item view as of the head of the log is the current item view, field by field,
+ * The item view as of the head of the log is the current item view, field by field,
  * for every item of a county whose history holds every event type. The live-vs-rebuild comparisons
  * cannot see a fold that both the projector and its rebuild get wrong; this one compares the two read
  * paths (current read models, temporal versions) against each other, on SQLite and on PostgreSQL (each
@@ -130,7 +130,7 @@ async function scriptCounty(ledger: Ledger): Promise<void> {
   await org.post('/units/V3/dissolve', { reason: '村党支部合并' }, 200);
   await cadreLeaves(ledger, 'K4');
   await unit('V1').post('/items/I5/acknowledge', {}, 200);
-  // Accounts (issue 16): every account event type, by the administrators whose duty each is.
+  // Accounts: every account event type, by the administrators whose duty each is.
   const sys = ledger.as('sysadmin', undefined, { sub: 'acc-sys' });
   const sec = ledger.as('secadmin', undefined, { sub: 'acc-sec' });
   await sys.post('/accounts', { id: 'A1', login: 'li.jiwei', name: '李纪委', roles: ['discipline'] }, 201);

@@ -1,5 +1,5 @@
 /**
- * Issue 5 item 2–3: answers `asOf=<instant>` checked against an independent replay of the event log
+ * Answers `asOf=<instant>` checked against an independent replay of the event log
  * cut at that instant (a reference fold written here, not the projector's), at 50 random instants
  * over a scripted county with renames, moves, reassignments, extensions, returns, conclusions,
  * strike-offs, a reopening, withdrawals and a dissolution; on SQLite and on PostgreSQL.

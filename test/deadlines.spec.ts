@@ -1,5 +1,5 @@
 /**
- * The deadline process (issue 7, item 1): a FixedClock moves across due dates and the worker records
+ * The deadline process: a FixedClock moves across due dates and the worker records
  * exactly one DeadlineMissed per item and due date, and one system reminder (提醒) per item and due
  * date — also with two workers at once (two app instances on one data folder) and after a crash
  * mid-run. Real SQLite files; every wait is a probe on the projector's position.

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { startTestApp, type TestApp } from '../apps/api/src/testing/harness';
 
 /**
- * Evidence files (issue 18 point 5) over HTTP: a unit uploads, names the upload in its report, and
+ * Evidence files over HTTP: a unit uploads, names the upload in its report, and
  * whoever may read the item downloads the very bytes; bad uploads change nothing on disk.
  */
 describe('evidence files: POST /evidence, GET /items/:id/evidence/:sha256', () => {

@@ -1,5 +1,5 @@
 /**
- * Issue 14 item 3, over HTTP: DOMAIN.md's approval of extensions. The first any org_dept officer
+ * Over HTTP: DOMAIN.md's approval of extensions. The first any org_dept officer
  * grants; a second or later one only an org_dept user of leader rank (部领导, `ledger token --rank
  * leader`), and never the one who granted the extension before. A refusal is a 403 problem detail
  * with a stable code, and writes nothing.

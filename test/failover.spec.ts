@@ -1,5 +1,5 @@
 /**
- * Issue 4 item 5: several projector processes against one store and one read database. One leads
+ * Several projector processes against one store and one read database. One leads
  * (the projection lease); SIGKILL it mid-work while events keep coming and another takes over; a
  * leader frozen (SIGSTOP) past its lease is fenced out when it wakes. At the end every read-model
  * table equals a fresh rebuild into a second database: nothing applied twice, nothing skipped.

@@ -1,5 +1,5 @@
 /**
- * Issue 15 (hardening), what only the built processes show: the address the API binds, the demo
+ * Hardening, what only the built processes show: the address the API binds, the demo
  * sign-in list after a restart without --demo, and the modes of the data folder's files.
  */
 import type { ChildProcess } from 'node:child_process';

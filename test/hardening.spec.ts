@@ -1,5 +1,5 @@
 /**
- * Issue 15 (hardening), the attacks on the HTTP surface: each one here answered 500 or wrote twice
+ * Hardening, the attacks on the HTTP surface: each one here answered 500 or wrote twice
  * before the fix. Real app, real SQLite files, supertest.
  */
 import * as zlib from 'node:zlib';

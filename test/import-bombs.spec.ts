@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { startTestApp, type TestApp } from '../apps/api/src/testing/harness';
 
 /**
- * Uploads that cost little to send and much to read (issue 15): each is refused with 400
+ * Uploads that cost little to send and much to read: each is refused with 400
  * SHEET_TOO_LARGE naming the limit, nothing is written, and the API answers the next request.
  * Memory figures for the same files against a built API process with its heap bound: bench/uploads.
  */

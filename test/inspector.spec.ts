@@ -1,5 +1,5 @@
 /**
- * Issue 5 items 1 and 4 over HTTP: an item's timeline with the names of then (a unit renamed later
+ * Over HTTP: an item's timeline with the names of then (a unit renamed later
  * keeps its old name in old entries, a cadre transferred keeps their old unit) and a Chinese label per
  * event; the inspectors' figures per item, per unit (subtree) and per cadre over a period.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 14: the event store port promises positions that increase, not 1, 2, 3 … (EventStoreDB's are
+ * The event store port promises positions that increase, not 1, 2, 3 … (EventStoreDB's are
  * byte offsets). Here a real SQLite store leaves unused numbers between its events (its test-only
  * testPositionGaps) and the service's integrity and operations figures are checked on it: sealing
  * and verifying the chains, and the projector's lag, which counts events (not head − checkpoint).

@@ -1,5 +1,5 @@
 /**
- * Issue 4 item 2, checked on the built processes: LEDGER_EVENT_STORE, LEDGER_EVENT_STORE_URL and
+ * Checked on the built processes: LEDGER_EVENT_STORE, LEDGER_EVENT_STORE_URL and
  * LEDGER_READ_DB_URL choose the engines of the API, the projector and the CLI alike; a wrong
  * combination stops each of them with exit code 1 and a message naming the variable; a right one
  * (PostgreSQL for events and read models) serves.

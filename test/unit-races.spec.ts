@@ -1,5 +1,5 @@
 /**
- * Races on the write side (issue 14, point 4), through the real API on SQLite and PostgreSQL:
+ * Races on the write side, through the real API on SQLite and PostgreSQL:
  * - two moves at once (A under B, B under A): exactly one lands, and neither the streams nor the read
  *   models ever hold a cycle;
  * - a dissolve sent right after an assignment (or a child's registration), without waiting, is refused;

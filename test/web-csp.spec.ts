@@ -3,7 +3,7 @@ import { launchBrowser } from './web/browser';
 import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
 
 /**
- * The Content-Security-Policy (issue 15.5) against the pages it guards, in Chromium: the sign-in page
+ * The Content-Security-Policy against the pages it guards, in Chromium: the sign-in page
  * and the OpenAPI page render, and the browser refuses nothing of theirs (each refusal is a console
  * message); a script injected inline is refused.
  */

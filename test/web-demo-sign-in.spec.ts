@@ -6,7 +6,7 @@ import { launchBrowser } from './web/browser';
 import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
 
 /**
- * Issue 16 point 7, the sign-in page in demo mode (Debian's Chromium): next to each one-click demo
+ * The sign-in page in demo mode (Debian's Chromium): next to each one-click demo
  * user it shows the demo account (演示账号) and its password; one click fills the password form, and
  * the real password sign-in lets the user in. (test/demo.spec.ts loads the whole demo county.)
  */

@@ -6,7 +6,7 @@ import { launchBrowser, signedIn as signedInAt } from './web/browser';
 import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
 
 /**
- * Evidence files in Chromium (issue 18.5): a unit reports completion with a PDF, the upload shows its
+ * Evidence files in Chromium: a unit reports completion with a PDF, the upload shows its
  * progress bar, and an inspector opens the file beside the item and gets the very bytes uploaded.
  */
 describe('web: evidence files are uploaded with the report and opened beside the item', () => {

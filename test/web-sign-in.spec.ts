@@ -5,7 +5,7 @@ import { launchBrowser } from './web/browser';
 import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
 
 /**
- * Issue 16, sign-in for people, through the real web page in Debian's Chromium: the bootstrap
+ * Sign-in for people, through the real web page in Debian's Chromium: the bootstrap
  * administrator signs in with login and password, is made to change the password, opens accounts
  * for a township user and an inspector (reading each one-time password off the page), and each of
  * them signs in, changes the password, and sees only what the role and unit allow. The access token

@@ -4,7 +4,7 @@ import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
 import { startTestOidcProvider, type TestOidcProvider } from './support/oidc-provider';
 
 /**
- * Issue 16 point 5 through the real page in Chromium: the sign-in page offers 统一身份认证登录 (the server
+ * 统一身份认证 through the real page in Chromium: the sign-in page offers 统一身份认证登录 (the server
  * said so), the button leads to the OpenID provider (oidc-provider in a child process), its login form
  * and back; the inspector lands on its home page with its name and role shown. An identity naming no
  * account is told so in Chinese, still on the sign-in page.

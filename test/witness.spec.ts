@@ -1,5 +1,5 @@
 /**
- * Issue 18, points 1 and 2: an insider who holds the server (its database AND its seal key) rewrites
+ * An insider who holds the server (its database AND its seal key) rewrites
  * history exactly as the server would have written it — hashes, both chains and every seal recomputed
  * and re-signed, so that `verifyLedger` finds nothing — and the verifiable log still gives them away:
  * the outside witness (`ledger witness`, the built CLI as its own process) and the offline verifier

@@ -1,5 +1,5 @@
 /**
- * The story of issue 3 (item 4), end to end over HTTP: a county registers its tree and cadres, the
+ * The county's story, end to end over HTTP: a county registers its tree and cadres, the
  * organisation department issues a 交办单, one township closes its item (定责 → 履责 → 督责 → 销号),
  * the other misses its deadline and is urged and held accountable (追责); unit users stay inside
  * their subtree; a village moves to the other township and takes its figures along.
