@@ -145,6 +145,9 @@ describe('三员 against every route (generated from the router)', () => {
   async function requestFor(route: Route, allowed: boolean): Promise<{ url: string; body?: object; ok?: number }> {
     const seeded = route.path.replace(':decisionId', 'D1').replace(':keyId', 'K1').replace(':id', route.path.startsWith('/api/v1/units') ? 'T1' : route.path.startsWith('/api/v1/cadres') ? 'K1' : route.path.startsWith('/api/v1/accounts') ? 'acct-none' : 'I1');
     if (allowed && route.key === 'GET /api/v1/accounts/:id/keys') return { url: `${API}/accounts/${await account(['inspector'])}/keys` };
+    // The verifiable log's proofs need their sizes (API.md, version 2): the fixtures' first event.
+    if (allowed && route.key === 'GET /api/v1/log/inclusion') return { url: `${API}/log/inclusion?position=1` };
+    if (allowed && route.key === 'GET /api/v1/log/consistency') return { url: `${API}/log/consistency?from=1` };
     if (!allowed || route.method === 'GET') return { url: seeded };
     const unit = async (parentId = 'T1') => {
       const id = fresh('U');

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
+import { ReadQueryDto } from '@ledger/contracts';
 import { LogRequestError, type Checkpoint, type ConsistencyAnswer, type InclusionAnswer } from '@ledger/integrity';
 import { Roles } from '../auth/roles.decorator';
 import { ApiProblem, ValidationProblem } from '../problem-details/errors';
@@ -8,7 +9,8 @@ import { LogService } from './log.service';
 
 const WHOLE = /^[1-9]\d{0,15}$/;
 
-export class InclusionQuery {
+// minPosition (ReadQueryDto) is accepted as on every query; the log always answers from the store's head.
+export class InclusionQuery extends ReadQueryDto {
   @ApiProperty({ description: 'the event’s log position' })
   @IsString()
   @Matches(WHOLE, { message: 'position must be a whole number ≥ 1' })
@@ -21,7 +23,7 @@ export class InclusionQuery {
   treeSize?: string;
 }
 
-export class ConsistencyQuery {
+export class ConsistencyQuery extends ReadQueryDto {
   @ApiProperty()
   @IsString()
   @Matches(WHOLE, { message: 'from must be a whole number ≥ 1' })
@@ -67,7 +69,7 @@ export class LogController {
   @Get('checkpoint')
   @Roles(...LOG_ROLES)
   @ApiOperation({ summary: 'The newest signed checkpoint (tree size, RFC 9162 root, algorithm, time, signature, witnesses)' })
-  async checkpoint(): Promise<Checkpoint> {
+  async checkpoint(@Query() _query: ReadQueryDto): Promise<Checkpoint> {
     const cp = await this.answer(() => this.logs.log.checkpoint());
     if (!cp) throw new ApiProblem(404, 'LOG_EMPTY', 'the log holds no event yet');
     return cp;
@@ -92,7 +94,8 @@ export class LogController {
 
   @Post('witness')
   @HttpCode(200)
-  @Roles(...LOG_ROLES)
+  // The audit administrator reads the log; countersigning is for the offices that run witnesses.
+  @Roles('inspector', 'discipline', 'org_dept')
   @ApiOperation({ summary: 'Stores a witness’s countersignature of an issued checkpoint (checked against the key it sends); answers the checkpoint with its witnesses' })
   witness(@Body() body: CosignatureBody): Promise<Checkpoint> {
     return this.answer(async () => this.logs.log.addWitness(body));

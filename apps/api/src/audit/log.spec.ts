@@ -43,7 +43,7 @@ describe('the verifiable log: GET /log/checkpoint, /log/inclusion, /log/consiste
     for (const role of ['inspector', 'discipline', 'org_dept', 'auditadmin'] as const) {
       await t.http.get('/api/v1/log/checkpoint').set(auth(role)).expect(200);
       await t.http.get('/api/v1/log/inclusion?position=1').set(auth(role)).expect(200);
-      await t.http.get('/api/v1/log/consistency?from=1').set(auth(role)).expect(200);
+      await t.http.get('/api/v1/log/consistency?from=1&minPosition=1').set(auth(role)).expect(200);
     }
     await t.http.get('/api/v1/log/inclusion?position=1').set(auth('unit')).expect(403);
   });
@@ -103,6 +103,7 @@ describe('the verifiable log: GET /log/checkpoint, /log/inclusion, /log/consiste
     await t.http.post('/api/v1/log/witness').set(auth('discipline')).send({ ...good, treeSize: cp.treeSize + 99 }).expect(404);
     await t.http.post('/api/v1/log/witness').set(auth('discipline')).send({ ...good, publicKey: 'nope' }).expect(400);
     await t.http.post('/api/v1/log/witness').set(auth('unit')).send(good).expect(403);
+    await t.http.post('/api/v1/log/witness').set(auth('auditadmin')).send(good).expect(403);
     expect((await t.http.get('/api/v1/log/checkpoint').set(auth('inspector')).expect(200)).body.witnesses).toEqual([]);
     const res = await t.http.post('/api/v1/log/witness').set(auth('discipline')).send(good).expect(200);
     expect(res.body.witnesses).toEqual([{ keyId, signature: good.signature }]);
