@@ -12,7 +12,7 @@ import { ROLES_KEY } from '../auth/roles.decorator';
  * items. The query routes name no roles (every county role reads them), so the administrators are
  * confined the other way round: only to routes whose @Roles names their role (an `admin` token's is
  * sysadmin's), or that are marked @EveryAccount. The audit administrator reads and exports the access
- * audit trail, nothing else. Runs after AuthGuard.
+ * audit trail and reads the verifiable log, nothing else. Runs after AuthGuard.
  */
 @Injectable()
 export class AuditAdminConfinementGuard implements CanActivate {
@@ -26,7 +26,7 @@ export class AuditAdminConfinementGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) || this.reflector.getAllAndOverride<boolean>(EVERY_ACCOUNT_KEY, targets)) return true;
     const named = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets) ?? [];
     if (named.includes(role) || (role === 'admin' && named.includes('sysadmin'))) return true;
-    if (role === 'auditadmin') throw new RoleForbiddenError('the audit administrator reads and exports the access audit trail (GET /api/v1/audit/access), nothing else');
+    if (role === 'auditadmin') throw new RoleForbiddenError('the audit administrator reads and exports the access audit trail (GET /api/v1/audit/access) and reads the verifiable log (GET /api/v1/log/…), nothing else');
     throw new RoleForbiddenError(`role ${role} administers accounts and the organisation tree; it neither acts on items nor reads them`);
   }
 }
