@@ -152,7 +152,7 @@ describe('定责 assign', () => {
       });
     });
     it('drops a pending request when the item is concluded', () => {
-      const history = [ev.assigned, ev.extensionRequested(), ev.acknowledged, ev.completed, ev.concluded, { type: 'ItemReopened' as const, data: { itemId: ITEM, reason: 'x', previousStatus: 'concluded' as const } }];
+      const history = [ev.assigned, ev.extensionRequested(), ev.acknowledged, ev.completionReported, ev.concluded, { type: 'ItemReopened' as const, data: { itemId: ITEM, reason: 'x', previousStatus: 'concluded' as const } }];
       given(history).when(command('GrantExtension')).thenRejects('NO_PENDING_EXTENSION');
     });
   });

@@ -17,7 +17,7 @@ describe('item evolve', () => {
     expect(state).toMatchObject({ status: 'reported', unitId: 'u2', cadreId: 'c2' });
   });
   it('ignores item events on an empty stream and leaves urges and referrals out of the state', () => {
-    expect(given([ev.acknowledged, ev.completed]).state).toEqual({ status: 'unassigned' });
+    expect(given([ev.acknowledged, ev.completionReported]).state).toEqual({ status: 'unassigned' });
     const before = given(STAGE_HISTORIES.in_progress).state;
     const after = given([...STAGE_HISTORIES.in_progress, { type: 'ItemUrged', data: { itemId: ITEM, level: 'listed', channel: null, note: null } }]).state;
     expect(after).toEqual(before);

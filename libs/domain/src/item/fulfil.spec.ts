@@ -38,12 +38,12 @@ describe('履责 fulfil', () => {
   });
 
   describe('ReportCompletion 反馈 (ticking it off)', () => {
-    const completed = { type: 'CompletionReported' as const, data: { itemId: ITEM, summary: '已完成', evidence } };
+    const completionReported = { type: 'CompletionReported' as const, data: { itemId: ITEM, summary: '已完成', evidence } };
     it('reports completion of an item in progress', () => {
-      given(STAGE_HISTORIES.in_progress).when(command('ReportCompletion', { data: { evidence } })).then([completed]);
+      given(STAGE_HISTORIES.in_progress).when(command('ReportCompletion', { data: { evidence } })).then([completionReported]);
     });
     it('acknowledges an assigned item implicitly, recording both facts', () => {
-      given(STAGE_HISTORIES.assigned).when(command('ReportCompletion', { data: { evidence } })).then([ev.acknowledged, completed]);
+      given(STAGE_HISTORIES.assigned).when(command('ReportCompletion', { data: { evidence } })).then([ev.acknowledged, completionReported]);
     });
     it('is refused when already reported, and needs a summary', () => {
       given(STAGE_HISTORIES.reported).when(command('ReportCompletion')).thenRejects('ITEM_AWAITING_REVIEW');

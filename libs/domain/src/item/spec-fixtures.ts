@@ -28,7 +28,7 @@ export const ev = {
     },
   } satisfies EventOf<'ItemAssigned'>,
   acknowledged: { type: 'ItemAcknowledged', data: { itemId: ITEM, unitId: 'chaqu' } } satisfies EventOf<'ItemAcknowledged'>,
-  completed: { type: 'CompletionReported', data: { itemId: ITEM, summary: '已完成', evidence: [] } } satisfies EventOf<'CompletionReported'>,
+  completionReported: { type: 'CompletionReported', data: { itemId: ITEM, summary: '已完成', evidence: [] } } satisfies EventOf<'CompletionReported'>,
   concluded: {
     type: 'ItemConcluded',
     data: { itemId: ITEM, note: null, concludedOn: TODAY, dueDate: DUE, onTime: true },
@@ -67,9 +67,9 @@ export const STAGE_HISTORIES: Record<string, ItemEvent[]> = {
   unassigned: [],
   assigned: [ev.assigned],
   in_progress: [ev.assigned, ev.acknowledged],
-  reported: [ev.assigned, ev.acknowledged, ev.completed],
-  concluded: [ev.assigned, ev.acknowledged, ev.completed, ev.concluded],
-  struck_off: [ev.assigned, ev.acknowledged, ev.completed, ev.concluded, ev.struckOff],
+  reported: [ev.assigned, ev.acknowledged, ev.completionReported],
+  concluded: [ev.assigned, ev.acknowledged, ev.completionReported, ev.concluded],
+  struck_off: [ev.assigned, ev.acknowledged, ev.completionReported, ev.concluded, ev.struckOff],
   withdrawn: [ev.assigned, ev.withdrawn],
 };
 export const STAGES = Object.keys(STAGE_HISTORIES);

@@ -49,7 +49,7 @@ describe('督责 supervise', () => {
       given(STAGE_HISTORIES.reported).when(command('ConcludeItem', { today: '2026-03-21' })).then([concluded('2026-03-21', DUE, false)]);
     });
     it('measures on-time against the due date in force after an extension', () => {
-      const history = [ev.assigned, ev.extensionRequested(), ev.extensionGranted(), ev.acknowledged, ev.completed];
+      const history = [ev.assigned, ev.extensionRequested(), ev.extensionGranted(), ev.acknowledged, ev.completionReported];
       given(history).when(command('ConcludeItem', { today: '2026-03-25' })).then([concluded('2026-03-25', '2026-03-31', true)]);
     });
     it('needs a reported item', () => {
@@ -105,7 +105,7 @@ describe('督责 supervise', () => {
     });
     it('never for an item concluded in time, but for one concluded late', () => {
       given(STAGE_HISTORIES.concluded).when(command('RecordDeadlineMissed', { today: after })).thenRejects('ITEM_CONCLUDED_ON_TIME');
-      given([ev.assigned, ev.acknowledged, ev.completed, ev.concludedLate]).when(command('RecordDeadlineMissed', { today: '2026-03-23' })).then([ev.deadlineMissed()]);
+      given([ev.assigned, ev.acknowledged, ev.completionReported, ev.concludedLate]).when(command('RecordDeadlineMissed', { today: '2026-03-23' })).then([ev.deadlineMissed()]);
     });
     it('never for a struck-off or withdrawn item', () => {
       given(STAGE_HISTORIES.struck_off).when(command('RecordDeadlineMissed', { today: after })).thenRejects('ITEM_CLOSED');
