@@ -24,7 +24,7 @@ function sm3(data) {
   try {
     return crypto.createHash('sm3').update(data).digest();
   } catch (e) {
-    throw new Error(`this Node has no SM3 (its OpenSSL lacks it): cannot check an sm3-sm2 checkpoint (${e.message})`);
+    throw new Error(`this Node has no SM3 (its OpenSSL lacks it): cannot check an sm3-sm2 checkpoint (${e.message})`, { cause: e });
   }
 }
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
-import { makeTsaCertificate, startOpensslTsa, type OpensslTsa } from './openssl-tsa';
+import { startOpensslTsa, type OpensslTsa } from './openssl-tsa';
 import { buildTimeStampRequest, TimestampError, verifyTimestampToken } from './rfc3161';
 import { requestTimestamp, tsaConfigFromEnv } from './tsa-client';
 

@@ -30,7 +30,7 @@ export function tsaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TsaConfi
   try {
     certificatePem = fs.readFileSync(certFile, 'utf8');
   } catch (e) {
-    throw new Error(`LEDGER_TSA_CERT=${certFile}: ${(e as Error).message}`);
+    throw new Error(`LEDGER_TSA_CERT=${certFile}: ${(e as Error).message}`, { cause: e });
   }
   const timeout = env.LEDGER_TSA_TIMEOUT_MS === undefined || env.LEDGER_TSA_TIMEOUT_MS === '' ? 10_000 : Number(env.LEDGER_TSA_TIMEOUT_MS);
   if (!Number.isInteger(timeout) || timeout <= 0) throw new Error(`LEDGER_TSA_TIMEOUT_MS=${env.LEDGER_TSA_TIMEOUT_MS}: expected a whole number of milliseconds > 0`);
