@@ -5,7 +5,12 @@ import { tokenCommand } from './token';
 
 // The other commands are imported when run: `ledger token` need not load NestJS, TypeORM and the importers.
 async function usage(): Promise<string> {
-  const [{ IMPORT_SHEET_USAGE }, { EXPORT_USAGE }, { ACCOUNT_USAGE }] = await Promise.all([import('./sheets/import-sheet'), import('./sheets/export'), import('./accounts/account')]);
+  const [{ IMPORT_SHEET_USAGE }, { EXPORT_USAGE }, { ACCOUNT_USAGE }, { NOTIFY_USAGE }] = await Promise.all([
+    import('./sheets/import-sheet'),
+    import('./sheets/export'),
+    import('./accounts/account'),
+    import('./notify'),
+  ]);
   return `ledger <command> [options]
 
   token --role <role> [--unit <unitId>] --sub <userId> [--name <name>] [--rank leader] [--expires <e.g. 12h>]
@@ -15,7 +20,8 @@ async function usage(): Promise<string> {
         prints an API key bound to the account (role and unit the account's at each use; default expiry 90d),
         recorded in the credentials table (hashed) and the access audit; revoke it with ledger account revoke-key
   ${START_USAGE}
-        runs the API and the projector (two processes) and prints the URL; --only runs one of them
+        runs the API and the projector (two processes; and the notifier when LEDGER_NOTIFY_CONFIG names its file) and prints the URL;
+        --only runs one of them
   demo --scale <events> [--seed <n>] [--no-project]
         writes a county of about that many events (up to 1,000,000) into the data folder, through the command path
   rebuild
@@ -101,6 +107,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./sheets/export')).exportMain(config(), rest);
     case 'account':
       return (await import('./accounts/account')).accountMain(config(), rest);
+    case 'notify':
+      return (await import('./notify')).notifyMain(config(), rest, (message) => new UsageError(message));
     default:
       throw new UsageError(`unknown command "${command}"\n\n${await usage()}`);
   }

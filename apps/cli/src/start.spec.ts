@@ -13,14 +13,16 @@ describe('ledger start: arguments', () => {
     expect(parseStartArgs([])).toEqual({ ok: true, options: { demo: false } });
     expect(parseStartArgs(['--only', 'api'])).toEqual({ ok: true, options: { demo: false, only: 'api' } });
     expect(parseStartArgs(['--only=projector'])).toEqual({ ok: true, options: { demo: false, only: 'projector' } });
+    expect(parseStartArgs(['--only', 'notifier'])).toEqual({ ok: true, options: { demo: false, only: 'notifier' } });
     expect(parseStartArgs(['--demo', '--only', 'api'])).toEqual({ ok: true, options: { demo: true, only: 'api' } });
   });
 
   it.each([
-    [['--only', 'web'], /--only "web": expected api or projector/],
+    [['--only', 'web'], /--only "web": expected api, projector or notifier/],
     [['--only'], /--only/],
     [['--demo', '--only', 'projector'], /--demo needs the API/],
-    [['--api'], /Unknown option '--api'[\s\S]*start \[--demo\] \[--only api\|projector\]/],
+    [['--demo', '--only', 'notifier'], /--demo needs the API: use it without --only notifier/],
+    [['--api'], /Unknown option '--api'[\s\S]*start \[--demo\] \[--only api\|projector\|notifier\]/],
     [['api'], /Unexpected argument 'api'/],
   ])('refuses %j with a message', (args, message) => {
     const parsed = parseStartArgs(args);
@@ -70,7 +72,7 @@ describe('ledger start, built and run', () => {
   it('refuses a wrong --only with exit code 2', async () => {
     const run = cli(['start', '--only', 'web']);
     expect(await run.exited).toBe(2);
-    expect(run.out()).toMatch(/ledger: start --only "web": expected api or projector/);
+    expect(run.out()).toMatch(/ledger: start --only "web": expected api, projector or notifier/);
   });
 
   it('runs the API alone under the heap bound, answers /health/ready, and stops cleanly on SIGTERM', async () => {

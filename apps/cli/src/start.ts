@@ -7,6 +7,7 @@ import { apiNodeFlags, resolveJwtSecret, type LedgerConfig } from '@ledger/platf
 /** Built entry points, beside this file in dist/: dist/apps/cli/src → dist/apps/{api,projector}/src. */
 const API_MAIN = path.resolve(__dirname, '../../api/src/main.js');
 const PROJECTOR_MAIN = path.resolve(__dirname, '../../projector/src/main.js');
+const NOTIFIER_MAIN = path.resolve(__dirname, '../../notifier/src/main.js');
 
 /**
  * The `start --demo` hook: apps/cli/src/demo/index.ts (owned by the demo work) exports
@@ -26,14 +27,14 @@ async function loadDemoHook(config: LedgerConfig): Promise<void> {
   await mod.loadDemo(config);
 }
 
-export type StartProcess = 'api' | 'projector';
+export type StartProcess = 'api' | 'projector' | 'notifier';
 export interface StartOptions {
   demo: boolean;
   /** Run this one process alone (npm run start:api / start:projector); both when absent. */
   only?: StartProcess;
 }
 
-export const START_USAGE = 'start [--demo] [--only api|projector]';
+export const START_USAGE = 'start [--demo] [--only api|projector|notifier]';
 
 /** `ledger start`'s arguments; a wrong one is a message for the usage error, not a throw. */
 export function parseStartArgs(args: string[]): { ok: true; options: StartOptions } | { ok: false; message: string } {
@@ -45,11 +46,11 @@ export function parseStartArgs(args: string[]): { ok: true; options: StartOption
     return { ok: false, message: `${(e as Error).message}\n  ${START_USAGE}` };
   }
   const { demo = false, only } = values;
-  if (only !== undefined && only !== 'api' && only !== 'projector') {
-    return { ok: false, message: `start --only ${JSON.stringify(only)}: expected api or projector` };
+  if (only !== undefined && only !== 'api' && only !== 'projector' && only !== 'notifier') {
+    return { ok: false, message: `start --only ${JSON.stringify(only)}: expected api, projector or notifier` };
   }
   // The demo prints a URL and sign-in tokens for an API that a projector alone would not serve.
-  if (demo && only === 'projector') return { ok: false, message: 'start --demo needs the API: use it without --only projector' };
+  if (demo && (only === 'projector' || only === 'notifier')) return { ok: false, message: `start --demo needs the API: use it without --only ${only}` };
   return { ok: true, options: only ? { demo, only } : { demo } };
 }
 
@@ -73,8 +74,14 @@ const STABLE_MS = 60_000;
  * the API, or on the only process, stops the launcher with exit code 1. A child ended by the signal
  * this launcher forwarded counts as a clean stop.
  */
-export async function startCommand(config: LedgerConfig, options: StartOptions): Promise<number> {
-  const runs = (name: StartProcess) => options.only === undefined || options.only === name;
+export async function startCommand(config: LedgerConfig, options: StartOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // The notifier runs when the county has said whom to notify through what (LEDGER_NOTIFY_CONFIG).
+  const notifying = !!env.LEDGER_NOTIFY_CONFIG;
+  if (options.only === 'notifier' && !notifying) {
+    process.stderr.write('ledger: start --only notifier needs LEDGER_NOTIFY_CONFIG, the notification configuration file (channels and routes)\n');
+    return 2;
+  }
+  const runs = (name: StartProcess) => (options.only === undefined ? name !== 'notifier' || notifying : options.only === name);
   // Generate the secret once here, so that the two children never race to create it.
   if (runs('api')) resolveJwtSecret(config);
   if (options.demo) await loadDemoHook(config);
@@ -134,6 +141,10 @@ export async function startCommand(config: LedgerConfig, options: StartOptions):
           );
           return;
         }
+        if (s.name === 'notifier' && !alone) {
+          process.stderr.write(`ledger: GIVING UP on the notifier: it exited (${how}) after ${s.failures} restart(s) in a row; the API keeps serving, nobody is notified until a notifier runs again (messages wait in the outbox)\n`);
+          return;
+        }
         process.stderr.write(`ledger: GIVING UP on the ${s.name}: it exited (${how}) after ${s.failures} restart(s) in a row; stopping\n`);
         exitCode = 1;
         return stopAll('SIGTERM');
@@ -154,6 +165,7 @@ export async function startCommand(config: LedgerConfig, options: StartOptions):
     launch(s);
   };
   if (runs('projector')) run('projector', PROJECTOR_MAIN);
+  if (runs('notifier')) run('notifier', NOTIFIER_MAIN);
   if (runs('api')) {
     // The API serves the demo sign-in list only when told so on its command line (not from the folder).
     run('api', API_MAIN, apiNodeFlags(config), options.demo ? ['--demo'] : []);
