@@ -23,7 +23,7 @@ function send(file: File, onProgress: (loaded: number) => void, retried = false)
     xhr.upload.onprogress = (e) => onProgress(e.loaded);
     xhr.onerror = () => reject(new ApiError(0, '无法连接服务器，请检查网络后重试', null, []));
     xhr.onload = async () => {
-      let body: unknown = null;
+      let body: unknown;
       try {
         body = JSON.parse(xhr.responseText);
       } catch {
@@ -74,7 +74,7 @@ export async function downloadEvidence(itemId: string, ev: Evidence): Promise<vo
   let res = await get();
   if (res.status === 401 && session.kind === 'session' && (await refreshSession())) res = await get();
   if (!res.ok) {
-    let problem: Problem | null = null;
+    let problem: Problem | null;
     try {
       problem = (await res.json()) as Problem;
     } catch {
