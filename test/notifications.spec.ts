@@ -66,9 +66,11 @@ describe('notifications through ledger start', () => {
     };
     const as = async (...args: string[]) => {
       const auth = { authorization: `Bearer ${await token(...args)}`, 'content-type': 'application/json' };
-      return async (route: string, body: unknown, status: number) => {
-        const res = await fetch(`${url}/api/v1${route}`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
-        expect([route, res.status, res.status === status ? '' : await res.text()]).toEqual([route, status, '']);
+      return async (route: string, body: unknown, status: number, method = 'POST'): Promise<unknown> => {
+        const res = await fetch(`${url}/api/v1${route}`, { method, headers: auth, ...(method === 'POST' ? { body: JSON.stringify(body) } : {}) });
+        const text = await res.text();
+        expect([route, res.status, res.status === status ? '' : text]).toEqual([route, status, '']);
+        return text ? JSON.parse(text) : null;
       };
     };
     const admin = await as('--role', 'admin', '--sub', 'root');
@@ -106,6 +108,14 @@ describe('notifications through ledger start', () => {
       markdown: { content: `### 【待审核】${ITEMS.dahua.title}\n\n办结报告：整顿工作已完成\n\n[查看事项](https://ledger.huangyuan.gov.cn/items/${ITEMS.dahua.id})` },
     });
 
+    // The same list through the API, for the system administrator only.
+    const listed = (await admin('/notifications/dead-letters', null, 200, 'GET')) as typeof dead;
+    expect(listed.map((d) => [d.id, d.attemptLog.length])).toEqual([[dead[0].id, 2]]);
+    await org('/notifications/dead-letters', null, 403, 'GET');
+    await org(`/notifications/${dead[0].id}/replay`, {}, 403);
+    expect(await admin('/notifications/not-an-id/replay', {}, 400)).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await admin('/notifications/00000000-0000-0000-0000-000000000000/replay', {}, 404)).toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
+
     inspectors.mode = 'ok';
     const replay = cli(['notify', 'replay', dead[0].id]);
     expect(await replay.exited).toBe(0);
@@ -115,6 +125,7 @@ describe('notifications through ledger start', () => {
     const after = cli(['notify', 'dead-letters']);
     expect(await after.exited).toBe(0);
     expect(after.out()).toBe('no dead letters\n');
+    expect(await admin(`/notifications/${dead[0].id}/replay`, {}, 409)).toMatchObject({ code: 'NOT_A_DEAD_LETTER' });
     const twice = cli(['notify', 'replay', dead[0].id]);
     expect(await twice.exited).toBe(1);
     expect(twice.out()).toMatch(/not a dead letter \(pending or delivered\): nothing changed/);

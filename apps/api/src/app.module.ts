@@ -17,6 +17,7 @@ import { TamperGuard } from './audit/tamper.guard';
 import { AuthGuard } from './auth/auth.guard';
 import { CommandMetrics } from './command-path/command-metrics';
 import { DeadlinesModule } from './deadlines/deadlines.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { StarRatingModule } from './star-rating/star-rating.module';
 import { COMMAND_CONTROLLERS, COMMAND_HANDLERS } from './commands';
 import { HealthController } from './health/health.controller';
@@ -97,7 +98,7 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, InspectionModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), StarRatingModule.forRoot(deps), AuditModule, AccessAuditModule, EvidenceModule],
+      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, InspectionModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), NotificationsModule.forRoot(deps), StarRatingModule.forRoot(deps), AuditModule, AccessAuditModule, EvidenceModule],
       controllers: [HealthController, MetricsController, ...COMMAND_CONTROLLERS],
       providers: [
         ...COMMAND_HANDLERS,
