@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Actor } from '@ledger/contracts/events';
-import { isRejection, itemDecider, itemStream, type ItemCommand, type ItemState } from '@ledger/domain';
-import { ConcurrencyError, DuplicateEventIdError } from '@ledger/event-store';
+import { itemDecider, itemStream, reject, type ItemCommand, type ItemState, type Rejection } from '@ledger/domain';
+import { DuplicateEventIdError } from '@ledger/event-store';
 import { countyDate, nextCountyMidnight, type Clock, type LedgerConfig } from '@ledger/platform';
 import type { DataSource } from 'typeorm';
 import { v4 as uuidv4 } from 'uuid';
-import { CommandLoop, type CommandMeta } from '@ledger/application';
+import { CommandLoop, WriteRefusedError, handleCommand, type CommandMeta } from '@ledger/application';
 import { CLOCK, LEDGER_CONFIG } from '../platform/tokens';
 import { missedCandidates, reminderCandidates, type Candidate } from './deadline-candidates';
 
@@ -52,7 +52,7 @@ type Outcome = 'appended' | 'declined' | 'deferred';
  * The deadline process (逾期): as days pass it records DeadlineMissed for every item whose due date in
  * force has passed, and sends the system's reminder (提醒) `reminderDays` before it. Exactly once per
  * item and due date, also across restarts, crashes and concurrent workers: the read models only
- * nominate candidates; each act goes through the command path's fold → decide → append, with event
+ * nominate candidates; each act goes through handleCommand (fold → decide → append), with event
  * ids derived from item and due date (a rerun finds its own event in the stream), the expected
  * revision (a concurrent writer makes us re-read) and the decider's own once-per-date rule.
  */
@@ -66,7 +66,7 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShut
   lastRun: DeadlineRunResult | null = null;
 
   constructor(
-    private readonly path: CommandLoop,
+    private readonly loop: CommandLoop,
     @Inject(READ_MODELS_DS) private readonly readModels: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
@@ -136,35 +136,62 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShut
   private async act(kind: 'missed' | 'reminder', candidate: Candidate, today: string, runId: string): Promise<Outcome> {
     const stream = itemStream(candidate.id);
     for (let attempt = 0; attempt < 4; attempt++) {
-      // read → fold → decide → append with the expected revision: the command path's steps, taken one
-      // by one so that "already recorded" (our own event id in the stream) is told apart from "appended".
-      const folded = await this.path.fold<ItemState>(stream, itemDecider);
-      const state = folded.state;
+      // The due date in force comes from the stream (the read models may be behind an extension); it names the act's event id.
+      const { state } = await this.loop.foldLatest<ItemState>(stream, itemDecider);
       if (state.status === 'unassigned') return 'declined';
-      // The due date in force comes from the stream (the read models may be behind an extension).
-      const meta = this.meta(kind, candidate.id, state.dueDate, runId);
-      const eventId = this.path.eventId(meta, stream, 0);
-      if (folded.events.some((e) => e.id === eventId)) return 'declined';
       if (kind === 'reminder' && !this.remindable(state, today)) return 'declined';
-      // The run's county date decides (runOnce(today) in tests); the clock gives the recorded instant.
-      const context = { ...this.path.context(meta), today };
-      const command: ItemCommand =
-        kind === 'missed'
-          ? { type: 'RecordDeadlineMissed', context, data: { itemId: candidate.id }, facts: {} }
-          : {
-              type: 'UrgeItem',
-              context,
-              data: { itemId: candidate.id, level: 'reminder', channel: REMINDER_CHANNEL, note: `距完成时限（${state.dueDate}）还有${daysBetween(today, state.dueDate)}天，请按期办结` },
-              facts: {},
-            };
-      const decision = itemDecider.decide(command, state);
-      if (isRejection(decision)) return 'declined';
+      const dueDate = state.dueDate;
+      const meta = this.meta(kind, candidate.id, dueDate, runId);
+      let dueDateMoved = false;
       try {
-        await this.path.append(stream, decision, folded.revision ?? 'no_stream', meta, context);
-        return 'appended';
+        const outcome = await handleCommand(
+          this.loop,
+          {
+            name: kind === 'missed' ? 'RecordDeadlineMissed' : 'UrgeItem',
+            stream,
+            decider: itemDecider,
+            mode: 'existing',
+            id: candidate.id,
+            retryOnConflict: true,
+            build: ({ state }, asOfNow): ItemCommand | Rejection => {
+              if (state.status === 'unassigned' || state.dueDate !== dueDate) {
+                dueDateMoved = true;
+                return reject('DUE_DATE_MOVED', 'the due date in force changed since it was read');
+              }
+              if (kind === 'reminder' && !this.remindable(state, today)) return reject('NOT_REMINDABLE', 'no reminder is due');
+              // The run's county date decides (runOnce(today) in tests); the clock gives the recorded instant.
+              const context = { ...asOfNow, today };
+              return kind === 'missed'
+                ? { type: 'RecordDeadlineMissed', context, data: { itemId: candidate.id }, facts: {} }
+                : {
+                    type: 'UrgeItem',
+                    context,
+                    data: { itemId: candidate.id, level: 'reminder', channel: REMINDER_CHANNEL, note: `距完成时限（${state.dueDate}）还有${daysBetween(today, state.dueDate)}天，请按期办结` },
+                    facts: {},
+                  };
+            },
+          },
+          meta,
+        );
+        switch (outcome.kind) {
+          case 'appended':
+            return 'appended';
+          case 'rejected':
+            // Read again under the new due date's key; any other rejection is the decider's no (already recorded, concluded …).
+            if (dueDateMoved) continue;
+            return 'declined';
+          case 'replayed': // our own event id is in the stream: recorded before, by this or another worker
+          case 'not_found':
+          case 'stale_revision':
+            return 'declined';
+          case 'conflict':
+            return 'deferred';
+          case 'write_refused':
+            throw new WriteRefusedError(outcome.firstBreak);
+        }
       } catch (e) {
-        // Another worker appended the same act (same event id, another run) or wrote in between: read again.
-        if (e instanceof DuplicateEventIdError || e instanceof ConcurrencyError) continue;
+        // Another worker appended the same act (same event id, another run's metadata): read again, and find it.
+        if (e instanceof DuplicateEventIdError) continue;
         throw e;
       }
     }
