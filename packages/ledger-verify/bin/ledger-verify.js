@@ -77,7 +77,7 @@ function readJson(file, what) {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`cannot read ${what} ${file}: ${e.message}`);
+    throw new Error(`cannot read ${what} ${file}: ${e.message}`, { cause: e });
   }
 }
 
