@@ -84,7 +84,7 @@ describe('web item page: one form per kind of body', () => {
     await button(org.page, '不予延期').click();
     // The reason is required: the browser keeps the form until it is given.
     await org.page.locator('[data-test=submit-action]').click();
-    await expect(org.page.locator('[data-test=reason]').evaluate('(t) => t.validity.valueMissing')).resolves.toBe(true);
+    await expect(org.page.locator('[data-test=reason]').evaluate((t) => (t as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing)).resolves.toBe(true);
     await org.page.locator('[data-test=reason]').fill('时限已是最宽。');
     await org.page.locator('[data-test=submit-action]').click();
     await notice(org.page, '已不予延期');
