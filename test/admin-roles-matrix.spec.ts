@@ -72,6 +72,9 @@ const POLICY: Record<string, Policy> = {
   'GET /api/v1/log/checkpoint': AUDIT,
   'GET /api/v1/log/inclusion': AUDIT,
   'GET /api/v1/log/consistency': AUDIT,
+  // The notifier's dead-letter list (issue 19): operating the system, the system administrator's.
+  'GET /api/v1/notifications/dead-letters': SYS,
+  'POST /api/v1/notifications/:id/replay': SYS,
 };
 
 /** The OpenAPI document and its UI are public (API.md, Authentication). */
@@ -183,6 +186,8 @@ describe('三员 against every route (generated from the router)', () => {
         return { url: `${API}/accounts/${id}/keys/${key.slice(3, 19)}/revoke`, body: {}, ok: 200 };
       }
       case 'POST /api/v1/accounts/:id/close': return { url: `${API}/accounts/${await account(['inspector'])}/close`, body: {}, ok: 200 };
+      // No dead letter in the fixtures: past the guard, an unknown message is the route's own 404.
+      case 'POST /api/v1/notifications/:id/replay': return { url: `${API}/notifications/00000000-0000-0000-0000-000000000000/replay`, body: {}, ok: 404 };
       default: return { url: seeded, body: {} };
     }
   }
