@@ -62,6 +62,8 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
   let ledger: Ledger;
   let provider: TestOidcProvider;
   let app: string;
+  /** li.zuzhi's initial password, never changed: SSO-only. */
+  let liInitial: string;
 
   beforeAll(async () => {
     provider = await startTestOidcProvider(
@@ -85,7 +87,7 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
     );
     const sys = ledger.as('sysadmin', undefined, { sub: 'sys-1' });
     const sec = ledger.as('secadmin', undefined, { sub: 'sec-1' });
-    await sys.post('/accounts', { id: 'acc-li', login: 'li.zuzhi', name: '李组织', roles: ['org_dept', 'inspector'] }, 201);
+    liInitial = (await sys.post('/accounts', { id: 'acc-li', login: 'li.zuzhi', name: '李组织', roles: ['org_dept', 'inspector'] }, 201)).body.initialPassword;
     await sys.post('/accounts', { id: 'acc-zhao', login: 'zhao.locked', name: '赵锁定', roles: ['inspector'] }, 201);
     await sys.post('/accounts', { id: 'acc-qian', login: 'qian.closed', name: '钱注销', roles: ['inspector'] }, 201);
     await sec.post('/accounts/acc-zhao/lock', { reason: '离岗' }, 200);
@@ -152,8 +154,11 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
     // The account's first role, as a password sign-in without `role` takes.
     const claims = JSON.parse(Buffer.from(body.accessToken.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
     expect({ sub: claims.sub, role: claims.role, name: claims.name }).toEqual({ sub: 'acc-li', role: 'org_dept', name: '李组织' });
-    // The initial password was never changed: the same rule as a password sign-in holds.
-    expect(body.mustChangePassword).toBe(true);
+    // The initial password was never changed, but it was not used either: no forced change, the token acts.
+    expect(body.mustChangePassword).toBe(false);
+    expect(claims.mcp).toBeUndefined();
+    const units = await fetch(`${app}${A}/units`, { headers: { Authorization: `Bearer ${body.accessToken}` } });
+    expect(units.status).toBe(200);
 
     const out = await browser.request(`${app}${A}/auth/sign-out`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${body.accessToken}` } });
     expect(out.status).toBe(204);
@@ -161,7 +166,22 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
 
     const signIns = (await audit('sign-in')).filter((e) => (e.detail as { method?: string } | null)?.method === 'oidc');
     expect(signIns).toHaveLength(1);
-    expect(signIns[0]).toMatchObject({ actor: 'acc-li', role: 'org_dept', name: '李组织', outcome: 'ok', target: 'GET /api/v1/auth/oidc/callback', detail: { method: 'oidc', login: 'li.zuzhi', subject: 'sub-li', session: expect.any(String), mustChangePassword: true } });
+    expect(signIns[0]).toMatchObject({ actor: 'acc-li', role: 'org_dept', name: '李组织', outcome: 'ok', target: 'GET /api/v1/auth/oidc/callback', detail: { method: 'oidc', login: 'li.zuzhi', subject: 'sub-li', session: expect.any(String) } });
+    expect(signIns[0].detail).not.toHaveProperty('mustChangePassword');
+  });
+
+  it('the forced change of the initial password is for password sign-ins: the same account signing in with it is made to change it', async () => {
+    const pw = await ledger.http.post(`${A}/auth/sign-in`).send({ login: 'li.zuzhi', password: liInitial });
+    expect({ status: pw.status, mustChangePassword: pw.body.mustChangePassword }).toEqual({ status: 200, mustChangePassword: true });
+    const refused = await ledger.http.get(`${A}/units`).set('Authorization', `Bearer ${pw.body.accessToken}`);
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 403, code: 'PASSWORD_CHANGE_REQUIRED' });
+    // Its refresh keeps the rule; a session through the provider opened after it still does not have it.
+    const cookie = (pw.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('ledger_refresh='))!.split(';')[0];
+    const again = await ledger.http.post(`${A}/auth/refresh`).set('Cookie', cookie).set('X-Ledger-CSRF', '1').send({});
+    expect({ status: again.status, mustChangePassword: again.body.mustChangePassword }).toEqual({ status: 200, mustChangePassword: true });
+    const { browser, callback } = await atProvider('sub-li');
+    expect((await browser.request(callback)).headers.get('location')).toBe('/signin?sso=ok');
+    expect(((await (await refresh(browser)).json()) as { mustChangePassword: boolean }).mustChangePassword).toBe(false);
   });
 
   it('?role= on start chooses another role the account holds', async () => {

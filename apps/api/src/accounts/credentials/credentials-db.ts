@@ -40,9 +40,9 @@ export class CredentialsDb {
         try {
           await ds.query(ddl);
         } catch (e) {
-          // Two API instances creating it at once on PostgreSQL.
+          // Two API instances creating it at once on PostgreSQL; a column added before (42701 on PostgreSQL).
           const code = (e as { code?: string }).code;
-          if (code !== '23505' && code !== '42P07') throw e;
+          if (code !== '23505' && code !== '42P07' && code !== '42701' && !/duplicate column name/.test(String((e as Error).message))) throw e;
         }
       }
       return ds;

@@ -2,6 +2,9 @@ import * as crypto from 'node:crypto';
 import type { LedgerConfig } from '@ledger/platform';
 import { CredentialsDb } from '../../accounts/credentials/credentials-db';
 
+/** How the session was opened: the forced change of an initial or reset password is for password sign-ins only. */
+export type SignInMethod = 'password' | 'oidc';
+
 export type SessionEnd = 'sign-out' | 'idle' | 'expired' | 'locked' | 'password-reset' | 'password-changed' | 'closed';
 
 export interface SessionRecord {
@@ -9,6 +12,7 @@ export interface SessionRecord {
   accountId: string;
   /** The account's role this session acts with (a token carries one). */
   role: string;
+  method: SignInMethod;
   /** SHA-256 (hex) of the refresh secret the cookie holds: the table alone lets no one refresh. */
   secretHash: string;
   /** SHA-256 of the password hash at sign-in: a password set elsewhere (the CLI) ends the session. */
@@ -32,8 +36,10 @@ export class SessionStore {
 
   constructor(config: Pick<LedgerConfig, 'dataDir' | 'readDbUrl'>) {
     this.db = new CredentialsDb(config, [
-      'CREATE TABLE IF NOT EXISTS "api_sessions" ("id" varchar(64) PRIMARY KEY NOT NULL, "accountId" varchar(64) NOT NULL, "role" varchar(20) NOT NULL, "secretHash" varchar(64) NOT NULL, "credential" varchar(64) NOT NULL, "createdAt" varchar(40) NOT NULL, "lastUsedAt" varchar(40) NOT NULL, "expiresAt" varchar(40) NOT NULL, "endedAt" varchar(40), "endReason" varchar(20))',
+      'CREATE TABLE IF NOT EXISTS "api_sessions" ("id" varchar(64) PRIMARY KEY NOT NULL, "accountId" varchar(64) NOT NULL, "role" varchar(20) NOT NULL, "secretHash" varchar(64) NOT NULL, "credential" varchar(64) NOT NULL, "createdAt" varchar(40) NOT NULL, "lastUsedAt" varchar(40) NOT NULL, "expiresAt" varchar(40) NOT NULL, "endedAt" varchar(40), "endReason" varchar(20), "method" varchar(10) NOT NULL DEFAULT \'password\')',
       'CREATE INDEX IF NOT EXISTS "api_sessions_account" ON "api_sessions" ("accountId")',
+      // A table made before sessions knew how they were opened: its sessions were password ones.
+      'ALTER TABLE "api_sessions" ADD COLUMN "method" varchar(10) NOT NULL DEFAULT \'password\'',
     ]);
   }
 
@@ -44,8 +50,8 @@ export class SessionStore {
 
   async create(record: Omit<SessionRecord, 'endedAt' | 'endReason'>): Promise<void> {
     await this.query(
-      'INSERT INTO "api_sessions" ("id", "accountId", "role", "secretHash", "credential", "createdAt", "lastUsedAt", "expiresAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [record.id, record.accountId, record.role, record.secretHash, record.credential, record.createdAt, record.lastUsedAt, record.expiresAt],
+      'INSERT INTO "api_sessions" ("id", "accountId", "role", "method", "secretHash", "credential", "createdAt", "lastUsedAt", "expiresAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [record.id, record.accountId, record.role, record.method, record.secretHash, record.credential, record.createdAt, record.lastUsedAt, record.expiresAt],
     );
   }
 
@@ -57,6 +63,7 @@ export class SessionStore {
       id: String(r.id),
       accountId: String(r.accountId),
       role: String(r.role),
+      method: r.method === 'oidc' ? 'oidc' : 'password',
       secretHash: String(r.secretHash),
       credential: String(r.credential),
       createdAt: String(r.createdAt),

@@ -11,7 +11,7 @@ import { answer } from '../../problem-details/command-outcome';
 import { CLOCK, JWT_SECRET, LEDGER_CONFIG } from '../../platform/tokens';
 import { ApiProblem } from '../../problem-details/errors';
 import { UnauthenticatedError } from '../auth.errors';
-import { SessionStore, sha256, type SessionEnd, type SessionRecord } from '../sessions/session.store';
+import { SessionStore, sha256, type SessionEnd, type SessionRecord, type SignInMethod } from '../sessions/session.store';
 import { passwordBreach, policyInWords } from './password-policy';
 
 export interface SignedIn {
@@ -107,14 +107,15 @@ export class SignInService implements OnApplicationShutdown {
     // The holder (the password was right) is told of an administrator's lock; anyone else is not.
     if (account.status === 'locked') throw new ApiProblem(423, 'ACCOUNT_LOCKED', '账号已被管理员锁定，请联系安全管理员');
     if (credential.failedAttempts > 0) await this.credentials.setLockedUntil(account.accountId, null, now.toISOString());
-    return this.openSession(account, credential, login, body.role, now, note, {});
+    return this.openSession(account, credential, login, body.role, now, note, {}, 'password');
   }
 
   /**
    * 统一身份认证 (issue 16 point 5): the provider has vouched for `login`; it must name an existing,
    * open account (never created here). The password lock-out does not stop it (the password was not
    * used, and a stranger's wrong guesses must not shut the holder out); an administrator's lock does.
-   * The session opened is the one a password sign-in opens.
+   * The session opened is the one a password sign-in opens, but for the forced password change: the
+   * password was not used, and an account used only through the provider may never have set one.
    */
   async signInVouched(login: string, role: string | undefined, note: Note, detail: Record<string, unknown>): Promise<SignedIn> {
     const now = this.clock.now();
@@ -127,13 +128,22 @@ export class SignInService implements OnApplicationShutdown {
     }
     note({ actor: account.accountId, name: account.name });
     if (account.status === 'locked') throw new ApiProblem(423, 'ACCOUNT_LOCKED', '账号已被管理员锁定，请联系安全管理员');
-    return this.openSession(account, credential, normal, role, now, note, detail);
+    return this.openSession(account, credential, normal, role, now, note, detail, 'oidc');
   }
 
   /** The session, its access token and refresh cookie: one path for every way of signing in. */
-  private async openSession(account: Live, credential: CredentialRecord, login: string, wanted: string | undefined, now: Date, note: Note, detail: Record<string, unknown>): Promise<SignedIn> {
+  private async openSession(
+    account: Live,
+    credential: CredentialRecord,
+    login: string,
+    wanted: string | undefined,
+    now: Date,
+    note: Note,
+    detail: Record<string, unknown>,
+    method: SignInMethod,
+  ): Promise<SignedIn> {
     const role = this.roleFor(account, wanted);
-    const mustChangePassword = credential.mustChange || (await this.tooOld(account.accountId, now));
+    const mustChangePassword = await this.mustChange(method, credential, account.accountId, now);
     await this.pruneSessions(now);
     const id = crypto.randomBytes(18).toString('base64url');
     const secret = crypto.randomBytes(32).toString('base64url');
@@ -142,6 +152,7 @@ export class SignInService implements OnApplicationShutdown {
       id,
       accountId: account.accountId,
       role,
+      method,
       secretHash: sha256(secret),
       credential: sha256(credential.hash),
       createdAt: now.toISOString(),
@@ -176,7 +187,7 @@ export class SignInService implements OnApplicationShutdown {
     await this.sessions.touch(session.id, now.toISOString());
     this.cache.delete(session.id);
     const role = account.roles.includes(session.role as AccountRole) ? session.role : this.roleFor(account, undefined);
-    const mustChangePassword = credential.mustChange || (await this.tooOld(account.accountId, now));
+    const mustChangePassword = await this.mustChange(session.method, credential, account.accountId, now);
     note({ name: account.name, role });
     return { ...this.accessToken(account, role, session.id, mustChangePassword, now), mustChangePassword };
   }
@@ -318,6 +329,11 @@ export class SignInService implements OnApplicationShutdown {
     if (now.getTime() - this.pruned < 3_600_000) return;
     this.pruned = now.getTime();
     await this.sessions.prune(new Date(now.getTime() - 7 * 86_400_000).toISOString());
+  }
+
+  /** An initial, reset or too old password is changed before anything else, by those who signed in with it. */
+  private async mustChange(method: SignInMethod, credential: CredentialRecord, accountId: string, now: Date): Promise<boolean> {
+    return method === 'password' && (credential.mustChange || (await this.tooOld(accountId, now)));
   }
 
   /** LEDGER_PASSWORD_MAX_AGE_DAYS: the last password set (an event of the account's stream) is older. */
