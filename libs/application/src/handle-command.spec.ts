@@ -116,6 +116,18 @@ describe('handleCommand on a SQLite event store', () => {
     expect((await store.readStream('unit-county')).length).toBe(2);
   });
 
+  it('appends under ids the caller derives, and finds a replay by them without an Idempotency-Key', async () => {
+    const ids = (i: number) => `00000000-0000-4000-8000-00000000000${i}`;
+    const first = await handleCommand(loop, { ...register('county'), eventId: ids }, meta());
+    expect(first).toMatchObject({ kind: 'appended', revision: 0 });
+    expect((await store.readStream('unit-county')).map((e) => e.id)).toEqual([ids(0)]);
+    const again = await handleCommand(new CommandLoop(store, new FixedClock(new Date())), { ...register('county'), eventId: ids }, meta({ commandId: 'cmd-again' }));
+    expect(again).toEqual({ kind: 'replayed', id: 'county', revision: 0, position: (first as { position: bigint }).position });
+    // Other ids on the same stream are a new command, which the decider judges.
+    const other = await handleCommand(loop, { ...register('county'), eventId: (i) => `00000000-0000-4000-8000-00000000001${i}` }, meta());
+    expect(other).toEqual({ kind: 'rejected', rejection: expect.objectContaining({ code: 'UNIT_ALREADY_EXISTS' }) });
+  });
+
   it('answers stale_revision for an If-Match that is not the stream revision, and appends nothing', async () => {
     await handleCommand(loop, register('county'), meta());
     await handleCommand(loop, rename('county', '县委一'), meta());

@@ -46,6 +46,11 @@ export interface StreamCommand<C, S> {
   /** Checked against `meta.ifMatch` (item commands). */
   honourIfMatch?: boolean;
   /**
+   * The ids of the events this command appends, when the caller derives them itself (a sheet import:
+   * from the file and the row); they also find a replay, as an Idempotency-Key's ids do.
+   */
+  eventId?: (index: number) => string;
+  /**
    * Appended after the decision and before the stream's own events, with the events to be appended:
    * a claim on another stream that serialises decisions reading more than their own stream. Its
    * ConcurrencyError (a stream other than the command's) means the facts were stale: decided again.
@@ -155,9 +160,9 @@ export class CommandLoop {
   }
 
   /** The envelope: events as the store takes them, with ids (derived under an Idempotency-Key), schema versions, metadata. */
-  newEvents(stream: string, events: LedgerEvent[], meta: CommandMeta, context: CommandContext): NewEvent[] {
+  newEvents(stream: string, events: LedgerEvent[], meta: CommandMeta, context: CommandContext, ids?: (index: number) => string): NewEvent[] {
     return events.map((e, i) => ({
-      id: this.eventId(meta, stream, i),
+      id: ids ? ids(i) : this.eventId(meta, stream, i),
       type: e.type,
       schemaVersion: SCHEMA_VERSIONS[e.type],
       data: e.data,
@@ -187,12 +192,13 @@ export class CommandLoop {
   }
 
   /** Under an Idempotency-Key, the last of the events this very request already appended (before a crash). */
-  alreadyAppended(events: StoredEvent[], meta: CommandMeta, stream: string): StoredEvent | null {
-    if (meta.idempotencyKey === null || events.length === 0) return null;
-    const start = events.findIndex((e) => e.id === this.eventId(meta, stream, 0));
+  alreadyAppended(events: StoredEvent[], meta: CommandMeta, stream: string, ids?: (index: number) => string): StoredEvent | null {
+    if ((!ids && meta.idempotencyKey === null) || events.length === 0) return null;
+    const idOf = ids ?? ((i: number) => this.eventId(meta, stream, i));
+    const start = events.findIndex((e) => e.id === idOf(0));
     if (start < 0) return null;
     let last = events[start];
-    for (let i = 1; start + i < events.length && events[start + i].id === this.eventId(meta, stream, i); i++) last = events[start + i];
+    for (let i = 1; start + i < events.length && events[start + i].id === idOf(i); i++) last = events[start + i];
     return last;
   }
 
@@ -242,9 +248,10 @@ export async function handleCommand<C, S>(loop: CommandLoop, cmd: StreamCommand<
 async function decideAndAppend<C, S>(loop: CommandLoop, cmd: StreamCommand<C, S>, meta: CommandMeta): Promise<CommandOutcome> {
   for (let attempt = 1; ; attempt++) {
     const folded = await loop.foldLatest(cmd.stream, cmd.decider);
-    // Under an Idempotency-Key, this request's first event id among the stream's ids: read it all and look.
-    if (meta.idempotencyKey !== null && folded.idHashes.includes(idHash(loop.eventId(meta, cmd.stream, 0)))) {
-      const replay = loop.alreadyAppended((await loop.fold(cmd.stream, cmd.decider)).events, meta, cmd.stream);
+    // Under an Idempotency-Key (or ids of the caller's), this request's first event id among the stream's ids: read it all and look.
+    const firstId = cmd.eventId ? cmd.eventId(0) : meta.idempotencyKey !== null ? loop.eventId(meta, cmd.stream, 0) : null;
+    if (firstId !== null && folded.idHashes.includes(idHash(firstId))) {
+      const replay = loop.alreadyAppended((await loop.fold(cmd.stream, cmd.decider)).events, meta, cmd.stream, cmd.eventId);
       if (replay) return { kind: 'replayed', id: cmd.id, revision: replay.revision, position: replay.position };
     }
     if (cmd.mode === 'existing' && folded.revision === null) {
@@ -261,7 +268,7 @@ async function decideAndAppend<C, S>(loop: CommandLoop, cmd: StreamCommand<C, S>
     const refusal = decision.length > 0 ? (loop.options.writeRefusal?.() ?? null) : null;
     if (refusal) return { kind: 'write_refused', firstBreak: refusal };
     try {
-      const newEvents = loop.newEvents(cmd.stream, decision, meta, context);
+      const newEvents = loop.newEvents(cmd.stream, decision, meta, context, cmd.eventId);
       if (cmd.claim && newEvents.length > 0) await cmd.claim(newEvents, folded, context);
       const result = await loop.appendNew(cmd.stream, newEvents, folded.revision ?? 'no_stream');
       return { kind: 'appended', id: cmd.id, revision: result.revision, position: result.position, events: decision.length };

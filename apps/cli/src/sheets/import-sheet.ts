@@ -5,10 +5,8 @@ import { Presets, SingleBar } from 'cli-progress';
 import { systemClock, type LedgerConfig } from '@ledger/platform';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { Registry } from 'prom-client';
 import { v4 as uuidv4 } from 'uuid';
 import { CommandLoop, Facts, type CommandMeta } from '@ledger/application';
-import { CommandMetrics } from '../../../api/src/command-path/command-metrics';
 import { flattenValidationErrors } from '../../../api/src/problem-details/validation';
 import { ImportSheetFieldsDto } from '../../../api/src/sheets/import-sheet/import-sheet.fields';
 import { SheetImporter, SheetRowsProblem } from '../../../api/src/sheets/import-sheet/import-sheet.service';
@@ -61,9 +59,8 @@ export async function importSheetMain(config: LedgerConfig, argv: string[], io: 
     : null;
   let barPhase: string | null = null;
   try {
-    const metrics = new CommandMetrics(new Registry());
-    const loop = new CommandLoop(ledger.store, clock, { keptStreams: config.commandCacheStreams, observe: (command, outcome) => metrics.record(command, outcome) });
-    const importer = new SheetImporter(ledger.store, clock, ledger.queries, loop, new Facts(loop, ledger.queries), metrics);
+    const loop = new CommandLoop(ledger.store, clock, { keptStreams: config.commandCacheStreams });
+    const importer = new SheetImporter(ledger.store, clock, ledger.queries, loop, new Facts(loop, ledger.queries));
     const meta: CommandMeta = {
       actor: { userId: values.sub ?? `cli:${os.userInfo().username}`, role: 'org_dept', unitId: null, name: values.name ?? '命令行导入' },
       correlationId: uuidv4(),

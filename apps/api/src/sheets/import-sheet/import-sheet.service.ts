@@ -1,19 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SCHEMA_VERSIONS, type LedgerEvent } from '@ledger/contracts/events';
+import type { LedgerEvent } from '@ledger/contracts/events';
 import {
   isRejection, itemDecider, itemStream, sheetDecider, sheetNumberDecider, sheetNumberStream, sheetStream,
-  type CadreFacts, type CommandContext, type Rejection, type UnitFacts,
+  type CadreFacts, type CommandContext, type Decider, type ItemCommand, type Rejection, type SheetCommand, type SheetNumberCommand, type UnitFacts,
 } from '@ledger/domain';
-import { ConcurrencyError, DuplicateEventIdError, type EventStore, type NewEvent } from '@ledger/event-store';
+import { DuplicateEventIdError, type EventStore } from '@ledger/event-store';
 import { countyDate, type Clock } from '@ledger/platform';
 import { ReadQueries } from '@ledger/read-models';
 import {
   importIds, parseAssignmentSheet, sheetFingerprint, sheetImportIds,
   type ImportRow, type SheetField, type SheetLimitBreach, type SheetLookup, type SheetProblem,
 } from '@ledger/sheets-io';
-import { CommandLoop, Facts, type CommandMeta } from '@ledger/application';
-import { CommandMetrics } from '../../command-path/command-metrics';
+import { CommandLoop, Facts, handleCommand, type CommandMeta } from '@ledger/application';
 import { CLOCK, EVENT_STORE } from '../../platform/tokens';
+import { answer } from '../../problem-details/command-outcome';
 import { ApiProblem, RejectedProblem } from '../../problem-details/errors';
 
 /** The sheet's own fields, sent beside the file (validated like POST /sheets). */
@@ -90,7 +90,8 @@ const FIELD_HEADERS: Record<SheetField, string> = {
 interface PlannedItem {
   row: ImportRow;
   itemId: string;
-  event: NewEvent;
+  eventId: string;
+  command: ItemCommand;
 }
 
 /**
@@ -109,7 +110,6 @@ export class SheetImporter {
     private readonly queries: ReadQueries,
     private readonly path: CommandLoop,
     private readonly facts: Facts,
-    private readonly metrics: CommandMetrics,
   ) {}
 
   async import(file: Buffer, fields: SheetImportFields, meta: CommandMeta, options: SheetImportOptions = {}): Promise<SheetImportAnswer> {
@@ -150,13 +150,13 @@ export class SheetImporter {
     }
 
     // 2. Every decision before any write: a rejection is a 4xx and nothing is written.
-    const [claimEvent, issuedEvent] = this.decideSheet(ids.sheetId, number, fields, context);
+    const { claim: claimCommand, issue: issueCommand } = this.decideSheet(ids.sheetId, number, fields, context);
     const planned = await this.decideItems(todo, ids.sheetId, number, fingerprint, meta, context, options);
 
     // 3. Writes, in the README's order.
     let written = 0;
     if (!prior) {
-      const claimed = await this.appendOnce(sheetNumberStream(number), this.envelope(ids.numberClaimedEventId, claimEvent, meta, context));
+      const claimed = await this.appendOnce(sheetNumberStream(number), ids.numberClaimedEventId, sheetNumberDecider, claimCommand, meta);
       if (claimed === 'exists') {
         // A concurrent import of the same number: it is ours only if the same file claimed it.
         const again = await this.path.fold(sheetNumberStream(number), sheetNumberDecider);
@@ -168,7 +168,7 @@ export class SheetImporter {
     }
     const sheet = await this.store.readStream(sheetStream(ids.sheetId), 0, 1);
     if (sheet.length === 0) {
-      const result = await this.appendOnce(sheetStream(ids.sheetId), this.envelope(ids.sheetIssuedEventId, issuedEvent, meta, context));
+      const result = await this.appendOnce(sheetStream(ids.sheetId), ids.sheetIssuedEventId, sheetDecider, issueCommand, meta);
       if (result !== 'exists') {
         written++;
         position = maxOf(position, result.position);
@@ -180,7 +180,7 @@ export class SheetImporter {
     const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_IMPORT_CHUNK);
     let done = 0;
     for (let i = 0; i < planned.length; i += chunkSize) {
-      const results = await Promise.all(planned.slice(i, i + chunkSize).map((p) => this.appendOnce(itemStream(p.itemId), p.event)));
+      const results = await Promise.all(planned.slice(i, i + chunkSize).map((p) => this.appendOnce(itemStream(p.itemId), p.eventId, itemDecider, p.command, meta)));
       for (const r of results) {
         if (r === 'exists') continue;
         written++;
@@ -189,7 +189,6 @@ export class SheetImporter {
       done += results.length;
       options.onProgress?.({ phase: 'writing', done, total: planned.length });
     }
-    if (written > 0) this.metrics.appended('ImportSheet', written);
     // Items a concurrent twin wrote are counted as done; their positions are below the head we can name.
     if (written < planned.length) position = maxOf(position, await this.store.headPosition());
 
@@ -208,18 +207,15 @@ export class SheetImporter {
     };
   }
 
-  private decideSheet(sheetId: string, number: string, fields: SheetImportFields, context: CommandContext): LedgerEvent[] {
-    const claim = sheetNumberDecider.decide(
-      { type: 'ClaimSheetNumber', context, data: { number, sheetId } },
-      sheetNumberDecider.initialState(),
-    );
-    if (isRejection(claim)) throw new RejectedProblem(claim);
-    const issue = sheetDecider.decide(
-      { type: 'IssueSheet', context, data: { sheetId, number, title: fields.title, source: fields.source ?? null, issuedOn: fields.issuedOn } },
-      sheetDecider.initialState(),
-    );
-    if (isRejection(issue)) throw new RejectedProblem(issue);
-    return [...claim, ...issue];
+  /** The claim and the sheet, checked before anything is written. */
+  private decideSheet(sheetId: string, number: string, fields: SheetImportFields, context: CommandContext): { claim: SheetNumberCommand; issue: SheetCommand } {
+    const claim: SheetNumberCommand = { type: 'ClaimSheetNumber', context, data: { number, sheetId } };
+    const claimed = sheetNumberDecider.decide(claim, sheetNumberDecider.initialState());
+    if (isRejection(claimed)) answer({ kind: 'rejected', rejection: claimed });
+    const issue: SheetCommand = { type: 'IssueSheet', context, data: { sheetId, number, title: fields.title, source: fields.source ?? null, issuedOn: fields.issuedOn } };
+    const issued = sheetDecider.decide(issue, sheetDecider.initialState());
+    if (isRejection(issued)) answer({ kind: 'rejected', rejection: issued });
+    return { claim, issue };
   }
 
   private async decideItems(
@@ -249,8 +245,7 @@ export class SheetImporter {
         ...row.supportUnitIds.map(unitFacts),
       ]);
       const supportUnits = Object.fromEntries(row.supportUnitIds.map((id, i) => [id, support[i] as UnitFacts]));
-      const decision = itemDecider.decide(
-        {
+      const command: ItemCommand = {
           type: 'AssignItem',
           context,
           data: {
@@ -265,14 +260,13 @@ export class SheetImporter {
             dueDate: row.dueDate,
           },
           facts: { sheet: { exists: true }, unit, cadre, leader, supportUnits },
-        },
-        itemDecider.initialState(),
-      );
+        };
+      const decision = itemDecider.decide(command, itemDecider.initialState());
       if (isRejection(decision)) {
-        if (decision.forbidden) throw new RejectedProblem(decision);
+        if (decision.forbidden) answer({ kind: 'rejected', rejection: decision });
         problems.push(rowProblem(row, decision));
       } else {
-        planned.push({ row, itemId, event: this.envelope(eventId, decision[0], meta, context) });
+        planned.push({ row, itemId, eventId, command });
       }
       if (++done % 500 === 0) options.onProgress?.({ phase: 'checking', done, total: rows.length });
     }
@@ -280,22 +274,30 @@ export class SheetImporter {
     return planned;
   }
 
-  private envelope(id: string, event: LedgerEvent, meta: CommandMeta, context: CommandContext): NewEvent {
-    return {
-      id,
-      type: event.type,
-      schemaVersion: SCHEMA_VERSIONS[event.type],
-      data: event.data,
-      metadata: { actor: meta.actor, correlationId: meta.correlationId, causationId: meta.commandId, recordedAt: context.now },
-    };
-  }
-
-  /** Appends as the first event of its stream; 'exists' when an earlier or a concurrent import wrote it. */
-  private async appendOnce(stream: string, event: NewEvent): Promise<'exists' | { revision: number; position: bigint }> {
+  /**
+   * Appends as the first event of its stream, through the one command loop under the import's own
+   * event id; 'exists' when an earlier or a concurrent import wrote it (or, for the claim, another file).
+   */
+  private async appendOnce<C, S>(stream: string, eventId: string, decider: Decider<C, S, LedgerEvent>, command: C, meta: CommandMeta): Promise<'exists' | { revision: number; position: bigint }> {
     try {
-      return await this.store.append(stream, [event], 'no_stream');
+      const outcome = await handleCommand(
+        this.path,
+        { name: 'ImportSheet', stream, decider, mode: 'create', id: stream, retryOnConflict: true, eventId: () => eventId, build: () => command },
+        meta,
+      );
+      switch (outcome.kind) {
+        case 'appended':
+          return outcome;
+        case 'replayed':
+        case 'rejected':
+        case 'conflict':
+          return 'exists';
+        default:
+          answer(outcome);
+          return 'exists';
+      }
     } catch (e) {
-      if (e instanceof ConcurrencyError || e instanceof DuplicateEventIdError) return 'exists';
+      if (e instanceof DuplicateEventIdError) return 'exists';
       throw e;
     }
   }
