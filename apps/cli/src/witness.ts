@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkpointSignatureValid, cosign, loadOrCreateSealKey, malformedCheckpoint, SHA256, toPublicKey, verifyConsistency, type Checkpoint } from '@ledger/integrity';
+import { checkpointSignatureValid, cosign, loadOrCreateSealKey, malformedCheckpoint, SHA256, SM3_HASH, toPublicKey, verifyConsistency, type Checkpoint } from '@ledger/integrity';
 
-export const WITNESS_USAGE = `witness --url <the ledger's base URL> --token <token> --state <file> --key <file> [--log-key <the ledger's seal-key.pub.pem>]
+export const WITNESS_USAGE = `witness --url <the ledger's base URL> --token <token> --state <file> --key <file> [--log-key <the ledger's seal-key.pub.pem, or its SM2 key (04‖x‖y hex) under LEDGER_CRYPTO=sm>]
         one witness round: fetches the newest checkpoint, checks it is consistent with the last one this witness
         countersigned (the state file), countersigns it with the witness's own Ed25519 key (made on first run)
         and posts the countersignature; exit 0 countersigned, 1 REFUSED (history rewritten, removed or truncated:
@@ -14,6 +14,12 @@ interface WitnessState {
 }
 
 class Refusal extends Error {}
+
+/** The ledger's checkpoint key: a PEM file (Ed25519 seal key) or, for sm3-sm2, a file holding the SM2 key as 04‖x‖y hex. */
+function logPublicKey(file: string): unknown {
+  const text = fs.readFileSync(file, 'utf8').trim();
+  return /^04[0-9a-fA-F]{128}$/.test(text) ? text.toLowerCase() : toPublicKey(file);
+}
 class CouldNotCheck extends Error {}
 
 /** One round of the outside witness. Its trust is its state file: the last checkpoint it countersigned. */
@@ -38,7 +44,7 @@ export async function witnessMain(args: string[], out: NodeJS.WritableStream = p
     const cp = (await get('/log/checkpoint')) as Checkpoint;
     const malformed = malformedCheckpoint(cp);
     if (malformed) throw new Refusal(`the ledger's checkpoint is malformed: ${malformed}`);
-    if (values['log-key'] && !checkpointSignatureValid(cp, toPublicKey(values['log-key']))) throw new Refusal('the checkpoint is not signed by the ledger key given in --log-key');
+    if (values['log-key'] && !checkpointSignatureValid(cp, logPublicKey(values['log-key']))) throw new Refusal('the checkpoint is not signed by the ledger key given in --log-key');
     const state = fs.existsSync(stateFile) ? (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as WitnessState) : null;
     const last = state?.checkpoint;
     if (!last) out.write(`witness: no state file yet: this first checkpoint (${cp.treeSize} events) is taken on trust\n`);
@@ -51,7 +57,9 @@ export async function witnessMain(args: string[], out: NodeJS.WritableStream = p
       } else {
         const c = (await get(`/log/consistency?from=${last.treeSize}&to=${cp.treeSize}`)) as { proof?: unknown };
         const proof = Array.isArray(c?.proof) && c.proof.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h)) ? (c.proof as string[]).map((h) => Buffer.from(h, 'hex')) : null;
-        if (!proof || !verifyConsistency(SHA256, last.treeSize, cp.treeSize, proof, Buffer.from(last.root, 'hex'), Buffer.from(cp.root, 'hex'))) {
+        // The tree's hash is the checkpoint's suite's: SM3 for sm3-sm2 (LEDGER_CRYPTO=sm).
+        const hash = cp.algorithm.startsWith('sm3-') ? SM3_HASH : SHA256;
+        if (!proof || !verifyConsistency(hash, last.treeSize, cp.treeSize, proof, Buffer.from(last.root, 'hex'), Buffer.from(cp.root, 'hex'))) {
           throw new Refusal(`the tree of ${cp.treeSize} events is NOT an extension of the tree of ${last.treeSize} events this witness countersigned: history before it was changed or removed`);
         }
       }
