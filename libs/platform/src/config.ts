@@ -110,15 +110,14 @@ export interface SignInConfig {
   cookieSecure: 'auto' | 'on' | 'off';
 }
 
-/** About 0.55 KB of heap per stream (items of 10 events on average, measured at 50,000): 26 MB at the default. */
+/** Streams whose folded state the command path keeps: a few tens of MB of heap (docs/benchmarks.md). */
 export const DEFAULT_COMMAND_CACHE_STREAMS = 50_000;
 
 /**
- * Left to itself V8 lets the API's old generation grow with the allocation rate (up to 4× the live
- * heap after each full GC): 480 MB RSS at 590 commands/s and 570 MB during GET /audit/verify at 1M
- * events, over a live heap of ~70 MB (heap snapshot: the sealer's stream heads 20 MB, code, the
- * command cache). Any bound below 2 GB also lowers that factor to 1.3-2. The heaviest request, an
- * export of 43,000 items (xlsx streamed row by row, CSV), runs under 384 MB and peaks at ~400 MB RSS.
+ * Left to itself V8 lets the API's old generation grow with the allocation rate, to several times the
+ * live heap after each full GC; a bound lowers that factor, and this one leaves room for the heaviest
+ * request, a county's export (docs/benchmarks.md: "Measurements behind design choices", and "Uploads
+ * and exports within the API's heap bound").
  */
 export const DEFAULT_API_HEAP_MB = 512;
 const MIN_API_HEAP_MB = 96;
