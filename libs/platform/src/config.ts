@@ -55,7 +55,7 @@ export interface LedgerConfig {
    * the socket's address is the client's.
    */
   trustProxy: string[] | null;
-  /** Sign-in for people (issue 16): password policy, lock-out and sessions. */
+  /** Sign-in for people: password policy, lock-out and sessions. */
   signIn: SignInConfig;
   /** Single sign-on through the province's identity platform (统一身份认证, OpenID Connect); null: not offered. */
   oidc: OidcConfig | null;

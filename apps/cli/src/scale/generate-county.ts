@@ -9,7 +9,7 @@ import { CommandLoop, handleCommand, type CommandMeta } from '@ledger/applicatio
 import { GIVEN, ITEM_TITLES, POSTS_TOWNSHIP, POSTS_VILLAGE, SURNAMES } from '../demo/huangyuan';
 
 /**
- * A county at scale (issue 7, item 4): the Huangyuan tree grown to about a thousand units, hundreds of
+ * A county at scale: the Huangyuan tree grown to about a thousand units, hundreds of
  * cadres, a year of sheets and items moving through every status, written through the one command path
  * (read → fold → decide → append with the expected revision), in-process, on a simulated clock.
  */
