@@ -82,8 +82,8 @@ export class LedgerPlatformModule {
         useFactory: (integrity: IntegrityState, metrics: CommandMetrics) =>
           new CommandLoop(deps.store, deps.clock, {
             keptStreams: deps.config.commandCacheStreams,
-            writeRefusal: () => integrity.writeRefusal(),
-            observe: (command, outcome) => metrics.record(command, outcome),
+            writeRefusal: integrity.writeRefusal.bind(integrity),
+            observe: metrics.record.bind(metrics),
           }),
         inject: [IntegrityState, CommandMetrics],
       },
