@@ -8,7 +8,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
@@ -33,6 +33,7 @@ interface Server {
   store: EventStore;
   app: LedgerApp;
   url: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field
   get(route: string): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
@@ -142,8 +143,12 @@ describe('the outside witness and the offline verifier against an insider holdin
     const files = { state: path.join(witnessDir, 'state.json'), key: path.join(witnessDir, 'witness-key.pem'), trusted: path.join(dir, 'verifier-trusted.json') };
     const token = signToken({ sub: 'witness-discipline', role: 'discipline', unitId: null, name: '县纪委监委见证' }, SECRET);
     let s = await serve(path.join(dir, 'data'), clock);
-    const witness = async () => {
-      const p = spawnBuilt(path.join(OUT, CLI), ['witness', '--url', s.url, '--token', token, '--state', files.state, '--key', files.key], { cwd: dir, env: {}, started });
+    // The witness office got the ledger's public seal key once, out of band, and pins it.
+    fs.mkdirSync(witnessDir, { recursive: true });
+    const logKey = path.join(witnessDir, 'ledger-seal-key.pub.pem');
+    fs.copyFileSync(path.join(s.config.dataDir, 'seal-key.pub.pem'), logKey);
+    const witness = async (pinned = logKey) => {
+      const p = spawnBuilt(path.join(OUT, CLI), ['witness', '--url', s.url, '--token', token, '--state', files.state, '--key', files.key, '--log-key', pinned], { cwd: dir, env: {}, started });
       return { code: await p.exited, out: p.out() };
     };
     const offline = async (extra: string[] = []) => {
@@ -225,6 +230,14 @@ describe('the outside witness and the offline verifier against an insider holdin
   it('the untouched ledger: the witness countersigns the next checkpoint, the offline verifier moves its trust with a consistency proof', async () => {
     const run = await scenario(() => undefined, (s) => appendEvents(s.store, ['item-e'], 3));
     try {
+      // A checkpoint signed by another key than the one the witness pinned is refused, and nothing moves.
+      const other = path.join(os.tmpdir(), `other-${process.pid}.pub.pem`);
+      fs.writeFileSync(other, String(generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' })));
+      const wrongKey = await run.witness(other);
+      expect(wrongKey.out).toMatch(/REFUSED, nothing countersigned: the checkpoint is not signed by the ledger key given in --log-key/);
+      expect(wrongKey.code).toBe(1);
+      expect(fs.readFileSync(run.files.state, 'utf8')).toBe(run.stateBefore);
+      fs.rmSync(other);
       const w = await run.witness();
       expect(w.out).toMatch(/countersigned the checkpoint of 22 events .*consistent with the one of 19 events/);
       expect(w.code).toBe(0);
