@@ -16,6 +16,8 @@ import type {
 export type { AccountabilityEntry, CadreFiguresRow, CadreView, Figures, ItemPage, ItemView, Light, SheetView, UnitFiguresRow, UnitView };
 export const LIGHTS: readonly Light[] = ['green', 'yellow', 'red'];
 export const OPEN_STATUSES: readonly ItemStatus[] = ['assigned', 'in_progress', 'reported'];
+/** OPEN_STATUSES as an SQL list. */
+export const OPEN_SQL = `(${OPEN_STATUSES.map((s) => `'${s}'`).join(',')})`;
 
 export type ItemSortKey = 'dueDate' | 'updatedAt' | 'createdAt' | 'status' | 'title';
 export const ITEM_SORT_KEYS: readonly ItemSortKey[] = ['dueDate', 'updatedAt', 'createdAt', 'status', 'title'];

@@ -64,3 +64,10 @@ export async function ensureTemporalCovers(db: DataSource, instantMs: number, ti
   if (await pollUntil(covered, timeoutMs)) return;
   throw new ReadModelsBehindError(target, await temporalCheckpoint(db));
 }
+
+/** `minPosition` of every query: waits until the current-state read models include `position`, then ReadModelsBehindError (503 + Retry-After). */
+export async function ensureCurrentPosition(db: DataSource, position: bigint | null | undefined, timeoutMs = 5000): Promise<void> {
+  if (position === null || position === undefined || position <= 0n) return;
+  if (await pollUntil(async () => (await currentStateCheckpoint(db)) >= position, timeoutMs)) return;
+  throw new ReadModelsBehindError(position, await currentStateCheckpoint(db));
+}

@@ -3,7 +3,7 @@ import type { LedgerConfig } from '@ledger/platform';
 import { addDays } from '../dates';
 import { figuresOf, ZERO_SUMS, type FigureSums } from '../figures/figures';
 import { OPEN_BY_DUE_DATE } from '../figures/item-counter.entity';
-import { toItemView, whereItemFields, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../queries';
+import { toItemView, whereItemFields, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../items/queries';
 import {
   ITEM_SORT_KEYS,
   OPEN_STATUSES,
