@@ -85,13 +85,13 @@ module.exports = {
       name: 'sheets-io-few-packages',
       comment:
         'Bytes in, rows out: no framework, no database, no store, so the API and the CLI can both use it. ' +
-        'node:stream collects the streamed workbook; node:zlib and node:string_decoder inflate and decode its parts a chunk at a time.',
+        'node:stream collects the streamed workbook; node:zlib and node:string_decoder inflate and decode its parts a chunk at a time; docx writes the 督查通报.',
       severity: 'error',
       from: { path: '^libs/sheets-io/src/', pathNot: SPEC },
       to: {
         pathNot: [
           '^libs/sheets-io/src/',
-          '(^|node_modules/)(exceljs|iconv-lite|uuid)(/|$)',
+          '(^|node_modules/)(exceljs|docx|iconv-lite|uuid)(/|$)',
           '^(node:)?(crypto|stream|zlib|string_decoder)$',
           EVENTS,
           COUNTY_TIME,
@@ -106,7 +106,7 @@ module.exports = {
       to: {
         pathNot: [
           '^libs/sheets-io/src/',
-          '(^|node_modules/)(exceljs|iconv-lite|uuid)(/|$)',
+          '(^|node_modules/)(exceljs|docx|iconv-lite|uuid)(/|$)',
           '^(node:)?(crypto|stream|zlib|string_decoder|fs|path)$',
           EVENTS,
           COUNTY_TIME,

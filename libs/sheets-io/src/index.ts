@@ -38,3 +38,7 @@ export {
   DISPOSITION_FORM_LABELS,
 } from './labels';
 export type { Light } from './labels';
+export { parseBulletinPeriod, rankTownships, percentText, bulletinTitle, countyTimeText, closedOf, BULLETIN_CONTENT_TYPES } from './bulletin/bulletin';
+export type { BulletinData, BulletinPeriod, BulletinOverdueItem, BulletinReturn, BulletinDecision, BulletinFormat } from './bulletin/bulletin';
+export { renderBulletin, renderBulletinDocx, renderBulletinXlsx, bulletinSections } from './bulletin/render';
+export type { BulletinFile } from './bulletin/render';
