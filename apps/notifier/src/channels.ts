@@ -79,11 +79,11 @@ export function buildRequest(channel: ChannelConfig, message: OutboxMessage, lin
  * Sends and waits for the receiver's answer, at most `timeoutMs`. Delivered: a 2xx answer whose JSON,
  * if it carries an `errcode` (DingTalk, WeCom), has 0.
  */
-export async function send(request: ChannelRequest, timeoutMs: number): Promise<AttemptResult> {
+export async function send(request: ChannelRequest, timeoutMs: number, stop?: AbortSignal): Promise<AttemptResult> {
   const started = performance.now();
   const ms = () => performance.now() - started;
   try {
-    const res = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const res = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     const text = await res.text();
     if (res.status < 200 || res.status >= 300) return { ok: false, httpStatus: res.status, error: `HTTP ${res.status}: ${text.slice(0, 200)}`, ms: ms() };
     let errcode: unknown;

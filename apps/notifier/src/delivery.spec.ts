@@ -214,4 +214,28 @@ describe('the notifier delivering to real receivers', () => {
     expect(JSON.parse(firsts('hook2')[0].body)).toMatchObject({ itemId: 'I3' });
     expect(firsts('hook').length).toBe(3);
   }, 120_000);
+
+  it('a channel whose receiver hangs holds back only its own messages', async () => {
+    await notifier?.stop();
+    const hanging = await Receiver.start('slow');
+    receivers.hanging = hanging;
+    // The longest timeout there is: a channel that waits on it must not keep the others waiting.
+    const c = config([
+      { roles: ['unit'], units: ['T9'], channels: ['hanging'] },
+      { roles: ['unit'], units: ['T8'], channels: ['hook2'] },
+    ]);
+    fs.writeFileSync(configFile, JSON.stringify({ ...c, delivery: { ...c.delivery, timeoutMs: 600_000 }, channels: { ...c.channels, hanging: { type: 'webhook', url: hanging.url('/'), secret: 'x' } } }));
+    const file = new NotifyConfigFile(configFile);
+    notifier = await startNotifier(ds, leaseDs, store, { holder: 'test-2', ttlMs: 2000, config: () => file.current() });
+    const before = firsts('hook2').length;
+    await assign('H1', 'T9', null);
+    await eventually('the hanging receiver has the first message', () => hanging.received.length === 1);
+    await assign('H2', 'T8', null);
+    await eventually('the other channel delivers the later message meanwhile', () => firsts('hook2').length === before + 1);
+    expect(JSON.parse(firsts('hook2')[before].body)).toMatchObject({ itemId: 'H2' });
+    // H1's attempt is still in flight: nothing recorded for it yet.
+    const [row] = await ds.query(`SELECT "status", "attempts" FROM "nt_outbox" WHERE "itemId" = 'H1'`);
+    expect(row).toEqual({ status: 'pending', attempts: 0 });
+    expect(hanging.received.length).toBe(1);
+  }, 120_000);
 });

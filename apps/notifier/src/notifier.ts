@@ -3,6 +3,7 @@ import type { EventStore, Subscription } from '@ledger/event-store';
 import { LeaseLostError, ProjectionLease } from '@ledger/read-models/lease';
 import {
   applyNotificationEvents,
+  dueChannels,
   dueMessages,
   ensureNotifyFrom,
   nextDueAt,
@@ -76,11 +77,13 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
   };
   const fence = (em: EntityManager) => lease.fence(em);
 
-  const deliver = async (m: OutboxMessage, config: NotifyConfig): Promise<void> => {
+  const deliver = async (m: OutboxMessage, config: NotifyConfig, stop: AbortSignal): Promise<void> => {
     const channel = config.channels[m.channel];
     const result: AttemptResult = channel
-      ? await send(buildRequest(channel, m, config.link, now().getTime()), config.delivery.timeoutMs)
+      ? await send(buildRequest(channel, m, config.link, now().getTime()), config.delivery.timeoutMs, stop)
       : { ok: false, httpStatus: null, error: `the channel "${m.channel}" is no longer in the configuration`, ms: 0 };
+    // Stopped while waiting on the receiver: not an attempt of the receiver's; the next leader sends it again (same id).
+    if (stop.aborted) return;
     const status = await serial(() =>
       recordAttempt(ds, m.id, result, { at: now(), retryInMs: retryDelayMs(m.attempts, config.delivery), maxAttempts: config.delivery.maxAttempts }, fence),
     );
@@ -98,6 +101,10 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
       });
     let subscription: Subscription | null = null;
     let delivering: Promise<void> | null = null;
+    const stopSending = new AbortController();
+    let workerFailed!: (e: unknown) => void;
+    const workerFailure = new Promise<never>((_, reject) => (workerFailed = reject));
+    workerFailure.catch(() => undefined);
     let lost!: (reason: string) => void;
     const lostLease = new Promise<string>((resolve) => (lost = resolve));
     const heartbeat = setInterval(() => {
@@ -131,17 +138,43 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
         },
         { after, batchSize: options.batchSize ?? 500 },
       );
-      delivering = (async () => {
+      // One worker per channel with messages due, each sending its channel's in order: a receiver that hangs
+      // until the timeout holds back its own channel, not the others.
+      const workers = new Map<string, Promise<void>>();
+      const work = async (channel: string) => {
         while (leading) {
           const config = options.config();
-          const due = await serial(() => dueMessages(ds, now().getTime(), PASS));
+          const due = await serial(() => dueMessages(ds, now().getTime(), PASS, channel));
+          if (!due.length) return;
           for (const m of due) {
-            if (!leading) break;
-            await deliver(m, config);
+            if (!leading) return;
+            await deliver(m, config, stopSending.signal);
           }
-          if (due.length || !leading) continue;
-          const next = await serial(() => nextDueAt(ds));
-          await idle(next === null ? IDLE_MS : Math.max(1, Math.min(IDLE_MS, next - now().getTime())));
+        }
+      };
+      delivering = (async () => {
+        try {
+          while (leading) {
+            // Looks at the configuration file at least once a second: an edit is taken (or refused, logged) while idle too.
+            options.config();
+            for (const channel of await serial(() => dueChannels(ds, now().getTime()))) {
+              if (workers.has(channel)) continue;
+              const worker = work(channel).finally(() => {
+                workers.delete(channel);
+                kick?.();
+              });
+              workers.set(channel, worker);
+              // A worker's failure (its fence lost, the database gone) ends the lead like any other.
+              worker.catch((e: unknown) => workerFailed(e));
+            }
+            if (!leading) break;
+            // Due now means due on a channel whose worker is busy: it calls again when it is done.
+            const next = await serial(() => nextDueAt(ds));
+            const wait = next === null || next <= now().getTime() ? IDLE_MS : Math.min(IDLE_MS, next - now().getTime());
+            await Promise.race([workerFailure, idle(wait)]);
+          }
+        } finally {
+          await Promise.allSettled(workers.values());
         }
       })();
       const failed = (e: unknown) => (e instanceof LeaseLostError ? 'fenced out (the transaction rolled back)' : Promise.reject(e));
@@ -151,6 +184,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
       throw e;
     } finally {
       leading = false;
+      stopSending.abort();
       wakeLeader = () => undefined;
       endLead = () => undefined;
       clearInterval(heartbeat);

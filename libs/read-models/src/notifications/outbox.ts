@@ -159,10 +159,20 @@ const view = (r: OutboxRow): OutboxMessage => ({
   payload: JSON.parse(r.payload) as MessagePayload,
 });
 
-/** Pending messages whose next attempt is due at `nowMs`, oldest event first. */
-export async function dueMessages(db: DataSource, nowMs: number, limit: number): Promise<OutboxMessage[]> {
-  const rows: OutboxRow[] = await q(db, `SELECT * FROM "nt_outbox" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "position", "id" LIMIT ${Math.floor(limit)}`, [nowMs]);
+/** Pending messages whose next attempt is due at `nowMs` (of one channel, if named), oldest event first. */
+export async function dueMessages(db: DataSource, nowMs: number, limit: number, channel?: string): Promise<OutboxMessage[]> {
+  const rows: OutboxRow[] = await q(
+    db,
+    `SELECT * FROM "nt_outbox" WHERE "status" = 'pending' AND "nextAttemptAt" <= ?${channel === undefined ? '' : ` AND "channel" = ?`} ORDER BY "position", "id" LIMIT ${Math.floor(limit)}`,
+    channel === undefined ? [nowMs] : [nowMs, channel],
+  );
   return rows.map(view);
+}
+
+/** The channels that have a message due at `nowMs`. */
+export async function dueChannels(db: DataSource, nowMs: number): Promise<string[]> {
+  const rows: { channel: string }[] = await q(db, `SELECT DISTINCT "channel" FROM "nt_outbox" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "channel"`, [nowMs]);
+  return rows.map((r) => r.channel);
 }
 
 /** The soonest time a pending message is due (null: none pending). */
