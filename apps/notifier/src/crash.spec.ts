@@ -128,7 +128,10 @@ describe('notifier process: SIGKILL during delivery', () => {
           if (receiver.received.length < target) return;
           onRequest = null;
           if (atAnswer) setImmediate(() => (child.kill('SIGKILL'), resolve()));
-          else (child.kill('SIGKILL'), resolve());
+          else {
+            child.kill('SIGKILL');
+            resolve();
+          }
         };
       });
       await Promise.race([killed, current.exited]);

@@ -200,7 +200,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
 
   const done = (async () => {
     while (!stopped) {
-      let token: bigint | null = null;
+      let token: bigint | null;
       try {
         token = await lease.tryAcquire();
       } catch {

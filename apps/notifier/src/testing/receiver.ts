@@ -15,27 +15,29 @@ export class Receiver {
   readonly received: Received[] = [];
   private readonly held = new Set<http.ServerResponse>();
 
-  private constructor(
-    private readonly server: http.Server,
-    public mode: ReceiverMode,
-  ) {}
+  private readonly server: http.Server;
 
-  static async start(mode: ReceiverMode = 'ok', onRequest?: (r: Received) => void): Promise<Receiver> {
-    let receiver!: Receiver;
-    const server = http.createServer((req, res) => {
+  private constructor(
+    public mode: ReceiverMode,
+    onRequest?: (r: Received) => void,
+  ) {
+    this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const r: Received = { url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-        receiver.received.push(r);
+        this.received.push(r);
         onRequest?.(r);
-        if (receiver.mode === 'slow') return void receiver.held.add(res);
-        res.writeHead(receiver.mode === 'ok' ? 200 : 500, { 'Content-Type': 'application/json' });
-        res.end(receiver.mode === 'ok' ? '{"errcode":0,"errmsg":"ok"}' : '{"error":"down"}');
+        if (this.mode === 'slow') return void this.held.add(res);
+        res.writeHead(this.mode === 'ok' ? 200 : 500, { 'Content-Type': 'application/json' });
+        res.end(this.mode === 'ok' ? '{"errcode":0,"errmsg":"ok"}' : '{"error":"down"}');
       });
     });
-    receiver = new Receiver(server, mode);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  }
+
+  static async start(mode: ReceiverMode = 'ok', onRequest?: (r: Received) => void): Promise<Receiver> {
+    const receiver = new Receiver(mode, onRequest);
+    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
     return receiver;
   }
 
