@@ -31,6 +31,7 @@ import { QueriesModule } from './queries/queries.module';
 import { InspectionModule } from './inspection/inspection.module';
 import { ImportSheetModule } from './sheets/import-sheet/import-sheet.module';
 import { WebModule } from './web/web.module';
+import { BulletinsModule } from './bulletins/bulletins.module';
 
 /** Everything the app runs on, opened by createApp (or handed in by a test). */
 export interface AppDependencies {
@@ -98,7 +99,7 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, InspectionModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), NotificationsModule.forRoot(deps), StarRatingModule.forRoot(deps), AuditModule, AccessAuditModule, EvidenceModule],
+      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, InspectionModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), NotificationsModule.forRoot(deps), StarRatingModule.forRoot(deps), AuditModule, AccessAuditModule, EvidenceModule, BulletinsModule],
       controllers: [HealthController, MetricsController, ...COMMAND_CONTROLLERS],
       providers: [
         ...COMMAND_HANDLERS,

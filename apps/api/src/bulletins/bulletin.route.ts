@@ -1,0 +1,47 @@
+import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { renderBulletin, type BulletinData } from '@ledger/sheets-io';
+import type { Response } from 'express';
+import { Roles } from '../auth/roles.decorator';
+import { ValidationProblem } from '../problem-details/errors';
+import { ReadScope } from '../queries/shared/read-scope';
+import { BulletinFigures } from './bulletin.service';
+
+const FORMATS = ['docx', 'xlsx', 'json'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** 督查通报 of a month, for the organisation department and the inspectors. */
+@ApiTags('bulletins')
+@Controller('bulletins')
+export class BulletinRoute {
+  constructor(
+    private readonly figures: BulletinFigures,
+    private readonly scope: ReadScope,
+  ) {}
+
+  @Get(':period')
+  @Roles('org_dept', 'inspector')
+  @ApiOperation({
+    summary:
+      '督查通报 of a month (YYYY-MM) as .docx (default), .xlsx or JSON, every figure read at one checkpoint (asOf, position) stated at its foot',
+  })
+  async bulletin(
+    @Param('period') period: string,
+    @Query('format') format: string | undefined,
+    @Query('minPosition') minPosition: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<BulletinData | StreamableFile> {
+    const f = (format ?? 'docx') as Format;
+    if (!FORMATS.includes(f)) throw new ValidationProblem([{ field: 'format', messages: ['format must be docx, xlsx or json'] }]);
+    if (minPosition !== undefined && !/^\d{1,19}$/.test(minPosition)) throw new ValidationProblem([{ field: 'minPosition', messages: ['minPosition must be a log position'] }]);
+    await this.scope.consistent(minPosition);
+    const data = await this.figures.gather(period);
+    res.setHeader('X-Ledger-As-Of', data.asOf);
+    res.setHeader('X-Ledger-Position', data.position);
+    if (f === 'json') return data;
+    const file = await renderBulletin(data, f);
+    res.setHeader('Content-Type', file.contentType);
+    res.setHeader('Content-Disposition', file.contentDisposition);
+    return new StreamableFile(file.body);
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Issue 19, point 4: the 督查通报 of November 2026 for a small county seeded through the API on a moved
+ * clock. The .docx is opened (word/document.xml) and its figures are checked against numbers worked
+ * out by hand from the seed below, and against the API's own answers as of the checkpoint it states.
+ * What happens in December (a return, a conclusion, a decision) must not reach it.
+ */
+import * as ExcelJS from 'exceljs';
+import { readZipText, wordText } from '../libs/sheets-io/src/testing/zip-entry';
+import { API, nineAm, startLedger, type Ledger } from './support/ledger';
+
+const binary = (res: NodeJS.ReadableStream & { setEncoding(e: string): void }, cb: (err: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+};
+
+describe('督查通报 (GET /bulletins/:period)', () => {
+  let ledger: Ledger;
+  let novemberPosition: string;
+
+  beforeAll(async () => {
+    ledger = await startLedger({ engine: 'sqlite', at: nineAm('2026-11-02') });
+    const org = ledger.as('org_dept');
+    const inspector = ledger.as('inspector');
+    const discipline = ledger.as('discipline');
+    const unit = (id: string) => ledger.as('unit', id);
+    const day = (d: string) => ledger.setDay(d);
+
+    day('2026-11-02');
+    await org.post('/units', { id: 'C', name: '湟源县委', kind: 'county_committee' }, 201);
+    await org.post('/units', { id: 'T1', name: '和平乡党委', kind: 'township_committee', parentId: 'C' }, 201);
+    await org.post('/units', { id: 'T2', name: '申中乡党委', kind: 'township_committee', parentId: 'C' }, 201);
+    await org.post('/units', { id: 'V1', name: '茶曲村党支部', kind: 'branch', parentId: 'T1' }, 201);
+    await org.post('/units', { id: 'V2', name: '莫布拉村党支部', kind: 'branch', parentId: 'T2' }, 201);
+    await org.post('/cadres', { id: 'K1', name: '张三', unitId: 'V1', post: '书记' }, 201);
+    await org.post('/cadres', { id: 'K2', name: '李四', unitId: 'V2', post: '书记' }, 201);
+    await org.post('/cadres', { id: 'K3', name: '王五', unitId: 'T1', post: '委员' }, 201);
+    await org.post('/sheets', { id: 's1', number: '湟组交〔2026〕11号', title: '11月基层党建任务', issuedOn: '2026-11-02' }, 201);
+    const assign = (id: string, unitId: string, cadreId: string, dueDate: string) =>
+      org.post('/items', { id, sheetId: 's1', title: `事项${id}`, unitId, cadreId, dueDate }, 201);
+    await assign('I1', 'V1', 'K1', '2026-11-10');
+    await assign('I2', 'V2', 'K2', '2026-11-20');
+    await assign('I3', 'T1', 'K3', '2026-11-15');
+    await assign('I4', 'V2', 'K2', '2026-12-20');
+    await assign('I5', 'V1', 'K1', '2026-11-25');
+
+    day('2026-11-03');
+    await unit('V1').post('/items/I1/acknowledge', {}, 200);
+    await unit('V2').post('/items/I2/acknowledge', {}, 200);
+    await unit('T1').post('/items/I3/acknowledge', {}, 200);
+    day('2026-11-05');
+    await unit('V2').post('/items/I2/complete', { summary: '已完成' }, 200);
+    day('2026-11-06');
+    await inspector.post('/items/I2/return', { reason: '材料不全' }, 200);
+    day('2026-11-08');
+    await unit('V2').post('/items/I2/complete', { summary: '已补充材料' }, 200);
+    await inspector.post('/items/I2/conclude', {}, 200);
+    day('2026-11-12');
+    await unit('T1').post('/items/I3/complete', { summary: '已完成' }, 200);
+    await inspector.post('/items/I3/conclude', {}, 200);
+    day('2026-11-18');
+    await inspector.post('/items/I1/accountability/refer', { target: { kind: 'cadre', id: 'K1' }, to: 'discipline' }, 200);
+    await discipline.post(
+      '/items/I1/accountability/decide',
+      { target: { kind: 'cadre', id: 'K1' }, form: 'admonishment', dispositionForm: 1, decidedBy: '县纪委监委', decidedOn: '2026-11-18', documentNo: '湟纪〔2026〕5号', reason: '逾期未办结' },
+      200,
+    );
+    day('2026-11-20');
+    await unit('V1').post('/items/I5/complete', { summary: '已完成' }, 200);
+    day('2026-11-21');
+    await inspector.post('/items/I5/return', { reason: '佐证不足' }, 200);
+    day('2026-11-26');
+    await unit('V1').post('/items/I5/complete', { summary: '已补充佐证' }, 200);
+    day('2026-11-27');
+    await inspector.post('/items/I5/conclude', {}, 200);
+    novemberPosition = ledger.position;
+
+    // December: none of this is in November's bulletin.
+    day('2026-12-01');
+    await unit('V1').post('/items/I1/complete', { summary: '已完成' }, 200);
+    day('2026-12-02');
+    await inspector.post('/items/I1/return', { reason: '仍不完整' }, 200);
+    await discipline.post(
+      '/items/I1/accountability/decide',
+      { target: { kind: 'cadre', id: 'K1' }, form: 'circulated_criticism', decidedBy: '县纪委监委', decidedOn: '2026-12-02', reason: '再次退回' },
+      200,
+    );
+    await org.post('/items/I4/withdraw', { reason: '重复交办' }, 200);
+    day('2026-12-03');
+    await inspector.get('/units', 200);
+  }, 120_000);
+
+  afterAll(async () => {
+    await ledger?.close();
+  });
+
+  const download = (route: string, role: 'org_dept' | 'inspector' = 'inspector') =>
+    ledger.http
+      .get(`${API}${route}${route.includes('?') ? '&' : '?'}minPosition=${ledger.position}`)
+      .set('Authorization', `Bearer ${ledger.as(role).token}`)
+      .buffer(true)
+      .parse(binary as never);
+
+  it('opens in Word with the figures worked out by hand for November, read at the end of the month', async () => {
+    const res = await download('/bulletins/2026-11?format=docx', 'org_dept');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    expect(res.headers['content-disposition']).toContain("filename*=UTF-8''%E7%9D%A3%E6%9F%A5%E9%80%9A%E6%8A%A52026-11.docx");
+    // 2026-12-01 00:00 county time, less a millisecond; the last event by then is the conclusion of I5.
+    expect(res.headers['x-ledger-as-of']).toBe('2026-11-30T15:59:59.999Z');
+    expect(res.headers['x-ledger-position']).toBe(novemberPosition);
+
+    const lines = wordText(await readZipText(res.body as Buffer, 'word/document.xml')).split('\n');
+    expect(lines.slice(0, 3)).toEqual(['湟源县委督查通报', '〔2026〕第11期', '（2026-11-01 至 2026-11-30）']);
+    // By hand, on 2026-11-30: I1 open and overdue (due 11-10); I2 concluded 11-08 (due 11-20, on time);
+    // I3 concluded 11-12 (due 11-15, on time); I4 assigned (due 12-20); I5 concluded 11-27 (due 11-25, late).
+    // 5 items, 3 closed: 60.0%; 2 of 3 on time: 66.7%; 1 overdue. (I4's withdrawal is December's.)
+    expect(lines).toContain('截至2026-11-30，全县共有交办事项5项，已办结3项，办结率60.0%，按期办结率66.7%；逾期未办结1项。');
+    expect(lines).toContain('5\t3\t60.0%\t66.7%\t1\t0\t0\t0\t');
+    // 和平乡 (T1 ⊃ V1): I1, I3, I5: 2 of 3 closed (66.7%), 1 of 2 on time (50.0%), 1 overdue.
+    // 申中乡 (T2 ⊃ V2): I2, I4: 1 of 2 closed (50.0%), 1 of 1 on time (100.0%), none overdue.
+    const ranking = lines.slice(lines.indexOf('二、乡镇（街道）排名'), lines.indexOf('三、逾期未办结事项'));
+    expect(ranking.slice(2)).toEqual([
+      '排名\t乡镇（街道）\t事项数\t已办结\t办结率\t按期办结率\t逾期\t',
+      '1\t和平乡党委\t3\t2\t66.7%\t50.0%\t1\t',
+      '2\t申中乡党委\t2\t1\t50.0%\t100.0%\t0\t',
+    ]);
+    // I1: due 11-10, 20 days past on 11-30; still open then (completed only on 12-01).
+    expect(lines).toContain('1\t事项I1\t茶曲村党支部\t张三\t2026-11-10\t20\t');
+    expect(lines).toContain('本期共退回2次。');
+    expect(lines).toContain('1\t事项I2\t莫布拉村党支部\t2026-11-06\t');
+    expect(lines).toContain('2\t事项I5\t茶曲村党支部\t2026-11-21\t');
+    expect(lines).toContain('本期作出问责决定1项。');
+    expect(lines).toContain('1\t事项I1\t张三（领导干部）\t诫勉\t第一种形态\t县纪委监委\t2026-11-18\t湟纪〔2026〕5号\t有效\t');
+    expect(lines.filter((l) => l.trim()).at(-1)).toBe(
+      `本通报数据截至 2026-11-30 23:59:59（北京时间，asOf=2026-11-30T15:59:59.999Z），台账日志位置 ${novemberPosition}；可用 asOf=2026-11-30T15:59:59.999Z 查询复核。`,
+    );
+  });
+
+  it("states figures equal to the API's as of the checkpoint it prints", async () => {
+    const data = (await ledger.as('inspector').get('/bulletins/2026-11?format=json', 200)).body;
+    const asOf = encodeURIComponent(data.asOf);
+    const inspector = ledger.as('inspector');
+    expect(data.county).toEqual((await inspector.get(`/units/C/outstanding?asOf=${asOf}`, 200)).body);
+    expect(data.townships).toEqual((await inspector.get(`/units/C/children/outstanding?asOf=${asOf}`, 200)).body);
+    const overdue = (await inspector.get(`/items?unitId=C&light=red&asOf=${asOf}`, 200)).body.items;
+    expect(data.overdue.map((o: { itemId: string; dueDate: string }) => [o.itemId, o.dueDate])).toEqual(overdue.map((i: { id: string; dueDate: string }) => [i.id, i.dueDate]));
+    const register = (await inspector.get('/accountability?from=2026-11-01&to=2026-11-30', 200)).body;
+    expect(data.decisions.map((d: { itemId: string; decidedOn: string }) => [d.itemId, d.decidedOn])).toEqual(register.map((d: { itemId: string; decidedOn: string }) => [d.itemId, d.decidedOn]));
+    // And now (December 3rd): I4 withdrawn, so 3 of 4 closed (75%, not 60%); I1 returned and still overdue: the checkpoint is what makes November's numbers recomputable.
+    expect((await inspector.get('/units/C/outstanding', 200)).body).toMatchObject({ total: 5, withdrawn: 1, overdue: 1, closureRate: 0.75 });
+  });
+
+  it('gives the same figures as a workbook', async () => {
+    const res = await download('/bulletins/2026-11?format=xlsx');
+    expect(res.status).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.body as unknown as ArrayBuffer);
+    const rows = (name: string) => (wb.getWorksheet(name)!.getSheetValues() as unknown[][]).filter(Boolean).map((r) => r.slice(1));
+    expect(rows('全县情况')[3]).toEqual([5, 3, '60.0%', '66.7%', 1, 0, 0, 0]);
+    expect(rows('乡镇排名').slice(1).map((r) => [r[1], r[4], r[5]])).toEqual([
+      ['和平乡党委', '66.7%', '50.0%'],
+      ['申中乡党委', '50.0%', '100.0%'],
+    ]);
+    expect(rows('核验点')).toContainEqual(['position', novemberPosition]);
+  });
+
+  it('refuses a malformed period or format with a 400, and other roles with a 403, as problem details', async () => {
+    for (const bad of ['2026-13', '2026-1', 'november']) {
+      const res = await ledger.as('inspector').get(`/bulletins/${bad}`, 400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'period' })]);
+    }
+    expect((await ledger.as('inspector').get('/bulletins/2026-11?format=pdf', 400)).body.errors).toEqual([expect.objectContaining({ field: 'format' })]);
+    for (const who of [ledger.as('unit', 'T1'), ledger.as('discipline')]) {
+      const res = await who.get('/bulletins/2026-11', 403);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+  });
+});
