@@ -54,6 +54,7 @@ const ROUTES: { readonly [K in LedgerCommandType]: readonly [AggregateName, stri
   StrikeOffItem: ['item', 'itemId'],
   ReopenItem: ['item', 'itemId'],
   RecordDeadlineMissed: ['item', 'itemId'],
+  EscalateItem: ['item', 'itemId'],
   ReferAccountability: ['item', 'itemId'],
   DecideAccountability: ['item', 'itemId'],
   RevokeAccountability: ['item', 'itemId'],

@@ -97,3 +97,32 @@ describe('configuration: single sign-on (LEDGER_OIDC_*)', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe('configuration: LEDGER_ESCALATION, the ladder for overdue items', () => {
+  it('defaults to 提醒 on the due date, 催办 after 3 days, 督办 after 7, 挂牌督办 after 15', () => {
+    expect(loadConfig({}).escalation).toEqual([
+      { days: 0, level: 'reminder' },
+      { days: 3, level: 'urge' },
+      { days: 7, level: 'notice' },
+      { days: 15, level: 'listed' },
+    ]);
+  });
+  it('takes a county ladder, spaces allowed, and off', () => {
+    expect(loadConfig({ LEDGER_ESCALATION: '1:urge, 10:listed' }).escalation).toEqual([{ days: 1, level: 'urge' }, { days: 10, level: 'listed' }]);
+    expect(loadConfig({ LEDGER_ESCALATION: 'off' }).escalation).toEqual([]);
+  });
+  it.each([
+    ['3:shout', /unknown level "shout"/],
+    ['3-urge', /"3-urge" is not days:level/],
+    ['0:reminder,,7:notice', /"" is not days:level/],
+    ['7:urge,3:notice', /3 days does not come after 7/],
+    ['3:urge,3:notice', /3 days does not come after 3/],
+    ['0:notice,7:urge', /urge is not above notice/],
+    ['0:urge,400:listed', /400 days is more than a year/],
+    ['-1:urge', /"-1:urge" is not days:level/],
+  ])('refuses to start on %s, naming the problem and the form', (value, why) => {
+    expect(() => loadConfig({ LEDGER_ESCALATION: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ LEDGER_ESCALATION: value })).toThrow(why);
+    expect(() => loadConfig({ LEDGER_ESCALATION: value })).toThrow(/e\.g\. 0:reminder,3:urge,7:notice,15:listed, or off/);
+  });
+});

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import * as path from 'node:path';
+import { DEFAULT_ESCALATION, parseEscalation, type EscalationStep } from './escalation';
 
 export type EventStoreEngine = 'sqlite' | 'postgres' | 'eventstoredb';
 
@@ -26,6 +27,8 @@ export interface LedgerConfig {
   deadlineIntervalSeconds: number;
   /** Days before the due date in force that the system sends its reminder (LEDGER_REMINDER_DAYS). */
   reminderDays: number;
+  /** The escalation ladder for overdue items (LEDGER_ESCALATION), in rising days and levels; empty: off. */
+  escalation: EscalationStep[];
   /** 星级化考核 weights and thresholds overriding the defaults (LEDGER_STAR_RATING, JSON); null: defaults. */
   starRating: Record<string, unknown> | null;
   /**
@@ -204,6 +207,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const deadlineWorker = ['on', 'true', '1'].includes(workerRaw);
   const deadlineIntervalSeconds = int('LEDGER_DEADLINE_INTERVAL_SECONDS', 600, 1, 86_400);
   const reminderDays = int('LEDGER_REMINDER_DAYS', 3, 0, 365);
+  const ladder = parseEscalation(env.LEDGER_ESCALATION || DEFAULT_ESCALATION);
+  if ('problem' in ladder) problems.push(ladder.problem);
+  const escalation = 'ladder' in ladder ? ladder.ladder : [];
   const projectorLeaseSeconds = int('LEDGER_PROJECTOR_LEASE_SECONDS', 6, 1, 600);
   const commandCacheStreams = int('LEDGER_COMMAND_CACHE_STREAMS', DEFAULT_COMMAND_CACHE_STREAMS, 0, 10_000_000);
   const apiHeapMb = int('LEDGER_API_HEAP_MB', DEFAULT_API_HEAP_MB, 0, 65_536);
@@ -280,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     deadlineWorker,
     deadlineIntervalSeconds,
     reminderDays,
+    escalation,
     starRating,
     projectorLeaseSeconds,
     commandCacheStreams,

@@ -1,5 +1,6 @@
 export * from './config';
 export * from './clock';
+export * from './escalation';
 export * from './jwt';
 export * from './engines';
 export * from './seeded';

@@ -22,6 +22,14 @@ export function missedCandidates(ds: DataSource, today: string): AsyncGenerator<
   );
 }
 
+/**
+ * Items the escalation ladder may press today: not yet reported, due at least `firstStepDays` before
+ * `today`. Which step, if any, is the item's stream's call (it knows the steps already recorded).
+ */
+export function escalationCandidates(ds: DataSource, today: string, firstStepDays: number): AsyncGenerator<Candidate[]> {
+  return pagesByDueDate(ds, (qb) => qb.where(`i.status IN ('assigned','in_progress')`).andWhere('i."dueDate" <= :last', { last: addDays(today, -firstStepDays) }));
+}
+
 /** Items not yet reported whose due date in force is within `days` from today (today included). */
 export function reminderCandidates(ds: DataSource, today: string, days: number): AsyncGenerator<Candidate[]> {
   return pagesByDueDate(ds, (qb) =>

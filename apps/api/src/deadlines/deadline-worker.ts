@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Actor } from '@ledger/contracts/events';
+import { URGE_LEVELS, type Actor } from '@ledger/contracts/events';
 import { itemDecider, itemStream, reject, type ItemCommand, type ItemState, type Rejection } from '@ledger/domain';
 import { DuplicateEventIdError } from '@ledger/event-store';
-import { countyDate, nextCountyMidnight, type Clock, type LedgerConfig } from '@ledger/platform';
+import { countyDate, nextCountyMidnight, stepReached, type Clock, type EscalationStep, type LedgerConfig } from '@ledger/platform';
 import type { DataSource } from 'typeorm';
 import { v4 as uuidv4 } from 'uuid';
 import { CommandLoop, WriteRefusedError, handleCommand, type CommandMeta } from '@ledger/application';
 import { CLOCK, LEDGER_CONFIG } from '../platform/tokens';
-import { missedCandidates, reminderCandidates, type Candidate } from './deadline-candidates';
+import { escalationCandidates, missedCandidates, reminderCandidates, type Candidate } from './deadline-candidates';
 
 /** The actor of every act of the deadline process. */
 export const SYSTEM_ACTOR: Actor = { userId: 'system', role: 'system', unitId: null, name: '系统' };
@@ -33,7 +33,12 @@ export interface DeadlineRunResult {
   missed: number;
   /** Reminders (ItemUrged, level reminder) sent in this run. */
   reminded: number;
-  /** Candidates the item's stream turned down (already recorded, concluded in time, extended …). */
+  /** Steps of the escalation ladder (ItemEscalated) recorded in this run. */
+  escalated: number;
+  /**
+   * DeadlineMissed and reminder candidates the item's stream turned down (already recorded, concluded
+   * in time, extended …). Not the ladder's: most overdue items have no step due on most days.
+   */
   declined: number;
   /** Items left for the next run (a concurrent writer kept winning). */
   deferred: number;
@@ -47,6 +52,8 @@ export interface RunOptions {
 }
 
 type Outcome = 'appended' | 'declined' | 'deferred';
+type Act = 'missed' | 'reminder' | 'escalation';
+const IDEMPOTENCY_KIND: { readonly [K in Act]: string } = { missed: 'deadline-missed', reminder: 'deadline-reminder', escalation: 'escalation' };
 
 /**
  * The deadline process (逾期): as days pass it records DeadlineMissed for every item whose due date in
@@ -101,7 +108,9 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShut
       this.running = this.runOnce();
       const r = (await this.running) as DeadlineRunResult;
       this.lastRun = r;
-      if (r.missed || r.reminded || r.deferred) this.log.log(`${r.today}: ${r.missed} deadlines missed, ${r.reminded} reminders, ${r.deferred} deferred`);
+      if (r.missed || r.reminded || r.escalated || r.deferred) {
+        this.log.log(`${r.today}: ${r.missed} deadlines missed, ${r.escalated} escalations, ${r.reminded} reminders, ${r.deferred} deferred`);
+      }
     } catch (e) {
       this.log.error(`deadline run failed: ${(e as Error).message}`);
     } finally {
@@ -111,29 +120,40 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShut
 
   /** One pass over the candidates as of `today` (county date; default: the clock's). */
   async runOnce(today: string = countyDate(this.clock.now()), options: RunOptions = {}): Promise<DeadlineRunResult> {
-    const result: DeadlineRunResult = { today, missed: 0, reminded: 0, declined: 0, deferred: 0, stoppedEarly: false };
+    const result: DeadlineRunResult = { today, missed: 0, reminded: 0, escalated: 0, declined: 0, deferred: 0, stoppedEarly: false };
     const limit = options.limit ?? Infinity;
     const runId = uuidv4();
-    const count = (o: Outcome, kind: 'missed' | 'reminded') => {
+    const full = () => result.missed + result.reminded + result.escalated >= limit;
+    const count = (o: Outcome, kind: 'missed' | 'reminded' | 'escalated') => {
       if (o === 'appended') result[kind]++;
       else result[o]++;
     };
     for await (const page of missedCandidates(this.readModels, today)) {
       for (const c of page) {
-        if (result.missed + result.reminded >= limit) return { ...result, stoppedEarly: true };
+        if (full()) return { ...result, stoppedEarly: true };
         count(await this.act('missed', c, today, runId), 'missed');
+      }
+    }
+    const ladder = this.config.escalation;
+    if (ladder.length > 0) {
+      for await (const page of escalationCandidates(this.readModels, today, ladder[0].days)) {
+        for (const c of page) {
+          if (full()) return { ...result, stoppedEarly: true };
+          const outcome = await this.act('escalation', c, today, runId);
+          if (outcome !== 'declined') count(outcome, 'escalated');
+        }
       }
     }
     for await (const page of reminderCandidates(this.readModels, today, this.config.reminderDays)) {
       for (const c of page) {
-        if (result.missed + result.reminded >= limit) return { ...result, stoppedEarly: true };
+        if (full()) return { ...result, stoppedEarly: true };
         count(await this.act('reminder', c, today, runId), 'reminded');
       }
     }
     return result;
   }
 
-  private async act(kind: 'missed' | 'reminder', candidate: Candidate, today: string, runId: string): Promise<Outcome> {
+  private async act(kind: Act, candidate: Candidate, today: string, runId: string): Promise<Outcome> {
     const stream = itemStream(candidate.id);
     for (let attempt = 0; attempt < 4; attempt++) {
       // The due date in force comes from the stream (the read models may be behind an extension); it names the act's event id.
@@ -141,13 +161,16 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShut
       if (state.status === 'unassigned') return 'declined';
       if (kind === 'reminder' && !this.remindable(state, today)) return 'declined';
       const dueDate = state.dueDate;
-      const meta = this.meta(kind, candidate.id, dueDate, runId);
+      // The ladder's step is the highest one reached today from the due date in force; the decider refuses one already recorded.
+      const step = kind === 'escalation' ? this.escalationStep(state, today) : null;
+      if (kind === 'escalation' && !step) return 'declined';
+      const meta = this.meta(kind, candidate.id, dueDate, runId, step);
       let dueDateMoved = false;
       try {
         const outcome = await handleCommand(
           this.loop,
           {
-            name: kind === 'missed' ? 'RecordDeadlineMissed' : 'UrgeItem',
+            name: kind === 'missed' ? 'RecordDeadlineMissed' : kind === 'escalation' ? 'EscalateItem' : 'UrgeItem',
             stream,
             decider: itemDecider,
             mode: 'existing',
@@ -161,6 +184,13 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShut
               if (kind === 'reminder' && !this.remindable(state, today)) return reject('NOT_REMINDABLE', 'no reminder is due');
               // The run's county date decides (runOnce(today) in tests); the clock gives the recorded instant.
               const context = { ...asOfNow, today };
+              if (kind === 'escalation') {
+                if (this.escalationStep(state, today)?.level !== step?.level) {
+                  dueDateMoved = true;
+                  return reject('ESCALATION_STEP_MOVED', 'the step reached changed since it was read');
+                }
+                return { type: 'EscalateItem', context, data: { itemId: candidate.id, step: step!.days, level: step!.level }, facts: {} };
+              }
               return kind === 'missed'
                 ? { type: 'RecordDeadlineMissed', context, data: { itemId: candidate.id }, facts: {} }
                 : {
@@ -198,6 +228,19 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShut
     return 'deferred';
   }
 
+  /**
+   * The ladder's step to record for this item today: the highest reached from the due date in force,
+   * if the stream has not recorded it or a higher one for that date; null otherwise. The worker asks
+   * first so that a quiet day costs a fold, not a command; the decider keeps the rule.
+   */
+  private escalationStep(state: ItemState, today: string): EscalationStep | null {
+    if (state.status !== 'assigned' && state.status !== 'in_progress') return null;
+    const step = stepReached(this.config.escalation, daysBetween(state.dueDate, today));
+    if (!step) return null;
+    const done = state.escalation?.dueDate === state.dueDate ? state.escalation.level : null;
+    return done !== null && URGE_LEVELS.indexOf(done) >= URGE_LEVELS.indexOf(step.level) ? null : step;
+  }
+
   /** Reminders go to items not yet reported, inside the window; DeadlineMissed is the decider's call. */
   private remindable(state: ItemState, today: string): boolean {
     if (state.status !== 'assigned' && state.status !== 'in_progress') return false;
@@ -208,14 +251,15 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShut
    * Deterministic ids: the command path derives event ids from the idempotency key, so the same act
    * for the same item and due date always gets the same event id, whichever worker runs it, when.
    */
-  private meta(kind: 'missed' | 'reminder', itemId: string, dueDate: string, runId: string): CommandMeta {
+  private meta(kind: Act, itemId: string, dueDate: string, runId: string, step: EscalationStep | null): CommandMeta {
     return {
       actor: SYSTEM_ACTOR,
       // The run is the request: two runs never write identical metadata, so a racing duplicate is
       // refused by the store (DuplicateEventIdError) instead of passing as a retry of the other's.
       correlationId: runId,
       commandId: uuidv4(),
-      idempotencyKey: `system\n${kind === 'missed' ? 'deadline-missed' : 'deadline-reminder'}\n${itemId}\n${dueDate}`,
+      // An escalation's key names its level too: one event per item, due date and step (levels rise strictly along the ladder).
+      idempotencyKey: `system\n${IDEMPOTENCY_KIND[kind]}\n${itemId}\n${dueDate}${step ? `\n${step.level}` : ''}`,
       ifMatch: null,
     };
   }

@@ -31,6 +31,7 @@ export interface EventPayloads {
   ItemStruckOff: P.ItemStruckOff;
   ItemReopened: P.ItemReopened;
   DeadlineMissed: P.DeadlineMissed;
+  ItemEscalated: P.ItemEscalated;
   AccountabilityReferred: P.AccountabilityReferred;
   AccountabilityDecided: P.AccountabilityDecided;
   AccountabilityRevoked: P.AccountabilityRevoked;
@@ -73,6 +74,7 @@ export const SCHEMA_VERSIONS: { readonly [K in EventType]: number } = {
   ItemStruckOff: 1,
   ItemReopened: 1,
   DeadlineMissed: 1,
+  ItemEscalated: 1,
   AccountabilityReferred: 1,
   AccountabilityDecided: 1,
   AccountabilityRevoked: 1,
@@ -124,6 +126,7 @@ export const EVENT_LABELS: { readonly [K in EventType]: string } = {
   ItemStruckOff: '销号',
   ItemReopened: '重新挂账',
   DeadlineMissed: '逾期',
+  ItemEscalated: '逾期升级督办',
   AccountabilityReferred: '移送问责',
   AccountabilityDecided: '问责决定',
   AccountabilityRevoked: '撤销问责',

@@ -102,6 +102,12 @@ export interface ItemConcluded { itemId: string; note: string | null; concludedO
 export interface ItemStruckOff { itemId: string; note: string | null }
 export interface ItemReopened { itemId: string; reason: string; previousStatus: 'concluded' | 'struck_off' }
 export interface DeadlineMissed { itemId: string; dueDate: LocalDate }
+/**
+ * A step of the county's escalation ladder (LEDGER_ESCALATION), recorded by the system: `level` is
+ * the step's urge level, `step` its days after the due date (0: on the due date itself), `dueDate`
+ * the due date in force it counts from, `daysOverdue` the county days past it when it was recorded.
+ */
+export interface ItemEscalated { itemId: string; step: number; level: UrgeLevel; dueDate: LocalDate; daysOverdue: number }
 // 追责 hold accountable
 export interface AccountabilityReferred { itemId: string; target: AccountabilityTarget; to: ReferralBody; note: string | null }
 export interface AccountabilityDecided {

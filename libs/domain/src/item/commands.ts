@@ -84,6 +84,11 @@ export type StrikeOffItem = ItemCommandBase<'StrikeOffItem', { note?: string | n
 export type ReopenItem = ItemCommandBase<'ReopenItem', { reason: string }>;
 /** The deadline worker's command (role `system`): records that the due date in force has passed. */
 export type RecordDeadlineMissed = ItemCommandBase<'RecordDeadlineMissed', {}>;
+/**
+ * The deadline worker's command (role `system`): the ladder step reached today, `step` days after the
+ * due date in force (LEDGER_ESCALATION), at `level`.
+ */
+export type EscalateItem = ItemCommandBase<'EscalateItem', { step: number; level: UrgeLevel }>;
 
 // 追责 hold accountable
 export type ReferAccountability = ItemCommandBase<
@@ -127,6 +132,7 @@ export type ItemCommand =
   | StrikeOffItem
   | ReopenItem
   | RecordDeadlineMissed
+  | EscalateItem
   | ReferAccountability
   | DecideAccountability
   | RevokeAccountability;

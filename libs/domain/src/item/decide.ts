@@ -17,6 +17,8 @@ import {
   liveSupportUnits,
   stageAllows,
   systemUrgesOnlyReminders,
+  escalationMayBeRecorded,
+  countyDaysBetween,
   validDispositionForm,
   validEffectPeriod,
   validEvidence,
@@ -155,6 +157,14 @@ export function decideItem(command: ItemCommand, state: ItemState): Decision<Ite
       );
     case 'RecordDeadlineMissed':
       return deadlineMayBeRecorded(item, today) ?? [{ type: 'DeadlineMissed', data: { itemId, dueDate: item.dueDate } }];
+    case 'EscalateItem': {
+      const { step, level } = command.data;
+      return (
+        escalationMayBeRecorded(item, today, step, level) ?? [
+          { type: 'ItemEscalated', data: { itemId, step, level, dueDate: item.dueDate, daysOverdue: countyDaysBetween(item.dueDate, today) } },
+        ]
+      );
+    }
 
     // 追责 hold accountable
     case 'ReferAccountability': {

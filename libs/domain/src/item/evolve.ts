@@ -1,4 +1,4 @@
-import type { EventOf } from '@ledger/contracts/events';
+import { URGE_LEVELS, type EventOf } from '@ledger/contracts/events';
 import type { ExistingItem, ItemRecord, ItemState } from './state';
 
 export type ItemEvent = EventOf<
@@ -17,6 +17,7 @@ export type ItemEvent = EventOf<
   | 'ItemStruckOff'
   | 'ItemReopened'
   | 'DeadlineMissed'
+  | 'ItemEscalated'
   | 'AccountabilityReferred'
   | 'AccountabilityDecided'
   | 'AccountabilityRevoked'
@@ -38,6 +39,7 @@ export const ITEM_EVENT_TYPES = [
   'ItemStruckOff',
   'ItemReopened',
   'DeadlineMissed',
+  'ItemEscalated',
   'AccountabilityReferred',
   'AccountabilityDecided',
   'AccountabilityRevoked',
@@ -61,6 +63,7 @@ export function evolveItem(state: ItemState, event: ItemEvent): ItemState {
       extensionsGranted: 0,
       pendingExtension: null,
       missedDueDates: [],
+      escalation: null,
       decisions: {},
     };
   }
@@ -102,6 +105,11 @@ export function evolveItem(state: ItemState, event: ItemEvent): ItemState {
       return state.missedDueDates.includes(event.data.dueDate)
         ? state
         : { ...state, missedDueDates: [...state.missedDueDates, event.data.dueDate] };
+    case 'ItemEscalated': {
+      const { dueDate, level } = event.data;
+      const current = state.escalation?.dueDate === dueDate ? state.escalation.level : null;
+      return current !== null && URGE_LEVELS.indexOf(current) >= URGE_LEVELS.indexOf(level) ? state : { ...state, escalation: { dueDate, level } };
+    }
     case 'AccountabilityDecided': {
       const { decisionId, target } = event.data;
       return { ...state, decisions: { ...state.decisions, [decisionId]: { decisionId, target, revoked: false } } };
@@ -122,6 +130,6 @@ export function evolveItem(state: ItemState, event: ItemEvent): ItemState {
 /** Drops what belongs to one stage only (a conclusion, a withdrawal reason) before moving to another. */
 function withoutStageFields(state: ExistingItem): ItemRecord {
   const { itemId, sheetId, unitId, cadreId, dueDate, originalDueDate, extensionsGranted } = state;
-  const { pendingExtension, missedDueDates, decisions } = state;
-  return { itemId, sheetId, unitId, cadreId, dueDate, originalDueDate, extensionsGranted, pendingExtension, missedDueDates, decisions };
+  const { pendingExtension, missedDueDates, escalation, decisions } = state;
+  return { itemId, sheetId, unitId, cadreId, dueDate, originalDueDate, extensionsGranted, pendingExtension, missedDueDates, escalation, decisions };
 }

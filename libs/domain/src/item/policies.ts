@@ -107,6 +107,28 @@ export function deadlineMayBeRecorded(item: ExistingItem, today: string): Verdic
   return OK;
 }
 
+/**
+ * ItemEscalated: a step of the ladder counts its days from the due date in force, in county dates; one
+ * step per level and due date, each above the last (a worker that was off records the highest step
+ * reached, not the ones it passed).
+ */
+export function escalationMayBeRecorded(item: ExistingItem, today: string, step: unknown, level: unknown): Verdict {
+  if (!(URGE_LEVELS as readonly unknown[]).includes(level)) return deny('INVALID_URGE_LEVEL', { level });
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return deny('INVALID_ESCALATION_STEP', { step });
+  const daysOverdue = countyDaysBetween(item.dueDate, today);
+  if (daysOverdue < step) return deny('ESCALATION_NOT_DUE', { dueDate: item.dueDate, today, step });
+  const current = item.escalation?.dueDate === item.dueDate ? item.escalation.level : null;
+  if (current !== null && URGE_LEVELS.indexOf(current) >= URGE_LEVELS.indexOf(level as (typeof URGE_LEVELS)[number])) {
+    return deny('ESCALATION_ALREADY_RECORDED', { dueDate: item.dueDate, level: current });
+  }
+  return OK;
+}
+
+/** Whole days from one county date to another (both `YYYY-MM-DD`). */
+export function countyDaysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
 // 问责 accountability
 export function validTarget(target: AccountabilityTarget | undefined, targetExists: boolean | undefined): Verdict {
   if (!target || (target.kind !== 'cadre' && target.kind !== 'unit') || !present(target.id)) {

@@ -1,4 +1,4 @@
-import type { ActorRole, EventOf, LedgerEvent } from '@ledger/contracts/events';
+import type { ActorRole, EventOf, LedgerEvent, UrgeLevel } from '@ledger/contracts/events';
 import { specFor } from '../shared/specification';
 import { contextFor } from '../testing';
 import type { ItemCommand, ItemCommandType } from './commands';
@@ -44,6 +44,8 @@ export const ev = {
   extensionGranted: (newDueDate = '2026-03-31', previousDueDate = DUE, extensionNumber = 1) =>
     ({ type: 'ExtensionGranted', data: { itemId: ITEM, newDueDate, previousDueDate, note: null, extensionNumber } }) satisfies EventOf<'ExtensionGranted'>,
   deadlineMissed: (dueDate = DUE) => ({ type: 'DeadlineMissed', data: { itemId: ITEM, dueDate } }) satisfies EventOf<'DeadlineMissed'>,
+  escalated: (step: number, level: UrgeLevel, daysOverdue: number, dueDate = DUE) =>
+    ({ type: 'ItemEscalated', data: { itemId: ITEM, step, level, dueDate, daysOverdue } }) satisfies EventOf<'ItemEscalated'>,
   decided: (decisionId = 'd1') =>
     ({
       type: 'AccountabilityDecided',
@@ -109,6 +111,7 @@ const EXAMPLES: Record<ItemCommandType, { role: ActorRole; data: Record<string, 
   StrikeOffItem: { role: 'org_dept', data: { note: '核验无误' } },
   ReopenItem: { role: 'org_dept', data: { reason: '群众反映问题反弹' } },
   RecordDeadlineMissed: { role: 'system', data: {} },
+  EscalateItem: { role: 'system', data: { step: 3, level: 'urge' } },
   ReferAccountability: { role: 'inspector', data: { target: { kind: 'cadre', id: 'cadre-1' }, to: 'discipline' } },
   DecideAccountability: {
     role: 'discipline',

@@ -1,4 +1,4 @@
-import type { AccountabilityTarget, LocalDate } from '@ledger/contracts/events';
+import type { AccountabilityTarget, LocalDate, UrgeLevel } from '@ledger/contracts/events';
 
 export interface PendingExtension {
   newDueDate: LocalDate;
@@ -24,6 +24,8 @@ export interface ItemRecord {
   pendingExtension: PendingExtension | null;
   /** Due dates for which DeadlineMissed is recorded (once each). */
   missedDueDates: LocalDate[];
+  /** The highest escalation step recorded (ItemEscalated) for the due date it counted from; a new due date restarts the ladder. */
+  escalation: { dueDate: LocalDate; level: UrgeLevel } | null;
   decisions: Record<string, DecisionRecord>;
 }
 

@@ -29,6 +29,8 @@ const stillOpen = (stage: 'assigned' | 'in_progress' | 'reported'): Partial<Reco
   // 督责: an open item can be urged, and its passed deadline recorded.
   UrgeItem: stage,
   RecordDeadlineMissed: stage,
+  // the escalation ladder presses the unit until it reports (the review that follows is not its delay)
+  ...(stage === 'reported' ? {} : { EscalateItem: stage }),
   ...followUp(stage),
 });
 const LIFECYCLE: Record<Stage, Partial<Record<Command, Stage>>> = {
@@ -70,7 +72,7 @@ function refusal(type: Command, stage: Stage | 'unassigned'): string {
 
 const COMMANDS: Command[] = [
   'ReassignItem', 'RequestExtension', 'GrantExtension', 'RefuseExtension', 'WithdrawItem', 'AcknowledgeItem', 'ReportProgress', 'ReportCompletion',
-  'UrgeItem', 'ReturnCompletion', 'ConcludeItem', 'StrikeOffItem', 'ReopenItem', 'RecordDeadlineMissed', 'ReferAccountability', 'DecideAccountability', 'RevokeAccountability',
+  'UrgeItem', 'ReturnCompletion', 'ConcludeItem', 'StrikeOffItem', 'ReopenItem', 'RecordDeadlineMissed', 'EscalateItem', 'ReferAccountability', 'DecideAccountability', 'RevokeAccountability',
 ];
 
 /** The expected outcome: the stage the item ends in (lower case) or the rejection code (upper case). */
@@ -85,6 +87,7 @@ const PREREQUISITES: Partial<Record<ItemCommandType, { events?: ItemEvent[]; tod
   RefuseExtension: { events: [ev.extensionRequested()] },
   RevokeAccountability: { events: [ev.decided('d1')] },
   RecordDeadlineMissed: { today: '2026-03-25' },
+  EscalateItem: { today: '2026-03-25' },
 };
 
 function historyFor(stage: string, type: ItemCommandType): ItemEvent[] {
@@ -99,7 +102,7 @@ describe('item transition table', () => {
   it('covers every stage for every command but AssignItem', () => {
     expect(STAGES).toEqual(['unassigned', 'assigned', 'in_progress', 'reported', 'concluded', 'struck_off', 'withdrawn']);
     expect([...COMMANDS].sort()).toEqual(ITEM_COMMAND_TYPES.filter((t) => t !== 'AssignItem').sort());
-    expect(cases).toHaveLength(17 * 7);
+    expect(cases).toHaveLength(18 * 7);
   });
 
   it.each(cases)('$type on a $stage item → $expected', ({ type, stage, expected }) => {

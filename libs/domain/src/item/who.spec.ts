@@ -26,6 +26,7 @@ const WHO: Record<ItemCommandType, ActorRole[]> = {
   DecideAccountability: ['discipline', 'org_dept'],
   RevokeAccountability: ['discipline', 'org_dept'],
   RecordDeadlineMissed: ['system'],
+  EscalateItem: ['system'],
 };
 
 /** A stage in which each command goes through, so that only the role decides. */
@@ -48,6 +49,7 @@ const READY: Record<ItemCommandType, { history: ItemEvent[]; today?: string; dat
   DecideAccountability: { history: STAGE_HISTORIES.in_progress },
   RevokeAccountability: { history: [ev.assigned, ev.decided('d1')] },
   RecordDeadlineMissed: { history: STAGE_HISTORIES.in_progress, today: '2026-03-21' },
+  EscalateItem: { history: STAGE_HISTORIES.in_progress, today: '2026-03-23' },
 };
 
 const ALL_ROLES: ActorRole[] = [...ROLES, 'system'];

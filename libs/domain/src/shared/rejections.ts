@@ -73,6 +73,10 @@ export const REJECTION_MESSAGES = {
   DEADLINE_NOT_PASSED: '完成时限尚未届满',
   DEADLINE_ALREADY_RECORDED: '该完成时限的逾期已记录',
   ITEM_CONCLUDED_ON_TIME: '事项已按期办结',
+  // items: escalation
+  INVALID_ESCALATION_STEP: '升级督办的天数无效',
+  ESCALATION_NOT_DUE: '尚未到该级升级督办的时间',
+  ESCALATION_ALREADY_RECORDED: '该完成时限已升级至此级或更高级别',
   // items: accountability
   INVALID_ACCOUNTABILITY_TARGET: '问责对象无效',
   ACCOUNTABILITY_TARGET_NOT_FOUND: '问责对象不存在',

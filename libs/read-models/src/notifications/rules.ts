@@ -65,6 +65,13 @@ export const NOTIFICATION_RULES: { readonly [T in EventType]?: Rule<T> } = {
       ? { kind: 'due_soon', audiences: unitAndLeader(item), title: `【临期】${item.title}`, lines: [due(item), '即将到期，请抓紧办理。'] }
       : { kind: 'urged', audiences: [unit(item)], title: `【${URGE_LEVEL_LABELS[e.data.level]}】${item.title}`, lines: [e.data.note ?? '', due(item)].filter(Boolean) },
   DeadlineMissed: (e, item) => ({ kind: 'overdue', audiences: unitAndLeader(item), title: `【逾期】${item.title}`, lines: [`完成时限 ${e.data.dueDate} 已过，事项尚未办结。`] }),
+  // The escalation ladder: every step to the unit; 挂牌督办 (listed) to its responsible leader too.
+  ItemEscalated: (e, item) => ({
+    kind: 'escalated',
+    audiences: e.data.level === 'listed' ? unitAndLeader(item) : [unit(item)],
+    title: `【${URGE_LEVEL_LABELS[e.data.level]}】${item.title}`,
+    lines: [e.data.daysOverdue === 0 ? `今天是完成时限（${e.data.dueDate}），请按期办结。` : `完成时限 ${e.data.dueDate} 已过 ${e.data.daysOverdue} 天，请立即办结并反馈。`],
+  }),
   CompletionReported: (e, item) => ({ kind: 'awaiting_review', audiences: [county('inspector')], title: `【待审核】${item.title}`, lines: [`办结报告：${e.data.summary}`] }),
   AccountabilityReferred: (e, item) =>
     e.data.to === 'discipline'
