@@ -17,8 +17,5 @@ module.exports = {
   moduleNameMapper,
   setupFiles: ['<rootDir>/test/support/sqlite-realm.ts'],
   testTimeout: 60000,
-  // Some suite leaves a handle open (the run of 2026-12-05 passed every test, then never exited): CI must end.
-  // Find it with `npx jest --detectOpenHandles`; until then the run exits once every test has reported.
-  forceExit: true,
   globalTeardown: '<rootDir>/test/support/report-open-handles.js',
 };

@@ -134,6 +134,10 @@ async function startEmbedded(options: StartTestPostgresOptions): Promise<{ serve
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const answer = await waitForLine(child).catch((e: Error) => ({ ready: false, error: e.message, log: '' }));
     if (answer.ready) {
+      // A suite that never calls stop() (its afterAll threw first) must not keep the test run alive: the
+      // run exits, the pipe closes, and the launcher stops the server and deletes its folder.
+      child.unref();
+      for (const pipe of [child.stdin, child.stdout]) (pipe as unknown as { unref?(): void } | null)?.unref?.();
       const serverUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
       return {
         serverUrl,
