@@ -4,7 +4,11 @@
  * out by hand from the seed below, and against the API's own answers as of the checkpoint it states.
  * What happens in December (a return, a conclusion, a decision) must not reach it.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as ExcelJS from 'exceljs';
+import { bulletinMain } from '../apps/cli/src/bulletin';
 import { readZipText, wordText } from '../libs/sheets-io/src/testing/zip-entry';
 import { API, nineAm, startLedger, type Ledger } from './support/ledger';
 
@@ -175,6 +179,24 @@ describe('督查通报 (GET /bulletins/:period)', () => {
     for (const who of [ledger.as('unit', 'T1'), ledger.as('discipline')]) {
       const res = await who.get('/bulletins/2026-11', 403);
       expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+  });
+
+  it('ledger bulletin writes the same document from the command line, and refuses a malformed period', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-bulletin-'));
+    try {
+      const out = path.join(dir, 'november.docx');
+      const err: string[] = [];
+      const io = { out: () => undefined, err: (t: string) => void err.push(t), progress: null, clock: ledger.clock };
+      expect(await bulletinMain(ledger.config, ['--period', '2026-11', '--out', out], io)).toBe(0);
+      expect(err.join('')).toContain(`as of 2026-11-30T15:59:59.999Z (log position ${novemberPosition})`);
+      const fromCli = wordText(await readZipText(fs.readFileSync(out), 'word/document.xml'));
+      const fromApi = wordText(await readZipText((await download('/bulletins/2026-11')).body as Buffer, 'word/document.xml'));
+      expect(fromCli).toBe(fromApi);
+      expect(fromCli).toContain('5\t3\t60.0%\t66.7%\t1\t0\t0\t0\t');
+      await expect(bulletinMain(ledger.config, ['--period', '2026-13', '--out', out], io)).rejects.toThrow(/--period must be a month YYYY-MM/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -37,6 +37,7 @@ async function usage(): Promise<string> {
   ${IMPORT_SHEET_USAGE}
   ${EXPORT_USAGE}
   ${ACCOUNT_USAGE}
+  ${(await import('./bulletin')).BULLETIN_USAGE}
 
 Reads the same environment as the server: PORT, LEDGER_DATA_DIR, LEDGER_JWT_SECRET, LEDGER_EVENT_STORE, ...`;
 }
@@ -107,6 +108,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./sheets/export')).exportMain(config(), rest);
     case 'account':
       return (await import('./accounts/account')).accountMain(config(), rest);
+    case 'bulletin':
+      return (await import('./bulletin')).bulletinMain(config(), rest);
     case 'notify':
       return (await import('./notify')).notifyMain(config(), rest, (message) => new UsageError(message));
     default:
