@@ -184,4 +184,40 @@ describe('web app: sign-in with login and password', () => {
     expect([...admin.errors, ...town.errors, ...insp.errors, ...sec.errors, ...again.errors]).toEqual([]);
     for (const c of [admin, town, insp, sec, again]) await c.context.close();
   }, 180_000);
+
+  it('an account holding two roles picks which one this sign-in acts with; each acts as that role', async () => {
+    // 组织部 and 督查室 both (not administrator roles), its password already its own.
+    const sys = ledger.token({ sub: 'setup-sys', role: 'sysadmin', name: '初始化' });
+    const opened = (await ledger.post(sys, '/accounts', { login: 'liangjian', name: '梁兼', roles: ['org_dept', 'inspector'] })) as unknown as { initialPassword: string };
+    const first = await fetch(`${ledger.url}/api/v1/auth/sign-in`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'liangjian', password: opened.initialPassword }) });
+    const { accessToken } = (await first.json()) as { accessToken: string };
+    const changed = await fetch(`${ledger.url}/api/v1/auth/password`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` }, body: JSON.stringify({ current: opened.initialPassword, next: 'Liang-Jian-2026' }) });
+    expect(changed.status).toBe(204);
+
+    const both = await newPage();
+    const enterAs = async (label: string, role: string) => {
+      await both.page.goto(`${ledger.url}/signin`);
+      await both.page.locator('[data-test=login]').fill('liangjian');
+      await both.page.locator('[data-test=password]').fill('Liang-Jian-2026');
+      await both.page.locator('[data-test=signin-password]').click();
+      await both.page.locator('[data-test=role-picker]').waitFor();
+      await expect(both.page.locator('[data-test=pick-role]').allTextContents()).resolves.toEqual(['县委组织部', '督查室']);
+      await both.page.locator(`[data-test=pick-role][data-role=${role}]`).click();
+      await both.page.waitForURL((u) => !u.pathname.startsWith('/signin'));
+      await expect(both.page.locator('[data-test=who] [data-test=role]').textContent()).resolves.toBe(label);
+    };
+    await enterAs('督查室', 'inspector');
+    expect(path(both.page)).toBe('/review');
+    const asInspector = await nav(both.page);
+    expect(asInspector).toContain('审核队列');
+    expect(asInspector).not.toContain('问责台账');
+    await both.page.locator('[data-test=sign-out]').click();
+    await both.page.waitForURL((u) => u.pathname.startsWith('/signin'));
+    await enterAs('县委组织部', 'org_dept');
+    expect(path(both.page)).toBe('/dashboard');
+    // The org department's register, which the inspector role does not have.
+    expect(await nav(both.page)).toContain('问责台账');
+    expect(both.errors).toEqual([]);
+    await both.context.close();
+  }, 120_000);
 });
