@@ -70,6 +70,7 @@ const POLICY: Record<string, Policy> = {
   // The audit trail and the verifiable log (API.md, version 2).
   'GET /api/v1/audit/access': AUDIT,
   'GET /api/v1/log/checkpoint': AUDIT,
+  'GET /api/v1/log/key': AUDIT,
   'GET /api/v1/log/inclusion': AUDIT,
   'GET /api/v1/log/consistency': AUDIT,
   // The notifier's dead-letter list (issue 19): operating the system, the system administrator's.

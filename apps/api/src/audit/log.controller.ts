@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
 import { ReadQueryDto } from '@ledger/contracts';
-import { LogRequestError, type Checkpoint, type ConsistencyAnswer, type InclusionAnswer } from '@ledger/integrity';
+import { LogRequestError, checkpointQrPng, checkpointQrSvg, printCheckpoint, type Checkpoint, type ConsistencyAnswer, type InclusionAnswer } from '@ledger/integrity';
 import { Roles } from '../auth/roles.decorator';
 import { ApiProblem, ValidationProblem } from '../problem-details/errors';
 import { LogService } from './log.service';
@@ -10,6 +11,13 @@ import { LogService } from './log.service';
 const WHOLE = /^[1-9]\d{0,15}$/;
 
 // minPosition (ReadQueryDto) is accepted as on every query; the log always answers from the store's head.
+export class CheckpointQuery extends ReadQueryDto {
+  @ApiPropertyOptional({ enum: ['json', 'text', 'svg', 'png'], description: 'json (default); text: the lines printed at the foot of a 督查通报, its last line the LCP1 payload; svg or png: the QR code of that payload' })
+  @IsOptional()
+  @IsIn(['json', 'text', 'svg', 'png'])
+  format?: 'json' | 'text' | 'svg' | 'png';
+}
+
 export class InclusionQuery extends ReadQueryDto {
   @ApiProperty({ description: 'the event’s log position' })
   @IsString()
@@ -69,10 +77,28 @@ export class LogController {
   @Get('checkpoint')
   @Roles(...LOG_ROLES)
   @ApiOperation({ summary: 'The newest signed checkpoint (tree size, RFC 9162 root, algorithm, time, signature, witnesses)' })
-  async checkpoint(@Query() _query: ReadQueryDto): Promise<Checkpoint> {
+  async checkpoint(@Query() query: CheckpointQuery, @Res({ passthrough: true }) res: Response): Promise<Checkpoint | string | StreamableFile> {
     const cp = await this.answer(() => this.logs.log.checkpoint());
     if (!cp) throw new ApiProblem(404, 'LOG_EMPTY', 'the log holds no event yet');
-    return cp;
+    if (!query.format || query.format === 'json') return cp;
+    const printed = printCheckpoint(cp);
+    if (query.format === 'text') {
+      res.type('text/plain; charset=utf-8');
+      return `${printed.text}\n`;
+    }
+    if (query.format === 'svg') {
+      res.type('image/svg+xml');
+      return checkpointQrSvg(printed.payload);
+    }
+    return new StreamableFile(await checkpointQrPng(printed.payload), { type: 'image/png' });
+  }
+
+  @Get('key')
+  @Roles(...LOG_ROLES)
+  @ApiOperation({ summary: 'The key checkpoints are signed with, as a verifier is given it (SPKI PEM for sha256-ed25519, 04‖x‖y hex for sm3-sm2), and its key id' })
+  key(): { algorithm: string; keyId: string; publicKey: string } {
+    const s = this.logs.setup;
+    return { algorithm: s.suite.name, keyId: s.scheme.keyId(s.publicKey), publicKey: s.publicKeyText };
   }
 
   @Get('inclusion')

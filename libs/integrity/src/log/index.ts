@@ -5,3 +5,4 @@ export * from './verifiable-log';
 export * from './config';
 export * from './log-setup';
 export * from './suite-switch';
+export * from './print';
