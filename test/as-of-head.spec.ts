@@ -108,6 +108,8 @@ async function scriptCounty(ledger: Ledger): Promise<void> {
   await org.get('/items/I3');
   const missed = await ledger.app.get(DeadlineWorker).runOnce('2026-03-05');
   expect(missed.missed).toBe(1);
+  // I3, due 03-04, is a day over: the ladder's first step (提醒, 0 days) is its ItemEscalated.
+  expect(missed.escalated).toBe(1);
 
   ledger.setDay('2026-03-06');
   await inspector.post('/items/I1/accountability/refer', { target: { kind: 'cadre', id: 'K1' }, to: 'discipline', note: '建议问责' }, 200);
