@@ -126,7 +126,7 @@ export const EVENT_LABELS: { readonly [K in EventType]: string } = {
   ItemStruckOff: '销号',
   ItemReopened: '重新挂账',
   DeadlineMissed: '逾期',
-  ItemEscalated: '逾期升级督办',
+  ItemEscalated: '督办升级',
   AccountabilityReferred: '移送问责',
   AccountabilityDecided: '问责决定',
   AccountabilityRevoked: '撤销问责',
