@@ -31,6 +31,7 @@ async function usage(): Promise<string> {
         recomputes the hash chains and checks every seal, reading only (a read-only copy will do);
         exit 0 verified, 1 a broken link (named), 2 could not check (no store or key, unreadable, bad configuration)
   ${(await import('./witness')).WITNESS_USAGE}
+  ${(await import('./checkpoint')).CHECKPOINT_USAGE}
   seal
         seals a checkpoint now (Ed25519 key in LEDGER_SEAL_KEY_FILE, default <data dir>/seal-key.pem);
         refuses (exit 1) when the chain since the newest seal is broken
@@ -102,6 +103,9 @@ async function main(argv: string[]): Promise<number> {
     case 'witness':
       // The witness runs on another office's machine: it needs neither the ledger's environment nor its data folder.
       return (await import('./witness')).witnessMain(rest);
+    case 'checkpoint':
+      // Like the witness, it reads the ledger over HTTP: a county office prints from any machine.
+      return (await import('./checkpoint')).checkpointMain(rest);
     case 'import-sheet':
       return (await import('./sheets/import-sheet')).importSheetMain(config(), rest);
     case 'export':
