@@ -21,7 +21,7 @@ export interface LedgerConfig {
   dueSoonDays: number;
   /** The county's time zone; dates in the ledger are local dates there. */
   timeZone: string;
-  /** The deadline process (DeadlineMissed, automatic reminders) in the API app: LEDGER_DEADLINE_WORKER=on|off. */
+  /** The deadline process (DeadlineMissed, automatic reminders, the escalation ladder) in the API app: LEDGER_DEADLINE_WORKER=on|off. */
   deadlineWorker: boolean;
   /** Seconds between its runs (LEDGER_DEADLINE_INTERVAL_SECONDS); the first run comes one interval after start. */
   deadlineIntervalSeconds: number;

@@ -57,8 +57,9 @@ const IDEMPOTENCY_KIND: { readonly [K in Act]: string } = { missed: 'deadline-mi
 
 /**
  * The deadline process (逾期): as days pass it records DeadlineMissed for every item whose due date in
- * force has passed, and sends the system's reminder (提醒) `reminderDays` before it. Exactly once per
- * item and due date, also across restarts, crashes and concurrent workers: the read models only
+ * force has passed, sends the system's reminder (提醒) `reminderDays` before it, and climbs the
+ * escalation ladder (ItemEscalated, LEDGER_ESCALATION) as the days after it pass. Exactly once per
+ * item and due date (and ladder step), also across restarts, crashes and concurrent workers: the read models only
  * nominate candidates; each act goes through handleCommand (fold → decide → append), with event
  * ids derived from item and due date (a rerun finds its own event in the stream), the expected
  * revision (a concurrent writer makes us re-read) and the decider's own once-per-date rule.
