@@ -105,6 +105,12 @@ export async function exportCsv(path: string, query: Query): Promise<Blob | null
   }
 }
 
+/** A file the API renders (the 督查通报 .docx or .xlsx), as a blob. */
+export async function downloadFile(path: string, query: Query, accept: string): Promise<Blob> {
+  const res = await send('GET', url(path, query), undefined, { Accept: accept });
+  return await res.blob();
+}
+
 /** Public: the demo county's sign-in list; null when the server is not in demo mode. */
 export async function demoUsers(): Promise<DemoUser[] | null> {
   try {
