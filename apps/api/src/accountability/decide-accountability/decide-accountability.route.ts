@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandResultDto, DecideAccountabilityDto } from '@ledger/contracts';
-import { Roles } from '../../auth/roles.decorator';
+import { ActRoles } from '../../auth/roles.decorator';
 import { Meta, type CommandMeta } from '../../command-path/command-meta';
 import type { CommandResult } from '../../problem-details/command-outcome';
 import { IdPipe } from '../../command-path/id.pipe';
@@ -16,7 +16,7 @@ export class DecideAccountabilityRoute {
 
   @Post(':id/accountability/decide')
   @HttpCode(200)
-  @Roles('discipline', 'org_dept')
+  @ActRoles('DecideAccountability')
   @ApiOperation({ summary: "问责决定: records a decision taken by the deciding body (the ledger never decides by itself); answers the decision id" })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })

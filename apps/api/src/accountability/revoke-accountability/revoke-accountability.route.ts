@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandResultDto, RevokeAccountabilityDto } from '@ledger/contracts';
-import { Roles } from '../../auth/roles.decorator';
+import { ActRoles } from '../../auth/roles.decorator';
 import { Meta, type CommandMeta } from '../../command-path/command-meta';
 import type { CommandResult } from '../../problem-details/command-outcome';
 import { IdPipe } from '../../command-path/id.pipe';
@@ -16,7 +16,7 @@ export class RevokeAccountabilityRoute {
 
   @Post(':id/accountability/:decisionId/revoke')
   @HttpCode(200)
-  @Roles('discipline', 'org_dept')
+  @ActRoles('RevokeAccountability')
   @ApiOperation({ summary: "撤销问责: after an appeal" })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })

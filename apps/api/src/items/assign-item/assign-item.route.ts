@@ -2,7 +2,7 @@ import { Body, Controller, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandResultDto, AssignItemDto } from '@ledger/contracts';
-import { Roles } from '../../auth/roles.decorator';
+import { ActRoles } from '../../auth/roles.decorator';
 import { Meta, type CommandMeta } from '../../command-path/command-meta';
 import type { CommandResult } from '../../problem-details/command-outcome';
 import { ApiCommandErrors } from '../../problem-details/openapi';
@@ -14,7 +14,7 @@ export class AssignItemRoute {
   constructor(private readonly bus: CommandBus) {}
 
   @Post()
-  @Roles('org_dept')
+  @ActRoles('AssignItem')
   @ApiOperation({ summary: "交办: assign a checklist item to a handling unit and responsible cadre" })
   @ApiCreatedResponse({ type: CommandResultDto })
   @ApiCommandErrors()

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandResultDto, ReassignItemDto } from '@ledger/contracts';
-import { Roles } from '../../auth/roles.decorator';
+import { ActRoles } from '../../auth/roles.decorator';
 import { Meta, type CommandMeta } from '../../command-path/command-meta';
 import type { CommandResult } from '../../problem-details/command-outcome';
 import { IdPipe } from '../../command-path/id.pipe';
@@ -16,7 +16,7 @@ export class ReassignItemRoute {
 
   @Post(':id/reassign')
   @HttpCode(200)
-  @Roles('org_dept')
+  @ActRoles('ReassignItem')
   @ApiOperation({ summary: "调整承办: a new handling unit and/or responsible cadre" })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })

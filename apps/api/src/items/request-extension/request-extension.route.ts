@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandResultDto, RequestExtensionDto } from '@ledger/contracts';
-import { Roles } from '../../auth/roles.decorator';
+import { ActRoles } from '../../auth/roles.decorator';
 import { Meta, type CommandMeta } from '../../command-path/command-meta';
 import type { CommandResult } from '../../problem-details/command-outcome';
 import { IdPipe } from '../../command-path/id.pipe';
@@ -16,7 +16,7 @@ export class RequestExtensionRoute {
 
   @Post(':id/extension/request')
   @HttpCode(200)
-  @Roles('unit')
+  @ActRoles('RequestExtension')
   @ApiOperation({ summary: "申请延期: before the due date in force" })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
