@@ -21,6 +21,7 @@ const binary = (res: NodeJS.ReadableStream & { setEncoding(e: string): void }, c
 describe('督查通报 (GET /bulletins/:period)', () => {
   let ledger: Ledger;
   let novemberPosition: string;
+  let lateDecisionId: string;
 
   beforeAll(async () => {
     ledger = await startLedger({ engine: 'sqlite', at: nineAm('2026-11-02') });
@@ -89,6 +90,13 @@ describe('督查通报 (GET /bulletins/:period)', () => {
       { target: { kind: 'cadre', id: 'K1' }, form: 'circulated_criticism', decidedBy: '县纪委监委', decidedOn: '2026-12-02', reason: '再次退回' },
       200,
     );
+    // Recorded in December under a November date: not in the bulletin read at November's end.
+    const late = await discipline.post(
+      '/items/I1/accountability/decide',
+      { target: { kind: 'unit', id: 'V1' }, form: 'inspection', decidedBy: '县委', decidedOn: '2026-11-29', reason: '补录' },
+      200,
+    );
+    lateDecisionId = late.body.id;
     await org.post('/items/I4/withdraw', { reason: '重复交办' }, 200);
     day('2026-12-03');
     await inspector.get('/units', 200);
@@ -150,7 +158,11 @@ describe('督查通报 (GET /bulletins/:period)', () => {
     const overdue = (await inspector.get(`/items?unitId=C&light=red&asOf=${asOf}`, 200)).body.items;
     expect(data.overdue.map((o: { itemId: string; dueDate: string }) => [o.itemId, o.dueDate])).toEqual(overdue.map((i: { id: string; dueDate: string }) => [i.id, i.dueDate]));
     const register = (await inspector.get('/accountability?from=2026-11-01&to=2026-11-30', 200)).body;
-    expect(data.decisions.map((d: { itemId: string; decidedOn: string }) => [d.itemId, d.decidedOn])).toEqual(register.map((d: { itemId: string; decidedOn: string }) => [d.itemId, d.decidedOn]));
+    // The register answers now: the back-dated decision recorded in December is in it, not in the bulletin.
+    expect(register.map((d: { decisionId: string }) => d.decisionId)).toContain(lateDecisionId);
+    const recordedByThen = register.filter((d: { decisionId: string }) => d.decisionId !== lateDecisionId);
+    expect(data.decisions.map((d: { itemId: string; decidedOn: string }) => [d.itemId, d.decidedOn])).toEqual(recordedByThen.map((d: { itemId: string; decidedOn: string }) => [d.itemId, d.decidedOn]));
+    expect(data.decisions).toHaveLength(1);
     // And now (December 3rd): I4 withdrawn, so 3 of 4 closed (75%, not 60%); I1 returned and still overdue: the checkpoint is what makes November's numbers recomputable.
     expect((await inspector.get('/units/C/outstanding', 200)).body).toMatchObject({ total: 5, withdrawn: 1, overdue: 1, closureRate: 0.75 });
   });

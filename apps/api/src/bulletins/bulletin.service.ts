@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Clock } from '@ledger/platform';
-import { countyDateOf, ensureTemporalCovers, ItemFactRow, ReadQueries, TemporalQueries, type ItemView, type LedgerCut } from '@ledger/read-models';
+import { In } from 'typeorm';
+import { AccountabilityDecisionRow, countyDateOf, ensureTemporalCovers, ItemFactRow, ReadQueries, TemporalQueries, type ItemView, type LedgerCut } from '@ledger/read-models';
 import { parseBulletinPeriod, type BulletinData, type BulletinDecision, type BulletinReturn } from '@ledger/sheets-io';
 import { CLOCK } from '../platform/tokens';
 import { NotFoundProblem, ValidationProblem } from '../problem-details/errors';
@@ -52,7 +53,14 @@ export class BulletinFigures {
       .orderBy('f.position', 'ASC')
       .getMany();
 
-    const register = (await this.queries.register({ from: p.from, to: p.to })).sort((a, b) =>
+    // Decisions dated in the period and recorded by the cut: one recorded later under an earlier date is
+    // the next bulletin's news, not a change to this one's figures.
+    const dated = await this.queries.register({ from: p.from, to: p.to });
+    const recorded = dated.length
+      ? await this.queries.dataSource.getRepository(AccountabilityDecisionRow).find({ select: { decisionId: true, recordedAt: true }, where: { decisionId: In(dated.map((d) => d.decisionId)) } })
+      : [];
+    const recordedBy = new Set(recorded.filter((r) => Date.parse(r.recordedAt) <= instantMs).map((r) => r.decisionId));
+    const register = dated.filter((d) => recordedBy.has(d.decisionId)).sort((a, b) =>
       a.decidedOn < b.decidedOn ? -1 : a.decidedOn > b.decidedOn ? 1 : a.decisionId < b.decisionId ? -1 : 1,
     );
 
