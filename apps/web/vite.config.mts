@@ -17,6 +17,8 @@ export default defineConfig({
       { find: /^@ledger\/contracts\/events$/, replacement: contracts('events/index.ts') },
       { find: /^@ledger\/contracts\/http\/views$/, replacement: contracts('http/views.ts') },
       { find: /^@ledger\/contracts\/county-time$/, replacement: contracts('county-time.ts') },
+      // Printed checkpoints: parsed and verified with Web Crypto, no node:crypto.
+      { find: /^@ledger\/contracts\/log-print$/, replacement: contracts('log-print.ts') },
     ],
   },
   build: {

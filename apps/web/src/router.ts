@@ -19,6 +19,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/items/:id', component: () => import('./views/ItemDetail.vue'), meta: { allow: can.browseItems } },
   { path: '/review', component: () => import('./views/ReviewQueue.vue'), meta: { allow: can.review } },
   { path: '/accountability', component: () => import('./views/Register.vue'), meta: { allow: can.register } },
+  { path: '/checkpoint', component: () => import('./views/CheckpointCheck.vue'), meta: { allow: can.checkpoint } },
   { path: '/units', component: () => import('./views/Units.vue') },
   { path: '/accounts', component: () => import('./views/Accounts.vue'), meta: { allow: can.accounts } },
   { path: '/forbidden', component: () => import('./views/Forbidden.vue') },

@@ -138,6 +138,8 @@ export const can = {
   review: (r: Role) => roleMayDo('ConcludeItem', r),
   strikeOff: (r: Role) => roleMayDo('StrikeOffItem', r),
   register: (r: Role) => r === 'discipline' || r === 'org_dept',
+  /** 核验检查点: whoever may read the verifiable log (API.md). */
+  checkpoint: (r: Role) => r === 'inspector' || r === 'discipline' || r === 'org_dept' || r === 'auditadmin',
 };
 
 /** What a role looks at, besides the acts on items. */

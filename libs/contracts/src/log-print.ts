@@ -255,7 +255,7 @@ export async function checkPrinted(p: PrintedCheckpoint, now: LedgerNow): Promis
   if (cur.treeSize === p.treeSize) {
     if (cur.root !== p.root) return fail('同样的事件数，根哈希却不同：历史被改写');
   } else {
-    let proof: Uint8Array[] | null = null;
+    let proof: Uint8Array[] | null;
     try {
       const c = await now.consistency(p.treeSize, cur.treeSize);
       proof = Array.isArray(c?.proof) && c.proof.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h)) ? c.proof.map(hexToBytes) : null;
