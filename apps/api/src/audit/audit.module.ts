@@ -15,5 +15,7 @@ import { LogService } from './log.service';
     AuditService,
     LogService,
   ],
+  // The 督查通报 prints the log's checkpoint at its foot.
+  exports: [LogService],
 })
 export class AuditModule {}

@@ -1,10 +1,12 @@
 import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { renderBulletin, type BulletinData } from '@ledger/sheets-io';
+import { checkpointQrPng, printCheckpoint } from '@ledger/integrity';
+import { renderBulletin, type BulletinData, type PrintedLogProof } from '@ledger/sheets-io';
 import type { Response } from 'express';
 import { Roles } from '../auth/roles.decorator';
 import { ValidationProblem } from '../problem-details/errors';
 import { ReadScope } from '../queries/shared/read-scope';
+import { LogService } from '../audit/log.service';
 import { BulletinFigures } from './bulletin.service';
 
 const FORMATS = ['docx', 'xlsx', 'json'] as const;
@@ -17,6 +19,7 @@ export class BulletinRoute {
   constructor(
     private readonly figures: BulletinFigures,
     private readonly scope: ReadScope,
+    private readonly logs: LogService,
   ) {}
 
   @Get(':period')
@@ -39,9 +42,20 @@ export class BulletinRoute {
     res.setHeader('X-Ledger-As-Of', data.asOf);
     res.setHeader('X-Ledger-Position', data.position);
     if (f === 'json') return data;
-    const file = await renderBulletin(data, f);
+    const file = await renderBulletin(data, f, await this.printedProof());
     res.setHeader('Content-Type', file.contentType);
     res.setHeader('Content-Disposition', file.contentDisposition);
     return new StreamableFile(file.body);
+  }
+
+  /**
+   * The log's newest checkpoint, for the foot: it is issued after the bulletin's cut, so its tree holds every
+   * event the figures were read from; a reader later checks it against the ledger of that day (核验检查点).
+   */
+  private async printedProof(): Promise<PrintedLogProof | undefined> {
+    const cp = await this.logs.log.checkpoint();
+    if (!cp) return undefined;
+    const printed = printCheckpoint(cp);
+    return { text: printed.text, qrPng: await checkpointQrPng(printed.payload, 4) };
   }
 }

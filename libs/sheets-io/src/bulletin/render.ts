@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { AlignmentType, Document, Packer, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
+import { AlignmentType, Document, ImageRun, Packer, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
 import * as ExcelJS from 'exceljs';
 import { chineseLabel } from '../labels';
 import { contentDisposition } from '../export/table';
@@ -22,6 +22,20 @@ export interface BulletinFile {
 }
 
 const FONT = '仿宋_GB2312';
+
+/**
+ * The verifiable log's checkpoint, printed at the foot (ledger checkpoint --print): its lines and the QR code
+ * of its 校验码, which the web page 核验检查点 checks against the ledger of any later day.
+ */
+export interface PrintedLogProof {
+  text: string;
+  qrPng: Uint8Array;
+}
+
+const proofParagraphs = (proof: PrintedLogProof): Paragraph[] => [
+  ...proof.text.split('\n').map((line) => p(line, { size: 18, font: '宋体' })),
+  new Paragraph({ children: [new ImageRun({ type: 'png', data: proof.qrPng, transformation: { width: 132, height: 132 } })] }),
+];
 
 const p = (text: string, opts: { bold?: boolean; size?: number; center?: boolean; font?: string } = {}) =>
   new Paragraph({
@@ -85,7 +99,7 @@ function fileOf(d: BulletinData, format: BulletinFormat, body: Buffer): Bulletin
   return { contentType: BULLETIN_CONTENT_TYPES[format], fileName, contentDisposition: contentDisposition(fileName, `bulletin-${d.period.period}.${format}`), body };
 }
 
-export async function renderBulletinDocx(d: BulletinData): Promise<BulletinFile> {
+export async function renderBulletinDocx(d: BulletinData, proof?: PrintedLogProof): Promise<BulletinFile> {
   const s = bulletinSections(d);
   const { title, number } = bulletinTitle(d);
   const c = d.county;
@@ -111,12 +125,13 @@ export async function renderBulletinDocx(d: BulletinData): Promise<BulletinFile>
     p(`本期作出问责决定${d.decisions.length}项。`),
     ...(s.decisions.rows.length ? [table(s.decisions.headers, s.decisions.rows)] : []),
     p(s.checkpoint, { size: 21 }),
+    ...(proof ? proofParagraphs(proof) : []),
   ];
   const doc = new Document({ creator: d.countyName, title: `${title}${number}`, sections: [{ children }] });
   return fileOf(d, 'docx', await Packer.toBuffer(doc));
 }
 
-export async function renderBulletinXlsx(d: BulletinData): Promise<BulletinFile> {
+export async function renderBulletinXlsx(d: BulletinData, proof?: PrintedLogProof): Promise<BulletinFile> {
   const s = bulletinSections(d);
   const { title, number } = bulletinTitle(d);
   const out = new PassThrough();
@@ -130,7 +145,7 @@ export async function renderBulletinXlsx(d: BulletinData): Promise<BulletinFile>
     for (const r of rows) ws.addRow(r).commit();
     ws.commit();
   };
-  const foot = [[s.checkpoint], ['asOf', d.asOf], ['position', d.position]];
+  const foot = [[s.checkpoint], ['asOf', d.asOf], ['position', d.position], ...(proof ? proof.text.split('\n').map((line) => [line]) : [])];
   sheet('全县情况', [[`${title}${number}`], [`${d.period.from} 至 ${d.period.to}`]], s.county.headers, [s.county.row]);
   sheet('乡镇排名', [], s.ranking.headers, s.ranking.rows);
   sheet('逾期事项', [], s.overdue.headers, s.overdue.rows);
@@ -141,6 +156,6 @@ export async function renderBulletinXlsx(d: BulletinData): Promise<BulletinFile>
   return fileOf(d, 'xlsx', Buffer.concat(chunks));
 }
 
-export function renderBulletin(d: BulletinData, format: BulletinFormat): Promise<BulletinFile> {
-  return format === 'docx' ? renderBulletinDocx(d) : renderBulletinXlsx(d);
+export function renderBulletin(d: BulletinData, format: BulletinFormat, proof?: PrintedLogProof): Promise<BulletinFile> {
+  return format === 'docx' ? renderBulletinDocx(d, proof) : renderBulletinXlsx(d, proof);
 }
