@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventStore, Subscription } from '@ledger/event-store';
-import { LeaseLostError, ProjectionLease } from '@ledger/read-models/lease';
+import { LeaseLostError, ProjectionLease, wakeablePause } from '@ledger/read-models/lease';
 import {
   applyNotificationEvents,
   dueChannels,
@@ -62,12 +62,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
   const heartbeatMs = Math.max(50, Math.round(options.ttlMs / 3));
   let state: 'standby' | 'leader' = 'standby';
   let stopped = false;
-  let wake: (() => void) | null = null;
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(() => ((wake = null), resolve()), ms);
-      wake = () => (clearTimeout(t), (wake = null), resolve());
-    });
+  const { pause, wake } = wakeablePause();
   // On SQLite the process's transactions share one connection: one at a time.
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -93,12 +88,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
 
   const lead = async (token: bigint): Promise<string> => {
     let leading = true;
-    let kick: (() => void) | null = null;
-    const idle = (ms: number) =>
-      new Promise<void>((resolve) => {
-        const t = setTimeout(() => ((kick = null), resolve()), ms);
-        kick = () => (clearTimeout(t), (kick = null), resolve());
-      });
+    const { pause: idle, wake: kick } = wakeablePause();
     let subscription: Subscription | null = null;
     let delivering: Promise<void> | null = null;
     const stopSending = new AbortController();
@@ -113,7 +103,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
         () => undefined,
       );
     }, heartbeatMs);
-    wakeLeader = () => kick?.();
+    wakeLeader = () => kick();
     endLead = lost;
     try {
       const head = await store.headPosition();
@@ -134,7 +124,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
               return applyNotificationEvents(em, events, options.config(), { contiguous: store.contiguousPositions, now: now() });
             }),
           );
-          if (messages) kick?.();
+          if (messages) kick();
         },
         { after, batchSize: options.batchSize ?? 500 },
       );
@@ -161,7 +151,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
               if (workers.has(channel)) continue;
               const worker = work(channel).finally(() => {
                 workers.delete(channel);
-                kick?.();
+                kick();
               });
               workers.set(channel, worker);
               // A worker's failure (its fence lost, the database gone) ends the lead like any other.
@@ -188,7 +178,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
       wakeLeader = () => undefined;
       endLead = () => undefined;
       clearInterval(heartbeat);
-      (kick as (() => void) | null)?.();
+      kick();
       await subscription?.stop().catch(() => undefined);
       await delivering?.catch(() => undefined);
       await chain;
@@ -224,7 +214,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
     stop: async () => {
       stopped = true;
       endLead('stopped');
-      (wake as (() => void) | null)?.();
+      wake();
       await done.catch(() => undefined);
       await lease.release().catch(() => undefined);
     },

@@ -1,7 +1,7 @@
 import type { AccountabilityTarget, Actor, UnitMoved } from '@ledger/contracts/events';
 import {
   cadreDecider, cadreStream, itemDecider, itemStream, sheetDecider, sheetStream, unitDecider, unitStream,
-  type CadreFacts, type CadreState, type ItemCommand, type ItemState, type SheetState, type UnitFacts, type UnitState,
+  type CadreFacts, type CadreState, type ItemCommand, type ItemState, type SheetState, type UnitCommand, type UnitFacts, type UnitState,
   UNIT_TREE_STREAM, moveClaim, reachesUnit, unitTreeFold, type CommandContext,
 } from '@ledger/domain';
 import type { NewEvent } from '@ledger/event-store';
@@ -191,4 +191,9 @@ export function itemCommand<T extends Exclude<ItemCommand['type'], 'AssignItem'>
       return { type, context, data: { itemId, ...data }, facts: { ...extra, inActorScope } } as unknown as ItemCommand;
     },
   };
+}
+
+/** A unit's stream as every unit command addresses it (a new unit, or one that must exist). */
+export function unitTarget(unitId: string, mode: 'create' | 'existing'): Omit<StreamCommand<UnitCommand, UnitState>, 'build'> {
+  return { name: 'unit', stream: unitStream(unitId), decider: unitDecider, mode, id: unitId, notFound: { code: 'UNIT_NOT_FOUND', message: `unit ${unitId} does not exist` } };
 }

@@ -1,2 +1,3 @@
 export * from './lease';
 export * from './leased-projector';
+export * from './pause';

@@ -2,6 +2,7 @@ import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedErro
 import { isStorageFull, type EventStore } from '@ledger/event-store';
 import { startProjector, type ProjectorOptions, type RunningProjector } from '../projection/runner';
 import { LeaseLostError, ProjectionLease, type LeaseOptions } from './lease';
+import { wakeablePause } from './pause';
 
 export type LeaderState = 'standby' | 'leader';
 
@@ -58,12 +59,7 @@ export async function startLeasedProjector(
   let state: LeaderState = 'standby';
   let projector: RunningProjector | null = null;
   let stopped = false;
-  let wake: (() => void) | null = null;
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(() => ((wake = null), resolve()), ms);
-      wake = () => (clearTimeout(t), (wake = null), resolve());
-    });
+  const { pause, wake } = wakeablePause();
 
   /**
    * Why a start or a batch failed, as a reason to stand by; rethrows a real failure. After a pause
@@ -165,7 +161,7 @@ export async function startLeasedProjector(
     },
     stop: async () => {
       stopped = true;
-      (wake as (() => void) | null)?.();
+      wake();
       await projector?.stop();
       await done.catch(() => undefined);
       await lease.release().catch(() => undefined);

@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { DissolveUnitDto } from '@ledger/contracts';
-import { unitDecider, unitStream } from '@ledger/domain';
-import { CommandLoop, Facts, handleCommand, type CommandMeta } from '@ledger/application';
+import { CommandLoop, Facts, handleCommand, unitTarget, type CommandMeta } from '@ledger/application';
 import { answer, type CommandResult } from '../../problem-details/command-outcome';
 
 /** 组织撤销: only a unit without live children and without open items. */
@@ -17,12 +16,7 @@ export class DissolveUnitHandler implements ICommandHandler<DissolveUnitCommand,
     return handleCommand(
       this.loop,
       {
-        name: 'unit',
-        stream: unitStream(unitId),
-        decider: unitDecider,
-        mode: 'existing',
-        id: unitId,
-        notFound: { code: 'UNIT_NOT_FOUND', message: `unit ${unitId} does not exist` },
+        ...unitTarget(unitId, 'existing'),
         build: async (_, context) => ({
           type: 'DissolveUnit' as const,
           context,

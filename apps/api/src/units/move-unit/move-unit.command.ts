@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { MoveUnitDto } from '@ledger/contracts';
-import { unitDecider, unitStream } from '@ledger/domain';
-import { CommandLoop, Facts, handleCommand, type UnitTree, type CommandMeta } from '@ledger/application';
+import { CommandLoop, Facts, handleCommand, unitTarget, type UnitTree, type CommandMeta } from '@ledger/application';
 import { answer, type CommandResult } from '../../problem-details/command-outcome';
 
 /**
@@ -23,12 +22,7 @@ export class MoveUnitHandler implements ICommandHandler<MoveUnitCommand, Command
     return handleCommand(
       this.loop,
       {
-        name: 'unit',
-        stream: unitStream(unitId),
-        decider: unitDecider,
-        mode: 'existing',
-        id: unitId,
-        notFound: { code: 'UNIT_NOT_FOUND', message: `unit ${unitId} does not exist` },
+        ...unitTarget(unitId, 'existing'),
         build: async (_, context) => {
           tree = await this.facts.unitTree();
           return {

@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { RegisterUnitDto } from '@ledger/contracts';
-import { unitDecider, unitStream } from '@ledger/domain';
-import { CommandLoop, Facts, handleCommand, type CommandMeta } from '@ledger/application';
+import { CommandLoop, Facts, handleCommand, unitTarget, type CommandMeta } from '@ledger/application';
 import { answer, type CommandResult } from '../../problem-details/command-outcome';
 
 /** 组织设立: a unit joins the tree under a live parent (the county committee alone has none). */
@@ -19,12 +18,7 @@ export class RegisterUnitHandler implements ICommandHandler<RegisterUnitCommand,
     return handleCommand(
       this.loop,
       {
-        name: 'unit',
-        stream: unitStream(unitId),
-        decider: unitDecider,
-        mode: 'create',
-        id: unitId,
-        notFound: { code: 'UNIT_NOT_FOUND', message: `unit ${unitId} does not exist` },
+        ...unitTarget(unitId, 'create'),
         build: async (_, context) => ({
           type: 'RegisterUnit' as const,
           context,

@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { RenameUnitDto } from '@ledger/contracts';
-import { unitDecider, unitStream } from '@ledger/domain';
-import { CommandLoop, handleCommand, type CommandMeta } from '@ledger/application';
+import { CommandLoop, handleCommand, unitTarget, type CommandMeta } from '@ledger/application';
 import { answer, type CommandResult } from '../../problem-details/command-outcome';
 
 /** 组织更名: history keeps the old name on the events recorded before. */
@@ -17,12 +16,7 @@ export class RenameUnitHandler implements ICommandHandler<RenameUnitCommand, Com
     return handleCommand(
       this.loop,
       {
-        name: 'unit',
-        stream: unitStream(unitId),
-        decider: unitDecider,
-        mode: 'existing',
-        id: unitId,
-        notFound: { code: 'UNIT_NOT_FOUND', message: `unit ${unitId} does not exist` },
+        ...unitTarget(unitId, 'existing'),
         build: (_, context) => ({ type: 'RenameUnit' as const, context, data: { unitId, name: body.name } }),
       },
       meta,
