@@ -62,8 +62,8 @@ export function evolveItem(row: ItemRow | null, e: ProjectedEvent): ItemRow | nu
     case 'ItemReopened':
       return { ...next, status: 'in_progress', concludedOn: null, onTime: null };
     case 'ItemUrged':
-    // a step of the escalation ladder raises the item's supervision level as a person's urge does
     case 'ItemEscalated':
+      // a step of the escalation ladder raises the item's supervision level as a person's urge does
       return { ...next, urgeLevel: higher(row.urgeLevel, e.data.level) };
     case 'DeadlineMissed':
       return { ...next, deadlineMissedFor: e.data.dueDate };
