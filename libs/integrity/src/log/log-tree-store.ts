@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { ensureDatabaseFile } from '@ledger/event-store/data-folder';
 import type { Checkpoint, WitnessSignature } from './checkpoint';
 import { rfcLeafHash, rfcNodeHash, SHA256, treeRoot, type CompleteSubtrees, type HashFunction } from './rfc9162';
 
@@ -23,7 +22,8 @@ export class LogTreeStore implements CompleteSubtrees {
     file: string,
     readonly hash: HashFunction = SHA256,
   ) {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // 0600 before SQLite creates it (its -wal and -shm take the database's mode), as every data file is.
+    if (file !== ':memory:') ensureDatabaseFile(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
