@@ -35,16 +35,27 @@ describe('a full disk under ledger start', () => {
 
   it('answers 507 with a problem naming the cause, keeps serving reads, and recovers by itself when space returns', async () => {
     // LEDGER_RESTART_LIMIT=0: a child that died would not be started again, and the launcher would say so.
-    const env = { LEDGER_DATA_DIR: disk.dir, PORT: '0', LEDGER_DEADLINE_WORKER: 'off', LEDGER_RESTART_LIMIT: '0', LEDGER_PROJECTOR_LEASE_SECONDS: '1' };
+    const env = { LEDGER_DATA_DIR: disk.dir, PORT: '0', LEDGER_BOOTSTRAP_ADMIN: 'admin:Initial-Pass-2026', LEDGER_DEADLINE_WORKER: 'off', LEDGER_RESTART_LIMIT: '0', LEDGER_PROJECTOR_LEASE_SECONDS: '1' };
     const run = spawnBuilt(cliMain, ['start'], { cwd: ROOT, env, started });
     const url = await eventually('the API listens', () => /API listening on (\S+)/.exec(run.out())?.[1].replace('[::1]', '127.0.0.1'), { timeoutMs: 120_000, explain: run.out });
-    expect(await run.said(/projector leader \(lease token 1\)/, 90_000)).toBe(true);
+    await eventually('the projector leads', () => /projector leader \(lease token 1\)/.test(run.out()) || null, { timeoutMs: 90_000, explain: run.out });
     const token = spawnBuilt(cliMain, ['token', '--role', 'admin', '--sub', 'root'], { cwd: ROOT, env, started });
     expect(await token.exited).toBe(0);
     const auth = { authorization: `Bearer ${token.out().trim()}`, 'content-type': 'application/json' };
     const post = (id: string, parentId?: string) =>
       fetch(`${url}/api/v1/units`, { method: 'POST', headers: auth, body: JSON.stringify(parentId ? { id, name: `乡镇${id}`, kind: 'township_committee', parentId } : { id, name: '县委', kind: 'county_committee' }) });
     expect((await post('county')).status).toBe(201);
+
+    // A person signed in (the system administrator): plain reads of a session are not audit entries.
+    const signIn = async (password: string) => {
+      const res = await fetch(`${url}/api/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'admin', password }) });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { accessToken: string }).accessToken;
+    };
+    const first = await signIn('Initial-Pass-2026');
+    const changed = await fetch(`${url}/api/v1/auth/password`, { method: 'POST', headers: { authorization: `Bearer ${first}`, 'content-type': 'application/json' }, body: JSON.stringify({ current: 'Initial-Pass-2026', next: 'Changed-Pass-2026' }) });
+    expect(changed.status).toBe(204);
+    const person = { authorization: `Bearer ${await signIn('Changed-Pass-2026')}` };
 
     const filler = path.join(disk.dir, 'filler');
     const fd = fs.openSync(filler, 'w');
@@ -69,10 +80,14 @@ describe('a full disk under ledger start', () => {
     expect(refused).toMatchObject({ status: 507, code: 'STORAGE_FULL', title: 'Insufficient Storage', contentType: expect.stringMatching(/^application\/problem\+json/), retryAfter: '30' });
     expect(String(refused!.detail)).toMatch(/no disk space left/);
 
-    const reads = await fetch(`${url}/api/v1/units`, { headers: auth });
+    const reads = await fetch(`${url}/api/v1/units`, { headers: person });
     expect(reads.status).toBe(200);
     expect(((await reads.json()) as Array<{ id: string }>).map((u) => u.id)).toContain('county');
     expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    // A machine client's every use is an audit entry (API.md): with no room to record it, it is not answered.
+    const machineRead = await fetch(`${url}/api/v1/units`, { headers: auth });
+    expect(machineRead.status).toBe(507);
+    expect(await machineRead.json()).toMatchObject({ code: 'STORAGE_FULL' });
 
     fs.rmSync(filler);
     const after = await post('after', 'county');

@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { Actor } from '@ledger/contracts/events';
+import { isStorageFull } from '@ledger/event-store';
 import type { AccessAudit, AccessEntryInput } from '@ledger/integrity';
 import type { NextFunction, Request, Response } from 'express';
 import { ACTOR_KEY } from '../auth/current-actor.decorator';
+import { problem } from '../problem-details/problem-details.filter';
 import { classifyAccess, outcomeOf } from './classify';
 
 /** res.locals key: what a route knows better than the request (the login of a sign-in, a reason). */
@@ -54,12 +56,18 @@ export function accessAuditMiddleware(audit: AccessAudit) {
             return;
           }
           for (const h of res.getHeaderNames()) if (!/^x-request-id$/i.test(h)) res.removeHeader(h);
-          res.statusCode = 503;
+          // A full disk is named as such (507, as the store's own refusal is): it lasts until space is freed.
+          const full = isStorageFull(e);
+          res.statusCode = full ? 507 : 503;
           res.setHeader('Content-Type', 'application/problem+json');
-          res.setHeader('Retry-After', '5');
+          res.setHeader('Retry-After', full ? '30' : '5');
           (end as (...a: unknown[]) => Response).call(
             res,
-            JSON.stringify({ type: 'https://ledger.local/problems/audit-unavailable', title: 'Service Unavailable', status: 503, code: 'AUDIT_UNAVAILABLE', detail: 'this access could not be recorded in the audit trail, so it is not answered; try again shortly' }),
+            JSON.stringify(
+              full
+                ? problem(507, 'STORAGE_FULL', 'the server has no disk space left to record this access in the audit trail, so it is not answered; send it again once space is freed')
+                : problem(503, 'AUDIT_UNAVAILABLE', 'this access could not be recorded in the audit trail, so it is not answered; try again shortly'),
+            ),
           );
         },
       );
