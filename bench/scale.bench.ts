@@ -38,7 +38,10 @@ ${describeMachine(m)}.
 | read models projected (rebuild) | ${r.projectSeconds === null ? '—' : `${r.projectSeconds.toFixed(0)} s`} |
 | data folder | ${figures.dataFolderMb} MB |
 
-Events by type: ${Object.entries(r.eventTypes).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${n.toLocaleString('en')}`).join(', ')}.
+Events by type: ${Object.entries(r.eventTypes)
+        .sort((a, b) => b[1] - a[1])
+        .map(([t, n]) => `${t} ${n.toLocaleString('en')}`)
+        .join(', ')}.
 `;
       return { name: 'scale', title: 'Scale generator', startedAt, machine: m, figures, markdown };
     } finally {

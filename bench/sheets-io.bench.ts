@@ -36,27 +36,65 @@ export async function run(): Promise<BenchReport> {
     if (!r.ok || r.rows.length !== rows) throw new Error('bench sheet did not validate');
   };
   const imports = {
-    xlsx: { ours: await seconds(() => checked(files.xlsx), runs), ceiling: await seconds(() => new ExcelJS.Workbook().xlsx.load(files.xlsx as unknown as ExcelJS.Buffer), runs) },
-    csvUtf8: { ours: await seconds(() => checked(files.csvUtf8), runs), ceiling: await seconds(() => files.csvUtf8.toString('utf8').split('\r\n').map((l) => l.split(',')), runs) },
-    csvGbk: { ours: await seconds(() => checked(files.csvGbk), runs), ceiling: await seconds(() => iconv.decode(files.csvGbk, 'gb18030').split('\r\n').map((l) => l.split(',')), runs) },
+    xlsx: {
+      ours: await seconds(() => checked(files.xlsx), runs),
+      ceiling: await seconds(() => new ExcelJS.Workbook().xlsx.load(files.xlsx as unknown as ExcelJS.Buffer), runs),
+    },
+    csvUtf8: {
+      ours: await seconds(() => checked(files.csvUtf8), runs),
+      ceiling: await seconds(
+        () =>
+          files.csvUtf8
+            .toString('utf8')
+            .split('\r\n')
+            .map((l) => l.split(',')),
+        runs,
+      ),
+    },
+    csvGbk: {
+      ours: await seconds(() => checked(files.csvGbk), runs),
+      ceiling: await seconds(
+        () =>
+          iconv
+            .decode(files.csvGbk, 'gb18030')
+            .split('\r\n')
+            .map((l) => l.split(',')),
+        runs,
+      ),
+    },
   };
 
   const items: ItemExportRow[] = Array.from({ length: rows }, (_, i) => ({
-    id: `i-${i}`, sheetId: 's-1', title: `第${i + 1}项：推进标准化规范化建设`, requirements: '对照标准逐项整改，形成台账。',
-    unitId: lookup.units[1 + (i % 100)].id, cadreId: lookup.cadres[20 + (i % 300)].id, leaderId: lookup.cadres[i % 20].id,
-    status: 'in_progress', light: 'yellow', dueDate: '2026-06-30', originalDueDate: '2026-06-30',
-    updatedAt: '2026-03-01T09:30:00+08:00', urgeLevel: 'urge', accountabilityCount: 0,
+    id: `i-${i}`,
+    sheetId: 's-1',
+    title: `第${i + 1}项：推进标准化规范化建设`,
+    requirements: '对照标准逐项整改，形成台账。',
+    unitId: lookup.units[1 + (i % 100)].id,
+    cadreId: lookup.cadres[20 + (i % 300)].id,
+    leaderId: lookup.cadres[i % 20].id,
+    status: 'in_progress',
+    light: 'yellow',
+    dueDate: '2026-06-30',
+    originalDueDate: '2026-06-30',
+    updatedAt: '2026-03-01T09:30:00+08:00',
+    urgeLevel: 'urge',
+    accountabilityCount: 0,
   }));
   const names = { units: lookup.units, cadres: lookup.cadres };
   const rawXlsx = async () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('x');
-    ws.addRows(items.map((r) => [r.id, r.title, r.requirements, r.unitId, r.cadreId, r.leaderId, r.status, r.light, new Date(r.dueDate), new Date(r.updatedAt)]));
+    ws.addRows(
+      items.map((r) => [r.id, r.title, r.requirements, r.unitId, r.cadreId, r.leaderId, r.status, r.light, new Date(r.dueDate), new Date(r.updatedAt)]),
+    );
     return wb.xlsx.writeBuffer();
   };
   const exports = {
     xlsx: { ours: await seconds(() => exportItems(items, names, { format: 'xlsx' }), runs), ceiling: await seconds(rawXlsx, runs) },
-    csv: { ours: await seconds(() => exportItems(items, names, { format: 'csv' }), runs), ceiling: await seconds(() => Buffer.from(items.map((r) => Object.values(r).join(',')).join('\r\n')), runs) },
+    csv: {
+      ours: await seconds(() => exportItems(items, names, { format: 'csv' }), runs),
+      ceiling: await seconds(() => Buffer.from(items.map((r) => Object.values(r).join(',')).join('\r\n')), runs),
+    },
   };
 
   const figures = { rows, runs, fileBytes: Object.fromEntries(Object.entries(files).map(([k, b]) => [k, b.length])), imports, exports };

@@ -24,7 +24,6 @@ const binary = (res: NodeJS.ReadableStream, done: (err: Error | null, body: Buff
   res.on('end', () => done(null, Buffer.concat(chunks)));
 };
 
-
 /** Runs an SQL statement on the database the trail lives in (SQLite file or the event store's PostgreSQL). */
 async function trailSql(ledger: Ledger, sql: string): Promise<void> {
   if (ledger.engine === 'postgres') {
@@ -54,7 +53,11 @@ async function openAccounts(ledger: Ledger, accounts: Array<{ id: string; name: 
   for (const a of accounts) {
     let said = '';
     const io = { out: (t: string) => void (said += t), err: (t: string) => void (said += t), progress: null, clock: ledger.clock };
-    const code = await accountMain(ledger.config, ['add', '--id', a.id, '--login', a.id.replace(/[^a-z0-9]/g, '.'), '--name', a.name, '--role', a.role, ...(a.unit ? ['--unit', a.unit] : [])], io);
+    const code = await accountMain(
+      ledger.config,
+      ['add', '--id', a.id, '--login', a.id.replace(/[^a-z0-9]/g, '.'), '--name', a.name, '--role', a.role, ...(a.unit ? ['--unit', a.unit] : [])],
+      io,
+    );
     if (code !== 0) throw new Error(`ledger account add ${a.id}: ${said}`);
   }
 }
@@ -115,13 +118,97 @@ describe.each(['sqlite', 'postgres'] as const)('the access audit trail on %s', (
     const day1 = '2026-03-02T09:00:00.000+08:00';
     const day2 = '2026-03-03T09:00:00.000+08:00';
     const expected = [
-      { seq: 1, at: day1, actor: 'u-org', role: 'org_dept', name: '李组织', address: '127.0.0.1', action: 'register-read', target: 'GET /api/v1/accountability', outcome: 'ok', status: 200, detail: null },
-      { seq: 2, at: day1, actor: 'u-insp', role: 'inspector', name: '张督查', address: '127.0.0.1', action: 'cadre-read', target: 'GET /api/v1/cadres/c-dahua/outstanding', outcome: 'ok', status: 200, detail: null },
-      { seq: 3, at: day1, actor: 'u-insp', role: 'inspector', name: '张督查', address: '127.0.0.1', action: 'cadre-read', target: 'GET /api/v1/items?cadreId=c-dahua', outcome: 'ok', status: 200, detail: null },
-      { seq: 4, at: day1, actor: 'u-insp', role: 'inspector', name: '张督查', address: '127.0.0.1', action: 'as-of', target: 'GET /api/v1/units/county/outstanding?asOf=2026-03-02T09:00:00+08:00', outcome: 'ok', status: 200, detail: null },
-      { seq: 5, at: day2, actor: 'u-disc', role: 'discipline', name: '赵纪检', address: '127.0.0.1', action: 'export', target: 'GET /api/v1/accountability?format=xlsx', outcome: 'ok', status: 200, detail: null },
-      { seq: 6, at: day2, actor: 'u-dahua', role: 'unit', name: '王志刚', address: '127.0.0.1', action: 'refused', target: 'GET /api/v1/audit/verify', outcome: 'refused', status: 403, detail: { code: 'ROLE_FORBIDDEN', attempted: 'audit-verify', unitId: 'dahua' } },
-      { seq: 7, at: day2, actor: null, role: null, name: null, address: '127.0.0.1', action: 'refused', target: 'GET /api/v1/units', outcome: 'refused', status: 401, detail: { code: 'UNAUTHENTICATED' } },
+      {
+        seq: 1,
+        at: day1,
+        actor: 'u-org',
+        role: 'org_dept',
+        name: '李组织',
+        address: '127.0.0.1',
+        action: 'register-read',
+        target: 'GET /api/v1/accountability',
+        outcome: 'ok',
+        status: 200,
+        detail: null,
+      },
+      {
+        seq: 2,
+        at: day1,
+        actor: 'u-insp',
+        role: 'inspector',
+        name: '张督查',
+        address: '127.0.0.1',
+        action: 'cadre-read',
+        target: 'GET /api/v1/cadres/c-dahua/outstanding',
+        outcome: 'ok',
+        status: 200,
+        detail: null,
+      },
+      {
+        seq: 3,
+        at: day1,
+        actor: 'u-insp',
+        role: 'inspector',
+        name: '张督查',
+        address: '127.0.0.1',
+        action: 'cadre-read',
+        target: 'GET /api/v1/items?cadreId=c-dahua',
+        outcome: 'ok',
+        status: 200,
+        detail: null,
+      },
+      {
+        seq: 4,
+        at: day1,
+        actor: 'u-insp',
+        role: 'inspector',
+        name: '张督查',
+        address: '127.0.0.1',
+        action: 'as-of',
+        target: 'GET /api/v1/units/county/outstanding?asOf=2026-03-02T09:00:00+08:00',
+        outcome: 'ok',
+        status: 200,
+        detail: null,
+      },
+      {
+        seq: 5,
+        at: day2,
+        actor: 'u-disc',
+        role: 'discipline',
+        name: '赵纪检',
+        address: '127.0.0.1',
+        action: 'export',
+        target: 'GET /api/v1/accountability?format=xlsx',
+        outcome: 'ok',
+        status: 200,
+        detail: null,
+      },
+      {
+        seq: 6,
+        at: day2,
+        actor: 'u-dahua',
+        role: 'unit',
+        name: '王志刚',
+        address: '127.0.0.1',
+        action: 'refused',
+        target: 'GET /api/v1/audit/verify',
+        outcome: 'refused',
+        status: 403,
+        detail: { code: 'ROLE_FORBIDDEN', attempted: 'audit-verify', unitId: 'dahua' },
+      },
+      {
+        seq: 7,
+        at: day2,
+        actor: null,
+        role: null,
+        name: null,
+        address: '127.0.0.1',
+        action: 'refused',
+        target: 'GET /api/v1/units',
+        outcome: 'refused',
+        status: 401,
+        detail: { code: 'UNAUTHENTICATED' },
+      },
     ];
     const strip = (e: Record<string, unknown>) => {
       const { hash, ...rest } = e;
@@ -176,7 +263,8 @@ describe.each(['sqlite', 'postgres'] as const)('the access audit trail on %s', (
       ['u-dahua', 'unit', 403, { code: 'ROLE_FORBIDDEN', attempted: 'export', unitId: 'dahua' }],
     ]);
     // The audit administrator reads and exports the trail, nothing else.
-    for (const route of ['/units', '/accountability', '/cadres/c-dahua/outstanding', '/items', '/audit/verify', '/items/x/proof']) await auditor.get(route, 403);
+    for (const route of ['/units', '/accountability', '/cadres/c-dahua/outstanding', '/items', '/audit/verify', '/items/x/proof'])
+      await auditor.get(route, 403);
     await auditor.post('/units', { id: 'u-x', name: '某党委', kind: 'township_committee', parentId: 'county' }, 403);
     // The existing ledger verification keeps its roles.
     await insp.get('/audit/verify', 200);
@@ -190,7 +278,10 @@ describe.each(['sqlite', 'postgres'] as const)('the access audit trail on %s', (
       await trailSql(ledger, "UPDATE access_audit SET actor = 'u-someone-else' WHERE seq = 3");
       expect(await verifyCommand(ledger.config, {})).toBe(1);
       expect(c.err()).toContain('NOT verified: access audit entry 3: hash_mismatch');
-      expect(JSON.parse(c.out().slice(c.out().lastIndexOf('\n{\n') + 1))).toMatchObject({ ok: true, accessAudit: { ok: false, firstBreak: { seq: 3, reason: 'hash_mismatch' } } });
+      expect(JSON.parse(c.out().slice(c.out().lastIndexOf('\n{\n') + 1))).toMatchObject({
+        ok: true,
+        accessAudit: { ok: false, firstBreak: { seq: 3, reason: 'hash_mismatch' } },
+      });
     } finally {
       c.restore();
     }
@@ -214,7 +305,16 @@ describe('account and role changes', () => {
       expect(entries.map((e) => [e.seq, e.actor, e.role, e.action, e.target, e.outcome, e.status, e.detail])).toEqual([
         [1, 'u-sys', 'sysadmin', 'account-change', 'POST /api/v1/accounts', 'ok', 201, null],
         [2, 'u-sec', 'secadmin', 'account-change', 'POST /api/v1/accounts/A1/grant', 'ok', 200, null],
-        [3, 'u-org', 'org_dept', 'refused', 'POST /api/v1/accounts/A1/lock', 'refused', 403, { code: 'ROLE_FORBIDDEN', attempted: 'account-change', machineToken: true }],
+        [
+          3,
+          'u-org',
+          'org_dept',
+          'refused',
+          'POST /api/v1/accounts/A1/lock',
+          'refused',
+          403,
+          { code: 'ROLE_FORBIDDEN', attempted: 'account-change', machineToken: true },
+        ],
       ]);
       expect(JSON.stringify(entries)).not.toContain(String(opened.body.initialPassword));
     } finally {
@@ -225,12 +325,18 @@ describe('account and role changes', () => {
 
 describe('the client address', () => {
   const readAs = async (ledger: Ledger, forwardedFor: string) => {
-    await ledger.http.get(`${API}/accountability`).set('Authorization', `Bearer ${ledger.token({ role: 'org_dept', sub: 'u-org' })}`).set('X-Forwarded-For', forwardedFor).expect(200);
-    const entries = (await ledger.as('auditadmin', undefined, { sub: 'u-audit' }).get('/audit/access?action=register-read', 200)).body.entries as Array<{ address: string }>;
+    await ledger.http
+      .get(`${API}/accountability`)
+      .set('Authorization', `Bearer ${ledger.token({ role: 'org_dept', sub: 'u-org' })}`)
+      .set('X-Forwarded-For', forwardedFor)
+      .expect(200);
+    const entries = (await ledger.as('auditadmin', undefined, { sub: 'u-audit' }).get('/audit/access?action=register-read', 200)).body.entries as Array<{
+      address: string;
+    }>;
     return entries.map((e) => e.address);
   };
 
-  it('is the socket\'s: an X-Forwarded-For is not believed unless LEDGER_TRUST_PROXY names the proxy', async () => {
+  it("is the socket's: an X-Forwarded-For is not believed unless LEDGER_TRUST_PROXY names the proxy", async () => {
     const ledger = await startLedger({ engine: 'sqlite' });
     try {
       expect(await readAs(ledger, '203.0.113.7')).toEqual(['127.0.0.1']);
@@ -260,7 +366,14 @@ describe('ledger export on the server', () => {
     const ledger = await startLedger({ engine: 'sqlite' });
     try {
       const out = path.join(ledger.config.dataDir, '..', `${path.basename(ledger.config.dataDir)}-register.csv`);
-      const io = { stdout: '', stderr: '', progress: null, clock: ledger.clock, out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t) };
+      const io = {
+        stdout: '',
+        stderr: '',
+        progress: null,
+        clock: ledger.clock,
+        out: (t: string) => void (io.stdout += t),
+        err: (t: string) => void (io.stderr += t),
+      };
       try {
         expect(await exportMain(ledger.config, ['accountability', '--out', out], io)).toBe(0);
       } finally {
@@ -269,8 +382,18 @@ describe('ledger export on the server', () => {
       const entries = (await ledger.as('auditadmin', undefined, { sub: 'u-audit' }).get('/audit/access', 200)).body.entries as Array<Record<string, unknown>>;
       expect(entries).toEqual([
         {
-          seq: 1, at: '2026-03-02T09:00:00.000+08:00', actor: `cli:${os.userInfo().username}`, role: null, name: null, address: `local:${os.hostname()}`,
-          action: 'export', target: `ledger export accountability --out ${out}`, outcome: 'ok', status: null, detail: { rows: 0 }, hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+          seq: 1,
+          at: '2026-03-02T09:00:00.000+08:00',
+          actor: `cli:${os.userInfo().username}`,
+          role: null,
+          name: null,
+          address: `local:${os.hostname()}`,
+          action: 'export',
+          target: `ledger export accountability --out ${out}`,
+          outcome: 'ok',
+          status: null,
+          detail: { rows: 0 },
+          hash: expect.stringMatching(/^[0-9a-f]{64}$/),
         },
       ]);
     } finally {

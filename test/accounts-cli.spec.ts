@@ -71,7 +71,10 @@ async function credentialsOf(dataDir: string, accountId: string, password: strin
 }
 
 beforeAll(() => {
-  buildEntryPoints(path.basename(OUT), Object.values(MAINS).map((m) => m.replace(/\.js$/, '.ts')));
+  buildEntryPoints(
+    path.basename(OUT),
+    Object.values(MAINS).map((m) => m.replace(/\.js$/, '.ts')),
+  );
 }, 300_000);
 
 afterAll(() => {
@@ -94,7 +97,10 @@ describe('the bootstrap administrator', () => {
     password = m![1];
     expect(await credentialsOf(dataDir, 'bootstrap-sysadmin', password)).toEqual({ verified: true, mustChange: true });
     const events = await accountEvents(dataDir, 'account-bootstrap-sysadmin');
-    expect(events.map((e) => [e.type, (e.metadata.actor as { role: string }).role])).toEqual([['AccountOpened', 'system'], ['AccountPasswordSet', 'system']]);
+    expect(events.map((e) => [e.type, (e.metadata.actor as { role: string }).role])).toEqual([
+      ['AccountOpened', 'system'],
+      ['AccountPasswordSet', 'system'],
+    ]);
     expect(events[0].data).toMatchObject({ login: 'admin', roles: ['sysadmin'] });
     expect(JSON.stringify(events.map((e) => e.data))).not.toContain(password);
   }, 180_000);
@@ -118,21 +124,39 @@ describe('the bootstrap administrator', () => {
     ['no colon', 'chief', /LEDGER_BOOTSTRAP_ADMIN must be <login>:<password>/],
     ['a short password', 'chief:short', /LEDGER_BOOTSTRAP_ADMIN: the password must be 10–128 characters/],
     ['a bad login', 'chief officer:Long-enough-9', /LEDGER_BOOTSTRAP_ADMIN: the login must be/],
-  ])('with %s stops the API and `ledger start` (exit 1, the variable named), writing nothing', async (_name, value, message) => {
-    const dir = freshDir();
-    for (const p of [run('api', dir, [], { LEDGER_BOOTSTRAP_ADMIN: value }), run('cli', dir, ['start'], { LEDGER_BOOTSTRAP_ADMIN: value })]) {
-      expect(await p.exited).toBe(1);
-      expect(p.out()).toMatch(message);
-      expect(p.out()).not.toMatch(/listening/);
-    }
-    expect(fs.existsSync(path.join(dir, 'credentials.sqlite'))).toBe(false);
-  }, 120_000);
+  ])(
+    'with %s stops the API and `ledger start` (exit 1, the variable named), writing nothing',
+    async (_name, value, message) => {
+      const dir = freshDir();
+      for (const p of [run('api', dir, [], { LEDGER_BOOTSTRAP_ADMIN: value }), run('cli', dir, ['start'], { LEDGER_BOOTSTRAP_ADMIN: value })]) {
+        expect(await p.exited).toBe(1);
+        expect(p.out()).toMatch(message);
+        expect(p.out()).not.toMatch(/listening/);
+      }
+      expect(fs.existsSync(path.join(dir, 'credentials.sqlite'))).toBe(false);
+    },
+    120_000,
+  );
 });
 
 describe('ledger account', () => {
   it('adds, grants, revokes, locks, unlocks, resets and lists, as the CLI of the server', async () => {
     const dataDir = freshDir();
-    const added = await cli(dataDir, 'account', 'add', '--id', 'A1', '--login', 'li.jiwei', '--name', '李纪委', '--role', 'discipline', '--phone', '0971-1234567');
+    const added = await cli(
+      dataDir,
+      'account',
+      'add',
+      '--id',
+      'A1',
+      '--login',
+      'li.jiwei',
+      '--name',
+      '李纪委',
+      '--role',
+      'discipline',
+      '--phone',
+      '0971-1234567',
+    );
     expect(added.code).toBe(0);
     const answer = JSON.parse(added.out.trim().split('\n').pop()!);
     expect(answer).toEqual({ id: 'A1', revision: 1, position: expect.any(String), initialPassword: expect.stringMatching(/^[A-Za-z0-9]{16}$/) });
@@ -157,14 +181,32 @@ describe('ledger account', () => {
     expect((await cli(dataDir, 'account', 'lock', 'nobody')).out).toMatch(/ACCOUNT_NOT_FOUND/);
 
     const events = await accountEvents(dataDir, 'account-A1');
-    expect(events.map((e) => e.type)).toEqual(['AccountOpened', 'AccountPasswordSet', 'AccountRoleGranted', 'AccountRoleRevoked', 'AccountLocked', 'AccountUnlocked', 'AccountPasswordSet']);
-    expect(events.map((e) => (e.metadata.actor as { role: string }).role)).toEqual(['sysadmin', 'sysadmin', 'secadmin', 'secadmin', 'secadmin', 'secadmin', 'secadmin']);
+    expect(events.map((e) => e.type)).toEqual([
+      'AccountOpened',
+      'AccountPasswordSet',
+      'AccountRoleGranted',
+      'AccountRoleRevoked',
+      'AccountLocked',
+      'AccountUnlocked',
+      'AccountPasswordSet',
+    ]);
+    expect(events.map((e) => (e.metadata.actor as { role: string }).role)).toEqual([
+      'sysadmin',
+      'sysadmin',
+      'secadmin',
+      'secadmin',
+      'secadmin',
+      'secadmin',
+      'secadmin',
+    ]);
 
     const list = await cli(dataDir, 'account', 'list');
     expect(list).toEqual({ code: 0, out: 'A1\tli.jiwei\t李纪委\tdiscipline\t-\tactive\n' });
     // As of the grant's own instant, A1 held both roles; before anything, nobody held any.
     const granted = events[2].recordedAt;
-    expect((await cli(dataDir, 'account', 'list', '--role', 'inspector', '--as-of', granted)).out).toBe('A1\tli.jiwei\t李纪委\tdiscipline,inspector\t-\tactive\n');
+    expect((await cli(dataDir, 'account', 'list', '--role', 'inspector', '--as-of', granted)).out).toBe(
+      'A1\tli.jiwei\t李纪委\tdiscipline,inspector\t-\tactive\n',
+    );
     expect(await cli(dataDir, 'account', 'list', '--as-of', '2000-01-01T00:00:00+08:00')).toEqual({ code: 0, out: '' });
   }, 240_000);
 });

@@ -21,7 +21,12 @@ import { startLedger, type Ledger } from './support/ledger';
 
 async function allEvents(store: EventStore): Promise<StoredEvent[]> {
   const out: StoredEvent[] = [];
-  for (let page = await store.readAll({ after: 0n, limit: 1000 }); page.length; page = await store.readAll({ after: page[page.length - 1].position, limit: 1000 })) out.push(...page);
+  for (
+    let page = await store.readAll({ after: 0n, limit: 1000 });
+    page.length;
+    page = await store.readAll({ after: page[page.length - 1].position, limit: 1000 })
+  )
+    out.push(...page);
   return out;
 }
 
@@ -35,7 +40,11 @@ describe('accounts: 三员 on the command path (SQLite)', () => {
   afterAll(() => ledger?.close());
 
   /** The request is refused with `status` and `code`, and the log's head has not moved. */
-  async function refused(send: () => Promise<{ status: number; body: { code?: string }; headers: Record<string, string> }>, status: number, code: string): Promise<void> {
+  async function refused(
+    send: () => Promise<{ status: number; body: { code?: string }; headers: Record<string, string> }>,
+    status: number,
+    code: string,
+  ): Promise<void> {
     const before = await store.headPosition();
     const res = await send();
     expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
@@ -100,12 +109,25 @@ describe('accounts: 三员 on the command path (SQLite)', () => {
     expect(await credentials.verify('A1', first)).toBe(false);
     expect(await credentials.usedRecently('A1', first)).toBe(true);
     const record = await credentials.get('A1');
-    expect({ mustChange: record!.mustChange, history: record!.history.length, hash: record!.hash }).toEqual({ mustChange: true, history: 2, hash: expect.stringMatching(/^\$scrypt\$ln=15,r=8,p=1\$/) });
+    expect({ mustChange: record!.mustChange, history: record!.history.length, hash: record!.hash }).toEqual({
+      mustChange: true,
+      history: 2,
+      hash: expect.stringMatching(/^\$scrypt\$ln=15,r=8,p=1\$/),
+    });
     const events = await allEvents(store);
     const text = JSON.stringify(events.map((e) => [e.stream, e.type, e.data, e.metadata]));
     for (const secret of [first, reset.body.initialPassword, record!.hash]) expect(text).not.toContain(secret);
     const a1 = events.filter((e) => e.stream === 'account-A1');
-    expect(a1.map((e) => e.type)).toEqual(['AccountOpened', 'AccountPasswordSet', 'AccountUnitChanged', 'AccountRoleGranted', 'AccountRoleRevoked', 'AccountLocked', 'AccountUnlocked', 'AccountPasswordSet']);
+    expect(a1.map((e) => e.type)).toEqual([
+      'AccountOpened',
+      'AccountPasswordSet',
+      'AccountUnitChanged',
+      'AccountRoleGranted',
+      'AccountRoleRevoked',
+      'AccountLocked',
+      'AccountUnlocked',
+      'AccountPasswordSet',
+    ]);
     expect(a1[7].data).toEqual({ accountId: 'A1', kind: 'reset', mustChange: true, reason: '忘记密码' });
     // The actor of each act is who did it, with the role it acted as.
     expect(a1.map((e) => (e.metadata.actor as { userId: string }).userId)).toEqual(['acc-sys', 'acc-sys', ...Array(6).fill('acc-sec')]);
@@ -126,7 +148,13 @@ describe('accounts: 三员 on the command path (SQLite)', () => {
 
   it('lets the holder (a sign-in service acting for it) change its own password, and nobody else', async () => {
     const accounts = ledger.app.get(AccountCommands);
-    const meta = (userId: string) => ({ actor: { userId, role: 'discipline' as const, unitId: null }, correlationId: 'c', commandId: 'c', idempotencyKey: null, ifMatch: null });
+    const meta = (userId: string) => ({
+      actor: { userId, role: 'discipline' as const, unitId: null },
+      correlationId: 'c',
+      commandId: 'c',
+      idempotencyKey: null,
+      ifMatch: null,
+    });
     await expect(accounts.changeOwnPassword('A1', 'Someone-else-1', meta('A3'))).rejects.toMatchObject({ status: 403, code: 'ROLE_NOT_ALLOWED' });
     await accounts.changeOwnPassword('A1', 'My-own-secret-7', meta('A1'));
     const credentials = ledger.app.get(CredentialsStore);
@@ -162,7 +190,11 @@ describe('accounts: 三员 on the command path (SQLite)', () => {
     await org.post('/items', { id: 'I1', sheetId: 's1', title: '事项', unitId: 'V1', cadreId: 'K1', dueDate: '2026-03-20' }, 201);
     for (const role of ['sysadmin', 'secadmin', 'auditadmin', 'admin'] as const) {
       const who = ledger.as(role);
-      await refused(() => who.post('/items', { id: `I-${role}`, sheetId: 's1', title: '事项', unitId: 'V1', cadreId: 'K1', dueDate: '2026-03-20' }), 403, 'ROLE_FORBIDDEN');
+      await refused(
+        () => who.post('/items', { id: `I-${role}`, sheetId: 's1', title: '事项', unitId: 'V1', cadreId: 'K1', dueDate: '2026-03-20' }),
+        403,
+        'ROLE_FORBIDDEN',
+      );
       await refused(() => who.post('/items/I1/urge', { level: 'reminder' }), 403, 'ROLE_FORBIDDEN');
       await refused(() => who.post('/items/I1/conclude', {}), 403, 'ROLE_FORBIDDEN');
       await refused(() => who.post('/sheets', { number: `N-${role}`, title: '任务', issuedOn: '2026-03-02' }), 403, 'ROLE_FORBIDDEN');
@@ -221,7 +253,10 @@ function asOfQuestion(engine: 'sqlite' | 'postgres', open: () => Promise<Ledger>
         ['D2', ['inspector', 'discipline'], 'closed'],
       ]);
       // Now (no asOf): the current accounts, from the current-state model.
-      expect(((await sys.get('/accounts', 200)).body as Array<{ id: string; status: string }>).map((a) => [a.id, a.status])).toEqual([['D1', 'active'], ['D2', 'closed']]);
+      expect(((await sys.get('/accounts', 200)).body as Array<{ id: string; status: string }>).map((a) => [a.id, a.status])).toEqual([
+        ['D1', 'active'],
+        ['D2', 'closed'],
+      ]);
     });
 
     it('a rebuild gives the account rows of the live projector, now and by version', async () => {

@@ -147,7 +147,19 @@ describe('三员 against every route (generated from the router)', () => {
    * seeded ids: the refusal comes before the body is read.
    */
   async function requestFor(route: Route, allowed: boolean): Promise<{ url: string; body?: object; ok?: number }> {
-    const seeded = route.path.replace(':decisionId', 'D1').replace(':keyId', 'K1').replace(':id', route.path.startsWith('/api/v1/units') ? 'T1' : route.path.startsWith('/api/v1/cadres') ? 'K1' : route.path.startsWith('/api/v1/accounts') ? 'acct-none' : 'I1');
+    const seeded = route.path
+      .replace(':decisionId', 'D1')
+      .replace(':keyId', 'K1')
+      .replace(
+        ':id',
+        route.path.startsWith('/api/v1/units')
+          ? 'T1'
+          : route.path.startsWith('/api/v1/cadres')
+            ? 'K1'
+            : route.path.startsWith('/api/v1/accounts')
+              ? 'acct-none'
+              : 'I1',
+      );
     if (allowed && route.key === 'GET /api/v1/accounts/:id/keys') return { url: `${API}/accounts/${await account(['inspector'])}/keys` };
     // The verifiable log's proofs need their sizes (API.md, version 2): the fixtures' first event.
     if (allowed && route.key === 'GET /api/v1/log/inclusion') return { url: `${API}/log/inclusion?position=1` };
@@ -159,44 +171,66 @@ describe('三员 against every route (generated from the router)', () => {
       return id;
     };
     switch (route.key) {
-      case 'POST /api/v1/units': return { url: seeded, body: { name: `支部${fresh('n')}`, kind: 'branch', parentId: 'T1' }, ok: 201 };
-      case 'POST /api/v1/units/:id/rename': return { url: `${API}/units/${await unit()}/rename`, body: { name: '新名' }, ok: 200 };
-      case 'POST /api/v1/units/:id/move': return { url: `${API}/units/${await unit()}/move`, body: { parentId: 'T2' }, ok: 200 };
-      case 'POST /api/v1/units/:id/dissolve': return { url: `${API}/units/${await unit()}/dissolve`, body: { reason: '撤并' }, ok: 200 };
-      case 'POST /api/v1/cadres': return { url: seeded, body: { name: '李四', unitId: 'T1', post: '委员' }, ok: 201 };
+      case 'POST /api/v1/units':
+        return { url: seeded, body: { name: `支部${fresh('n')}`, kind: 'branch', parentId: 'T1' }, ok: 201 };
+      case 'POST /api/v1/units/:id/rename':
+        return { url: `${API}/units/${await unit()}/rename`, body: { name: '新名' }, ok: 200 };
+      case 'POST /api/v1/units/:id/move':
+        return { url: `${API}/units/${await unit()}/move`, body: { parentId: 'T2' }, ok: 200 };
+      case 'POST /api/v1/units/:id/dissolve':
+        return { url: `${API}/units/${await unit()}/dissolve`, body: { reason: '撤并' }, ok: 200 };
+      case 'POST /api/v1/cadres':
+        return { url: seeded, body: { name: '李四', unitId: 'T1', post: '委员' }, ok: 201 };
       case 'POST /api/v1/cadres/:id/transfer': {
         const id = fresh('K');
         await ledger.as('org_dept').post('/cadres', { id, name: '王五', unitId: 'T1', post: '委员' }, 201);
         return { url: `${API}/cadres/${id}/transfer`, body: { unitId: 'T2' }, ok: 200 };
       }
-      case 'POST /api/v1/accounts': return { url: seeded, body: { login: `new.${fresh('l')}`, name: '新账号', roles: ['inspector'] }, ok: 201 };
-      case 'POST /api/v1/accounts/:id/grant': return { url: `${API}/accounts/${await account(['inspector'])}/grant`, body: { role: 'discipline' }, ok: 200 };
-      case 'POST /api/v1/accounts/:id/revoke': return { url: `${API}/accounts/${await account(['inspector', 'discipline'])}/revoke`, body: { role: 'discipline' }, ok: 200 };
-      case 'POST /api/v1/accounts/:id/unit': return { url: `${API}/accounts/${await account(['unit'], 'T1')}/unit`, body: { unitId: 'T2' }, ok: 200 };
-      case 'POST /api/v1/accounts/:id/lock': return { url: `${API}/accounts/${await account(['inspector'])}/lock`, body: {}, ok: 200 };
+      case 'POST /api/v1/accounts':
+        return { url: seeded, body: { login: `new.${fresh('l')}`, name: '新账号', roles: ['inspector'] }, ok: 201 };
+      case 'POST /api/v1/accounts/:id/grant':
+        return { url: `${API}/accounts/${await account(['inspector'])}/grant`, body: { role: 'discipline' }, ok: 200 };
+      case 'POST /api/v1/accounts/:id/revoke':
+        return { url: `${API}/accounts/${await account(['inspector', 'discipline'])}/revoke`, body: { role: 'discipline' }, ok: 200 };
+      case 'POST /api/v1/accounts/:id/unit':
+        return { url: `${API}/accounts/${await account(['unit'], 'T1')}/unit`, body: { unitId: 'T2' }, ok: 200 };
+      case 'POST /api/v1/accounts/:id/lock':
+        return { url: `${API}/accounts/${await account(['inspector'])}/lock`, body: {}, ok: 200 };
       case 'POST /api/v1/accounts/:id/unlock': {
         const id = await account(['inspector']);
         await sec().post(`/accounts/${id}/lock`, {}, 200);
         return { url: `${API}/accounts/${id}/unlock`, body: {}, ok: 200 };
       }
-      case 'POST /api/v1/accounts/:id/reset-password': return { url: `${API}/accounts/${await account(['inspector'])}/reset-password`, body: {}, ok: 200 };
+      case 'POST /api/v1/accounts/:id/reset-password':
+        return { url: `${API}/accounts/${await account(['inspector'])}/reset-password`, body: {}, ok: 200 };
       case 'POST /api/v1/accounts/:id/keys/:keyId/revoke': {
         const id = await account(['inspector']);
         let key = '';
         await issueApiKey(ledger.config, { account: id }, { out: (t) => (key += t), err: () => undefined, progress: null, clock: ledger.clock });
         return { url: `${API}/accounts/${id}/keys/${key.slice(3, 19)}/revoke`, body: {}, ok: 200 };
       }
-      case 'POST /api/v1/accounts/:id/close': return { url: `${API}/accounts/${await account(['inspector'])}/close`, body: {}, ok: 200 };
+      case 'POST /api/v1/accounts/:id/close':
+        return { url: `${API}/accounts/${await account(['inspector'])}/close`, body: {}, ok: 200 };
       // No dead letter in the fixtures: past the guard, an unknown message is the route's own 404.
-      case 'POST /api/v1/notifications/:id/replay': return { url: `${API}/notifications/00000000-0000-0000-0000-000000000000/replay`, body: {}, ok: 404 };
-      default: return { url: seeded, body: {} };
+      case 'POST /api/v1/notifications/:id/replay':
+        return { url: `${API}/notifications/00000000-0000-0000-0000-000000000000/replay`, body: {}, ok: 404 };
+      default:
+        return { url: seeded, body: {} };
     }
   }
 
   it('finds the routes of every part of the app in the router', () => {
     const keys = routes.map((r) => r.key);
     // A few known routes of each module, so that an empty or partial discovery cannot pass.
-    for (const k of ['POST /api/v1/units', 'GET /api/v1/items', 'POST /api/v1/items/:id/urge', 'GET /api/v1/audit/access', 'POST /api/v1/accounts/:id/lock', 'GET /api/v1/star-rating', 'GET /metrics']) {
+    for (const k of [
+      'POST /api/v1/units',
+      'GET /api/v1/items',
+      'POST /api/v1/items/:id/urge',
+      'GET /api/v1/audit/access',
+      'POST /api/v1/accounts/:id/lock',
+      'GET /api/v1/star-rating',
+      'GET /metrics',
+    ]) {
       expect(keys).toContain(k);
     }
     expect(routes.filter((r) => r.path.startsWith('/api/v1/')).length).toBeGreaterThanOrEqual(50);
@@ -204,7 +238,8 @@ describe('三员 against every route (generated from the router)', () => {
 
   for (const role of ADMINS) {
     it(`${role}: allowed exactly where the table says, and every refusal a 403 that changes nothing`, async () => {
-      const as = role === 'admin' ? ledger.as('admin', undefined, { sub: 'matrix-v1-admin' }) : ledger.as(role as UserRole, undefined, { sub: `matrix-${role}` });
+      const as =
+        role === 'admin' ? ledger.as('admin', undefined, { sub: 'matrix-v1-admin' }) : ledger.as(role as UserRole, undefined, { sub: `matrix-${role}` });
       const wrong: string[] = [];
       for (const route of routes) {
         const policy = policyOf(route.key);
@@ -243,10 +278,17 @@ describe('三员 against every route (generated from the router)', () => {
       expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
       expect({ head: await store.headPosition(), credentials: credentialsState() }).toEqual(before);
     };
-    const pairs: Array<[string, string]> = [['sysadmin', 'secadmin'], ['sysadmin', 'auditadmin'], ['secadmin', 'auditadmin']];
+    const pairs: Array<[string, string]> = [
+      ['sysadmin', 'secadmin'],
+      ['sysadmin', 'auditadmin'],
+      ['secadmin', 'auditadmin'],
+    ];
     for (const [a, b] of pairs) {
       await refused(() => sys().post('/accounts', { login: `two.${a}.${b}`, name: '二员', roles: [a, b] }), 409, 'ADMIN_ROLES_EXCLUSIVE');
-      for (const [held, second] of [[a, b], [b, a]]) {
+      for (const [held, second] of [
+        [a, b],
+        [b, a],
+      ]) {
         const id = await account([held]);
         await refused(() => sec().post(`/accounts/${id}/grant`, { role: second }), 409, 'ADMIN_ROLES_EXCLUSIVE');
         // Nor a role that acts on items beside it.

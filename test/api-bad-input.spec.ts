@@ -156,11 +156,29 @@ const COMMANDS: CommandRow[] = [
     missing: 'name',
     wrongType: ['name', 42],
     unknown: [
-      { what: 'an unknown parentId in the body', body: { id: 'u-orphan', name: '孤儿支部', kind: 'branch', parentId: 'ghost' }, status: 409, code: 'PARENT_NOT_FOUND', extra: { details: { parentId: 'ghost' } } },
+      {
+        what: 'an unknown parentId in the body',
+        body: { id: 'u-orphan', name: '孤儿支部', kind: 'branch', parentId: 'ghost' },
+        status: 409,
+        code: 'PARENT_NOT_FOUND',
+        extra: { details: { parentId: 'ghost' } },
+      },
     ],
     illegal: [
-      { what: 'an id that is already registered', body: { id: 'heping', name: '和平乡党委', kind: 'township_committee', parentId: 'county' }, status: 409, code: 'UNIT_ALREADY_EXISTS', extra: { details: { unitId: 'heping' } } },
-      { what: 'a dissolved parent', body: { id: 'u-under-gone', name: '撤销组织下的支部', kind: 'party_group', parentId: 'u-gone' }, status: 409, code: 'PARENT_DISSOLVED', extra: { details: { parentId: 'u-gone' } } },
+      {
+        what: 'an id that is already registered',
+        body: { id: 'heping', name: '和平乡党委', kind: 'township_committee', parentId: 'county' },
+        status: 409,
+        code: 'UNIT_ALREADY_EXISTS',
+        extra: { details: { unitId: 'heping' } },
+      },
+      {
+        what: 'a dissolved parent',
+        body: { id: 'u-under-gone', name: '撤销组织下的支部', kind: 'party_group', parentId: 'u-gone' },
+        status: 409,
+        code: 'PARENT_DISSOLVED',
+        extra: { details: { parentId: 'u-gone' } },
+      },
     ],
   },
   {
@@ -184,11 +202,31 @@ const COMMANDS: CommandRow[] = [
     wrongType: ['parentId', 7],
     unknown: [
       { what: 'an unknown unit in the path', id: 'no-such-unit', status: 404, code: 'UNIT_NOT_FOUND' },
-      { what: 'an unknown parentId in the body', body: { parentId: 'ghost' }, status: 409, code: 'PARENT_NOT_FOUND', extra: { details: { parentId: 'ghost' } } },
+      {
+        what: 'an unknown parentId in the body',
+        body: { parentId: 'ghost' },
+        status: 409,
+        code: 'PARENT_NOT_FOUND',
+        extra: { details: { parentId: 'ghost' } },
+      },
     ],
     illegal: [
-      { what: 'the county under its own child (a cycle)', id: 'county', body: { parentId: 'heping' }, status: 409, code: 'MOVE_WOULD_CREATE_CYCLE', extra: { details: { parentId: 'heping' } } },
-      { what: 'the parent it already has', id: 'heping-b1', body: { parentId: 'heping' }, status: 409, code: 'UNIT_PARENT_UNCHANGED', extra: { details: { parentId: 'heping' } } },
+      {
+        what: 'the county under its own child (a cycle)',
+        id: 'county',
+        body: { parentId: 'heping' },
+        status: 409,
+        code: 'MOVE_WOULD_CREATE_CYCLE',
+        extra: { details: { parentId: 'heping' } },
+      },
+      {
+        what: 'the parent it already has',
+        id: 'heping-b1',
+        body: { parentId: 'heping' },
+        status: 409,
+        code: 'UNIT_PARENT_UNCHANGED',
+        extra: { details: { parentId: 'heping' } },
+      },
     ],
   },
   {
@@ -214,11 +252,29 @@ const COMMANDS: CommandRow[] = [
     missing: 'post',
     wrongType: ['unitId', 3],
     unknown: [
-      { what: 'an unknown unitId in the body', body: { id: 'c-nowhere', name: '钱七', unitId: 'ghost', post: '书记' }, status: 409, code: 'UNIT_NOT_FOUND', extra: { details: { unitId: 'ghost' } } },
+      {
+        what: 'an unknown unitId in the body',
+        body: { id: 'c-nowhere', name: '钱七', unitId: 'ghost', post: '书记' },
+        status: 409,
+        code: 'UNIT_NOT_FOUND',
+        extra: { details: { unitId: 'ghost' } },
+      },
     ],
     illegal: [
-      { what: 'a dissolved unit', body: { id: 'c-gone', name: '孙八', unitId: 'u-gone', post: '书记' }, status: 409, code: 'UNIT_DISSOLVED', extra: { details: { unitId: 'u-gone' } } },
-      { what: 'an id that is already registered', body: { id: 'zhang', name: '张三', unitId: 'heping', post: '书记' }, status: 409, code: 'CADRE_ALREADY_EXISTS', extra: { details: { cadreId: 'zhang' } } },
+      {
+        what: 'a dissolved unit',
+        body: { id: 'c-gone', name: '孙八', unitId: 'u-gone', post: '书记' },
+        status: 409,
+        code: 'UNIT_DISSOLVED',
+        extra: { details: { unitId: 'u-gone' } },
+      },
+      {
+        what: 'an id that is already registered',
+        body: { id: 'zhang', name: '张三', unitId: 'heping', post: '书记' },
+        status: 409,
+        code: 'CADRE_ALREADY_EXISTS',
+        extra: { details: { cadreId: 'zhang' } },
+      },
     ],
   },
   {
@@ -248,27 +304,85 @@ const COMMANDS: CommandRow[] = [
     wrongType: ['issuedOn', 20260301],
     unknown: [],
     illegal: [
-      { what: 'a number another sheet holds', body: { id: 's-other', number: SHEET.number, title: '重号', issuedOn: '2026-03-01' }, status: 409, code: 'SHEET_NUMBER_TAKEN', extra: { details: { number: SHEET.number, sheetId: SHEET.id } } },
+      {
+        what: 'a number another sheet holds',
+        body: { id: 's-other', number: SHEET.number, title: '重号', issuedOn: '2026-03-01' },
+        status: 409,
+        code: 'SHEET_NUMBER_TAKEN',
+        extra: { details: { number: SHEET.number, sheetId: SHEET.id } },
+      },
       // The claim on sheet_number-S-FRESH must not be written when the sheet itself is refused.
-      { what: 'an id already issued, with a fresh number', body: { id: SHEET.id, number: 'S-FRESH', title: '重复下发', issuedOn: '2026-03-01' }, status: 409, code: 'SHEET_ALREADY_ISSUED', extra: { details: { sheetId: SHEET.id } } },
+      {
+        what: 'an id already issued, with a fresh number',
+        body: { id: SHEET.id, number: 'S-FRESH', title: '重复下发', issuedOn: '2026-03-01' },
+        status: 409,
+        code: 'SHEET_ALREADY_ISSUED',
+        extra: { details: { sheetId: SHEET.id } },
+      },
     ],
   },
   {
     route: 'POST /items',
     as: 'org_dept',
-    valid: { id: 'i-new', sheetId: SHEET.id, title: '规范村级组织活动场所', requirements: '4月底前完成', unitId: 'heping', cadreId: 'zhang', leaderId: 'li', supportUnitIds: ['heping-b1'], dueDate: DUE },
+    valid: {
+      id: 'i-new',
+      sheetId: SHEET.id,
+      title: '规范村级组织活动场所',
+      requirements: '4月底前完成',
+      unitId: 'heping',
+      cadreId: 'zhang',
+      leaderId: 'li',
+      supportUnitIds: ['heping-b1'],
+      dueDate: DUE,
+    },
     another: { id: 'i-new', sheetId: SHEET.id, title: '规范村级组织活动场所（修订）', unitId: 'heping', cadreId: 'zhang', dueDate: DUE },
     missing: 'cadreId',
     wrongType: ['dueDate', 20260430],
     unknown: [
-      { what: 'an unknown sheetId in the body', body: { id: 'i-u1', sheetId: 'ghost', title: 't', unitId: 'heping', cadreId: 'zhang', dueDate: DUE }, status: 409, code: 'SHEET_NOT_FOUND', extra: { details: { sheetId: 'ghost' } } },
-      { what: 'an unknown unitId in the body', body: { id: 'i-u2', sheetId: SHEET.id, title: 't', unitId: 'ghost', cadreId: 'zhang', dueDate: DUE }, status: 409, code: 'UNIT_NOT_FOUND', extra: { details: { unitId: 'ghost' } } },
-      { what: 'an unknown cadreId in the body', body: { id: 'i-u3', sheetId: SHEET.id, title: 't', unitId: 'heping', cadreId: 'ghost', dueDate: DUE }, status: 409, code: 'CADRE_NOT_FOUND', extra: { details: { cadreId: 'ghost' } } },
+      {
+        what: 'an unknown sheetId in the body',
+        body: { id: 'i-u1', sheetId: 'ghost', title: 't', unitId: 'heping', cadreId: 'zhang', dueDate: DUE },
+        status: 409,
+        code: 'SHEET_NOT_FOUND',
+        extra: { details: { sheetId: 'ghost' } },
+      },
+      {
+        what: 'an unknown unitId in the body',
+        body: { id: 'i-u2', sheetId: SHEET.id, title: 't', unitId: 'ghost', cadreId: 'zhang', dueDate: DUE },
+        status: 409,
+        code: 'UNIT_NOT_FOUND',
+        extra: { details: { unitId: 'ghost' } },
+      },
+      {
+        what: 'an unknown cadreId in the body',
+        body: { id: 'i-u3', sheetId: SHEET.id, title: 't', unitId: 'heping', cadreId: 'ghost', dueDate: DUE },
+        status: 409,
+        code: 'CADRE_NOT_FOUND',
+        extra: { details: { cadreId: 'ghost' } },
+      },
     ],
     illegal: [
-      { what: 'a due date before today', body: { id: 'i-past', sheetId: SHEET.id, title: 't', unitId: 'heping', cadreId: 'zhang', dueDate: '2026-03-01' }, status: 409, code: 'DUE_DATE_IN_PAST', extra: { details: { dueDate: '2026-03-01' } } },
-      { what: 'an id already assigned', body: { id: 'x-assigned', sheetId: SHEET.id, title: 't', unitId: 'heping', cadreId: 'zhang', dueDate: DUE }, status: 409, code: 'ITEM_ALREADY_EXISTS', extra: { details: { itemId: 'x-assigned' } } },
-      { what: 'a dissolved unit', body: { id: 'i-gone', sheetId: SHEET.id, title: 't', unitId: 'u-gone', cadreId: 'zhang', dueDate: DUE }, status: 409, code: 'UNIT_DISSOLVED', extra: { details: { unitId: 'u-gone' } } },
+      {
+        what: 'a due date before today',
+        body: { id: 'i-past', sheetId: SHEET.id, title: 't', unitId: 'heping', cadreId: 'zhang', dueDate: '2026-03-01' },
+        status: 409,
+        code: 'DUE_DATE_IN_PAST',
+        extra: { details: { dueDate: '2026-03-01' } },
+      },
+      {
+        what: 'an id already assigned',
+        body: { id: 'x-assigned', sheetId: SHEET.id, title: 't', unitId: 'heping', cadreId: 'zhang', dueDate: DUE },
+        status: 409,
+        code: 'ITEM_ALREADY_EXISTS',
+        extra: { details: { itemId: 'x-assigned' } },
+      },
+      {
+        what: 'a dissolved unit',
+        body: { id: 'i-gone', sheetId: SHEET.id, title: 't', unitId: 'u-gone', cadreId: 'zhang', dueDate: DUE },
+        status: 409,
+        code: 'UNIT_DISSOLVED',
+        extra: { details: { unitId: 'u-gone' } },
+      },
     ],
   },
   // ---- item commands (If-Match honoured) ----
@@ -375,12 +489,30 @@ const COMMANDS: CommandRow[] = [
     wrongType: ['cadreId', 9],
     unknown: [
       itemNotFound(),
-      { what: 'an unknown unitId in the body', body: { unitId: 'ghost', reason: '职责调整' }, status: 409, code: 'UNIT_NOT_FOUND', extra: { details: { unitId: 'ghost' } } },
-      { what: 'an unknown cadreId in the body', body: { cadreId: 'ghost', reason: '职责调整' }, status: 409, code: 'CADRE_NOT_FOUND', extra: { details: { cadreId: 'ghost' } } },
+      {
+        what: 'an unknown unitId in the body',
+        body: { unitId: 'ghost', reason: '职责调整' },
+        status: 409,
+        code: 'UNIT_NOT_FOUND',
+        extra: { details: { unitId: 'ghost' } },
+      },
+      {
+        what: 'an unknown cadreId in the body',
+        body: { cadreId: 'ghost', reason: '职责调整' },
+        status: 409,
+        code: 'CADRE_NOT_FOUND',
+        extra: { details: { cadreId: 'ghost' } },
+      },
     ],
     illegal: [
       stage('x-concluded', 'ITEM_CLOSED', 'concluded'),
-      { what: 'a reassignment that changes nothing', id: 'x-assigned', body: { unitId: 'heping', cadreId: 'zhang', reason: '职责调整' }, status: 409, code: 'REASSIGNMENT_CHANGES_NOTHING' },
+      {
+        what: 'a reassignment that changes nothing',
+        id: 'x-assigned',
+        body: { unitId: 'heping', cadreId: 'zhang', reason: '职责调整' },
+        status: 409,
+        code: 'REASSIGNMENT_CHANGES_NOTHING',
+      },
     ],
     ifMatch: true,
   },
@@ -394,8 +526,21 @@ const COMMANDS: CommandRow[] = [
     wrongType: ['newDueDate', 20260531],
     unknown: [itemNotFound()],
     illegal: [
-      { what: 'an item with a request pending (x-pending)', id: 'x-pending', status: 409, code: 'EXTENSION_ALREADY_PENDING', extra: { details: { newDueDate: '2026-05-31' } } },
-      { what: 'a new due date not later than the one in force', id: 'x-assigned', body: { newDueDate: '2026-04-01', reason: '汛期施工受阻' }, status: 409, code: 'EXTENSION_NOT_LATER', extra: { details: { dueDate: DUE, newDueDate: '2026-04-01' } } },
+      {
+        what: 'an item with a request pending (x-pending)',
+        id: 'x-pending',
+        status: 409,
+        code: 'EXTENSION_ALREADY_PENDING',
+        extra: { details: { newDueDate: '2026-05-31' } },
+      },
+      {
+        what: 'a new due date not later than the one in force',
+        id: 'x-assigned',
+        body: { newDueDate: '2026-04-01', reason: '汛期施工受阻' },
+        status: 409,
+        code: 'EXTENSION_NOT_LATER',
+        extra: { details: { dueDate: DUE, newDueDate: '2026-04-01' } },
+      },
       stage('x-reported', 'ITEM_AWAITING_REVIEW', 'reported'),
     ],
     ifMatch: true,
@@ -408,7 +553,10 @@ const COMMANDS: CommandRow[] = [
     another: {},
     wrongType: ['note', []],
     unknown: [itemNotFound()],
-    illegal: [{ what: 'an item with no pending request (x-assigned)', id: 'x-assigned', status: 409, code: 'NO_PENDING_EXTENSION' }, stage('x-concluded', 'ITEM_CLOSED', 'concluded')],
+    illegal: [
+      { what: 'an item with no pending request (x-assigned)', id: 'x-assigned', status: 409, code: 'NO_PENDING_EXTENSION' },
+      stage('x-concluded', 'ITEM_CLOSED', 'concluded'),
+    ],
     ifMatch: true,
   },
   {
@@ -445,7 +593,13 @@ const COMMANDS: CommandRow[] = [
     wrongType: ['target', 'zhang'],
     unknown: [
       itemNotFound(),
-      { what: 'an unknown target id in the body', body: { target: { kind: 'cadre', id: 'ghost' }, to: 'discipline' }, status: 409, code: 'ACCOUNTABILITY_TARGET_NOT_FOUND', extra: { details: { target: { kind: 'cadre', id: 'ghost' } } } },
+      {
+        what: 'an unknown target id in the body',
+        body: { target: { kind: 'cadre', id: 'ghost' }, to: 'discipline' },
+        status: 409,
+        code: 'ACCOUNTABILITY_TARGET_NOT_FOUND',
+        extra: { details: { target: { kind: 'cadre', id: 'ghost' } } },
+      },
     ],
     illegal: [withdrawn()],
     ifMatch: true,
@@ -460,7 +614,13 @@ const COMMANDS: CommandRow[] = [
     wrongType: ['dispositionForm', '2'],
     unknown: [
       itemNotFound(),
-      { what: 'an unknown target id in the body', body: { ...DECISION, target: { kind: 'unit', id: 'ghost' }, form: 'inspection' }, status: 409, code: 'ACCOUNTABILITY_TARGET_NOT_FOUND', extra: { details: { target: { kind: 'unit', id: 'ghost' } } } },
+      {
+        what: 'an unknown target id in the body',
+        body: { ...DECISION, target: { kind: 'unit', id: 'ghost' }, form: 'inspection' },
+        status: 409,
+        code: 'ACCOUNTABILITY_TARGET_NOT_FOUND',
+        extra: { details: { target: { kind: 'unit', id: 'ghost' } } },
+      },
     ],
     illegal: [
       withdrawn(),
@@ -470,9 +630,22 @@ const COMMANDS: CommandRow[] = [
         body: { ...DECISION, form: 'reorganisation' },
         status: 409,
         code: 'INVALID_ACCOUNTABILITY_FORM',
-        extra: { details: { targetKind: 'cadre', form: 'reorganisation', allowed: ['circulated_criticism', 'admonishment', 'organisational_measure', 'disciplinary_sanction'] } },
+        extra: {
+          details: {
+            targetKind: 'cadre',
+            form: 'reorganisation',
+            allowed: ['circulated_criticism', 'admonishment', 'organisational_measure', 'disciplinary_sanction'],
+          },
+        },
       },
-      { what: 'a decision dated after today', id: 'x-assigned', body: { ...DECISION, decidedOn: '2026-03-03' }, status: 409, code: 'DECISION_DATE_IN_FUTURE', extra: { details: { decidedOn: '2026-03-03', today: '2026-03-02' } } },
+      {
+        what: 'a decision dated after today',
+        id: 'x-assigned',
+        body: { ...DECISION, decidedOn: '2026-03-03' },
+        status: 409,
+        code: 'DECISION_DATE_IN_FUTURE',
+        extra: { details: { decidedOn: '2026-03-03', today: '2026-03-02' } },
+      },
     ],
     ifMatch: true,
   },
@@ -487,10 +660,22 @@ const COMMANDS: CommandRow[] = [
     unknown: [
       itemNotFound(),
       // API.md: 404 for an unknown id; the decision id is in the path.
-      { what: 'an unknown decision in the path', decisionId: 'no-such-decision', status: 404, code: 'DECISION_NOT_FOUND', extra: { details: { decisionId: 'no-such-decision' } } },
+      {
+        what: 'an unknown decision in the path',
+        decisionId: 'no-such-decision',
+        status: 404,
+        code: 'DECISION_NOT_FOUND',
+        extra: { details: { decisionId: 'no-such-decision' } },
+      },
     ],
     illegal: [
-      { what: 'a decision already revoked (x-revoked)', id: 'x-revoked', status: 409, code: 'DECISION_ALREADY_REVOKED', extra: () => ({ details: { decisionId: DECISIONS['x-revoked'] } }) },
+      {
+        what: 'a decision already revoked (x-revoked)',
+        id: 'x-revoked',
+        status: 409,
+        code: 'DECISION_ALREADY_REVOKED',
+        extra: () => ({ details: { decisionId: DECISIONS['x-revoked'] } }),
+      },
     ],
     ifMatch: true,
   },
@@ -601,18 +786,27 @@ describe('bad input on every route: each gets its status and code, and the store
     if (row.missing) {
       const field = row.missing;
       it(`a missing required field (${field}) → 400 naming it`, async () => {
-        await refused(() => post(pathOf(row), without(row.valid, field), row.as), (res) => expectInvalid(res, [field]));
+        await refused(
+          () => post(pathOf(row), without(row.valid, field), row.as),
+          (res) => expectInvalid(res, [field]),
+        );
       });
     }
 
     if (row.wrongType === 'array-body') {
       it('a body of the wrong type (a JSON array) → 400 BODY_NOT_AN_OBJECT', async () => {
-        await refused(() => post(pathOf(row), [row.valid], row.as), (res) => expectProblem(res, 400, 'BODY_NOT_AN_OBJECT'));
+        await refused(
+          () => post(pathOf(row), [row.valid], row.as),
+          (res) => expectProblem(res, 400, 'BODY_NOT_AN_OBJECT'),
+        );
       });
     } else {
       const [field, value] = row.wrongType;
       it(`a wrong type (${field}: ${JSON.stringify(value)}) → 400 naming it`, async () => {
-        await refused(() => post(pathOf(row), { ...row.valid, [field]: value }, row.as), (res) => expectInvalid(res, [field]));
+        await refused(
+          () => post(pathOf(row), { ...row.valid, [field]: value }, row.as),
+          (res) => expectInvalid(res, [field]),
+        );
       });
     }
 
@@ -637,14 +831,17 @@ describe('bad input on every route: each gets its status and code, and the store
     }
 
     it('the same Idempotency-Key with another body → 422 IDEMPOTENCY_KEY_REUSED (after the valid body succeeded)', async () => {
-      const key = `bad-input:${row.route.replace(/ /g, "")}`;
+      const key = `bad-input:${row.route.replace(/ /g, '')}`;
       const first = await post(pathOf(row), row.valid, row.as, { 'Idempotency-Key': key });
       expect({ status: first.status, body: first.body }).toEqual({
         status: row.target ? 200 : 201,
         body: { id: expect.any(String), revision: expect.any(Number), position: expect.stringMatching(/^\d+$/) },
       });
       expect(BigInt(first.body.position as string)).toBe(await t.store.headPosition());
-      await refused(() => post(pathOf(row), row.another, row.as, { 'Idempotency-Key': key }), (res) => expectProblem(res, 422, 'IDEMPOTENCY_KEY_REUSED'));
+      await refused(
+        () => post(pathOf(row), row.another, row.as, { 'Idempotency-Key': key }),
+        (res) => expectProblem(res, 422, 'IDEMPOTENCY_KEY_REUSED'),
+      );
     });
   });
 
@@ -663,15 +860,24 @@ describe('bad input on every route: each gets its status and code, and the store
     };
 
     it('a missing required field (title) → 400 naming it', async () => {
-      await refused(() => upload(GOOD, without(FIELDS, 'title') as Record<string, string>), (res) => expectInvalid(res, ['title']));
+      await refused(
+        () => upload(GOOD, without(FIELDS, 'title') as Record<string, string>),
+        (res) => expectInvalid(res, ['title']),
+      );
     });
 
     it('a missing file → 400 naming it', async () => {
-      await refused(() => upload(null, FIELDS), (res) => expectInvalid(res, ['file']));
+      await refused(
+        () => upload(null, FIELDS),
+        (res) => expectInvalid(res, ['file']),
+      );
     });
 
     it('a wrong type (issuedOn: "下周一") → 400 naming it', async () => {
-      await refused(() => upload(GOOD, { ...FIELDS, issuedOn: '下周一' }), (res) => expectInvalid(res, ['issuedOn']));
+      await refused(
+        () => upload(GOOD, { ...FIELDS, issuedOn: '下周一' }),
+        (res) => expectInvalid(res, ['issuedOn']),
+      );
     });
 
     it('an unknown unit named in a row → 400 SHEET_ROWS_INVALID naming row and column, nothing written', async () => {
@@ -686,13 +892,19 @@ describe('bad input on every route: each gets its status and code, and the store
     });
 
     it('a number another sheet holds → 409 SHEET_NUMBER_TAKEN', async () => {
-      await refused(() => upload(GOOD, { ...FIELDS, number: SHEET.number }), (res) => expectProblem(res, 409, 'SHEET_NUMBER_TAKEN', { details: { number: SHEET.number, sheetId: SHEET.id } }));
+      await refused(
+        () => upload(GOOD, { ...FIELDS, number: SHEET.number }),
+        (res) => expectProblem(res, 409, 'SHEET_NUMBER_TAKEN', { details: { number: SHEET.number, sheetId: SHEET.id } }),
+      );
     });
 
     it('the same Idempotency-Key with another file → 422 IDEMPOTENCY_KEY_REUSED (after the first import succeeded)', async () => {
       const first = await upload(GOOD, FIELDS, { 'Idempotency-Key': 'bad-input:import' });
       expect({ status: first.status, itemCount: first.body.itemCount, written: first.body.written }).toEqual({ status: 201, itemCount: 2, written: 4 });
-      await refused(() => upload(OTHER, FIELDS, { 'Idempotency-Key': 'bad-input:import' }), (res) => expectProblem(res, 422, 'IDEMPOTENCY_KEY_REUSED'));
+      await refused(
+        () => upload(OTHER, FIELDS, { 'Idempotency-Key': 'bad-input:import' }),
+        (res) => expectProblem(res, 422, 'IDEMPOTENCY_KEY_REUSED'),
+      );
     });
   });
 
@@ -712,11 +924,22 @@ describe('bad input on every route: each gets its status and code, and the store
   }
 
   const QUERIES: QueryRow[] = [
-    { route: 'GET /units', path: '/units', bad: [['minPosition=abc', 'minPosition'], ['colour=red', 'colour']] },
+    {
+      route: 'GET /units',
+      path: '/units',
+      bad: [
+        ['minPosition=abc', 'minPosition'],
+        ['colour=red', 'colour'],
+      ],
+    },
     {
       route: 'GET /cadres',
       path: '/cadres',
-      bad: [['subtree=maybe', 'subtree'], ['unitId=a.b', 'unitId'], ['minPosition=-1', 'minPosition']],
+      bad: [
+        ['subtree=maybe', 'subtree'],
+        ['unitId=a.b', 'unitId'],
+        ['minPosition=-1', 'minPosition'],
+      ],
       unknown: [['/cadres?unitId=ghost', 'UNIT_NOT_FOUND']],
     },
     {
@@ -734,36 +957,83 @@ describe('bad input on every route: each gets its status and code, and the store
       ],
       asOf: true,
     },
-    { route: 'GET /items/:id', path: '/items/x-assigned', bad: [['minPosition=1.5', 'minPosition'], ['foo=1', 'foo']], unknown: [['/items/no-such-item', 'ITEM_NOT_FOUND']], asOf: true },
-    { route: 'GET /items/:id/history', path: '/items/x-assigned/history', bad: [['minPosition=abc', 'minPosition'], ['asOf=2026-03-01T00:00:00%2B08:00', 'asOf']], unknown: [['/items/no-such-item/history', 'ITEM_NOT_FOUND']] },
+    {
+      route: 'GET /items/:id',
+      path: '/items/x-assigned',
+      bad: [
+        ['minPosition=1.5', 'minPosition'],
+        ['foo=1', 'foo'],
+      ],
+      unknown: [['/items/no-such-item', 'ITEM_NOT_FOUND']],
+      asOf: true,
+    },
+    {
+      route: 'GET /items/:id/history',
+      path: '/items/x-assigned/history',
+      bad: [
+        ['minPosition=abc', 'minPosition'],
+        ['asOf=2026-03-01T00:00:00%2B08:00', 'asOf'],
+      ],
+      unknown: [['/items/no-such-item/history', 'ITEM_NOT_FOUND']],
+    },
     {
       route: 'GET /units/:id/outstanding',
       path: '/units/heping/outstanding',
-      bad: [['subtree=yes', 'subtree'], ['minPosition=x', 'minPosition']],
+      bad: [
+        ['subtree=yes', 'subtree'],
+        ['minPosition=x', 'minPosition'],
+      ],
       unknown: [['/units/no-such-unit/outstanding', 'UNIT_NOT_FOUND']],
       asOf: true,
     },
     {
       route: 'GET /units/:id/children/outstanding',
       path: '/units/heping/children/outstanding',
-      bad: [['minPosition=x', 'minPosition'], ['format=pdf', 'format'], ['sort=name', 'sort']],
+      bad: [
+        ['minPosition=x', 'minPosition'],
+        ['format=pdf', 'format'],
+        ['sort=name', 'sort'],
+      ],
       unknown: [['/units/no-such-unit/children/outstanding', 'UNIT_NOT_FOUND']],
       asOf: true,
     },
-    { route: 'GET /cadres/:id/outstanding', path: '/cadres/zhang/outstanding', bad: [['minPosition=x', 'minPosition'], ['subtree=false', 'subtree']], unknown: [['/cadres/no-such-cadre/outstanding', 'CADRE_NOT_FOUND']] },
+    {
+      route: 'GET /cadres/:id/outstanding',
+      path: '/cadres/zhang/outstanding',
+      bad: [
+        ['minPosition=x', 'minPosition'],
+        ['subtree=false', 'subtree'],
+      ],
+      unknown: [['/cadres/no-such-cadre/outstanding', 'CADRE_NOT_FOUND']],
+    },
     {
       route: 'GET /cadres/outstanding',
       path: '/cadres/outstanding',
-      bad: [['subtree=1', 'subtree'], ['unitId=a.b', 'unitId'], ['format=doc', 'format']],
+      bad: [
+        ['subtree=1', 'subtree'],
+        ['unitId=a.b', 'unitId'],
+        ['format=doc', 'format'],
+      ],
       unknown: [['/cadres/outstanding?unitId=ghost', 'UNIT_NOT_FOUND']],
     },
     {
       route: 'GET /accountability',
       path: '/accountability',
-      bad: [['targetKind=person', 'targetKind'], ['form=scolding', 'form'], ['from=2026-13-01', 'from'], ['to=yesterday', 'to'], ['targetId=a.b', 'targetId']],
+      bad: [
+        ['targetKind=person', 'targetKind'],
+        ['form=scolding', 'form'],
+        ['from=2026-13-01', 'from'],
+        ['to=yesterday', 'to'],
+        ['targetId=a.b', 'targetId'],
+      ],
     },
     // API.md: every query accepts minPosition, and a bad query is a 400. (Were the proof answered, it would seal first: a write.)
-    { route: 'GET /items/:id/proof', path: '/items/x-assigned/proof', bad: [['minPosition=abc', 'minPosition']], unknown: [['/items/no-such-item/proof', 'ITEM_NOT_FOUND']] },
+    {
+      route: 'GET /items/:id/proof',
+      path: '/items/x-assigned/proof',
+      bad: [['minPosition=abc', 'minPosition']],
+      unknown: [['/items/no-such-item/proof', 'ITEM_NOT_FOUND']],
+    },
   ];
 
   /** Not instants with their offset, or instants that do not exist. */

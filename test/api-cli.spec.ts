@@ -18,8 +18,11 @@ describe('CLI tokens and the server share the data dir secret', () => {
     const app = await createApp({ config, store, logger: false });
     try {
       await app.init();
-      const res = await request(app.getHttpServer()).post('/api/v1/units').set('Authorization', `Bearer ${token}`)
-        .send({ id: 'county', name: '县委', kind: 'county_committee' }).expect(201);
+      const res = await request(app.getHttpServer())
+        .post('/api/v1/units')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ id: 'county', name: '县委', kind: 'county_committee' })
+        .expect(201);
       expect(res.body.id).toBe('county');
       const [event] = await store.readStream('unit-county');
       expect(event.metadata.actor).toEqual({ userId: 'cli-admin', role: 'admin', unitId: null, name: '管理员' });
@@ -46,7 +49,9 @@ describe('concurrent commands on one item', () => {
     try {
       const org = t.token('org_dept');
       const post = (p: string, body: object) => t.http.post(`/api/v1${p}`).set('Authorization', `Bearer ${org}`).send(body);
-      await post('/units', { id: 'county', name: '县委', kind: 'county_committee' }).set('Authorization', `Bearer ${t.token('admin')}`).expect(201);
+      await post('/units', { id: 'county', name: '县委', kind: 'county_committee' })
+        .set('Authorization', `Bearer ${t.token('admin')}`)
+        .expect(201);
       await post('/cadres', { id: 'c1', name: '张三', unitId: 'county', post: '书记' }).expect(201);
       await post('/sheets', { id: 's1', number: 'N-1', title: '清单', issuedOn: '2026-03-01' }).expect(201);
       const item = await post('/items', { id: 'i1', sheetId: 's1', title: '事项', unitId: 'county', cadreId: 'c1', dueDate: '2026-04-01' }).expect(201);

@@ -14,7 +14,10 @@ describe('API commands: the closed loop over HTTP', () => {
   afterAll(() => t.close());
 
   const post = (path: string, body: unknown, token: string) =>
-    t.http.post(`/api/v1${path}`).set('Authorization', `Bearer ${token}`).send(body as object);
+    t.http
+      .post(`/api/v1${path}`)
+      .set('Authorization', `Bearer ${token}`)
+      .send(body as object);
 
   async function county(): Promise<{ county: string; township: string; village: string; cadre: string; sheet: string }> {
     const c = await post('/units', { id: 'county', name: '中共湟源县委员会', kind: 'county_committee' }, admin).expect(201);
@@ -28,7 +31,11 @@ describe('API commands: the closed loop over HTTP', () => {
 
   it('assigns, acknowledges, reports, concludes and strikes off an item, with revisions and positions', async () => {
     const k = await county();
-    const item = await post('/items', { sheetId: k.sheet, title: '规范村级组织活动场所', unitId: k.village, cadreId: k.cadre, dueDate: '2026-04-30' }, orgDept).expect(201);
+    const item = await post(
+      '/items',
+      { sheetId: k.sheet, title: '规范村级组织活动场所', unitId: k.village, cadreId: k.cadre, dueDate: '2026-04-30' },
+      orgDept,
+    ).expect(201);
     expect(item.body.revision).toBe(0);
     const itemId: string = item.body.id;
     expect(itemId).toMatch(/^[0-9a-f-]{36}$/);
@@ -46,9 +53,7 @@ describe('API commands: the closed loop over HTTP', () => {
     expect(off.body.revision).toBe(5);
 
     const events = await t.store.readStream(`item-${itemId}`);
-    expect(events.map((e) => e.type)).toEqual([
-      'ItemAssigned', 'ItemAcknowledged', 'ProgressReported', 'CompletionReported', 'ItemConcluded', 'ItemStruckOff',
-    ]);
+    expect(events.map((e) => e.type)).toEqual(['ItemAssigned', 'ItemAcknowledged', 'ProgressReported', 'CompletionReported', 'ItemConcluded', 'ItemStruckOff']);
     expect(BigInt(off.body.position)).toBe(events[5].position);
     const meta = events[1].metadata;
     expect(meta.actor).toMatchObject({ userId: 'user-unit', role: 'unit', unitId: k.township });
@@ -59,8 +64,12 @@ describe('API commands: the closed loop over HTTP', () => {
   });
 
   it('records X-Request-Id as the correlation id of every event of the request', async () => {
-    const res = await t.http.post('/api/v1/units').set('Authorization', `Bearer ${admin}`).set('X-Request-Id', 'req-42')
-      .send({ id: 'organs', name: '县直机关党工委', kind: 'working_committee', parentId: 'county' }).expect(201);
+    const res = await t.http
+      .post('/api/v1/units')
+      .set('Authorization', `Bearer ${admin}`)
+      .set('X-Request-Id', 'req-42')
+      .send({ id: 'organs', name: '县直机关党工委', kind: 'working_committee', parentId: 'county' })
+      .expect(201);
     const [e] = await t.store.readStream('unit-organs');
     expect(e.metadata.correlationId).toBe('req-42');
     expect(res.body.id).toBe('organs');
@@ -70,7 +79,11 @@ describe('API commands: the closed loop over HTTP', () => {
     await post('/units', { id: 'dahua', name: '中共大华镇委员会', kind: 'township_committee', parentId: 'county' }, admin).expect(201);
     const cadre = await post('/cadres', { name: '李四', unitId: 'dahua', post: '党委书记' }, orgDept).expect(201);
     const sheet = await post('/sheets', { number: '源办〔2026〕2号', title: '第二批', issuedOn: '2026-03-01' }, orgDept).expect(201);
-    const item = await post('/items', { sheetId: sheet.body.id, title: '事项', unitId: 'dahua', cadreId: cadre.body.id, dueDate: '2026-05-01' }, orgDept).expect(201);
+    const item = await post(
+      '/items',
+      { sheetId: sheet.body.id, title: '事项', unitId: 'dahua', cadreId: cadre.body.id, dueDate: '2026-05-01' },
+      orgDept,
+    ).expect(201);
     await t.projected(item.body.position);
     const head = await t.store.headPosition();
     const res = await post(`/items/${item.body.id}/acknowledge`, {}, t.token('unit', 'heping')).expect(403);
@@ -87,12 +100,23 @@ describe('API commands: the closed loop over HTTP', () => {
   it('records and revokes an accountability decision, answering the decision id', async () => {
     const k = { cadre: (await post('/cadres', { name: '王五', unitId: 'heping', post: '党委书记' }, orgDept).expect(201)).body.id as string };
     const sheet = await post('/sheets', { number: '源办〔2026〕3号', title: '第三批', issuedOn: '2026-03-01' }, orgDept).expect(201);
-    const item = await post('/items', { sheetId: sheet.body.id, title: '问责事项', unitId: 'heping', cadreId: k.cadre, dueDate: '2026-03-10' }, orgDept).expect(201);
+    const item = await post('/items', { sheetId: sheet.body.id, title: '问责事项', unitId: 'heping', cadreId: k.cadre, dueDate: '2026-03-10' }, orgDept).expect(
+      201,
+    );
     const discipline = t.token('discipline');
     await post(`/items/${item.body.id}/accountability/refer`, { target: { kind: 'cadre', id: k.cadre }, to: 'discipline' }, inspector).expect(200);
-    const decided = await post(`/items/${item.body.id}/accountability/decide`, {
-      target: { kind: 'cadre', id: k.cadre }, form: 'admonishment', dispositionForm: 1, decidedBy: '湟源县纪委监委', decidedOn: '2026-03-02', reason: '履责不力',
-    }, discipline).expect(200);
+    const decided = await post(
+      `/items/${item.body.id}/accountability/decide`,
+      {
+        target: { kind: 'cadre', id: k.cadre },
+        form: 'admonishment',
+        dispositionForm: 1,
+        decidedBy: '湟源县纪委监委',
+        decidedOn: '2026-03-02',
+        reason: '履责不力',
+      },
+      discipline,
+    ).expect(200);
     expect(decided.body.id).not.toBe(item.body.id);
     const revoked = await post(`/items/${item.body.id}/accountability/${decided.body.id}/revoke`, { reason: '申诉成立' }, discipline).expect(200);
     expect(revoked.body).toMatchObject({ id: decided.body.id, revision: 3 });

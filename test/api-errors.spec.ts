@@ -86,10 +86,20 @@ describe('API errors: one filter, RFC 9457 problem details, never a 500 for clie
     });
 
     it('400 for malformed JSON and for a body that is not an object, never 500', async () => {
-      const bad = await t.http.post('/api/v1/units').set('Authorization', `Bearer ${orgDept}`).set('Content-Type', 'application/json').send('{"name": ').expect(400);
+      const bad = await t.http
+        .post('/api/v1/units')
+        .set('Authorization', `Bearer ${orgDept}`)
+        .set('Content-Type', 'application/json')
+        .send('{"name": ')
+        .expect(400);
       expect(bad.headers['content-type']).toMatch(PROBLEM);
       expect(bad.body.code).toBe('MALFORMED_JSON');
-      const arr = await t.http.post('/api/v1/units').set('Authorization', `Bearer ${orgDept}`).set('Content-Type', 'application/json').send('[1,2]').expect(400);
+      const arr = await t.http
+        .post('/api/v1/units')
+        .set('Authorization', `Bearer ${orgDept}`)
+        .set('Content-Type', 'application/json')
+        .send('[1,2]')
+        .expect(400);
       expect(arr.body.code).toBe('BODY_NOT_AN_OBJECT');
     });
 
@@ -124,13 +134,28 @@ describe('API errors: one filter, RFC 9457 problem details, never a 500 for clie
 
     it('412 for a stale If-Match; the matching revision goes through', async () => {
       const head = await t.store.headPosition();
-      const stale = await t.http.post(`/api/v1/items/${itemId}/urge`).set('Authorization', `Bearer ${orgDept}`).set('If-Match', '"5"').send({ level: 'reminder' }).expect(412);
+      const stale = await t.http
+        .post(`/api/v1/items/${itemId}/urge`)
+        .set('Authorization', `Bearer ${orgDept}`)
+        .set('If-Match', '"5"')
+        .send({ level: 'reminder' })
+        .expect(412);
       expect(stale.headers['content-type']).toMatch(PROBLEM);
       expect(stale.body).toMatchObject({ status: 412, code: 'STALE_REVISION', currentRevision: 0 });
       expect(await t.store.headPosition()).toBe(head);
-      const ok = await t.http.post(`/api/v1/items/${itemId}/urge`).set('Authorization', `Bearer ${orgDept}`).set('If-Match', '"0"').send({ level: 'reminder' }).expect(200);
+      const ok = await t.http
+        .post(`/api/v1/items/${itemId}/urge`)
+        .set('Authorization', `Bearer ${orgDept}`)
+        .set('If-Match', '"0"')
+        .send({ level: 'reminder' })
+        .expect(200);
       expect(ok.body.revision).toBe(1);
-      await t.http.post(`/api/v1/items/${itemId}/urge`).set('Authorization', `Bearer ${orgDept}`).set('If-Match', 'garbage').send({ level: 'reminder' }).expect(400);
+      await t.http
+        .post(`/api/v1/items/${itemId}/urge`)
+        .set('Authorization', `Bearer ${orgDept}`)
+        .set('If-Match', 'garbage')
+        .send({ level: 'reminder' })
+        .expect(400);
     });
 
     it('404 as problem details for a route that does not exist', async () => {

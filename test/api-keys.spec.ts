@@ -35,7 +35,11 @@ describe('API keys for scripts (ledger token --account)', () => {
   async function issue(account: string, extra: { expires?: string; name?: string; role?: string } = {}): Promise<{ code: number; key: string; err: string }> {
     let out = '';
     let err = '';
-    const code = await issueApiKey(ledger.config, { account, ...extra }, { out: (t) => (out += t), err: (t) => (err += t), progress: null, clock: ledger.clock });
+    const code = await issueApiKey(
+      ledger.config,
+      { account, ...extra },
+      { out: (t) => (out += t), err: (t) => (err += t), progress: null, clock: ledger.clock },
+    );
     return { code, key: out.trim(), err };
   }
   const as = (key: string) => ({
@@ -50,7 +54,9 @@ describe('API keys for scripts (ledger token --account)', () => {
       db.close();
     }
   }
-  async function auditEntries(action: string): Promise<Array<{ actor: string; action: string; target: string; status: number | null; detail: Record<string, unknown> | null }>> {
+  async function auditEntries(
+    action: string,
+  ): Promise<Array<{ actor: string; action: string; target: string; status: number | null; detail: Record<string, unknown> | null }>> {
     return (await ledger.as('auditadmin', undefined, { sub: 'keys-audit' }).get(`/audit/access?action=${action}`, 200)).body.entries;
   }
 
@@ -84,8 +90,16 @@ describe('API keys for scripts (ledger token --account)', () => {
     const rows = keysTable();
     expect(rows).toEqual([
       {
-        keyId, accountId: 'ops', secretHash: crypto.createHash('sha256').update(secret).digest('hex'), role: null, name: '夜间对账',
-        createdAt: '2026-03-02T01:00:00.000Z', createdBy: expect.stringMatching(/^cli:/), expiresAt: '2026-04-01T01:00:00.000Z', revokedAt: null, revokedBy: null,
+        keyId,
+        accountId: 'ops',
+        secretHash: crypto.createHash('sha256').update(secret).digest('hex'),
+        role: null,
+        name: '夜间对账',
+        createdAt: '2026-03-02T01:00:00.000Z',
+        createdBy: expect.stringMatching(/^cli:/),
+        expiresAt: '2026-04-01T01:00:00.000Z',
+        revokedAt: null,
+        revokedBy: null,
       },
     ]);
     expect(fs.readFileSync(path.join(ledger.config.dataDir, 'credentials.sqlite')).includes(secret)).toBe(false);
@@ -105,7 +119,12 @@ describe('API keys for scripts (ledger token --account)', () => {
     const listed = (await sec().get('/accounts/ops/keys', 200)).body as Array<Record<string, unknown>>;
     // Both issued at the same instant of the fixed clock: compared by name, not by order.
     const byName = listed.map((k) => [k.name, k.keyId, k.revokedAt]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-    expect(byName).toEqual([['夜间对账', expect.any(String), null], ['待吊销', keyId, null]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+    expect(byName).toEqual(
+      [
+        ['夜间对账', expect.any(String), null],
+        ['待吊销', keyId, null],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
     expect(listed.flatMap((k) => Object.keys(k).filter((f) => /hash|secret/i.test(f)))).toEqual([]);
 
     const revoked = await sec().post(`/accounts/ops/keys/${keyId}/revoke`, {}, 200);
@@ -117,13 +136,19 @@ describe('API keys for scripts (ledger token --account)', () => {
     for (const role of ['sysadmin', 'auditadmin', 'org_dept'] as const) await ledger.as(role).post(`/accounts/ops/keys/${keyId}/revoke`, {}, 403);
 
     const issuedEntries = await auditEntries('api-key-issued');
-    expect(issuedEntries.filter((e) => e.detail?.apiKey === keyId)).toEqual([expect.objectContaining({ actor: expect.stringMatching(/^cli:/), target: 'account:ops' })]);
+    expect(issuedEntries.filter((e) => e.detail?.apiKey === keyId)).toEqual([
+      expect.objectContaining({ actor: expect.stringMatching(/^cli:/), target: 'account:ops' }),
+    ]);
     const uses = await auditEntries('api-key-use');
     expect(uses.filter((e) => e.detail?.apiKey === keyId)).toEqual([expect.objectContaining({ actor: 'ops', target: 'GET /api/v1/units', status: 200 })]);
     const revocations = await auditEntries('api-key-revoked');
-    expect(revocations.filter((e) => e.detail?.apiKey === keyId && e.status === 200)).toEqual([expect.objectContaining({ actor: 'keys-sec', target: `POST /api/v1/accounts/ops/keys/${keyId}/revoke` })]);
+    expect(revocations.filter((e) => e.detail?.apiKey === keyId && e.status === 200)).toEqual([
+      expect.objectContaining({ actor: 'keys-sec', target: `POST /api/v1/accounts/ops/keys/${keyId}/revoke` }),
+    ]);
     // The refusal of the revoked key names it.
-    expect((await auditEntries('refused')).filter((e) => e.detail?.apiKey === keyId)).toEqual([expect.objectContaining({ actor: null, target: 'GET /api/v1/units', status: 401 })]);
+    expect((await auditEntries('refused')).filter((e) => e.detail?.apiKey === keyId)).toEqual([
+      expect.objectContaining({ actor: null, target: 'GET /api/v1/units', status: 401 }),
+    ]);
   });
 
   it('expires by the county clock; a key of a locked or closed account is 401; forged keys are 401', async () => {
@@ -157,7 +182,11 @@ describe('API keys for scripts (ledger token --account)', () => {
   it('the built CLI: ledger token --account prints the key alone, ledger account revoke-key ends it at once', async () => {
     buildEntryPoints(path.basename(OUT), [CLI.replace(/\.js$/, '.ts')]);
     const run = async (...args: string[]) => {
-      const p = spawnBuilt(path.join(OUT, CLI), args, { cwd: ROOT, env: { LEDGER_DATA_DIR: ledger.config.dataDir, LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL' }, started });
+      const p = spawnBuilt(path.join(OUT, CLI), args, {
+        cwd: ROOT,
+        env: { LEDGER_DATA_DIR: ledger.config.dataDir, LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL' },
+        started,
+      });
       let stdout = '';
       p.child.stdout!.on('data', (d) => (stdout += String(d)));
       return { code: await p.exited, stdout, all: p.out() };
@@ -192,7 +221,9 @@ describe('API keys on PostgreSQL (the credentials in LEDGER_READ_DB_URL, the tra
     const l = ledger;
     await l.as('sysadmin', undefined, { sub: 'pg-sys' }).post('/accounts', { id: 'pg-ops', login: 'pg.ops', name: '脚本', roles: ['inspector'] }, 201);
     let key = '';
-    expect(await issueApiKey(l.config, { account: 'pg.ops', expires: '1d' }, { out: (t) => (key += t), err: () => undefined, progress: null, clock: l.clock })).toBe(0);
+    expect(
+      await issueApiKey(l.config, { account: 'pg.ops', expires: '1d' }, { out: (t) => (key += t), err: () => undefined, progress: null, clock: l.clock }),
+    ).toBe(0);
     key = key.trim();
     const get = () => l.http.get(`${API}/units`).set('Authorization', `Bearer ${key}`);
     expect((await get()).status).toBe(200);
@@ -200,7 +231,9 @@ describe('API keys on PostgreSQL (the credentials in LEDGER_READ_DB_URL, the tra
     await pg.connect();
     try {
       const rows = (await pg.query('SELECT "accountId", "secretHash", "expiresAt" FROM "api_keys"')).rows;
-      expect(rows).toEqual([{ accountId: 'pg-ops', secretHash: crypto.createHash('sha256').update(key.slice(20)).digest('hex'), expiresAt: '2026-03-03T01:00:00.000Z' }]);
+      expect(rows).toEqual([
+        { accountId: 'pg-ops', secretHash: crypto.createHash('sha256').update(key.slice(20)).digest('hex'), expiresAt: '2026-03-03T01:00:00.000Z' },
+      ]);
     } finally {
       await pg.end();
     }

@@ -41,7 +41,8 @@ describe('architecture: the dependency-cruiser layer rules', () => {
       'libs/contracts/src/events/deep.ts': 'export const DEEP = 1;\n',
       // allowed: own files, the event catalogue; forbidden: a Node module and the HTTP contracts
       'libs/domain/src/ok.ts': "import type { LedgerEvent } from '@ledger/contracts/events';\nexport const ok = (e: LedgerEvent) => e;\n",
-      'libs/domain/src/bad.ts': "import { readFileSync } from 'node:fs';\nimport { ITEMS } from '@ledger/contracts/http/items';\nimport { ok } from './ok';\nimport { Injectable } from '@nestjs/common';\nimport { DataSource } from 'typeorm';\nconst { DEEP } = require('@ledger/contracts/events/deep');\nexport const bad = [readFileSync, ITEMS, ok, DEEP, Injectable, DataSource];\n",
+      'libs/domain/src/bad.ts':
+        "import { readFileSync } from 'node:fs';\nimport { ITEMS } from '@ledger/contracts/http/items';\nimport { ok } from './ok';\nimport { Injectable } from '@nestjs/common';\nimport { DataSource } from 'typeorm';\nconst { DEEP } = require('@ledger/contracts/events/deep');\nexport const bad = [readFileSync, ITEMS, ok, DEEP, Injectable, DataSource];\n",
       'libs/domain/src/bad.spec.ts': "import { readFileSync } from 'node:fs';\nexport const t = readFileSync;\n",
       // a lib reaching into an app, and a cycle between two libs
       'libs/platform/src/index.ts': "import { a } from '../../../apps/api/src/a';\nimport { rm } from '../../read-models/src/rm';\nexport const p = [a, rm];\n",
@@ -50,7 +51,8 @@ describe('architecture: the dependency-cruiser layer rules', () => {
       'libs/read-models/src/http.ts':
         "import { Injectable } from '@nestjs/common';\nimport { IsString } from 'class-validator';\nimport { ITEMS } from '@ledger/contracts/http/items';\nimport type { LedgerEvent } from '@ledger/contracts/events';\nexport const h = [Injectable, IsString, ITEMS];\nexport type E = LedgerEvent;\n",
       'libs/sheets-io/src/write.ts': "import ExcelJS from 'exceljs';\nimport { v4 } from 'uuid';\nexport const w = [ExcelJS, v4];\n",
-      'libs/sheets-io/src/read.ts': "import { Pool } from 'pg';\nimport type { ItemView } from '@ledger/contracts/http/views';\nexport const r = Pool;\nexport type V = ItemView;\n",
+      'libs/sheets-io/src/read.ts':
+        "import { Pool } from 'pg';\nimport type { ItemView } from '@ledger/contracts/http/views';\nexport const r = Pool;\nexport type V = ItemView;\n",
       // the application layer: no framework, nothing above it (read models), the domain below it
       'libs/application/src/loop.ts':
         "import { Injectable } from '@nestjs/common';\nimport { rm } from '../../read-models/src/rm';\nimport { ok } from '../../domain/src/ok';\nexport const l = [Injectable, rm, ok];\n",

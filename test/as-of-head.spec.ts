@@ -32,7 +32,11 @@ async function allEvents(ledger: Ledger): Promise<StoredEvent[]> {
   const store = await openEventStore(ledger.config);
   try {
     const out: StoredEvent[] = [];
-    for (let page = await store.readAll({ after: 0n, limit: 1000 }); page.length; page = await store.readAll({ after: page[page.length - 1].position, limit: 1000 })) {
+    for (
+      let page = await store.readAll({ after: 0n, limit: 1000 });
+      page.length;
+      page = await store.readAll({ after: page[page.length - 1].position, limit: 1000 })
+    ) {
       out.push(...page);
     }
     return out;
@@ -53,7 +57,13 @@ async function cadreLeaves(ledger: Ledger, cadreId: string): Promise<void> {
       id: cadreId,
       build: (_folded, context) => ({ type: 'LeaveCadre', context, data: { cadreId, reason: '退休' } }),
     },
-    { actor: { userId: 'org-dept-1', role: 'org_dept', unitId: null }, correlationId: `leave-${cadreId}`, commandId: `leave-${cadreId}`, idempotencyKey: null, ifMatch: null },
+    {
+      actor: { userId: 'org-dept-1', role: 'org_dept', unitId: null },
+      correlationId: `leave-${cadreId}`,
+      commandId: `leave-${cadreId}`,
+      idempotencyKey: null,
+      ifMatch: null,
+    },
   );
   if (outcome.kind !== 'appended') throw new Error(`LeaveCadre: ${outcome.kind}`);
 }
@@ -69,10 +79,19 @@ async function scriptCounty(ledger: Ledger): Promise<void> {
   await org.post('/units', { id: 'C', name: '湟源县委', kind: 'county_committee' }, 201);
   await org.post('/units', { id: 'T1', name: '和平乡党委', kind: 'township_committee', parentId: 'C' }, 201);
   await org.post('/units', { id: 'T2', name: '申中乡党委', kind: 'township_committee', parentId: 'C' }, 201);
-  for (const [id, name, parentId] of [['V1', '茶曲村党支部', 'T1'], ['V2', '莫布拉村党支部', 'T2'], ['V3', '前沟村党支部', 'T2']]) {
+  for (const [id, name, parentId] of [
+    ['V1', '茶曲村党支部', 'T1'],
+    ['V2', '莫布拉村党支部', 'T2'],
+    ['V3', '前沟村党支部', 'T2'],
+  ]) {
     await org.post('/units', { id, name, kind: 'branch', parentId }, 201);
   }
-  for (const [id, name, unitId] of [['K1', '张三', 'V1'], ['K2', '李四', 'V2'], ['K3', '王五', 'T1'], ['K4', '赵六', 'V3']]) {
+  for (const [id, name, unitId] of [
+    ['K1', '张三', 'V1'],
+    ['K2', '李四', 'V2'],
+    ['K3', '王五', 'T1'],
+    ['K4', '赵六', 'V3'],
+  ]) {
     await org.post('/cadres', { id, name, unitId, post: '书记' }, 201);
   }
   await org.post('/sheets', { id: 's1', number: '湟组交〔2026〕9号', title: '第一季度基层党建任务', issuedOn: '2026-03-02' }, 201);
@@ -171,10 +190,16 @@ function headComparison(engine: string, open: () => Promise<Ledger>, stop: () =>
         expect({ id, view: then.body }).toEqual({ id, view: now.body });
       }
       // The fold's answer checked by hand: I1 had two decisions and one revoked; I2 one, revoked after the withdrawal.
-      const counts = await Promise.all(['I1', 'I2'].map(async (id) => (await inspector.get(`/items/${id}?asOf=${encodeURIComponent(head)}`, 200)).body.accountabilityCount));
+      const counts = await Promise.all(
+        ['I1', 'I2'].map(async (id) => (await inspector.get(`/items/${id}?asOf=${encodeURIComponent(head)}`, 200)).body.accountabilityCount),
+      );
       expect(counts).toEqual([1, 0]);
       const register = (await inspector.get('/accountability', 200)).body as Array<{ itemId: string; revoked: boolean }>;
-      expect(register.map((r) => [r.itemId, r.revoked]).sort()).toEqual([['I1', false], ['I1', true], ['I2', true]]);
+      expect(register.map((r) => [r.itemId, r.revoked]).sort()).toEqual([
+        ['I1', false],
+        ['I1', true],
+        ['I2', true],
+      ]);
     });
   });
 }

@@ -47,24 +47,61 @@ function fold(events: StoredEvent[], instantMs: number): { items: Map<string, Re
     else if (e.type === 'UnitDissolved') units.get(d.unitId)!.dissolved = true;
     if (!e.stream.startsWith('item-')) continue;
     if (e.type === 'ItemAssigned') {
-      items.set(d.itemId, { id: d.itemId, unitId: d.unitId, cadreId: d.cadreId, status: 'assigned', dueDate: d.dueDate, urgeLevel: null, concludedOn: null, onTime: null, revision: 0 });
+      items.set(d.itemId, {
+        id: d.itemId,
+        unitId: d.unitId,
+        cadreId: d.cadreId,
+        status: 'assigned',
+        dueDate: d.dueDate,
+        urgeLevel: null,
+        concludedOn: null,
+        onTime: null,
+        revision: 0,
+      });
     }
     const it = items.get(d.itemId)!;
     it.revision = e.revision;
     switch (e.type) {
-      case 'ItemReassigned': it.unitId = d.unitId; it.cadreId = d.cadreId; break;
-      case 'ExtensionGranted': it.dueDate = d.newDueDate; break;
-      case 'ItemWithdrawn': it.status = 'withdrawn'; break;
-      case 'ItemAcknowledged': case 'CompletionReturned': it.status = 'in_progress'; break;
-      case 'ProgressReported': if (it.status === 'assigned') it.status = 'in_progress'; break;
-      case 'CompletionReported': it.status = 'reported'; break;
-      case 'ItemConcluded': it.status = 'concluded'; it.concludedOn = d.concludedOn; it.onTime = d.concludedOn <= it.dueDate; break;
+      case 'ItemReassigned':
+        it.unitId = d.unitId;
+        it.cadreId = d.cadreId;
+        break;
+      case 'ExtensionGranted':
+        it.dueDate = d.newDueDate;
+        break;
+      case 'ItemWithdrawn':
+        it.status = 'withdrawn';
+        break;
+      case 'ItemAcknowledged':
+      case 'CompletionReturned':
+        it.status = 'in_progress';
+        break;
+      case 'ProgressReported':
+        if (it.status === 'assigned') it.status = 'in_progress';
+        break;
+      case 'CompletionReported':
+        it.status = 'reported';
+        break;
+      case 'ItemConcluded':
+        it.status = 'concluded';
+        it.concludedOn = d.concludedOn;
+        it.onTime = d.concludedOn <= it.dueDate;
+        break;
       case 'ItemStruckOff':
-        if (it.concludedOn === null) { it.concludedOn = countyDay(Date.parse(e.recordedAt)); it.onTime = it.concludedOn <= it.dueDate; }
+        if (it.concludedOn === null) {
+          it.concludedOn = countyDay(Date.parse(e.recordedAt));
+          it.onTime = it.concludedOn <= it.dueDate;
+        }
         it.status = 'struck_off';
         break;
-      case 'ItemReopened': it.status = 'in_progress'; it.concludedOn = null; it.onTime = null; break;
-      case 'ItemUrged': if (it.urgeLevel === null || URGE_ORDER.indexOf(d.level) > URGE_ORDER.indexOf(it.urgeLevel)) it.urgeLevel = d.level; break;
+      case 'ItemReopened':
+        it.status = 'in_progress';
+        it.concludedOn = null;
+        it.onTime = null;
+        break;
+      case 'ItemUrged':
+        if (it.urgeLevel === null || URGE_ORDER.indexOf(d.level) > URGE_ORDER.indexOf(it.urgeLevel)) it.urgeLevel = d.level;
+        break;
     }
   }
   return { items, units };
@@ -81,7 +118,10 @@ function subtree(units: Map<string, RefUnit>, root: string): Set<string> {
   const out = new Set<string>();
   for (const id of units.keys()) {
     for (let u: string | null = id; u; u = units.get(u)?.parentId ?? null) {
-      if (u === root) { out.add(id); break; }
+      if (u === root) {
+        out.add(id);
+        break;
+      }
     }
   }
   return out;
@@ -109,7 +149,7 @@ function figures(items: RefItem[], day: string): Record<string, number> {
 /** A seeded generator: the instants are random but the same on every run. */
 function prng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const TOWNSHIPS = ['T1', 'T2', 'T3'];
@@ -124,13 +164,30 @@ async function scriptCounty(ledger: Ledger): Promise<void> {
 
   day('2026-01-05');
   await org.post('/units', { id: 'C', name: '湟源县委', kind: 'county_committee' }, 201);
-  for (const [id, name] of [['T1', '和平乡党委'], ['T2', '申中乡党委'], ['T3', '大华镇党委']]) {
+  for (const [id, name] of [
+    ['T1', '和平乡党委'],
+    ['T2', '申中乡党委'],
+    ['T3', '大华镇党委'],
+  ]) {
     await org.post('/units', { id, name, kind: 'township_committee', parentId: 'C' }, 201);
   }
-  for (const [id, name, parentId] of [['V1', '茶曲村党支部', 'T1'], ['V2', '莫布拉村党支部', 'T2'], ['V3', '前沟村党支部', 'T2'], ['V4', '黄茂村党支部', 'T3'], ['V5', '长岭村党支部', 'T1']]) {
+  for (const [id, name, parentId] of [
+    ['V1', '茶曲村党支部', 'T1'],
+    ['V2', '莫布拉村党支部', 'T2'],
+    ['V3', '前沟村党支部', 'T2'],
+    ['V4', '黄茂村党支部', 'T3'],
+    ['V5', '长岭村党支部', 'T1'],
+  ]) {
     await org.post('/units', { id, name, kind: 'branch', parentId }, 201);
   }
-  for (const [id, name, unitId] of [['K1', '张三', 'V1'], ['K2', '李四', 'V2'], ['K3', '王五', 'V3'], ['K4', '赵六', 'V4'], ['K5', '孙七', 'T1'], ['K6', '周八', 'V5']]) {
+  for (const [id, name, unitId] of [
+    ['K1', '张三', 'V1'],
+    ['K2', '李四', 'V2'],
+    ['K3', '王五', 'V3'],
+    ['K4', '赵六', 'V4'],
+    ['K5', '孙七', 'T1'],
+    ['K6', '周八', 'V5'],
+  ]) {
     await org.post('/cadres', { id, name, unitId, post: '书记' }, 201);
   }
   await org.post('/sheets', { id: 's1', number: '湟组交〔2026〕1号', title: '2026年第一季度基层党建任务', issuedOn: '2026-01-05' }, 201);
@@ -310,7 +367,14 @@ function suite(engine: Engine, start: () => Promise<Ledger>, stop: () => Promise
         }
         expect({ at, root, ...fig.body }).toEqual({ at, root, ...figures(mine, day) });
         const own = await inspector.get(`/units/${root}/outstanding?subtree=false&asOf=${asOf}`, 200);
-        expect({ at, root, ...own.body }).toEqual({ at, root, ...figures(mine.filter((i) => i.unitId === root), day) });
+        expect({ at, root, ...own.body }).toEqual({
+          at,
+          root,
+          ...figures(
+            mine.filter((i) => i.unitId === root),
+            day,
+          ),
+        });
       }
       if (ref.units.has('C')) {
         const children = await inspector.get(`/units/C/children/outstanding?asOf=${asOf}`, 200);
@@ -318,7 +382,15 @@ function suite(engine: Engine, start: () => Promise<Ledger>, stop: () => Promise
           .filter(([, u]) => u.parentId === 'C')
           .map(([id, u]) => {
             const inTree = subtree(ref.units, id);
-            return { unitId: id, name: u.name, ...figures([...ref.items.values()].filter((i) => inTree.has(i.unitId)), day), dissolved: u.dissolved };
+            return {
+              unitId: id,
+              name: u.name,
+              ...figures(
+                [...ref.items.values()].filter((i) => inTree.has(i.unitId)),
+                day,
+              ),
+              dissolved: u.dissolved,
+            };
           })
           .filter((r) => !r.dissolved || (r as Record<string, unknown>).total !== 0)
           .map(({ dissolved: _, ...r }) => r);
@@ -340,7 +412,9 @@ function suite(engine: Engine, start: () => Promise<Ledger>, stop: () => Promise
     const future = encodeURIComponent('2030-01-01T00:00:00+08:00');
     expect((await inspector.get(`/items/I7?asOf=${future}`, 200)).body).toEqual((await inspector.get('/items/I7', 200)).body);
     expect((await inspector.get(`/units/C/outstanding?asOf=${future}`, 200)).body).toEqual((await inspector.get('/units/C/outstanding', 200)).body);
-    expect((await inspector.get(`/units/C/children/outstanding?asOf=${future}`, 200)).body).toEqual((await inspector.get('/units/C/children/outstanding', 200)).body);
+    expect((await inspector.get(`/units/C/children/outstanding?asOf=${future}`, 200)).body).toEqual(
+      (await inspector.get('/units/C/children/outstanding', 200)).body,
+    );
     const before = encodeURIComponent('2026-01-01T00:00:00+08:00');
     expect((await inspector.get(`/items?asOf=${before}`, 200)).body.total).toBe(0);
     await inspector.get(`/items/I1?asOf=${before}`, 404);

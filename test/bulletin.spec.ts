@@ -67,7 +67,15 @@ describe('督查通报 (GET /bulletins/:period)', () => {
     await inspector.post('/items/I1/accountability/refer', { target: { kind: 'cadre', id: 'K1' }, to: 'discipline' }, 200);
     await discipline.post(
       '/items/I1/accountability/decide',
-      { target: { kind: 'cadre', id: 'K1' }, form: 'admonishment', dispositionForm: 1, decidedBy: '县纪委监委', decidedOn: '2026-11-18', documentNo: '湟纪〔2026〕5号', reason: '逾期未办结' },
+      {
+        target: { kind: 'cadre', id: 'K1' },
+        form: 'admonishment',
+        dispositionForm: 1,
+        decidedBy: '县纪委监委',
+        decidedOn: '2026-11-18',
+        documentNo: '湟纪〔2026〕5号',
+        reason: '逾期未办结',
+      },
       200,
     );
     day('2026-11-20');
@@ -157,12 +165,16 @@ describe('督查通报 (GET /bulletins/:period)', () => {
     expect(data.county).toEqual((await inspector.get(`/units/C/outstanding?asOf=${asOf}`, 200)).body);
     expect(data.townships).toEqual((await inspector.get(`/units/C/children/outstanding?asOf=${asOf}`, 200)).body);
     const overdue = (await inspector.get(`/items?unitId=C&light=red&asOf=${asOf}`, 200)).body.items;
-    expect(data.overdue.map((o: { itemId: string; dueDate: string }) => [o.itemId, o.dueDate])).toEqual(overdue.map((i: { id: string; dueDate: string }) => [i.id, i.dueDate]));
+    expect(data.overdue.map((o: { itemId: string; dueDate: string }) => [o.itemId, o.dueDate])).toEqual(
+      overdue.map((i: { id: string; dueDate: string }) => [i.id, i.dueDate]),
+    );
     const register = (await inspector.get('/accountability?from=2026-11-01&to=2026-11-30', 200)).body;
     // The register answers now: the back-dated decision recorded in December is in it, not in the bulletin.
     expect(register.map((d: { decisionId: string }) => d.decisionId)).toContain(lateDecisionId);
     const recordedByThen = register.filter((d: { decisionId: string }) => d.decisionId !== lateDecisionId);
-    expect(data.decisions.map((d: { itemId: string; decidedOn: string }) => [d.itemId, d.decidedOn])).toEqual(recordedByThen.map((d: { itemId: string; decidedOn: string }) => [d.itemId, d.decidedOn]));
+    expect(data.decisions.map((d: { itemId: string; decidedOn: string }) => [d.itemId, d.decidedOn])).toEqual(
+      recordedByThen.map((d: { itemId: string; decidedOn: string }) => [d.itemId, d.decidedOn]),
+    );
     expect(data.decisions).toHaveLength(1);
     // And now (December 3rd): I4 withdrawn, so 3 of 4 closed (75%, not 60%); I1 returned and still overdue: the checkpoint is what makes November's numbers recomputable.
     expect((await inspector.get('/units/C/outstanding', 200)).body).toMatchObject({ total: 5, withdrawn: 1, overdue: 1, closureRate: 0.75 });
@@ -175,7 +187,11 @@ describe('督查通报 (GET /bulletins/:period)', () => {
     await wb.xlsx.load(res.body as unknown as ArrayBuffer);
     const rows = (name: string) => (wb.getWorksheet(name)!.getSheetValues() as unknown[][]).filter(Boolean).map((r) => r.slice(1));
     expect(rows('全县情况')[3]).toEqual([5, 3, '60.0%', '66.7%', 1, 0, 0, 0]);
-    expect(rows('乡镇排名').slice(1).map((r) => [r[1], r[4], r[5]])).toEqual([
+    expect(
+      rows('乡镇排名')
+        .slice(1)
+        .map((r) => [r[1], r[4], r[5]]),
+    ).toEqual([
       ['和平乡党委', '66.7%', '50.0%'],
       ['申中乡党委', '50.0%', '100.0%'],
     ]);

@@ -85,15 +85,19 @@ describe('ledger (package.json bin) without a build', () => {
     dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
   });
 
-  it.each(INVOCATIONS)('%s says in one line that the build is missing, exits 1, and builds nothing', async (_name, cmd, args) => {
-    const dir = operatorFolder();
-    dirs.push(dir);
-    const r = await run(cmd, args, dir);
-    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
-    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-    expect(lines).toEqual(['ledger: the build is missing (dist/apps/cli/src/main.js); run `npm run build` first']);
-    expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
-  }, 120_000);
+  it.each(INVOCATIONS)(
+    '%s says in one line that the build is missing, exits 1, and builds nothing',
+    async (_name, cmd, args) => {
+      const dir = operatorFolder();
+      dirs.push(dir);
+      const r = await run(cmd, args, dir);
+      expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+      const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+      expect(lines).toEqual(['ledger: the build is missing (dist/apps/cli/src/main.js); run `npm run build` first']);
+      expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
+    },
+    120_000,
+  );
 });
 
 describe('ledger (package.json bin) with a build', () => {
@@ -110,19 +114,23 @@ describe('ledger (package.json bin) with a build', () => {
     fs.rmSync(dist, { recursive: true, force: true });
   });
 
-  it.each(INVOCATIONS)('%s prints a token signed with the configured secret, and leaves dist/ as it was', async (_name, cmd, args) => {
-    const dir = operatorFolder(dist);
-    dirs.push(dir);
-    const before = snapshot(dist);
-    const r = await run(cmd, args, dir);
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-    const token = r.stdout.trim();
-    expect(r.stdout).toBe(`${token}\n`);
-    expect(jwt.verify(token, SECRET, { algorithms: ['HS256'] })).toMatchObject({ sub: 'u-7', role: 'unit', unitId: 'dahua', name: '刘洋' });
-    // Nothing compiled: the build's files are the same files, untouched, and none was added.
-    expect(snapshot(dist)).toEqual(before);
-    expect(fs.readdirSync(dir).sort()).toEqual(['bin', 'dist', 'package.json']);
-  }, 120_000);
+  it.each(INVOCATIONS)(
+    '%s prints a token signed with the configured secret, and leaves dist/ as it was',
+    async (_name, cmd, args) => {
+      const dir = operatorFolder(dist);
+      dirs.push(dir);
+      const before = snapshot(dist);
+      const r = await run(cmd, args, dir);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+      const token = r.stdout.trim();
+      expect(r.stdout).toBe(`${token}\n`);
+      expect(jwt.verify(token, SECRET, { algorithms: ['HS256'] })).toMatchObject({ sub: 'u-7', role: 'unit', unitId: 'dahua', name: '刘洋' });
+      // Nothing compiled: the build's files are the same files, untouched, and none was added.
+      expect(snapshot(dist)).toEqual(before);
+      expect(fs.readdirSync(dir).sort()).toEqual(['bin', 'dist', 'package.json']);
+    },
+    120_000,
+  );
 
   it('ledger token loads neither NestJS nor TypeORM nor the sheet importer: the other commands load on demand', async () => {
     const dir = operatorFolder(dist);

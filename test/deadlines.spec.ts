@@ -31,8 +31,7 @@ interface Ledger {
   close(): Promise<void>;
 }
 
-const token = (role: string, unitId?: string) =>
-  signToken({ sub: `user-${role}`, role: role as 'org_dept', unitId: unitId ?? null, name: '测试' }, SECRET);
+const token = (role: string, unitId?: string) => signToken({ sub: `user-${role}`, role: role as 'org_dept', unitId: unitId ?? null, name: '测试' }, SECRET);
 
 async function startLedger(options: { second?: boolean } = {}): Promise<Ledger> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-deadlines-'));
@@ -54,7 +53,10 @@ async function startLedger(options: { second?: boolean } = {}): Promise<Ledger> 
     app,
     second,
     async post(p, body, tok) {
-      const res = await http.post(`/api/v1${p}`).set('Authorization', `Bearer ${tok}`).send(body as object);
+      const res = await http
+        .post(`/api/v1${p}`)
+        .set('Authorization', `Bearer ${tok}`)
+        .send(body as object);
       if (res.status !== 200 && res.status !== 201) throw new Error(`POST ${p}: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
     },
@@ -110,7 +112,7 @@ async function recorded(l: Ledger) {
   for (const e of events) {
     const data = e.data as { itemId: string; dueDate?: string; level?: string; note?: string };
     if (e.type === 'DeadlineMissed') {
-      expect((e.metadata.actor as typeof SYSTEM_ACTOR)).toEqual(SYSTEM_ACTOR);
+      expect(e.metadata.actor as typeof SYSTEM_ACTOR).toEqual(SYSTEM_ACTOR);
       missed.set(data.itemId, [...(missed.get(data.itemId) ?? []), data.dueDate!]);
     }
     if (e.type === 'ItemUrged' && (e.metadata.actor as { role: string }).role === 'system') {

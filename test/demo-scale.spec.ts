@@ -30,7 +30,19 @@ describe('scale generator', () => {
     expect(result.events).toBeLessThan(6000 * 1.1);
     expect(result.units).toBeGreaterThanOrEqual(900);
     expect(result.cadres).toBeGreaterThanOrEqual(500);
-    for (const type of ['ItemAssigned', 'ItemAcknowledged', 'CompletionReported', 'CompletionReturned', 'ItemConcluded', 'ItemStruckOff', 'ItemWithdrawn', 'ItemUrged', 'ExtensionGranted', 'DeadlineMissed', 'AccountabilityDecided']) {
+    for (const type of [
+      'ItemAssigned',
+      'ItemAcknowledged',
+      'CompletionReported',
+      'CompletionReturned',
+      'ItemConcluded',
+      'ItemStruckOff',
+      'ItemWithdrawn',
+      'ItemUrged',
+      'ExtensionGranted',
+      'DeadlineMissed',
+      'AccountabilityDecided',
+    ]) {
       expect({ type, seen: (result.eventTypes[type] ?? 0) > 0 }).toEqual({ type, seen: true });
     }
     expect(progress.length).toBeGreaterThan(1);

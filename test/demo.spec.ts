@@ -60,12 +60,18 @@ describe('demo county', () => {
     for (const i of mine.items) expect((await get(`/units/${i.unitId}/outstanding`, unitUser.token)).total).toBeGreaterThan(0);
   });
 
-  it('gives every demo user an account with a login and a printed password (演示账号): the real sign-in reaches its role\'s data', async () => {
-    const served: Array<{ role: string; name: string; unitId: string | null; token: string; label: string; login: string; password: string }> = (await http.get('/api/v1/demo/users')).body;
+  it("gives every demo user an account with a login and a printed password (演示账号): the real sign-in reaches its role's data", async () => {
+    const served: Array<{ role: string; name: string; unitId: string | null; token: string; label: string; login: string; password: string }> = (
+      await http.get('/api/v1/demo/users')
+    ).body;
     // The version 1 `admin` token's account is the system administrator (三员); the others keep their role.
     const accountRole: Record<string, string> = { admin: 'sysadmin', org_dept: 'org_dept', discipline: 'discipline', inspector: 'inspector', unit: 'unit' };
     for (const u of served) {
-      expect({ label: u.label, login: u.login, password: typeof u.password }).toEqual({ label: u.label, login: expect.stringMatching(/^demo\.[a-z0-9.-]+$/), password: 'string' });
+      expect({ label: u.label, login: u.login, password: typeof u.password }).toEqual({
+        label: u.label,
+        login: expect.stringMatching(/^demo\.[a-z0-9.-]+$/),
+        password: 'string',
+      });
       const res = await http.post('/api/v1/auth/sign-in').send({ login: u.login, password: u.password });
       expect({ login: u.login, status: res.status }).toEqual({ login: u.login, status: 200 });
       expect(res.body.mustChangePassword).toBe(false);
@@ -110,12 +116,25 @@ describe('demo county', () => {
     try {
       const events = await store.readAll({ after: 0n, limit: 1_000_000 });
       const count = (type: string) => events.filter((e) => e.type === type).length;
-      for (const type of ['ItemUrged', 'CompletionReturned', 'ExtensionRequested', 'ExtensionGranted', 'ExtensionRefused', 'DeadlineMissed', 'AccountabilityReferred', 'AccountabilityDecided', 'ItemStruckOff', 'ItemWithdrawn']) {
+      for (const type of [
+        'ItemUrged',
+        'CompletionReturned',
+        'ExtensionRequested',
+        'ExtensionGranted',
+        'ExtensionRefused',
+        'DeadlineMissed',
+        'AccountabilityReferred',
+        'AccountabilityDecided',
+        'ItemStruckOff',
+        'ItemWithdrawn',
+      ]) {
         expect({ type, n: count(type) > 0 }).toEqual({ type, n: true });
       }
       // The deadline process left its marks: system reminders and one DeadlineMissed per item and due date.
       expect(events.some((e) => e.type === 'ItemUrged' && (e.metadata.actor as { role: string }).role === 'system')).toBe(true);
-      const missed = events.filter((e) => e.type === 'DeadlineMissed').map((e) => `${(e.data as { itemId: string }).itemId}/${(e.data as { dueDate: string }).dueDate}`);
+      const missed = events
+        .filter((e) => e.type === 'DeadlineMissed')
+        .map((e) => `${(e.data as { itemId: string }).itemId}/${(e.data as { dueDate: string }).dueDate}`);
       expect(new Set(missed).size).toBe(missed.length);
       // Every overdue open item has its DeadlineMissed.
       const overdue = await get('/items?light=red&pageSize=200');

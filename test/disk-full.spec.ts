@@ -25,7 +25,9 @@ describe('a full disk under ledger start', () => {
   afterAll(() => {
     // The launcher's children first: killed alone, it would leave them running (it forwards signals it can catch).
     for (const c of started) {
-      const children = spawnSync('pgrep', ['-P', String(c.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      const children = spawnSync('pgrep', ['-P', String(c.pid)], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean);
       for (const pid of children) process.kill(Number(pid), 'SIGKILL');
       c.kill('SIGKILL');
     }
@@ -35,25 +37,47 @@ describe('a full disk under ledger start', () => {
 
   it('answers 507 with a problem naming the cause, keeps serving reads, and recovers by itself when space returns', async () => {
     // LEDGER_RESTART_LIMIT=0: a child that died would not be started again, and the launcher would say so.
-    const env = { LEDGER_DATA_DIR: disk.dir, PORT: '0', LEDGER_BOOTSTRAP_ADMIN: 'admin:Initial-Pass-2026', LEDGER_DEADLINE_WORKER: 'off', LEDGER_RESTART_LIMIT: '0', LEDGER_PROJECTOR_LEASE_SECONDS: '1' };
+    const env = {
+      LEDGER_DATA_DIR: disk.dir,
+      PORT: '0',
+      LEDGER_BOOTSTRAP_ADMIN: 'admin:Initial-Pass-2026',
+      LEDGER_DEADLINE_WORKER: 'off',
+      LEDGER_RESTART_LIMIT: '0',
+      LEDGER_PROJECTOR_LEASE_SECONDS: '1',
+    };
     const run = spawnBuilt(cliMain, ['start'], { cwd: ROOT, env, started });
-    const url = await eventually('the API listens', () => /API listening on (\S+)/.exec(run.out())?.[1].replace('[::1]', '127.0.0.1'), { timeoutMs: 120_000, explain: run.out });
+    const url = await eventually('the API listens', () => /API listening on (\S+)/.exec(run.out())?.[1].replace('[::1]', '127.0.0.1'), {
+      timeoutMs: 120_000,
+      explain: run.out,
+    });
     await eventually('the projector leads', () => /projector leader \(lease token 1\)/.test(run.out()) || null, { timeoutMs: 90_000, explain: run.out });
     const token = spawnBuilt(cliMain, ['token', '--role', 'admin', '--sub', 'root'], { cwd: ROOT, env, started });
     expect(await token.exited).toBe(0);
     const auth = { authorization: `Bearer ${token.out().trim()}`, 'content-type': 'application/json' };
     const post = (id: string, parentId?: string) =>
-      fetch(`${url}/api/v1/units`, { method: 'POST', headers: auth, body: JSON.stringify(parentId ? { id, name: `乡镇${id}`, kind: 'township_committee', parentId } : { id, name: '县委', kind: 'county_committee' }) });
+      fetch(`${url}/api/v1/units`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify(parentId ? { id, name: `乡镇${id}`, kind: 'township_committee', parentId } : { id, name: '县委', kind: 'county_committee' }),
+      });
     expect((await post('county')).status).toBe(201);
 
     // A person signed in (the system administrator): plain reads of a session are not audit entries.
     const signIn = async (password: string) => {
-      const res = await fetch(`${url}/api/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'admin', password }) });
+      const res = await fetch(`${url}/api/v1/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ login: 'admin', password }),
+      });
       expect(res.status).toBe(200);
       return ((await res.json()) as { accessToken: string }).accessToken;
     };
     const first = await signIn('Initial-Pass-2026');
-    const changed = await fetch(`${url}/api/v1/auth/password`, { method: 'POST', headers: { authorization: `Bearer ${first}`, 'content-type': 'application/json' }, body: JSON.stringify({ current: 'Initial-Pass-2026', next: 'Changed-Pass-2026' }) });
+    const changed = await fetch(`${url}/api/v1/auth/password`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${first}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ current: 'Initial-Pass-2026', next: 'Changed-Pass-2026' }),
+    });
     expect(changed.status).toBe(204);
     const person = { authorization: `Bearer ${await signIn('Changed-Pass-2026')}` };
 
@@ -74,10 +98,21 @@ describe('a full disk under ledger start', () => {
     for (let i = 0; i < 500 && !refused; i++) {
       const res = await post(`t${i}`, 'county');
       answers.push(res.status);
-      if (res.status !== 201) refused = { ...((await res.json()) as Record<string, unknown>), contentType: res.headers.get('content-type'), retryAfter: res.headers.get('retry-after') };
+      if (res.status !== 201)
+        refused = {
+          ...((await res.json()) as Record<string, unknown>),
+          contentType: res.headers.get('content-type'),
+          retryAfter: res.headers.get('retry-after'),
+        };
     }
     expect(answers.filter((s) => s !== 201)).toEqual([507]);
-    expect(refused).toMatchObject({ status: 507, code: 'STORAGE_FULL', title: 'Insufficient Storage', contentType: expect.stringMatching(/^application\/problem\+json/), retryAfter: '30' });
+    expect(refused).toMatchObject({
+      status: 507,
+      code: 'STORAGE_FULL',
+      title: 'Insufficient Storage',
+      contentType: expect.stringMatching(/^application\/problem\+json/),
+      retryAfter: '30',
+    });
     expect(String(refused!.detail)).toMatch(/no disk space left/);
 
     const reads = await fetch(`${url}/api/v1/units`, { headers: person });
@@ -93,10 +128,14 @@ describe('a full disk under ledger start', () => {
     const after = await post('after', 'county');
     expect(after.status).toBe(201);
     const { position } = (await after.json()) as { position: string };
-    const units = await eventually('the projector applies the write made after space returned', async () => {
-      const res = await fetch(`${url}/api/v1/units?minPosition=${position}`, { headers: auth });
-      return res.status === 200 ? ((await res.json()) as Array<{ id: string }>) : null;
-    }, { explain: run.out });
+    const units = await eventually(
+      'the projector applies the write made after space returned',
+      async () => {
+        const res = await fetch(`${url}/api/v1/units?minPosition=${position}`, { headers: auth });
+        return res.status === 200 ? ((await res.json()) as Array<{ id: string }>) : null;
+      },
+      { explain: run.out },
+    );
     expect(units.map((u) => u.id)).toContain('after');
     expect(run.out()).not.toMatch(/exited|GIVING UP/);
     expect(run.child.exitCode).toBeNull();

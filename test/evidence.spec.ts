@@ -16,14 +16,22 @@ describe('evidence files: POST /evidence, GET /items/:id/evidence/:sha256', () =
   // A PNG's signature and a little more: enough for the type, independent of the code that judges it.
   const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('黄茂村党员活动室照片', 'utf8')]);
   const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n整改报告\n%%EOF\n', 'utf8');
-  const ole = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504), Buffer.from('Root Entry', 'utf16le'), Buffer.alloc(44), Buffer.from('WordDocument', 'utf16le'), Buffer.alloc(64)]);
+  const ole = Buffer.concat([
+    Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+    Buffer.alloc(504),
+    Buffer.from('Root Entry', 'utf16le'),
+    Buffer.alloc(44),
+    Buffer.from('WordDocument', 'utf16le'),
+    Buffer.alloc(64),
+  ]);
   const evidenceDir = () => path.join(t.config.dataDir, 'evidence');
   /** Every stored file (content and type), tmp included: what an upload may have left on disk. */
   const onDisk = (): string[] => {
     const out: string[] = [];
     const walk = (d: string) => {
       if (!fs.existsSync(d)) return;
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk : (p: string) => out.push(path.relative(evidenceDir(), p)))(path.join(d, e.name));
+      for (const e of fs.readdirSync(d, { withFileTypes: true }))
+        (e.isDirectory() ? walk : (p: string) => out.push(path.relative(evidenceDir(), p)))(path.join(d, e.name));
     };
     walk(evidenceDir());
     return out.sort();
@@ -31,14 +39,23 @@ describe('evidence files: POST /evidence, GET /items/:id/evidence/:sha256', () =
   const upload = (token: string, bytes: Buffer, filename: string, contentType = 'application/octet-stream') =>
     t.http.post('/api/v1/evidence').set('Authorization', `Bearer ${token}`).attach('file', bytes, { filename, contentType });
   const download = (token: string, itemId: string, hash: string) =>
-    t.http.get(`/api/v1/items/${itemId}/evidence/${hash}`).set('Authorization', `Bearer ${token}`).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
-  const post = (token: string, route: string, body: object, status: number) => t.http.post(`/api/v1${route}`).set('Authorization', `Bearer ${token}`).send(body).expect((r) => {
-    if (r.status !== status) throw new Error(`${route}: ${r.status} ${JSON.stringify(r.body)}`);
-  });
+    t.http
+      .get(`/api/v1/items/${itemId}/evidence/${hash}`)
+      .set('Authorization', `Bearer ${token}`)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+  const post = (token: string, route: string, body: object, status: number) =>
+    t.http
+      .post(`/api/v1${route}`)
+      .set('Authorization', `Bearer ${token}`)
+      .send(body)
+      .expect((r) => {
+        if (r.status !== status) throw new Error(`${route}: ${r.status} ${JSON.stringify(r.body)}`);
+      });
 
   beforeAll(async () => {
     process.env.LEDGER_EVIDENCE_MAX_BYTES = String(LIMIT);
@@ -81,7 +98,11 @@ describe('evidence files: POST /evidence, GET /items/:id/evidence/:sha256', () =
     const before = onDisk();
     const html = Buffer.from('<!DOCTYPE html><html><script>fetch("/api/v1/items")</script></html>');
     const asHtml = await upload(tokens.dahua, html, '照片.png', 'image/png');
-    expect([asHtml.status, asHtml.headers['content-type'], asHtml.body.code]).toEqual([415, 'application/problem+json; charset=utf-8', 'EVIDENCE_TYPE_NOT_ALLOWED']);
+    expect([asHtml.status, asHtml.headers['content-type'], asHtml.body.code]).toEqual([
+      415,
+      'application/problem+json; charset=utf-8',
+      'EVIDENCE_TYPE_NOT_ALLOWED',
+    ]);
     expect((await upload(tokens.dahua, Buffer.from('MZ\x90\x00', 'latin1'), '报告.pdf')).status).toBe(415);
     const big = Buffer.concat([pdf, Buffer.alloc(LIMIT)]);
     const tooBig = await upload(tokens.dahua, big, '大文件.pdf', 'application/pdf');
@@ -100,14 +121,19 @@ describe('evidence files: POST /evidence, GET /items/:id/evidence/:sha256', () =
   it('a completion naming an upload links it; a hash without an upload still works (version 1); whoever may read the item downloads the same bytes', async () => {
     await upload(tokens.dahua, ole, '会议记录.doc').expect((r) => expect(r.status === 200 || r.status === 201).toBe(true));
     const legacy = 'c'.repeat(64);
-    await post(tokens.dahua, '/items/i1/complete', {
-      summary: '活动场所标识标牌和制度已上墙。',
-      evidence: [
-        { name: '活动室.png', size: png.length, sha256: sha(png) },
-        { name: '会议记录.doc', size: ole.length, sha256: sha(ole) },
-        { name: '旧系统材料.docx', size: 1234, sha256: legacy },
-      ],
-    }, 200);
+    await post(
+      tokens.dahua,
+      '/items/i1/complete',
+      {
+        summary: '活动场所标识标牌和制度已上墙。',
+        evidence: [
+          { name: '活动室.png', size: png.length, sha256: sha(png) },
+          { name: '会议记录.doc', size: ole.length, sha256: sha(ole) },
+          { name: '旧系统材料.docx', size: 1234, sha256: legacy },
+        ],
+      },
+      200,
+    );
     const history = await t.http.get('/api/v1/items/i1/history').set('Authorization', `Bearer ${tokens.org}`).expect(200);
     const reported = history.body.find((e: { type: string }) => e.type === 'CompletionReported');
     expect(reported.data.evidence).toEqual([
@@ -163,8 +189,14 @@ describe('evidence files: POST /evidence, GET /items/:id/evidence/:sha256', () =
 
   it('a report naming an uploaded file with another size is refused, and nothing is appended', async () => {
     const head = await t.store.headPosition();
-    const res = await t.http.post('/api/v1/items/i2/progress').set('Authorization', `Bearer ${tokens.dahua}`).send({ note: '进展', evidence: [{ name: '活动室.png', size: png.length + 1, sha256: sha(png) }] });
-    expect([res.status, res.body.errors]).toEqual([400, [{ field: 'evidence.0.size', messages: [`the uploaded file with this SHA-256 has ${png.length} bytes, not ${png.length + 1}`] }]]);
+    const res = await t.http
+      .post('/api/v1/items/i2/progress')
+      .set('Authorization', `Bearer ${tokens.dahua}`)
+      .send({ note: '进展', evidence: [{ name: '活动室.png', size: png.length + 1, sha256: sha(png) }] });
+    expect([res.status, res.body.errors]).toEqual([
+      400,
+      [{ field: 'evidence.0.size', messages: [`the uploaded file with this SHA-256 has ${png.length} bytes, not ${png.length + 1}`] }],
+    ]);
     expect(await t.store.headPosition()).toBe(head);
   });
 });

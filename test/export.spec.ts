@@ -45,7 +45,10 @@ describe('format=xlsx|csv on the query routes (exports with Chinese headers)', (
   let position: string;
   const get = (route: string, token = org) =>
     t.http.get(`/api/v1${route}${route.includes('?') ? '&' : '?'}minPosition=${position}`).set('Authorization', `Bearer ${token}`);
-  const getFile = (route: string, token = org) => get(route, token).buffer(true).parse(binary as never);
+  const getFile = (route: string, token = org) =>
+    get(route, token)
+      .buffer(true)
+      .parse(binary as never);
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -58,7 +61,9 @@ describe('format=xlsx|csv on the query routes (exports with Chinese headers)', (
     const lines = ['序号,事项,办理要求,责任单位,责任人,完成时限,责任领导'];
     for (let i = 0; i < ITEM_COUNT; i++) {
       const u = i % 3;
-      lines.push(`${i + 1},第${i + 1}项 重点任务,"按期报送,佐证材料",${units[u]},${cadres[u]},2026-${String(3 + (i % 9)).padStart(2, '0')}-${String(10 + (i % 18)).padStart(2, '0')},李建国`);
+      lines.push(
+        `${i + 1},第${i + 1}项 重点任务,"按期报送,佐证材料",${units[u]},${cadres[u]},2026-${String(3 + (i % 9)).padStart(2, '0')}-${String(10 + (i % 18)).padStart(2, '0')},李建国`,
+      );
     }
     const imported = await t.http
       .post('/api/v1/sheets/import')
@@ -74,7 +79,16 @@ describe('format=xlsx|csv on the query routes (exports with Chinese headers)', (
     const decided = await t.http
       .post(`/api/v1/items/${itemId}/accountability/decide`)
       .set('Authorization', `Bearer ${t.token('discipline')}`)
-      .send({ target: { kind: 'cadre', id: 'c-shenzhong' }, form: 'admonishment', dispositionForm: 1, decidedBy: '县纪委监委', decidedOn: '2026-03-02', documentNo: '湟纪〔2026〕3号', effectMonths: 6, reason: '未按期报送' })
+      .send({
+        target: { kind: 'cadre', id: 'c-shenzhong' },
+        form: 'admonishment',
+        dispositionForm: 1,
+        decidedBy: '县纪委监委',
+        decidedOn: '2026-03-02',
+        documentNo: '湟纪〔2026〕3号',
+        effectMonths: 6,
+        reason: '未按期报送',
+      })
       .expect(200);
     position = decided.body.position;
   });
@@ -85,7 +99,24 @@ describe('format=xlsx|csv on the query routes (exports with Chinese headers)', (
     expect(res.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     expect(res.headers['content-disposition']).toBe(`attachment; filename="items.xlsx"; filename*=UTF-8''${encodeURIComponent('事项清单.xlsx')}`);
     const ws = await sheetOf(res.body);
-    expect(rowValues(ws, 1)).toEqual(['序号', '交办单', '事项', '办理要求', '责任单位', '配合单位', '责任人', '责任领导', '状态', '亮灯', '完成时限', '原定时限', '督办等级', '问责次数', '更新时间', '事项编号']);
+    expect(rowValues(ws, 1)).toEqual([
+      '序号',
+      '交办单',
+      '事项',
+      '办理要求',
+      '责任单位',
+      '配合单位',
+      '责任人',
+      '责任领导',
+      '状态',
+      '亮灯',
+      '完成时限',
+      '原定时限',
+      '督办等级',
+      '问责次数',
+      '更新时间',
+      '事项编号',
+    ]);
 
     const json: Array<Record<string, unknown>> = [];
     for (let page = 1; page <= 3; page++) json.push(...(await get(`/items?sort=dueDate&pageSize=200&page=${page}`).expect(200)).body.items);
@@ -116,7 +147,11 @@ describe('format=xlsx|csv on the query routes (exports with Chinese headers)', (
     const cadres = ['王志刚', '马德福', '张永福'];
     const expected = new Map<string, string[]>();
     for (let i = 0; i < ITEM_COUNT; i++) {
-      expected.set(`第${i + 1}项 重点任务`, [units[i % 3], cadres[i % 3], `2026-${String(3 + (i % 9)).padStart(2, '0')}-${String(10 + (i % 18)).padStart(2, '0')}`]);
+      expected.set(`第${i + 1}项 重点任务`, [
+        units[i % 3],
+        cadres[i % 3],
+        `2026-${String(3 + (i % 9)).padStart(2, '0')}-${String(10 + (i % 18)).padStart(2, '0')}`,
+      ]);
     }
     const [x1, c1, x2, c2] = await Promise.all([
       getFile('/items?format=xlsx'),
@@ -125,7 +160,10 @@ describe('format=xlsx|csv on the query routes (exports with Chinese headers)', (
       getFile('/items?format=csv&sort=title'),
     ]);
     for (const res of [x1, c1, x2, c2]) expect(res.status).toBe(200);
-    const fromCsv = (res: Response) => csvOf(res).slice(1).map((r) => [r[2], r[4], r[6], r[10]]);
+    const fromCsv = (res: Response) =>
+      csvOf(res)
+        .slice(1)
+        .map((r) => [r[2], r[4], r[6], r[10]]);
     const fromXlsx = async (res: Response) => {
       const ws = await sheetOf(res.body);
       return Array.from({ length: ws.rowCount - 1 }, (_, i) => {
@@ -160,9 +198,17 @@ describe('format=xlsx|csv on the query routes (exports with Chinese headers)', (
     const rows = csvOf(res);
     expect(rows[0]).toEqual(['单位', '总数', '未办结', '逾期', '临期', '待审核', '已办结', '已销号', '已撤销', '办结率', '按期办结率']);
     expect(rows.slice(1)).toEqual(
-      json.map((r) => [r.name, ...['total', 'open', 'overdue', 'dueSoon', 'awaitingReview', 'concluded', 'struckOff', 'withdrawn'].map((k) => String(r[k])), `${(Number(r.closureRate) * 100).toFixed(1)}%`, `${(Number(r.onTimeRate) * 100).toFixed(1)}%`]),
+      json.map((r) => [
+        r.name,
+        ...['total', 'open', 'overdue', 'dueSoon', 'awaitingReview', 'concluded', 'struckOff', 'withdrawn'].map((k) => String(r[k])),
+        `${(Number(r.closureRate) * 100).toFixed(1)}%`,
+        `${(Number(r.onTimeRate) * 100).toFixed(1)}%`,
+      ]),
     );
-    expect(rows.slice(1).map((r) => [r[0], r[1]])).toEqual([['大华镇党委', '300'], ['申中乡党委', '150']]);
+    expect(rows.slice(1).map((r) => [r[0], r[1]])).toEqual([
+      ['大华镇党委', '300'],
+      ['申中乡党委', '150'],
+    ]);
   });
 
   it('GET /cadres/outstanding?format=xlsx: 责任人, 所在单位 and figures', async () => {
@@ -181,14 +227,42 @@ describe('format=xlsx|csv on the query routes (exports with Chinese headers)', (
     const json = (await get('/accountability').expect(200)).body as Array<Record<string, unknown>>;
     expect(json).toHaveLength(1);
     const rows = csvOf(await getFile('/accountability?format=csv&form=admonishment').expect(200));
-    expect(rows[0]).toEqual(['序号', '问责对象', '对象类型', '问责方式', '四种形态', '决定机关', '决定日期', '文号', '影响期（月）', '是否撤销', '事项', '决定编号']);
+    expect(rows[0]).toEqual([
+      '序号',
+      '问责对象',
+      '对象类型',
+      '问责方式',
+      '四种形态',
+      '决定机关',
+      '决定日期',
+      '文号',
+      '影响期（月）',
+      '是否撤销',
+      '事项',
+      '决定编号',
+    ]);
     const item = (await get(`/items/${json[0].itemId}`).expect(200)).body;
-    expect(rows[1]).toEqual(['1', '马德福', '领导干部', '诫勉', expect.stringContaining('第一种形态'), '县纪委监委', '2026-03-02', '湟纪〔2026〕3号', '6', '否', item.title, json[0].decisionId]);
+    expect(rows[1]).toEqual([
+      '1',
+      '马德福',
+      '领导干部',
+      '诫勉',
+      expect.stringContaining('第一种形态'),
+      '县纪委监委',
+      '2026-03-02',
+      '湟纪〔2026〕3号',
+      '6',
+      '否',
+      item.title,
+      json[0].decisionId,
+    ]);
   });
 
   it('a bad format is 400; format=json and no format answer JSON', async () => {
     const bad = await get('/items?format=pdf').expect(400);
-    expect(bad.body).toEqual(expect.objectContaining({ code: 'VALIDATION_FAILED', errors: [{ field: 'format', messages: [expect.stringContaining('xlsx')] }] }));
+    expect(bad.body).toEqual(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', errors: [{ field: 'format', messages: [expect.stringContaining('xlsx')] }] }),
+    );
     await get('/cadres/outstanding?format=xlsx&format=csv').expect(400);
     const plain = await get('/accountability?format=json').expect(200);
     expect(plain.headers['content-type']).toMatch(/^application\/json/);

@@ -59,7 +59,11 @@ describe('who may grant a second extension (SQLite)', () => {
     // The history names each approver, and the rank they acted with.
     const history = (await ledger.as('inspector').get('/items/I1/history', 200)).body as Array<{ type: string; actor: { userId: string; rank?: string } }>;
     const grants = history.filter((e) => e.type === 'ExtensionGranted').map((e) => [e.actor.userId, e.actor.rank ?? null]);
-    expect(grants).toEqual([['org-officer-1', null], ['org-leader-1', 'leader'], ['org-leader-2', 'leader']]);
+    expect(grants).toEqual([
+      ['org-officer-1', null],
+      ['org-leader-1', 'leader'],
+      ['org-leader-2', 'leader'],
+    ]);
   });
 
   it('ledger token takes --rank leader and refuses any other rank', () => {

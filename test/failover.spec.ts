@@ -73,7 +73,11 @@ function failover(engine: 'sqlite' | 'postgres'): void {
     env = { LEDGER_DATA_DIR: path.join(work, 'data'), LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL', LEDGER_PROJECTOR_LEASE_SECONDS: String(LEASE_SECONDS) };
     if (engine === 'postgres') {
       server = await startTestPostgres();
-      Object.assign(env, { LEDGER_EVENT_STORE: 'postgres', LEDGER_EVENT_STORE_URL: server.url, LEDGER_READ_DB_URL: await createTestDatabase(server.serverUrl) });
+      Object.assign(env, {
+        LEDGER_EVENT_STORE: 'postgres',
+        LEDGER_EVENT_STORE_URL: server.url,
+        LEDGER_READ_DB_URL: await createTestDatabase(server.serverUrl),
+      });
     }
     config = loadConfig(env);
     store = await openEventStore(config);
@@ -192,11 +196,10 @@ function failover(engine: 'sqlite' | 'postgres'): void {
         frozen.proc.kill('SIGCONT');
         // Whatever it was doing when frozen (mid-batch, its transaction since ended by the server; idle;
         // renewing), it steps down and says so; it neither exits nor takes the lease back.
-        await eventually(
-          'the woken leader steps down',
-          async () => frozen.out.slice(since).includes('standby: lease lost'),
-          { timeoutMs: 60_000, explain: () => `the woken leader's log (exit ${frozen.proc.exitCode ?? frozen.proc.signalCode}):\n${frozen.out}` },
-        );
+        await eventually('the woken leader steps down', async () => frozen.out.slice(since).includes('standby: lease lost'), {
+          timeoutMs: 60_000,
+          explain: () => `the woken leader's log (exit ${frozen.proc.exitCode ?? frozen.proc.signalCode}):\n${frozen.out}`,
+        });
         process.stdout.write(`${engine}: the woken leader: ${/standby: lease lost.*/.exec(frozen.out.slice(since))![0]}\n`);
         expect(frozen.out.slice(since)).not.toContain('projector failed');
         expect(frozen.out.slice(since)).not.toContain('leader (lease token');

@@ -99,7 +99,11 @@ describe('the demo sign-in list after a restart without --demo (issue 15.2)', ()
     await app.init();
     const { signToken, resolveJwtSecret } = await import('@ledger/platform');
     const admin = signToken({ sub: 'demo-admin', role: 'admin', name: '管理员' }, resolveJwtSecret(config));
-    await request(app.getHttpServer()).post('/api/v1/units').set('Authorization', `Bearer ${admin}`).send({ id: 'county', name: '县委', kind: 'county_committee' }).expect(201);
+    await request(app.getHttpServer())
+      .post('/api/v1/units')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ id: 'county', name: '县委', kind: 'county_committee' })
+      .expect(201);
     await app.close();
     await store.close();
     await writeDemoUsers(dataDir, [{ role: 'admin', name: '管理员', unitId: null, token: admin, label: '系统管理员' }]);
@@ -122,7 +126,7 @@ describe('the demo sign-in list after a restart without --demo (issue 15.2)', ()
   }, 240_000);
 });
 
-describe('the data folder is its owner\'s alone (issue 15.5)', () => {
+describe("the data folder is its owner's alone (issue 15.5)", () => {
   const mode = (file: string) => fs.statSync(file).mode & 0o777;
 
   it('a fresh folder is made 0700 and every database, secret and key in it 0600; a loosened one is named at start', async () => {

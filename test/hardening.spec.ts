@@ -20,7 +20,9 @@ describe('malformed requests get 4xx, never 500 (issue 15.3)', () => {
     t = await startTestApp();
     org = t.token('org_dept');
     const post = (p: string, body: object) => t.http.post(`/api/v1${p}`).set('Authorization', `Bearer ${org}`).send(body);
-    await post('/units', { id: 'county', name: '县委', kind: 'county_committee' }).set('Authorization', `Bearer ${t.token('admin')}`).expect(201);
+    await post('/units', { id: 'county', name: '县委', kind: 'county_committee' })
+      .set('Authorization', `Bearer ${t.token('admin')}`)
+      .expect(201);
     await post('/cadres', { id: 'c1', name: '张三', unitId: 'county', post: '书记' }).expect(201);
     await post('/sheets', { id: 's1', number: 'N-1', title: '清单', issuedOn: '2026-03-01' }).expect(201);
     await post('/items', { id: 'i1', sheetId: 's1', title: '事项', unitId: 'county', cadreId: 'c1', dueDate: '2026-04-01' }).expect(201);
@@ -56,13 +58,16 @@ describe('malformed requests get 4xx, never 500 (issue 15.3)', () => {
     expect(res.status).toBe(201);
   });
 
-  it.each(['gzip', 'deflate', 'br', 'x-unknown'])('Content-Encoding: %s on a plain body → 415 UNSUPPORTED_CONTENT_ENCODING, nothing written', async (encoding) => {
-    const head = await t.store.headPosition();
-    const res = await raw('/items/i1/urge', JSON.stringify({ level: 'reminder' }), { 'Content-Encoding': encoding });
-    expect({ status: res.status, code: res.body.code }).toEqual({ status: 415, code: 'UNSUPPORTED_CONTENT_ENCODING' });
-    expect(res.headers['accept-encoding']).toBe('identity');
-    expect(await t.store.headPosition()).toBe(head);
-  });
+  it.each(['gzip', 'deflate', 'br', 'x-unknown'])(
+    'Content-Encoding: %s on a plain body → 415 UNSUPPORTED_CONTENT_ENCODING, nothing written',
+    async (encoding) => {
+      const head = await t.store.headPosition();
+      const res = await raw('/items/i1/urge', JSON.stringify({ level: 'reminder' }), { 'Content-Encoding': encoding });
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 415, code: 'UNSUPPORTED_CONTENT_ENCODING' });
+      expect(res.headers['accept-encoding']).toBe('identity');
+      expect(await t.store.headPosition()).toBe(head);
+    },
+  );
 
   it('Content-Encoding: gzip on a gzipped body → 415 as well (one rule: bodies come unencoded)', async () => {
     const res = await raw('/items/i1/urge', zlib.gzipSync(JSON.stringify({ level: 'reminder' })), { 'Content-Encoding': 'gzip' });
@@ -90,7 +95,11 @@ describe('malformed requests get 4xx, never 500 (issue 15.3)', () => {
 
   it('a lone surrogate in an uploaded sheet (a UTF-16 CSV carries one as it is) → 400 SHEET_ROWS_INVALID naming row and column, nothing written', async () => {
     const head = await t.store.headPosition();
-    const text = ['序号\t事项\t办理要求\t责任单位\t责任人\t完成时限', '1\t事项\ud800\t要求\t县委\t张三\t2026-08-01', '2\t事项二\t要求\udc00\t县委\t张三\t2026-08-01'].join('\r\n');
+    const text = [
+      '序号\t事项\t办理要求\t责任单位\t责任人\t完成时限',
+      '1\t事项\ud800\t要求\t县委\t张三\t2026-08-01',
+      '2\t事项二\t要求\udc00\t县委\t张三\t2026-08-01',
+    ].join('\r\n');
     const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
     const res = await t.http
       .post('/api/v1/sheets/import')
@@ -111,7 +120,11 @@ describe('malformed requests get 4xx, never 500 (issue 15.3)', () => {
     const head = await t.store.headPosition();
     const B = 'hardening-boundary';
     const part = (name: string, value: Buffer, type?: string) =>
-      Buffer.concat([Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="${name}"\r\n${type ? `Content-Type: ${type}\r\n` : ''}\r\n`), value, Buffer.from('\r\n')]);
+      Buffer.concat([
+        Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="${name}"\r\n${type ? `Content-Type: ${type}\r\n` : ''}\r\n`),
+        value,
+        Buffer.from('\r\n'),
+      ]);
     const csv = Buffer.from('序号,事项,责任单位,责任人,完成时限\r\n1,事项,县委,张三,2026-08-01\r\n', 'utf8');
     const body = Buffer.concat([
       part('number', Buffer.from('SUR-2')),
@@ -121,7 +134,11 @@ describe('malformed requests get 4xx, never 500 (issue 15.3)', () => {
       csv,
       Buffer.from(`\r\n--${B}--\r\n`),
     ]);
-    const res = await t.http.post('/api/v1/sheets/import').set('Authorization', `Bearer ${org}`).set('Content-Type', `multipart/form-data; boundary=${B}`).send(body);
+    const res = await t.http
+      .post('/api/v1/sheets/import')
+      .set('Authorization', `Bearer ${org}`)
+      .set('Content-Type', `multipart/form-data; boundary=${B}`)
+      .send(body);
     expect({ status: res.status, code: res.body.code, field: res.body.field }).toEqual({ status: 400, code: 'INVALID_UNICODE', field: 'title' });
     expect(await t.store.headPosition()).toBe(head);
   });
@@ -166,7 +183,10 @@ describe('every 5xx is logged with its request id (issue 15.3)', () => {
 
       // Without an X-Request-Id the server makes one, answers it and logs it.
       lines.length = 0;
-      const anon = await request(app.getHttpServer()).post('/api/v1/units').set('Authorization', `Bearer ${admin}`).send({ id: 'c2', name: '县委', kind: 'county_committee' });
+      const anon = await request(app.getHttpServer())
+        .post('/api/v1/units')
+        .set('Authorization', `Bearer ${admin}`)
+        .send({ id: 'c2', name: '县委', kind: 'county_committee' });
       expect(anon.status).toBe(500);
       const id = anon.headers['x-request-id'];
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
@@ -186,7 +206,9 @@ describe('one Idempotency-Key, one effect, whatever the spelling of the path (is
     t = await startTestApp();
     org = t.token('org_dept');
     const post = (p: string, body: object) => t.http.post(`/api/v1${p}`).set('Authorization', `Bearer ${org}`).send(body);
-    await post('/units', { id: 'county', name: '县委', kind: 'county_committee' }).set('Authorization', `Bearer ${t.token('admin')}`).expect(201);
+    await post('/units', { id: 'county', name: '县委', kind: 'county_committee' })
+      .set('Authorization', `Bearer ${t.token('admin')}`)
+      .expect(201);
     await post('/cadres', { id: 'c1', name: '张三', unitId: 'county', post: '书记' }).expect(201);
     await post('/sheets', { id: 's1', number: 'N-1', title: '清单', issuedOn: '2026-03-01' }).expect(201);
     await post('/items', { id: 'i1', sheetId: 's1', title: '事项', unitId: 'county', cadreId: 'c1', dueDate: '2026-04-01' }).expect(201);
@@ -206,7 +228,11 @@ describe('one Idempotency-Key, one effect, whatever the spelling of the path (is
   });
 
   it('the same key on another item is another command', async () => {
-    await t.http.post('/api/v1/items').set('Authorization', `Bearer ${org}`).send({ id: 'i2', sheetId: 's1', title: '事项二', unitId: 'county', cadreId: 'c1', dueDate: '2026-04-01' }).expect(201);
+    await t.http
+      .post('/api/v1/items')
+      .set('Authorization', `Bearer ${org}`)
+      .send({ id: 'i2', sheetId: 's1', title: '事项二', unitId: 'county', cadreId: 'c1', dueDate: '2026-04-01' })
+      .expect(201);
     const res = await t.http.post('/api/v1/items/i2/urge').set('Authorization', `Bearer ${org}`).set('Idempotency-Key', 'one-key').send({ level: 'reminder' });
     expect(res.status).toBe(200);
     expect(res.headers['idempotent-replayed']).toBeUndefined();
@@ -233,10 +259,20 @@ describe('security headers (issue 15.5)', () => {
   };
 
   it('API answers (data, problems, 401) are not stored by any cache and carry the headers', async () => {
-    const ok = await t.http.get('/api/v1/units').set('Authorization', `Bearer ${t.token('org_dept')}`).expect(200);
+    const ok = await t.http
+      .get('/api/v1/units')
+      .set('Authorization', `Bearer ${t.token('org_dept')}`)
+      .expect(200);
     const unauthenticated = await t.http.get('/api/v1/units').expect(401);
-    const missing = await t.http.get('/api/v1/no-such-route').set('Authorization', `Bearer ${t.token('org_dept')}`).expect(404);
-    const command = await t.http.post('/api/v1/units').set('Authorization', `Bearer ${t.token('admin')}`).send({ id: 'county', name: '县委', kind: 'county_committee' }).expect(201);
+    const missing = await t.http
+      .get('/api/v1/no-such-route')
+      .set('Authorization', `Bearer ${t.token('org_dept')}`)
+      .expect(404);
+    const command = await t.http
+      .post('/api/v1/units')
+      .set('Authorization', `Bearer ${t.token('admin')}`)
+      .send({ id: 'county', name: '县委', kind: 'county_committee' })
+      .expect(201);
     for (const res of [ok, unauthenticated, missing, command]) {
       common(res);
       expect(res.headers['cache-control']).toBe('no-store');
@@ -255,7 +291,11 @@ describe('the demo sign-in list is served only by a process started with --demo 
     const admin = { role: 'admin', name: '管理员', unitId: null, token: 'admin.token.x', label: '系统管理员' };
     await writeDemoUsers(dataDir, [admin]);
     try {
-      for (const [demo, status] of [[false, 404], [true, 200], [false, 404]] as const) {
+      for (const [demo, status] of [
+        [false, 404],
+        [true, 200],
+        [false, 404],
+      ] as const) {
         const app = await createApp({ config, logger: false, demo });
         try {
           await app.init();

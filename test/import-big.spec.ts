@@ -54,9 +54,14 @@ describe('a 5,000-row sheet over HTTP', () => {
     expect(await ledgerEventsAfter(afterImport)).toBe(0);
 
     await t.projected(res.body.position);
-    const list = await t.http.get(`/api/v1/items?sheetId=${res.body.id}&pageSize=1`).set('Authorization', `Bearer ${t.token('org_dept')}`).expect(200);
+    const list = await t.http
+      .get(`/api/v1/items?sheetId=${res.body.id}&pageSize=1`)
+      .set('Authorization', `Bearer ${t.token('org_dept')}`)
+      .expect(200);
     expect(list.body.total).toBe(ROWS);
-    process.stdout.write(`5,000-row import: ${(file.length / 1024).toFixed(0)} KB xlsx, import ${importMs.toFixed(0)} ms, re-import ${reimportMs.toFixed(0)} ms\n`);
+    process.stdout.write(
+      `5,000-row import: ${(file.length / 1024).toFixed(0)} KB xlsx, import ${importMs.toFixed(0)} ms, re-import ${reimportMs.toFixed(0)} ms\n`,
+    );
     expect(importMs).toBeLessThan(30_000);
   });
 });

@@ -24,8 +24,16 @@ describe('POST /sheets/import: files that expand beyond the limits', () => {
     t = await startTestApp();
     org = t.token('org_dept');
     const admin = t.token('admin');
-    await t.http.post('/api/v1/units').set('Authorization', `Bearer ${admin}`).send({ id: 'county', name: '中共湟源县委员会', kind: 'county_committee' }).expect(201);
-    await t.http.post('/api/v1/units').set('Authorization', `Bearer ${admin}`).send({ id: 'cg', name: '城关镇党委', kind: 'township_committee', parentId: 'county' }).expect(201);
+    await t.http
+      .post('/api/v1/units')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ id: 'county', name: '中共湟源县委员会', kind: 'county_committee' })
+      .expect(201);
+    await t.http
+      .post('/api/v1/units')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ id: 'cg', name: '城关镇党委', kind: 'township_committee', parentId: 'county' })
+      .expect(201);
     await t.http.post('/api/v1/cadres').set('Authorization', `Bearer ${admin}`).send({ id: 'c-zw', name: '张伟', unitId: 'cg', post: '党委书记' }).expect(201);
   });
   afterAll(() => t.close());
@@ -88,7 +96,11 @@ describe('POST /sheets/import: files that expand beyond the limits', () => {
     };
     try {
       const busy = await probe((status) => status === 503);
-      expect({ status: busy.status, code: busy.body.code, retryAfter: busy.headers['retry-after'] }).toEqual({ status: 503, code: 'SERVER_BUSY', retryAfter: '10' });
+      expect({ status: busy.status, code: busy.body.code, retryAfter: busy.headers['retry-after'] }).toEqual({
+        status: 503,
+        code: 'SERVER_BUSY',
+        retryAfter: '10',
+      });
     } finally {
       for (const req of held) req.destroy();
     }

@@ -20,7 +20,14 @@ const ROWS = [
 ];
 
 function captureIo(clock: Clock = new FixedClock(new Date(NOW))): CliIo & { stdout: string; stderr: string } {
-  const io = { stdout: '', stderr: '', progress: new PassThrough().resume(), clock, out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t) };
+  const io = {
+    stdout: '',
+    stderr: '',
+    progress: new PassThrough().resume(),
+    clock,
+    out: (t: string) => void (io.stdout += t),
+    err: (t: string) => void (io.stderr += t),
+  };
   return io;
 }
 
@@ -45,7 +52,8 @@ describe('ledger import-sheet and ledger export (in-process, on a temp data dir)
     const app = await createApp({ config, store, clock, logger: false });
     await app.init();
     const admin = signToken({ sub: 'admin', role: 'admin', unitId: null, name: '管理员' }, SECRET);
-    const post = (route: string, body: object) => request(app.getHttpServer()).post(`/api/v1${route}`).set('Authorization', `Bearer ${admin}`).send(body).expect(201);
+    const post = (route: string, body: object) =>
+      request(app.getHttpServer()).post(`/api/v1${route}`).set('Authorization', `Bearer ${admin}`).send(body).expect(201);
     await post('/units', { id: 'county', name: '中共湟源县委员会', kind: 'county_committee' });
     await post('/units', { id: 'dahua', name: '大华镇党委', kind: 'township_committee', parentId: 'county' });
     await post('/units', { id: 'huangmao', name: '大华镇黄茂村党支部', kind: 'branch', parentId: 'dahua' });
@@ -58,7 +66,19 @@ describe('ledger import-sheet and ledger export (in-process, on a temp data dir)
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  const args = (f: string, number: string) => [f, '--number', number, '--title', '基层党建重点任务', '--issued-on', '2026-03-02', '--sub', 'zzb-01', '--name', '组织部干部'];
+  const args = (f: string, number: string) => [
+    f,
+    '--number',
+    number,
+    '--title',
+    '基层党建重点任务',
+    '--issued-on',
+    '2026-03-02',
+    '--sub',
+    'zzb-01',
+    '--name',
+    '组织部干部',
+  ];
   const headOf = async () => {
     const store = await openEventStore(config);
     try {
@@ -93,7 +113,10 @@ describe('ledger import-sheet and ledger export (in-process, on a temp data dir)
 
   it('prints every problem with its row and column, exits 1 and writes nothing', async () => {
     const bad = path.join(dataDir, 'bad.xlsx');
-    fs.writeFileSync(bad, await xlsx([ROWS[0], [1, '事项一', '', '东峡镇党委', '王志刚', new Date('2026-12-31T00:00:00Z')], [2, '', '', '大华镇党委', '李四', '明年']]));
+    fs.writeFileSync(
+      bad,
+      await xlsx([ROWS[0], [1, '事项一', '', '东峡镇党委', '王志刚', new Date('2026-12-31T00:00:00Z')], [2, '', '', '大华镇党委', '李四', '明年']]),
+    );
     const head = await headOf();
     const io = captureIo();
     expect(await importSheetMain(config, args(bad, '湟组交〔2026〕41号'), io)).toBe(1);
@@ -131,7 +154,11 @@ describe('ledger import-sheet and ledger export (in-process, on a temp data dir)
 
     const csv = path.join(dataDir, 'units.csv');
     expect(await exportMain(config, ['units', '--out', csv], captureIo())).toBe(0);
-    const lines = fs.readFileSync(csv, 'utf8').replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = fs
+      .readFileSync(csv, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0].split(',').slice(0, 3)).toEqual(['单位', '总数', '未办结']);
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 3))).toEqual([['大华镇党委', '2', '2']]);
 

@@ -61,7 +61,12 @@ describe('POST /sheets/import (交办单导入)', () => {
     const file = await workbook(GOOD_ROWS);
     const res = await importSheet(file, fields('湟组交〔2026〕12号')).expect(201);
     expect(res.body).toEqual({
-      id: expect.any(String), itemCount: 3, revision: 0, position: expect.stringMatching(/^\d+$/), alreadyImported: false, written: 5,
+      id: expect.any(String),
+      itemCount: 3,
+      revision: 0,
+      position: expect.stringMatching(/^\d+$/),
+      alreadyImported: false,
+      written: 5,
     });
     expect(BigInt(res.body.position)).toBe(await t.store.headPosition());
     const [claim] = await t.store.readStream('sheet_number-湟组交〔2026〕12号');
@@ -97,7 +102,9 @@ describe('POST /sheets/import (交办单导入)', () => {
     const head = await t.store.headPosition();
     const other = await importSheet(await workbook(GOOD_ROWS.slice(0, 2)), fields(number)).expect(409);
     expect(other.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(other.body).toEqual(expect.objectContaining({ status: 409, code: 'SHEET_NUMBER_TAKEN', details: expect.objectContaining({ sheetId: first.body.id }) }));
+    expect(other.body).toEqual(
+      expect.objectContaining({ status: 409, code: 'SHEET_NUMBER_TAKEN', details: expect.objectContaining({ sheetId: first.body.id }) }),
+    );
     expect(await t.store.headPosition()).toBe(head);
   });
 
@@ -120,7 +127,11 @@ describe('POST /sheets/import (交办单导入)', () => {
   });
 
   it('reads a GBK CSV (as Excel saves 「CSV」 on a Chinese Windows)', async () => {
-    const text = [HEADER.join(','), '1,整理规范党员档案,逐人核对党员档案,大华镇黄茂村党支部,,张永福,2026/04/30,李建国', '2,壮大村集体经济,,申中乡党委,,张伟,2026年5月31日,'].join('\r\n');
+    const text = [
+      HEADER.join(','),
+      '1,整理规范党员档案,逐人核对党员档案,大华镇黄茂村党支部,,张永福,2026/04/30,李建国',
+      '2,壮大村集体经济,,申中乡党委,,张伟,2026年5月31日,',
+    ].join('\r\n');
     const res = await importSheet(iconv.encode(text, 'gbk'), fields('湟组交〔2026〕16号'), '交办单.csv').expect(201);
     expect(res.body.itemCount).toBe(2);
     const list = await t.http
@@ -140,12 +151,48 @@ describe('POST /sheets/import (交办单导入)', () => {
     const fp = createHash('sha256').update(file).digest('hex');
     const ids = sheetImportIds(number, fp);
     const first = importIds(number, fp, 3);
-    const metadata = { actor: { userId: 'user-org_dept', role: 'org_dept', unitId: null, name: '测试用户' }, correlationId: 'crashed', causationId: 'crashed', recordedAt: '2026-03-02T09:00:00+08:00' };
-    await t.store.append(`sheet_number-${number}`, [{ id: ids.numberClaimedEventId, type: 'SheetNumberClaimed', schemaVersion: SCHEMA_VERSIONS.SheetNumberClaimed, data: { number, sheetId: ids.sheetId }, metadata }], 'no_stream');
-    await t.store.append(`item-${first.itemId}`, [{
-      id: first.eventId, type: 'ItemAssigned', schemaVersion: SCHEMA_VERSIONS.ItemAssigned, metadata,
-      data: { itemId: first.itemId, sheetId: ids.sheetId, title: GOOD_ROWS[0][1], requirements: GOOD_ROWS[0][2], unitId: 'dahua', supportUnitIds: ['huangmao'], cadreId: 'c-zw-dh', leaderId: 'c-county', dueDate: '2026-03-20' },
-    }], 'no_stream');
+    const metadata = {
+      actor: { userId: 'user-org_dept', role: 'org_dept', unitId: null, name: '测试用户' },
+      correlationId: 'crashed',
+      causationId: 'crashed',
+      recordedAt: '2026-03-02T09:00:00+08:00',
+    };
+    await t.store.append(
+      `sheet_number-${number}`,
+      [
+        {
+          id: ids.numberClaimedEventId,
+          type: 'SheetNumberClaimed',
+          schemaVersion: SCHEMA_VERSIONS.SheetNumberClaimed,
+          data: { number, sheetId: ids.sheetId },
+          metadata,
+        },
+      ],
+      'no_stream',
+    );
+    await t.store.append(
+      `item-${first.itemId}`,
+      [
+        {
+          id: first.eventId,
+          type: 'ItemAssigned',
+          schemaVersion: SCHEMA_VERSIONS.ItemAssigned,
+          metadata,
+          data: {
+            itemId: first.itemId,
+            sheetId: ids.sheetId,
+            title: GOOD_ROWS[0][1],
+            requirements: GOOD_ROWS[0][2],
+            unitId: 'dahua',
+            supportUnitIds: ['huangmao'],
+            cadreId: 'c-zw-dh',
+            leaderId: 'c-county',
+            dueDate: '2026-03-20',
+          },
+        },
+      ],
+      'no_stream',
+    );
 
     const res = await importSheet(file, fields(number)).expect(201);
     expect(res.body).toEqual(expect.objectContaining({ id: ids.sheetId, itemCount: 3, alreadyImported: true, written: 3 }));
@@ -179,7 +226,9 @@ describe('POST /sheets/import (交办单导入)', () => {
     const replay = await importSheet(file, fields('湟组交〔2026〕21号')).set('Idempotency-Key', 'import-21').expect(201);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.body).toEqual(first.body);
-    const other = await importSheet(await workbook(GOOD_ROWS.slice(1)), fields('湟组交〔2026〕21号')).set('Idempotency-Key', 'import-21').expect(422);
+    const other = await importSheet(await workbook(GOOD_ROWS.slice(1)), fields('湟组交〔2026〕21号'))
+      .set('Idempotency-Key', 'import-21')
+      .expect(422);
     expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await t.store.headPosition()).toBe(head);
   });

@@ -142,19 +142,40 @@ describe('inspectors: timelines with the names of then, and figures (SQLite)', (
     });
     // 茶曲村 alone: everything of A before the reassignment, not its conclusion (handled by 前沟村 then).
     expect((await inspector.get(`/inspection/figures?unitId=V1&subtree=false&${january}`, 200)).body).toMatchObject({
-      assigned: 1, returns: 1, extensions: 1, urges: 2, concluded: 0, daysToConclusion: null, perConcludedItem: null,
+      assigned: 1,
+      returns: 1,
+      extensions: 1,
+      urges: 2,
+      concluded: 0,
+      daysToConclusion: null,
+      perConcludedItem: null,
     });
     expect((await inspector.get(`/inspection/figures?cadreId=K2&${january}`, 200)).body).toMatchObject({
-      unitId: null, cadreId: 'K2', assigned: 1, returns: 0, extensions: 0, urges: 1, concluded: 1,
+      unitId: null,
+      cadreId: 'K2',
+      assigned: 1,
+      returns: 0,
+      extensions: 0,
+      urges: 1,
+      concluded: 1,
       daysToConclusion: { mean: 21, median: 21, min: 21, max: 21 },
       perConcludedItem: { returns: 0, extensions: 0, urges: 1 },
     });
     expect((await inspector.get('/inspection/figures?unitId=T1&from=2026-01-19', 200)).body).toMatchObject({
-      assigned: 0, returns: 0, extensions: 0, urges: 1, concluded: 1, daysToConclusion: { mean: 21, median: 21 },
+      assigned: 0,
+      returns: 0,
+      extensions: 0,
+      urges: 1,
+      concluded: 1,
+      daysToConclusion: { mean: 21, median: 21 },
     });
     // A unit user: its own subtree by default; both conclusions were 前沟村's.
     expect((await ledger.as('unit', 'V2').get(`/inspection/figures?${january}`, 200)).body).toMatchObject({
-      unitId: 'V2', assigned: 1, returns: 0, urges: 1, concluded: 2,
+      unitId: 'V2',
+      assigned: 1,
+      returns: 0,
+      urges: 1,
+      concluded: 2,
       daysToConclusion: { mean: 17, median: 17, min: 13, max: 21 },
       perConcludedItem: { returns: 0.5, extensions: 0.5, urges: 1.5 },
     });

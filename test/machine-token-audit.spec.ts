@@ -24,7 +24,9 @@ describe('a ledger token whose sub names no account', () => {
 
   beforeAll(async () => {
     ledger = await startLedger({ engine: 'sqlite' });
-    await ledger.as('sysadmin', undefined, { sub: 'mt-sys' }).post('/accounts', { id: 'acct-org', login: 'acct.org', name: '组织部账号', roles: ['org_dept'] }, 201);
+    await ledger
+      .as('sysadmin', undefined, { sub: 'mt-sys' })
+      .post('/accounts', { id: 'acct-org', login: 'acct.org', name: '组织部账号', roles: ['org_dept'] }, 201);
   }, 60_000);
   afterAll(async () => {
     await ledger?.close();
@@ -55,7 +57,8 @@ describe('a ledger token whose sub names no account', () => {
     const entries = await entriesOf('acct-org');
     // A plain list by an account is not recorded; the register read is, without the machine label.
     expect(entries.map((e) => [e.action, e.target, e.detail])).toEqual([['register-read', 'GET /api/v1/accountability', null]]);
-    const labelled = (await ledger.as('auditadmin', undefined, { sub: 'mt-audit' }).get('/audit/access?action=machine-token-use&pageSize=500', 200)).body.entries as Entry[];
+    const labelled = (await ledger.as('auditadmin', undefined, { sub: 'mt-audit' }).get('/audit/access?action=machine-token-use&pageSize=500', 200)).body
+      .entries as Entry[];
     expect(labelled.filter((e) => e.actor === 'acct-org')).toEqual([]);
   });
 });

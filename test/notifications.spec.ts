@@ -44,7 +44,10 @@ describe('notifications through ledger start', () => {
       JSON.stringify({
         link: 'https://ledger.huangyuan.gov.cn',
         delivery: { maxAttempts: 2, backoffMs: 10, maxBackoffMs: 100, timeoutMs: 5000 },
-        channels: { dahua: { type: 'webhook', url: hook.url('/dahua'), secret: 'dahua-secret' }, review: { type: 'wecom', url: inspectors.url('/cgi-bin/webhook/send?key=k') } },
+        channels: {
+          dahua: { type: 'webhook', url: hook.url('/dahua'), secret: 'dahua-secret' },
+          review: { type: 'wecom', url: inspectors.url('/cgi-bin/webhook/send?key=k') },
+        },
         routes: [
           { roles: ['unit'], units: ['dahua'], channels: ['dahua'] },
           { roles: ['inspector'], channels: ['review'] },
@@ -101,11 +104,21 @@ describe('notifications through ledger start', () => {
     expect(await run.said(/DEAD after 2 attempt\(s\): HTTP 500/, 30_000)).toBe(true);
     const listing = cli(['notify', 'dead-letters', '--json']);
     expect(await listing.exited).toBe(0);
-    const dead = JSON.parse(listing.out()) as Array<{ id: string; kind: string; audience: string; channel: string; attemptLog: Array<{ outcome: string; httpStatus: number }> }>;
-    expect(dead.map((d) => [d.kind, d.audience, d.channel, d.attemptLog.map((a) => `${a.outcome} ${a.httpStatus}`)])).toEqual([['awaiting_review', 'inspector', 'review', ['failed 500', 'failed 500']]]);
+    const dead = JSON.parse(listing.out()) as Array<{
+      id: string;
+      kind: string;
+      audience: string;
+      channel: string;
+      attemptLog: Array<{ outcome: string; httpStatus: number }>;
+    }>;
+    expect(dead.map((d) => [d.kind, d.audience, d.channel, d.attemptLog.map((a) => `${a.outcome} ${a.httpStatus}`)])).toEqual([
+      ['awaiting_review', 'inspector', 'review', ['failed 500', 'failed 500']],
+    ]);
     expect(JSON.parse(inspectors.received[0].body)).toEqual({
       msgtype: 'markdown',
-      markdown: { content: `### 【待审核】${ITEMS.dahua.title}\n\n办结报告：整顿工作已完成\n\n[查看事项](https://ledger.huangyuan.gov.cn/items/${ITEMS.dahua.id})` },
+      markdown: {
+        content: `### 【待审核】${ITEMS.dahua.title}\n\n办结报告：整顿工作已完成\n\n[查看事项](https://ledger.huangyuan.gov.cn/items/${ITEMS.dahua.id})`,
+      },
     });
 
     // The same list through the API, for the system administrator only.

@@ -23,7 +23,12 @@ class Browser {
   async request(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
     const origin = new URL(url).origin;
     const cookies = [...(this.jar.get(origin) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(url, { method: init.method ?? 'GET', body: init.body, redirect: 'manual', headers: { ...(cookies ? { Cookie: cookies } : {}), ...init.headers } });
+    const res = await fetch(url, {
+      method: init.method ?? 'GET',
+      body: init.body,
+      redirect: 'manual',
+      headers: { ...(cookies ? { Cookie: cookies } : {}), ...init.headers },
+    });
     const jar = this.jar.get(origin) ?? new Map<string, string>();
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
@@ -106,7 +111,12 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
     let url = location(res, app);
     expect(url.startsWith(`${provider.issuer}/auth?`)).toBe(true);
     const asked = new URL(url).searchParams;
-    expect({ state: asked.get('state'), nonce: asked.get('nonce'), method: asked.get('code_challenge_method'), challenge: asked.get('code_challenge') }).toEqual({
+    expect({
+      state: asked.get('state'),
+      nonce: asked.get('nonce'),
+      method: asked.get('code_challenge_method'),
+      challenge: asked.get('code_challenge'),
+    }).toEqual({
       state: expect.stringMatching(/^[\w-]{43}$/),
       nonce: expect.stringMatching(/^[\w-]{43}$/),
       method: 'S256',
@@ -115,7 +125,11 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
     for (let hops = 0; hops < 12; hops++) {
       res = await browser.request(url);
       if (res.status === 200 && (await res.text()).includes(`action="${new URL(url).pathname}/login"`)) {
-        res = await browser.request(`${url}/login`, { method: 'POST', body: `login=${subject}`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+        res = await browser.request(`${url}/login`, {
+          method: 'POST',
+          body: `login=${subject}`,
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        });
       }
       if (res.status < 300 || res.status >= 400) throw new Error(`the provider answered ${res.status}: ${await res.text()}`);
       url = location(res, url);
@@ -160,13 +174,24 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
     const units = await fetch(`${app}${A}/units`, { headers: { Authorization: `Bearer ${body.accessToken}` } });
     expect(units.status).toBe(200);
 
-    const out = await browser.request(`${app}${A}/auth/sign-out`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${body.accessToken}` } });
+    const out = await browser.request(`${app}${A}/auth/sign-out`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${body.accessToken}` },
+    });
     expect(out.status).toBe(204);
     expect((await refresh(browser)).status).toBe(401);
 
     const signIns = (await audit('sign-in')).filter((e) => (e.detail as { method?: string } | null)?.method === 'oidc');
     expect(signIns).toHaveLength(1);
-    expect(signIns[0]).toMatchObject({ actor: 'acc-li', role: 'org_dept', name: '李组织', outcome: 'ok', target: 'GET /api/v1/auth/oidc/callback', detail: { method: 'oidc', login: 'li.zuzhi', subject: 'sub-li', session: expect.any(String) } });
+    expect(signIns[0]).toMatchObject({
+      actor: 'acc-li',
+      role: 'org_dept',
+      name: '李组织',
+      outcome: 'ok',
+      target: 'GET /api/v1/auth/oidc/callback',
+      detail: { method: 'oidc', login: 'li.zuzhi', subject: 'sub-li', session: expect.any(String) },
+    });
     expect(signIns[0].detail).not.toHaveProperty('mustChangePassword');
   });
 
@@ -193,15 +218,28 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
 
   /** A refusal: the code in the redirect, no refresh cookie, no session, the head where it was; one sign-in-failed entry naming the reason. */
   async function refused(browser: Browser, callback: string, code: string, reason: RegExp): Promise<void> {
-    const before = { head: await head(), credentials: await credentials(), failed: (await audit('sign-in-failed')).length, sessions: (await audit('sign-in')).length };
+    const before = {
+      head: await head(),
+      credentials: await credentials(),
+      failed: (await audit('sign-in-failed')).length,
+      sessions: (await audit('sign-in')).length,
+    };
     const res = await browser.request(callback);
     expect({ status: res.status, location: res.headers.get('location') }).toEqual({ status: 303, location: `/signin?ssoError=${code}` });
     expect(res.headers.getSetCookie().filter((c) => c.startsWith('ledger_refresh='))).toEqual([]);
     expect((await refresh(browser)).status).toBe(401);
     const failed = await audit('sign-in-failed');
     expect(failed).toHaveLength(before.failed + 1);
-    expect(failed[failed.length - 1]).toMatchObject({ outcome: 'refused', target: 'GET /api/v1/auth/oidc/callback', detail: { method: 'oidc', code, reason: expect.stringMatching(reason) } });
-    expect({ head: await head(), credentials: await credentials(), sessions: (await audit('sign-in')).length }).toEqual({ head: before.head, credentials: before.credentials, sessions: before.sessions });
+    expect(failed[failed.length - 1]).toMatchObject({
+      outcome: 'refused',
+      target: 'GET /api/v1/auth/oidc/callback',
+      detail: { method: 'oidc', code, reason: expect.stringMatching(reason) },
+    });
+    expect({ head: await head(), credentials: await credentials(), sessions: (await audit('sign-in')).length }).toEqual({
+      head: before.head,
+      credentials: before.credentials,
+      sessions: before.sessions,
+    });
   }
 
   it('an ID token issued to another client (wrong audience) is refused', async () => {
@@ -248,7 +286,7 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
     expect(accounts.map((a) => a.login).sort()).toEqual(['li.zuzhi', 'qian.closed', 'zhao.locked']);
   });
 
-  it('a callback without the pending cookie, with a forged one, or with another sign-in\'s state is refused', async () => {
+  it("a callback without the pending cookie, with a forged one, or with another sign-in's state is refused", async () => {
     const missing = await atProvider('sub-li');
     missing.browser.forget(app, 'ledger_oidc');
     await refused(missing.browser, missing.callback, 'SSO_STATE_MISSING', /浏览器未带回/);
@@ -295,13 +333,21 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
 
   it('start with a role that is no role is a 400; the button of a ledger whose provider is unreachable sends the page its reason', async () => {
     const bad = await new Browser().request(`${app}${A}/auth/oidc/start?role=root`);
-    expect({ status: bad.status, code: ((await bad.json()) as { code: string }).code, cookies: bad.headers.getSetCookie() }).toEqual({ status: 400, code: 'VALIDATION_FAILED', cookies: [] });
+    expect({ status: bad.status, code: ((await bad.json()) as { code: string }).code, cookies: bad.headers.getSetCookie() }).toEqual({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      cookies: [],
+    });
 
     // A port nothing listens on: the provider's discovery fails.
     const closed = await startTestApp({ env: { LEDGER_OIDC_ISSUER: 'http://127.0.0.1:9', LEDGER_OIDC_CLIENT_ID: 'ledger', LEDGER_OIDC_CLIENT_SECRET: 'x' } });
     try {
       const res = await closed.http.get(`${A}/auth/oidc/start`);
-      expect({ status: res.status, location: res.headers.location, cookies: res.headers['set-cookie'] }).toEqual({ status: 303, location: '/signin?ssoError=SSO_PROVIDER_UNAVAILABLE', cookies: undefined });
+      expect({ status: res.status, location: res.headers.location, cookies: res.headers['set-cookie'] }).toEqual({
+        status: 303,
+        location: '/signin?ssoError=SSO_PROVIDER_UNAVAILABLE',
+        cookies: undefined,
+      });
     } finally {
       await closed.close();
     }

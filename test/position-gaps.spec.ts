@@ -34,7 +34,11 @@ describe('a ledger whose positions have gaps (SQLite test gaps, as EventStoreDB 
     const store = await openSqliteEventStore({ file: sqliteEventStoreFile(config), synchronous: 'NORMAL', testPositionGaps: GAPS });
     const positions: bigint[] = [];
     for (let i = 0; i < EVENTS; i++) {
-      const r = await store.append(`item-${i}`, [{ id: randomUUID(), type: 'ItemUrged', schemaVersion: 1, data: { level: 'urge', i }, metadata: {} }], 'no_stream');
+      const r = await store.append(
+        `item-${i}`,
+        [{ id: randomUUID(), type: 'ItemUrged', schemaVersion: 1, data: { level: 'urge', i }, metadata: {} }],
+        'no_stream',
+      );
       positions.push(r.position);
     }
     await store.close();
@@ -43,7 +47,6 @@ describe('a ledger whose positions have gaps (SQLite test gaps, as EventStoreDB 
     expect(positions[EVENTS - 1] > BigInt(EVENTS)).toBe(true);
     return { config, positions };
   }
-
 
   it('ledger seal and ledger verify check its chains (exit 0); an edited event is named by its own position (exit 1)', async () => {
     const { config, positions } = await ledger();
@@ -59,7 +62,8 @@ describe('a ledger whose positions have gaps (SQLite test gaps, as EventStoreDB 
 
       // More events, then a second seal: the sealer resumes from the first (its position checked against the store's, gaps and all).
       const more = await openSqliteEventStore({ file: sqliteEventStoreFile(config), synchronous: 'NORMAL' });
-      for (let i = 0; i < 3; i++) await more.append(`item-more-${i}`, [{ id: randomUUID(), type: 'ItemUrged', schemaVersion: 1, data: { level: 'urge', i }, metadata: {} }], 'no_stream');
+      for (let i = 0; i < 3; i++)
+        await more.append(`item-more-${i}`, [{ id: randomUUID(), type: 'ItemUrged', schemaVersion: 1, data: { level: 'urge', i }, metadata: {} }], 'no_stream');
       const head = await more.headPosition();
       await more.close();
       const before = c.out().length;

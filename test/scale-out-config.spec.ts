@@ -31,7 +31,10 @@ function run(main: Main, env: Record<string, string>, args: string[] = []): Spaw
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'config-spec-'));
-  buildEntryPoints(path.basename(OUT), Object.values(MAINS).map((m) => m.replace(/\.js$/, '.ts')));
+  buildEntryPoints(
+    path.basename(OUT),
+    Object.values(MAINS).map((m) => m.replace(/\.js$/, '.ts')),
+  );
   server = await startTestPostgres();
 }, 300_000);
 
@@ -44,9 +47,21 @@ afterAll(async () => {
 
 const BAD: Array<[string, Record<string, string>, RegExp]> = [
   ['postgres without a URL', { LEDGER_EVENT_STORE: 'postgres' }, /LEDGER_EVENT_STORE=postgres needs LEDGER_EVENT_STORE_URL=postgres:\/\//],
-  ['postgres with an EventStoreDB URL', { LEDGER_EVENT_STORE: 'postgres', LEDGER_EVENT_STORE_URL: 'esdb://localhost:2113?tls=false' }, /LEDGER_EVENT_STORE=postgres needs LEDGER_EVENT_STORE_URL=postgres:\/\//],
-  ['eventstoredb with a PostgreSQL URL', { LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENT_STORE_URL: 'postgres://u:p@localhost:5432/ledger' }, /LEDGER_EVENT_STORE=eventstoredb needs LEDGER_EVENT_STORE_URL=esdb:\/\//],
-  ['a URL with the embedded store', { LEDGER_EVENT_STORE_URL: 'postgres://u:p@localhost:5432/ledger' }, /LEDGER_EVENT_STORE_URL is set but LEDGER_EVENT_STORE is sqlite/],
+  [
+    'postgres with an EventStoreDB URL',
+    { LEDGER_EVENT_STORE: 'postgres', LEDGER_EVENT_STORE_URL: 'esdb://localhost:2113?tls=false' },
+    /LEDGER_EVENT_STORE=postgres needs LEDGER_EVENT_STORE_URL=postgres:\/\//,
+  ],
+  [
+    'eventstoredb with a PostgreSQL URL',
+    { LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENT_STORE_URL: 'postgres://u:p@localhost:5432/ledger' },
+    /LEDGER_EVENT_STORE=eventstoredb needs LEDGER_EVENT_STORE_URL=esdb:\/\//,
+  ],
+  [
+    'a URL with the embedded store',
+    { LEDGER_EVENT_STORE_URL: 'postgres://u:p@localhost:5432/ledger' },
+    /LEDGER_EVENT_STORE_URL is set but LEDGER_EVENT_STORE is sqlite/,
+  ],
   ['a read database that is not PostgreSQL', { LEDGER_READ_DB_URL: 'mysql://u:p@localhost:3306/ledger' }, /LEDGER_READ_DB_URL must be a postgres:\/\/ URL/],
   ['an unknown engine', { LEDGER_EVENT_STORE: 'mongodb' }, /LEDGER_EVENT_STORE=mongodb: expected sqlite, postgres or eventstoredb/],
 ];

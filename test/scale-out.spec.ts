@@ -86,12 +86,21 @@ describe('two API instances on one PostgreSQL store', () => {
       expect(created(await post(i, '/items', org(), body)).revision).toBe(0);
     }
     // A second creation of the same id on the other instance: the stream exists, one winner.
-    const again = await post(1, '/items', org(), { id: itemIds[0], sheetId: 'sheet-1', title: '重复', unitId: 'township', cadreId: 'cadre-1', dueDate: '2026-12-31' });
+    const again = await post(1, '/items', org(), {
+      id: itemIds[0],
+      sheetId: 'sheet-1',
+      title: '重复',
+      unitId: 'township',
+      cadreId: 'cadre-1',
+      dueDate: '2026-12-31',
+    });
     expect(again.status).toBe(409);
   });
 
   it('acknowledge (not retried) from both instances at once: one ItemAcknowledged per item, the loser a 409', async () => {
-    const results = await Promise.all(itemIds.flatMap((id) => [0, 1, 2, 3].map((k) => post(k, `/items/${id}/acknowledge`, township(), {}).then((r) => ({ id, r })))));
+    const results = await Promise.all(
+      itemIds.flatMap((id) => [0, 1, 2, 3].map((k) => post(k, `/items/${id}/acknowledge`, township(), {}).then((r) => ({ id, r })))),
+    );
     for (const id of itemIds) {
       const mine = results.filter((x) => x.id === id).map((x) => x.r);
       expect(mine.filter((r) => r.status === 200)).toHaveLength(1);
@@ -123,7 +132,11 @@ describe('two API instances on one PostgreSQL store', () => {
 
   it('progress without If-Match (retried on conflict) from both instances: every report lands exactly once, revisions consecutive', async () => {
     const before = await Promise.all(itemIds.map((id) => store.readStream(`item-${id}`)));
-    const results = await Promise.all(itemIds.flatMap((id) => Array.from({ length: 4 }, (_, k) => post(k, `/items/${id}/progress`, township(), { note: `第${k}次进展` }).then((r) => ({ id, r })))));
+    const results = await Promise.all(
+      itemIds.flatMap((id) =>
+        Array.from({ length: 4 }, (_, k) => post(k, `/items/${id}/progress`, township(), { note: `第${k}次进展` }).then((r) => ({ id, r }))),
+      ),
+    );
     for (const [n, id] of itemIds.entries()) {
       const mine = results.filter((x) => x.id === id).map((x) => x.r);
       // Four writers on one stream with four attempts each: all land, unless one kept losing (then a 409).

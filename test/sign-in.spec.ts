@@ -28,8 +28,10 @@ function refreshCookie(res: Response): string {
 describe('sign-in for people (SQLite)', () => {
   let ledger: Ledger;
   const minutes = (n: number) => ledger.clock.set(new Date(ledger.clock.now().getTime() + n * 60_000));
-  const signIn = (login: string, password: string, headers: Record<string, string> = {}) => ledger.http.post(`${A}/auth/sign-in`).set(headers).send({ login, password });
-  const refresh = (cookie: string, headers: Record<string, string> = { 'X-Ledger-CSRF': '1' }) => ledger.http.post(`${A}/auth/refresh`).set('Cookie', cookie).set(headers).send({});
+  const signIn = (login: string, password: string, headers: Record<string, string> = {}) =>
+    ledger.http.post(`${A}/auth/sign-in`).set(headers).send({ login, password });
+  const refresh = (cookie: string, headers: Record<string, string> = { 'X-Ledger-CSRF': '1' }) =>
+    ledger.http.post(`${A}/auth/refresh`).set('Cookie', cookie).set(headers).send({});
   const get = (token: string, route: string) => ledger.http.get(`${A}${route}`).set('Authorization', `Bearer ${token}`);
   const post = (token: string, route: string, body: object) => ledger.http.post(`${A}${route}`).set('Authorization', `Bearer ${token}`).send(body);
   const credentials = () => ledger.app.get(CredentialsStore);
@@ -96,7 +98,9 @@ describe('sign-in for people (SQLite)', () => {
   it('a password like the login is refused (PASSWORD_IS_LOGIN); the last five are refused', async () => {
     const opened = await post(sys.token, '/accounts', { id: 'acc-org', login: 'Zuzhi2026', name: '组织部', roles: ['org_dept'] }).expect(201);
     const first = await signIn('zuzhi2026', opened.body.initialPassword).expect(200);
-    expect((await post(first.body.accessToken, '/auth/password', { current: opened.body.initialPassword, next: 'zUZHI2026' }).expect(422)).body.code).toBe('PASSWORD_IS_LOGIN');
+    expect((await post(first.body.accessToken, '/auth/password', { current: opened.body.initialPassword, next: 'zUZHI2026' }).expect(422)).body.code).toBe(
+      'PASSWORD_IS_LOGIN',
+    );
     let current = opened.body.initialPassword as string;
     const used: string[] = [current];
     let token = first.body.accessToken as string;
@@ -138,10 +142,20 @@ describe('sign-in for people (SQLite)', () => {
       wrong.push(await signIn('ducha', `Wrong-${n}-pass`));
       unknown.push(await signIn('nobody.here', `Wrong-${n}-pass`));
     }
-    const shape = (r: Response) => ({ status: r.status, body: { ...r.body, detail: String(r.body.detail).replace(/锁定至 \S+/, '锁定至 T') }, cookie: r.headers['set-cookie'] });
+    const shape = (r: Response) => ({
+      status: r.status,
+      body: { ...r.body, detail: String(r.body.detail).replace(/锁定至 \S+/, '锁定至 T') },
+      cookie: r.headers['set-cookie'],
+    });
     expect(wrong.map(shape)).toEqual(unknown.map(shape));
     expect(wrong.map((r) => r.status)).toEqual([401, 401, 401, 401, 423]);
-    expect(wrong[0].body).toEqual({ type: expect.any(String), title: expect.any(String), status: 401, code: 'INVALID_CREDENTIALS', detail: '登录名或密码错误' });
+    expect(wrong[0].body).toEqual({
+      type: expect.any(String),
+      title: expect.any(String),
+      status: 401,
+      code: 'INVALID_CREDENTIALS',
+      detail: '登录名或密码错误',
+    });
     expect(wrong[4].body).toMatchObject({ code: 'ACCOUNT_LOCKED', lockedUntil: new Date(ledger.clock.now().getTime() + 15 * 60_000).toISOString() });
     expect(before?.failedAttempts).toBe(0);
     expect((await credentials().get(inspector.id))?.failedAttempts).toBe(5);
@@ -152,18 +166,29 @@ describe('sign-in for people (SQLite)', () => {
     minutes(1);
     const ok = await signIn('ducha', 'Du-Cha-2026!').expect(200);
     expect(ok.body.account.id).toBe(inspector.id);
-    expect((await credentials().get(inspector.id))).toMatchObject({ failedAttempts: 0, lockedUntil: null });
+    expect(await credentials().get(inspector.id)).toMatchObject({ failedAttempts: 0, lockedUntil: null });
     await signIn('nobody.here', 'whatever').expect(401);
 
     // Each of them is in the access audit trail, the lock with its end.
     const audit = ledger.as('auditadmin', undefined, { sub: 'audit-1' });
-    const failed = (await audit.get('/audit/access?action=sign-in-failed&pageSize=100', 200)).body.entries as Array<{ actor: string | null; status: number; detail: Record<string, unknown> }>;
+    const failed = (await audit.get('/audit/access?action=sign-in-failed&pageSize=100', 200)).body.entries as Array<{
+      actor: string | null;
+      status: number;
+      detail: Record<string, unknown>;
+    }>;
     const mine = failed.filter((e) => e.actor === inspector.id);
     expect(mine.map((e) => e.status)).toEqual([401, 401, 401, 401, 423, 423, 423]);
     expect(mine[4].detail).toMatchObject({ login: 'ducha', failures: 5, lockedUntil: expect.any(String), code: 'ACCOUNT_LOCKED' });
     expect(failed.filter((e) => e.actor === null && e.detail.login === 'nobody.here')).toHaveLength(6);
-    const signedIn = (await audit.get('/audit/access?action=sign-in&pageSize=100', 200)).body.entries as Array<{ actor: string; role: string; outcome: string }>;
-    expect(signedIn.filter((e) => e.actor === inspector.id).map((e) => [e.role, e.outcome])).toEqual([['inspector', 'ok'], ['inspector', 'ok']]);
+    const signedIn = (await audit.get('/audit/access?action=sign-in&pageSize=100', 200)).body.entries as Array<{
+      actor: string;
+      role: string;
+      outcome: string;
+    }>;
+    expect(signedIn.filter((e) => e.actor === inspector.id).map((e) => [e.role, e.outcome])).toEqual([
+      ['inspector', 'ok'],
+      ['inspector', 'ok'],
+    ]);
   });
 
   it('the idle timeout (30 minutes without a request) ends the session; use keeps it alive; the absolute lifetime ends it anyway', async () => {
@@ -212,7 +237,9 @@ describe('sign-in for people (SQLite)', () => {
     const token = s.body.accessToken as string;
     await get(token, '/units').expect(200);
     const out = await post(token, '/auth/sign-out', {}).expect(204);
-    expect(([] as string[]).concat(out.headers['set-cookie'])).toContainEqual(expect.stringMatching(/^ledger_refresh=; Path=\/api\/v1\/auth; Max-Age=0; HttpOnly; SameSite=Strict/));
+    expect(([] as string[]).concat(out.headers['set-cookie'])).toContainEqual(
+      expect.stringMatching(/^ledger_refresh=; Path=\/api\/v1\/auth; Max-Age=0; HttpOnly; SameSite=Strict/),
+    );
     await refresh(cookie).expect(401);
     expect((await get(token, '/units').expect(401)).body.code).toBe('UNAUTHENTICATED');
 
@@ -223,7 +250,8 @@ describe('sign-in for people (SQLite)', () => {
     await refresh(cookie2).expect(200);
     await ledger.http.post(`${A}/auth/sign-out`).set('Cookie', cookie2).set('X-Ledger-CSRF', '1').send({}).expect(204);
     await refresh(cookie2).expect(401);
-    const ends = (await ledger.as('auditadmin', undefined, { sub: 'audit-1' }).get('/audit/access?action=session-end&pageSize=100', 200)).body.entries as Array<{ actor: string; detail: { reason?: string } }>;
+    const ends = (await ledger.as('auditadmin', undefined, { sub: 'audit-1' }).get('/audit/access?action=session-end&pageSize=100', 200)).body
+      .entries as Array<{ actor: string; detail: { reason?: string } }>;
     expect(ends.filter((e) => e.actor === township.id).map((e) => e.detail.reason)).toEqual(['idle', 'expired', 'sign-out', 'sign-out']);
   });
 
@@ -299,16 +327,29 @@ describe('sign-in for people (SQLite)', () => {
       const r = await get(t, '/units').expect(401);
       expect(r.body).toMatchObject({ code: 'UNAUTHENTICATED', detail: expect.stringMatching(/invalid signature/) });
     }
-    for (const cookie of ['ledger_refresh=garbage', 'ledger_refresh=', `ledger_refresh=${'A'.repeat(24)}.${'B'.repeat(43)}`, `${refreshCookie(s)}; ${refreshCookie(s)}`]) {
+    for (const cookie of [
+      'ledger_refresh=garbage',
+      'ledger_refresh=',
+      `ledger_refresh=${'A'.repeat(24)}.${'B'.repeat(43)}`,
+      `${refreshCookie(s)}; ${refreshCookie(s)}`,
+    ]) {
       const r = await refresh(cookie).expect(401);
       expect(r.body.code).toBe('UNAUTHENTICATED');
       expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
     }
-    for (const body of [{}, { login: 'chengguan' }, { login: 7, password: 'x' }, { login: 'chengguan', password: township.password, extra: 1 }, { login: 'chengguan', password: township.password, role: 'admin' }]) {
+    for (const body of [
+      {},
+      { login: 'chengguan' },
+      { login: 7, password: 'x' },
+      { login: 'chengguan', password: township.password, extra: 1 },
+      { login: 'chengguan', password: township.password, role: 'admin' },
+    ]) {
       const r = await ledger.http.post(`${A}/auth/sign-in`).send(body).expect(400);
       expect(r.body.code).toBe('VALIDATION_FAILED');
     }
-    expect((await ledger.http.post(`${A}/auth/sign-in`).send({ login: 'chengguan', password: township.password, role: 'inspector' }).expect(403)).body.code).toBe('ROLE_NOT_HELD');
+    expect(
+      (await ledger.http.post(`${A}/auth/sign-in`).send({ login: 'chengguan', password: township.password, role: 'inspector' }).expect(403)).body.code,
+    ).toBe('ROLE_NOT_HELD');
     // Nothing counted as a failed attempt, and the session still works.
     expect(await credentials().get(township.id)).toEqual(before);
     await refresh(refreshCookie(s)).expect(200);
@@ -317,7 +358,8 @@ describe('sign-in for people (SQLite)', () => {
     await script.get('/units', 200);
     expect((await script.post('/auth/password', { current: 'a', next: 'Bcdefgh-1' }, 403)).body.code).toBe('NOT_AN_ACCOUNT');
     // An Idempotency-Key on the auth routes is ignored (it was a 500 on sign-in: no actor to scope it by): no token is kept to replay.
-    const keyed = () => ledger.http.post(`${A}/auth/sign-in`).set('Idempotency-Key', 'same-key').send({ login: 'chengguan', password: township.password }).expect(200);
+    const keyed = () =>
+      ledger.http.post(`${A}/auth/sign-in`).set('Idempotency-Key', 'same-key').send({ login: 'chengguan', password: township.password }).expect(200);
     const [k1, k2] = [await keyed(), await keyed()];
     expect(k2.headers['idempotent-replayed']).toBeUndefined();
     expect(k1.body.accessToken).not.toBe(k2.body.accessToken);
@@ -345,8 +387,16 @@ describe('sign-in for people (SQLite)', () => {
 describe('sign-in configuration', () => {
   it('defaults per 等保 practice, and each bad value is named by its variable', () => {
     expect(loadConfig({}).signIn).toEqual({
-      passwordMinLength: 8, passwordClasses: 3, passwordMaxAgeDays: 0, lockAttempts: 5, lockMinutes: 15,
-      addressLimitPerMinute: 20, sessionIdleMinutes: 30, sessionMaxHours: 12, accessTokenMinutes: 5, cookieSecure: 'auto',
+      passwordMinLength: 8,
+      passwordClasses: 3,
+      passwordMaxAgeDays: 0,
+      lockAttempts: 5,
+      lockMinutes: 15,
+      addressLimitPerMinute: 20,
+      sessionIdleMinutes: 30,
+      sessionMaxHours: 12,
+      accessTokenMinutes: 5,
+      cookieSecure: 'auto',
     });
     const bad: Array<[NodeJS.ProcessEnv, RegExp]> = [
       [{ LEDGER_PASSWORD_MIN_LENGTH: '6' }, /LEDGER_PASSWORD_MIN_LENGTH=6: expected a whole number from 8 to 128/],
@@ -370,7 +420,11 @@ describe('sign-in: the optional maximum age of a password (LEDGER_PASSWORD_MAX_A
 
   it('a password 90 days old must be changed at sign-in; younger, it need not', async () => {
     const first = await t.http.post(`${A}/auth/sign-in`).send({ login: 'admin', password: 'Initial-Pass-2026' }).expect(200);
-    await t.http.post(`${A}/auth/password`).set('Authorization', `Bearer ${first.body.accessToken}`).send({ current: 'Initial-Pass-2026', next: 'Sys-Admin-2026!' }).expect(204);
+    await t.http
+      .post(`${A}/auth/password`)
+      .set('Authorization', `Bearer ${first.body.accessToken}`)
+      .send({ current: 'Initial-Pass-2026', next: 'Sys-Admin-2026!' })
+      .expect(204);
     const signIn = () => t.http.post(`${A}/auth/sign-in`).send({ login: 'admin', password: 'Sys-Admin-2026!' }).expect(200);
     t.clock.advanceDays(89);
     expect((await signIn()).body.mustChangePassword).toBe(false);
@@ -378,7 +432,11 @@ describe('sign-in: the optional maximum age of a password (LEDGER_PASSWORD_MAX_A
     const old = await signIn();
     expect(old.body.mustChangePassword).toBe(true);
     expect((await t.http.get(`${A}/units`).set('Authorization', `Bearer ${old.body.accessToken}`).expect(403)).body.code).toBe('PASSWORD_CHANGE_REQUIRED');
-    await t.http.post(`${A}/auth/password`).set('Authorization', `Bearer ${old.body.accessToken}`).send({ current: 'Sys-Admin-2026!', next: 'Sys-Admin-2027!' }).expect(204);
+    await t.http
+      .post(`${A}/auth/password`)
+      .set('Authorization', `Bearer ${old.body.accessToken}`)
+      .send({ current: 'Sys-Admin-2026!', next: 'Sys-Admin-2027!' })
+      .expect(204);
     const renewed = await t.http.post(`${A}/auth/sign-in`).send({ login: 'admin', password: 'Sys-Admin-2027!' }).expect(200);
     expect(renewed.body.mustChangePassword).toBe(false);
   });
@@ -400,7 +458,11 @@ describe('sign-in on PostgreSQL (the sessions and credentials in LEDGER_READ_DB_
   it('signs in, changes the password, refreshes, signs out; five failures lock out until the clock passes 15 minutes', async () => {
     const signIn = (password: string) => pg.http.post(`${A}/auth/sign-in`).send({ login: 'admin', password });
     const first = await signIn('Initial-Pass-2026').expect(200);
-    await pg.http.post(`${A}/auth/password`).set('Authorization', `Bearer ${first.body.accessToken}`).send({ current: 'Initial-Pass-2026', next: 'Sys-Admin-2026!' }).expect(204);
+    await pg.http
+      .post(`${A}/auth/password`)
+      .set('Authorization', `Bearer ${first.body.accessToken}`)
+      .send({ current: 'Initial-Pass-2026', next: 'Sys-Admin-2026!' })
+      .expect(204);
     const cookie = refreshCookie(first);
     const fresh = await pg.http.post(`${A}/auth/refresh`).set('Cookie', cookie).set('X-Ledger-CSRF', '1').send({}).expect(200);
     expect(fresh.body.mustChangePassword).toBe(false);

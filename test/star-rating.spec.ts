@@ -56,7 +56,13 @@ describe('star rating (星级化考核)', () => {
     const admin = tok('admin');
     const county = (await post('/units', { name: '中共湟源县委员会', kind: 'county_committee' }, admin)).id;
     township = (await post('/units', { name: '中共申中乡委员会', kind: 'township_committee', parentId: county }, admin)).id;
-    for (const [key, name] of [['A', '申中乡莫布拉村党支部'], ['B', '申中乡前沟村党支部'], ['C', '申中乡申中村党支部'], ['D', '申中乡韭菜沟村党支部'], ['E', '申中乡大石头村党支部']]) {
+    for (const [key, name] of [
+      ['A', '申中乡莫布拉村党支部'],
+      ['B', '申中乡前沟村党支部'],
+      ['C', '申中乡申中村党支部'],
+      ['D', '申中乡韭菜沟村党支部'],
+      ['E', '申中乡大石头村党支部'],
+    ]) {
       u[key] = (await post('/units', { name, kind: 'branch', parentId: township }, admin)).id;
     }
     u.G = (await post('/units', { name: '莫布拉村第一党小组', kind: 'party_group', parentId: u.A }, admin)).id;
@@ -65,7 +71,8 @@ describe('star rating (星级化考核)', () => {
     const sheetId = (await post('/sheets', { number: '湟组交〔2026〕3号', title: '上半年党建任务', issuedOn: '2026-03-02' })).id;
     await settle();
     const unit = tok('unit', township);
-    const item = async (k: string, dueDate: string) => (await post('/items', { sheetId, title: `事项${k}${dueDate}`, unitId: u[k], cadreId: cadre[k], dueDate })).id;
+    const item = async (k: string, dueDate: string) =>
+      (await post('/items', { sheetId, title: `事项${k}${dueDate}`, unitId: u[k], cadreId: cadre[k], dueDate })).id;
     const a1 = await item('A', '2026-03-10');
     const a2 = await item('G', '2026-03-10');
     const b1 = await item('B', '2026-03-10');
@@ -101,10 +108,21 @@ describe('star rating (星级化考核)', () => {
     await on('2026-03-18');
     await done(b2);
     await on('2026-03-20');
-    await post(`/items/${c1}/accountability/decide`, { target: { kind: 'unit', id: u.C }, form: 'inspection', decidedBy: '县纪委监委', decidedOn: '2026-03-20', reason: '任务逾期' }, tok('discipline'));
-    const revoked = await post(`/items/${c2}/accountability/decide`, { target: { kind: 'cadre', id: cadre.C }, form: 'admonishment', decidedBy: '县纪委监委', decidedOn: '2026-03-20', reason: '任务推进不力' }, tok('discipline'));
+    await post(
+      `/items/${c1}/accountability/decide`,
+      { target: { kind: 'unit', id: u.C }, form: 'inspection', decidedBy: '县纪委监委', decidedOn: '2026-03-20', reason: '任务逾期' },
+      tok('discipline'),
+    );
+    const revoked = await post(
+      `/items/${c2}/accountability/decide`,
+      { target: { kind: 'cadre', id: cadre.C }, form: 'admonishment', decidedBy: '县纪委监委', decidedOn: '2026-03-20', reason: '任务推进不力' },
+      tok('discipline'),
+    );
     void revoked;
-    const register = await http.get('/api/v1/accountability').set('Authorization', `Bearer ${org}`).query({ minPosition: (await app.get(EVENT_STORE).headPosition()).toString() });
+    const register = await http
+      .get('/api/v1/accountability')
+      .set('Authorization', `Bearer ${org}`)
+      .query({ minPosition: (await app.get(EVENT_STORE).headPosition()).toString() });
     const toRevoke = register.body.find((d: { itemId: string }) => d.itemId === c2);
     await post(`/items/${c2}/accountability/${toRevoke.decisionId}/revoke`, { reason: '申诉成立' }, tok('discipline'));
     await on('2026-03-26', true); // miss: c2 (due 03-25 after its extension)
@@ -126,7 +144,17 @@ describe('star rating (星级化考核)', () => {
     expect(res.status).toBe(200);
     const rows = new Map<string, Record<string, unknown>>(res.body.rows.map((r: { unitId: string }) => [r.unitId, r]));
     expect(res.body.rows).toHaveLength(5);
-    expect(rows.get(u.A)).toMatchObject({ parentName: '中共申中乡委员会', dueItems: 2, onTimeItems: 1, deadlinesMissed: 1, returns: 1, accountabilityDecisions: 0, score: 78, stars: 3, deductions: { onTime: 15, deadlineMissed: 5, returned: 2, accountability: 0 } });
+    expect(rows.get(u.A)).toMatchObject({
+      parentName: '中共申中乡委员会',
+      dueItems: 2,
+      onTimeItems: 1,
+      deadlinesMissed: 1,
+      returns: 1,
+      accountabilityDecisions: 0,
+      score: 78,
+      stars: 3,
+      deductions: { onTime: 15, deadlineMissed: 5, returned: 2, accountability: 0 },
+    });
     expect(rows.get(u.B)).toMatchObject({ dueItems: 2, onTimeItems: 2, deadlinesMissed: 0, returns: 0, accountabilityDecisions: 0, score: 100, stars: 5 });
     expect(rows.get(u.C)).toMatchObject({ dueItems: 2, onTimeItems: 0, deadlinesMissed: 2, returns: 0, accountabilityDecisions: 1, score: 50, stars: 1 });
     expect(rows.get(u.D)).toMatchObject({ dueItems: 0, onTimeItems: 0, deadlinesMissed: 0, score: 100, stars: 5 });
@@ -160,18 +188,32 @@ describe('star rating (星级化考核)', () => {
   });
 
   it('exports CSV with Chinese headers and xlsx', async () => {
-    const csv = await rating({ from: '2026-01-01', to: '2026-06-30', format: 'csv' }).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const csv = await rating({ from: '2026-01-01', to: '2026-06-30', format: 'csv' })
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     const text = (csv.body as Buffer).toString('utf8').replace(/^\uFEFF/, '');
     const lines = parseCsv(text).map((l) => l.fields);
     expect(lines[0]).toEqual(['排名', '党组织', '所属党委', '到期事项', '按期办结', '按期办结率', '逾期次数', '退回次数', '问责决定', '得分', '星级']);
     expect(lines.filter((l) => l.length > 1)).toHaveLength(6);
-    expect(lines.find((l) => l[1] === '申中乡申中村党支部')).toEqual(['5', '申中乡申中村党支部', '中共申中乡委员会', '2', '0', '0.0%', '2', '0', '1', '50.0', '★']);
+    expect(lines.find((l) => l[1] === '申中乡申中村党支部')).toEqual([
+      '5',
+      '申中乡申中村党支部',
+      '中共申中乡委员会',
+      '2',
+      '0',
+      '0.0%',
+      '2',
+      '0',
+      '1',
+      '50.0',
+      '★',
+    ]);
     const xlsx = await rating({ from: '2026-01-01', to: '2026-06-30', format: 'xlsx' });
     expect(xlsx.status).toBe(200);
     expect(xlsx.headers['content-type']).toContain('spreadsheetml');
@@ -179,13 +221,21 @@ describe('star rating (星级化考核)', () => {
 
   it('rules come from configuration (LEDGER_STAR_RATING)', async () => {
     const other = await createApp({
-      config: loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: SECRET, LEDGER_DEADLINE_WORKER: 'off', LEDGER_STAR_RATING: '{"weights":{"returned":10},"thresholds":{"4":75}}' }),
+      config: loadConfig({
+        LEDGER_DATA_DIR: dataDir,
+        LEDGER_JWT_SECRET: SECRET,
+        LEDGER_DEADLINE_WORKER: 'off',
+        LEDGER_STAR_RATING: '{"weights":{"returned":10},"thresholds":{"4":75}}',
+      }),
       clock,
       logger: false,
     });
     await other.init();
     try {
-      const res = await request(other.getHttpServer()).get('/api/v1/star-rating').set('Authorization', `Bearer ${org}`).query({ from: '2026-01-01', to: '2026-06-30' });
+      const res = await request(other.getHttpServer())
+        .get('/api/v1/star-rating')
+        .set('Authorization', `Bearer ${org}`)
+        .query({ from: '2026-01-01', to: '2026-06-30' });
       const a = res.body.rows.find((r: { unitId: string }) => r.unitId === u.A);
       expect(a).toMatchObject({ score: 70, stars: 3, deductions: { returned: 10 } });
       const e = res.body.rows.find((r: { unitId: string }) => r.unitId === u.E);

@@ -56,10 +56,7 @@ function races(engine: Engine, postgres: () => TestPostgres | undefined) {
   it('two moves at once, A under B and B under A: exactly one lands, and no cycle in the streams or the read models', async () => {
     const org = l.as('org_dept');
     for (let round = 0; round < ROUNDS; round++) {
-      const [ab, ba] = await Promise.all([
-        org.post('/units/townA/move', { parentId: 'townB' }),
-        org.post('/units/townB/move', { parentId: 'townA' }),
-      ]);
+      const [ab, ba] = await Promise.all([org.post('/units/townA/move', { parentId: 'townB' }), org.post('/units/townB/move', { parentId: 'townA' })]);
       const statuses = [ab.status, ba.status].sort();
       expect({ round, statuses, cycle: cycleIn(await parentsInStreams(l)) }).toEqual({ round, statuses: [200, 409], cycle: null });
       const loser = ab.status === 409 ? ab : ba;

@@ -12,7 +12,18 @@ import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
 describe('web app in a browser', () => {
   let ledger: Ledger;
   let browser: Browser;
-  const ids = { county: 'u-county', cg: 'u-chengguan', dh: 'u-dahua', hm: 'u-huangmao', c1: 'c-liming', c2: 'c-wangfang', sheet: 's-2026-01', item1: '', item2: '', item3: '' };
+  const ids = {
+    county: 'u-county',
+    cg: 'u-chengguan',
+    dh: 'u-dahua',
+    hm: 'u-huangmao',
+    c1: 'c-liming',
+    c2: 'c-wangfang',
+    sheet: 's-2026-01',
+    item1: '',
+    item2: '',
+    item3: '',
+  };
   const tokens = { admin: '', org: '', inspector: '', discipline: '', cg: '', dh: '' };
 
   /** 09:00 on 2026-03-02 in the county (UTC+8): the server's clock and every page's Date, whatever day the suite runs. */
@@ -83,9 +94,14 @@ describe('web app in a browser', () => {
     await screenshot(unit.page, 'workbench');
 
     // The file was uploaded: the ledger holds its name, size and SHA-256, and that it is stored.
-    const history = await ledger.get<Array<{ type: string; data: { evidence?: Array<{ name: string; size: number; sha256: string }> } }>>(tokens.org, `/items/${ids.item1}/history`);
+    const history = await ledger.get<Array<{ type: string; data: { evidence?: Array<{ name: string; size: number; sha256: string }> } }>>(
+      tokens.org,
+      `/items/${ids.item1}/history`,
+    );
     const reported = history.find((e) => e.type === 'CompletionReported');
-    expect(reported?.data.evidence).toEqual([{ name: '自查报告.pdf', size: evidence.length, sha256: createHash('sha256').update(evidence).digest('hex'), stored: true }]);
+    expect(reported?.data.evidence).toEqual([
+      { name: '自查报告.pdf', size: evidence.length, sha256: createHash('sha256').update(evidence).digest('hex'), stored: true },
+    ]);
 
     // The dashboard after: one awaits review, in the county and in 城关镇's row of the ranking.
     await org.page.reload();

@@ -36,7 +36,7 @@ describe('web app: 生成督查通报', () => {
     await ledger?.close();
   });
 
-  it('the organisation department downloads last month\'s bulletin as the API renders it', async () => {
+  it("the organisation department downloads last month's bulletin as the API renders it", async () => {
     const org = await signedIn(tokens.org);
     await org.page.goto(`${ledger.url}/dashboard`);
     const form = org.page.locator('[data-test=bulletin]');

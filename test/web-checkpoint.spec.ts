@@ -32,7 +32,12 @@ describe('web app: 核验检查点', () => {
     printed = await (await fetchText('/log/checkpoint?format=text')).text();
     qrPng = Buffer.from(await (await fetchText('/log/checkpoint?format=png')).arrayBuffer());
     // ... and the ledger has grown since.
-    for (const [id, name] of [['T3', '日月乡党委'], ['T4', '波航乡党委'], ['T5', '申中乡党委']]) await ledger.post(admin, '/units', { id, name, kind: 'township_committee', parentId: 'C' });
+    for (const [id, name] of [
+      ['T3', '日月乡党委'],
+      ['T4', '波航乡党委'],
+      ['T5', '申中乡党委'],
+    ])
+      await ledger.post(admin, '/units', { id, name, kind: 'township_committee', parentId: 'C' });
     browser = await launchBrowser();
   });
 

@@ -24,7 +24,9 @@ describe('web app: demo accounts on the sign-in page', () => {
     await ledger.post(admin, '/accounts', { id: 'demo-inspector', login: 'demo.inspector', name: '张督查', roles: ['inspector'], unitId: 'u-county' });
     await ledger.app.get(AccountCommands).credentials.setPassword('demo-inspector', 'Demo@2026', { mustChange: false, now: NOW.toISOString() });
     const token = ledger.token({ sub: 'demo-inspector', role: 'inspector', unitId: 'u-county', name: '张督查' });
-    await writeDemoUsers(ledger.config.dataDir, [{ role: 'inspector', name: '张督查', unitId: 'u-county', token, label: '县委督查室 · 张督查', login: 'demo.inspector', password: 'Demo@2026' }]);
+    await writeDemoUsers(ledger.config.dataDir, [
+      { role: 'inspector', name: '张督查', unitId: 'u-county', token, label: '县委督查室 · 张督查', login: 'demo.inspector', password: 'Demo@2026' },
+    ]);
     browser = await launchBrowser();
   }, 120_000);
 
@@ -33,7 +35,7 @@ describe('web app: demo accounts on the sign-in page', () => {
     await ledger?.close();
   });
 
-  it('shows each demo user\'s login and password, fills them on a click, and the password sign-in lets the user in', async () => {
+  it("shows each demo user's login and password, fills them on a click, and the password sign-in lets the user in", async () => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     context.setDefaultTimeout(20_000);
     await context.clock.setFixedTime(NOW);

@@ -32,7 +32,9 @@ describe('web: evidence files are uploaded with the report and opened beside the
     await ledger.post(tokens.admin, '/units', { id: 'u-cg', name: '城关镇党委', kind: 'township_committee', parentId: 'u-county' });
     await ledger.post(tokens.admin, '/cadres', { id: 'c-liming', name: '李明', unitId: 'u-cg', post: '书记' });
     await ledger.post(tokens.org, '/sheets', { id: 's-1', number: '源组交〔2026〕3号', title: '交办单', issuedOn: '2026-03-02' });
-    itemId = (await ledger.post(tokens.org, '/items', { sheetId: 's-1', title: '党员活动室标识标牌上墙', unitId: 'u-cg', cadreId: 'c-liming', dueDate: '2026-03-20' })).id;
+    itemId = (
+      await ledger.post(tokens.org, '/items', { sheetId: 's-1', title: '党员活动室标识标牌上墙', unitId: 'u-cg', cadreId: 'c-liming', dueDate: '2026-03-20' })
+    ).id;
     browser = await launchBrowser();
   });
 
@@ -46,7 +48,9 @@ describe('web: evidence files are uploaded with the report and opened beside the
     await unit.page.goto(`${ledger.url}/items/${itemId}`);
     await unit.page.locator('[data-test=act-progress]').click();
     await unit.page.locator('[data-test=action-form] textarea').fill('已完成选址。');
-    await unit.page.locator('[data-test=action-form] input[type=file]').setInputFiles({ name: '说明.html', mimeType: 'image/png', buffer: Buffer.from('<html><script>alert(1)</script></html>') });
+    await unit.page
+      .locator('[data-test=action-form] input[type=file]')
+      .setInputFiles({ name: '说明.html', mimeType: 'image/png', buffer: Buffer.from('<html><script>alert(1)</script></html>') });
     await unit.page.locator('[data-test=submit-action]').click();
     await unit.page.getByRole('alert').filter({ hasText: '佐证材料只能是图片' }).waitFor();
     expect((await history()).map((e) => e.type)).toEqual(['ItemAssigned']);

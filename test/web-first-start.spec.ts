@@ -34,7 +34,10 @@ describe('a fresh start: npm start on an empty data folder, then the web page', 
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-first-start-'));
     // PORT=0: a free port, read back from the launcher's line; nothing else of the county is configured.
     server = spawnBuilt(CLI, ['start'], { cwd: ROOT, env: { LEDGER_DATA_DIR: dataDir, PORT: '0', LEDGER_RESTART_LIMIT: '0' }, started });
-    url = await eventually('the API listens', () => /API listening on (http:\/\/\S+)/.exec(server.out())?.[1].replace('[::1]', '127.0.0.1'), { timeoutMs: 120_000, explain: server.out });
+    url = await eventually('the API listens', () => /API listening on (http:\/\/\S+)/.exec(server.out())?.[1].replace('[::1]', '127.0.0.1'), {
+      timeoutMs: 120_000,
+      explain: server.out,
+    });
     browser = await launchBrowser();
   }, 600_000);
 
@@ -52,7 +55,10 @@ describe('a fresh start: npm start on an empty data folder, then the web page', 
       server.child.kill('SIGTERM');
       // 'close': the launcher has exited and its output pipes, shared with the API and the projector, are shut.
       if (!(await within(40_000))) {
-        for (const pid of spawnSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+        for (const pid of spawnSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' })
+          .stdout.split('\n')
+          .filter(Boolean))
+          process.kill(Number(pid), 'SIGKILL');
         server.child.kill('SIGKILL');
         await server.exited;
         server.child.stdout?.destroy();
@@ -67,7 +73,11 @@ describe('a fresh start: npm start on an empty data folder, then the web page', 
     const secret = resolveJwtSecret({ jwtSecret: null, dataDir });
     const token = (claims: TokenClaims) => signToken(claims, secret);
     const post = async (as: string, route: string, body: object) => {
-      const res = await fetch(`${url}/api/v1${route}`, { method: 'POST', headers: { Authorization: `Bearer ${as}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${url}/api/v1${route}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${as}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       const text = await res.text();
       if (res.status !== 201) throw new Error(`POST ${route}: ${res.status} ${text}`);
       return JSON.parse(text) as { id: string; position: string };
@@ -80,15 +90,25 @@ describe('a fresh start: npm start on an empty data folder, then the web page', 
     await post(org, '/cadres', { id: 'c-wangfang', name: '王芳', unitId: 'u-dahua', post: '书记' });
     const today = new Date();
     const due = new Date(today.getTime() + 30 * 86_400_000).toISOString().slice(0, 10);
-    await post(org, '/sheets', { id: 's-2026-01', number: '源组交〔2026〕1号', title: '基层党建重点任务交办单', issuedOn: new Date(today.getTime() + 8 * 3_600_000).toISOString().slice(0, 10) });
-    const mine = (await post(org, '/items', { sheetId: 's-2026-01', title: '城关镇三会一课整改', unitId: 'u-chengguan', cadreId: 'c-liming', dueDate: due })).id;
+    await post(org, '/sheets', {
+      id: 's-2026-01',
+      number: '源组交〔2026〕1号',
+      title: '基层党建重点任务交办单',
+      issuedOn: new Date(today.getTime() + 8 * 3_600_000).toISOString().slice(0, 10),
+    });
+    const mine = (await post(org, '/items', { sheetId: 's-2026-01', title: '城关镇三会一课整改', unitId: 'u-chengguan', cadreId: 'c-liming', dueDate: due }))
+      .id;
     const last = await post(org, '/items', { sheetId: 's-2026-01', title: '大华镇集体经济督导', unitId: 'u-dahua', cadreId: 'c-wangfang', dueDate: due });
     // The projector is a process of its own: the pages read what it has projected.
-    await eventually('the items are projected', async () => {
-      const res = await fetch(`${url}/api/v1/items?minPosition=${last.position}`, { headers: { Authorization: `Bearer ${org}` } });
-      const text = res.status === 200 ? await res.text() : '';
-      return text.includes(mine) && text.includes(last.id);
-    }, { timeoutMs: 120_000, explain: server.out });
+    await eventually(
+      'the items are projected',
+      async () => {
+        const res = await fetch(`${url}/api/v1/items?minPosition=${last.position}`, { headers: { Authorization: `Bearer ${org}` } });
+        const text = res.status === 200 ? await res.text() : '';
+        return text.includes(mine) && text.includes(last.id);
+      },
+      { timeoutMs: 120_000, explain: server.out },
+    );
     return { mine, theirs: last.id };
   }
 
@@ -142,7 +162,11 @@ describe('a fresh start: npm start on an empty data folder, then the web page', 
     const townshipPassword = await open('chengguan', '城关镇党委账号', 'unit', 'u-chengguan');
     const inspectorPassword = await open('ducha', '督查室账号', 'inspector');
     // The old one-time password no longer signs in.
-    const stale = await fetch(`${url}/api/v1/auth/sign-in`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: adminLogin, password: oneTime }) });
+    const stale = await fetch(`${url}/api/v1/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ login: adminLogin, password: oneTime }),
+    });
     expect(stale.status).toBe(401);
 
     // The township user: its own unit's item, not the other township's; acts of its own offered, no review.

@@ -30,7 +30,9 @@ describe('web item page: one form per kind of body', () => {
     await ledger.post(tokens.admin, '/units', { id: 'u-cg', name: '城关镇党委', kind: 'township_committee', parentId: 'u-county' });
     await ledger.post(tokens.admin, '/cadres', { id: 'c-liming', name: '李明', unitId: 'u-cg', post: '书记' });
     await ledger.post(tokens.org, '/sheets', { id: 's-1', number: '源组交〔2026〕2号', title: '交办单', issuedOn: '2026-03-02' });
-    itemId = (await ledger.post(tokens.org, '/items', { sheetId: 's-1', title: '村级阵地规范化建设', unitId: 'u-cg', cadreId: 'c-liming', dueDate: '2026-03-20' })).id;
+    itemId = (
+      await ledger.post(tokens.org, '/items', { sheetId: 's-1', title: '村级阵地规范化建设', unitId: 'u-cg', cadreId: 'c-liming', dueDate: '2026-03-20' })
+    ).id;
     browser = await launchBrowser();
   });
 
@@ -84,7 +86,9 @@ describe('web item page: one form per kind of body', () => {
     await button(org.page, '不予延期').click();
     // The reason is required: the browser keeps the form until it is given.
     await org.page.locator('[data-test=submit-action]').click();
-    await expect(org.page.locator('[data-test=reason]').evaluate((t) => (t as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing)).resolves.toBe(true);
+    await expect(
+      org.page.locator('[data-test=reason]').evaluate((t) => (t as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing),
+    ).resolves.toBe(true);
     await org.page.locator('[data-test=reason]').fill('时限已是最宽。');
     await org.page.locator('[data-test=submit-action]').click();
     await notice(org.page, '已不予延期');

@@ -16,7 +16,13 @@ describe('web app: problem details in Chinese', () => {
   });
 
   it('names invalid fields in Chinese', () => {
-    const e = problemMessage(400, { code: 'VALIDATION_FAILED', errors: [{ field: 'summary', messages: ['summary should not be empty'] }, { field: 'evidence[0].sha256', messages: ['bad'] }] });
+    const e = problemMessage(400, {
+      code: 'VALIDATION_FAILED',
+      errors: [
+        { field: 'summary', messages: ['summary should not be empty'] },
+        { field: 'evidence[0].sha256', messages: ['bad'] },
+      ],
+    });
     expect(e.message).toBe('填写的内容有误');
     expect(e.fieldErrors).toEqual(['请检查“办结情况”', '请检查“SHA-256”']);
   });
@@ -30,7 +36,13 @@ describe('web app: problem details in Chinese', () => {
 
 describe('web app: client-side CSV of the rows shown', () => {
   it('quotes what needs quoting and starts with a BOM', async () => {
-    const blob = rowsToCsv(['单位', '说明'], [['城关镇党委', '含,逗号'], ['大华镇', '含"引号"']]);
+    const blob = rowsToCsv(
+      ['单位', '说明'],
+      [
+        ['城关镇党委', '含,逗号'],
+        ['大华镇', '含"引号"'],
+      ],
+    );
     const text = Buffer.from(await blob.arrayBuffer()).toString('utf8');
     expect(text).toBe('\uFEFF单位,说明\r\n城关镇党委,"含,逗号"\r\n大华镇,"含""引号"""');
   });

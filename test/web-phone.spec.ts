@@ -43,10 +43,13 @@ describe('web on a phone: a township works its item at 375 px with touch', () =>
         unitId: 'u-cg',
         cadreId: 'c-liming',
         dueDate: '2026-03-20',
-        requirements: '按照《关于进一步规范村级组织活动场所建设管理的通知》要求逐项整改，https://example.invalid/very/long/link/without/any/breaks/0123456789abcdef 附整改前后照片。',
+        requirements:
+          '按照《关于进一步规范村级组织活动场所建设管理的通知》要求逐项整改，https://example.invalid/very/long/link/without/any/breaks/0123456789abcdef 附整改前后照片。',
       })
     ).id;
-    ids.soon = (await ledger.post(tokens.org, '/items', { sheetId: 's-1', title: '党员信息采集核对', unitId: 'u-cg', cadreId: 'c-liming', dueDate: '2026-03-04' })).id;
+    ids.soon = (
+      await ledger.post(tokens.org, '/items', { sheetId: 's-1', title: '党员信息采集核对', unitId: 'u-cg', cadreId: 'c-liming', dueDate: '2026-03-04' })
+    ).id;
     browser = await launchBrowser();
   }, 120_000);
 
@@ -76,7 +79,8 @@ describe('web on a phone: a township works its item at 375 px with touch', () =>
   const height = async (l: Locator) => (await l.boundingBox())?.height ?? 0;
   const notice = (page: Page, text: string) => page.locator('[data-test=notice]').filter({ hasText: text }).waitFor();
   /** A text box's font size in CSS pixels: below 16 the phone zooms the page on focus. */
-  const fontSize = (l: Locator) => l.evaluate((e) => parseFloat((globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }).getComputedStyle(e).fontSize));
+  const fontSize = (l: Locator) =>
+    l.evaluate((e) => parseFloat((globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }).getComputedStyle(e).fontSize));
 
   it('signs in, sees what is due, acknowledges, reports progress with a photo, asks for more time and reports completion', async () => {
     const { context, page, errors } = await phone();

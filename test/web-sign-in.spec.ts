@@ -31,8 +31,12 @@ describe('web app: sign-in with login and password', () => {
     await ledger.post(admin, '/cadres', { id: ids.c1, name: '李明', unitId: ids.cg, post: '书记' });
     await ledger.post(admin, '/cadres', { id: ids.c2, name: '王芳', unitId: ids.dh, post: '书记' });
     await ledger.post(org, '/sheets', { id: ids.sheet, number: '源组交〔2026〕1号', title: '基层党建重点任务交办单', issuedOn: '2026-03-02' });
-    ids.mine = (await ledger.post(org, '/items', { sheetId: ids.sheet, title: '城关镇三会一课整改', unitId: ids.cg, cadreId: ids.c1, dueDate: '2026-03-12' })).id;
-    ids.theirs = (await ledger.post(org, '/items', { sheetId: ids.sheet, title: '大华镇集体经济督导', unitId: ids.dh, cadreId: ids.c2, dueDate: '2026-03-20' })).id;
+    ids.mine = (
+      await ledger.post(org, '/items', { sheetId: ids.sheet, title: '城关镇三会一课整改', unitId: ids.cg, cadreId: ids.c1, dueDate: '2026-03-12' })
+    ).id;
+    ids.theirs = (
+      await ledger.post(org, '/items', { sheetId: ids.sheet, title: '大华镇集体经济督导', unitId: ids.dh, cadreId: ids.c2, dueDate: '2026-03-20' })
+    ).id;
     browser = await launchBrowser();
   }, 120_000);
 
@@ -114,7 +118,9 @@ describe('web app: sign-in with login and password', () => {
     // The refresh cookie is out of the page's reach.
     await expect(admin.page.evaluate('document.cookie')).resolves.toBe('');
     const cookies = await admin.context.cookies();
-    expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite, path: c.path }))).toEqual([{ name: 'ledger_refresh', httpOnly: true, sameSite: 'Strict', path: '/api/v1/auth' }]);
+    expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite, path: c.path }))).toEqual([
+      { name: 'ledger_refresh', httpOnly: true, sameSite: 'Strict', path: '/api/v1/auth' },
+    ]);
     await admin.page.locator('[data-test=sign-out]').click();
     await admin.page.waitForURL((u) => u.pathname.startsWith('/signin'));
     await admin.page.reload();
@@ -188,10 +194,20 @@ describe('web app: sign-in with login and password', () => {
   it('an account holding two roles picks which one this sign-in acts with; each acts as that role', async () => {
     // 组织部 and 督查室 both (not administrator roles), its password already its own.
     const sys = ledger.token({ sub: 'setup-sys', role: 'sysadmin', name: '初始化' });
-    const opened = (await ledger.post(sys, '/accounts', { login: 'liangjian', name: '梁兼', roles: ['org_dept', 'inspector'] })) as unknown as { initialPassword: string };
-    const first = await fetch(`${ledger.url}/api/v1/auth/sign-in`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'liangjian', password: opened.initialPassword }) });
+    const opened = (await ledger.post(sys, '/accounts', { login: 'liangjian', name: '梁兼', roles: ['org_dept', 'inspector'] })) as unknown as {
+      initialPassword: string;
+    };
+    const first = await fetch(`${ledger.url}/api/v1/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ login: 'liangjian', password: opened.initialPassword }),
+    });
     const { accessToken } = (await first.json()) as { accessToken: string };
-    const changed = await fetch(`${ledger.url}/api/v1/auth/password`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` }, body: JSON.stringify({ current: opened.initialPassword, next: 'Liang-Jian-2026' }) });
+    const changed = await fetch(`${ledger.url}/api/v1/auth/password`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify({ current: opened.initialPassword, next: 'Liang-Jian-2026' }),
+    });
     expect(changed.status).toBe(204);
 
     const both = await newPage();

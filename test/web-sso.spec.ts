@@ -16,14 +16,25 @@ describe('web app: 统一身份认证登录', () => {
 
   beforeAll(async () => {
     ensureWebBuilt();
-    provider = await startTestOidcProvider({ 'sub-insp': { preferred_username: 'ducha' }, 'sub-none': { preferred_username: 'nobody.here' } }, async (issuer) => {
-      ledger = await startLedger({ env: { LEDGER_OIDC_ISSUER: issuer, LEDGER_OIDC_CLIENT_ID: 'ledger', LEDGER_OIDC_CLIENT_SECRET: 'ledger-client-secret-0123456789' } });
-      return `${ledger.url}/api/v1/auth/oidc/callback`;
-    });
+    provider = await startTestOidcProvider(
+      { 'sub-insp': { preferred_username: 'ducha' }, 'sub-none': { preferred_username: 'nobody.here' } },
+      async (issuer) => {
+        ledger = await startLedger({
+          env: { LEDGER_OIDC_ISSUER: issuer, LEDGER_OIDC_CLIENT_ID: 'ledger', LEDGER_OIDC_CLIENT_SECRET: 'ledger-client-secret-0123456789' },
+        });
+        return `${ledger.url}/api/v1/auth/oidc/callback`;
+      },
+    );
     const admin = ledger.token({ sub: 'setup-admin', role: 'admin', name: '初始化' });
-    const opened = (await ledger.post(admin, '/accounts', { id: 'acc-insp', login: 'ducha', name: '督查室账号', roles: ['inspector'] })) as unknown as { initialPassword: string };
+    const opened = (await ledger.post(admin, '/accounts', { id: 'acc-insp', login: 'ducha', name: '督查室账号', roles: ['inspector'] })) as unknown as {
+      initialPassword: string;
+    };
     // The holder has set a password of their own (else the page asks for the change first, as after any sign-in).
-    const first = await fetch(`${ledger.url}/api/v1/auth/sign-in`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'ducha', password: opened.initialPassword }) });
+    const first = await fetch(`${ledger.url}/api/v1/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ login: 'ducha', password: opened.initialPassword }),
+    });
     const { accessToken } = (await first.json()) as { accessToken: string };
     await ledger.post(accessToken, '/auth/password', { current: opened.initialPassword, next: 'Du-Cha-2026!' }).catch((e: Error) => {
       // 204 has no body: the helper's parse is not the point.
@@ -58,7 +69,9 @@ describe('web app: 统一身份认证登录', () => {
     await expect(page.locator('[data-test=who]').textContent()).resolves.toContain('督查室账号');
     // Cookies are kept per host, not port: the provider's own are beside the ledger's.
     const ours = (await context.cookies()).filter((c) => c.name.startsWith('ledger_'));
-    expect(ours.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite }))).toEqual([{ name: 'ledger_refresh', httpOnly: true, sameSite: 'Strict' }]);
+    expect(ours.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite }))).toEqual([
+      { name: 'ledger_refresh', httpOnly: true, sameSite: 'Strict' },
+    ]);
     await context.close();
   });
 

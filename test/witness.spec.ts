@@ -66,7 +66,11 @@ async function appendEvents(store: EventStore, streams: string[], each: number):
     const [last] = (await store.readStream(stream)).slice(-1);
     let rev = last ? last.revision : -1;
     for (let i = 0; i < each; i++) {
-      await store.append(stream, [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { note: `${stream} 进展 ${rev + 1}` }, metadata: {} }], rev < 0 ? 'no_stream' : rev);
+      await store.append(
+        stream,
+        [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { note: `${stream} 进展 ${rev + 1}` }, metadata: {} }],
+        rev < 0 ? 'no_stream' : rev,
+      );
       rev++;
     }
   }
@@ -106,9 +110,20 @@ function rewriteHistory(config: LedgerConfig, key: SealKey, edit: (db: Database.
           const old = JSON.parse(data) as { position: string; sealedAt: string };
           const covers = movedPosition(Number(old.position));
           const s = at.get(covers)!;
-          data = JSON.stringify(signSeal({ position: String(covers), globalHash: s.global.toString('hex'), merkleRoot: s.root, streams: s.size, sealedAt: old.sealedAt }, key.privateKey));
+          data = JSON.stringify(
+            signSeal(
+              { position: String(covers), globalHash: s.global.toString('hex'), merkleRoot: s.root, streams: s.size, sealedAt: old.sealedAt },
+              key.privateKey,
+            ),
+          );
         }
-        const link = streamLinkHash(r.stream, r.revision, r.position, bodyHashOfText(r.id, r.type, r.schema_version, data, r.metadata), prevOf.get(r.stream) ?? null);
+        const link = streamLinkHash(
+          r.stream,
+          r.revision,
+          r.position,
+          bodyHashOfText(r.id, r.type, r.schema_version, data, r.metadata),
+          prevOf.get(r.stream) ?? null,
+        );
         global = globalLinkHash(link, global);
         prevOf.set(r.stream, link);
         heads.set({ stream: r.stream, revision: r.revision, streamHash: link, position: BigInt(r.position) });
@@ -123,7 +138,9 @@ function rewriteHistory(config: LedgerConfig, key: SealKey, edit: (db: Database.
 }
 
 function verifyOffline(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => execFile(process.execPath, [VERIFY, ...args], (e, stdout, stderr) => resolve({ code: e ? Number(e.code) : 0, stdout, stderr })));
+  return new Promise((resolve) =>
+    execFile(process.execPath, [VERIFY, ...args], (e, stdout, stderr) => resolve({ code: e ? Number(e.code) : 0, stdout, stderr })),
+  );
 }
 
 describe('the outside witness and the offline verifier against an insider holding the server', () => {
@@ -136,11 +153,18 @@ describe('the outside witness and the offline verifier against an insider holdin
   });
 
   /** A ledger witnessed twice and trusted once offline; then `attack` runs on the stopped server and it starts again. */
-  async function scenario(attack: (s: { config: LedgerConfig; key: SealKey; positionOf: (stream: string, revision: number) => number }) => Promise<void> | void, after?: (s: Server) => Promise<void>) {
+  async function scenario(
+    attack: (s: { config: LedgerConfig; key: SealKey; positionOf: (stream: string, revision: number) => number }) => Promise<void> | void,
+    after?: (s: Server) => Promise<void>,
+  ) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-witness-'));
     const clock = new FixedClock(new Date('2026-03-02T01:00:00Z'));
     const witnessDir = path.join(dir, 'witness-office');
-    const files = { state: path.join(witnessDir, 'state.json'), key: path.join(witnessDir, 'witness-key.pem'), trusted: path.join(dir, 'verifier-trusted.json') };
+    const files = {
+      state: path.join(witnessDir, 'state.json'),
+      key: path.join(witnessDir, 'witness-key.pem'),
+      trusted: path.join(dir, 'verifier-trusted.json'),
+    };
     const token = signToken({ sub: 'witness-discipline', role: 'discipline', unitId: null, name: '县纪委监委见证' }, SECRET);
     let s = await serve(path.join(dir, 'data'), clock);
     // The witness office got the ledger's public seal key once, out of band, and pins it.
@@ -148,7 +172,11 @@ describe('the outside witness and the offline verifier against an insider holdin
     const logKey = path.join(witnessDir, 'ledger-seal-key.pub.pem');
     fs.copyFileSync(path.join(s.config.dataDir, 'seal-key.pub.pem'), logKey);
     const witness = async (pinned = logKey) => {
-      const p = spawnBuilt(path.join(OUT, CLI), ['witness', '--url', s.url, '--token', token, '--state', files.state, '--key', files.key, '--log-key', pinned], { cwd: dir, env: {}, started });
+      const p = spawnBuilt(
+        path.join(OUT, CLI),
+        ['witness', '--url', s.url, '--token', token, '--state', files.state, '--key', files.key, '--log-key', pinned],
+        { cwd: dir, env: {}, started },
+      );
       return { code: await p.exited, out: p.out() };
     };
     const offline = async (extra: string[] = []) => {
@@ -184,17 +212,40 @@ describe('the outside witness and the offline verifier against an insider holdin
 
       // The offline verifier trusts this witnessed checkpoint (first run), requiring the witness's countersignature.
       fs.writeFileSync(path.join(dir, 'cp.json'), JSON.stringify(witnessed.body));
-      const trust = await verifyOffline([path.join(dir, 'cp.json'), '--key', path.join(s.config.dataDir, 'seal-key.pub.pem'), '--state', files.trusted, '--witness-key', files.key.replace(/\.pem$/, '.pub.pem'), '--require-witnesses', '1']);
+      const trust = await verifyOffline([
+        path.join(dir, 'cp.json'),
+        '--key',
+        path.join(s.config.dataDir, 'seal-key.pub.pem'),
+        '--state',
+        files.trusted,
+        '--witness-key',
+        files.key.replace(/\.pem$/, '.pub.pem'),
+        '--require-witnesses',
+        '1',
+      ]);
       expect(trust.stdout).toMatch(/first run: now trusting this checkpoint \(19 events\)/);
       expect(trust.code).toBe(0);
-      const noWitness = await verifyOffline([path.join(dir, 'cp.json'), '--key', path.join(s.config.dataDir, 'seal-key.pub.pem'), '--witness-key', path.join(s.config.dataDir, 'seal-key.pub.pem'), '--require-witnesses', '1']);
+      const noWitness = await verifyOffline([
+        path.join(dir, 'cp.json'),
+        '--key',
+        path.join(s.config.dataDir, 'seal-key.pub.pem'),
+        '--witness-key',
+        path.join(s.config.dataDir, 'seal-key.pub.pem'),
+        '--require-witnesses',
+        '1',
+      ]);
       expect(noWitness).toMatchObject({ code: 1, stdout: expect.stringMatching(/0 of the required 1 witness/) });
 
       const stateBefore = fs.readFileSync(files.state, 'utf8');
       const trustedBefore = fs.readFileSync(files.trusted, 'utf8');
       await s.close();
       const db = new Database(sqliteEventStoreFile(s.config), { readonly: true });
-      const positions = new Map((db.prepare('SELECT stream, revision, position FROM events').all() as { stream: string; revision: number; position: number }[]).map((r) => [`${r.stream}#${r.revision}`, r.position]));
+      const positions = new Map(
+        (db.prepare('SELECT stream, revision, position FROM events').all() as { stream: string; revision: number; position: number }[]).map((r) => [
+          `${r.stream}#${r.revision}`,
+          r.position,
+        ]),
+      );
       db.close();
       const key = loadOrCreateSealKey(path.join(s.config.dataDir, 'seal-key.pem'));
       await attack({ config: s.config, key, positionOf: (stream, revision) => positions.get(`${stream}#${revision}`)! });
@@ -228,7 +279,10 @@ describe('the outside witness and the offline verifier against an insider holdin
   }
 
   it('the untouched ledger: the witness countersigns the next checkpoint, the offline verifier moves its trust with a consistency proof', async () => {
-    const run = await scenario(() => undefined, (s) => appendEvents(s.store, ['item-e'], 3));
+    const run = await scenario(
+      () => undefined,
+      (s) => appendEvents(s.store, ['item-e'], 3),
+    );
     try {
       // A checkpoint signed by another key than the one the witness pinned is refused, and nothing moves.
       const other = path.join(os.tmpdir(), `other-${process.pid}.pub.pem`);

@@ -76,7 +76,7 @@ export const asOfBench: BenchModule = {
       // The temporal read models alone, replayed over the same log (what a rebuild of them costs on its own).
       t = Date.now();
       await ds.transaction((em) => beginTemporalRebuild(em));
-      for (let after = 0n; ; ) {
+      for (let after = 0n; ;) {
         const batch = await store.readAll({ after, limit: 5000 });
         if (batch.length === 0) break;
         const events = batch.map(toProjected).filter((e): e is ProjectedEvent => e !== null);
@@ -109,9 +109,15 @@ export const asOfBench: BenchModule = {
       const cases: Record<string, () => Promise<unknown>> = {
         item: async () => temporal.item(county.items[Math.floor(rnd() * county.items.length)], await cutAt(instant())),
         townshipList: async () =>
-          temporal.listItems({ unitId: county.townships[Math.floor(rnd() * county.townships.length)], subtree: true, sort: 'dueDate', pageSize: 20 }, await cutAt(instant())),
+          temporal.listItems(
+            { unitId: county.townships[Math.floor(rnd() * county.townships.length)], subtree: true, sort: 'dueDate', pageSize: 20 },
+            await cutAt(instant()),
+          ),
         townshipRedList: async () =>
-          temporal.listItems({ unitId: county.townships[Math.floor(rnd() * county.townships.length)], subtree: true, light: 'red', pageSize: 20 }, await cutAt(instant())),
+          temporal.listItems(
+            { unitId: county.townships[Math.floor(rnd() * county.townships.length)], subtree: true, light: 'red', pageSize: 20 },
+            await cutAt(instant()),
+          ),
         countyFigures: async () => temporal.unitFigures(county.countyId, true, await cutAt(instant())),
         townshipFigures: async () => temporal.unitFigures(county.townships[Math.floor(rnd() * county.townships.length)], true, await cutAt(instant())),
         countyChildren: async () => temporal.childrenFigures(county.countyId, await cutAt(instant())),
@@ -133,14 +139,19 @@ export const asOfBench: BenchModule = {
       await store.close();
 
       const table = Object.entries(figures)
-        .map(([name, l]) => `| ${name} | ${l.n} | ${l.p50} | ${l.p95} | ${l.max} | ${name === 'countyList' ? '(reported, no target)' : l.p95 <= 100 ? 'yes' : '**no**'} |`)
+        .map(
+          ([name, l]) =>
+            `| ${name} | ${l.n} | ${l.p50} | ${l.p95} | ${l.max} | ${name === 'countyList' ? '(reported, no target)' : l.p95 <= 100 ? 'yes' : '**no**'} |`,
+        )
         .join('\n');
       const markdown = `## asOf on a big ledger (inspection-as-of)
 
 ${describeMachine(m)}. ${county.events.toLocaleString('en-US')} events over ${sizes.days} days (${sizes.units} units, ${items.toLocaleString('en-US')} items; renames and moves along the way), SQLite read models${quick ? ' (BENCH_QUICK)' : ''}.
 Generated in ${generateSeconds.toFixed(0)} s; projected (rebuild, temporal read models included) in ${projectSeconds.toFixed(0)} s.
 The temporal read models alone (emptied, replayed in batches of 5,000, indexes built at the end): ${temporalSeconds.toFixed(0)} s, **${temporalRate.toLocaleString('en-US')} events/s**.
-Temporal rows: ${Object.entries(rows).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}: **${rowsPerEvent} rows per event** (each inserted once; a closed version also gets one update of its end).
+Temporal rows: ${Object.entries(rows)
+        .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
+        .join(', ')}: **${rowsPerEvent} rows per event** (each inserted once; a closed version also gets one update of its end).
 
 Each sample is one asOf answer at a random instant of the history, instant → position lookup included
 (in-process, over TemporalQueries; HTTP adds its usual few ms). Target p95 ≤ 100 ms.
@@ -149,7 +160,14 @@ Each sample is one asOf answer at a random instant of the history, instant → p
 |---|---|---|---|---|---|
 ${table}
 `;
-      return { name: 'inspection-as-of', title: 'asOf on a big ledger', startedAt, machine: m, figures: { sizes, events: county.events, generateSeconds, projectSeconds, temporalSeconds, temporalRate, rows, rowsPerEvent, latency: figures }, markdown };
+      return {
+        name: 'inspection-as-of',
+        title: 'asOf on a big ledger',
+        startedAt,
+        machine: m,
+        figures: { sizes, events: county.events, generateSeconds, projectSeconds, temporalSeconds, temporalRate, rows, rowsPerEvent, latency: figures },
+        markdown,
+      };
     } finally {
       // BENCH_ASOF_KEEP=1 leaves the ledger and its read models for a closer look at the queries.
       if (process.env.BENCH_ASOF_KEEP === '1') log(`kept ${tmp.dir}`);

@@ -36,7 +36,9 @@ export async function generateAsOfCounty(
 
   const countyId = 'U0000';
   const townshipCount = Math.max(1, Math.round((options.units - 1) / 41));
-  const setup: Planned[] = [ev(STREAM_PREFIX.unit + countyId, 'UnitRegistered', { unitId: countyId, name: '湟源县委', kind: 'county_committee', parentId: null })];
+  const setup: Planned[] = [
+    ev(STREAM_PREFIX.unit + countyId, 'UnitRegistered', { unitId: countyId, name: '湟源县委', kind: 'county_committee', parentId: null }),
+  ];
   const townships: string[] = [];
   const villages: string[] = [];
   const units: string[] = [countyId];
@@ -50,10 +52,19 @@ export async function generateAsOfCounty(
     const id = `U${String(units.length).padStart(4, '0')}`;
     units.push(id);
     villages.push(id);
-    setup.push(ev(STREAM_PREFIX.unit + id, 'UnitRegistered', { unitId: id, name: `${townships[v % townshipCount]}-${v}村党支部`, kind: 'branch', parentId: townships[v % townshipCount] }));
+    setup.push(
+      ev(STREAM_PREFIX.unit + id, 'UnitRegistered', {
+        unitId: id,
+        name: `${townships[v % townshipCount]}-${v}村党支部`,
+        kind: 'branch',
+        parentId: townships[v % townshipCount],
+      }),
+    );
   }
   for (const u of units) setup.push(ev(STREAM_PREFIX.cadre + `K${u}`, 'CadreRegistered', { cadreId: `K${u}`, name: `干部${u}`, unitId: u, post: '书记' }));
-  setup.push(ev(STREAM_PREFIX.sheet + 'S0', 'SheetIssued', { sheetId: 'S0', number: '湟组督〔2025〕1号', title: '责任清单', source: null, issuedOn: day(firstMs) }));
+  setup.push(
+    ev(STREAM_PREFIX.sheet + 'S0', 'SheetIssued', { sheetId: 'S0', number: '湟组督〔2025〕1号', title: '责任清单', source: null, issuedOn: day(firstMs) }),
+  );
 
   // Item lives, interleaved in rounds; the organisation's own changes spread over the rounds.
   const perItem = Math.max(2, (options.targetEvents - setup.length) / options.items);
@@ -67,7 +78,17 @@ export async function generateAsOfCounty(
     const unitActor: Actor = { userId: `u-${unitId}`, role: 'unit', unitId, name: '支部书记' };
     let dueDate = day(firstMs + Math.floor(rnd() * options.days) * DAY);
     const plan: Planned[] = [
-      ev(s, 'ItemAssigned', { itemId: id, sheetId: 'S0', title: `整改事项${i}`, requirements: '按期办结', unitId, supportUnitIds: [], cadreId: `K${unitId}`, leaderId: null, dueDate }),
+      ev(s, 'ItemAssigned', {
+        itemId: id,
+        sheetId: 'S0',
+        title: `整改事项${i}`,
+        requirements: '按期办结',
+        unitId,
+        supportUnitIds: [],
+        cadreId: `K${unitId}`,
+        leaderId: null,
+        dueDate,
+      }),
     ];
     const length = Math.max(2, Math.round(perItem * (0.5 + rnd())));
     const r = rnd();

@@ -140,7 +140,20 @@ export const integrityBench: BenchModule = {
       await store.close();
 
       const verifyRate = median(verifyRounds.map((r) => r.perSecond));
-      const figures = { sizes, hashUs, stringifyUs, loadPerSecond: load.perSecond, head: head.toString(), streams, sealMs, sealRounds, proofMs, verifyRate, verifyRounds, readPerSecond: read.perSecond };
+      const figures = {
+        sizes,
+        hashUs,
+        stringifyUs,
+        loadPerSecond: load.perSecond,
+        head: head.toString(),
+        streams,
+        sealMs,
+        sealRounds,
+        proofMs,
+        verifyRate,
+        verifyRounds,
+        readPerSecond: read.perSecond,
+      };
       const lines = [
         '## Tamper evidence: hash chains, seals, verification (SQLite)',
         '',

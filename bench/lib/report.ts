@@ -30,10 +30,7 @@ and reports our figures as a ratio to it; compare ratios between runs, not absol
 export function writeReport(root: string, report: BenchReport): void {
   const resultsDir = path.join(root, 'bench', 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(resultsDir, `${report.name}.json`),
-    JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n',
-  );
+  fs.writeFileSync(path.join(resultsDir, `${report.name}.json`), JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
   const docPath = path.join(root, 'docs', 'benchmarks.md');
   const start = `<!-- bench:${report.name}:start -->`;
   const end = `<!-- bench:${report.name}:end -->`;

@@ -33,7 +33,12 @@ export const logBench: BenchModule = {
   async run(): Promise<BenchReport> {
     const m = machine();
     const startedAt = new Date().toISOString();
-    const sizes = { events: size('BENCH_LOG_EVENTS', 1_000_000, 50_000), proofs: size('BENCH_LOG_PROOFS', 2000, 500), batch: 2000, rounds: size('BENCH_ROUNDS', 3, 1) };
+    const sizes = {
+      events: size('BENCH_LOG_EVENTS', 1_000_000, 50_000),
+      proofs: size('BENCH_LOG_PROOFS', 2000, 500),
+      batch: 2000,
+      rounds: size('BENCH_ROUNDS', 3, 1),
+    };
     const log = (s: string) => console.log(`  ${s}`);
     const tmp = tempDir('ledger-bench-log-');
     try {
@@ -55,7 +60,7 @@ export const logBench: BenchModule = {
       const leafRead = db.prepare('SELECT hash FROM leaves WHERE idx = ?').pluck();
       let passRoot: Buffer | null = null;
       const pass = await measure(n, () => {
-        let level: Buffer[] = (db.prepare('SELECT hash FROM leaves ORDER BY idx').pluck().all() as Buffer[]);
+        let level: Buffer[] = db.prepare('SELECT hash FROM leaves ORDER BY idx').pluck().all() as Buffer[];
         // RFC 9162's MTH equals the bottom-up pairing that carries an odd last node up unchanged.
         while (level.length > 1) {
           const up: Buffer[] = [];
@@ -95,11 +100,19 @@ export const logBench: BenchModule = {
           for (let k = 0; k < sizes.proofs; k++) for (let d = 0; d < pathLength; d++) leafRead.get(Math.floor(rand() * n));
         });
         const verify = await measure(paths.length, () => {
-          for (const { i, path } of paths) if (!verifyInclusion(SHA256, i, n, rfcLeafHash(SHA256, leafOf(i)), path, root)) throw new Error(`inclusion of ${i} does not verify`);
+          for (const { i, path } of paths)
+            if (!verifyInclusion(SHA256, i, n, rfcLeafHash(SHA256, leafOf(i)), path, root)) throw new Error(`inclusion of ${i} does not verify`);
         });
         const from = Math.floor(n / 3);
         if (!verifyConsistency(SHA256, from, n, consistencyProof(tree, from, n), tree.root(from), root)) throw new Error('consistency does not verify');
-        rounds.push({ inclusionUs, consistencyUs, rootUs: (rootRate.seconds / sizes.proofs) * 1e6, ceilingUs: (ceiling.seconds / sizes.proofs) * 1e6, verifyUs: (verify.seconds / paths.length) * 1e6, pathLength });
+        rounds.push({
+          inclusionUs,
+          consistencyUs,
+          rootUs: (rootRate.seconds / sizes.proofs) * 1e6,
+          ceilingUs: (ceiling.seconds / sizes.proofs) * 1e6,
+          verifyUs: (verify.seconds / paths.length) * 1e6,
+          pathLength,
+        });
         log(`round ${r + 1}: inclusion p50 ${percentile(inclusionUs, 50).toFixed(0)} µs, consistency p50 ${percentile(consistencyUs, 50).toFixed(0)} µs`);
       }
       db.close();
@@ -113,7 +126,19 @@ export const logBench: BenchModule = {
       const rootUs = med((r) => r.rootUs);
       const ceilingUs = med((r) => r.ceilingUs);
       const verifyUs = med((r) => r.verifyUs);
-      const figures = { sizes, appendPerSecond: append.perSecond, fullPassSeconds: pass.seconds, inclusionP50, inclusionP99, consistencyP50, consistencyP99, rootUs, ceilingUs, verifyUs, rounds: rounds.map(({ inclusionUs: _i, consistencyUs: _c, ...rest }) => rest) };
+      const figures = {
+        sizes,
+        appendPerSecond: append.perSecond,
+        fullPassSeconds: pass.seconds,
+        inclusionP50,
+        inclusionP99,
+        consistencyP50,
+        consistencyP99,
+        rootUs,
+        ceilingUs,
+        verifyUs,
+        rounds: rounds.map(({ inclusionUs: _i, consistencyUs: _c, ...rest }) => rest),
+      };
       const lines = [
         '## Verifiable log: RFC 9162 proofs at a million events (SQLite tree file)',
         '',

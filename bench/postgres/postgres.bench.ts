@@ -53,7 +53,19 @@ function plainRows(n: number, offset: number): Row[] {
   const hash = randomBytes(32);
   return Array.from({ length: n }, (_, i) => {
     const e = itemAssigned(i);
-    return [offset + i + 1, e.id, `item-${i % STREAMS}`, Math.floor(i / STREAMS), e.type, 1, JSON.stringify(e.data), JSON.stringify(e.metadata), e.metadata.recordedAt, hash, hash];
+    return [
+      offset + i + 1,
+      e.id,
+      `item-${i % STREAMS}`,
+      Math.floor(i / STREAMS),
+      e.type,
+      1,
+      JSON.stringify(e.data),
+      JSON.stringify(e.metadata),
+      e.metadata.recordedAt,
+      hash,
+      hash,
+    ];
   });
 }
 
@@ -197,7 +209,9 @@ async function rebuilds(pg: TestPostgres, dir: string, events: number) {
   // In order: chunks of concurrent appends (group commit keeps the call order), each to its own stream with `any`.
   for (let i = 0; i < all.length; i += 200) {
     await Promise.all(
-      all.slice(i, i + 200).map((e) => pgStore.append(e.stream, [{ id: e.id, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata }], 'any')),
+      all
+        .slice(i, i + 200)
+        .map((e) => pgStore.append(e.stream, [{ id: e.id, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata }], 'any')),
     );
   }
   const copied = await pgStore.readAll({ after: 0n, limit: 1_000_000 });
@@ -264,9 +278,18 @@ export const postgresBench: BenchModule = {
         const store = await openPostgresEventStore({ url });
         try {
           const revisions = new Array<number>(STREAMS).fill(-1);
-          const one = await oneWriter(store, Array.from({ length: sizes.single }, (_, i) => itemAssigned(i)), revisions);
+          const one = await oneWriter(
+            store,
+            Array.from({ length: sizes.single }, (_, i) => itemAssigned(i)),
+            revisions,
+          );
           const plain1 = await ceilingInsert(url, plainRows(sizes.single, 0), 1, 0);
-          const many = await concurrentWriters(store, Array.from({ length: sizes.concurrent }, (_, i) => itemAssigned(i)), sizes.writers, `r${r}`);
+          const many = await concurrentWriters(
+            store,
+            Array.from({ length: sizes.concurrent }, (_, i) => itemAssigned(i)),
+            sizes.writers,
+            `r${r}`,
+          );
           const plain100 = await ceilingInsert(url, plainRows(sizes.concurrent, 0), 100, 0);
           appendRounds.push({ one: one.perSecond, plain1: plain1.perSecond, many: many.perSecond, plain100: plain100.perSecond });
           const total = Number(await store.headPosition());
@@ -285,15 +308,48 @@ export const postgresBench: BenchModule = {
       // on a shared machine the disk's fsync time swings between rounds far more than within one.
       const add = <T>(figure: string, rounds: T[], ours: (x: T) => number, ceiling: (x: T) => number, ceilingName: string, extra?: Record<string, unknown>) =>
         figures.push({ figure, ours: med(rounds, ours), ceiling: med(rounds, ceiling), ceilingName, ratio: med(rounds, (x) => ours(x) / ceiling(x)), extra });
-      add('1 writer, 1 event per append (events/s)', appendRounds, (x) => x.one, (x) => x.plain1, 'plain insert, 1 row per transaction');
-      add(`${sizes.writers} concurrent writers, 1 event per append, group commit (events/s)`, appendRounds, (x) => x.many, (x) => x.plain100, 'plain insert, 100 rows per transaction');
-      add('readAll in batches of 1,000, payloads decoded (events/s)', readRounds, (x) => x.ours, (x) => x.plain, 'plain SELECT in batches of 1,000, rows not decoded', { events: readRounds[0].events });
+      add(
+        '1 writer, 1 event per append (events/s)',
+        appendRounds,
+        (x) => x.one,
+        (x) => x.plain1,
+        'plain insert, 1 row per transaction',
+      );
+      add(
+        `${sizes.writers} concurrent writers, 1 event per append, group commit (events/s)`,
+        appendRounds,
+        (x) => x.many,
+        (x) => x.plain100,
+        'plain insert, 100 rows per transaction',
+      );
+      add(
+        'readAll in batches of 1,000, payloads decoded (events/s)',
+        readRounds,
+        (x) => x.ours,
+        (x) => x.plain,
+        'plain SELECT in batches of 1,000, rows not decoded',
+        { events: readRounds[0].events },
+      );
 
       const lag = await subscriberLag(await createTestDatabase(pg.serverUrl), sizes.writers, sizes.lagPerWriter);
-      figures.push({ figure: `subscriber lag under ${sizes.writers} writers, append call → delivered (ms)`, ours: null, ceiling: null, ceilingName: '', ratio: null, extra: { p50: lag.p50, p99: lag.p99, max: lag.max, events: lag.events, appendsPerSecond: Math.round(lag.appendsPerSecond) } });
+      figures.push({
+        figure: `subscriber lag under ${sizes.writers} writers, append call → delivered (ms)`,
+        ours: null,
+        ceiling: null,
+        ceilingName: '',
+        ratio: null,
+        extra: { p50: lag.p50, p99: lag.p99, max: lag.max, events: lag.events, appendsPerSecond: Math.round(lag.appendsPerSecond) },
+      });
 
       const rb = await rebuilds(pg, work.dir, sizes.rebuild);
-      figures.push({ figure: 'projector rebuild, PostgreSQL events → PostgreSQL read models (events/s)', ours: rb.postgres, ceiling: rb.sqlite, ceilingName: 'the same rebuild, SQLite → SQLite', ratio: median(rb.rounds.postgres.map((p, i) => p / rb.rounds.sqlite[i])), extra: { events: rb.events } });
+      figures.push({
+        figure: 'projector rebuild, PostgreSQL events → PostgreSQL read models (events/s)',
+        ours: rb.postgres,
+        ceiling: rb.sqlite,
+        ceilingName: 'the same rebuild, SQLite → SQLite',
+        ratio: median(rb.rounds.postgres.map((p, i) => p / rb.rounds.sqlite[i])),
+        extra: { events: rb.events },
+      });
 
       const lines = [
         '## Event store and read models: PostgreSQL next to SQLite',
@@ -310,7 +366,7 @@ export const postgresBench: BenchModule = {
         ),
         '',
         '- Appends go through `ledger_append_batch` (the single writer lane under the `ledger_head` row lock, hash chains, NOTIFY): one round trip and one fsync per group, so 16 writers share commits; the ceiling writes pre-encoded rows with no lane, no chain, no conflict check.',
-        '- The lag is measured from the writer\'s `append` call to the subscriber\'s handler in another store instance (its own pool and LISTEN connection), with the writers flat out.',
+        "- The lag is measured from the writer's `append` call to the subscriber's handler in another store instance (its own pool and LISTEN connection), with the writers flat out.",
         '- The rebuild ratio compares the two engines (PostgreSQL over SQLite), not a ceiling: both replay the same county log in batches of 5,000, indexes built at the end.',
         `- Figures per round: ${JSON.stringify({ appends: appendRounds.map((x) => ({ one: Math.round(x.one), plain1: Math.round(x.plain1), many: Math.round(x.many), plain100: Math.round(x.plain100) })), reads: readRounds.map((x) => ({ ours: Math.round(x.ours), plain: Math.round(x.plain) })), rebuild: { sqlite: rb.rounds.sqlite.map(Math.round), postgres: rb.rounds.postgres.map(Math.round) } })}`,
       ];

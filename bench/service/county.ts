@@ -95,7 +95,13 @@ export async function generateBenchCounty(
     const id = `S${s}`;
     sheets.push(id);
     await append(STREAM_PREFIX.sheet + id, [
-      ev('SheetIssued', { sheetId: id, number: `湟组督〔2026〕${s + 1}号`, title: `第${s + 1}批责任清单`, source: '县委常委会', issuedOn: dayOffset(today, -120) }),
+      ev('SheetIssued', {
+        sheetId: id,
+        number: `湟组督〔2026〕${s + 1}号`,
+        title: `第${s + 1}批责任清单`,
+        source: '县委常委会',
+        issuedOn: dayOffset(today, -120),
+      }),
     ]);
   }
   await flush();

@@ -44,14 +44,20 @@ const generator = process.env.BENCH_SERVICE_GENERATOR === 'direct' ? 'direct' : 
 function countyFromReadModels(file: string, events: number): BenchCounty {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const units = db.prepare('SELECT id, "parentId" AS parentId FROM rm_unit WHERE dissolved = 0 ORDER BY path').all() as { id: string; parentId: string | null }[];
+    const units = db.prepare('SELECT id, "parentId" AS parentId FROM rm_unit WHERE dissolved = 0 ORDER BY path').all() as {
+      id: string;
+      parentId: string | null;
+    }[];
     const countyId = units.find((u) => u.parentId === null)!.id;
     const townships = units.filter((u) => u.parentId === countyId).map((u) => u.id);
     const townshipSet = new Set(townships);
     const villages = units.filter((u) => u.parentId !== null && townshipSet.has(u.parentId)).map((u) => u.id);
-    const openItems = db.prepare(`SELECT id, "unitId" AS unitId FROM rm_item WHERE status IN ('assigned', 'in_progress')`).all() as { id: string; unitId: string }[];
-    const sheets = (db.prepare('SELECT id FROM rm_sheet').pluck().all() as string[]);
-    const cadres = (db.prepare('SELECT id FROM rm_cadre WHERE has_left = 0').pluck().all() as string[]);
+    const openItems = db.prepare(`SELECT id, "unitId" AS unitId FROM rm_item WHERE status IN ('assigned', 'in_progress')`).all() as {
+      id: string;
+      unitId: string;
+    }[];
+    const sheets = db.prepare('SELECT id FROM rm_sheet').pluck().all() as string[];
+    const cadres = db.prepare('SELECT id FROM rm_cadre WHERE has_left = 0').pluck().all() as string[];
     return { units: units.map((u) => u.id), villages, townships, countyId, openItems, sheets, cadres, events };
   } finally {
     db.close();
@@ -131,7 +137,11 @@ function rssOf(pid: number): { peakMb: number; nowMb: number } | null {
 }
 
 function startChild(file: string, env: NodeJS.ProcessEnv, silent = true, execArgv: string[] = []): ChildProcess {
-  const child = fork(file, [], { env: { ...process.env, ...env }, execArgv: [...process.execArgv, ...execArgv], stdio: silent ? ['ignore', 'ignore', 'inherit', 'ipc'] : 'inherit' });
+  const child = fork(file, [], {
+    env: { ...process.env, ...env },
+    execArgv: [...process.execArgv, ...execArgv],
+    stdio: silent ? ['ignore', 'ignore', 'inherit', 'ipc'] : 'inherit',
+  });
   return child;
 }
 
@@ -259,7 +269,10 @@ function cannonFigures(r: autocannon.Result): CannonFigures {
  */
 async function ceilingRun(county: BenchCounty, readModelsFile: string): Promise<CannonFigures & { cpu: CpuPerRequest }> {
   const port = await freePort();
-  const child = fork(path.join(__dirname, 'ceiling-server.js'), [], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(path.join(__dirname, 'ceiling-server.js'), [], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
@@ -290,7 +303,13 @@ async function commandRun(port: number, county: BenchCounty, acks: { at: number;
         setupRequest: (req: any) => {
           const c = nextCommand(county, n++);
           // A fresh Idempotency-Key on every command, as the web app sends.
-          return { ...req, method: 'POST', path: c.path, headers: { 'content-type': 'application/json', authorization: `Bearer ${c.token}`, 'idempotency-key': randomUUID() }, body: JSON.stringify(c.body) };
+          return {
+            ...req,
+            method: 'POST',
+            path: c.path,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${c.token}`, 'idempotency-key': randomUUID() },
+            body: JSON.stringify(c.body),
+          };
         },
         onResponse: (status: number, body: string) => {
           if (status === 200) acks.push({ at: performance.now(), position: BigInt(JSON.parse(body).position) });
@@ -360,7 +379,11 @@ async function lagRun(port: number, county: BenchCounty, readModelsFile: string,
   return lags;
 }
 
-async function latencies(port: number, samples: number, next: (i: number) => { path: string; token: string }): Promise<{ p50: number; p95: number; p99: number; failures: number }> {
+async function latencies(
+  port: number,
+  samples: number,
+  next: (i: number) => { path: string; token: string },
+): Promise<{ p50: number; p95: number; p99: number; failures: number }> {
   const times: number[] = [];
   let failures = 0;
   for (let i = -Math.min(20, samples); i < samples; i++) {
@@ -387,10 +410,26 @@ async function queryRuns(port: number, county: BenchCounty) {
   }));
   const itemLists: { name: string; path: (i: number) => string; token: (i: number) => string }[] = [
     { name: 'status=in_progress&sort=dueDate', path: () => '/api/v1/items?status=in_progress&sort=dueDate', token: () => org },
-    { name: 'unitId=<township>&light=red&sort=-updatedAt', path: (i) => `/api/v1/items?unitId=${pick(county.townships, i)}&subtree=true&light=red&sort=-updatedAt`, token: () => org },
-    { name: 'sheetId=…&status=assigned,in_progress&page=2', path: (i) => `/api/v1/items?sheetId=${pick(county.sheets, i)}&status=assigned,in_progress&sort=dueDate&page=2`, token: () => org },
-    { name: 'dueFrom…dueTo (a week)&sort=dueDate&pageSize=50', path: (i) => `/api/v1/items?dueFrom=${date(i % 30)}&dueTo=${date((i % 30) + 7)}&sort=dueDate&pageSize=50`, token: () => org },
-    { name: 'unit user, own subtree, sort=-updatedAt', path: () => '/api/v1/items?sort=-updatedAt', token: (i) => sessionToken('unit', pick(county.townships, i)) },
+    {
+      name: 'unitId=<township>&light=red&sort=-updatedAt',
+      path: (i) => `/api/v1/items?unitId=${pick(county.townships, i)}&subtree=true&light=red&sort=-updatedAt`,
+      token: () => org,
+    },
+    {
+      name: 'sheetId=…&status=assigned,in_progress&page=2',
+      path: (i) => `/api/v1/items?sheetId=${pick(county.sheets, i)}&status=assigned,in_progress&sort=dueDate&page=2`,
+      token: () => org,
+    },
+    {
+      name: 'dueFrom…dueTo (a week)&sort=dueDate&pageSize=50',
+      path: (i) => `/api/v1/items?dueFrom=${date(i % 30)}&dueTo=${date((i % 30) + 7)}&sort=dueDate&pageSize=50`,
+      token: () => org,
+    },
+    {
+      name: 'unit user, own subtree, sort=-updatedAt',
+      path: () => '/api/v1/items?sort=-updatedAt',
+      token: (i) => sessionToken('unit', pick(county.townships, i)),
+    },
     { name: 'cadreId=…&sort=dueDate', path: (i) => `/api/v1/items?cadreId=${pick(county.cadres, i)}&sort=dueDate`, token: () => org },
   ];
   const lists: Record<string, Awaited<ReturnType<typeof latencies>>> = {};
@@ -409,8 +448,16 @@ async function insertCeiling(dir: string, rows: number): Promise<number> {
   db.exec(SQLITE_EVENTS_SCHEMA);
   const insert = db.prepare('INSERT INTO events (id, stream, revision, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const data = JSON.stringify({ itemId: 'I000001', note: '已召开专题会议，制定整改方案，正在逐项推进。', evidence: [] });
-  const metadata = JSON.stringify({ actor: { userId: 'bench-U0001', role: 'unit', unitId: 'U0001', name: '支部书记' }, correlationId: 'c', causationId: 'c', recordedAt: '2026-03-01T09:00:00.000Z' });
-  const encoded = Array.from({ length: rows }, (_, i) => [`e${i}`, `item-I${i % 100_000}`, Math.floor(i / 100_000), 'ProgressReported', 1, data, metadata, '2026-03-01T09:00:00.000Z'] as const);
+  const metadata = JSON.stringify({
+    actor: { userId: 'bench-U0001', role: 'unit', unitId: 'U0001', name: '支部书记' },
+    correlationId: 'c',
+    causationId: 'c',
+    recordedAt: '2026-03-01T09:00:00.000Z',
+  });
+  const encoded = Array.from(
+    { length: rows },
+    (_, i) => [`e${i}`, `item-I${i % 100_000}`, Math.floor(i / 100_000), 'ProgressReported', 1, data, metadata, '2026-03-01T09:00:00.000Z'] as const,
+  );
   const begin = db.prepare('BEGIN');
   const commit = db.prepare('COMMIT');
   const rate = await measure(rows, () => {
@@ -425,7 +472,10 @@ async function insertCeiling(dir: string, rows: number): Promise<number> {
 }
 
 async function rebuildRun(dataDir: string): Promise<{ events: number; seconds: number; currentSeconds: number; temporalSeconds: number; maxRssMb: number }> {
-  const child = fork(path.join(__dirname, 'rebuild-child.js'), [], { env: { ...process.env, LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: SECRET }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(__dirname, 'rebuild-child.js'), [], {
+    env: { ...process.env, LEDGER_DATA_DIR: dataDir, LEDGER_JWT_SECRET: SECRET },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve(m as { events: number; seconds: number; currentSeconds: number; temporalSeconds: number; maxRssMb: number }));
     child.once('exit', (c) => c !== 0 && reject(new Error(`rebuild exited ${c}`)));
@@ -547,7 +597,14 @@ async function run(): Promise<BenchReport> {
       generator,
       seedSeconds,
       events: county.events,
-      county: { units: county.units.length, items, openItems: county.openItems.length, townships: county.townships.length, cadres: county.cadres.length, sheets: county.sheets.length },
+      county: {
+        units: county.units.length,
+        items,
+        openItems: county.openItems.length,
+        townships: county.townships.length,
+        cadres: county.cadres.length,
+        sheets: county.sheets.length,
+      },
       apiSettleSeconds: settleSeconds,
       projectorRuns: 'a separate process (dist/apps/projector/src/main.js), as `ledger start` runs it',
       commands: { ...commands, mix: '60% POST /items/:id/progress (unit user of the item), 40% POST /items/:id/urge (inspector)' },
@@ -586,7 +643,10 @@ Run ${startedAt} on ${describeMachine(m)}. ${quick ? '**Quick run (BENCH_QUICK=1
 | … the whole \`ledger rebuild\`, both passes (events/s) | ${fmt(rebuildRate)} | ${fmt(insertCeilingRate)} | the same insert ceiling | **${round(figures.rebuild.ratio)}** | (informative; see below) |
 | \`/units/:id/children/outstanding\` p95 (ms) | ${fmtMs(queries.children.p95)} | ${fmtMs(queries.trivial.p95)} | trivial authenticated GET (\`/items/:id\`) p95 | **${round(queries.children.p95 / queries.trivial.p95)}×** | ≤ 20 ms and ≤ 4× ${ok(queries.children.p95 <= queryBound)} |
 ${Object.entries(queries.lists)
-  .map(([name, l]) => `| \`/items?${name}\` p95 (ms) | ${fmtMs(l.p95)} | ${fmtMs(queries.trivial.p95)} | the same trivial GET | **${round(l.p95 / queries.trivial.p95)}×** | ≤ 20 ms and ≤ 4× ${ok(l.p95 <= queryBound)} |`)
+  .map(
+    ([name, l]) =>
+      `| \`/items?${name}\` p95 (ms) | ${fmtMs(l.p95)} | ${fmtMs(queries.trivial.p95)} | the same trivial GET | **${round(l.p95 / queries.trivial.p95)}×** | ≤ 20 ms and ≤ 4× ${ok(l.p95 <= queryBound)} |`,
+  )
   .join('\n')}
 | lag, command acknowledged → checkpoint at its position, p50 / p99 (ms) | ${fmtMs(figures.lag.closedLoop.p50Ms)} / ${fmtMs(lagP99)} | | | | p99 ≤ 50 ${ok(lagP99 <= 50)} |
 | the same lag under the full command load, p50 / p99 (ms) | ${fmtMs(figures.lag.underFullLoad.p50Ms)} / ${fmtMs(figures.lag.underFullLoad.p99Ms)} | | | | (informative) |

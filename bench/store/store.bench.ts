@@ -65,11 +65,14 @@ function plainDb(file: string, synchronous: 'FULL' | 'NORMAL'): Database.Databas
   return db;
 }
 
-function ceilingInsert(file: string, synchronous: 'FULL' | 'NORMAL', rows: PlainRow[], perTransaction: number): Promise<ReturnType<typeof measure> extends Promise<infer R> ? R : never> {
+function ceilingInsert(
+  file: string,
+  synchronous: 'FULL' | 'NORMAL',
+  rows: PlainRow[],
+  perTransaction: number,
+): Promise<ReturnType<typeof measure> extends Promise<infer R> ? R : never> {
   const db = plainDb(file, synchronous);
-  const insert = db.prepare(
-    'INSERT INTO events (id, stream, revision, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
+  const insert = db.prepare('INSERT INTO events (id, stream, revision, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
   return measure(rows.length, () => {
@@ -247,7 +250,14 @@ interface Figure {
   extra?: Record<string, unknown>;
 }
 
-function figure(name: string, durability: string, ceilingName: string, target: number | null, rounds: Figure['rounds'], extra?: Record<string, unknown>): Figure {
+function figure(
+  name: string,
+  durability: string,
+  ceilingName: string,
+  target: number | null,
+  rounds: Figure['rounds'],
+  extra?: Record<string, unknown>,
+): Figure {
   return {
     figure: name,
     durability,
@@ -316,9 +326,20 @@ export const storeBench: BenchModule = {
             eventsPerCommit: Math.round(ours.eventsPerCommit * 10) / 10,
             [`ratioToPlain${sizes.appenders}RowsPerTransaction`]: Math.round(median(sameSize) * 100) / 100,
           };
-          log(`${sizes.appenders} appenders FULL: ours ${fmt(ours.perSecond)}/s (${extra.eventsPerCommit} events/commit), ceiling 100 rows/tx ${fmt(ceiling.perSecond)}/s, ${sizes.appenders} rows/tx ${fmt(same.perSecond)}/s`);
+          log(
+            `${sizes.appenders} appenders FULL: ours ${fmt(ours.perSecond)}/s (${extra.eventsPerCommit} events/commit), ceiling 100 rows/tx ${fmt(ceiling.perSecond)}/s, ${sizes.appenders} rows/tx ${fmt(same.perSecond)}/s`,
+          );
         }
-        figures.push(figure(`${sizes.appenders} concurrent appenders, 1 event per append, group commit (events/s)`, 'FULL', 'plain insert, 100 rows per transaction', 0.5, rounds, extra));
+        figures.push(
+          figure(
+            `${sizes.appenders} concurrent appenders, 1 event per append, group commit (events/s)`,
+            'FULL',
+            'plain insert, 100 rows per transaction',
+            0.5,
+            rounds,
+            extra,
+          ),
+        );
       }
       // 3. for orientation: the FULL one-row ceiling (what a store without group commit could reach)
       {
@@ -326,8 +347,26 @@ export const storeBench: BenchModule = {
         const fullOne = await ceilingInsert(file('cf1'), 'FULL', rows, 1);
         const normal100 = await ceilingInsert(file('cn100'), 'NORMAL', rows, 100);
         log(`ceilings: FULL 1 row/tx ${fmt(fullOne.perSecond)}/s, NORMAL 100 rows/tx ${fmt(normal100.perSecond)}/s`);
-        figures.push({ figure: 'ceiling only: plain insert, 1 row per transaction', durability: 'FULL', ours: NaN, ceilingName: '', ceiling: fullOne.perSecond, ratio: NaN, target: null, rounds: [] });
-        figures.push({ figure: 'ceiling only: plain insert, 100 rows per transaction', durability: 'NORMAL', ours: NaN, ceilingName: '', ceiling: normal100.perSecond, ratio: NaN, target: null, rounds: [] });
+        figures.push({
+          figure: 'ceiling only: plain insert, 1 row per transaction',
+          durability: 'FULL',
+          ours: NaN,
+          ceilingName: '',
+          ceiling: fullOne.perSecond,
+          ratio: NaN,
+          target: null,
+          rounds: [],
+        });
+        figures.push({
+          figure: 'ceiling only: plain insert, 100 rows per transaction',
+          durability: 'NORMAL',
+          ours: NaN,
+          ceilingName: '',
+          ceiling: normal100.perSecond,
+          ratio: NaN,
+          target: null,
+          rounds: [],
+        });
       }
       // 4. readAll with payloads decoded, on a store of `read` events and on one of `large` events. Each
       // in a fresh child process: after loading a million events here, this process's heap skews reads.
@@ -338,7 +377,12 @@ export const storeBench: BenchModule = {
         const r = await inChild({ file: file('read'), events: n, rounds: sizes.rounds });
         log(`loaded ${fmt(n)} events at ${fmt(r.loadedPerSecond)}/s (64 appenders × 10-event batches, NORMAL)`);
         for (const x of r.rounds) log(`${label}: ours ${fmt(x.ours)}/s, ceiling ${fmt(x.ceiling)}/s`);
-        figures.push(figure(label, 'NORMAL', 'plain SELECT in batches of 1,000, rows not decoded', 0.5, r.rounds, { loadedPerSecond: Math.round(r.loadedPerSecond), events: n }));
+        figures.push(
+          figure(label, 'NORMAL', 'plain SELECT in batches of 1,000, rows not decoded', 0.5, r.rounds, {
+            loadedPerSecond: Math.round(r.loadedPerSecond),
+            events: n,
+          }),
+        );
       }
     } finally {
       tmp.remove();
@@ -361,8 +405,20 @@ export const storeBench: BenchModule = {
       '',
       ...figures
         .filter((f) => f.extra)
-        .map((f) => `- ${f.figure}: ${Object.entries(f.extra ?? {}).map(([k, v]) => `${k} ${typeof v === 'number' && v >= 100 ? fmt(v) : String(v)}`).join(', ')}`),
+        .map(
+          (f) =>
+            `- ${f.figure}: ${Object.entries(f.extra ?? {})
+              .map(([k, v]) => `${k} ${typeof v === 'number' && v >= 100 ? fmt(v) : String(v)}`)
+              .join(', ')}`,
+        ),
     ];
-    return { name: 'store', title: 'Event store: embedded SQLite', startedAt, machine: m, figures: { sizes, payloadBytes, metadataBytes, figures }, markdown: lines.join('\n') };
+    return {
+      name: 'store',
+      title: 'Event store: embedded SQLite',
+      startedAt,
+      machine: m,
+      figures: { sizes, payloadBytes, metadataBytes, figures },
+      markdown: lines.join('\n'),
+    };
   },
 };

@@ -71,7 +71,14 @@ function multipart(fields: Record<string, string>, file: Buffer, fileName: strin
   const boundary = `----ledger-bench-${Math.random().toString(16).slice(2)}`;
   const parts: Buffer[] = [];
   for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`, 'utf8'));
-  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`, 'utf8'), file, Buffer.from(`\r\n--${boundary}--\r\n`));
+  parts.push(
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      'utf8',
+    ),
+    file,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  );
   return { type: `multipart/form-data; boundary=${boundary}`, bytes: Buffer.concat(parts) };
 }
 
@@ -124,8 +131,18 @@ async function phase(pid: number, name: string, work: () => Promise<string>): Pr
   const outcome = await work();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const heap = gc!.peak();
-  const figures = { phase: name, seconds, peakRssMb: status(pid).peakRssMb, peakHeapMb: heap.usedMb, peakHeapCommittedMb: heap.committedMb, collections: heap.collections, outcome };
-  console.log(`  ${name}: ${outcome}, ${seconds.toFixed(1)} s, peak RSS ${figures.peakRssMb.toFixed(0)} MB, heap ${figures.peakHeapMb.toFixed(0)} MB in use, ${figures.peakHeapCommittedMb.toFixed(0)} MB committed (${heap.collections} collections)`);
+  const figures = {
+    phase: name,
+    seconds,
+    peakRssMb: status(pid).peakRssMb,
+    peakHeapMb: heap.usedMb,
+    peakHeapCommittedMb: heap.committedMb,
+    collections: heap.collections,
+    outcome,
+  };
+  console.log(
+    `  ${name}: ${outcome}, ${seconds.toFixed(1)} s, peak RSS ${figures.peakRssMb.toFixed(0)} MB, heap ${figures.peakHeapMb.toFixed(0)} MB in use, ${figures.peakHeapCommittedMb.toFixed(0)} MB committed (${heap.collections} collections)`,
+  );
   return figures;
 }
 
@@ -220,7 +237,13 @@ async function run(): Promise<BenchReport> {
     let sheetNo = 0;
     const importFile = async (file: Buffer, fileName: string) => {
       sheetNo++;
-      const r = await send(port, 'POST', '/api/v1/sheets/import', org, multipart({ number: `湟组交〔2027〕${sheetNo}号`, title: '基层党建重点任务', issuedOn: '2026-12-01' }, file, fileName));
+      const r = await send(
+        port,
+        'POST',
+        '/api/v1/sheets/import',
+        org,
+        multipart({ number: `湟组交〔2027〕${sheetNo}号`, title: '基层党建重点任务', issuedOn: '2026-12-01' }, file, fileName),
+      );
       const body = JSON.parse(r.body.toString('utf8')) as { code?: string; limit?: string; itemCount?: number; position?: string };
       return { status: r.status, body };
     };
@@ -253,7 +276,8 @@ async function run(): Promise<BenchReport> {
       }),
     );
     // The rest of the 43,000 items, in sheets of at most 10,000 rows.
-    const projected = () => waitFor(async () => (await send(port, 'GET', `/api/v1/items?pageSize=1&minPosition=${position}`, org)).status === 200, 300_000, 'the projector');
+    const projected = () =>
+      waitFor(async () => (await send(port, 'GET', `/api/v1/items?pageSize=1&minPosition=${position}`, org)).status === 200, 300_000, 'the projector');
     let made = sizes.firstSheetRows;
     while (made < sizes.items) {
       // An import first waits (5 s at most) for the read models to include the store's head.
@@ -276,10 +300,12 @@ async function run(): Promise<BenchReport> {
       return { format, status: r.status, bytes: r.body.length, seconds, headersSeconds: r.headersSeconds, rows };
     };
     phases.push(await phase(api.pid!, `one export of ${total.toLocaleString('en-US')} items, xlsx`, async () => `${(await exportOne('xlsx')).status}`));
-    phases.push(await phase(api.pid!, `one export of ${total.toLocaleString('en-US')} items, csv`, async () => {
-      const r = await exportOne('csv');
-      return `${r.status}, ${r.rows} rows`;
-    }));
+    phases.push(
+      await phase(api.pid!, `one export of ${total.toLocaleString('en-US')} items, csv`, async () => {
+        const r = await exportOne('csv');
+        return `${r.status}, ${r.rows} rows`;
+      }),
+    );
     const pair: { format: string; status: number; seconds: number; headersSeconds: number; rows: number }[] = [];
     phases.push(
       await phase(api.pid!, `two concurrent exports of ${total.toLocaleString('en-US')} items (xlsx + csv)`, async () => {
@@ -313,7 +339,14 @@ ${rows}
 - The attacks are refused by the import's limits (libs/sheets-io/src/import/limits.ts) before they are read whole; before them the CSV and the .xlsx ran this API out of memory in 8–29 s and the zip bomb took 11.5 s and 1.38 GB before its 400 (issue 15).
 - Exports and imports take turns (apps/api/src/exports/work-gate.ts; its spec shows the order): the concurrent pair peaks at the heap of one export, not of two. Their times overlap because an answer already built is still being sent while the next file is built (the xlsx writer holds the event loop for seconds at a time); times on this shared 2-core machine vary by 2× between runs.
 - Peak RSS includes what the process held before the phase (~200 MB after start: code, SQLite caches, the sealer's stream heads); the kernel's high-water mark is reset to the current RSS, not to zero.`;
-    return { name: 'uploads', title: 'Uploads and exports within the heap bound', startedAt, machine: m, figures: { sizes, heapBoundMb: heapBound, phases, concurrentExports: pair, apiAlive }, markdown };
+    return {
+      name: 'uploads',
+      title: 'Uploads and exports within the heap bound',
+      startedAt,
+      machine: m,
+      figures: { sizes, heapBoundMb: heapBound, phases, concurrentExports: pair, apiAlive },
+      markdown,
+    };
   } finally {
     for (const c of children) await stopChild(c);
     tmp.remove();

@@ -4,7 +4,16 @@ export type { Figures };
 
 /** API.md's `Figures` with nothing in them, written out from API.md (not the code's emptyFigures): rates 0 when nothing counts. */
 const NONE: Figures = {
-  total: 0, open: 0, overdue: 0, dueSoon: 0, awaitingReview: 0, concluded: 0, struckOff: 0, withdrawn: 0, closureRate: 0, onTimeRate: 0,
+  total: 0,
+  open: 0,
+  overdue: 0,
+  dueSoon: 0,
+  awaitingReview: 0,
+  concluded: 0,
+  struckOff: 0,
+  withdrawn: 0,
+  closureRate: 0,
+  onTimeRate: 0,
 };
 
 /** API.md's `Figures`, spelled out by the story: every count not named is 0. */

@@ -11,11 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { UserRole } from '@ledger/contracts/events';
-import {
-  FixedClock,
-  loadConfig,
-  type LedgerConfig,
-} from '@ledger/platform';
+import { FixedClock, loadConfig, type LedgerConfig } from '@ledger/platform';
 import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
 import { sqliteEventStoreFile } from '@ledger/platform';
 import { createTestDatabase, dropTestDatabase, type TestPostgres } from '@ledger/platform/testing/postgres';
@@ -120,7 +116,12 @@ export async function startLedger(options: StartLedgerOptions): Promise<Ledger> 
     let store: EventStore | undefined;
     if (options.positionGaps) {
       if (options.engine !== 'sqlite') throw new Error('startLedger: positionGaps is for the sqlite engine');
-      const gapped = await openSqliteEventStore({ file: sqliteEventStoreFile(config), synchronous: config.sqliteSynchronous, clock, testPositionGaps: options.positionGaps });
+      const gapped = await openSqliteEventStore({
+        file: sqliteEventStoreFile(config),
+        synchronous: config.sqliteSynchronous,
+        clock,
+        testPositionGaps: options.positionGaps,
+      });
       cleanups.push(() => gapped.close());
       store = gapped;
     }

@@ -12,7 +12,8 @@ module.exports = async () => {
     try {
       if (kind === 'ChildProcess') what += ` pid ${h.pid}: ${(h.spawnargs || []).join(' ').slice(0, 200)}`;
       else if (kind === 'Server') what += ` ${JSON.stringify(h.address())}`;
-      else if (kind === 'Socket') what += ` ${h.localAddress}:${h.localPort} -> ${h.remoteAddress}:${h.remotePort} (pipe: ${h._handle && h._handle.constructor.name})`;
+      else if (kind === 'Socket')
+        what += ` ${h.localAddress}:${h.localPort} -> ${h.remoteAddress}:${h.remotePort} (pipe: ${h._handle && h._handle.constructor.name})`;
       else if (kind === 'Timeout') what += ` ${String(h._onTimeout).slice(0, 200)}`;
     } catch {
       /* a handle half-closed while we looked */

@@ -18,8 +18,23 @@ import { nineAm, type Client, type Engine, type Ledger } from './ledger';
 type ItemKey = keyof typeof ITEMS;
 
 const ITEM_VIEW_FIELDS = [
-  'id', 'sheetId', 'title', 'requirements', 'unitId', 'cadreId', 'leaderId', 'status', 'light', 'overdue',
-  'dueDate', 'originalDueDate', 'createdAt', 'updatedAt', 'revision', 'urgeLevel', 'accountabilityCount',
+  'id',
+  'sheetId',
+  'title',
+  'requirements',
+  'unitId',
+  'cadreId',
+  'leaderId',
+  'status',
+  'light',
+  'overdue',
+  'dueDate',
+  'originalDueDate',
+  'createdAt',
+  'updatedAt',
+  'revision',
+  'urgeLevel',
+  'accountabilityCount',
 ] as const;
 
 /** API.md's ItemView fields of an answer; instants as UTC ISO strings, so that any offset compares. */
@@ -37,14 +52,31 @@ function itemViewOf(body: Record<string, unknown>): Record<string, unknown> {
 function expectedView(key: ItemKey, changes: Partial<Record<(typeof ITEM_VIEW_FIELDS)[number], unknown>> = {}): Record<string, unknown> {
   const i = ITEMS[key];
   return {
-    id: i.id, sheetId: i.sheetId, title: i.title, requirements: i.requirements, unitId: i.unitId, cadreId: i.cadreId,
-    leaderId: i.leaderId, status: 'assigned', light: 'green', overdue: false, dueDate: i.dueDate, originalDueDate: i.dueDate,
-    createdAt: nineAm('2026-03-02'), updatedAt: nineAm('2026-03-02'), revision: 0, urgeLevel: null, accountabilityCount: 0,
+    id: i.id,
+    sheetId: i.sheetId,
+    title: i.title,
+    requirements: i.requirements,
+    unitId: i.unitId,
+    cadreId: i.cadreId,
+    leaderId: i.leaderId,
+    status: 'assigned',
+    light: 'green',
+    overdue: false,
+    dueDate: i.dueDate,
+    originalDueDate: i.dueDate,
+    createdAt: nineAm('2026-03-02'),
+    updatedAt: nineAm('2026-03-02'),
+    revision: 0,
+    urgeLevel: null,
+    accountabilityCount: 0,
     ...changes,
   };
 }
 
-const byKey = <T extends Record<string, unknown>>(key: string) => (a: T, b: T) => String(a[key]).localeCompare(String(b[key]));
+const byKey =
+  <T extends Record<string, unknown>>(key: string) =>
+  (a: T, b: T) =>
+    String(a[key]).localeCompare(String(b[key]));
 
 export function story(
   engine: Engine,
@@ -121,9 +153,7 @@ export function story(
 
   async function expectChildren(unit: UnitKey, rows: Array<{ unitId: string; name: string } & Partial<Figures>>): Promise<void> {
     const res = await org.get(`/units/${UNITS[unit].id}/children/outstanding`, 200);
-    const got = (res.body as Array<Record<string, unknown>>)
-      .map((r) => ({ unitId: r.unitId, name: r.name, ...figuresOf(r) }))
-      .sort(byKey('unitId'));
+    const got = (res.body as Array<Record<string, unknown>>).map((r) => ({ unitId: r.unitId, name: r.name, ...figuresOf(r) })).sort(byKey('unitId'));
     const want = rows.map(({ unitId, name, ...f }) => ({ unitId, name, ...figures(f) })).sort(byKey('unitId'));
     expect(got).toEqual(want);
   }
@@ -166,14 +196,16 @@ export function story(
     if (gapFree) expect(ledger.position).toBe('12');
 
     const units = (await org.get('/units', 200)).body as Array<Record<string, unknown>>;
-    expect(units.map(({ id, name, kind, parentId, path, dissolved }) => ({ id, name, kind, parentId, path, dissolved })).sort(byKey('id'))).toEqual([
-      { ...UNITS.county, path: '/county/', dissolved: false },
-      { ...UNITS.dahua, path: '/county/dahua/', dissolved: false },
-      { ...UNITS.huangmao, path: '/county/dahua/huangmao/', dissolved: false },
-      { ...UNITS.mobula, path: '/county/shenzhong/mobula/', dissolved: false },
-      { ...UNITS.qiangou, path: '/county/shenzhong/qiangou/', dissolved: false },
-      { ...UNITS.shenzhong, path: '/county/shenzhong/', dissolved: false },
-    ].sort(byKey('id')));
+    expect(units.map(({ id, name, kind, parentId, path, dissolved }) => ({ id, name, kind, parentId, path, dissolved })).sort(byKey('id'))).toEqual(
+      [
+        { ...UNITS.county, path: '/county/', dissolved: false },
+        { ...UNITS.dahua, path: '/county/dahua/', dissolved: false },
+        { ...UNITS.huangmao, path: '/county/dahua/huangmao/', dissolved: false },
+        { ...UNITS.mobula, path: '/county/shenzhong/mobula/', dissolved: false },
+        { ...UNITS.qiangou, path: '/county/shenzhong/qiangou/', dissolved: false },
+        { ...UNITS.shenzhong, path: '/county/shenzhong/', dissolved: false },
+      ].sort(byKey('id')),
+    );
 
     const cadresOf = async (unitId: string, subtree: boolean, as: Client = org) =>
       ((await as.get(`/cadres?unitId=${unitId}&subtree=${subtree}`, 200)).body as Array<Record<string, unknown>>)
@@ -297,11 +329,17 @@ export function story(
     ]);
   });
 
-  step('3f. the item\'s history: every fact in order, with its actor and time', async () => {
+  step("3f. the item's history: every fact in order, with its actor and time", async () => {
     const h = await history('dahua');
     expect(h.map((e) => e.type)).toEqual([
-      'ItemAssigned', 'ItemAcknowledged', 'ProgressReported', 'CompletionReported', 'CompletionReturned',
-      'CompletionReported', 'ItemConcluded', 'ItemStruckOff',
+      'ItemAssigned',
+      'ItemAcknowledged',
+      'ProgressReported',
+      'CompletionReported',
+      'CompletionReturned',
+      'CompletionReported',
+      'ItemConcluded',
+      'ItemStruckOff',
     ]);
     expect(h.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(h.map((e) => e.actor)).toEqual([org, unitA, unitA, unitA, inspector, unitA, inspector, org].map(actorOf));
@@ -319,7 +357,7 @@ export function story(
 
   // ---- 4. township B misses its deadline ----
 
-  step('4a. 2026-03-11: 申中乡\'s item is past due: red, overdue, counted overdue for the unit and up to the county', async () => {
+  step("4a. 2026-03-11: 申中乡's item is past due: red, overdue, counted overdue for the unit and up to the county", async () => {
     ledger.setDay('2026-03-11');
     // No command since 03-09: the same read models, read on another day.
     await expectItem('shenzhong', { light: 'red', overdue: true });
@@ -350,13 +388,27 @@ export function story(
 
   step('4c. the inspector refers its responsible cadre; the discipline commission records an admonishment (诫勉), then revokes it', async () => {
     const target = { kind: 'cadre', id: 'c-shenzhong' };
-    const referred = await inspector.post(`/items/${ITEMS.shenzhong.id}/accountability/refer`, { target, to: 'discipline', note: '逾期未完成，挂牌督办后仍未整改' }, 200);
+    const referred = await inspector.post(
+      `/items/${ITEMS.shenzhong.id}/accountability/refer`,
+      { target, to: 'discipline', note: '逾期未完成，挂牌督办后仍未整改' },
+      200,
+    );
     expect(referred.body.revision).toBe(5);
 
-    const decided = await discipline.post(`/items/${ITEMS.shenzhong.id}/accountability/decide`, {
-      target, form: 'admonishment', dispositionForm: 1, decidedBy: '中共湟源县纪律检查委员会', decidedOn: '2026-03-11',
-      documentNo: '湟纪诫〔2026〕3号', effectMonths: 6, reason: '落实“三会一课”制度不力，逾期未完成交办事项',
-    }, 200);
+    const decided = await discipline.post(
+      `/items/${ITEMS.shenzhong.id}/accountability/decide`,
+      {
+        target,
+        form: 'admonishment',
+        dispositionForm: 1,
+        decidedBy: '中共湟源县纪律检查委员会',
+        decidedOn: '2026-03-11',
+        documentNo: '湟纪诫〔2026〕3号',
+        effectMonths: 6,
+        reason: '落实“三会一课”制度不力，逾期未完成交办事项',
+      },
+      200,
+    );
     decisionId = decided.body.id;
     expect(typeof decisionId).toBe('string');
     expect(decisionId).not.toBe(ITEMS.shenzhong.id);
@@ -364,8 +416,15 @@ export function story(
     await expectItem('shenzhong', { light: 'red', overdue: true, revision: 6, urgeLevel: 'listed', accountabilityCount: 1, updatedAt: nineAm('2026-03-11') });
 
     const entry = {
-      itemId: 'sz-1', decisionId, target, form: 'admonishment', dispositionForm: 1, decidedBy: '中共湟源县纪律检查委员会',
-      decidedOn: '2026-03-11', documentNo: '湟纪诫〔2026〕3号', revoked: false,
+      itemId: 'sz-1',
+      decisionId,
+      target,
+      form: 'admonishment',
+      dispositionForm: 1,
+      decidedBy: '中共湟源县纪律检查委员会',
+      decidedOn: '2026-03-11',
+      documentNo: '湟纪诫〔2026〕3号',
+      revoked: false,
     };
     const register = async (query = '') => (await discipline.get(`/accountability${query}`, 200)).body as Array<Record<string, unknown>>;
     const all = await register();
@@ -385,7 +444,14 @@ export function story(
 
     const h = await history('shenzhong');
     expect(h.map((e) => e.type)).toEqual([
-      'ItemAssigned', 'ItemUrged', 'ItemUrged', 'ItemUrged', 'ItemUrged', 'AccountabilityReferred', 'AccountabilityDecided', 'AccountabilityRevoked',
+      'ItemAssigned',
+      'ItemUrged',
+      'ItemUrged',
+      'ItemUrged',
+      'ItemUrged',
+      'AccountabilityReferred',
+      'AccountabilityDecided',
+      'AccountabilityRevoked',
     ]);
     expect(h.map((e) => e.actor)).toEqual([org, inspector, discipline, inspector, org, inspector, discipline, discipline].map(actorOf));
     expect(h.slice(1, 5).map((e) => e.data.level)).toEqual(['reminder', 'urge', 'notice', 'listed']);
@@ -394,7 +460,7 @@ export function story(
 
   // ---- 5. who may see and do what ----
 
-  step('5a. a unit user of 大华镇 gets 403 on 申中乡\'s item, for reading it and for every item command, and nothing is written', async () => {
+  step("5a. a unit user of 大华镇 gets 403 on 申中乡's item, for reading it and for every item command, and nothing is written", async () => {
     const before = ledger.position;
     const id = ITEMS.shenzhong.id;
     expect((await unitA.get(`/items/${id}`, 403)).body).toMatchObject({ status: 403, code: 'OUT_OF_SCOPE' });
@@ -414,7 +480,10 @@ export function story(
       ['reassign', { unitId: 'dahua', reason: '越权' }],
       ['withdraw', { reason: '越权' }],
       ['accountability/refer', { target: { kind: 'cadre', id: 'c-shenzhong' }, to: 'discipline' }],
-      ['accountability/decide', { target: { kind: 'cadre', id: 'c-shenzhong' }, form: 'circulated_criticism', decidedBy: '越权', decidedOn: '2026-03-11', reason: '越权' }],
+      [
+        'accountability/decide',
+        { target: { kind: 'cadre', id: 'c-shenzhong' }, form: 'circulated_criticism', decidedBy: '越权', decidedOn: '2026-03-11', reason: '越权' },
+      ],
       [`accountability/${decisionId}/revoke`, { reason: '越权' }],
     ];
     // The unit's own commands are refused for scope; the others for the role (the guard answers first).
@@ -452,14 +521,26 @@ export function story(
     await unitA.post(`/items/${id}/conclude`, { note: '镇党委同意办结' }, 403);
     await unitA.post(`/items/${id}/strike-off`, {}, 403);
     await discipline.post(`/items/${ITEMS.shenzhong.id}/reassign`, { cadreId: 'c-mobula', reason: '调整责任人' }, 403);
-    await inspector.post(`/items/${ITEMS.shenzhong.id}/accountability/decide`, {
-      target: { kind: 'cadre', id: 'c-shenzhong' }, form: 'circulated_criticism', decidedBy: '督查室', decidedOn: '2026-03-11', reason: '逾期',
-    }, 403);
+    await inspector.post(
+      `/items/${ITEMS.shenzhong.id}/accountability/decide`,
+      {
+        target: { kind: 'cadre', id: 'c-shenzhong' },
+        form: 'circulated_criticism',
+        decidedBy: '督查室',
+        decidedOn: '2026-03-11',
+        reason: '逾期',
+      },
+      403,
+    );
     expect(ledger.position).toBe(before);
     await expectItem('huangmao', { status: 'reported', revision: 2, updatedAt: nineAm('2026-03-11') });
     await expectItem('shenzhong', { light: 'red', overdue: true, revision: 7, urgeLevel: 'listed', accountabilityCount: 0, updatedAt: nineAm('2026-03-11') });
     await expectUnit('huangmao', { total: 1, open: 1, awaitingReview: 1 }, { total: 1, open: 1, awaitingReview: 1 });
-    await expectUnit('dahua', { total: 1, struckOff: 1, closureRate: 1, onTimeRate: 1 }, { total: 2, open: 1, awaitingReview: 1, struckOff: 1, closureRate: 0.5, onTimeRate: 1 });
+    await expectUnit(
+      'dahua',
+      { total: 1, struckOff: 1, closureRate: 1, onTimeRate: 1 },
+      { total: 2, open: 1, awaitingReview: 1, struckOff: 1, closureRate: 0.5, onTimeRate: 1 },
+    );
     await expectUnit('county', {}, { total: 5, open: 4, overdue: 1, awaitingReview: 1, struckOff: 1, closureRate: 0.2, onTimeRate: 1 });
   });
 
@@ -471,7 +552,11 @@ export function story(
     expect(units.find((u) => u.id === 'qiangou')).toMatchObject({ parentId: 'dahua', path: '/county/dahua/qiangou/' });
 
     // dh-1 struck off, hm-1 reported, qg-1 assigned.
-    await expectUnit('dahua', { total: 1, struckOff: 1, closureRate: 1, onTimeRate: 1 }, { total: 3, open: 2, awaitingReview: 1, struckOff: 1, closureRate: 1 / 3, onTimeRate: 1 });
+    await expectUnit(
+      'dahua',
+      { total: 1, struckOff: 1, closureRate: 1, onTimeRate: 1 },
+      { total: 3, open: 2, awaitingReview: 1, struckOff: 1, closureRate: 1 / 3, onTimeRate: 1 },
+    );
     await expectUnit('shenzhong', { total: 1, open: 1, overdue: 1 }, { total: 2, open: 2, overdue: 1 });
     await expectUnit('county', {}, { total: 5, open: 4, overdue: 1, awaitingReview: 1, struckOff: 1, closureRate: 0.2, onTimeRate: 1 });
     await expectChildren('county', [
@@ -502,7 +587,11 @@ export function story(
     const ack = await unitA.post(`/items/${ITEMS.qiangou.id}/acknowledge`, {}, 200);
     expect(ack.body.revision).toBe(1);
     await expectItem('qiangou', { status: 'in_progress', revision: 1, updatedAt: nineAm('2026-03-11') });
-    await expectUnit('dahua', { total: 1, struckOff: 1, closureRate: 1, onTimeRate: 1 }, { total: 3, open: 2, awaitingReview: 1, struckOff: 1, closureRate: 1 / 3, onTimeRate: 1 });
+    await expectUnit(
+      'dahua',
+      { total: 1, struckOff: 1, closureRate: 1, onTimeRate: 1 },
+      { total: 3, open: 2, awaitingReview: 1, struckOff: 1, closureRate: 1 / 3, onTimeRate: 1 },
+    );
   });
 
   step('6b. the village renamed 大华镇前沟村党支部 keeps its figures', async () => {
@@ -515,19 +604,31 @@ export function story(
       { unitId: 'huangmao', name: UNITS.huangmao.name, total: 1, open: 1, awaitingReview: 1 },
       { unitId: 'qiangou', name: renamed, total: 1, open: 1 },
     ]);
-    await expectUnit('dahua', { total: 1, struckOff: 1, closureRate: 1, onTimeRate: 1 }, { total: 3, open: 2, awaitingReview: 1, struckOff: 1, closureRate: 1 / 3, onTimeRate: 1 });
+    await expectUnit(
+      'dahua',
+      { total: 1, struckOff: 1, closureRate: 1, onTimeRate: 1 },
+      { total: 3, open: 2, awaitingReview: 1, struckOff: 1, closureRate: 1 / 3, onTimeRate: 1 },
+    );
     await expectCadre('c-qiangou', { total: 1, open: 1 });
   });
 
   step('6c. 2026-03-12: 申中乡 finally reports; concluded two days late, it counts against the on-time rate', async () => {
     ledger.setDay('2026-03-12');
     await unitB.post(`/items/${ITEMS.shenzhong.id}/acknowledge`, {}, 200);
-    const reported = await unitB.post(`/items/${ITEMS.shenzhong.id}/complete`, { summary: '已补报第一季度“三会一课”会议记录', evidence: [EVIDENCE.minutes] }, 200);
+    const reported = await unitB.post(
+      `/items/${ITEMS.shenzhong.id}/complete`,
+      { summary: '已补报第一季度“三会一课”会议记录', evidence: [EVIDENCE.minutes] },
+      200,
+    );
     expect(reported.body.revision).toBe(9);
     const concluded = await inspector.post(`/items/${ITEMS.shenzhong.id}/conclude`, { note: '逾期办结' }, 200);
     expect(concluded.body.revision).toBe(10);
     await expectItem('shenzhong', { status: 'concluded', revision: 10, urgeLevel: 'listed', updatedAt: nineAm('2026-03-12') });
-    await expectUnit('shenzhong', { total: 1, concluded: 1, closureRate: 1, onTimeRate: 0 }, { total: 2, open: 1, concluded: 1, closureRate: 0.5, onTimeRate: 0 });
+    await expectUnit(
+      'shenzhong',
+      { total: 1, concluded: 1, closureRate: 1, onTimeRate: 0 },
+      { total: 2, open: 1, concluded: 1, closureRate: 0.5, onTimeRate: 0 },
+    );
     // dh-1 struck off on time, sz-1 concluded late; hm-1 reported, mb-1 and qg-1 open and not yet due.
     await expectUnit('county', {}, { total: 5, open: 3, awaitingReview: 1, concluded: 1, struckOff: 1, closureRate: 0.4, onTimeRate: 0.5 });
     await expectChildren('county', [
@@ -549,7 +650,11 @@ export function story(
     expect(String(checkpoint.position)).toBe(ledger.position);
     const items = await ledger.readModelsSql('SELECT id, status FROM rm_item ORDER BY id');
     expect(items.map((r) => [r.id, r.status])).toEqual([
-      ['dh-1', 'struck_off'], ['hm-1', 'reported'], ['mb-1', 'assigned'], ['qg-1', 'in_progress'], ['sz-1', 'concluded'],
+      ['dh-1', 'struck_off'],
+      ['hm-1', 'reported'],
+      ['mb-1', 'assigned'],
+      ['qg-1', 'in_progress'],
+      ['sz-1', 'concluded'],
     ]);
   });
 }

@@ -57,7 +57,8 @@ export async function signedIn(
  * The README's screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1 npx jest test/web-browser):
  * an ordinary test run must leave the working tree as it found it. Otherwise they go to a temp folder.
  */
-export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : path.join(os.tmpdir(), 'ledger-screenshots');
+export const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : path.join(os.tmpdir(), 'ledger-screenshots');
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);

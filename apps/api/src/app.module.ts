@@ -99,7 +99,21 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [LedgerPlatformModule.forRoot(deps), CqrsModule.forRoot(), QueriesModule, InspectionModule, ImportSheetModule, WebModule, DeadlinesModule.forRoot(deps), NotificationsModule.forRoot(deps), StarRatingModule.forRoot(deps), AuditModule, AccessAuditModule, EvidenceModule, BulletinsModule],
+      imports: [
+        LedgerPlatformModule.forRoot(deps),
+        CqrsModule.forRoot(),
+        QueriesModule,
+        InspectionModule,
+        ImportSheetModule,
+        WebModule,
+        DeadlinesModule.forRoot(deps),
+        NotificationsModule.forRoot(deps),
+        StarRatingModule.forRoot(deps),
+        AuditModule,
+        AccessAuditModule,
+        EvidenceModule,
+        BulletinsModule,
+      ],
       controllers: [HealthController, MetricsController, ...COMMAND_CONTROLLERS],
       providers: [
         ...COMMAND_HANDLERS,

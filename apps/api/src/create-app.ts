@@ -152,11 +152,9 @@ function refuseEncodedBodies() {
   return (req: Request, res: Response, next: NextFunction): void => {
     const coding = unsupportedContentEncoding(req.headers['content-encoding']);
     if (coding === null) return next();
-    sendProblem(
-      res,
-      problem(415, 'UNSUPPORTED_CONTENT_ENCODING', `Content-Encoding ${coding} is not accepted: send the body unencoded`),
-      { 'Accept-Encoding': 'identity' },
-    );
+    sendProblem(res, problem(415, 'UNSUPPORTED_CONTENT_ENCODING', `Content-Encoding ${coding} is not accepted: send the body unencoded`), {
+      'Accept-Encoding': 'identity',
+    });
   };
 }
 

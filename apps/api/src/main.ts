@@ -31,7 +31,9 @@ async function main(): Promise<void> {
   await app.listen(config.port, config.host);
   process.stdout.write(`ledger API listening on ${await app.getUrl()} (docs: /api/docs)\n`);
   if (demo) {
-    process.stdout.write('ledger API: demo mode: GET /api/v1/demo/users hands the demo accounts and their tokens (admin included) to anyone who asks; never run --demo on real data\n');
+    process.stdout.write(
+      'ledger API: demo mode: GET /api/v1/demo/users hands the demo accounts and their tokens (admin included) to anyone who asks; never run --demo on real data\n',
+    );
   }
   // After createApp: the databases and the secret exist by now, so every one of them is looked at.
   const secretFiles = [integrityConfig(config).sealKeyFile];

@@ -8,8 +8,16 @@ export const CHECKPOINT_USAGE = `checkpoint --print --url <the ledger's base URL
         against today's ledger. Exit 0 printed, 2 could not (network, token, file)`;
 
 /** `ledger checkpoint --print`: what GET /log/checkpoint?format=text|svg|png answers, written where the county wants it. */
-export async function checkpointMain(args: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
-  const { values } = parseArgs({ args, options: { print: { type: 'boolean' }, url: { type: 'string' }, token: { type: 'string' }, qr: { type: 'string' } }, strict: true });
+export async function checkpointMain(
+  args: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { print: { type: 'boolean' }, url: { type: 'string' }, token: { type: 'string' }, qr: { type: 'string' } },
+    strict: true,
+  });
   const usage = (why: string) => Object.assign(new Error(`checkpoint: ${why}\n${CHECKPOINT_USAGE}`), { code: 'ERR_PARSE_ARGS_USAGE' });
   if (!values.print) throw usage('--print is required');
   for (const k of ['url', 'token'] as const) if (!values[k]) throw usage(`--${k} is required`);

@@ -56,11 +56,20 @@ async function main(argv: string[]): Promise<number> {
     case 'token': {
       const { values } = parseArgs({
         args: rest,
-        options: { role: { type: 'string' }, unit: { type: 'string' }, sub: { type: 'string' }, name: { type: 'string' }, rank: { type: 'string' }, expires: { type: 'string' }, account: { type: 'string' } },
+        options: {
+          role: { type: 'string' },
+          unit: { type: 'string' },
+          sub: { type: 'string' },
+          name: { type: 'string' },
+          rank: { type: 'string' },
+          expires: { type: 'string' },
+          account: { type: 'string' },
+        },
         strict: true,
       });
       if (values.account !== undefined) {
-        if (values.sub !== undefined || values.unit !== undefined || values.rank !== undefined) throw new UsageError('token --account takes its sub, unit and rank from the account: leave out --sub, --unit and --rank');
+        if (values.sub !== undefined || values.unit !== undefined || values.rank !== undefined)
+          throw new UsageError('token --account takes its sub, unit and rank from the account: leave out --sub, --unit and --rank');
         const { account, expires, name, role } = values;
         return (await import('./accounts/api-keys')).issueApiKey(config(), { account, expires, name, role });
       }
@@ -75,7 +84,11 @@ async function main(argv: string[]): Promise<number> {
       return startCommand(config(), parsed.options);
     }
     case 'demo': {
-      const { values } = parseArgs({ args: rest, options: { scale: { type: 'string' }, seed: { type: 'string', default: '7' }, 'no-project': { type: 'boolean', default: false } }, strict: true });
+      const { values } = parseArgs({
+        args: rest,
+        options: { scale: { type: 'string' }, seed: { type: 'string', default: '7' }, 'no-project': { type: 'boolean', default: false } },
+        strict: true,
+      });
       const scale = Number(values.scale);
       if (!Number.isInteger(scale) || scale < 1000 || scale > 1_000_000) throw new UsageError('demo --scale <events>: a whole number from 1000 to 1000000');
       const { scaleCommand } = await import('./scale/scale-command');

@@ -12,7 +12,12 @@ export const NOTIFY_USAGE = `notify dead-letters [--json]
 export async function notifyMain(config: LedgerConfig, args: string[], fail: (message: string) => Error): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'dead-letters' && sub !== 'replay') throw fail(`notify ${sub ?? ''}: expected dead-letters or replay\n  ${NOTIFY_USAGE}`);
-  const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false }, all: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: { json: { type: 'boolean', default: false }, all: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
   if (sub === 'dead-letters' && (positionals.length || values.all)) throw fail('notify dead-letters takes no ids (and no --all)');
   if (sub === 'replay' && positionals.length > 0 === values.all) throw fail('notify replay: give the message ids, or --all');
   const db = await openReadModels(config);
@@ -25,8 +30,11 @@ export async function notifyMain(config: LedgerConfig, args: string[], fail: (me
       }
       if (!dead.length) process.stdout.write('no dead letters\n');
       for (const d of dead) {
-        process.stdout.write(`${d.id}  ${d.kind} ${d.itemId ?? ''} → ${d.audience} by ${d.channel}, ${d.attempts} attempt(s): ${d.lastError ?? ''}\n  ${d.payload.title}\n`);
-        for (const a of d.attemptLog) process.stdout.write(`    #${a.n} ${a.at} ${a.outcome}${a.httpStatus !== null ? ` HTTP ${a.httpStatus}` : ''}${a.error ? `: ${a.error}` : ''}\n`);
+        process.stdout.write(
+          `${d.id}  ${d.kind} ${d.itemId ?? ''} → ${d.audience} by ${d.channel}, ${d.attempts} attempt(s): ${d.lastError ?? ''}\n  ${d.payload.title}\n`,
+        );
+        for (const a of d.attemptLog)
+          process.stdout.write(`    #${a.n} ${a.at} ${a.outcome}${a.httpStatus !== null ? ` HTTP ${a.httpStatus}` : ''}${a.error ? `: ${a.error}` : ''}\n`);
       }
       return 0;
     }
@@ -37,7 +45,9 @@ export async function notifyMain(config: LedgerConfig, args: string[], fail: (me
       if (outcome === 'replayed') process.stdout.write(`${id}: replayed\n`);
       else {
         failed++;
-        process.stderr.write(`ledger notify replay: ${id}: ${outcome === 'not_found' ? 'no such message' : 'not a dead letter (pending or delivered): nothing changed'}\n`);
+        process.stderr.write(
+          `ledger notify replay: ${id}: ${outcome === 'not_found' ? 'no such message' : 'not a dead letter (pending or delivered): nothing changed'}\n`,
+        );
       }
     }
     return failed ? 1 : 0;

@@ -61,7 +61,8 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild and the projectio
   /** `ledger rebuild` (its rebuildCommand) as a process of its own, on this test's configuration. */
   const rebuildProcess = (): Promise<{ code: number | null; stderr: string }> =>
     new Promise((resolve, reject) => {
-      const script = `require(${JSON.stringify(rebuildJs)}).rebuildCommand(require(${JSON.stringify(platformJs)}).loadConfig())` +
+      const script =
+        `require(${JSON.stringify(rebuildJs)}).rebuildCommand(require(${JSON.stringify(platformJs)}).loadConfig())` +
         `.then((code) => process.exit(code), (e) => { console.error(e); process.exit(3); })`;
       const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
@@ -141,7 +142,10 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild and the projectio
     const county = new RandomCounty(new EventScript(store), 7);
     for (let i = 0; i < 20; i++) await county.step();
     const head = await store.headPosition();
-    await eventually('the standby projector leads and reaches the head', async () => standby.state === 'leader' && (await currentStateCheckpoint(probe)) >= head);
+    await eventually(
+      'the standby projector leads and reaches the head',
+      async () => standby.state === 'leader' && (await currentStateCheckpoint(probe)) >= head,
+    );
     expect((await readLease(probe))?.holder).toBe('standby-projector');
   }, 120_000);
 });

@@ -61,7 +61,10 @@ export async function rebuildCommand(config: LedgerConfig): Promise<number> {
   const barOf = (phase: RebuildPhase, total: number) => {
     let bar = bars.get(phase);
     if (!bar) {
-      bar = new SingleBar({ format: `${LABEL[phase].padEnd(28)} [{bar}] {percentage}% | {value}/{total} events | position {position}`, stream: process.stderr }, Presets.shades_classic);
+      bar = new SingleBar(
+        { format: `${LABEL[phase].padEnd(28)} [{bar}] {percentage}% | {value}/{total} events | position {position}`, stream: process.stderr },
+        Presets.shades_classic,
+      );
       bar.start(total, 0, { position: '0' });
       bars.set(phase, bar);
     }
@@ -85,7 +88,9 @@ export async function rebuildCommand(config: LedgerConfig): Promise<number> {
   } catch (e) {
     if (!(e instanceof LeaseLostError)) throw e;
     for (const bar of bars.values()) bar.stop();
-    process.stderr.write(`ledger rebuild: stopped: the projection lease was taken over by another process; a projector finishes the read models from the rebuild's last commit\n`);
+    process.stderr.write(
+      `ledger rebuild: stopped: the projection lease was taken over by another process; a projector finishes the read models from the rebuild's last commit\n`,
+    );
     return 1;
   } finally {
     clearInterval(heartbeat);

@@ -98,42 +98,61 @@ describe('ledger start, built and run', () => {
   it('restarts a projector killed by SIGKILL while the API keeps serving; after LEDGER_RESTART_LIMIT restarts it gives up loudly and readiness reports the projector absent', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-supervised-'));
     try {
-      const run = cli(['start'], { LEDGER_RESTART_LIMIT: '1', LEDGER_RESTART_BACKOFF_MS: '100', LEDGER_PROJECTOR_LEASE_SECONDS: '1', LEDGER_READY_GRACE_SECONDS: '0' }, dir);
+      const run = cli(
+        ['start'],
+        { LEDGER_RESTART_LIMIT: '1', LEDGER_RESTART_BACKOFF_MS: '100', LEDGER_PROJECTOR_LEASE_SECONDS: '1', LEDGER_READY_GRACE_SECONDS: '0' },
+        dir,
+      );
       const url = await listening(run);
       expect(await run.said(/projector leader \(lease token 1\)/, 90_000)).toBe(true);
       await waitForReady(`${url}/health/ready`, 60_000);
       const token = cli(['token', '--role', 'admin', '--sub', 'root'], {}, dir);
       expect(await token.exited).toBe(0);
       const auth = { authorization: `Bearer ${token.out().trim()}`, 'content-type': 'application/json' };
-      const projectorPid = () => childrenOf(run.child.pid!).find((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path.join('projector', 'src', 'main.js')));
+      const projectorPid = () =>
+        childrenOf(run.child.pid!).find((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path.join('projector', 'src', 'main.js')));
 
       const first = projectorPid()!;
       process.kill(first, 'SIGKILL');
       expect(await run.said(/ledger: projector exited \(SIGKILL\); restarting it in 100 ms \(restart 1 of 1 in a row\)/, 30_000)).toBe(true);
       // The API stayed up: it takes a write, and the restarted projector (a new process, the lease's next token) applies it.
-      const created = await fetch(`${url}/api/v1/units`, { method: 'POST', headers: auth, body: JSON.stringify({ id: 'county', name: '县委', kind: 'county_committee' }) });
+      const created = await fetch(`${url}/api/v1/units`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ id: 'county', name: '县委', kind: 'county_committee' }),
+      });
       expect(created.status).toBe(201);
       const { position } = (await created.json()) as { position: string };
       expect(await run.said(/projector leader \(lease token 2\)/, 60_000)).toBe(true);
       const second = projectorPid();
       expect(second).toBeDefined();
       expect(second).not.toBe(first);
-      const units = await eventually('the restarted projector applies the new unit', async () => {
-        const res = await fetch(`${url}/api/v1/units?minPosition=${position}`, { headers: auth });
-        return res.status === 200 ? ((await res.json()) as Array<{ id: string }>) : null;
-      }, { explain: run.out });
+      const units = await eventually(
+        'the restarted projector applies the new unit',
+        async () => {
+          const res = await fetch(`${url}/api/v1/units?minPosition=${position}`, { headers: auth });
+          return res.status === 200 ? ((await res.json()) as Array<{ id: string }>) : null;
+        },
+        { explain: run.out },
+      );
       expect(units.map((u) => u.id)).toEqual(['county']);
 
       process.kill(second!, 'SIGKILL');
-      expect(await run.said(/ledger: GIVING UP on the projector: it exited \(SIGKILL\) after 1 restart\(s\) in a row; the API keeps serving/, 30_000)).toBe(true);
+      expect(await run.said(/ledger: GIVING UP on the projector: it exited \(SIGKILL\) after 1 restart\(s\) in a row; the API keeps serving/, 30_000)).toBe(
+        true,
+      );
       const reads = await fetch(`${url}/api/v1/units`, { headers: auth });
       expect(reads.status).toBe(200);
       // Its lease expires (1 s by the database's clock): readiness then names the absent projector.
-      const absent = await eventually('readiness names the absent projector', async () => {
-        const res = await fetch(`${url}/health/ready`);
-        const body = (await res.json()) as { code?: string; detail?: string };
-        return res.status === 503 && body.code === 'PROJECTOR_ABSENT' ? body : null;
-      }, { explain: run.out });
+      const absent = await eventually(
+        'readiness names the absent projector',
+        async () => {
+          const res = await fetch(`${url}/health/ready`);
+          const body = (await res.json()) as { code?: string; detail?: string };
+          return res.status === 503 && body.code === 'PROJECTOR_ABSENT' ? body : null;
+        },
+        { explain: run.out },
+      );
       expect(absent.detail).toMatch(/no projector holds the projection lease/);
       expect(run.child.exitCode).toBeNull();
 

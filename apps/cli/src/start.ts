@@ -142,7 +142,9 @@ export async function startCommand(config: LedgerConfig, options: StartOptions, 
           return;
         }
         if (s.name === 'notifier' && !alone) {
-          process.stderr.write(`ledger: GIVING UP on the notifier: it exited (${how}) after ${s.failures} restart(s) in a row; the API keeps serving, nobody is notified until a notifier runs again (messages wait in the outbox)\n`);
+          process.stderr.write(
+            `ledger: GIVING UP on the notifier: it exited (${how}) after ${s.failures} restart(s) in a row; the API keeps serving, nobody is notified until a notifier runs again (messages wait in the outbox)\n`,
+          );
           return;
         }
         process.stderr.write(`ledger: GIVING UP on the ${s.name}: it exited (${how}) after ${s.failures} restart(s) in a row; stopping\n`);
@@ -169,9 +171,13 @@ export async function startCommand(config: LedgerConfig, options: StartOptions, 
   if (runs('api')) {
     // The API serves the demo sign-in list only when told so on its command line (not from the folder).
     run('api', API_MAIN, apiNodeFlags(config), options.demo ? ['--demo'] : []);
-    process.stdout.write(`ledger: http://${browsableHost(config.host)}:${config.port}/  (API /api/v1, docs /api/docs, data ${config.dataDir}, bound to ${config.host})\n`);
+    process.stdout.write(
+      `ledger: http://${browsableHost(config.host)}:${config.port}/  (API /api/v1, docs /api/docs, data ${config.dataDir}, bound to ${config.host})\n`,
+    );
     if (options.demo) {
-      process.stdout.write('ledger: DEMO MODE: the demo accounts and their tokens (admin included) are served without a token at /api/v1/demo/users; never run --demo on real data\n');
+      process.stdout.write(
+        'ledger: DEMO MODE: the demo accounts and their tokens (admin included) are served without a token at /api/v1/demo/users; never run --demo on real data\n',
+      );
     }
   }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stopAll(signal));

@@ -24,7 +24,13 @@ export function tokenCommand(config: LedgerConfig, o: TokenOptions): string {
     throw e;
   }
   return signToken(
-    { sub: o.sub as string, role: o.role as UserRole, unitId: o.unit ?? null, ...(o.name ? { name: o.name } : {}), ...(o.rank ? { rank: o.rank as ActorRank } : {}) },
+    {
+      sub: o.sub as string,
+      role: o.role as UserRole,
+      unitId: o.unit ?? null,
+      ...(o.name ? { name: o.name } : {}),
+      ...(o.rank ? { rank: o.rank as ActorRank } : {}),
+    },
     resolveJwtSecret(config),
     o.expires ? { expiresIn: o.expires } : {},
   );

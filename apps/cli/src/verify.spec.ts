@@ -14,10 +14,10 @@ describe('ledger verify / ledger seal', () => {
   const config = loadConfig({ LEDGER_DATA_DIR: dataDir, LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL' });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-
   it('seals, verifies (exit 0), then names the break after an edit (exit 1)', async () => {
     const store = await openEventStore(config);
-    for (let i = 0; i < 5; i++) await store.append(`item-${i}`, [{ id: randomUUID(), type: 'ItemUrged', schemaVersion: 1, data: { level: 'urge', i }, metadata: {} }], 'no_stream');
+    for (let i = 0; i < 5; i++)
+      await store.append(`item-${i}`, [{ id: randomUUID(), type: 'ItemUrged', schemaVersion: 1, data: { level: 'urge', i }, metadata: {} }], 'no_stream');
     await store.close();
     const c = captureOutput();
     try {
@@ -36,14 +36,13 @@ describe('ledger verify / ledger seal', () => {
   });
 });
 
-describe('ledger verify on an inspector\'s copy, ledger seal over a break', () => {
+describe("ledger verify on an inspector's copy, ledger seal over a break", () => {
   const dirs: string[] = [];
   const mounts: Tmpfs[] = [];
   afterAll(() => {
     for (const m of mounts) m.unmount();
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
-
 
   const configFor = (dir: string): LedgerConfig => loadConfig({ LEDGER_DATA_DIR: dir, LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL' });
 
@@ -53,7 +52,8 @@ describe('ledger verify on an inspector\'s copy, ledger seal over a break', () =
     dirs.push(dir);
     const config = configFor(dir);
     const store = await openEventStore(config);
-    const add = (i: number) => store.append(`item-${i}`, [{ id: randomUUID(), type: 'ItemUrged', schemaVersion: 1, data: { level: 'urge', i }, metadata: {} }], 'no_stream');
+    const add = (i: number) =>
+      store.append(`item-${i}`, [{ id: randomUUID(), type: 'ItemUrged', schemaVersion: 1, data: { level: 'urge', i }, metadata: {} }], 'no_stream');
     for (let i = 0; i < 4; i++) await add(i);
     await store.close();
     const c = captureOutput();
@@ -63,7 +63,8 @@ describe('ledger verify on an inspector\'s copy, ledger seal over a break', () =
       c.restore();
     }
     const again = await openEventStore(config);
-    for (const i of [4, 5]) await again.append(`item-${i}`, [{ id: randomUUID(), type: 'ItemUrged', schemaVersion: 1, data: { level: 'urge', i }, metadata: {} }], 'no_stream');
+    for (const i of [4, 5])
+      await again.append(`item-${i}`, [{ id: randomUUID(), type: 'ItemUrged', schemaVersion: 1, data: { level: 'urge', i }, metadata: {} }], 'no_stream');
     await again.close();
     return config;
   }
@@ -133,7 +134,7 @@ describe('ledger verify on an inspector\'s copy, ledger seal over a break', () =
       expect(c.err()).toMatch(/ledger verify: could not check: no event store at .*events\.sqlite/);
       expect(fs.existsSync(sqliteEventStoreFile(config))).toBe(false);
 
-      fs.writeFileSync(sqliteEventStoreFile(config), 'not a database, but an inspector\'s note\n'.repeat(200));
+      fs.writeFileSync(sqliteEventStoreFile(config), "not a database, but an inspector's note\n".repeat(200));
       expect(await verifyCommand(config, {})).toBe(VERIFY_EXIT.couldNotCheck);
       expect(c.err()).toMatch(/could not check: file is not a database/);
 
@@ -157,10 +158,19 @@ describe('ledger verify checks the evidence files the reports name (issue 18.5)'
     const file = path.join(dataDir, 'evidence', hash.slice(0, 2), hash.slice(2, 4), hash);
     await new FsEvidenceStore(path.join(dataDir, 'evidence')).put(pdf, 'application/pdf');
     const store = await openEventStore(config);
-    await store.append('item-i7', [{
-      id: randomUUID(), type: 'CompletionReported', schemaVersion: 1,
-      data: { itemId: 'i7', summary: '已整改', evidence: [{ name: '整改报告.pdf', size: pdf.length, sha256: hash, stored: true }] }, metadata: {},
-    }], 'no_stream');
+    await store.append(
+      'item-i7',
+      [
+        {
+          id: randomUUID(),
+          type: 'CompletionReported',
+          schemaVersion: 1,
+          data: { itemId: 'i7', summary: '已整改', evidence: [{ name: '整改报告.pdf', size: pdf.length, sha256: hash, stored: true }] },
+          metadata: {},
+        },
+      ],
+      'no_stream',
+    );
     await store.close();
     const c = captureOutput();
     try {
@@ -171,10 +181,14 @@ describe('ledger verify checks the evidence files the reports name (issue 18.5)'
       const forged = Buffer.from('%PDF-1.4\n整改报告：（伪造）\n%%EOF', 'utf8');
       fs.writeFileSync(file, forged);
       expect(await verifyCommand(config, {})).toBe(1);
-      expect(c.err()).toContain(`NOT verified: evidence file ${hash} (整改报告.pdf) of item i7, named at position 1 (item-i7#0): its bytes hash to ${createHash('sha256').update(forged).digest('hex')}`);
+      expect(c.err()).toContain(
+        `NOT verified: evidence file ${hash} (整改报告.pdf) of item i7, named at position 1 (item-i7#0): its bytes hash to ${createHash('sha256').update(forged).digest('hex')}`,
+      );
       fs.rmSync(file);
       expect(await verifyCommand(config, {})).toBe(1);
-      expect(c.err()).toContain(`NOT verified: evidence file ${hash} (整改报告.pdf) of item i7, named at position 1 (item-i7#0): missing from ${path.join(dataDir, 'evidence')}`);
+      expect(c.err()).toContain(
+        `NOT verified: evidence file ${hash} (整改报告.pdf) of item i7, named at position 1 (item-i7#0): missing from ${path.join(dataDir, 'evidence')}`,
+      );
     } finally {
       c.restore();
     }

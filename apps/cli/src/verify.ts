@@ -4,8 +4,21 @@ import * as path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { eventsBetween, type EventStore } from '@ledger/event-store';
 import {
-  FsEvidenceStore, LedgerBrokenError, LedgerSealer, accessAuditLocation, evidenceConfig, verifyEvidence, type EvidenceReport, integrityConfig, loadOrCreateSealKey, openAccessAuditForReading, publicKeyFileFor, verifyAccessAudit,
-  verifyLedger, type AccessAuditReport, type AccessAuditStore,
+  FsEvidenceStore,
+  LedgerBrokenError,
+  LedgerSealer,
+  accessAuditLocation,
+  evidenceConfig,
+  verifyEvidence,
+  type EvidenceReport,
+  integrityConfig,
+  loadOrCreateSealKey,
+  openAccessAuditForReading,
+  publicKeyFileFor,
+  verifyAccessAudit,
+  verifyLedger,
+  type AccessAuditReport,
+  type AccessAuditStore,
 } from '@ledger/integrity';
 import { openEventStore, sqliteEventStoreFile, type LedgerConfig } from '@ledger/platform';
 
@@ -34,7 +47,10 @@ export async function verifyCommand(config: LedgerConfig, options: { key?: strin
   }
   const { store } = opened;
   if (opened.note) process.stderr.write(`${opened.note}\n`);
-  const bar = new SingleBar({ format: 'verifying [{bar}] {percentage}% | {value}/{total} events | position {position}', stream: process.stderr }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: 'verifying [{bar}] {percentage}% | {value}/{total} events | position {position}', stream: process.stderr },
+    Presets.shades_classic,
+  );
   try {
     const head = await store.headPosition();
     // The bar counts events: positions may have gaps (EventStoreDB), so the head is no total.
@@ -54,7 +70,10 @@ export async function verifyCommand(config: LedgerConfig, options: { key?: strin
         : `NOT verified: first break at position ${report.firstBreak?.position} (${report.firstBreak?.stream}#${report.firstBreak?.revision}): ${report.firstBreak?.reason}\n`,
     );
     if (accessAudit === null) process.stderr.write('no access audit trail to check (none recorded yet)\n');
-    else if (accessAudit.ok) process.stderr.write(`verified ${accessAudit.checked} access audit entries (through entry ${accessAudit.head}; ${accessAudit.prunedThrough} pruned by retention)\n`);
+    else if (accessAudit.ok)
+      process.stderr.write(
+        `verified ${accessAudit.checked} access audit entries (through entry ${accessAudit.head}; ${accessAudit.prunedThrough} pruned by retention)\n`,
+      );
     else {
       const b = accessAudit.firstBreak!;
       process.stderr.write(`NOT verified: access audit entry ${b.seq}: ${b.reason}: ${b.detail}\n`);
@@ -110,7 +129,11 @@ async function openToVerify(config: LedgerConfig): Promise<{ store: EventStore; 
   try {
     for (const suffix of ['', '-wal']) if (fs.existsSync(file + suffix)) fs.copyFileSync(file + suffix, path.join(copy, path.basename(file) + suffix));
     const store = await openEventStore({ ...config, dataDir: copy }, { readOnly: true });
-    return { store, note: `${path.dirname(file)} is read-only: verifying a copy of ${path.basename(file)} made in ${copy}`, cleanup: () => fs.rmSync(copy, { recursive: true, force: true }) };
+    return {
+      store,
+      note: `${path.dirname(file)} is read-only: verifying a copy of ${path.basename(file)} made in ${copy}`,
+      cleanup: () => fs.rmSync(copy, { recursive: true, force: true }),
+    };
   } catch (e) {
     fs.rmSync(copy, { recursive: true, force: true });
     throw e;
@@ -134,7 +157,8 @@ async function verifyAccessTrail(config: LedgerConfig): Promise<AccessAuditRepor
       store = null;
       if (where.kind !== 'sqlite' || !String((e as { code?: unknown }).code ?? '').startsWith('SQLITE_CANTOPEN')) throw e;
       copy = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-verify-audit-'));
-      for (const suffix of ['', '-wal']) if (fs.existsSync(where.file + suffix)) fs.copyFileSync(where.file + suffix, path.join(copy, path.basename(where.file) + suffix));
+      for (const suffix of ['', '-wal'])
+        if (fs.existsSync(where.file + suffix)) fs.copyFileSync(where.file + suffix, path.join(copy, path.basename(where.file) + suffix));
       store = await openAccessAuditForReading(config, path.join(copy, path.basename(where.file)));
     }
     return store ? await verifyAccessAudit(store) : null;
@@ -154,12 +178,18 @@ export async function sealCommand(config: LedgerConfig): Promise<number> {
   const sealer = new LedgerSealer(store, loadOrCreateSealKey(integrityConfig(config).sealKeyFile), { every: 0 });
   try {
     const sealed = await sealer.seal();
-    process.stdout.write(sealed ? `${JSON.stringify({ ...sealed.seal, sealEventPosition: sealed.event.position.toString() }, null, 2)}\n` : 'nothing to seal: the ledger is empty\n');
+    process.stdout.write(
+      sealed
+        ? `${JSON.stringify({ ...sealed.seal, sealEventPosition: sealed.event.position.toString() }, null, 2)}\n`
+        : 'nothing to seal: the ledger is empty\n',
+    );
     return 0;
   } catch (e) {
     if (!(e instanceof LedgerBrokenError)) throw e;
     const b = e.firstBreak;
-    process.stderr.write(`ledger seal: refused, nothing sealed: the hash chain is broken at position ${b.position} (${b.stream}#${b.revision}): ${b.reason}: ${b.detail}; run ledger verify\n`);
+    process.stderr.write(
+      `ledger seal: refused, nothing sealed: the hash chain is broken at position ${b.position} (${b.stream}#${b.revision}): ${b.reason}: ${b.detail}; run ledger verify\n`,
+    );
     return 1;
   } finally {
     await sealer.stop();

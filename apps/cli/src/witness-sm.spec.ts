@@ -11,7 +11,11 @@ describe('ledger witness on an LEDGER_CRYPTO=sm ledger', () => {
   let n = 0;
   const progress = async (k: number) => {
     for (let i = 0; i < k; i++, n++) {
-      await t.store.append('item-w-1', [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { itemId: 'w-1', note: `进展${n}` }, metadata: {} }], n === 0 ? 'no_stream' : n - 1);
+      await t.store.append(
+        'item-w-1',
+        [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { itemId: 'w-1', note: `进展${n}` }, metadata: {} }],
+        n === 0 ? 'no_stream' : n - 1,
+      );
     }
   };
 
@@ -31,7 +35,18 @@ describe('ledger witness on an LEDGER_CRYPTO=sm ledger', () => {
     const key = JSON.parse(fs.readFileSync(path.join(t.config.dataDir, 'log-key-sm2.json'), 'utf8')) as { publicKey: string };
     const logKey = path.join(dir, 'log-key.hex');
     fs.writeFileSync(logKey, `${key.publicKey}\n`);
-    const args = ['--url', url, '--token', t.token('discipline'), '--state', path.join(dir, 'state.json'), '--key', path.join(dir, 'witness-key.pem'), '--log-key', logKey];
+    const args = [
+      '--url',
+      url,
+      '--token',
+      t.token('discipline'),
+      '--state',
+      path.join(dir, 'state.json'),
+      '--key',
+      path.join(dir, 'witness-key.pem'),
+      '--log-key',
+      logKey,
+    ];
     const out: string[] = [];
     const sink = { write: (c: string) => (out.push(c), true) } as unknown as NodeJS.WritableStream;
     expect(await witnessMain(args, sink, sink)).toBe(0);

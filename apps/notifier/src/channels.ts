@@ -57,7 +57,11 @@ export function buildRequest(channel: ChannelConfig, message: OutboxMessage, lin
         link,
         createdAt: message.createdAt,
       });
-      return { url: channel.url, headers: { ...headers, [TIMESTAMP_HEADER]: String(nowMs), [SIGNATURE_HEADER]: webhookSignature(nowMs, body, channel.secret!) }, body };
+      return {
+        url: channel.url,
+        headers: { ...headers, [TIMESTAMP_HEADER]: String(nowMs), [SIGNATURE_HEADER]: webhookSignature(nowMs, body, channel.secret!) },
+        body,
+      };
     }
     case 'dingtalk': {
       const body = JSON.stringify({ msgtype: 'markdown', markdown: { title: message.payload.title, text: markdown(message, linkBase) } });
@@ -69,7 +73,9 @@ export function buildRequest(channel: ChannelConfig, message: OutboxMessage, lin
       return { url: channel.url, headers, body: JSON.stringify({ msgtype: 'markdown', markdown: { content: markdown(message, linkBase) } }) };
     case 'sms': {
       const text = [message.payload.title, ...message.payload.lines, ...(link ? [link] : [])].join(' ');
-      const body = JSON.stringify(fill(channel.template, { id: message.id, to: (channel.to ?? []).join(','), title: message.payload.title, text, link: link ?? '' }));
+      const body = JSON.stringify(
+        fill(channel.template, { id: message.id, to: (channel.to ?? []).join(','), title: message.payload.title, text, link: link ?? '' }),
+      );
       return { url: channel.url, headers: { ...headers, ...(channel.headers ?? {}) }, body };
     }
   }
@@ -83,7 +89,13 @@ export async function send(request: ChannelRequest, timeoutMs: number, stop?: Ab
   const started = performance.now();
   const ms = () => performance.now() - started;
   try {
-    const res = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const res = await fetch(request.url, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal: stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
+    });
     const text = await res.text();
     if (res.status < 200 || res.status >= 300) return { ok: false, httpStatus: res.status, error: `HTTP ${res.status}: ${text.slice(0, 200)}`, ms: ms() };
     let errcode: unknown;

@@ -99,9 +99,31 @@ describe('notifier process: SIGKILL during delivery', () => {
     const assigned: string[] = [];
     const assign = async (n: number) => {
       const itemId = `I${n}`;
-      const data = { itemId, sheetId: 's1', title: `事项 ${n}`, requirements: '按期办结', unitId: `T${n % 5}`, supportUnitIds: [], cadreId: 'K1', leaderId: null, dueDate: '2026-11-30' };
+      const data = {
+        itemId,
+        sheetId: 's1',
+        title: `事项 ${n}`,
+        requirements: '按期办结',
+        unitId: `T${n % 5}`,
+        supportUnitIds: [],
+        cadreId: 'K1',
+        leaderId: null,
+        dueDate: '2026-11-30',
+      };
       const id = randomUUID();
-      await store.append(STREAM_PREFIX.item + itemId, [{ id, type: 'ItemAssigned', schemaVersion: SCHEMA_VERSIONS.ItemAssigned, data, metadata: { actor: { userId: 'u', role: 'org_dept', unitId: null }, correlationId: id, causationId: id } }], 'any');
+      await store.append(
+        STREAM_PREFIX.item + itemId,
+        [
+          {
+            id,
+            type: 'ItemAssigned',
+            schemaVersion: SCHEMA_VERSIONS.ItemAssigned,
+            data,
+            metadata: { actor: { userId: 'u', role: 'org_dept', unitId: null }, correlationId: id, causationId: id },
+          },
+        ],
+        'any',
+      );
       assigned.push(itemId);
     };
     let written = 0;
@@ -154,7 +176,10 @@ describe('notifier process: SIGKILL during delivery', () => {
     expect(await last.exited).toBe(0);
 
     // Oracle: the items this test assigned, one message each to its unit's hook.
-    const bodies = receiver.received.map((r) => ({ key: String(r.headers['idempotency-key']), body: JSON.parse(r.body) as { id: string; itemId: string; audience: string } }));
+    const bodies = receiver.received.map((r) => ({
+      key: String(r.headers['idempotency-key']),
+      body: JSON.parse(r.body) as { id: string; itemId: string; audience: string },
+    }));
     const byId = new Map<string, Set<string>>();
     for (const { key, body } of bodies) {
       expect(body.id).toBe(key);
@@ -163,10 +188,12 @@ describe('notifier process: SIGKILL during delivery', () => {
     // A repeated id always carries the same message.
     for (const contents of byId.values()) expect(contents.size).toBe(1);
     const itemsReceived = [...byId.values()].map((s) => [...s][0]).sort();
-    expect(itemsReceived).toEqual(assigned.map((id) => `${id} unit:T${id.slice(1) as unknown as number % 5}`).sort());
+    expect(itemsReceived).toEqual(assigned.map((id) => `${id} unit:T${(id.slice(1) as unknown as number) % 5}`).sort());
     expect(byId.size).toBe(ITEMS);
     const repeats = bodies.length - byId.size;
-    process.stdout.write(`notifier crash: ${KILLS} kills (${killedAtAnswer} as the receiver answered), ${bodies.length} requests for ${ITEMS} messages, ${repeats} repeat(s), each with its first id\n`);
+    process.stdout.write(
+      `notifier crash: ${KILLS} kills (${killedAtAnswer} as the receiver answered), ${bodies.length} requests for ${ITEMS} messages, ${repeats} repeat(s), each with its first id\n`,
+    );
     // The kills at the answer left some message sent but not recorded: sent again, with its id.
     expect(repeats).toBeGreaterThan(0);
   }, 600_000);

@@ -60,7 +60,13 @@ describe('the notifier delivering to real receivers', () => {
       hook2: { type: 'webhook', url: receivers.hook2.url('/hook'), secret: HOOK_SECRET },
       ding: { type: 'dingtalk', url: receivers.ding.url('/robot/send?access_token=abc'), secret: DING_SECRET },
       wecom: { type: 'wecom', url: receivers.wecom.url('/cgi-bin/webhook/send?key=k1') },
-      sms: { type: 'sms', url: receivers.sms.url('/sms'), to: ['13800000001', '13800000002'], headers: { 'X-Api-Key': 'gw-key' }, template: { mobiles: '{{to}}', content: '{{text}}', ref: '{{id}}' } },
+      sms: {
+        type: 'sms',
+        url: receivers.sms.url('/sms'),
+        to: ['13800000001', '13800000002'],
+        headers: { 'X-Api-Key': 'gw-key' },
+        template: { mobiles: '{{to}}', content: '{{text}}', ref: '{{id}}' },
+      },
       failing: { type: 'webhook', url: receivers.failing.url('/'), secret: 'x' },
       slow: { type: 'webhook', url: receivers.slow.url('/'), secret: 'x' },
     },
@@ -80,7 +86,17 @@ describe('the notifier delivering to real receivers', () => {
     return id;
   }
   const assign = (itemId: string, unitId: string, leaderId: string | null, dueDate = '2026-11-10') =>
-    append('ItemAssigned', { itemId, sheetId: 's1', title: `事项 ${itemId}`, requirements: '按期办结', unitId, supportUnitIds: [], cadreId: 'K1', leaderId, dueDate });
+    append('ItemAssigned', {
+      itemId,
+      sheetId: 's1',
+      title: `事项 ${itemId}`,
+      requirements: '按期办结',
+      unitId,
+      supportUnitIds: [],
+      cadreId: 'K1',
+      leaderId,
+      dueDate,
+    });
 
   it('delivers each channel in its own format, signs what it says it signs, and parks failures as dead letters an administrator replays', async () => {
     fs.writeFileSync(
@@ -95,10 +111,19 @@ describe('the notifier delivering to real receivers', () => {
       ),
     );
     const file = new NotifyConfigFile(configFile, (line) => logs.push(line));
-    notifier = await startNotifier(ds, leaseDs, store, { holder: 'test', ttlMs: 2000, batchSize: 50, config: () => file.current(), log: (line) => logs.push(line) });
+    notifier = await startNotifier(ds, leaseDs, store, {
+      holder: 'test',
+      ttlMs: 2000,
+      batchSize: 50,
+      config: () => file.current(),
+      log: (line) => logs.push(line),
+    });
     let failure: unknown = null;
     notifier.done.catch((e: unknown) => (failure = e));
-    const explain = () => `${String(failure)}\n${logs.join('\n')}\nreceived: ${Object.entries(receivers).map(([n, r]) => `${n} ${r.received.length}`).join(', ')}`;
+    const explain = () =>
+      `${String(failure)}\n${logs.join('\n')}\nreceived: ${Object.entries(receivers)
+        .map(([n, r]) => `${n} ${r.received.length}`)
+        .join(', ')}`;
     await eventually('the notifier leads', () => notifier!.state === 'leader', { explain });
 
     await assign('I1', 'T1', 'L1');
@@ -116,14 +141,24 @@ describe('the notifier delivering to real receivers', () => {
       effectMonths: null,
       reason: '逾期未办结',
     });
-    await eventually('every receiver that answers got its messages', () =>
-      firsts('hook').length === 2 && firsts('ding').length === 2 && firsts('wecom').length === 2 && firsts('sms').length === 1,
-    { explain });
+    await eventually(
+      'every receiver that answers got its messages',
+      () => firsts('hook').length === 2 && firsts('ding').length === 2 && firsts('wecom').length === 2 && firsts('sms').length === 1,
+      { explain },
+    );
 
     // Generic webhook: JSON, HMAC-SHA256 over "<timestamp>.<body>" recomputed here, the id in Idempotency-Key.
     const [assigned, overdue] = firsts('hook');
     const body = JSON.parse(assigned.body) as Record<string, unknown>;
-    expect(body).toMatchObject({ kind: 'assigned', event: 'ItemAssigned', itemId: 'I1', audience: 'unit:T1', title: '【交办】事项 I1', link: 'https://ledger.example.gov.cn/items/I1', dueDate: '2026-11-10' });
+    expect(body).toMatchObject({
+      kind: 'assigned',
+      event: 'ItemAssigned',
+      itemId: 'I1',
+      audience: 'unit:T1',
+      title: '【交办】事项 I1',
+      link: 'https://ledger.example.gov.cn/items/I1',
+      dueDate: '2026-11-10',
+    });
     expect(assigned.headers['idempotency-key']).toBe(body.id);
     const ts = String(assigned.headers['x-ledger-timestamp']);
     expect(ts).toMatch(/^\d{13}$/);
@@ -144,7 +179,10 @@ describe('the notifier delivering to real receivers', () => {
     const ding = firsts('ding').map((r) => JSON.parse(r.body) as { msgtype: string; markdown: { title: string; text: string } });
     expect(ding[0]).toEqual({
       msgtype: 'markdown',
-      markdown: { title: '【交办】事项 I1', text: '### 【交办】事项 I1\n\n按期办结\n\n完成时限：2026-11-10\n\n请及时签收办理。\n\n[查看事项](https://ledger.example.gov.cn/items/I1)' },
+      markdown: {
+        title: '【交办】事项 I1',
+        text: '### 【交办】事项 I1\n\n按期办结\n\n完成时限：2026-11-10\n\n请及时签收办理。\n\n[查看事项](https://ledger.example.gov.cn/items/I1)',
+      },
     });
     // WeCom robot: msgtype markdown {content}.
     expect(JSON.parse(firsts('wecom')[1].body)).toEqual({
@@ -199,9 +237,19 @@ describe('the notifier delivering to real receivers', () => {
     fs.writeFileSync(configFile, '{ "channels": { "hook": { "type": "fax" } }, "routes": [');
     await eventually('the broken edit is refused', () => logs.find((l) => l.includes('REFUSED')));
     expect(logs.find((l) => l.includes('REFUSED'))).toMatch(/not JSON/);
-    fs.writeFileSync(configFile, JSON.stringify(config([{ roles: ['unit'], channels: ['hook2'] }, { roles: ['inspector'], units: ['T1'], channels: ['hook'] }])).replace('"link"', '"lnk"'));
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify(
+        config([
+          { roles: ['unit'], channels: ['hook2'] },
+          { roles: ['inspector'], units: ['T1'], channels: ['hook'] },
+        ]),
+      ).replace('"link"', '"lnk"'),
+    );
     await eventually('the invalid edit is refused', () => logs.filter((l) => l.includes('REFUSED')).length === 2);
-    expect(logs.filter((l) => l.includes('REFUSED'))[1]).toBe(`configuration ${configFile} REFUSED, keeping the last good one: lnk is not a setting (expected link, delivery, channels, routes)`);
+    expect(logs.filter((l) => l.includes('REFUSED'))[1]).toBe(
+      `configuration ${configFile} REFUSED, keeping the last good one: lnk is not a setting (expected link, delivery, channels, routes)`,
+    );
     await assign('I2', 'T1', null);
     await eventually('I2 goes out by the last good configuration', () => firsts('hook').length === 3);
     expect(JSON.parse(firsts('hook')[2].body)).toMatchObject({ itemId: 'I2', kind: 'assigned' });
@@ -224,7 +272,14 @@ describe('the notifier delivering to real receivers', () => {
       { roles: ['unit'], units: ['T9'], channels: ['hanging'] },
       { roles: ['unit'], units: ['T8'], channels: ['hook2'] },
     ]);
-    fs.writeFileSync(configFile, JSON.stringify({ ...c, delivery: { ...c.delivery, timeoutMs: 600_000 }, channels: { ...c.channels, hanging: { type: 'webhook', url: hanging.url('/'), secret: 'x' } } }));
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify({
+        ...c,
+        delivery: { ...c.delivery, timeoutMs: 600_000 },
+        channels: { ...c.channels, hanging: { type: 'webhook', url: hanging.url('/'), secret: 'x' } },
+      }),
+    );
     const file = new NotifyConfigFile(configFile);
     notifier = await startNotifier(ds, leaseDs, store, { holder: 'test-2', ttlMs: 2000, config: () => file.current() });
     const before = firsts('hook2').length;

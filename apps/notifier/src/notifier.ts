@@ -82,7 +82,8 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
     const status = await serial(() =>
       recordAttempt(ds, m.id, result, { at: now(), retryInMs: retryDelayMs(m.attempts, config.delivery), maxAttempts: config.delivery.maxAttempts }, fence),
     );
-    if (status === 'dead') log(`message ${m.id} (${m.kind} ${m.itemId ?? ''} → ${m.audience} by ${m.channel}) DEAD after ${m.attempts + 1} attempt(s): ${result.error}`);
+    if (status === 'dead')
+      log(`message ${m.id} (${m.kind} ${m.itemId ?? ''} → ${m.audience} by ${m.channel}) DEAD after ${m.attempts + 1} attempt(s): ${result.error}`);
     else if (!result.ok) log(`message ${m.id} by ${m.channel}: attempt ${m.attempts + 1} failed (${result.error}); trying again later`);
   };
 

@@ -57,14 +57,40 @@ describe('the notifier on PostgreSQL read models', () => {
     await eventually('the notifier leads', () => notifier!.state === 'leader');
     const append = async (itemId: string, type: 'ItemAssigned' | 'CompletionReported', data: object) => {
       const id = randomUUID();
-      await store.append(STREAM_PREFIX.item + itemId, [{ id, type, schemaVersion: SCHEMA_VERSIONS[type], data, metadata: { actor: { userId: 'u', role: 'org_dept', unitId: null }, correlationId: id, causationId: id } }], 'any');
+      await store.append(
+        STREAM_PREFIX.item + itemId,
+        [
+          {
+            id,
+            type,
+            schemaVersion: SCHEMA_VERSIONS[type],
+            data,
+            metadata: { actor: { userId: 'u', role: 'org_dept', unitId: null }, correlationId: id, causationId: id },
+          },
+        ],
+        'any',
+      );
     };
     for (const n of [1, 2, 3]) {
-      await append(`I${n}`, 'ItemAssigned', { itemId: `I${n}`, sheetId: 's1', title: `事项 ${n}`, requirements: '按期办结', unitId: `T${n}`, supportUnitIds: [], cadreId: 'K1', leaderId: null, dueDate: '2026-11-30' });
+      await append(`I${n}`, 'ItemAssigned', {
+        itemId: `I${n}`,
+        sheetId: 's1',
+        title: `事项 ${n}`,
+        requirements: '按期办结',
+        unitId: `T${n}`,
+        supportUnitIds: [],
+        cadreId: 'K1',
+        leaderId: null,
+        dueDate: '2026-11-30',
+      });
     }
     await append('I2', 'CompletionReported', { itemId: 'I2', summary: '已完成', evidence: [] });
     await eventually('three assignments delivered and the report a dead letter', async () => ok.received.length >= 3 && (await deadLetters(ds)).length === 1);
-    expect(ok.received.map((r) => (JSON.parse(r.body) as { markdown: { content: string } }).markdown.content.split('\n')[0]).sort()).toEqual(['### 【交办】事项 1', '### 【交办】事项 2', '### 【交办】事项 3']);
+    expect(ok.received.map((r) => (JSON.parse(r.body) as { markdown: { content: string } }).markdown.content.split('\n')[0]).sort()).toEqual([
+      '### 【交办】事项 1',
+      '### 【交办】事项 2',
+      '### 【交办】事项 3',
+    ]);
     const [dead] = await deadLetters(ds);
     expect(dead).toMatchObject({ kind: 'awaiting_review', itemId: 'I2', channel: 'failing', attempts: 2 });
     expect(dead.attemptLog.map((a) => [a.n, a.outcome, a.httpStatus])).toEqual([

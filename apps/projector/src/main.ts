@@ -57,8 +57,7 @@ async function main(): Promise<void> {
       if (state === 'leader') {
         if (detail.checkpoint != null) lastPosition = detail.checkpoint;
         log(`leader (lease token ${detail.token}): started after position ${detail.checkpoint} (${where})`);
-      }
-      else log(`standby: ${detail.reason ?? 'waiting for the projection lease'}`);
+      } else log(`standby: ${detail.reason ?? 'waiting for the projection lease'}`);
     },
   });
 
@@ -79,7 +78,7 @@ async function main(): Promise<void> {
 
   projector.done.catch(async (e: unknown) => {
     if (stopping) return;
-    process.stderr.write(`projector failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`projector failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     await readModels.destroy().catch(() => undefined);
     await leaseDb.destroy().catch(() => undefined);
     await store.close().catch(() => undefined);

@@ -123,7 +123,15 @@ export async function demoUsers(): Promise<DemoUser[] | null> {
   }
 }
 /** login and password: the demo account (演示账号) for trying the password sign-in. */
-export interface DemoUser { role: string; name: string; unitId: string | null; token: string; label?: string; login?: string; password?: string }
+export interface DemoUser {
+  role: string;
+  name: string;
+  unitId: string | null;
+  token: string;
+  label?: string;
+  login?: string;
+  password?: string;
+}
 
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) return e.fieldErrors.length ? `${e.message}：${e.fieldErrors.join('；')}` : e.message;
@@ -131,4 +139,9 @@ export function errorText(e: unknown): string {
 }
 
 /** One point of the closure trend: the figures of `/units/:id/outstanding?asOf=…` at that instant. */
-export interface TrendPoint { label: string; closureRate: number; open: number; overdue: number }
+export interface TrendPoint {
+  label: string;
+  closureRate: number;
+  open: number;
+  overdue: number;
+}

@@ -5,10 +5,20 @@ import { refreshSession, session } from './session';
 import { downloadBlob } from './util';
 
 /** An evidence entry as a report names it (API.md: `{ name, size, sha256 }`); `stored` when the file itself was uploaded. */
-export interface Evidence { name: string; size: number; sha256: string; stored?: boolean }
+export interface Evidence {
+  name: string;
+  size: number;
+  sha256: string;
+  stored?: boolean;
+}
 
 /** What POST /evidence answers. */
-export interface UploadedEvidence { sha256: string; size: number; name: string; type: string }
+export interface UploadedEvidence {
+  sha256: string;
+  size: number;
+  name: string;
+  type: string;
+}
 
 /** The upload in flight, for the progress bar (components/UploadProgress.vue): bytes of all the report's files. */
 export const upload = reactive({ active: false, file: '', loaded: 0, total: 0 });
@@ -86,7 +96,9 @@ export async function downloadEvidence(itemId: string, ev: Evidence): Promise<vo
 }
 
 /** Every evidence entry the item's reports name, oldest first, each file once. */
-export function evidenceOfHistory(entries: ReadonlyArray<{ type: string; data: Record<string, unknown>; recordedAt: string }>): Array<Evidence & { reportedAt: string; type: string }> {
+export function evidenceOfHistory(
+  entries: ReadonlyArray<{ type: string; data: Record<string, unknown>; recordedAt: string }>,
+): Array<Evidence & { reportedAt: string; type: string }> {
   const seen = new Set<string>();
   const out: Array<Evidence & { reportedAt: string; type: string }> = [];
   for (const e of entries) {

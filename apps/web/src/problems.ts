@@ -12,7 +12,12 @@ export class ApiError extends Error {
   }
 }
 
-export interface Problem { title?: string; detail?: string; code?: string; errors?: unknown }
+export interface Problem {
+  title?: string;
+  detail?: string;
+  code?: string;
+  errors?: unknown;
+}
 
 /** RFC 9457 problem details → one Chinese sentence (known code, else the API's detail, else the status). */
 export function problemMessage(status: number, problem: Problem | null): ApiError {
@@ -36,4 +41,3 @@ export function problemMessage(status: number, problem: Problem | null): ApiErro
   if (!message) message = problem?.detail || problem?.title || STATUS_TEXT_BY_HTTP[status] || `请求失败（${status}）`;
   return new ApiError(status, message, code, fieldErrors);
 }
-

@@ -3,7 +3,13 @@ import { roleMayDo } from '@ledger/contracts/events';
 import { ITEM_ACTIONS } from './item-actions';
 import { ROLE_LABELS, type Role } from './labels';
 
-export interface Claims { sub: string; role: Role; unitId: string | null; name: string | null; exp?: number }
+export interface Claims {
+  sub: string;
+  role: Role;
+  unitId: string | null;
+  name: string | null;
+  exp?: number;
+}
 
 /** A pasted or demo token (scripts, the demo county): kept for this tab only, as it cannot be refreshed. */
 const STORAGE_KEY = 'ledger.token';
@@ -83,7 +89,11 @@ export async function signOut(): Promise<void> {
   forget();
   if (kind !== 'session') return;
   try {
-    await fetch('/api/v1/auth/sign-out', { method: 'POST', headers: { 'Content-Type': 'application/json', ...CSRF, ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: '{}' });
+    await fetch('/api/v1/auth/sign-out', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...CSRF, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: '{}',
+    });
   } catch {
     // Offline: the session ends by itself at the idle timeout.
   }
@@ -94,7 +104,11 @@ let refreshing: Promise<boolean> | null = null;
 export function refreshSession(): Promise<boolean> {
   refreshing ??= (async () => {
     try {
-      const res = await fetch('/api/v1/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...CSRF }, body: '{}' });
+      const res = await fetch('/api/v1/auth/refresh', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...CSRF },
+        body: '{}',
+      });
       if (!res.ok) {
         if (session.kind === 'session') forget();
         localStorage.removeItem(SIGNED_IN_KEY);

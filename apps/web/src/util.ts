@@ -28,4 +28,3 @@ export function downloadBlob(blob: Blob, filename: string): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
-

@@ -1,8 +1,26 @@
 import type { AccountabilityTarget, Actor, UnitMoved } from '@ledger/contracts/events';
 import {
-  cadreDecider, cadreStream, itemDecider, itemStream, sheetDecider, sheetStream, unitDecider, unitStream,
-  type CadreFacts, type CadreState, type ItemCommand, type ItemState, type SheetState, type UnitCommand, type UnitFacts, type UnitState,
-  UNIT_TREE_STREAM, moveClaim, reachesUnit, unitTreeFold, type CommandContext,
+  cadreDecider,
+  cadreStream,
+  itemDecider,
+  itemStream,
+  sheetDecider,
+  sheetStream,
+  unitDecider,
+  unitStream,
+  type CadreFacts,
+  type CadreState,
+  type ItemCommand,
+  type ItemState,
+  type SheetState,
+  type UnitCommand,
+  type UnitFacts,
+  type UnitState,
+  UNIT_TREE_STREAM,
+  moveClaim,
+  reachesUnit,
+  unitTreeFold,
+  type CommandContext,
 } from '@ledger/domain';
 import type { NewEvent } from '@ledger/event-store';
 import type { CommandLoop, CommandMeta, StreamCommand } from './handle-command';
@@ -115,11 +133,16 @@ export class Facts {
    * moves claimed on `tree` but not yet appended (either may hold when this move lands).
    */
   async isSelfOrDescendant(candidateId: string, unitId: string, tree?: UnitTree): Promise<boolean> {
-    return reachesUnit(candidateId, unitId, async (id) => {
-      const s = await this.unitState(id);
-      const own = s.status !== 'unregistered' && s.parentId !== null ? [s.parentId] : [];
-      return [...own, ...(tree?.pending.get(id) ?? [])];
-    }, MAX_TREE_DEPTH);
+    return reachesUnit(
+      candidateId,
+      unitId,
+      async (id) => {
+        const s = await this.unitState(id);
+        const own = s.status !== 'unregistered' && s.parentId !== null ? [s.parentId] : [];
+        return [...own, ...(tree?.pending.get(id) ?? [])];
+      },
+      MAX_TREE_DEPTH,
+    );
   }
 
   /**
@@ -195,5 +218,12 @@ export function itemCommand<T extends Exclude<ItemCommand['type'], 'AssignItem'>
 
 /** A unit's stream as every unit command addresses it (a new unit, or one that must exist). */
 export function unitTarget(unitId: string, mode: 'create' | 'existing'): Omit<StreamCommand<UnitCommand, UnitState>, 'build'> {
-  return { name: 'unit', stream: unitStream(unitId), decider: unitDecider, mode, id: unitId, notFound: { code: 'UNIT_NOT_FOUND', message: `unit ${unitId} does not exist` } };
+  return {
+    name: 'unit',
+    stream: unitStream(unitId),
+    decider: unitDecider,
+    mode,
+    id: unitId,
+    notFound: { code: 'UNIT_NOT_FOUND', message: `unit ${unitId} does not exist` },
+  };
 }

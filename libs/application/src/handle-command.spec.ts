@@ -9,7 +9,12 @@ import { CommandLoop, handleCommand, type CommandMeta, type CommandOutcome, type
 
 const ORG: Actor = { userId: 'u-org', role: 'org_dept', unitId: null, name: '组织部' };
 const meta = (over: Partial<CommandMeta> = {}): CommandMeta => ({
-  actor: ORG, correlationId: 'corr-1', commandId: 'cmd-1', idempotencyKey: null, ifMatch: null, ...over,
+  actor: ORG,
+  correlationId: 'corr-1',
+  commandId: 'cmd-1',
+  idempotencyKey: null,
+  ifMatch: null,
+  ...over,
 });
 
 const register = (unitId: string): StreamCommand<UnitCommand, UnitState> => ({
@@ -18,7 +23,12 @@ const register = (unitId: string): StreamCommand<UnitCommand, UnitState> => ({
   decider: unitDecider,
   mode: 'create',
   id: unitId,
-  build: (_, context) => ({ type: 'RegisterUnit', context, data: { unitId, name: '湟源县委', kind: 'county_committee', parentId: null }, facts: { parent: null } }),
+  build: (_, context) => ({
+    type: 'RegisterUnit',
+    context,
+    data: { unitId, name: '湟源县委', kind: 'county_committee', parentId: null },
+    facts: { parent: null },
+  }),
 });
 
 const rename = (unitId: string, name: string, over: Partial<StreamCommand<UnitCommand, UnitState>> = {}): StreamCommand<UnitCommand, UnitState> => ({
@@ -61,8 +71,14 @@ describe('handleCommand on a SQLite event store', () => {
     expect(stored[1].data).toEqual({ unitId: 'county', name: '中共湟源县委员会', previousName: '湟源县委' });
     expect(stored[1].metadata).toEqual({ actor: ORG, correlationId: 'corr-1', causationId: 'cmd-2', recordedAt: '2026-03-12T10:00:00.000+08:00' });
     // A fresh loop (no kept fold) folds the same state from the store.
-    expect((await new CommandLoop(store, new FixedClock(new Date())).fold('unit-county', unitDecider)).state).toMatchObject({ status: 'active', name: '中共湟源县委员会' });
-    expect(seen).toEqual([['RegisterUnit', 'appended'], ['RenameUnit', 'appended']]);
+    expect((await new CommandLoop(store, new FixedClock(new Date())).fold('unit-county', unitDecider)).state).toMatchObject({
+      status: 'active',
+      name: '中共湟源县委员会',
+    });
+    expect(seen).toEqual([
+      ['RegisterUnit', 'appended'],
+      ['RenameUnit', 'appended'],
+    ]);
   });
 
   it('folds events another writer appended after the kept state', async () => {
@@ -81,7 +97,12 @@ describe('handleCommand on a SQLite event store', () => {
       retryOnConflict: true,
       build: async (_, context) => {
         // Someone else writes between this command's read and its append, once.
-        if (builds++ === 0) await store.append('unit-county', loop.newEvents('unit-county', [{ type: 'UnitRenamed', data: { unitId: 'county', name: '县委一', previousName: '湟源县委' } }], meta(), context), 0);
+        if (builds++ === 0)
+          await store.append(
+            'unit-county',
+            loop.newEvents('unit-county', [{ type: 'UnitRenamed', data: { unitId: 'county', name: '县委一', previousName: '湟源县委' } }], meta(), context),
+            0,
+          );
         return { type: 'RenameUnit', context, data: { unitId: 'county', name: '县委二' } };
       },
     });
@@ -96,7 +117,11 @@ describe('handleCommand on a SQLite event store', () => {
     await handleCommand(loop, register('county'), meta());
     const racing = rename('county', '县委二', {
       build: async (_, context) => {
-        await store.append('unit-county', loop.newEvents('unit-county', [{ type: 'UnitRenamed', data: { unitId: 'county', name: '县委一', previousName: '湟源县委' } }], meta(), context), 0);
+        await store.append(
+          'unit-county',
+          loop.newEvents('unit-county', [{ type: 'UnitRenamed', data: { unitId: 'county', name: '县委一', previousName: '湟源县委' } }], meta(), context),
+          0,
+        );
         return { type: 'RenameUnit', context, data: { unitId: 'county', name: '县委二' } };
       },
     });
@@ -121,7 +146,11 @@ describe('handleCommand on a SQLite event store', () => {
     const first = await handleCommand(loop, { ...register('county'), eventId: ids }, meta());
     expect(first).toMatchObject({ kind: 'appended', revision: 0 });
     expect((await store.readStream('unit-county')).map((e) => e.id)).toEqual([ids(0)]);
-    const again = await handleCommand(new CommandLoop(store, new FixedClock(new Date())), { ...register('county'), eventId: ids }, meta({ commandId: 'cmd-again' }));
+    const again = await handleCommand(
+      new CommandLoop(store, new FixedClock(new Date())),
+      { ...register('county'), eventId: ids },
+      meta({ commandId: 'cmd-again' }),
+    );
     expect(again).toEqual({ kind: 'replayed', id: 'county', revision: 0, position: (first as { position: bigint }).position });
     // Other ids on the same stream are a new command, which the decider judges.
     const other = await handleCommand(loop, { ...register('county'), eventId: (i) => `00000000-0000-4000-8000-00000000001${i}` }, meta());
@@ -136,8 +165,12 @@ describe('handleCommand on a SQLite event store', () => {
     expect((await store.readStream('unit-county')).length).toBe(3);
   });
 
-  it('answers not_found with the command\'s code for a command on a stream that does not exist', async () => {
-    expect(await handleCommand(loop, rename('nowhere', '县委'), meta())).toEqual({ kind: 'not_found', code: 'UNIT_NOT_FOUND', message: 'unit nowhere does not exist' });
+  it("answers not_found with the command's code for a command on a stream that does not exist", async () => {
+    expect(await handleCommand(loop, rename('nowhere', '县委'), meta())).toEqual({
+      kind: 'not_found',
+      code: 'UNIT_NOT_FOUND',
+      message: 'unit nowhere does not exist',
+    });
     expect(await store.readStream('unit-nowhere')).toEqual([]);
   });
 
@@ -147,7 +180,11 @@ describe('handleCommand on a SQLite event store', () => {
     expect(twice).toEqual({ kind: 'rejected', rejection: expect.objectContaining({ kind: 'rejection', code: 'UNIT_ALREADY_EXISTS' }) });
     const asUnit = await handleCommand(loop, rename('county', '县委一'), meta({ actor: { userId: 'u1', role: 'unit', unitId: 'county', name: '单位' } }));
     expect(asUnit).toEqual({ kind: 'rejected', rejection: expect.objectContaining({ forbidden: true }) });
-    const byFacts = await handleCommand(loop, rename('county', '县委一', { build: () => ({ kind: 'rejection', code: 'FACTS_SAY_NO', message: 'no' }) }), meta());
+    const byFacts = await handleCommand(
+      loop,
+      rename('county', '县委一', { build: () => ({ kind: 'rejection', code: 'FACTS_SAY_NO', message: 'no' }) }),
+      meta(),
+    );
     expect(byFacts).toEqual({ kind: 'rejected', rejection: { kind: 'rejection', code: 'FACTS_SAY_NO', message: 'no' } });
     expect((await store.readStream('unit-county')).length).toBe(1);
     expect(seen.filter(([, k]) => k === 'rejected').length).toBe(3);

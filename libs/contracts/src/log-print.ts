@@ -84,7 +84,10 @@ export function bytesToHex(bytes: Uint8Array): string {
 }
 
 export function encodePrinted(p: PrintedCheckpoint): string {
-  const sig = bytesToBase64(base64ToBytes(p.signature) ?? new Uint8Array()).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const sig = bytesToBase64(base64ToBytes(p.signature) ?? new Uint8Array())
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
   return [PRINT_PREFIX, p.algorithm, String(p.treeSize), p.root, p.issuedAt, p.keyId, sig, p.witnesses.join(',')].join(';');
 }
 
@@ -162,7 +165,13 @@ async function nodeHash(left: Uint8Array, right: Uint8Array): Promise<Uint8Array
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** RFC 9162 §2.1.4.2 with SHA-256: the tree of size `first` (firstRoot) is a prefix of the tree of size `second`. */
-export async function verifyConsistencySha256(first: number, second: number, proof: Uint8Array[], firstRoot: Uint8Array, secondRoot: Uint8Array): Promise<boolean> {
+export async function verifyConsistencySha256(
+  first: number,
+  second: number,
+  proof: Uint8Array[],
+  firstRoot: Uint8Array,
+  secondRoot: Uint8Array,
+): Promise<boolean> {
   if (!(Number.isSafeInteger(first) && Number.isSafeInteger(second)) || first < 1 || first > second) return false;
   if (first === second) return proof.length === 0 && same(firstRoot, secondRoot);
   if (proof.length === 0) return false;

@@ -156,7 +156,11 @@ export class ConcurrencyError extends Error {
 
 export class EventTooLargeError extends Error {
   readonly code = 'EVENT_TOO_LARGE';
-  constructor(readonly eventId: string, readonly bytes: number, readonly limit: number) {
+  constructor(
+    readonly eventId: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
     super(`event ${eventId} is ${bytes} bytes; the limit is ${limit}`);
   }
 }

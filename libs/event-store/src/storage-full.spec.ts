@@ -35,7 +35,16 @@ describe('isStorageFull: the disk under a store is full', () => {
   });
 
   it('and nothing else: a constraint, a busy database, a lost connection, no error at all', () => {
-    for (const e of [{ code: 'SQLITE_CONSTRAINT_UNIQUE' }, { code: 'SQLITE_BUSY' }, { code: 'ECONNRESET' }, { code: '23505' }, new Error('x'), null, undefined, 'SQLITE_FULL']) {
+    for (const e of [
+      { code: 'SQLITE_CONSTRAINT_UNIQUE' },
+      { code: 'SQLITE_BUSY' },
+      { code: 'ECONNRESET' },
+      { code: '23505' },
+      new Error('x'),
+      null,
+      undefined,
+      'SQLITE_FULL',
+    ]) {
       expect(isStorageFull(e)).toBe(false);
     }
   });

@@ -14,7 +14,17 @@ function log(count: number): { events: StoredEvent[]; rootAt: string[] } {
     // New streams keep being born, so that rewinding also drops leaves.
     const stream = p % 7 === 0 ? `item-${p}` : `item-${p % 13}`;
     const revision = (revisions.get(stream) ?? -1) + 1;
-    const e = { id: `e${p}`, stream, type: 'ItemUrged', schemaVersion: 1, data: { p }, metadata: { actor: { userId: 'u', role: 'inspector' } }, revision, position: BigInt(p), recordedAt: '2026-11-28T00:00:00.000Z' } as StoredEvent;
+    const e = {
+      id: `e${p}`,
+      stream,
+      type: 'ItemUrged',
+      schemaVersion: 1,
+      data: { p },
+      metadata: { actor: { userId: 'u', role: 'inspector' } },
+      revision,
+      position: BigInt(p),
+      recordedAt: '2026-11-28T00:00:00.000Z',
+    } as StoredEvent;
     const sh = streamLinkHash(stream, revision, e.position, bodyHash(e), hashes.get(stream) ?? null);
     global = globalLinkHash(sh, global);
     events.push({ ...e, streamHash: sh.toString('hex'), globalHash: global.toString('hex') });

@@ -41,9 +41,7 @@ export interface ChainProfile {
 
 /** `contiguous`: the store's own word (contiguousPositions); by default what its engine promises. */
 export function chainProfile(engine: EventStore['engine'], contiguous = engine !== 'eventstoredb'): ChainProfile {
-  return engine === 'eventstoredb'
-    ? { contiguous: false, positionBound: false, storedGlobal: false }
-    : { contiguous, positionBound: true, storedGlobal: true };
+  return engine === 'eventstoredb' ? { contiguous: false, positionBound: false, storedGlobal: false } : { contiguous, positionBound: true, storedGlobal: true };
 }
 
 const HASH = 32;
@@ -185,7 +183,8 @@ class Journal {
 /** The stream heads the store gives for `position` (EventStore.streamHeadsAt), as the tree over them. */
 export async function storedHeadsAt(store: EventStore, position: bigint): Promise<MerkleTree> {
   const heads = new MerkleTree();
-  for await (const h of store.streamHeadsAt(position)) heads.set({ stream: h.stream, revision: h.revision, streamHash: Buffer.from(h.streamHash, 'hex'), position: h.position });
+  for await (const h of store.streamHeadsAt(position))
+    heads.set({ stream: h.stream, revision: h.revision, streamHash: Buffer.from(h.streamHash, 'hex'), position: h.position });
   return heads;
 }
 
@@ -315,10 +314,12 @@ export class ChainWalker {
     const seal = e.data as Seal;
     const covers = BigInt(seal.position);
     const before = this.latestSeal?.covers ?? 0n;
-    if (covers >= e.position || covers < before) return ['seal_position', `covers position ${covers}, must be ≥ ${before} and before the seal itself (${e.position})`];
+    if (covers >= e.position || covers < before)
+      return ['seal_position', `covers position ${covers}, must be ≥ ${before} and before the seal itself (${e.position})`];
     const at = this.journal.indexOf(covers);
     if (at < 0) return ['seal_position', `position ${covers} is not in the checked log (or beyond the journal window)`];
-    if (this.journal.global(at).toString('hex') !== seal.globalHash) return ['seal_head_mismatch', `the recomputed global hash at position ${covers} differs from the sealed one`];
+    if (this.journal.global(at).toString('hex') !== seal.globalHash)
+      return ['seal_head_mismatch', `the recomputed global hash at position ${covers} differs from the sealed one`];
     this.latestSeal = { seal, covers, event: { stream: e.stream, revision: e.revision, position: e.position } };
     this.seals++;
     this.journal.dropOldest(this.journal.countThrough(covers));
@@ -337,13 +338,21 @@ export class ChainWalker {
     for (const e of events) {
       const k = this.journal.indexOf(e.position);
       if (k < 0) continue;
-      const fail = (reason: BreakReason, detail: string): ChainBreak => ({ stream: e.stream, revision: e.revision, position: e.position.toString(), reason, detail: `${detail} (read back before sealing)` });
+      const fail = (reason: BreakReason, detail: string): ChainBreak => ({
+        stream: e.stream,
+        revision: e.revision,
+        position: e.position.toString(),
+        reason,
+        detail: `${detail} (read back before sealing)`,
+      });
       const { stream, prev } = this.journal.change(k);
-      if (stream !== e.stream || e.revision !== (prev ? prev.revision + 1 : 0)) return fail('revision_gap', `the store now gives ${e.stream}#${e.revision} where the walk met ${stream}`);
+      if (stream !== e.stream || e.revision !== (prev ? prev.revision + 1 : 0))
+        return fail('revision_gap', `the store now gives ${e.stream}#${e.revision} where the walk met ${stream}`);
       const sh = streamLinkHash(e.stream, e.revision, positionBound ? e.position : 0n, bodyHash(e), prev ? prev.streamHash : null);
       if (sh.toString('hex') !== e.streamHash) return fail('stream_hash_mismatch', 'the event no longer hashes to the stream hash stored with it');
       // The link before: the journal's previous entry, else the newest seal's (entries up to it are dropped), else the start.
-      const before = k > 0 ? this.journal.global(k - 1) : this.latestSeal ? Buffer.from(this.latestSeal.seal.globalHash, 'hex') : this.dropped === 0n ? null : undefined;
+      const before =
+        k > 0 ? this.journal.global(k - 1) : this.latestSeal ? Buffer.from(this.latestSeal.seal.globalHash, 'hex') : this.dropped === 0n ? null : undefined;
       if (before === undefined) continue;
       const gh = globalLinkHash(sh, before);
       if (!gh.equals(this.journal.global(k)) || (storedGlobal && gh.toString('hex') !== e.globalHash)) {

@@ -83,11 +83,40 @@ describe('SM2 signatures (default user id 1234567812345678)', () => {
 
     const ours = path.join(dir, 'ours.der');
     fs.writeFileSync(ours, Buffer.from(key.sign(msg), 'base64'));
-    const verifyArgs = ['pkeyutl', '-verify', '-pubin', '-inkey', o.pubPem, '-rawin', '-in', msgFile, '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678', '-sigfile', ours];
+    const verifyArgs = [
+      'pkeyutl',
+      '-verify',
+      '-pubin',
+      '-inkey',
+      o.pubPem,
+      '-rawin',
+      '-in',
+      msgFile,
+      '-digest',
+      'sm3',
+      '-pkeyopt',
+      'distid:1234567812345678',
+      '-sigfile',
+      ours,
+    ];
     expect(execFileSync('openssl', verifyArgs, { encoding: 'utf8' })).toMatch(/Signature Verified Successfully/);
 
     const theirs = path.join(dir, 'theirs.der');
-    execFileSync('openssl', ['pkeyutl', '-sign', '-inkey', o.pem, '-rawin', '-in', msgFile, '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678', '-out', theirs]);
+    execFileSync('openssl', [
+      'pkeyutl',
+      '-sign',
+      '-inkey',
+      o.pem,
+      '-rawin',
+      '-in',
+      msgFile,
+      '-digest',
+      'sm3',
+      '-pkeyopt',
+      'distid:1234567812345678',
+      '-out',
+      theirs,
+    ]);
     const theirSig = fs.readFileSync(theirs).toString('base64');
     expect(verifySuiteSignature('sm3-sm2', o.pub, msg, theirSig)).toBe(true);
     expect(verifySuiteSignature('sm3-sm2', o.pub, Buffer.from('LEDGER checkpoint 1001'), theirSig)).toBe(false);
@@ -97,7 +126,21 @@ describe('SM2 signatures (default user id 1234567812345678)', () => {
 
     // Signed with another user id, the same bytes do not verify as a default-id signature.
     const otherId = path.join(dir, 'other-id.der');
-    execFileSync('openssl', ['pkeyutl', '-sign', '-inkey', o.pem, '-rawin', '-in', msgFile, '-digest', 'sm3', '-pkeyopt', 'distid:someone-else', '-out', otherId]);
+    execFileSync('openssl', [
+      'pkeyutl',
+      '-sign',
+      '-inkey',
+      o.pem,
+      '-rawin',
+      '-in',
+      msgFile,
+      '-digest',
+      'sm3',
+      '-pkeyopt',
+      'distid:someone-else',
+      '-out',
+      otherId,
+    ]);
     expect(verifySuiteSignature('sm3-sm2', o.pub, msg, fs.readFileSync(otherId).toString('base64'))).toBe(false);
     expect(offline.sm2Verify(msg, fs.readFileSync(otherId), o.pub)).toBe(false);
   });

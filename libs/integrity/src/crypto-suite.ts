@@ -104,7 +104,8 @@ export function sm2SuiteKey(privateKeyHex: string, publicKeyHex?: string): Suite
     privateKey: d,
     publicKey: pub,
     keyId: sm2KeyId(pub),
-    sign: (m) => Buffer.from(sm2.doSignature(Array.from(m), d, { hash: true, der: true, publicKey: pub, userId: SM2_DEFAULT_USER_ID }), 'hex').toString('base64'),
+    sign: (m) =>
+      Buffer.from(sm2.doSignature(Array.from(m), d, { hash: true, der: true, publicKey: pub, userId: SM2_DEFAULT_USER_ID }), 'hex').toString('base64'),
   };
 }
 

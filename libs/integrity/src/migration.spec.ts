@@ -32,7 +32,17 @@ describe('a store created before the hash chains', () => {
       CREATE UNIQUE INDEX events_id ON events (id); CREATE UNIQUE INDEX events_stream_revision ON events (stream, revision);`);
     const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     for (let i = 1; i <= 30; i++) {
-      insert.run(i, randomUUID(), `item-i-${i % 3}`, Math.floor((i - 1) / 3), 'ItemUrged', 1, JSON.stringify(data(i)), JSON.stringify(metadata(i)), metadata(i).recordedAt);
+      insert.run(
+        i,
+        randomUUID(),
+        `item-i-${i % 3}`,
+        Math.floor((i - 1) / 3),
+        'ItemUrged',
+        1,
+        JSON.stringify(data(i)),
+        JSON.stringify(metadata(i)),
+        metadata(i).recordedAt,
+      );
     }
     db.close();
     const store = await openSqliteEventStore({ file });
@@ -53,8 +63,17 @@ describe('a store created before the hash chains', () => {
       expect(await migrate(pool, 'ledger_events', MIGRATIONS.slice(0, 1))).toEqual([1]);
       // Appends through the version-1 append function, as a store of that version made them.
       for (let i = 1; i <= 30; i++) {
-        const appends = [{ stream: `item-i-${i % 3}`, expected: 'any', events: [{ id: randomUUID(), type: 'ItemUrged', schema_version: 1, recorded_at: metadata(i).recordedAt, recorded_at_given: true, k: 1 }] }];
-        await pool.query(`SELECT ledger_events.ledger_append_batch($1::jsonb, $2::text[], 'x')`, [JSON.stringify(appends), [JSON.stringify(data(i)), JSON.stringify(metadata(i))]]);
+        const appends = [
+          {
+            stream: `item-i-${i % 3}`,
+            expected: 'any',
+            events: [{ id: randomUUID(), type: 'ItemUrged', schema_version: 1, recorded_at: metadata(i).recordedAt, recorded_at_given: true, k: 1 }],
+          },
+        ];
+        await pool.query(`SELECT ledger_events.ledger_append_batch($1::jsonb, $2::text[], 'x')`, [
+          JSON.stringify(appends),
+          [JSON.stringify(data(i)), JSON.stringify(metadata(i))],
+        ]);
       }
     } finally {
       await pool.end();

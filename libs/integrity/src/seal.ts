@@ -28,7 +28,9 @@ export interface Seal extends SealBody {
 }
 
 export function keyId(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /** JSON.stringify([format, position, globalHash, merkleRoot, streams, sealedAt, keyId]) as UTF-8. */

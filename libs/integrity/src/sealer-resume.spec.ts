@@ -31,7 +31,10 @@ const engines = [
       const file = path.join(tmp, `${randomUUID()}.sqlite`);
       const store = await openSqliteEventStore({ file, synchronous: 'NORMAL' });
       const db = new Database(file);
-      return { store, raw: { exec: async (sql, params = []) => void db.prepare(sql.replace(/\$\d+/g, '?')).run(...params), close: async () => void db.close() } };
+      return {
+        store,
+        raw: { exec: async (sql, params = []) => void db.prepare(sql.replace(/\$\d+/g, '?')).run(...params), close: async () => void db.close() },
+      };
     },
   },
   {
@@ -48,7 +51,13 @@ const engines = [
 ];
 
 function event(n: number): NewEvent {
-  return { id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { n, note: `第${n}次进展` }, metadata: { actor: { userId: 'u-1', role: 'unit' }, recordedAt: '2026-03-02T09:00:00.000+08:00' } };
+  return {
+    id: randomUUID(),
+    type: 'ProgressReported',
+    schemaVersion: 1,
+    data: { n, note: `第${n}次进展` },
+    metadata: { actor: { userId: 'u-1', role: 'unit' }, recordedAt: '2026-03-02T09:00:00.000+08:00' },
+  };
 }
 
 /** `count` events over streams item-0 … item-(streams-1), new streams being born along the way. */
@@ -107,7 +116,9 @@ describe.each(engines)('a sealer resuming from the newest seal, on $name', (engi
 
     const proof = (await sealer.proof('item-5'))!;
     expect(proof.seal.position).toBe('86');
-    expect(rootFromPath(leafHash('item-5', proof.head.revision, Buffer.from(proof.head.streamHash, 'hex')), proof.merklePath).toString('hex')).toBe(fromZero.root);
+    expect(rootFromPath(leafHash('item-5', proof.head.revision, Buffer.from(proof.head.streamHash, 'hex')), proof.merklePath).toString('hex')).toBe(
+      fromZero.root,
+    );
     await sealer.stop();
   });
 
@@ -118,14 +129,19 @@ describe.each(engines)('a sealer resuming from the newest seal, on $name', (engi
     const again = new LedgerSealer(store, key, { every: 0 });
     const proof = (await again.proof('item-3'))!;
     expect(proof.unsealedEvents).toBe(0);
-    expect(rootFromPath(leafHash('item-3', proof.head.revision, Buffer.from(proof.head.streamHash, 'hex')), proof.merklePath).toString('hex')).toBe(proof.seal.merkleRoot);
+    expect(rootFromPath(leafHash('item-3', proof.head.revision, Buffer.from(proof.head.streamHash, 'hex')), proof.merklePath).toString('hex')).toBe(
+      proof.seal.merkleRoot,
+    );
     await again.stop();
   });
 
   it('refuses to seal over a sealed prefix changed and re-hashed behind the store', async () => {
     const all = await store.readAll({ after: 0n, limit: 1000 });
     const target = all[20];
-    await raw.exec('UPDATE events SET data = $1 WHERE position = $2', [JSON.stringify({ ...(target.data as object), note: '改过的进展' }), Number(target.position)]);
+    await raw.exec('UPDATE events SET data = $1 WHERE position = $2', [
+      JSON.stringify({ ...(target.data as object), note: '改过的进展' }),
+      Number(target.position),
+    ]);
     const heads = new Map<string, Buffer>();
     let g: Buffer | null = null;
     for (const e of await store.readAll({ after: 0n, limit: 1000 })) {
@@ -153,7 +169,10 @@ describe.each(engines)('a sealer resuming from the newest seal, on $name', (engi
     // Signed with the trusted key over the right global hash, but over a root that is not the heads'.
     const head = await store.headPosition();
     const [at] = await store.readAll({ after: head - 1n, limit: 1 });
-    const wrong = signSeal({ position: head.toString(), globalHash: at.globalHash!, merkleRoot: 'e'.repeat(64), streams: 13, sealedAt: '2026-03-02T01:00:00.000Z' }, key.privateKey);
+    const wrong = signSeal(
+      { position: head.toString(), globalHash: at.globalHash!, merkleRoot: 'e'.repeat(64), streams: 13, sealedAt: '2026-03-02T01:00:00.000Z' },
+      key.privateKey,
+    );
     await store.append(SEAL_STREAM, [{ id: randomUUID(), type: SEAL_EVENT_TYPE, schemaVersion: 1, data: wrong, metadata: {} }], 'any');
     await write(store, 200, 20, 13);
     const report = await verifyLedger(store, key.publicKey, { journalWindow: 5 });

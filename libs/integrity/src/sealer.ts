@@ -101,7 +101,8 @@ export class LedgerSealer {
     if (untrusted) return refuse(...untrusted);
     const seal = found.data as Seal;
     const covers = BigInt(seal.position);
-    if (covers <= 0n || covers >= found.position) return refuse('seal_position', `covers position ${covers}, must be before the seal itself (${found.position})`);
+    if (covers <= 0n || covers >= found.position)
+      return refuse('seal_position', `covers position ${covers}, must be before the seal itself (${found.position})`);
     const [at] = await this.store.readAll({ after: covers - 1n, limit: 1 });
     if (!at || at.position !== covers || at.globalHash !== seal.globalHash) {
       return refuse('seal_head_mismatch', `the global hash stored at position ${covers} differs from the sealed one`);
@@ -156,7 +157,13 @@ export class LedgerSealer {
       const covers = this.walker.last;
       const tree = this.walker.heads;
       const seal = signSeal(
-        { position: covers.toString(), globalHash: (this.walker.global as Buffer).toString('hex'), merkleRoot: tree.root.toString('hex'), streams: tree.size, sealedAt: this.clock.now().toISOString() },
+        {
+          position: covers.toString(),
+          globalHash: (this.walker.global as Buffer).toString('hex'),
+          merkleRoot: tree.root.toString('hex'),
+          streams: tree.size,
+          sealedAt: this.clock.now().toISOString(),
+        },
         this.key.privateKey,
       );
       const sealHead = this.walker.heads.head(SEAL_STREAM);

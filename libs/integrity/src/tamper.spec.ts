@@ -6,15 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import {
-  bodyHash,
-  globalLinkHash,
-  openPostgresEventStore,
-  openSqliteEventStore,
-  streamLinkHash,
-  type EventStore,
-  type NewEvent,
-} from '@ledger/event-store';
+import { bodyHash, globalLinkHash, openPostgresEventStore, openSqliteEventStore, streamLinkHash, type EventStore, type NewEvent } from '@ledger/event-store';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
 import { loadOrCreateSealKey, type SealKey } from './keys';
 import { LedgerSealer } from './sealer';
@@ -59,7 +51,14 @@ const engines: Engine[] = [
         exec: async (sql, params = []) => void db.prepare(toSqlite(sql)).run(...params),
         close: async () => void db.close(),
       };
-      return { store, raw, cleanup: async () => { await store.close(); db.close(); } };
+      return {
+        store,
+        raw,
+        cleanup: async () => {
+          await store.close();
+          db.close();
+        },
+      };
     },
   },
   {
@@ -77,7 +76,14 @@ const engines: Engine[] = [
         exec: async (sql, params = []) => void (await client.query(sql, params)),
         close: () => client.end(),
       };
-      return { store, raw, cleanup: async () => { await store.close(); await client.end().catch(() => undefined); } };
+      return {
+        store,
+        raw,
+        cleanup: async () => {
+          await store.close();
+          await client.end().catch(() => undefined);
+        },
+      };
     },
   },
 ];
@@ -198,7 +204,13 @@ describe.each(engines)('tamper evidence on $name', (engine) => {
     const sealer = new LedgerSealer(store, key, { every: 0 });
     const proof = await sealer.proof('item-b');
     await sealer.stop();
-    expect(proof).toMatchObject({ stream: 'item-b', head: { revision: 9, position: '30' }, seal: { position: '31' }, sealEvent: { position: '32' }, unsealedEvents: 0 });
+    expect(proof).toMatchObject({
+      stream: 'item-b',
+      head: { revision: 9, position: '30' },
+      seal: { position: '31' },
+      sealEvent: { position: '32' },
+      unsealedEvents: 0,
+    });
     expect(proof!.events.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const file = path.join(tmp, `${randomUUID()}.json`);
     const text = JSON.stringify(proof, null, 2);

@@ -74,7 +74,13 @@ export async function verifyLedger(
       try {
         events = await store.readAll({ after: walker.last, limit: 1 });
       } catch {
-        walker.firstBreak = { stream: '', revision: -1, position: (walker.last + 1n).toString(), reason: 'unreadable', detail: `the event after position ${walker.last} cannot be read: ${(e as Error).message}` };
+        walker.firstBreak = {
+          stream: '',
+          revision: -1,
+          position: (walker.last + 1n).toString(),
+          reason: 'unreadable',
+          detail: `the event after position ${walker.last} cannot be read: ${(e as Error).message}`,
+        };
         return report();
       }
     }
@@ -85,7 +91,13 @@ export async function verifyLedger(
   }
   // On the SQL engines the head is their last row's position, gaps or not: a walk that ends before it lost rows.
   if (profile.storedGlobal && walker.last < head) {
-    walker.firstBreak = { stream: '', revision: -1, position: (walker.last + 1n).toString(), reason: 'missing_events', detail: `the log ends at ${walker.last} but the store's head is ${head}` };
+    walker.firstBreak = {
+      stream: '',
+      revision: -1,
+      position: (walker.last + 1n).toString(),
+      reason: 'missing_events',
+      detail: `the log ends at ${walker.last} but the store's head is ${head}`,
+    };
     return report();
   }
   // Past the journal, the heads at the newest seal come from the store: every row up to the head was

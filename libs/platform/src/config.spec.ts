@@ -30,19 +30,37 @@ describe('configuration: supervision, readiness and the tamper policy', () => {
   it('defaults: 5 restarts from 1 s, 503 after 10,000 events of lag for 30 s, writes refused on tamper', () => {
     expect(loadConfig({})).toMatchObject({ restartLimit: 5, restartBackoffMs: 1000, readyMaxLag: 10_000, readyGraceSeconds: 30, onTamper: 'refuse-writes' });
     expect(
-      loadConfig({ LEDGER_RESTART_LIMIT: '0', LEDGER_RESTART_BACKOFF_MS: '50', LEDGER_READY_MAX_LAG: '0', LEDGER_READY_GRACE_SECONDS: '0', LEDGER_ON_TAMPER: 'warn' }),
+      loadConfig({
+        LEDGER_RESTART_LIMIT: '0',
+        LEDGER_RESTART_BACKOFF_MS: '50',
+        LEDGER_READY_MAX_LAG: '0',
+        LEDGER_READY_GRACE_SECONDS: '0',
+        LEDGER_ON_TAMPER: 'warn',
+      }),
     ).toMatchObject({ restartLimit: 0, restartBackoffMs: 50, readyMaxLag: 0, readyGraceSeconds: 0, onTamper: 'warn' });
   });
 
   it('a wrong value stops the start with every variable named', () => {
     let message = '';
     try {
-      loadConfig({ LEDGER_RESTART_LIMIT: '-1', LEDGER_RESTART_BACKOFF_MS: '0', LEDGER_READY_MAX_LAG: '100000', LEDGER_READY_GRACE_SECONDS: '1.5', LEDGER_ON_TAMPER: 'ignore' });
+      loadConfig({
+        LEDGER_RESTART_LIMIT: '-1',
+        LEDGER_RESTART_BACKOFF_MS: '0',
+        LEDGER_READY_MAX_LAG: '100000',
+        LEDGER_READY_GRACE_SECONDS: '1.5',
+        LEDGER_ON_TAMPER: 'ignore',
+      });
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       message = (e as Error).message;
     }
-    for (const v of ['LEDGER_RESTART_LIMIT=-1', 'LEDGER_RESTART_BACKOFF_MS=0', 'LEDGER_READY_MAX_LAG=100000: expected a whole number from 0 to 99999', 'LEDGER_READY_GRACE_SECONDS=1.5', 'LEDGER_ON_TAMPER=ignore: expected refuse-writes or warn']) {
+    for (const v of [
+      'LEDGER_RESTART_LIMIT=-1',
+      'LEDGER_RESTART_BACKOFF_MS=0',
+      'LEDGER_READY_MAX_LAG=100000: expected a whole number from 0 to 99999',
+      'LEDGER_READY_GRACE_SECONDS=1.5',
+      'LEDGER_ON_TAMPER=ignore: expected refuse-writes or warn',
+    ]) {
       expect(message).toContain(v);
     }
   });
@@ -64,11 +82,20 @@ describe('configuration: LEDGER_HOST', () => {
 
 describe('LEDGER_EVENT_STORE_URL for eventstoredb', () => {
   it('takes every scheme the adapter can open (esdb, kurrentdb and kdb, each with +discover) and refuses others', () => {
-    for (const url of ['esdb://h:2113', 'esdb+discover://a:2113,b:2113', 'kurrentdb://h:2113', 'kurrentdb+discover://a:2113', 'kdb://h:2113', 'kdb+discover://a:2113']) {
+    for (const url of [
+      'esdb://h:2113',
+      'esdb+discover://a:2113,b:2113',
+      'kurrentdb://h:2113',
+      'kurrentdb+discover://a:2113',
+      'kdb://h:2113',
+      'kdb+discover://a:2113',
+    ]) {
       expect(loadConfig({ LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENT_STORE_URL: url }).eventStoreUrl).toBe(url);
     }
     for (const url of ['http://h:2113', 'postgres://h/db', 'kdbx://h:2113']) {
-      expect(() => loadConfig({ LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENT_STORE_URL: url })).toThrow(/LEDGER_EVENT_STORE=eventstoredb needs LEDGER_EVENT_STORE_URL/);
+      expect(() => loadConfig({ LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENT_STORE_URL: url })).toThrow(
+        /LEDGER_EVENT_STORE=eventstoredb needs LEDGER_EVENT_STORE_URL/,
+      );
     }
   });
 });
@@ -78,20 +105,41 @@ describe('configuration: single sign-on (LEDGER_OIDC_*)', () => {
 
   it('is off without the variables; with issuer, client id and secret it is on, with its defaults', () => {
     expect(loadConfig({}).oidc).toBeNull();
-    expect(loadConfig(all).oidc).toEqual({ issuer: 'https://idp.province.gov.cn/oidc', clientId: 'ledger-huangyuan', clientSecret: 's3cret', loginClaim: 'preferred_username', redirectUrl: null, label: '统一身份认证登录' });
-    const chosen = loadConfig({ ...all, LEDGER_OIDC_LOGIN_CLAIM: 'employee_id', LEDGER_OIDC_REDIRECT_URL: 'https://ledger.county.gov.cn/api/v1/auth/oidc/callback', LEDGER_OIDC_LABEL: '省统一身份认证' }).oidc;
+    expect(loadConfig(all).oidc).toEqual({
+      issuer: 'https://idp.province.gov.cn/oidc',
+      clientId: 'ledger-huangyuan',
+      clientSecret: 's3cret',
+      loginClaim: 'preferred_username',
+      redirectUrl: null,
+      label: '统一身份认证登录',
+    });
+    const chosen = loadConfig({
+      ...all,
+      LEDGER_OIDC_LOGIN_CLAIM: 'employee_id',
+      LEDGER_OIDC_REDIRECT_URL: 'https://ledger.county.gov.cn/api/v1/auth/oidc/callback',
+      LEDGER_OIDC_LABEL: '省统一身份认证',
+    }).oidc;
     expect(chosen).toMatchObject({ loginClaim: 'employee_id', redirectUrl: 'https://ledger.county.gov.cn/api/v1/auth/oidc/callback', label: '省统一身份认证' });
     // http only on this machine (a provider run beside the ledger).
     expect(loadConfig({ ...all, LEDGER_OIDC_ISSUER: 'http://127.0.0.1:4000' }).oidc?.issuer).toBe('http://127.0.0.1:4000');
   });
 
   it.each([
-    [{ LEDGER_OIDC_ISSUER: all.LEDGER_OIDC_ISSUER }, /single sign-on needs all of LEDGER_OIDC_ISSUER, LEDGER_OIDC_CLIENT_ID, LEDGER_OIDC_CLIENT_SECRET or none; missing LEDGER_OIDC_CLIENT_ID, LEDGER_OIDC_CLIENT_SECRET/],
+    [
+      { LEDGER_OIDC_ISSUER: all.LEDGER_OIDC_ISSUER },
+      /single sign-on needs all of LEDGER_OIDC_ISSUER, LEDGER_OIDC_CLIENT_ID, LEDGER_OIDC_CLIENT_SECRET or none; missing LEDGER_OIDC_CLIENT_ID, LEDGER_OIDC_CLIENT_SECRET/,
+    ],
     [{ LEDGER_OIDC_LOGIN_CLAIM: 'email' }, /LEDGER_OIDC_LOGIN_CLAIM set without LEDGER_OIDC_ISSUER/],
-    [{ ...all, LEDGER_OIDC_ISSUER: 'http://idp.province.gov.cn' }, /LEDGER_OIDC_ISSUER=http:\/\/idp.province.gov.cn: expected the provider's https:\/\/ issuer URL/],
+    [
+      { ...all, LEDGER_OIDC_ISSUER: 'http://idp.province.gov.cn' },
+      /LEDGER_OIDC_ISSUER=http:\/\/idp.province.gov.cn: expected the provider's https:\/\/ issuer URL/,
+    ],
     [{ ...all, LEDGER_OIDC_ISSUER: 'idp.province.gov.cn' }, /LEDGER_OIDC_ISSUER=idp.province.gov.cn: expected/],
     [{ ...all, LEDGER_OIDC_LOGIN_CLAIM: 'a claim' }, /LEDGER_OIDC_LOGIN_CLAIM=a claim: expected a claim name/],
-    [{ ...all, LEDGER_OIDC_REDIRECT_URL: 'https://ledger.county.gov.cn/elsewhere' }, /LEDGER_OIDC_REDIRECT_URL=https:\/\/ledger.county.gov.cn\/elsewhere: expected https:\/\/<the ledger's address>\/api\/v1\/auth\/oidc\/callback/],
+    [
+      { ...all, LEDGER_OIDC_REDIRECT_URL: 'https://ledger.county.gov.cn/elsewhere' },
+      /LEDGER_OIDC_REDIRECT_URL=https:\/\/ledger.county.gov.cn\/elsewhere: expected https:\/\/<the ledger's address>\/api\/v1\/auth\/oidc\/callback/,
+    ],
   ])('%j stops the start with the variable named', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -108,7 +156,10 @@ describe('configuration: LEDGER_ESCALATION, the ladder for overdue items', () =>
     ]);
   });
   it('takes a county ladder, spaces allowed, and off', () => {
-    expect(loadConfig({ LEDGER_ESCALATION: '1:urge, 10:listed' }).escalation).toEqual([{ days: 1, level: 'urge' }, { days: 10, level: 'listed' }]);
+    expect(loadConfig({ LEDGER_ESCALATION: '1:urge, 10:listed' }).escalation).toEqual([
+      { days: 1, level: 'urge' },
+      { days: 10, level: 'listed' },
+    ]);
     expect(loadConfig({ LEDGER_ESCALATION: 'off' }).escalation).toEqual([]);
   });
   it.each([

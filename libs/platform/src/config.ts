@@ -70,7 +70,14 @@ export interface LedgerConfig {
   trustedLog: Partial<Record<TrustedLogVariable, string>>;
 }
 
-export const TRUSTED_LOG_VARIABLES = ['LEDGER_CRYPTO', 'LEDGER_TSA_URL', 'LEDGER_TSA_CERT', 'LEDGER_TSA_TIMEOUT_MS', 'LEDGER_SM2_KEY_FILE', 'LEDGER_LOG_TREE_FILE'] as const;
+export const TRUSTED_LOG_VARIABLES = [
+  'LEDGER_CRYPTO',
+  'LEDGER_TSA_URL',
+  'LEDGER_TSA_CERT',
+  'LEDGER_TSA_TIMEOUT_MS',
+  'LEDGER_SM2_KEY_FILE',
+  'LEDGER_LOG_TREE_FILE',
+] as const;
 export type TrustedLogVariable = (typeof TRUSTED_LOG_VARIABLES)[number];
 
 /** LEDGER_OIDC_*: all of issuer, client id and secret, or none of them. */
@@ -184,7 +191,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
 
   const eventStoreUrl = env.LEDGER_EVENT_STORE_URL || null;
   if (eventStore === 'sqlite' && eventStoreUrl) {
-    problems.push('LEDGER_EVENT_STORE_URL is set but LEDGER_EVENT_STORE is sqlite (the embedded store lives in LEDGER_DATA_DIR); set LEDGER_EVENT_STORE=postgres or eventstoredb, or unset the URL');
+    problems.push(
+      'LEDGER_EVENT_STORE_URL is set but LEDGER_EVENT_STORE is sqlite (the embedded store lives in LEDGER_DATA_DIR); set LEDGER_EVENT_STORE=postgres or eventstoredb, or unset the URL',
+    );
   }
   if (eventStore === 'postgres' && !/^postgres(ql)?:\/\//.test(eventStoreUrl ?? '')) {
     problems.push('LEDGER_EVENT_STORE=postgres needs LEDGER_EVENT_STORE_URL=postgres://user:password@host:5432/db');
@@ -233,10 +242,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   }
   let trustProxy: string[] | null = null;
   if (env.LEDGER_TRUST_PROXY) {
-    trustProxy = env.LEDGER_TRUST_PROXY.split(',').map((t) => t.trim()).filter(Boolean);
+    trustProxy = env.LEDGER_TRUST_PROXY.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     const wrong = trustProxy.filter((t) => !['loopback', 'linklocal', 'uniquelocal'].includes(t) && !isIP(t.replace(/\/\d{1,3}$/, '')));
     if (wrong.length || !trustProxy.length) {
-      problems.push(`LEDGER_TRUST_PROXY=${env.LEDGER_TRUST_PROXY}: expected addresses or CIDR ranges of the proxies in front of the API (or loopback, linklocal, uniquelocal), comma-separated; not ${wrong.join(', ') || 'empty'}`);
+      problems.push(
+        `LEDGER_TRUST_PROXY=${env.LEDGER_TRUST_PROXY}: expected addresses or CIDR ranges of the proxies in front of the API (or loopback, linklocal, uniquelocal), comma-separated; not ${wrong.join(', ') || 'empty'}`,
+      );
     }
   }
   const cookieSecureRaw = (env.LEDGER_COOKIE_SECURE || 'auto').toLowerCase();
@@ -254,7 +267,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     cookieSecure: (['auto', 'on', 'off'].includes(cookieSecureRaw) ? cookieSecureRaw : 'auto') as SignInConfig['cookieSecure'],
   };
   if (signIn.accessTokenMinutes > signIn.sessionIdleMinutes) {
-    problems.push(`LEDGER_ACCESS_TOKEN_MINUTES=${signIn.accessTokenMinutes}: at most LEDGER_SESSION_IDLE_MINUTES (${signIn.sessionIdleMinutes}), or a token outlives the idle timeout`);
+    problems.push(
+      `LEDGER_ACCESS_TOKEN_MINUTES=${signIn.accessTokenMinutes}: at most LEDGER_SESSION_IDLE_MINUTES (${signIn.sessionIdleMinutes}), or a token outlives the idle timeout`,
+    );
   }
   const oidc = oidcConfig(env, problems);
   let starRating: Record<string, unknown> | null = null;
@@ -320,7 +335,10 @@ function oidcConfig(env: NodeJS.ProcessEnv, problems: string[]): OidcConfig | nu
   const set = names.filter((n) => env[n]);
   const extras = ['LEDGER_OIDC_LOGIN_CLAIM', 'LEDGER_OIDC_REDIRECT_URL', 'LEDGER_OIDC_LABEL'].filter((n) => env[n]);
   if (!set.length) {
-    if (extras.length) problems.push(`${extras.join(', ')} set without LEDGER_OIDC_ISSUER, LEDGER_OIDC_CLIENT_ID and LEDGER_OIDC_CLIENT_SECRET: single sign-on needs all three (or unset them)`);
+    if (extras.length)
+      problems.push(
+        `${extras.join(', ')} set without LEDGER_OIDC_ISSUER, LEDGER_OIDC_CLIENT_ID and LEDGER_OIDC_CLIENT_SECRET: single sign-on needs all three (or unset them)`,
+      );
     return null;
   }
   if (set.length < names.length) {
@@ -328,15 +346,18 @@ function oidcConfig(env: NodeJS.ProcessEnv, problems: string[]): OidcConfig | nu
     return null;
   }
   const issuer = env.LEDGER_OIDC_ISSUER!;
-  if (!webUrl(issuer) || new URL(issuer).search || new URL(issuer).hash) problems.push(`LEDGER_OIDC_ISSUER=${issuer}: expected the provider's https:// issuer URL (http:// only on this machine), without query or fragment`);
+  if (!webUrl(issuer) || new URL(issuer).search || new URL(issuer).hash)
+    problems.push(`LEDGER_OIDC_ISSUER=${issuer}: expected the provider's https:// issuer URL (http:// only on this machine), without query or fragment`);
   const loginClaim = env.LEDGER_OIDC_LOGIN_CLAIM || 'preferred_username';
-  if (!/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(loginClaim)) problems.push(`LEDGER_OIDC_LOGIN_CLAIM=${loginClaim}: expected a claim name such as preferred_username, email or employee_id`);
+  if (!/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(loginClaim))
+    problems.push(`LEDGER_OIDC_LOGIN_CLAIM=${loginClaim}: expected a claim name such as preferred_username, email or employee_id`);
   const redirectUrl = env.LEDGER_OIDC_REDIRECT_URL || null;
   if (redirectUrl !== null && (!webUrl(redirectUrl) || !new URL(redirectUrl).pathname.endsWith('/api/v1/auth/oidc/callback'))) {
     problems.push(`LEDGER_OIDC_REDIRECT_URL=${redirectUrl}: expected https://<the ledger's address>/api/v1/auth/oidc/callback (http:// only on this machine)`);
   }
   const clientId = env.LEDGER_OIDC_CLIENT_ID!;
-  if (clientId.length > 256 || /\s/.test(clientId)) problems.push('LEDGER_OIDC_CLIENT_ID: expected the client id the provider registered (no spaces, at most 256 characters)');
+  if (clientId.length > 256 || /\s/.test(clientId))
+    problems.push('LEDGER_OIDC_CLIENT_ID: expected the client id the provider registered (no spaces, at most 256 characters)');
   const label = env.LEDGER_OIDC_LABEL || '统一身份认证登录';
   if (label.length > 40) problems.push(`LEDGER_OIDC_LABEL: at most 40 characters (a button's text); got ${label.length}`);
   return { issuer, clientId, clientSecret: env.LEDGER_OIDC_CLIENT_SECRET!, loginClaim, redirectUrl, label };

@@ -22,6 +22,10 @@ export async function openEventStore(config: LedgerConfig, options: { clock?: Cl
     case 'postgres':
       return openPostgresEventStore({ url: config.eventStoreUrl as string, clock: options.clock });
     case 'eventstoredb':
-      return openEventStoreDbStore({ url: config.eventStoreUrl as string, clock: options.clock, streamPrefixes: [...Object.values(STREAM_PREFIX), 'ledger_seal-'] }); // + the seals' stream (@ledger/integrity)
+      return openEventStoreDbStore({
+        url: config.eventStoreUrl as string,
+        clock: options.clock,
+        streamPrefixes: [...Object.values(STREAM_PREFIX), 'ledger_seal-'],
+      }); // + the seals' stream (@ledger/integrity)
   }
 }

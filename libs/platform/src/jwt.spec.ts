@@ -82,7 +82,12 @@ describe('verifyToken (HS256)', () => {
   it('carries rank "leader" (部领导) when the token has it, and refuses any other rank', () => {
     const leader = signToken({ sub: 'l1', role: 'org_dept', rank: 'leader' }, SECRET);
     expect(verifyToken(leader, SECRET)).toEqual({ userId: 'l1', role: 'org_dept', unitId: null, rank: 'leader' });
-    expect(verifyToken(jwt.sign({ sub: 'l2', role: 'org_dept', rank: 'leader' }, SECRET), SECRET)).toEqual({ userId: 'l2', role: 'org_dept', unitId: null, rank: 'leader' });
+    expect(verifyToken(jwt.sign({ sub: 'l2', role: 'org_dept', rank: 'leader' }, SECRET), SECRET)).toEqual({
+      userId: 'l2',
+      role: 'org_dept',
+      unitId: null,
+      rank: 'leader',
+    });
     expect(refusal(jwt.sign({ sub: 'x', role: 'org_dept', rank: 'chief' }, SECRET))).toMatch(/rank must be leader/);
     expect(refusal(jwt.sign({ sub: 'x', role: 'org_dept', rank: 1 }, SECRET))).toMatch(/rank must be leader/);
     expect(() => signToken({ sub: 'x', role: 'org_dept', rank: 'chief' as 'leader' }, SECRET)).toThrow(/rank must be leader/);

@@ -13,7 +13,10 @@ export class ReadModelsBehindError extends Error {
 /** The projector met a position that does not follow its checkpoint: applying it would skip events. */
 export class ProjectionGapError extends Error {
   readonly code = 'PROJECTION_GAP';
-  constructor(readonly checkpoint: bigint, readonly next: bigint) {
+  constructor(
+    readonly checkpoint: bigint,
+    readonly next: bigint,
+  ) {
     super(`read models at ${checkpoint} were handed position ${next}`);
   }
 }

@@ -90,7 +90,7 @@ describe('the temporal projection beside the current-state one', () => {
     expect(await dumpReadModels(ds)).toEqual(await rebuilt());
   });
 
-  it('a version cache of three items: the least recently touched go and are read back, and the rows are a rebuild\'s', async () => {
+  it("a version cache of three items: the least recently touched go and are read back, and the rows are a rebuild's", async () => {
     await steps(200);
     holdItemVersions(ds, 3);
     try {

@@ -213,7 +213,19 @@ describe('read models projected from a scripted county', () => {
 
   it('creates the schema with migrations that match the entities exactly', async () => {
     expect((await ds.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
-    expect((await ds.query(`SELECT name FROM rm_migrations`)).map((r: { name: string }) => r.name)).toEqual(['InitialReadModels1764300000000', 'TemporalReadModels1764400000000', 'ItemListIndexes1764500000000', 'TemporalSnapshots1764600000000', 'PackedCounters1764700000000', 'TemporalListByEnd1764800000000', 'ItemListCoveringIndexes1764900000000', 'ItemLiveDecisions1765000000000', 'TemporalEpochsByEvents1765100000000', 'Accounts1765300000000', 'Notifications1765400000000']);
+    expect((await ds.query(`SELECT name FROM rm_migrations`)).map((r: { name: string }) => r.name)).toEqual([
+      'InitialReadModels1764300000000',
+      'TemporalReadModels1764400000000',
+      'ItemListIndexes1764500000000',
+      'TemporalSnapshots1764600000000',
+      'PackedCounters1764700000000',
+      'TemporalListByEnd1764800000000',
+      'ItemListCoveringIndexes1764900000000',
+      'ItemLiveDecisions1765000000000',
+      'TemporalEpochsByEvents1765100000000',
+      'Accounts1765300000000',
+      'Notifications1765400000000',
+    ]);
     // Opening again runs nothing twice.
     const again = await openReadModels({ dataDir: dir, readDbUrl: null });
     expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(11);

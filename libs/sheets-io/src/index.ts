@@ -9,12 +9,7 @@ export { importIds, sheetImportIds, SHEET_IMPORT_NAMESPACE } from './import/impo
 export type { RowImportIds, SheetImportIds } from './import/import-ids';
 export { decodeText } from './import/decode';
 export { parseCsv, writeCsv } from './csv/csv';
-export {
-  exportItems,
-  exportUnitFigures,
-  exportCadreFigures,
-  exportAccountabilityRegister,
-} from './export/exports';
+export { exportItems, exportUnitFigures, exportCadreFigures, exportAccountabilityRegister } from './export/exports';
 export type {
   ItemExportRow,
   FiguresExportFields,

@@ -19,7 +19,8 @@ describe('libs/sheets-io purity', () => {
     const offences: string[] = [];
     for (const file of files) {
       const text = fs.readFileSync(file, 'utf8');
-      if (!file.endsWith('.spec.ts') && /Date\.now\(|new Date\(\)|Math\.random\(/.test(text)) offences.push(`${path.relative(__dirname, file)} reads a clock or randomness`);
+      if (!file.endsWith('.spec.ts') && /Date\.now\(|new Date\(\)|Math\.random\(/.test(text))
+        offences.push(`${path.relative(__dirname, file)} reads a clock or randomness`);
     }
     expect(files.length).toBeGreaterThan(10);
     expect(offences).toEqual([]);

@@ -38,8 +38,7 @@ function main(argv) {
     else if (a === '--require-witnesses') {
       args.requireWitnesses = Number(argv[++i]);
       if (!Number.isInteger(args.requireWitnesses) || args.requireWitnesses < 0) throw new Error('--require-witnesses takes a whole number');
-    }
-    else if (a === '--key-id') args.keyId = String(argv[++i] || '');
+    } else if (a === '--key-id') args.keyId = String(argv[++i] || '');
     else if (a === '-h' || a === '--help') return (process.stdout.write(USAGE + '\n'), 0);
     else if (!args.file) args.file = a;
     else throw new Error(`unexpected argument ${a}`);
@@ -52,15 +51,25 @@ function main(argv) {
   } catch (e) {
     proof = null;
   }
-  let result = proof ? (isCheckpoint(proof) ? { ok: true, checkpointOnly: true } : verifyProof(proof, { keyId: args.keyId })) : { ok: false, reason: 'the file is not JSON' };
+  let result = proof
+    ? isCheckpoint(proof)
+      ? { ok: true, checkpointOnly: true }
+      : verifyProof(proof, { keyId: args.keyId })
+    : { ok: false, reason: 'the file is not JSON' };
   if (result.ok) result = checkLog(proof, result, args);
   if (args.json) process.stdout.write(JSON.stringify(result) + '\n');
-  else if (result.ok && result.checkpointOnly) process.stdout.write(`verified: checkpoint of ${result.checkpoint.treeSize} events, root ${result.checkpoint.root}${result.note ? `\n${result.note}` : ''}\n`);
+  else if (result.ok && result.checkpointOnly)
+    process.stdout.write(
+      `verified: checkpoint of ${result.checkpoint.treeSize} events, root ${result.checkpoint.root}${result.note ? `\n${result.note}` : ''}\n`,
+    );
   else if (result.ok) {
-    process.stdout.write(`verified: ${result.stream}, ${result.events} event(s) up to revision ${result.head.revision} (position ${result.head.position}),\n` +
-      `sealed at position ${result.seal.position} on ${result.seal.sealedAt} by key ${result.keyId}\n` +
-      (args.keyId ? '' : 'compare this key id with the one the ledger publishes (or pass --key / --key-id)\n'));
-    if (result.checkpoint) process.stdout.write(`in the log: every event is in the signed tree of ${result.checkpoint.treeSize} events (root ${result.checkpoint.root})\n`);
+    process.stdout.write(
+      `verified: ${result.stream}, ${result.events} event(s) up to revision ${result.head.revision} (position ${result.head.position}),\n` +
+        `sealed at position ${result.seal.position} on ${result.seal.sealedAt} by key ${result.keyId}\n` +
+        (args.keyId ? '' : 'compare this key id with the one the ledger publishes (or pass --key / --key-id)\n'),
+    );
+    if (result.checkpoint)
+      process.stdout.write(`in the log: every event is in the signed tree of ${result.checkpoint.treeSize} events (root ${result.checkpoint.root})\n`);
     if (result.note) process.stdout.write(`${result.note}\n`);
   } else {
     const at = result.at ? ` at ${result.at.stream} revision ${result.at.revision} position ${result.at.position}` : '';
@@ -93,18 +102,30 @@ function checkLog(doc, result, args) {
     return { ok: false, reason: `the public key cannot be read: ${e.message}` };
   }
   if (!key) throw new Error('a bare checkpoint needs --key <the ledger public key.pem>');
-  if (args.keyId && args.keyId.toLowerCase() !== cp.keyId) return { ok: false, reason: `the checkpoint is signed by key ${cp.keyId}, not the trusted key ${args.keyId}` };
+  if (args.keyId && args.keyId.toLowerCase() !== cp.keyId)
+    return { ok: false, reason: `the checkpoint is signed by key ${cp.keyId}, not the trusted key ${args.keyId}` };
   const bad = log.checkpointProblem(cp, key);
   if (bad) return { ok: false, reason: bad };
   if (!isCheckpoint(doc)) {
     const inc = log.inclusionProblem(doc.events, doc.log);
-    if (inc) return { ok: false, reason: inc.reason, ...(inc.event ? { at: { stream: inc.event.stream, revision: inc.event.revision, position: inc.event.position } } : {}) };
+    if (inc)
+      return {
+        ok: false,
+        reason: inc.reason,
+        ...(inc.event ? { at: { stream: inc.event.stream, revision: inc.event.revision, position: inc.event.position } } : {}),
+      };
   }
   const times = timestampProblem(doc, cp, key, args);
-  if (times.reason) return { ok: false, reason: times.reason, ...(times.event ? { at: { stream: times.event.stream, revision: times.event.revision, position: times.event.position } } : {}) };
+  if (times.reason)
+    return {
+      ok: false,
+      reason: times.reason,
+      ...(times.event ? { at: { stream: times.event.stream, revision: times.event.revision, position: times.event.position } } : {}),
+    };
   if (args.requireWitnesses > 0) {
     const n = log.witnessCount(cp, args.witnessKeys);
-    if (n < args.requireWitnesses) return { ok: false, reason: `${n} of the required ${args.requireWitnesses} witness countersignature(s) from the configured keys` };
+    if (n < args.requireWitnesses)
+      return { ok: false, reason: `${n} of the required ${args.requireWitnesses} witness countersignature(s) from the configured keys` };
   }
   let note = '';
   if (args.state) {
@@ -118,11 +139,18 @@ function checkLog(doc, result, args) {
     if (bad) return { ok: false, reason: bad };
     if (!trusted || cp.treeSize > trusted.treeSize) {
       fs.writeFileSync(args.state, JSON.stringify({ checkpoint: { ...cp, witnesses: [] } }, null, 2) + '\n');
-      note = trusted ? `trusted checkpoint moved from ${trusted.treeSize} to ${cp.treeSize} events (consistent)` : `first run: now trusting this checkpoint (${cp.treeSize} events), kept in ${args.state}`;
+      note = trusted
+        ? `trusted checkpoint moved from ${trusted.treeSize} to ${cp.treeSize} events (consistent)`
+        : `first run: now trusting this checkpoint (${cp.treeSize} events), kept in ${args.state}`;
     } else note = `consistent with the trusted checkpoint of ${trusted.treeSize} events`;
   }
   note = [note, ...times.notes].filter(Boolean).join('\n');
-  return { ...result, checkpoint: { treeSize: cp.treeSize, root: cp.root, issuedAt: cp.issuedAt, algorithm: cp.algorithm }, ...(times.times ? { timestamps: times.times } : {}), ...(note ? { note } : {}) };
+  return {
+    ...result,
+    checkpoint: { treeSize: cp.treeSize, root: cp.root, issuedAt: cp.issuedAt, algorithm: cp.algorithm },
+    ...(times.times ? { timestamps: times.times } : {}),
+    ...(note ? { note } : {}),
+  };
 }
 
 /**
@@ -140,17 +168,30 @@ function timestampProblem(doc, cp, key, args) {
     if (!cp.timestamp) return { notes: ['the checkpoint carries no timestamp'] };
     const r = check(cp);
     if (!r.ok) return { reason: `the checkpoint's timestamp: ${r.reason}`, notes: [] };
-    return { notes: [`timestamped: the tree of ${cp.treeSize} events existed by ${r.genTime} (RFC 3161 token ${r.serial})`], times: [{ treeSize: cp.treeSize, genTime: r.genTime }] };
+    return {
+      notes: [`timestamped: the tree of ${cp.treeSize} events existed by ${r.genTime} (RFC 3161 token ${r.serial})`],
+      times: [{ treeSize: cp.treeSize, genTime: r.genTime }],
+    };
   }
   const notes = [];
   const times = [];
   for (const t of entries) {
     const e = doc.events.find((x) => String(x.position) === String(t && t.position));
-    if (!e || !t.checkpoint || !t.checkpoint.timestamp || !Array.isArray(t.proof) || !t.proof.every((h) => /^[0-9a-f]{64}$/.test(String(h)))) return { reason: 'a timestamp entry is malformed or names no event of the proof', notes };
+    if (!e || !t.checkpoint || !t.checkpoint.timestamp || !Array.isArray(t.proof) || !t.proof.every((h) => /^[0-9a-f]{64}$/.test(String(h))))
+      return { reason: 'a timestamp entry is malformed or names no event of the proof', notes };
     const bad = log.checkpointProblem(t.checkpoint, key);
     if (bad) return { reason: `the timestamped checkpoint of ${t.checkpoint.treeSize}: ${bad}`, event: e, notes };
     const H = log.hashOf(t.checkpoint.algorithm);
-    if (!log.verifyInclusion(H, t.leafIndex, t.checkpoint.treeSize, log.leafHash(H, Buffer.from(e.streamHash, 'hex')), t.proof.map((h) => Buffer.from(h, 'hex')), Buffer.from(t.checkpoint.root, 'hex'))) {
+    if (
+      !log.verifyInclusion(
+        H,
+        t.leafIndex,
+        t.checkpoint.treeSize,
+        log.leafHash(H, Buffer.from(e.streamHash, 'hex')),
+        t.proof.map((h) => Buffer.from(h, 'hex')),
+        Buffer.from(t.checkpoint.root, 'hex'),
+      )
+    ) {
       return { reason: `the event is not in the timestamped checkpoint of ${t.checkpoint.treeSize} (its inclusion proof fails)`, event: e, notes };
     }
     const r = check(t.checkpoint);

@@ -28,7 +28,7 @@ function tlv(buf, off) {
 
 function children(node) {
   const out = [];
-  for (let off = 0; off < node.content.length; ) {
+  for (let off = 0; off < node.content.length;) {
     const c = tlv(node.content, off);
     out.push(c);
     off = c.end;
@@ -69,9 +69,12 @@ const DIGESTS = {
   '1.2.156.10197.1.401': 'sm3',
 };
 const SIGNATURE_DIGESTS = {
-  '1.2.840.113549.1.1.11': 'sha256', '1.2.840.10045.4.3.2': 'sha256',
-  '1.2.840.113549.1.1.12': 'sha384', '1.2.840.10045.4.3.3': 'sha384',
-  '1.2.840.113549.1.1.13': 'sha512', '1.2.840.10045.4.3.4': 'sha512',
+  '1.2.840.113549.1.1.11': 'sha256',
+  '1.2.840.10045.4.3.2': 'sha256',
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+  '1.2.840.10045.4.3.4': 'sha512',
 };
 const RSA = '1.2.840.113549.1.1.1';
 const EC = '1.2.840.10045.2.1';
@@ -91,7 +94,13 @@ function generalizedTime(node) {
 function parseTstInfo(der) {
   const f = children(expectTag(tlv(der, 0), 0x30, 'TSTInfo'));
   const [imprintAlg, imprint] = children(expectTag(f[2], 0x30, 'MessageImprint'));
-  const out = { policy: oid(f[1]), hash: DIGESTS[oid(children(imprintAlg)[0])] || oid(children(imprintAlg)[0]), imprint: expectTag(imprint, 0x04, 'hashedMessage').content.toString('hex'), serial: intHex(f[3]), genTime: generalizedTime(f[4]) };
+  const out = {
+    policy: oid(f[1]),
+    hash: DIGESTS[oid(children(imprintAlg)[0])] || oid(children(imprintAlg)[0]),
+    imprint: expectTag(imprint, 0x04, 'hashedMessage').content.toString('hex'),
+    serial: intHex(f[3]),
+    genTime: generalizedTime(f[4]),
+  };
   for (const x of f.slice(5)) if (x.tag === 0x02) out.nonce = intHex(x);
   return out;
 }
@@ -152,15 +161,20 @@ function verifyTimestamp(token, data, certificatePem) {
   }
   const { tst } = t;
   if (tst.hash !== 'sha256' && tst.hash !== 'sm3') return { ok: false, reason: `imprint hash ${tst.hash} is not SHA-256 or SM3` };
-  if (hash(tst.hash, data).toString('hex') !== tst.imprint) return { ok: false, reason: 'the timestamp is for other data: its imprint is not the hash of this checkpoint' };
-  if (t.sidSerial !== null && t.sidSerial !== BigInt(`0x${cert.serialNumber}`).toString(16)) return { ok: false, reason: 'the timestamp is signed by another certificate than the trusted TSA certificate' };
+  if (hash(tst.hash, data).toString('hex') !== tst.imprint)
+    return { ok: false, reason: 'the timestamp is for other data: its imprint is not the hash of this checkpoint' };
+  if (t.sidSerial !== null && t.sidSerial !== BigInt(`0x${cert.serialNumber}`).toString(16))
+    return { ok: false, reason: 'the timestamp is signed by another certificate than the trusted TSA certificate' };
   const ct = t.attrs[CONTENT_TYPE];
-  if (!ct || oid(ct) !== TST_INFO) return { ok: false, reason: 'the timestamp\'s signed content type is not TSTInfo' };
+  if (!ct || oid(ct) !== TST_INFO) return { ok: false, reason: "the timestamp's signed content type is not TSTInfo" };
   const digestName = DIGESTS[t.digestOid];
   const md = t.attrs[MESSAGE_DIGEST];
-  if (!digestName || !md || !expectTag(md, 0x04, 'messageDigest').content.equals(hash(digestName, t.eContent))) return { ok: false, reason: 'the timestamp\'s signed digest does not match its TSTInfo (altered)' };
+  if (!digestName || !md || !expectTag(md, 0x04, 'messageDigest').content.equals(hash(digestName, t.eContent)))
+    return { ok: false, reason: "the timestamp's signed digest does not match its TSTInfo (altered)" };
   const key = cert.publicKey;
-  const sigDigest = SIGNATURE_DIGESTS[t.signatureOid] || ((t.signatureOid === RSA && key.asymmetricKeyType === 'rsa') || (t.signatureOid === EC && key.asymmetricKeyType === 'ec') ? digestName : null);
+  const sigDigest =
+    SIGNATURE_DIGESTS[t.signatureOid] ||
+    ((t.signatureOid === RSA && key.asymmetricKeyType === 'rsa') || (t.signatureOid === EC && key.asymmetricKeyType === 'ec') ? digestName : null);
   if (!sigDigest) return { ok: false, reason: `timestamp signature algorithm ${t.signatureOid} is not supported` };
   let good = false;
   try {

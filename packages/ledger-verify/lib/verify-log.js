@@ -87,7 +87,10 @@ function readPublicKey(text) {
 
 function keyIdOf(publicKey) {
   if (typeof publicKey === 'string') return sm2KeyId(publicKey);
-  return crypto.createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 function sigOk(message, publicKey, signature) {
@@ -102,13 +105,15 @@ function sigOk(message, publicKey, signature) {
 /** null when the checkpoint is well formed and signed by publicKey; else the reason. */
 function checkpointProblem(cp, publicKey) {
   if (!cp || typeof cp !== 'object') return 'the checkpoint is missing';
-  if (!Number.isSafeInteger(cp.treeSize) || cp.treeSize < 1 || !HEX64.test(String(cp.root)) || !HEX64.test(String(cp.keyId))) return 'the checkpoint is malformed';
+  if (!Number.isSafeInteger(cp.treeSize) || cp.treeSize < 1 || !HEX64.test(String(cp.root)) || !HEX64.test(String(cp.keyId)))
+    return 'the checkpoint is malformed';
   try {
     hashOf(cp.algorithm);
   } catch (e) {
     return e.message;
   }
-  if ((typeof publicKey === 'string') !== (cp.algorithm === 'sm3-sm2')) return `the checkpoint is ${cp.algorithm}, the key given is ${typeof publicKey === 'string' ? 'an SM2' : 'an Ed25519'} key`;
+  if ((typeof publicKey === 'string') !== (cp.algorithm === 'sm3-sm2'))
+    return `the checkpoint is ${cp.algorithm}, the key given is ${typeof publicKey === 'string' ? 'an SM2' : 'an Ed25519'} key`;
   if (keyIdOf(publicKey) !== cp.keyId) return `the checkpoint is signed by key ${cp.keyId}, not by ${keyIdOf(publicKey)}`;
   if (!sigOk(checkpointText(cp), publicKey, cp.signature)) return 'the checkpoint signature is not valid';
   return null;
@@ -133,15 +138,26 @@ function witnessCount(cp, witnessKeys) {
 function consistencyProblem(trusted, cp, consistency) {
   if (!trusted) return null;
   const H = hashOf(cp.algorithm);
-  if (trusted.algorithm !== cp.algorithm) return `the trusted checkpoint is ${trusted.algorithm}, this one ${cp.algorithm}: a new tree needs a new trust decision`;
-  if (trusted.treeSize === cp.treeSize) return trusted.root === cp.root ? null : `the tree of size ${cp.treeSize} now has another root than the one trusted: history was rewritten`;
+  if (trusted.algorithm !== cp.algorithm)
+    return `the trusted checkpoint is ${trusted.algorithm}, this one ${cp.algorithm}: a new tree needs a new trust decision`;
+  if (trusted.treeSize === cp.treeSize)
+    return trusted.root === cp.root ? null : `the tree of size ${cp.treeSize} now has another root than the one trusted: history was rewritten`;
   const [small, big] = trusted.treeSize < cp.treeSize ? [trusted, cp] : [cp, trusted];
   if (!consistency || consistency.from !== small.treeSize || consistency.to !== big.treeSize || !Array.isArray(consistency.proof)) {
     return `no consistency proof from size ${small.treeSize} to ${big.treeSize} (fetch /api/v1/log/consistency?from=${small.treeSize}&to=${big.treeSize})`;
   }
   if (!consistency.proof.every((h) => HEX64.test(String(h)))) return 'the consistency proof is malformed';
-  const ok = verifyConsistency(H, small.treeSize, big.treeSize, consistency.proof.map((h) => Buffer.from(h, 'hex')), Buffer.from(small.root, 'hex'), Buffer.from(big.root, 'hex'));
-  return ok ? null : `the tree of size ${big.treeSize} is NOT an extension of the tree of size ${small.treeSize}: history before ${small.treeSize} was changed or removed`;
+  const ok = verifyConsistency(
+    H,
+    small.treeSize,
+    big.treeSize,
+    consistency.proof.map((h) => Buffer.from(h, 'hex')),
+    Buffer.from(small.root, 'hex'),
+    Buffer.from(big.root, 'hex'),
+  );
+  return ok
+    ? null
+    : `the tree of size ${big.treeSize} is NOT an extension of the tree of size ${small.treeSize}: history before ${small.treeSize} was changed or removed`;
 }
 
 /** Each event's inclusion in the checkpoint's tree; null or { reason, event }. */
@@ -149,15 +165,39 @@ function inclusionProblem(events, log) {
   const cp = log.checkpoint;
   const H = hashOf(cp.algorithm);
   const root = Buffer.from(cp.root, 'hex');
-  if (!Array.isArray(log.inclusions) || log.inclusions.length !== events.length) return { reason: 'the proof does not give an inclusion proof for every event' };
+  if (!Array.isArray(log.inclusions) || log.inclusions.length !== events.length)
+    return { reason: 'the proof does not give an inclusion proof for every event' };
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     const inc = log.inclusions[i];
-    if (!inc || String(inc.position) !== String(e.position) || !Array.isArray(inc.proof) || !inc.proof.every((h) => HEX64.test(String(h)))) return { reason: 'an inclusion proof is malformed or for another event', event: e };
+    if (!inc || String(inc.position) !== String(e.position) || !Array.isArray(inc.proof) || !inc.proof.every((h) => HEX64.test(String(h))))
+      return { reason: 'an inclusion proof is malformed or for another event', event: e };
     const leaf = leafHash(H, Buffer.from(e.streamHash, 'hex'));
-    if (!verifyInclusion(H, inc.leafIndex, cp.treeSize, leaf, inc.proof.map((h) => Buffer.from(h, 'hex')), root)) return { reason: 'the event is not in the checkpoint’s tree (its inclusion proof fails)', event: e };
+    if (
+      !verifyInclusion(
+        H,
+        inc.leafIndex,
+        cp.treeSize,
+        leaf,
+        inc.proof.map((h) => Buffer.from(h, 'hex')),
+        root,
+      )
+    )
+      return { reason: 'the event is not in the checkpoint’s tree (its inclusion proof fails)', event: e };
   }
   return null;
 }
 
-module.exports = { readPublicKey, hashOf, leafHash, verifyInclusion, verifyConsistency, checkpointText, checkpointProblem, witnessCount, consistencyProblem, inclusionProblem, keyIdOf };
+module.exports = {
+  readPublicKey,
+  hashOf,
+  leafHash,
+  verifyInclusion,
+  verifyConsistency,
+  checkpointText,
+  checkpointProblem,
+  witnessCount,
+  consistencyProblem,
+  inclusionProblem,
+  keyIdOf,
+};

@@ -30,8 +30,18 @@ function streamLink(stream, revision, position, bodyHash, prev) {
 }
 
 function bodyHash(e) {
-  const body = '[' + JSON.stringify(e.id) + ',' + JSON.stringify(e.type) + ',' + JSON.stringify(e.schemaVersion) + ',' +
-    JSON.stringify(e.data === undefined ? null : e.data) + ',' + JSON.stringify(e.metadata === undefined ? null : e.metadata) + ']';
+  const body =
+    '[' +
+    JSON.stringify(e.id) +
+    ',' +
+    JSON.stringify(e.type) +
+    ',' +
+    JSON.stringify(e.schemaVersion) +
+    ',' +
+    JSON.stringify(e.data === undefined ? null : e.data) +
+    ',' +
+    JSON.stringify(e.metadata === undefined ? null : e.metadata) +
+    ']';
   return sha256(Buffer.from(body, 'utf8'));
 }
 
@@ -100,7 +110,14 @@ function verifyProof(proof, options = {}) {
     signed = false;
   }
   if (!signed) return fail('the seal signature is not valid');
-  return { ok: true, stream, events: events.length, head: { revision: head.revision, position: String(head.position) }, seal: { position: seal.position, sealedAt: seal.sealedAt }, keyId };
+  return {
+    ok: true,
+    stream,
+    events: events.length,
+    head: { revision: head.revision, position: String(head.position) },
+    seal: { position: seal.position, sealedAt: seal.sealedAt },
+    keyId,
+  };
 }
 
 module.exports = { verifyProof, keyIdOf };

@@ -41,7 +41,18 @@ describe('which answers the access audit records (route templates)', () => {
   });
 
   it('calls 401, 403 and 423 refusals, other errors failures', () => {
-    expect([200, 204, 304, 400, 401, 403, 404, 423, 500, 503].map(outcomeOf)).toEqual(['ok', 'ok', 'ok', 'failed', 'refused', 'refused', 'failed', 'refused', 'failed', 'failed']);
+    expect([200, 204, 304, 400, 401, 403, 404, 423, 500, 503].map(outcomeOf)).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'failed',
+      'refused',
+      'refused',
+      'failed',
+      'refused',
+      'failed',
+      'failed',
+    ]);
   });
 });
 
@@ -50,7 +61,10 @@ describe('the middleware, on a real express app and a real trail', () => {
   let audit: AccessAudit;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'access-mw-'));
-    audit = new AccessAudit(SqliteAccessAuditStore.open(path.join(dir, 'access-audit.sqlite'), { synchronous: 'NORMAL' }), new FixedClock(new Date('2026-03-02T01:00:00Z')));
+    audit = new AccessAudit(
+      SqliteAccessAuditStore.open(path.join(dir, 'access-audit.sqlite'), { synchronous: 'NORMAL' }),
+      new FixedClock(new Date('2026-03-02T01:00:00Z')),
+    );
   });
   afterEach(async () => {
     await audit.close();
@@ -63,14 +77,24 @@ describe('the middleware, on a real express app and a real trail', () => {
     app.use(express.json());
     app.post('/api/v1/auth/sign-in', (req, res) => {
       noteAccess(res, { actor: String(req.body.login), detail: { reason: 'wrong password' } });
-      res.status(401).type('application/problem+json').send(JSON.stringify({ status: 401, code: 'SIGN_IN_FAILED' }));
+      res
+        .status(401)
+        .type('application/problem+json')
+        .send(JSON.stringify({ status: 401, code: 'SIGN_IN_FAILED' }));
     });
     const res = await request(app).post('/api/v1/auth/sign-in').send({ login: 'wangzg', password: 'secret-1' });
     expect(res.status).toBe(401);
     const [entry] = await audit.store.entriesAfter(0, 10);
     expect(entry).toMatchObject({
-      seq: 1, at: '2026-03-02T01:00:00.000Z', actor: 'wangzg', role: null, address: '127.0.0.1', action: 'sign-in-failed',
-      target: 'POST /api/v1/auth/sign-in', outcome: 'refused', status: 401,
+      seq: 1,
+      at: '2026-03-02T01:00:00.000Z',
+      actor: 'wangzg',
+      role: null,
+      address: '127.0.0.1',
+      action: 'sign-in-failed',
+      target: 'POST /api/v1/auth/sign-in',
+      outcome: 'refused',
+      status: 401,
     });
     expect(JSON.parse(entry.detail as string)).toEqual({ code: 'SIGN_IN_FAILED', reason: 'wrong password' });
     expect(JSON.stringify(entry)).not.toContain('secret-1');
@@ -86,6 +110,8 @@ describe('the middleware, on a real express app and a real trail', () => {
     app.get('/api/v1/units', (_req, res) => void res.json([]));
     expect((await request(app).get('/api/v1/accountability?format=csv')).text).toBe('part one,part two');
     await request(app).get('/api/v1/units').expect(200);
-    expect((await audit.store.entriesAfter(0, 10)).map((e) => [e.action, e.target, e.status])).toEqual([['export', 'GET /api/v1/accountability?format=csv', 200]]);
+    expect((await audit.store.entriesAfter(0, 10)).map((e) => [e.action, e.target, e.status])).toEqual([
+      ['export', 'GET /api/v1/accountability?format=csv', 200],
+    ]);
   });
 });

@@ -65,7 +65,11 @@ export function accessAuditMiddleware(audit: AccessAudit) {
             res,
             JSON.stringify(
               full
-                ? problem(507, 'STORAGE_FULL', 'the server has no disk space left to record this access in the audit trail, so it is not answered; send it again once space is freed')
+                ? problem(
+                    507,
+                    'STORAGE_FULL',
+                    'the server has no disk space left to record this access in the audit trail, so it is not answered; send it again once space is freed',
+                  )
                 : problem(503, 'AUDIT_UNAVAILABLE', 'this access could not be recorded in the audit trail, so it is not answered; try again shortly'),
             ),
           );

@@ -22,8 +22,14 @@ export class AccessAuditRoute {
 
   @Get()
   @Roles('auditadmin')
-  @ApiOperation({ summary: 'Who looked at what: { entries: [{ seq, at, actor, role, name, address, action, target, outcome, status, detail, hash }], total, page, pageSize }, oldest first; format=xlsx|csv for every matching entry' })
-  async list(@Query() query: AccessAuditQueryDto, @Res({ passthrough: true }) res: Response): Promise<{ entries: AccessEntryView[]; total: number; page: number; pageSize: number } | StreamableFile> {
+  @ApiOperation({
+    summary:
+      'Who looked at what: { entries: [{ seq, at, actor, role, name, address, action, target, outcome, status, detail, hash }], total, page, pageSize }, oldest first; format=xlsx|csv for every matching entry',
+  })
+  async list(
+    @Query() query: AccessAuditQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ entries: AccessEntryView[]; total: number; page: number; pageSize: number } | StreamableFile> {
     const filter: AccessQuery = {
       ...(query.actor !== undefined ? { actor: query.actor } : {}),
       ...(query.action !== undefined ? { action: query.action } : {}),

@@ -26,7 +26,10 @@ export class AuditAdminConfinementGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) || this.reflector.getAllAndOverride<boolean>(EVERY_ACCOUNT_KEY, targets)) return true;
     const named = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets) ?? [];
     if (named.includes(role) || (role === 'admin' && named.includes('sysadmin'))) return true;
-    if (role === 'auditadmin') throw new RoleForbiddenError('the audit administrator reads and exports the access audit trail (GET /api/v1/audit/access) and reads the verifiable log (GET /api/v1/log/…), nothing else');
+    if (role === 'auditadmin')
+      throw new RoleForbiddenError(
+        'the audit administrator reads and exports the access audit trail (GET /api/v1/audit/access) and reads the verifiable log (GET /api/v1/log/…), nothing else',
+      );
     throw new RoleForbiddenError(`role ${role} administers accounts and the organisation tree; it neither acts on items nor reads them`);
   }
 }

@@ -1,9 +1,6 @@
 import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import type { AccountRole, ActorRank } from '@ledger/contracts/events';
-import {
-  accountDecider, accountLoginDecider, accountLoginStream, accountStream, isRejection,
-  type AccountCommand, type CommandContext,
-} from '@ledger/domain';
+import { accountDecider, accountLoginDecider, accountLoginStream, accountStream, isRejection, type AccountCommand, type CommandContext } from '@ledger/domain';
 import { CommandLoop, Facts, handleCommand, type CommandMeta } from '@ledger/application';
 import { answer, type CommandResult } from '../problem-details/command-outcome';
 import { CredentialsStore } from './credentials/credentials.store';
@@ -56,7 +53,16 @@ export class AccountCommands implements OnApplicationShutdown {
     const open = async (context: CommandContext): Promise<AccountCommand> => ({
       type: 'OpenAccount',
       context,
-      data: { accountId, login: body.login, name: body.name, phone: body.phone ?? null, unitId, roles: body.roles, rank: body.rank ?? null, reason: body.reason ?? null },
+      data: {
+        accountId,
+        login: body.login,
+        name: body.name,
+        phone: body.phone ?? null,
+        unitId,
+        roles: body.roles,
+        rank: body.rank ?? null,
+        reason: body.reason ?? null,
+      },
       facts: { unit: unitId ? await this.facts.unit(unitId) : undefined },
     });
     const account = await this.loop.fold(accountStream(accountId), accountDecider);
@@ -65,24 +71,28 @@ export class AccountCommands implements OnApplicationShutdown {
       const precheck = accountDecider.decide(await open(this.loop.context(meta)), account.state);
       if (isRejection(precheck)) answer({ kind: 'rejected', rejection: precheck });
     }
-    answer(await handleCommand(
-      this.loop,
-      {
-        name: 'ClaimAccountLogin',
-        stream: accountLoginStream(body.login),
-        decider: accountLoginDecider,
-        mode: 'create',
-        id: body.login,
-        retryOnConflict: true,
-        build: (_, context) => ({ type: 'ClaimAccountLogin' as const, context, data: { login: body.login, accountId } }),
-      },
-      meta,
-    ));
-    const result = answer(await handleCommand(
-      this.loop,
-      { name: 'OpenAccount', stream: accountStream(accountId), decider: accountDecider, mode: 'create', id: accountId, build: (_, context) => open(context) },
-      meta,
-    ));
+    answer(
+      await handleCommand(
+        this.loop,
+        {
+          name: 'ClaimAccountLogin',
+          stream: accountLoginStream(body.login),
+          decider: accountLoginDecider,
+          mode: 'create',
+          id: body.login,
+          retryOnConflict: true,
+          build: (_, context) => ({ type: 'ClaimAccountLogin' as const, context, data: { login: body.login, accountId } }),
+        },
+        meta,
+      ),
+    );
+    const result = answer(
+      await handleCommand(
+        this.loop,
+        { name: 'OpenAccount', stream: accountStream(accountId), decider: accountDecider, mode: 'create', id: accountId, build: (_, context) => open(context) },
+        meta,
+      ),
+    );
     const initialPassword = password ?? generatePassword();
     await this.credentials.setPassword(accountId, initialPassword, { mustChange: true, now: this.loop.context(meta).now });
     return { ...result, initialPassword };
@@ -99,7 +109,11 @@ export class AccountCommands implements OnApplicationShutdown {
   }
 
   revoke(accountId: string, body: { role: AccountRole; reason?: string | null }, meta: CommandMeta): Promise<CommandResult> {
-    return this.run(accountId, meta, 'RevokeAccountRole', (context) => ({ type: 'RevokeAccountRole', context, data: { accountId, role: body.role, reason: body.reason ?? null } }));
+    return this.run(accountId, meta, 'RevokeAccountRole', (context) => ({
+      type: 'RevokeAccountRole',
+      context,
+      data: { accountId, role: body.role, reason: body.reason ?? null },
+    }));
   }
 
   changeUnit(accountId: string, body: { unitId: string; reason?: string | null }, meta: CommandMeta): Promise<CommandResult> {
@@ -119,21 +133,33 @@ export class AccountCommands implements OnApplicationShutdown {
   }
 
   async unlock(accountId: string, reason: string | null | undefined, meta: CommandMeta): Promise<CommandResult> {
-    const result = await this.run(accountId, meta, 'UnlockAccount', (context) => ({ type: 'UnlockAccount', context, data: { accountId, reason: reason ?? null } }));
+    const result = await this.run(accountId, meta, 'UnlockAccount', (context) => ({
+      type: 'UnlockAccount',
+      context,
+      data: { accountId, reason: reason ?? null },
+    }));
     // An unlock also ends a lock-out after failed sign-ins.
     await this.credentials.setLockedUntil(accountId, null, this.loop.context(meta).now);
     return result;
   }
 
   async close(accountId: string, reason: string | null | undefined, meta: CommandMeta): Promise<CommandResult> {
-    const result = await this.run(accountId, meta, 'CloseAccount', (context) => ({ type: 'CloseAccount', context, data: { accountId, reason: reason ?? null } }));
+    const result = await this.run(accountId, meta, 'CloseAccount', (context) => ({
+      type: 'CloseAccount',
+      context,
+      data: { accountId, reason: reason ?? null },
+    }));
     await this.sessions?.endAllSessions(accountId, 'closed');
     return result;
   }
 
   /** 重置密码: a new one-time password, answered once; the event says only that it was reset. */
   async resetPassword(accountId: string, reason: string | null | undefined, meta: CommandMeta): Promise<WithPassword<CommandResult>> {
-    const result = await this.run(accountId, meta, 'ResetAccountPassword', (context) => ({ type: 'ResetAccountPassword', context, data: { accountId, reason: reason ?? null } }));
+    const result = await this.run(accountId, meta, 'ResetAccountPassword', (context) => ({
+      type: 'ResetAccountPassword',
+      context,
+      data: { accountId, reason: reason ?? null },
+    }));
     const initialPassword = generatePassword();
     await this.credentials.setPassword(accountId, initialPassword, { mustChange: true, now: this.loop.context(meta).now });
     await this.sessions?.endAllSessions(accountId, 'password-reset');
@@ -150,10 +176,23 @@ export class AccountCommands implements OnApplicationShutdown {
     return result;
   }
 
-  private run(accountId: string, meta: CommandMeta, name: AccountCommand['type'], build: (context: CommandContext) => AccountCommand | Promise<AccountCommand>): Promise<CommandResult> {
+  private run(
+    accountId: string,
+    meta: CommandMeta,
+    name: AccountCommand['type'],
+    build: (context: CommandContext) => AccountCommand | Promise<AccountCommand>,
+  ): Promise<CommandResult> {
     return handleCommand(
       this.loop,
-      { name, stream: accountStream(accountId), decider: accountDecider, mode: 'existing', id: accountId, notFound: NOT_FOUND, build: (_, context) => build(context) },
+      {
+        name,
+        stream: accountStream(accountId),
+        decider: accountDecider,
+        mode: 'existing',
+        id: accountId,
+        notFound: NOT_FOUND,
+        build: (_, context) => build(context),
+      },
       meta,
     ).then(answer);
   }

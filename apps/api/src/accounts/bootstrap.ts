@@ -55,11 +55,9 @@ export async function bootstrapAdministrator(app: INestApplication, admin: Boots
     ifMatch: null,
   };
   try {
-    const opened = await app.get(AccountCommands).open(
-      { id: BOOTSTRAP_ACCOUNT_ID, login: admin.login, name: '系统管理员', roles: ['sysadmin'], reason: '首次启动' },
-      meta,
-      admin.password ?? undefined,
-    );
+    const opened = await app
+      .get(AccountCommands)
+      .open({ id: BOOTSTRAP_ACCOUNT_ID, login: admin.login, name: '系统管理员', roles: ['sysadmin'], reason: '首次启动' }, meta, admin.password ?? undefined);
     return admin.password === null
       ? `bootstrap administrator: login ${admin.login}, one-time password ${opened.initialPassword} (shown once; change it at the first sign-in)`
       : `bootstrap administrator: login ${admin.login}, password from ${BOOTSTRAP_VARIABLE} (change it at the first sign-in)`;

@@ -34,7 +34,10 @@ export class AuditController {
 
   @Get('items/:id/proof')
   @Roles('inspector', 'discipline', 'org_dept')
-  @ApiOperation({ summary: "The item's events with their hashes, the Merkle path to the newest seal, the seal, the public key, and each event's RFC 9162 inclusion proof against a signed checkpoint (check with npx ledger-verify)" })
+  @ApiOperation({
+    summary:
+      "The item's events with their hashes, the Merkle path to the newest seal, the seal, the public key, and each event's RFC 9162 inclusion proof against a signed checkpoint (check with npx ledger-verify)",
+  })
   // The proof reads the store itself, which is never behind: `minPosition` is checked, never waited on.
   async proof(@Param('id', IdPipe) id: string, @Query() _query: ReadQueryDto): Promise<LedgerProof> {
     try {

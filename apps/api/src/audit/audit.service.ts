@@ -1,6 +1,15 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from '@ledger/event-store';
-import { LedgerSealer, integrityConfig, verifyEvidence, verifyLedger, type EvidenceReport, type EvidenceStorage, type SealKey, type VerifyReport } from '@ledger/integrity';
+import {
+  LedgerSealer,
+  integrityConfig,
+  verifyEvidence,
+  verifyLedger,
+  type EvidenceReport,
+  type EvidenceStorage,
+  type SealKey,
+  type VerifyReport,
+} from '@ledger/integrity';
 import type { Clock, LedgerConfig } from '@ledger/platform';
 import { CLOCK, EVENT_STORE, LEDGER_CONFIG } from '../platform/tokens';
 import { EVIDENCE_STORAGE } from '../evidence/evidence.tokens';

@@ -15,7 +15,11 @@ describe('audit routes: GET /audit/verify and GET /items/:id/proof', () => {
   beforeAll(async () => {
     t = await startTestApp({ env: { LEDGER_SEAL_EVERY: '0' } });
     for (let i = 0; i < 3; i++) {
-      await t.store.append('item-i-1', [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { itemId: 'i-1', note: `进展${i}` }, metadata: {} }], i === 0 ? 'no_stream' : i - 1);
+      await t.store.append(
+        'item-i-1',
+        [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { itemId: 'i-1', note: `进展${i}` }, metadata: {} }],
+        i === 0 ? 'no_stream' : i - 1,
+      );
     }
   });
   afterAll(() => t.close());
@@ -29,16 +33,31 @@ describe('audit routes: GET /audit/verify and GET /items/:id/proof', () => {
   it('verify: inspectors and the discipline commission only', async () => {
     await t.http.get('/api/v1/audit/verify').expect(401);
     for (const role of ['unit', 'org_dept', 'admin'] as const) {
-      await t.http.get('/api/v1/audit/verify').set('Authorization', `Bearer ${t.token(role, 'u-1')}`).expect(403);
+      await t.http
+        .get('/api/v1/audit/verify')
+        .set('Authorization', `Bearer ${t.token(role, 'u-1')}`)
+        .expect(403);
     }
-    const res = await t.http.get('/api/v1/audit/verify').set('Authorization', `Bearer ${t.token('discipline')}`).expect(200);
+    const res = await t.http
+      .get('/api/v1/audit/verify')
+      .set('Authorization', `Bearer ${t.token('discipline')}`)
+      .expect(200);
     expect(res.body).toMatchObject({ ok: true, checked: Number(await t.store.headPosition()), seals: 0 });
   });
 
   it('proof: seals on demand, and the standalone verifier accepts it', async () => {
-    await t.http.get('/api/v1/items/i-1/proof').set('Authorization', `Bearer ${t.token('unit', 'u-1')}`).expect(403);
-    await t.http.get('/api/v1/items/nope/proof').set('Authorization', `Bearer ${t.token('inspector')}`).expect(404);
-    const res = await t.http.get('/api/v1/items/i-1/proof').set('Authorization', `Bearer ${t.token('inspector')}`).expect(200);
+    await t.http
+      .get('/api/v1/items/i-1/proof')
+      .set('Authorization', `Bearer ${t.token('unit', 'u-1')}`)
+      .expect(403);
+    await t.http
+      .get('/api/v1/items/nope/proof')
+      .set('Authorization', `Bearer ${t.token('inspector')}`)
+      .expect(404);
+    const res = await t.http
+      .get('/api/v1/items/i-1/proof')
+      .set('Authorization', `Bearer ${t.token('inspector')}`)
+      .expect(200);
     expect(res.body).toMatchObject({ format: 'ledger-proof/1', stream: 'item-i-1', head: { revision: 2 }, unsealedEvents: 0 });
     const file = path.join(t.config.dataDir, 'proof.json');
     fs.writeFileSync(file, JSON.stringify(res.body));
@@ -52,7 +71,10 @@ describe('audit routes: GET /audit/verify and GET /items/:id/proof', () => {
     fs.writeFileSync(file, JSON.stringify(bent));
     const refused = await run('npx', ['ledger-verify', file], { cwd: ROOT }).catch((e: { code: number; stdout: string }) => e);
     expect(refused).toMatchObject({ code: 1, stdout: expect.stringMatching(/NOT verified at item-i-1 revision 1 .*inclusion proof fails/) });
-    const verify = await t.http.get('/api/v1/audit/verify').set('Authorization', `Bearer ${t.token('inspector')}`).expect(200);
+    const verify = await t.http
+      .get('/api/v1/audit/verify')
+      .set('Authorization', `Bearer ${t.token('inspector')}`)
+      .expect(200);
     expect(verify.body).toMatchObject({ ok: true, seals: 1 });
   });
 
@@ -61,8 +83,14 @@ describe('audit routes: GET /audit/verify and GET /items/:id/proof', () => {
     try {
       const row = db.prepare("SELECT position, data FROM events WHERE stream = 'item-i-1' AND revision = 1").get() as { position: number; data: string };
       db.prepare('UPDATE events SET data = ? WHERE position = ?').run(row.data.replace('进展1', '进展9'), row.position);
-      const res = await t.http.get('/api/v1/audit/verify').set('Authorization', `Bearer ${t.token('inspector')}`).expect(200);
-      expect(res.body).toMatchObject({ ok: false, firstBreak: { stream: 'item-i-1', revision: 1, position: String(row.position), reason: 'stream_hash_mismatch' } });
+      const res = await t.http
+        .get('/api/v1/audit/verify')
+        .set('Authorization', `Bearer ${t.token('inspector')}`)
+        .expect(200);
+      expect(res.body).toMatchObject({
+        ok: false,
+        firstBreak: { stream: 'item-i-1', revision: 1, position: String(row.position), reason: 'stream_hash_mismatch' },
+      });
     } finally {
       db.close();
     }

@@ -35,7 +35,9 @@ export class IntegrityState {
       this.warned = true;
       console.error(
         `LEDGER TAMPERED: the hash chain is broken at position ${found.position} (${found.stream}#${found.revision}): ${found.reason}: ${found.detail}. ` +
-          (this.policy === 'warn' ? 'LEDGER_ON_TAMPER=warn: writes continue.' : 'LEDGER_ON_TAMPER=refuse-writes: every write is refused until the store is restored.'),
+          (this.policy === 'warn'
+            ? 'LEDGER_ON_TAMPER=warn: writes continue.'
+            : 'LEDGER_ON_TAMPER=refuse-writes: every write is refused until the store is restored.'),
       );
     }
     return found;

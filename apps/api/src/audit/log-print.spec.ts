@@ -12,7 +12,12 @@ describe('the printed checkpoint: GET /log/checkpoint?format=text|svg|png, GET /
 
   beforeAll(async () => {
     t = await startTestApp({ env: { LEDGER_SEAL_EVERY: '0' } });
-    for (let i = 0; i < 3; i++) await t.store.append('item-i-1', [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { note: `进展${i}` }, metadata: {} }], i === 0 ? 'no_stream' : i - 1);
+    for (let i = 0; i < 3; i++)
+      await t.store.append(
+        'item-i-1',
+        [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { note: `进展${i}` }, metadata: {} }],
+        i === 0 ? 'no_stream' : i - 1,
+      );
   });
   afterAll(() => t.close());
 
@@ -20,19 +25,34 @@ describe('the printed checkpoint: GET /log/checkpoint?format=text|svg|png, GET /
     const { body: cp } = await t.http.get('/api/v1/log/checkpoint').set(auth('inspector')).expect(200);
     const sig = Buffer.from(cp.signature, 'base64').toString('base64url');
     const payload = `LCP1;sha256-ed25519;${cp.treeSize};${cp.root};${cp.issuedAt};${cp.keyId};${sig};`;
-    const text = await t.http.get('/api/v1/log/checkpoint?format=text').set(auth('discipline')).expect(200).expect('content-type', /text\/plain/);
+    const text = await t.http
+      .get('/api/v1/log/checkpoint?format=text')
+      .set(auth('discipline'))
+      .expect(200)
+      .expect('content-type', /text\/plain/);
     expect(text.text).toContain(`事件总数：${cp.treeSize}\n`);
     expect(text.text).toContain(`校验码：${payload}\n`);
 
-    const png = await t.http.get('/api/v1/log/checkpoint?format=png').set(auth('auditadmin')).buffer(true).parse((res, done) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => done(null, Buffer.concat(chunks)));
-    }).expect(200).expect('content-type', 'image/png');
+    const png = await t.http
+      .get('/api/v1/log/checkpoint?format=png')
+      .set(auth('auditadmin'))
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200)
+      .expect('content-type', 'image/png');
     const img = PNG.sync.read(png.body as Buffer);
     expect(jsQR(new Uint8ClampedArray(img.data), img.width, img.height)?.data).toBe(payload);
 
-    const svg = await t.http.get('/api/v1/log/checkpoint?format=svg').set(auth('org_dept')).buffer(true).expect(200).expect('content-type', /image\/svg\+xml/);
+    const svg = await t.http
+      .get('/api/v1/log/checkpoint?format=svg')
+      .set(auth('org_dept'))
+      .buffer(true)
+      .expect(200)
+      .expect('content-type', /image\/svg\+xml/);
     expect(String(svg.body instanceof Buffer ? svg.body.toString('utf8') : svg.text)).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
   });
 

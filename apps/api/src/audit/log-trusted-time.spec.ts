@@ -18,7 +18,9 @@ const VERIFY = path.join(ROOT, 'packages/ledger-verify/bin/ledger-verify.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const offlineSm2 = require('../../../../packages/ledger-verify/lib/sm2.js') as { sm2Verify(m: Buffer, sig: Buffer, pub: string): boolean };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const offlineTsa = require('../../../../packages/ledger-verify/lib/rfc3161.js') as { verifyTimestamp(token: Buffer, data: Buffer, cert: string): { ok: boolean; reason?: string; genTime?: string } };
+const offlineTsa = require('../../../../packages/ledger-verify/lib/rfc3161.js') as {
+  verifyTimestamp(token: Buffer, data: Buffer, cert: string): { ok: boolean; reason?: string; genTime?: string };
+};
 function mth(h: (b: Buffer) => Buffer, d: Buffer[]): Buffer {
   if (d.length === 1) return h(Buffer.concat([Buffer.of(0), d[0]]));
   let k = 1;
@@ -41,7 +43,11 @@ async function progress(t: TestApp, item: string, n: number): Promise<void> {
   const existing = (await t.store.readStream(`item-${item}`)).length;
   for (let i = 0; i < n; i++) {
     const r = existing + i;
-    await t.store.append(`item-${item}`, [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { itemId: item, note: `进展${r}` }, metadata: {} }], r === 0 ? 'no_stream' : r - 1);
+    await t.store.append(
+      `item-${item}`,
+      [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { itemId: item, note: `进展${r}` }, metadata: {} }],
+      r === 0 ? 'no_stream' : r - 1,
+    );
   }
 }
 
@@ -85,7 +91,9 @@ describe('trusted time: RFC 3161 tokens on checkpoints (LEDGER_TSA_URL, a real r
     expect(first).toMatchObject({ treeSize: 3, algorithm: 'sha256-ed25519', timestamp: expect.any(String) });
     const r = offlineTsa.verifyTimestamp(Buffer.from(first.timestamp, 'base64'), text(first), tsa.certificatePem);
     expect(r).toMatchObject({ ok: true });
-    expect(offlineTsa.verifyTimestamp(Buffer.from(first.timestamp, 'base64'), text({ ...first, treeSize: 4 }), tsa.certificatePem)).toMatchObject({ ok: false });
+    expect(offlineTsa.verifyTimestamp(Buffer.from(first.timestamp, 'base64'), text({ ...first, treeSize: 4 }), tsa.certificatePem)).toMatchObject({
+      ok: false,
+    });
   });
 
   it('with the authority down the ledger goes on: the checkpoint is issued without a token, and a later one gets it', async () => {
@@ -105,7 +113,14 @@ describe('trusted time: RFC 3161 tokens on checkpoints (LEDGER_TSA_URL, a real r
     const { body: proof } = await t.http.get('/api/v1/items/i-1/proof').set(inspector()).expect(200);
     const sizes = proof.log.timestamps.map((x: { position: string; checkpoint: { treeSize: number } }) => [x.position, x.checkpoint.treeSize]);
     // Events 1-3 were stamped with the first checkpoint; 4-5 missed the one issued while the TSA was down, so the third holds them.
-    expect(sizes).toEqual([['1', 3], ['2', 3], ['3', 3], ['4', 6], ['5', 6], ['6', 6]]);
+    expect(sizes).toEqual([
+      ['1', 3],
+      ['2', 3],
+      ['3', 3],
+      ['4', 6],
+      ['5', 6],
+      ['6', 6],
+    ]);
     const file = path.join(dir, 'proof.json');
     fs.writeFileSync(file, JSON.stringify(proof));
     const certFile = tsa.certificateFile;
@@ -125,7 +140,10 @@ describe('trusted time: RFC 3161 tokens on checkpoints (LEDGER_TSA_URL, a real r
     const moved = structuredClone(proof);
     moved.log.timestamps[3].checkpoint.timestamp = first.timestamp;
     fs.writeFileSync(file, JSON.stringify(moved));
-    expect(await ledgerVerify([file, '--tsa-cert', certFile])).toMatchObject({ code: 1, stdout: expect.stringMatching(/NOT verified at item-i-1 revision 3 .*for other data/) });
+    expect(await ledgerVerify([file, '--tsa-cert', certFile])).toMatchObject({
+      code: 1,
+      stdout: expect.stringMatching(/NOT verified at item-i-1 revision 3 .*for other data/),
+    });
 
     const flipped = structuredClone(proof);
     const token = Buffer.from(flipped.log.timestamps[0].checkpoint.timestamp, 'base64');
@@ -160,7 +178,12 @@ describe('LEDGER_CRYPTO=sm: an SM3 tree and SM2-signed checkpoints, checked offl
     const { body: cp } = await t.http.get('/api/v1/log/checkpoint').set(inspector()).expect(200);
     const leaves = storedHashes(t);
     const key = JSON.parse(fs.readFileSync(path.join(t.config.dataDir, 'log-key-sm2.json'), 'utf8')) as { publicKey: string };
-    expect(cp).toMatchObject({ algorithm: 'sm3-sm2', treeSize: leaves.length, root: mth(sm3, leaves).toString('hex'), keyId: sm3(Buffer.from(key.publicKey, 'hex')).toString('hex') });
+    expect(cp).toMatchObject({
+      algorithm: 'sm3-sm2',
+      treeSize: leaves.length,
+      root: mth(sm3, leaves).toString('hex'),
+      keyId: sm3(Buffer.from(key.publicKey, 'hex')).toString('hex'),
+    });
     expect(offlineSm2.sm2Verify(text(cp), Buffer.from(cp.signature, 'base64'), key.publicKey)).toBe(true);
     expect(offlineSm2.sm2Verify(text({ ...cp, root: 'f'.repeat(64) }), Buffer.from(cp.signature, 'base64'), key.publicKey)).toBe(false);
     expect(fs.existsSync(path.join(t.config.dataDir, 'log-tree-sm3.sqlite'))).toBe(true);

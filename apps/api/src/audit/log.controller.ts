@@ -3,7 +3,15 @@ import type { Response } from 'express';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
 import { ReadQueryDto } from '@ledger/contracts';
-import { LogRequestError, checkpointQrPng, checkpointQrSvg, printCheckpoint, type Checkpoint, type ConsistencyAnswer, type InclusionAnswer } from '@ledger/integrity';
+import {
+  LogRequestError,
+  checkpointQrPng,
+  checkpointQrSvg,
+  printCheckpoint,
+  type Checkpoint,
+  type ConsistencyAnswer,
+  type InclusionAnswer,
+} from '@ledger/integrity';
 import { Roles } from '../auth/roles.decorator';
 import { ApiProblem, ValidationProblem } from '../problem-details/errors';
 import { LogService } from './log.service';
@@ -12,7 +20,10 @@ const WHOLE = /^[1-9]\d{0,15}$/;
 
 // minPosition (ReadQueryDto) is accepted as on every query; the log always answers from the store's head.
 export class CheckpointQuery extends ReadQueryDto {
-  @ApiPropertyOptional({ enum: ['json', 'text', 'svg', 'png'], description: 'json (default); text: the lines printed at the foot of a 督查通报, its last line the LCP1 payload; svg or png: the QR code of that payload' })
+  @ApiPropertyOptional({
+    enum: ['json', 'text', 'svg', 'png'],
+    description: 'json (default); text: the lines printed at the foot of a 督查通报, its last line the LCP1 payload; svg or png: the QR code of that payload',
+  })
   @IsOptional()
   @IsIn(['json', 'text', 'svg', 'png'])
   format?: 'json' | 'text' | 'svg' | 'png';
@@ -95,7 +106,9 @@ export class LogController {
 
   @Get('key')
   @Roles(...LOG_ROLES)
-  @ApiOperation({ summary: 'The key checkpoints are signed with, as a verifier is given it (SPKI PEM for sha256-ed25519, 04‖x‖y hex for sm3-sm2), and its key id' })
+  @ApiOperation({
+    summary: 'The key checkpoints are signed with, as a verifier is given it (SPKI PEM for sha256-ed25519, 04‖x‖y hex for sm3-sm2), and its key id',
+  })
   key(): { algorithm: string; keyId: string; publicKey: string } {
     const s = this.logs.setup;
     return { algorithm: s.suite.name, keyId: s.scheme.keyId(s.publicKey), publicKey: s.publicKeyText };
@@ -122,7 +135,9 @@ export class LogController {
   @HttpCode(200)
   // The audit administrator reads the log; countersigning is for the offices that run witnesses.
   @Roles('inspector', 'discipline', 'org_dept')
-  @ApiOperation({ summary: 'Stores a witness’s countersignature of an issued checkpoint (checked against the key it sends); answers the checkpoint with its witnesses' })
+  @ApiOperation({
+    summary: 'Stores a witness’s countersignature of an issued checkpoint (checked against the key it sends); answers the checkpoint with its witnesses',
+  })
   witness(@Body() body: CosignatureBody): Promise<Checkpoint> {
     return this.answer(async () => this.logs.log.addWitness(body));
   }

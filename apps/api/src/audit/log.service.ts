@@ -13,12 +13,22 @@ export class LogService implements OnApplicationBootstrap, OnApplicationShutdown
   /** The suite (LEDGER_CRYPTO), the checkpoint key and the time-stamping authority (LEDGER_TSA_URL) the log runs with. */
   readonly setup: LogSetup;
 
-  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(SEAL_KEY) key: SealKey, @Inject(LEDGER_CONFIG) config: LedgerConfig, @Inject(CLOCK) clock: Clock) {
-    this.setup = logSetup(config, key, config.trustedLog, (e) => console.error(`ledger log: checkpoint issued without a timestamp (the next one asks again): ${e.message}`));
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(SEAL_KEY) key: SealKey,
+    @Inject(LEDGER_CONFIG) config: LedgerConfig,
+    @Inject(CLOCK) clock: Clock,
+  ) {
+    this.setup = logSetup(config, key, config.trustedLog, (e) =>
+      console.error(`ledger log: checkpoint issued without a timestamp (the next one asks again): ${e.message}`),
+    );
     // A suite switched since the last start: the new tree's first leaf commits to the old tree's last checkpoint.
     const opened = openSuiteTree({ treeFile: this.setup.treeFile, hash: this.setup.hash, previous: this.setup.previous, now: () => clock.now() });
     this.tree = opened.tree;
-    if (opened.switchedFrom) console.log(`ledger log: ${this.setup.suite.name} tree started; its leaf 0 commits to the ${opened.switchedFrom.algorithm} tree of ${opened.switchedFrom.treeSize} events (root ${opened.switchedFrom.root})`);
+    if (opened.switchedFrom)
+      console.log(
+        `ledger log: ${this.setup.suite.name} tree started; its leaf 0 commits to the ${opened.switchedFrom.algorithm} tree of ${opened.switchedFrom.treeSize} events (root ${opened.switchedFrom.root})`,
+      );
     this.log = new VerifiableLog(store, this.tree, this.setup.privateKey, {
       clock,
       scheme: this.setup.scheme,

@@ -28,7 +28,12 @@ describe('the verifiable log: GET /log/checkpoint, /log/inclusion, /log/consiste
     }
   };
   const append = async (n: number, stream = `item-i-${randomUUID()}`) => {
-    for (let i = 0; i < n; i++) await t.store.append(stream, [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { note: `进展${i}` }, metadata: {} }], i === 0 ? 'no_stream' : i - 1);
+    for (let i = 0; i < n; i++)
+      await t.store.append(
+        stream,
+        [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { note: `进展${i}` }, metadata: {} }],
+        i === 0 ? 'no_stream' : i - 1,
+      );
   };
 
   beforeAll(async () => {
@@ -51,7 +56,13 @@ describe('the verifiable log: GET /log/checkpoint, /log/inclusion, /log/consiste
   it('the checkpoint is the RFC 9162 root over every stored event hash, signed with the seal key over its text', async () => {
     const { body: cp } = await t.http.get('/api/v1/log/checkpoint').set(auth('inspector')).expect(200);
     const leaves = storedHashes();
-    expect(cp).toMatchObject({ treeSize: leaves.length, root: mth(leaves).toString('hex'), algorithm: 'sha256-ed25519', issuedAt: t.clock.now().toISOString(), witnesses: [] });
+    expect(cp).toMatchObject({
+      treeSize: leaves.length,
+      root: mth(leaves).toString('hex'),
+      algorithm: 'sha256-ed25519',
+      issuedAt: t.clock.now().toISOString(),
+      witnesses: [],
+    });
     const pub = createPublicKey(fs.readFileSync(path.join(t.config.dataDir, 'seal-key.pub.pem'), 'utf8'));
     const text = `ledger-checkpoint/1\nsha256-ed25519\n${cp.treeSize}\n${cp.root}\n${cp.issuedAt}\n${cp.keyId}\n`;
     expect(verify(null, Buffer.from(text), pub, Buffer.from(cp.signature, 'base64'))).toBe(true);
@@ -74,19 +85,46 @@ describe('the verifiable log: GET /log/checkpoint, /log/inclusion, /log/consiste
     expect(c).toMatchObject({ from: old.treeSize, to: cp.treeSize });
     const proof = (c.proof as string[]).map((h) => Buffer.from(h, 'hex'));
     expect(verifyConsistency(SHA256, old.treeSize, cp.treeSize, proof, Buffer.from(old.root, 'hex'), Buffer.from(cp.root, 'hex'))).toBe(true);
-    expect(verifyConsistency(SHA256, old.treeSize, cp.treeSize, proof, mth([...leaves.slice(0, old.treeSize - 1), sha(Buffer.from('x'))]), Buffer.from(cp.root, 'hex'))).toBe(false);
+    expect(
+      verifyConsistency(
+        SHA256,
+        old.treeSize,
+        cp.treeSize,
+        proof,
+        mth([...leaves.slice(0, old.treeSize - 1), sha(Buffer.from('x'))]),
+        Buffer.from(cp.root, 'hex'),
+      ),
+    ).toBe(false);
   });
 
   it('bad input is a 400 problem, a size beyond the tree a 422, and nothing is written', async () => {
     const { body: cp } = await t.http.get('/api/v1/log/checkpoint').set(auth('inspector')).expect(200);
-    for (const q of ['inclusion', 'inclusion?position=abc', 'inclusion?position=0', 'inclusion?position=1&treeSize=-1', 'consistency', 'consistency?from=x', 'consistency?from=3&to=2', 'inclusion?position=1&extra=1']) {
+    for (const q of [
+      'inclusion',
+      'inclusion?position=abc',
+      'inclusion?position=0',
+      'inclusion?position=1&treeSize=-1',
+      'consistency',
+      'consistency?from=x',
+      'consistency?from=3&to=2',
+      'inclusion?position=1&extra=1',
+    ]) {
       const res = await t.http.get(`/api/v1/log/${q}`).set(auth('inspector')).expect(400);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     }
-    const far = await t.http.get(`/api/v1/log/consistency?from=${cp.treeSize + 1}`).set(auth('inspector')).expect(422);
+    const far = await t.http
+      .get(`/api/v1/log/consistency?from=${cp.treeSize + 1}`)
+      .set(auth('inspector'))
+      .expect(422);
     expect(far.body).toMatchObject({ code: 'TREE_SIZE_TOO_LARGE' });
-    await t.http.get(`/api/v1/log/inclusion?position=1&treeSize=${cp.treeSize + 1}`).set(auth('inspector')).expect(422);
-    await t.http.get(`/api/v1/log/inclusion?position=${cp.treeSize + 50}`).set(auth('inspector')).expect(404);
+    await t.http
+      .get(`/api/v1/log/inclusion?position=1&treeSize=${cp.treeSize + 1}`)
+      .set(auth('inspector'))
+      .expect(422);
+    await t.http
+      .get(`/api/v1/log/inclusion?position=${cp.treeSize + 50}`)
+      .set(auth('inspector'))
+      .expect(404);
     const again = await t.http.get('/api/v1/log/checkpoint').set(auth('inspector')).expect(200);
     expect(again.body).toEqual(cp);
   });
@@ -95,13 +133,23 @@ describe('the verifiable log: GET /log/checkpoint, /log/inclusion, /log/consiste
     const { body: cp } = await t.http.get('/api/v1/log/checkpoint').set(auth('inspector')).expect(200);
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const publicKeyPem = String(publicKey.export({ type: 'spki', format: 'pem' }));
-    const keyId = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+    const keyId = createHash('sha256')
+      .update(publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('hex');
     const text = `ledger-witness/1\nledger-checkpoint/1\n${cp.algorithm}\n${cp.treeSize}\n${cp.root}\n${cp.issuedAt}\n${cp.keyId}\n`;
     const good = { treeSize: cp.treeSize, keyId, signature: sign(null, Buffer.from(text), privateKey).toString('base64'), publicKey: publicKeyPem };
     const forged = { ...good, signature: sign(null, Buffer.from(text.replace(cp.root, '0'.repeat(64))), privateKey).toString('base64') };
     await t.http.post('/api/v1/log/witness').set(auth('discipline')).send(forged).expect(422);
-    await t.http.post('/api/v1/log/witness').set(auth('discipline')).send({ ...good, treeSize: cp.treeSize + 99 }).expect(404);
-    await t.http.post('/api/v1/log/witness').set(auth('discipline')).send({ ...good, publicKey: 'nope' }).expect(400);
+    await t.http
+      .post('/api/v1/log/witness')
+      .set(auth('discipline'))
+      .send({ ...good, treeSize: cp.treeSize + 99 })
+      .expect(404);
+    await t.http
+      .post('/api/v1/log/witness')
+      .set(auth('discipline'))
+      .send({ ...good, publicKey: 'nope' })
+      .expect(400);
     await t.http.post('/api/v1/log/witness').set(auth('unit')).send(good).expect(403);
     await t.http.post('/api/v1/log/witness').set(auth('auditadmin')).send(good).expect(403);
     expect((await t.http.get('/api/v1/log/checkpoint').set(auth('inspector')).expect(200)).body.witnesses).toEqual([]);

@@ -27,7 +27,11 @@ describe('a tampered store is not served silently', () => {
     const config = loadConfig({ LEDGER_DATA_DIR: dir, LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL' });
     const store = await openEventStore(config);
     const add = (i: number) =>
-      store.append('item-t-1', [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { itemId: 't-1', note: `进展${i}` }, metadata: {} }], i === 0 ? 'no_stream' : i - 1);
+      store.append(
+        'item-t-1',
+        [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { itemId: 't-1', note: `进展${i}` }, metadata: {} }],
+        i === 0 ? 'no_stream' : i - 1,
+      );
     for (let i = 0; i < 4; i++) await add(i);
     const sealer = new LedgerSealer(store, loadOrCreateSealKey(integrityConfig(config, {}).sealKeyFile), { every: 0 });
     expect((await sealer.seal())?.event.position).toBe(5n);
@@ -72,15 +76,25 @@ describe('a tampered store is not served silently', () => {
     });
     expect(ready.body.detail).toMatch(/broken at position 6 \(item-t-1#4\).*writes are refused/);
 
-    const verify = await t.http.get('/api/v1/audit/verify').set('Authorization', `Bearer ${t.token('inspector')}`).expect(200);
+    const verify = await t.http
+      .get('/api/v1/audit/verify')
+      .set('Authorization', `Bearer ${t.token('inspector')}`)
+      .expect(200);
     expect(verify.body).toMatchObject({ ok: false, firstBreak: { stream: 'item-t-1', revision: 4, position: '6' } });
 
     const head = await t.store.headPosition();
-    const refused = await t.http.post('/api/v1/units').set('Authorization', `Bearer ${t.token('admin')}`).send(unit('c1')).expect(503);
+    const refused = await t.http
+      .post('/api/v1/units')
+      .set('Authorization', `Bearer ${t.token('admin')}`)
+      .send(unit('c1'))
+      .expect(503);
     expect(refused.body).toMatchObject({ code: 'LEDGER_TAMPERED', firstBreak: { position: '6' } });
     expect(await t.store.headPosition()).toBe(head);
 
-    await t.http.get('/api/v1/units').set('Authorization', `Bearer ${t.token('org_dept')}`).expect(200);
+    await t.http
+      .get('/api/v1/units')
+      .set('Authorization', `Bearer ${t.token('org_dept')}`)
+      .expect(200);
     await t.http.get('/health/live').expect(200);
   });
 
@@ -93,9 +107,15 @@ describe('a tampered store is not served silently', () => {
       const ready = await t.http.get('/health/ready').expect(503);
       expect(ready.body).toMatchObject({ code: 'LEDGER_TAMPERED', onTamper: 'warn', firstBreak: { position: '7' } });
       expect(ready.body.detail).toMatch(/writes continue/);
-      const res = await t.http.post('/api/v1/units').set('Authorization', `Bearer ${t.token('admin')}`).send(unit('c2')).expect(201);
+      const res = await t.http
+        .post('/api/v1/units')
+        .set('Authorization', `Bearer ${t.token('admin')}`)
+        .send(unit('c2'))
+        .expect(201);
       expect(res.body.position).toBe('8');
-      expect(errors.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/LEDGER TAMPERED \(LEDGER_ON_TAMPER=warn\): writing although the chain is broken at position 7/);
+      expect(errors.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(
+        /LEDGER TAMPERED \(LEDGER_ON_TAMPER=warn\): writing although the chain is broken at position 7/,
+      );
     } finally {
       errors.mockRestore();
     }
@@ -104,7 +124,11 @@ describe('a tampered store is not served silently', () => {
   it('an untouched store: ready, and writes are taken', async () => {
     const t = await start(await sealedLedger());
     await t.http.get('/health/ready').expect(200);
-    await t.http.post('/api/v1/units').set('Authorization', `Bearer ${t.token('admin')}`).send(unit('c3')).expect(201);
+    await t.http
+      .post('/api/v1/units')
+      .set('Authorization', `Bearer ${t.token('admin')}`)
+      .send(unit('c3'))
+      .expect(201);
   });
 
   it('a break that arrives while the API runs (a row written behind the store) degrades it as soon as the sealer follows it', async () => {
@@ -116,7 +140,16 @@ describe('a tampered store is not served silently', () => {
       // A forged event: its hashes are not those of the chain (the tamperer has no way to make them right and seal them).
       db.prepare(
         'INSERT INTO events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at, stream_hash, global_hash) VALUES (8, ?, ?, 0, ?, 1, ?, ?, ?, ?, ?)',
-      ).run(randomUUID(), 'item-forged', 'ProgressReported', '{"note":"伪造"}', '{}', '2026-03-02T09:00:00.000+08:00', Buffer.alloc(32, 1), Buffer.alloc(32, 2));
+      ).run(
+        randomUUID(),
+        'item-forged',
+        'ProgressReported',
+        '{"note":"伪造"}',
+        '{}',
+        '2026-03-02T09:00:00.000+08:00',
+        Buffer.alloc(32, 1),
+        Buffer.alloc(32, 2),
+      );
     } finally {
       db.close();
     }
@@ -127,7 +160,11 @@ describe('a tampered store is not served silently', () => {
       if (last.status === 503) break;
     }
     expect(last.body).toMatchObject({ code: 'LEDGER_TAMPERED', firstBreak: { stream: 'item-forged', position: '8', reason: 'stream_hash_mismatch' } });
-    await t.http.post('/api/v1/units').set('Authorization', `Bearer ${t.token('admin')}`).send(unit('c4')).expect(503);
+    await t.http
+      .post('/api/v1/units')
+      .set('Authorization', `Bearer ${t.token('admin')}`)
+      .send(unit('c4'))
+      .expect(503);
   });
 
   it('a row edited after the sealer walked it: the next seal reads it back, refuses, and the API degrades', async () => {
@@ -137,10 +174,20 @@ describe('a tampered store is not served silently', () => {
     await t.app.get(AuditService).sealer.caughtUp();
     tamper(dir, 6);
     // A proof of item t-1 (head at 7, the seal covers 4) seals first, on demand.
-    const proof = await t.http.get('/api/v1/items/t-1/proof').set('Authorization', `Bearer ${t.token('inspector')}`).expect(409);
-    expect(proof.body).toMatchObject({ code: 'LEDGER_CHAIN_BROKEN', firstBreak: { stream: 'item-t-1', revision: 4, position: '6', reason: 'stream_hash_mismatch' } });
+    const proof = await t.http
+      .get('/api/v1/items/t-1/proof')
+      .set('Authorization', `Bearer ${t.token('inspector')}`)
+      .expect(409);
+    expect(proof.body).toMatchObject({
+      code: 'LEDGER_CHAIN_BROKEN',
+      firstBreak: { stream: 'item-t-1', revision: 4, position: '6', reason: 'stream_hash_mismatch' },
+    });
     const ready = await t.http.get('/health/ready').expect(503);
     expect(ready.body).toMatchObject({ code: 'LEDGER_TAMPERED', firstBreak: { position: '6', detail: expect.stringMatching(/read back before sealing/) } });
-    await t.http.post('/api/v1/units').set('Authorization', `Bearer ${t.token('admin')}`).send(unit('c5')).expect(503);
+    await t.http
+      .post('/api/v1/units')
+      .set('Authorization', `Bearer ${t.token('admin')}`)
+      .send(unit('c5'))
+      .expect(503);
   });
 });

@@ -46,7 +46,7 @@ const API_MD_WHO: Array<[string, RouteClass, string, string[]]> = [
 ];
 
 describe('item routes: who may call them', () => {
-  it.each(API_MD_WHO)('%s admits exactly API.md\'s roles', (_route, cls, method, who) => {
+  it.each(API_MD_WHO)("%s admits exactly API.md's roles", (_route, cls, method, who) => {
     const handler = (cls.prototype as Record<string, unknown>)[method] as object;
     expect(typeof handler).toBe('function');
     const roles = Reflect.getMetadata(ROLES_KEY, handler) as string[] | undefined;

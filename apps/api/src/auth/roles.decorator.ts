@@ -8,5 +8,4 @@ export const Roles = (...roles: UserRole[]): MethodDecorator & ClassDecorator =>
  * Who may call an item act's route: the act's roles in the contracts' one table, which the deciders and
  * the web app use too. `system` is dropped: no token carries it (its acts come from in-process workers).
  */
-export const ActRoles = (act: ItemAct): MethodDecorator & ClassDecorator =>
-  Roles(...ITEM_ACT_ROLES[act].filter((role): role is UserRole => role !== 'system'));
+export const ActRoles = (act: ItemAct): MethodDecorator & ClassDecorator => Roles(...ITEM_ACT_ROLES[act].filter((role): role is UserRole => role !== 'system'));

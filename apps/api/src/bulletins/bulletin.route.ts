@@ -25,8 +25,7 @@ export class BulletinRoute {
   @Get(':period')
   @Roles('org_dept', 'inspector')
   @ApiOperation({
-    summary:
-      '督查通报 of a month (YYYY-MM) as .docx (default), .xlsx or JSON, every figure read at one checkpoint (asOf, position) stated at its foot',
+    summary: '督查通报 of a month (YYYY-MM) as .docx (default), .xlsx or JSON, every figure read at one checkpoint (asOf, position) stated at its foot',
   })
   async bulletin(
     @Param('period') period: string,
@@ -36,7 +35,8 @@ export class BulletinRoute {
   ): Promise<BulletinData | StreamableFile> {
     const f = (format ?? 'docx') as Format;
     if (!FORMATS.includes(f)) throw new ValidationProblem([{ field: 'format', messages: ['format must be docx, xlsx or json'] }]);
-    if (minPosition !== undefined && !/^\d{1,19}$/.test(minPosition)) throw new ValidationProblem([{ field: 'minPosition', messages: ['minPosition must be a log position'] }]);
+    if (minPosition !== undefined && !/^\d{1,19}$/.test(minPosition))
+      throw new ValidationProblem([{ field: 'minPosition', messages: ['minPosition must be a log position'] }]);
     await this.scope.consistent(minPosition);
     const data = await this.figures.gather(period);
     res.setHeader('X-Ledger-As-Of', data.asOf);

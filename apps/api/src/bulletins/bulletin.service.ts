@@ -1,7 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Clock } from '@ledger/platform';
 import { In } from 'typeorm';
-import { AccountabilityDecisionRow, countyDateOf, ensureTemporalCovers, ItemFactRow, ReadQueries, TemporalQueries, type ItemView, type LedgerCut } from '@ledger/read-models';
+import {
+  AccountabilityDecisionRow,
+  countyDateOf,
+  ensureTemporalCovers,
+  ItemFactRow,
+  ReadQueries,
+  TemporalQueries,
+  type ItemView,
+  type LedgerCut,
+} from '@ledger/read-models';
 import { parseBulletinPeriod, type BulletinData, type BulletinDecision, type BulletinReturn } from '@ledger/sheets-io';
 import { CLOCK } from '../platform/tokens';
 import { NotFoundProblem, ValidationProblem } from '../problem-details/errors';
@@ -57,14 +66,19 @@ export class BulletinFigures {
     // the next bulletin's news, not a change to this one's figures.
     const dated = await this.queries.register({ from: p.from, to: p.to });
     const recorded = dated.length
-      ? await this.queries.dataSource.getRepository(AccountabilityDecisionRow).find({ select: { decisionId: true, recordedAt: true }, where: { decisionId: In(dated.map((d) => d.decisionId)) } })
+      ? await this.queries.dataSource
+          .getRepository(AccountabilityDecisionRow)
+          .find({ select: { decisionId: true, recordedAt: true }, where: { decisionId: In(dated.map((d) => d.decisionId)) } })
       : [];
     const recordedBy = new Set(recorded.filter((r) => Date.parse(r.recordedAt) <= instantMs).map((r) => r.decisionId));
-    const register = dated.filter((d) => recordedBy.has(d.decisionId)).sort((a, b) =>
-      a.decidedOn < b.decidedOn ? -1 : a.decidedOn > b.decidedOn ? 1 : a.decisionId < b.decisionId ? -1 : 1,
-    );
+    const register = dated
+      .filter((d) => recordedBy.has(d.decisionId))
+      .sort((a, b) => (a.decidedOn < b.decidedOn ? -1 : a.decidedOn > b.decidedOn ? 1 : a.decisionId < b.decisionId ? -1 : 1));
 
-    const cadreAt = await this.temporal.cadresAt([...overdueItems.map((i) => i.cadreId), ...register.filter((d) => d.target.kind === 'cadre').map((d) => d.target.id)]);
+    const cadreAt = await this.temporal.cadresAt([
+      ...overdueItems.map((i) => i.cadreId),
+      ...register.filter((d) => d.target.kind === 'cadre').map((d) => d.target.id),
+    ]);
     const cadreName = (id: string) => cadreAt(id, position)?.name ?? id;
     const titles = new Map<string, string>();
     const title = async (itemId: string) => {
@@ -75,7 +89,12 @@ export class BulletinFigures {
 
     const returns: BulletinReturn[] = [];
     for (const f of facts) {
-      returns.push({ itemId: f.itemId, title: await title(f.itemId), unitName: unitAt(f.unitId, Number(f.position))?.name ?? unitName.get(f.unitId) ?? f.unitId, day: f.day });
+      returns.push({
+        itemId: f.itemId,
+        title: await title(f.itemId),
+        unitName: unitAt(f.unitId, Number(f.position))?.name ?? unitName.get(f.unitId) ?? f.unitId,
+        day: f.day,
+      });
     }
     const decisions: BulletinDecision[] = [];
     for (const d of register) {

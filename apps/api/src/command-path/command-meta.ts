@@ -31,7 +31,12 @@ export function canonicalRoute(req: { route?: { path?: unknown }; params?: unkno
   return template.replace(/:([A-Za-z0-9_]+)/g, (m, name: string) => (typeof params[name] === 'string' ? encodeURIComponent(params[name] as string) : m));
 }
 
-export function readCommandMeta(req: { headers: Record<string, string | string[] | undefined>; method: string; route?: { path?: unknown }; params?: unknown; originalUrl?: string } & Record<string, unknown>): CommandMeta {
+export function readCommandMeta(
+  req: { headers: Record<string, string | string[] | undefined>; method: string; route?: { path?: unknown }; params?: unknown; originalUrl?: string } & Record<
+    string,
+    unknown
+  >,
+): CommandMeta {
   const header = (name: string): string | undefined => {
     const v = req.headers[name];
     return Array.isArray(v) ? v[0] : v;

@@ -10,9 +10,24 @@ export class CommandMetrics {
   private readonly rejections: Counter<'command' | 'code'>;
 
   constructor(readonly registry: Registry) {
-    this.appendedEvents = new Counter({ name: 'ledger_events_appended_total', help: 'events appended by commands', labelNames: ['command'], registers: [registry] });
-    this.commands = new Counter({ name: 'ledger_commands_total', help: 'commands handled, by outcome', labelNames: ['command', 'outcome'], registers: [registry] });
-    this.rejections = new Counter({ name: 'ledger_command_rejections_total', help: 'domain rejections by code', labelNames: ['command', 'code'], registers: [registry] });
+    this.appendedEvents = new Counter({
+      name: 'ledger_events_appended_total',
+      help: 'events appended by commands',
+      labelNames: ['command'],
+      registers: [registry],
+    });
+    this.commands = new Counter({
+      name: 'ledger_commands_total',
+      help: 'commands handled, by outcome',
+      labelNames: ['command', 'outcome'],
+      registers: [registry],
+    });
+    this.rejections = new Counter({
+      name: 'ledger_command_rejections_total',
+      help: 'domain rejections by code',
+      labelNames: ['command', 'code'],
+      registers: [registry],
+    });
   }
 
   /** Counts an outcome of handleCommand (replayed, not found and stale revisions are not counted, as before). */

@@ -27,7 +27,9 @@ export function missedCandidates(ds: DataSource, today: string): AsyncGenerator<
  * `today`. Which step, if any, is the item's stream's call (it knows the steps already recorded).
  */
 export function escalationCandidates(ds: DataSource, today: string, firstStepDays: number): AsyncGenerator<Candidate[]> {
-  return pagesByDueDate(ds, (qb) => qb.where(`i.status IN ('assigned','in_progress')`).andWhere('i."dueDate" <= :last', { last: addDays(today, -firstStepDays) }));
+  return pagesByDueDate(ds, (qb) =>
+    qb.where(`i.status IN ('assigned','in_progress')`).andWhere('i."dueDate" <= :last', { last: addDays(today, -firstStepDays) }),
+  );
 }
 
 /** Items not yet reported whose due date in force is within `days` from today (today included). */
@@ -38,10 +40,7 @@ export function reminderCandidates(ds: DataSource, today: string, days: number):
 }
 
 /** The items `where` selects, `PAGE` at a time in (dueDate, id) order, each page after the last one's key. */
-async function* pagesByDueDate(
-  ds: DataSource,
-  where: (qb: SelectQueryBuilder<ItemRow>) => SelectQueryBuilder<ItemRow>,
-): AsyncGenerator<Candidate[]> {
+async function* pagesByDueDate(ds: DataSource, where: (qb: SelectQueryBuilder<ItemRow>) => SelectQueryBuilder<ItemRow>): AsyncGenerator<Candidate[]> {
   let after = { dueDate: '', id: '' };
   for (;;) {
     const rows = await where(ds.getRepository(ItemRow).createQueryBuilder('i').select(['i.id', 'i.dueDate']))

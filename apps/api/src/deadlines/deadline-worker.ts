@@ -26,7 +26,6 @@ export function nextRunDelayMs(now: Date, intervalMs: number): number {
   return Math.max(0, Math.min(intervalMs, untilMidnight));
 }
 
-
 export interface DeadlineRunResult {
   today: string;
   /** DeadlineMissed recorded in this run. */
@@ -197,7 +196,12 @@ export class DeadlineWorker implements OnApplicationBootstrap, OnApplicationShut
                 : {
                     type: 'UrgeItem',
                     context,
-                    data: { itemId: candidate.id, level: 'reminder', channel: REMINDER_CHANNEL, note: `距完成时限（${state.dueDate}）还有${daysBetween(today, state.dueDate)}天，请按期办结` },
+                    data: {
+                      itemId: candidate.id,
+                      level: 'reminder',
+                      channel: REMINDER_CHANNEL,
+                      note: `距完成时限（${state.dueDate}）还有${daysBetween(today, state.dueDate)}天，请按期办结`,
+                    },
                     facts: {},
                   };
             },

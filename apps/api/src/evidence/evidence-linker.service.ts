@@ -21,7 +21,8 @@ export class EvidenceLinker {
         if (!/^[0-9a-f]{64}$/.test(sha256) || !(await this.files.has(sha256))) return e;
         const check = await this.files.verify(sha256);
         if (check.state !== 'ok') return e;
-        if (check.size !== e.size) errors.push({ field: `evidence.${i}.size`, messages: [`the uploaded file with this SHA-256 has ${check.size} bytes, not ${e.size}`] });
+        if (check.size !== e.size)
+          errors.push({ field: `evidence.${i}.size`, messages: [`the uploaded file with this SHA-256 has ${check.size} bytes, not ${e.size}`] });
         return { ...e, stored: true as const };
       }),
     );

@@ -47,7 +47,10 @@ export class EvidenceUploadGuard implements CanActivate {
     res.once('close', () => inFlight--);
     await new Promise<void>((resolve, reject) => this.parse(req, res, (err?: unknown) => (err ? reject(this.problem(err)) : resolve())));
     const file = (req as unknown as { file?: Express.Multer.File }).file;
-    if (!file || file.size === 0) throw new ValidationProblem([{ field: 'file', messages: ['file must be a non-empty image, PDF or Office document, sent in the multipart field "file"'] }]);
+    if (!file || file.size === 0)
+      throw new ValidationProblem([
+        { field: 'file', messages: ['file must be a non-empty image, PDF or Office document, sent in the multipart field "file"'] },
+      ]);
     const name = Buffer.from(file.originalname, 'latin1').toString('utf8');
     const sha256 = createHash('sha256').update(file.buffer).digest('hex');
     const uploaded: UploadedEvidence = { buffer: file.buffer, name, sha256, declaredType: file.mimetype };
@@ -57,7 +60,12 @@ export class EvidenceUploadGuard implements CanActivate {
   }
 
   private tooLarge(): ApiProblem {
-    return new ApiProblem(413, 'FILE_TOO_LARGE', `an evidence file may be at most ${this.config.maxBytes} bytes (${(this.config.maxBytes / 1024 / 1024).toFixed(1)} MiB)`, { maxBytes: this.config.maxBytes });
+    return new ApiProblem(
+      413,
+      'FILE_TOO_LARGE',
+      `an evidence file may be at most ${this.config.maxBytes} bytes (${(this.config.maxBytes / 1024 / 1024).toFixed(1)} MiB)`,
+      { maxBytes: this.config.maxBytes },
+    );
   }
 
   private problem(err: unknown): ApiProblem {

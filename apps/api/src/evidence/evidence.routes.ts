@@ -45,7 +45,7 @@ export class EvidenceRoutes {
   @Roles('unit')
   @UseGuards(EvidenceUploadGuard)
   @ApiOperation({
-    summary: '佐证材料上传: one file, stored under its SHA-256; name it in a report\'s evidence ({ name, size, sha256 })',
+    summary: "佐证材料上传: one file, stored under its SHA-256; name it in a report's evidence ({ name, size, sha256 })",
     description:
       'Images (JPEG, PNG, GIF, WebP, HEIC), PDF and Office documents (.docx, .xlsx, .pptx, .doc, .xls, .ppt), judged by their bytes: ' +
       'anything else 415 EVIDENCE_TYPE_NOT_ALLOWED. Larger than LEDGER_EVIDENCE_MAX_BYTES (default 20 MiB): 413 FILE_TOO_LARGE. ' +
@@ -61,9 +61,14 @@ export class EvidenceRoutes {
     const file = (req as unknown as Record<string, unknown>)[UPLOADED_EVIDENCE] as UploadedEvidence;
     const type = sniffEvidenceType(file.buffer);
     if (type === null) {
-      throw new ApiProblem(415, 'EVIDENCE_TYPE_NOT_ALLOWED', `${file.name}: not an image (JPEG, PNG, GIF, WebP, HEIC), a PDF or an Office document (.docx, .xlsx, .pptx, .doc, .xls, .ppt) by its content`, {
-        allowed: Object.keys(EVIDENCE_TYPES),
-      });
+      throw new ApiProblem(
+        415,
+        'EVIDENCE_TYPE_NOT_ALLOWED',
+        `${file.name}: not an image (JPEG, PNG, GIF, WebP, HEIC), a PDF or an Office document (.docx, .xlsx, .pptx, .doc, .xls, .ppt) by its content`,
+        {
+          allowed: Object.keys(EVIDENCE_TYPES),
+        },
+      );
     }
     const { created, stored } = await this.files.put(file.buffer, type);
     res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
@@ -72,10 +77,10 @@ export class EvidenceRoutes {
 
   @Get('items/:id/evidence/:sha256')
   @ApiOperation({
-    summary: '佐证材料下载: a file one of the item\'s reports names, for whoever may read the item',
+    summary: "佐证材料下载: a file one of the item's reports names, for whoever may read the item",
     description:
       'The stored type exactly, X-Content-Type-Options: nosniff; images and PDF inline, anything else as an attachment, named as the report named it. ' +
-      'A hash that is not 64 lower-case hex digits: 400. A hash none of the item\'s events names: 404 EVIDENCE_NOT_FOUND; named but never uploaded (a version 1 report): 404 EVIDENCE_NOT_STORED.',
+      "A hash that is not 64 lower-case hex digits: 400. A hash none of the item's events names: 404 EVIDENCE_NOT_FOUND; named but never uploaded (a version 1 report): 404 EVIDENCE_NOT_STORED.",
   })
   @ApiProduces(...Object.keys(EVIDENCE_TYPES))
   @ApiOkResponse({ description: 'the file', schema: { type: 'string', format: 'binary' } })

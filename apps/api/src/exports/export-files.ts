@@ -1,8 +1,5 @@
 import type { ReadQueries, AccountabilityEntry, CadreFiguresRow, ItemView, UnitFiguresRow } from '@ledger/read-models';
-import {
-  exportAccountabilityRegister, exportCadreFigures, exportItems, exportUnitFigures,
-  type ExportFile, type ExportFormat,
-} from '@ledger/sheets-io';
+import { exportAccountabilityRegister, exportCadreFigures, exportItems, exportUnitFigures, type ExportFile, type ExportFormat } from '@ledger/sheets-io';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['xlsx', 'csv'];
 
@@ -43,7 +40,11 @@ export async function exportFile<K extends ExportKind>(
     case 'unitFigures':
       return exportUnitFigures(rows as ExportRows['unitFigures'], { format });
     case 'cadreFigures':
-      return exportCadreFigures(rows as ExportRows['cadreFigures'], { cadres: await queries.cadres({ includeLeft: true }), units: await queries.units() }, { format });
+      return exportCadreFigures(
+        rows as ExportRows['cadreFigures'],
+        { cadres: await queries.cadres({ includeLeft: true }), units: await queries.units() },
+        { format },
+      );
     case 'accountability': {
       const entries = rows as ExportRows['accountability'];
       const [units, cadres, items] = await Promise.all([

@@ -1,6 +1,13 @@
 import {
-  Inject, Injectable, SetMetadata, StreamableFile, UseInterceptors, applyDecorators,
-  type CallHandler, type ExecutionContext, type NestInterceptor,
+  Inject,
+  Injectable,
+  SetMetadata,
+  StreamableFile,
+  UseInterceptors,
+  applyDecorators,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { QueryBus } from '@nestjs/cqrs';
@@ -69,9 +76,7 @@ export class ExportInterceptor implements NestInterceptor {
     const actor = (req as unknown as Record<string, unknown>)[ACTOR_KEY] as Actor;
     const res = ctx.switchToHttp().getResponse<Response>();
     // The route's first page is small; the file (every page, every row) is built one export at a time.
-    return next.handle().pipe(
-      switchMap((answer) => from(HEAVY_REQUESTS.run(() => this.file(kind, answer, format as ExportFormat, actor, query), res))),
-    );
+    return next.handle().pipe(switchMap((answer) => from(HEAVY_REQUESTS.run(() => this.file(kind, answer, format as ExportFormat, actor, query), res))));
   }
 
   private async file(kind: ExportKind, answer: unknown, format: ExportFormat, actor: Actor, query: Record<string, unknown>): Promise<StreamableFile> {

@@ -33,9 +33,14 @@ export class WorkGate {
     } else {
       if (this.waiting.length >= this.options.queue) {
         res?.setHeader('Retry-After', String(this.options.retryAfterSeconds));
-        throw new ApiProblem(503, 'SERVER_BUSY', `${this.running} large export(s) or import(s) running and ${this.waiting.length} waiting; retry in ${this.options.retryAfterSeconds} s`, {
-          retryAfterSeconds: this.options.retryAfterSeconds,
-        });
+        throw new ApiProblem(
+          503,
+          'SERVER_BUSY',
+          `${this.running} large export(s) or import(s) running and ${this.waiting.length} waiting; retry in ${this.options.retryAfterSeconds} s`,
+          {
+            retryAfterSeconds: this.options.retryAfterSeconds,
+          },
+        );
       }
       // The slot is handed over by the job that finishes: `running` stays as it is.
       await new Promise<void>((resolve) => this.waiting.push(resolve));

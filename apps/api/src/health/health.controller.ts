@@ -57,7 +57,11 @@ export class HealthController {
         const found = this.integrity.firstBreak;
         if (found) {
           const writes = this.integrity.policy === 'warn' ? 'writes continue (LEDGER_ON_TAMPER=warn)' : 'writes are refused (LEDGER_ON_TAMPER=refuse-writes)';
-          return notReady('LEDGER_TAMPERED', `degraded: the hash chain is broken at position ${found.position} (${found.stream}#${found.revision}): ${found.reason}; ${writes}`, { ...figures, firstBreak: found, onTamper: this.integrity.policy });
+          return notReady(
+            'LEDGER_TAMPERED',
+            `degraded: the hash chain is broken at position ${found.position} (${found.stream}#${found.revision}): ${found.reason}; ${writes}`,
+            { ...figures, firstBreak: found, onTamper: this.integrity.policy },
+          );
         }
       }
       const trouble = await this.projector.check(lag);

@@ -29,7 +29,10 @@ describe('readiness: is a projector following the log?', () => {
     now = 9_999;
     expect(await w.check(600n)).toBeNull();
     now = 10_000;
-    expect(await w.check(600n)).toMatchObject({ code: 'PROJECTOR_BEHIND', detail: expect.stringMatching(/600 events behind the log, above LEDGER_READY_MAX_LAG=5 for 10 s/) });
+    expect(await w.check(600n)).toMatchObject({
+      code: 'PROJECTOR_BEHIND',
+      detail: expect.stringMatching(/600 events behind the log, above LEDGER_READY_MAX_LAG=5 for 10 s/),
+    });
     expect(await w.check(2n)).toBeNull();
     now = 30_000;
     expect(await w.check(600n)).toBeNull(); // a new stretch above the bound starts its own grace period
@@ -44,7 +47,10 @@ describe('readiness: is a projector following the log?', () => {
     await lease.release();
     expect(await w.check(0n)).toBeNull();
     now = 10_000;
-    expect(await w.check(0n)).toMatchObject({ code: 'PROJECTOR_ABSENT', detail: expect.stringMatching(/no projector holds the projection lease \(its last holder released it\)/) });
+    expect(await w.check(0n)).toMatchObject({
+      code: 'PROJECTOR_ABSENT',
+      detail: expect.stringMatching(/no projector holds the projection lease \(its last holder released it\)/),
+    });
 
     // A holder that stopped renewing 60 s ago (its expiry set in the past by the database's clock).
     const dead = await ProjectionLease.open(ds, { holder: 'host/2', ttlMs: -60_000 });

@@ -42,8 +42,13 @@ export class ProjectorWatch {
       // An expired lease has been absent since its expiry, whoever was looking.
       const since = lease.holder !== null ? Math.min(this.absentSince, now + lease.expiresInMs) : this.absentSince;
       if (now - since >= this.graceMs) {
-        const who = lease.holder === null ? 'its last holder released it' : `${lease.holder} stopped renewing it ${Math.round(-lease.expiresInMs / 1000)} s ago`;
-        return { code: 'PROJECTOR_ABSENT', detail: `no projector holds the projection lease (${who}); the read models do not follow the log (lag ${lag})`, lease };
+        const who =
+          lease.holder === null ? 'its last holder released it' : `${lease.holder} stopped renewing it ${Math.round(-lease.expiresInMs / 1000)} s ago`;
+        return {
+          code: 'PROJECTOR_ABSENT',
+          detail: `no projector holds the projection lease (${who}); the read models do not follow the log (lag ${lag})`,
+          lease,
+        };
       }
     }
     if (lag <= BigInt(this.config.readyMaxLag)) this.behindSince = null;

@@ -14,7 +14,10 @@ import { IdempotencyStore } from './idempotency.store';
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value as object).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -70,9 +73,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           retry({ count: 1, delay: (e: unknown) => (e instanceof DuplicateEventIdError ? of(null) : throwError(() => e)) }),
           switchMap((answer) => {
             const body = JSON.stringify(withoutSecrets(answer));
-            return from(
-              this.records.save({ scope, fingerprint, status: res.statusCode, body, createdAt: countyInstant(this.clock.now()) }),
-            ).pipe(
+            return from(this.records.save({ scope, fingerprint, status: res.statusCode, body, createdAt: countyInstant(this.clock.now()) })).pipe(
               switchMap((stored) => {
                 // A concurrent twin with another body stored first: this one is the reuse.
                 if (stored.fingerprint !== fingerprint) throw new IdempotencyKeyReusedProblem();

@@ -49,7 +49,8 @@ export class IdempotencyStore {
   private sqlite: { find: Statement; insert: Statement } | null | undefined;
   private statements(): { find: Statement; insert: Statement } | null {
     if (this.sqlite === undefined) {
-      const db = this.ds.options.type === 'better-sqlite3' ? (this.ds.driver as unknown as { databaseConnection?: SqliteConnection }).databaseConnection : undefined;
+      const db =
+        this.ds.options.type === 'better-sqlite3' ? (this.ds.driver as unknown as { databaseConnection?: SqliteConnection }).databaseConnection : undefined;
       this.sqlite = db
         ? {
             find: db.prepare('SELECT scope, fingerprint, status, body, "createdAt" FROM api_idempotency_keys WHERE scope = ?'),

@@ -22,8 +22,22 @@ export class MetricsController implements OnModuleInit {
     const store = this.store;
     const queries = this.queries;
     // Sampled when scraped, so the figures are never stale.
-    new Gauge({ name: 'ledger_store_head_position', help: 'position of the last committed event', registers: [this.registry], async collect() { this.set(Number(await store.headPosition())); } });
-    new Gauge({ name: 'ledger_projector_checkpoint', help: 'last position the read models include', registers: [this.registry], async collect() { this.set(Number(await queries.checkpoint())); } });
+    new Gauge({
+      name: 'ledger_store_head_position',
+      help: 'position of the last committed event',
+      registers: [this.registry],
+      async collect() {
+        this.set(Number(await store.headPosition()));
+      },
+    });
+    new Gauge({
+      name: 'ledger_projector_checkpoint',
+      help: 'last position the read models include',
+      registers: [this.registry],
+      async collect() {
+        this.set(Number(await queries.checkpoint()));
+      },
+    });
     new Gauge({
       name: 'ledger_projector_lag',
       help: `events committed but not yet in the read models (counted up to ${LAG_COUNT_CAP})`,

@@ -17,7 +17,10 @@ export class NotificationsRoute {
 
   @Get('dead-letters')
   @Roles('sysadmin')
-  @ApiOperation({ summary: 'Messages the notifier gave up on after the configured attempts, newest event first, each with every attempt { n, at, outcome, httpStatus, error, ms }' })
+  @ApiOperation({
+    summary:
+      'Messages the notifier gave up on after the configured attempts, newest event first, each with every attempt { n, at, outcome, httpStatus, error, ms }',
+  })
   list(): Promise<Array<OutboxMessage & { attemptLog: DeliveryAttempt[] }>> {
     return deadLetters(this.db);
   }
@@ -25,7 +28,10 @@ export class NotificationsRoute {
   @Post(':id/replay')
   @HttpCode(202)
   @Roles('sysadmin')
-  @ApiOperation({ summary: 'Puts a dead letter back in the queue with a fresh count of attempts (its past attempts stay on record): 202 { id, status: "pending" }; 404 unknown, 409 not a dead letter' })
+  @ApiOperation({
+    summary:
+      'Puts a dead letter back in the queue with a fresh count of attempts (its past attempts stay on record): 202 { id, status: "pending" }; 404 unknown, 409 not a dead letter',
+  })
   async replay(@Param('id') id: string): Promise<{ id: string; status: 'pending' }> {
     if (!MESSAGE_ID.test(id)) throw new ValidationProblem([{ field: 'id', messages: ['id must be a message id (8-4-4-4-12 hex digits)'] }]);
     const outcome = await replayDeadLetter(this.db, id);

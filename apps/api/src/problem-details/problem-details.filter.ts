@@ -74,7 +74,6 @@ export function logServerError(req: Request, res: Response, status: number, erro
   else serverErrors.error(line + detail);
 }
 
-
 /** Maps every error to RFC 9457 problem details, once, for the whole app. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -108,7 +107,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (isStorageFull(error)) {
       // Reads go on, and the same request succeeds once space is freed (a write that did land is found again by its ids).
       return {
-        problem: problem(507, 'STORAGE_FULL', 'the server has no disk space left to record this request; reads still work; send it again (with the same Idempotency-Key, if it had one) once space is freed'),
+        problem: problem(
+          507,
+          'STORAGE_FULL',
+          'the server has no disk space left to record this request; reads still work; send it again (with the same Idempotency-Key, if it had one) once space is freed',
+        ),
         headers: { 'Retry-After': '30' },
       };
     }
@@ -119,7 +122,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         typeof body === 'string'
           ? body
           : Array.isArray((body as { message?: unknown }).message)
-            ? ((body as { message: string[] }).message).join('; ')
+            ? (body as { message: string[] }).message.join('; ')
             : String((body as { message?: unknown }).message ?? error.message);
       const code = status === 404 ? 'NOT_FOUND' : (TITLES[status] ?? 'ERROR').toUpperCase().replace(/ /g, '_');
       return { problem: problem(status, code, message) };

@@ -20,8 +20,7 @@ describe('query routes over the read models (real app, real SQLite, projector in
   let app: INestApplication;
   let head: string;
 
-  const token = (role: UserRole, unitId: string | null = null) =>
-    signToken({ sub: `${role}-${unitId ?? 'county'}`, role, unitId }, resolveJwtSecret(config));
+  const token = (role: UserRole, unitId: string | null = null) => signToken({ sub: `${role}-${unitId ?? 'county'}`, role, unitId }, resolveJwtSecret(config));
   const get = (route: string, role: UserRole = 'org_dept', unitId: string | null = null, minPosition: string | null = head) => {
     const sep = route.includes('?') ? '&' : '?';
     return request(app.getHttpServer())
@@ -64,7 +63,18 @@ describe('query routes over the read models (real app, real SQLite, projector in
     expect(page.body).toMatchObject({ total: 3, pageSize: 2 });
     expect(page.body.items.map((i: { id: string }) => i.id)).toEqual(['I7', 'I2']);
 
-    for (const bad of ['light=purple', 'page=0', 'pageSize=500', 'dueFrom=2026-02-30', 'status=open', 'subtree=yes', 'sort=id', 'unitId=a/b', 'colour=red', 'minPosition=-1']) {
+    for (const bad of [
+      'light=purple',
+      'page=0',
+      'pageSize=500',
+      'dueFrom=2026-02-30',
+      'status=open',
+      'subtree=yes',
+      'sort=id',
+      'unitId=a/b',
+      'colour=red',
+      'minPosition=-1',
+    ]) {
       const res = await get(`/items?${bad}`, 'org_dept', null, null).expect(400);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.body.errors.length).toBeGreaterThan(0);
@@ -99,7 +109,18 @@ describe('query routes over the read models (real app, real SQLite, projector in
 
   it('answers figures per unit, per child, per cadre, and the register', async () => {
     const t1 = await get('/units/T1/outstanding').expect(200);
-    expect(t1.body).toEqual({ total: 6, open: 4, overdue: 1, dueSoon: 1, awaitingReview: 1, concluded: 1, struckOff: 1, withdrawn: 0, closureRate: 2 / 6, onTimeRate: 0.5 });
+    expect(t1.body).toEqual({
+      total: 6,
+      open: 4,
+      overdue: 1,
+      dueSoon: 1,
+      awaitingReview: 1,
+      concluded: 1,
+      struckOff: 1,
+      withdrawn: 0,
+      closureRate: 2 / 6,
+      onTimeRate: 0.5,
+    });
     expect((await get('/units/T1/outstanding?subtree=false').expect(200)).body.total).toBe(0);
     await get('/units/T1/outstanding', 'unit', 'T2').expect(403);
     await get('/units/zzz/outstanding').expect(404);
@@ -121,7 +142,14 @@ describe('query routes over the read models (real app, real SQLite, projector in
 
     const register = await get('/accountability?targetKind=cadre&targetId=K1&from=2026-03-01&to=2026-03-31', 'discipline').expect(200);
     expect(register.body).toEqual([
-      expect.objectContaining({ itemId: 'I1', decisionId: 'D1', target: { kind: 'cadre', id: 'K1' }, form: 'admonishment', dispositionForm: 1, revoked: false }),
+      expect.objectContaining({
+        itemId: 'I1',
+        decisionId: 'D1',
+        target: { kind: 'cadre', id: 'K1' },
+        form: 'admonishment',
+        dispositionForm: 1,
+        revoked: false,
+      }),
       expect.objectContaining({ decisionId: 'D2', revoked: true }),
     ]);
     expect((await get('/accountability', 'unit', 'T2').expect(200)).body).toEqual([]);

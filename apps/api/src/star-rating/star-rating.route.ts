@@ -51,7 +51,10 @@ export class StarRatingRoute {
 
   @Get()
   @Roles('org_dept', 'discipline', 'inspector', 'unit')
-  @ApiOperation({ summary: '星级化考核: { from, to, unitId, rules, rows: [{ unitId, name, parentName, dueItems, onTimeItems, onTimeRate, deadlinesMissed, returns, accountabilityDecisions, score, stars, deductions }] }, best first; format=csv|xlsx' })
+  @ApiOperation({
+    summary:
+      '星级化考核: { from, to, unitId, rules, rows: [{ unitId, name, parentName, dueItems, onTimeItems, onTimeRate, deadlinesMissed, returns, accountabilityDecisions, score, stars, deductions }] }, best first; format=csv|xlsx',
+  })
   async rating(
     @Query() query: StarRatingQueryDto,
     @CurrentActor() actor: Actor,
@@ -81,7 +84,8 @@ export class StarRatingRoute {
       if (!actor.unitId) throw new ApiProblem(403, 'OUT_OF_SCOPE', 'this unit token names no unit');
       if (!asked) return actor.unitId;
       if (!(await this.queries.unit(asked))) throw new NotFoundProblem('UNIT_NOT_FOUND', `no unit ${asked}`);
-      if (!(await this.queries.isInSubtree(asked, actor.unitId))) throw new ApiProblem(403, 'OUT_OF_SCOPE', `unit ${asked} is outside the subtree this user acts for`);
+      if (!(await this.queries.isInSubtree(asked, actor.unitId)))
+        throw new ApiProblem(403, 'OUT_OF_SCOPE', `unit ${asked} is outside the subtree this user acts for`);
       return asked;
     }
     if (asked) return asked;

@@ -55,7 +55,10 @@ export class DemoUsersController {
     }
     if (!Array.isArray(parsed)) throw new NotFoundProblem('NOT_DEMO', `${DEMO_USERS_FILE} is not a list`);
     return parsed
-      .filter((u): u is Record<string, unknown> => typeof u === 'object' && u !== null && typeof (u as DemoUser).token === 'string' && typeof (u as DemoUser).role === 'string')
+      .filter(
+        (u): u is Record<string, unknown> =>
+          typeof u === 'object' && u !== null && typeof (u as DemoUser).token === 'string' && typeof (u as DemoUser).role === 'string',
+      )
       .map((u) => ({
         role: String(u.role),
         name: String(u.name ?? ''),

@@ -39,16 +39,35 @@ export async function accountMain(config: LedgerConfig, argv: string[], io: CliI
     allowPositionals: true,
     strict: true,
     options: {
-      login: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, unit: { type: 'string' }, phone: { type: 'string' },
-      rank: { type: 'string' }, id: { type: 'string' }, reason: { type: 'string' }, 'as-of': { type: 'string' },
+      login: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      unit: { type: 'string' },
+      phone: { type: 'string' },
+      rank: { type: 'string' },
+      id: { type: 'string' },
+      reason: { type: 'string' },
+      'as-of': { type: 'string' },
     },
   });
   const clock = io.clock ?? systemClock;
   if (action === 'add') {
     if (positionals.length) throw usageError(`account add takes no positional argument\n\n  ${ACCOUNT_USAGE}`);
     const body = plainToInstance(OpenAccountDto, {
-      id: values.id, login: values.login, name: values.name, phone: values.phone, unitId: values.unit, rank: values.rank, reason: values.reason,
-      roles: values.role === undefined ? undefined : values.role.split(',').map((r) => r.trim()).filter(Boolean),
+      id: values.id,
+      login: values.login,
+      name: values.name,
+      phone: values.phone,
+      unitId: values.unit,
+      rank: values.rank,
+      reason: values.reason,
+      roles:
+        values.role === undefined
+          ? undefined
+          : values.role
+              .split(',')
+              .map((r) => r.trim())
+              .filter(Boolean),
     });
     if (!(await valid(body, io))) return 2;
     return withAccounts(config, io, 'sysadmin', (accounts, meta) => accounts.open(body, meta));
@@ -62,12 +81,18 @@ export async function accountMain(config: LedgerConfig, argv: string[], io: CliI
     return withAccounts(config, io, 'secadmin', async (accounts, meta, ledger) => {
       const id = (await accountNow(ledger.readModels, { login: positionals[0] }))?.id ?? positionals[0];
       switch (action as (typeof SECURITY_ACTIONS)[number]) {
-        case 'grant': return accounts.grant(id, roleBody, meta);
-        case 'revoke': return accounts.revoke(id, roleBody, meta);
-        case 'lock': return accounts.lock(id, reason.reason, meta);
-        case 'unlock': return accounts.unlock(id, reason.reason, meta);
-        case 'reset-password': return accounts.resetPassword(id, reason.reason, meta);
-        case 'close': return accounts.close(id, reason.reason, meta);
+        case 'grant':
+          return accounts.grant(id, roleBody, meta);
+        case 'revoke':
+          return accounts.revoke(id, roleBody, meta);
+        case 'lock':
+          return accounts.lock(id, reason.reason, meta);
+        case 'unlock':
+          return accounts.unlock(id, reason.reason, meta);
+        case 'reset-password':
+          return accounts.resetPassword(id, reason.reason, meta);
+        case 'close':
+          return accounts.close(id, reason.reason, meta);
       }
     });
   }
@@ -84,9 +109,10 @@ export async function accountMain(config: LedgerConfig, argv: string[], io: CliI
     const ledger = await openLedger(config, clock);
     try {
       const filter = { role: values.role === undefined ? undefined : role.role };
-      const rows = ms === null || ms >= clock.now().getTime()
-        ? await accountsNow(ledger.readModels, filter)
-        : await accountsAt(ledger.readModels, await new TemporalQueries(ledger.readModels, config).positionAt(ms), filter);
+      const rows =
+        ms === null || ms >= clock.now().getTime()
+          ? await accountsNow(ledger.readModels, filter)
+          : await accountsAt(ledger.readModels, await new TemporalQueries(ledger.readModels, config).positionAt(ms), filter);
       for (const a of rows) io.out(`${[a.id, a.login, a.name, a.roles.join(','), a.unitId ?? '-', a.status].join('\t')}\n`);
       return 0;
     } finally {
@@ -115,7 +141,9 @@ async function withAccounts(
   try {
     const loop = new CommandLoop(ledger.store, clock, { keptStreams: config.commandCacheStreams });
     // 退出所有会话 from the command line too: the API finds the sessions ended at its next check of them.
-    const ender = { endAllSessions: async (accountId: string, reason: SessionEnd) => void (await sessions.endAll(accountId, clock.now().toISOString(), reason)) };
+    const ender = {
+      endAllSessions: async (accountId: string, reason: SessionEnd) => void (await sessions.endAll(accountId, clock.now().toISOString(), reason)),
+    };
     const accounts = new AccountCommands(loop, new Facts(loop, ledger.queries), credentials, ender);
     const actor: Actor = { userId: `cli:${os.userInfo().username}`, role, unitId: null, name: '命令行' };
     const meta: CommandMeta = { actor, correlationId: uuidv4(), commandId: uuidv4(), idempotencyKey: null, ifMatch: null };

@@ -34,16 +34,34 @@ export async function issueApiKey(config: LedgerConfig, o: AccountKeyOptions, io
   try {
     const account = await findAccount(store, o.account);
     if (!account) return fail(io, 'ACCOUNT_NOT_FOUND', `no account ${o.account}`);
-    if (account.status !== 'active') return fail(io, account.status === 'closed' ? 'ACCOUNT_CLOSED' : 'ACCOUNT_LOCKED', `the account ${o.account} is ${account.status}`);
-    if (o.role !== undefined && !account.roles.includes(o.role as AccountRole)) return fail(io, 'ROLE_NOT_HELD', `the account ${o.account} does not hold the role ${o.role}`);
+    if (account.status !== 'active')
+      return fail(io, account.status === 'closed' ? 'ACCOUNT_CLOSED' : 'ACCOUNT_LOCKED', `the account ${o.account} is ${account.status}`);
+    if (o.role !== undefined && !account.roles.includes(o.role as AccountRole))
+      return fail(io, 'ROLE_NOT_HELD', `the account ${o.account} does not hold the role ${o.role}`);
     if (o.role === undefined && account.roles.length === 0) return fail(io, 'ACCOUNT_WITHOUT_ROLE', `the account ${o.account} holds no role`);
     const now = clock.now();
     const key = newApiKey();
     const by = `cli:${osUser()}`;
     const expiresAt = new Date(now.getTime() + lifetime).toISOString();
-    await credentials.createKey({ keyId: key.keyId, accountId: account.accountId, secretHash: key.secretHash, role: o.role ?? null, name: o.name?.trim() ?? null, createdAt: now.toISOString(), createdBy: by, expiresAt });
+    await credentials.createKey({
+      keyId: key.keyId,
+      accountId: account.accountId,
+      secretHash: key.secretHash,
+      role: o.role ?? null,
+      name: o.name?.trim() ?? null,
+      createdAt: now.toISOString(),
+      createdBy: by,
+      expiresAt,
+    });
     try {
-      await audited(config, io, { actor: by, address: `local:${os.hostname()}`, action: 'api-key-issued', target: `account:${account.accountId}`, outcome: 'ok', detail: { apiKey: key.keyId, expiresAt, ...(o.role ? { role: o.role } : {}) } });
+      await audited(config, io, {
+        actor: by,
+        address: `local:${os.hostname()}`,
+        action: 'api-key-issued',
+        target: `account:${account.accountId}`,
+        outcome: 'ok',
+        detail: { apiKey: key.keyId, expiresAt, ...(o.role ? { role: o.role } : {}) },
+      });
     } catch (e) {
       // A key the trail does not record is not handed out.
       await credentials.revokeKey(key.keyId, by, now.toISOString());
@@ -68,7 +86,15 @@ export async function revokeApiKey(config: LedgerConfig, keyId: string, reason: 
     if (key.revokedAt) return fail(io, 'API_KEY_ALREADY_REVOKED', `the key ${keyId} was revoked at ${key.revokedAt}`);
     const by = `cli:${osUser()}`;
     await credentials.revokeKey(keyId, by, clock.now().toISOString());
-    await audited(config, io, { actor: by, role: 'secadmin', address: `local:${os.hostname()}`, action: 'api-key-revoked', target: `account:${key.accountId}`, outcome: 'ok', detail: { apiKey: keyId, ...(reason ? { reason } : {}) } });
+    await audited(config, io, {
+      actor: by,
+      role: 'secadmin',
+      address: `local:${os.hostname()}`,
+      action: 'api-key-revoked',
+      target: `account:${key.accountId}`,
+      outcome: 'ok',
+      detail: { apiKey: keyId, ...(reason ? { reason } : {}) },
+    });
     const { secretHash: _hidden, ...revoked } = (await credentials.getKey(keyId))!;
     io.out(`${JSON.stringify(revoked)}\n`);
     return 0;

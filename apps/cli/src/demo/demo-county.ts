@@ -150,7 +150,9 @@ export async function loadDemoCounty(
   SHEETS.forEach((sheet, s) => {
     const issuedAt = start + s * 35 * DAY;
     const sheetId = uuid();
-    at(issuedAt, () => post('/sheets', { id: sheetId, number: sheet.number, title: sheet.title, source: sheet.source, issuedOn: countyDate(new Date(issuedAt)) }, orgDept));
+    at(issuedAt, () =>
+      post('/sheets', { id: sheetId, number: sheet.number, title: sheet.title, source: sheet.source, issuedOn: countyDate(new Date(issuedAt)) }, orgDept),
+    );
     for (let i = 0; i < perSheet[s]; i++) {
       const unit = pick(assignable);
       const itemId = uuid();
@@ -161,7 +163,25 @@ export async function loadDemoCounty(
       const firstDueDate = countyDate(new Date(due));
       const cadres = cadresOf.get(unit.key)!;
       const unitName = unit.name.replace(/^中共|委员会$|党支部$|党总支$/g, '');
-      if (!at(assignedAt, () => post('/items', { id: itemId, sheetId, title: `${unitName}：${title}`, requirements, unitId: unitIds.get(unit.key), cadreId: cadres[0], leaderId: cadres[1] ?? null, dueDate: firstDueDate }, orgDept))) continue;
+      if (
+        !at(assignedAt, () =>
+          post(
+            '/items',
+            {
+              id: itemId,
+              sheetId,
+              title: `${unitName}：${title}`,
+              requirements,
+              unitId: unitIds.get(unit.key),
+              cadreId: cadres[0],
+              leaderId: cadres[1] ?? null,
+              dueDate: firstDueDate,
+            },
+            orgDept,
+          ),
+        )
+      )
+        continue;
       itemCount++;
       const tok = actingToken(unit.key);
       const path = `/items/${itemId}`;
@@ -194,22 +214,59 @@ export async function loadDemoCounty(
       if (completeAt <= t) t = t + DAY;
       else t = completeAt;
       // Overdue items get urged up the ladder while they stay open.
-      const urges: Array<[number, string]> = [[1, 'reminder'], [7, 'urge'], [15, 'notice'], [30, 'listed']];
+      const urges: Array<[number, string]> = [
+        [1, 'reminder'],
+        [7, 'urge'],
+        [15, 'notice'],
+        [30, 'listed'],
+      ];
       const stillOpenUntil = chance(0.8) ? t : nowMs + DAY;
       for (const [afterDays, level] of urges) {
         const when = due + afterDays * DAY + hours(2);
         if (when < stillOpenUntil) {
-          at(when, () => post(`${path}/urge`, { level, channel: level === 'listed' ? '县委督查通报' : '电话', note: '请抓紧办理，按期反馈' }, level === 'listed' ? discipline : inspector));
+          at(when, () =>
+            post(
+              `${path}/urge`,
+              { level, channel: level === 'listed' ? '县委督查通报' : '电话', note: '请抓紧办理，按期反馈' },
+              level === 'listed' ? discipline : inspector,
+            ),
+          );
           if (level === 'listed' && chance(0.6)) {
             const target = chance(0.5) ? { kind: 'cadre', id: cadres[0] } : { kind: 'unit', id: unitIds.get(unit.key) };
             at(when + DAY, () => post(`${path}/accountability/refer`, { target, to: 'discipline', note: '挂牌督办后仍未完成' }, inspector));
             const form = target.kind === 'cadre' ? pick(['admonishment', 'circulated_criticism']) : pick(['inspection', 'circulated_criticism']);
-            at(when + 5 * DAY, () => post(`${path}/accountability/decide`, { target, form, dispositionForm: form === 'admonishment' ? 1 : null, decidedBy: '湟源县纪委监委', decidedOn: countyDate(new Date(when + 5 * DAY)), documentNo: `湟纪问〔2026〕${between(1, 60)}号`, effectMonths: form === 'admonishment' ? 6 : null, reason: '履行责任不力，任务逾期未完成' }, discipline));
+            at(when + 5 * DAY, () =>
+              post(
+                `${path}/accountability/decide`,
+                {
+                  target,
+                  form,
+                  dispositionForm: form === 'admonishment' ? 1 : null,
+                  decidedBy: '湟源县纪委监委',
+                  decidedOn: countyDate(new Date(when + 5 * DAY)),
+                  documentNo: `湟纪问〔2026〕${between(1, 60)}号`,
+                  effectMonths: form === 'admonishment' ? 6 : null,
+                  reason: '履行责任不力，任务逾期未完成',
+                },
+                discipline,
+              ),
+            );
           }
         }
       }
       if (stillOpenUntil > nowMs) continue;
-      at(t, () => post(`${path}/complete`, { summary: '已按要求完成，相关材料已归档', evidence: [{ name: '工作总结.pdf', size: 204800 + between(0, 9999), sha256: Array.from({ length: 64 }, () => Math.floor(rnd() * 16).toString(16)).join('') }] }, tok));
+      at(t, () =>
+        post(
+          `${path}/complete`,
+          {
+            summary: '已按要求完成，相关材料已归档',
+            evidence: [
+              { name: '工作总结.pdf', size: 204800 + between(0, 9999), sha256: Array.from({ length: 64 }, () => Math.floor(rnd() * 16).toString(16)).join('') },
+            ],
+          },
+          tok,
+        ),
+      );
       if (chance(0.15)) {
         at(step(between(1, 4)), () => post(`${path}/return`, { reason: '佐证材料不全，请补充会议记录和照片' }, inspector));
         at(step(between(2, 6)), () => post(`${path}/complete`, { summary: '已补充佐证材料', evidence: [] }, tok));
@@ -224,7 +281,7 @@ export async function loadDemoCounty(
 
   if (options.onDay) {
     const onDay = options.onDay;
-    for (let day = start - DAY + DAY / 24 * 15; day <= nowMs; day += DAY) {
+    for (let day = start - DAY + (DAY / 24) * 15; day <= nowMs; day += DAY) {
       // 00:30 county time (09:30 − 9 h): before anyone acts that day.
       at(day, async () => {
         await http.settle?.();

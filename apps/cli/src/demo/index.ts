@@ -71,7 +71,8 @@ export async function loadDemoInto(config: LedgerConfig, options: { now?: Date; 
           },
         },
         clock,
-        (claims) => signToken({ sub: claims.sub, role: claims.role, unitId: claims.unitId ?? null, name: claims.name }, secret, { expiresIn: DEMO_TOKEN_LIFETIME }),
+        (claims) =>
+          signToken({ sub: claims.sub, role: claims.role, unitId: claims.unitId ?? null, name: claims.name }, secret, { expiresIn: DEMO_TOKEN_LIFETIME }),
         { now, seed: options.seed, onDay: (date) => worker.runOnce(date) },
       );
       // The deadline process of today, so the folder starts as a running server would keep it.
@@ -86,7 +87,11 @@ export async function loadDemoInto(config: LedgerConfig, options: { now?: Date; 
       const users = [];
       for (const u of result.users) {
         const login = demoLogin(u.sub);
-        await post('/accounts', { id: u.sub, login, name: u.name, roles: [actingRole(u.role)], ...(u.unitId ? { unitId: u.unitId } : {}), reason: '演示账号' }, admin.token);
+        await post(
+          '/accounts',
+          { id: u.sub, login, name: u.name, roles: [actingRole(u.role)], ...(u.unitId ? { unitId: u.unitId } : {}), reason: '演示账号' },
+          admin.token,
+        );
         await credentials.setPassword(u.sub, DEMO_PASSWORD, { mustChange: false, now: clock.now().toISOString() });
         users.push({ ...u, login, password: DEMO_PASSWORD });
       }

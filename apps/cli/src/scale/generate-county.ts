@@ -56,19 +56,43 @@ const YEAR_DAYS = 365;
 const localDate = (ms: number) => countyDate(new Date(ms));
 
 const TOWNSHIPS = ['城关镇', '大华镇', '东峡镇', '日月藏族乡', '和平乡', '波航乡', '申中乡', '巴燕乡', '寺寨乡'];
-const VILLAGE_STEMS = '茶曲 莫布拉 前沟 长岭 黄茂 池汉 下脖项 兔尔干 上胡丹 韭菜沟 大石头 拉拉口 红土湾 纳隆 尕庄 响河 塔湾 光华 小高陵 寺台 北极山 窑洞 阴坡 哈城 扎藏 卡路 甘河 东沟 西沟 白水 红崖 石崖'.split(' ');
-const AGENCIES = '教育局 卫健局 农业农村局 水利局 交通运输局 自然资源局 住建局 民政局 人社局 财政局 发改局 市场监管局 文旅局 应急管理局 林草局 司法局 统计局 审计局 医保局 乡村振兴局'.split(' ');
+const VILLAGE_STEMS =
+  '茶曲 莫布拉 前沟 长岭 黄茂 池汉 下脖项 兔尔干 上胡丹 韭菜沟 大石头 拉拉口 红土湾 纳隆 尕庄 响河 塔湾 光华 小高陵 寺台 北极山 窑洞 阴坡 哈城 扎藏 卡路 甘河 东沟 西沟 白水 红崖 石崖'.split(
+    ' ',
+  );
+const AGENCIES =
+  '教育局 卫健局 农业农村局 水利局 交通运输局 自然资源局 住建局 民政局 人社局 财政局 发改局 市场监管局 文旅局 应急管理局 林草局 司法局 统计局 审计局 医保局 乡村振兴局'.split(
+    ' ',
+  );
 
-interface UnitPlan { id: string; name: string; kind: 'county_committee' | 'township_committee' | 'working_committee' | 'general_branch' | 'branch' | 'party_group'; parentId: string | null; actorUnit: string | null }
+interface UnitPlan {
+  id: string;
+  name: string;
+  kind: 'county_committee' | 'township_committee' | 'working_committee' | 'general_branch' | 'branch' | 'party_group';
+  parentId: string | null;
+  actorUnit: string | null;
+}
 
 /** One scheduled act on an item: run at `at` (ms), in the order scheduled. */
-type Act = { item: number; type: LedgerCommand['type']; data: Record<string, unknown>; actor: 'org' | 'inspector' | 'discipline' | 'unit' | 'system'; events: number };
+type Act = {
+  item: number;
+  type: LedgerCommand['type'];
+  data: Record<string, unknown>;
+  actor: 'org' | 'inspector' | 'discipline' | 'unit' | 'system';
+  events: number;
+};
 
 export async function generateCounty(options: GenerateCountyOptions): Promise<ScaleResult> {
   const { chance, between, pick } = seededDice(options.seed ?? 7);
   const name = () => pick(SURNAMES) + pick(GIVEN);
 
-  const config = loadConfig({ LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL', ...options.env, LEDGER_DATA_DIR: options.dataDir, LEDGER_DEADLINE_WORKER: 'off', LEDGER_JWT_SECRET: options.env?.LEDGER_JWT_SECRET ?? 'scale-generator-secret-000000' });
+  const config = loadConfig({
+    LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL',
+    ...options.env,
+    LEDGER_DATA_DIR: options.dataDir,
+    LEDGER_DEADLINE_WORKER: 'off',
+    LEDGER_JWT_SECRET: options.env?.LEDGER_JWT_SECRET ?? 'scale-generator-secret-000000',
+  });
   const nowMs = (options.now ?? new Date()).getTime();
   const start = Date.parse(`${localDate(nowMs - YEAR_DAYS * DAY)}T08:30:00${COUNTY_OFFSET}`);
   const clock = new FixedClock(new Date(start - DAY));
@@ -107,10 +131,18 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
     const meta: CommandMeta = { actor, correlationId: uuidv4(), commandId: uuidv4(), idempotencyKey: null, ifMatch: null };
     const outcome = await handleCommand(
       loop,
-      { name: command.type, stream: route.stream, decider: route.decider, mode, id: route.stream, build: (_f, context) => ({ ...command, context }) as LedgerCommand },
+      {
+        name: command.type,
+        stream: route.stream,
+        decider: route.decider,
+        mode,
+        id: route.stream,
+        build: (_f, context) => ({ ...command, context }) as LedgerCommand,
+      },
       meta,
     );
-    if (outcome.kind !== 'appended') throw new Error(`${command.type} on ${route.stream}: ${JSON.stringify(outcome, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+    if (outcome.kind !== 'appended')
+      throw new Error(`${command.type} on ${route.stream}: ${JSON.stringify(outcome, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
     commands++;
     return outcome;
   };
@@ -134,21 +166,47 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
         const vname = `${t}${VILLAGE_STEMS[v % VILLAGE_STEMS.length]}${v >= VILLAGE_STEMS.length ? '二' : ''}村`;
         const branch: UnitPlan = { id: uuidv4(), name: `${vname}党支部`, kind: 'branch', parentId: town.id, actorUnit: town.id };
         units.push(branch);
-        for (let g = 1; g <= 3; g++) units.push({ id: uuidv4(), name: `${vname}第${'一二三'[g - 1]}党小组`, kind: 'party_group', parentId: branch.id, actorUnit: town.id });
+        for (let g = 1; g <= 3; g++)
+          units.push({ id: uuidv4(), name: `${vname}第${'一二三'[g - 1]}党小组`, kind: 'party_group', parentId: branch.id, actorUnit: town.id });
       }
     }
     for (let a = 0; a < 40; a++) {
-      const agency: UnitPlan = { id: uuidv4(), name: `县${AGENCIES[a % AGENCIES.length]}${a >= AGENCIES.length ? '机关第二' : ''}党总支`, kind: 'general_branch', parentId: organs.id, actorUnit: null };
+      const agency: UnitPlan = {
+        id: uuidv4(),
+        name: `县${AGENCIES[a % AGENCIES.length]}${a >= AGENCIES.length ? '机关第二' : ''}党总支`,
+        kind: 'general_branch',
+        parentId: organs.id,
+        actorUnit: null,
+      };
       agency.actorUnit = agency.id;
       units.push(agency);
-      for (let g = 1; g <= 3; g++) units.push({ id: uuidv4(), name: `${agency.name.replace('党总支', '')}第${'一二三'[g - 1]}党支部`, kind: 'branch', parentId: agency.id, actorUnit: agency.id });
+      for (let g = 1; g <= 3; g++)
+        units.push({
+          id: uuidv4(),
+          name: `${agency.name.replace('党总支', '')}第${'一二三'[g - 1]}党支部`,
+          kind: 'branch',
+          parentId: agency.id,
+          actorUnit: agency.id,
+        });
     }
     // Level by level (a parent before its children), each level at once.
     const depth = new Map<string, number>();
     for (const u of units) depth.set(u.id, u.parentId ? depth.get(u.parentId)! + 1 : 0);
     for (let level = 0; units.some((u) => depth.get(u.id) === level); level++) {
       const these = units.filter((u) => depth.get(u.id) === level);
-      await Promise.all(these.map((u) => send({ type: 'RegisterUnit', data: { unitId: u.id, name: u.name, kind: u.kind, parentId: u.parentId }, facts: { parent: u.parentId ? { exists: true, dissolved: false } : null } } as never, actors.admin, 'create')));
+      await Promise.all(
+        these.map((u) =>
+          send(
+            {
+              type: 'RegisterUnit',
+              data: { unitId: u.id, name: u.name, kind: u.kind, parentId: u.parentId },
+              facts: { parent: u.parentId ? { exists: true, dissolved: false } : null },
+            } as never,
+            actors.admin,
+            'create',
+          ),
+        ),
+      );
       count('UnitRegistered', these.length);
     }
     // ── cadres: a township's committee members, a village's secretary and work team, an agency's secretary
@@ -160,7 +218,13 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
       const ids: string[] = [];
       for (const post of posts) {
         const cadreId = uuidv4();
-        registrations.push(send({ type: 'RegisterCadre', data: { cadreId, name: name(), unitId: u.id, post }, facts: { unit: { exists: true, dissolved: false } } } as never, actors.org, 'create'));
+        registrations.push(
+          send(
+            { type: 'RegisterCadre', data: { cadreId, name: name(), unitId: u.id, post }, facts: { unit: { exists: true, dissolved: false } } } as never,
+            actors.org,
+            'create',
+          ),
+        );
         count('CadreRegistered');
         ids.push(cadreId);
       }
@@ -180,7 +244,12 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
       else acts.set(day, [act]);
       return true;
     };
-    interface ItemPlan { id: string; unit: UnitPlan; cadreId: string; sheet: number }
+    interface ItemPlan {
+      id: string;
+      unit: UnitPlan;
+      cadreId: string;
+      sheet: number;
+    }
     const items: ItemPlan[] = [];
     const sheets: Array<{ id: string; day: number; number: string }> = [];
     let planned = events;
@@ -208,7 +277,8 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
         const [title, requirements] = pick(ITEM_TITLES);
         at(day, { type: 'AssignItem', actor: 'org', events: 1, data: { title, requirements, dueDate: localDate(start + due * DAY) } });
         // The system's reminder three days before the due date, for items not yet reported by then.
-        const remind = (d: number) => at(d - 3, { type: 'UrgeItem', actor: 'system', events: 1, data: { level: 'reminder', channel: '系统提醒', note: '临期提醒' } });
+        const remind = (d: number) =>
+          at(d - 3, { type: 'UrgeItem', actor: 'system', events: 1, data: { level: 'reminder', channel: '系统提醒', note: '临期提醒' } });
         const missed = (d: number) => at(d + 1, { type: 'RecordDeadlineMissed', actor: 'system', events: 1, data: {} });
         if (chance(0.03)) {
           at(t + between(2, 10), { type: 'WithdrawItem', actor: 'org', events: 1, data: { reason: '任务调整' } });
@@ -221,8 +291,28 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
           at(due + 2, { type: 'UrgeItem', actor: 'inspector', events: 1, data: { level: 'urge', channel: '电话', note: '已逾期，请立即办理' } });
           at(due + 10, { type: 'UrgeItem', actor: 'inspector', events: 1, data: { level: 'notice', channel: '督办通知', note: '黄牌督办' } });
           if (chance(0.5)) {
-            at(due + 20, { type: 'ReferAccountability', actor: 'inspector', events: 1, data: { target: { kind: 'unit', id: unit.id }, to: 'discipline', note: '逾期未办' } });
-            at(due + 30, { type: 'DecideAccountability', actor: 'discipline', events: 1, data: { decisionId: uuidv4(), target: { kind: 'unit', id: unit.id }, form: 'circulated_criticism', dispositionForm: null, decidedBy: '湟源县纪委监委', decidedOn: localDate(start + (due + 30) * DAY), documentNo: `湟纪问〔2025〕${between(1, 99)}号`, effectMonths: null, reason: '逾期未办' } });
+            at(due + 20, {
+              type: 'ReferAccountability',
+              actor: 'inspector',
+              events: 1,
+              data: { target: { kind: 'unit', id: unit.id }, to: 'discipline', note: '逾期未办' },
+            });
+            at(due + 30, {
+              type: 'DecideAccountability',
+              actor: 'discipline',
+              events: 1,
+              data: {
+                decisionId: uuidv4(),
+                target: { kind: 'unit', id: unit.id },
+                form: 'circulated_criticism',
+                dispositionForm: null,
+                decidedBy: '湟源县纪委监委',
+                decidedOn: localDate(start + (due + 30) * DAY),
+                documentNo: `湟纪问〔2025〕${between(1, 99)}号`,
+                effectMonths: null,
+                reason: '逾期未办',
+              },
+            });
           }
           continue;
         }
@@ -240,12 +330,29 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
         if (completeDay > due - 3) remind(due);
         if (late) {
           missed(due);
-          if (completeDay > due + 7) at(due + 7, { type: 'UrgeItem', actor: 'inspector', events: 1, data: { level: 'urge', channel: '电话', note: '请抓紧办理' } });
-          if (completeDay > due + 15) at(due + 15, { type: 'UrgeItem', actor: 'discipline', events: 1, data: { level: 'listed', channel: '县委督查通报', note: '挂牌督办' } });
+          if (completeDay > due + 7)
+            at(due + 7, { type: 'UrgeItem', actor: 'inspector', events: 1, data: { level: 'urge', channel: '电话', note: '请抓紧办理' } });
+          if (completeDay > due + 15)
+            at(due + 15, { type: 'UrgeItem', actor: 'discipline', events: 1, data: { level: 'listed', channel: '县委督查通报', note: '挂牌督办' } });
           if (completeDay > due + 15 && chance(0.4)) {
             const target = chance(0.5) ? { kind: 'cadre', id: it.cadreId } : { kind: 'unit', id: unit.id };
             const form = target.kind === 'cadre' ? pick(['admonishment', 'circulated_criticism']) : pick(['inspection', 'circulated_criticism']);
-            at(due + 16, { type: 'DecideAccountability', actor: 'discipline', events: 1, data: { decisionId: uuidv4(), target, form, dispositionForm: form === 'admonishment' ? 1 : null, decidedBy: '湟源县纪委监委', decidedOn: localDate(start + (due + 16) * DAY), documentNo: `湟纪问〔2025〕${between(1, 99)}号`, effectMonths: form === 'admonishment' ? 6 : null, reason: '履行责任不力' } });
+            at(due + 16, {
+              type: 'DecideAccountability',
+              actor: 'discipline',
+              events: 1,
+              data: {
+                decisionId: uuidv4(),
+                target,
+                form,
+                dispositionForm: form === 'admonishment' ? 1 : null,
+                decidedBy: '湟源县纪委监委',
+                decidedOn: localDate(start + (due + 16) * DAY),
+                documentNo: `湟纪问〔2025〕${between(1, 99)}号`,
+                effectMonths: form === 'admonishment' ? 6 : null,
+                reason: '履行责任不力',
+              },
+            });
           }
         }
         t = completeDay;
@@ -265,14 +372,18 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
     const run = async (act: Act): Promise<void> => {
       const it = items[act.item];
       const actor = act.actor === 'unit' ? unitActor(it.unit.actorUnit!) : actors[act.actor];
-      const data = act.type === 'AssignItem'
-        ? { itemId: it.id, sheetId: sheets[it.sheet].id, unitId: it.unit.id, cadreId: it.cadreId, leaderId: null, supportUnitIds: [], ...act.data }
-        : { itemId: it.id, ...act.data };
-      const facts = act.type === 'AssignItem'
-        ? { sheet: { exists: true }, unit: { exists: true, dissolved: false }, cadre: { exists: true, left: false }, inActorScope: true }
-        : act.type === 'GrantExtension' ? { previousApprover: null, inActorScope: true } // one extension per item at most
-        : act.type === 'ReferAccountability' || act.type === 'DecideAccountability' ? { targetExists: true, inActorScope: true }
-        : { inActorScope: true };
+      const data =
+        act.type === 'AssignItem'
+          ? { itemId: it.id, sheetId: sheets[it.sheet].id, unitId: it.unit.id, cadreId: it.cadreId, leaderId: null, supportUnitIds: [], ...act.data }
+          : { itemId: it.id, ...act.data };
+      const facts =
+        act.type === 'AssignItem'
+          ? { sheet: { exists: true }, unit: { exists: true, dissolved: false }, cadre: { exists: true, left: false }, inActorScope: true }
+          : act.type === 'GrantExtension'
+            ? { previousApprover: null, inActorScope: true } // one extension per item at most
+            : act.type === 'ReferAccountability' || act.type === 'DecideAccountability'
+              ? { targetExists: true, inActorScope: true }
+              : { inActorScope: true };
       try {
         await send({ type: act.type, data, facts } as never, actor, act.type === 'AssignItem' ? 'create' : 'existing');
         count(act.type, act.events);
@@ -290,7 +401,14 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
       clock.set(new Date(dayStart));
       for (const s of sheetsByDay.get(day) ?? []) {
         await send({ type: 'ClaimSheetNumber', data: { number: s.number, sheetId: s.id } } as never, actors.org, 'create');
-        await send({ type: 'IssueSheet', data: { sheetId: s.id, number: s.number, title: `${s.number} 重点任务交办单`, source: '县委组织部', issuedOn: localDate(dayStart) } } as never, actors.org, 'create');
+        await send(
+          {
+            type: 'IssueSheet',
+            data: { sheetId: s.id, number: s.number, title: `${s.number} 重点任务交办单`, source: '县委组织部', issuedOn: localDate(dayStart) },
+          } as never,
+          actors.org,
+          'create',
+        );
         count('SheetIssued', 2);
       }
       const today = acts.get(day) ?? [];
@@ -324,13 +442,26 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
       const p0 = Date.now();
       const ds = await openReadModels(config);
       try {
-        await rebuildReadModels(ds, store, { onProgress: (p) => options.onProgress?.({ phase: 'project', events: p.events, target: events, commands, elapsedMs: Date.now() - began }) });
+        await rebuildReadModels(ds, store, {
+          onProgress: (p) => options.onProgress?.({ phase: 'project', events: p.events, target: events, commands, elapsedMs: Date.now() - began }),
+        });
       } finally {
         await ds.destroy();
       }
       projectSeconds = (Date.now() - p0) / 1000;
     }
-    return { events, commands, units: units.length, cadres: cadreCount, sheets: sheets.length, items: items.length, writeSeconds, eventsPerSecond, projectSeconds, eventTypes: counted };
+    return {
+      events,
+      commands,
+      units: units.length,
+      cadres: cadreCount,
+      sheets: sheets.length,
+      items: items.length,
+      writeSeconds,
+      eventsPerSecond,
+      projectSeconds,
+      eventTypes: counted,
+    };
   } finally {
     await app.close();
     await store.close();
@@ -339,7 +470,7 @@ export async function generateCounty(options: GenerateCountyOptions): Promise<Sc
 
 async function countTypes(store: Awaited<ReturnType<typeof openEventStore>>): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (let after = 0n; ; ) {
+  for (let after = 0n; ;) {
     const batch = await store.readAll({ after, limit: 20_000 });
     if (batch.length === 0) return out;
     for (const e of batch) out[e.type] = (out[e.type] ?? 0) + 1;

@@ -29,10 +29,22 @@ export async function exportMain(config: LedgerConfig, argv: string[], io: CliIo
     allowPositionals: true,
     strict: true,
     options: {
-      out: { type: 'string' }, format: { type: 'string' },
-      status: { type: 'string' }, light: { type: 'string' }, unit: { type: 'string' }, subtree: { type: 'string' }, cadre: { type: 'string' },
-      sheet: { type: 'string' }, 'due-from': { type: 'string' }, 'due-to': { type: 'string' }, sort: { type: 'string' },
-      'target-kind': { type: 'string' }, 'target-id': { type: 'string' }, form: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string' },
+      status: { type: 'string' },
+      light: { type: 'string' },
+      unit: { type: 'string' },
+      subtree: { type: 'string' },
+      cadre: { type: 'string' },
+      sheet: { type: 'string' },
+      'due-from': { type: 'string' },
+      'due-to': { type: 'string' },
+      sort: { type: 'string' },
+      'target-kind': { type: 'string' },
+      'target-id': { type: 'string' },
+      form: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
     },
   });
   const kind = KINDS[positionals[0] ?? ''];
@@ -43,7 +55,17 @@ export async function exportMain(config: LedgerConfig, argv: string[], io: CliIo
 
   // Filters are checked by the query routes' own DTOs.
   const filters: Record<string, unknown> = {
-    items: { status: values.status, light: values.light, unitId: values.unit, subtree: values.subtree, cadreId: values.cadre, sheetId: values.sheet, dueFrom: values['due-from'], dueTo: values['due-to'], sort: values.sort },
+    items: {
+      status: values.status,
+      light: values.light,
+      unitId: values.unit,
+      subtree: values.subtree,
+      cadreId: values.cadre,
+      sheetId: values.sheet,
+      dueFrom: values['due-from'],
+      dueTo: values['due-to'],
+      sort: values.sort,
+    },
     unitFigures: {},
     cadreFigures: { unitId: values.unit, subtree: values.subtree },
     accountability: { targetKind: values['target-kind'], targetId: values['target-id'], form: values.form, from: values.from, to: values.to },

@@ -27,8 +27,12 @@ export async function importSheetMain(config: LedgerConfig, argv: string[], io: 
     allowPositionals: true,
     strict: true,
     options: {
-      number: { type: 'string' }, title: { type: 'string' }, 'issued-on': { type: 'string' }, source: { type: 'string' },
-      sub: { type: 'string' }, name: { type: 'string' },
+      number: { type: 'string' },
+      title: { type: 'string' },
+      'issued-on': { type: 'string' },
+      source: { type: 'string' },
+      sub: { type: 'string' },
+      name: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw usageError(`give one file\n\n  ${IMPORT_SHEET_USAGE}`);

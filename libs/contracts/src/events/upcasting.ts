@@ -14,7 +14,10 @@ export function registerUpcaster(type: EventType, fromVersion: number, upcaster:
 }
 
 export class UnknownSchemaVersionError extends Error {
-  constructor(readonly type: string, readonly version: number) {
+  constructor(
+    readonly type: string,
+    readonly version: number,
+  ) {
     super(`no upcaster from ${type} v${version} to v${version + 1}`);
   }
 }

@@ -1,10 +1,4 @@
-import type {
-  AccountabilityForm,
-  AccountabilityTarget,
-  ItemStatus,
-  UnitKind,
-  UrgeLevel,
-} from '../events';
+import type { AccountabilityForm, AccountabilityTarget, ItemStatus, UnitKind, UrgeLevel } from '../events';
 
 /**
  * API.md's response shapes, declared once: the read models answer them, the exports write them, the

@@ -1,7 +1,4 @@
-import {
-  ACCOUNT_ROLES, ADMIN_ROLES, RANKS, STREAM_PREFIX,
-  type AccountRole, type ActorRank, type EventOf,
-} from '@ledger/contracts/events';
+import { ACCOUNT_ROLES, ADMIN_ROLES, RANKS, STREAM_PREFIX, type AccountRole, type ActorRank, type EventOf } from '@ledger/contracts/events';
 import type { CommandContext, Decider, Decision } from '../shared/decider';
 import { present, roleMayAct, unreachable, type UnitFacts, type Verdict } from '../shared/policies';
 import { deny, refuse } from '../shared/rejections';
@@ -93,8 +90,15 @@ export type AccountCommand =
   | ChangeOwnPassword
   | CloseAccount;
 export const ACCOUNT_COMMAND_TYPES = [
-  'OpenAccount', 'GrantAccountRole', 'RevokeAccountRole', 'ChangeAccountUnit', 'LockAccount', 'UnlockAccount',
-  'ResetAccountPassword', 'ChangeOwnPassword', 'CloseAccount',
+  'OpenAccount',
+  'GrantAccountRole',
+  'RevokeAccountRole',
+  'ChangeAccountUnit',
+  'LockAccount',
+  'UnlockAccount',
+  'ResetAccountPassword',
+  'ChangeOwnPassword',
+  'CloseAccount',
 ] as const;
 
 // ── state ───────────────────────────────────────────────────────────────────────────────────────
@@ -182,7 +186,11 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
       const roles = requested.filter(isAccountRole);
       return (
         // The system opens one account of its own accord: the bootstrap system administrator.
-        (bootstrap ? (roles.length === 1 && roles[0] === 'sysadmin' ? undefined : refuse('ROLE_NOT_ALLOWED', { role: 'system' })) : roleMayAct(command.context, ACCOUNT_OPENERS)) ??
+        (bootstrap
+          ? roles.length === 1 && roles[0] === 'sysadmin'
+            ? undefined
+            : refuse('ROLE_NOT_ALLOWED', { role: 'system' })
+          : roleMayAct(command.context, ACCOUNT_OPENERS)) ??
         (state.status !== 'none' ? deny('ACCOUNT_ALREADY_EXISTS', { accountId }) : undefined) ??
         (typeof login === 'string' && LOGIN.test(login.trim()) ? undefined : deny('LOGIN_INVALID', { login })) ??
         (present(name) ? undefined : deny('NAME_REQUIRED')) ??
@@ -195,7 +203,16 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
         liveUnit(unitId, command.facts?.unit) ?? [
           {
             type: 'AccountOpened',
-            data: { accountId, login: login.trim(), name: name.trim(), phone, unitId, roles, rank: rank as ActorRank | null, reason: reasonOf(command.data.reason) },
+            data: {
+              accountId,
+              login: login.trim(),
+              name: name.trim(),
+              phone,
+              unitId,
+              roles,
+              rank: rank as ActorRank | null,
+              reason: reasonOf(command.data.reason),
+            },
           },
           { type: 'AccountPasswordSet', data: { accountId, kind: 'initial', mustChange: true, reason: null } },
         ]
@@ -215,8 +232,17 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
         adminRolesAlone(roles) ??
         unitForUnitRole(roles, unitId ?? state.unitId) ??
         (moves ? liveUnit(unitId, command.facts?.unit) : undefined) ?? [
-          ...(moves ? [{ type: 'AccountUnitChanged' as const, data: { accountId: state.accountId, unitId: unitId!, previousUnitId: state.unitId, reason } }] : []),
-          ...(state.roles.includes(role) ? [] : [{ type: 'AccountRoleGranted' as const, data: { accountId: state.accountId, role, unitId: role === 'unit' ? (unitId ?? state.unitId) : null, reason } }]),
+          ...(moves
+            ? [{ type: 'AccountUnitChanged' as const, data: { accountId: state.accountId, unitId: unitId!, previousUnitId: state.unitId, reason } }]
+            : []),
+          ...(state.roles.includes(role)
+            ? []
+            : [
+                {
+                  type: 'AccountRoleGranted' as const,
+                  data: { accountId: state.accountId, role, unitId: role === 'unit' ? (unitId ?? state.unitId) : null, reason },
+                },
+              ]),
         ]
       );
     }

@@ -32,8 +32,12 @@ describe('cadre decider', () => {
   describe('RegisterCadre', () => {
     it('registers a cadre in a live unit', () => void given([]).when(register()).then([registered]));
     it('rejects an unknown or dissolved unit', () => {
-      given([]).when(register({ exists: false, dissolved: false })).thenRejects('UNIT_NOT_FOUND');
-      given([]).when(register({ exists: true, dissolved: true })).thenRejects('UNIT_DISSOLVED');
+      given([])
+        .when(register({ exists: false, dissolved: false }))
+        .thenRejects('UNIT_NOT_FOUND');
+      given([])
+        .when(register({ exists: true, dissolved: true }))
+        .thenRejects('UNIT_DISSOLVED');
     });
     it('rejects registering twice', () => void given([registered]).when(register()).thenRejects('CADRE_ALREADY_EXISTS'));
     it('requires a post', () => {
@@ -42,8 +46,12 @@ describe('cadre decider', () => {
         .thenRejects('POST_REQUIRED');
     });
     it('is for admin and the organisation department only', () => {
-      given([]).when(register(live, contextFor('admin'))).then([registered]);
-      given([]).when(register(live, contextFor('inspector'))).thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
+      given([])
+        .when(register(live, contextFor('admin')))
+        .then([registered]);
+      given([])
+        .when(register(live, contextFor('inspector')))
+        .thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
     });
   });
 
@@ -58,8 +66,12 @@ describe('cadre decider', () => {
     });
     it('rejects a transfer that changes nothing', () => void given([registered]).when(transfer('chaqu')).thenRejects('TRANSFER_CHANGES_NOTHING'));
     it('rejects a dissolved or unknown target unit', () => {
-      given([registered]).when(transfer('old', undefined, { exists: true, dissolved: true })).thenRejects('UNIT_DISSOLVED');
-      given([registered]).when(transfer('nowhere', undefined, { exists: false, dissolved: false })).thenRejects('UNIT_NOT_FOUND');
+      given([registered])
+        .when(transfer('old', undefined, { exists: true, dissolved: true }))
+        .thenRejects('UNIT_DISSOLVED');
+      given([registered])
+        .when(transfer('nowhere', undefined, { exists: false, dissolved: false }))
+        .thenRejects('UNIT_NOT_FOUND');
     });
     it('rejects transferring a cadre who left, or an unknown one', () => {
       given([registered, left]).when(transfer('mobula')).thenRejects('CADRE_HAS_LEFT');

@@ -36,10 +36,7 @@ interface CadreRecord {
   unitId: string;
   post: string;
 }
-export type CadreState =
-  | { status: 'unregistered' }
-  | (CadreRecord & { status: 'active' })
-  | (CadreRecord & { status: 'left'; reason: string });
+export type CadreState = { status: 'unregistered' } | (CadreRecord & { status: 'active' }) | (CadreRecord & { status: 'left'; reason: string });
 
 export const initialCadreState = (): CadreState => ({ status: 'unregistered' });
 
@@ -70,9 +67,7 @@ export function decideCadre(command: CadreCommand, state: CadreState): Decision<
         (state.status !== 'unregistered' ? deny('CADRE_ALREADY_EXISTS', { cadreId }) : undefined) ??
         (present(name) ? undefined : deny('NAME_REQUIRED')) ??
         (present(post) ? undefined : deny('POST_REQUIRED')) ??
-        liveUnitPolicy(unitId, command.facts?.unit) ?? [
-          { type: 'CadreRegistered', data: { cadreId, name: name.trim(), unitId, post: post.trim() } },
-        ]
+        liveUnitPolicy(unitId, command.facts?.unit) ?? [{ type: 'CadreRegistered', data: { cadreId, name: name.trim(), unitId, post: post.trim() } }]
       );
     }
     case 'TransferCadre': {
@@ -91,11 +86,7 @@ export function decideCadre(command: CadreCommand, state: CadreState): Decision<
     }
     case 'LeaveCadre':
       if (state.status !== 'active') return activeCadre(state)!;
-      return (
-        reasonGiven(command.data.reason) ?? [
-          { type: 'CadreLeft', data: { cadreId: state.cadreId, reason: command.data.reason } },
-        ]
-      );
+      return reasonGiven(command.data.reason) ?? [{ type: 'CadreLeft', data: { cadreId: state.cadreId, reason: command.data.reason } }];
     default:
       return unreachable(command);
   }

@@ -63,11 +63,7 @@ export type RequestExtension = ItemCommandBase<'RequestExtension', { newDueDate:
  * `previousApprover`: the user id of whoever granted the item's latest extension (from the metadata of
  * its stream), null when none was granted. A second or later grant without it is refused.
  */
-export type GrantExtension = ItemCommandBase<
-  'GrantExtension',
-  { note?: string | null },
-  { previousApprover?: string | null }
->;
+export type GrantExtension = ItemCommandBase<'GrantExtension', { note?: string | null }, { previousApprover?: string | null }>;
 export type RefuseExtension = ItemCommandBase<'RefuseExtension', { reason: string }>;
 export type WithdrawItem = ItemCommandBase<'WithdrawItem', { reason: string }>;
 
@@ -111,10 +107,7 @@ export type DecideAccountability = ItemCommandBase<
   },
   { targetExists?: boolean }
 >;
-export type RevokeAccountability = ItemCommandBase<
-  'RevokeAccountability',
-  { decisionId: string; reason: string; appealOutcome?: string | null }
->;
+export type RevokeAccountability = ItemCommandBase<'RevokeAccountability', { decisionId: string; reason: string; appealOutcome?: string | null }>;
 
 export type ItemCommand =
   | AssignItem

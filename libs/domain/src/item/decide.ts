@@ -54,9 +54,7 @@ export function decideItem(command: ItemCommand, state: ItemState): Decision<Ite
       return (
         validDate('newDueDate', newDueDate) ??
         reasonGiven(reason) ??
-        extensionMayBeRequested(item, today, newDueDate) ?? [
-          { type: 'ExtensionRequested', data: { itemId, newDueDate, currentDueDate: item.dueDate, reason } },
-        ]
+        extensionMayBeRequested(item, today, newDueDate) ?? [{ type: 'ExtensionRequested', data: { itemId, newDueDate, currentDueDate: item.dueDate, reason } }]
       );
     }
     case 'GrantExtension': {
@@ -80,11 +78,7 @@ export function decideItem(command: ItemCommand, state: ItemState): Decision<Ite
     case 'RefuseExtension': {
       const pending = item.pendingExtension;
       if (!pending) return deny('NO_PENDING_EXTENSION');
-      return (
-        reasonGiven(command.data.reason) ?? [
-          { type: 'ExtensionRefused', data: { itemId, newDueDate: pending.newDueDate, reason: command.data.reason } },
-        ]
-      );
+      return reasonGiven(command.data.reason) ?? [{ type: 'ExtensionRefused', data: { itemId, newDueDate: pending.newDueDate, reason: command.data.reason } }];
     }
     case 'WithdrawItem':
       return reasonGiven(command.data.reason) ?? [{ type: 'ItemWithdrawn', data: { itemId, reason: command.data.reason } }];
@@ -104,14 +98,10 @@ export function decideItem(command: ItemCommand, state: ItemState): Decision<Ite
       // Implicit acknowledgement (签收): a unit that reports completion of an item it never acknowledged
       // has evidently received it; refusing would only make the client send two requests. The history
       // still shows the acknowledgement as its own fact, so in_progress is never skipped.
-      const acknowledgement: ItemEvent[] =
-        item.status === 'assigned' ? [{ type: 'ItemAcknowledged', data: { itemId, unitId: item.unitId } }] : [];
+      const acknowledgement: ItemEvent[] = item.status === 'assigned' ? [{ type: 'ItemAcknowledged', data: { itemId, unitId: item.unitId } }] : [];
       return (
         (present(summary) ? undefined : deny('SUMMARY_REQUIRED')) ??
-        validEvidence(evidence) ?? [
-          ...acknowledgement,
-          { type: 'CompletionReported', data: { itemId, summary, evidence: evidence ?? [] } },
-        ]
+        validEvidence(evidence) ?? [...acknowledgement, { type: 'CompletionReported', data: { itemId, summary, evidence: evidence ?? [] } }]
       );
     }
 
@@ -120,17 +110,11 @@ export function decideItem(command: ItemCommand, state: ItemState): Decision<Ite
       const { level, channel, note } = command.data;
       return (
         validUrgeLevel(level) ??
-        systemUrgesOnlyReminders(context, level) ?? [
-          { type: 'ItemUrged', data: { itemId, level, channel: channel ?? null, note: note ?? null } },
-        ]
+        systemUrgesOnlyReminders(context, level) ?? [{ type: 'ItemUrged', data: { itemId, level, channel: channel ?? null, note: note ?? null } }]
       );
     }
     case 'ReturnCompletion':
-      return (
-        reasonGiven(command.data.reason) ?? [
-          { type: 'CompletionReturned', data: { itemId, reason: command.data.reason } },
-        ]
-      );
+      return reasonGiven(command.data.reason) ?? [{ type: 'CompletionReturned', data: { itemId, reason: command.data.reason } }];
     case 'ConcludeItem':
       return [
         {
@@ -210,9 +194,7 @@ export function decideItem(command: ItemCommand, state: ItemState): Decision<Ite
       const { decisionId, reason, appealOutcome } = command.data;
       return (
         decisionMayBeRevoked(item, decisionId) ??
-        reasonGiven(reason) ?? [
-          { type: 'AccountabilityRevoked', data: { itemId, decisionId, reason, appealOutcome: appealOutcome ?? null } },
-        ]
+        reasonGiven(reason) ?? [{ type: 'AccountabilityRevoked', data: { itemId, decisionId, reason, appealOutcome: appealOutcome ?? null } }]
       );
     }
     default:

@@ -102,9 +102,7 @@ export function evolveItem(state: ItemState, event: ItemEvent): ItemState {
     case 'ItemReopened':
       return { ...withoutStageFields(state), status: 'in_progress' };
     case 'DeadlineMissed':
-      return state.missedDueDates.includes(event.data.dueDate)
-        ? state
-        : { ...state, missedDueDates: [...state.missedDueDates, event.data.dueDate] };
+      return state.missedDueDates.includes(event.data.dueDate) ? state : { ...state, missedDueDates: [...state.missedDueDates, event.data.dueDate] };
     case 'ItemEscalated': {
       const { dueDate, level } = event.data;
       const current = state.escalation?.dueDate === dueDate ? state.escalation.level : null;

@@ -68,9 +68,7 @@ export function liveSupportUnits(unitIds: readonly string[] | undefined, facts: 
 
 const SHA256 = /^[0-9a-f]{64}$/i;
 export function validEvidence(evidence: readonly Evidence[] | undefined): Verdict {
-  const bad = (evidence ?? []).findIndex(
-    (e) => !present(e?.name) || !Number.isInteger(e.size) || e.size < 0 || !SHA256.test(e.sha256 ?? ''),
-  );
+  const bad = (evidence ?? []).findIndex((e) => !present(e?.name) || !Number.isInteger(e.size) || e.size < 0 || !SHA256.test(e.sha256 ?? ''));
   return bad < 0 ? OK : deny('INVALID_EVIDENCE', { index: bad });
 }
 

@@ -62,14 +62,7 @@ export interface WithdrawnItem extends ItemRecord {
 }
 
 /** 已交办 → 办理中 → 已反馈 → 已办结 → 已销号, or 已撤销; `unassigned` is the empty stream. */
-export type ItemState =
-  | UnassignedItem
-  | AssignedItem
-  | InProgressItem
-  | ReportedItem
-  | ConcludedItem
-  | StruckOffItem
-  | WithdrawnItem;
+export type ItemState = UnassignedItem | AssignedItem | InProgressItem | ReportedItem | ConcludedItem | StruckOffItem | WithdrawnItem;
 
 export type ExistingItem = Exclude<ItemState, UnassignedItem>;
 export type OpenItem = AssignedItem | InProgressItem | ReportedItem;
@@ -77,8 +70,6 @@ export type ClosedItem = ConcludedItem | StruckOffItem;
 
 export const initialItemState = (): ItemState => ({ status: 'unassigned' });
 
-export const isOpen = (state: ItemState): state is OpenItem =>
-  state.status === 'assigned' || state.status === 'in_progress' || state.status === 'reported';
+export const isOpen = (state: ItemState): state is OpenItem => state.status === 'assigned' || state.status === 'in_progress' || state.status === 'reported';
 
-export const isClosed = (state: ItemState): state is ClosedItem =>
-  state.status === 'concluded' || state.status === 'struck_off';
+export const isClosed = (state: ItemState): state is ClosedItem => state.status === 'concluded' || state.status === 'struck_off';

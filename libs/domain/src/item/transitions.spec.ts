@@ -35,7 +35,13 @@ const stillOpen = (stage: 'assigned' | 'in_progress' | 'reported'): Partial<Reco
 });
 const LIFECYCLE: Record<Stage, Partial<Record<Command, Stage>>> = {
   // 已交办: the unit acknowledges it (签收), reports progress (办理中) or completion (已反馈); it may ask for more time.
-  assigned: { ...stillOpen('assigned'), AcknowledgeItem: 'in_progress', ReportProgress: 'in_progress', ReportCompletion: 'reported', RequestExtension: 'assigned' },
+  assigned: {
+    ...stillOpen('assigned'),
+    AcknowledgeItem: 'in_progress',
+    ReportProgress: 'in_progress',
+    ReportCompletion: 'reported',
+    RequestExtension: 'assigned',
+  },
   // 办理中: acknowledged already; it goes on reporting, or asks for more time.
   in_progress: { ...stillOpen('in_progress'), ReportProgress: 'in_progress', ReportCompletion: 'reported', RequestExtension: 'in_progress' },
   // 已反馈: the result awaits review: a reviewer returns it (back to 办理中) or accepts it (已办结); the unit waits.
@@ -71,8 +77,24 @@ function refusal(type: Command, stage: Stage | 'unassigned'): string {
 }
 
 const COMMANDS: Command[] = [
-  'ReassignItem', 'RequestExtension', 'GrantExtension', 'RefuseExtension', 'WithdrawItem', 'AcknowledgeItem', 'ReportProgress', 'ReportCompletion',
-  'UrgeItem', 'ReturnCompletion', 'ConcludeItem', 'StrikeOffItem', 'ReopenItem', 'RecordDeadlineMissed', 'EscalateItem', 'ReferAccountability', 'DecideAccountability', 'RevokeAccountability',
+  'ReassignItem',
+  'RequestExtension',
+  'GrantExtension',
+  'RefuseExtension',
+  'WithdrawItem',
+  'AcknowledgeItem',
+  'ReportProgress',
+  'ReportCompletion',
+  'UrgeItem',
+  'ReturnCompletion',
+  'ConcludeItem',
+  'StrikeOffItem',
+  'ReopenItem',
+  'RecordDeadlineMissed',
+  'EscalateItem',
+  'ReferAccountability',
+  'DecideAccountability',
+  'RevokeAccountability',
 ];
 
 /** The expected outcome: the stage the item ends in (lower case) or the rejection code (upper case). */

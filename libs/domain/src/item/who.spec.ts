@@ -53,9 +53,7 @@ const READY: Record<ItemCommandType, { history: ItemEvent[]; today?: string; dat
 };
 
 const ALL_ROLES: ActorRole[] = [...ROLES, 'system'];
-const cases = (Object.keys(WHO) as ItemCommandType[]).flatMap((type) =>
-  ALL_ROLES.map((role) => ({ type, role, allowed: WHO[type].includes(role) })),
-);
+const cases = (Object.keys(WHO) as ItemCommandType[]).flatMap((type) => ALL_ROLES.map((role) => ({ type, role, allowed: WHO[type].includes(role) })));
 
 describe('who may act on an item', () => {
   it.each(cases)('$type by $role: allowed=$allowed', ({ type, role, allowed }) => {
@@ -68,7 +66,9 @@ describe('who may act on an item', () => {
   describe('a unit user acts only inside its subtree', () => {
     const unitCommands = ['AcknowledgeItem', 'ReportProgress', 'ReportCompletion', 'RequestExtension'] as const;
     it.each(unitCommands)('%s outside the subtree is OUT_OF_SCOPE (403)', (type) => {
-      given(READY[type].history).when(command(type, { facts: { inActorScope: false } })).thenRejects('OUT_OF_SCOPE', { forbidden: true });
+      given(READY[type].history)
+        .when(command(type, { facts: { inActorScope: false } }))
+        .thenRejects('OUT_OF_SCOPE', { forbidden: true });
     });
     it.each(unitCommands)('%s without the scope fact is OUT_OF_SCOPE: the application must resolve it', (type) => {
       const c = command(type);
@@ -76,22 +76,30 @@ describe('who may act on an item', () => {
       given(READY[type].history).when(c).thenRejects('OUT_OF_SCOPE', { forbidden: true });
     });
     it('answers OUT_OF_SCOPE before anything about the item’s stage, so other units learn nothing', () => {
-      given(STAGE_HISTORIES.concluded).when(command('AcknowledgeItem', { facts: { inActorScope: false } })).thenRejects('OUT_OF_SCOPE');
+      given(STAGE_HISTORIES.concluded)
+        .when(command('AcknowledgeItem', { facts: { inActorScope: false } }))
+        .thenRejects('OUT_OF_SCOPE');
     });
     it('ignores scope for county-level roles', () => {
-      given(STAGE_HISTORIES.reported).when(command('ConcludeItem', { facts: { inActorScope: false } })).then([
-        { type: 'ItemConcluded', data: { itemId: 'item-1', note: '经核实已完成', concludedOn: '2026-03-10', dueDate: '2026-03-20', onTime: true } },
-      ]);
+      given(STAGE_HISTORIES.reported)
+        .when(command('ConcludeItem', { facts: { inActorScope: false } }))
+        .then([{ type: 'ItemConcluded', data: { itemId: 'item-1', note: '经核实已完成', concludedOn: '2026-03-10', dueDate: '2026-03-20', onTime: true } }]);
     });
   });
 
   it('a unit can never conclude, even its own item', () => {
-    given(STAGE_HISTORIES.reported).when(command('ConcludeItem', { role: 'unit' })).thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
+    given(STAGE_HISTORIES.reported)
+      .when(command('ConcludeItem', { role: 'unit' }))
+      .thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
   });
 
   it('inspectors may not record accountability decisions; discipline may not reassign', () => {
-    given(STAGE_HISTORIES.in_progress).when(command('DecideAccountability', { role: 'inspector' })).thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
-    given(STAGE_HISTORIES.in_progress).when(command('ReassignItem', { role: 'discipline' })).thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
+    given(STAGE_HISTORIES.in_progress)
+      .when(command('DecideAccountability', { role: 'inspector' }))
+      .thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
+    given(STAGE_HISTORIES.in_progress)
+      .when(command('ReassignItem', { role: 'discipline' }))
+      .thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
   });
 
   it('the system sends reminders only', () => {
@@ -99,7 +107,9 @@ describe('who may act on an item', () => {
       .when(command('UrgeItem', { role: 'system', data: { level: 'reminder', channel: null } }))
       .then([{ type: 'ItemUrged', data: { itemId: 'item-1', level: 'reminder', channel: null, note: null } }]);
     for (const level of ['urge', 'notice', 'listed']) {
-      given(STAGE_HISTORIES.in_progress).when(command('UrgeItem', { role: 'system', data: { level } })).thenRejects('URGE_LEVEL_NOT_ALLOWED', { forbidden: true });
+      given(STAGE_HISTORIES.in_progress)
+        .when(command('UrgeItem', { role: 'system', data: { level } }))
+        .thenRejects('URGE_LEVEL_NOT_ALLOWED', { forbidden: true });
     }
   });
 });

@@ -35,11 +35,7 @@ export function decideSheetNumber(command: SheetNumberCommand, state: SheetNumbe
         // The same sheet claiming again is a retry (e.g. the sheet append failed after the claim): no-op.
         return state.sheetId === sheetId ? [] : deny('SHEET_NUMBER_TAKEN', { number, sheetId: state.sheetId });
       }
-      return (
-        (present(number) ? undefined : deny('SHEET_NUMBER_REQUIRED')) ?? [
-          { type: 'SheetNumberClaimed', data: { number: number.trim(), sheetId } },
-        ]
-      );
+      return (present(number) ? undefined : deny('SHEET_NUMBER_REQUIRED')) ?? [{ type: 'SheetNumberClaimed', data: { number: number.trim(), sheetId } }];
     }
     default:
       return unreachable(command.type);
@@ -47,9 +43,7 @@ export function decideSheetNumber(command: SheetNumberCommand, state: SheetNumbe
 }
 
 export function evolveSheetNumber(state: SheetNumberState, event: SheetNumberEvent): SheetNumberState {
-  return event.type === 'SheetNumberClaimed' && state.status === 'unclaimed'
-    ? { status: 'claimed', ...event.data }
-    : state;
+  return event.type === 'SheetNumberClaimed' && state.status === 'unclaimed' ? { status: 'claimed', ...event.data } : state;
 }
 
 export const sheetNumberDecider: Decider<SheetNumberCommand, SheetNumberState, SheetNumberEvent> = {

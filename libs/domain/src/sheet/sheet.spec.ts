@@ -22,13 +22,21 @@ describe('sheet decider (交办单)', () => {
   it('issues a sheet', () => void given([]).when(issue()).then([issued]));
   it('rejects issuing the same sheet twice', () => void given([issued]).when(issue()).thenRejects('SHEET_ALREADY_ISSUED'));
   it('requires a number, a title and a county date', () => {
-    given([]).when(issue({ number: ' ' })).thenRejects('SHEET_NUMBER_REQUIRED');
-    given([]).when(issue({ title: '' })).thenRejects('NAME_REQUIRED');
-    given([]).when(issue({ issuedOn: '2026-3-1' })).thenRejects('INVALID_DATE');
+    given([])
+      .when(issue({ number: ' ' }))
+      .thenRejects('SHEET_NUMBER_REQUIRED');
+    given([])
+      .when(issue({ title: '' }))
+      .thenRejects('NAME_REQUIRED');
+    given([])
+      .when(issue({ issuedOn: '2026-3-1' }))
+      .thenRejects('INVALID_DATE');
   });
   it('is for the organisation department only', () => {
     for (const role of ['admin', 'unit', 'inspector', 'discipline'] as const) {
-      given([]).when(issue({}, contextFor(role))).thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
+      given([])
+        .when(issue({}, contextFor(role)))
+        .thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
     }
   });
 });
@@ -43,6 +51,8 @@ describe('sheet number claim decider', () => {
   it('rejects a number another sheet holds', () => void given([claimed]).when(claim('s2')).thenRejects('SHEET_NUMBER_TAKEN'));
   it('is idempotent for the sheet that holds it', () => void given([claimed]).when(claim('s1')).then([]));
   it('is for the organisation department only', () => {
-    given([]).when(claim('s1', contextFor('unit'))).thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
+    given([])
+      .when(claim('s1', contextFor('unit')))
+      .thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
   });
 });

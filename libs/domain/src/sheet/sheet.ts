@@ -17,8 +17,7 @@ export type SheetCommand = IssueSheet;
 export const SHEET_COMMAND_TYPES = ['IssueSheet'] as const;
 
 export type SheetState =
-  | { status: 'unissued' }
-  | { status: 'issued'; sheetId: string; number: string; title: string; source: string | null; issuedOn: LocalDate };
+  { status: 'unissued' } | { status: 'issued'; sheetId: string; number: string; title: string; source: string | null; issuedOn: LocalDate };
 
 export const initialSheetState = (): SheetState => ({ status: 'unissued' });
 

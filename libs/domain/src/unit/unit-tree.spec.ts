@@ -2,8 +2,9 @@ import { moveClaim, reachesUnit, unitTreeFold } from './unit-tree';
 
 /** A tree by hand: county ← town1 ← branchA, county ← town2 ← branchB. */
 const streamParents: Record<string, string | null> = { county: null, town1: 'county', town2: 'county', branchA: 'town1', branchB: 'town2' };
-const parents = (pending: Record<string, string[]> = {}) => async (id: string) =>
-  [...(streamParents[id] ? [streamParents[id] as string] : []), ...(pending[id] ?? [])];
+const parents =
+  (pending: Record<string, string[]> = {}) =>
+  async (id: string) => [...(streamParents[id] ? [streamParents[id] as string] : []), ...(pending[id] ?? [])];
 
 describe('unit tree claims', () => {
   it('folds the claims in order', () => {

@@ -17,8 +17,7 @@ export interface UnitTreeState {
 
 export const unitTreeFold = {
   initialState: (): UnitTreeState => ({ claims: [] }),
-  evolve: (state: UnitTreeState, event: LedgerEvent): UnitTreeState =>
-    event.type === 'UnitMoveClaimed' ? { claims: [...state.claims, event.data] } : state,
+  evolve: (state: UnitTreeState, event: LedgerEvent): UnitTreeState => (event.type === 'UnitMoveClaimed' ? { claims: [...state.claims, event.data] } : state),
 };
 
 /** The claim a move's UnitMoved is preceded by: it follows the unit's `unitRevision`, with id `eventId`. */
@@ -31,12 +30,7 @@ export function moveClaim(moved: EventOf<'UnitMoved'>, unitRevision: number, eve
  * the one in its stream and those of moves claimed but not yet appended (either may be the truth by
  * the time this move lands). Unknown ancestry beyond `maxDepth` levels fails closed (a cycle).
  */
-export async function reachesUnit(
-  candidateId: string,
-  unitId: string,
-  parentsOf: (id: string) => Promise<readonly string[]>,
-  maxDepth = 64,
-): Promise<boolean> {
+export async function reachesUnit(candidateId: string, unitId: string, parentsOf: (id: string) => Promise<readonly string[]>, maxDepth = 64): Promise<boolean> {
   const seen = new Set<string>();
   let level = [candidateId];
   for (let depth = 0; level.length > 0; depth++) {

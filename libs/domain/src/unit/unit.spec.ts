@@ -50,28 +50,44 @@ describe('unit decider', () => {
         .then([countyRegistered]);
     });
     it('requires a parent for every other kind', () => {
-      given([]).when(registerTownship({ data: { ...townshipRegistered.data, parentId: null }, facts: { parent: null } })).thenRejects('PARENT_REQUIRED');
+      given([])
+        .when(registerTownship({ data: { ...townshipRegistered.data, parentId: null }, facts: { parent: null } }))
+        .thenRejects('PARENT_REQUIRED');
     });
     it('rejects a parent that does not exist', () => {
-      given([]).when(registerTownship({ facts: { parent: { exists: false, dissolved: false } } })).thenRejects('PARENT_NOT_FOUND');
+      given([])
+        .when(registerTownship({ facts: { parent: { exists: false, dissolved: false } } }))
+        .thenRejects('PARENT_NOT_FOUND');
     });
     it('rejects a dissolved parent', () => {
-      given([]).when(registerTownship({ facts: { parent: { exists: true, dissolved: true } } })).thenRejects('PARENT_DISSOLVED');
+      given([])
+        .when(registerTownship({ facts: { parent: { exists: true, dissolved: true } } }))
+        .thenRejects('PARENT_DISSOLVED');
     });
     it('rejects a unit that is its own parent', () => {
-      given([]).when(registerTownship({ data: { ...townshipRegistered.data, parentId: 'hp' } })).thenRejects('MOVE_WOULD_CREATE_CYCLE');
+      given([])
+        .when(registerTownship({ data: { ...townshipRegistered.data, parentId: 'hp' } }))
+        .thenRejects('MOVE_WOULD_CREATE_CYCLE');
     });
     it('rejects an unknown kind and an empty name', () => {
-      given([]).when(registerTownship({ data: { ...townshipRegistered.data, kind: 'bureau' as never } })).thenRejects('INVALID_UNIT_KIND');
-      given([]).when(registerTownship({ data: { ...townshipRegistered.data, name: '  ' } })).thenRejects('NAME_REQUIRED');
+      given([])
+        .when(registerTownship({ data: { ...townshipRegistered.data, kind: 'bureau' as never } }))
+        .thenRejects('INVALID_UNIT_KIND');
+      given([])
+        .when(registerTownship({ data: { ...townshipRegistered.data, name: '  ' } }))
+        .thenRejects('NAME_REQUIRED');
     });
     it('rejects registering the same id twice', () => {
       given([townshipRegistered]).when(registerTownship()).thenRejects('UNIT_ALREADY_EXISTS');
     });
     it('is for admin and the organisation department only', () => {
-      given([]).when(registerTownship({ context: contextFor('admin') })).then([townshipRegistered]);
+      given([])
+        .when(registerTownship({ context: contextFor('admin') }))
+        .then([townshipRegistered]);
       for (const role of ['unit', 'inspector', 'discipline', 'system'] as const) {
-        given([]).when(registerTownship({ context: contextFor(role) })).thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
+        given([])
+          .when(registerTownship({ context: contextFor(role) }))
+          .thenRejects('ROLE_NOT_ALLOWED', { forbidden: true });
       }
     });
   });
@@ -104,8 +120,12 @@ describe('unit decider', () => {
         .thenRejects('MOVE_WOULD_CREATE_CYCLE');
     });
     it('rejects a missing or dissolved parent, and a move to the same parent', () => {
-      given([townshipRegistered]).when(move('wc', { parent: { exists: false, dissolved: false }, newParentIsSelfOrDescendant: false })).thenRejects('PARENT_NOT_FOUND');
-      given([townshipRegistered]).when(move('wc', { parent: { exists: true, dissolved: true }, newParentIsSelfOrDescendant: false })).thenRejects('PARENT_DISSOLVED');
+      given([townshipRegistered])
+        .when(move('wc', { parent: { exists: false, dissolved: false }, newParentIsSelfOrDescendant: false }))
+        .thenRejects('PARENT_NOT_FOUND');
+      given([townshipRegistered])
+        .when(move('wc', { parent: { exists: true, dissolved: true }, newParentIsSelfOrDescendant: false }))
+        .thenRejects('PARENT_DISSOLVED');
       given([townshipRegistered]).when(move('county')).thenRejects('UNIT_PARENT_UNCHANGED');
     });
     it('fails closed when the application did not resolve the ancestry', () => {
@@ -123,10 +143,14 @@ describe('unit decider', () => {
       given([townshipRegistered]).when(dissolve()).then([dissolved]);
     });
     it('rejects a unit with live children', () => {
-      given([townshipRegistered]).when(dissolve({ liveChildren: 2, openItems: 0 })).thenRejects('UNIT_HAS_LIVE_CHILDREN');
+      given([townshipRegistered])
+        .when(dissolve({ liveChildren: 2, openItems: 0 }))
+        .thenRejects('UNIT_HAS_LIVE_CHILDREN');
     });
     it('rejects a unit with open items', () => {
-      given([townshipRegistered]).when(dissolve({ liveChildren: 0, openItems: 1 })).thenRejects('UNIT_HAS_OPEN_ITEMS');
+      given([townshipRegistered])
+        .when(dissolve({ liveChildren: 0, openItems: 1 }))
+        .thenRejects('UNIT_HAS_OPEN_ITEMS');
     });
     it('rejects dissolving twice, and an unknown unit', () => {
       given([townshipRegistered, dissolved]).when(dissolve()).thenRejects('UNIT_ALREADY_DISSOLVED');

@@ -43,10 +43,7 @@ interface UnitRecord {
   kind: UnitKind;
   parentId: string | null;
 }
-export type UnitState =
-  | { status: 'unregistered' }
-  | (UnitRecord & { status: 'active' })
-  | (UnitRecord & { status: 'dissolved'; reason: string });
+export type UnitState = { status: 'unregistered' } | (UnitRecord & { status: 'active' }) | (UnitRecord & { status: 'dissolved'; reason: string });
 
 export const initialUnitState = (): UnitState => ({ status: 'unregistered' });
 
@@ -101,12 +98,8 @@ export function decideUnit(command: UnitCommand, state: UnitState): Decision<Uni
       const { parent, newParentIsSelfOrDescendant } = command.facts ?? {};
       return (
         (parentId === state.parentId ? deny('UNIT_PARENT_UNCHANGED', { parentId }) : undefined) ??
-        (parentId === state.unitId || newParentIsSelfOrDescendant !== false
-          ? deny('MOVE_WOULD_CREATE_CYCLE', { parentId })
-          : undefined) ??
-        parentPolicy(state.kind, parentId, parent) ?? [
-          { type: 'UnitMoved', data: { unitId: state.unitId, parentId, previousParentId: state.parentId } },
-        ]
+        (parentId === state.unitId || newParentIsSelfOrDescendant !== false ? deny('MOVE_WOULD_CREATE_CYCLE', { parentId }) : undefined) ??
+        parentPolicy(state.kind, parentId, parent) ?? [{ type: 'UnitMoved', data: { unitId: state.unitId, parentId, previousParentId: state.parentId } }]
       );
     }
     case 'DissolveUnit': {

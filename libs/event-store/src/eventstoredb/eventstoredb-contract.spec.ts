@@ -13,10 +13,14 @@ import { openEventStoreDbStore } from './eventstoredb-event-store';
 const url = process.env.LEDGER_ESDB_URL;
 
 if (url) {
-  eventStoreContract('eventstoredb', async () => {
-    const store = openEventStoreDbStore({ url });
-    return { store, reopen: async () => openEventStoreDbStore({ url }), cleanup: () => store.close() };
-  }, { contiguousPositions: false });
+  eventStoreContract(
+    'eventstoredb',
+    async () => {
+      const store = openEventStoreDbStore({ url });
+      return { store, reopen: async () => openEventStoreDbStore({ url }), cleanup: () => store.close() };
+    },
+    { contiguousPositions: false },
+  );
 } else {
   describe('EventStoreDB adapter without a server', () => {
     it('constructs and closes; the contract suite was NOT run (set LEDGER_ESDB_URL to run it)', async () => {

@@ -140,8 +140,7 @@ export class EventStoreDbStore implements EventStore {
     const prepared = events.map((event) => {
       if (seen.has(event.id)) throw new DuplicateEventIdError(event.id);
       seen.add(event.id);
-      const metadata: EventMetadataEnvelope =
-        typeof event.metadata?.recordedAt === 'string' ? event.metadata : { ...event.metadata, recordedAt: now };
+      const metadata: EventMetadataEnvelope = typeof event.metadata?.recordedAt === 'string' ? event.metadata : { ...event.metadata, recordedAt: now };
       const bytes = Buffer.byteLength(JSON.stringify(event.data ?? null)) + Buffer.byteLength(JSON.stringify(metadata));
       if (bytes > this.maxEventBytes) throw new EventTooLargeError(event.id, bytes, this.maxEventBytes);
       return { event, metadata };
@@ -152,7 +151,12 @@ export class EventStoreDbStore implements EventStore {
       this.check(stream, expected, last ? last.revision : 'no_stream');
       return { revision: last ? last.revision : -1, position: last ? last.position : 0n };
     }
-    const retried = () => this.findRetry(stream, prepared.map((p) => p.event), prepared.map((p) => p.metadata));
+    const retried = () =>
+      this.findRetry(
+        stream,
+        prepared.map((p) => p.event),
+        prepared.map((p) => p.metadata),
+      );
 
     // EventStoreDB itself deduplicates a retry whose expected revision is the original's; with `any`
     // or `stream_exists` it may not, so look for the ids first.
@@ -318,7 +322,7 @@ export class EventStoreDbStore implements EventStore {
   /** No index to ask here: a pass over `$all` up to `position` (the sealer does not resume on this engine). */
   async *streamHeadsAt(position: bigint): AsyncGenerator<StreamHeadAt> {
     const heads = new Map<string, StreamHeadAt>();
-    for (let after = 0n; ; ) {
+    for (let after = 0n; ;) {
       const events = (await this.readAll({ after, limit: 1000 })).filter((e) => e.position <= position);
       for (const e of events) heads.set(e.stream, { stream: e.stream, revision: e.revision, position: e.position, streamHash: e.streamHash ?? '' });
       if (events.length < 1000) break;

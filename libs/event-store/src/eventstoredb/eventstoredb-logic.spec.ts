@@ -55,7 +55,18 @@ class FakeEsdb {
   private write(streamId: string, type: string, data: unknown, metadata: unknown, id: string = randomUUID()): FakeRecord {
     this.offset += 137n + BigInt(this.log.length % 5) * 61n;
     const revision = BigInt(this.log.filter((r) => r.streamId === streamId).length);
-    const r: FakeRecord = { streamId, id, type, revision, data, metadata, position: { commit: this.offset, prepare: this.offset }, created: new Date(0), isJson: true, contentType: 'application/json' };
+    const r: FakeRecord = {
+      streamId,
+      id,
+      type,
+      revision,
+      data,
+      metadata,
+      position: { commit: this.offset, prepare: this.offset },
+      created: new Date(0),
+      isJson: true,
+      contentType: 'application/json',
+    };
     this.log.push(r);
     return r;
   }
@@ -70,7 +81,8 @@ class FakeEsdb {
     const own = this.stream(streamName);
     const current = own.length ? BigInt(own.length - 1) : NO_STREAM;
     const expected = options.expectedRevision ?? 'any';
-    const holds = expected === 'any' || (expected === NO_STREAM ? current === NO_STREAM : expected === 'stream_exists' ? current !== NO_STREAM : expected === current);
+    const holds =
+      expected === 'any' || (expected === NO_STREAM ? current === NO_STREAM : expected === 'stream_exists' ? current !== NO_STREAM : expected === current);
     if (!holds) throw new WrongExpectedVersionError(undefined, { streamName, expected: expected as bigint, current });
     let last: FakeRecord | undefined;
     for (const e of list) last = this.write(streamName, e.type, e.data, e.metadata, e.id);
@@ -78,7 +90,10 @@ class FakeEsdb {
     return { success: true, nextExpectedRevision: last!.revision, position: { ...last!.position } };
   }
 
-  readStream(name: string, options: { direction?: string; fromRevision?: bigint | string; maxCount?: number | bigint } = {}): AsyncIterable<{ event: FakeRecord }> {
+  readStream(
+    name: string,
+    options: { direction?: string; fromRevision?: bigint | string; maxCount?: number | bigint } = {},
+  ): AsyncIterable<{ event: FakeRecord }> {
     this.calls.push(`readStream ${name} ${options.direction ?? 'forwards'}`);
     const own = this.stream(name);
     const max = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
@@ -130,7 +145,6 @@ class FakeEsdb {
 
   async dispose(): Promise<void> {}
 }
-
 
 function storeOn(fake: FakeEsdb, options: { fallbackPollMs?: number; resubscribeMs?: number } = {}): EventStoreDbStore {
   return new EventStoreDbStore(fake as unknown as EventStoreDbClientPort, { url: 'esdb://fake', ...options });

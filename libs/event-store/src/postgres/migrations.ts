@@ -51,7 +51,9 @@ DECLARE
   dup_position bigint;
   bad_id text;
   known text[];
-  ids text[];${chained ? `
+  ids text[];${
+    chained
+      ? `
   head_hash bytea;
   g bytea;
   prev_s bytea;
@@ -59,7 +61,9 @@ DECLARE
   evj jsonb;
   shs bytea[];
   ghs bytea[];
-  zero bytea := decode(repeat('00', 32), 'hex');` : ''}
+  zero bytea := decode(repeat('00', 32), 'hex');`
+      : ''
+  }
 BEGIN
   SELECT position${chained ? ', hash' : ''} INTO head${chained ? ', head_hash' : ''} FROM ${s}.ledger_head WHERE id = 1 FOR UPDATE;
   start_head := head;
@@ -124,7 +128,9 @@ BEGIN
         CONTINUE;
       END IF;
 
-${chained ? `
+${
+  chained
+    ? `
       -- The chain links (hash-chain.ts): here, under the head lock, the previous global hash is known.
       -- The body hash (canonical JSON) comes from the appender as h. Variables are not rolled back
       -- with a failed sub-transaction, so head_hash moves only after the inserts below succeeded.
@@ -140,7 +146,9 @@ ${chained ? `
         g := sha256(prev_s || g);
         shs := array_append(shs, prev_s);
         ghs := array_append(ghs, g);
-      END LOOP;` : ''}
+      END LOOP;`
+    : ''
+}
       INSERT INTO ${s}.events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at${chained ? ', stream_hash, global_hash' : ''})
       SELECT head + x.i, x.e->>'id', stream_name, cur + x.i::int, x.e->>'type', (x.e->>'schema_version')::int,
              payloads[2 * (x.e->>'k')::int - 1]::json, payloads[2 * (x.e->>'k')::int]::json,
@@ -148,8 +156,12 @@ ${chained ? `
         FROM jsonb_array_elements(evs) WITH ORDINALITY x(e, i);
       INSERT INTO ${s}.streams (stream, revision${chained ? ', hash' : ''}) VALUES (stream_name, cur + n${chained ? ', prev_s' : ''})
         ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision${chained ? ', hash = excluded.hash' : ''};
-      head := head + n;${chained ? `
-      head_hash := g;` : ''}
+      head := head + n;${
+        chained
+          ? `
+      head_hash := g;`
+          : ''
+      }
       known := known || ids;
       results := results || json_build_object('status', 'ok', 'revision', cur + n, 'position', head::text);
     -- Whatever fails inside one append (a constraint, a bad timestamp) undoes that append only.
@@ -218,7 +230,16 @@ async function backfillHashChains(client: PoolClient, s: string): Promise<void> 
   let global: Buffer | null = null;
   let after = '0';
   for (;;) {
-    const { rows } = await client.query<{ position: string; id: string; stream: string; revision: number; type: string; schema_version: number; data: unknown; metadata: unknown }>(
+    const { rows } = await client.query<{
+      position: string;
+      id: string;
+      stream: string;
+      revision: number;
+      type: string;
+      schema_version: number;
+      data: unknown;
+      metadata: unknown;
+    }>(
       `SELECT position::text AS position, id, stream, revision, type, schema_version, data, metadata
          FROM ${s}.events WHERE events.position > $1 ORDER BY events.position LIMIT 5000`,
       [after],
@@ -267,9 +288,7 @@ export async function migrate(pool: Pool, schema: string, migrations: Migration[
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${q}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${q}.schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const done = new Set(
-      (await client.query<{ version: number }>(`SELECT version FROM ${q}.schema_migrations`)).rows.map((r) => r.version),
-    );
+    const done = new Set((await client.query<{ version: number }>(`SELECT version FROM ${q}.schema_migrations`)).rows.map((r) => r.version));
     for (const m of [...migrations].sort((x, y) => x.version - y.version)) {
       if (done.has(m.version)) continue;
       await client.query(m.sql(q));

@@ -57,9 +57,7 @@ describe('PostgreSQL event store: appends', () => {
     const url = await pg.freshDatabase();
     const store = await openPostgresEventStore({ url, maxEventBytes: 100 });
     try {
-      await expect(store.append('item-1', [event({ ok: 1 }), event({ text: 'x'.repeat(200) })], 'any')).rejects.toBeInstanceOf(
-        EventTooLargeError,
-      );
+      await expect(store.append('item-1', [event({ ok: 1 }), event({ text: 'x'.repeat(200) })], 'any')).rejects.toBeInstanceOf(EventTooLargeError);
       expect(await store.headPosition()).toBe(0n);
       expect(await store.readStream('item-1')).toEqual([]);
     } finally {

@@ -227,10 +227,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${COLUMNS} FROM ${this.q}.events WHERE events.position > $1 ORDER BY events.position LIMIT $2`,
-      [options.after.toString(), options.limit],
-    );
+    const { rows } = await this.pool.query<EventRow>(`SELECT ${COLUMNS} FROM ${this.q}.events WHERE events.position > $1 ORDER BY events.position LIMIT $2`, [
+      options.after.toString(),
+      options.limit,
+    ]);
     return rows.map(toStored);
   }
 
@@ -276,9 +276,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async headPosition(): Promise<bigint> {
-    const { rows } = await this.pool.query<{ position: string }>(
-      `SELECT position::text AS position FROM ${this.q}.ledger_head WHERE id = 1`,
-    );
+    const { rows } = await this.pool.query<{ position: string }>(`SELECT position::text AS position FROM ${this.q}.ledger_head WHERE id = 1`);
     return BigInt(rows[0].position);
   }
 

@@ -123,7 +123,17 @@ describe('SqliteEventStore specifics', () => {
     await store.append(streamName('unit'), newEvents(2), 'no_stream');
     const all = await store.readAll({ after: 1n, limit: 3 });
     const replayed = await store.readForReplay({ after: 1n, limit: 3 });
-    expect(replayed).toEqual(all.map((e) => ({ stream: e.stream, type: e.type, schemaVersion: e.schemaVersion, data: e.data, revision: e.revision, position: e.position, recordedAt: e.recordedAt })));
+    expect(replayed).toEqual(
+      all.map((e) => ({
+        stream: e.stream,
+        type: e.type,
+        schemaVersion: e.schemaVersion,
+        data: e.data,
+        revision: e.revision,
+        position: e.position,
+        recordedAt: e.recordedAt,
+      })),
+    );
     expect(replayed.map((e) => e.position)).toEqual([2n, 3n, 4n]);
   });
 
@@ -142,15 +152,11 @@ describe('SqliteEventStore specifics', () => {
   it('group commit: 32 concurrent appends share one transaction', async () => {
     const store = await openStore();
     const before = { ...store.stats };
-    const results = await Promise.all(
-      Array.from({ length: 32 }, () => store.append(streamName(), newEvents(2), 'no_stream')),
-    );
+    const results = await Promise.all(Array.from({ length: 32 }, () => store.append(streamName(), newEvents(2), 'no_stream')));
     expect(store.stats.commits - before.commits).toBe(1);
     expect(store.stats.appends - before.appends).toBe(32);
     expect(store.stats.eventsWritten - before.eventsWritten).toBe(64);
-    expect(results.map((r) => r.position).sort((a, b) => Number(a - b))).toEqual(
-      Array.from({ length: 32 }, (_, i) => BigInt(2 * i + 2)),
-    );
+    expect(results.map((r) => r.position).sort((a, b) => Number(a - b))).toEqual(Array.from({ length: 32 }, (_, i) => BigInt(2 * i + 2)));
   });
 
   it('appenders resumed by a commit land together in the next one', async () => {
@@ -219,59 +225,51 @@ describe('SqliteEventStore specifics', () => {
     expect(await again.readStream('item-1')).toHaveLength(3);
   });
 
-  it(
-    'a second process following the file sees every event appended here exactly once, in order',
-    async () => {
-      const store = await openStore({ synchronous: 'NORMAL' });
-      const peer = spawnPeer(['follow', store.file, '2000', '0']);
-      try {
-        await peer.until((l) => l.ready === true);
-        let next = 0;
-        await Promise.all(
-          Array.from({ length: 8 }, async () => {
-            while (next < 200) {
-              const i = next++;
-              await store.append(`item-${i % 17}`, newEvents(10), 'any');
-            }
-          }),
-        );
-        const lines = await peer.exited;
-        const events = lines.filter((l) => 'position' in l && 'id' in l);
-        const all = await store.readAll({ after: 0n, limit: 5000 });
-        expect(all).toHaveLength(2000);
-        expect(events.map((l) => l.position)).toEqual(all.map((e) => e.position.toString()));
-        expect(events.map((l) => l.id)).toEqual(all.map((e) => e.id));
-        expect(events[5].note).toBe((all[5].data as { note: string }).note);
-      } finally {
-        peer.kill();
-      }
-    },
-    120_000,
-  );
+  it('a second process following the file sees every event appended here exactly once, in order', async () => {
+    const store = await openStore({ synchronous: 'NORMAL' });
+    const peer = spawnPeer(['follow', store.file, '2000', '0']);
+    try {
+      await peer.until((l) => l.ready === true);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < 200) {
+            const i = next++;
+            await store.append(`item-${i % 17}`, newEvents(10), 'any');
+          }
+        }),
+      );
+      const lines = await peer.exited;
+      const events = lines.filter((l) => 'position' in l && 'id' in l);
+      const all = await store.readAll({ after: 0n, limit: 5000 });
+      expect(all).toHaveLength(2000);
+      expect(events.map((l) => l.position)).toEqual(all.map((e) => e.position.toString()));
+      expect(events.map((l) => l.id)).toEqual(all.map((e) => e.id));
+      expect(events[5].note).toBe((all[5].data as { note: string }).note);
+    } finally {
+      peer.kill();
+    }
+  }, 120_000);
 
-  it(
-    'two processes appending to one file interleave gap-free; a subscription here sees the other process\'s events',
-    async () => {
-      const store = await openStore({ synchronous: 'NORMAL' });
-      const seen: StoredEvent[] = [];
-      const sub = store.subscribe((batch) => void seen.push(...batch), { after: 0n });
-      const peer = spawnPeer(['append', store.file, '300', '2', 'item-peer', '4']);
-      try {
-        await peer.until((l) => 'appended' in l);
-        for (let i = 0; i < 300; i++) await store.append(`item-here-${i % 10}`, newEvents(2), 'any');
-        await peer.exited;
-        expect(await store.headPosition()).toBe(1200n);
-        expect(await sub.waitFor(1200n, 60_000)).toBe(true);
-        expect(seen.map((e) => e.position)).toEqual(Array.from({ length: 1200 }, (_, i) => BigInt(i + 1)));
-        expect(seen.filter((e) => e.stream.startsWith('item-peer'))).toHaveLength(600);
-        const byStream = new Map<string, number[]>();
-        for (const e of seen) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e.revision]);
-        for (const revisions of byStream.values()) expect(revisions).toEqual(revisions.map((_, i) => i));
-      } finally {
-        await sub.stop();
-        peer.kill();
-      }
-    },
-    120_000,
-  );
+  it("two processes appending to one file interleave gap-free; a subscription here sees the other process's events", async () => {
+    const store = await openStore({ synchronous: 'NORMAL' });
+    const seen: StoredEvent[] = [];
+    const sub = store.subscribe((batch) => void seen.push(...batch), { after: 0n });
+    const peer = spawnPeer(['append', store.file, '300', '2', 'item-peer', '4']);
+    try {
+      await peer.until((l) => 'appended' in l);
+      for (let i = 0; i < 300; i++) await store.append(`item-here-${i % 10}`, newEvents(2), 'any');
+      await peer.exited;
+      expect(await store.headPosition()).toBe(1200n);
+      expect(await sub.waitFor(1200n, 60_000)).toBe(true);
+      expect(seen.map((e) => e.position)).toEqual(Array.from({ length: 1200 }, (_, i) => BigInt(i + 1)));
+      expect(seen.filter((e) => e.stream.startsWith('item-peer'))).toHaveLength(600);
+      const byStream = new Map<string, number[]>();
+      for (const e of seen) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e.revision]);
+      for (const revisions of byStream.values()) expect(revisions).toEqual(revisions.map((_, i) => i));
+    } finally {
+      await sub.stop();
+      peer.kill();
+    }
+  }, 120_000);
 });

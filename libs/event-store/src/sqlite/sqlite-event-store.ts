@@ -211,11 +211,11 @@ export class SqliteEventStore implements EventStore {
     this.stmt = {
       head: db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
       count: db.prepare('SELECT count(*) FROM (SELECT 1 FROM events WHERE position > ? AND position <= ? LIMIT ?)').pluck(),
-      readStream: db
-        .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`)
-        .raw(),
+      readStream: db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`).raw(),
       readAll: db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(),
-      readForReplay: db.prepare('SELECT position, stream, revision, type, schema_version, data, recorded_at FROM events WHERE position > ? ORDER BY position LIMIT ?').raw(),
+      readForReplay: db
+        .prepare('SELECT position, stream, revision, type, schema_version, data, recorded_at FROM events WHERE position > ? ORDER BY position LIMIT ?')
+        .raw(),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
     };
   }
@@ -513,7 +513,9 @@ function addHashChains(db: Database.Database): void {
   const columns = db.prepare('PRAGMA table_info(events)').all() as { name: string }[];
   if (columns.some((c) => c.name === 'stream_hash')) return;
   db.exec('ALTER TABLE events ADD COLUMN stream_hash BLOB; ALTER TABLE events ADD COLUMN global_hash BLOB;');
-  const read = db.prepare('SELECT position, id, stream, revision, type, schema_version, data, metadata FROM events WHERE position > ? ORDER BY position LIMIT 5000').raw();
+  const read = db
+    .prepare('SELECT position, id, stream, revision, type, schema_version, data, metadata FROM events WHERE position > ? ORDER BY position LIMIT 5000')
+    .raw();
   const update = db.prepare('UPDATE events SET stream_hash = ?, global_hash = ? WHERE position = ?');
   const streams = new Map<string, Buffer>();
   let global: Buffer | null = null;

@@ -1,16 +1,7 @@
 /// <reference types="jest" />
 // Jest globals: this module is for specs only, so it is never exported from the package index.
 import { randomUUID } from 'node:crypto';
-import {
-  ConcurrencyError,
-  DEFAULT_MAX_EVENT_BYTES,
-  DuplicateEventIdError,
-  EventStore,
-  EventTooLargeError,
-  NewEvent,
-  StoredEvent,
-  Subscription,
-} from '../port';
+import { ConcurrencyError, DEFAULT_MAX_EVENT_BYTES, DuplicateEventIdError, EventStore, EventTooLargeError, NewEvent, StoredEvent, Subscription } from '../port';
 
 /**
  * The behaviour every EventStore adapter must show. Engine-neutral: it talks to the port only.
@@ -52,7 +43,10 @@ export function newEvent(type = 'ItemAcknowledged', data: unknown = { itemId: ra
   };
 }
 
-export function newEvents(n: number, make: (i: number) => NewEvent = (i) => newEvent('ProgressReported', { itemId: 'x', note: `第${i}次进展`, evidence: [], i })): NewEvent[] {
+export function newEvents(
+  n: number,
+  make: (i: number) => NewEvent = (i) => newEvent('ProgressReported', { itemId: 'x', note: `第${i}次进展`, evidence: [], i }),
+): NewEvent[] {
   return Array.from({ length: n }, (_, i) => make(i));
 }
 
@@ -327,9 +321,7 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
       it(`many concurrent appenders to many streams keep positions ${contiguous ? 'gap-free' : 'increasing'} and revisions dense`, async () => {
         const before = await store.headPosition();
         const streams = Array.from({ length: 10 }, () => streamName());
-        await Promise.all(
-          streams.flatMap((s) => Array.from({ length: 5 }, () => store.append(s, newEvents(2), 'any'))),
-        );
+        await Promise.all(streams.flatMap((s) => Array.from({ length: 5 }, () => store.append(s, newEvents(2), 'any'))));
         const all = await store.readAll({ after: before, limit: 1000 });
         expect(all).toHaveLength(100);
         expectGapFree(all, before);
@@ -373,7 +365,11 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
           const s = streamName();
           const n = 10_000;
           for (let from = 0; from < n; from += 500) {
-            await store.append(s, newEvents(500, (i) => newEvent('ProgressReported', { itemId: s, note: `进展${from + i}`, evidence: [], i: from + i })), from === 0 ? 'no_stream' : from - 1);
+            await store.append(
+              s,
+              newEvents(500, (i) => newEvent('ProgressReported', { itemId: s, note: `进展${from + i}`, evidence: [], i: from + i })),
+              from === 0 ? 'no_stream' : from - 1,
+            );
           }
           const all = await store.readStream(s);
           expect(all).toHaveLength(n);
@@ -392,7 +388,7 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
     });
 
     describe('stream heads at a position', () => {
-      it('each stream\'s last event at or before the position, streams in the order they began', async () => {
+      it("each stream's last event at or before the position, streams in the order they began", async () => {
         const [a, b, c] = [streamName(), streamName(), streamName()];
         await store.append(a, newEvents(2), 'no_stream');
         await store.append(b, newEvents(1), 'no_stream');
@@ -403,7 +399,7 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
         const heads = await collect(store.streamHeadsAt(cut));
         // What a walk of the log up to the cut says, for every stream (earlier tests' too).
         const expected = new Map<string, { stream: string; revision: number; position: bigint; streamHash: string }>();
-        for (let after = 0n; ; ) {
+        for (let after = 0n; ;) {
           const page = (await store.readAll({ after, limit: 1000 })).filter((e) => e.position <= cut);
           for (const e of page) expected.set(e.stream, { stream: e.stream, revision: e.revision, position: e.position, streamHash: e.streamHash ?? '' });
           if (page.length < 1000) break;
@@ -411,7 +407,10 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
         }
         expect(heads).toEqual([...expected.values()]);
         const ours = heads.filter((x) => [a, b, c].includes(x.stream));
-        expect(ours.map((x) => [x.stream, x.revision])).toEqual([[a, 2], [b, 2]]);
+        expect(ours.map((x) => [x.stream, x.revision])).toEqual([
+          [a, 2],
+          [b, 2],
+        ]);
         const [a2] = await store.readStream(a, 2, 1);
         expect(heads.find((x) => x.stream === a)).toEqual({ stream: a, revision: 2, position: a2.position, streamHash: a2.streamHash });
         expect(heads.find((x) => x.stream === b)!.streamHash).toMatch(/^[0-9a-f]{64}$/);
@@ -607,9 +606,12 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
       it('a throwing handler rejects done and stops the subscription', async () => {
         const head = await store.headPosition();
         const r = await store.append(streamName(), newEvents(2), 'no_stream');
-        const sub = store.subscribe(() => {
-          throw new Error('projection failed');
-        }, { after: head });
+        const sub = store.subscribe(
+          () => {
+            throw new Error('projection failed');
+          },
+          { after: head },
+        );
         subscriptions.push(sub);
         await expect(sub.done).rejects.toThrow('projection failed');
         expect(sub.position).toBe(head);
@@ -645,7 +647,7 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
       }
     });
 
-    it('two instances on the same data: appends interleave gap-free and a subscription on one sees the other\'s appends', async () => {
+    it("two instances on the same data: appends interleave gap-free and a subscription on one sees the other's appends", async () => {
       if (!h.reopen) return expect(h.reopen).toBeUndefined();
       const a = await h.reopen();
       const b = await h.reopen();

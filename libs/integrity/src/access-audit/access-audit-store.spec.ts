@@ -84,7 +84,10 @@ const entry = (over: Partial<AccessEntryInput> & { at: string }): AccessEntryInp
   ...over,
 });
 
-const NO_UPDATE = { sqlite: 'DROP TRIGGER access_audit_no_update; DROP TRIGGER access_audit_no_delete;', postgres: 'DROP TRIGGER access_audit_append_only ON access_audit' };
+const NO_UPDATE = {
+  sqlite: 'DROP TRIGGER access_audit_no_update; DROP TRIGGER access_audit_no_delete;',
+  postgres: 'DROP TRIGGER access_audit_append_only ON access_audit',
+};
 
 describe.each(engines)('access audit store on $name', (engine) => {
   let ctx: Awaited<ReturnType<Engine['open']>>;
@@ -98,12 +101,23 @@ describe.each(engines)('access audit store on $name', (engine) => {
   it('chains each entry to the one before as SHA-256(previous hash ‖ canonical text), from 32 zero bytes', async () => {
     const [first, second] = await ctx.store.append([
       entry({ at: '2026-03-02T01:00:00.000Z' }),
-      entry({ at: '2026-03-02T01:00:01.000Z', actor: null, role: null, name: null, action: 'refused', outcome: 'refused', status: 401, detail: { code: 'UNAUTHENTICATED' } }),
+      entry({
+        at: '2026-03-02T01:00:01.000Z',
+        actor: null,
+        role: null,
+        name: null,
+        action: 'refused',
+        outcome: 'refused',
+        status: 401,
+        detail: { code: 'UNAUTHENTICATED' },
+      }),
     ]);
     // Written out from the format in access-chain.ts, with node:crypto.
-    const text1 = '["access-audit/1","1","2026-03-02T01:00:00.000Z","u-1","inspector","张督查","127.0.0.1","register-read","GET /api/v1/accountability","ok",200,null]';
+    const text1 =
+      '["access-audit/1","1","2026-03-02T01:00:00.000Z","u-1","inspector","张督查","127.0.0.1","register-read","GET /api/v1/accountability","ok",200,null]';
     const hash1 = createHash('sha256').update(Buffer.alloc(32)).update(text1, 'utf8').digest('hex');
-    const text2 = '["access-audit/1","2","2026-03-02T01:00:01.000Z",null,null,null,"127.0.0.1","refused","GET /api/v1/accountability","refused",401,"{\\"code\\":\\"UNAUTHENTICATED\\"}"]';
+    const text2 =
+      '["access-audit/1","2","2026-03-02T01:00:01.000Z",null,null,null,"127.0.0.1","refused","GET /api/v1/accountability","refused",401,"{\\"code\\":\\"UNAUTHENTICATED\\"}"]';
     const hash2 = createHash('sha256').update(Buffer.from(hash1, 'hex')).update(text2, 'utf8').digest('hex');
     expect([first.seq, first.hash, second.seq, second.hash]).toEqual([1, hash1, 2, hash2]);
     expect(await ctx.store.head()).toEqual({ seq: 2, hash: hash2, prunedThrough: 0, anchor: '0'.repeat(64) });
@@ -114,7 +128,12 @@ describe.each(engines)('access audit store on $name', (engine) => {
     const other = await ctx.second();
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 20; i++) {
-      writes.push((i % 2 ? other : ctx.store).append([entry({ at: `2026-03-02T01:00:${String(i).padStart(2, '0')}.000Z`, target: `t${i}` }), entry({ at: '2026-03-02T02:00:00.000Z', target: `t${i}b` })]));
+      writes.push(
+        (i % 2 ? other : ctx.store).append([
+          entry({ at: `2026-03-02T01:00:${String(i).padStart(2, '0')}.000Z`, target: `t${i}` }),
+          entry({ at: '2026-03-02T02:00:00.000Z', target: `t${i}b` }),
+        ]),
+      );
     }
     await Promise.all(writes);
     const all = await ctx.store.entriesAfter(0, 1000);

@@ -31,7 +31,17 @@ export interface AccessAuditStore extends AccessAuditReader {
 const COLUMNS = ACCESS_COLUMNS;
 
 function pruneRecord(through: number, anchor: string, count: number, retentionDays: number, at: string): AccessEntryInput & { at: string } {
-  return { at, actor: 'system', role: 'system', address: null, action: 'audit-pruned', target: 'access-audit', outcome: 'ok', status: null, detail: { through, anchor, count, retentionDays } };
+  return {
+    at,
+    actor: 'system',
+    role: 'system',
+    address: null,
+    action: 'audit-pruned',
+    target: 'access-audit',
+    outcome: 'ok',
+    status: null,
+    detail: { through, anchor, count, retentionDays },
+  };
 }
 
 function where(filter: AccessQuery, param: (i: number) => string): { sql: string; values: unknown[] } {
@@ -133,13 +143,18 @@ export class SqliteAccessAuditStore implements AccessAuditStore {
   }
 
   async entriesAfter(seq: number, limit: number): Promise<AccessEntry[]> {
-    return (this.db.prepare(`SELECT ${COLUMNS} FROM access_audit WHERE seq > ? ORDER BY seq LIMIT ?`).all(seq, limit) as Record<string, unknown>[]).map(toEntry);
+    return (this.db.prepare(`SELECT ${COLUMNS} FROM access_audit WHERE seq > ? ORDER BY seq LIMIT ?`).all(seq, limit) as Record<string, unknown>[]).map(
+      toEntry,
+    );
   }
 
   async query(filter: AccessQuery, offset: number, limit: number): Promise<{ entries: AccessEntry[]; total: number }> {
     const w = where(filter, () => '?');
     const total = Number((this.db.prepare(`SELECT COUNT(*) AS n FROM access_audit ${w.sql}`).get(...w.values) as { n: number }).n);
-    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM access_audit ${w.sql} ORDER BY seq LIMIT ? OFFSET ?`).all(...w.values, limit, offset) as Record<string, unknown>[];
+    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM access_audit ${w.sql} ORDER BY seq LIMIT ? OFFSET ?`).all(...w.values, limit, offset) as Record<
+      string,
+      unknown
+    >[];
     return { entries: rows.map(toEntry), total };
   }
 
@@ -267,7 +282,8 @@ export class PostgresAccessAuditStore implements AccessAuditStore {
   static async openExisting(url: string): Promise<PostgresAccessAuditStore | null> {
     const pool = new Pool({ connectionString: url, max: 2 });
     try {
-      const found = (await pool.query("SELECT to_regclass('access_audit') IS NOT NULL AND to_regclass('access_audit_head') IS NOT NULL AS ok")).rows[0].ok as boolean;
+      const found = (await pool.query("SELECT to_regclass('access_audit') IS NOT NULL AND to_regclass('access_audit_head') IS NOT NULL AS ok")).rows[0]
+        .ok as boolean;
       if (found) return new PostgresAccessAuditStore(pool);
     } catch (e) {
       await pool.end().catch(() => undefined);
@@ -328,7 +344,9 @@ export class PostgresAccessAuditStore implements AccessAuditStore {
     const w = where(filter, (i) => `$${i}`);
     const total = Number((await this.pool.query(`SELECT COUNT(*) AS n FROM access_audit ${w.sql}`, w.values)).rows[0].n);
     const n = w.values.length;
-    const rows = (await this.pool.query(`SELECT ${COLUMNS} FROM access_audit ${w.sql} ORDER BY seq LIMIT $${n + 1} OFFSET $${n + 2}`, [...w.values, limit, offset])).rows;
+    const rows = (
+      await this.pool.query(`SELECT ${COLUMNS} FROM access_audit ${w.sql} ORDER BY seq LIMIT $${n + 1} OFFSET $${n + 2}`, [...w.values, limit, offset])
+    ).rows;
     return { entries: rows.map(toEntry), total };
   }
 

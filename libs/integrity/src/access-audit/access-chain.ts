@@ -148,7 +148,13 @@ export async function verifyAccessAudit(reader: AccessAuditReader, options: { ba
   let expected = head.prunedThrough + 1;
   let checked = 0;
   let lastPrune: { seq: number; through: unknown; anchor: unknown } | null = null;
-  const report = (firstBreak?: AccessAuditReport['firstBreak']): AccessAuditReport => ({ ok: !firstBreak, checked, head: head.seq, prunedThrough: head.prunedThrough, ...(firstBreak ? { firstBreak } : {}) });
+  const report = (firstBreak?: AccessAuditReport['firstBreak']): AccessAuditReport => ({
+    ok: !firstBreak,
+    checked,
+    head: head.seq,
+    prunedThrough: head.prunedThrough,
+    ...(firstBreak ? { firstBreak } : {}),
+  });
   for (;;) {
     const rows = await reader.entriesAfter(expected - 1, batch);
     for (const row of rows) {
@@ -157,7 +163,11 @@ export async function verifyAccessAudit(reader: AccessAuditReader, options: { ba
       }
       const recomputed = accessEntryHash(prev, row);
       if (recomputed !== row.hash) {
-        return report({ seq: row.seq, reason: 'hash_mismatch', detail: `entry ${row.seq} (${row.action} by ${row.actor ?? '-'} at ${row.at}) does not hash to its stored link: altered, or an entry before it was` });
+        return report({
+          seq: row.seq,
+          reason: 'hash_mismatch',
+          detail: `entry ${row.seq} (${row.action} by ${row.actor ?? '-'} at ${row.at}) does not hash to its stored link: altered, or an entry before it was`,
+        });
       }
       if (row.action === 'audit-pruned') {
         const d = row.detail ? (JSON.parse(row.detail) as { through?: unknown; anchor?: unknown }) : {};
@@ -170,7 +180,11 @@ export async function verifyAccessAudit(reader: AccessAuditReader, options: { ba
     if (rows.length < batch) break;
   }
   if (head.seq !== expected - 1 || head.hash !== prev) {
-    return report({ seq: expected, reason: 'head_mismatch', detail: `the head says entry ${head.seq}, the chain ends at ${expected - 1}: entries were removed from the end, or the head was altered` });
+    return report({
+      seq: expected,
+      reason: 'head_mismatch',
+      detail: `the head says entry ${head.seq}, the chain ends at ${expected - 1}: entries were removed from the end, or the head was altered`,
+    });
   }
   if (head.prunedThrough > 0 && (!lastPrune || lastPrune.through !== head.prunedThrough || lastPrune.anchor !== head.anchor)) {
     return report({

@@ -5,7 +5,12 @@ import { chainEntries, type AccessAuditHead, type AccessEntry, type AccessEntryI
 export const ACCESS_COLUMNS = 'seq, at, actor, role, name, address, action, target, outcome, status, detail, hash';
 
 export function readSqliteHead(db: Database.Database): AccessAuditHead {
-  const r = db.prepare('SELECT seq, hash, pruned_through, anchor FROM access_audit_head WHERE id = 1').get() as { seq: number; hash: string; pruned_through: number; anchor: string };
+  const r = db.prepare('SELECT seq, hash, pruned_through, anchor FROM access_audit_head WHERE id = 1').get() as {
+    seq: number;
+    hash: string;
+    pruned_through: number;
+    anchor: string;
+  };
   return { seq: Number(r.seq), hash: r.hash, prunedThrough: Number(r.pruned_through), anchor: r.anchor };
 }
 

@@ -51,7 +51,15 @@ function zip(entries: Array<{ name: string; text: string; deflate?: boolean }>):
 const contentTypes = (main: string) =>
   `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/x/main.xml" ContentType="${main}"/></Types>`;
 /** An OLE compound file's signature, then a directory naming one stream (UTF-16LE), as Office writes it. */
-const ole = (stream: string) => Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504), Buffer.from('Root Entry', 'utf16le'), Buffer.alloc(44), Buffer.from(stream, 'utf16le'), Buffer.alloc(64)]);
+const ole = (stream: string) =>
+  Buffer.concat([
+    Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+    Buffer.alloc(504),
+    Buffer.from('Root Entry', 'utf16le'),
+    Buffer.alloc(44),
+    Buffer.from(stream, 'utf16le'),
+    Buffer.alloc(64),
+  ]);
 
 describe('evidence types are judged by their bytes', () => {
   it.each([
@@ -61,9 +69,32 @@ describe('evidence types are judged by their bytes', () => {
     ['webp', Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x24, 0, 0, 0]), Buffer.from('WEBPVP8 ')]), 'image/webp'],
     ['heic', Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic\0\0\0\0mif1heic')]), 'image/heic'],
     ['pdf', Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj', 'latin1'), 'application/pdf'],
-    ['docx', zip([{ name: '[Content_Types].xml', text: contentTypes('application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml'), deflate: true }]), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
-    ['xlsx', zip([{ name: 'a.xml', text: '<a/>' }, { name: '[Content_Types].xml', text: contentTypes('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml') }]), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
-    ['pptx', zip([{ name: '[Content_Types].xml', text: contentTypes('application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml'), deflate: true }]), 'application/vnd.openxmlformats-officedocument.presentationml.presentation'],
+    [
+      'docx',
+      zip([
+        { name: '[Content_Types].xml', text: contentTypes('application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml'), deflate: true },
+      ]),
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    ],
+    [
+      'xlsx',
+      zip([
+        { name: 'a.xml', text: '<a/>' },
+        { name: '[Content_Types].xml', text: contentTypes('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml') },
+      ]),
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    ],
+    [
+      'pptx',
+      zip([
+        {
+          name: '[Content_Types].xml',
+          text: contentTypes('application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml'),
+          deflate: true,
+        },
+      ]),
+      'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+    ],
     ['doc', ole('WordDocument'), 'application/msword'],
     ['xls', ole('Workbook'), 'application/vnd.ms-excel'],
   ])('%s is recognised', (_, bytes, type) => {
@@ -78,7 +109,13 @@ describe('evidence types are judged by their bytes', () => {
     ['a macro-enabled workbook (.xlsm)', zip([{ name: '[Content_Types].xml', text: contentTypes('application/vnd.ms-excel.sheet.macroEnabled.main+xml') }])],
     ['a zip that is no Office document', zip([{ name: 'run.sh', text: '#!/bin/sh\nrm -rf /' }])],
     ['an .msi installer (OLE, no Office stream)', ole('SummaryInformation')],
-    ['a truncated zip', zip([{ name: '[Content_Types].xml', text: contentTypes('application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml') }]).subarray(0, 40)],
+    [
+      'a truncated zip',
+      zip([{ name: '[Content_Types].xml', text: contentTypes('application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml') }]).subarray(
+        0,
+        40,
+      ),
+    ],
     ['an empty file', Buffer.alloc(0)],
   ])('%s is refused', (_, bytes) => {
     expect(sniffEvidenceType(bytes)).toBeNull();
@@ -124,7 +161,10 @@ describe('FsEvidenceStore', () => {
 
   it('reads LEDGER_EVIDENCE_MAX_BYTES and LEDGER_EVIDENCE_DIR', () => {
     expect(evidenceConfig({ dataDir: '/srv/ledger' }, {})).toEqual({ dir: '/srv/ledger/evidence', maxBytes: 20 * 1024 * 1024 });
-    expect(evidenceConfig({ dataDir: '/srv/ledger' }, { LEDGER_EVIDENCE_MAX_BYTES: '1000', LEDGER_EVIDENCE_DIR: '/mnt/files' })).toEqual({ dir: '/mnt/files', maxBytes: 1000 });
+    expect(evidenceConfig({ dataDir: '/srv/ledger' }, { LEDGER_EVIDENCE_MAX_BYTES: '1000', LEDGER_EVIDENCE_DIR: '/mnt/files' })).toEqual({
+      dir: '/mnt/files',
+      maxBytes: 1000,
+    });
     expect(() => evidenceConfig({ dataDir: '/srv' }, { LEDGER_EVIDENCE_MAX_BYTES: '20MB' })).toThrow(/LEDGER_EVIDENCE_MAX_BYTES=20MB/);
     expect(() => evidenceConfig({ dataDir: '/srv' }, { LEDGER_EVIDENCE_MAX_BYTES: '0' })).toThrow(/LEDGER_EVIDENCE_MAX_BYTES=0/);
   });
@@ -142,7 +182,11 @@ describe('verifyEvidence: the hash in the event is the proof', () => {
     type,
     schemaVersion: 1,
     data: { itemId, summary: '已整改', note: '进展', evidence },
-    metadata: { actor: { userId: 'u-1', role: 'unit', unitId: 'unit-1', name: '李四' }, correlationId: randomUUID(), recordedAt: '2026-03-02T09:00:00.000+08:00' },
+    metadata: {
+      actor: { userId: 'u-1', role: 'unit', unitId: 'unit-1', name: '李四' },
+      correlationId: randomUUID(),
+      recordedAt: '2026-03-02T09:00:00.000+08:00',
+    },
   });
 
   beforeEach(async () => {
@@ -153,11 +197,17 @@ describe('verifyEvidence: the hash in the event is the proof', () => {
     await files.put(pdf, 'application/pdf');
     await files.put(jpeg, 'image/jpeg');
     await store.append('item-i1', [report('ProgressReported', 'i1', [{ name: '照片.jpg', size: jpeg.length, sha256: sha(jpeg), stored: true }])], 'no_stream');
-    await store.append('item-i2', [report('CompletionReported', 'i2', [
-      { name: '整改报告.pdf', size: pdf.length, sha256: sha(pdf), stored: true },
-      // A version 1 client: the hash alone, never uploaded.
-      { name: '旧材料.docx', size: 10, sha256: legacy },
-    ])], 'no_stream');
+    await store.append(
+      'item-i2',
+      [
+        report('CompletionReported', 'i2', [
+          { name: '整改报告.pdf', size: pdf.length, sha256: sha(pdf), stored: true },
+          // A version 1 client: the hash alone, never uploaded.
+          { name: '旧材料.docx', size: 10, sha256: legacy },
+        ]),
+      ],
+      'no_stream',
+    );
   });
   afterEach(() => store.close());
 

@@ -19,7 +19,15 @@ export const EVIDENCE_TYPES = {
 export type EvidenceType = keyof typeof EVIDENCE_TYPES;
 
 /** Types a browser may show in the page itself; everything else is sent as an attachment. */
-export const INLINE_EVIDENCE_TYPES: ReadonlySet<EvidenceType> = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/heic', 'image/heif', 'application/pdf']);
+export const INLINE_EVIDENCE_TYPES: ReadonlySet<EvidenceType> = new Set([
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+  'image/heic',
+  'image/heif',
+  'application/pdf',
+]);
 
 const HEIC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis']);
 const HEIF_BRANDS = new Set(['mif1', 'msf1']);
@@ -62,9 +70,15 @@ function oleType(bytes: Buffer): EvidenceType | null {
 }
 
 const OOXML_MAIN: Array<[string, EvidenceType]> = [
-  ['application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+  [
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  ],
   ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
-  ['application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml', 'application/vnd.openxmlformats-officedocument.presentationml.presentation'],
+  [
+    'application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml',
+    'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  ],
 ];
 /** [Content_Types].xml is a few KB; a larger one is no Office document we accept. */
 const MAX_CONTENT_TYPES_BYTES = 1024 * 1024;

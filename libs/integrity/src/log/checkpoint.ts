@@ -112,7 +112,12 @@ export function checkpointSignatureValid(cp: CheckpointBody & { signature: strin
   return scheme.verify(checkpointMessage(cp), publicKey, Buffer.from(cp.signature, 'base64'));
 }
 
-export function cosign(cp: CheckpointBody, privateKey: unknown, scheme: SignatureScheme = ED25519, publicKey: unknown = createPublicKey(privateKey as KeyObject)): WitnessSignature {
+export function cosign(
+  cp: CheckpointBody,
+  privateKey: unknown,
+  scheme: SignatureScheme = ED25519,
+  publicKey: unknown = createPublicKey(privateKey as KeyObject),
+): WitnessSignature {
   return { keyId: scheme.keyId(publicKey), signature: scheme.sign(witnessMessage(cp), privateKey).toString('base64') };
 }
 

@@ -67,6 +67,8 @@ export function logSetup(
     publicKey: sealKey.publicKey,
     publicKeyText: sealKey.publicKeyPem,
     stamper,
-    previous: smKey ? { treeFile: smTreeFile, hash: SM3_HASH, algorithm: 'sm3-sm2', privateKey: smKey.privateKey, publicKey: smKey.publicKey, scheme: SM2_SCHEME } : null,
+    previous: smKey
+      ? { treeFile: smTreeFile, hash: SM3_HASH, algorithm: 'sm3-sm2', privateKey: smKey.privateKey, publicKey: smKey.publicKey, scheme: SM2_SCHEME }
+      : null,
   };
 }

@@ -21,7 +21,7 @@ describe('LogTreeStore: the stored complete subtrees', () => {
     const file = path.join(dir, 'a.sqlite');
     const leaves = Array.from({ length: 70 }, (_, i) => sha(Buffer.from(`event ${i}`)));
     let t = new LogTreeStore(file);
-    for (let i = 0; i < leaves.length; ) {
+    for (let i = 0; i < leaves.length;) {
       const batch = leaves.slice(i, i + (i % 3) + 1);
       t.append(batch.map((leaf, j) => ({ position: BigInt((i + j) * 3 + 1), leaf })));
       i += batch.length;

@@ -46,12 +46,15 @@ export class LogTreeStore implements CompleteSubtrees {
       leafByIndex: this.db.prepare('SELECT position, leaf FROM leaves WHERE idx = ?').safeIntegers(),
       checkpoint: this.db.prepare('SELECT body FROM checkpoints WHERE tree_size = ?').pluck(),
       newest: this.db.prepare('SELECT body FROM checkpoints ORDER BY tree_size DESC LIMIT 1').pluck(),
-      timestampedCovering: this.db.prepare("SELECT body FROM checkpoints WHERE tree_size > ? AND json_extract(body, '$.timestamp') IS NOT NULL ORDER BY tree_size LIMIT 1").pluck(),
+      timestampedCovering: this.db
+        .prepare("SELECT body FROM checkpoints WHERE tree_size > ? AND json_extract(body, '$.timestamp') IS NOT NULL ORDER BY tree_size LIMIT 1")
+        .pluck(),
       saveCheckpoint: this.db.prepare('INSERT OR IGNORE INTO checkpoints (tree_size, body) VALUES (?, ?)'),
       witnesses: this.db.prepare('SELECT key_id AS keyId, signature FROM witnesses WHERE tree_size = ? ORDER BY key_id'),
       addWitness: this.db.prepare('INSERT OR REPLACE INTO witnesses (tree_size, key_id, signature, public_key) VALUES (?, ?, ?, ?)'),
     };
-    const head = this.db.prepare('SELECT idx, position FROM leaves ORDER BY idx DESC LIMIT 1').safeIntegers().get() as { idx: bigint; position: bigint } | undefined;
+    const head = this.db.prepare('SELECT idx, position FROM leaves ORDER BY idx DESC LIMIT 1').safeIntegers().get() as
+      { idx: bigint; position: bigint } | undefined;
     this.count = head ? Number(head.idx) + 1 : 0;
     this.last = head ? head.position : 0n;
   }
@@ -72,7 +75,8 @@ export class LogTreeStore implements CompleteSubtrees {
     this.db.transaction(() => {
       for (const e of entries) {
         // Position 0 is no event's: only a first leaf that continues another suite's tree (suite-switch.ts) takes it.
-        if (this.count > 0 ? e.position <= this.last : e.position < 0n) throw new Error(`position ${e.position} is not after the tree's last leaf (${this.last})`);
+        if (this.count > 0 ? e.position <= this.last : e.position < 0n)
+          throw new Error(`position ${e.position} is not after the tree's last leaf (${this.last})`);
         const i = this.count;
         let h = rfcLeafHash(this.hash, e.leaf);
         this.stmt.insertLeaf.run(i, e.position, e.leaf, h);

@@ -19,7 +19,8 @@ const tree: CompleteSubtrees = { hash: SHA256, node: (level, index) => mth(leave
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const checkpointAt = (size: number, issuedAt: string): Checkpoint => signCheckpoint({ treeSize: size, root: mth(leaves.slice(0, size)).toString('hex'), issuedAt }, privateKey);
+const checkpointAt = (size: number, issuedAt: string): Checkpoint =>
+  signCheckpoint({ treeSize: size, root: mth(leaves.slice(0, size)).toString('hex'), issuedAt }, privateKey);
 
 const printedAt11 = { ...checkpointAt(11, '2026-11-30T16:00:00.000Z'), witnesses: [{ keyId: 'ab'.repeat(32), signature: 'x' }] };
 const today = checkpointAt(37, '2026-12-05T02:00:00.000Z');
@@ -42,7 +43,18 @@ describe('a printed checkpoint (LCP1)', () => {
     const decoded = decodePng(await QRCode.toBuffer(payload, { type: 'png', errorCorrectionLevel: 'M', margin: 4, scale: 4 }));
     expect(decoded).toBe(payload);
     const parsed = parsePrinted(decoded!);
-    expect(parsed).toEqual({ ok: true, value: { algorithm: 'sha256-ed25519', treeSize: 11, root: printedAt11.root, issuedAt: '2026-11-30T16:00:00.000Z', keyId: printedAt11.keyId, signature: printedAt11.signature, witnesses: ['ab'.repeat(8)] } });
+    expect(parsed).toEqual({
+      ok: true,
+      value: {
+        algorithm: 'sha256-ed25519',
+        treeSize: 11,
+        root: printedAt11.root,
+        issuedAt: '2026-11-30T16:00:00.000Z',
+        keyId: printedAt11.keyId,
+        signature: printedAt11.signature,
+        witnesses: ['ab'.repeat(8)],
+      },
+    });
   });
 
   it('prints readable lines in 北京时间 and the text itself parses back', () => {

@@ -21,7 +21,8 @@ function mth(h: (b: Buffer) => Buffer, d: Buffer[]): Buffer {
   while (k * 2 < d.length) k *= 2;
   return h(Buffer.concat([Buffer.of(1), mth(h, d.slice(0, k)), mth(h, d.slice(k))]));
 }
-const cpText = (c: { algorithm: string; treeSize: number; root: string; issuedAt: string; keyId: string }) => `ledger-checkpoint/1\n${c.algorithm}\n${c.treeSize}\n${c.root}\n${c.issuedAt}\n${c.keyId}\n`;
+const cpText = (c: { algorithm: string; treeSize: number; root: string; issuedAt: string; keyId: string }) =>
+  `ledger-checkpoint/1\n${c.algorithm}\n${c.treeSize}\n${c.root}\n${c.issuedAt}\n${c.keyId}\n`;
 const now = () => new Date('2026-12-05T03:00:00.000Z');
 
 describe('switching suites: the new tree’s first leaf commits to the old root', () => {
@@ -47,7 +48,14 @@ describe('switching suites: the new tree’s first leaf commits to the old root'
     const sm = open({ LEDGER_CRYPTO: 'sm' });
     const old = sm.switchedFrom!;
     // The old tree's last checkpoint: its root by definition, signed by the seal key over its text.
-    expect(old).toMatchObject({ algorithm: 'sha256-ed25519', treeSize: 5, root: mth(hashWith('sha256'), log.slice(0, 5).map((e) => e.leaf)).toString('hex') });
+    expect(old).toMatchObject({
+      algorithm: 'sha256-ed25519',
+      treeSize: 5,
+      root: mth(
+        hashWith('sha256'),
+        log.slice(0, 5).map((e) => e.leaf),
+      ).toString('hex'),
+    });
     const sealPub = loadOrCreateSealKey(path.join(dir, 'seal-key.pem')).publicKey;
     expect(verify(null, Buffer.from(cpText(old)), sealPub, Buffer.from(old.signature, 'base64'))).toBe(true);
 
@@ -59,16 +67,27 @@ describe('switching suites: the new tree’s first leaf commits to the old root'
     expect(sm.tree.root().toString('hex')).toBe(mth(hashWith('sm3'), [leaf0, ...log.map((e) => e.leaf)]).toString('hex'));
     expect(sm.tree.leafAt(3n)?.index).toBe(3);
 
-    const next = signCheckpoint({ treeSize: 8, root: sm.tree.root().toString('hex'), issuedAt: now().toISOString(), algorithm: 'sm3-sm2' }, sm.setup.privateKey, SM2_SCHEME, sm.setup.publicKey);
+    const next = signCheckpoint(
+      { treeSize: 8, root: sm.tree.root().toString('hex'), issuedAt: now().toISOString(), algorithm: 'sm3-sm2' },
+      sm.setup.privateKey,
+      SM2_SCHEME,
+      sm.setup.publicKey,
+    );
     expect(offlineSm2.sm2Verify(Buffer.from(cpText(next)), Buffer.from(next.signature, 'base64'), sm.setup.publicKeyText)).toBe(true);
     const path0 = inclusionPath(sm.tree, 0, 8);
     expect(verifySuiteSwitch(next, SM3_HASH, leaf0, path0, sealPub)).toEqual({ ok: true, previous: expect.objectContaining({ treeSize: 5, root: old.root }) });
 
     // Refused: a leaf naming another old root, an old checkpoint not signed by the old key, a path for another leaf.
-    expect(verifySuiteSwitch(next, SM3_HASH, suiteSwitchLeaf({ ...old, root: 'ab'.repeat(32) }), path0, sealPub)).toEqual({ ok: false, reason: expect.stringMatching(/not signed by the old key/) });
+    expect(verifySuiteSwitch(next, SM3_HASH, suiteSwitchLeaf({ ...old, root: 'ab'.repeat(32) }), path0, sealPub)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/not signed by the old key/),
+    });
     const stranger = loadOrCreateSealKey(path.join(dir, 'other', 'k.pem')).publicKey;
     expect(verifySuiteSwitch(next, SM3_HASH, leaf0, path0, stranger)).toEqual({ ok: false, reason: expect.stringMatching(/not signed by the old key/) });
-    expect(verifySuiteSwitch(next, SM3_HASH, leaf0, inclusionPath(sm.tree, 1, 8), sealPub)).toEqual({ ok: false, reason: expect.stringMatching(/inclusion proof fails/) });
+    expect(verifySuiteSwitch(next, SM3_HASH, leaf0, inclusionPath(sm.tree, 1, 8), sealPub)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/inclusion proof fails/),
+    });
     expect(verifySuiteSwitch(next, SM3_HASH, log[0].leaf, path0, sealPub)).toEqual({ ok: false, reason: 'leaf 0 is not a suite-switch leaf' });
     sm.tree.close();
 
@@ -92,7 +111,14 @@ describe('switching suites: the new tree’s first leaf commits to the old root'
 
     const back = open({});
     const old = back.switchedFrom!;
-    expect(old).toMatchObject({ algorithm: 'sm3-sm2', treeSize: 3, root: mth(hashWith('sm3'), log.map((e) => e.leaf)).toString('hex') });
+    expect(old).toMatchObject({
+      algorithm: 'sm3-sm2',
+      treeSize: 3,
+      root: mth(
+        hashWith('sm3'),
+        log.map((e) => e.leaf),
+      ).toString('hex'),
+    });
     const smPub = (JSON.parse(fs.readFileSync(path.join(dir, 'log-key-sm2.json'), 'utf8')) as { publicKey: string }).publicKey;
     expect(offlineSm2.sm2Verify(Buffer.from(cpText(old)), Buffer.from(old.signature, 'base64'), smPub)).toBe(true);
     back.tree.append(log);

@@ -45,7 +45,13 @@ export function openSuiteTree(opts: {
 }): { tree: LogTreeStore; switchedFrom: Checkpoint | null } {
   const isNew = !fs.existsSync(opts.treeFile);
   const tree = new LogTreeStore(opts.treeFile, opts.hash);
-  if (!isNew || tree.size > 0 || !opts.previous || path.resolve(opts.previous.treeFile) === path.resolve(opts.treeFile) || !fs.existsSync(opts.previous.treeFile)) {
+  if (
+    !isNew ||
+    tree.size > 0 ||
+    !opts.previous ||
+    path.resolve(opts.previous.treeFile) === path.resolve(opts.treeFile) ||
+    !fs.existsSync(opts.previous.treeFile)
+  ) {
     return { tree, switchedFrom: null };
   }
   const p = opts.previous;
@@ -56,7 +62,14 @@ export function openSuiteTree(opts: {
     const last =
       newest && newest.treeSize === old.size
         ? newest
-        : old.saveCheckpoint(signCheckpoint({ treeSize: old.size, root: old.root().toString('hex'), algorithm: p.algorithm, issuedAt: opts.now().toISOString() }, p.privateKey, p.scheme, p.publicKey));
+        : old.saveCheckpoint(
+            signCheckpoint(
+              { treeSize: old.size, root: old.root().toString('hex'), algorithm: p.algorithm, issuedAt: opts.now().toISOString() },
+              p.privateKey,
+              p.scheme,
+              p.publicKey,
+            ),
+          );
     tree.append([{ position: 0n, leaf: suiteSwitchLeaf(last) }]);
     return { tree, switchedFrom: last };
   } finally {
@@ -79,7 +92,8 @@ export function verifySuiteSwitch(
   const previous = parseSuiteSwitchLeaf(leaf);
   if (!previous) return { ok: false, reason: 'leaf 0 is not a suite-switch leaf' };
   if (previous.algorithm === next.algorithm) return { ok: false, reason: `the switch leaf names the same suite (${next.algorithm})` };
-  if (!checkpointSignatureValid(previous, oldPublicKey)) return { ok: false, reason: `the old checkpoint (${previous.algorithm}, ${previous.treeSize} events) is not signed by the old key` };
+  if (!checkpointSignatureValid(previous, oldPublicKey))
+    return { ok: false, reason: `the old checkpoint (${previous.algorithm}, ${previous.treeSize} events) is not signed by the old key` };
   if (!verifyInclusion(newHash, 0, next.treeSize, rfcLeafHash(newHash, leaf), inclusion, Buffer.from(next.root, 'hex'))) {
     return { ok: false, reason: 'the switch leaf is not leaf 0 of the new tree (its inclusion proof fails)' };
   }

@@ -37,7 +37,11 @@ const engines: { name: string; open(): Promise<Opened> }[] = [
       const file = path.join(tmp, `${randomUUID()}.sqlite`);
       const store = await openSqliteEventStore({ file, synchronous: 'NORMAL' });
       const db = new Database(file);
-      return { store, exec: async (sql, params) => void db.prepare(sql.replace(/\$\d+/g, '?')).run(...params), close: async () => (db.close(), await store.close()) };
+      return {
+        store,
+        exec: async (sql, params) => void db.prepare(sql.replace(/\$\d+/g, '?')).run(...params),
+        close: async () => (db.close(), await store.close()),
+      };
     },
   },
   {
@@ -54,7 +58,8 @@ const engines: { name: string; open(): Promise<Opened> }[] = [
 ];
 
 async function write(store: EventStore, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await store.append(`item-${i % 3}`, [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { i }, metadata: {} }], 'any');
+  for (let i = 0; i < n; i++)
+    await store.append(`item-${i % 3}`, [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { i }, metadata: {} }], 'any');
 }
 
 async function storedLeaves(store: EventStore): Promise<Buffer[]> {
@@ -73,7 +78,13 @@ describe.each(engines)('VerifiableLog on $name', (engine) => {
     try {
       await write(o.store, 7);
       const a = (await log.checkpoint())!;
-      expect(a).toMatchObject({ treeSize: 7, root: mth(await storedLeaves(o.store)).toString('hex'), algorithm: 'sha256-ed25519', issuedAt: '2026-03-02T01:00:00.000Z', witnesses: [] });
+      expect(a).toMatchObject({
+        treeSize: 7,
+        root: mth(await storedLeaves(o.store)).toString('hex'),
+        algorithm: 'sha256-ed25519',
+        issuedAt: '2026-03-02T01:00:00.000Z',
+        witnesses: [],
+      });
       expect(checkpointSignatureValid(a, publicKey)).toBe(true);
       expect(await log.checkpoint()).toEqual(a);
       await log.stop();
@@ -87,12 +98,30 @@ describe.each(engines)('VerifiableLog on $name', (engine) => {
       const leaves = await storedLeaves(o.store);
       expect(b).toMatchObject({ treeSize: 13, root: mth(leaves).toString('hex') });
       const c = await log.consistency(7, 13);
-      expect(verifyConsistency(SHA256, 7, 13, c.proof.map((h) => Buffer.from(h, 'hex')), Buffer.from(a.root, 'hex'), Buffer.from(b.root, 'hex'))).toBe(true);
+      expect(
+        verifyConsistency(
+          SHA256,
+          7,
+          13,
+          c.proof.map((h) => Buffer.from(h, 'hex')),
+          Buffer.from(a.root, 'hex'),
+          Buffer.from(b.root, 'hex'),
+        ),
+      ).toBe(true);
       const events = await o.store.readAll({ after: 0n, limit: 100 });
       for (const [i, e] of events.entries()) {
         const inc = await log.inclusion(e.position, 13);
         expect(inc.leafIndex).toBe(i);
-        expect(verifyInclusion(SHA256, i, 13, sha(Buffer.of(0), leaves[i]), inc.proof.map((h) => Buffer.from(h, 'hex')), Buffer.from(b.root, 'hex'))).toBe(true);
+        expect(
+          verifyInclusion(
+            SHA256,
+            i,
+            13,
+            sha(Buffer.of(0), leaves[i]),
+            inc.proof.map((h) => Buffer.from(h, 'hex')),
+            Buffer.from(b.root, 'hex'),
+          ),
+        ).toBe(true);
       }
       await expect(log.consistency(14)).rejects.toMatchObject({ status: 422, code: 'TREE_SIZE_TOO_LARGE' });
     } finally {

@@ -90,7 +90,11 @@ export class VerifiableLog {
     const [e] = await this.store.readAll({ after: last - 1n, limit: 1 });
     const kept = this.tree.leafAt(last);
     if (!e || e.position !== last || !kept || e.streamHash !== kept.leaf.toString('hex')) {
-      throw new LogRequestError(409, 'LOG_TREE_MISMATCH', `the log tree's leaf at position ${last} is not the event the store keeps there: rebuild the tree file or find who changed the store`);
+      throw new LogRequestError(
+        409,
+        'LOG_TREE_MISMATCH',
+        `the log tree's leaf at position ${last} is not the event the store keeps there: rebuild the tree file or find who changed the store`,
+      );
     }
   }
 
@@ -139,7 +143,8 @@ export class VerifiableLog {
     if (size > this.tree.size) throw new LogRequestError(422, 'TREE_SIZE_TOO_LARGE', `treeSize ${size} is larger than the tree (${this.tree.size})`);
     const leaf = this.tree.leafAt(position);
     if (!leaf) throw new LogRequestError(404, 'LOG_POSITION_NOT_FOUND', `no event at position ${position}`);
-    if (leaf.index >= size) throw new LogRequestError(422, 'POSITION_NOT_IN_TREE', `the event at position ${position} is leaf ${leaf.index}, not in a tree of ${size}`);
+    if (leaf.index >= size)
+      throw new LogRequestError(422, 'POSITION_NOT_IN_TREE', `the event at position ${position} is leaf ${leaf.index}, not in a tree of ${size}`);
     return {
       position: position.toString(),
       treeSize: size,
@@ -161,7 +166,8 @@ export class VerifiableLog {
   async consistency(from: number, to?: number): Promise<ConsistencyAnswer> {
     await this.caughtUp();
     const size = to ?? this.tree.size;
-    if (from > this.tree.size || size > this.tree.size) throw new LogRequestError(422, 'TREE_SIZE_TOO_LARGE', `the tree has ${this.tree.size} leaves: no consistency proof from ${from} to ${size}`);
+    if (from > this.tree.size || size > this.tree.size)
+      throw new LogRequestError(422, 'TREE_SIZE_TOO_LARGE', `the tree has ${this.tree.size} leaves: no consistency proof from ${from} to ${size}`);
     if (from < 1 || from > size) throw new LogRequestError(400, 'BAD_TREE_SIZES', `from must be at least 1 and at most to (${from}, ${size})`);
     return { from, to: size, proof: consistencyProof(this.tree, from, size).map((h) => h.toString('hex')) };
   }
@@ -171,7 +177,12 @@ export class VerifiableLog {
    * witness's public key (sent along: the ledger does not choose whom to trust, the verifier does).
    */
   addWitness(input: { treeSize: unknown; keyId: unknown; signature: unknown; publicKey: unknown }): Checkpoint {
-    if (!Number.isSafeInteger(input.treeSize) || typeof input.signature !== 'string' || typeof input.publicKey !== 'string' || typeof input.keyId !== 'string') {
+    if (
+      !Number.isSafeInteger(input.treeSize) ||
+      typeof input.signature !== 'string' ||
+      typeof input.publicKey !== 'string' ||
+      typeof input.keyId !== 'string'
+    ) {
       throw new LogRequestError(400, 'BAD_COSIGNATURE', 'expected { treeSize, keyId, signature, publicKey }');
     }
     const cp = this.tree.checkpoint(input.treeSize as number);
@@ -183,7 +194,8 @@ export class VerifiableLog {
       throw new LogRequestError(400, 'BAD_COSIGNATURE', 'publicKey is not a PEM public key');
     }
     const w: WitnessSignature = { keyId: input.keyId, signature: input.signature };
-    if (!cosignatureValid(cp, w, key)) throw new LogRequestError(422, 'COSIGNATURE_INVALID', 'the countersignature does not verify with the given key over this checkpoint');
+    if (!cosignatureValid(cp, w, key))
+      throw new LogRequestError(422, 'COSIGNATURE_INVALID', 'the countersignature does not verify with the given key over this checkpoint');
     this.tree.addWitness(cp.treeSize, w, String(key.export({ type: 'spki', format: 'pem' })));
     return this.tree.checkpoint(cp.treeSize) as Checkpoint;
   }
@@ -194,4 +206,3 @@ export class VerifiableLog {
     this.subscription = null;
   }
 }
-

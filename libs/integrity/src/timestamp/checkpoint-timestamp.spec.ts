@@ -10,7 +10,9 @@ import { startOpensslTsa, type OpensslTsa } from './openssl-tsa';
 import { readTimestampToken } from './rfc3161';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const offline = require('../../../../packages/ledger-verify/lib/rfc3161.js') as { verifyTimestamp(token: Buffer, data: Buffer, certificatePem: string): { ok: boolean; reason?: string } };
+const offline = require('../../../../packages/ledger-verify/lib/rfc3161.js') as {
+  verifyTimestamp(token: Buffer, data: Buffer, certificatePem: string): { ok: boolean; reason?: string };
+};
 
 const ROOT = 'c0ffee'.repeat(10) + 'beef';
 
@@ -18,7 +20,8 @@ describe('timestamps on checkpoints (a real RFC 3161 responder on 127.0.0.1)', (
   let dir: string;
   let tsa: OpensslTsa;
   const { privateKey } = generateKeyPairSync('ed25519');
-  const checkpoint = (treeSize: number): Checkpoint => signCheckpoint({ treeSize, root: ROOT, issuedAt: `2026-12-05T10:00:0${treeSize % 10}.000Z` }, privateKey);
+  const checkpoint = (treeSize: number): Checkpoint =>
+    signCheckpoint({ treeSize, root: ROOT, issuedAt: `2026-12-05T10:00:0${treeSize % 10}.000Z` }, privateKey);
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-tsa-'));
@@ -47,7 +50,9 @@ describe('timestamps on checkpoints (a real RFC 3161 responder on 127.0.0.1)', (
   });
 
   it('a TSA that is down does not stop issuing: the checkpoint goes out without a token, the failure is reported, and a later checkpoint gets one', async () => {
-    const dead = await startOpensslTsa(path.join(dir, 'flaky'), { certificate: { certFile: tsa.certificateFile, keyFile: tsa.certificateFile.replace('.cert.pem', '.key.pem') } });
+    const dead = await startOpensslTsa(path.join(dir, 'flaky'), {
+      certificate: { certFile: tsa.certificateFile, keyFile: tsa.certificateFile.replace('.cert.pem', '.key.pem') },
+    });
     await dead.stop();
     const errors: Error[] = [];
     const stamper = new CheckpointStamper({ url: dead.url, certificatePem: tsa.certificatePem, timeoutMs: 20_000 }, (e) => errors.push(e));

@@ -33,8 +33,24 @@ export async function makeTsaCertificate(dir: string, name: string, keyType: 'rs
   const certFile = path.join(dir, `${name}.cert.pem`);
   const newkey = keyType === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
   await run('openssl', [
-    'req', '-x509', ...newkey, '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '3650', '-subj', `/CN=${name}`,
-    '-addext', 'extendedKeyUsage=critical,timeStamping', '-addext', 'keyUsage=critical,digitalSignature', '-addext', 'subjectKeyIdentifier=hash',
+    'req',
+    '-x509',
+    ...newkey,
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '3650',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'extendedKeyUsage=critical,timeStamping',
+    '-addext',
+    'keyUsage=critical,digitalSignature',
+    '-addext',
+    'subjectKeyIdentifier=hash',
   ]);
   return { certFile, keyFile };
 }
@@ -61,7 +77,10 @@ function tsaConfig(dir: string, certFile: string, keyFile: string, digests: stri
   ].join('\n');
 }
 
-export async function startOpensslTsa(dir: string, opts: { name?: string; keyType?: 'rsa' | 'ec'; certificate?: { certFile: string; keyFile: string }; digests?: string[] } = {}): Promise<OpensslTsa> {
+export async function startOpensslTsa(
+  dir: string,
+  opts: { name?: string; keyType?: 'rsa' | 'ec'; certificate?: { certFile: string; keyFile: string }; digests?: string[] } = {},
+): Promise<OpensslTsa> {
   const name = opts.name ?? 'Test TSA';
   fs.mkdirSync(dir, { recursive: true });
   const { certFile, keyFile } = opts.certificate ?? (await makeTsaCertificate(dir, name.replace(/\W+/g, '-'), opts.keyType));

@@ -15,7 +15,11 @@ const run = promisify(execFile);
 /** The offline verifier's own check (packages/ledger-verify: its own DER reader, node:crypto only). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const offline = require('../../../../packages/ledger-verify/lib/rfc3161.js') as {
-  verifyTimestamp(token: Buffer, data: Buffer, certificatePem: string | Buffer): { ok: boolean; reason?: string; imprint?: string; genTime?: string; nonce?: string };
+  verifyTimestamp(
+    token: Buffer,
+    data: Buffer,
+    certificatePem: string | Buffer,
+  ): { ok: boolean; reason?: string; imprint?: string; genTime?: string; nonce?: string };
 };
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
 
@@ -80,8 +84,16 @@ describe('RFC 3161 against a real responder (openssl ts -reply on 127.0.0.1)', (
     const check = verifyTimestampToken(issued.token, { data, tsaCertificate: tsa.certificatePem, nonce: issued.nonce });
     expect(check).toMatchObject({ ok: true, imprint: issued.imprint, genTime: issued.genTime });
     // The same token presented with another nonce is not the answer to our request.
-    expect(verifyTimestampToken(issued.token, { data, tsaCertificate: tsa.certificatePem, nonce: 'abcdef' })).toEqual({ ok: false, reason: expect.stringMatching(/nonce/) });
-    expect(offline.verifyTimestamp(issued.token, data, tsa.certificatePem)).toMatchObject({ ok: true, imprint: issued.imprint, genTime: issued.genTime, nonce: issued.nonce });
+    expect(verifyTimestampToken(issued.token, { data, tsaCertificate: tsa.certificatePem, nonce: 'abcdef' })).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/nonce/),
+    });
+    expect(offline.verifyTimestamp(issued.token, data, tsa.certificatePem)).toMatchObject({
+      ok: true,
+      imprint: issued.imprint,
+      genTime: issued.genTime,
+      nonce: issued.nonce,
+    });
   });
 
   it('refuses a token for other data', async () => {
@@ -98,14 +110,19 @@ describe('RFC 3161 against a real responder (openssl ts -reply on 127.0.0.1)', (
     const data = Buffer.from('checkpoint C');
     const theirs = await requestTimestamp({ ...config(), url: other.url, certificatePem: other.certificatePem }, data);
     expect(verifyTimestampToken(theirs.token, { data, tsaCertificate: other.certificatePem }).ok).toBe(true);
-    expect(verifyTimestampToken(theirs.token, { data, tsaCertificate: tsa.certificatePem })).toEqual({ ok: false, reason: expect.stringMatching(/another certificate/) });
+    expect(verifyTimestampToken(theirs.token, { data, tsaCertificate: tsa.certificatePem })).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/another certificate/),
+    });
     expect(offline.verifyTimestamp(theirs.token, data, other.certificatePem).ok).toBe(true);
     expect(offline.verifyTimestamp(theirs.token, data, tsa.certificatePem)).toEqual({ ok: false, reason: expect.stringMatching(/another certificate/) });
-
   });
 
   it('a client is refused a token from an authority other than the configured one', async () => {
-    await expect(requestTimestamp({ ...config(), url: other.url }, Buffer.from('x'))).rejects.toMatchObject({ code: 'TSA_BAD_RESPONSE', message: expect.stringMatching(/another certificate/) });
+    await expect(requestTimestamp({ ...config(), url: other.url }, Buffer.from('x'))).rejects.toMatchObject({
+      code: 'TSA_BAD_RESPONSE',
+      message: expect.stringMatching(/another certificate/),
+    });
   });
 
   it('refuses a tampered token: the imprint rewritten for other data, the TSTInfo re-digested, the signature altered', async () => {
@@ -115,7 +132,10 @@ describe('RFC 3161 against a real responder (openssl ts -reply on 127.0.0.1)', (
 
     // 1. The imprint swapped for another checkpoint's hash: the signed digest no longer matches the TSTInfo.
     const swapped = replaceOnce(token, sha256(data), sha256(forged));
-    expect(verifyTimestampToken(swapped, { data: forged, tsaCertificate: tsa.certificatePem })).toEqual({ ok: false, reason: expect.stringMatching(/altered/) });
+    expect(verifyTimestampToken(swapped, { data: forged, tsaCertificate: tsa.certificatePem })).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/altered/),
+    });
     expect(await opensslAccepts(dir, swapped, forged, tsa.certificateFile)).toBe(false);
     expect(offline.verifyTimestamp(swapped, forged, tsa.certificatePem)).toEqual({ ok: false, reason: expect.stringMatching(/altered/) });
 
@@ -123,19 +143,31 @@ describe('RFC 3161 against a real responder (openssl ts -reply on 127.0.0.1)', (
     const oldTst = tstInfoOf(token);
     const newTst = replaceOnce(oldTst, sha256(data), sha256(forged));
     const redigested = replaceOnce(swapped, sha256(oldTst), sha256(newTst));
-    expect(verifyTimestampToken(redigested, { data: forged, tsaCertificate: tsa.certificatePem })).toEqual({ ok: false, reason: expect.stringMatching(/signature does not verify/) });
+    expect(verifyTimestampToken(redigested, { data: forged, tsaCertificate: tsa.certificatePem })).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/signature does not verify/),
+    });
     expect(await opensslAccepts(dir, redigested, forged, tsa.certificateFile)).toBe(false);
     expect(offline.verifyTimestamp(redigested, forged, tsa.certificatePem)).toEqual({ ok: false, reason: expect.stringMatching(/signature does not verify/) });
 
     // 3. One bit of the signature (the token's last bytes: no unsigned attributes follow it).
     const flipped = Buffer.from(token);
     flipped[flipped.length - 1] ^= 1;
-    expect(verifyTimestampToken(flipped, { data, tsaCertificate: tsa.certificatePem })).toEqual({ ok: false, reason: expect.stringMatching(/signature does not verify/) });
+    expect(verifyTimestampToken(flipped, { data, tsaCertificate: tsa.certificatePem })).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/signature does not verify/),
+    });
     expect(offline.verifyTimestamp(flipped, data, tsa.certificatePem)).toEqual({ ok: false, reason: expect.stringMatching(/signature does not verify/) });
-    expect(offline.verifyTimestamp(token.subarray(0, 40), data, tsa.certificatePem)).toEqual({ ok: false, reason: expect.stringMatching(/not a time-stamp token/) });
+    expect(offline.verifyTimestamp(token.subarray(0, 40), data, tsa.certificatePem)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/not a time-stamp token/),
+    });
 
     // 4. Not a token at all.
-    expect(verifyTimestampToken(token.subarray(0, 40), { data, tsaCertificate: tsa.certificatePem })).toEqual({ ok: false, reason: expect.stringMatching(/not a time-stamp token/) });
+    expect(verifyTimestampToken(token.subarray(0, 40), { data, tsaCertificate: tsa.certificatePem })).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/not a time-stamp token/),
+    });
     // The untouched token still verifies.
     expect(verifyTimestampToken(token, { data, tsaCertificate: tsa.certificatePem }).ok).toBe(true);
     expect(offline.verifyTimestamp(token, data, tsa.certificatePem).ok).toBe(true);
@@ -144,16 +176,41 @@ describe('RFC 3161 against a real responder (openssl ts -reply on 127.0.0.1)', (
   it('refuses a configured certificate that is not for time-stamping', async () => {
     const plain = path.join(dir, 'plain');
     fs.mkdirSync(plain);
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path.join(plain, 'k.pem'), '-out', path.join(plain, 'c.pem'), '-days', '30', '-subj', '/CN=plain']);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      path.join(plain, 'k.pem'),
+      '-out',
+      path.join(plain, 'c.pem'),
+      '-days',
+      '30',
+      '-subj',
+      '/CN=plain',
+    ]);
     const { token } = await requestTimestamp(config(), Buffer.from('y'));
-    expect(verifyTimestampToken(token, { data: Buffer.from('y'), tsaCertificate: fs.readFileSync(path.join(plain, 'c.pem')) })).toEqual({ ok: false, reason: expect.stringMatching(/not for time-stamping/) });
-    expect(offline.verifyTimestamp(token, Buffer.from('y'), fs.readFileSync(path.join(plain, 'c.pem')))).toEqual({ ok: false, reason: expect.stringMatching(/not for time-stamping/) });
+    expect(verifyTimestampToken(token, { data: Buffer.from('y'), tsaCertificate: fs.readFileSync(path.join(plain, 'c.pem')) })).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/not for time-stamping/),
+    });
+    expect(offline.verifyTimestamp(token, Buffer.from('y'), fs.readFileSync(path.join(plain, 'c.pem')))).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/not for time-stamping/),
+    });
   });
 
   it('an authority that refuses (an imprint algorithm it does not take) or is down: TimestampError, with the reason', async () => {
     const certificate = { certFile: tsa.certificateFile, keyFile: path.join(dir, 'a', 'Test-TSA-A.key.pem') };
     const picky = await startOpensslTsa(path.join(dir, 'picky'), { certificate, digests: ['sha512'] });
-    await expect(requestTimestamp({ ...config(), url: picky.url }, Buffer.from('z'), 'sha256')).rejects.toMatchObject({ code: 'TSA_REFUSED', message: expect.stringMatching(/rejection/) });
+    await expect(requestTimestamp({ ...config(), url: picky.url }, Buffer.from('z'), 'sha256')).rejects.toMatchObject({
+      code: 'TSA_REFUSED',
+      message: expect.stringMatching(/rejection/),
+    });
     await picky.stop();
     const down = await startOpensslTsa(path.join(dir, 'down'), { certificate });
     await down.stop();
@@ -182,12 +239,20 @@ describe('LEDGER_TSA_URL / LEDGER_TSA_CERT', () => {
     expect(tsaConfigFromEnv({})).toBeNull();
     expect(() => tsaConfigFromEnv({ LEDGER_TSA_URL: 'http://127.0.0.1:1/tsa' })).toThrow(/LEDGER_TSA_CERT/);
     expect(() => tsaConfigFromEnv({ LEDGER_TSA_URL: 'ftp://x', LEDGER_TSA_CERT: '/nonexistent' })).toThrow(/LEDGER_TSA_URL=ftp:\/\/x/);
-    expect(() => tsaConfigFromEnv({ LEDGER_TSA_URL: 'http://127.0.0.1:1/tsa', LEDGER_TSA_CERT: '/nonexistent/cert.pem' })).toThrow(/LEDGER_TSA_CERT=\/nonexistent\/cert.pem/);
+    expect(() => tsaConfigFromEnv({ LEDGER_TSA_URL: 'http://127.0.0.1:1/tsa', LEDGER_TSA_CERT: '/nonexistent/cert.pem' })).toThrow(
+      /LEDGER_TSA_CERT=\/nonexistent\/cert.pem/,
+    );
     const f = path.join(os.tmpdir(), `tsa-cert-${process.pid}.pem`);
     fs.writeFileSync(f, 'PEM');
     try {
-      expect(tsaConfigFromEnv({ LEDGER_TSA_URL: 'http://127.0.0.1:1/tsa', LEDGER_TSA_CERT: f })).toEqual({ url: 'http://127.0.0.1:1/tsa', certificatePem: 'PEM', timeoutMs: 10_000 });
-      expect(() => tsaConfigFromEnv({ LEDGER_TSA_URL: 'http://127.0.0.1:1/tsa', LEDGER_TSA_CERT: f, LEDGER_TSA_TIMEOUT_MS: '0' })).toThrow(/LEDGER_TSA_TIMEOUT_MS=0/);
+      expect(tsaConfigFromEnv({ LEDGER_TSA_URL: 'http://127.0.0.1:1/tsa', LEDGER_TSA_CERT: f })).toEqual({
+        url: 'http://127.0.0.1:1/tsa',
+        certificatePem: 'PEM',
+        timeoutMs: 10_000,
+      });
+      expect(() => tsaConfigFromEnv({ LEDGER_TSA_URL: 'http://127.0.0.1:1/tsa', LEDGER_TSA_CERT: f, LEDGER_TSA_TIMEOUT_MS: '0' })).toThrow(
+        /LEDGER_TSA_TIMEOUT_MS=0/,
+      );
     } finally {
       fs.rmSync(f);
     }

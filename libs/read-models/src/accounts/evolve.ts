@@ -45,6 +45,12 @@ export function evolveAccountRow(row: AccountRow | null, e: ProjectedEvent): Acc
 
 /** The events of the account stream (the login claim is not one: it folds into no view). */
 export const ACCOUNT_VIEW_EVENTS = new Set<string>([
-  'AccountOpened', 'AccountRoleGranted', 'AccountRoleRevoked', 'AccountUnitChanged', 'AccountLocked',
-  'AccountUnlocked', 'AccountPasswordSet', 'AccountClosed',
+  'AccountOpened',
+  'AccountRoleGranted',
+  'AccountRoleRevoked',
+  'AccountUnitChanged',
+  'AccountLocked',
+  'AccountUnlocked',
+  'AccountPasswordSet',
+  'AccountClosed',
 ]);

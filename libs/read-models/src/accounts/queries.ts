@@ -35,15 +35,19 @@ const keep = (filter: AccountFilter) => (a: { roles: AccountRole[]; unitId: stri
 /** Every account now, by login. A county has hundreds of accounts: the role filter runs here. */
 export async function accountsNow(ds: DataSource, filter: AccountFilter = {}): Promise<AccountView[]> {
   const rows = await ds.getRepository(AccountRow).find();
-  return rows.map((r) => ({ ...r, mustChangePassword: Boolean(r.mustChangePassword) })).filter(keep(filter)).sort(byLogin);
+  return rows
+    .map((r) => ({ ...r, mustChangePassword: Boolean(r.mustChangePassword) }))
+    .filter(keep(filter))
+    .sort(byLogin);
 }
 
 /** One account now, by id or by login (without case): what a sign-in service looks up. */
 export async function accountNow(ds: DataSource, by: { id: string } | { login: string }): Promise<AccountView | null> {
   const qb = ds.getRepository(AccountRow).createQueryBuilder('a');
-  const row = 'id' in by
-    ? await qb.where('a.id = :id', { id: by.id }).getOne()
-    : await qb.where('LOWER(a.login) = :login', { login: by.login.trim().toLowerCase() }).getOne();
+  const row =
+    'id' in by
+      ? await qb.where('a.id = :id', { id: by.id }).getOne()
+      : await qb.where('LOWER(a.login) = :login', { login: by.login.trim().toLowerCase() }).getOne();
   return row ? { ...row, mustChangePassword: Boolean(row.mustChangePassword) } : null;
 }
 
@@ -75,4 +79,3 @@ export async function accountsAt(ds: DataSource, position: number, filter: Accou
     .filter(keep(filter))
     .sort(byLogin);
 }
-

@@ -4,10 +4,7 @@ import { isPostgres, placeholders } from '../db/sql';
 import { READ_MODELS_CHECKPOINT, TEMPORAL_CHECKPOINT } from './checkpoint.entity';
 
 async function named(db: DataSource | EntityManager, name: string): Promise<bigint | null> {
-  const rows: { position: string }[] = await db.query(
-    placeholders(`SELECT "position" FROM "rm_checkpoint" WHERE "name" = ?`, isPostgres(db)),
-    [name],
-  );
+  const rows: { position: string }[] = await db.query(placeholders(`SELECT "position" FROM "rm_checkpoint" WHERE "name" = ?`, isPostgres(db)), [name]);
   return rows.length ? BigInt(rows[0].position) : null;
 }
 

@@ -74,10 +74,21 @@ export async function writeRows<R extends ObjectLiteral>(em: EntityManager, enti
  * then rewrites every index over them (an item has nine), about twice the work for the few columns
  * an event changes.
  */
-export async function writeChangedRows<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, changes: { before: R | null; after: R }[]): Promise<void> {
+export async function writeChangedRows<R extends ObjectLiteral>(
+  em: EntityManager,
+  entity: EntityTarget<R>,
+  changes: { before: R | null; after: R }[],
+): Promise<void> {
   if (changes.length === 0) return;
   const db = sqliteConnection(em);
-  if (!db) return upsertRows(em, entity, changes.map((c) => c.after), [], PG_CHUNK);
+  if (!db)
+    return upsertRows(
+      em,
+      entity,
+      changes.map((c) => c.after),
+      [],
+      PG_CHUNK,
+    );
   const meta = em.connection.getMetadata(entity);
   const shape = shapeOf(meta);
   const keys = meta.primaryColumns.map((c) => shape.columns.indexOf(c));

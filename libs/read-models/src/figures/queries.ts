@@ -44,7 +44,12 @@ export async function cadreFigures(r: Reads, cadreId: string, today: string): Pr
 export async function cadresFigures(r: Reads, filter: CadreFilter, today: string): Promise<CadreFiguresRow[]> {
   const cadres = await listCadres(r, { ...filter, includeLeft: true });
   if (cadres.length === 0) return [];
-  const sums = await sumsByOwner(r, 'cadre', cadres.map((c) => c.id), today);
+  const sums = await sumsByOwner(
+    r,
+    'cadre',
+    cadres.map((c) => c.id),
+    today,
+  );
   return cadres
     .filter((c) => !c.left || (sums.get(c.id)?.total ?? 0) > 0)
     .map((c) => ({ cadreId: c.id, name: c.name, ...figuresOf(sums.get(c.id) ?? ZERO_SUMS) }));

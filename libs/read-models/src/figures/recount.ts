@@ -66,7 +66,11 @@ export function countCounters(items: Iterable<ItemRow | null>, units: Map<string
     for (const ancestor of idsOnPath(units.get(unitId)?.path)) for (const [key, c] of t) tally(bySubtree, ancestor, key, c.count, c.onTime);
   }
   const rows: CounterDelta[] = [];
-  for (const [ownerKind, of] of [['unit', byUnit], ['cadre', byCadre], ['subtree', bySubtree]] as const) {
+  for (const [ownerKind, of] of [
+    ['unit', byUnit],
+    ['cadre', byCadre],
+    ['subtree', bySubtree],
+  ] as const) {
     for (const [ownerId, t] of of) {
       for (const [key, c] of t) {
         const i = key.indexOf('\u0000');

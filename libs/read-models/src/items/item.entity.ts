@@ -105,6 +105,16 @@ export class ItemRow extends ItemColumns {
 
 /** The item fields whose values many items share (ids, dates, instants, texts): see shareStrings. */
 export const ITEM_SHARED_FIELDS = [
-  'sheetId', 'title', 'requirements', 'unitId', 'cadreId', 'leaderId', 'dueDate', 'originalDueDate',
-  'concludedOn', 'deadlineMissedFor', 'createdAt', 'updatedAt',
+  'sheetId',
+  'title',
+  'requirements',
+  'unitId',
+  'cadreId',
+  'leaderId',
+  'dueDate',
+  'originalDueDate',
+  'concludedOn',
+  'deadlineMissedFor',
+  'createdAt',
+  'updatedAt',
 ] as const satisfies readonly (keyof ItemRow)[];

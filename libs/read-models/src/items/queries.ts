@@ -65,9 +65,12 @@ type Assert<T extends true> = T;
 export type ItemViewIsTheRow = Assert<Same<ShownColumns & Pick<ItemView, 'light' | 'overdue'>, ItemView>>;
 
 /** The view's stored fields, from the one declaration of the item's columns. */
-const SHOWN = ['id', ...getMetadataArgsStorage().filterColumns(ItemColumns).map((c) => c.propertyName)].filter(
-  (f) => !(NOT_SHOWN as readonly string[]).includes(f),
-) as (keyof ShownColumns)[];
+const SHOWN = [
+  'id',
+  ...getMetadataArgsStorage()
+    .filterColumns(ItemColumns)
+    .map((c) => c.propertyName),
+].filter((f) => !(NOT_SHOWN as readonly string[]).includes(f)) as (keyof ShownColumns)[];
 
 /** The item view of a row (current, or a version as of a cut): what depends on today is worked out here. */
 export function toItemView(row: ItemRow, today: string, dueSoonDays: number): ItemView {
@@ -157,9 +160,7 @@ async function totalFromCounters(r: Reads, f: ItemFilter, today: string): Promis
   const statuses = f.status?.length ? f.status : null;
   let rows: SqlCondition;
   if (!f.light) {
-    rows = statuses
-      ? { sql: `c."dueDate" = '-' AND c.status IN (:...statuses)`, params: { statuses } }
-      : { sql: `c."dueDate" = '-'`, params: {} };
+    rows = statuses ? { sql: `c."dueDate" = '-' AND c.status IN (:...statuses)`, params: { statuses } } : { sql: `c."dueDate" = '-'`, params: {} };
   } else {
     // Open rows carry due dates but no status: a status filter must keep every open status.
     if (statuses && (f.light === 'green' || !OPEN_STATUSES.every((s) => statuses.includes(s)))) return null;

@@ -155,10 +155,10 @@ export class ProjectionLease {
     const token = this.held;
     this.held = null;
     if (token === null) return;
-    await this.ds.query(
-      `UPDATE "${LEASE_TABLE}" SET "holder" = NULL, "expires_at" = 0 WHERE "name" = ${this.p(1)} AND "token" = ${this.p(2)}`,
-      [this.name, token.toString()],
-    );
+    await this.ds.query(`UPDATE "${LEASE_TABLE}" SET "holder" = NULL, "expires_at" = 0 WHERE "name" = ${this.p(1)} AND "token" = ${this.p(2)}`, [
+      this.name,
+      token.toString(),
+    ]);
   }
 
   private async renewWith(q: DataSource | EntityManager, token: bigint): Promise<boolean> {

@@ -77,11 +77,15 @@ describe('the projector on a full disk', () => {
     // Read through a connection of its own, as the API does: what the projector commits, not what its connection holds.
     const reader = await connect();
     let seen = '';
-    await eventually('the projector catches up by itself', async () => {
-      const checkpoint = await currentStateCheckpoint(reader);
-      seen = `checkpoint ${checkpoint} of ${head}, ${projector!.state}; ${String(failure)}; ${reasons.slice(-3).join(' | ')}`;
-      return failure !== null || checkpoint === head;
-    }, { explain: () => seen });
+    await eventually(
+      'the projector catches up by itself',
+      async () => {
+        const checkpoint = await currentStateCheckpoint(reader);
+        seen = `checkpoint ${checkpoint} of ${head}, ${projector!.state}; ${String(failure)}; ${reasons.slice(-3).join(' | ')}`;
+        return failure !== null || checkpoint === head;
+      },
+      { explain: () => seen },
+    );
     expect(failure).toBeNull();
     expect(projector.state).toBe('leader');
     expect(reasons[0]).toMatch(/a batch found the read database's disk full \(SqliteError: database or disk is full\); the lease handed back, trying again/);

@@ -38,7 +38,11 @@ export class InitialReadModels1764300000000 implements MigrationInterface {
         ['ix_rm_unit_path', ['path']],
       ],
     );
-    await table('rm_cadre', [pk(id('id')), str('name', 200), id('unitId'), str('post', 200), bool('has_left', false, false)], [['ix_rm_cadre_unit', ['unitId']]]);
+    await table(
+      'rm_cadre',
+      [pk(id('id')), str('name', 200), id('unitId'), str('post', 200), bool('has_left', false, false)],
+      [['ix_rm_cadre_unit', ['unitId']]],
+    );
     await table('rm_sheet', [pk(id('id')), str('number', 100), str('title', 500), str('source', 500, true), str('issuedOn', 10), str('createdAt', 40)]);
     await table(
       'rm_item',
@@ -73,14 +77,7 @@ export class InitialReadModels1764300000000 implements MigrationInterface {
         ['ix_rm_item_updated', ['updatedAt', 'id']],
       ],
     );
-    await table('rm_item_counter', [
-      pk(str('ownerKind', 8)),
-      pk(id('ownerId')),
-      pk(str('status', 16)),
-      pk(str('dueDate', 10)),
-      int('count'),
-      int('onTime'),
-    ]);
+    await table('rm_item_counter', [pk(str('ownerKind', 8)), pk(id('ownerId')), pk(str('status', 16)), pk(str('dueDate', 10)), int('count'), int('onTime')]);
     await table(
       'rm_accountability',
       [

@@ -41,7 +41,15 @@ export class TemporalReadModels1764400000000 implements MigrationInterface {
       str('path', 2000),
       bool('dissolved', false, false),
     ]);
-    await table('rm_t_cadre', [pk(id('cadreId')), pk(big('fromPosition')), ...version, str('name', 200), id('unitId'), str('post', 200), bool('has_left', false, false)]);
+    await table('rm_t_cadre', [
+      pk(id('cadreId')),
+      pk(big('fromPosition')),
+      ...version,
+      str('name', 200),
+      id('unitId'),
+      str('post', 200),
+      bool('has_left', false, false),
+    ]);
     await table(
       'rm_t_item',
       [

@@ -21,7 +21,12 @@ export class PackedCounters1764700000000 implements MigrationInterface {
     const perOwner = (name: string) =>
       new Table({
         name,
-        columns: [owner('ownerKind', 8), owner('ownerId', 64), { name: 'epoch', type: 'integer', isNullable: false, isPrimary: true }, { name: 'counts', type: 'text', isNullable: false }],
+        columns: [
+          owner('ownerKind', 8),
+          owner('ownerId', 64),
+          { name: 'epoch', type: 'integer', isNullable: false, isPrimary: true },
+          { name: 'counts', type: 'text', isNullable: false },
+        ],
       });
     await q.createTable(
       new Table({
@@ -40,7 +45,10 @@ export class PackedCounters1764700000000 implements MigrationInterface {
       await q.createIndex('rm_t_counter', new TableIndex({ name: 'ix_rm_t_counter_position_tmp', columnNames: ['position'] }));
       for (let from = 0; from < last; from += CONVERT_SPAN) {
         const rows = (await q.query(
-          placeholders(`SELECT "ownerKind", "ownerId", "position", status, "dueDate", count, "onTime" FROM "rm_t_counter" WHERE "position" > ? AND "position" <= ? ORDER BY "position"`, pg),
+          placeholders(
+            `SELECT "ownerKind", "ownerId", "position", status, "dueDate", count, "onTime" FROM "rm_t_counter" WHERE "position" > ? AND "position" <= ? ORDER BY "position"`,
+            pg,
+          ),
           [from, from + CONVERT_SPAN],
         )) as (CounterDelta & { position: unknown; count: unknown; onTime: unknown })[];
         const byPosition = new Map<number, CounterDelta[]>();

@@ -9,7 +9,10 @@ export class ItemListCoveringIndexes1764900000000 implements MigrationInterface 
 
   async up(q: QueryRunner): Promise<void> {
     await q.dropIndex('rm_item', 'ix_rm_item_unit_status_due');
-    await q.createIndex('rm_item', new TableIndex({ name: 'ix_rm_item_unit_status_due_updated', columnNames: ['unitId', 'status', 'dueDate', 'updatedAt', 'id'] }));
+    await q.createIndex(
+      'rm_item',
+      new TableIndex({ name: 'ix_rm_item_unit_status_due_updated', columnNames: ['unitId', 'status', 'dueDate', 'updatedAt', 'id'] }),
+    );
     await q.createIndex('rm_item', new TableIndex({ name: 'ix_rm_item_sheet_status_due', columnNames: ['sheetId', 'status', 'dueDate', 'id'] }));
     // The planner needs statistics on the new indexes to prefer them.
     await q.query('ANALYZE rm_item');

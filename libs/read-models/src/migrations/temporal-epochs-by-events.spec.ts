@@ -27,7 +27,9 @@ describe('migration TemporalEpochsByEvents1765100000000 on temporal models proje
   async function epochs(): Promise<[number, number, number][]> {
     const ds = await openReadModels({ dataDir: dir, readDbUrl: null });
     try {
-      const rows: { epoch: number; events: number; lastPosition: number }[] = await ds.query(`SELECT "epoch", "events", "lastPosition" FROM "rm_t_epoch" ORDER BY "epoch"`);
+      const rows: { epoch: number; events: number; lastPosition: number }[] = await ds.query(
+        `SELECT "epoch", "events", "lastPosition" FROM "rm_t_epoch" ORDER BY "epoch"`,
+      );
       return rows.map((r) => [Number(r.epoch), Number(r.events), Number(r.lastPosition)]);
     } finally {
       await ds.destroy();

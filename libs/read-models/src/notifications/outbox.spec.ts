@@ -75,7 +75,8 @@ describe.each(engines)('the notification outbox on %s', (_name, postgres) => {
   async function append<K extends EventType>(type: K, data: EventPayloads[K], actor: Actor = ORG, name?: string): Promise<void> {
     const id = randomUUID();
     if (name) ids[name] = id;
-    const stream = type === 'UnitRegistered' ? STREAM_PREFIX.unit + (data as { unitId: string }).unitId : STREAM_PREFIX.item + (data as { itemId: string }).itemId;
+    const stream =
+      type === 'UnitRegistered' ? STREAM_PREFIX.unit + (data as { unitId: string }).unitId : STREAM_PREFIX.item + (data as { itemId: string }).itemId;
     await store.append(stream, [{ id, type, schemaVersion: SCHEMA_VERSIONS[type], data, metadata: { actor, correlationId: id, causationId: id } }], 'any');
   }
   const assigned = (itemId: string, unitId: string, leaderId: string | null, dueDate: string): EventPayloads['ItemAssigned'] => ({
@@ -164,7 +165,13 @@ describe.each(engines)('the notification outbox on %s', (_name, postgres) => {
     ]);
     const first = await outboxMessage(ds, messageId(ids.assignI1, 'unit:T1', 'ding'));
     expect(first).toMatchObject({ status: 'pending', attempts: 0, eventType: 'ItemAssigned', position: '3' });
-    expect(first!.payload).toEqual({ title: '【交办】事项 I1', lines: ['按期办结', '完成时限：2026-11-10', '请及时签收办理。'], path: '/items/I1', dueDate: '2026-11-10', unitId: 'T1' });
+    expect(first!.payload).toEqual({
+      title: '【交办】事项 I1',
+      lines: ['按期办结', '完成时限：2026-11-10', '请及时签收办理。'],
+      path: '/items/I1',
+      dueDate: '2026-11-10',
+      unitId: 'T1',
+    });
     expect(await notifierCheckpoint(ds)).toBe(await store.headPosition());
   });
 
@@ -203,7 +210,14 @@ describe.each(engines)('the notification outbox on %s', (_name, postgres) => {
     expect(await recordAttempt(ds, id, fail, { at: new Date(t0), retryInMs: 1000, maxAttempts: 3 })).toBe('pending');
     expect(await dueMessages(ds, t0 + 999, 10)).toEqual([]);
     expect((await dueMessages(ds, t0 + 1000, 10)).map((m) => m.attempts)).toEqual([1]);
-    expect(await recordAttempt(ds, id, { ...fail, httpStatus: null, error: 'no answer within 200 ms' }, { at: new Date(t0 + 1000), retryInMs: 2000, maxAttempts: 3 })).toBe('pending');
+    expect(
+      await recordAttempt(
+        ds,
+        id,
+        { ...fail, httpStatus: null, error: 'no answer within 200 ms' },
+        { at: new Date(t0 + 1000), retryInMs: 2000, maxAttempts: 3 },
+      ),
+    ).toBe('pending');
     expect((await outboxMessage(ds, id))!.nextAttemptAt).toBe(t0 + 3000);
     expect(await recordAttempt(ds, id, fail, { at: new Date(t0 + 3000), retryInMs: 4000, maxAttempts: 3 })).toBe('dead');
     expect(await dueMessages(ds, t0 + 1e9, 10)).toEqual([]);
@@ -219,7 +233,9 @@ describe.each(engines)('the notification outbox on %s', (_name, postgres) => {
     expect(await replayDeadLetter(ds, id)).toBe('replayed');
     expect(await replayDeadLetter(ds, id)).toBe('not_dead');
     expect((await dueMessages(ds, t0, 10)).map((m) => [m.id, m.attempts])).toEqual([[id, 0]]);
-    expect(await recordAttempt(ds, id, { ok: true, httpStatus: 200, error: null, ms: 2 }, { at: new Date(t0 + 9000), retryInMs: 1000, maxAttempts: 3 })).toBe('delivered');
+    expect(await recordAttempt(ds, id, { ok: true, httpStatus: 200, error: null, ms: 2 }, { at: new Date(t0 + 9000), retryInMs: 1000, maxAttempts: 3 })).toBe(
+      'delivered',
+    );
     // A late second record of the same message (a stale sender) changes nothing.
     expect(await recordAttempt(ds, id, fail, { at: new Date(t0 + 9500), retryInMs: 1000, maxAttempts: 3 })).toBe('delivered');
     expect(await outboxMessage(ds, id)).toMatchObject({ status: 'delivered', deliveredAt: '2026-11-02T01:00:09.000Z', lastError: null });

@@ -59,7 +59,10 @@ async function named(db: DataSource | EntityManager, name: string): Promise<bigi
 }
 
 async function setNamed(em: EntityManager, name: string, position: bigint): Promise<void> {
-  await q(em, `INSERT INTO "nt_checkpoint" ("name", "position") VALUES (?, ?) ON CONFLICT ("name") DO UPDATE SET "position" = excluded."position"`, [name, position.toString()]);
+  await q(em, `INSERT INTO "nt_checkpoint" ("name", "position") VALUES (?, ?) ON CONFLICT ("name") DO UPDATE SET "position" = excluded."position"`, [
+    name,
+    position.toString(),
+  ]);
 }
 
 /** The last position the notifier folded (0n: none). */
@@ -126,7 +129,13 @@ export async function applyNotificationEvents(
     if (!item || s.position <= from) continue;
     const draft = draftFor(e, item);
     if (!draft) continue;
-    const payload: MessagePayload = { title: draft.title, lines: draft.lines, path: `/items/${encodeURIComponent(item.itemId)}`, dueDate: item.dueDate, unitId: item.unitId };
+    const payload: MessagePayload = {
+      title: draft.title,
+      lines: draft.lines,
+      path: `/items/${encodeURIComponent(item.itemId)}`,
+      dueDate: item.dueDate,
+      unitId: item.unitId,
+    };
     for (const audience of draft.audiences) {
       const key = audienceKey(audience);
       for (const channel of channelsFor(config, audience)) {
@@ -134,7 +143,18 @@ export async function applyNotificationEvents(
           em,
           `INSERT INTO "nt_outbox" ("id", "position", "eventId", "eventType", "kind", "itemId", "audience", "channel", "payload", "status", "attempts", "nextAttemptAt", "createdAt") ` +
             `VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?) ON CONFLICT ("id") DO NOTHING`,
-          [messageId(s.id, key, channel), s.position.toString(), s.id, s.type, draft.kind, item.itemId, key, channel, JSON.stringify(payload), options.now.toISOString()],
+          [
+            messageId(s.id, key, channel),
+            s.position.toString(),
+            s.id,
+            s.type,
+            draft.kind,
+            item.itemId,
+            key,
+            channel,
+            JSON.stringify(payload),
+            options.now.toISOString(),
+          ],
         );
         messages++;
       }
@@ -171,7 +191,11 @@ export async function dueMessages(db: DataSource, nowMs: number, limit: number, 
 
 /** The channels that have a message due at `nowMs`. */
 export async function dueChannels(db: DataSource, nowMs: number): Promise<string[]> {
-  const rows: { channel: string }[] = await q(db, `SELECT DISTINCT "channel" FROM "nt_outbox" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "channel"`, [nowMs]);
+  const rows: { channel: string }[] = await q(
+    db,
+    `SELECT DISTINCT "channel" FROM "nt_outbox" WHERE "status" = 'pending' AND "nextAttemptAt" <= ? ORDER BY "channel"`,
+    [nowMs],
+  );
   return rows.map((r) => r.channel);
 }
 
@@ -229,7 +253,9 @@ export async function recordAttempt(
 }
 
 export async function attemptsOf(db: DataSource, id: string): Promise<DeliveryAttempt[]> {
-  const rows: DeliveryAttempt[] = await q(db, `SELECT "n", "at", "outcome", "httpStatus", "error", "ms" FROM "nt_attempt" WHERE "messageId" = ? ORDER BY "n"`, [id]);
+  const rows: DeliveryAttempt[] = await q(db, `SELECT "n", "at", "outcome", "httpStatus", "error", "ms" FROM "nt_attempt" WHERE "messageId" = ? ORDER BY "n"`, [
+    id,
+  ]);
   return rows.map((r) => ({ ...r, n: Number(r.n), ms: Number(r.ms), httpStatus: r.httpStatus === null ? null : Number(r.httpStatus) }));
 }
 

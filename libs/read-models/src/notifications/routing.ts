@@ -89,11 +89,17 @@ export function parseNotifyConfig(text: string): NotifyConfig {
   if (raw.delivery !== undefined) {
     if (!isObject(raw.delivery)) problems.push('delivery must be an object');
     else {
-      const bounds: Record<keyof DeliveryConfig, [number, number]> = { maxAttempts: [1, 100], backoffMs: [1, 86_400_000], maxBackoffMs: [1, 86_400_000], timeoutMs: [1, 600_000] };
+      const bounds: Record<keyof DeliveryConfig, [number, number]> = {
+        maxAttempts: [1, 100],
+        backoffMs: [1, 86_400_000],
+        maxBackoffMs: [1, 86_400_000],
+        timeoutMs: [1, 600_000],
+      };
       for (const [key, value] of Object.entries(raw.delivery)) {
         const range = bounds[key as keyof DeliveryConfig];
         if (!range) problems.push(`delivery.${key} is not a setting (expected ${Object.keys(bounds).join(', ')})`);
-        else if (!Number.isInteger(value) || (value as number) < range[0] || (value as number) > range[1]) problems.push(`delivery.${key} must be a whole number from ${range[0]} to ${range[1]}`);
+        else if (!Number.isInteger(value) || (value as number) < range[0] || (value as number) > range[1])
+          problems.push(`delivery.${key} must be a whole number from ${range[0]} to ${range[1]}`);
         else delivery[key as keyof DeliveryConfig] = value as number;
       }
     }
@@ -117,7 +123,8 @@ export function parseNotifyConfig(text: string): NotifyConfig {
       if (c.type === 'sms') {
         if (!isStrings(c.to) || c.to.length === 0) problems.push(`${at}.to must list the phone numbers`);
         if (c.template === undefined) problems.push(`${at}.template must give the gateway's JSON body`);
-        if (c.headers !== undefined && !(isObject(c.headers) && Object.values(c.headers).every((v) => typeof v === 'string'))) problems.push(`${at}.headers must map names to strings`);
+        if (c.headers !== undefined && !(isObject(c.headers) && Object.values(c.headers).every((v) => typeof v === 'string')))
+          problems.push(`${at}.headers must map names to strings`);
       }
       channels[name] = c as unknown as ChannelConfig;
     }
@@ -131,7 +138,8 @@ export function parseNotifyConfig(text: string): NotifyConfig {
       if (!isObject(r)) return void problems.push(`${at} must be an object`);
       unknown(`${at}.`, r, ['roles', 'units', 'channels']);
       const roles = r.roles;
-      if (!isStrings(roles) || roles.length === 0 || !roles.every((x) => (AUDIENCE_ROLES as string[]).includes(x))) problems.push(`${at}.roles must list some of ${AUDIENCE_ROLES.join(', ')}`);
+      if (!isStrings(roles) || roles.length === 0 || !roles.every((x) => (AUDIENCE_ROLES as string[]).includes(x)))
+        problems.push(`${at}.roles must list some of ${AUDIENCE_ROLES.join(', ')}`);
       if (r.units !== undefined && (!isStrings(r.units) || r.units.length === 0)) problems.push(`${at}.units must list unit ids (leave it out for every unit)`);
       if (!isStrings(r.channels) || r.channels.length === 0) problems.push(`${at}.channels must list channel names`);
       else for (const c of r.channels) if (isObject(raw.channels) && !(c in raw.channels)) problems.push(`${at}.channels names "${c}", which is not a channel`);

@@ -56,23 +56,57 @@ const due = (item: NotifiedItem) => `完成时限：${item.dueDate}`;
  * item as it stands after the event. Returning null sends nothing. Add a type here to notify it.
  */
 export const NOTIFICATION_RULES: { readonly [T in EventType]?: Rule<T> } = {
-  ItemAssigned: (e, item) => ({ kind: 'assigned', audiences: [unit(item)], title: `【交办】${item.title}`, lines: [e.data.requirements, due(item), '请及时签收办理。'].filter(Boolean) }),
-  ItemReassigned: (e, item) => ({ kind: 'assigned', audiences: [unit(item)], title: `【改派交办】${item.title}`, lines: [`改派原因：${e.data.reason}`, due(item), '请及时签收办理。'] }),
-  CompletionReturned: (e, item) => ({ kind: 'returned', audiences: [unit(item)], title: `【退回】${item.title}`, lines: [`退回原因：${e.data.reason}`, due(item)] }),
+  ItemAssigned: (e, item) => ({
+    kind: 'assigned',
+    audiences: [unit(item)],
+    title: `【交办】${item.title}`,
+    lines: [e.data.requirements, due(item), '请及时签收办理。'].filter(Boolean),
+  }),
+  ItemReassigned: (e, item) => ({
+    kind: 'assigned',
+    audiences: [unit(item)],
+    title: `【改派交办】${item.title}`,
+    lines: [`改派原因：${e.data.reason}`, due(item), '请及时签收办理。'],
+  }),
+  CompletionReturned: (e, item) => ({
+    kind: 'returned',
+    audiences: [unit(item)],
+    title: `【退回】${item.title}`,
+    lines: [`退回原因：${e.data.reason}`, due(item)],
+  }),
   // The deadline process's reminder before the due date is the due-soon notice (to the leader too); anyone else's is an urge.
   ItemUrged: (e, item) =>
     e.actorRole === 'system' && e.data.level === 'reminder'
       ? { kind: 'due_soon', audiences: unitAndLeader(item), title: `【临期】${item.title}`, lines: [due(item), '即将到期，请抓紧办理。'] }
-      : { kind: 'urged', audiences: [unit(item)], title: `【${URGE_LEVEL_LABELS[e.data.level]}】${item.title}`, lines: [e.data.note ?? '', due(item)].filter(Boolean) },
-  DeadlineMissed: (e, item) => ({ kind: 'overdue', audiences: unitAndLeader(item), title: `【逾期】${item.title}`, lines: [`完成时限 ${e.data.dueDate} 已过，事项尚未办结。`] }),
+      : {
+          kind: 'urged',
+          audiences: [unit(item)],
+          title: `【${URGE_LEVEL_LABELS[e.data.level]}】${item.title}`,
+          lines: [e.data.note ?? '', due(item)].filter(Boolean),
+        },
+  DeadlineMissed: (e, item) => ({
+    kind: 'overdue',
+    audiences: unitAndLeader(item),
+    title: `【逾期】${item.title}`,
+    lines: [`完成时限 ${e.data.dueDate} 已过，事项尚未办结。`],
+  }),
   // The escalation ladder: every step to the unit; 挂牌督办 (listed) to its responsible leader too.
   ItemEscalated: (e, item) => ({
     kind: 'escalated',
     audiences: e.data.level === 'listed' ? unitAndLeader(item) : [unit(item)],
     title: `【${URGE_LEVEL_LABELS[e.data.level]}】${item.title}`,
-    lines: [e.data.daysOverdue === 0 ? `今天是完成时限（${e.data.dueDate}），请按期办结。` : `完成时限 ${e.data.dueDate} 已过 ${e.data.daysOverdue} 天，请立即办结并反馈。`],
+    lines: [
+      e.data.daysOverdue === 0
+        ? `今天是完成时限（${e.data.dueDate}），请按期办结。`
+        : `完成时限 ${e.data.dueDate} 已过 ${e.data.daysOverdue} 天，请立即办结并反馈。`,
+    ],
   }),
-  CompletionReported: (e, item) => ({ kind: 'awaiting_review', audiences: [county('inspector')], title: `【待审核】${item.title}`, lines: [`办结报告：${e.data.summary}`] }),
+  CompletionReported: (e, item) => ({
+    kind: 'awaiting_review',
+    audiences: [county('inspector')],
+    title: `【待审核】${item.title}`,
+    lines: [`办结报告：${e.data.summary}`],
+  }),
   AccountabilityReferred: (e, item) =>
     e.data.to === 'discipline'
       ? { kind: 'accountability', audiences: [county('discipline')], title: `【问责移送】${item.title}`, lines: [e.data.note ?? ''].filter(Boolean) }
@@ -81,9 +115,17 @@ export const NOTIFICATION_RULES: { readonly [T in EventType]?: Rule<T> } = {
     kind: 'accountability',
     audiences: [county('discipline')],
     title: `【问责决定】${item.title}`,
-    lines: [`问责方式：${ACCOUNTABILITY_FORM_LABELS[e.data.form]}`, `决定机关：${e.data.decidedBy}，${e.data.decidedOn}${e.data.documentNo ? `（${e.data.documentNo}）` : ''}`],
+    lines: [
+      `问责方式：${ACCOUNTABILITY_FORM_LABELS[e.data.form]}`,
+      `决定机关：${e.data.decidedBy}，${e.data.decidedOn}${e.data.documentNo ? `（${e.data.documentNo}）` : ''}`,
+    ],
   }),
-  AccountabilityRevoked: (e, item) => ({ kind: 'accountability', audiences: [county('discipline')], title: `【问责撤销】${item.title}`, lines: [`撤销原因：${e.data.reason}`] }),
+  AccountabilityRevoked: (e, item) => ({
+    kind: 'accountability',
+    audiences: [county('discipline')],
+    title: `【问责撤销】${item.title}`,
+    lines: [`撤销原因：${e.data.reason}`],
+  }),
 };
 
 /** The item as the notifier keeps it, after `e` (null: an event of no item it knows). */

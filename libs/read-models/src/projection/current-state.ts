@@ -67,12 +67,7 @@ export class Touched<R> {
   }
 }
 
-async function load<R extends ObjectLiteral>(
-  em: EntityManager,
-  entity: EntityTarget<R>,
-  key: string,
-  ids: Set<string>,
-): Promise<Touched<R>> {
+async function load<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, key: string, ids: Set<string>): Promise<Touched<R>> {
   const t = new Touched<R>();
   const all = [...ids];
   for (let i = 0; i < all.length; i += READ_CHUNK) {
@@ -202,7 +197,10 @@ export async function applyEvents(em: EntityManager, stored: StoredEvent[], opti
     const ids = [...unitIds];
     for (let i = 0; i < ids.length; i += READ_CHUNK) {
       const chunk = ids.slice(i, i + READ_CHUNK);
-      const rows: { id: string; path: string }[] = await em.query(placeholders(`SELECT "id", "path" FROM "rm_unit" WHERE "id" IN (${chunk.map(() => '?').join(',')})`, isPostgres(em)), chunk);
+      const rows: { id: string; path: string }[] = await em.query(
+        placeholders(`SELECT "id", "path" FROM "rm_unit" WHERE "id" IN (${chunk.map(() => '?').join(',')})`, isPostgres(em)),
+        chunk,
+      );
       for (const u of rows) initialPaths.set(u.id, u.path);
     }
   }
@@ -273,9 +271,6 @@ async function pruneCounters(em: EntityManager, changed: { ownerKind: string; ow
       const n = params.length;
       return pg ? `($${n - 3},$${n - 2},$${n - 1},$${n})` : '(?,?,?,?)';
     });
-    await em.query(
-      `DELETE FROM "rm_item_counter" WHERE "count" = 0 AND ("ownerKind", "ownerId", "status", "dueDate") IN (VALUES ${tuples.join(',')})`,
-      params,
-    );
+    await em.query(`DELETE FROM "rm_item_counter" WHERE "count" = 0 AND ("ownerKind", "ownerId", "status", "dueDate") IN (VALUES ${tuples.join(',')})`, params);
   }
 }

@@ -177,11 +177,7 @@ class TemporalFollower {
  * so that what `minPosition` waits for never waits on them. Give it a DataSource of its own: on SQLite
  * a shared connection would let readers see a batch before it commits.
  */
-export async function startProjector(
-  dataSource: DataSource,
-  store: EventStore,
-  options: ProjectorOptions = {},
-): Promise<RunningProjector> {
+export async function startProjector(dataSource: DataSource, store: EventStore, options: ProjectorOptions = {}): Promise<RunningProjector> {
   const serial = new Serial();
   const start = await dataSource.transaction(async (em) => {
     await options.fence?.(em);

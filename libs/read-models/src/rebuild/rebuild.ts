@@ -62,7 +62,14 @@ function replayReader(store: EventStore): ReadLog {
 async function replayCurrentState(
   read: ReadLog,
   transaction: Transaction,
-  options: { batchSize: number; readLimit: number; head: bigint; contiguous: boolean; onProgress?: (p: RebuildProgress) => void; bound: (collect?: boolean) => void },
+  options: {
+    batchSize: number;
+    readLimit: number;
+    head: bigint;
+    contiguous: boolean;
+    onProgress?: (p: RebuildProgress) => void;
+    bound: (collect?: boolean) => void;
+  },
 ): Promise<{ position: bigint; events: number }> {
   const fold = new CurrentStateFold(true);
   let position = 0n;
@@ -175,7 +182,14 @@ export async function rebuildReadModels(
   let temporalMs = 0;
   try {
     const started = Date.now();
-    ({ position, events } = await replayCurrentState(read, transaction, { batchSize, readLimit, head, contiguous: store.contiguousPositions, onProgress: options.onProgress, bound }));
+    ({ position, events } = await replayCurrentState(read, transaction, {
+      batchSize,
+      readLimit,
+      head,
+      contiguous: store.contiguousPositions,
+      onProgress: options.onProgress,
+      bound,
+    }));
     currentMs = Date.now() - started;
     options.onPassDone?.({ phase: 'current', position, head, events, ms: currentMs });
 
@@ -212,4 +226,3 @@ export async function rebuildReadModels(
   }
   return { position, head, events, currentMs, temporalMs };
 }
-

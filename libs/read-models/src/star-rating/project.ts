@@ -18,7 +18,9 @@ const ready = new WeakSet<object>();
 
 export async function ensureStarFactTable(db: Pick<EntityManager, 'query'> & { connection: DataSource }): Promise<void> {
   if (ready.has(db.connection)) return;
-  await db.query(`CREATE TABLE IF NOT EXISTS "${STAR_FACT_TABLE}" ("position" varchar(20) PRIMARY KEY NOT NULL, "itemId" varchar(64) NOT NULL, "kind" varchar(16) NOT NULL, "on" varchar(10) NOT NULL)`);
+  await db.query(
+    `CREATE TABLE IF NOT EXISTS "${STAR_FACT_TABLE}" ("position" varchar(20) PRIMARY KEY NOT NULL, "itemId" varchar(64) NOT NULL, "kind" varchar(16) NOT NULL, "on" varchar(10) NOT NULL)`,
+  );
   await db.query(`CREATE INDEX IF NOT EXISTS "ix_rm_star_fact_on" ON "${STAR_FACT_TABLE}" ("on")`);
   ready.add(db.connection);
 }
@@ -41,9 +43,6 @@ export async function projectStarFacts(em: EntityManager, events: readonly Proje
   for (let i = 0; i < rows.length; i += CHUNK) {
     const params: string[] = [];
     const tuples = rows.slice(i, i + CHUNK).map((r) => `(${r.map((v) => (params.push(v), pg ? `$${params.length}` : '?')).join(',')})`);
-    await em.query(
-      `INSERT INTO "${STAR_FACT_TABLE}" ("position","itemId","kind","on") VALUES ${tuples.join(',')} ON CONFLICT ("position") DO NOTHING`,
-      params,
-    );
+    await em.query(`INSERT INTO "${STAR_FACT_TABLE}" ("position","itemId","kind","on") VALUES ${tuples.join(',')} ON CONFLICT ("position") DO NOTHING`, params);
   }
 }

@@ -76,7 +76,7 @@ describe.each([0, 40])('temporal counters: packed changes, epochs and snapshots 
     // Batches of random sizes, as a live projector meets them; the current-state counters of each cut kept aside.
     const state = await openReadModels({ dataDir: path.join(dir, 'state'), readDbUrl: null });
     const rnd = prng(3);
-    for (let i = 0; i < all.length; ) {
+    for (let i = 0; i < all.length;) {
       const batch = all.slice(i, i + 1 + Math.floor(rnd() * 20));
       await state.transaction((em) => applyEvents(em, batch, { contiguous: store.contiguousPositions }));
       batches.push(batch);

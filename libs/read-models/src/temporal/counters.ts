@@ -208,7 +208,10 @@ async function epochEnds(query: Query, pg: boolean, epochs: number[]): Promise<M
 
 /** The epoch that holds `position`, or would hold an event there: how many closed epochs end before it. */
 async function epochAt(query: Query, pg: boolean, position: number): Promise<number> {
-  const rows = (await query(placeholders(`SELECT COUNT(*) AS n FROM "rm_t_epoch" WHERE "events" = ? AND "lastPosition" < ?`, pg), [COUNTER_LAYOUT.epochSize, position])) as {
+  const rows = (await query(placeholders(`SELECT COUNT(*) AS n FROM "rm_t_epoch" WHERE "events" = ? AND "lastPosition" < ?`, pg), [
+    COUNTER_LAYOUT.epochSize,
+    position,
+  ])) as {
     n: unknown;
   }[];
   return Number(rows[0].n);
@@ -297,7 +300,11 @@ interface OpenEpoch {
 
 async function openEpoch(query: Query, pg: boolean): Promise<OpenEpoch> {
   const E = COUNTER_LAYOUT.epochSize;
-  const rows = (await query(`SELECT "epoch", "events", "lastPosition" FROM "rm_t_epoch" ORDER BY "epoch" DESC LIMIT 2`)) as { epoch: unknown; events: unknown; lastPosition: unknown }[];
+  const rows = (await query(`SELECT "epoch", "events", "lastPosition" FROM "rm_t_epoch" ORDER BY "epoch" DESC LIMIT 2`)) as {
+    epoch: unknown;
+    events: unknown;
+    lastPosition: unknown;
+  }[];
   const [top, below] = rows.map((r) => ({ epoch: Number(r.epoch), events: Number(r.events), lastPosition: Number(r.lastPosition) }));
   if (!top) return { epoch: 0, events: 0, lastPosition: 0, from: 0 };
   if (top.events >= E) return { epoch: top.epoch + 1, events: 0, lastPosition: top.lastPosition, from: top.lastPosition };

@@ -274,4 +274,15 @@ export class AccountVersionRow {
   status: AccountStatus;
 }
 
-export const TEMPORAL_ENTITIES = [TimeMarkRow, UnitVersionRow, CadreVersionRow, ItemVersionRow, CounterChangeRow, CounterEpochRow, CounterSnapshotRow, EpochRow, ItemFactRow, AccountVersionRow];
+export const TEMPORAL_ENTITIES = [
+  TimeMarkRow,
+  UnitVersionRow,
+  CadreVersionRow,
+  ItemVersionRow,
+  CounterChangeRow,
+  CounterEpochRow,
+  CounterSnapshotRow,
+  EpochRow,
+  ItemFactRow,
+  AccountVersionRow,
+];

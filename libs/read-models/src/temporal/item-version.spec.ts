@@ -17,7 +17,12 @@ describe('the temporal item version', () => {
 
   const shape = (entity: typeof ItemRow | typeof ItemVersionRow) =>
     new Map(
-      ds.getMetadata(entity).columns.map((c) => [c.propertyName, { column: c.databaseName, type: c.type, length: c.length, nullable: c.isNullable, default: c.default, primary: c.isPrimary }]),
+      ds
+        .getMetadata(entity)
+        .columns.map((c) => [
+          c.propertyName,
+          { column: c.databaseName, type: c.type, length: c.length, nullable: c.isNullable, default: c.default, primary: c.isPrimary },
+        ]),
     );
 
   it('has every column of the item row, defined alike, the id stored as "itemId"', () => {
@@ -29,6 +34,14 @@ describe('the temporal item version', () => {
       expect({ property, ...version.get(property) }).toEqual({ property, ...def });
     }
     expect(version.get('id')).toMatchObject({ column: 'itemId', primary: true });
-    expect([...version.keys()].filter((p) => !row.has(p)).sort()).toEqual(['assignedOn', 'extensions', 'fromAt', 'fromPosition', 'returns', 'toPosition', 'urges']);
+    expect([...version.keys()].filter((p) => !row.has(p)).sort()).toEqual([
+      'assignedOn',
+      'extensions',
+      'fromAt',
+      'fromPosition',
+      'returns',
+      'toPosition',
+      'urges',
+    ]);
   });
 });

@@ -10,16 +10,7 @@ import type { AccountRow } from '../accounts/account.entity';
 import { ACCOUNT_VIEW_EVENTS, evolveAccountRow } from '../accounts/evolve';
 import { CounterDeltas, idsOnPath, type CounterDelta } from '../figures/counters';
 import { countyDateOf } from '../dates';
-import {
-  AccountVersionRow,
-  CadreVersionRow,
-  ItemFactRow,
-  ItemVersionRow,
-  OPEN_END,
-  TimeMarkRow,
-  UnitVersionRow,
-  type ItemFactKind,
-} from './entities';
+import { AccountVersionRow, CadreVersionRow, ItemFactRow, ItemVersionRow, OPEN_END, TimeMarkRow, UnitVersionRow, type ItemFactKind } from './entities';
 import { sqliteConnection } from '../db/sqlite-connection';
 import { writeRows } from '../db/write-rows';
 import { CounterLog, countsAt, ownerKey, packItemChange, tuplesOf } from './counters';
@@ -63,12 +54,7 @@ class Versions<R extends { fromPosition: number; toPosition: number }> {
   }
 }
 
-async function currentVersions<R extends ObjectLiteral>(
-  em: EntityManager,
-  entity: EntityTarget<R>,
-  key: string,
-  ids: Set<string>,
-): Promise<R[]> {
+async function currentVersions<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, key: string, ids: Set<string>): Promise<R[]> {
   const out: R[] = [];
   const all = [...ids];
   for (let i = 0; i < all.length; i += READ_CHUNK) {
@@ -107,10 +93,10 @@ async function currentItemVersions(em: EntityManager, ids: Set<string>): Promise
     for (let i = 0; i < all.length; i += READ_CHUNK) {
       const chunk = all.slice(i, i + READ_CHUNK);
       raw.push(
-        ...(await em.query(placeholders(`SELECT ${columns} FROM "rm_t_item" WHERE "itemId" IN (${chunk.map(() => '?').join(',')}) AND "toPosition" = ?`, isPostgres(em)), [
-          ...chunk,
-          OPEN_END,
-        ])),
+        ...(await em.query(
+          placeholders(`SELECT ${columns} FROM "rm_t_item" WHERE "itemId" IN (${chunk.map(() => '?').join(',')}) AND "toPosition" = ?`, isPostgres(em)),
+          [...chunk, OPEN_END],
+        )),
       );
     }
   }
@@ -126,7 +112,11 @@ async function currentItemVersions(em: EntityManager, ids: Set<string>): Promise
 /** Whether an item's counters (unit and subtree owners) change: cadre owners are not kept here. */
 function changesCounters(before: ItemRow | null, after: ItemRow): boolean {
   return (
-    !before || before.status !== after.status || before.dueDate !== after.dueDate || before.unitId !== after.unitId || Boolean(before.onTime) !== Boolean(after.onTime)
+    !before ||
+    before.status !== after.status ||
+    before.dueDate !== after.dueDate ||
+    before.unitId !== after.unitId ||
+    Boolean(before.onTime) !== Boolean(after.onTime)
   );
 }
 
@@ -205,7 +195,17 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
       const changed = evolveUnitTree(tree, e);
       for (const id of changed) {
         const u = tree.get(id)!;
-        units.open(id, { unitId: id, fromPosition: position, toPosition: OPEN_END, fromAt, name: u.name, kind: u.kind, parentId: u.parentId, path: u.path, dissolved: u.dissolved });
+        units.open(id, {
+          unitId: id,
+          fromPosition: position,
+          toPosition: OPEN_END,
+          fromAt,
+          name: u.name,
+          kind: u.kind,
+          parentId: u.parentId,
+          path: u.path,
+          dissolved: u.dissolved,
+        });
       }
       const repathed = changed.filter((id) => before.has(id) && before.get(id) !== tree.get(id)!.path);
       if (repathed.length) {
@@ -219,15 +219,38 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
       const prior = cadres.current.get(id);
       const row: CadreRow | null = prior ? { id, name: prior.name, unitId: prior.unitId, post: prior.post, left: Boolean(prior.left) } : null;
       const next = evolveCadre(row, e);
-      if (next && next !== row) cadres.open(id, { cadreId: id, fromPosition: position, toPosition: OPEN_END, fromAt, name: next.name, unitId: next.unitId, post: next.post, left: next.left });
+      if (next && next !== row)
+        cadres.open(id, {
+          cadreId: id,
+          fromPosition: position,
+          toPosition: OPEN_END,
+          fromAt,
+          name: next.name,
+          unitId: next.unitId,
+          post: next.post,
+          left: next.left,
+        });
     } else if (ACCOUNT_VIEW_EVENTS.has(e.type)) {
       const id = (e.data as { accountId: string }).accountId;
       const prior = accounts.current.get(id);
-      const row: AccountRow | null = prior ? { ...ACCOUNT_ROW_REST, id, login: prior.login, name: prior.name, unitId: prior.unitId, roles: prior.roles, rank: prior.rank, status: prior.status } : null;
+      const row: AccountRow | null = prior
+        ? { ...ACCOUNT_ROW_REST, id, login: prior.login, name: prior.name, unitId: prior.unitId, roles: prior.roles, rank: prior.rank, status: prior.status }
+        : null;
       const next = evolveAccountRow(row, e);
       // A version per change of what an as-of question asks (roles, unit, status, names); a password set is none.
       if (next && (!prior || VERSIONED_ACCOUNT_FIELDS.some((f) => JSON.stringify(next[f]) !== JSON.stringify(prior[f])))) {
-        accounts.open(id, { accountId: id, fromPosition: position, toPosition: OPEN_END, fromAt, login: next.login, name: next.name, unitId: next.unitId, roles: next.roles, rank: next.rank, status: next.status });
+        accounts.open(id, {
+          accountId: id,
+          fromPosition: position,
+          toPosition: OPEN_END,
+          fromAt,
+          login: next.login,
+          name: next.name,
+          unitId: next.unitId,
+          roles: next.roles,
+          rank: next.rank,
+          status: next.status,
+        });
       }
     } else if ('itemId' in e.data) {
       const id = e.data.itemId;
@@ -286,7 +309,11 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
     await writeRows(em, entity as EntityTarget<ObjectLiteral>, [...versions.opened.values()]);
   }
   await writeRows(em, ItemFactRow, facts);
-  await writeRows(em, TimeMarkRow, [...marks].map(([atMs, position]) => ({ atMs, position })));
+  await writeRows(
+    em,
+    TimeMarkRow,
+    [...marks].map(([atMs, position]) => ({ atMs, position })),
+  );
   const lastAfter = Math.max(lastBefore, ...marks.values());
   await counters.flush(lastAfter);
   rememberVersions(em, cache, lastAfter, items.current, units.current);
@@ -333,7 +360,13 @@ function openVersionCache(em: EntityManager, lastBefore: number): VersionCache {
   return { through: lastBefore, units: null, items: new Map(), complete: lastBefore === 0 };
 }
 
-function rememberVersions(em: EntityManager, cache: VersionCache, lastAfter: number, items: Map<string, ItemVersionRow>, units: Map<string, UnitVersionRow>): void {
+function rememberVersions(
+  em: EntityManager,
+  cache: VersionCache,
+  lastAfter: number,
+  items: Map<string, ItemVersionRow>,
+  units: Map<string, UnitVersionRow>,
+): void {
   // Least recently touched out first (a Map keeps insertion order): items come back in spells of a
   // few events, and clearing the whole cache when full missed most of them.
   for (const [id, v] of items) {

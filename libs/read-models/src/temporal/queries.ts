@@ -15,13 +15,7 @@ import {
   type UnitFiguresRow,
   type UnitView,
 } from '../views';
-import {
-  CadreVersionRow,
-  ItemFactRow,
-  ItemVersionRow,
-  TimeMarkRow,
-  UnitVersionRow,
-} from './entities';
+import { CadreVersionRow, ItemFactRow, ItemVersionRow, TimeMarkRow, UnitVersionRow } from './entities';
 import { countsAt } from './counters';
 import { isPostgres, placeholders } from '../db/sql';
 import { temporalCheckpoint } from '../checkpoint/checkpoints';
@@ -115,10 +109,10 @@ export class TemporalQueries {
   /** Every unit in force at the cut, by id. */
   async treeAt(position: number): Promise<Map<string, UnitVersionRow>> {
     // Raw: a thousand units hydrated as entities took longer than the figures asked of them.
-    const rows: UnitVersionRow[] = await this.dataSource.query(
-      this.sql(`SELECT * FROM "rm_t_unit" WHERE "fromPosition" <= ? AND "toPosition" > ?`),
-      [position, position],
-    );
+    const rows: UnitVersionRow[] = await this.dataSource.query(this.sql(`SELECT * FROM "rm_t_unit" WHERE "fromPosition" <= ? AND "toPosition" > ?`), [
+      position,
+      position,
+    ]);
     const out = new Map<string, UnitVersionRow>();
     for (const r of rows) {
       r.fromPosition = Number(r.fromPosition);
@@ -207,7 +201,12 @@ export class TemporalQueries {
           .getRepository(ItemVersionRow)
           .createQueryBuilder('i')
           .where(`(i."itemId", i."fromPosition") IN (VALUES ${keys.map((_, j) => `(:id${j}, CAST(:from${j} AS bigint))`).join(', ')})`, {
-            ...Object.fromEntries(keys.flatMap((k, j) => [[`id${j}`, k.itemId], [`from${j}`, Number(k.fromPosition)]])),
+            ...Object.fromEntries(
+              keys.flatMap((k, j) => [
+                [`id${j}`, k.itemId],
+                [`from${j}`, Number(k.fromPosition)],
+              ]),
+            ),
           })
           .getMany()
       : [];
@@ -235,7 +234,11 @@ export class TemporalQueries {
     const tree = await this.treeAt(cut.position);
     if (!tree.has(unitId)) return null;
     const children = [...tree.values()].filter((u) => u.parentId === unitId).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const sums = await this.sums('subtree', children.map((c) => c.unitId), cut);
+    const sums = await this.sums(
+      'subtree',
+      children.map((c) => c.unitId),
+      cut,
+    );
     return children
       .filter((c) => !c.dissolved || (sums.get(c.unitId)?.total ?? 0) > 0)
       .map((c) => ({ unitId: c.unitId, name: c.name, ...figuresOf(sums.get(c.unitId) ?? ZERO_SUMS) }));
@@ -320,17 +323,9 @@ export class TemporalQueries {
       if (f.scopeUnitIds.length === 0) qb.andWhere('1 = 0');
       else qb.andWhere('f."unitId" IN (:...scopeUnitIds)', { scopeUnitIds: f.scopeUnitIds });
     }
-    const counts = await qb
-      .clone()
-      .select('f.kind', 'kind')
-      .addSelect('COUNT(*)', 'n')
-      .groupBy('f.kind')
-      .getRawMany<{ kind: string; n: unknown }>();
+    const counts = await qb.clone().select('f.kind', 'kind').addSelect('COUNT(*)', 'n').groupBy('f.kind').getRawMany<{ kind: string; n: unknown }>();
     const n = (k: string) => Number(counts.find((c) => c.kind === k)?.n ?? 0);
-    const concluded = await qb
-      .andWhere(`f.kind = 'concluded'`)
-      .select(['f.days', 'f.returns', 'f.extensions', 'f.urges'])
-      .getMany();
+    const concluded = await qb.andWhere(`f.kind = 'concluded'`).select(['f.days', 'f.returns', 'f.extensions', 'f.urges']).getMany();
     const days = concluded.map((c) => Number(c.days));
     const mean = (xs: number[]) => round2(xs.reduce((a, b) => a + b, 0) / xs.length);
     return {
@@ -360,10 +355,7 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (m) => '\\' + m);
 }
 
-function versionLookup<R extends { fromPosition: number; toPosition: number }>(
-  rows: R[],
-  idOf: (r: R) => string,
-): (id: string, position: number) => R | null {
+function versionLookup<R extends { fromPosition: number; toPosition: number }>(rows: R[], idOf: (r: R) => string): (id: string, position: number) => R | null {
   const byId = new Map<string, R[]>();
   for (const r of rows) byId.set(idOf(r), [...(byId.get(idOf(r)) ?? []), r]);
   return (id, position) => byId.get(id)?.find((r) => r.fromPosition <= position && position < r.toPosition) ?? null;

@@ -20,7 +20,10 @@ export class RandomCounty {
   private seq = 0;
   private started = false;
 
-  constructor(private readonly script: EventScript, seed = 42) {
+  constructor(
+    private readonly script: EventScript,
+    seed = 42,
+  ) {
     this.rnd = prng(seed);
   }
 
@@ -87,7 +90,14 @@ export class RandomCounty {
       else if (x < 0.7) await s.withdraw(item.id);
       else if (x < 0.85) {
         const unit = this.pick(this.villages);
-        await s.append('ItemReassigned', { itemId: item.id, unitId: unit, cadreId: `K${unit}`, previousUnitId: item.unit, previousCadreId: item.cadre, reason: '调整' });
+        await s.append('ItemReassigned', {
+          itemId: item.id,
+          unitId: unit,
+          cadreId: `K${unit}`,
+          previousUnitId: item.unit,
+          previousCadreId: item.cadre,
+          reason: '调整',
+        });
         item.unit = unit;
         item.cadre = `K${unit}`;
         return;

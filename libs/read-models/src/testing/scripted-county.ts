@@ -57,4 +57,3 @@ export async function scriptedCounty(script: EventScript): Promise<void> {
   await decision('D2');
   await script.append('AccountabilityRevoked', { itemId: 'I1', decisionId: 'D2', reason: '申诉成立', appealOutcome: '撤销' });
 }
-

@@ -72,7 +72,14 @@ export async function unitCondition(r: Reads, column: string, unitId: string, su
   return { sql: `${column} IN (SELECT ${name}U.id FROM rm_unit ${name}U WHERE ${under.sql})`, params: under.params };
 }
 
-export async function whereUnitIn<T extends ObjectLiteral>(r: Reads, qb: SelectQueryBuilder<T>, column: string, unitId: string, subtree: boolean, name: string): Promise<void> {
+export async function whereUnitIn<T extends ObjectLiteral>(
+  r: Reads,
+  qb: SelectQueryBuilder<T>,
+  column: string,
+  unitId: string,
+  subtree: boolean,
+  name: string,
+): Promise<void> {
   const c = await unitCondition(r, column, unitId, subtree, name);
   qb.andWhere(c ? c.sql : '1 = 0', c?.params ?? {});
 }

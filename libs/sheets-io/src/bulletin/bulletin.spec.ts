@@ -4,7 +4,17 @@ import { renderBulletinDocx, renderBulletinXlsx } from './render';
 import { readZipText, wordText } from '../testing/zip-entry';
 
 const figures = (over: Partial<BulletinData['county']>) => ({
-  total: 0, open: 0, overdue: 0, dueSoon: 0, awaitingReview: 0, concluded: 0, struckOff: 0, withdrawn: 0, closureRate: 0, onTimeRate: 0, ...over,
+  total: 0,
+  open: 0,
+  overdue: 0,
+  dueSoon: 0,
+  awaitingReview: 0,
+  concluded: 0,
+  struckOff: 0,
+  withdrawn: 0,
+  closureRate: 0,
+  onTimeRate: 0,
+  ...over,
 });
 
 const data: BulletinData = {
@@ -22,8 +32,16 @@ const data: BulletinData = {
   returns: [{ itemId: 'I2', title: '换届材料归档', unitName: '莫布拉村党支部', day: '2026-11-10' }],
   decisions: [
     {
-      itemId: 'I1', title: '整顿软弱涣散党组织', targetKind: 'cadre', targetName: '张三', form: 'admonishment', dispositionForm: 1,
-      decidedBy: '县纪委监委', decidedOn: '2026-11-25', documentNo: '湟纪〔2026〕3号', revoked: false,
+      itemId: 'I1',
+      title: '整顿软弱涣散党组织',
+      targetKind: 'cadre',
+      targetName: '张三',
+      form: 'admonishment',
+      dispositionForm: 1,
+      decidedBy: '县纪委监委',
+      decidedOn: '2026-11-25',
+      documentNo: '湟纪〔2026〕3号',
+      revoked: false,
     },
   ],
 };
@@ -31,7 +49,11 @@ const data: BulletinData = {
 describe('督查通报', () => {
   it('reads a period as the county month it names, and refuses anything else', () => {
     expect(parseBulletinPeriod('2026-11')).toEqual({
-      period: '2026-11', year: 2026, month: 11, from: '2026-11-01', to: '2026-11-30',
+      period: '2026-11',
+      year: 2026,
+      month: 11,
+      from: '2026-11-01',
+      to: '2026-11-30',
       // 2026-12-01 00:00 in UTC+8 is 2026-11-30 16:00Z; the period ends the millisecond before.
       endMs: Date.parse('2026-11-30T15:59:59.999Z'),
     });
@@ -40,8 +62,17 @@ describe('督查通报', () => {
   });
 
   it('ranks townships by closure rate, then on-time rate, then fewer overdue', () => {
-    const row = (name: string, closureRate: number, onTimeRate: number, overdue: number) => ({ unitId: name, name, ...figures({ closureRate, onTimeRate, overdue }) });
-    expect(rankTownships([row('甲', 0.5, 1, 0), row('乙', 0.8, 0, 3), row('丙', 0.5, 1, 2), row('丁', 0.5, 0.9, 0)]).map((r) => r.name)).toEqual(['乙', '甲', '丙', '丁']);
+    const row = (name: string, closureRate: number, onTimeRate: number, overdue: number) => ({
+      unitId: name,
+      name,
+      ...figures({ closureRate, onTimeRate, overdue }),
+    });
+    expect(rankTownships([row('甲', 0.5, 1, 0), row('乙', 0.8, 0, 3), row('丙', 0.5, 1, 2), row('丁', 0.5, 0.9, 0)]).map((r) => r.name)).toEqual([
+      '乙',
+      '甲',
+      '丙',
+      '丁',
+    ]);
     expect(percentText(2 / 3)).toBe('66.7%');
     expect(percentText(0)).toBe('0.0%');
   });
@@ -78,7 +109,11 @@ describe('督查通报', () => {
       ['事项总数', '已办结', '办结率', '按期办结率', '逾期未办结', '临期', '待审核', '已撤销'],
       [5, 3, '60.0%', '66.7%', 1, 0, 0, 0],
     ]);
-    expect(rows('乡镇排名').slice(1).map((r) => r[1])).toEqual(['申中乡党委', '和平乡党委']);
+    expect(
+      rows('乡镇排名')
+        .slice(1)
+        .map((r) => r[1]),
+    ).toEqual(['申中乡党委', '和平乡党委']);
     expect(rows('核验点')).toContainEqual(['position', '42']);
   });
 });

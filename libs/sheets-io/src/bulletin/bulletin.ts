@@ -87,11 +87,7 @@ export interface BulletinData {
 /** Townships best first: closure rate, then on-time rate, then fewer overdue, then name (a stable order). */
 export function rankTownships(rows: readonly UnitFiguresRow[]): UnitFiguresRow[] {
   return [...rows].sort(
-    (a, b) =>
-      b.closureRate - a.closureRate ||
-      b.onTimeRate - a.onTimeRate ||
-      a.overdue - b.overdue ||
-      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    (a, b) => b.closureRate - a.closureRate || b.onTimeRate - a.onTimeRate || a.overdue - b.overdue || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
 }
 

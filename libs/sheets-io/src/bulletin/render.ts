@@ -51,7 +51,10 @@ function table(headers: string[], rows: (string | number)[][]): Table {
     new TableCell({ children: [new Paragraph({ children: [new TextRun({ text: String(text), bold, size: 21, font: FONT })] })] });
   return new Table({
     width: { size: 100, type: WidthType.PERCENTAGE },
-    rows: [new TableRow({ tableHeader: true, children: headers.map((h) => cell(h, true)) }), ...rows.map((r) => new TableRow({ children: r.map((c) => cell(c)) }))],
+    rows: [
+      new TableRow({ tableHeader: true, children: headers.map((h) => cell(h, true)) }),
+      ...rows.map((r) => new TableRow({ children: r.map((c) => cell(c)) })),
+    ],
   });
 }
 
@@ -96,7 +99,12 @@ export function bulletinSections(d: BulletinData) {
 
 function fileOf(d: BulletinData, format: BulletinFormat, body: Buffer): BulletinFile {
   const fileName = `督查通报${d.period.period}.${format}`;
-  return { contentType: BULLETIN_CONTENT_TYPES[format], fileName, contentDisposition: contentDisposition(fileName, `bulletin-${d.period.period}.${format}`), body };
+  return {
+    contentType: BULLETIN_CONTENT_TYPES[format],
+    fileName,
+    contentDisposition: contentDisposition(fileName, `bulletin-${d.period.period}.${format}`),
+    body,
+  };
 }
 
 export async function renderBulletinDocx(d: BulletinData, proof?: PrintedLogProof): Promise<BulletinFile> {

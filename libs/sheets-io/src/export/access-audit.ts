@@ -25,7 +25,11 @@ const OUTCOME_LABELS: Record<string, string> = { ok: '成功', refused: '拒绝'
  * `GET /audit/access?format=xlsx|csv`: one row per entry, oldest first, Chinese headers; the action
  * shown by its label (`labels`: action → 中文) with its code beside it for filtering.
  */
-export function exportAccessAudit(rows: readonly AccessAuditExportRow[], labels: Readonly<Record<string, string>>, options: { format: ExportFormat }): Promise<ExportFile> {
+export function exportAccessAudit(
+  rows: readonly AccessAuditExportRow[],
+  labels: Readonly<Record<string, string>>,
+  options: { format: ExportFormat },
+): Promise<ExportFile> {
   const text = (header: string, value: Column<AccessAuditExportRow>['value']): Column<AccessAuditExportRow> => ({ header, kind: 'text', value });
   const spec: TableSpec<AccessAuditExportRow> = {
     sheetName: '访问审计',

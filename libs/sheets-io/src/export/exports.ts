@@ -119,8 +119,7 @@ function registerSpec(n: Names): TableSpec<AccountabilityExportRow> {
   };
 }
 
-const withName = <R>(spec: TableSpec<R>, options: ExportOptions): TableSpec<R> =>
-  options.fileName ? { ...spec, fileName: options.fileName } : spec;
+const withName = <R>(spec: TableSpec<R>, options: ExportOptions): TableSpec<R> => (options.fileName ? { ...spec, fileName: options.fileName } : spec);
 
 /** An item list (`GET /items?format=`). */
 export function exportItems(rows: readonly ItemExportRow[], names: ExportNames, options: ExportOptions): Promise<ExportFile> {
@@ -139,30 +138,18 @@ export function exportUnitFigures(rows: readonly UnitFiguresExportRow[], options
 }
 
 /** Per-cadre figures (`GET /cadres/outstanding?format=`); 所在单位 from `names.cadres[].unitId`. */
-export function exportCadreFigures(
-  rows: readonly CadreFiguresExportRow[],
-  names: ExportNames,
-  options: ExportOptions,
-): Promise<ExportFile> {
+export function exportCadreFigures(rows: readonly CadreFiguresExportRow[], names: ExportNames, options: ExportOptions): Promise<ExportFile> {
   const n = new Names(names);
   const spec: TableSpec<CadreFiguresExportRow> = {
     sheetName: '责任人办理情况',
     fileName: '责任人办理情况统计',
     asciiFileName: 'cadre-figures',
-    columns: [
-      text('责任人', (r) => r.name),
-      text('所在单位', (r) => n.cadreUnit(r.cadreId)),
-      ...figureColumns<CadreFiguresExportRow>(),
-    ],
+    columns: [text('责任人', (r) => r.name), text('所在单位', (r) => n.cadreUnit(r.cadreId)), ...figureColumns<CadreFiguresExportRow>()],
   };
   return writeTable(withName(spec, options), rows, options.format);
 }
 
 /** The accountability register (`GET /accountability?format=`). */
-export function exportAccountabilityRegister(
-  rows: readonly AccountabilityExportRow[],
-  names: ExportNames,
-  options: ExportOptions,
-): Promise<ExportFile> {
+export function exportAccountabilityRegister(rows: readonly AccountabilityExportRow[], names: ExportNames, options: ExportOptions): Promise<ExportFile> {
   return writeTable(withName(registerSpec(new Names(names)), options), rows, options.format);
 }

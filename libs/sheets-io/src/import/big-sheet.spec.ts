@@ -33,6 +33,7 @@ describe('a 5,000-row sheet', () => {
     expect(broken.equals(bytes)).toBe(false);
     const result = await parseAssignmentSheet(broken, lookup);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.errors).toEqual([{ row: 5001, column: '完成时限', field: 'dueDate', message: expect.stringMatching(/^完成时限 2025-\d\d-\d\d 早于今天/) }]);
+    if (!result.ok)
+      expect(result.errors).toEqual([{ row: 5001, column: '完成时限', field: 'dueDate', message: expect.stringMatching(/^完成时限 2025-\d\d-\d\d 早于今天/) }]);
   });
 });

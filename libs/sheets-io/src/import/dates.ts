@@ -1,8 +1,6 @@
 import { Cell, pad } from './cells';
 
-export type DateReading =
-  | { ok: true; date: string }
-  | { ok: false; reason: 'missing' | 'unrecognised' | 'nonexistent' | 'cell_error'; message?: string };
+export type DateReading = { ok: true; date: string } | { ok: false; reason: 'missing' | 'unrecognised' | 'nonexistent' | 'cell_error'; message?: string };
 
 const TEXT_DATE = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*[T\s]\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/;
 const COMPACT_DATE = /^(\d{4})(\d{2})(\d{2})$/;

@@ -11,7 +11,12 @@ describe('parseAssignmentSheet: lone surrogates', () => {
 
   it('names the row and column of each cell holding one', async () => {
     const result = await parseAssignmentSheet(
-      utf16('序号\t事项\t办理要求\t责任单位\t责任人\t完成时限', '1\t发展党员\ud800\t按期\t城关镇党委\t张伟\t2026-08-01', '2\t发展党员二\t\udc00按期\t城关镇党委\t张伟\t2026-08-01', '3\ud83d\t发展党员三\t按期\t城关镇党委\t张伟\t2026-08-01'),
+      utf16(
+        '序号\t事项\t办理要求\t责任单位\t责任人\t完成时限',
+        '1\t发展党员\ud800\t按期\t城关镇党委\t张伟\t2026-08-01',
+        '2\t发展党员二\t\udc00按期\t城关镇党委\t张伟\t2026-08-01',
+        '3\ud83d\t发展党员三\t按期\t城关镇党委\t张伟\t2026-08-01',
+      ),
       HUANGYUAN,
     );
     expect(result.ok).toBe(false);

@@ -119,13 +119,9 @@ describe('parseAssignmentSheet: .xlsx', () => {
     ]);
 
     const xls = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]);
-    expect(errorsOf(await parseAssignmentSheet(xls, HUANGYUAN))).toEqual([
-      { row: null, column: null, message: expect.stringContaining('.xls') },
-    ]);
+    expect(errorsOf(await parseAssignmentSheet(xls, HUANGYUAN))).toEqual([{ row: null, column: null, message: expect.stringContaining('.xls') }]);
     const broken = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(64, 7)]);
-    expect(errorsOf(await parseAssignmentSheet(broken, HUANGYUAN))).toEqual([
-      { row: null, column: null, message: '文件无法读取：不是有效的 Excel 工作簿' },
-    ]);
+    expect(errorsOf(await parseAssignmentSheet(broken, HUANGYUAN))).toEqual([{ row: null, column: null, message: '文件无法读取：不是有效的 Excel 工作簿' }]);
   });
 });
 
@@ -254,7 +250,7 @@ describe('parseAssignmentSheet: every problem, with its row and column', () => {
     ]);
   });
 
-  it('resolves a shared name by the row\'s unit, and calls it ambiguous when the unit does not decide', async () => {
+  it("resolves a shared name by the row's unit, and calls it ambiguous when the unit does not decide", async () => {
     const bytes = csv(
       CSV_HEADER,
       '1,城关镇的张伟,,城关镇党委,张伟,2026-06-30,',
@@ -268,7 +264,12 @@ describe('parseAssignmentSheet: every problem, with its row and column', () => {
       { row: 6, column: '责任单位', field: 'unit', message: '未找到责任单位「不存在的单位」' },
       { row: 6, column: '责任人', field: 'cadre', message: '责任人「张伟」有 2 人重名，请填写干部编号或正确的责任单位' },
     ]);
-    const good = csv(CSV_HEADER, '1,城关镇的张伟,,城关镇党委,张伟,2026-06-30,', '2,大华镇的张伟,,大华镇党委,张伟,2026-06-30,', '4,按编号指定,,东峡镇党委,c-zw-dh,2026-06-30,');
+    const good = csv(
+      CSV_HEADER,
+      '1,城关镇的张伟,,城关镇党委,张伟,2026-06-30,',
+      '2,大华镇的张伟,,大华镇党委,张伟,2026-06-30,',
+      '4,按编号指定,,东峡镇党委,c-zw-dh,2026-06-30,',
+    );
     expect(rowsOf(await parseAssignmentSheet(good, HUANGYUAN)).map((r) => r.cadreId)).toEqual(['c-zw-cg', 'c-zw-dh', 'c-zw-dh']);
   });
 
@@ -288,7 +289,7 @@ describe('parseAssignmentSheet: every problem, with its row and column', () => {
     ]);
   });
 
-  it('refuses to run without a proper today (a caller\'s mistake, not the sheet\'s)', async () => {
+  it("refuses to run without a proper today (a caller's mistake, not the sheet's)", async () => {
     await expect(parseAssignmentSheet(csv(CSV_HEADER), { ...HUANGYUAN, today: '2026-3-1' })).rejects.toThrow(RangeError);
   });
 

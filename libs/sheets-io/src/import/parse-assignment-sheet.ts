@@ -19,11 +19,7 @@ const REQUIRED_HEADERS = SHEET_COLUMNS.filter((c) => c.required).map((c) => c.he
  * Reads a 交办单 (.xlsx or CSV in UTF-8 / UTF-16 / GBK) and checks every row against the lookup.
  * Either every row is good and all come back, or none does and every problem is listed.
  */
-export async function parseAssignmentSheet(
-  bytes: Buffer | Uint8Array,
-  lookup: SheetLookup,
-  options: SheetImportOptions = {},
-): Promise<SheetImportResult> {
+export async function parseAssignmentSheet(bytes: Buffer | Uint8Array, lookup: SheetLookup, options: SheetImportOptions = {}): Promise<SheetImportResult> {
   if (!isLocalDate(lookup.today)) throw new RangeError(`lookup.today must be YYYY-MM-DD, got ${lookup.today}`);
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fingerprint = sheetFingerprint(buffer);
@@ -131,8 +127,7 @@ function checkRow(
 ): ImportRow | null {
   const before = errors.length;
   const cell = (field: SheetField): Cell => cellAt(r, header.index[field]);
-  const problem = (field: SheetField, message: string) =>
-    errors.push({ row: r.row, column: header.label[field] ?? headerOf(field), field, message });
+  const problem = (field: SheetField, message: string) => errors.push({ row: r.row, column: header.label[field] ?? headerOf(field), field, message });
   const text = (field: SheetField): string => {
     const c = cell(field);
     if (c.kind === 'error') problem(field, c.message);

@@ -4,9 +4,7 @@ import type { SheetLookup } from './types';
 type Unit = SheetLookup['units'][number];
 type Cadre = SheetLookup['cadres'][number];
 
-export type Resolution<T> =
-  | { ok: true; value: T }
-  | { ok: false; reason: 'unknown' | 'dissolved' | 'left' | 'ambiguous'; count?: number };
+export type Resolution<T> = { ok: true; value: T } | { ok: false; reason: 'unknown' | 'dissolved' | 'left' | 'ambiguous'; count?: number };
 
 function indexBy<T extends { id: string; name: string }>(list: readonly T[]) {
   const byId = new Map<string, T>();

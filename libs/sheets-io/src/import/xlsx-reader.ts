@@ -53,7 +53,11 @@ async function readWorkbook(zip: Buffer, entries: Map<string, ZipEntry>, limits:
     open(name, attrs) {
       if (name === 'sheet') {
         const state = attr(attrs, 'state');
-        sheets.push({ name: attr(attrs, 'name') ?? '', visible: state === undefined || state === 'visible', relId: prefixedAttr(attrs, 'r:id') ?? attr(attrs, 'id') });
+        sheets.push({
+          name: attr(attrs, 'name') ?? '',
+          visible: state === undefined || state === 'visible',
+          relId: prefixedAttr(attrs, 'r:id') ?? attr(attrs, 'id'),
+        });
       } else if (name === 'workbookPr') {
         const v = attr(attrs, 'date1904');
         date1904 = v === '1' || v === 'true';
@@ -376,4 +380,3 @@ function applyMerges(rows: GridRow[], merges: string[], limits: SheetLimits, cel
   }
   if (added) rows.sort((a, b) => a.row - b.row);
 }
-

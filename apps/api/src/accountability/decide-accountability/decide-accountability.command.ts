@@ -21,19 +21,30 @@ export class DecideAccountabilityHandler implements ICommandHandler<DecideAccoun
 
   execute(c: DecideAccountabilityCommand): Promise<CommandResult> {
     const decisionId = this.loop.newId(c.meta, 'decision');
-    return handleCommand(this.loop, itemCommand(this.facts, 'DecideAccountability', c.itemId, {
-        decisionId,
-        target: { kind: c.body.target.kind, id: c.body.target.id },
-        form: c.body.form,
-        dispositionForm: c.body.dispositionForm ?? null,
-        decidedBy: c.body.decidedBy,
-        decidedOn: c.body.decidedOn,
-        documentNo: c.body.documentNo ?? null,
-        effectMonths: c.body.effectMonths ?? null,
-        reason: c.body.reason,
-      }, c.meta, {
-        answerId: decisionId,
-        facts: async () => ({ targetExists: await this.facts.targetExists(c.body.target) }),
-      }), c.meta).then(answer);
+    return handleCommand(
+      this.loop,
+      itemCommand(
+        this.facts,
+        'DecideAccountability',
+        c.itemId,
+        {
+          decisionId,
+          target: { kind: c.body.target.kind, id: c.body.target.id },
+          form: c.body.form,
+          dispositionForm: c.body.dispositionForm ?? null,
+          decidedBy: c.body.decidedBy,
+          decidedOn: c.body.decidedOn,
+          documentNo: c.body.documentNo ?? null,
+          effectMonths: c.body.effectMonths ?? null,
+          reason: c.body.reason,
+        },
+        c.meta,
+        {
+          answerId: decisionId,
+          facts: async () => ({ targetExists: await this.facts.targetExists(c.body.target) }),
+        },
+      ),
+      c.meta,
+    ).then(answer);
   }
 }

@@ -17,7 +17,7 @@ export class DecideAccountabilityRoute {
   @Post(':id/accountability/decide')
   @HttpCode(200)
   @ActRoles('DecideAccountability')
-  @ApiOperation({ summary: "问责决定: records a decision taken by the deciding body (the ledger never decides by itself); answers the decision id" })
+  @ApiOperation({ summary: '问责决定: records a decision taken by the deciding body (the ledger never decides by itself); answers the decision id' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

@@ -20,8 +20,19 @@ export class ReferAccountabilityHandler implements ICommandHandler<ReferAccounta
   ) {}
 
   execute(c: ReferAccountabilityCommand): Promise<CommandResult> {
-    return handleCommand(this.loop, itemCommand(this.facts, 'ReferAccountability', c.itemId, { target: { kind: c.body.target.kind, id: c.body.target.id }, to: c.body.to, note: c.body.note ?? null }, c.meta, {
-        facts: async () => ({ targetExists: await this.facts.targetExists(c.body.target) }),
-      }), c.meta).then(answer);
+    return handleCommand(
+      this.loop,
+      itemCommand(
+        this.facts,
+        'ReferAccountability',
+        c.itemId,
+        { target: { kind: c.body.target.kind, id: c.body.target.id }, to: c.body.to, note: c.body.note ?? null },
+        c.meta,
+        {
+          facts: async () => ({ targetExists: await this.facts.targetExists(c.body.target) }),
+        },
+      ),
+      c.meta,
+    ).then(answer);
   }
 }

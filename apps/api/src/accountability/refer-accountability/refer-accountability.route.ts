@@ -17,7 +17,7 @@ export class ReferAccountabilityRoute {
   @Post(':id/accountability/refer')
   @HttpCode(200)
   @ActRoles('ReferAccountability')
-  @ApiOperation({ summary: "移送问责: refer a cadre or unit to the discipline commission or the organisation department" })
+  @ApiOperation({ summary: '移送问责: refer a cadre or unit to the discipline commission or the organisation department' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

@@ -23,9 +23,16 @@ export class RevokeAccountabilityHandler implements ICommandHandler<RevokeAccoun
   async execute(c: RevokeAccountabilityCommand): Promise<CommandResult> {
     const outcome = handleCommand(
       this.loop,
-      itemCommand(this.facts, 'RevokeAccountability', c.itemId, { decisionId: c.decisionId, reason: c.body.reason, appealOutcome: c.body.appealOutcome ?? null }, c.meta, {
-        answerId: c.decisionId,
-      }),
+      itemCommand(
+        this.facts,
+        'RevokeAccountability',
+        c.itemId,
+        { decisionId: c.decisionId, reason: c.body.reason, appealOutcome: c.body.appealOutcome ?? null },
+        c.meta,
+        {
+          answerId: c.decisionId,
+        },
+      ),
       c.meta,
     );
     // The decision id is in the path: an unknown one is an unknown resource (404), not a rule (409).

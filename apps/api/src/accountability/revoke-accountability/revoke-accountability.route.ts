@@ -17,11 +17,16 @@ export class RevokeAccountabilityRoute {
   @Post(':id/accountability/:decisionId/revoke')
   @HttpCode(200)
   @ActRoles('RevokeAccountability')
-  @ApiOperation({ summary: "撤销问责: after an appeal" })
+  @ApiOperation({ summary: '撤销问责: after an appeal' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()
-  revokeAccountability(@Param('id', IdPipe) id: string, @Param('decisionId', IdPipe) decisionId: string, @Body() body: RevokeAccountabilityDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  revokeAccountability(
+    @Param('id', IdPipe) id: string,
+    @Param('decisionId', IdPipe) decisionId: string,
+    @Body() body: RevokeAccountabilityDto,
+    @Meta() meta: CommandMeta,
+  ): Promise<CommandResult> {
     return this.bus.execute(new RevokeAccountabilityCommand(id, decisionId, body, meta));
   }
 }

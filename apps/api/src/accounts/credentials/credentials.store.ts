@@ -66,7 +66,6 @@ export class CredentialsStore {
     return this.db.query<T>(sql, params);
   }
 
-
   async get(accountId: string): Promise<CredentialRecord | null> {
     const rows = await this.query<Array<Record<string, unknown>>>(
       'SELECT "accountId", "hash", "history", "mustChange", "failedAttempts", "lockedUntil", "updatedAt" FROM "api_credentials" WHERE "accountId" = ?',
@@ -118,7 +117,8 @@ export class CredentialsStore {
 
   async setLockedUntil(accountId: string, until: string | null, now: string): Promise<void> {
     // Unlocked: the failed attempts start again from none.
-    if (until === null) await this.query('UPDATE "api_credentials" SET "lockedUntil" = NULL, "failedAttempts" = 0, "updatedAt" = ? WHERE "accountId" = ?', [now, accountId]);
+    if (until === null)
+      await this.query('UPDATE "api_credentials" SET "lockedUntil" = NULL, "failedAttempts" = 0, "updatedAt" = ? WHERE "accountId" = ?', [now, accountId]);
     else await this.query('UPDATE "api_credentials" SET "lockedUntil" = ?, "updatedAt" = ? WHERE "accountId" = ?', [until, now, accountId]);
   }
 
@@ -137,7 +137,9 @@ export class CredentialsStore {
 
   /** An account's keys, oldest first; never their secrets. */
   async listKeys(accountId: string): Promise<ApiKeyRecord[]> {
-    const rows = await this.query<Array<Record<string, unknown>>>(`SELECT ${KEY_COLUMNS} FROM "api_keys" WHERE "accountId" = ? ORDER BY "createdAt", "keyId"`, [accountId]);
+    const rows = await this.query<Array<Record<string, unknown>>>(`SELECT ${KEY_COLUMNS} FROM "api_keys" WHERE "accountId" = ? ORDER BY "createdAt", "keyId"`, [
+      accountId,
+    ]);
     return rows.map(keyOf);
   }
 
@@ -150,5 +152,4 @@ export class CredentialsStore {
   close(): Promise<void> {
     return this.db.close();
   }
-
 }

@@ -34,7 +34,8 @@ export class ApiKeys {
     const state = (await this.path.fold(accountStream(key.accountId), accountDecider)).state;
     if (state.status !== 'active') throw new UnauthenticatedError(`the API key's account is ${state.status === 'none' ? 'unknown' : state.status}`);
     const role = key.role ?? state.roles[0];
-    if (!role || !state.roles.includes(role as AccountRole)) throw new UnauthenticatedError(`the API key's account no longer holds the role ${role ?? '(none)'}`);
+    if (!role || !state.roles.includes(role as AccountRole))
+      throw new UnauthenticatedError(`the API key's account no longer holds the role ${role ?? '(none)'}`);
     const actor: Actor = {
       userId: state.accountId,
       role: role as AccountRole,

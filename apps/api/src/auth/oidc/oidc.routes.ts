@@ -46,7 +46,8 @@ export class OidcRoute {
   @Public()
   @ApiOperation({ summary: '统一身份认证: 302 to the provider (state, nonce, PKCE); ?role= chooses the role as on sign-in' })
   async start(@Query('role') role: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
-    if (role !== undefined && !ACCOUNT_ROLES.includes(role as AccountRole)) throw new ApiProblem(400, 'VALIDATION_FAILED', `role: expected one of ${ACCOUNT_ROLES.join(', ')}`);
+    if (role !== undefined && !ACCOUNT_ROLES.includes(role as AccountRole))
+      throw new ApiProblem(400, 'VALIDATION_FAILED', `role: expected one of ${ACCOUNT_ROLES.join(', ')}`);
     let started: { url: string; cookie: string };
     try {
       started = await this.oidc.start(`${req.protocol}://${req.get('host')}${CALLBACK_PATH}`, role as string | undefined);
@@ -58,7 +59,10 @@ export class OidcRoute {
     }
     const { url, cookie } = started;
     // Lax, not Strict: the provider's redirect back is a cross-site navigation, and it must carry this cookie.
-    res.append('Set-Cookie', `${PENDING_COOKIE}=${cookie}; Path=${PENDING_PATH}; Max-Age=${PENDING_SECONDS}; HttpOnly; SameSite=Lax${this.secure(req) ? '; Secure' : ''}`);
+    res.append(
+      'Set-Cookie',
+      `${PENDING_COOKIE}=${cookie}; Path=${PENDING_PATH}; Max-Age=${PENDING_SECONDS}; HttpOnly; SameSite=Lax${this.secure(req) ? '; Secure' : ''}`,
+    );
     res.redirect(302, url);
   }
 
@@ -69,7 +73,8 @@ export class OidcRoute {
     // One use: whatever happens, the pending sign-in is over.
     res.append('Set-Cookie', `${PENDING_COOKIE}=; Path=${PENDING_PATH}; Max-Age=0; HttpOnly; SameSite=Lax${this.secure(req) ? '; Secure' : ''}`);
     // Each step adds to the entry's detail (the login, then the session or the refusal) rather than replacing it.
-    const note = (n: AccessAuditNote) => noteAccess(res, n.detail ? { ...n, detail: { ...(res.locals[ACCESS_AUDIT_NOTE] as AccessAuditNote | undefined)?.detail, ...n.detail } } : n);
+    const note = (n: AccessAuditNote) =>
+      noteAccess(res, n.detail ? { ...n, detail: { ...(res.locals[ACCESS_AUDIT_NOTE] as AccessAuditNote | undefined)?.detail, ...n.detail } } : n);
     // The target without its query: the authorization code and state are not kept in the trail.
     note({ action: 'sign-in-failed', outcome: 'refused', target: `GET ${req.originalUrl.split('?')[0]}`, detail: { method: 'oidc' } });
     try {
@@ -94,6 +99,10 @@ export class OidcRoute {
 }
 
 function pendingOf(req: Request): string | undefined {
-  const values = (req.headers.cookie ?? '').split(';').map((c) => c.trim()).filter((c) => c.startsWith(`${PENDING_COOKIE}=`)).map((c) => c.slice(PENDING_COOKIE.length + 1));
+  const values = (req.headers.cookie ?? '')
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c.startsWith(`${PENDING_COOKIE}=`))
+    .map((c) => c.slice(PENDING_COOKIE.length + 1));
   return values.length === 1 && values[0] ? values[0] : undefined;
 }

@@ -61,7 +61,12 @@ export class OidcService {
     const config = this.configured();
     this.client ??= (async () => {
       const issuer = await Issuer.discover(config.issuer);
-      const client = new issuer.Client({ client_id: config.clientId, client_secret: config.clientSecret, response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' });
+      const client = new issuer.Client({
+        client_id: config.clientId,
+        client_secret: config.clientSecret,
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      });
       client[custom.clock_tolerance] = CLOCK_TOLERANCE_SECONDS;
       return client;
     })();
@@ -102,24 +107,37 @@ export class OidcService {
     const config = this.configured();
     if (!cookie) throw new ApiProblem(400, 'SSO_STATE_MISSING', '登录状态已丢失（浏览器未带回登录凭据），请重新点击统一身份认证登录');
     const pending = this.open(cookie);
-    if (pending.until <= this.clock.now().getTime()) throw new ApiProblem(400, 'SSO_STATE_EXPIRED', `统一身份认证登录超过 ${PENDING_SECONDS / 60} 分钟未完成，请重新登录`);
+    if (pending.until <= this.clock.now().getTime())
+      throw new ApiProblem(400, 'SSO_STATE_EXPIRED', `统一身份认证登录超过 ${PENDING_SECONDS / 60} 分钟未完成，请重新登录`);
     const params: Record<string, string> = {};
     for (const [k, v] of Object.entries(query)) if (typeof v === 'string') params[k] = v;
     if (typeof params.state !== 'string' || !safeEqual(params.state, pending.state)) {
       throw new ApiProblem(400, 'SSO_STATE_MISMATCH', '登录状态不符（回调不属于本次登录），请重新登录');
     }
-    if (params.error) throw new ApiProblem(401, 'SSO_PROVIDER_REFUSED', `统一身份认证平台拒绝了登录：${params.error}${params.error_description ? `（${params.error_description}）` : ''}`);
+    if (params.error)
+      throw new ApiProblem(
+        401,
+        'SSO_PROVIDER_REFUSED',
+        `统一身份认证平台拒绝了登录：${params.error}${params.error_description ? `（${params.error_description}）` : ''}`,
+      );
     const client = await this.rp();
     let claims: Record<string, unknown>;
     try {
-      const tokens = await client.callback(pending.redirectUri, params, { state: pending.state, nonce: pending.nonce, code_verifier: pending.verifier, response_type: 'code' });
+      const tokens = await client.callback(pending.redirectUri, params, {
+        state: pending.state,
+        nonce: pending.nonce,
+        code_verifier: pending.verifier,
+        response_type: 'code',
+      });
       claims = tokens.claims();
     } catch (e) {
       throw refusal(e);
     }
     const login = claims[config.loginClaim];
     if (typeof login !== 'string' || !login.trim()) {
-      throw new ApiProblem(401, 'SSO_LOGIN_CLAIM_MISSING', `统一身份认证平台的身份信息中没有 ${config.loginClaim}，无法对应本系统账号`, { claim: config.loginClaim });
+      throw new ApiProblem(401, 'SSO_LOGIN_CLAIM_MISSING', `统一身份认证平台的身份信息中没有 ${config.loginClaim}，无法对应本系统账号`, {
+        claim: config.loginClaim,
+      });
     }
     return { vouched: { login: login.trim(), subject: String(claims.sub) }, ...(pending.role ? { role: pending.role } : {}) };
   }
@@ -148,9 +166,11 @@ function refusal(e: unknown): ApiProblem {
   const message = (e as Error).message ?? String(e);
   if (e instanceof errors.OPError) return new ApiProblem(401, 'SSO_PROVIDER_REFUSED', `统一身份认证平台拒绝了登录：${e.error ?? message}`, { reason: message });
   if (e instanceof errors.RPError) {
-    if (/^(aud|azp)\b|\baud is missing/.test(message)) return new ApiProblem(401, 'SSO_WRONG_AUDIENCE', '身份令牌不是签发给本系统的（audience 不符）', { reason: message });
+    if (/^(aud|azp)\b|\baud is missing/.test(message))
+      return new ApiProblem(401, 'SSO_WRONG_AUDIENCE', '身份令牌不是签发给本系统的（audience 不符）', { reason: message });
     if (/JWT expired/.test(message)) return new ApiProblem(401, 'SSO_TOKEN_EXPIRED', '身份令牌已过期，请重新登录', { reason: message });
-    if (/nonce mismatch/.test(message)) return new ApiProblem(401, 'SSO_NONCE_MISMATCH', '身份令牌不属于本次登录（nonce 不符），请重新登录', { reason: message });
+    if (/nonce mismatch/.test(message))
+      return new ApiProblem(401, 'SSO_NONCE_MISMATCH', '身份令牌不属于本次登录（nonce 不符），请重新登录', { reason: message });
     if (/unexpected iss/.test(message)) return new ApiProblem(401, 'SSO_WRONG_ISSUER', '身份令牌不是由配置的统一身份认证平台签发的', { reason: message });
     return new ApiProblem(401, 'SSO_TOKEN_INVALID', '身份令牌无效，请重新登录', { reason: message });
   }

@@ -47,7 +47,6 @@ export class SessionStore {
     return this.db.query<T>(sql, params);
   }
 
-
   async create(record: Omit<SessionRecord, 'endedAt' | 'endReason'>): Promise<void> {
     await this.query(
       'INSERT INTO "api_sessions" ("id", "accountId", "role", "method", "secretHash", "credential", "createdAt", "lastUsedAt", "expiresAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -106,5 +105,4 @@ export class SessionStore {
   close(): Promise<void> {
     return this.db.close();
   }
-
 }

@@ -128,7 +128,14 @@ export class AuthRoute {
   @ApiOkResponse()
   policy(): object {
     const p = this.config.signIn;
-    return { text: this.signIn.policyText(), minLength: p.passwordMinLength, classes: p.passwordClasses, history: 5, maxAgeDays: p.passwordMaxAgeDays, idleMinutes: p.sessionIdleMinutes };
+    return {
+      text: this.signIn.policyText(),
+      minLength: p.passwordMinLength,
+      classes: p.passwordClasses,
+      history: 5,
+      maxAgeDays: p.passwordMaxAgeDays,
+      idleMinutes: p.sessionIdleMinutes,
+    };
   }
 
   /** The session of a valid bearer token (sign-out is @Public: the guard did not look). */
@@ -166,7 +173,11 @@ export function setRefreshCookie(res: Response, value: string, maxAge: number, s
 function cookieOf(req: Request): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
-  const values = header.split(';').map((c) => c.trim()).filter((c) => c.startsWith(`${REFRESH_COOKIE}=`)).map((c) => c.slice(REFRESH_COOKIE.length + 1));
+  const values = header
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c.startsWith(`${REFRESH_COOKIE}=`))
+    .map((c) => c.slice(REFRESH_COOKIE.length + 1));
   // Two cookies of one name (one planted by a sibling subdomain): trust neither.
   return values.length === 1 ? values[0] : values.length ? '!' : undefined;
 }
@@ -194,5 +205,6 @@ function sameOrigin(req: Request): void {
 /** A cookie-authenticated write: same origin, and the custom header no cross-site form can send. */
 function csrf(req: Request): void {
   sameOrigin(req);
-  if (req.headers[CSRF_HEADER] !== '1') throw new ApiProblem(403, 'CSRF_REFUSED', `a request authenticated by the refresh cookie must carry the header X-Ledger-CSRF: 1`);
+  if (req.headers[CSRF_HEADER] !== '1')
+    throw new ApiProblem(403, 'CSRF_REFUSED', `a request authenticated by the refresh cookie must carry the header X-Ledger-CSRF: 1`);
 }

@@ -2,7 +2,14 @@ import type { SignInConfig } from '@ledger/platform';
 
 /** A rule a new password breaks: the code names it, the message says it in words (zh-CN). */
 export interface PolicyBreach {
-  code: 'PASSWORD_TOO_SHORT' | 'PASSWORD_TOO_LONG' | 'PASSWORD_TOO_FEW_CLASSES' | 'PASSWORD_IS_LOGIN' | 'PASSWORD_CONTROL_CHARACTERS' | 'PASSWORD_RECENTLY_USED' | 'PASSWORD_UNCHANGED';
+  code:
+    | 'PASSWORD_TOO_SHORT'
+    | 'PASSWORD_TOO_LONG'
+    | 'PASSWORD_TOO_FEW_CLASSES'
+    | 'PASSWORD_IS_LOGIN'
+    | 'PASSWORD_CONTROL_CHARACTERS'
+    | 'PASSWORD_RECENTLY_USED'
+    | 'PASSWORD_UNCHANGED';
   message: string;
 }
 

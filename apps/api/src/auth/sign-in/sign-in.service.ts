@@ -159,7 +159,12 @@ export class SignInService implements OnApplicationShutdown {
       lastUsedAt: now.toISOString(),
       expiresAt: expiresAt.toISOString(),
     });
-    note({ actor: account.accountId, role, name: account.name, detail: { login, ...detail, session: id, ...(mustChangePassword ? { mustChangePassword } : {}) } });
+    note({
+      actor: account.accountId,
+      role,
+      name: account.name,
+      detail: { login, ...detail, session: id, ...(mustChangePassword ? { mustChangePassword } : {}) },
+    });
     return {
       ...this.accessToken(account, role, id, mustChangePassword, now),
       mustChangePassword,
@@ -178,7 +183,13 @@ export class SignInService implements OnApplicationShutdown {
     const account = await this.byId(session.accountId);
     const credential = await this.credentials.get(session.accountId);
     const ended: SessionEnd | null =
-      !account || account.status === 'closed' ? 'closed' : account.status === 'locked' ? 'locked' : !credential || sha256(credential.hash) !== session.credential ? 'password-reset' : null;
+      !account || account.status === 'closed'
+        ? 'closed'
+        : account.status === 'locked'
+          ? 'locked'
+          : !credential || sha256(credential.hash) !== session.credential
+            ? 'password-reset'
+            : null;
     if (ended || !account || !credential) {
       await this.endSession(session.id, now, ended ?? 'closed');
       note({ action: 'session-end', detail: { session: session.id, reason: ended } });
@@ -213,11 +224,21 @@ export class SignInService implements OnApplicationShutdown {
     if (body.next === body.current || (await this.credentials.usedRecently(accountId, body.next))) {
       throw new ApiProblem(422, 'PASSWORD_RECENTLY_USED', '不得使用最近 5 次用过的密码', { policy: this.policyText() });
     }
-    answer(await handleCommand(
-      this.path,
-      { name: 'ChangeOwnPassword', stream: accountStream(accountId), decider: accountDecider, mode: 'existing', id: accountId, notFound: { code: 'ACCOUNT_NOT_FOUND', message: '账号不存在' }, build: (_, context) => ({ type: 'ChangeOwnPassword' as const, context, data: { accountId } }) },
-      meta,
-    ));
+    answer(
+      await handleCommand(
+        this.path,
+        {
+          name: 'ChangeOwnPassword',
+          stream: accountStream(accountId),
+          decider: accountDecider,
+          mode: 'existing',
+          id: accountId,
+          notFound: { code: 'ACCOUNT_NOT_FOUND', message: '账号不存在' },
+          build: (_, context) => ({ type: 'ChangeOwnPassword' as const, context, data: { accountId } }),
+        },
+        meta,
+      ),
+    );
     const now = this.clock.now();
     await this.credentials.setPassword(accountId, body.next, { mustChange: false, now: now.toISOString() });
     const changed = await this.credentials.get(accountId);
@@ -297,7 +318,8 @@ export class SignInService implements OnApplicationShutdown {
     if (!m) throw new UnauthenticatedError('the refresh cookie is malformed: sign in again');
     const session = await this.sessions.get(m[1]);
     const given = Buffer.from(sha256(m[2]));
-    if (!session || !crypto.timingSafeEqual(given, Buffer.from(session.secretHash))) throw new UnauthenticatedError('the refresh cookie names no session: sign in again');
+    if (!session || !crypto.timingSafeEqual(given, Buffer.from(session.secretHash)))
+      throw new UnauthenticatedError('the refresh cookie names no session: sign in again');
     return session;
   }
 
@@ -305,7 +327,15 @@ export class SignInService implements OnApplicationShutdown {
     const a = account as Extract<AccountState, { status: 'active' }>;
     const expiresIn = this.policy.accessTokenMinutes * 60;
     const accessToken = signAccessToken(
-      { sub: a.accountId, role: role as AccountRole, unitId: role === 'unit' ? a.unitId : null, name: a.name, ...(a.rank && role === 'org_dept' ? { rank: a.rank } : {}), sid, mcp },
+      {
+        sub: a.accountId,
+        role: role as AccountRole,
+        unitId: role === 'unit' ? a.unitId : null,
+        name: a.name,
+        ...(a.rank && role === 'org_dept' ? { rank: a.rank } : {}),
+        sid,
+        mcp,
+      },
       this.secret,
       { now, expiresInSeconds: expiresIn },
     );

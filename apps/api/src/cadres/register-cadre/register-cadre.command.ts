@@ -6,12 +6,18 @@ import { answer, type CommandResult } from '../../problem-details/command-outcom
 
 /** 干部登记: a cadre belongs to a live unit and holds a post. */
 export class RegisterCadreCommand {
-  constructor(readonly body: RegisterCadreDto, readonly meta: CommandMeta) {}
+  constructor(
+    readonly body: RegisterCadreDto,
+    readonly meta: CommandMeta,
+  ) {}
 }
 
 @CommandHandler(RegisterCadreCommand)
 export class RegisterCadreHandler implements ICommandHandler<RegisterCadreCommand, CommandResult> {
-  constructor(private readonly loop: CommandLoop, private readonly facts: Facts) {}
+  constructor(
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
+  ) {}
 
   execute({ body, meta }: RegisterCadreCommand): Promise<CommandResult> {
     const cadreId = body.id ?? this.loop.newId(meta);

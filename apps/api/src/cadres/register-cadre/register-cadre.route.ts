@@ -15,7 +15,7 @@ export class RegisterCadreRoute {
 
   @Post()
   @Roles('sysadmin', 'org_dept') // and admin tokens, acting as sysadmin
-  @ApiOperation({ summary: "干部登记: register a cadre in a unit" })
+  @ApiOperation({ summary: '干部登记: register a cadre in a unit' })
   @ApiCreatedResponse({ type: CommandResultDto })
   @ApiCommandErrors()
   registerCadre(@Body() body: RegisterCadreDto, @Meta() meta: CommandMeta): Promise<CommandResult> {

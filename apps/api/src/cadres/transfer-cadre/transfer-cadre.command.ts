@@ -6,12 +6,19 @@ import { answer, type CommandResult } from '../../problem-details/command-outcom
 
 /** 干部调动: a cadre moves to another live unit, with a new post or the current one. */
 export class TransferCadreCommand {
-  constructor(readonly cadreId: string, readonly body: TransferCadreDto, readonly meta: CommandMeta) {}
+  constructor(
+    readonly cadreId: string,
+    readonly body: TransferCadreDto,
+    readonly meta: CommandMeta,
+  ) {}
 }
 
 @CommandHandler(TransferCadreCommand)
 export class TransferCadreHandler implements ICommandHandler<TransferCadreCommand, CommandResult> {
-  constructor(private readonly loop: CommandLoop, private readonly facts: Facts) {}
+  constructor(
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
+  ) {}
 
   execute({ cadreId, body, meta }: TransferCadreCommand): Promise<CommandResult> {
     return handleCommand(

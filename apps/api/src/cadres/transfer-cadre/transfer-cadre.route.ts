@@ -17,7 +17,7 @@ export class TransferCadreRoute {
   @Post(':id/transfer')
   @HttpCode(200)
   @Roles('sysadmin', 'org_dept') // and admin tokens, acting as sysadmin
-  @ApiOperation({ summary: "干部调动: transfer a cadre to another unit or post" })
+  @ApiOperation({ summary: '干部调动: transfer a cadre to another unit or post' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()
   transferCadre(@Param('id', IdPipe) id: string, @Body() body: TransferCadreDto, @Meta() meta: CommandMeta): Promise<CommandResult> {

@@ -65,10 +65,11 @@ export async function namesOfThen(temporal: TemporalQueries, events: StoredEvent
     return { position: Number(e.position), unitId, cadreId, leaderId, actorUnitId, previousUnitId, previousCadreId, targets };
   });
   const cadreAt = await temporal.cadresAt([...cadreIds]);
-  for (const id of cadreIds) for (const s of steps) {
-    const c = cadreAt(id, s.position);
-    if (c) unitIds.add(c.unitId);
-  }
+  for (const id of cadreIds)
+    for (const s of steps) {
+      const c = cadreAt(id, s.position);
+      if (c) unitIds.add(c.unitId);
+    }
   const unitAt = await temporal.unitNamesAt([...unitIds].map((id) => ({ id, position: 0 })));
   const unit = (id: string | null, position: number): NameOfThen | null => (id ? { id, name: unitAt(id, position)?.name ?? null } : null);
   const cadre = (id: string | null, position: number): CadreOfThen | null => {

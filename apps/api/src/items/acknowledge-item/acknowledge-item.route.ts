@@ -17,7 +17,7 @@ export class AcknowledgeItemRoute {
   @Post(':id/acknowledge')
   @HttpCode(200)
   @ActRoles('AcknowledgeItem')
-  @ApiOperation({ summary: "签收 acknowledge: the handling unit takes the item on" })
+  @ApiOperation({ summary: '签收 acknowledge: the handling unit takes the item on' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

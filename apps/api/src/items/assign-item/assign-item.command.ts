@@ -6,12 +6,18 @@ import { answer, type CommandResult } from '../../problem-details/command-outcom
 
 /** 交办 (定责): an item of a sheet goes to a handling unit, a responsible cadre and a due date. */
 export class AssignItemCommand {
-  constructor(readonly body: AssignItemDto, readonly meta: CommandMeta) {}
+  constructor(
+    readonly body: AssignItemDto,
+    readonly meta: CommandMeta,
+  ) {}
 }
 
 @CommandHandler(AssignItemCommand)
 export class AssignItemHandler implements ICommandHandler<AssignItemCommand, CommandResult> {
-  constructor(private readonly loop: CommandLoop, private readonly facts: Facts) {}
+  constructor(
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
+  ) {}
 
   execute({ body, meta }: AssignItemCommand): Promise<CommandResult> {
     const itemId = body.id ?? this.loop.newId(meta);

@@ -15,7 +15,7 @@ export class AssignItemRoute {
 
   @Post()
   @ActRoles('AssignItem')
-  @ApiOperation({ summary: "交办: assign a checklist item to a handling unit and responsible cadre" })
+  @ApiOperation({ summary: '交办: assign a checklist item to a handling unit and responsible cadre' })
   @ApiCreatedResponse({ type: CommandResultDto })
   @ApiCommandErrors()
   assignItem(@Body() body: AssignItemDto, @Meta() meta: CommandMeta): Promise<CommandResult> {

@@ -17,7 +17,7 @@ export class ConcludeItemRoute {
   @Post(':id/conclude')
   @HttpCode(200)
   @ActRoles('ConcludeItem')
-  @ApiOperation({ summary: "办结: a reviewer accepts the reported result" })
+  @ApiOperation({ summary: '办结: a reviewer accepts the reported result' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

@@ -20,11 +20,15 @@ export class GrantExtensionHandler implements ICommandHandler<GrantExtensionComm
   ) {}
 
   execute(c: GrantExtensionCommand): Promise<CommandResult> {
-    return handleCommand(this.loop, itemCommand(this.facts, 'GrantExtension', c.itemId, { note: c.body.note ?? null }, c.meta, {
+    return handleCommand(
+      this.loop,
+      itemCommand(this.facts, 'GrantExtension', c.itemId, { note: c.body.note ?? null }, c.meta, {
         // A second or later grant is checked against whoever granted the one before (never the same person).
         facts: async (state) => ({
           previousApprover: state.status !== 'unassigned' && state.extensionsGranted > 0 ? await this.facts.lastExtensionApprover(c.itemId) : null,
         }),
-      }), c.meta).then(answer);
+      }),
+      c.meta,
+    ).then(answer);
   }
 }

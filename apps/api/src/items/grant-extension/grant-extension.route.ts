@@ -17,7 +17,7 @@ export class GrantExtensionRoute {
   @Post(':id/extension/grant')
   @HttpCode(200)
   @ActRoles('GrantExtension')
-  @ApiOperation({ summary: "批准延期" })
+  @ApiOperation({ summary: '批准延期' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

@@ -20,11 +20,15 @@ export class ReassignItemHandler implements ICommandHandler<ReassignItemCommand,
   ) {}
 
   execute(c: ReassignItemCommand): Promise<CommandResult> {
-    return handleCommand(this.loop, itemCommand(this.facts, 'ReassignItem', c.itemId, { unitId: c.body.unitId ?? null, cadreId: c.body.cadreId ?? null, reason: c.body.reason }, c.meta, {
+    return handleCommand(
+      this.loop,
+      itemCommand(this.facts, 'ReassignItem', c.itemId, { unitId: c.body.unitId ?? null, cadreId: c.body.cadreId ?? null, reason: c.body.reason }, c.meta, {
         facts: async () => ({
           ...(c.body.unitId ? { unit: await this.facts.unit(c.body.unitId) } : {}),
           ...(c.body.cadreId ? { cadre: await this.facts.cadre(c.body.cadreId) } : {}),
         }),
-      }), c.meta).then(answer);
+      }),
+      c.meta,
+    ).then(answer);
   }
 }

@@ -17,7 +17,7 @@ export class ReassignItemRoute {
   @Post(':id/reassign')
   @HttpCode(200)
   @ActRoles('ReassignItem')
-  @ApiOperation({ summary: "调整承办: a new handling unit and/or responsible cadre" })
+  @ApiOperation({ summary: '调整承办: a new handling unit and/or responsible cadre' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

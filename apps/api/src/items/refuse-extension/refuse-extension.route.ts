@@ -17,7 +17,7 @@ export class RefuseExtensionRoute {
   @Post(':id/extension/refuse')
   @HttpCode(200)
   @ActRoles('RefuseExtension')
-  @ApiOperation({ summary: "不予延期" })
+  @ApiOperation({ summary: '不予延期' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

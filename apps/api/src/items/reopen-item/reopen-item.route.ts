@@ -17,7 +17,7 @@ export class ReopenItemRoute {
   @Post(':id/reopen')
   @HttpCode(200)
   @ActRoles('ReopenItem')
-  @ApiOperation({ summary: "重新挂账: a concluded or struck-off item goes back on the list" })
+  @ApiOperation({ summary: '重新挂账: a concluded or struck-off item goes back on the list' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

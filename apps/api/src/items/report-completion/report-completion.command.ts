@@ -22,6 +22,10 @@ export class ReportCompletionHandler implements ICommandHandler<ReportCompletion
   ) {}
 
   async execute(c: ReportCompletionCommand): Promise<CommandResult> {
-    return handleCommand(this.loop, itemCommand(this.facts, 'ReportCompletion', c.itemId, { summary: c.body.summary, evidence: await this.evidence.link(c.body.evidence) }, c.meta), c.meta).then(answer);
+    return handleCommand(
+      this.loop,
+      itemCommand(this.facts, 'ReportCompletion', c.itemId, { summary: c.body.summary, evidence: await this.evidence.link(c.body.evidence) }, c.meta),
+      c.meta,
+    ).then(answer);
   }
 }

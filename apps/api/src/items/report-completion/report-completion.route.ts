@@ -17,7 +17,7 @@ export class ReportCompletionRoute {
   @Post(':id/complete')
   @HttpCode(200)
   @ActRoles('ReportCompletion')
-  @ApiOperation({ summary: "办结反馈: the unit reports completion (\"ticks it off\")" })
+  @ApiOperation({ summary: '办结反馈: the unit reports completion ("ticks it off")' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

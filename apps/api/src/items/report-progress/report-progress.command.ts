@@ -22,8 +22,12 @@ export class ReportProgressHandler implements ICommandHandler<ReportProgressComm
   ) {}
 
   async execute(c: ReportProgressCommand): Promise<CommandResult> {
-    return handleCommand(this.loop, itemCommand(this.facts, 'ReportProgress', c.itemId, { note: c.body.note, evidence: await this.evidence.link(c.body.evidence) }, c.meta, {
+    return handleCommand(
+      this.loop,
+      itemCommand(this.facts, 'ReportProgress', c.itemId, { note: c.body.note, evidence: await this.evidence.link(c.body.evidence) }, c.meta, {
         retryOnConflict: true,
-      }), c.meta).then(answer);
+      }),
+      c.meta,
+    ).then(answer);
   }
 }

@@ -17,7 +17,7 @@ export class ReportProgressRoute {
   @Post(':id/progress')
   @HttpCode(200)
   @ActRoles('ReportProgress')
-  @ApiOperation({ summary: "进展报告: a note and evidence; independent of other writes, so a conflict is retried" })
+  @ApiOperation({ summary: '进展报告: a note and evidence; independent of other writes, so a conflict is retried' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

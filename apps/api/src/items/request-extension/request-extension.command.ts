@@ -20,6 +20,10 @@ export class RequestExtensionHandler implements ICommandHandler<RequestExtension
   ) {}
 
   execute(c: RequestExtensionCommand): Promise<CommandResult> {
-    return handleCommand(this.loop, itemCommand(this.facts, 'RequestExtension', c.itemId, { newDueDate: c.body.newDueDate, reason: c.body.reason }, c.meta), c.meta).then(answer);
+    return handleCommand(
+      this.loop,
+      itemCommand(this.facts, 'RequestExtension', c.itemId, { newDueDate: c.body.newDueDate, reason: c.body.reason }, c.meta),
+      c.meta,
+    ).then(answer);
   }
 }

@@ -17,7 +17,7 @@ export class RequestExtensionRoute {
   @Post(':id/extension/request')
   @HttpCode(200)
   @ActRoles('RequestExtension')
-  @ApiOperation({ summary: "申请延期: before the due date in force" })
+  @ApiOperation({ summary: '申请延期: before the due date in force' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

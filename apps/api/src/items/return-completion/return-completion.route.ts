@@ -17,7 +17,7 @@ export class ReturnCompletionRoute {
   @Post(':id/return')
   @HttpCode(200)
   @ActRoles('ReturnCompletion')
-  @ApiOperation({ summary: "退回: a reviewer sends a reported result back" })
+  @ApiOperation({ summary: '退回: a reviewer sends a reported result back' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

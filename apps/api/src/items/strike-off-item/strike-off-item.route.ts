@@ -17,7 +17,7 @@ export class StrikeOffItemRoute {
   @Post(':id/strike-off')
   @HttpCode(200)
   @ActRoles('StrikeOffItem')
-  @ApiOperation({ summary: "销号: verified and struck off the list" })
+  @ApiOperation({ summary: '销号: verified and struck off the list' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

@@ -20,8 +20,12 @@ export class UrgeItemHandler implements ICommandHandler<UrgeItemCommand, Command
   ) {}
 
   execute(c: UrgeItemCommand): Promise<CommandResult> {
-    return handleCommand(this.loop, itemCommand(this.facts, 'UrgeItem', c.itemId, { level: c.body.level, channel: c.body.channel ?? null, note: c.body.note ?? null }, c.meta, {
+    return handleCommand(
+      this.loop,
+      itemCommand(this.facts, 'UrgeItem', c.itemId, { level: c.body.level, channel: c.body.channel ?? null, note: c.body.note ?? null }, c.meta, {
         retryOnConflict: true,
-      }), c.meta).then(answer);
+      }),
+      c.meta,
+    ).then(answer);
   }
 }

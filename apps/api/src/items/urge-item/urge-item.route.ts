@@ -17,7 +17,7 @@ export class UrgeItemRoute {
   @Post(':id/urge')
   @HttpCode(200)
   @ActRoles('UrgeItem')
-  @ApiOperation({ summary: "督促 (提醒 / 催办 / 督办 / 挂牌督办); independent of other writes, so a conflict is retried" })
+  @ApiOperation({ summary: '督促 (提醒 / 催办 / 督办 / 挂牌督办); independent of other writes, so a conflict is retried' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

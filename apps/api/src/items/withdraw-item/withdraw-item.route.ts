@@ -17,7 +17,7 @@ export class WithdrawItemRoute {
   @Post(':id/withdraw')
   @HttpCode(200)
   @ActRoles('WithdrawItem')
-  @ApiOperation({ summary: "撤销: the issuer withdraws the item (terminal)" })
+  @ApiOperation({ summary: '撤销: the issuer withdraws the item (terminal)' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item revision the client saw, e.g. "3"; stale → 412' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()

@@ -13,7 +13,9 @@ export class ItemHistoryRoute {
   constructor(private readonly bus: QueryBus) {}
 
   @Get(':id/history')
-  @ApiOperation({ summary: '履历 the item timeline: [{ type, data, actor, recordedAt, revision, position, label, names }], oldest first; names as they were then' })
+  @ApiOperation({
+    summary: '履历 the item timeline: [{ type, data, actor, recordedAt, revision, position, label, names }], oldest first; names as they were then',
+  })
   itemHistory(@Param('id', IdPipe) id: string, @Query() query: ReadQueryDto, @CurrentActor() actor: Actor): Promise<HistoryEntry[]> {
     return this.bus.execute(new ItemHistoryQuery(actor, id, query.minPosition));
   }

@@ -4,7 +4,11 @@ import { SheetImporter, type SheetImportAnswer, type SheetImportFields } from '.
 
 /** 交办单导入: a sheet and all its items from one workbook or CSV (see SheetImporter). */
 export class ImportSheetCommand {
-  constructor(readonly file: Buffer, readonly fields: SheetImportFields, readonly meta: CommandMeta) {}
+  constructor(
+    readonly file: Buffer,
+    readonly fields: SheetImportFields,
+    readonly meta: CommandMeta,
+  ) {}
 }
 
 @CommandHandler(ImportSheetCommand)

@@ -70,11 +70,15 @@ export class ImportSheetRoute {
     const { file: _, ...raw } = (req.body ?? {}) as Record<string, unknown>;
     const fields = plainToInstance(ImportSheetFieldsDto, raw);
     const errors: FieldError[] = flattenValidationErrors(await validate(fields, { whitelist: true, forbidNonWhitelisted: true }));
-    if (!file || file.size === 0) errors.unshift({ field: 'file', messages: ['file must be a workbook (.xlsx) or a CSV file, sent in the multipart field "file"'] });
+    if (!file || file.size === 0)
+      errors.unshift({ field: 'file', messages: ['file must be a workbook (.xlsx) or a CSV file, sent in the multipart field "file"'] });
     if (errors.length > 0) throw new ValidationProblem(errors);
     // One import or export at a time per process: each may hold hundreds of MB (exports/work-gate.ts).
     const answer: SheetImportAnswer = await HEAVY_REQUESTS.run(
-      () => this.bus.execute(new ImportSheetCommand(file!.buffer, { number: fields.number, title: fields.title, issuedOn: fields.issuedOn, source: fields.source ?? null }, meta)),
+      () =>
+        this.bus.execute(
+          new ImportSheetCommand(file!.buffer, { number: fields.number, title: fields.title, issuedOn: fields.issuedOn, source: fields.source ?? null }, meta),
+        ),
       res,
     );
     res.status(answer.written > 0 ? HttpStatus.CREATED : HttpStatus.OK);

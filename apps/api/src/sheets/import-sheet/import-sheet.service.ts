@@ -1,15 +1,35 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { LedgerEvent } from '@ledger/contracts/events';
 import {
-  isRejection, itemDecider, itemStream, sheetDecider, sheetNumberDecider, sheetNumberStream, sheetStream,
-  type CadreFacts, type CommandContext, type Decider, type ItemCommand, type Rejection, type SheetCommand, type SheetNumberCommand, type UnitFacts,
+  isRejection,
+  itemDecider,
+  itemStream,
+  sheetDecider,
+  sheetNumberDecider,
+  sheetNumberStream,
+  sheetStream,
+  type CadreFacts,
+  type CommandContext,
+  type Decider,
+  type ItemCommand,
+  type Rejection,
+  type SheetCommand,
+  type SheetNumberCommand,
+  type UnitFacts,
 } from '@ledger/domain';
 import { DuplicateEventIdError, type EventStore } from '@ledger/event-store';
 import { countyDate, type Clock } from '@ledger/platform';
 import { ReadQueries } from '@ledger/read-models';
 import {
-  importIds, parseAssignmentSheet, sheetFingerprint, sheetImportIds,
-  type ImportRow, type SheetField, type SheetLimitBreach, type SheetLookup, type SheetProblem,
+  importIds,
+  parseAssignmentSheet,
+  sheetFingerprint,
+  sheetImportIds,
+  type ImportRow,
+  type SheetField,
+  type SheetLimitBreach,
+  type SheetLookup,
+  type SheetProblem,
 } from '@ledger/sheets-io';
 import { CommandLoop, Facts, handleCommand, type CommandMeta } from '@ledger/application';
 import { CLOCK, EVENT_STORE } from '../../platform/tokens';
@@ -65,7 +85,9 @@ export class SheetRowsProblem extends ApiProblem {
     super(
       400,
       tooLarge ? 'SHEET_TOO_LARGE' : 'SHEET_ROWS_INVALID',
-      tooLarge ? `the file exceeds the import's ${tooLarge.limit} limit (${tooLarge.max}); nothing was imported` : `the sheet has ${errors.length} problem(s); nothing was imported`,
+      tooLarge
+        ? `the file exceeds the import's ${tooLarge.limit} limit (${tooLarge.max}); nothing was imported`
+        : `the sheet has ${errors.length} problem(s); nothing was imported`,
       tooLarge ? { errors, limit: tooLarge.limit, max: tooLarge.max } : { errors },
     );
   }
@@ -84,7 +106,14 @@ const REJECTION_FIELDS: Record<string, SheetField> = {
   CADRE_HAS_LEFT: 'cadre',
 };
 const FIELD_HEADERS: Record<SheetField, string> = {
-  serial: '序号', title: '事项', requirements: '办理要求', unit: '责任单位', supportUnits: '配合单位', cadre: '责任人', dueDate: '完成时限', leader: '责任领导',
+  serial: '序号',
+  title: '事项',
+  requirements: '办理要求',
+  unit: '责任单位',
+  supportUnits: '配合单位',
+  cadre: '责任人',
+  dueDate: '完成时限',
+  leader: '责任领导',
 };
 
 interface PlannedItem {
@@ -139,9 +168,7 @@ export class SheetImporter {
       const chunk = Math.max(1, options.chunkSize ?? DEFAULT_IMPORT_CHUNK);
       for (let i = 0; i < rows.length; i += chunk) {
         const part = rows.slice(i, i + chunk);
-        const firsts = await Promise.all(
-          part.map((row) => this.store.readStream(itemStream(importIds(number, fingerprint, row.rowNumber).itemId), 0, 1)),
-        );
+        const firsts = await Promise.all(part.map((row) => this.store.readStream(itemStream(importIds(number, fingerprint, row.rowNumber).itemId), 0, 1)));
         firsts.forEach(([first], j) => {
           if (first) position = maxOf(position, first.position);
           else todo.push(part[j]);
@@ -180,7 +207,9 @@ export class SheetImporter {
     const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_IMPORT_CHUNK);
     let done = 0;
     for (let i = 0; i < planned.length; i += chunkSize) {
-      const results = await Promise.all(planned.slice(i, i + chunkSize).map((p) => this.appendOnce(itemStream(p.itemId), p.eventId, itemDecider, p.command, meta)));
+      const results = await Promise.all(
+        planned.slice(i, i + chunkSize).map((p) => this.appendOnce(itemStream(p.itemId), p.eventId, itemDecider, p.command, meta)),
+      );
       for (const r of results) {
         if (r === 'exists') continue;
         written++;
@@ -212,7 +241,11 @@ export class SheetImporter {
     const claim: SheetNumberCommand = { type: 'ClaimSheetNumber', context, data: { number, sheetId } };
     const claimed = sheetNumberDecider.decide(claim, sheetNumberDecider.initialState());
     if (isRejection(claimed)) answer({ kind: 'rejected', rejection: claimed });
-    const issue: SheetCommand = { type: 'IssueSheet', context, data: { sheetId, number, title: fields.title, source: fields.source ?? null, issuedOn: fields.issuedOn } };
+    const issue: SheetCommand = {
+      type: 'IssueSheet',
+      context,
+      data: { sheetId, number, title: fields.title, source: fields.source ?? null, issuedOn: fields.issuedOn },
+    };
     const issued = sheetDecider.decide(issue, sheetDecider.initialState());
     if (isRejection(issued)) answer({ kind: 'rejected', rejection: issued });
     return { claim, issue };
@@ -246,21 +279,21 @@ export class SheetImporter {
       ]);
       const supportUnits = Object.fromEntries(row.supportUnitIds.map((id, i) => [id, support[i] as UnitFacts]));
       const command: ItemCommand = {
-          type: 'AssignItem',
-          context,
-          data: {
-            itemId,
-            sheetId,
-            title: row.title,
-            requirements: row.requirements,
-            unitId: row.unitId,
-            supportUnitIds: row.supportUnitIds,
-            cadreId: row.cadreId,
-            leaderId: row.leaderId,
-            dueDate: row.dueDate,
-          },
-          facts: { sheet: { exists: true }, unit, cadre, leader, supportUnits },
-        };
+        type: 'AssignItem',
+        context,
+        data: {
+          itemId,
+          sheetId,
+          title: row.title,
+          requirements: row.requirements,
+          unitId: row.unitId,
+          supportUnitIds: row.supportUnitIds,
+          cadreId: row.cadreId,
+          leaderId: row.leaderId,
+          dueDate: row.dueDate,
+        },
+        facts: { sheet: { exists: true }, unit, cadre, leader, supportUnits },
+      };
       const decision = itemDecider.decide(command, itemDecider.initialState());
       if (isRejection(decision)) {
         if (decision.forbidden) answer({ kind: 'rejected', rejection: decision });
@@ -278,7 +311,13 @@ export class SheetImporter {
    * Appends as the first event of its stream, through the one command loop under the import's own
    * event id; 'exists' when an earlier or a concurrent import wrote it (or, for the claim, another file).
    */
-  private async appendOnce<C, S>(stream: string, eventId: string, decider: Decider<C, S, LedgerEvent>, command: C, meta: CommandMeta): Promise<'exists' | { revision: number; position: bigint }> {
+  private async appendOnce<C, S>(
+    stream: string,
+    eventId: string,
+    decider: Decider<C, S, LedgerEvent>,
+    command: C,
+    meta: CommandMeta,
+  ): Promise<'exists' | { revision: number; position: bigint }> {
     try {
       const outcome = await handleCommand(
         this.path,

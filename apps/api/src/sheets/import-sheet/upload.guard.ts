@@ -58,7 +58,9 @@ export class SheetUploadGuard implements CanActivate {
     // A part may declare charset=utf-16le, which busboy decodes as it is: refused as JSON bodies are (create-app.ts).
     const broken = findLoneSurrogate(fields);
     if (broken !== null) {
-      throw new ApiProblem(400, 'INVALID_UNICODE', `${broken}: a lone surrogate (half of a UTF-16 pair) is not text; send well-formed Unicode`, { field: broken });
+      throw new ApiProblem(400, 'INVALID_UNICODE', `${broken}: a lone surrogate (half of a UTF-16 pair) is not text; send well-formed Unicode`, {
+        field: broken,
+      });
     }
     if (file) {
       const uploaded: UploadedSheet = {
@@ -82,7 +84,8 @@ function uploadProblem(err: unknown): ApiProblem {
     if (err.code === 'LIMIT_FILE_SIZE') {
       return new ApiProblem(413, 'FILE_TOO_LARGE', `the file is larger than ${MAX_SHEET_FILE_BYTES / 1024 / 1024} MB`);
     }
-    if (err.code === 'LIMIT_UNEXPECTED_FILE') return new ApiProblem(400, 'UNEXPECTED_FILE', `only one file, in the field "file", is accepted (got "${err.field}")`);
+    if (err.code === 'LIMIT_UNEXPECTED_FILE')
+      return new ApiProblem(400, 'UNEXPECTED_FILE', `only one file, in the field "file", is accepted (got "${err.field}")`);
     return new ApiProblem(400, 'BAD_MULTIPART', `multipart body refused: ${err.message}`);
   }
   return new ApiProblem(400, 'BAD_MULTIPART', `multipart body unreadable: ${(err as Error)?.message ?? String(err)}`);

@@ -12,7 +12,10 @@ import { answer, type CommandResult } from '../../problem-details/command-outcom
  * before the claim, so a refused sheet never burns its number.
  */
 export class IssueSheetCommand {
-  constructor(readonly body: IssueSheetDto, readonly meta: CommandMeta) {}
+  constructor(
+    readonly body: IssueSheetDto,
+    readonly meta: CommandMeta,
+  ) {}
 }
 
 @CommandHandler(IssueSheetCommand)
@@ -32,19 +35,21 @@ export class IssueSheetHandler implements ICommandHandler<IssueSheetCommand, Com
       const precheck = sheetDecider.decide(issue(this.loop.context(meta)), sheet.state);
       if (isRejection(precheck)) return answer({ kind: 'rejected', rejection: precheck });
     }
-    answer(await handleCommand(
-      this.loop,
-      {
-        name: 'ClaimSheetNumber',
-        stream: sheetNumberStream(body.number),
-        decider: sheetNumberDecider,
-        mode: 'create',
-        id: body.number,
-        retryOnConflict: true,
-        build: (_, context) => ({ type: 'ClaimSheetNumber' as const, context, data: { number: body.number, sheetId } }),
-      },
-      meta,
-    ));
+    answer(
+      await handleCommand(
+        this.loop,
+        {
+          name: 'ClaimSheetNumber',
+          stream: sheetNumberStream(body.number),
+          decider: sheetNumberDecider,
+          mode: 'create',
+          id: body.number,
+          retryOnConflict: true,
+          build: (_, context) => ({ type: 'ClaimSheetNumber' as const, context, data: { number: body.number, sheetId } }),
+        },
+        meta,
+      ),
+    );
     return handleCommand(
       this.loop,
       {

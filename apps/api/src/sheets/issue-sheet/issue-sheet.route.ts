@@ -15,7 +15,7 @@ export class IssueSheetRoute {
 
   @Post()
   @Roles('org_dept')
-  @ApiOperation({ summary: "交办单下发: issue an assignment sheet (its number is unique)" })
+  @ApiOperation({ summary: '交办单下发: issue an assignment sheet (its number is unique)' })
   @ApiCreatedResponse({ type: CommandResultDto })
   @ApiCommandErrors()
   issueSheet(@Body() body: IssueSheetDto, @Meta() meta: CommandMeta): Promise<CommandResult> {

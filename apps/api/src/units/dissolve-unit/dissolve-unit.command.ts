@@ -5,12 +5,19 @@ import { answer, type CommandResult } from '../../problem-details/command-outcom
 
 /** 组织撤销: only a unit without live children and without open items. */
 export class DissolveUnitCommand {
-  constructor(readonly unitId: string, readonly body: DissolveUnitDto, readonly meta: CommandMeta) {}
+  constructor(
+    readonly unitId: string,
+    readonly body: DissolveUnitDto,
+    readonly meta: CommandMeta,
+  ) {}
 }
 
 @CommandHandler(DissolveUnitCommand)
 export class DissolveUnitHandler implements ICommandHandler<DissolveUnitCommand, CommandResult> {
-  constructor(private readonly loop: CommandLoop, private readonly facts: Facts) {}
+  constructor(
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
+  ) {}
 
   execute({ unitId, body, meta }: DissolveUnitCommand): Promise<CommandResult> {
     return handleCommand(

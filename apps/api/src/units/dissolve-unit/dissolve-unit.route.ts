@@ -17,7 +17,7 @@ export class DissolveUnitRoute {
   @Post(':id/dissolve')
   @HttpCode(200)
   @Roles('sysadmin', 'org_dept') // and admin tokens, acting as sysadmin
-  @ApiOperation({ summary: "组织撤销: dissolve a unit" })
+  @ApiOperation({ summary: '组织撤销: dissolve a unit' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()
   dissolveUnit(@Param('id', IdPipe) id: string, @Body() body: DissolveUnitDto, @Meta() meta: CommandMeta): Promise<CommandResult> {

@@ -9,12 +9,19 @@ import { answer, type CommandResult } from '../../problem-details/command-outcom
  * moves decided on the same tree (A under B, B under A) cannot both land; the second decides again.
  */
 export class MoveUnitCommand {
-  constructor(readonly unitId: string, readonly body: MoveUnitDto, readonly meta: CommandMeta) {}
+  constructor(
+    readonly unitId: string,
+    readonly body: MoveUnitDto,
+    readonly meta: CommandMeta,
+  ) {}
 }
 
 @CommandHandler(MoveUnitCommand)
 export class MoveUnitHandler implements ICommandHandler<MoveUnitCommand, CommandResult> {
-  constructor(private readonly loop: CommandLoop, private readonly facts: Facts) {}
+  constructor(
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
+  ) {}
 
   execute({ unitId, body, meta }: MoveUnitCommand): Promise<CommandResult> {
     // The tree as this attempt decided on it (read before the chains walked); each retry reads it anew.

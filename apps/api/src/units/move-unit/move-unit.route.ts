@@ -17,7 +17,7 @@ export class MoveUnitRoute {
   @Post(':id/move')
   @HttpCode(200)
   @Roles('sysadmin', 'org_dept') // and admin tokens, acting as sysadmin
-  @ApiOperation({ summary: "隶属关系调整: move a unit under another parent" })
+  @ApiOperation({ summary: '隶属关系调整: move a unit under another parent' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()
   moveUnit(@Param('id', IdPipe) id: string, @Body() body: MoveUnitDto, @Meta() meta: CommandMeta): Promise<CommandResult> {

@@ -5,12 +5,18 @@ import { answer, type CommandResult } from '../../problem-details/command-outcom
 
 /** 组织设立: a unit joins the tree under a live parent (the county committee alone has none). */
 export class RegisterUnitCommand {
-  constructor(readonly body: RegisterUnitDto, readonly meta: CommandMeta) {}
+  constructor(
+    readonly body: RegisterUnitDto,
+    readonly meta: CommandMeta,
+  ) {}
 }
 
 @CommandHandler(RegisterUnitCommand)
 export class RegisterUnitHandler implements ICommandHandler<RegisterUnitCommand, CommandResult> {
-  constructor(private readonly loop: CommandLoop, private readonly facts: Facts) {}
+  constructor(
+    private readonly loop: CommandLoop,
+    private readonly facts: Facts,
+  ) {}
 
   execute({ body, meta }: RegisterUnitCommand): Promise<CommandResult> {
     const unitId = body.id ?? this.loop.newId(meta);

@@ -15,7 +15,7 @@ export class RegisterUnitRoute {
 
   @Post()
   @Roles('sysadmin', 'org_dept') // and admin tokens, acting as sysadmin
-  @ApiOperation({ summary: "组织设立: register an organisation unit" })
+  @ApiOperation({ summary: '组织设立: register an organisation unit' })
   @ApiCreatedResponse({ type: CommandResultDto })
   @ApiCommandErrors()
   registerUnit(@Body() body: RegisterUnitDto, @Meta() meta: CommandMeta): Promise<CommandResult> {

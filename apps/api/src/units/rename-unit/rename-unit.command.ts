@@ -5,7 +5,11 @@ import { answer, type CommandResult } from '../../problem-details/command-outcom
 
 /** 组织更名: history keeps the old name on the events recorded before. */
 export class RenameUnitCommand {
-  constructor(readonly unitId: string, readonly body: RenameUnitDto, readonly meta: CommandMeta) {}
+  constructor(
+    readonly unitId: string,
+    readonly body: RenameUnitDto,
+    readonly meta: CommandMeta,
+  ) {}
 }
 
 @CommandHandler(RenameUnitCommand)

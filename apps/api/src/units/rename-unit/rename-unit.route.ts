@@ -17,7 +17,7 @@ export class RenameUnitRoute {
   @Post(':id/rename')
   @HttpCode(200)
   @Roles('sysadmin', 'org_dept') // and admin tokens, acting as sysadmin
-  @ApiOperation({ summary: "组织更名: rename a unit" })
+  @ApiOperation({ summary: '组织更名: rename a unit' })
   @ApiOkResponse({ type: CommandResultDto })
   @ApiCommandErrors()
   renameUnit(@Param('id', IdPipe) id: string, @Body() body: RenameUnitDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
