@@ -19,14 +19,21 @@ export default tseslint.config(
     languageOptions: {
       globals: {
         // Node and browser globals both appear (server, CLI, web app); tsc checks which are really there.
-        process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', Buffer: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        Buffer: 'readonly',
       },
     },
     rules: {
       // tsc (strict) already reports undefined names, with the types' knowledge of each environment's globals.
       'no-undef': 'off',
-      // Layout belongs to Prettier (.prettierrc); these four fight its Vue output (eslint-config-prettier turns them off too).
+      // Layout belongs to Prettier (.prettierrc); these fight its Vue output (eslint-config-prettier turns them off too).
       'vue/max-attributes-per-line': 'off',
+      'vue/html-indent': 'off',
+      'vue/html-closing-bracket-newline': 'off',
       'vue/singleline-html-element-content-newline': 'off',
       'vue/html-self-closing': 'off',
       'vue/attributes-order': 'off',
