@@ -19,7 +19,11 @@ function linkOf(message: OutboxMessage, base: string): string | null {
 
 function markdown(message: OutboxMessage, base: string): string {
   const link = linkOf(message, base);
-  return [`### ${message.payload.title}`, ...message.payload.lines, ...(link ? [`[查看事项](${link})`] : [])].join('\n\n');
+  return [
+    `### ${message.payload.title}`,
+    ...message.payload.lines,
+    ...(link ? [`[${message.kind === 'bulletin' ? '查看通报' : '查看事项'}](${link})`] : []),
+  ].join('\n\n');
 }
 
 /** DingTalk's 加签: base64 HMAC-SHA256 of "timestamp\nsecret" keyed by the secret (open.dingtalk.com, 自定义机器人安全设置). */

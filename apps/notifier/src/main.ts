@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import * as os from 'node:os';
-import { ConfigError, loadConfig, openEventStore } from '@ledger/platform';
+import { ConfigError, loadConfig, openEventStore, systemClock } from '@ledger/platform';
 import { openReadModels } from '@ledger/read-models';
 import { NotifyConfigError } from '@ledger/read-models/notifications';
+import { bulletinFromReadModels } from './bulletins';
 import { notifyConfigPath, NotifyConfigFile } from './config-file';
 import { startNotifier } from './notifier';
 
@@ -41,7 +42,13 @@ async function main(): Promise<void> {
   const leaseDb = await openReadModels(config);
   const holder = `${os.hostname()}/${process.pid}`;
   log(`standby as ${holder}: waiting for the notifier lease (${config.projectorLeaseSeconds} s; configuration ${configPath})`);
-  const notifier = await startNotifier(db, leaseDb, store, { holder, ttlMs: config.projectorLeaseSeconds * 1000, config: () => file.current(), log });
+  const notifier = await startNotifier(db, leaseDb, store, {
+    holder,
+    ttlMs: config.projectorLeaseSeconds * 1000,
+    config: () => file.current(),
+    log,
+    bulletin: bulletinFromReadModels(db, store, config, systemClock),
+  });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

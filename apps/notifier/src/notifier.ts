@@ -5,15 +5,20 @@ import {
   applyNotificationEvents,
   dueChannels,
   dueMessages,
+  enqueueScheduled,
+  ensureBulletinsFrom,
   ensureNotifyFrom,
   nextDueAt,
   NOTIFIER_LEASE,
   notifierCheckpoint,
   recordAttempt,
+  scheduledQueued,
   type AttemptResult,
   type NotifyConfig,
   type OutboxMessage,
 } from '@ledger/read-models/notifications';
+import { parseBulletinPeriod, type BulletinData } from '@ledger/sheets-io';
+import { bulletinPayload, dueMonthlyPeriod, monthlyBulletinKey } from './bulletins';
 import { buildRequest, send } from './channels';
 
 export interface NotifierOptions {
@@ -25,6 +30,11 @@ export interface NotifierOptions {
   config: () => NotifyConfig;
   now?: () => Date;
   log?: (line: string) => void;
+  /**
+   * A month's bulletin figures for a scheduled bulletin ("bulletins" in the configuration), or null while
+   * the read models have not caught up with the log (asked again at the next pass). Unset: none is sent.
+   */
+  bulletin?: (period: string) => Promise<BulletinData | null>;
 }
 
 export interface RunningNotifier {
@@ -87,6 +97,50 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
     else if (!result.ok) log(`message ${m.id} by ${m.channel}: attempt ${m.attempts + 1} failed (${result.error}); trying again later`);
   };
 
+  // Periods whose bulletin is known to be in the outbox, and those whose figures failed (said once).
+  const bulletinQueued = new Set<string>();
+  const bulletinFailed = new Set<string>();
+  let bulletinsFrom = Number.MAX_SAFE_INTEGER;
+  /** Puts the due monthly bulletin in the outbox, once per period: its key makes the same ids on any notifier. */
+  const scheduleBulletin = async (config: NotifyConfig): Promise<boolean> => {
+    const monthly = config.bulletins.monthly;
+    if (!monthly || !options.bulletin) return false;
+    const at = now();
+    const period = dueMonthlyPeriod(monthly, at.getTime());
+    if (!period || bulletinQueued.has(period)) return false;
+    // A county that turns notifications on is not sent the bulletins of months that had ended.
+    if (parseBulletinPeriod(period)!.endMs < bulletinsFrom) return (void bulletinQueued.add(period), false);
+    const key = monthlyBulletinKey(period);
+    if (await serial(() => scheduledQueued(ds, key))) return (void bulletinQueued.add(period), false);
+    let data: BulletinData | null;
+    try {
+      data = await serial(() => options.bulletin!(period));
+    } catch (e) {
+      if (!bulletinFailed.has(period)) log(`bulletin ${period}: figures not available (${(e as Error).message}); trying again`);
+      bulletinFailed.add(period);
+      return false;
+    }
+    if (!data) return false;
+    const payload = bulletinPayload(data);
+    const added = await serial(() =>
+      ds.transaction(async (em) => {
+        await fence(em);
+        return enqueueScheduled(em, {
+          key,
+          kind: 'bulletin',
+          audience: 'county',
+          position: BigInt(data.position),
+          payload,
+          channels: monthly.channels,
+          now: at,
+        });
+      }),
+    );
+    bulletinQueued.add(period);
+    if (added) log(`bulletin ${period}: queued for ${monthly.channels.join(', ')} (as of ${data.asOf}, log position ${data.position})`);
+    return added > 0;
+  };
+
   const lead = async (token: bigint): Promise<string> => {
     let leading = true;
     const { pause: idle, wake: kick } = wakeablePause();
@@ -112,6 +166,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
         ds.transaction(async (em) => {
           await fence(em);
           await ensureNotifyFrom(em, head);
+          bulletinsFrom = await ensureBulletinsFrom(em, now().getTime());
           return notifierCheckpoint(em);
         }),
       );
@@ -147,7 +202,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
         try {
           while (leading) {
             // Looks at the configuration file at least once a second: an edit is taken (or refused, logged) while idle too.
-            options.config();
+            await scheduleBulletin(options.config());
             for (const channel of await serial(() => dueChannels(ds, now().getTime()))) {
               if (workers.has(channel)) continue;
               const worker = work(channel).finally(() => {

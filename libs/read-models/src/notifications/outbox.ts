@@ -81,6 +81,17 @@ export async function ensureNotifyFrom(em: EntityManager, head: bigint): Promise
   return head;
 }
 
+/** The instant (epoch ms) the notifier first started at, as a named checkpoint: bulletins of periods that ended before it are never sent. */
+export const BULLETINS_FROM = 'bulletins-from';
+
+/** On the very first start records `nowMs`; later starts keep the first one's. */
+export async function ensureBulletinsFrom(em: EntityManager, nowMs: number): Promise<number> {
+  const from = await named(em, BULLETINS_FROM);
+  if (from !== null) return Number(from);
+  await setNamed(em, BULLETINS_FROM, BigInt(nowMs));
+  return nowMs;
+}
+
 /** A message's id: the same event, audience and channel always make the same one (the receiver's idempotency key). */
 export function messageId(eventId: string, audience: string, channel: string): string {
   const h = createHash('sha256').update(`${eventId}\n${audience}\n${channel}`).digest('hex');
@@ -282,4 +293,45 @@ export async function replayDeadLetter(db: DataSource, id: string): Promise<'rep
     await q(em, `UPDATE "nt_outbox" SET "status" = 'pending', "attempts" = 0, "nextAttemptAt" = 0 WHERE "id" = ? AND "status" = 'dead'`, [id]);
     return 'replayed';
   });
+}
+
+/** Whether a scheduled message (e.g. `bulletin:monthly:2026-11`) is in the outbox already, in any state. */
+export async function scheduledQueued(db: DataSource | EntityManager, key: string): Promise<boolean> {
+  const rows: unknown[] = await q(db, `SELECT 1 FROM "nt_outbox" WHERE "eventId" = ? LIMIT 1`, [key]);
+  return rows.length > 0;
+}
+
+/**
+ * Writes a scheduled message (not made from one event) to the outbox once per channel, keyed by `key`
+ * (the schedule and its period): the same key always makes the same ids, so a second notifier, or a
+ * restart, adds nothing. Returns how many rows it added.
+ */
+export async function enqueueScheduled(
+  em: EntityManager,
+  message: { key: string; kind: string; audience: string; position: bigint; payload: MessagePayload; channels: string[]; now: Date },
+): Promise<number> {
+  let added = 0;
+  for (const channel of message.channels) {
+    const id = messageId(message.key, message.audience, channel);
+    const exists: unknown[] = await q(em, `SELECT 1 FROM "nt_outbox" WHERE "id" = ?`, [id]);
+    if (exists.length) continue;
+    await q(
+      em,
+      `INSERT INTO "nt_outbox" ("id", "position", "eventId", "eventType", "kind", "itemId", "audience", "channel", "payload", "status", "attempts", "nextAttemptAt", "createdAt") ` +
+        `VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, 'pending', 0, 0, ?) ON CONFLICT ("id") DO NOTHING`,
+      [
+        id,
+        message.position.toString(),
+        message.key,
+        'Scheduled',
+        message.kind,
+        message.audience,
+        channel,
+        JSON.stringify(message.payload),
+        message.now.toISOString(),
+      ],
+    );
+    added++;
+  }
+  return added;
 }

@@ -51,7 +51,7 @@ describe('the notification configuration', () => {
         routes: [{ roles: ['mayor'], channels: ['nowhere'], unit: 'T1' }, 'x'],
       }),
     ).toEqual([
-      'lnk is not a setting (expected link, delivery, channels, routes)',
+      'lnk is not a setting (expected link, delivery, channels, routes, bulletins)',
       'link must be an http(s) URL',
       'delivery.maxAttempts must be a whole number from 1 to 100',
       'delivery.timeoutMs must be a whole number from 1 to 600000',

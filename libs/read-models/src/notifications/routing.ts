@@ -16,6 +16,9 @@ import { AUDIENCE_ROLES, type Audience, type AudienceRole } from './rules';
  *   "routes": [ { "roles": ["unit", "leader"], "units": ["T1"], "channels": ["ding", "sms"] }, { "roles": ["inspector"], "channels": ["wecom"] } ]
  * }
  *
+ * "bulletins": { "monthly": { "day": 1, "channels": ["ding"] } } sends each month's 督查通报 (its headline
+ * figures and a link to /api/v1/bulletins/<YYYY-MM>) once, from that county day of the next month on.
+ *
  * A route without "units" matches every unit. An audience gets the union of the channels of every
  * route that matches it.
  */
@@ -48,11 +51,18 @@ export interface DeliveryConfig {
   timeoutMs: number;
 }
 
+/** The monthly bulletin: sent from county day `day` (1 to 28, so every month has it) of the month after the period. */
+export interface BulletinSchedule {
+  day: number;
+  channels: string[];
+}
+
 export interface NotifyConfig {
   link: string;
   delivery: DeliveryConfig;
   channels: Record<string, ChannelConfig>;
   routes: RouteConfig[];
+  bulletins: { monthly: BulletinSchedule | null };
 }
 
 export const DEFAULT_DELIVERY: DeliveryConfig = { maxAttempts: 8, backoffMs: 1000, maxBackoffMs: 3_600_000, timeoutMs: 10_000 };
@@ -81,7 +91,7 @@ export function parseNotifyConfig(text: string): NotifyConfig {
   const unknown = (at: string, o: Record<string, unknown>, known: string[]) => {
     for (const k of Object.keys(o)) if (!known.includes(k)) problems.push(`${at}${k} is not a setting (expected ${known.join(', ')})`);
   };
-  unknown('', raw, ['link', 'delivery', 'channels', 'routes']);
+  unknown('', raw, ['link', 'delivery', 'channels', 'routes', 'bulletins']);
   const link = raw.link ?? '';
   if (typeof link !== 'string' || (link !== '' && !/^https?:\/\//.test(link))) problems.push('link must be an http(s) URL');
 
@@ -146,8 +156,29 @@ export function parseNotifyConfig(text: string): NotifyConfig {
       routes.push(r as unknown as RouteConfig);
     });
   }
+  let monthly: BulletinSchedule | null = null;
+  if (raw.bulletins !== undefined) {
+    if (!isObject(raw.bulletins)) problems.push('bulletins must be an object');
+    else {
+      unknown('bulletins.', raw.bulletins, ['monthly']);
+      const m = raw.bulletins.monthly;
+      if (m !== undefined) {
+        if (!isObject(m)) problems.push('bulletins.monthly must be an object');
+        else {
+          unknown('bulletins.monthly.', m, ['day', 'channels']);
+          if (!Number.isInteger(m.day) || (m.day as number) < 1 || (m.day as number) > 28)
+            problems.push('bulletins.monthly.day must be a whole number from 1 to 28');
+          if (!isStrings(m.channels) || m.channels.length === 0) problems.push('bulletins.monthly.channels must list channel names');
+          else
+            for (const c of m.channels)
+              if (isObject(raw.channels) && !(c in raw.channels)) problems.push(`bulletins.monthly.channels names "${c}", which is not a channel`);
+          monthly = { day: m.day as number, channels: m.channels as string[] };
+        }
+      }
+    }
+  }
   if (problems.length) throw new NotifyConfigError(problems);
-  return { link: (link as string).replace(/\/+$/, ''), delivery, channels, routes };
+  return { link: (link as string).replace(/\/+$/, ''), delivery, channels, routes, bulletins: { monthly } };
 }
 
 /** The channels that reach `audience`, in the order the configuration first names them. */
