@@ -10,7 +10,7 @@ export type LedgerCommand = UnitCommand | CadreCommand | SheetCommand | SheetNum
 export type LedgerCommandType = LedgerCommand['type'];
 
 /** What the generic command path needs of any aggregate; events are whatever the stream holds. */
-export type AnyDecider = Decider<any, any, LedgerEvent>;
+export type AnyDecider = Decider<unknown, unknown, LedgerEvent>;
 
 export interface AggregateDefinition {
   readonly streamName: (id: string) => string;
@@ -85,11 +85,11 @@ export function routeCommand(command: LedgerCommand): CommandRoute {
 }
 
 /** The state after `events`, oldest first. */
-export function fold<S>(decider: Decider<any, S, any>, events: readonly LedgerEvent[]): S {
+export function fold<S>(decider: Decider<unknown, S, LedgerEvent>, events: readonly LedgerEvent[]): S {
   return events.reduce<S>((state, event) => decider.evolve(state, event), decider.initialState());
 }
 
 /** decide(command, fold(events)): the whole pure step of the command path. */
-export function handle<C, S>(decider: Decider<C, S, any>, events: readonly LedgerEvent[], command: C): Decision {
+export function handle<C, S>(decider: Decider<C, S, LedgerEvent>, events: readonly LedgerEvent[], command: C): Decision {
   return decider.decide(command, fold(decider, events)) as Decision;
 }

@@ -1,7 +1,7 @@
 import { EventType, SCHEMA_VERSIONS } from './catalogue';
 
 /** Turns a payload of `fromVersion` into one of `fromVersion + 1`. */
-export type Upcaster = (data: any) => unknown;
+export type Upcaster = (data: unknown) => unknown;
 
 /**
  * The one place where old payloads become current ones. Readers (projector, command path) call

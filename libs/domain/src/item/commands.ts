@@ -20,7 +20,7 @@ export interface ScopeFact {
   inActorScope?: boolean;
 }
 
-interface ItemCommandBase<T extends string, D, F = {}> {
+interface ItemCommandBase<T extends string, D, F = object> {
   type: T;
   context: CommandContext;
   data: { itemId: string } & D;
@@ -68,7 +68,7 @@ export type RefuseExtension = ItemCommandBase<'RefuseExtension', { reason: strin
 export type WithdrawItem = ItemCommandBase<'WithdrawItem', { reason: string }>;
 
 // 履责 fulfil
-export type AcknowledgeItem = ItemCommandBase<'AcknowledgeItem', {}>;
+export type AcknowledgeItem = ItemCommandBase<'AcknowledgeItem', object>;
 export type ReportProgress = ItemCommandBase<'ReportProgress', { note: string; evidence?: Evidence[] }>;
 export type ReportCompletion = ItemCommandBase<'ReportCompletion', { summary: string; evidence?: Evidence[] }>;
 
@@ -79,7 +79,7 @@ export type ConcludeItem = ItemCommandBase<'ConcludeItem', { note?: string | nul
 export type StrikeOffItem = ItemCommandBase<'StrikeOffItem', { note?: string | null }>;
 export type ReopenItem = ItemCommandBase<'ReopenItem', { reason: string }>;
 /** The deadline worker's command (role `system`): records that the due date in force has passed. */
-export type RecordDeadlineMissed = ItemCommandBase<'RecordDeadlineMissed', {}>;
+export type RecordDeadlineMissed = ItemCommandBase<'RecordDeadlineMissed', object>;
 /**
  * The deadline worker's command (role `system`): the ladder step reached today, `step` days after the
  * due date in force (LEDGER_ESCALATION), at `level`.
