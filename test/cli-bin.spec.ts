@@ -149,4 +149,16 @@ describe('ledger (package.json bin) with a build', () => {
     expect(usage.stdout).toContain('import-sheet <file.xlsx|file.csv>');
     expect(Number(usage.stderr)).toBeGreaterThan(0);
   }, 120_000);
+
+  it('ledger help shows every command the CLI runs (the commands read from its source, not from the help)', async () => {
+    const dir = operatorFolder(dist);
+    dirs.push(dir);
+    const source = fs.readFileSync(path.join(ROOT, 'apps/cli/src/main.ts'), 'utf8');
+    const commands = [...source.matchAll(/^ {4}case '([a-z-]+)':/gm)].map((m) => m[1]);
+    expect(commands).toEqual(expect.arrayContaining(['token', 'start', 'import-sheet', 'notify']));
+    const usage = await run(process.execPath, ['bin/ledger.js', 'help'], dir);
+    expect(usage.code).toBe(0);
+    const shown = new Set([...usage.stdout.matchAll(/^ {2}([a-z-]+)[ \n]/gm)].map((m) => m[1]));
+    expect(commands.filter((c) => !shown.has(c))).toEqual([]);
+  }, 120_000);
 });

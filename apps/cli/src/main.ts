@@ -38,6 +38,7 @@ async function usage(): Promise<string> {
   ${IMPORT_SHEET_USAGE}
   ${EXPORT_USAGE}
   ${ACCOUNT_USAGE}
+  ${NOTIFY_USAGE}
   ${(await import('./bulletin')).BULLETIN_USAGE}
 
 Reads the same environment as the server: PORT, LEDGER_DATA_DIR, LEDGER_JWT_SECRET, LEDGER_EVENT_STORE, ...`;

@@ -155,7 +155,11 @@ async function allItems(q: ReadQueries, filter: Record<string, unknown>, today: 
   const items = [...first.items];
   const seen = new Set(items.map((i) => i.id));
   for (let page = 2; page <= Math.ceil(first.total / MAX_PAGE_SIZE); page++) {
-    for (const i of (await q.listItems({ ...filter, page, pageSize: MAX_PAGE_SIZE }, today)).items) if (!seen.has(i.id)) (seen.add(i.id), items.push(i));
+    for (const i of (await q.listItems({ ...filter, page, pageSize: MAX_PAGE_SIZE }, today)).items) {
+      if (seen.has(i.id)) continue;
+      seen.add(i.id);
+      items.push(i);
+    }
   }
   return items;
 }
