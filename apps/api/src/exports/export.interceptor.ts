@@ -99,7 +99,11 @@ export class ExportInterceptor implements NestInterceptor {
     for (let page = 2; page <= pages; page++) {
       const next: ItemPage = await this.bus.execute(new ListItemsQuery(actor, { ...filter, page, pageSize: first.pageSize }));
       // Rows may shift between pages while the projector writes: an item is listed once.
-      for (const item of next.items) if (!seen.has(item.id)) (seen.add(item.id), items.push(item));
+      for (const item of next.items) {
+        if (seen.has(item.id)) continue;
+        seen.add(item.id);
+        items.push(item);
+      }
       if (next.items.length < first.pageSize) break;
     }
     return items;

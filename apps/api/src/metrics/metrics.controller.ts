@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject, OnModuleInit, Res } from '@nestjs/common';
+import { Controller, Get, Inject, OnModuleInit, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { eventsBetween, type EventStore } from '@ledger/event-store';
 import { ReadQueries } from '@ledger/read-models';

@@ -190,7 +190,7 @@ function sameOrigin(req: Request): void {
   }
   const origin = req.headers.origin;
   if (typeof origin === 'string' && origin !== 'null') {
-    let host: string | null = null;
+    let host: string | null;
     try {
       host = new URL(origin).host;
     } catch {
