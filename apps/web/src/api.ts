@@ -53,7 +53,7 @@ async function send(method: string, target: string, body?: unknown, headers: Rec
     throw new ApiError(0, '无法连接服务器，请检查网络后重试', null, []);
   }
   if (!res.ok) {
-    let problem: Problem | null = null;
+    let problem: Problem | null;
     try {
       problem = (await res.json()) as Problem;
     } catch {
