@@ -109,9 +109,16 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
     const period = dueMonthlyPeriod(monthly, at.getTime());
     if (!period || bulletinQueued.has(period)) return false;
     // A county that turns notifications on is not sent the bulletins of months that had ended.
-    if (parseBulletinPeriod(period)!.endMs < bulletinsFrom) return (void bulletinQueued.add(period), false);
+    if (parseBulletinPeriod(period)!.endMs < bulletinsFrom) {
+      bulletinQueued.add(period);
+      return false;
+    }
     const key = monthlyBulletinKey(period);
-    if (await serial(() => scheduledQueued(ds, key))) return (void bulletinQueued.add(period), false);
+    if (await serial(() => scheduledQueued(ds, key))) {
+      bulletinQueued.add(period);
+      log(`bulletin ${period}: in the outbox already`);
+      return false;
+    }
     let data: BulletinData | null;
     try {
       data = await serial(() => options.bulletin!(period));
