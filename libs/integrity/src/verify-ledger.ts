@@ -70,7 +70,6 @@ export async function verifyLedger(
       events = await store.readAll({ after: walker.last, limit: batchSize });
     } catch (e) {
       // A row the store cannot decode (its text is no longer JSON): find which, one by one.
-      events = [];
       try {
         events = await store.readAll({ after: walker.last, limit: 1 });
       } catch {

@@ -24,7 +24,6 @@ if (url) {
 } else {
   describe('EventStoreDB adapter without a server', () => {
     it('constructs and closes; the contract suite was NOT run (set LEDGER_ESDB_URL to run it)', async () => {
-      // eslint-disable-next-line no-console
       console.warn('EventStoreDB contract suite NOT run: LEDGER_ESDB_URL is not set (no server on this machine).');
       const store = openEventStoreDbStore({ url: 'esdb://localhost:2113?tls=false' });
       expect(store.engine).toBe('eventstoredb');

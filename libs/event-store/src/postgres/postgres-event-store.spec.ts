@@ -230,7 +230,6 @@ describe('PostgreSQL event store: ordering under concurrent writers', () => {
         }),
       );
       const elapsed = Date.now() - started;
-      // eslint-disable-next-line no-console
       console.log(`postgres: ${total} appends by ${writers} writers in ${elapsed} ms (${Math.round((total * 1000) / elapsed)}/s)`);
       expect(await reader.headPosition()).toBe(BigInt(total));
       expect(await subscription.waitFor(BigInt(total), 30_000)).toBe(true);

@@ -181,7 +181,7 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 25;
     this.maxEventsPerCommit = options.maxEventsPerCommit ?? 5000;
 
-    let positionGaps = 0;
+    let positionGaps: number;
     const readOnly = options.readOnly === true;
     if (this.file !== ':memory:' && !readOnly) fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
     const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;

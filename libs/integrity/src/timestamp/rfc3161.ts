@@ -258,7 +258,7 @@ export function verifyTimestampToken(
   if (sigDigest === undefined)
     return { ok: false, reason: `signature algorithm ${si.signatureAlgorithm.algorithm} is not supported for a ${key.asymmetricKeyType} key` };
   const signedBytes = signedAttributesDer(si.signedAttrs);
-  let good = false;
+  let good: boolean;
   try {
     good = verifySignature(sigDigest, signedBytes, key, Buffer.from(si.signature.buffer));
   } catch {

@@ -17,7 +17,6 @@ describe('startTestPostgres', () => {
     const pg = await startTestPostgres();
     let stopped = false;
     try {
-      // eslint-disable-next-line no-console
       console.log(`PostgreSQL ready in ${pg.startMs} ms (${process.env.LEDGER_TEST_PG_URL ? 'LEDGER_TEST_PG_URL' : 'embedded'})`);
       const [version] = await query<{ server_version_num: string }>(pg.url, 'SHOW server_version_num');
       expect(Number(version.server_version_num)).toBeGreaterThanOrEqual(170000);

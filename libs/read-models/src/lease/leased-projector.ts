@@ -131,7 +131,7 @@ export async function startLeasedProjector(
 
   const done = (async () => {
     while (!stopped) {
-      let token: bigint | null = null;
+      let token: bigint | null;
       try {
         token = await lease.tryAcquire();
       } catch {

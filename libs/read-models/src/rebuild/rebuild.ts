@@ -177,9 +177,9 @@ export async function rebuildReadModels(
     });
   const head = await store.headPosition();
   let position = 0n;
-  let events = 0;
-  let currentMs = 0;
-  let temporalMs = 0;
+  let events: number;
+  let currentMs: number;
+  let temporalMs: number;
   try {
     const started = Date.now();
     ({ position, events } = await replayCurrentState(read, transaction, {

@@ -298,7 +298,7 @@ interface OpenEpoch {
   from: number;
 }
 
-async function openEpoch(query: Query, pg: boolean): Promise<OpenEpoch> {
+async function openEpoch(query: Query): Promise<OpenEpoch> {
   const E = COUNTER_LAYOUT.epochSize;
   const rows = (await query(`SELECT "epoch", "events", "lastPosition" FROM "rm_t_epoch" ORDER BY "epoch" DESC LIMIT 2`)) as {
     epoch: unknown;
@@ -368,7 +368,7 @@ export class CounterLog {
     if (upTo <= this.appliedThrough) return;
     const { query, pg } = this;
     const E = COUNTER_LAYOUT.epochSize;
-    const open = (this.open ??= await openEpoch(query, pg));
+    const open = (this.open ??= await openEpoch(query));
     let counted = 0;
     while (counted < this.events.length && this.events[counted] <= upTo) {
       open.events++;

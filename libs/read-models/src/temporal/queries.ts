@@ -15,7 +15,7 @@ import {
   type UnitFiguresRow,
   type UnitView,
 } from '../views';
-import { CadreVersionRow, ItemFactRow, ItemVersionRow, TimeMarkRow, UnitVersionRow } from './entities';
+import { CadreVersionRow, ItemFactRow, ItemVersionRow, UnitVersionRow } from './entities';
 import { countsAt } from './counters';
 import { isPostgres, placeholders } from '../db/sql';
 import { temporalCheckpoint } from '../checkpoint/checkpoints';
