@@ -48,7 +48,7 @@ function main(argv) {
   let proof;
   try {
     proof = JSON.parse(text);
-  } catch (e) {
+  } catch {
     proof = null;
   }
   let result = proof

@@ -176,7 +176,7 @@ function verifyTimestamp(token, data, certificatePem) {
     SIGNATURE_DIGESTS[t.signatureOid] ||
     ((t.signatureOid === RSA && key.asymmetricKeyType === 'rsa') || (t.signatureOid === EC && key.asymmetricKeyType === 'ec') ? digestName : null);
   if (!sigDigest) return { ok: false, reason: `timestamp signature algorithm ${t.signatureOid} is not supported` };
-  let good = false;
+  let good;
   try {
     good = crypto.verify(sigDigest, t.signedBytes, key, t.signature);
   } catch {

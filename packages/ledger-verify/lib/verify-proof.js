@@ -103,7 +103,7 @@ function verifyProof(proof, options = {}) {
   const keyId = keyIdOf(publicKey);
   if (keyId !== seal.keyId) return fail('the seal names another key than the proof carries');
   if (options.keyId && options.keyId.toLowerCase() !== keyId) return fail(`signed by key ${keyId}, not the trusted key ${options.keyId}`);
-  let signed = false;
+  let signed;
   try {
     signed = crypto.verify(null, sealMessage(seal), publicKey, Buffer.from(String(seal.signature), 'base64'));
   } catch {
