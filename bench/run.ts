@@ -14,6 +14,7 @@ function discover(dir: string): BenchModule[] {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) found.push(...discover(full));
     else if (entry.name.endsWith('.bench.js')) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module found on disk at run time, loaded while the walk stays synchronous
       for (const value of Object.values(require(full) as Record<string, unknown>)) {
         const m = value as BenchModule;
         if (m && typeof m === 'object' && typeof m.name === 'string' && typeof m.run === 'function') found.push(m);

@@ -300,7 +300,7 @@ async function commandRun(port: number, county: BenchCounty, acks: { at: number;
     duration: sizes.seconds,
     requests: [
       {
-        setupRequest: (req: any) => {
+        setupRequest: (req: autocannon.Request): autocannon.Request => {
           const c = nextCommand(county, n++);
           // A fresh Idempotency-Key on every command, as the web app sends.
           return {
@@ -314,7 +314,7 @@ async function commandRun(port: number, county: BenchCounty, acks: { at: number;
         onResponse: (status: number, body: string) => {
           if (status === 200) acks.push({ at: performance.now(), position: BigInt(JSON.parse(body).position) });
         },
-      } as any,
+      },
     ],
   });
   return cannonFigures(result);
@@ -494,7 +494,6 @@ async function run(): Promise<BenchReport> {
   try {
     let lastLog = Date.now();
     let county: BenchCounty;
-    let seedSeconds: number;
     const seedStarted = Date.now();
     if (generator === 'scale') {
       log(`generating ~${sizes.events} events with the scale generator (generateCounty, through the command path)`);
@@ -532,7 +531,7 @@ async function run(): Promise<BenchReport> {
       await sealer.stop();
       await seedStore.close();
     }
-    seedSeconds = (Date.now() - seedStarted) / 1000;
+    const seedSeconds = (Date.now() - seedStarted) / 1000;
     log(`generated ${county.events} events in ${seedSeconds.toFixed(0)} s`);
 
     const insertCeilingRate = await insertCeiling(tmp.dir, sizes.ceilingRows);
