@@ -34,13 +34,28 @@ interface RefUnit {
   dissolved: boolean;
 }
 
+/** The payload fields the reference reads; each event carries those of its type. */
+interface RefEventData {
+  itemId: string;
+  unitId: string;
+  cadreId: string;
+  parentId: string | null;
+  name: string;
+  dueDate: string;
+  newDueDate: string;
+  concludedOn: string;
+  level: string;
+}
+/** A row of GET /items, as the API answers it. */
+type ListedItem = Record<string, unknown>;
+
 /** The reference: folds every event recorded at or before the instant, in log order. */
 function fold(events: StoredEvent[], instantMs: number): { items: Map<string, RefItem>; units: Map<string, RefUnit> } {
   const items = new Map<string, RefItem>();
   const units = new Map<string, RefUnit>();
   for (const e of events) {
     if (Date.parse(e.recordedAt) > instantMs) continue;
-    const d = e.data as Record<string, any>;
+    const d = e.data as RefEventData;
     if (e.type === 'UnitRegistered') units.set(d.unitId, { parentId: d.parentId, name: d.name, dissolved: false });
     else if (e.type === 'UnitRenamed') units.get(d.unitId)!.name = d.name;
     else if (e.type === 'UnitMoved') units.get(d.unitId)!.parentId = d.parentId;
@@ -292,14 +307,14 @@ function suite(engine: Engine, start: () => Promise<Ledger>, stop: () => Promise
     const asOf = encodeURIComponent('2026-02-01T00:00:00+08:00');
     const then = await inspector.get(`/items?unitId=T1&subtree=true&asOf=${asOf}`, 200);
     expect(then.body.total).toBe(3);
-    expect(then.body.items.map((i: any) => [i.id, i.unitId, i.status, i.dueDate, i.light, i.overdue, i.urgeLevel])).toEqual([
+    expect(then.body.items.map((i: ListedItem) => [i.id, i.unitId, i.status, i.dueDate, i.light, i.overdue, i.urgeLevel])).toEqual([
       ['I5', 'V5', 'withdrawn', '2026-02-05', null, false, null],
       ['I3', 'T1', 'in_progress', '2026-02-10', 'green', false, null],
       ['I1', 'V1', 'in_progress', '2026-02-15', 'green', false, 'reminder'],
     ]);
     // Now: 茶曲村 (V1) belongs to 大华镇 and I3 was handed to 长岭村.
     const now = await inspector.get('/items?unitId=T1&subtree=true', 200);
-    expect(now.body.items.map((i: any) => [i.id, i.unitId, i.status])).toEqual([
+    expect(now.body.items.map((i: ListedItem) => [i.id, i.unitId, i.status])).toEqual([
       ['I5', 'V5', 'withdrawn'],
       ['I3', 'V5', 'in_progress'],
     ]);
@@ -347,13 +362,13 @@ function suite(engine: Engine, start: () => Promise<Ledger>, stop: () => Promise
         compared++;
       }
       const list = await inspector.get(`/items?asOf=${asOf}&pageSize=200`, 200);
-      expect({ at, ids: list.body.items.map((i: any) => i.id).sort() }).toEqual({ at, ids: [...ref.items.keys()].sort() });
+      expect({ at, ids: list.body.items.map((i: ListedItem) => i.id).sort() }).toEqual({ at, ids: [...ref.items.keys()].sort() });
       for (const root of ['C', ...TOWNSHIPS]) {
         const exists = ref.units.has(root);
         const inTree = subtree(ref.units, root);
         const mine = [...ref.items.values()].filter((i) => inTree.has(i.unitId));
         const listed = await inspector.get(`/items?unitId=${root}&subtree=true&asOf=${asOf}&pageSize=200`, 200);
-        const got = new Map(listed.body.items.map((i: any) => [i.id, [i.status, i.light, i.dueDate]]));
+        const got = new Map(listed.body.items.map((i: ListedItem) => [i.id, [i.status, i.light, i.dueDate]]));
         expect({ at, root, total: listed.body.total, items: got }).toEqual({
           at,
           root,
@@ -426,9 +441,9 @@ function suite(engine: Engine, start: () => Promise<Ledger>, stop: () => Promise
     const t3 = ledger.as('unit', 'T3');
     const asOf = encodeURIComponent('2026-02-01T00:00:00+08:00');
     const all = await t3.get(`/items?asOf=${asOf}`, 200);
-    expect(all.body.items.map((i: any) => i.id).sort()).toEqual(['I1', 'I4']);
+    expect(all.body.items.map((i: ListedItem) => i.id).sort()).toEqual(['I1', 'I4']);
     const t1 = await t3.get(`/items?unitId=T1&asOf=${asOf}`, 200);
-    expect(t1.body.items.map((i: any) => i.id)).toEqual(['I1']);
+    expect(t1.body.items.map((i: ListedItem) => i.id)).toEqual(['I1']);
     await t3.get(`/items/I1?asOf=${asOf}`, 200);
     await t3.get(`/items/I3?asOf=${asOf}`, 403);
     await t3.get(`/units/T1/outstanding?asOf=${asOf}`, 403);
@@ -438,8 +453,9 @@ function suite(engine: Engine, start: () => Promise<Ledger>, stop: () => Promise
 function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.map((k) => [k, o[k]]));
 }
-function sortBy<T extends Record<string, any>>(xs: T[], k: string): T[] {
-  return [...xs].sort((a, b) => String(a[k]).localeCompare(String(b[k])));
+function sortBy<T extends object>(xs: T[], k: string): T[] {
+  const at = (x: T) => String((x as Record<string, unknown>)[k]);
+  return [...xs].sort((a, b) => at(a).localeCompare(at(b)));
 }
 
 describe('asOf on SQLite (events and read models in real files)', () => {

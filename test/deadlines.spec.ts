@@ -148,7 +148,7 @@ describe('deadline process', () => {
 
     // 03-02: due 03-04 and 03-05 are within three days: reminders for those not yet reported.
     await l.post(`/items/${onTime}/complete`, { summary: '已完成' }, c.unit);
-    let r = await day(l, '2026-03-02');
+    const r = await day(l, '2026-03-02');
     expect(r).toMatchObject({ missed: 0, reminded: 5 });
     await l.post(`/items/${extended}/extension/request`, { newDueDate: '2026-03-10', reason: '需协调' }, c.unit);
     await l.post(`/items/${withdrawn}/withdraw`, { reason: '任务调整' }, c.org);

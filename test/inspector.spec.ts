@@ -62,7 +62,7 @@ describe('inspectors: timelines with the names of then, and figures (SQLite)', (
   });
 
   it('labels every entry and names the units and cadres as they were then', async () => {
-    const history = (await inspector.get('/items/A/history', 200)).body as any[];
+    const history = (await inspector.get('/items/A/history', 200)).body as Array<{ type: string; label: string; names: Record<string, unknown> }>;
     expect(history.map((h) => [h.type, h.label])).toEqual([
       ['ItemAssigned', '交办'],
       ['ItemAcknowledged', '签收'],
@@ -100,7 +100,7 @@ describe('inspectors: timelines with the names of then, and figures (SQLite)', (
     });
     expect(completed.names.actorUnit).toEqual({ id: 'V2', name: '前沟村党支部' });
     // The tree of now says otherwise.
-    const units = (await inspector.get('/units', 200)).body as any[];
+    const units = (await inspector.get('/units', 200)).body as Array<{ id: string; name: string }>;
     expect(units.filter((u) => u.id === 'V1' || u.id === 'V2').map((u) => u.name)).toEqual(['茶曲村党总支', '前沟村党总支']);
   });
 

@@ -39,7 +39,6 @@ describe('the story on EventStoreDB (events: LEDGER_EVENT_STORE=eventstoredb; re
     story('eventstoredb', () => startLedger({ engine: 'eventstoredb', esdbUrl }));
   } else {
     it('NOT RUN: no EventStoreDB server here; set LEDGER_ESDB_URL=esdb://host:2113?tls=false (an empty server) to run the story on it', async () => {
-      // eslint-disable-next-line no-console
       console.warn('The story on EventStoreDB was NOT run: LEDGER_ESDB_URL is not set.');
       // What can be checked without a server: the adapter the story would run on constructs and closes.
       const store = openEventStoreDbStore({ url: 'esdb://localhost:2113?tls=false' });

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { problemMessage } from '../apps/web/src/problems';
 import { rowsToCsv } from '../apps/web/src/csv';
 import { SSO_ERROR_TEXT, ssoErrorText } from '../apps/web/src/sso';
@@ -57,7 +58,6 @@ describe('web app: 统一身份认证 refusals in Chinese', () => {
   });
 
   it('has a sentence for every code the API callback can send (read from its source, not from this table)', () => {
-    const fs = require('node:fs') as typeof import('node:fs');
     const source = ['apps/api/src/auth/oidc/oidc.service.ts', 'apps/api/src/auth/oidc/oidc.routes.ts'].map((f) => fs.readFileSync(f, 'utf8')).join('\n');
     const codes = [...new Set([...source.matchAll(/'(SSO_[A-Z_]+)'/g)].map((m) => m[1]))];
     expect(codes.length).toBeGreaterThanOrEqual(12);

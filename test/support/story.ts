@@ -168,7 +168,16 @@ export function story(
     return { ids: (res.body.items as Array<{ id: string }>).map((i) => i.id).sort(), total: res.body.total };
   }
 
-  async function history(key: ItemKey): Promise<Array<Record<string, any>>> {
+  /** An entry of GET /items/:id/history (API.md): the fields the story reads. */
+  interface HistoryEntry {
+    type: string;
+    revision: number;
+    actor: unknown;
+    recordedAt: string;
+    position: string;
+    data: Record<string, unknown>;
+  }
+  async function history(key: ItemKey): Promise<HistoryEntry[]> {
     return (await org.get(`/items/${ITEMS[key].id}/history`, 200)).body;
   }
 
