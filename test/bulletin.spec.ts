@@ -8,9 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ExcelJS from 'exceljs';
+import * as mammoth from 'mammoth';
 import { bulletinMain } from '../apps/cli/src/bulletin';
 import { readZipText, wordText } from '../libs/sheets-io/src/testing/zip-entry';
 import { API, nineAm, startLedger, type Ledger } from './support/ledger';
+import { launchBrowser, screenshot } from './web/browser';
 
 const binary = (res: NodeJS.ReadableStream & { setEncoding(e: string): void }, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
@@ -158,6 +160,43 @@ describe('督查通报 (GET /bulletins/:period)', () => {
     );
   });
 
+  it('shows its first page as Word would (docs/screenshots/bulletin.png), with the title, the period and the county figures', async () => {
+    const res = await download('/bulletins/2026-11?format=docx', 'org_dept');
+    expect(res.status).toBe(200);
+    // No office suite runs here: mammoth reads the .docx itself (an independent reader of the file) and gives its text and tables as HTML.
+    const { value: html } = await mammoth.convertToHtml({ buffer: res.body as Buffer });
+    expect(html).toContain('湟源县委督查通报');
+    expect(html).toContain('（2026-11-01 至 2026-11-30）');
+    expect(html).toContain('全县共有交办事项5项，已办结3项，办结率60.0%，按期办结率66.7%；逾期未办结1项。');
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 900, height: 1200 }, locale: 'zh-CN' });
+      await page.setContent(a4Sheet(html));
+      // The page as drawn: the masthead (mammoth keeps no alignment or colour, the sheet's style supplies them) and the county table's figures.
+      const masthead = page.locator('.sheet > p').first();
+      expect(await masthead.textContent()).toBe('湟源县委督查通报');
+      expect(await masthead.evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(e).color)).toBe(
+        'rgb(204, 0, 0)',
+      );
+      const sheetBox = (await page.locator('.sheet').boundingBox())!;
+      const titleBox = (await masthead.locator('strong').boundingBox())!;
+      expect(Math.abs(titleBox.x + titleBox.width / 2 - (sheetBox.x + sheetBox.width / 2))).toBeLessThan(2);
+      const countyRow = await page.locator('.sheet table').first().locator('tr').nth(1).locator('td').allTextContents();
+      expect(countyRow).toEqual(['5', '3', '60.0%', '66.7%', '1', '0', '0', '0']);
+      // The fonts Chromium really drew the masthead with (DevTools protocol): the CJK serif of fonts-noto-cjk, every glyph, not a fallback face or empty boxes.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('DOM.enable');
+      await cdp.send('CSS.enable');
+      const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
+      const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: '.sheet > p strong' });
+      const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+      expect(fonts).toEqual([expect.objectContaining({ familyName: 'Noto Serif CJK SC', glyphCount: '湟源县委督查通报'.length })]);
+      await screenshot(page, 'bulletin');
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
   it("states figures equal to the API's as of the checkpoint it prints", async () => {
     const data = (await ledger.as('inspector').get('/bulletins/2026-11?format=json', 200)).body;
     const asOf = encodeURIComponent(data.asOf);
@@ -232,3 +271,25 @@ describe('督查通报 (GET /bulletins/:period)', () => {
     }
   });
 });
+
+/**
+ * An A4 sheet (210 × 297 mm, margins after GB/T 9704: 37 mm top, 28 mm sides) showing its first page only,
+ * in the serif the .docx asks for (仿宋/宋体; here Noto Serif CJK SC), with the red masthead of a 督查通报.
+ */
+function a4Sheet(body: string): string {
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>
+  html { background: #d9d9d9; }
+  body { margin: 0; padding: 24px 0; }
+  .page { width: 210mm; height: 297mm; box-sizing: border-box; margin: 0 auto; padding: 37mm 28mm 35mm; background: #fff; box-shadow: 0 2px 8px rgba(0,0,0,.3); }
+  .sheet { height: 100%; overflow: hidden; font-family: 'Noto Serif CJK SC', serif; font-size: 14pt; line-height: 1.6; color: #000; }
+  .sheet p { margin: 0 0 4pt; text-align: justify; }
+  .sheet > p:nth-of-type(1) { color: #c00; text-align: center; font-size: 22pt; letter-spacing: 2pt; margin-bottom: 8pt; }
+  .sheet > p:nth-of-type(2), .sheet > p:nth-of-type(3) { text-align: center; }
+  .sheet > p:nth-of-type(3) { border-bottom: 2px solid #c00; padding-bottom: 8pt; margin-bottom: 12pt; }
+  .sheet > p:has(> strong:only-child):not(:first-child) { font-family: 'Noto Sans CJK SC', sans-serif; margin-top: 8pt; }
+  .sheet table { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt; font-size: 10.5pt; }
+  .sheet td, .sheet th { border: 1px solid #000; padding: 2pt 4pt; }
+  .sheet td p { margin: 0; text-align: left; }
+  .sheet img { width: 132px; height: 132px; }
+</style></head><body><div class="page"><div class="sheet">${body}</div></div></body></html>`;
+}
