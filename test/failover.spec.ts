@@ -85,7 +85,11 @@ function failover(engine: 'sqlite' | 'postgres'): void {
   }, 120_000);
 
   afterAll(async () => {
-    for (const c of children) if (c.proc.exitCode === null) (c.proc.kill('SIGCONT'), c.proc.kill('SIGKILL'));
+    for (const c of children) {
+      if (c.proc.exitCode !== null) continue;
+      c.proc.kill('SIGCONT');
+      c.proc.kill('SIGKILL');
+    }
     await Promise.all([...children].map((c) => c.exited));
     await rebuilt?.destroy();
     await live?.destroy();

@@ -80,7 +80,7 @@ describe('projector process: SIGKILL at random moments while events keep coming'
       }
     })();
 
-    let killedAt: bigint[] = [];
+    const killedAt: bigint[] = [];
     let behind = 0;
     /** Kills that left the temporal projection behind the current-state one (between its two transactions, or after several). */
     let temporalBehind = 0;
@@ -123,7 +123,6 @@ describe('projector process: SIGKILL at random moments while events keep coming'
     expect(new Set(killedAt.map(String)).size).toBeGreaterThan(1);
     expect(behind).toBeGreaterThan(KILLS / 2);
     expect(temporalBehind).toBeGreaterThan(0);
-    killedAt = [];
 
     const rebuiltDir = path.join(work, 'rebuilt');
     const rebuilt = await openReadModels({ dataDir: rebuiltDir, readDbUrl: null });
