@@ -17,5 +17,8 @@ module.exports = {
   moduleNameMapper,
   setupFiles: ['<rootDir>/test/support/sqlite-realm.ts'],
   testTimeout: 60000,
+  // The embedded PostgreSQL child is unref-ed; a worker thread's MessagePort is still left open by some suite
+  // (named by the teardown report), so the run ends once every test has reported rather than hang CI.
+  forceExit: true,
   globalTeardown: '<rootDir>/test/support/report-open-handles.js',
 };
