@@ -17,3 +17,37 @@ export function countyDate(at: Date): string {
 export function countyInstant(at: Date): string {
   return new Date(at.getTime() + COUNTY_OFFSET_MS).toISOString().replace('Z', COUNTY_OFFSET);
 }
+
+const DAY_MS = 86_400_000;
+const dayNumber = (date: string) => Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+const dateOfDay = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
+
+/** The last millisecond of a county date `YYYY-MM-DD`, as epoch ms: where a period ending that day is read. */
+export function countyDayEndMs(date: string): number {
+  return (dayNumber(date) + 1) * DAY_MS - COUNTY_OFFSET_MS - 1;
+}
+
+/**
+ * The ISO-8601 week of a county date `YYYY-MM-DD` (from countyDate): weeks run Monday (weekday 1) to
+ * Sunday (7), and a week belongs to the year of its Thursday, so 2027-01-03 is in 2026-W53.
+ */
+export function isoWeekOf(date: string): { year: number; week: number; weekday: number } {
+  const n = dayNumber(date);
+  const weekday = ((new Date(n * DAY_MS).getUTCDay() + 6) % 7) + 1;
+  const thursday = n - weekday + 4;
+  const year = new Date(thursday * DAY_MS).getUTCFullYear();
+  return { year, week: Math.floor((thursday - dayNumber(`${year}-01-01`)) / 7) + 1, weekday };
+}
+
+/** 52 or 53: December 28th is always in a year's last ISO week. */
+export function isoWeeksInYear(year: number): number {
+  return isoWeekOf(`${year}-12-28`).week;
+}
+
+/** Monday and Sunday of ISO week `week` of `year`, or null when the year has no such week. */
+export function isoWeekDates(year: number, week: number): { from: string; to: string } | null {
+  if (!Number.isInteger(year) || year < 1000 || year > 9999 || !Number.isInteger(week) || week < 1 || week > isoWeeksInYear(year)) return null;
+  // January 4th is always in week 1.
+  const monday = dayNumber(`${year}-01-04`) - isoWeekOf(`${year}-01-04`).weekday + 1 + (week - 1) * 7;
+  return { from: dateOfDay(monday), to: dateOfDay(monday + 6) };
+}
