@@ -8,6 +8,8 @@
  *   LCP1;<algorithm>;<treeSize>;<root hex>;<issuedAt>;<keyId hex>;<signature base64url>;<witness key ids, 16 hex each, ','>
  */
 
+import { verifyConsistencyAsync } from './rfc9162-consistency';
+
 export const PRINT_PREFIX = 'LCP1';
 
 export interface PrintedCheckpoint {
@@ -162,48 +164,9 @@ async function nodeHash(left: Uint8Array, right: Uint8Array): Promise<Uint8Array
   return sha256(buf);
 }
 
-const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-
 /** RFC 9162 §2.1.4.2 with SHA-256: the tree of size `first` (firstRoot) is a prefix of the tree of size `second`. */
-export async function verifyConsistencySha256(
-  first: number,
-  second: number,
-  proof: Uint8Array[],
-  firstRoot: Uint8Array,
-  secondRoot: Uint8Array,
-): Promise<boolean> {
-  if (!(Number.isSafeInteger(first) && Number.isSafeInteger(second)) || first < 1 || first > second) return false;
-  if (first === second) return proof.length === 0 && same(firstRoot, secondRoot);
-  if (proof.length === 0) return false;
-  const c = Number.isInteger(Math.log2(first)) ? [firstRoot, ...proof] : proof;
-  const lsb = (x: number): boolean => x % 2 === 1;
-  const half = (x: number): number => Math.floor(x / 2);
-  let fn = first - 1;
-  let sn = second - 1;
-  while (lsb(fn)) {
-    fn = half(fn);
-    sn = half(sn);
-  }
-  let fr = c[0];
-  let sr = c[0];
-  for (const x of c.slice(1)) {
-    if (sn === 0) return false;
-    if (lsb(fn) || fn === sn) {
-      fr = await nodeHash(x, fr);
-      sr = await nodeHash(x, sr);
-      if (!lsb(fn)) {
-        while (!lsb(fn) && fn !== 0) {
-          fn = half(fn);
-          sn = half(sn);
-        }
-      }
-    } else {
-      sr = await nodeHash(sr, x);
-    }
-    fn = half(fn);
-    sn = half(sn);
-  }
-  return same(fr, firstRoot) && same(sr, secondRoot) && sn === 0;
+export function verifyConsistencySha256(first: number, second: number, proof: Uint8Array[], firstRoot: Uint8Array, secondRoot: Uint8Array): Promise<boolean> {
+  return verifyConsistencyAsync(nodeHash, first, second, proof, firstRoot, secondRoot);
 }
 
 /** SPKI DER from a PEM public key. */

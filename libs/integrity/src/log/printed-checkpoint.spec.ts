@@ -2,9 +2,10 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import * as QRCode from 'qrcode';
-import { checkPrinted, encodePrinted, parsePrinted, printable, printedText, type LedgerNow } from '@ledger/contracts/log-print';
+import { checkPrinted, encodePrinted, parsePrinted, printable, printedText, verifyConsistencySha256, type LedgerNow } from '@ledger/contracts/log-print';
 import { signCheckpoint, type Checkpoint } from './checkpoint';
 import { SHA256, consistencyProof, type CompleteSubtrees } from './rfc9162';
+import { CT_CONSISTENCY, CT_ROOTS } from './testing/ct-vectors';
 
 // The tree by the RFC's definition, independently of the stored-subtree code the log runs on.
 const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
@@ -105,5 +106,16 @@ describe('a printed checkpoint (LCP1)', () => {
 
     const other = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
     expect((await checkPrinted(p, ledger(today, other))).reasons.at(-1)).toContain('签名密钥与印刷的不同');
+  });
+
+  it.each(CT_CONSISTENCY)('the Web Crypto check accepts the Certificate Transparency proof from %i to %i and refuses it altered', async (m, n, want) => {
+    const root = (size: number) => Buffer.from(CT_ROOTS[size - 1], 'hex');
+    const proof = want.map((h) => Buffer.from(h, 'hex'));
+    expect(await verifyConsistencySha256(m, n, proof, root(m), root(n))).toBe(true);
+    expect(await verifyConsistencySha256(m, n, proof, root(m === 1 ? 2 : m - 1), root(n))).toBe(false);
+    if (m < n) {
+      expect(await verifyConsistencySha256(m, n, proof, root(m), root(n - 1))).toBe(false);
+      expect(await verifyConsistencySha256(m, n, proof.slice(0, -1), root(m), root(n))).toBe(false);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { verifyConsistencyWith } from '@ledger/contracts/rfc9162-consistency';
 
 /*
  * The Merkle tree of RFC 9162 §2.1 (Certificate Transparency v2), word for word:
@@ -6,7 +7,8 @@ import { createHash } from 'node:crypto';
  *   MTH({d(0)})    = HASH(0x00 ‖ d(0))
  *   MTH(D[n])      = HASH(0x01 ‖ MTH(D[0:k]) ‖ MTH(D[k:n]))   k = the largest power of two < n
  * with the inclusion path (§2.1.3) and the consistency proof (§2.1.4), their generation from stored
- * complete-subtree hashes and their verification algorithms (§2.1.3.2, §2.1.4.2). HASH is pluggable:
+ * complete-subtree hashes and their verification algorithms (§2.1.3.2, §2.1.4.2: the latter is
+ * @ledger/contracts/rfc9162-consistency, shared with the browser's check). HASH is pluggable:
  * SHA-256 by default, SM3 where the deployment must use the national algorithms.
  */
 
@@ -115,34 +117,5 @@ export function verifyInclusion(h: HashFunction, leafIndex: number, treeSize: nu
 
 /** §2.1.4.2: does `proof` show the tree of size `first` (firstRoot) is a prefix of the tree of size `second` (secondRoot)? */
 export function verifyConsistency(h: HashFunction, first: number, second: number, proof: Buffer[], firstRoot: Buffer, secondRoot: Buffer): boolean {
-  if (!(Number.isSafeInteger(first) && Number.isSafeInteger(second)) || first < 1 || first > second) return false;
-  if (first === second) return proof.length === 0 && firstRoot.equals(secondRoot);
-  if (proof.length === 0) return false;
-  const c = isPowerOfTwo(first) ? [firstRoot, ...proof] : proof;
-  let fn = first - 1;
-  let sn = second - 1;
-  while (lsb(fn)) {
-    fn = half(fn);
-    sn = half(sn);
-  }
-  let fr = c[0];
-  let sr = c[0];
-  for (const x of c.slice(1)) {
-    if (sn === 0) return false;
-    if (lsb(fn) || fn === sn) {
-      fr = rfcNodeHash(h, x, fr);
-      sr = rfcNodeHash(h, x, sr);
-      if (!lsb(fn)) {
-        while (!lsb(fn) && fn !== 0) {
-          fn = half(fn);
-          sn = half(sn);
-        }
-      }
-    } else {
-      sr = rfcNodeHash(h, sr, x);
-    }
-    fn = half(fn);
-    sn = half(sn);
-  }
-  return fr.equals(firstRoot) && sr.equals(secondRoot) && sn === 0;
+  return verifyConsistencyWith((left: Buffer, right: Buffer) => rfcNodeHash(h, left, right), first, second, proof, firstRoot, secondRoot);
 }
