@@ -26,7 +26,7 @@ import { IdempotencyStore } from './idempotency/idempotency.store';
 import { MetricsController } from './metrics/metrics.controller';
 import { CLOCK, DEMO_MODE, EVENT_STORE, JWT_SECRET, LEDGER_CONFIG } from './platform/tokens';
 import { ProblemDetailsFilter } from './problem-details/problem-details.filter';
-import { validationProblemFactory } from './problem-details/validation';
+import { validationProblemFactory } from '@ledger/contracts';
 import { QueriesModule } from './queries/queries.module';
 import { InspectionModule } from './inspection/inspection.module';
 import { ImportSheetModule } from './sheets/import-sheet/import-sheet.module';

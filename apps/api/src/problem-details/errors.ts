@@ -1,33 +1,8 @@
 import type { Rejection } from '@ledger/domain';
+import { ApiProblem } from '@ledger/contracts/problems';
 
-/** Errors the API itself raises; the one filter (./problem-details.filter.ts) turns each into a problem. */
-export class ApiProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
-export interface FieldError {
-  field: string;
-  messages: string[];
-}
-
-export class ValidationProblem extends ApiProblem {
-  constructor(readonly errors: FieldError[]) {
-    super(400, 'VALIDATION_FAILED', `invalid request: ${errors.map((e) => e.field).join(', ')}`);
-  }
-}
-
-export class NotFoundProblem extends ApiProblem {
-  constructor(code: string, message: string) {
-    super(404, code, message);
-  }
-}
+/** Errors the API itself raises, beside the shared ones of @ledger/contracts/problems; the one filter (./problem-details.filter.ts) turns each into a problem. */
+export { ApiProblem, NotFoundProblem, ValidationProblem, type FieldError } from '@ledger/contracts/problems';
 
 export class StaleRevisionProblem extends ApiProblem {
   constructor(expected: number, actual: number | null) {

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { AccountReasonDto, AccountRoleDto, OpenAccountDto } from '@ledger/contracts';
+import { AccountReasonDto, AccountRoleDto, flattenValidationErrors, OpenAccountDto, type CommandResult } from '@ledger/contracts';
 import type { Actor } from '@ledger/contracts/events';
 import { systemClock, type LedgerConfig } from '@ledger/platform';
 import { accountNow, accountsAt, accountsNow, TemporalQueries } from '@ledger/read-models';
@@ -11,8 +11,6 @@ import { AccountCommands } from '../../../api/src/accounts/account-commands.serv
 import { CredentialsStore } from '../../../api/src/accounts/credentials/credentials.store';
 import { SessionStore, type SessionEnd } from '../../../api/src/auth/sessions/session.store';
 import { CommandLoop, Facts, type CommandMeta } from '@ledger/application';
-import type { CommandResult } from '../../../api/src/problem-details/command-outcome';
-import { flattenValidationErrors } from '../../../api/src/problem-details/validation';
 import { openLedger, printProblem, processIo, usageError, type CliIo } from '../sheets/cli-io';
 
 export const ACCOUNT_USAGE = `account add --login <login> --name <姓名> --role <role>[,<role>…] [--unit <unitId>] [--phone <phone>] [--rank leader] [--id <id>] [--reason <理由>]

@@ -3,7 +3,7 @@ import { openEventStore, systemClock, type Clock, type LedgerConfig } from '@led
 import type { EventStore } from '@ledger/event-store';
 import { ReadQueries, openReadModels, startProjector, type RunningProjector } from '@ledger/read-models';
 import type { DataSource } from 'typeorm';
-import { ApiProblem, ValidationProblem } from '../../../api/src/problem-details/errors';
+import { ApiProblem, ValidationProblem } from '@ledger/contracts/problems';
 
 /** Where a command writes: stdout for the result, stderr for progress and problems (tests capture both). */
 export interface CliIo {

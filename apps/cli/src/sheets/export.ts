@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AccountabilityRegisterQueryDto, CadresQueryDto, ListItemsQueryDto } from '@ledger/contracts';
+import { AccountabilityRegisterQueryDto, CadresQueryDto, flattenValidationErrors, ListItemsQueryDto } from '@ledger/contracts';
 import { AccessAudit, accessAuditLocation, openAccessAuditStore } from '@ledger/integrity';
 import { countyDate, ensureDatabaseFile, systemClock, type Clock, type LedgerConfig } from '@ledger/platform';
 import { MAX_PAGE_SIZE, type ItemView, type ReadQueries } from '@ledger/read-models';
@@ -10,7 +10,6 @@ import type { ExportFormat } from '@ledger/sheets-io';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { EXPORT_FORMATS, MAX_EXPORT_ROWS, exportFile, type ExportKind } from '../../../api/src/exports/export-files';
-import { flattenValidationErrors } from '../../../api/src/problem-details/validation';
 import { openLedger, processIo, usageError, type CliIo } from './cli-io';
 
 export const EXPORT_USAGE = `export items|units|cadres|accountability --out <file> [--format xlsx|csv] [filters]

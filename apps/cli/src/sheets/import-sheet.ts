@@ -7,7 +7,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { v4 as uuidv4 } from 'uuid';
 import { CommandLoop, Facts, type CommandMeta } from '@ledger/application';
-import { flattenValidationErrors } from '../../../api/src/problem-details/validation';
+import { flattenValidationErrors } from '@ledger/contracts';
 import { ImportSheetFieldsDto } from '../../../api/src/sheets/import-sheet/import-sheet.fields';
 import { SheetImporter, SheetRowsProblem } from '../../../api/src/sheets/import-sheet/import-sheet.service';
 import { MAX_SHEET_FILE_BYTES } from '../../../api/src/sheets/import-sheet/upload.guard';

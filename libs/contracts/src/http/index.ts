@@ -7,3 +7,4 @@ export * from './accountability';
 export * from './queries';
 export * from './views';
 export * from './accounts';
+export * from './validation';

@@ -1,5 +1,5 @@
 import type { ValidationError } from 'class-validator';
-import { ValidationProblem, type FieldError } from './errors';
+import { ValidationProblem, type FieldError } from '../problems';
 
 /** Flattens class-validator's tree into one entry per field path (`evidence.0.sha256`). */
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
