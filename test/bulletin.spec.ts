@@ -265,7 +265,7 @@ describe('督查通报 (GET /bulletins/:period)', () => {
       expect(proof).toContain('校验码：LCP1;');
       expect(fromCli).toBe(`${beforeProof}\n`);
       expect(fromCli).toContain('5\t3\t60.0%\t66.7%\t1\t0\t0\t0\t');
-      await expect(bulletinMain(ledger.config, ['--period', '2026-13', '--out', out], io)).rejects.toThrow(/--period must be a month YYYY-MM/);
+      await expect(bulletinMain(ledger.config, ['--period', '2026-13', '--out', out], io)).rejects.toThrow(/--period 2026-13: a month is 01 to 12/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

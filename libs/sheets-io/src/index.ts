@@ -33,7 +33,18 @@ export {
   DISPOSITION_FORM_LABELS,
 } from './labels';
 export type { Light } from './labels';
-export { parseBulletinPeriod, rankTownships, percentText, bulletinTitle, countyTimeText, closedOf, BULLETIN_CONTENT_TYPES } from './bulletin/bulletin';
+export {
+  parseBulletinPeriod,
+  bulletinPeriodProblem,
+  periodText,
+  BULLETIN_PERIOD_RULE,
+  rankTownships,
+  percentText,
+  bulletinTitle,
+  countyTimeText,
+  closedOf,
+  BULLETIN_CONTENT_TYPES,
+} from './bulletin/bulletin';
 export type { BulletinData, BulletinPeriod, BulletinOverdueItem, BulletinReturn, BulletinDecision, BulletinFormat } from './bulletin/bulletin';
 export { renderBulletin, renderBulletinDocx, renderBulletinXlsx, bulletinSections } from './bulletin/render';
 export type { BulletinFile, PrintedLogProof } from './bulletin/render';

@@ -12,7 +12,7 @@ import { BulletinFigures } from './bulletin.service';
 const FORMATS = ['docx', 'xlsx', 'json'] as const;
 type Format = (typeof FORMATS)[number];
 
-/** 督查通报 of a month, for the organisation department and the inspectors. */
+/** 督查通报 of a month or an ISO week, for the organisation department and the inspectors. */
 @ApiTags('bulletins')
 @Controller('bulletins')
 export class BulletinRoute {
@@ -25,7 +25,8 @@ export class BulletinRoute {
   @Get(':period')
   @Roles('org_dept', 'inspector')
   @ApiOperation({
-    summary: '督查通报 of a month (YYYY-MM) as .docx (default), .xlsx or JSON, every figure read at one checkpoint (asOf, position) stated at its foot',
+    summary:
+      '督查通报 of a month (YYYY-MM) or an ISO-8601 week (YYYY-Www, Monday to Sunday in county time) as .docx (default), .xlsx or JSON, every figure read at one checkpoint (asOf, position) stated at its foot',
   })
   async bulletin(
     @Param('period') period: string,

@@ -11,7 +11,7 @@ import {
   type ItemView,
   type LedgerCut,
 } from '@ledger/read-models';
-import { parseBulletinPeriod, type BulletinData, type BulletinDecision, type BulletinReturn } from '@ledger/sheets-io';
+import { bulletinPeriodProblem, parseBulletinPeriod, type BulletinData, type BulletinDecision, type BulletinReturn } from '@ledger/sheets-io';
 import { CLOCK } from '../platform/tokens';
 import { NotFoundProblem, ValidationProblem } from '../problem-details/errors';
 
@@ -32,7 +32,7 @@ export class BulletinFigures {
 
   async gather(period: string): Promise<BulletinData> {
     const p = parseBulletinPeriod(period);
-    if (!p) throw new ValidationProblem([{ field: 'period', messages: ['period must be a month YYYY-MM, e.g. 2026-11'] }]);
+    if (!p) throw new ValidationProblem([{ field: 'period', messages: [bulletinPeriodProblem(period)!] }]);
     const instantMs = Math.min(p.endMs, this.clock.now().getTime());
     const asOf = new Date(instantMs).toISOString();
     await ensureTemporalCovers(this.queries.dataSource, instantMs);

@@ -9,6 +9,7 @@ import {
   closedOf,
   countyTimeText,
   percentText,
+  periodText,
   rankTownships,
   type BulletinData,
   type BulletinFormat,
@@ -114,7 +115,7 @@ export async function renderBulletinDocx(d: BulletinData, proof?: PrintedLogProo
   const children: (Paragraph | Table)[] = [
     p(title, { bold: true, size: 44, center: true, font: '方正小标宋简体' }),
     p(number, { center: true }),
-    p(`（${d.period.from} 至 ${d.period.to}）`, { center: true }),
+    p(d.period.kind === 'month' ? `（${periodText(d.period)}）` : periodText(d.period), { center: true }),
     heading('一、总体情况'),
     p(
       `截至${d.day}，全县共有交办事项${c.total}项，已办结${closedOf(c)}项，办结率${percentText(c.closureRate)}，` +
@@ -154,7 +155,7 @@ export async function renderBulletinXlsx(d: BulletinData, proof?: PrintedLogProo
     ws.commit();
   };
   const foot = [[s.checkpoint], ['asOf', d.asOf], ['position', d.position], ...(proof ? proof.text.split('\n').map((line) => [line]) : [])];
-  sheet('全县情况', [[`${title}${number}`], [`${d.period.from} 至 ${d.period.to}`]], s.county.headers, [s.county.row]);
+  sheet('全县情况', [[`${title}${number}`], [periodText(d.period)]], s.county.headers, [s.county.row]);
   sheet('乡镇排名', [], s.ranking.headers, s.ranking.rows);
   sheet('逾期事项', [], s.overdue.headers, s.overdue.rows);
   sheet('退回情况', [], s.returns.headers, s.returns.rows);
