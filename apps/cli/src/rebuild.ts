@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import { SingleBar, Presets } from 'cli-progress';
 import { eventsBetween } from '@ledger/event-store';
 import { openEventStore, type LedgerConfig } from '@ledger/platform';
-import { openReadModels, rebuildReadModels, REBUILD_HEAP_MB, type RebuildPhase } from '@ledger/read-models';
+import { openReadModels, rebuildBeside, rebuildReadModels, REBUILD_HEAP_MB, type RebuildPhase } from '@ledger/read-models';
 import { LeaseLostError, ProjectionLease, readLease } from '@ledger/read-models/lease';
 
 const LABEL: Record<RebuildPhase, string> = {
@@ -25,6 +25,7 @@ export const REBUILD_LEASE_MS = 60_000;
  * nothing; while it holds it, no projector writes.
  */
 export async function rebuildCommand(config: LedgerConfig): Promise<number> {
+  if (!config.readDbUrl) return rebuildBesideCommand(config);
   const store = await openEventStore(config);
   const ds = await openReadModels(config);
   // PostgreSQL: the lease's own connection, so that renewals do not queue inside the rebuild's
@@ -97,5 +98,65 @@ export async function rebuildCommand(config: LedgerConfig): Promise<number> {
     for (const bar of bars.values()) bar.stop();
     await lease.release().catch(() => undefined);
     await closeAll();
+  }
+}
+
+/** The bars of a rebuild's two passes on stderr, and one line per pass on stdout. */
+function progressBars(head: number) {
+  const bars = new Map<RebuildPhase, SingleBar>();
+  const barOf = (phase: RebuildPhase) => {
+    let bar = bars.get(phase);
+    if (!bar) {
+      bar = new SingleBar(
+        { format: `${LABEL[phase].padEnd(28)} [{bar}] {percentage}% | {value}/{total} events | position {position}`, stream: process.stderr },
+        Presets.shades_classic,
+      );
+      bar.start(head, 0, { position: '0' });
+      bars.set(phase, bar);
+    }
+    return bar;
+  };
+  return {
+    onProgress: (p: { phase: RebuildPhase; events: number; position: bigint }) => barOf(p.phase).update(p.events, { position: p.position.toString() }),
+    onPassDone: (p: { phase: RebuildPhase; events: number; position: bigint; ms: number }) => {
+      const bar = barOf(p.phase);
+      bar.update(p.events, { position: p.position.toString() });
+      bar.stop();
+      process.stdout.write(`rebuilt the ${LABEL[p.phase]}: ${p.events} events up to position ${p.position} in ${(p.ms / 1000).toFixed(1)} s\n`);
+    },
+    stop: () => {
+      for (const bar of bars.values()) bar.stop();
+    },
+  };
+}
+
+/**
+ * SQLite: the next generation of the read models in a file of its own while the projector, the
+ * notifier and the API go on with the live one, then one switch (rebuildBeside). Nothing needs to be
+ * stopped; a rebuild that fails or is stopped leaves the live set as it was.
+ */
+async function rebuildBesideCommand(config: LedgerConfig): Promise<number> {
+  const store = await openEventStore(config);
+  const head = Number(await eventsBetween(store, 0n, await store.headPosition()));
+  const bars = progressBars(head);
+  try {
+    const result = await rebuildBeside(config, store, {
+      holder: `ledger rebuild ${os.hostname()}/${process.pid}`,
+      ttlMs: Math.max(REBUILD_LEASE_MS, config.projectorLeaseSeconds * 1000),
+      liveTtlMs: config.projectorLeaseSeconds * 1000,
+      heapMb: REBUILD_HEAP_MB,
+      onProgress: bars.onProgress,
+      onPassDone: bars.onPassDone,
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+    process.stdout.write(`the read models are ${result.file} from position ${result.switchedAt} on\n`);
+    return 0;
+  } catch (e) {
+    bars.stop();
+    process.stderr.write(`ledger rebuild: failed, the live read models are unchanged: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    bars.stop();
+    await store.close();
   }
 }

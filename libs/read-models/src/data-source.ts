@@ -12,6 +12,7 @@ import { AccountabilityDecisionRow } from './register/accountability-decision.en
 import { AccountRow } from './accounts/account.entity';
 import { READ_MODEL_MIGRATIONS } from './migrations';
 import { TEMPORAL_ENTITIES } from './temporal/entities';
+import { activeGenerationFile, followActiveGeneration } from './generations/sqlite-generations';
 
 export const READ_MODEL_ENTITIES = [
   CheckpointRow,
@@ -28,15 +29,16 @@ export const READ_MODEL_ENTITIES = [
 
 export type ReadModelsConfig = Pick<LedgerConfig, 'dataDir' | 'readDbUrl'>;
 
+/** The live generation's file (`ledger rebuild` writes the next one beside it and switches: ./generations). */
 export function readModelsSqliteFile(config: Pick<LedgerConfig, 'dataDir'>): string {
-  return path.join(config.dataDir, 'read-models.sqlite');
+  return path.join(config.dataDir, activeGenerationFile(config.dataDir));
 }
 
 /**
  * SQLite in the data folder unless LEDGER_READ_DB_URL names a PostgreSQL database. The schema comes
  * from the migrations in ./migrations (run on open); a spec checks they match the entities.
  */
-export function readModelDataSourceOptions(config: ReadModelsConfig): DataSourceOptions {
+export function readModelDataSourceOptions(config: ReadModelsConfig, sqliteFile = readModelsSqliteFile(config)): DataSourceOptions {
   const schema = {
     entities: READ_MODEL_ENTITIES,
     migrations: READ_MODEL_MIGRATIONS,
@@ -55,7 +57,7 @@ export function readModelDataSourceOptions(config: ReadModelsConfig): DataSource
   }
   return {
     type: 'better-sqlite3',
-    database: readModelsSqliteFile(config),
+    database: sqliteFile,
     ...schema,
     enableWAL: true,
     // Read models are rebuilt from the store: losing the last commits on power loss is harmless
@@ -68,15 +70,29 @@ export function readModelDataSourceOptions(config: ReadModelsConfig): DataSource
   };
 }
 
-/** An initialised DataSource on the read models (schema created if missing). */
-export async function openReadModels(config: ReadModelsConfig): Promise<DataSource> {
-  if (!config.readDbUrl) ensureDatabaseFile(readModelsSqliteFile(config));
+/**
+ * An initialised DataSource on the read models (schema created if missing). On SQLite it follows the
+ * live generation (a rebuild's switch moves it to the new file without a restart), unless `generation`
+ * names the file of one to open as it is (a rebuild's own).
+ */
+export async function openReadModels(config: ReadModelsConfig, options: { generation?: string } = {}): Promise<DataSource> {
   // The API and the projector may open a fresh database at the same moment: the loser of the
   // migration race finds the schema in place on its second try.
   for (let attempt = 1; ; attempt++) {
-    const ds = new DataSource(readModelDataSourceOptions(config));
+    const sqliteFile = config.readDbUrl ? undefined : options.generation ? path.join(config.dataDir, options.generation) : readModelsSqliteFile(config);
+    if (sqliteFile) ensureDatabaseFile(sqliteFile);
+    const ds = new DataSource(readModelDataSourceOptions(config, sqliteFile));
     try {
       await ds.initialize();
+      if (sqliteFile && !options.generation) {
+        // A switch between reading the control file and opening: open the new generation instead.
+        if (sqliteFile !== readModelsSqliteFile(config)) {
+          await ds.destroy();
+          attempt--;
+          continue;
+        }
+        followActiveGeneration(ds, config.dataDir, path.basename(sqliteFile));
+      }
       return ds;
     } catch (e) {
       if (ds.isInitialized) await ds.destroy().catch(() => undefined);

@@ -18,6 +18,8 @@ export { applyEvents } from './projection/current-state';
 export { applyTemporalEvents } from './projection/temporal';
 export { startProjector, type ProjectorOptions, type RunningProjector } from './projection/runner';
 export { rebuildReadModels, REBUILD_HEAP_MB, type RebuildPhase, type RebuildProgress, type RebuildResult } from './rebuild/rebuild';
+export { rebuildBeside, type RebuildBesideOptions, type RebuildBesideResult } from './rebuild/beside';
+export { activeGenerationFile, generationFiles, ACTIVE_CONTROL_FILE } from './generations/sqlite-generations';
 export * from './items/evolve';
 export * from './units/tree';
 export * from './cadres/evolve';

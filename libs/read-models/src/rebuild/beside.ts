@@ -1,0 +1,156 @@
+import * as path from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { EventStore } from '@ledger/event-store';
+import { openReadModels, type ReadModelsConfig } from '../data-source';
+import { ProjectionLease } from '../lease/lease';
+import { startProjector } from '../projection/runner';
+import {
+  activeGenerationFile,
+  dropDeadGenerations,
+  dropGeneration,
+  generationFile,
+  nextGeneration,
+  switchActiveGeneration,
+} from '../generations/sqlite-generations';
+import {
+  carryLeases,
+  carryOperationalState,
+  LIVE_ALIAS,
+  renewStolenLeases,
+  retireLeases,
+  returnStolenLeases,
+  stealLeases,
+  type StolenLease,
+} from '../generations/sqlite-switch';
+import { rebuildReadModels, type RebuildProgress, type RebuildResult } from './rebuild';
+
+export interface RebuildBesideOptions {
+  /** Who rebuilds, as the leases show it. */
+  holder: string;
+  /** How long the new generation's lease lasts without renewal (its transactions may be long); renewed every third of it. */
+  ttlMs: number;
+  /**
+   * How long the live generation's leases, taken for the last step, last without renewal (default
+   * ttlMs): a rebuild that dies in that step keeps the live projector waiting this long at most.
+   */
+  liveTtlMs?: number;
+  heapMb?: number;
+  onProgress?: (p: RebuildProgress) => void;
+  onPassDone?: (p: RebuildProgress & { ms: number }) => void;
+  /** One line per step, for the operator. */
+  log?: (line: string) => void;
+  /** How long to wait, after the switch, for every process to let go of the old generation before leaving it to the next rebuild. */
+  dropWaitMs?: number;
+  /** Called at each step (tests stop a rebuild there). */
+  onStep?: (step: 'built' | 'caught-up' | 'fenced' | 'switched') => void;
+}
+
+export interface RebuildBesideResult extends RebuildResult {
+  /** The generation now live, and the one it replaced. */
+  file: string;
+  replaced: string;
+  /** Whether the old generation's files are gone (else the next rebuild drops them). */
+  dropped: boolean;
+  /** The position the new generation had reached at the switch. */
+  switchedAt: bigint;
+}
+
+/** Applies the log to `ds` from its checkpoints up to the store's head as of the call. */
+async function catchUp(ds: DataSource, store: EventStore, fence: (em: import('typeorm').EntityManager) => Promise<void>): Promise<bigint> {
+  const projector = await startProjector(ds, store, { fence });
+  try {
+    await Promise.race([projector.caughtUp(), projector.done.then(() => Promise.reject(new Error('the catch-up stopped before the head')))]);
+    return projector.position;
+  } finally {
+    await projector.stop();
+  }
+}
+
+/** Resolves once `probe` is true, polling; false after `ms`. */
+async function within(ms: number, probe: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (probe()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * A rebuild with no downtime (SQLite read models): the next generation is built in a file of its own
+ * while the live projector, the notifier and the API go on with the live one; it catches up with the
+ * head; then it takes every lease of the live generation (their writers stop at their next batch),
+ * applies the last events, takes over the operational tables (the notifier's outbox), and switches the
+ * control file in one rename. Every process that opened the read models follows at its next query;
+ * the old generation is deleted once none has it open. Until the rename the live set is untouched (but
+ * for its leases, which expire, or are handed back at once when the rebuild fails); what a stopped
+ * rebuild leaves is dropped by the next one.
+ */
+export async function rebuildBeside(config: ReadModelsConfig, store: EventStore, options: RebuildBesideOptions): Promise<RebuildBesideResult> {
+  if (config.readDbUrl) throw new Error('rebuildBeside: SQLite read models only');
+  const log = options.log ?? (() => undefined);
+  const { dropped: leftovers, held } = dropDeadGenerations(config.dataDir);
+  if (leftovers.length) log(`dropped what earlier rebuilds left: ${leftovers.join(', ')}`);
+  if (held.length) log(`still open in some process, left for the next rebuild: ${held.join(', ')}`);
+  const replaced = activeGenerationFile(config.dataDir);
+  const file = generationFile(nextGeneration(config.dataDir));
+  const next = await openReadModels(config, { generation: file });
+  const live = await openReadModels(config, { generation: replaced }).catch(async (e: unknown) => {
+    await next.destroy();
+    throw e;
+  });
+  const lease = await ProjectionLease.open(next, { holder: options.holder, ttlMs: options.ttlMs });
+  let stolen: StolenLease[] | null = null;
+  let switched = false;
+  const liveTtlMs = options.liveTtlMs ?? options.ttlMs;
+  const heartbeat = setInterval(() => void lease.renew().catch(() => undefined), Math.round(options.ttlMs / 3));
+  const liveHeartbeat = setInterval(
+    () => stolen && !switched && void renewStolenLeases(live, options.holder, liveTtlMs).catch(() => undefined),
+    Math.round(liveTtlMs / 3),
+  );
+  let result: RebuildResult;
+  let switchedAt: bigint;
+  try {
+    if ((await lease.tryAcquire()) === null) throw new Error(`${file} is being written by another process`);
+    const fence = (em: import('typeorm').EntityManager) => lease.fence(em);
+    log(`building ${file} beside the live ${replaced}`);
+    result = await rebuildReadModels(next, store, { fence, heapMb: options.heapMb, onProgress: options.onProgress, onPassDone: options.onPassDone });
+    options.onStep?.('built');
+    // Events appended during the build, while the live projector goes on.
+    await catchUp(next, store, fence);
+    options.onStep?.('caught-up');
+    stolen = await stealLeases(live, options.holder, liveTtlMs);
+    options.onStep?.('fenced');
+    // Nothing more is written to the live set: the new one applies the last events and takes over.
+    switchedAt = await catchUp(next, store, fence);
+    await next.query(`ATTACH DATABASE ? AS ${LIVE_ALIAS}`, [path.join(config.dataDir, replaced)]);
+    try {
+      await next.transaction(async (em) => {
+        await fence(em);
+        await carryOperationalState(em);
+        await carryLeases(em, stolen!);
+      });
+    } finally {
+      await next.query(`DETACH DATABASE ${LIVE_ALIAS}`);
+    }
+    // Every page of the new generation in its file, synced, before any process moves to it.
+    await next.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    switchActiveGeneration(config.dataDir, file);
+    switched = true;
+    log(`switched the read models to ${file} at position ${switchedAt}`);
+    options.onStep?.('switched');
+    await retireLeases(live, options.holder, file).catch(() => undefined);
+  } catch (e) {
+    if (stolen && !switched) await returnStolenLeases(live, options.holder).catch(() => undefined);
+    throw e;
+  } finally {
+    clearInterval(heartbeat);
+    clearInterval(liveHeartbeat);
+    if (!switched) await lease.release().catch(() => undefined);
+    await live.destroy().catch(() => undefined);
+    await next.destroy().catch(() => undefined);
+  }
+  const dropped = await within(options.dropWaitMs ?? 30_000, () => dropGeneration(config.dataDir, replaced));
+  log(dropped ? `dropped ${replaced}` : `${replaced} is still open in some process: the next rebuild drops it`);
+  return { ...result, file, replaced, dropped, switchedAt };
+}

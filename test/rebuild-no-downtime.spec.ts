@@ -1,0 +1,239 @@
+/**
+ * `ledger rebuild` with no downtime (SQLite read models): the rebuild runs as a process of its own
+ * beside a projector process and an API answering HTTP on 127.0.0.1, while commands and queries keep
+ * coming. Every command succeeds; every query answers 200 with the figures counted from the commands
+ * this test sent (never less: nothing goes backwards), before, during and after the switch. A rebuild
+ * SIGKILLed half-way leaves the live set serving, and the next rebuild drops its leftovers and succeeds.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { FixedClock, loadConfig, openEventStore, type LedgerConfig } from '@ledger/platform';
+import { buildEntryPoints } from '@ledger/platform/testing/entry-points';
+import type { EventStore } from '@ledger/event-store';
+import { activeGenerationFile, generationFiles } from '@ledger/read-models';
+import { EventScript } from '@ledger/read-models/testing/county-script';
+import { RandomCounty } from '@ledger/read-models/testing/random-county';
+import request from 'supertest';
+import { createApp, type LedgerApp } from '../apps/api/src/create-app';
+import { tokenCommand } from '../apps/cli/src/token';
+
+const ROOT = path.resolve(__dirname, '..');
+const SCRATCH = `.rebuild-no-downtime-${process.pid}`;
+const API = '/api/v1';
+/** Events of a random county written before the test's own: a rebuild long enough to send commands during. */
+const SEED_EVENTS = 6000;
+
+interface Proc {
+  child: ChildProcess;
+  out: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+let projectorJs: string;
+let rebuildJs: string;
+let platformJs: string;
+const procs = new Set<Proc>();
+
+beforeAll(() => {
+  [projectorJs, rebuildJs, platformJs] = buildEntryPoints(SCRATCH, ['apps/projector/src/main.ts', 'apps/cli/src/rebuild.ts', 'libs/platform/src/index.ts']);
+}, 300_000);
+
+afterAll(() => {
+  for (const p of procs) p.child.kill('SIGKILL');
+  fs.rmSync(path.join(ROOT, 'dist', SCRATCH), { recursive: true, force: true });
+});
+
+describe('ledger rebuild beside the live read models (SQLite)', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let config: LedgerConfig;
+  let store: EventStore;
+  let app: LedgerApp;
+  let http: ReturnType<typeof request>;
+
+  const run = (args: string[]): Proc => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.stderr!.on('data', (d) => (out += String(d)));
+    const proc: Proc = {
+      child,
+      out: () => out,
+      // 'close': exited and its output read to the end.
+      exited: new Promise((resolve) => child.on('close', (code, signal) => (procs.delete(proc), resolve({ code, signal })))),
+    };
+    procs.add(proc);
+    return proc;
+  };
+  const rebuild = () =>
+    run([
+      '-e',
+      `require(${JSON.stringify(rebuildJs)}).rebuildCommand(require(${JSON.stringify(platformJs)}).loadConfig())` +
+        `.then((code) => process.exit(code), (e) => { console.error(e); process.exit(3); })`,
+    ]);
+
+  const bearer = (role: 'org_dept' | 'unit', unit?: string) => `Bearer ${tokenCommand(config, { role, unit, sub: `${role}-${unit ?? 'county'}`, name: role })}`;
+  /** What this test has sent, counted here: the oracle for the figures. */
+  const sent = { items: 0, reported: 0, position: '0' };
+  const command = async (route: string, body: object, role: 'org_dept' | 'unit', expected: number) => {
+    const res = await http
+      .post(`${API}${route}`)
+      .set('Authorization', bearer(role, role === 'unit' ? 'rbT' : undefined))
+      .send(body);
+    if (res.status !== expected) throw new Error(`POST ${route}: expected ${expected}, got ${res.status} ${JSON.stringify(res.body)}`);
+    sent.position = String(res.body.position);
+  };
+  interface Figures {
+    total: number;
+    open: number;
+    awaitingReview: number;
+  }
+  const figures = async (minPosition?: string): Promise<Figures> => {
+    const res = await http.get(`${API}/units/rbT/outstanding${minPosition ? `?minPosition=${minPosition}` : ''}`).set('Authorization', bearer('org_dept'));
+    if (res.status !== 200) throw new Error(`GET /units/rbT/outstanding: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body as Figures;
+  };
+  const listTotal = async (minPosition: string): Promise<number> => {
+    const res = await http.get(`${API}/items?unitId=rbT&subtree=true&pageSize=1&minPosition=${minPosition}`).set('Authorization', bearer('org_dept'));
+    if (res.status !== 200) throw new Error(`GET /items: ${res.status} ${JSON.stringify(res.body)}`);
+    return (res.body as { total: number }).total;
+  };
+
+  /** One item created, every second one acknowledged and reported done; each command's answer read back at once. */
+  const step = async () => {
+    const id = `rb-item-${sent.items}`;
+    await command('/items', { id, sheetId: 'rbS', title: `整改事项${sent.items}`, unitId: 'rbT', cadreId: 'rbK', dueDate: '2026-12-31' }, 'org_dept', 201);
+    sent.items++;
+    if (sent.items % 2 === 0) {
+      await command(`/items/${id}/acknowledge`, {}, 'unit', 200);
+      await command(`/items/${id}/complete`, { summary: '已完成' }, 'unit', 200);
+      sent.reported++;
+    }
+    const at = sent.position;
+    const f = await figures(at);
+    // Only this test writes to rbT: with the read models at its last command, the figures are exactly its count.
+    expect({ total: f.total, open: f.open, awaitingReview: f.awaitingReview }).toEqual({ total: sent.items, open: sent.items, awaitingReview: sent.reported });
+    expect(await listTotal(at)).toBe(sent.items);
+  };
+
+  /** Reads the figures without waiting, as fast as it can, until stopped: each never below the one before. */
+  const watcher = () => {
+    let stop = false;
+    let reads = 0;
+    const last: Figures = { total: 0, open: 0, awaitingReview: 0 };
+    const done = (async () => {
+      while (!stop) {
+        const f = await figures();
+        for (const k of ['total', 'open', 'awaitingReview'] as const) {
+          if (f[k] < last[k]) throw new Error(`${k} went backwards: ${last[k]} then ${f[k]}`);
+          last[k] = f[k];
+        }
+        reads++;
+      }
+    })();
+    done.catch(() => undefined); // rethrown by stop()
+    return {
+      stop: async () => {
+        stop = true;
+        await done;
+        return reads;
+      },
+      done,
+    };
+  };
+
+  /** Commands and queries until the rebuild process exits; then a few more. Returns how many steps ran meanwhile. */
+  const throughout = async (proc: Proc, onOut?: (out: string) => boolean) => {
+    let exited = false;
+    void proc.exited.then(() => (exited = true));
+    let during = 0;
+    let fired = false;
+    while (!exited) {
+      await step();
+      during++;
+      if (onOut && !fired && onOut(proc.out())) fired = true;
+    }
+    for (let i = 0; i < 5; i++) await step();
+    return during;
+  };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rebuild-no-downtime-'));
+    env = {
+      LEDGER_DATA_DIR: dir,
+      LEDGER_JWT_SECRET: 'rebuild-no-downtime-secret-0123456789',
+      LEDGER_SQLITE_SYNCHRONOUS: 'NORMAL',
+      LEDGER_PROJECTOR_LEASE_SECONDS: '2',
+      LEDGER_DEADLINE_WORKER: 'off',
+    };
+    config = loadConfig(env);
+    store = await openEventStore(config);
+    const county = new RandomCounty(new EventScript(store), 11);
+    for (let i = 0; i < SEED_EVENTS; i++) await county.step();
+    run([projectorJs]);
+    app = await createApp({ config, store, clock: new FixedClock(new Date('2026-03-02T01:00:00Z')), logger: false });
+    await app.listen(0, '127.0.0.1');
+    http = request(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`);
+    await command('/units', { id: 'rbT', name: '重建镇党委', kind: 'township_committee', parentId: 'C' }, 'org_dept', 201);
+    await command('/cadres', { id: 'rbK', name: '李四', unitId: 'rbT', post: '书记' }, 'org_dept', 201);
+    await command('/sheets', { id: 'rbS', number: '县委巡察〔2026〕9号', title: '巡察反馈问题整改清单', issuedOn: '2026-03-01' }, 'org_dept', 201);
+    for (let i = 0; i < 4; i++) await step();
+  }, 300_000);
+
+  afterAll(async () => {
+    await app?.close().catch(() => undefined);
+    for (const p of procs) p.child.kill('SIGTERM');
+    await Promise.all([...procs].map((p) => p.exited));
+    await store?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('switches to a new generation while commands and queries go on: no error, no figure backwards, the old file dropped', async () => {
+    expect(activeGenerationFile(dir)).toBe('read-models.sqlite');
+    const watch = watcher();
+    const proc = rebuild();
+    const during = await throughout(proc);
+    const reads = await watch.stop();
+    const { code } = await proc.exited;
+    expect({ code, out: proc.out() }).toMatchObject({ code: 0 });
+    expect(proc.out()).toMatch(/switched the read models to read-models\.1\.sqlite at position \d+/);
+    // Commands were answered and read back while the rebuild ran, and the watcher read all along.
+    expect(during).toBeGreaterThan(0);
+    expect(reads).toBeGreaterThan(during);
+    expect(activeGenerationFile(dir)).toBe('read-models.1.sqlite');
+    // Every process let go of the old file (the API and the projector at their next query): dropped.
+    expect(proc.out()).toMatch(/dropped read-models\.sqlite/);
+    expect(generationFiles(dir)).toEqual(['read-models.1.sqlite']);
+    // The projector writes the new generation: a command after the switch is read back from it.
+    await step();
+  }, 300_000);
+
+  it('a rebuild SIGKILLed half-way leaves the live set serving; the next one drops its leftovers and switches', async () => {
+    const watch = watcher();
+    const killed = rebuild();
+    // Half-way: its current-state pass done in the new file, the temporal one under way.
+    await throughout(killed, (out) => /rebuilt the current-state read models/.test(out) && killed.child.kill('SIGKILL'));
+    expect(await killed.exited).toMatchObject({ signal: 'SIGKILL' });
+    expect(killed.out()).not.toMatch(/switched/);
+    expect(activeGenerationFile(dir)).toBe('read-models.1.sqlite');
+    expect(generationFiles(dir)).toEqual(['read-models.1.sqlite', 'read-models.2.sqlite']);
+    // The live set goes on as before: commands read back through the API.
+    for (let i = 0; i < 5; i++) await step();
+
+    const next = rebuild();
+    await throughout(next);
+    await watch.stop();
+    expect(await next.exited).toMatchObject({ code: 0 });
+    expect(next.out()).toMatch(/dropped what earlier rebuilds left: read-models\.2\.sqlite/);
+    // Its number is free again once the leftovers are gone.
+    expect(next.out()).toMatch(/building read-models\.2\.sqlite beside the live read-models\.1\.sqlite/);
+    expect(next.out()).toMatch(/switched the read models to read-models\.2\.sqlite/);
+    expect(activeGenerationFile(dir)).toBe('read-models.2.sqlite');
+    expect(next.out()).toMatch(/dropped read-models\.1\.sqlite/);
+    expect(generationFiles(dir)).toEqual(['read-models.2.sqlite']);
+    await step();
+  }, 300_000);
+});
