@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { loadConfig, openEventStore } from '@ledger/platform';
 import { buildEntryPoints } from '@ledger/platform/testing/entry-points';
 import { spawnBuilt, type SpawnedProcess } from '@ledger/platform/testing/processes';
-import { CredentialsStore } from '../apps/api/src/accounts/credentials/credentials.store';
+import { CredentialsStore } from '@ledger/application';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'dist', `.accounts-${process.pid}`);

@@ -15,7 +15,7 @@ import { dumpReadModels } from '@ledger/read-models/testing/dump';
 import { inProcessProjector } from '../apps/api/src/create-app';
 import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
 import { AccountCommands } from '../apps/api/src/accounts/account-commands.service';
-import { CredentialsStore } from '../apps/api/src/accounts/credentials/credentials.store';
+import { CredentialsStore } from '@ledger/application';
 import { EVENT_STORE } from '../apps/api/src/platform/tokens';
 import { startLedger, type Ledger } from './support/ledger';
 

@@ -8,7 +8,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { EventStore } from '@ledger/event-store';
-import { CredentialsStore } from '../apps/api/src/accounts/credentials/credentials.store';
+import { CredentialsStore } from '@ledger/application';
 import { EVENT_STORE } from '../apps/api/src/platform/tokens';
 import { startTestApp } from '../apps/api/src/testing/harness';
 import { startLedger, type Ledger } from './support/ledger';

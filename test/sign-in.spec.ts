@@ -8,8 +8,7 @@
 import { loadConfig } from '@ledger/platform';
 import type { Response } from 'supertest';
 import { bootstrapAdministrator } from '../apps/api/src/accounts/bootstrap';
-import { CredentialsStore } from '../apps/api/src/accounts/credentials/credentials.store';
-import { SessionStore } from '../apps/api/src/auth/sessions/session.store';
+import { CredentialsStore, SessionStore } from '@ledger/application';
 import { accountMain } from '../apps/cli/src/accounts/account';
 import { startTestApp, type TestApp } from '../apps/api/src/testing/harness';
 import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';

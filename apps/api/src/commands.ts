@@ -53,9 +53,8 @@ import { AuthRoute } from './auth/sign-in/auth.routes';
 import { SignInService } from './auth/sign-in/sign-in.service';
 import { OidcRoute } from './auth/oidc/oidc.routes';
 import { OidcService } from './auth/oidc/oidc.service';
-import { SessionStore } from './auth/sessions/session.store';
+import { CredentialsStore, SessionStore } from '@ledger/application';
 import { ApiKeys } from './auth/api-keys/api-keys.service';
-import { CredentialsStore } from './accounts/credentials/credentials.store';
 import { LEDGER_CONFIG } from './platform/tokens';
 import type { LedgerConfig } from '@ledger/platform';
 

@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
       const parsed = parseStartArgs(rest);
       if (!parsed.ok) throw new UsageError(parsed.message);
       // Checked here too: the API would stop on it, and be started again and again.
-      (await import('../../api/src/accounts/bootstrap')).parseBootstrapAdmin();
+      (await import('@ledger/application')).parseBootstrapAdmin();
       return startCommand(config(), parsed.options);
     }
     case 'demo': {

@@ -1,2 +1,4 @@
 export * from './handle-command';
 export * from './facts';
+export * from './accounts';
+export * from './refusal';

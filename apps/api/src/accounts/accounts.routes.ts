@@ -7,7 +7,7 @@ import { noteAccess } from '../access-audit/access-audit.middleware';
 import { ApiKeys } from '../auth/api-keys/api-keys.service';
 import { CurrentActor } from '../auth/current-actor.decorator';
 import { Roles } from '../auth/roles.decorator';
-import type { ApiKeyRecord } from './credentials/credentials.store';
+import type { ApiKeyRecord } from '@ledger/application';
 import type { Actor } from '@ledger/contracts/events';
 import { Meta, type CommandMeta } from '../command-path/command-meta';
 import type { CommandResult } from '../problem-details/command-outcome';

@@ -1,3 +1,4 @@
+import { refusalOf } from '@ledger/application';
 import type { ChainBreak } from '@ledger/integrity';
 import type { LedgerConfig } from '@ledger/platform';
 import { ApiProblem } from '../problem-details/errors';
@@ -76,11 +77,6 @@ export class IntegrityState {
 
 /** LEDGER_TAMPERED (503): what a refused write answers. */
 export function tamperedProblem(found: ChainBreak): ApiProblem {
-  return new ApiProblem(
-    503,
-    'LEDGER_TAMPERED',
-    `writes are refused: the ledger's hash chain is broken at position ${found.position} (${found.stream}#${found.revision}): ${found.reason}. ` +
-      'Restore the store from a verified copy (ledger verify), or set LEDGER_ON_TAMPER=warn to write anyway',
-    { firstBreak: found },
-  );
+  const { code, message, extra } = refusalOf({ kind: 'write_refused', firstBreak: found });
+  return new ApiProblem(503, code, message, extra);
 }

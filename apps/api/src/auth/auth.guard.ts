@@ -9,7 +9,7 @@ import { CLOCK, EVENT_STORE, JWT_SECRET } from '../platform/tokens';
 import { noteAccess } from '../access-audit/access-audit.middleware';
 import { ApiProblem } from '../problem-details/errors';
 import { ApiKeys } from './api-keys/api-keys.service';
-import { looksLikeApiKey, parseApiKey } from './api-keys/api-key';
+import { looksLikeApiKey, parseApiKey } from '@ledger/application';
 import { BEFORE_PASSWORD_CHANGE_KEY } from './password-change.decorator';
 import { SignInService } from './sign-in/sign-in.service';
 import { ACTOR_KEY } from './current-actor.decorator';

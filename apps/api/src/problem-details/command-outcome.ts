@@ -1,13 +1,10 @@
-import type { CommandOutcome } from '@ledger/application';
+import { refusalOf, type CommandOutcome } from '@ledger/application';
+import type { CommandResult } from '@ledger/contracts/http/views';
 import { tamperedProblem } from '../audit/integrity-state';
 import { ApiProblem, NotFoundProblem, RejectedProblem, StaleRevisionProblem } from './errors';
 
 /** A command's answer on HTTP (CommandResultDto): positions are strings in JSON. */
-export interface CommandResult {
-  id: string;
-  revision: number;
-  position: string;
-}
+export type { CommandResult };
 
 /**
  * The one place where a command's outcome gets its HTTP status: appended and replayed answer the
@@ -28,8 +25,10 @@ export function answer(outcome: CommandOutcome, options: { notFoundCodes?: reado
       if (options.notFoundCodes?.includes(r.code)) throw new ApiProblem(404, r.code, r.message, r.details ? { details: r.details } : {});
       throw new RejectedProblem(r);
     }
-    case 'conflict':
-      throw new ApiProblem(409, 'CONCURRENCY_CONFLICT', 'another write to the same record won; read it again and retry');
+    case 'conflict': {
+      const { code, message } = refusalOf(outcome);
+      throw new ApiProblem(409, code, message);
+    }
     case 'write_refused':
       throw tamperedProblem(outcome.firstBreak);
   }

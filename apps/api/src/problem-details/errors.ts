@@ -1,4 +1,5 @@
 import type { Rejection } from '@ledger/domain';
+import { refusalOf } from '@ledger/application';
 import { ApiProblem } from '@ledger/contracts/problems';
 
 /** Errors the API itself raises, beside the shared ones of @ledger/contracts/problems; the one filter (./problem-details.filter.ts) turns each into a problem. */
@@ -6,9 +7,8 @@ export { ApiProblem, NotFoundProblem, ValidationProblem, type FieldError } from 
 
 export class StaleRevisionProblem extends ApiProblem {
   constructor(expected: number, actual: number | null) {
-    super(412, 'STALE_REVISION', `If-Match names revision ${expected}; the stream is at ${actual ?? 'no revision'}`, {
-      currentRevision: actual,
-    });
+    const { code, message, extra } = refusalOf({ kind: 'stale_revision', expected, actual });
+    super(412, code, message, extra);
   }
 }
 

@@ -7,10 +7,7 @@ import { accountNow, accountsAt, accountsNow, TemporalQueries } from '@ledger/re
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { v4 as uuidv4 } from 'uuid';
-import { AccountCommands } from '../../../api/src/accounts/account-commands.service';
-import { CredentialsStore } from '../../../api/src/accounts/credentials/credentials.store';
-import { SessionStore, type SessionEnd } from '../../../api/src/auth/sessions/session.store';
-import { CommandLoop, Facts, type CommandMeta } from '@ledger/application';
+import { AccountCommands, CommandLoop, type CommandMeta, CredentialsStore, Facts, type SessionEnd, SessionStore } from '@ledger/application';
 import { openLedger, printProblem, processIo, usageError, type CliIo } from '../sheets/cli-io';
 
 export const ACCOUNT_USAGE = `account add --login <login> --name <姓名> --role <role>[,<role>…] [--unit <unitId>] [--phone <phone>] [--rank leader] [--id <id>] [--reason <理由>]

@@ -4,8 +4,7 @@ import { accountDecider, accountLoginDecider, accountLoginStream, accountStream,
 import type { EventStore } from '@ledger/event-store';
 import { AccessAudit, accessAuditLocation, openAccessAuditStore, type AccessEntryInput } from '@ledger/integrity';
 import { ensureDatabaseFile, openEventStore, systemClock, type LedgerConfig } from '@ledger/platform';
-import { CredentialsStore } from '../../../api/src/accounts/credentials/credentials.store';
-import { lifetimeMs, newApiKey } from '../../../api/src/auth/api-keys/api-key';
+import { CredentialsStore, lifetimeMs, newApiKey } from '@ledger/application';
 import { processIo, usageError, type CliIo } from '../sheets/cli-io';
 
 /** A key lives this long unless --expires says otherwise: every key expires. */

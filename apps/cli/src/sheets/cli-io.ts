@@ -3,6 +3,7 @@ import { openEventStore, systemClock, type Clock, type LedgerConfig } from '@led
 import type { EventStore } from '@ledger/event-store';
 import { ReadQueries, openReadModels, startProjector, type RunningProjector } from '@ledger/read-models';
 import type { DataSource } from 'typeorm';
+import { CommandRefused } from '@ledger/application';
 import { ApiProblem, ValidationProblem } from '@ledger/contracts/problems';
 
 /** Where a command writes: stdout for the result, stderr for progress and problems (tests capture both). */
@@ -15,13 +16,13 @@ export interface CliIo {
   clock?: Clock;
 }
 
-/** Writes a refusal of the command path (bad fields, or a problem with its code) to stderr; false when `e` is neither. */
+/** Writes a refusal of the command path (bad fields, a problem or a refused command, with its code) to stderr; false when `e` is neither. */
 export function printProblem(e: unknown, io: CliIo): boolean {
   if (e instanceof ValidationProblem) {
     for (const f of e.errors) io.err(`${f.field}: ${f.messages.join('; ')}\n`);
     return true;
   }
-  if (e instanceof ApiProblem) {
+  if (e instanceof ApiProblem || e instanceof CommandRefused) {
     io.err(`${e.code}: ${e.message}\n`);
     return true;
   }

@@ -3,12 +3,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AccountRole, Actor } from '@ledger/contracts/events';
 import { accountDecider, accountStream } from '@ledger/domain';
 import type { Clock } from '@ledger/platform';
-import { CredentialsStore, type ApiKeyRecord } from '../../accounts/credentials/credentials.store';
-import { CommandLoop } from '@ledger/application';
+import { type ApiKeyRecord, CommandLoop, CredentialsStore, parseApiKey, secretHash } from '@ledger/application';
 import { CLOCK } from '../../platform/tokens';
 import { ApiProblem } from '../../problem-details/errors';
 import { UnauthenticatedError } from '../auth.errors';
-import { parseApiKey, secretHash } from './api-key';
 
 /**
  * API keys at use: read from the credentials table and the account's stream on every request (no

@@ -3,15 +3,25 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { AccountRole } from '@ledger/contracts/events';
 import { accountDecider, accountLoginDecider, accountLoginStream, accountStream, normalLogin, type AccountState } from '@ledger/domain';
 import { signAccessToken, type Clock, type LedgerConfig, type SignInConfig } from '@ledger/platform';
-import { CredentialsStore, type CredentialRecord } from '../../accounts/credentials/credentials.store';
-import { hashPassword, verifyPassword } from '../../accounts/credentials/password-hash';
+import {
+  CommandLoop,
+  type CommandMeta,
+  type CredentialRecord,
+  CredentialsStore,
+  handleCommand,
+  hashPassword,
+  type SessionEnd,
+  type SessionRecord,
+  SessionStore,
+  sha256,
+  type SignInMethod,
+  verifyPassword,
+} from '@ledger/application';
 import type { AccessAuditNote } from '../../access-audit/access-audit.middleware';
-import { CommandLoop, handleCommand, type CommandMeta } from '@ledger/application';
 import { answer } from '../../problem-details/command-outcome';
 import { CLOCK, JWT_SECRET, LEDGER_CONFIG } from '../../platform/tokens';
 import { ApiProblem } from '../../problem-details/errors';
 import { UnauthenticatedError } from '../auth.errors';
-import { SessionStore, sha256, type SessionEnd, type SessionRecord, type SignInMethod } from '../sessions/session.store';
 import { passwordBreach, policyInWords } from './password-policy';
 
 export interface SignedIn {

@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import type { LedgerConfig } from '@ledger/platform';
-import { CredentialsDb } from '../../accounts/credentials/credentials-db';
+import { CredentialsDb } from './credentials-db';
 
 /** How the session was opened: the forced change of an initial or reset password is for password sign-ins only. */
 export type SignInMethod = 'password' | 'oidc';
