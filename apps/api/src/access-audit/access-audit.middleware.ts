@@ -28,53 +28,86 @@ export function clientAddress(req: Request): string | null {
 }
 
 /**
- * Holds back the end of every audited answer until its entry is written (AccessAudit's group
- * commit): whatever path produced the answer (a route, the guard's 401/403 through the problem-details
- * filter, a streamed export), the client never holds a complete answer the trail does not record.
- * If the entry cannot be written the answer is replaced by a 503 (or, already streaming, cut off).
+ * Holds back every audited answer until its entry is written (AccessAudit's group commit): whatever
+ * path produced the answer (a route, the guard's 401/403 through the problem-details filter, a streamed
+ * export or file), the client never holds a byte of an answer the trail does not record. The entry is
+ * described at the answer's first write (or its end, if it has no body before it): by then its status
+ * is known and nothing has gone out, so an entry that cannot be written replaces the whole answer by a
+ * 503 (507 for a full disk). Writes made meanwhile wait in order; a pipe is told to pause (write
+ * answers false) and resumes on 'drain'.
  */
 export function accessAuditMiddleware(audit: AccessAudit) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const end = res.end;
-    let ending = false;
-    res.end = function auditedEnd(this: Response, ...args: unknown[]): Response {
-      if (ending) return (end as (...a: unknown[]) => Response).apply(res, args);
-      ending = true;
+    const write = res.write as (...a: unknown[]) => boolean;
+    const end = res.end as (...a: unknown[]) => Response;
+    let state: 'open' | 'holding' | 'through' | 'refused' = 'open';
+    const held: Array<{ end: boolean; args: unknown[] }> = [];
+    const refuse = (e: unknown) => {
+      log.error(`${req.method} ${req.originalUrl}: the access audit entry could not be written, the answer is withheld: ${(e as Error).message}`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      for (const h of res.getHeaderNames()) if (!/^x-request-id$/i.test(h)) res.removeHeader(h);
+      // A full disk is named as such (507, as the store's own refusal is): it lasts until space is freed.
+      const full = isStorageFull(e);
+      res.statusCode = full ? 507 : 503;
+      res.setHeader('Content-Type', 'application/problem+json');
+      res.setHeader('Retry-After', full ? '30' : '5');
+      end.call(
+        res,
+        JSON.stringify(
+          full
+            ? problem(
+                507,
+                'STORAGE_FULL',
+                'the server has no disk space left to record this access in the audit trail, so it is not answered; send it again once space is freed',
+              )
+            : problem(503, 'AUDIT_UNAVAILABLE', 'this access could not be recorded in the audit trail, so it is not answered; try again shortly'),
+        ),
+      );
+    };
+    /** At the first write or the end: records the entry, if the answer is audited, before anything goes out. */
+    const open = (chunk: unknown): void => {
       let entry: AccessEntryInput | null = null;
       try {
-        entry = describe(req, res, args[0]);
+        entry = describe(req, res, chunk);
       } catch (e) {
         log.error(`could not describe ${req.method} ${req.originalUrl}: ${(e as Error).stack ?? String(e)}`);
       }
-      if (!entry) return (end as (...a: unknown[]) => Response).apply(res, args);
+      if (!entry) {
+        state = 'through';
+        return;
+      }
+      state = 'holding';
       audit.record(entry).then(
-        () => (end as (...a: unknown[]) => Response).apply(res, args),
-        (e: unknown) => {
-          log.error(`${req.method} ${req.originalUrl}: the access audit entry could not be written, the answer is withheld: ${(e as Error).message}`);
-          if (res.headersSent) {
-            res.destroy();
-            return;
+        () => {
+          state = 'through';
+          for (const call of held.splice(0)) {
+            if (call.end) end.apply(res, call.args);
+            else write.apply(res, call.args);
           }
-          for (const h of res.getHeaderNames()) if (!/^x-request-id$/i.test(h)) res.removeHeader(h);
-          // A full disk is named as such (507, as the store's own refusal is): it lasts until space is freed.
-          const full = isStorageFull(e);
-          res.statusCode = full ? 507 : 503;
-          res.setHeader('Content-Type', 'application/problem+json');
-          res.setHeader('Retry-After', full ? '30' : '5');
-          (end as (...a: unknown[]) => Response).call(
-            res,
-            JSON.stringify(
-              full
-                ? problem(
-                    507,
-                    'STORAGE_FULL',
-                    'the server has no disk space left to record this access in the audit trail, so it is not answered; send it again once space is freed',
-                  )
-                : problem(503, 'AUDIT_UNAVAILABLE', 'this access could not be recorded in the audit trail, so it is not answered; try again shortly'),
-            ),
-          );
+          if (!res.writableEnded) res.emit('drain');
+        },
+        (e: unknown) => {
+          state = 'refused';
+          held.length = 0;
+          refuse(e);
         },
       );
+    };
+    res.write = function auditedWrite(this: Response, ...args: unknown[]): boolean {
+      if (state === 'open') open(args[0]);
+      if (state === 'through') return write.apply(res, args);
+      // The answer was replaced by the refusal: the rest of it goes nowhere.
+      if (state === 'refused') return false;
+      held.push({ end: false, args });
+      return false;
+    } as Response['write'];
+    res.end = function auditedEnd(this: Response, ...args: unknown[]): Response {
+      if (state === 'open') open(args[0]);
+      if (state === 'through') return end.apply(res, args);
+      if (state === 'holding') held.push({ end: true, args });
       return res;
     } as Response['end'];
     next();

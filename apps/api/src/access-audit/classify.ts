@@ -13,8 +13,13 @@ export function classifyAccess(method: string, routePath: string | undefined, qu
   if (method === 'POST' && route === '/auth/password') return 'password-change';
   if (status === 401 || status === 403) return 'refused';
   if (method === 'POST' && route.startsWith('/accounts')) return 'account-change';
+  if (method === 'POST' && route === '/notifications/:id/replay') return 'dead-letter-replay';
   if (method !== 'GET' || !routePath) return null;
   if (route.startsWith('/accounts')) return 'account-read';
+  // Files and documents that leave the ledger whole, whatever their format.
+  if (route === '/items/:id/evidence/:sha256') return 'evidence-download';
+  if (route === '/bulletins/:period') return 'bulletin';
+  if (route === '/notifications/dead-letters') return 'dead-letter-read';
   const format = query.get('format');
   if (format === 'xlsx' || format === 'csv') return 'export';
   if (route.startsWith('/audit/access')) return 'audit-read';
