@@ -6,7 +6,7 @@ import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
 
 /**
  * Issue 19, point 4: 生成督查通报 on the dashboard, for the organisation department and the inspectors:
- * last month by default, and the file the browser saves is the API's .docx for that month.
+ * last month by default, and the file the browser saves is the API's .docx for that month; or a week.
  */
 describe('web app: 生成督查通报', () => {
   let ledger: Ledger;
@@ -55,6 +55,33 @@ describe('web app: 生成督查通报', () => {
     expect(lines).toContain('1\t城关镇党委\t0\t0\t0.0%\t0.0%\t0\t');
     expect(org.errors).toEqual([]);
     await org.context.close();
+  });
+
+  it("lets the inspector pick a week instead: last ISO week by default, its dates shown, the API's weekly .docx saved", async () => {
+    const insp = await signedIn(tokens.inspector);
+    await insp.page.goto(`${ledger.url}/dashboard`);
+    const form = insp.page.locator('[data-test=bulletin]');
+    await form.waitFor();
+    expect(await form.locator('[data-test=bulletin-week]').count()).toBe(0);
+    await form.locator('[data-test=bulletin-kind]').selectOption('week');
+    // By hand: 2026-01-01 is a Thursday, so 2026-W01 starts on Monday 2025-12-29; Monday 2026-03-02 is 63 days
+    // (9 weeks) later, in W10; last week is W09, Monday 02-23 to Sunday 03-01.
+    const week = form.locator('[data-test=bulletin-week]');
+    expect(await week.inputValue()).toBe('2026-W09');
+    expect(await form.locator('[data-test=bulletin-week-dates]').textContent()).toBe('2月23日至3月1日');
+    await week.fill('2026-W08');
+    expect(await form.locator('[data-test=bulletin-week-dates]').textContent()).toBe('2月16日至2月22日');
+    const downloaded = insp.page.waitForEvent('download');
+    await form.locator('[data-test=bulletin-docx]').click();
+    const alert = insp.page.locator('.error-box');
+    const download = await Promise.race([downloaded, alert.waitFor().then(async () => Promise.reject(new Error(`error box: ${await alert.textContent()}`)))]);
+    expect(download.suggestedFilename()).toBe('督查通报2026-W08.docx');
+    const chunks: Buffer[] = [];
+    for await (const c of (await download.createReadStream())!) chunks.push(c as Buffer);
+    const lines = wordText(await readZipText(Buffer.concat(chunks), 'word/document.xml')).split('\n');
+    expect(lines.slice(0, 3)).toEqual(['湟源县委督查通报', '〔2026〕第8期（周报）', '2026年第8周（2月16日至2月22日）']);
+    expect(insp.errors).toEqual([]);
+    await insp.context.close();
   });
 
   it('is offered to inspectors, not to the discipline commission', async () => {
