@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { FixedClock } from '@ledger/platform';
 import type { Browser, Route } from 'playwright-core';
-import { launchBrowser, signedIn as signedInAt } from './web/browser';
-import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
+import { signedIn as signedInAt, startTownshipInBrowser, type TownshipTokens } from './web/browser';
+import type { Ledger } from './web/harness';
 
 /**
  * Evidence files in Chromium: a unit reports completion with a PDF, the upload shows its
@@ -12,7 +11,7 @@ import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
 describe('web: evidence files are uploaded with the report and opened beside the item', () => {
   let ledger: Ledger;
   let browser: Browser;
-  const tokens = { admin: '', org: '', inspector: '', unit: '' };
+  let tokens: TownshipTokens;
   let itemId = '';
   const NOW = new Date('2026-03-02T01:00:00Z');
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -22,20 +21,9 @@ describe('web: evidence files are uploaded with the report and opened beside the
   const history = () => ledger.get<Entry[]>(tokens.org, `/items/${itemId}/history`);
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    ledger = await startLedger({ clock: new FixedClock(NOW) });
-    tokens.admin = ledger.token({ sub: 'admin-1', role: 'admin', name: '系统管理员' });
-    tokens.org = ledger.token({ sub: 'org-1', role: 'org_dept', name: '张组织' });
-    tokens.inspector = ledger.token({ sub: 'insp-1', role: 'inspector', name: '赵督查' });
-    tokens.unit = ledger.token({ sub: 'unit-cg', role: 'unit', unitId: 'u-cg', name: '李明' });
-    await ledger.post(tokens.admin, '/units', { id: 'u-county', name: '湟源县委', kind: 'county_committee' });
-    await ledger.post(tokens.admin, '/units', { id: 'u-cg', name: '城关镇党委', kind: 'township_committee', parentId: 'u-county' });
-    await ledger.post(tokens.admin, '/cadres', { id: 'c-liming', name: '李明', unitId: 'u-cg', post: '书记' });
-    await ledger.post(tokens.org, '/sheets', { id: 's-1', number: '源组交〔2026〕3号', title: '交办单', issuedOn: '2026-03-02' });
-    itemId = (
-      await ledger.post(tokens.org, '/items', { sheetId: 's-1', title: '党员活动室标识标牌上墙', unitId: 'u-cg', cadreId: 'c-liming', dueDate: '2026-03-20' })
-    ).id;
-    browser = await launchBrowser();
+    const scene = await startTownshipInBrowser({ at: NOW, sheetNumber: '源组交〔2026〕3号' });
+    ({ ledger, browser, tokens } = scene);
+    itemId = await scene.assign({ title: '党员活动室标识标牌上墙', dueDate: '2026-03-20' });
   });
 
   afterAll(async () => {

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { FixedClock } from '@ledger/platform';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, signedIn as signedInAt } from './web/browser';
-import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
+import { signedIn as signedInAt, startTownshipInBrowser, type TownshipTokens } from './web/browser';
+import type { Ledger } from './web/harness';
 
 /**
  * The item page's action forms in Chromium: no body (签收), evidence (报告进展), extension request,
@@ -12,7 +11,7 @@ import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
 describe('web item page: one form per kind of body', () => {
   let ledger: Ledger;
   let browser: Browser;
-  const tokens = { admin: '', org: '', discipline: '', unit: '' };
+  let tokens: TownshipTokens;
   let itemId = '';
   const NOW = new Date('2026-03-02T01:00:00Z');
   type Entry = { type: string; data: Record<string, unknown> };
@@ -20,20 +19,9 @@ describe('web item page: one form per kind of body', () => {
   const last = async (type: string) => (await history()).filter((e) => e.type === type).at(-1);
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    ledger = await startLedger({ clock: new FixedClock(NOW) });
-    tokens.admin = ledger.token({ sub: 'admin-1', role: 'admin', name: '系统管理员' });
-    tokens.org = ledger.token({ sub: 'org-1', role: 'org_dept', name: '张组织' });
-    tokens.discipline = ledger.token({ sub: 'disc-1', role: 'discipline', name: '钱纪检' });
-    tokens.unit = ledger.token({ sub: 'unit-cg', role: 'unit', unitId: 'u-cg', name: '李明' });
-    await ledger.post(tokens.admin, '/units', { id: 'u-county', name: '湟源县委', kind: 'county_committee' });
-    await ledger.post(tokens.admin, '/units', { id: 'u-cg', name: '城关镇党委', kind: 'township_committee', parentId: 'u-county' });
-    await ledger.post(tokens.admin, '/cadres', { id: 'c-liming', name: '李明', unitId: 'u-cg', post: '书记' });
-    await ledger.post(tokens.org, '/sheets', { id: 's-1', number: '源组交〔2026〕2号', title: '交办单', issuedOn: '2026-03-02' });
-    itemId = (
-      await ledger.post(tokens.org, '/items', { sheetId: 's-1', title: '村级阵地规范化建设', unitId: 'u-cg', cadreId: 'c-liming', dueDate: '2026-03-20' })
-    ).id;
-    browser = await launchBrowser();
+    const scene = await startTownshipInBrowser({ at: NOW, sheetNumber: '源组交〔2026〕2号' });
+    ({ ledger, browser, tokens } = scene);
+    itemId = await scene.assign({ title: '村级阵地规范化建设', dueDate: '2026-03-20' });
   });
 
   afterAll(async () => {

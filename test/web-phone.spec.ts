@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { FixedClock } from '@ledger/platform';
 import type { Browser, BrowserContext, Locator, Page, Route } from 'playwright-core';
-import { launchBrowser, screenshot } from './web/browser';
-import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
+import { screenshot, startTownshipInBrowser, type TownshipTokens } from './web/browser';
+import type { Ledger } from './web/harness';
 
 /**
  * The township's path on a phone, as the 钉钉/企业微信 web view shows the app: 375 CSS pixels wide,
@@ -13,7 +12,7 @@ import { ensureWebBuilt, startLedger, type Ledger } from './web/harness';
 describe('web on a phone: a township works its item at 375 px with touch', () => {
   let ledger: Ledger;
   let browser: Browser;
-  const tokens = { admin: '', org: '', unit: '' };
+  let tokens: TownshipTokens;
   const ids = { item: '', soon: '' };
   const NOW = new Date('2026-03-02T01:00:00Z');
   const WIDTH = 375;
@@ -26,31 +25,16 @@ describe('web on a phone: a township works its item at 375 px with touch', () =>
   const last = async (type: string) => (await history()).filter((e) => e.type === type).at(-1);
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    ledger = await startLedger({ clock: new FixedClock(NOW) });
-    tokens.admin = ledger.token({ sub: 'admin-1', role: 'admin', name: '系统管理员' });
-    tokens.org = ledger.token({ sub: 'org-1', role: 'org_dept', name: '张组织' });
-    tokens.unit = ledger.token({ sub: 'unit-cg', role: 'unit', unitId: 'u-cg', name: '李明' });
-    await ledger.post(tokens.admin, '/units', { id: 'u-county', name: '湟源县委', kind: 'county_committee' });
-    await ledger.post(tokens.admin, '/units', { id: 'u-cg', name: '城关镇党委', kind: 'township_committee', parentId: 'u-county' });
-    await ledger.post(tokens.admin, '/cadres', { id: 'c-liming', name: '李明', unitId: 'u-cg', post: '书记' });
-    await ledger.post(tokens.org, '/sheets', { id: 's-1', number: '源组交〔2026〕5号', title: '交办单', issuedOn: '2026-03-02' });
+    const scene = await startTownshipInBrowser({ at: NOW, sheetNumber: '源组交〔2026〕5号' });
+    ({ ledger, browser, tokens } = scene);
     // A long title and long requirements: what pushes a narrow page sideways if anything can.
-    ids.item = (
-      await ledger.post(tokens.org, '/items', {
-        sheetId: 's-1',
-        title: '村级党组织书记专题培训及村级阵地规范化建设整改落实情况报送（含照片和台账）',
-        unitId: 'u-cg',
-        cadreId: 'c-liming',
-        dueDate: '2026-03-20',
-        requirements:
-          '按照《关于进一步规范村级组织活动场所建设管理的通知》要求逐项整改，https://example.invalid/very/long/link/without/any/breaks/0123456789abcdef 附整改前后照片。',
-      })
-    ).id;
-    ids.soon = (
-      await ledger.post(tokens.org, '/items', { sheetId: 's-1', title: '党员信息采集核对', unitId: 'u-cg', cadreId: 'c-liming', dueDate: '2026-03-04' })
-    ).id;
-    browser = await launchBrowser();
+    ids.item = await scene.assign({
+      title: '村级党组织书记专题培训及村级阵地规范化建设整改落实情况报送（含照片和台账）',
+      dueDate: '2026-03-20',
+      requirements:
+        '按照《关于进一步规范村级组织活动场所建设管理的通知》要求逐项整改，https://example.invalid/very/long/link/without/any/breaks/0123456789abcdef 附整改前后照片。',
+    });
+    ids.soon = await scene.assign({ title: '党员信息采集核对', dueDate: '2026-03-04' });
   }, 120_000);
 
   afterAll(async () => {

@@ -2,6 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { countyDate } from '@ledger/contracts/county-time';
+import { FixedClock } from '@ledger/platform';
+import { ensureWebBuilt, startLedger, type Ledger } from './harness';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -22,6 +25,50 @@ export async function launchBrowser(): Promise<Browser> {
       '--lang=zh-CN',
     ],
   });
+}
+
+/** The people of a township scene: tokens for each role the item page's specs act as. */
+export interface TownshipTokens {
+  admin: string;
+  org: string;
+  inspector: string;
+  discipline: string;
+  /** 城关镇党委's user (unit u-cg). */
+  unit: string;
+}
+
+/**
+ * The scene the item-page specs start from, with Chromium: the real back end at a fixed instant `at`, a
+ * county (u-county), its township 城关镇党委 (u-cg) with its secretary 李明 (c-liming) and one sheet
+ * (s-1, numbered `sheetNumber`, issued that county day), to which `assign` adds items for 城关镇.
+ */
+export async function startTownshipInBrowser(options: { at: Date; sheetNumber: string }): Promise<{
+  ledger: Ledger;
+  browser: Browser;
+  tokens: TownshipTokens;
+  assign(item: { title: string; dueDate: string; requirements?: string }): Promise<string>;
+}> {
+  ensureWebBuilt();
+  const ledger = await startLedger({ clock: new FixedClock(options.at) });
+  try {
+    const tokens: TownshipTokens = {
+      admin: ledger.token({ sub: 'admin-1', role: 'admin', name: '系统管理员' }),
+      org: ledger.token({ sub: 'org-1', role: 'org_dept', name: '张组织' }),
+      inspector: ledger.token({ sub: 'insp-1', role: 'inspector', name: '赵督查' }),
+      discipline: ledger.token({ sub: 'disc-1', role: 'discipline', name: '钱纪检' }),
+      unit: ledger.token({ sub: 'unit-cg', role: 'unit', unitId: 'u-cg', name: '李明' }),
+    };
+    await ledger.post(tokens.admin, '/units', { id: 'u-county', name: '湟源县委', kind: 'county_committee' });
+    await ledger.post(tokens.admin, '/units', { id: 'u-cg', name: '城关镇党委', kind: 'township_committee', parentId: 'u-county' });
+    await ledger.post(tokens.admin, '/cadres', { id: 'c-liming', name: '李明', unitId: 'u-cg', post: '书记' });
+    await ledger.post(tokens.org, '/sheets', { id: 's-1', number: options.sheetNumber, title: '交办单', issuedOn: countyDate(options.at) });
+    const assign = async (item: { title: string; dueDate: string; requirements?: string }) =>
+      (await ledger.post(tokens.org, '/items', { sheetId: 's-1', unitId: 'u-cg', cadreId: 'c-liming', ...item })).id;
+    return { ledger, browser: await launchBrowser(), tokens, assign };
+  } catch (e) {
+    await ledger.close();
+    throw e;
+  }
 }
 
 /**
