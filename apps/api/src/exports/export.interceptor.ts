@@ -24,7 +24,7 @@ import { ACTOR_KEY } from '../auth/current-actor.decorator';
 import { CLOCK } from '../platform/tokens';
 import { ApiProblem, ValidationProblem } from '../problem-details/errors';
 import { ListItemsQuery } from '../queries/list-items/list-items.query';
-import { EXPORT_FORMATS, MAX_EXPORT_ROWS, exportFile, type ExportKind, type ExportRows } from './export-files';
+import { EXPORT_FORMATS, MAX_EXPORT_ROWS, exportFile, type ExportKind, type ExportRows } from '@ledger/read-models/exports/export-files';
 import { HEAVY_REQUESTS } from './work-gate';
 
 const EXPORT_KIND = 'ledger:exportKind';

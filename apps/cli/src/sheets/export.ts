@@ -9,7 +9,7 @@ import { MAX_PAGE_SIZE, type ItemView, type ReadQueries } from '@ledger/read-mod
 import type { ExportFormat } from '@ledger/sheets-io';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { EXPORT_FORMATS, MAX_EXPORT_ROWS, exportFile, type ExportKind } from '../../../api/src/exports/export-files';
+import { EXPORT_FORMATS, MAX_EXPORT_ROWS, exportFile, type ExportKind } from '@ledger/read-models/exports/export-files';
 import { openLedger, processIo, usageError, type CliIo } from './cli-io';
 
 export const EXPORT_USAGE = `export items|units|cadres|accountability --out <file> [--format xlsx|csv] [filters]

@@ -1,4 +1,5 @@
-import type { ReadQueries, AccountabilityEntry, CadreFiguresRow, ItemView, UnitFiguresRow } from '@ledger/read-models';
+import type { ReadQueries } from '../queries';
+import type { AccountabilityEntry, CadreFiguresRow, ItemView, UnitFiguresRow } from '../views';
 import { exportAccountabilityRegister, exportCadreFigures, exportItems, exportUnitFigures, type ExportFile, type ExportFormat } from '@ledger/sheets-io';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['xlsx', 'csv'];
@@ -19,6 +20,7 @@ export const MAX_EXPORT_ROWS = 50_000;
 /**
  * Rows as the query answered them → a workbook or CSV with Chinese headers, ids replaced by names
  * (units, cadres, sheet numbers, item titles) from the read models. Used by the query routes and the CLI.
+ * Not in the package's index: the projector never loads the workbook writer.
  */
 export async function exportFile<K extends ExportKind>(
   kind: K,
