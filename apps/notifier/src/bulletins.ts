@@ -1,10 +1,10 @@
 import type { DataSource } from 'typeorm';
-import { COUNTY_OFFSET_MS } from '@ledger/contracts/county-time';
+import { countyDate, isoWeekOf } from '@ledger/contracts/county-time';
 import type { EventStore } from '@ledger/event-store';
 import type { Clock, LedgerConfig } from '@ledger/platform';
 import { currentStateCheckpoint, ReadQueries, TemporalQueries, temporalCheckpoint } from '@ledger/read-models';
-import type { BulletinSchedule, MessagePayload } from '@ledger/read-models/notifications';
-import { bulletinTitle, closedOf, percentText, rankTownships, type BulletinData } from '@ledger/sheets-io';
+import type { BulletinSchedule, MessagePayload, WeeklyBulletinSchedule } from '@ledger/read-models/notifications';
+import { bulletinTitle, closedOf, percentText, periodText, rankTownships, type BulletinData } from '@ledger/sheets-io';
 import { BulletinFigures } from '../../api/src/bulletins/bulletin.service';
 
 /**
@@ -13,14 +13,27 @@ import { BulletinFigures } from '../../api/src/bulletins/bulletin.service';
  * in June does not send January to May.
  */
 export function dueMonthlyPeriod(schedule: BulletinSchedule, nowMs: number): string | null {
-  const county = new Date(nowMs + COUNTY_OFFSET_MS);
-  if (county.getUTCDate() < schedule.day) return null;
-  const previous = new Date(Date.UTC(county.getUTCFullYear(), county.getUTCMonth() - 1, 1));
-  return `${previous.getUTCFullYear()}-${String(previous.getUTCMonth() + 1).padStart(2, '0')}`;
+  const [year, month, day] = countyDate(new Date(nowMs)).split('-').map(Number);
+  if (day < schedule.day) return null;
+  return month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, '0')}`;
+}
+
+/**
+ * The ISO week (`YYYY-Www`) whose bulletin is due at `nowMs` under `schedule`: the county week before
+ * now's, from county weekday `schedule.weekday` (1 Monday … 7 Sunday) on (null before it). As for the
+ * month, only the last week is ever due.
+ */
+export function dueWeeklyPeriod(schedule: WeeklyBulletinSchedule, nowMs: number): string | null {
+  if (isoWeekOf(countyDate(new Date(nowMs))).weekday < schedule.weekday) return null;
+  // Seven days back is in the week before: the county keeps one offset all year.
+  const { year, week } = isoWeekOf(countyDate(new Date(nowMs - 7 * 86_400_000)));
+  return `${year}-W${String(week).padStart(2, '0')}`;
 }
 
 /** The outbox key of a period's monthly bulletin: one message per channel and period, ever. */
 export const monthlyBulletinKey = (period: string) => `bulletin:monthly:${period}`;
+/** The same for a week's: `bulletin:weekly:2026-W48` (the two never share a period, nor a key). */
+export const weeklyBulletinKey = (period: string) => `bulletin:weekly:${period}`;
 
 /**
  * The message a channel carries for a bulletin: its headline figures and a link to the document
@@ -33,7 +46,7 @@ export function bulletinPayload(d: BulletinData): MessagePayload {
   return {
     title: `【督查通报】${title}${number}`,
     lines: [
-      `${d.period.from} 至 ${d.period.to}：截至${d.day}，全县共有交办事项${c.total}项，已办结${closedOf(c)}项，办结率${percentText(c.closureRate)}，` +
+      `${periodText(d.period)}：截至${d.day}，全县共有交办事项${c.total}项，已办结${closedOf(c)}项，办结率${percentText(c.closureRate)}，` +
         `按期办结率${percentText(c.onTimeRate)}；逾期未办结${c.overdue}项。`,
       ...(best ? [`乡镇排名第一：${best.name}（办结率${percentText(best.closureRate)}，按期办结率${percentText(best.onTimeRate)}）。`] : []),
       `本期共退回${d.returns.length}次，作出问责决定${d.decisions.length}项。`,

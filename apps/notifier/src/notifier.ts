@@ -18,7 +18,7 @@ import {
   type OutboxMessage,
 } from '@ledger/read-models/notifications';
 import { parseBulletinPeriod, type BulletinData } from '@ledger/sheets-io';
-import { bulletinPayload, dueMonthlyPeriod, monthlyBulletinKey } from './bulletins';
+import { bulletinPayload, dueMonthlyPeriod, dueWeeklyPeriod, monthlyBulletinKey, weeklyBulletinKey } from './bulletins';
 import { buildRequest, send } from './channels';
 
 export interface NotifierOptions {
@@ -101,19 +101,22 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
   const bulletinQueued = new Set<string>();
   const bulletinFailed = new Set<string>();
   let bulletinsFrom = Number.MAX_SAFE_INTEGER;
-  /** Puts the due monthly bulletin in the outbox, once per period: its key makes the same ids on any notifier. */
-  const scheduleBulletin = async (config: NotifyConfig): Promise<boolean> => {
-    const monthly = config.bulletins.monthly;
-    if (!monthly || !options.bulletin) return false;
+  /** Puts the due monthly and weekly bulletins in the outbox, once per period: each key makes the same ids on any notifier. */
+  const scheduleBulletins = async (config: NotifyConfig): Promise<void> => {
+    const { monthly, weekly } = config.bulletins;
+    if (monthly) await scheduleBulletin(monthly.channels, dueMonthlyPeriod(monthly, now().getTime()), monthlyBulletinKey);
+    if (weekly) await scheduleBulletin(weekly.channels, dueWeeklyPeriod(weekly, now().getTime()), weeklyBulletinKey);
+  };
+  const scheduleBulletin = async (channels: string[], period: string | null, keyOf: (period: string) => string): Promise<boolean> => {
+    if (!options.bulletin) return false;
     const at = now();
-    const period = dueMonthlyPeriod(monthly, at.getTime());
     if (!period || bulletinQueued.has(period)) return false;
-    // A county that turns notifications on is not sent the bulletins of months that had ended.
+    // A county that turns notifications on is not sent the bulletins of periods that had ended.
     if (parseBulletinPeriod(period)!.endMs < bulletinsFrom) {
       bulletinQueued.add(period);
       return false;
     }
-    const key = monthlyBulletinKey(period);
+    const key = keyOf(period);
     if (await serial(() => scheduledQueued(ds, key))) {
       bulletinQueued.add(period);
       log(`bulletin ${period}: in the outbox already`);
@@ -138,13 +141,13 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
           audience: 'county',
           position: BigInt(data.position),
           payload,
-          channels: monthly.channels,
+          channels,
           now: at,
         });
       }),
     );
     bulletinQueued.add(period);
-    if (added) log(`bulletin ${period}: queued for ${monthly.channels.join(', ')} (as of ${data.asOf}, log position ${data.position})`);
+    if (added) log(`bulletin ${period}: queued for ${channels.join(', ')} (as of ${data.asOf}, log position ${data.position})`);
     return added > 0;
   };
 
@@ -209,7 +212,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
         try {
           while (leading) {
             // Looks at the configuration file at least once a second: an edit is taken (or refused, logged) while idle too.
-            await scheduleBulletin(options.config());
+            await scheduleBulletins(options.config());
             for (const channel of await serial(() => dueChannels(ds, now().getTime()))) {
               if (workers.has(channel)) continue;
               const worker = work(channel).finally(() => {

@@ -18,6 +18,8 @@ import { AUDIENCE_ROLES, type Audience, type AudienceRole } from './rules';
  *
  * "bulletins": { "monthly": { "day": 1, "channels": ["ding"] } } sends each month's 督查通报 (its headline
  * figures and a link to /api/v1/bulletins/<YYYY-MM>) once, from that county day of the next month on.
+ * "bulletins": { "weekly": { "weekday": 1, "channels": ["ding"] } } sends each ISO week's (<YYYY-Www>, Monday
+ * to Sunday) once, from that county weekday (1 Monday … 7 Sunday) of the next week on. Both may be set.
  *
  * A route without "units" matches every unit. An audience gets the union of the channels of every
  * route that matches it.
@@ -57,12 +59,18 @@ export interface BulletinSchedule {
   channels: string[];
 }
 
+/** The weekly bulletin: sent from county weekday `weekday` (1 Monday … 7 Sunday, ISO-8601) of the week after the period. */
+export interface WeeklyBulletinSchedule {
+  weekday: number;
+  channels: string[];
+}
+
 export interface NotifyConfig {
   link: string;
   delivery: DeliveryConfig;
   channels: Record<string, ChannelConfig>;
   routes: RouteConfig[];
-  bulletins: { monthly: BulletinSchedule | null };
+  bulletins: { monthly: BulletinSchedule | null; weekly: WeeklyBulletinSchedule | null };
 }
 
 export const DEFAULT_DELIVERY: DeliveryConfig = { maxAttempts: 8, backoffMs: 1000, maxBackoffMs: 3_600_000, timeoutMs: 10_000 };
@@ -157,10 +165,27 @@ export function parseNotifyConfig(text: string): NotifyConfig {
     });
   }
   let monthly: BulletinSchedule | null = null;
+  let weekly: WeeklyBulletinSchedule | null = null;
+  /** A schedule's channels: named, and each one a channel of the file. */
+  const scheduleChannels = (at: string, list: unknown) => {
+    if (!isStrings(list) || list.length === 0) problems.push(`${at}.channels must list channel names`);
+    else for (const c of list) if (isObject(raw.channels) && !(c in raw.channels)) problems.push(`${at}.channels names "${c}", which is not a channel`);
+  };
   if (raw.bulletins !== undefined) {
     if (!isObject(raw.bulletins)) problems.push('bulletins must be an object');
     else {
-      unknown('bulletins.', raw.bulletins, ['monthly']);
+      unknown('bulletins.', raw.bulletins, ['monthly', 'weekly']);
+      const w = raw.bulletins.weekly;
+      if (w !== undefined) {
+        if (!isObject(w)) problems.push('bulletins.weekly must be an object');
+        else {
+          unknown('bulletins.weekly.', w, ['weekday', 'channels']);
+          if (!Number.isInteger(w.weekday) || (w.weekday as number) < 1 || (w.weekday as number) > 7)
+            problems.push('bulletins.weekly.weekday must be a whole number from 1 (Monday) to 7 (Sunday)');
+          scheduleChannels('bulletins.weekly', w.channels);
+          weekly = { weekday: w.weekday as number, channels: w.channels as string[] };
+        }
+      }
       const m = raw.bulletins.monthly;
       if (m !== undefined) {
         if (!isObject(m)) problems.push('bulletins.monthly must be an object');
@@ -178,7 +203,7 @@ export function parseNotifyConfig(text: string): NotifyConfig {
     }
   }
   if (problems.length) throw new NotifyConfigError(problems);
-  return { link: (link as string).replace(/\/+$/, ''), delivery, channels, routes, bulletins: { monthly } };
+  return { link: (link as string).replace(/\/+$/, ''), delivery, channels, routes, bulletins: { monthly, weekly } };
 }
 
 /** The channels that reach `audience`, in the order the configuration first names them. */

@@ -1,0 +1,158 @@
+/**
+ * Issue 19, point 4: the WEEKLY 督查通报 through the channels ("bulletins": { "weekly": { "weekday", "channels" } }),
+ * beside the monthly one, on a moved clock (never slept). The notifier runs in-process on PostgreSQL (as in
+ * test/month.spec.ts) and delivers to real HTTP receivers on 127.0.0.1. The weekly schedule is edited
+ * while it runs (no restart); each week's bulletin arrives once, on the Monday after the week, with the figures
+ * worked out by hand; a restarted notifier sends none of them again; a week that had ended before the
+ * notifier first started is never sent.
+ */
+import type { DataSource } from 'typeorm';
+import type { EventStore } from '@ledger/event-store';
+import { eventually } from '@ledger/platform/testing/eventually';
+import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
+import { openReadModels } from '@ledger/read-models';
+import { inProcessProjector } from '../apps/api/src/create-app';
+import { EVENT_STORE } from '../apps/api/src/platform/tokens';
+import { bulletinFromReadModels } from '../apps/notifier/src/bulletins';
+import { startNotifier, type RunningNotifier } from '../apps/notifier/src/notifier';
+import { Receiver } from '../apps/notifier/src/testing/receiver';
+import { parseNotifyConfig, type NotifyConfig } from '../libs/read-models/src/notifications';
+import { nineAm, startLedger, type Ledger } from './support/ledger';
+
+describe('the weekly bulletin through the channels (issue 19, point 4)', () => {
+  let pg: TestPostgres;
+  let ledger: Ledger;
+  let store: EventStore;
+  let ds: DataSource;
+  let leaseDs: DataSource;
+  let notifier: RunningNotifier | null = null;
+  const logs: string[] = [];
+  const r: Record<'weekly' | 'monthly', Receiver> = {} as never;
+
+  beforeAll(async () => {
+    pg = await startTestPostgres();
+    // Wednesday of 2026-W47 (11-16..11-22): W46 had ended before the notifier first started.
+    ledger = await startLedger({ engine: 'postgres', postgres: pg, at: nineAm('2026-11-18') });
+    store = ledger.app.get(EVENT_STORE);
+    ds = await openReadModels(ledger.config);
+    leaseDs = await openReadModels(ledger.config);
+    r.weekly = await Receiver.start('ok');
+    r.monthly = await Receiver.start('ok');
+  }, 120_000);
+  afterAll(async () => {
+    await notifier?.stop();
+    for (const x of Object.values(r)) await x?.close();
+    await ds?.destroy();
+    await leaseDs?.destroy();
+    await ledger?.close();
+    await pg?.stop();
+  }, 60_000);
+
+  const settle = async () => {
+    const head = await store.headPosition();
+    if (!(await inProcessProjector(ledger.app)!.waitFor(head, 30_000))) throw new Error(`projector did not reach ${head}`);
+  };
+  type Hook = { eventId: string; kind: string; title: string; text: string; link: string };
+
+  it('sends each week once, from the Monday after it, switched on without a restart, and never again after one', async () => {
+    const file = (weekday: number): NotifyConfig =>
+      parseNotifyConfig(
+        JSON.stringify({
+          link: 'https://ledger.huangyuan.gov.cn',
+          channels: {
+            weekly: { type: 'webhook', url: r.weekly.url('/weekly'), secret: 'weekly-secret' },
+            monthly: { type: 'webhook', url: r.monthly.url('/monthly'), secret: 'monthly-secret' },
+          },
+          routes: [],
+          bulletins: { monthly: { day: 1, channels: ['monthly'] }, weekly: { weekday, channels: ['weekly'] } },
+        }),
+      );
+    // Wednesdays first: on 11-18 W46 is the week due, and it had ended before the notifier first started.
+    let config = file(3);
+    const clock = ledger.clock;
+    const start = (holder: string) =>
+      startNotifier(ds, leaseDs, store, {
+        holder,
+        ttlMs: 5000,
+        config: () => config,
+        now: () => clock.now(),
+        log: (line) => logs.push(line),
+        bulletin: bulletinFromReadModels(ds, store, ledger.config, clock),
+      });
+    const explain = () => `${logs.join('\n')}\nweekly: ${r.weekly.received.length}, monthly: ${r.monthly.received.length}`;
+    notifier = await start('week');
+    await eventually('the notifier leads', () => notifier!.state === 'leader', { explain });
+
+    const org = ledger.as('org_dept');
+    const inspector = ledger.as('inspector');
+    await org.post('/units', { id: 'C', name: '湟源县委', kind: 'county_committee' }, 201);
+    await org.post('/units', { id: 'T1', name: '和平乡党委', kind: 'township_committee', parentId: 'C' }, 201);
+    await org.post('/units', { id: 'T2', name: '申中乡党委', kind: 'township_committee', parentId: 'C' }, 201);
+    await org.post('/cadres', { id: 'K1', name: '张三', unitId: 'T1', post: '书记' }, 201);
+    await org.post('/cadres', { id: 'K2', name: '李四', unitId: 'T2', post: '书记' }, 201);
+    await org.post('/sheets', { id: 's1', number: '湟组交〔2026〕13号', title: '第47周任务', issuedOn: '2026-11-18' }, 201);
+    const assign = (id: string, unitId: string, cadreId: string, dueDate: string) =>
+      org.post('/items', { id, sheetId: 's1', title: `事项${id}`, unitId, cadreId, dueDate }, 201);
+    await assign('I1', 'T1', 'K1', '2026-11-20');
+    await assign('I2', 'T2', 'K2', '2026-11-27');
+    const day = async (date: string) => {
+      ledger.setDay(date);
+      await settle();
+    };
+    await day('2026-11-19');
+    await ledger.as('unit', 'T1').post('/items/I1/complete', { summary: '已完成' }, 200);
+    await inspector.post('/items/I1/conclude', {}, 200);
+
+    // Monday 2026-11-23: nothing is due on Wednesdays' schedule yet; the county edits the file to Mondays and W47 goes out at once.
+    await day('2026-11-23');
+    config = file(1);
+    await eventually('W47 is delivered', () => r.weekly.received.length >= 1, { explain, timeoutMs: 60_000 });
+    await day('2026-11-24');
+    await ledger.as('unit', 'T2').post('/items/I2/complete', { summary: '已完成' }, 200);
+    await day('2026-11-25');
+    await inspector.post('/items/I2/conclude', {}, 200);
+    await day('2026-11-26');
+    await assign('I3', 'T1', 'K1', '2026-11-27');
+    // Monday 2026-11-30: W48; Tuesday 12-01: November.
+    await day('2026-11-30');
+    await eventually('W48 is delivered', () => r.weekly.received.length >= 2, { explain, timeoutMs: 60_000 });
+    await day('2026-12-01');
+    await eventually('November is delivered', () => r.monthly.received.length >= 1, { explain, timeoutMs: 60_000 });
+
+    const weekly = r.weekly.bodies<Hook>();
+    expect(weekly.map((b) => [b.kind, b.eventId, b.link])).toEqual([
+      ['bulletin', 'bulletin:weekly:2026-W47', 'https://ledger.huangyuan.gov.cn/api/v1/bulletins/2026-W47'],
+      ['bulletin', 'bulletin:weekly:2026-W48', 'https://ledger.huangyuan.gov.cn/api/v1/bulletins/2026-W48'],
+    ]);
+    // By hand. W47 (11-16..11-22), read on 11-22: I1 concluded 11-19, due 11-20 (on time); I2 open, due 11-27.
+    expect(weekly[0].title).toBe('【督查通报】湟源县委督查通报〔2026〕第47期（周报）');
+    expect(weekly[0].text).toContain(
+      '2026年第47周（11月16日至11月22日）：截至2026-11-22，全县共有交办事项2项，已办结1项，办结率50.0%，按期办结率100.0%；逾期未办结0项。',
+    );
+    expect(weekly[0].text).toContain('乡镇排名第一：和平乡党委（办结率100.0%，按期办结率100.0%）。');
+    expect(weekly[0].text).toContain('数据截至 asOf=2026-11-22T15:59:59.999Z');
+    // W48 (11-23..11-29), read on 11-29: I2 concluded 11-25, due 11-27 (on time); I3 open, due 11-27: overdue.
+    expect(weekly[1].title).toBe('【督查通报】湟源县委督查通报〔2026〕第48期（周报）');
+    expect(weekly[1].text).toContain(
+      '2026年第48周（11月23日至11月29日）：截至2026-11-29，全县共有交办事项3项，已办结2项，办结率66.7%，按期办结率100.0%；逾期未办结1项。',
+    );
+    expect(weekly[1].text).toContain('乡镇排名第一：申中乡党委（办结率100.0%，按期办结率100.0%）。');
+    expect(weekly[1].text).toContain('数据截至 asOf=2026-11-29T15:59:59.999Z');
+    // The month goes to its own channel, under its own number.
+    const monthly = r.monthly.bodies<Hook>();
+    expect(monthly.map((b) => [b.eventId, b.title])).toEqual([['bulletin:monthly:2026-11', '【督查通报】湟源县委督查通报〔2026〕第11期']]);
+    // W46 (11-09..11-15) ended before the notifier first started on 11-18: due on 11-18 under Wednesdays' schedule, never sent.
+    expect(logs.filter((l) => l.includes('2026-W46'))).toEqual([]);
+
+    // A restart on Tuesday: W48 and November are still the due periods, and both are in the outbox already.
+    await notifier.stop();
+    await day('2026-12-02');
+    notifier = await start('week-2');
+    await eventually('the second notifier leads', () => notifier!.state === 'leader', { explain });
+    await eventually('it has looked at W48', () => logs.includes('bulletin 2026-W48: in the outbox already'), { explain });
+    await eventually('it has looked at November', () => logs.includes('bulletin 2026-11: in the outbox already'), { explain });
+    expect(r.weekly.received).toHaveLength(2);
+    expect(r.monthly.received).toHaveLength(1);
+    expect(logs.filter((l) => /bulletin 2026-W4[78]: queued/.test(l))).toHaveLength(2);
+  }, 300_000);
+});
