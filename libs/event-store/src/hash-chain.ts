@@ -38,10 +38,27 @@ export interface HashableEvent {
   metadata: unknown;
 }
 
+const oneShotHex = (crypto as { hash?: (algorithm: string, data: Buffer | string, encoding: 'hex') => string }).hash;
+/** SHA-256 as hex text: no Buffer (no ArrayBuffer of its own) is made for it. */
+export const sha256Hex: (data: Buffer | string) => string = oneShotHex
+  ? (data) => oneShotHex('sha256', data, 'hex')
+  : (data) => crypto.createHash('sha256').update(data).digest('hex');
+
+const bodyText = (id: string, type: string, schemaVersion: number, dataJson: string, metadataJson: string): string =>
+  '[' + JSON.stringify(id) + ',' + JSON.stringify(type) + ',' + JSON.stringify(schemaVersion) + ',' + dataJson + ',' + metadataJson + ']';
+
 /** The body hash from the JSON texts of data and metadata (what the SQL engines store). */
 export function bodyHashOfText(id: string, type: string, schemaVersion: number, dataJson: string, metadataJson: string): Buffer {
-  const body = '[' + JSON.stringify(id) + ',' + JSON.stringify(type) + ',' + JSON.stringify(schemaVersion) + ',' + dataJson + ',' + metadataJson + ']';
-  return sha256(body);
+  return sha256(bodyText(id, type, schemaVersion, dataJson, metadataJson));
+}
+
+/**
+ * bodyHashOfText as hex: what an appender hands its writer. Text crosses a thread or goes into a
+ * query far cheaper than a Buffer: cloning one typed array per event cost the SQLite store's hop
+ * more than its strings (docs/benchmarks.md, "Measurements behind design choices").
+ */
+export function bodyHashHexOfText(id: string, type: string, schemaVersion: number, dataJson: string, metadataJson: string): string {
+  return sha256Hex(bodyText(id, type, schemaVersion, dataJson, metadataJson));
 }
 
 /** The body hash of an event given (or read back) as values. */
@@ -49,15 +66,24 @@ export function bodyHash(e: HashableEvent): Buffer {
   return bodyHashOfText(e.id, e.type, e.schemaVersion, JSON.stringify(e.data === undefined ? null : e.data), JSON.stringify(e.metadata ?? null));
 }
 
-export function streamLinkHash(stream: string, revision: number, position: bigint | number, body: Buffer, prevStreamHash: Buffer | null): Buffer {
+/** `body` is the body hash, as bytes or as hex text (bodyHashHexOfText). */
+export function streamLinkHash(stream: string, revision: number, position: bigint | number, body: Buffer | string, prevStreamHash: Buffer | null): Buffer {
   const len = Buffer.byteLength(stream, 'utf8');
   const buf = Buffer.allocUnsafe(MAGIC.length + 4 + len + 4 + 8 + HASH_BYTES * 2);
   let o = MAGIC.copy(buf, 0);
   o = buf.writeUInt32BE(len, o);
   o += buf.write(stream, o, 'utf8');
   o = buf.writeUInt32BE(revision, o);
-  o = buf.writeBigUInt64BE(BigInt(position), o);
-  o += body.copy(buf, o);
+  if (typeof position === 'number') {
+    // Exact below 2^53; two halves spare a BigInt per link.
+    o = buf.writeUInt32BE(Math.floor(position / 0x100000000), o);
+    o = buf.writeUInt32BE(position % 0x100000000, o);
+  } else o = buf.writeBigUInt64BE(position, o);
+  if (typeof body === 'string') {
+    if (body.length !== HASH_BYTES * 2 || buf.write(body, o, HASH_BYTES, 'hex') !== HASH_BYTES)
+      throw new Error(`a body hash is ${HASH_BYTES} bytes of hex, got ${body}`);
+    o += HASH_BYTES;
+  } else o += body.copy(buf, o);
   (prevStreamHash ?? ZERO_HASH).copy(buf, o);
   return sha256(buf);
 }

@@ -20,7 +20,7 @@ import {
   Subscription,
   SubscriptionHandler,
 } from '../port';
-import { bodyHashOfText, globalLinkHash, streamLinkHash } from '../hash-chain';
+import { bodyHashHexOfText, bodyHashOfText, globalLinkHash, streamLinkHash } from '../hash-chain';
 import { SqliteSubscription } from './sqlite-subscription';
 import { startThread } from '../thread-entry';
 import { sqliteStreamHeadsAt } from './stream-heads';
@@ -271,9 +271,8 @@ export class SqliteEventStore implements EventStore {
         const bytes = Buffer.byteLength(data, 'utf8') + Buffer.byteLength(metadata, 'utf8');
         if (bytes > this.maxEventBytes) throw new EventTooLargeError(e.id, bytes, this.maxEventBytes);
       }
-      const body = bodyHashOfText(e.id, e.type, e.schemaVersion, data, metadata);
-      // A compact copy: a Buffer may view a shared pool, which would cross to the writer thread whole.
-      out[i] = { id: e.id, type: e.type, schemaVersion: e.schemaVersion, data, metadata, recordedAt, givenRecordedAt: given, bodyHash: new Uint8Array(body) };
+      const bodyHash = bodyHashHexOfText(e.id, e.type, e.schemaVersion, data, metadata);
+      out[i] = { id: e.id, type: e.type, schemaVersion: e.schemaVersion, data, metadata, recordedAt, givenRecordedAt: given, bodyHash };
     }
     return out;
   }

@@ -14,7 +14,8 @@ export interface LaneEvent {
   recordedAt: string;
   /** Whether the appender set metadata.recordedAt (matters when comparing an idempotent retry). */
   givenRecordedAt: boolean;
-  bodyHash: Uint8Array;
+  /** Hex text: cheaper across the thread boundary than a typed array per event. */
+  bodyHash: string;
 }
 
 export interface LaneAppend {
@@ -45,6 +46,12 @@ class Refused extends Error {
 }
 
 type Row = [number, string, string, number, string, number, string, string];
+
+/** A stream's last revision and stream hash, as the lane last committed them. */
+type StreamHead = [number, Buffer | null];
+
+/** Stream heads kept between transactions; past this many the cache starts over (memory stays bounded). */
+const MAX_CACHED_HEADS = 50_000;
 
 /** The pragmas of every connection the store opens: the store's own and its writer thread's. */
 export function configureConnection(db: Database.Database, synchronous: 'FULL' | 'NORMAL', busyTimeoutMs: number): void {
@@ -77,6 +84,14 @@ export class WriteLane {
     insert: Database.Statement;
     deleteAfter: Database.Statement;
   };
+  /**
+   * Stream heads as of `cachedAt` (the log's last position and global hash after our last commit).
+   * A transaction that finds the log's tip elsewhere (another process wrote) drops them. Saves a
+   * SELECT per append; heads written by the open transaction sit in `written` until it commits.
+   */
+  private heads = new Map<string, StreamHead>();
+  private cachedAt: { position: number; hash: Buffer | null } | null = null;
+  private readonly written = new Map<string, StreamHead>();
 
   /** `positionGaps`: test support only (SqliteEventStoreOptions.testPositionGaps); 0 in service. */
   constructor(
@@ -121,9 +136,12 @@ export class WriteLane {
   private writeInOneTransaction(batch: LaneAppend[], reply: LaneReply): LaneOutcome[] {
     const outcomes: LaneOutcome[] = new Array(batch.length);
     this.stmt.begin.run();
+    this.written.clear();
     try {
       const tip = this.stmt.tip.get() as [number, Buffer | null] | undefined;
       const h = { head: tip ? tip[0] : 0, headHash: tip ? tip[1] : null };
+      if (!this.cachedAt || this.cachedAt.position !== h.head || !sameHash(this.cachedAt.hash, h.headHash)) this.heads.clear();
+      this.cachedAt = null;
       let written = 0;
       for (let i = 0; i < batch.length; i++) {
         try {
@@ -137,6 +155,9 @@ export class WriteLane {
         }
       }
       this.stmt.commit.run();
+      if (this.heads.size + this.written.size > MAX_CACHED_HEADS) this.heads.clear();
+      for (const [stream, head] of this.written) this.heads.set(stream, head);
+      this.cachedAt = { position: h.head, hash: h.headHash };
       reply.commits++;
       reply.eventsWritten += written;
       return outcomes;
@@ -146,10 +167,14 @@ export class WriteLane {
     }
   }
 
+  private streamHead(stream: string): StreamHead | undefined {
+    return this.written.get(stream) ?? this.heads.get(stream) ?? (this.stmt.streamTip.get(stream) as StreamHead | undefined);
+  }
+
   /** Runs inside the write transaction. Throws only before writing anything. */
   private applyOne(p: LaneAppend, h: { head: number; headHash: Buffer | null }): LaneOutcome & { ok: true } {
     const { stream, events, expected } = p;
-    const last = this.stmt.streamTip.get(stream) as [number, Buffer | null] | undefined;
+    const last = this.streamHead(stream);
     const current = last ? last[0] : -1;
     if (!expectationHolds(expected, current)) {
       // A retry of a committed append no longer matches its expectation; answer it before refusing.
@@ -170,7 +195,7 @@ export class WriteLane {
       for (const e of events) {
         revision++;
         position = nextPosition(position, this.positionGaps);
-        streamHash = streamLinkHash(stream, revision, position, Buffer.from(e.bodyHash.buffer, e.bodyHash.byteOffset, e.bodyHash.byteLength), streamHash);
+        streamHash = streamLinkHash(stream, revision, position, e.bodyHash, streamHash);
         globalHash = globalLinkHash(streamHash, globalHash);
         this.stmt.insert.run(position, e.id, stream, revision, e.type, e.schemaVersion, e.data, e.metadata, e.recordedAt, streamHash, globalHash);
       }
@@ -184,6 +209,7 @@ export class WriteLane {
     }
     h.head = position;
     h.headHash = globalHash;
+    this.written.set(stream, [revision, streamHash]);
     return { ok: true, revision, position, wrote: true };
   }
 
@@ -211,6 +237,10 @@ export class WriteLane {
 /** head + 1, or with test gaps head + 1 + a fixed function of the head in [0, gaps]. */
 export function nextPosition(head: number, gaps: number): number {
   return gaps > 0 ? head + 1 + ((head * 7 + 3) % (gaps + 1)) : head + 1;
+}
+
+function sameHash(a: Buffer | null, b: Buffer | null): boolean {
+  return a === null || b === null ? a === b : a.equals(b);
 }
 
 function asLaneError(e: unknown): LaneError {
