@@ -6,11 +6,8 @@ import { systemClock, type LedgerConfig } from '@ledger/platform';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { v4 as uuidv4 } from 'uuid';
-import { CommandLoop, Facts, type CommandMeta } from '@ledger/application';
-import { flattenValidationErrors } from '@ledger/contracts';
-import { ImportSheetFieldsDto } from '../../../api/src/sheets/import-sheet/import-sheet.fields';
-import { SheetImporter, SheetRowsProblem } from '../../../api/src/sheets/import-sheet/import-sheet.service';
-import { MAX_SHEET_FILE_BYTES } from '../../../api/src/sheets/import-sheet/upload.guard';
+import { CommandLoop, Facts, SheetImporter, SheetRowsProblem, type CommandMeta } from '@ledger/application';
+import { flattenValidationErrors, ImportSheetFieldsDto, MAX_SHEET_FILE_BYTES } from '@ledger/contracts';
 import { openLedger, printProblem, processIo, usageError, type CliIo } from './cli-io';
 
 export const IMPORT_SHEET_USAGE = `import-sheet <file.xlsx|file.csv> --number <交办单编号> --title <标题> --issued-on <YYYY-MM-DD> [--source <来源>] [--sub <userId>] [--name <姓名>]
@@ -64,7 +61,7 @@ export async function importSheetMain(config: LedgerConfig, argv: string[], io: 
   let barPhase: string | null = null;
   try {
     const loop = new CommandLoop(ledger.store, clock, { keptStreams: config.commandCacheStreams });
-    const importer = new SheetImporter(ledger.store, clock, ledger.queries, loop, new Facts(loop, ledger.queries));
+    const importer = new SheetImporter(ledger.store, ledger.queries, loop, new Facts(loop, ledger.queries));
     const meta: CommandMeta = {
       actor: { userId: values.sub ?? `cli:${os.userInfo().username}`, role: 'org_dept', unitId: null, name: values.name ?? '命令行导入' },
       correlationId: uuidv4(),

@@ -8,3 +8,4 @@ export * from './queries';
 export * from './views';
 export * from './accounts';
 export * from './validation';
+export * from './import-sheet';

@@ -1,6 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { CommandMeta } from '../../command-path/command-meta';
-import { SheetImporter, type SheetImportAnswer, type SheetImportFields } from './import-sheet.service';
+import { SheetImporter, type SheetImportAnswer, type SheetImportFields } from '@ledger/application';
 
 /** 交办单导入: a sheet and all its items from one workbook or CSV (see SheetImporter). */
 export class ImportSheetCommand {

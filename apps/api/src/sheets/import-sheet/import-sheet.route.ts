@@ -9,10 +9,9 @@ import { HEAVY_REQUESTS } from '../../exports/work-gate';
 import { Meta, type CommandMeta } from '../../command-path/command-meta';
 import { ValidationProblem, type FieldError } from '../../problem-details/errors';
 import { ApiCommandErrors } from '../../problem-details/openapi';
-import { flattenValidationErrors } from '@ledger/contracts';
+import { flattenValidationErrors, ImportSheetFieldsDto } from '@ledger/contracts';
 import { ImportSheetCommand } from './import-sheet.command';
-import { ImportSheetFieldsDto } from './import-sheet.fields';
-import type { SheetImportAnswer } from './import-sheet.service';
+import type { SheetImportAnswer } from '@ledger/application';
 import { SheetUploadGuard, UPLOADED_SHEET, type UploadedSheet } from './upload.guard';
 
 const ANSWER_SCHEMA = {

@@ -4,9 +4,7 @@ import type { Request, Response } from 'express';
 import multer from 'multer';
 import { findLoneSurrogate } from '../../problem-details/body-guards';
 import { ApiProblem } from '../../problem-details/errors';
-
-/** Largest 交办单 file accepted (a 10,000-row workbook is about 1–2 MB). */
-export const MAX_SHEET_FILE_BYTES = 10 * 1024 * 1024;
+import { MAX_SHEET_FILE_BYTES } from '@ledger/contracts';
 
 export interface UploadedSheet {
   buffer: Buffer;

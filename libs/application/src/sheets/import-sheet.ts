@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
 import type { LedgerEvent } from '@ledger/contracts/events';
+import type { CadreView, UnitView } from '@ledger/contracts/http/views';
+import { ApiProblem } from '@ledger/contracts/problems';
 import {
   isRejection,
   itemDecider,
@@ -18,8 +19,7 @@ import {
   type UnitFacts,
 } from '@ledger/domain';
 import { DuplicateEventIdError, type EventStore } from '@ledger/event-store';
-import { countyDate, type Clock } from '@ledger/platform';
-import { ReadQueries } from '@ledger/read-models';
+import { countyDate } from '@ledger/platform';
 import {
   importIds,
   parseAssignmentSheet,
@@ -31,10 +31,9 @@ import {
   type SheetLookup,
   type SheetProblem,
 } from '@ledger/sheets-io';
-import { CommandLoop, Facts, handleCommand, type CommandMeta } from '@ledger/application';
-import { CLOCK, EVENT_STORE } from '../../platform/tokens';
-import { answer } from '../../problem-details/command-outcome';
-import { ApiProblem, RejectedProblem } from '../../problem-details/errors';
+import type { Facts } from '../facts';
+import { handleCommand, type CommandLoop, type CommandMeta } from '../handle-command';
+import { resultOf, type AnswerOutcome } from '../refusal';
 
 /** The sheet's own fields, sent beside the file (validated like POST /sheets). */
 export interface SheetImportFields {
@@ -95,6 +94,13 @@ export class SheetRowsProblem extends ApiProblem {
 
 export const DEFAULT_IMPORT_CHUNK = 200;
 
+/** What the import reads from the read models (ReadQueries): the organisation, once they include the store's head. */
+export interface SheetImportReads {
+  ensurePosition(position: bigint, timeoutMs?: number): Promise<void>;
+  units(): Promise<readonly Pick<UnitView, 'id' | 'name' | 'dissolved'>[]>;
+  cadres(filter: { includeLeft: boolean }): Promise<readonly Pick<CadreView, 'id' | 'name' | 'unitId' | 'left'>[]>;
+}
+
 /** Which column a decider's rejection of a row belongs to. */
 const REJECTION_FIELDS: Record<string, SheetField> = {
   TITLE_REQUIRED: 'title',
@@ -130,15 +136,15 @@ interface PlannedItem {
  *
  * Every row is checked (parser, then deciders with facts from the streams) before anything is
  * written; then the claim, the sheet, and the items in concurrent chunks (one group commit each).
+ * A refused command is answered by `answer`: the API's problems, or CommandRefused.
  */
-@Injectable()
 export class SheetImporter {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CLOCK) private readonly clock: Clock,
-    private readonly queries: ReadQueries,
+    private readonly store: EventStore,
+    private readonly queries: SheetImportReads,
     private readonly path: CommandLoop,
     private readonly facts: Facts,
+    private readonly answer: AnswerOutcome = resultOf,
   ) {}
 
   async import(file: Buffer, fields: SheetImportFields, meta: CommandMeta, options: SheetImportOptions = {}): Promise<SheetImportAnswer> {
@@ -150,7 +156,7 @@ export class SheetImporter {
     // 1. The claim stream says whether this number is free, ours (this very file) or another sheet's.
     const claim = await this.path.fold(sheetNumberStream(number), sheetNumberDecider);
     const prior = claim.events.length > 0;
-    if (prior && claim.events[0].id !== ids.numberClaimedEventId) throw this.numberTaken(number, claim.state);
+    if (prior && claim.events[0].id !== ids.numberClaimedEventId) this.numberTaken(number, claim.state);
 
     // Rows, checked against the organisation as the read models know it (including the latest writes).
     await this.queries.ensurePosition(await this.store.headPosition(), options.consistencyWaitMs ?? 5000);
@@ -187,7 +193,7 @@ export class SheetImporter {
       if (claimed === 'exists') {
         // A concurrent import of the same number: it is ours only if the same file claimed it.
         const again = await this.path.fold(sheetNumberStream(number), sheetNumberDecider);
-        if (again.events[0]?.id !== ids.numberClaimedEventId) throw this.numberTaken(number, again.state);
+        if (again.events[0]?.id !== ids.numberClaimedEventId) this.numberTaken(number, again.state);
       } else {
         written++;
         position = maxOf(position, claimed.position);
@@ -240,14 +246,14 @@ export class SheetImporter {
   private decideSheet(sheetId: string, number: string, fields: SheetImportFields, context: CommandContext): { claim: SheetNumberCommand; issue: SheetCommand } {
     const claim: SheetNumberCommand = { type: 'ClaimSheetNumber', context, data: { number, sheetId } };
     const claimed = sheetNumberDecider.decide(claim, sheetNumberDecider.initialState());
-    if (isRejection(claimed)) answer({ kind: 'rejected', rejection: claimed });
+    if (isRejection(claimed)) this.answer({ kind: 'rejected', rejection: claimed });
     const issue: SheetCommand = {
       type: 'IssueSheet',
       context,
       data: { sheetId, number, title: fields.title, source: fields.source ?? null, issuedOn: fields.issuedOn },
     };
     const issued = sheetDecider.decide(issue, sheetDecider.initialState());
-    if (isRejection(issued)) answer({ kind: 'rejected', rejection: issued });
+    if (isRejection(issued)) this.answer({ kind: 'rejected', rejection: issued });
     return { claim, issue };
   }
 
@@ -296,7 +302,7 @@ export class SheetImporter {
       };
       const decision = itemDecider.decide(command, itemDecider.initialState());
       if (isRejection(decision)) {
-        if (decision.forbidden) answer({ kind: 'rejected', rejection: decision });
+        if (decision.forbidden) this.answer({ kind: 'rejected', rejection: decision });
         problems.push(rowProblem(row, decision));
       } else {
         planned.push({ row, itemId, eventId, command });
@@ -332,7 +338,7 @@ export class SheetImporter {
         case 'conflict':
           return 'exists';
         default:
-          answer(outcome);
+          this.answer(outcome);
           return 'exists';
       }
     } catch (e) {
@@ -341,13 +347,18 @@ export class SheetImporter {
     }
   }
 
-  private numberTaken(number: string, state: { status: string; sheetId?: string }): RejectedProblem {
-    return new RejectedProblem({
-      kind: 'rejection',
-      code: 'SHEET_NUMBER_TAKEN',
-      message: `sheet number ${number} belongs to another sheet or another version of this file`,
-      details: { number, ...(state.status === 'claimed' ? { sheetId: state.sheetId } : {}) },
+  /** SHEET_NUMBER_TAKEN, answered as the decider's rejections are (403/409 on HTTP): never returns. */
+  private numberTaken(number: string, state: { status: string; sheetId?: string }): never {
+    this.answer({
+      kind: 'rejected',
+      rejection: {
+        kind: 'rejection',
+        code: 'SHEET_NUMBER_TAKEN',
+        message: `sheet number ${number} belongs to another sheet or another version of this file`,
+        details: { number, ...(state.status === 'claimed' ? { sheetId: state.sheetId } : {}) },
+      },
     });
+    throw new Error('answer returned a result for a refused command');
   }
 }
 
