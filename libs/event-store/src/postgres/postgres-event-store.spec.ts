@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
 import { ConcurrencyError, DuplicateEventIdError, EventTooLargeError, type NewEvent, type StoredEvent, type StreamHeadAt } from '../port';
@@ -29,7 +29,7 @@ describe('PostgreSQL event store: schema', () => {
     await client.connect();
     try {
       const { rows } = await client.query('SELECT version FROM ledger_events.schema_migrations ORDER BY version');
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
       const pool = new Pool({ connectionString: url, max: 1 });
       expect(await migrate(pool, 'ledger_events')).toEqual([]);
       await pool.end();
@@ -82,6 +82,52 @@ describe('PostgreSQL event store: appends', () => {
         ['item-a', 2n],
         ['item-b', 3n],
       ]);
+    });
+  });
+});
+
+describe('PostgreSQL event store: a group written as one set', () => {
+  it('an append the set cannot write (a bad recordedAt) fails alone; the rest keep gap-free positions and unbroken links', async () => {
+    const url = await pg.freshDatabase();
+    await withStore(url, async (store) => {
+      await store.append('item-a', [event()], 'no_stream');
+      const bad: NewEvent = { ...event(), metadata: { recordedAt: 'not a time' } };
+      const outcomes = await Promise.allSettled([
+        store.append('item-a', [event(), event()], 0),
+        store.append('item-b', [bad], 'no_stream'),
+        store.append('item-c', [event()], 'no_stream'),
+        store.append('item-d', [event()], 5),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+      expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+      const all = await store.readAll({ after: 0n, limit: 100 });
+      expect(all.map((e) => [e.stream, e.revision, e.position])).toEqual([
+        ['item-a', 0, 1n],
+        ['item-a', 1, 2n],
+        ['item-a', 2, 3n],
+        ['item-c', 0, 4n],
+      ]);
+      // The links, from the definition (libs/integrity/README.md) with node:crypto alone.
+      const sha = (b: Buffer | string) => createHash('sha256').update(b).digest();
+      const streams = new Map<string, Buffer>();
+      let global = Buffer.alloc(32);
+      for (const e of all) {
+        const body = sha(
+          `[${JSON.stringify(e.id)},${JSON.stringify(e.type)},${JSON.stringify(e.schemaVersion)},${JSON.stringify(e.data)},${JSON.stringify(e.metadata)}]`,
+        );
+        const name = Buffer.from(e.stream, 'utf8');
+        const fixed = Buffer.alloc(7 + 4 + name.length + 4 + 8);
+        fixed.write('LEDGER1', 0, 'ascii');
+        fixed.writeUInt32BE(name.length, 7);
+        name.copy(fixed, 11);
+        fixed.writeUInt32BE(e.revision, 11 + name.length);
+        fixed.writeBigUInt64BE(e.position, 15 + name.length);
+        const link = sha(Buffer.concat([fixed, body, streams.get(e.stream) ?? Buffer.alloc(32)]));
+        streams.set(e.stream, link);
+        global = sha(Buffer.concat([link, global]));
+        expect([e.streamHash, e.globalHash]).toEqual([link.toString('hex'), global.toString('hex')]);
+      }
+      expect(await store.headPosition()).toBe(4n);
     });
   });
 });
