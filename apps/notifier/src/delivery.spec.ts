@@ -248,7 +248,7 @@ describe('the notifier delivering to real receivers', () => {
     );
     await eventually('the invalid edit is refused', () => logs.filter((l) => l.includes('REFUSED')).length === 2);
     expect(logs.filter((l) => l.includes('REFUSED'))[1]).toBe(
-      `configuration ${configFile} REFUSED, keeping the last good one: lnk is not a setting (expected link, delivery, channels, routes, bulletins)`,
+      `configuration ${configFile} REFUSED, keeping the last good one: lnk is not a setting (expected link, delivery, retention, channels, routes, bulletins)`,
     );
     await assign('I2', 'T1', null);
     await eventually('I2 goes out by the last good configuration', () => firsts('hook').length === 3);

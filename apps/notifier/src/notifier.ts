@@ -3,6 +3,7 @@ import type { EventStore, Subscription } from '@ledger/event-store';
 import { LeaseLostError, ProjectionLease, wakeablePause } from '@ledger/read-models/lease';
 import {
   applyNotificationEvents,
+  backfillUnitTree,
   dueChannels,
   dueMessages,
   enqueueScheduled,
@@ -11,8 +12,10 @@ import {
   nextDueAt,
   NOTIFIER_LEASE,
   notifierCheckpoint,
+  purgeDelivered,
   recordAttempt,
   scheduledQueued,
+  unknownRouteUnits,
   type AttemptResult,
   type NotifyConfig,
   type OutboxMessage,
@@ -50,6 +53,12 @@ export interface RunningNotifier {
 const PASS = 20;
 /** Longest idle wait: a message replayed through another process is picked up within it. */
 const IDLE_MS = 1000;
+/** How often the leader deletes delivered messages past their retention (county clock). */
+const PURGE_EVERY_MS = 10 * 60_000;
+/** Delivered messages deleted per transaction, and transactions per pass: deliveries go on between them. */
+const PURGE_BATCH = 200;
+const PURGE_BATCHES_PER_PASS = 25;
+const DAY_MS = 86_400_000;
 
 /** The delay before attempt `attempts + 1` after a failure: backoffMs, doubling, at most maxBackoffMs. */
 export function retryDelayMs(attempts: number, delivery: NotifyConfig['delivery']): number {
@@ -151,8 +160,45 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
     return added > 0;
   };
 
+  let purgedAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Deletes delivered messages older than the retention, a few batches per pass (the rest at the next
+   * pass, a second later), then rests PURGE_EVERY_MS. Dead letters and pending messages stay.
+   */
+  const purge = async (config: NotifyConfig, leading: () => boolean): Promise<void> => {
+    const days = config.retention.deliveredDays;
+    const at = now().getTime();
+    if (days === 0 || at - purgedAt < PURGE_EVERY_MS) return;
+    const before = new Date(at - days * DAY_MS);
+    let deleted = 0;
+    for (let batches = 0; batches < PURGE_BATCHES_PER_PASS && leading(); batches++) {
+      const n = await serial(() =>
+        ds.transaction(async (em) => {
+          await fence(em);
+          return purgeDelivered(em, before, PURGE_BATCH);
+        }),
+      );
+      deleted += n;
+      if (n < PURGE_BATCH) {
+        purgedAt = at;
+        break;
+      }
+    }
+    if (deleted) log(`retention: deleted ${deleted} message(s) delivered before ${before.toISOString()} (${days} days), with their attempts`);
+  };
+
+  // The configuration whose unit ids were last checked against the tree (each configuration once).
+  let unitsChecked: NotifyConfig | null = null;
+  const checkRouteUnits = async (config: NotifyConfig): Promise<void> => {
+    if (config === unitsChecked) return;
+    unitsChecked = config;
+    for (const line of await serial(() => unknownRouteUnits(ds, config))) log(`configuration: ${line}`);
+  };
+
   const lead = async (token: bigint): Promise<string> => {
     let leading = true;
+    // The tree is checked against once the log is folded up to its head as of the lead's start.
+    let treeCurrent = false;
     const { pause: idle, wake: kick } = wakeablePause();
     let subscription: Subscription | null = null;
     let delivering: Promise<void> | null = null;
@@ -180,6 +226,8 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
           return notifierCheckpoint(em);
         }),
       );
+      const backfilled = await serial(() => backfillUnitTree(ds, store, fence));
+      if (backfilled !== null) log(`unit tree: ${backfilled} unit(s) folded from the log up to position ${after} (once, for subtree routes)`);
       state = 'leader';
       log(`leader (lease token ${token}): started after position ${after}`);
       subscription = store.subscribe(
@@ -193,6 +241,13 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
           if (messages) kick();
         },
         { after, batchSize: options.batchSize ?? 500 },
+      );
+      subscription.caughtUp().then(
+        () => {
+          treeCurrent = true;
+          kick();
+        },
+        () => undefined,
       );
       // One worker per channel with messages due, each sending its channel's in order: a receiver that hangs
       // until the timeout holds back its own channel, not the others.
@@ -213,6 +268,8 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
           while (leading) {
             // Looks at the configuration file at least once a second: an edit is taken (or refused, logged) while idle too.
             await scheduleBulletins(options.config());
+            await purge(options.config(), () => leading);
+            if (treeCurrent) await checkRouteUnits(options.config());
             for (const channel of await serial(() => dueChannels(ds, now().getTime()))) {
               if (workers.has(channel)) continue;
               const worker = work(channel).finally(() => {

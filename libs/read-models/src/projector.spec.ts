@@ -225,10 +225,11 @@ describe('read models projected from a scripted county', () => {
       'TemporalEpochsByEvents1765100000000',
       'Accounts1765300000000',
       'Notifications1765400000000',
+      'NotificationsRetention1765450000000',
     ]);
     // Opening again runs nothing twice.
     const again = await openReadModels({ dataDir: dir, readDbUrl: null });
-    expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(11);
+    expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(12);
     await again.destroy();
   });
 

@@ -10,6 +10,7 @@ import { ItemLiveDecisions1765000000000 } from './1765000000000-item-live-decisi
 import { TemporalEpochsByEvents1765100000000 } from './1765100000000-temporal-epochs-by-events';
 import { Accounts1765300000000 } from './1765300000000-accounts';
 import { Notifications1765400000000 } from './1765400000000-notifications';
+import { NotificationsRetention1765450000000 } from './1765450000000-notifications-retention';
 
 /**
  * Every read-model migration, in timestamp order; TypeORM runs the pending ones on open. Listed, not
@@ -29,4 +30,5 @@ export const READ_MODEL_MIGRATIONS: Array<new () => MigrationInterface> = [
   TemporalEpochsByEvents1765100000000,
   Accounts1765300000000,
   Notifications1765400000000,
+  NotificationsRetention1765450000000,
 ];

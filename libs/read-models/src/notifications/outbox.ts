@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isEventType, upcast } from '@ledger/contracts/events';
-import type { StoredEvent } from '@ledger/event-store';
+import type { EventStore, StoredEvent } from '@ledger/event-store';
 import { ProjectionGapError } from '../errors';
 import { isPostgres, placeholders } from '../db/sql';
 import { audienceKey, draftFor, evolveNotifiedItem, type NotifiedEvent, type NotifiedItem } from './rules';
@@ -98,6 +98,78 @@ export function messageId(eventId: string, audience: string, channel: string): s
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
+/** The named checkpoint through which nt_unit holds the tree: absent on a notifier from before nt_unit (backfilled once). */
+export const UNITS_FOLDED = 'units';
+
+async function foldUnit(em: EntityManager, unitId: string, parentId: string | null): Promise<void> {
+  await q(em, `INSERT INTO "nt_unit" ("unitId", "parentId") VALUES (?, ?) ON CONFLICT ("unitId") DO UPDATE SET "parentId" = excluded."parentId"`, [
+    unitId,
+    parentId,
+  ]);
+}
+
+/** The unit events the notifier folds (its tree: who is under whom). */
+function unitPlacement(type: string, data: unknown): { unitId: string; parentId: string | null } | null {
+  if (type !== 'UnitRegistered' && type !== 'UnitMoved') return null;
+  const d = data as { unitId?: unknown; parentId?: unknown };
+  return typeof d.unitId === 'string' ? { unitId: d.unitId, parentId: typeof d.parentId === 'string' ? d.parentId : null } : null;
+}
+
+/**
+ * A notifier that folded events before nt_unit existed has a checkpoint past unit events it never
+ * kept: once, it reads the log up to its checkpoint for them (units only), so that subtree routes see
+ * the whole tree. `guard` holds the lease. Returns the number of units folded (null: nothing to do).
+ */
+export async function backfillUnitTree(
+  db: DataSource,
+  store: Pick<EventStore, 'readAll'>,
+  guard: (em: EntityManager) => Promise<void>,
+  batch = 5000,
+): Promise<number | null> {
+  if ((await named(db, UNITS_FOLDED)) !== null) return null;
+  const through = await notifierCheckpoint(db);
+  const parents = new Map<string, string | null>();
+  for (let after = 0n; after < through;) {
+    const events = await store.readAll({ after, limit: batch });
+    if (!events.length) break;
+    for (const e of events) {
+      if (e.position > through) break;
+      const placed = isEventType(e.type) ? unitPlacement(e.type, upcast(e.type, e.schemaVersion, e.data)) : null;
+      if (placed) parents.set(placed.unitId, placed.parentId);
+    }
+    after = events[events.length - 1].position;
+  }
+  return db.transaction(async (em) => {
+    await guard(em);
+    if ((await named(em, UNITS_FOLDED)) !== null) return null;
+    if ((await notifierCheckpoint(em)) !== through) throw new Error('the notifier checkpoint moved during the unit tree backfill');
+    for (const [unitId, parentId] of parents) await foldUnit(em, unitId, parentId);
+    await setNamed(em, UNITS_FOLDED, through);
+    return parents.size;
+  });
+}
+
+/**
+ * The unit ids the routes name ("units", "unitsUnder") that are no unit of the tree the notifier has
+ * folded, one line each: a misspelt id would otherwise match nothing in silence. Not refused (a unit
+ * may be registered after the configuration names it), said.
+ */
+export async function unknownRouteUnits(db: DataSource | EntityManager, config: NotifyConfig): Promise<string[]> {
+  const named = new Set(config.routes.flatMap((r) => [...(r.units ?? []), ...(r.unitsUnder ?? [])]));
+  if (!named.size) return [];
+  const ids = [...named];
+  const rows: { unitId: string }[] = await q(db, `SELECT "unitId" FROM "nt_unit" WHERE "unitId" IN (${ids.map(() => '?').join(', ')})`, ids);
+  const known = new Set(rows.map((r) => r.unitId));
+  const out: string[] = [];
+  config.routes.forEach((r, i) => {
+    for (const key of ['units', 'unitsUnder'] as const)
+      for (const id of r[key] ?? [])
+        if (!known.has(id))
+          out.push(`routes[${i}].${key} names "${id}", which is no unit of the organisation tree: it matches nothing until one is registered`);
+  });
+  return out;
+}
+
 /**
  * Folds a batch into nt_item, writes its messages to the outbox and advances the checkpoint, all in
  * the caller's transaction: a message exists iff the checkpoint passed its event. Events at or below
@@ -112,6 +184,21 @@ export async function applyNotificationEvents(
   let checkpoint = await notifierCheckpoint(em);
   const from = (await named(em, NOTIFY_FROM)) ?? 0n;
   const items = new Map<string, NotifiedItem | null>();
+  // The tree as folded so far in this batch (unit → parent; null: a root; absent from the map: not read yet).
+  const parents = new Map<string, string | null>();
+  const parentOf = async (unitId: string): Promise<string | null> => {
+    if (!parents.has(unitId)) {
+      const rows: { parentId: string | null }[] = await q(em, `SELECT "parentId" FROM "nt_unit" WHERE "unitId" = ?`, [unitId]);
+      parents.set(unitId, rows[0]?.parentId ?? null);
+    }
+    return parents.get(unitId) ?? null;
+  };
+  /** The unit and its ancestors, itself first (a cycle, which the domain never makes, stops the walk). */
+  const lineOf = async (unitId: string): Promise<string[]> => {
+    const line = [unitId];
+    for (let p = await parentOf(unitId); p !== null && !line.includes(p); p = await parentOf(p)) line.push(p);
+    return line;
+  };
   let messages = 0;
   for (const s of stored) {
     if (s.position <= checkpoint) continue;
@@ -119,6 +206,12 @@ export async function applyNotificationEvents(
     checkpoint = s.position;
     if (!isEventType(s.type)) continue;
     const data = upcast(s.type, s.schemaVersion, s.data) as { itemId?: unknown };
+    const placed = unitPlacement(s.type, data);
+    if (placed) {
+      await foldUnit(em, placed.unitId, placed.parentId);
+      parents.set(placed.unitId, placed.parentId);
+      continue;
+    }
     if (typeof data.itemId !== 'string') continue;
     const actor = (s.metadata as { actor?: { role?: unknown } } | undefined)?.actor;
     const e = { type: s.type, data, actorRole: typeof actor?.role === 'string' ? actor.role : null } as NotifiedEvent;
@@ -149,7 +242,8 @@ export async function applyNotificationEvents(
     };
     for (const audience of draft.audiences) {
       const key = audienceKey(audience);
-      for (const channel of channelsFor(config, audience)) {
+      const line = audience.unitId === null ? undefined : await lineOf(audience.unitId);
+      for (const channel of channelsFor(config, audience, line)) {
         await q(
           em,
           `INSERT INTO "nt_outbox" ("id", "position", "eventId", "eventType", "kind", "itemId", "audience", "channel", "payload", "status", "attempts", "nextAttemptAt", "createdAt") ` +
@@ -173,6 +267,26 @@ export async function applyNotificationEvents(
   }
   await setNamed(em, NOTIFIER_CHECKPOINT, checkpoint);
   return { checkpoint, messages };
+}
+
+/**
+ * Deletes up to `limit` messages delivered before `deliveredBefore`, oldest first, with their attempts,
+ * in the caller's transaction; returns how many. Pending and dead messages are never touched (a
+ * replayed dead letter is once it is delivered). The checkpoint is not in these rows: a purged
+ * message's event stays behind it and is never notified again.
+ */
+export async function purgeDelivered(em: EntityManager, deliveredBefore: Date, limit: number): Promise<number> {
+  const rows: { id: string }[] = await q(
+    em,
+    `SELECT "id" FROM "nt_outbox" WHERE "status" = 'delivered' AND "deliveredAt" < ? ORDER BY "deliveredAt", "id" LIMIT ${Math.floor(limit)}`,
+    [deliveredBefore.toISOString()],
+  );
+  if (!rows.length) return 0;
+  const ids = rows.map((r) => r.id);
+  const marks = ids.map(() => '?').join(', ');
+  await q(em, `DELETE FROM "nt_attempt" WHERE "messageId" IN (${marks})`, ids);
+  await q(em, `DELETE FROM "nt_outbox" WHERE "status" = 'delivered' AND "id" IN (${marks})`, ids);
+  return ids.length;
 }
 
 interface OutboxRow extends Omit<OutboxMessage, 'payload' | 'attempts' | 'nextAttemptAt' | 'position'> {
@@ -295,9 +409,12 @@ export async function replayDeadLetter(db: DataSource, id: string): Promise<'rep
   });
 }
 
-/** Whether a scheduled message (e.g. `bulletin:monthly:2026-11`) is in the outbox already, in any state. */
+/**
+ * Whether a scheduled message (e.g. `bulletin:monthly:2026-11`) was ever queued: nt_scheduled keeps it
+ * after its delivered rows are purged, so a restart never sends it again.
+ */
 export async function scheduledQueued(db: DataSource | EntityManager, key: string): Promise<boolean> {
-  const rows: unknown[] = await q(db, `SELECT 1 FROM "nt_outbox" WHERE "eventId" = ? LIMIT 1`, [key]);
+  const rows: unknown[] = await q(db, `SELECT 1 FROM "nt_scheduled" WHERE "key" = ?`, [key]);
   return rows.length > 0;
 }
 
@@ -311,6 +428,7 @@ export async function enqueueScheduled(
   message: { key: string; kind: string; audience: string; position: bigint; payload: MessagePayload; channels: string[]; now: Date },
 ): Promise<number> {
   let added = 0;
+  await q(em, `INSERT INTO "nt_scheduled" ("key", "queuedAt") VALUES (?, ?) ON CONFLICT ("key") DO NOTHING`, [message.key, message.now.toISOString()]);
   for (const channel of message.channels) {
     const id = messageId(message.key, message.audience, channel);
     const exists: unknown[] = await q(em, `SELECT 1 FROM "nt_outbox" WHERE "id" = ?`, [id]);

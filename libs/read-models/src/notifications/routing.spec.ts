@@ -51,7 +51,7 @@ describe('the notification configuration', () => {
         routes: [{ roles: ['mayor'], channels: ['nowhere'], unit: 'T1' }, 'x'],
       }),
     ).toEqual([
-      'lnk is not a setting (expected link, delivery, channels, routes, bulletins)',
+      'lnk is not a setting (expected link, delivery, retention, channels, routes, bulletins)',
       'link must be an http(s) URL',
       'delivery.maxAttempts must be a whole number from 1 to 100',
       'delivery.timeoutMs must be a whole number from 1 to 600000',
@@ -62,10 +62,68 @@ describe('the notification configuration', () => {
       'channels.hook: a webhook needs a secret to sign its messages with',
       'channels.sms.to must list the phone numbers',
       "channels.sms.template must give the gateway's JSON body",
-      'routes[0].unit is not a setting (expected roles, units, channels)',
+      'routes[0].unit is not a setting (expected roles, units, unitsUnder, channels)',
       'routes[0].roles must list some of unit, leader, inspector, discipline, org_dept',
       'routes[0].channels names "nowhere", which is not a channel',
       'routes[1] must be an object',
     ]);
+  });
+});
+
+describe('subtree routes (unitsUnder)', () => {
+  const config = parseNotifyConfig(
+    JSON.stringify({
+      ...good,
+      routes: [
+        { roles: ['unit'], unitsUnder: ['town-a'], channels: ['ding'] },
+        { roles: ['leader'], units: ['v9'], unitsUnder: ['town-b'], channels: ['sms'] },
+      ],
+    }),
+  );
+
+  it('matches the root and every unit whose line up the tree passes through it, and nothing it cannot place', () => {
+    // A hand-built line: village v1 under town-a under the county.
+    expect(channelsFor(config, { role: 'unit', unitId: 'v1' }, ['v1', 'town-a', 'county'])).toEqual(['ding']);
+    expect(channelsFor(config, { role: 'unit', unitId: 'town-a' }, ['town-a', 'county'])).toEqual(['ding']);
+    expect(channelsFor(config, { role: 'unit', unitId: 'v2' }, ['v2', 'town-b', 'county'])).toEqual([]);
+    expect(channelsFor(config, { role: 'unit', unitId: 'county' }, ['county'])).toEqual([]);
+    // Without the tree only the unit itself is known: under nothing.
+    expect(channelsFor(config, { role: 'unit', unitId: 'v1' })).toEqual([]);
+    expect(channelsFor(config, { role: 'inspector', unitId: null }, [])).toEqual([]);
+  });
+
+  it('with units on the same route, a unit matches if either does', () => {
+    expect(channelsFor(config, { role: 'leader', unitId: 'v9' }, ['v9', 'town-a', 'county'])).toEqual(['sms']);
+    expect(channelsFor(config, { role: 'leader', unitId: 'v3' }, ['v3', 'town-b', 'county'])).toEqual(['sms']);
+    expect(channelsFor(config, { role: 'leader', unitId: 'v1' }, ['v1', 'town-a', 'county'])).toEqual([]);
+  });
+
+  it('is validated like units', () => {
+    const route = (r: object) => problems({ ...good, routes: [{ roles: ['unit'], channels: ['ding'], ...r }] });
+    expect(route({ unitsUnder: [] })).toEqual(['routes[0].unitsUnder must list the unit ids whose subtrees it covers (leave it out for every unit)']);
+    expect(route({ unitsUnder: 'town-a' })).toEqual(['routes[0].unitsUnder must list the unit ids whose subtrees it covers (leave it out for every unit)']);
+    expect(route({ unitsUnder: [''] })).toEqual(['routes[0].unitsUnder must list the unit ids whose subtrees it covers (leave it out for every unit)']);
+    expect(route({ subtree: true })).toEqual(['routes[0].subtree is not a setting (expected roles, units, unitsUnder, channels)']);
+  });
+});
+
+describe('the retention of delivered messages', () => {
+  const retention = (r: unknown) => parseNotifyConfig(JSON.stringify({ ...good, retention: r })).retention;
+
+  it('keeps a delivered message 30 days unless told otherwise; 0 keeps it forever', () => {
+    expect(parseNotifyConfig(JSON.stringify(good)).retention).toEqual({ deliveredDays: 30 });
+    expect(retention({})).toEqual({ deliveredDays: 30 });
+    expect(retention({ deliveredDays: 0 })).toEqual({ deliveredDays: 0 });
+    expect(retention({ deliveredDays: 365 })).toEqual({ deliveredDays: 365 });
+  });
+
+  it('refuses what is not a number of days, and unknown settings', () => {
+    const days = 'retention.deliveredDays must be a whole number of days from 0 (keep forever) to 3650';
+    expect(problems({ ...good, retention: { deliveredDays: -1 } })).toEqual([days]);
+    expect(problems({ ...good, retention: { deliveredDays: 1.5 } })).toEqual([days]);
+    expect(problems({ ...good, retention: { deliveredDays: '30' } })).toEqual([days]);
+    expect(problems({ ...good, retention: { deliveredDays: 3651 } })).toEqual([days]);
+    expect(problems({ ...good, retention: { deadDays: 30 } })).toEqual(['retention.deadDays is not a setting (expected deliveredDays)']);
+    expect(problems({ ...good, retention: 30 })).toEqual(['retention must be an object']);
   });
 });

@@ -21,8 +21,13 @@ import { AUDIENCE_ROLES, type Audience, type AudienceRole } from './rules';
  * "bulletins": { "weekly": { "weekday": 1, "channels": ["ding"] } } sends each ISO week's (<YYYY-Www>, Monday
  * to Sunday) once, from that county weekday (1 Monday … 7 Sunday) of the next week on. Both may be set.
  *
- * A route without "units" matches every unit. An audience gets the union of the channels of every
- * route that matches it.
+ * A route without "units" matches every unit. "unitsUnder": ["town-a"] matches town-a and every unit
+ * under it in the organisation tree as it stands at the event notified (a unit registered under it later
+ * is covered, one moved out is not); with "units" too, a unit matches if either does. An audience gets
+ * the union of the channels of every route that matches it.
+ *
+ * "retention": { "deliveredDays": 30 } deletes delivered messages (and their attempts) that many days
+ * after delivery; 0 keeps them forever. Dead letters stay until an administrator replays them.
  */
 export type ChannelType = 'webhook' | 'dingtalk' | 'wecom' | 'sms';
 export const CHANNEL_TYPES: readonly ChannelType[] = ['webhook', 'dingtalk', 'wecom', 'sms'];
@@ -43,6 +48,8 @@ export interface ChannelConfig {
 export interface RouteConfig {
   roles: AudienceRole[];
   units?: string[];
+  /** Roots of subtrees: the unit itself and every unit under it. */
+  unitsUnder?: string[];
   channels: string[];
 }
 
@@ -65,15 +72,24 @@ export interface WeeklyBulletinSchedule {
   channels: string[];
 }
 
+/** How long the outbox keeps a delivered message: `deliveredDays` after its delivery (0: forever). */
+export interface RetentionConfig {
+  deliveredDays: number;
+}
+
 export interface NotifyConfig {
   link: string;
   delivery: DeliveryConfig;
+  retention: RetentionConfig;
   channels: Record<string, ChannelConfig>;
   routes: RouteConfig[];
   bulletins: { monthly: BulletinSchedule | null; weekly: WeeklyBulletinSchedule | null };
 }
 
 export const DEFAULT_DELIVERY: DeliveryConfig = { maxAttempts: 8, backoffMs: 1000, maxBackoffMs: 3_600_000, timeoutMs: 10_000 };
+/** A month of delivered messages is kept to answer "was it sent?"; the outbox does not grow forever. */
+export const DEFAULT_RETENTION: RetentionConfig = { deliveredDays: 30 };
+const MAX_RETENTION_DAYS = 3650;
 
 export class NotifyConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -99,7 +115,7 @@ export function parseNotifyConfig(text: string): NotifyConfig {
   const unknown = (at: string, o: Record<string, unknown>, known: string[]) => {
     for (const k of Object.keys(o)) if (!known.includes(k)) problems.push(`${at}${k} is not a setting (expected ${known.join(', ')})`);
   };
-  unknown('', raw, ['link', 'delivery', 'channels', 'routes', 'bulletins']);
+  unknown('', raw, ['link', 'delivery', 'retention', 'channels', 'routes', 'bulletins']);
   const link = raw.link ?? '';
   if (typeof link !== 'string' || (link !== '' && !/^https?:\/\//.test(link))) problems.push('link must be an http(s) URL');
 
@@ -119,6 +135,20 @@ export function parseNotifyConfig(text: string): NotifyConfig {
         else if (!Number.isInteger(value) || (value as number) < range[0] || (value as number) > range[1])
           problems.push(`delivery.${key} must be a whole number from ${range[0]} to ${range[1]}`);
         else delivery[key as keyof DeliveryConfig] = value as number;
+      }
+    }
+  }
+
+  const retention = { ...DEFAULT_RETENTION };
+  if (raw.retention !== undefined) {
+    if (!isObject(raw.retention)) problems.push('retention must be an object');
+    else {
+      unknown('retention.', raw.retention, ['deliveredDays']);
+      const days = raw.retention.deliveredDays;
+      if (days !== undefined) {
+        if (!Number.isInteger(days) || (days as number) < 0 || (days as number) > MAX_RETENTION_DAYS)
+          problems.push(`retention.deliveredDays must be a whole number of days from 0 (keep forever) to ${MAX_RETENTION_DAYS}`);
+        else retention.deliveredDays = days as number;
       }
     }
   }
@@ -154,11 +184,13 @@ export function parseNotifyConfig(text: string): NotifyConfig {
     raw.routes.forEach((r: unknown, i) => {
       const at = `routes[${i}]`;
       if (!isObject(r)) return void problems.push(`${at} must be an object`);
-      unknown(`${at}.`, r, ['roles', 'units', 'channels']);
+      unknown(`${at}.`, r, ['roles', 'units', 'unitsUnder', 'channels']);
       const roles = r.roles;
       if (!isStrings(roles) || roles.length === 0 || !roles.every((x) => (AUDIENCE_ROLES as string[]).includes(x)))
         problems.push(`${at}.roles must list some of ${AUDIENCE_ROLES.join(', ')}`);
       if (r.units !== undefined && (!isStrings(r.units) || r.units.length === 0)) problems.push(`${at}.units must list unit ids (leave it out for every unit)`);
+      if (r.unitsUnder !== undefined && (!isStrings(r.unitsUnder) || r.unitsUnder.length === 0))
+        problems.push(`${at}.unitsUnder must list the unit ids whose subtrees it covers (leave it out for every unit)`);
       if (!isStrings(r.channels) || r.channels.length === 0) problems.push(`${at}.channels must list channel names`);
       else for (const c of r.channels) if (isObject(raw.channels) && !(c in raw.channels)) problems.push(`${at}.channels names "${c}", which is not a channel`);
       routes.push(r as unknown as RouteConfig);
@@ -203,15 +235,27 @@ export function parseNotifyConfig(text: string): NotifyConfig {
     }
   }
   if (problems.length) throw new NotifyConfigError(problems);
-  return { link: (link as string).replace(/\/+$/, ''), delivery, channels, routes, bulletins: { monthly, weekly } };
+  return { link: (link as string).replace(/\/+$/, ''), delivery, retention, channels, routes, bulletins: { monthly, weekly } };
 }
 
-/** The channels that reach `audience`, in the order the configuration first names them. */
-export function channelsFor(config: NotifyConfig, audience: Audience): string[] {
+/** Whether a route's units and subtrees take in the unit whose line up the tree is `line` (itself first, the root last). */
+function routeTakes(r: RouteConfig, line: readonly string[]): boolean {
+  if (!r.units && !r.unitsUnder) return true;
+  if (line.length === 0) return false;
+  return (r.units?.includes(line[0]) ?? false) || (r.unitsUnder?.some((root) => line.includes(root)) ?? false);
+}
+
+/**
+ * The channels that reach `audience`, in the order the configuration first names them. `line` is the
+ * audience's unit and its ancestors up to the root, from the tree as it stands at the event; without it
+ * the unit alone (no subtree route matches what it cannot place).
+ */
+export function channelsFor(config: NotifyConfig, audience: Audience, line?: readonly string[]): string[] {
   const out = new Set<string>();
+  const units = audience.unitId === null ? [] : (line ?? [audience.unitId]);
   for (const r of config.routes) {
     if (!r.roles.includes(audience.role)) continue;
-    if (r.units && (audience.unitId === null || !r.units.includes(audience.unitId))) continue;
+    if (!routeTakes(r, units)) continue;
     for (const c of r.channels) out.add(c);
   }
   return [...out];
