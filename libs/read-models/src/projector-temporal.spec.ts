@@ -102,6 +102,23 @@ describe('the temporal projection beside the current-state one', () => {
     expect(await dumpReadModels(ds)).toEqual(await rebuilt());
   });
 
+  it("caught up, a live batch opens one transaction for both projections; the rows are a rebuild's", async () => {
+    await steps(40);
+    let transactions = 0;
+    let batches = 0;
+    projector = await startProjector(ds, store, { batchSize: 7, fence: async () => void transactions++, onBatch: () => void batches++ });
+    await caughtUp();
+    for (let i = 0; i < 30; i++) {
+      transactions = 0;
+      batches = 0;
+      await county.step();
+      await caughtUp();
+      // Every batch of the step, current state and temporal together (two each when they took turns).
+      expect({ step: i, transactions }).toEqual({ step: i, transactions: batches });
+    }
+    expect(await dumpReadModels(ds)).toEqual(await rebuilt());
+  });
+
   it('a database from before the split (no temporal checkpoint row) goes on from its newest mark', async () => {
     const at = await projectedThenStopped(100, 9);
     await ds.query(`DELETE FROM "rm_checkpoint" WHERE "name" = 'temporal'`);

@@ -45,6 +45,9 @@ export class Serial {
   }
 }
 
+/** A live batch this small carries the temporal work in its own transaction when the temporal models are caught up. */
+const JOIN_TEMPORAL_UP_TO = 32;
+
 /** Events handed to the current-state batch, kept for the temporal one so it need not read them again. */
 const HANDOVER_LIMIT = 20_000;
 
@@ -64,6 +67,8 @@ class TemporalFollower {
    */
   private handedAfter = -1n;
   private stopped = false;
+  /** Waiting for the current-state projection, nothing owed: position is final until woken. */
+  private parked = false;
   private wake: (() => void) | null = null;
   private readonly waiters = new Set<{ position: bigint; resolve: (reached: boolean) => void }>();
   readonly done: Promise<void>;
@@ -97,6 +102,22 @@ class TemporalFollower {
     this.wake?.();
   }
 
+  /**
+   * Whether the batch that follows `after` may carry the temporal work in its own transaction: the
+   * follower is parked exactly there. Asked inside that transaction (the follower opens none while parked).
+   */
+  canJoin(after: bigint): boolean {
+    return this.parked && !this.stopped && !this.stale && this.position === after && this.target === after;
+  }
+
+  /** The current-state transaction took the temporal work up to `checkpoint` too: nothing to do for it. */
+  joined(checkpoint: bigint, events: number): void {
+    this.position = this.target = this.handedAfter = checkpoint;
+    this.handed = [];
+    this.options.onTemporalBatch?.(checkpoint, events);
+    this.release();
+  }
+
   /** Resolves true once the temporal read models include `position`, false if the follower stops first. */
   reached(position: bigint): Promise<boolean> {
     if (this.position >= position || this.stopped) return Promise.resolve(this.position >= position);
@@ -119,7 +140,9 @@ class TemporalFollower {
             continue; // the current-state projection may have moved on meanwhile
           }
           this.release();
+          this.parked = true;
           await new Promise<void>((resolve) => (this.wake = resolve));
+          this.parked = false;
           this.wake = null;
           continue;
         }
@@ -173,8 +196,9 @@ class TemporalFollower {
 
 /**
  * Subscribes to the store from the current-state checkpoint; each batch and that checkpoint commit
- * together. The temporal read models follow in transactions of their own, with their own checkpoint,
- * so that what `minPosition` waits for never waits on them. Give it a DataSource of its own: on SQLite
+ * together. The temporal read models, with their own checkpoint, follow in transactions of their own
+ * while behind or on a large batch (a start, a backlog), so that what `minPosition` waits for never waits
+ * on a long temporal catch-up; caught up, a small batch carries them in its transaction. Give it a DataSource of its own: on SQLite
  * a shared connection would let readers see a batch before it commits.
  */
 export async function startProjector(dataSource: DataSource, store: EventStore, options: ProjectorOptions = {}): Promise<RunningProjector> {
@@ -194,14 +218,23 @@ export async function startProjector(dataSource: DataSource, store: EventStore, 
   const subscription: Subscription = store.subscribe(
     async (events) => {
       const after = delivered;
+      let joined = false;
       const checkpoint = await serial.run(() =>
         dataSource.transaction(async (em) => {
           await options.fence?.(em);
-          return applyEvents(em, events, { contiguous: store.contiguousPositions });
+          const applied = await applyEvents(em, events, { contiguous: store.contiguousPositions });
+          // Live, a batch is often one command's events: a second transaction (its fence, checkpoint
+          // read and commit) for the temporal models cost as much as their rows. When they are caught
+          // up they take a small batch here, and both checkpoints commit together; a catch-up's large
+          // batches stay apart, so that the current state is not held back by the slower temporal rows.
+          joined = events.length <= JOIN_TEMPORAL_UP_TO && temporal.canJoin(after);
+          if (joined) await applyTemporalEvents(em, events, { contiguous: store.contiguousPositions });
+          return applied;
         }),
       );
       if (events.length) delivered = events[events.length - 1].position;
-      temporal.advance(checkpoint, events, after);
+      if (joined) temporal.joined(checkpoint, events.length);
+      else temporal.advance(checkpoint, events, after);
       options.onBatch?.(checkpoint, events.length);
     },
     { after: start.after, batchSize: options.batchSize ?? 1000 },
