@@ -19,6 +19,7 @@ import { ACCOUNT_VIEW_EVENTS, evolveAccountRow } from '../accounts/evolve';
 import { projectStarFacts } from '../star-rating/project';
 import type { ProjectedEvent } from '../projected-event';
 import { upsertRows } from '../db/upsert';
+import { loadRows } from '../db/load-rows';
 import { isPostgres, placeholders } from '../db/sql';
 import { writeChangedRows, writeRows } from '../db/write-rows';
 import { shareStrings } from '../shared-strings';
@@ -70,11 +71,7 @@ export class Touched<R> {
 async function load<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, key: string, ids: Set<string>): Promise<Touched<R>> {
   const t = new Touched<R>();
   const all = [...ids];
-  for (let i = 0; i < all.length; i += READ_CHUNK) {
-    const chunk = all.slice(i, i + READ_CHUNK);
-    const rows = await em.getRepository(entity).createQueryBuilder('r').where(`r.${key} IN (:...ids)`, { ids: chunk }).getMany();
-    for (const r of rows) t.initial.set(r[key], { ...r });
-  }
+  for (const r of await loadRows(em, entity, key, all, READ_CHUNK)) t.initial.set(r[key], r);
   for (const id of all) {
     const row = t.initial.get(id) ?? null;
     t.initial.set(id, row);

@@ -1,0 +1,57 @@
+import type { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import { sqliteConnection } from './sqlite-connection';
+
+type ColumnMetadata = EntityMetadata['columns'][number];
+
+/** Per entity and key: the SELECT of one row by that column, and the columns it reads. */
+const shapes = new WeakMap<EntityMetadata, Map<string, { sql: string; columns: ColumnMetadata[] }>>();
+
+function shapeOf(meta: EntityMetadata, key: string): { sql: string; columns: ColumnMetadata[] } {
+  let byKey = shapes.get(meta);
+  if (!byKey) shapes.set(meta, (byKey = new Map()));
+  let shape = byKey.get(key);
+  if (!shape) {
+    const keyColumn = meta.columns.find((c) => c.propertyName === key);
+    if (!keyColumn) throw new Error(`${meta.tableName} has no column ${key}`);
+    const columns = meta.columns;
+    const sql = `SELECT ${columns.map((c) => `"${c.databaseName}"`).join(', ')} FROM "${meta.tableName}" WHERE "${keyColumn.databaseName}" = ?`;
+    byKey.set(key, (shape = { sql, columns }));
+  }
+  return shape;
+}
+
+/**
+ * The stored rows whose `key` column is one of `ids`, as TypeORM hydrates them (each column through the
+ * driver: booleans, JSON, transformers), as plain objects. On SQLite a prepared seek per id on the batch's
+ * connection: a live batch loads a handful of rows, and TypeORM's query builder cost more than the seeks
+ * (about a tenth of the projector's CPU per event); elsewhere TypeORM's IN query.
+ */
+export async function loadRows<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, key: string, ids: string[], chunk = 500): Promise<R[]> {
+  if (ids.length === 0) return [];
+  const db = sqliteConnection(em);
+  if (!db) {
+    const out: R[] = [];
+    for (let i = 0; i < ids.length; i += chunk) {
+      const rows = await em
+        .getRepository(entity)
+        .createQueryBuilder('r')
+        .where(`r.${key} IN (:...ids)`, { ids: ids.slice(i, i + chunk) })
+        .getMany();
+      for (const r of rows) out.push({ ...r });
+    }
+    return out;
+  }
+  const meta = em.connection.getMetadata(entity);
+  const { sql, columns } = shapeOf(meta, key);
+  const select = db.prepare(sql) as { raw(on: boolean): { get(...p: unknown[]): unknown[] | undefined } };
+  const driver = em.connection.driver;
+  const out: R[] = [];
+  for (const id of ids) {
+    const raw = select.raw(true).get(id);
+    if (!raw) continue;
+    const row: ObjectLiteral = {};
+    for (let i = 0; i < columns.length; i++) row[columns[i].propertyName] = driver.prepareHydratedValue(raw[i], columns[i]);
+    out.push(row as R);
+  }
+  return out;
+}
