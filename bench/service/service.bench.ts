@@ -136,10 +136,16 @@ function rssOf(pid: number): { peakMb: number; nowMb: number } | null {
   }
 }
 
+/** BENCH_SERVICE_CPU_PROF=<folder>: the API and the projector write V8 CPU profiles there (node --cpu-prof) when stopped. */
+const cpuProfFlags = (name: string): string[] =>
+  process.env.BENCH_SERVICE_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_SERVICE_CPU_PROF)}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`]
+    : [];
+
 function startChild(file: string, env: NodeJS.ProcessEnv, silent = true, execArgv: string[] = []): ChildProcess {
   const child = fork(file, [], {
     env: { ...process.env, ...env },
-    execArgv: [...process.execArgv, ...execArgv],
+    execArgv: [...process.execArgv, ...execArgv, ...cpuProfFlags(path.basename(path.dirname(path.dirname(file))))],
     stdio: silent ? ['ignore', 'ignore', 'inherit', 'ipc'] : 'inherit',
   });
   return child;
