@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { systemClock, type LedgerConfig } from '@ledger/platform';
 import { TemporalQueries } from '@ledger/read-models';
 import { bulletinPeriodProblem, renderBulletin, type BulletinFormat } from '@ledger/sheets-io';
-import { BulletinFigures } from '../../api/src/bulletins/bulletin.service';
+import { BulletinFigures } from '@ledger/read-models/bulletins/figures';
 import { openLedger, printProblem, processIo, usageError, type CliIo } from './sheets/cli-io';
 
 export const BULLETIN_USAGE = `bulletin --period <YYYY-MM | YYYY-Www> [--format docx|xlsx] [--out <file>]

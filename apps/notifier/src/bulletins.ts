@@ -5,7 +5,7 @@ import type { Clock, LedgerConfig } from '@ledger/platform';
 import { currentStateCheckpoint, ReadQueries, TemporalQueries, temporalCheckpoint } from '@ledger/read-models';
 import type { BulletinSchedule, MessagePayload, WeeklyBulletinSchedule } from '@ledger/read-models/notifications';
 import { bulletinTitle, closedOf, percentText, periodText, rankTownships, type BulletinData } from '@ledger/sheets-io';
-import { BulletinFigures } from '../../api/src/bulletins/bulletin.service';
+import { BulletinFigures } from '@ledger/read-models/bulletins/figures';
 
 /**
  * The month whose bulletin is due at `nowMs` under `schedule`: the county month before now's, from

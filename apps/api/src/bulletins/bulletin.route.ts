@@ -7,7 +7,7 @@ import { Roles } from '../auth/roles.decorator';
 import { ValidationProblem } from '../problem-details/errors';
 import { ReadScope } from '../queries/shared/read-scope';
 import { LogService } from '../audit/log.service';
-import { BulletinFigures } from './bulletin.service';
+import { BulletinFigures } from '@ledger/read-models/bulletins/figures';
 
 const FORMATS = ['docx', 'xlsx', 'json'] as const;
 type Format = (typeof FORMATS)[number];

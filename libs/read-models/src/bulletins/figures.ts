@@ -1,33 +1,29 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { NotFoundProblem, ValidationProblem } from '@ledger/contracts/problems';
 import type { Clock } from '@ledger/platform';
-import { In } from 'typeorm';
-import {
-  AccountabilityDecisionRow,
-  countyDateOf,
-  ensureTemporalCovers,
-  ItemFactRow,
-  ReadQueries,
-  TemporalQueries,
-  type ItemView,
-  type LedgerCut,
-} from '@ledger/read-models';
 import { bulletinPeriodProblem, parseBulletinPeriod, type BulletinData, type BulletinDecision, type BulletinReturn } from '@ledger/sheets-io';
-import { CLOCK } from '../platform/tokens';
-import { NotFoundProblem, ValidationProblem } from '../problem-details/errors';
+import { In } from 'typeorm';
+import { ensureTemporalCovers } from '../checkpoint/checkpoints';
+import { countyDateOf } from '../dates';
+import type { ReadQueries } from '../queries';
+import { AccountabilityDecisionRow } from '../register/accountability-decision.entity';
+import { ItemFactRow } from '../temporal/entities';
+import type { LedgerCut, TemporalQueries } from '../temporal/queries';
+import type { ItemView } from '../views';
 
 const DAY_MS = 86_400_000;
 
 /**
  * The figures of a 督查通报, every one read at ONE cut of the log: the end of the period in county time
  * (or now, for the period under way). The cut's instant and position go on the bulletin, so
- * `asOf=<instant>` on the figure routes answers the same numbers.
+ * `asOf=<instant>` on the figure routes answers the same numbers. Shared by GET /bulletins/:period,
+ * `ledger bulletin` and the notifier's schedule; not in the package's index (the projector never loads
+ * the document writer of @ledger/sheets-io).
  */
-@Injectable()
 export class BulletinFigures {
   constructor(
     private readonly temporal: TemporalQueries,
     private readonly queries: ReadQueries,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   async gather(period: string): Promise<BulletinData> {
