@@ -5,6 +5,10 @@
  * the role, the route, the outcome), whether or not the request is one the trail records for people;
  * a token whose sub is an account's id is not so labelled.
  */
+import { accountStream } from '@ledger/domain';
+import type { EventStore } from '@ledger/event-store';
+import { eventually } from '@ledger/platform/testing/eventually';
+import { EVENT_STORE } from '../apps/api/src/platform/tokens';
 import { startLedger, type Ledger } from './support/ledger';
 
 interface Entry {
@@ -60,5 +64,37 @@ describe('a ledger token whose sub names no account', () => {
     const labelled = (await ledger.as('auditadmin', undefined, { sub: 'mt-audit' }).get('/audit/access?action=machine-token-use&pageSize=500', 200)).body
       .entries as Entry[];
     expect(labelled.filter((e) => e.actor === 'acct-org')).toEqual([]);
+  });
+
+  it('reads the ledger once for such a sub, not on every request, and honours an account opened for it later', async () => {
+    const store = ledger.app.get<EventStore>(EVENT_STORE);
+    const read = store.readStream.bind(store);
+    const reads: string[] = [];
+    // The app's own store, counted: which streams the requests below read.
+    store.readStream = (stream, ...rest) => {
+      reads.push(stream);
+      return read(stream, ...rest);
+    };
+    try {
+      const bot = ledger.as('org_dept', undefined, { sub: 'opened-later' });
+      for (let i = 0; i < 10; i++) await bot.get('/accountability', 200);
+      expect(reads.filter((s) => s === accountStream('opened-later'))).toHaveLength(1);
+      expect((await entriesOf('opened-later')).map((e) => e.detail?.machineToken)).toEqual(Array.from({ length: 10 }, () => true));
+
+      // The sub becomes an account: the same token's uses stop being labelled as soon as the guard learns of it.
+      await ledger
+        .as('sysadmin', undefined, { sub: 'mt-sys' })
+        .post('/accounts', { id: 'opened-later', login: 'opened.later', name: '后开的账号', roles: ['org_dept'] }, 201);
+      await eventually(
+        'a use of the token after the account was opened is not labelled',
+        async () => {
+          await bot.get('/accountability', 200);
+          return (await entriesOf('opened-later')).at(-1)?.detail === null;
+        },
+        { timeoutMs: 30_000 },
+      );
+    } finally {
+      store.readStream = read;
+    }
   });
 });

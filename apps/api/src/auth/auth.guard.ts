@@ -1,7 +1,6 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext, type OnModuleDestroy } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { UserRole } from '@ledger/contracts/events';
-import { accountStream } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import { InvalidTokenError, verifyAccessToken, type Clock } from '@ledger/platform';
 import type { Response } from 'express';
@@ -16,15 +15,15 @@ import { ACTOR_KEY } from './current-actor.decorator';
 import { IS_PUBLIC } from './public.decorator';
 import { ROLES_KEY } from './roles.decorator';
 import { RoleForbiddenError, UnauthenticatedError } from './auth.errors';
+import { AccountSubs } from './account-subs';
 
 /** The request's key for the session id of a sign-in's token (null: a `ledger token`). */
 export const SESSION_KEY = 'ledgerSession';
 
 /** Global: every route needs a valid bearer token unless @Public(); @Roles narrows who may call it. */
 @Injectable()
-export class AuthGuard implements CanActivate {
-  /** Subs known to name an account: accounts are never deleted, so a yes is kept (a no is asked again). */
-  private readonly accounts = new Set<string>();
+export class AuthGuard implements CanActivate, OnModuleDestroy {
+  private readonly accountSubs: AccountSubs;
 
   constructor(
     private readonly reflector: Reflector,
@@ -32,8 +31,14 @@ export class AuthGuard implements CanActivate {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly signIn: SignInService,
     private readonly apiKeys: ApiKeys,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-  ) {}
+    @Inject(EVENT_STORE) store: EventStore,
+  ) {
+    this.accountSubs = new AccountSubs(store);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.accountSubs.stop();
+  }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
@@ -62,7 +67,8 @@ export class AuthGuard implements CanActivate {
     }
     const { actor, sessionId, mustChangePassword } = verified;
     // A `ledger token` whose sub names no account: a machine client, every use of it in the trail as such.
-    if (!sessionId && !(await this.namesAccount(actor.userId))) noteAccess(ctx.switchToHttp().getResponse<Response>(), { detail: { machineToken: true } });
+    if (!sessionId && !(await this.accountSubs.namesAccount(actor.userId)))
+      noteAccess(ctx.switchToHttp().getResponse<Response>(), { detail: { machineToken: true } });
     // A sign-in's token lives only as long as its session: sign-out, a lock, a reset or the idle timeout end it at once.
     if (sessionId) await this.signIn.checkSession(sessionId, (n) => noteAccess(ctx.switchToHttp().getResponse<Response>(), n));
     req[ACTOR_KEY] = actor;
@@ -71,15 +77,6 @@ export class AuthGuard implements CanActivate {
       throw new ApiProblem(403, 'PASSWORD_CHANGE_REQUIRED', '请先修改初始密码（或已重置、已过期的密码）再使用系统');
     }
     return this.roleMay(actor.role, targets);
-  }
-
-  /** An account is opened by the first event of its stream: one event read, from the ledger itself. */
-  private async namesAccount(id: string): Promise<boolean> {
-    if (this.accounts.has(id)) return true;
-    if (!(await this.store.readStream(accountStream(id), 0, 1)).length) return false;
-    if (this.accounts.size >= 50_000) this.accounts.delete(this.accounts.values().next().value!);
-    this.accounts.add(id);
-    return true;
   }
 
   private roleMay(role: string, targets: Parameters<Reflector['getAllAndOverride']>[1]): boolean {
