@@ -156,7 +156,8 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
   it('a verified identity whose preferred_username names an open account signs in: the password sign-in session (refresh, then sign-out ends it)', async () => {
     const { browser, callback } = await atProvider('sub-li');
     const res = await browser.request(callback);
-    expect({ status: res.status, location: res.headers.get('location') }).toEqual({ status: 303, location: '/signin?sso=ok' });
+    // Two roles and none asked for: the sign-in page is told which, to offer the choice.
+    expect({ status: res.status, location: res.headers.get('location') }).toEqual({ status: 303, location: '/signin?sso=ok&roles=org_dept,inspector' });
     const set = res.headers.getSetCookie().find((c) => c.startsWith('ledger_refresh='))!;
     expect(set).toMatch(/^ledger_refresh=[\w-]{24}\.[\w-]{43}; Path=\/api\/v1\/auth; Max-Age=43200; HttpOnly; SameSite=Strict$/);
     // The pending sign-in is over: its cookie is cleared.
@@ -205,12 +206,13 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
     const again = await ledger.http.post(`${A}/auth/refresh`).set('Cookie', cookie).set('X-Ledger-CSRF', '1').send({});
     expect({ status: again.status, mustChangePassword: again.body.mustChangePassword }).toEqual({ status: 200, mustChangePassword: true });
     const { browser, callback } = await atProvider('sub-li');
-    expect((await browser.request(callback)).headers.get('location')).toBe('/signin?sso=ok');
+    expect((await browser.request(callback)).headers.get('location')).toBe('/signin?sso=ok&roles=org_dept,inspector');
     expect(((await (await refresh(browser)).json()) as { mustChangePassword: boolean }).mustChangePassword).toBe(false);
   });
 
   it('?role= on start chooses another role the account holds', async () => {
     const { browser, callback } = await atProvider('sub-li', new Browser(), `${app}${A}/auth/oidc/start?role=inspector`);
+    // The role was chosen: nothing left to offer.
     expect((await browser.request(callback)).headers.get('location')).toBe('/signin?sso=ok');
     const body = (await (await refresh(browser)).json()) as { accessToken: string };
     expect(JSON.parse(Buffer.from(body.accessToken.split('.')[1], 'base64url').toString()).role).toBe('inspector');
@@ -311,7 +313,7 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
   it('a callback replayed with its pending cookie kept is refused by the provider (the code is single-use)', async () => {
     const { browser, callback } = await atProvider('sub-li');
     const pending = browser.cookie(app, 'ledger_oidc')!;
-    expect((await browser.request(callback)).headers.get('location')).toBe('/signin?sso=ok');
+    expect((await browser.request(callback)).headers.get('location')).toBe('/signin?sso=ok&roles=org_dept,inspector');
     browser.set(app, 'ledger_oidc', pending);
     browser.forget(app, 'ledger_refresh');
     await refused(browser, callback, 'SSO_PROVIDER_REFUSED', /invalid_grant/);
@@ -321,7 +323,7 @@ describe('统一身份认证: OpenID Connect sign-in against a real provider', (
     for (let n = 0; n < 5; n++) await ledger.http.post(`${A}/auth/sign-in`).send({ login: 'li.zuzhi', password: `Wrong-Pass-${n}` });
     expect((await ledger.http.post(`${A}/auth/sign-in`).send({ login: 'li.zuzhi', password: 'Wrong-Pass-x' })).body.code).toBe('ACCOUNT_LOCKED');
     const { browser, callback } = await atProvider('sub-li');
-    expect((await browser.request(callback)).headers.get('location')).toBe('/signin?sso=ok');
+    expect((await browser.request(callback)).headers.get('location')).toBe('/signin?sso=ok&roles=org_dept,inspector');
     expect((await refresh(browser)).status).toBe(200);
   });
 

@@ -20,7 +20,8 @@ const SIGN_IN_PAGE = '/signin';
 /**
  * 统一身份认证 (issue 16 point 5; routes proposed as an addition to API.md). start sends the browser to the
  * provider; callback checks what came back, opens the session a password sign-in opens and sends the
- * browser to the sign-in page with `?sso=ok` or `?ssoError=<code>`. Every callback is one access audit
+ * browser to the sign-in page with `?sso=ok` (and `&roles=a,b` for an account of several roles that asked
+ * for none) or `?ssoError=<code>`. Every callback is one access audit
  * entry: sign-in (method oidc) or sign-in-failed with the reason.
  */
 @ApiTags('auth')
@@ -68,7 +69,10 @@ export class OidcRoute {
 
   @Get('oidc/callback')
   @Public()
-  @ApiOperation({ summary: '统一身份认证 callback: 303 to the sign-in page, ?sso=ok with the refresh cookie set, or ?ssoError=<code>' })
+  @ApiOperation({
+    summary:
+      '统一身份认证 callback: 303 to the sign-in page, ?sso=ok with the refresh cookie set (&roles=a,b: the account has several, pick one), or ?ssoError=<code>',
+  })
   async callback(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     // One use: whatever happens, the pending sign-in is over.
     res.append('Set-Cookie', `${PENDING_COOKIE}=; Path=${PENDING_PATH}; Max-Age=0; HttpOnly; SameSite=Lax${this.secure(req) ? '; Secure' : ''}`);
@@ -83,7 +87,9 @@ export class OidcRoute {
       const signed = await this.signIn.signInVouched(vouched.login, role, note, { method: 'oidc', subject: vouched.subject });
       note({ action: 'sign-in', outcome: 'ok' });
       setRefreshCookie(res, signed.refresh, signed.refreshMaxAge, this.secure(req));
-      res.redirect(303, `${SIGN_IN_PAGE}?sso=ok`);
+      // Several roles and none asked for: the page offers the choice (its pick starts again with ?role=), as after a password sign-in.
+      const choose = !role && signed.account.roles.length > 1 ? `&roles=${signed.account.roles.join(',')}` : '';
+      res.redirect(303, `${SIGN_IN_PAGE}?sso=ok${choose}`);
     } catch (e) {
       if (!(e instanceof ApiProblem)) throw e;
       const reason = typeof e.extra.reason === 'string' ? e.extra.reason : e.message;
