@@ -12,6 +12,7 @@ import type { DataSource } from 'typeorm';
 import { AccessAudit, accessAuditLocation, openAccessAuditStore } from '@ledger/integrity';
 import { accessAuditMiddleware } from './access-audit/access-audit.middleware';
 import { AppModule } from './app.module';
+import { DeadlineWorker, type DeadlineRunResult } from './deadlines/deadline-worker';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { httpMetricsMiddleware } from './metrics/http-metrics';
 import { BodyRefusedError, MAX_JSON_DEPTH, findLoneSurrogate, jsonNestsDeeperThan, unsupportedContentEncoding } from './problem-details/body-guards';
@@ -56,6 +57,18 @@ const projectors = new WeakMap<INestApplication, RunningProjector>();
 export function inProcessProjector(app: INestApplication): RunningProjector | undefined {
   return projectors.get(app);
 }
+
+/**
+ * The deadline process of the app createApp started, run for one county day (`ledger demo` moves its clock
+ * day by day): the worker is the app's own, its timers and lifecycle Nest's, so the launcher asks the app for it.
+ */
+export function deadlineRun(app: INestApplication): (today?: string) => Promise<DeadlineRunResult> {
+  const worker = app.get(DeadlineWorker);
+  return (today) => worker.runOnce(today);
+}
+
+/** The sign-in list GET /demo/users serves, written by the demo loader beside the app it started. */
+export { writeDemoUsers } from './web/demo-users.controller';
 
 export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
   const { config } = options;

@@ -1,10 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { actingRole } from '@ledger/contracts/events';
 import { FixedClock, openEventStore, resolveJwtSecret, signToken, type LedgerConfig } from '@ledger/platform';
-import { createApp, inProcessProjector } from '../../../api/src/create-app';
-import { AccountCommands } from '../../../api/src/accounts/account-commands.service';
-import { DeadlineWorker } from '../../../api/src/deadlines/deadline-worker';
-import { writeDemoUsers } from '../../../api/src/web/demo-users.controller';
+import { createApp, deadlineRun, inProcessProjector, writeDemoUsers } from '../../../api/src/create-app';
+import { CredentialsStore } from '@ledger/application';
 import { loadDemoCounty, type DemoResult, type DemoUser } from './demo-county';
 
 /** Demo tokens last as long as anyone plays with a demo. */
@@ -49,7 +47,7 @@ export async function loadDemoInto(config: LedgerConfig, options: { now?: Date; 
       const { port } = app.getHttpServer().address() as AddressInfo;
       const base = `http://127.0.0.1:${port}/api/v1`;
       const projector = inProcessProjector(app)!;
-      const worker = app.get(DeadlineWorker);
+      const runDeadlines = deadlineRun(app);
       const secret = resolveJwtSecret(config);
       let last = 0n;
       const post = async (path: string, body: unknown, token: string) => {
@@ -73,17 +71,17 @@ export async function loadDemoInto(config: LedgerConfig, options: { now?: Date; 
         clock,
         (claims) =>
           signToken({ sub: claims.sub, role: claims.role, unitId: claims.unitId ?? null, name: claims.name }, secret, { expiresIn: DEMO_TOKEN_LIFETIME }),
-        { now, seed: options.seed, onDay: (date) => worker.runOnce(date) },
+        { now, seed: options.seed, onDay: (date) => runDeadlines(date) },
       );
       // The deadline process of today, so the folder starts as a running server would keep it.
       if (!(await projector.waitFor(await store.headPosition(), 30_000))) throw new Error('demo: the projector fell behind');
-      await worker.runOnce();
+      await runDeadlines();
       await projector.waitFor(await store.headPosition(), 30_000);
       // 演示账号: an account per demo user (its id the token's sub), opened by the demo's system administrator
       // through the API, then given the known demo password, not marked must-change (there is no API that
       // sets a chosen password: the credentials store is the account commands' own).
       const admin = result.users.find((u) => u.role === 'admin')!;
-      const credentials = app.get(AccountCommands).credentials;
+      const credentials = app.get(CredentialsStore);
       const users = [];
       for (const u of result.users) {
         const login = demoLogin(u.sub);
