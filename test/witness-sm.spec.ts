@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startTestApp, type TestApp } from '../../api/src/testing/harness';
-import { witnessMain } from './witness';
+import { startTestApp, type TestApp } from '../apps/api/src/testing/harness';
+import { witnessMain } from '../apps/cli/src/witness';
 
 describe('ledger witness on an LEDGER_CRYPTO=sm ledger', () => {
   let t: TestApp;

@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { startTestApp, type TestApp } from '../../api/src/testing/harness';
-import { checkpointMain } from './checkpoint';
+import { startTestApp, type TestApp } from '../apps/api/src/testing/harness';
+import { checkpointMain } from '../apps/cli/src/checkpoint';
 
 describe('ledger checkpoint --print [--qr]', () => {
   let t: TestApp;
