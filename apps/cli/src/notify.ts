@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { LedgerConfig } from '@ledger/platform';
+import { systemClock, type Clock, type LedgerConfig } from '@ledger/platform';
 import { openReadModels } from '@ledger/read-models';
 import { deadLetters, replayDeadLetter } from '@ledger/read-models/notifications';
+import { recordCliAccess } from './cli-access';
 
 export const NOTIFY_USAGE = `notify dead-letters [--json]
         lists the messages the notifier gave up on (after the configured attempts), each with every attempt (time, status, error)
@@ -9,7 +10,7 @@ export const NOTIFY_USAGE = `notify dead-letters [--json]
         puts dead messages back in the queue with a fresh count of attempts; the running notifier sends them within a second`;
 
 /** `ledger notify`: the administrator's view of the dead-letter list, and its replay. */
-export async function notifyMain(config: LedgerConfig, args: string[], fail: (message: string) => Error): Promise<number> {
+export async function notifyMain(config: LedgerConfig, args: string[], fail: (message: string) => Error, clock: Clock = systemClock): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'dead-letters' && sub !== 'replay') throw fail(`notify ${sub ?? ''}: expected dead-letters or replay\n  ${NOTIFY_USAGE}`);
   const { values, positionals } = parseArgs({
@@ -22,6 +23,11 @@ export async function notifyMain(config: LedgerConfig, args: string[], fail: (me
   if (sub === 'replay' && positionals.length > 0 === values.all) throw fail('notify replay: give the message ids, or --all');
   const db = await openReadModels(config);
   try {
+    // In the access audit trail as the API's GET /notifications/dead-letters and replay are, before anything is shown or done.
+    await recordCliAccess(config, clock, {
+      action: sub === 'dead-letters' ? 'dead-letter-read' : 'dead-letter-replay',
+      target: `ledger notify ${args.join(' ')}`,
+    });
     if (sub === 'dead-letters') {
       const dead = await deadLetters(db);
       if (values.json) {

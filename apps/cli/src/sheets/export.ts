@@ -1,15 +1,14 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AccountabilityRegisterQueryDto, CadresQueryDto, flattenValidationErrors, ListItemsQueryDto } from '@ledger/contracts';
-import { AccessAudit, accessAuditLocation, openAccessAuditStore } from '@ledger/integrity';
-import { countyDate, ensureDatabaseFile, systemClock, type Clock, type LedgerConfig } from '@ledger/platform';
+import { countyDate, systemClock, type LedgerConfig } from '@ledger/platform';
 import { MAX_PAGE_SIZE, type ItemView, type ReadQueries } from '@ledger/read-models';
 import type { ExportFormat } from '@ledger/sheets-io';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { EXPORT_FORMATS, MAX_EXPORT_ROWS, exportFile, type ExportKind } from '@ledger/read-models/exports/export-files';
+import { recordCliAccess } from '../cli-access';
 import { openLedger, processIo, usageError, type CliIo } from './cli-io';
 
 export const EXPORT_USAGE = `export items|units|cadres|accountability --out <file> [--format xlsx|csv] [filters]
@@ -107,7 +106,7 @@ export async function exportMain(config: LedgerConfig, argv: string[], io: CliIo
     }
     const file = await exportFile(kind, rows as never, format, q, today);
     // Recorded before the file is written, as the API records before it answers.
-    await recordExport(config, clock, `ledger export ${argv.join(' ')}`, rows.length);
+    await recordCliAccess(config, clock, { action: 'export', target: `ledger export ${argv.join(' ')}`, detail: { rows: rows.length } });
     fs.writeFileSync(values.out, file.body);
     io.err(`${values.out}: ${rows.length} rows (${file.fileName}, ${file.body.length} bytes)\n`);
     return 0;
@@ -119,30 +118,6 @@ export async function exportMain(config: LedgerConfig, argv: string[], io: CliIo
     throw e;
   } finally {
     await ledger.close();
-  }
-}
-
-/**
- * An export from the server's command line is an export like any other in the access audit trail:
- * the operating-system user (who holds the data folder) and the machine, for who and where.
- */
-async function recordExport(config: LedgerConfig, clock: Clock, command: string, rows: number): Promise<void> {
-  const where = accessAuditLocation(config);
-  if (where.kind === 'sqlite') ensureDatabaseFile(where.file);
-  const audit = new AccessAudit(await openAccessAuditStore(config), clock, config.auditRetentionDays);
-  try {
-    await audit.record({ actor: `cli:${osUser()}`, address: `local:${os.hostname()}`, action: 'export', target: command, outcome: 'ok', detail: { rows } });
-  } finally {
-    await audit.close();
-  }
-}
-
-function osUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    // A uid with no passwd entry (some containers): the uid is still who it was.
-    return process.env.USER ?? `uid-${process.getuid?.() ?? '?'}`;
   }
 }
 
