@@ -59,6 +59,7 @@ export const DISPOSITION_FORM_LABELS: { readonly [n: number]: string } = {
 export const REFERRAL_LABELS: { readonly [K in ReferralBody]: string } = { discipline: '县纪委监委', organisation: '县委组织部' };
 
 export const UNIT_KIND_LABELS: { readonly [K in UnitKind]: string } = {
+  province_committee: '省委',
   county_committee: '县委',
   township_committee: '乡镇党委',
   working_committee: '机关党工委',

@@ -3,7 +3,15 @@ import type { AccountRole, ActorRank } from './actor';
 /** Dates are county-local `YYYY-MM-DD` strings (Asia/Shanghai); instants are ISO-8601 strings. */
 export type LocalDate = string;
 
-export const UNIT_KINDS = ['county_committee', 'township_committee', 'working_committee', 'general_branch', 'branch', 'party_group'] as const;
+export const UNIT_KINDS = [
+  'province_committee',
+  'county_committee',
+  'township_committee',
+  'working_committee',
+  'general_branch',
+  'branch',
+  'party_group',
+] as const;
 export type UnitKind = (typeof UNIT_KINDS)[number];
 
 export interface Evidence {

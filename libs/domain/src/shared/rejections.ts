@@ -27,7 +27,7 @@ export const REJECTION_MESSAGES = {
   UNIT_DISSOLVED: '组织已撤销',
   UNIT_ALREADY_DISSOLVED: '组织已撤销，不能重复撤销',
   INVALID_UNIT_KIND: '组织类型无效',
-  PARENT_REQUIRED: '除县委外，组织须有上级组织',
+  PARENT_REQUIRED: '除省委、县委外，组织须有上级组织',
   PARENT_NOT_FOUND: '上级组织不存在',
   PARENT_DISSOLVED: '上级组织已撤销',
   UNIT_PARENT_UNCHANGED: '上级组织未变化',

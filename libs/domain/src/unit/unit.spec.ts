@@ -49,6 +49,15 @@ describe('unit decider', () => {
         .when({ type: 'RegisterUnit', context: org, data: { ...countyRegistered.data }, facts: { parent: null } })
         .then([countyRegistered]);
     });
+    it('lets a province committee stand at the root, with county committees under it', () => {
+      const province = { unitId: 'qh', name: '青海省委', kind: 'province_committee' as const, parentId: null };
+      given([])
+        .when({ type: 'RegisterUnit', context: org, data: province, facts: { parent: null } })
+        .then([{ type: 'UnitRegistered', data: province }]);
+      given([])
+        .when({ type: 'RegisterUnit', context: org, data: { ...countyRegistered.data, parentId: 'qh' }, facts: { parent: live } })
+        .then([{ ...countyRegistered, data: { ...countyRegistered.data, parentId: 'qh' } }]);
+    });
     it('requires a parent for every other kind', () => {
       given([])
         .when(registerTownship({ data: { ...townshipRegistered.data, parentId: null }, facts: { parent: null } }))

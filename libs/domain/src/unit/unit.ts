@@ -50,9 +50,9 @@ export const initialUnitState = (): UnitState => ({ status: 'unregistered' });
 // ── policies ────────────────────────────────────────────────────────────────────────────────────
 const UNIT_MANAGERS = ['admin', 'sysadmin', 'org_dept'] as const;
 
-/** Only the county committee stands at the root; every other organisation hangs under a live one. */
+/** Only a county committee (one county) or a province committee (counties under it) stands at the root. */
 function parentPolicy(kind: UnitKind, parentId: string | null, parent: UnitFacts | null | undefined): Verdict {
-  if (parentId === null) return kind === 'county_committee' ? undefined : deny('PARENT_REQUIRED', { kind });
+  if (parentId === null) return kind === 'county_committee' || kind === 'province_committee' ? undefined : deny('PARENT_REQUIRED', { kind });
   if (!parent?.exists) return deny('PARENT_NOT_FOUND', { parentId });
   if (parent.dissolved) return deny('PARENT_DISSOLVED', { parentId });
   return undefined;
