@@ -36,6 +36,10 @@ async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..', '..');
   for (const m of selected) {
     console.log(`\n== ${m.name}`);
+    if (m.skip) {
+      console.log(`skipped: ${m.skip}`);
+      continue;
+    }
     const report = await m.run();
     writeReport(root, report);
     console.log(report.markdown);

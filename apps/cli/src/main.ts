@@ -24,6 +24,8 @@ async function usage(): Promise<string> {
         --only runs one of them
   demo --scale <events> [--seed <n>] [--no-project]
         writes a county of about that many events (up to 1,000,000) into the data folder, through the command path
+  demo --province <counties> [--scale <events per county, default 100000>] [--seed <n>] [--no-project]
+        writes a province: a province committee over that many county trees, their years side by side
   rebuild
         replays the whole event log into fresh read models, holding the projection lease; refuses (exit 1,
         nothing changed) while a projector holds it: stop the projector first
@@ -87,9 +89,23 @@ async function main(argv: string[]): Promise<number> {
     case 'demo': {
       const { values } = parseArgs({
         args: rest,
-        options: { scale: { type: 'string' }, seed: { type: 'string', default: '7' }, 'no-project': { type: 'boolean', default: false } },
+        options: {
+          scale: { type: 'string' },
+          province: { type: 'string' },
+          seed: { type: 'string', default: '7' },
+          'no-project': { type: 'boolean', default: false },
+        },
         strict: true,
       });
+      if (values.province !== undefined) {
+        const counties = Number(values.province);
+        const perCounty = Number(values.scale ?? 100_000);
+        if (!Number.isInteger(counties) || counties < 1 || counties > 1000) throw new UsageError('demo --province <counties>: a whole number from 1 to 1000');
+        if (!Number.isInteger(perCounty) || perCounty < 1000 || perCounty > 1_000_000)
+          throw new UsageError('demo --province N --scale <events per county>: a whole number from 1000 to 1000000');
+        const { provinceCommand } = await import('./scale/scale-command');
+        return provinceCommand(config(), { counties, perCounty, seed: Number(values.seed) || 7, project: !values['no-project'] });
+      }
       const scale = Number(values.scale);
       if (!Number.isInteger(scale) || scale < 1000 || scale > 1_000_000) throw new UsageError('demo --scale <events>: a whole number from 1000 to 1000000');
       const { scaleCommand } = await import('./scale/scale-command');

