@@ -144,6 +144,9 @@ async function startEmbedded(options: StartTestPostgresOptions): Promise<{ serve
         startMs: Date.now() - started,
         dataDir: dir,
         stop: async () => {
+          // Referenced again while it stops: a caller awaiting this with nothing else alive (a bench) would
+          // otherwise end before the server has stopped and its folder is gone.
+          child.ref();
           child.stdin?.end();
           await exited;
         },
