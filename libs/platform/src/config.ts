@@ -77,6 +77,7 @@ export const TRUSTED_LOG_VARIABLES = [
   'LEDGER_TSA_TIMEOUT_MS',
   'LEDGER_SM2_KEY_FILE',
   'LEDGER_LOG_TREE_FILE',
+  'LEDGER_LOG_STORE',
 ] as const;
 export type TrustedLogVariable = (typeof TRUSTED_LOG_VARIABLES)[number];
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from '@ledger/event-store';
-import { LogTreeStore, VerifiableLog, logSetup, openSuiteTree, type LogSetup, type SealKey } from '@ledger/integrity';
+import { LogTreeStore, PostgresCheckpointStore, VerifiableLog, logSetup, logStoreKind, openSuiteTree, type LogSetup, type SealKey } from '@ledger/integrity';
 import type { Clock, LedgerConfig } from '@ledger/platform';
 import { CLOCK, EVENT_STORE, LEDGER_CONFIG } from '../platform/tokens';
 import { SEAL_KEY } from './audit.service';
@@ -29,7 +29,13 @@ export class LogService implements OnApplicationBootstrap, OnApplicationShutdown
       console.log(
         `ledger log: ${this.setup.suite.name} tree started; its leaf 0 commits to the ${opened.switchedFrom.algorithm} tree of ${opened.switchedFrom.treeSize} events (root ${opened.switchedFrom.root})`,
       );
+    // Several instances on one PostgreSQL store share the checkpoints and countersignatures; each derives the same tree itself.
+    const checkpoints =
+      logStoreKind(config.eventStore, config.trustedLog) === 'postgres' && config.eventStoreUrl
+        ? PostgresCheckpointStore.open(config.eventStoreUrl, this.setup.hash.name)
+        : undefined;
     this.log = new VerifiableLog(store, this.tree, this.setup.privateKey, {
+      checkpoints,
       clock,
       scheme: this.setup.scheme,
       publicKey: this.setup.publicKey,
@@ -44,6 +50,7 @@ export class LogService implements OnApplicationBootstrap, OnApplicationShutdown
 
   async onApplicationShutdown(): Promise<void> {
     await this.log.stop();
+    await this.log.checkpoints.close();
     this.tree.close();
   }
 }

@@ -1,6 +1,7 @@
 export * from './rfc9162';
 export * from './checkpoint';
 export * from './log-tree-store';
+export * from './checkpoint-store';
 export * from './verifiable-log';
 export * from './config';
 export * from './log-setup';

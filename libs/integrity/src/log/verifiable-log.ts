@@ -1,6 +1,7 @@
 import type { EventStore, StoredEvent, Subscription } from '@ledger/event-store';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { cosignatureValid, ED25519, signCheckpoint, type Checkpoint, type SignatureScheme, type WitnessSignature } from './checkpoint';
+import { sqliteCheckpoints, type CheckpointStore } from './checkpoint-store';
 import type { LogTreeStore } from './log-tree-store';
 import { consistencyProof, inclusionPath } from './rfc9162';
 
@@ -37,6 +38,8 @@ export interface VerifiableLogOptions {
   /** Puts an RFC 3161 token on each checkpoint issued (LEDGER_TSA_URL); a TSA that fails leaves it without. */
   stamper?: { stamp(cp: Checkpoint): Promise<Checkpoint> };
   onError?: (e: unknown) => void;
+  /** Where issued checkpoints and countersignatures are kept (LEDGER_LOG_STORE); default: the tree's own file. */
+  checkpoints?: CheckpointStore;
 }
 
 /**
@@ -51,6 +54,7 @@ export class VerifiableLog {
   private readonly clock: { now(): Date };
   private readonly scheme: SignatureScheme;
   private readonly publicKey: unknown;
+  readonly checkpoints: CheckpointStore;
 
   constructor(
     private readonly store: EventStore,
@@ -61,6 +65,7 @@ export class VerifiableLog {
     this.clock = options.clock ?? { now: () => new Date() };
     this.scheme = options.scheme ?? ED25519;
     this.publicKey = options.publicKey ?? createPublicKey(privateKey as KeyObject);
+    this.checkpoints = options.checkpoints ?? sqliteCheckpoints(tree);
   }
 
   get algorithm(): string {
@@ -120,7 +125,7 @@ export class VerifiableLog {
     this.issuing ??= Promise.resolve()
       .then(async () => {
         const size = this.tree.size;
-        const newest = this.tree.newestCheckpoint();
+        const newest = await this.checkpoints.newestCheckpoint();
         if (newest && newest.treeSize >= size) return newest;
         if (size === 0) return null;
         const cp = signCheckpoint(
@@ -129,7 +134,7 @@ export class VerifiableLog {
           this.scheme,
           this.publicKey,
         );
-        return this.tree.saveCheckpoint(this.options.stamper ? await this.options.stamper.stamp(cp) : cp);
+        return this.checkpoints.saveCheckpoint(this.options.stamper ? await this.options.stamper.stamp(cp) : cp);
       })
       .finally(() => {
         this.issuing = null;
@@ -158,7 +163,7 @@ export class VerifiableLog {
   async timestampedInclusion(position: bigint): Promise<{ checkpoint: Checkpoint; leafIndex: number; proof: string[] } | null> {
     await this.caughtUp();
     const leaf = this.tree.leafAt(position);
-    const checkpoint = leaf ? this.tree.timestampedCovering(leaf.index) : null;
+    const checkpoint = leaf ? await this.checkpoints.timestampedCovering(leaf.index) : null;
     if (!leaf || !checkpoint) return null;
     return { checkpoint, leafIndex: leaf.index, proof: inclusionPath(this.tree, leaf.index, checkpoint.treeSize).map((h) => h.toString('hex')) };
   }
@@ -176,7 +181,7 @@ export class VerifiableLog {
    * Stores a witness's countersignature of a checkpoint this log issued, once it checks against the
    * witness's public key (sent along: the ledger does not choose whom to trust, the verifier does).
    */
-  addWitness(input: { treeSize: unknown; keyId: unknown; signature: unknown; publicKey: unknown }): Checkpoint {
+  async addWitness(input: { treeSize: unknown; keyId: unknown; signature: unknown; publicKey: unknown }): Promise<Checkpoint> {
     if (
       !Number.isSafeInteger(input.treeSize) ||
       typeof input.signature !== 'string' ||
@@ -185,7 +190,7 @@ export class VerifiableLog {
     ) {
       throw new LogRequestError(400, 'BAD_COSIGNATURE', 'expected { treeSize, keyId, signature, publicKey }');
     }
-    const cp = this.tree.checkpoint(input.treeSize as number);
+    const cp = await this.checkpoints.checkpoint(input.treeSize as number);
     if (!cp) throw new LogRequestError(404, 'CHECKPOINT_NOT_FOUND', `no checkpoint was issued for tree size ${String(input.treeSize)}`);
     let key: KeyObject;
     try {
@@ -196,8 +201,8 @@ export class VerifiableLog {
     const w: WitnessSignature = { keyId: input.keyId, signature: input.signature };
     if (!cosignatureValid(cp, w, key))
       throw new LogRequestError(422, 'COSIGNATURE_INVALID', 'the countersignature does not verify with the given key over this checkpoint');
-    this.tree.addWitness(cp.treeSize, w, String(key.export({ type: 'spki', format: 'pem' })));
-    return this.tree.checkpoint(cp.treeSize) as Checkpoint;
+    await this.checkpoints.addWitness(cp.treeSize, w, String(key.export({ type: 'spki', format: 'pem' })));
+    return (await this.checkpoints.checkpoint(cp.treeSize)) as Checkpoint;
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,69 @@
+import { useTestPostgres } from '@ledger/platform/testing/postgres';
+import type { Checkpoint } from './checkpoint';
+import { logStoreKind, PostgresCheckpointStore } from './checkpoint-store';
+
+const pg = useTestPostgres();
+
+const cp = (treeSize: number, signature: string, extra: Partial<Checkpoint> = {}): Checkpoint => ({
+  treeSize,
+  root: 'ab'.repeat(32),
+  algorithm: 'sm3-sm2',
+  issuedAt: '2026-03-02T01:00:00.000Z',
+  keyId: 'k'.repeat(64),
+  signature,
+  witnesses: [],
+  ...extra,
+});
+
+describe('PostgresCheckpointStore: checkpoints and countersignatures shared by the instances', () => {
+  it('keeps the first checkpoint stored for a size when two instances store different ones at once (SM2 signs differently each time)', async () => {
+    const url = await pg.freshDatabase();
+    const [a, b] = [PostgresCheckpointStore.open(url, 'sm3'), PostgresCheckpointStore.open(url, 'sm3')];
+    try {
+      const [fromA, fromB] = await Promise.all([a.saveCheckpoint(cp(7, 'signed-by-A')), b.saveCheckpoint(cp(7, 'signed-by-B'))]);
+      expect(fromA).toEqual(fromB);
+      expect(['signed-by-A', 'signed-by-B']).toContain(fromA.signature);
+      // A later one for the same size changes nothing.
+      expect(await a.saveCheckpoint(cp(7, 'again'))).toEqual(fromA);
+      expect(await b.checkpoint(7)).toEqual(fromA);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('serves from every instance a countersignature stored through one, and keeps trees of other suites apart', async () => {
+    const url = await pg.freshDatabase();
+    const [a, b, other] = [PostgresCheckpointStore.open(url, 'sm3'), PostgresCheckpointStore.open(url, 'sm3'), PostgresCheckpointStore.open(url, 'sha256')];
+    try {
+      await a.saveCheckpoint(cp(3, 's3'));
+      await a.saveCheckpoint(cp(5, 's5', { timestamp: 'dG9rZW4=' }));
+      await a.saveCheckpoint(cp(9, 's9'));
+      await a.addWitness(5, { keyId: 'w2', signature: 'c2' }, 'pem2');
+      await a.addWitness(5, { keyId: 'w1', signature: 'c1' }, 'pem1');
+      expect((await b.checkpoint(5))?.witnesses).toEqual([
+        { keyId: 'w1', signature: 'c1' },
+        { keyId: 'w2', signature: 'c2' },
+      ]);
+      expect((await b.newestCheckpoint())?.treeSize).toBe(9);
+      // Leaf 2 is in the trees of 3, 5 and 9 leaves: the first one carrying a token is 5's; leaf 5 is in no timestamped one.
+      expect((await b.timestampedCovering(2))?.signature).toBe('s5');
+      expect(await b.timestampedCovering(5)).toBeNull();
+      expect(await other.newestCheckpoint()).toBeNull();
+      expect(await other.checkpoint(5)).toBeNull();
+    } finally {
+      await Promise.all([a.close(), b.close(), other.close()]);
+    }
+  });
+});
+
+describe('LEDGER_LOG_STORE', () => {
+  it('follows the event store unless set, and refuses PostgreSQL without it or an unknown value', () => {
+    expect(logStoreKind('postgres', {})).toBe('postgres');
+    expect(logStoreKind('sqlite', {})).toBe('sqlite');
+    expect(logStoreKind('eventstoredb', { LEDGER_LOG_STORE: 'auto' })).toBe('sqlite');
+    expect(logStoreKind('postgres', { LEDGER_LOG_STORE: 'sqlite' })).toBe('sqlite');
+    expect(() => logStoreKind('sqlite', { LEDGER_LOG_STORE: 'postgres' })).toThrow(/LEDGER_LOG_STORE=postgres needs the PostgreSQL event store/);
+    expect(() => logStoreKind('postgres', { LEDGER_LOG_STORE: 'pg' })).toThrow(/LEDGER_LOG_STORE=pg: expected auto, sqlite or postgres/);
+  });
+});
