@@ -259,6 +259,10 @@ describe('督查通报 (GET /bulletins/:period)', () => {
       expect(await bulletinMain(ledger.config, ['--period', '2026-11', '--out', out], io)).toBe(0);
       expect(err.join('')).toContain(`as of 2026-11-30T15:59:59.999Z (log position ${novemberPosition})`);
       const fromCli = wordText(await readZipText(fs.readFileSync(out), 'word/document.xml'));
+      // The foot line of the file, on stderr word for word (stdout and --out stay the file): 23:59:59 in Beijing is 15:59:59.999Z.
+      const foot = `本通报数据截至 2026-11-30 23:59:59（北京时间，asOf=2026-11-30T15:59:59.999Z），台账日志位置 ${novemberPosition}；可用 asOf=2026-11-30T15:59:59.999Z 查询复核。`;
+      expect(fromCli.split('\n')).toContain(foot);
+      expect(err.join('').split('\n')).toContain(foot);
       const fromApi = wordText(await readZipText((await download('/bulletins/2026-11')).body as Buffer, 'word/document.xml'));
       // The route prints the log's checkpoint at the foot (test/bulletin-proof.spec.ts); the command line, which runs no log, does not yet.
       const [beforeProof, proof] = fromApi.split('\n账本检查点\n');

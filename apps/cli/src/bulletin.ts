@@ -2,14 +2,14 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { systemClock, type LedgerConfig } from '@ledger/platform';
 import { TemporalQueries } from '@ledger/read-models';
-import { bulletinPeriodProblem, renderBulletin, type BulletinFormat } from '@ledger/sheets-io';
+import { bulletinPeriodProblem, bulletinSections, renderBulletin, type BulletinFormat } from '@ledger/sheets-io';
 import { BulletinFigures } from '@ledger/read-models/bulletins/figures';
 import { openLedger, printProblem, processIo, usageError, type CliIo } from './sheets/cli-io';
 
 export const BULLETIN_USAGE = `bulletin --period <YYYY-MM | YYYY-Www> [--format docx|xlsx] [--out <file>]
         writes the month's or the ISO week's (2026-W48: Monday 11-23 to Sunday 11-29) 督查通报 (default .docx,
         督查通报<period>.<format>), every figure read at the period's end in county time (or now, for the period
-        under way); the checkpoint (asOf, log position) is at its foot`;
+        under way); the checkpoint (asOf, log position) is at its foot, and its line is printed to stderr`;
 
 /** `ledger bulletin`: the same figures and file as GET /api/v1/bulletins/:period, read in-process. */
 export async function bulletinMain(config: LedgerConfig, argv: string[], io: CliIo = processIo): Promise<number> {
@@ -28,6 +28,8 @@ export async function bulletinMain(config: LedgerConfig, argv: string[], io: Cli
     const out = values.out ?? file.fileName;
     fs.writeFileSync(out, file.body);
     io.err(`${out}: 督查通报 ${period}, as of ${data.asOf} (log position ${data.position}), ${file.body.length} bytes\n`);
+    // The document's foot line, word for word: what a reader quotes to recompute the figures with asOf.
+    io.err(`${bulletinSections(data).checkpoint}\n`);
     return 0;
   } catch (e) {
     if (printProblem(e, io)) return 1;
