@@ -43,7 +43,7 @@ export async function loadRows<R extends ObjectLiteral>(em: EntityManager, entit
   }
   const meta = em.connection.getMetadata(entity);
   const { sql, columns } = shapeOf(meta, key);
-  const select = db.prepare(sql) as { raw(on: boolean): { get(...p: unknown[]): unknown[] | undefined } };
+  const select = db.prepare(sql) as unknown as { raw(on: boolean): { get(...p: unknown[]): unknown[] | undefined } };
   const driver = em.connection.driver;
   const out: R[] = [];
   for (const id of ids) {
