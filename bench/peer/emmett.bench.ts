@@ -200,11 +200,21 @@ function queued(store: PeerStore): PeerStore {
   };
 }
 
-interface Figures {
-  oneAppender: number;
-  concurrentAppenders: number;
-  readStream: number;
-  commands: number;
+interface Figure {
+  /** Operations per second of wall time. */
+  rate: number;
+  /** CPU of this process (every thread: node-sqlite3's pool, our writer thread) per operation, µs; the server's not counted on either side. */
+  cpuUs: number;
+}
+type Key = 'oneAppender' | 'concurrentAppenders' | 'readStream' | 'commands';
+type Figures = Record<Key, Figure>;
+
+/** Wall rate and CPU per operation: on a shared machine the CPU figure is the steadier of the two. */
+async function timed(count: number, fn: () => Promise<unknown>): Promise<Figure> {
+  const cpu = process.cpuUsage();
+  const rate = await measure(count, fn);
+  const used = process.cpuUsage(cpu);
+  return { rate: rate.perSecond, cpuUs: (used.user + used.system) / count };
 }
 
 /** The four figures for one side (closed after); each side gets fresh streams of its own. */
@@ -232,14 +242,14 @@ async function phases(side: Side, writers: number): Promise<Figures> {
   const revisions = new Array<number>(streams).fill(-1);
   const prefix = randomUUID().slice(0, 8);
   console.log('  one appender…');
-  const one = await measure(appends, async () => {
+  const one = await timed(appends, async () => {
     for (let i = 0; i < appends; i++) {
       const k = i % streams;
       revisions[k] = await side.append(`one-${prefix}-${k}`, assigned(`one-${k}`), revisions[k]);
     }
   });
   console.log(`  ${writers} appenders…`);
-  const concurrent = await measure(appends * 2, () =>
+  const concurrent = await timed(appends * 2, () =>
     Promise.all(
       Array.from({ length: writers }, async (_, w) => {
         for (let i = w, expected = -1; i < appends * 2; i += writers) expected = await side.append(`many-${prefix}-${w}`, assigned(`many-${w}`), expected);
@@ -248,7 +258,7 @@ async function phases(side: Side, writers: number): Promise<Figures> {
   );
   const reads = size('BENCH_PEER_READS', 600, 60);
   console.log('  stream reads…');
-  const read = await measure(reads, async () => {
+  const read = await timed(reads, async () => {
     for (let i = 0; i < reads; i++) {
       if ((await side.readStream(`one-${prefix}-${i % streams}`)) === 0) throw new Error('a stream read back empty');
     }
@@ -258,17 +268,17 @@ async function phases(side: Side, writers: number): Promise<Figures> {
   for (const itemId of items) await side.append(`item-${itemId}`, assigned(itemId), -1);
   const commands = size('BENCH_PEER_COMMANDS', 1200, 120);
   console.log('  commands…');
-  const cmd = await measure(commands, () =>
+  const cmd = await timed(commands, () =>
     Promise.all(
       Array.from({ length: writers }, async (_, w) => {
         for (let i = w; i < commands; i += writers) await side.progress(items[i % items.length], `第${i}次进展`); // items.length is a multiple of writers: clerk w keeps to its own items
       }),
     ),
   );
-  return { oneAppender: one.perSecond, concurrentAppenders: concurrent.perSecond, readStream: read.perSecond, commands: cmd.perSecond };
+  return { oneAppender: one, concurrentAppenders: concurrent, readStream: read, commands: cmd };
 }
 
-const LABELS: [keyof Figures, string][] = [
+const LABELS: [Key, string][] = [
   ['oneAppender', 'one appender, 1 event per append (events/s)'],
   ['concurrentAppenders', 'concurrent appenders, 1 event per append (events/s)'],
   ['readStream', 'read a whole stream of 12 events (reads/s)'],
@@ -276,13 +286,20 @@ const LABELS: [keyof Figures, string][] = [
 ];
 
 function table(engine: string, writers: number, o: Figures, t: Figures): string {
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
   const rows = LABELS.map(([key, label]) => {
-    const ratio = o[key] / t[key];
+    const ratio = o[key].rate / t[key].rate;
     const target = key === 'commands' ? 5 : 1;
     const mark = ratio >= target ? '✓' : '✗';
-    return `| ${label.replace('concurrent', `${writers} concurrent`)} | ${Math.round(o[key]).toLocaleString('en-US')} | ${Math.round(t[key]).toLocaleString('en-US')} | **${ratio.toFixed(2)}×** | ${key === 'commands' ? '≥ 5×' : '> 1×'} ${mark} |`;
+    return `| ${label.replace('concurrent', `${writers} concurrent`)} | ${n(o[key].rate)} | ${n(t[key].rate)} | **${ratio.toFixed(2)}×** | ${key === 'commands' ? '≥ 5×' : '> 1×'} ${mark} | ${n(o[key].cpuUs)} / ${n(t[key].cpuUs)} (${(t[key].cpuUs / o[key].cpuUs).toFixed(1)}× less) |`;
   });
-  return [`### ${engine}`, '', '| figure | ours | Emmett | ours ÷ Emmett | target |', '|---|---:|---:|---:|---|', ...rows].join('\n');
+  return [
+    `### ${engine}`,
+    '',
+    '| figure | ours | Emmett | ours ÷ Emmett | target | client CPU per op, µs: ours / Emmett |',
+    '|---|---:|---:|---:|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 export const peerBench: BenchModule = {
@@ -296,12 +313,10 @@ export const peerBench: BenchModule = {
     const tmp = tempDir('ledger-peer-');
     try {
       // Emmett first, then ours, then Emmett again for the order's sake: each side's figure is the better of its runs.
-      const best = (a: Figures, b: Figures): Figures => ({
-        oneAppender: Math.max(a.oneAppender, b.oneAppender),
-        concurrentAppenders: Math.max(a.concurrentAppenders, b.concurrentAppenders),
-        readStream: Math.max(a.readStream, b.readStream),
-        commands: Math.max(a.commands, b.commands),
-      });
+      const best = (a: Figures, b: Figures): Figures => {
+        const keys = Object.keys(a) as Key[];
+        return Object.fromEntries(keys.map((k) => [k, { rate: Math.max(a[k].rate, b[k].rate), cpuUs: Math.min(a[k].cpuUs, b[k].cpuUs) }])) as Figures;
+      };
       const emmettSqlite = async (n: number) => {
         const store = queued(peer.sqlite(path.join(tmp.dir, `emmett-${n}.sqlite`)));
         return run(
