@@ -21,6 +21,7 @@ import {
   type OutboxMessage,
 } from '@ledger/read-models/notifications';
 import { parseBulletinPeriod, type BulletinData } from '@ledger/sheets-io';
+import { BulletinTimer } from './bulletin-timer';
 import { bulletinPayload, dueMonthlyPeriod, dueWeeklyPeriod, monthlyBulletinKey, weeklyBulletinKey } from './bulletins';
 import { buildRequest, send } from './channels';
 
@@ -110,26 +111,28 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
   const bulletinQueued = new Set<string>();
   const bulletinFailed = new Set<string>();
   let bulletinsFrom = Number.MAX_SAFE_INTEGER;
-  /** Puts the due monthly and weekly bulletins in the outbox, once per period: each key makes the same ids on any notifier. */
-  const scheduleBulletins = async (config: NotifyConfig): Promise<void> => {
+  /**
+   * Puts the due monthly and weekly bulletins in the outbox, once per period: each key makes the same ids on any notifier.
+   * Answers whether every due period is in the outbox now (false: figures behind or failing, look again next pass).
+   */
+  const scheduleBulletins = async (config: NotifyConfig, at: Date): Promise<boolean> => {
     const { monthly, weekly } = config.bulletins;
-    if (monthly) await scheduleBulletin(monthly.channels, dueMonthlyPeriod(monthly, now().getTime()), monthlyBulletinKey);
-    if (weekly) await scheduleBulletin(weekly.channels, dueWeeklyPeriod(weekly, now().getTime()), weeklyBulletinKey);
+    const m = monthly ? await scheduleBulletin(monthly.channels, dueMonthlyPeriod(monthly, at.getTime()), monthlyBulletinKey, at) : true;
+    const w = weekly ? await scheduleBulletin(weekly.channels, dueWeeklyPeriod(weekly, at.getTime()), weeklyBulletinKey, at) : true;
+    return m && w;
   };
-  const scheduleBulletin = async (channels: string[], period: string | null, keyOf: (period: string) => string): Promise<boolean> => {
-    if (!options.bulletin) return false;
-    const at = now();
-    if (!period || bulletinQueued.has(period)) return false;
+  const scheduleBulletin = async (channels: string[], period: string | null, keyOf: (period: string) => string, at: Date): Promise<boolean> => {
+    if (!options.bulletin || !period || bulletinQueued.has(period)) return true;
     // A county that turns notifications on is not sent the bulletins of periods that had ended.
     if (parseBulletinPeriod(period)!.endMs < bulletinsFrom) {
       bulletinQueued.add(period);
-      return false;
+      return true;
     }
     const key = keyOf(period);
     if (await serial(() => scheduledQueued(ds, key))) {
       bulletinQueued.add(period);
       log(`bulletin ${period}: in the outbox already`);
-      return false;
+      return true;
     }
     let data: BulletinData | null;
     try {
@@ -157,7 +160,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
     );
     bulletinQueued.add(period);
     if (added) log(`bulletin ${period}: queued for ${channels.join(', ')} (as of ${data.asOf}, log position ${data.position})`);
-    return added > 0;
+    return true;
   };
 
   let purgedAt = Number.NEGATIVE_INFINITY;
@@ -203,6 +206,8 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
     let subscription: Subscription | null = null;
     let delivering: Promise<void> | null = null;
     const stopSending = new AbortController();
+    // Each lead looks at the bulletins once, then at the instants they fall due (bulletin-timer.ts).
+    const bulletinTimer = new BulletinTimer();
     let workerFailed!: (e: unknown) => void;
     const workerFailure = new Promise<never>((_, reject) => (workerFailed = reject));
     workerFailure.catch(() => undefined);
@@ -267,7 +272,9 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
         try {
           while (leading) {
             // Looks at the configuration file at least once a second: an edit is taken (or refused, logged) while idle too.
-            await scheduleBulletins(options.config());
+            const config = options.config();
+            const at = now();
+            if (bulletinTimer.due(config.bulletins, at.getTime())) bulletinTimer.checked(config.bulletins, at.getTime(), await scheduleBulletins(config, at));
             await purge(options.config(), () => leading);
             if (treeCurrent) await checkRouteUnits(options.config());
             for (const channel of await serial(() => dueChannels(ds, now().getTime()))) {
