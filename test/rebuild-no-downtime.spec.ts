@@ -1,5 +1,5 @@
 /**
- * `ledger rebuild` with no downtime (SQLite read models): the rebuild runs as a process of its own
+ * `ledger rebuild` with no downtime, SQLite and PostgreSQL read models: the rebuild runs as a process of its own
  * beside a projector process and an API answering HTTP on 127.0.0.1, while commands and queries keep
  * coming. Every command succeeds; every query answers 200 with the figures counted from the commands
  * this test sent (never less: nothing goes backwards), before, during and after the switch. A rebuild
@@ -14,6 +14,9 @@ import { FixedClock, loadConfig, openEventStore, type LedgerConfig } from '@ledg
 import { buildEntryPoints } from '@ledger/platform/testing/entry-points';
 import type { EventStore } from '@ledger/event-store';
 import { activeGenerationFile, generationFiles } from '@ledger/read-models';
+import { activeSchema } from '@ledger/read-models/generations/pg-generations';
+import { useTestPostgres } from '@ledger/platform/testing/postgres';
+import { Client } from 'pg';
 import { EventScript } from '@ledger/read-models/testing/county-script';
 import { RandomCounty } from '@ledger/read-models/testing/random-county';
 import request from 'supertest';
@@ -36,6 +39,7 @@ let projectorJs: string;
 let rebuildJs: string;
 let platformJs: string;
 const procs = new Set<Proc>();
+const pg = useTestPostgres();
 
 beforeAll(() => {
   [projectorJs, rebuildJs, platformJs] = buildEntryPoints(SCRATCH, ['apps/projector/src/main.ts', 'apps/cli/src/rebuild.ts', 'libs/platform/src/index.ts']);
@@ -46,7 +50,7 @@ afterAll(() => {
   fs.rmSync(path.join(ROOT, 'dist', SCRATCH), { recursive: true, force: true });
 });
 
-describe('ledger rebuild beside the live read models (SQLite)', () => {
+describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live read models (%s)', (engine) => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let config: LedgerConfig;
@@ -75,6 +79,23 @@ describe('ledger rebuild beside the live read models (SQLite)', () => {
         `.then((code) => process.exit(code), (e) => { console.error(e); process.exit(3); })`,
     ]);
 
+  /** The generations' names: files in the data folder, or schemas. */
+  const named = engine === 'sqlite' ? ['read-models.sqlite', 'read-models.1.sqlite', 'read-models.2.sqlite'] : ['public', 'rm_g1', 'rm_g2'];
+  const liveGeneration = async () => (engine === 'sqlite' ? activeGenerationFile(dir) : activeSchema(config.readDbUrl!));
+  /** Every generation there is, live or not (public counts while it holds read-model tables). */
+  const generations = async (): Promise<string[]> => {
+    if (engine === 'sqlite') return generationFiles(dir);
+    const client = new Client({ connectionString: config.readDbUrl! });
+    await client.connect();
+    try {
+      const schemas = await client.query(`SELECT nspname FROM pg_namespace WHERE nspname ~ '^rm_g[0-9]+$' ORDER BY nspname`);
+      const publicSet = await client.query(`SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = 'rm_item'`);
+      return [...(publicSet.rows.length ? ['public'] : []), ...schemas.rows.map((r: { nspname: string }) => r.nspname)];
+    } finally {
+      await client.end();
+    }
+  };
+  const escaped = (name: string) => name.replace(/\./g, '\\.');
   const bearer = (role: 'org_dept' | 'unit', unit?: string) => `Bearer ${tokenCommand(config, { role, unit, sub: `${role}-${unit ?? 'county'}`, name: role })}`;
   /** What this test has sent, counted here: the oracle for the figures. */
   const sent = { items: 0, reported: 0, position: '0' };
@@ -169,6 +190,7 @@ describe('ledger rebuild beside the live read models (SQLite)', () => {
       LEDGER_PROJECTOR_LEASE_SECONDS: '2',
       LEDGER_DEADLINE_WORKER: 'off',
     };
+    if (engine === 'postgres') env.LEDGER_READ_DB_URL = await pg.freshDatabase();
     config = loadConfig(env);
     store = await openEventStore(config);
     const county = new RandomCounty(new EventScript(store), 11);
@@ -192,21 +214,21 @@ describe('ledger rebuild beside the live read models (SQLite)', () => {
   }, 60_000);
 
   it('switches to a new generation while commands and queries go on: no error, no figure backwards, the old file dropped', async () => {
-    expect(activeGenerationFile(dir)).toBe('read-models.sqlite');
+    expect(await liveGeneration()).toBe(named[0]);
     const watch = watcher();
     const proc = rebuild();
     const during = await throughout(proc);
     const reads = await watch.stop();
     const { code } = await proc.exited;
     expect({ code, out: proc.out() }).toMatchObject({ code: 0 });
-    expect(proc.out()).toMatch(/switched the read models to read-models\.1\.sqlite at position \d+/);
+    expect(proc.out()).toMatch(new RegExp(`switched the read models to ${escaped(named[1])} at position \\d+`));
     // Commands were answered and read back while the rebuild ran, and the watcher read all along.
     expect(during).toBeGreaterThan(0);
     expect(reads).toBeGreaterThan(during);
-    expect(activeGenerationFile(dir)).toBe('read-models.1.sqlite');
-    // Every process let go of the old file (the API and the projector at their next query): dropped.
-    expect(proc.out()).toMatch(/dropped read-models\.sqlite/);
-    expect(generationFiles(dir)).toEqual(['read-models.1.sqlite']);
+    expect(await liveGeneration()).toBe(named[1]);
+    // Every process let go of the old set (the API and the projector at their next look): dropped.
+    expect(proc.out()).toMatch(new RegExp(`dropped ${escaped(named[0])}\n`));
+    expect(await generations()).toEqual([named[1]]);
     // The projector writes the new generation: a command after the switch is read back from it.
     await step();
   }, 300_000);
@@ -218,8 +240,8 @@ describe('ledger rebuild beside the live read models (SQLite)', () => {
     await throughout(killed, (out) => /rebuilt the current-state read models/.test(out) && killed.child.kill('SIGKILL'));
     expect(await killed.exited).toMatchObject({ signal: 'SIGKILL' });
     expect(killed.out()).not.toMatch(/switched/);
-    expect(activeGenerationFile(dir)).toBe('read-models.1.sqlite');
-    expect(generationFiles(dir)).toEqual(['read-models.1.sqlite', 'read-models.2.sqlite']);
+    expect(await liveGeneration()).toBe(named[1]);
+    expect(await generations()).toEqual([named[1], named[2]]);
     // The live set goes on as before: commands read back through the API.
     for (let i = 0; i < 5; i++) await step();
 
@@ -227,13 +249,13 @@ describe('ledger rebuild beside the live read models (SQLite)', () => {
     await throughout(next);
     await watch.stop();
     expect(await next.exited).toMatchObject({ code: 0 });
-    expect(next.out()).toMatch(/dropped what earlier rebuilds left: read-models\.2\.sqlite/);
+    expect(next.out()).toMatch(new RegExp(`dropped what earlier rebuilds left: ${escaped(named[2])}\n`));
     // Its number is free again once the leftovers are gone.
-    expect(next.out()).toMatch(/building read-models\.2\.sqlite beside the live read-models\.1\.sqlite/);
-    expect(next.out()).toMatch(/switched the read models to read-models\.2\.sqlite/);
-    expect(activeGenerationFile(dir)).toBe('read-models.2.sqlite');
-    expect(next.out()).toMatch(/dropped read-models\.1\.sqlite/);
-    expect(generationFiles(dir)).toEqual(['read-models.2.sqlite']);
+    expect(next.out()).toMatch(new RegExp(`building ${escaped(named[2])} beside the live ${escaped(named[1])}\n`));
+    expect(next.out()).toMatch(new RegExp(`switched the read models to ${escaped(named[2])} at`));
+    expect(await liveGeneration()).toBe(named[2]);
+    expect(next.out()).toMatch(new RegExp(`dropped ${escaped(named[1])}\n`));
+    expect(await generations()).toEqual([named[2]]);
     await step();
   }, 300_000);
 });

@@ -13,6 +13,7 @@ import { AccountRow } from './accounts/account.entity';
 import { READ_MODEL_MIGRATIONS } from './migrations';
 import { TEMPORAL_ENTITIES } from './temporal/entities';
 import { activeGenerationFile, followActiveGeneration } from './generations/sqlite-generations';
+import { activeSchema, createGenerationSchema, followActiveSchema, generationSessionOptions } from './generations/pg-generations';
 
 export const READ_MODEL_ENTITIES = [
   CheckpointRow,
@@ -38,7 +39,7 @@ export function readModelsSqliteFile(config: Pick<LedgerConfig, 'dataDir'>): str
  * SQLite in the data folder unless LEDGER_READ_DB_URL names a PostgreSQL database. The schema comes
  * from the migrations in ./migrations (run on open); a spec checks they match the entities.
  */
-export function readModelDataSourceOptions(config: ReadModelsConfig, sqliteFile = readModelsSqliteFile(config)): DataSourceOptions {
+export function readModelDataSourceOptions(config: ReadModelsConfig, generation?: { sqliteFile?: string; pgSchema?: string }): DataSourceOptions {
   const schema = {
     entities: READ_MODEL_ENTITIES,
     migrations: READ_MODEL_MIGRATIONS,
@@ -53,11 +54,13 @@ export function readModelDataSourceOptions(config: ReadModelsConfig, sqliteFile 
       type: 'postgres',
       url: config.readDbUrl,
       ...schema,
+      // Its sessions on one generation's schema (search_path), named after it.
+      extra: generationSessionOptions(generation?.pgSchema ?? 'public'),
     };
   }
   return {
     type: 'better-sqlite3',
-    database: sqliteFile,
+    database: generation?.sqliteFile ?? readModelsSqliteFile(config),
     ...schema,
     enableWAL: true,
     // Read models are rebuilt from the store: losing the last commits on power loss is harmless
@@ -71,27 +74,37 @@ export function readModelDataSourceOptions(config: ReadModelsConfig, sqliteFile 
 }
 
 /**
- * An initialised DataSource on the read models (schema created if missing). On SQLite it follows the
- * live generation (a rebuild's switch moves it to the new file without a restart), unless `generation`
- * names the file of one to open as it is (a rebuild's own).
+ * An initialised DataSource on the read models (schema created if missing). It follows the live
+ * generation (a rebuild's switch moves it to the new SQLite file or PostgreSQL schema without a
+ * restart), unless `generation` names one to open as it is (a rebuild's own): a SQLite file name in
+ * the data folder, or a PostgreSQL schema.
  */
 export async function openReadModels(config: ReadModelsConfig, options: { generation?: string } = {}): Promise<DataSource> {
   // The API and the projector may open a fresh database at the same moment: the loser of the
   // migration race finds the schema in place on its second try.
   for (let attempt = 1; ; attempt++) {
-    const sqliteFile = config.readDbUrl ? undefined : options.generation ? path.join(config.dataDir, options.generation) : readModelsSqliteFile(config);
-    if (sqliteFile) ensureDatabaseFile(sqliteFile);
-    const ds = new DataSource(readModelDataSourceOptions(config, sqliteFile));
+    const url = config.readDbUrl;
+    let where: { sqliteFile?: string; pgSchema?: string };
+    if (url) {
+      where = { pgSchema: options.generation ?? (await activeSchema(url)) };
+      if (options.generation) await createGenerationSchema(url, options.generation);
+    } else {
+      where = { sqliteFile: options.generation ? path.join(config.dataDir, options.generation) : readModelsSqliteFile(config) };
+      ensureDatabaseFile(where.sqliteFile!);
+    }
+    const ds = new DataSource(readModelDataSourceOptions(config, where));
     try {
       await ds.initialize();
-      if (sqliteFile && !options.generation) {
-        // A switch between reading the control file and opening: open the new generation instead.
-        if (sqliteFile !== readModelsSqliteFile(config)) {
+      if (!options.generation) {
+        // A switch between reading the control file (row) and opening: open the new generation instead.
+        const live = url ? { pgSchema: await activeSchema(url) } : { sqliteFile: readModelsSqliteFile(config) };
+        if (live.pgSchema !== where.pgSchema || live.sqliteFile !== where.sqliteFile) {
           await ds.destroy();
           attempt--;
           continue;
         }
-        followActiveGeneration(ds, config.dataDir, path.basename(sqliteFile));
+        if (url) followActiveSchema(ds, where.pgSchema!);
+        else followActiveGeneration(ds, config.dataDir, path.basename(where.sqliteFile!));
       }
       return ds;
     } catch (e) {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { EventStore } from '@ledger/event-store';
 import { openReadModels, type ReadModelsConfig } from '../data-source';
 import { ProjectionLease } from '../lease/lease';
@@ -13,15 +13,24 @@ import {
   switchActiveGeneration,
 } from '../generations/sqlite-generations';
 import {
+  dropDeadSchemas,
+  dropSchemaGeneration,
+  generationSchema,
+  nextSchemaGeneration,
+  activeSchema,
+  switchActiveSchemaSql,
+} from '../generations/pg-generations';
+import {
   carryLeases,
   carryOperationalState,
+  carryOperationalStatePg,
   LIVE_ALIAS,
   renewStolenLeases,
   retireLeases,
   returnStolenLeases,
   stealLeases,
   type StolenLease,
-} from '../generations/sqlite-switch';
+} from '../generations/switch';
 import { rebuildReadModels, type RebuildProgress, type RebuildResult } from './rebuild';
 
 export interface RebuildBesideOptions {
@@ -41,8 +50,6 @@ export interface RebuildBesideOptions {
   log?: (line: string) => void;
   /** How long to wait, after the switch, for every process to let go of the old generation before leaving it to the next rebuild. */
   dropWaitMs?: number;
-  /** Called at each step (tests stop a rebuild there). */
-  onStep?: (step: 'built' | 'caught-up' | 'fenced' | 'switched') => void;
 }
 
 export interface RebuildBesideResult extends RebuildResult {
@@ -56,7 +63,7 @@ export interface RebuildBesideResult extends RebuildResult {
 }
 
 /** Applies the log to `ds` from its checkpoints up to the store's head as of the call. */
-async function catchUp(ds: DataSource, store: EventStore, fence: (em: import('typeorm').EntityManager) => Promise<void>): Promise<bigint> {
+async function catchUp(ds: DataSource, store: EventStore, fence: (em: EntityManager) => Promise<void>): Promise<bigint> {
   const projector = await startProjector(ds, store, { fence });
   try {
     await Promise.race([projector.caughtUp(), projector.done.then(() => Promise.reject(new Error('the catch-up stopped before the head')))]);
@@ -66,11 +73,63 @@ async function catchUp(ds: DataSource, store: EventStore, fence: (em: import('ty
   }
 }
 
+/** Where generations live: SQLite files in the data folder, or PostgreSQL schemas. */
+interface Generations {
+  dropDead(): Promise<{ dropped: string[]; held: string[] }>;
+  live(): Promise<string>;
+  next(): Promise<string>;
+  /** The operational tables carried over, the leases set, and the switch, after the last events are applied. */
+  takeOver(next: DataSource, live: string, file: string, stolen: StolenLease[], fence: (em: EntityManager) => Promise<void>): Promise<void>;
+  drop(name: string): Promise<boolean>;
+}
+
+function sqliteGenerations(dataDir: string): Generations {
+  return {
+    dropDead: async () => dropDeadGenerations(dataDir),
+    live: async () => activeGenerationFile(dataDir),
+    next: async () => generationFile(nextGeneration(dataDir)),
+    takeOver: async (next, live, file, stolen, fence) => {
+      await next.query(`ATTACH DATABASE ? AS ${LIVE_ALIAS}`, [path.join(dataDir, live)]);
+      try {
+        await next.transaction(async (em) => {
+          await fence(em);
+          await carryOperationalState(em);
+          await carryLeases(em, stolen);
+        });
+      } finally {
+        await next.query(`DETACH DATABASE ${LIVE_ALIAS}`);
+      }
+      // Every page of the new generation in its file, synced, before any process moves to it.
+      await next.query('PRAGMA wal_checkpoint(TRUNCATE)');
+      switchActiveGeneration(dataDir, file);
+    },
+    drop: async (name) => dropGeneration(dataDir, name),
+  };
+}
+
+function pgGenerations(url: string): Generations {
+  return {
+    dropDead: () => dropDeadSchemas(url),
+    live: () => activeSchema(url),
+    next: async () => generationSchema(await nextSchemaGeneration(url)),
+    // One transaction: the notifier's tables, the leases and the control row commit together.
+    takeOver: (next, live, schema, stolen, fence) =>
+      next.transaction(async (em) => {
+        await fence(em);
+        await carryOperationalStatePg(em, live, schema);
+        await carryLeases(em, stolen);
+        const { sql, params } = switchActiveSchemaSql(schema);
+        await em.query(sql, params);
+      }),
+    drop: (name) => dropSchemaGeneration(url, name),
+  };
+}
+
 /** Resolves once `probe` is true, polling; false after `ms`. */
-async function within(ms: number, probe: () => boolean): Promise<boolean> {
+async function within(ms: number, probe: () => Promise<boolean>): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
-    if (probe()) return true;
+    if (await probe()) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -87,13 +146,13 @@ async function within(ms: number, probe: () => boolean): Promise<boolean> {
  * rebuild leaves is dropped by the next one.
  */
 export async function rebuildBeside(config: ReadModelsConfig, store: EventStore, options: RebuildBesideOptions): Promise<RebuildBesideResult> {
-  if (config.readDbUrl) throw new Error('rebuildBeside: SQLite read models only');
+  const generations = config.readDbUrl ? pgGenerations(config.readDbUrl) : sqliteGenerations(config.dataDir);
   const log = options.log ?? (() => undefined);
-  const { dropped: leftovers, held } = dropDeadGenerations(config.dataDir);
+  const { dropped: leftovers, held } = await generations.dropDead();
   if (leftovers.length) log(`dropped what earlier rebuilds left: ${leftovers.join(', ')}`);
   if (held.length) log(`still open in some process, left for the next rebuild: ${held.join(', ')}`);
-  const replaced = activeGenerationFile(config.dataDir);
-  const file = generationFile(nextGeneration(config.dataDir));
+  const replaced = await generations.live();
+  const file = await generations.next();
   const next = await openReadModels(config, { generation: file });
   const live = await openReadModels(config, { generation: replaced }).catch(async (e: unknown) => {
     await next.destroy();
@@ -112,33 +171,17 @@ export async function rebuildBeside(config: ReadModelsConfig, store: EventStore,
   let switchedAt: bigint;
   try {
     if ((await lease.tryAcquire()) === null) throw new Error(`${file} is being written by another process`);
-    const fence = (em: import('typeorm').EntityManager) => lease.fence(em);
+    const fence = (em: EntityManager) => lease.fence(em);
     log(`building ${file} beside the live ${replaced}`);
     result = await rebuildReadModels(next, store, { fence, heapMb: options.heapMb, onProgress: options.onProgress, onPassDone: options.onPassDone });
-    options.onStep?.('built');
     // Events appended during the build, while the live projector goes on.
     await catchUp(next, store, fence);
-    options.onStep?.('caught-up');
     stolen = await stealLeases(live, options.holder, liveTtlMs);
-    options.onStep?.('fenced');
     // Nothing more is written to the live set: the new one applies the last events and takes over.
     switchedAt = await catchUp(next, store, fence);
-    await next.query(`ATTACH DATABASE ? AS ${LIVE_ALIAS}`, [path.join(config.dataDir, replaced)]);
-    try {
-      await next.transaction(async (em) => {
-        await fence(em);
-        await carryOperationalState(em);
-        await carryLeases(em, stolen!);
-      });
-    } finally {
-      await next.query(`DETACH DATABASE ${LIVE_ALIAS}`);
-    }
-    // Every page of the new generation in its file, synced, before any process moves to it.
-    await next.query('PRAGMA wal_checkpoint(TRUNCATE)');
-    switchActiveGeneration(config.dataDir, file);
+    await generations.takeOver(next, replaced, file, stolen, fence);
     switched = true;
     log(`switched the read models to ${file} at position ${switchedAt}`);
-    options.onStep?.('switched');
     await retireLeases(live, options.holder, file).catch(() => undefined);
   } catch (e) {
     if (stolen && !switched) await returnStolenLeases(live, options.holder).catch(() => undefined);
@@ -146,11 +189,12 @@ export async function rebuildBeside(config: ReadModelsConfig, store: EventStore,
   } finally {
     clearInterval(heartbeat);
     clearInterval(liveHeartbeat);
-    if (!switched) await lease.release().catch(() => undefined);
+    // Frees the new generation's lease unless carryLeases set it (a live set that had no lease yet).
+    await lease.release().catch(() => undefined);
     await live.destroy().catch(() => undefined);
     await next.destroy().catch(() => undefined);
   }
-  const dropped = await within(options.dropWaitMs ?? 30_000, () => dropGeneration(config.dataDir, replaced));
+  const dropped = await within(options.dropWaitMs ?? 30_000, () => generations.drop(replaced));
   log(dropped ? `dropped ${replaced}` : `${replaced} is still open in some process: the next rebuild drops it`);
   return { ...result, file, replaced, dropped, switchedAt };
 }

@@ -1,7 +1,20 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { ensureLeaseTable, LEASE_TABLE } from '../lease/lease';
+import { isPostgres } from '../db/sql';
 
-const NOW = `CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)`;
+/** Milliseconds since 1970 by the database's clock, and the placeholders (as the lease reckons). */
+function dialect(db: DataSource | EntityManager): { now: string; p: (i: number) => string } {
+  const pg = isPostgres(db);
+  return {
+    now: pg ? `(extract(epoch from clock_timestamp()) * 1000)::bigint` : `CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)`,
+    p: (i) => (pg ? `$${i}` : '?'),
+  };
+}
+/** Rows from an UPDATE … RETURNING: TypeORM's postgres driver answers [rows, affected], better-sqlite3 rows. */
+function returned(result: unknown): Array<Record<string, unknown>> {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0];
+  return Array.isArray(result) ? result : [];
+}
 /** A retired generation's leases never expire: no process that still looks at it can write it again. */
 const NEVER = '4611686018427387904';
 
@@ -18,25 +31,31 @@ export interface StolenLease {
  */
 export async function stealLeases(live: DataSource, holder: string, ttlMs: number): Promise<StolenLease[]> {
   await ensureLeaseTable(live);
-  const rows = (await live.query(
-    `UPDATE "${LEASE_TABLE}" SET "holder" = ?, "token" = "token" + 1, "acquired_at" = ${NOW}, "expires_at" = ${NOW} + ? RETURNING "name", "token"`,
-    [holder, ttlMs],
-  )) as Array<{ name: string; token: number | string }>;
-  return rows.map((r) => ({ name: r.name, token: String(r.token) }));
+  const { now, p } = dialect(live);
+  const rows = returned(
+    await live.query(
+      `UPDATE "${LEASE_TABLE}" SET "holder" = ${p(1)}, "token" = "token" + 1, "acquired_at" = ${now}, "expires_at" = ${now} + ${p(2)} RETURNING "name", "token"`,
+      [holder, ttlMs],
+    ),
+  );
+  return rows.map((r) => ({ name: String(r.name), token: String(r.token) }));
 }
 
 export async function renewStolenLeases(live: DataSource, holder: string, ttlMs: number): Promise<void> {
-  await live.query(`UPDATE "${LEASE_TABLE}" SET "expires_at" = ${NOW} + ? WHERE "holder" = ?`, [ttlMs, holder]);
+  const { now, p } = dialect(live);
+  await live.query(`UPDATE "${LEASE_TABLE}" SET "expires_at" = ${now} + ${p(1)} WHERE "holder" = ${p(2)}`, [ttlMs, holder]);
 }
 
 /** A rebuild that stopped before its switch: the live set's leases are free again at once. */
 export async function returnStolenLeases(live: DataSource, holder: string): Promise<void> {
-  await live.query(`UPDATE "${LEASE_TABLE}" SET "holder" = NULL, "expires_at" = 0 WHERE "holder" = ?`, [holder]);
+  const { p } = dialect(live);
+  await live.query(`UPDATE "${LEASE_TABLE}" SET "holder" = NULL, "expires_at" = 0 WHERE "holder" = ${p(1)}`, [holder]);
 }
 
 /** After the switch: the old generation's leases held for ever by a note saying where the live set went. */
 export async function retireLeases(old: DataSource, holder: string, movedTo: string): Promise<void> {
-  await old.query(`UPDATE "${LEASE_TABLE}" SET "holder" = ?, "token" = "token" + 1, "expires_at" = ${NEVER} WHERE "holder" = ?`, [
+  const { p } = dialect(old);
+  await old.query(`UPDATE "${LEASE_TABLE}" SET "holder" = ${p(1)}, "token" = "token" + 1, "expires_at" = ${NEVER} WHERE "holder" = ${p(2)}`, [
     `retired: the read models moved to ${movedTo}`,
     holder,
   ]);
@@ -47,9 +66,10 @@ export async function retireLeases(old: DataSource, holder: string, movedTo: str
  * have (retireLeases adds one): a fencing token taken in one generation never passes a fence in the other.
  */
 export async function carryLeases(em: EntityManager, stolen: StolenLease[]): Promise<void> {
+  const { p } = dialect(em);
   for (const { name, token } of stolen) {
     await em.query(
-      `INSERT INTO "${LEASE_TABLE}" ("name", "holder", "token", "acquired_at", "expires_at") VALUES (?, NULL, ?, 0, 0) ` +
+      `INSERT INTO "${LEASE_TABLE}" ("name", "holder", "token", "acquired_at", "expires_at") VALUES (${p(1)}, NULL, ${p(2)}, 0, 0) ` +
         `ON CONFLICT ("name") DO UPDATE SET "holder" = NULL, "token" = excluded."token", "acquired_at" = 0, "expires_at" = 0`,
       [name, (BigInt(token) + 2n).toString()],
     );
@@ -59,7 +79,32 @@ export async function carryLeases(em: EntityManager, stolen: StolenLease[]): Pro
 export const LIVE_ALIAS = 'live_set';
 
 /**
- * The tables of the live generation that are not read models (everything not named rm_*: the
+ * PostgreSQL: the notifier's tables (nt_*: its outbox, its deliveries, its own checkpoint) of the live
+ * schema copied into the new one, once their writers are fenced out. Not everything that is not rm_*,
+ * as on SQLite: generation 0 is the public schema, which holds the credentials and maybe the store.
+ */
+export async function carryOperationalStatePg(em: EntityManager, liveSchema: string, nextSchema: string): Promise<string[]> {
+  const tables = (
+    (await em.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename LIKE 'nt\\_%'`, [liveSchema])) as Array<{ tablename: string }>
+  ).map((t) => t.tablename);
+  for (const name of tables) {
+    const columns = (
+      (await em.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [
+        nextSchema,
+        name,
+      ])) as Array<{ column_name: string }>
+    )
+      .map((c) => `"${c.column_name}"`)
+      .join(', ');
+    if (!columns) continue;
+    await em.query(`DELETE FROM "${nextSchema}"."${name}"`);
+    await em.query(`INSERT INTO "${nextSchema}"."${name}" (${columns}) SELECT ${columns} FROM "${liveSchema}"."${name}"`);
+  }
+  return tables;
+}
+
+/**
+ * SQLite: the tables of the live generation that are not read models (everything not named rm_*: the
  * notifier's outbox, its deliveries and its own checkpoint): a rebuild does not make them, so the new
  * generation takes them over as they are, once their writers are fenced out (stealLeases). The live
  * file must be attached as LIVE_ALIAS (ATTACH cannot run inside a transaction).

@@ -1,0 +1,129 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { openSqliteEventStore } from '@ledger/event-store';
+import { startTestPostgres, createTestDatabase } from '@ledger/platform/testing/postgres';
+import { openReadModels, rebuildReadModels } from '@ledger/read-models';
+import { EventScript } from '@ledger/read-models/testing/county-script';
+import { RandomCounty } from '@ledger/read-models/testing/random-county';
+import { describeMachine, machine } from '../lib/machine';
+import { median, quick, size, tempDir } from '../lib/measure';
+import type { BenchModule, BenchReport } from '../lib/report';
+
+/*
+ * Issue 20: how fast a PostgreSQL rebuild loads the read models, against the fastest way PostgreSQL
+ * has to load the same rows: `COPY … FROM` a file into tables without indexes, measured in the same run
+ * on the same server. Ours: the rows of every read-model table after `rebuildReadModels` (both passes:
+ * the store read, the fold, multi-row upserts, the indexes built at the end), per second of the whole
+ * rebuild. Ceiling: the same rows, dumped to server-side files beforehand (untimed), copied into
+ * `LIKE` copies of the tables (columns only: no key, no index), a transaction per table, per second.
+ */
+
+const ROUNDS = quick ? 1 : 3;
+
+interface Round {
+  rows: number;
+  rebuildMs: number;
+  currentMs: number;
+  temporalMs: number;
+  copyMs: number;
+  ours: number;
+  ceiling: number;
+}
+
+async function oneRound(serverUrl: string, store: Parameters<typeof rebuildReadModels>[1], dumpDir: string, r: number): Promise<Round> {
+  const url = await createTestDatabase(serverUrl);
+  const ds = await openReadModels({ dataDir: dumpDir, readDbUrl: url });
+  let rebuildMs: number;
+  let result: Awaited<ReturnType<typeof rebuildReadModels>>;
+  try {
+    const started = performance.now();
+    result = await rebuildReadModels(ds, store);
+    rebuildMs = performance.now() - started;
+  } finally {
+    await ds.destroy();
+  }
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = (
+      await client.query(
+        `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'rm\\_%' AND tablename NOT IN ('rm_migrations', 'rm_projector_lease', 'rm_active_set') ORDER BY tablename`,
+      )
+    ).rows.map((t: { tablename: string }) => t.tablename);
+    let rows = 0;
+    await client.query('CREATE SCHEMA plain');
+    for (const t of tables) {
+      rows += Number((await client.query(`SELECT count(*) AS n FROM public."${t}"`)).rows[0].n);
+      await client.query(`CREATE TABLE plain."${t}" (LIKE public."${t}")`);
+      // The server writes and reads the file itself: COPY's own speed, no client in the way.
+      await client.query(`COPY public."${t}" TO '${path.join(dumpDir, `${r}-${t}.copy`)}'`);
+    }
+    const started = performance.now();
+    for (const t of tables) await client.query(`COPY plain."${t}" FROM '${path.join(dumpDir, `${r}-${t}.copy`)}'`);
+    const copyMs = performance.now() - started;
+    return {
+      rows,
+      rebuildMs,
+      currentMs: result.currentMs,
+      temporalMs: result.temporalMs,
+      copyMs,
+      ours: rows / (rebuildMs / 1000),
+      ceiling: rows / (copyMs / 1000),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+export const rebuildLoadBench: BenchModule = {
+  name: 'rebuild-load',
+  async run(): Promise<BenchReport> {
+    const startedAt = new Date().toISOString();
+    const m = machine();
+    const events = size('BENCH_REBUILD_LOAD_EVENTS', 20_000, 2000);
+    const work = tempDir('rebuild-load-');
+    // The server (another OS process of this user) reads and writes the dump files there.
+    fs.chmodSync(work.dir, 0o777);
+    const pg = await startTestPostgres({ durable: true });
+    const store = await openSqliteEventStore({ file: path.join(work.dir, 'county.sqlite'), synchronous: 'NORMAL' });
+    const rounds: Round[] = [];
+    try {
+      const county = new RandomCounty(new EventScript(store), 5);
+      while ((await store.headPosition()) < BigInt(events)) await county.step();
+      for (let r = 0; r < ROUNDS; r++) rounds.push(await oneRound(pg.serverUrl, store, work.dir, r));
+    } finally {
+      await store.close();
+      // Not awaited: outside Jest its promise waits on the launcher's exit, an unref'd child, and Node
+      // would end here with the report unwritten; the launcher stops the server when this process ends.
+      void pg.stop().catch(() => undefined);
+      work.remove();
+    }
+    const ratio = median(rounds.map((x) => x.ours / x.ceiling));
+    const ours = median(rounds.map((x) => x.ours));
+    const ceiling = median(rounds.map((x) => x.ceiling));
+    const rows = rounds[0].rows;
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+    const markdown = [
+      '## PostgreSQL rebuild load against a plain COPY',
+      '',
+      `Run ${startedAt} on ${describeMachine(m)}; durable embedded PostgreSQL; a county log of ${fmt(events)} events (SQLite store) rebuilt into PostgreSQL read models, ${ROUNDS} round(s), medians.`,
+      '',
+      '| figure | ours | ceiling | ratio | target |',
+      '|---|---:|---:|---:|---:|',
+      `| read-model rows loaded per second: \`rebuildReadModels\` (read, fold, multi-row upserts, indexes at the end) vs \`COPY … FROM\` a server-side file into unindexed copies of the same tables | ${fmt(ours)} | ${fmt(ceiling)} | ${ratio.toFixed(3)} | ≥ 0.5 |`,
+      '',
+      `- ${fmt(rows)} rows in the read-model tables (${(rows / events).toFixed(1)} per event); the rebuild's current-state pass ${fmt(median(rounds.map((x) => x.currentMs)))} ms, its temporal pass ${fmt(median(rounds.map((x) => x.temporalMs)))} ms, the COPY ${fmt(median(rounds.map((x) => x.copyMs)))} ms.`,
+      `- Figures per round: ${JSON.stringify(rounds.map((x) => ({ ours: Math.round(x.ours), ceiling: Math.round(x.ceiling), rebuildMs: Math.round(x.rebuildMs), copyMs: Math.round(x.copyMs) })))}`,
+    ].join('\n');
+    return {
+      name: 'rebuild-load',
+      title: 'PostgreSQL rebuild load against a plain COPY',
+      startedAt,
+      machine: m,
+      figures: { events, rows, ours, ceiling, ratio, rounds },
+      markdown,
+    };
+  },
+};
