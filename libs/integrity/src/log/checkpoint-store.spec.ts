@@ -1,6 +1,13 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { openPostgresEventStore } from '@ledger/event-store';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
 import type { Checkpoint } from './checkpoint';
 import { logStoreKind, PostgresCheckpointStore } from './checkpoint-store';
+import { LogTreeStore } from './log-tree-store';
+import { VerifiableLog } from './verifiable-log';
 
 const pg = useTestPostgres();
 
@@ -65,5 +72,35 @@ describe('LEDGER_LOG_STORE', () => {
     expect(logStoreKind('postgres', { LEDGER_LOG_STORE: 'sqlite' })).toBe('sqlite');
     expect(() => logStoreKind('sqlite', { LEDGER_LOG_STORE: 'postgres' })).toThrow(/LEDGER_LOG_STORE=postgres needs the PostgreSQL event store/);
     expect(() => logStoreKind('postgres', { LEDGER_LOG_STORE: 'pg' })).toThrow(/LEDGER_LOG_STORE=pg: expected auto, sqlite or postgres/);
+  });
+});
+
+describe('VerifiableLog on a shared checkpoint store', () => {
+  it('refuses to serve a kept checkpoint whose root is not its own tree’s at that size (a suite switch done apart on each instance)', async () => {
+    const url = await pg.freshDatabase();
+    const store = await openPostgresEventStore({ url });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-shared-cp-'));
+    const shared = [PostgresCheckpointStore.open(url, 'sha256'), PostgresCheckpointStore.open(url, 'sha256')];
+    // Each instance's leaf 0 says its own switch (another time, another signature): the trees differ from leaf 0 on.
+    const logs = ['A', 'B'].map((name, i) => {
+      const tree = new LogTreeStore(path.join(dir, `${name}.sqlite`));
+      tree.append([{ position: 0n, leaf: Buffer.from(`switch leaf of ${name}`) }]);
+      return new VerifiableLog(store, tree, privateKey, { checkpoints: shared[i], clock: { now: () => new Date('2026-03-02T01:00:00Z') } });
+    });
+    try {
+      for (let i = 0; i < 3; i++)
+        await store.append(`s-${i}`, [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { i }, metadata: {} }], 'no_stream');
+      logs.forEach((l) => l.start());
+      const a = await logs[0].checkpoint();
+      expect(a?.treeSize).toBe(4);
+      await expect(logs[1].checkpoint()).rejects.toMatchObject({ status: 409, code: 'LOG_TREE_MISMATCH' });
+    } finally {
+      for (const l of logs) await l.stop();
+      for (const l of logs) l.tree.close();
+      await Promise.all(shared.map((s) => s.close()));
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

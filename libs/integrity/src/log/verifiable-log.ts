@@ -126,7 +126,7 @@ export class VerifiableLog {
       .then(async () => {
         const size = this.tree.size;
         const newest = await this.checkpoints.newestCheckpoint();
-        if (newest && newest.treeSize >= size) return newest;
+        if (newest && newest.treeSize >= size) return this.ofThisTree(newest);
         if (size === 0) return null;
         const cp = signCheckpoint(
           { treeSize: size, root: this.tree.root(size).toString('hex'), algorithm: this.algorithm, issuedAt: this.clock.now().toISOString() },
@@ -134,12 +134,28 @@ export class VerifiableLog {
           this.scheme,
           this.publicKey,
         );
-        return this.checkpoints.saveCheckpoint(this.options.stamper ? await this.options.stamper.stamp(cp) : cp);
+        return this.ofThisTree(await this.checkpoints.saveCheckpoint(this.options.stamper ? await this.options.stamper.stamp(cp) : cp));
       })
       .finally(() => {
         this.issuing = null;
       });
     return this.issuing;
+  }
+
+  /**
+   * A kept checkpoint (maybe another instance's) must be this tree's at its size: a tree file that another
+   * instance would not derive (a suite switch done apart, another store) is said, not served with proofs that fail.
+   */
+  private ofThisTree(cp: Checkpoint): Checkpoint {
+    if (cp.treeSize > this.tree.size) return cp;
+    const root = this.tree.root(cp.treeSize).toString('hex');
+    if (root !== cp.root)
+      throw new LogRequestError(
+        409,
+        'LOG_TREE_MISMATCH',
+        `the checkpoint kept for ${cp.treeSize} events has root ${cp.root}, this instance's tree has ${root}: its tree file was not derived from the same log (a suite switch done apart, another store): rebuild it`,
+      );
+    return cp;
   }
 
   async inclusion(position: bigint, treeSize?: number): Promise<InclusionAnswer> {
