@@ -365,7 +365,7 @@ export const postgresBench: BenchModule = {
             : `| ${f.figure} | ${fmt(f.ours)} | ${fmt(f.ceiling!)} | ${f.ceilingName} | **${f.ratio!.toFixed(2)}** |`,
         ),
         '',
-        '- Appends go through `ledger_append_batch` (the single writer lane under the `ledger_head` row lock, hash chains, NOTIFY): one round trip and one fsync per group, so 16 writers share commits; the ceiling writes pre-encoded rows with no lane, no chain, no conflict check.',
+        '- Appends go through `ledger_append_batch` (the single writer lane under the `ledger_head` row lock, hash chains, NOTIFY): one round trip and one fsync per group, so 16 writers share commits; the common group is one set (one read of its stream heads, one multi-row INSERT, one upsert of the heads, one sub-transaction), other groups go append by append (`ledger_append_each`). The ceiling writes pre-encoded rows with no lane, no chain, no conflict check.',
         "- The lag is measured from the writer's `append` call to the subscriber's handler in another store instance (its own pool and LISTEN connection), with the writers flat out.",
         '- The rebuild ratio compares the two engines (PostgreSQL over SQLite), not a ceiling: both replay the same county log in batches of 5,000, indexes built at the end.',
         `- Figures per round: ${JSON.stringify({ appends: appendRounds.map((x) => ({ one: Math.round(x.one), plain1: Math.round(x.plain1), many: Math.round(x.many), plain100: Math.round(x.plain100) })), reads: readRounds.map((x) => ({ ours: Math.round(x.ours), plain: Math.round(x.plain) })), rebuild: { sqlite: rb.rounds.sqlite.map(Math.round), postgres: rb.rounds.postgres.map(Math.round) } })}`,
