@@ -71,7 +71,8 @@ async function startLedger(options: { second?: boolean } = {}): Promise<Ledger> 
     },
     worker: (a?: LedgerApp) => (a ?? ledger.app).get(DeadlineWorker),
     async close() {
-      await second?.close();
+      // ledger.second, not the one started here: a test may start its own second app (left open before, with its store's writer thread).
+      await ledger.second?.close();
       await ledger.app.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
