@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ExcelJS from 'exceljs';
 import * as mammoth from 'mammoth';
+import { SqliteAccessAuditStore } from '@ledger/integrity';
 import { bulletinMain } from '../apps/cli/src/bulletin';
 import { readZipText, wordText } from '../libs/sheets-io/src/testing/zip-entry';
 import { API, nineAm, startLedger, type Ledger } from './support/ledger';
@@ -263,6 +264,16 @@ describe('督查通报 (GET /bulletins/:period)', () => {
       const foot = `本通报数据截至 2026-11-30 23:59:59（北京时间，asOf=2026-11-30T15:59:59.999Z），台账日志位置 ${novemberPosition}；可用 asOf=2026-11-30T15:59:59.999Z 查询复核。`;
       expect(fromCli.split('\n')).toContain(foot);
       expect(err.join('').split('\n')).toContain(foot);
+      // Recorded in the access audit trail as the route's downloads are, by the operating-system user.
+      const trail = SqliteAccessAuditStore.open(path.join(ledger.config.dataDir, 'access-audit.sqlite'), { readOnly: true });
+      try {
+        const cli = (await trail.entriesAfter(0, 10_000)).filter((e) => e.actor.startsWith('cli:'));
+        expect(cli.map((e) => [e.actor, e.action, e.target, e.outcome])).toEqual([
+          [`cli:${os.userInfo().username}`, 'bulletin', `ledger bulletin --period 2026-11 --out ${out}`, 'ok'],
+        ]);
+      } finally {
+        await trail.close();
+      }
       const fromApi = wordText(await readZipText((await download('/bulletins/2026-11')).body as Buffer, 'word/document.xml'));
       // The route prints the log's checkpoint at the foot (test/bulletin-proof.spec.ts); the command line, which runs no log, does not yet.
       const [beforeProof, proof] = fromApi.split('\n账本检查点\n');

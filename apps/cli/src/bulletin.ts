@@ -4,6 +4,7 @@ import { systemClock, type LedgerConfig } from '@ledger/platform';
 import { TemporalQueries } from '@ledger/read-models';
 import { bulletinPeriodProblem, bulletinSections, renderBulletin, type BulletinFormat } from '@ledger/sheets-io';
 import { BulletinFigures } from '@ledger/read-models/bulletins/figures';
+import { recordCliAccess } from './cli-access';
 import { openLedger, printProblem, processIo, usageError, type CliIo } from './sheets/cli-io';
 
 export const BULLETIN_USAGE = `bulletin --period <YYYY-MM | YYYY-Www> [--format docx|xlsx] [--out <file>]
@@ -26,6 +27,12 @@ export async function bulletinMain(config: LedgerConfig, argv: string[], io: Cli
     const data = await figures.gather(period);
     const file = await renderBulletin(data, format);
     const out = values.out ?? file.fileName;
+    // In the access audit trail before the file exists, as GET /bulletins/:period is before it answers.
+    await recordCliAccess(config, clock, {
+      action: 'bulletin',
+      target: `ledger bulletin ${argv.join(' ')}`,
+      detail: { format, position: String(data.position) },
+    });
     fs.writeFileSync(out, file.body);
     io.err(`${out}: 督查通报 ${period}, as of ${data.asOf} (log position ${data.position}), ${file.body.length} bytes\n`);
     // The document's foot line, word for word: what a reader quotes to recompute the figures with asOf.

@@ -11,16 +11,21 @@ import { ensureDatabaseFile, type Clock, type LedgerConfig } from '@ledger/platf
 export async function recordCliAccess(
   config: LedgerConfig,
   clock: Clock,
-  entry: Pick<AccessEntryInput, 'action' | 'target'> & Partial<Pick<AccessEntryInput, 'detail'>>,
+  entry: Pick<AccessEntryInput, 'action' | 'target'> & Partial<Pick<AccessEntryInput, 'detail' | 'role'>>,
 ): Promise<void> {
   const where = accessAuditLocation(config);
   if (where.kind === 'sqlite') ensureDatabaseFile(where.file);
   const audit = new AccessAudit(await openAccessAuditStore(config), clock, config.auditRetentionDays);
   try {
-    await audit.record({ actor: `cli:${osUser()}`, address: `local:${os.hostname()}`, outcome: 'ok', detail: null, ...entry });
+    await audit.record({ actor: cliActor(), address: `local:${os.hostname()}`, outcome: 'ok', detail: null, ...entry });
   } finally {
     await audit.close();
   }
+}
+
+/** Who acts from the command line: the operating-system user holding the data folder. */
+export function cliActor(): string {
+  return `cli:${osUser()}`;
 }
 
 function osUser(): string {

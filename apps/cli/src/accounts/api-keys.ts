@@ -1,10 +1,9 @@
-import * as os from 'node:os';
 import type { AccountRole } from '@ledger/contracts/events';
 import { accountDecider, accountLoginDecider, accountLoginStream, accountStream, normalLogin, type AccountState } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { AccessAudit, accessAuditLocation, openAccessAuditStore, type AccessEntryInput } from '@ledger/integrity';
-import { ensureDatabaseFile, openEventStore, systemClock, type LedgerConfig } from '@ledger/platform';
+import { openEventStore, systemClock, type LedgerConfig } from '@ledger/platform';
 import { CredentialsStore, lifetimeMs, newApiKey } from '@ledger/application';
+import { cliActor, recordCliAccess } from '../cli-access';
 import { processIo, usageError, type CliIo } from '../sheets/cli-io';
 
 /** A key lives this long unless --expires says otherwise: every key expires. */
@@ -40,7 +39,7 @@ export async function issueApiKey(config: LedgerConfig, o: AccountKeyOptions, io
     if (o.role === undefined && account.roles.length === 0) return fail(io, 'ACCOUNT_WITHOUT_ROLE', `the account ${o.account} holds no role`);
     const now = clock.now();
     const key = newApiKey();
-    const by = `cli:${osUser()}`;
+    const by = cliActor();
     const expiresAt = new Date(now.getTime() + lifetime).toISOString();
     await credentials.createKey({
       keyId: key.keyId,
@@ -53,12 +52,9 @@ export async function issueApiKey(config: LedgerConfig, o: AccountKeyOptions, io
       expiresAt,
     });
     try {
-      await audited(config, io, {
-        actor: by,
-        address: `local:${os.hostname()}`,
+      await recordCliAccess(config, clock, {
         action: 'api-key-issued',
         target: `account:${account.accountId}`,
-        outcome: 'ok',
         detail: { apiKey: key.keyId, expiresAt, ...(o.role ? { role: o.role } : {}) },
       });
     } catch (e) {
@@ -83,15 +79,12 @@ export async function revokeApiKey(config: LedgerConfig, keyId: string, reason: 
     const key = await credentials.getKey(keyId);
     if (!key) return fail(io, 'API_KEY_NOT_FOUND', `no key ${keyId}`);
     if (key.revokedAt) return fail(io, 'API_KEY_ALREADY_REVOKED', `the key ${keyId} was revoked at ${key.revokedAt}`);
-    const by = `cli:${osUser()}`;
+    const by = cliActor();
     await credentials.revokeKey(keyId, by, clock.now().toISOString());
-    await audited(config, io, {
-      actor: by,
+    await recordCliAccess(config, clock, {
       role: 'secadmin',
-      address: `local:${os.hostname()}`,
       action: 'api-key-revoked',
       target: `account:${key.accountId}`,
-      outcome: 'ok',
       detail: { apiKey: keyId, ...(reason ? { reason } : {}) },
     });
     const { secretHash: _hidden, ...revoked } = (await credentials.getKey(keyId))!;
@@ -112,26 +105,7 @@ async function findAccount(store: EventStore, loginOrId: string): Promise<Extrac
   return state.status === 'none' ? null : state;
 }
 
-async function audited(config: LedgerConfig, io: CliIo, entry: AccessEntryInput): Promise<void> {
-  const where = accessAuditLocation(config);
-  if (where.kind === 'sqlite') ensureDatabaseFile(where.file);
-  const audit = new AccessAudit(await openAccessAuditStore(config), io.clock ?? systemClock, config.auditRetentionDays);
-  try {
-    await audit.record(entry);
-  } finally {
-    await audit.close();
-  }
-}
-
 function fail(io: CliIo, code: string, message: string): number {
   io.err(`${code}: ${message}\n`);
   return 1;
-}
-
-function osUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? `uid-${process.getuid?.() ?? '?'}`;
-  }
 }
