@@ -62,6 +62,5 @@ describe('a 5,000-row sheet over HTTP', () => {
     process.stdout.write(
       `5,000-row import: ${(file.length / 1024).toFixed(0)} KB xlsx, import ${importMs.toFixed(0)} ms, re-import ${reimportMs.toFixed(0)} ms\n`,
     );
-    expect(importMs).toBeLessThan(30_000);
   });
 });
