@@ -267,7 +267,7 @@ describe('督查通报 (GET /bulletins/:period)', () => {
       // Recorded in the access audit trail as the route's downloads are, by the operating-system user.
       const trail = SqliteAccessAuditStore.open(path.join(ledger.config.dataDir, 'access-audit.sqlite'), { readOnly: true });
       try {
-        const cli = (await trail.entriesAfter(0, 10_000)).filter((e) => e.actor.startsWith('cli:'));
+        const cli = (await trail.entriesAfter(0, 10_000)).filter((e) => e.actor?.startsWith('cli:'));
         expect(cli.map((e) => [e.actor, e.action, e.target, e.outcome])).toEqual([
           [`cli:${os.userInfo().username}`, 'bulletin', `ledger bulletin --period 2026-11 --out ${out}`, 'ok'],
         ]);

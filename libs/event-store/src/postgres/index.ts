@@ -1,2 +1,3 @@
 export { openPostgresEventStore, PostgresEventStore, type PostgresEventStoreOptions } from './postgres-event-store';
 export { MIGRATIONS, migrate, type Migration } from './migrations';
+export { inTransaction } from './transaction';

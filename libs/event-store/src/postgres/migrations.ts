@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from './transaction';
 import { bodyHash, globalLinkHash, streamLinkHash } from '../hash-chain';
 
 /** One forward-only step of the store's schema. `sql` gets the quoted schema name. */
@@ -427,11 +428,9 @@ async function backfillHashChains(client: PoolClient, s: string): Promise<void> 
  * transaction under an advisory lock (several processes may open the store at once).
  */
 export async function migrate(pool: Pool, schema: string, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
-  const client = await pool.connect();
-  const q = client.escapeIdentifier(schema);
-  const applied: number[] = [];
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
+    const q = client.escapeIdentifier(schema);
+    const applied: number[] = [];
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ledger-migrations:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${q}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${q}.schema_migrations (
@@ -444,12 +443,6 @@ export async function migrate(pool: Pool, schema: string, migrations: Migration[
       await client.query(`INSERT INTO ${q}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
       applied.push(m.version);
     }
-    await client.query('COMMIT');
     return applied;
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Pool, type PoolClient } from 'pg';
-import { startThread } from '@ledger/event-store';
+import { inTransaction, startThread } from '@ledger/event-store';
 import { ACCESS_ZERO_HASH, chainEntries, type AccessAuditHead, type AccessAuditReader, type AccessEntry, type AccessEntryInput } from './access-chain';
 import type { AccessWriterData, AccessWriterReply } from './access-writer-thread';
 import { ACCESS_COLUMNS, appendSqlite, insertSqlite, readSqliteHead } from './sqlite-append';
@@ -258,19 +258,11 @@ export class PostgresAccessAuditStore implements AccessAuditStore {
   static async open(url: string): Promise<PostgresAccessAuditStore> {
     const pool = new Pool({ connectionString: url, max: 4 });
     try {
-      const client = await pool.connect();
-      try {
-        // Two processes starting together: one creates, the other waits on the lock and finds it made.
-        await client.query('BEGIN');
+      // Two processes starting together: one creates, the other waits on the lock and finds it made.
+      await inTransaction(pool, async (client) => {
         await client.query("SELECT pg_advisory_xact_lock(hashtext('access_audit_schema'))");
         for (const sql of PG_SCHEMA) await client.query(sql);
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        client.release();
-      }
+      });
     } catch (e) {
       await pool.end().catch(() => undefined);
       throw e;
@@ -293,19 +285,8 @@ export class PostgresAccessAuditStore implements AccessAuditStore {
     return null;
   }
 
-  private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+  private tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 
   private async lockedHead(c: PoolClient): Promise<AccessAuditHead> {

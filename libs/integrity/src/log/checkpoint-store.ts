@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { inTransaction } from '@ledger/event-store';
 import type { Checkpoint, WitnessSignature } from './checkpoint';
 import type { LogTreeStore } from './log-tree-store';
 
@@ -134,9 +135,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
 /** Creates the ledger_log schema and runs its migrations once, under an advisory lock (instances starting together). */
 export async function migrateLogStore(pool: Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock(hashtext('ledger_log migrations'))");
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${SCHEMA}.migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
@@ -146,11 +145,5 @@ export async function migrateLogStore(pool: Pool): Promise<void> {
       await client.query(m.sql);
       await client.query(`INSERT INTO ${SCHEMA}.migrations (version) VALUES ($1)`, [m.version]);
     }
-    await client.query('COMMIT');
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
+  });
 }
