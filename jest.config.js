@@ -17,8 +17,9 @@ module.exports = {
   moduleNameMapper,
   setupFiles: ['<rootDir>/test/support/sqlite-realm.ts'],
   testTimeout: 60000,
-  // The embedded PostgreSQL child is unref-ed; a worker thread's MessagePort is still left open by some suite
-  // (named by the teardown report), so the run ends once every test has reported rather than hang CI.
+  // The worker thread's MessagePort the teardown report named is gone (test/deadlines closes its second app);
+  // the run of 605961b still ended with one embedded-PostgreSQL launcher child mid-stop (stop() refs it until it
+  // exits), so the run ends once every test has reported rather than hang CI.
   forceExit: true,
   globalTeardown: '<rootDir>/test/support/report-open-handles.js',
 };
