@@ -1,12 +1,5 @@
-import { countyDate, countyDayEndMs, isoWeekOf } from '@ledger/contracts/county-time';
+import { countyDate, countyDayStartMs, isoWeekOf } from '@ledger/contracts/county-time';
 import type { BulletinSchedule, NotifyConfig, WeeklyBulletinSchedule } from '@ledger/read-models/notifications';
-
-const DAY_MS = 86_400_000;
-
-/** The first instant of county day `YYYY-MM-DD` shifted by `days`. */
-function countyDayStartMs(date: string, days = 0): number {
-  return countyDayEndMs(date) + 1 - DAY_MS + days * DAY_MS;
-}
 
 /** The next instant after `atMs` from which another month is due under `schedule` (county day `schedule.day`, 00:00). */
 export function nextMonthlyDueAt(schedule: BulletinSchedule, atMs: number): number {

@@ -1,5 +1,5 @@
 import { countyDateOf } from '@ledger/read-models/dates';
-import { countyDate, countyDayEndMs, countyInstant, isoWeekDates, isoWeekOf, isoWeeksInYear } from './county-time';
+import { countyDate, countyDayEndMs, countyDayStartMs, countyInstant, isoWeekDates, isoWeekOf, isoWeeksInYear } from './county-time';
 
 /** The one county date: what read-models, sheets-io and the web app now take, checked against the time-zone database. */
 describe('county time', () => {
@@ -70,5 +70,11 @@ describe('ISO weeks of county dates', () => {
     expect(new Date(countyDayEndMs('2026-11-29')).toISOString()).toBe('2026-11-29T15:59:59.999Z');
     expect(countyDate(new Date(countyDayEndMs('2027-01-03')))).toBe('2027-01-03');
     expect(countyDate(new Date(countyDayEndMs('2027-01-03') + 1))).toBe('2027-01-04');
+  });
+
+  it('starts a county day at 16:00 UTC the day before, counted on across a month and a year', () => {
+    expect(new Date(countyDayStartMs('2026-11-30')).toISOString()).toBe('2026-11-29T16:00:00.000Z');
+    expect(new Date(countyDayStartMs('2026-11-30', 1)).toISOString()).toBe('2026-11-30T16:00:00.000Z');
+    expect(new Date(countyDayStartMs('2026-12-28', 7)).toISOString()).toBe('2027-01-03T16:00:00.000Z');
   });
 });

@@ -22,6 +22,11 @@ const DAY_MS = 86_400_000;
 const dayNumber = (date: string) => Date.parse(`${date}T00:00:00Z`) / DAY_MS;
 const dateOfDay = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
 
+/** The first millisecond (00:00 county time) of the county date `days` after `YYYY-MM-DD`, as epoch ms. */
+export function countyDayStartMs(date: string, days = 0): number {
+  return (dayNumber(date) + days) * DAY_MS - COUNTY_OFFSET_MS;
+}
+
 /** The last millisecond of a county date `YYYY-MM-DD`, as epoch ms: where a period ending that day is read. */
 export function countyDayEndMs(date: string): number {
   return (dayNumber(date) + 1) * DAY_MS - COUNTY_OFFSET_MS - 1;
