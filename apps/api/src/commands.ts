@@ -55,8 +55,10 @@ import { OidcRoute } from './auth/oidc/oidc.routes';
 import { OidcService } from './auth/oidc/oidc.service';
 import { CredentialsStore, SessionStore } from '@ledger/application';
 import { ApiKeys } from './auth/api-keys/api-keys.service';
-import { LEDGER_CONFIG } from './platform/tokens';
-import type { LedgerConfig } from '@ledger/platform';
+import { CLOCK, EVENT_STORE, LEDGER_CONFIG } from './platform/tokens';
+import type { Clock, LedgerConfig } from '@ledger/platform';
+import type { EventStore } from '@ledger/event-store';
+import { AccountSubs } from './auth/account-subs';
 
 /** Every command route of API.md, one use-case folder each (route + @nestjs/cqrs command and handler). */
 export const COMMAND_CONTROLLERS: Type[] = [
@@ -96,6 +98,7 @@ export const COMMAND_HANDLERS: Provider[] = [
   OidcService,
   ApiKeys,
   { provide: SESSION_ENDER, useExisting: SignInService },
+  { provide: AccountSubs, useFactory: (store: EventStore, clock: Clock) => new AccountSubs(store, () => clock.now().getTime()), inject: [EVENT_STORE, CLOCK] },
   AccountCommands,
   DissolveUnitHandler,
   MoveUnitHandler,

@@ -1,5 +1,16 @@
 import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
-import { AccountCommands as AccountUseCases, CommandLoop, CredentialsStore, Facts, type SessionEnder } from '@ledger/application';
+import {
+  AccountCommands as AccountUseCases,
+  CommandLoop,
+  CredentialsStore,
+  Facts,
+  type CommandMeta,
+  type OpenAccountInput,
+  type SessionEnder,
+  type WithPassword,
+} from '@ledger/application';
+import type { CommandResult } from '@ledger/contracts/http/views';
+import { AccountSubs } from '../auth/account-subs';
 import { answer } from '../problem-details/command-outcome';
 
 export type { OpenAccountInput, SessionEnder, WithPassword } from '@ledger/application';
@@ -14,9 +25,17 @@ export class AccountCommands extends AccountUseCases implements OnApplicationShu
     loop: CommandLoop,
     facts: Facts,
     @Inject(CredentialsStore) credentials: CredentialsStore,
+    private readonly accountSubs: AccountSubs,
     @Optional() @Inject(SESSION_ENDER) sessions?: SessionEnder,
   ) {
     super(loop, facts, credentials, sessions, answer);
+  }
+
+  /** The guard hears of an account opened here at once: a `ledger token` with its id as sub is no machine client from now on. */
+  override async open(body: OpenAccountInput, meta: CommandMeta, password?: string): Promise<WithPassword<CommandResult>> {
+    const opened = await super.open(body, meta, password);
+    this.accountSubs.opened(opened.id);
+    return opened;
   }
 
   onApplicationShutdown(): Promise<void> {

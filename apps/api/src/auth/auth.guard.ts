@@ -1,10 +1,9 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { UserRole } from '@ledger/contracts/events';
-import type { EventStore } from '@ledger/event-store';
 import { InvalidTokenError, verifyAccessToken, type Clock } from '@ledger/platform';
 import type { Response } from 'express';
-import { CLOCK, EVENT_STORE, JWT_SECRET } from '../platform/tokens';
+import { CLOCK, JWT_SECRET } from '../platform/tokens';
 import { noteAccess } from '../access-audit/access-audit.middleware';
 import { ApiProblem } from '../problem-details/errors';
 import { ApiKeys } from './api-keys/api-keys.service';
@@ -22,23 +21,15 @@ export const SESSION_KEY = 'ledgerSession';
 
 /** Global: every route needs a valid bearer token unless @Public(); @Roles narrows who may call it. */
 @Injectable()
-export class AuthGuard implements CanActivate, OnModuleDestroy {
-  private readonly accountSubs: AccountSubs;
-
+export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(JWT_SECRET) private readonly secret: string,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly signIn: SignInService,
     private readonly apiKeys: ApiKeys,
-    @Inject(EVENT_STORE) store: EventStore,
-  ) {
-    this.accountSubs = new AccountSubs(store);
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.accountSubs.stop();
-  }
+    private readonly accountSubs: AccountSubs,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
