@@ -67,6 +67,45 @@ describe('SQLite read-model generations', () => {
     expect(await markOf(await readModels())).toBe('one');
   });
 
+  it('looks at the control file off the queries: 100 queries and 100 transactions stat it 0 times (500 before), and still follow a switch by another process', async () => {
+    const live = await readModels();
+    await mark(live, 'zero');
+    const next = await readModels('read-models.1.sqlite');
+    await mark(next, 'one');
+    // Stats of the control file made inside a call of the DataSource (its synchronous part, where the check ran).
+    let depth = 0;
+    for (const name of ['query', 'transaction', 'createQueryRunner'] as const) {
+      const call = (live[name] as (...args: unknown[]) => unknown).bind(live);
+      (live as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        depth++;
+        try {
+          return call(...args);
+        } finally {
+          depth--;
+        }
+      };
+    }
+    const nodeFs = jest.requireActual<typeof fs>('node:fs');
+    const statSync = nodeFs.statSync;
+    let onQueries = 0;
+    const spy = jest.spyOn(nodeFs, 'statSync').mockImplementation(((file: fs.PathLike, options?: fs.StatSyncOptions) => {
+      if (depth > 0 && String(file).endsWith(ACTIVE_CONTROL_FILE)) onQueries++;
+      return statSync(file, options);
+    }) as typeof fs.statSync);
+    try {
+      for (let i = 0; i < 100; i++) expect(await markOf(live)).toBe('zero');
+      for (let i = 0; i < 100; i++) await live.transaction((em) => em.query(`SELECT position FROM rm_checkpoint WHERE name = 'mark'`));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(onQueries).toBe(0);
+
+    // Another process switches (the rename, without this process's switchActiveGeneration): followed all the same.
+    fs.writeFileSync(path.join(dir, 'other.tmp'), 'read-models.1.sqlite\n');
+    fs.renameSync(path.join(dir, 'other.tmp'), path.join(dir, ACTIVE_CONTROL_FILE));
+    await eventually('the DataSource follows a switch made elsewhere', async () => (await markOf(live)) === 'one', { timeoutMs: 30_000 });
+  });
+
   it('an idle DataSource follows a switch by itself, and the old generation is dropped only once nothing has it open', async () => {
     const live = await readModels();
     await mark(live, 'zero');

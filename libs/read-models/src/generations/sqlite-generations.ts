@@ -70,6 +70,7 @@ export function switchActiveGeneration(dataDir: string, file: string): void {
   } finally {
     fs.closeSync(dir);
   }
+  for (const told of followers.get(path.resolve(dataDir)) ?? []) told();
 }
 
 interface BetterSqlite3 {
@@ -120,8 +121,10 @@ export function dropDeadGenerations(dataDir: string): { dropped: string[]; held:
   return { dropped, held };
 }
 
-/** How often a following DataSource looks at the control file when it runs no query of its own. */
+/** How often a following DataSource looks at the control file whatever it has heard (a watcher may miss an event). */
 const FOLLOW_POLL_MS = 200;
+/** The following DataSources of this process, by data folder: a switch made here is seen by their next query. */
+const followers = new Map<string, Set<() => void>>();
 /** How long an old connection stays open after a switch: a query that took its statement just before finishes on it. */
 const OLD_CONNECTION_GRACE_MS = 2000;
 
@@ -132,11 +135,15 @@ interface SwitchableDriver {
 }
 
 /**
- * Keeps a SQLite read-model DataSource on the live generation: before every query, transaction and
- * query runner it hands out (and every FOLLOW_POLL_MS besides), it compares the control file with the
- * one it opened, and on a switch moves to the new generation's file between two transactions, never
- * inside one. TypeORM holds one better-sqlite3 connection per DataSource: the connection is replaced
- * under it, so that every module holding the DataSource follows without a restart.
+ * Keeps a SQLite read-model DataSource on the live generation: it compares the control file with the
+ * one it opened when told the file may have changed (a switch in this process, a watcher of the folder
+ * for the others') and every FOLLOW_POLL_MS besides, and on a switch moves to the new generation's
+ * file before its next query, transaction or query runner, between two transactions, never inside one.
+ * A query itself costs no look at the file: the switch is fenced by the leases (the old set's writers
+ * are refused once the rebuild took them) and the old file is dropped only once nothing has it open, so
+ * a query on the old set a moment after the switch reads figures that are only behind. TypeORM holds one
+ * better-sqlite3 connection per DataSource: the connection is replaced under it, so that every module
+ * holding the DataSource follows without a restart.
  */
 export function followActiveGeneration(ds: DataSource, dataDir: string, openedFile: string): void {
   const driver = ds.driver as unknown as SwitchableDriver;
@@ -144,11 +151,30 @@ export function followActiveGeneration(ds: DataSource, dataDir: string, openedFi
   let seen = controlStamp(control);
   let current = openedFile;
   let stopped = false;
+  /** The control file may have changed since `seen`: the next query looks. */
+  let told = false;
+  const tell = () => void (told = true);
+  const here = path.resolve(dataDir);
+  if (!followers.has(here)) followers.set(here, new Set());
+  followers.get(here)!.add(tell);
+  let watcher: fs.FSWatcher | null = null;
+  try {
+    // The folder, not the file: a switch renames a new control file over the old one.
+    watcher = fs.watch(dataDir, { persistent: false }, (_event, name) => {
+      if (name === null || name === ACTIVE_CONTROL_FILE) told = true;
+    });
+    watcher.on('error', () => {
+      watcher?.close();
+      watcher = null;
+    });
+  } catch {
+    watcher = null; // no watcher here (e.g. inotify limits): the poll alone finds a switch
+  }
   const check = () => {
     if (stopped || !ds.isInitialized) return;
     const stamp = controlStamp(control);
-    if (stamp === seen) return;
-    if (driver.queryRunner?.isTransactionActive) return; // between transactions only: the next check moves
+    if (stamp === seen) return void (told = false);
+    if (driver.queryRunner?.isTransactionActive) return void (told = true); // between transactions only: the next query moves
     let file: string;
     try {
       file = activeGenerationFile(dataDir);
@@ -156,6 +182,7 @@ export function followActiveGeneration(ds: DataSource, dataDir: string, openedFi
       return; // a control file being written by hand: keep the set in use
     }
     seen = stamp;
+    told = false;
     if (file === current) return;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- better-sqlite3's constructor, loaded as TypeORM loads it
     const Database = require('better-sqlite3') as new (file: string, options: { fileMustExist: boolean; timeout: number }) => BetterSqlite3;
@@ -167,6 +194,7 @@ export function followActiveGeneration(ds: DataSource, dataDir: string, openedFi
       next.pragma('journal_mode = WAL');
     } catch {
       seen = ''; // not there (yet): look again next time
+      told = true;
       return;
     }
     const old = driver.databaseConnection;
@@ -186,10 +214,13 @@ export function followActiveGeneration(ds: DataSource, dataDir: string, openedFi
       return original(...args);
     };
   };
-  for (const name of ['query', 'transaction', 'createQueryRunner'] as const) wrap(name, check);
+  for (const name of ['query', 'transaction', 'createQueryRunner'] as const) wrap(name, () => told && check());
   wrap('destroy', () => {
     stopped = true;
     clearInterval(timer);
+    watcher?.close();
+    followers.get(here)?.delete(tell);
+    if (!followers.get(here)?.size) followers.delete(here);
   });
 }
 
