@@ -1,18 +1,18 @@
-import { countyDate, countyDayStartMs, isoWeekOf } from '@ledger/contracts/county-time';
+import { countyDayStartMs } from '@ledger/contracts/county-time';
 import type { BulletinSchedule, NotifyConfig, WeeklyBulletinSchedule } from '@ledger/read-models/notifications';
+import { monthlyScheduleAt, weeklyScheduleAt } from './bulletin-schedule';
 
 /** The next instant after `atMs` from which another month is due under `schedule` (county day `schedule.day`, 00:00). */
 export function nextMonthlyDueAt(schedule: BulletinSchedule, atMs: number): number {
-  const [year, month, day] = countyDate(new Date(atMs)).split('-').map(Number);
-  const [y, m] = day < schedule.day ? [year, month] : month === 12 ? [year + 1, 1] : [year, month + 1];
+  const { year, month, reached } = monthlyScheduleAt(schedule, atMs);
+  const [y, m] = !reached ? [year, month] : month === 12 ? [year + 1, 1] : [year, month + 1];
   return countyDayStartMs(`${y}-${String(m).padStart(2, '0')}-${String(schedule.day).padStart(2, '0')}`);
 }
 
 /** The next instant after `atMs` from which another week is due under `schedule` (county weekday `schedule.weekday`, 00:00). */
 export function nextWeeklyDueAt(schedule: WeeklyBulletinSchedule, atMs: number): number {
-  const date = countyDate(new Date(atMs));
-  const { weekday } = isoWeekOf(date);
-  return countyDayStartMs(date, weekday < schedule.weekday ? schedule.weekday - weekday : 7 - weekday + schedule.weekday);
+  const { date, weekday, reached } = weeklyScheduleAt(schedule, atMs);
+  return countyDayStartMs(date, reached ? 7 - weekday + schedule.weekday : schedule.weekday - weekday);
 }
 
 /**

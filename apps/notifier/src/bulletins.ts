@@ -6,6 +6,7 @@ import { currentStateCheckpoint, ReadQueries, TemporalQueries, temporalCheckpoin
 import type { BulletinSchedule, MessagePayload, WeeklyBulletinSchedule } from '@ledger/read-models/notifications';
 import { bulletinTitle, closedOf, percentText, periodText, rankTownships, type BulletinData } from '@ledger/sheets-io';
 import { BulletinFigures } from '@ledger/read-models/bulletins/figures';
+import { monthlyScheduleAt, weeklyScheduleAt } from './bulletin-schedule';
 
 /**
  * The month whose bulletin is due at `nowMs` under `schedule`: the county month before now's, from
@@ -13,8 +14,8 @@ import { BulletinFigures } from '@ledger/read-models/bulletins/figures';
  * in June does not send January to May.
  */
 export function dueMonthlyPeriod(schedule: BulletinSchedule, nowMs: number): string | null {
-  const [year, month, day] = countyDate(new Date(nowMs)).split('-').map(Number);
-  if (day < schedule.day) return null;
+  const { year, month, reached } = monthlyScheduleAt(schedule, nowMs);
+  if (!reached) return null;
   return month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, '0')}`;
 }
 
@@ -24,7 +25,7 @@ export function dueMonthlyPeriod(schedule: BulletinSchedule, nowMs: number): str
  * month, only the last week is ever due.
  */
 export function dueWeeklyPeriod(schedule: WeeklyBulletinSchedule, nowMs: number): string | null {
-  if (isoWeekOf(countyDate(new Date(nowMs))).weekday < schedule.weekday) return null;
+  if (!weeklyScheduleAt(schedule, nowMs).reached) return null;
   // Seven days back is in the week before: the county keeps one offset all year.
   const { year, week } = isoWeekOf(countyDate(new Date(nowMs - 7 * 86_400_000)));
   return `${year}-W${String(week).padStart(2, '0')}`;
