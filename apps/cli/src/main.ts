@@ -22,10 +22,11 @@ async function usage(): Promise<string> {
   ${START_USAGE}
         runs the API and the projector (two processes; and the notifier when LEDGER_NOTIFY_CONFIG names its file) and prints the URL;
         --only runs one of them
-  demo --scale <events> [--seed <n>] [--no-project]
+  demo --scale <events> [--seed <n>] [--no-project] [--resume]
         writes a county of about that many events (up to 1,000,000) into the data folder, through the command path
-  demo --province <counties> [--scale <events per county, default 100000>] [--seed <n>] [--no-project]
-        writes a province: a province committee over that many county trees, their years side by side
+  demo --province <counties> [--scale <events per county, default 100000>] [--seed <n>] [--no-project] [--resume]
+        writes a province: a province committee over that many county trees, their years side by side;
+        --resume goes on with an interrupted run in the same data folder and store (same --province, --scale, --seed)
   rebuild
         replays the whole event log into fresh read models, holding the projection lease; refuses (exit 1,
         nothing changed) while a projector holds it: stop the projector first
@@ -94,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
           province: { type: 'string' },
           seed: { type: 'string', default: '7' },
           'no-project': { type: 'boolean', default: false },
+          resume: { type: 'boolean', default: false },
         },
         strict: true,
       });
@@ -104,12 +106,12 @@ async function main(argv: string[]): Promise<number> {
         if (!Number.isInteger(perCounty) || perCounty < 1000 || perCounty > 1_000_000)
           throw new UsageError('demo --province N --scale <events per county>: a whole number from 1000 to 1000000');
         const { provinceCommand } = await import('./scale/scale-command');
-        return provinceCommand(config(), { counties, perCounty, seed: Number(values.seed) || 7, project: !values['no-project'] });
+        return provinceCommand(config(), { counties, perCounty, seed: Number(values.seed) || 7, project: !values['no-project'], resume: values.resume });
       }
       const scale = Number(values.scale);
       if (!Number.isInteger(scale) || scale < 1000 || scale > 1_000_000) throw new UsageError('demo --scale <events>: a whole number from 1000 to 1000000');
       const { scaleCommand } = await import('./scale/scale-command');
-      return scaleCommand(config(), { scale, seed: Number(values.seed) || 7, project: !values['no-project'] });
+      return scaleCommand(config(), { scale, seed: Number(values.seed) || 7, project: !values['no-project'], resume: values.resume });
     }
     case 'rebuild':
       parseArgs({ args: rest, options: {}, strict: true });

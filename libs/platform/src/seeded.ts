@@ -34,3 +34,21 @@ export function seededDice(seed: number): Dice {
     between: (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1)),
   };
 }
+
+/**
+ * Version-4-shaped UUIDs from a seeded stream: a generated ledger's ids are the same on every run of the
+ * same seed, which is what lets an interrupted generator run resume (its commands are sent again under
+ * the same idempotency keys and the same ids, and the store answers the ones it already holds).
+ */
+export function seededUuids(seed: number): () => string {
+  const rnd = prng(seed);
+  const word = () => Math.floor(rnd() * 0x1_0000_0000);
+  const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+  return () => {
+    const a = word();
+    const b = word();
+    const c = word();
+    const d = word();
+    return `${hex(a, 8)}-${hex(b >>> 16, 4)}-${hex(0x4000 | (b & 0x0fff), 4)}-` + `${hex(0x8000 | ((c >>> 16) & 0x3fff), 4)}-${hex(c & 0xffff, 4)}${hex(d, 8)}`;
+  };
+}

@@ -1,6 +1,8 @@
 import { routeCommand, type LedgerCommand } from '@ledger/domain';
 import type { Actor } from '@ledger/contracts/events';
-import { COUNTY_OFFSET, countyDate, FixedClock, loadConfig, openEventStore, seededDice } from '@ledger/platform';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { COUNTY_OFFSET, countyDate, FixedClock, loadConfig, openEventStore, seededDice, seededUuids } from '@ledger/platform';
 import { openReadModels, rebuildReadModels } from '@ledger/read-models';
 import { eventsBetween } from '@ledger/event-store';
 import { v4 as uuidv4 } from 'uuid';
@@ -27,6 +29,12 @@ export interface GenerateCountyOptions {
   now?: Date;
   /** Item acts in flight at once (default 256). */
   concurrency?: number;
+  /**
+   * Go on with an interrupted run in this data folder (its parameters are in `generator-run.json`): the
+   * days before the last one written are skipped, the last one is sent again, and the store answers what
+   * it already holds (every command carries an idempotency key and seeded ids). An empty store starts afresh.
+   */
+  resume?: boolean;
 }
 
 /**
@@ -48,6 +56,8 @@ export interface ScaleProgress {
   target: number;
   commands: number;
   elapsedMs: number;
+  /** Events the store held when this run began (a resumed run's earlier ones). */
+  eventsAtStart?: number;
 }
 
 export interface ScaleResult {
@@ -57,8 +67,13 @@ export interface ScaleResult {
   cadres: number;
   sheets: number;
   items: number;
+  /** Seconds spent writing, over every run of a resumed generation. */
   writeSeconds: number;
   eventsPerSecond: number;
+  /** How many runs wrote this ledger (1, or more after resumes). */
+  runs: number;
+  /** Commands this run sent again that the store already held (a resumed run's last day). */
+  replayed: number;
   projectSeconds: number | null;
   eventTypes: Record<string, number>;
   /** Planned commands a rule turned down (skipped), by "<command> <code>". */
@@ -132,6 +147,8 @@ interface UnitPlan {
 /** One scheduled act on an item: run at `at` (ms), in the order scheduled. */
 type Act = {
   item: number;
+  /** The act's place among its item's acts: its idempotency key is the item's id and this. */
+  seq: number;
   type: LedgerCommand['type'];
   data: Record<string, unknown>;
   actor: 'org' | 'inspector' | 'discipline' | 'unit' | 'system';
@@ -171,24 +188,74 @@ async function generateLedger(
     LEDGER_DEADLINE_WORKER: 'off',
     LEDGER_JWT_SECRET: options.env?.LEDGER_JWT_SECRET ?? 'scale-generator-secret-000000',
   });
-  const nowMs = (options.now ?? new Date()).getTime();
-  const start = Date.parse(`${localDate(nowMs - YEAR_DAYS * DAY)}T08:30:00${COUNTY_OFFSET}`);
-  const clock = new FixedClock(new Date(start - DAY));
+  const seed = options.seed ?? 7;
+  const newId = seededUuids(seed ^ 0x1d5);
+  const runPath = path.join(options.dataDir, RUN_FILE);
+  const thisRun: GeneratorRun = {
+    version: 1,
+    seed,
+    nowMs: (options.now ?? new Date()).getTime(),
+    province: province?.name ?? null,
+    counties: specs.map(({ name, short, targetEvents: target, seed: s }) => ({ name, short, targetEvents: target, seed: s })),
+    segments: [],
+  };
+  // Set to the simulated year's start below (the year is known once a resumed run's parameters are read).
+  const clock = new FixedClock(new Date(thisRun.nowMs));
   const store = await openEventStore(config, { clock });
-  if ((await store.headPosition()) > 0n) {
-    await store.close();
-    throw new Error(`${options.dataDir} already holds events: the scale generator writes into an empty data folder`);
+  const headAtStart = await store.headPosition();
+  let lastWritten: number | null = null;
+  if (headAtStart > 0n) {
+    const refuse = async (why: string) => {
+      await store.close();
+      throw new Error(`${options.dataDir} already holds events: ${why}`);
+    };
+    if (!options.resume) await refuse('the scale generator writes into an empty data folder (or, to go on with an interrupted run, resume it)');
+    const before = readRun(runPath);
+    if (!before) await refuse(`there is no ${RUN_FILE} in it, so they are not an interrupted generator run to resume`);
+    const differs = sameRunAs(before!, thisRun, options.now !== undefined);
+    if (differs) await refuse(`they were written by a generator run with another ${differs}; resume with the same parameters`);
+    thisRun.nowMs = before!.nowMs;
+    thisRun.segments = before!.segments;
+    const [last] = await store.readAll({ after: headAtStart - 1n, limit: 1 });
+    lastWritten = Date.parse(last.recordedAt);
   }
+  const nowMs = thisRun.nowMs;
+  const start = Date.parse(`${localDate(nowMs - YEAR_DAYS * DAY)}T08:30:00${COUNTY_OFFSET}`);
+  /** Days before this one were written whole (a day's acts all finish before the next day's begin). */
+  const resumeDay = lastWritten === null ? -Infinity : Math.floor((lastWritten - start) / DAY);
+  clock.set(new Date(start - DAY));
   const app = await createApp({ config, clock, store, logger: ['error'] });
   await app.init();
   const loop = app.get(CommandLoop);
   const began = Date.now();
-  let events = 0;
+  const eventsAtStart = Number(headAtStart);
+  let events = eventsAtStart;
   let commands = 0;
+  let replayed = 0;
+  const refused: Record<string, number> = {};
   const eventTypes: Record<string, number> = {};
   let today = -1;
-  const report = (phase: ScaleProgress['phase'], evts = events) =>
-    options.onProgress?.({ phase, events: evts, target: targetEvents, commands, elapsedMs: Date.now() - began, day: today });
+  const segment: GeneratorRun['segments'][number] = {
+    startedAt: new Date(began).toISOString(),
+    seconds: 0,
+    commands: 0,
+    eventsAtStart,
+    eventsAtEnd: eventsAtStart,
+  };
+  thisRun.segments.push(segment);
+  let savedAt = 0;
+  const saveRun = (force = false) => {
+    if (!force && Date.now() - savedAt < 5000) return;
+    savedAt = Date.now();
+    Object.assign(segment, { seconds: (savedAt - began) / 1000, commands, eventsAtEnd: events, refused });
+    fs.writeFileSync(`${runPath}.tmp`, JSON.stringify(thisRun, null, 1));
+    fs.renameSync(`${runPath}.tmp`, runPath);
+  };
+  saveRun(true);
+  const report = (phase: ScaleProgress['phase'], evts = events) => {
+    if (phase === 'write') saveRun();
+    options.onProgress?.({ phase, events: evts, target: targetEvents, commands, elapsedMs: Date.now() - began, day: today, eventsAtStart });
+  };
 
   const actors = {
     admin: { userId: 'scale-admin', role: 'admin', unitId: null, name: '系统管理员' } as Actor,
@@ -205,9 +272,9 @@ async function generateLedger(
   };
 
   /** The one command path, as a route handler would call it; the facts are what the generator knows. */
-  const send = async (command: Omit<LedgerCommand, 'context'>, actor: Actor, mode: 'create' | 'existing') => {
+  const send = async (command: Omit<LedgerCommand, 'context'>, actor: Actor, mode: 'create' | 'existing', key: string): Promise<'appended' | 'replayed'> => {
     const route = routeCommand(command as LedgerCommand);
-    const meta: CommandMeta = { actor, correlationId: uuidv4(), commandId: uuidv4(), idempotencyKey: null, ifMatch: null };
+    const meta: CommandMeta = { actor, correlationId: uuidv4(), commandId: uuidv4(), idempotencyKey: `scale-generator\n${key}`, ifMatch: null };
     const outcome = await handleCommand(
       loop,
       {
@@ -221,13 +288,16 @@ async function generateLedger(
       meta,
     );
     if (outcome.kind === 'rejected') throw new PlanRefused(command.type, outcome.rejection.code);
+    if (outcome.kind === 'replayed') {
+      replayed++;
+      return 'replayed';
+    }
     if (outcome.kind !== 'appended')
       throw new Error(`${command.type} on ${route.stream}: ${JSON.stringify(outcome, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
     commands++;
-    return outcome;
+    return 'appended';
   };
   const assigned = specs.map(() => 0);
-  const refused: Record<string, number> = {};
   const count = (type: string, n = 1) => {
     events += n;
     eventTypes[type] = (eventTypes[type] ?? 0) + n;
@@ -237,12 +307,12 @@ async function generateLedger(
     // ── the tree: [province →] county → 9 townships → 22 villages each → 3 party groups; county organs → 40 agencies → 3 groups
     const units: UnitPlan[] = [];
     const provinceRoot: UnitPlan | null = province
-      ? { id: uuidv4(), name: province.name, kind: 'province_committee', parentId: null, actorUnit: null, county: -1 }
+      ? { id: newId(), name: province.name, kind: 'province_committee', parentId: null, actorUnit: null, county: -1 }
       : null;
     if (provinceRoot) units.push(provinceRoot);
     const countyRoots = specs.map((spec, k) => {
       const county: UnitPlan = {
-        id: uuidv4(),
+        id: newId(),
         name: `中共${spec.name}委员会`,
         kind: 'county_committee',
         parentId: provinceRoot?.id ?? null,
@@ -250,19 +320,19 @@ async function generateLedger(
         county: k,
       };
       units.push(county);
-      const organs: UnitPlan = { id: uuidv4(), name: '县直机关党工委', kind: 'working_committee', parentId: county.id, actorUnit: null, county: k };
+      const organs: UnitPlan = { id: newId(), name: '县直机关党工委', kind: 'working_committee', parentId: county.id, actorUnit: null, county: k };
       units.push(organs);
       for (const t of TOWNSHIPS) {
-        const town: UnitPlan = { id: uuidv4(), name: `中共${t}委员会`, kind: 'township_committee', parentId: county.id, actorUnit: null, county: k };
+        const town: UnitPlan = { id: newId(), name: `中共${t}委员会`, kind: 'township_committee', parentId: county.id, actorUnit: null, county: k };
         town.actorUnit = town.id;
         units.push(town);
         for (let v = 0; v < 22; v++) {
           const vname = `${t}${VILLAGE_STEMS[v % VILLAGE_STEMS.length]}${v >= VILLAGE_STEMS.length ? '二' : ''}村`;
-          const branch: UnitPlan = { id: uuidv4(), name: `${vname}党支部`, kind: 'branch', parentId: town.id, actorUnit: town.id, county: k };
+          const branch: UnitPlan = { id: newId(), name: `${vname}党支部`, kind: 'branch', parentId: town.id, actorUnit: town.id, county: k };
           units.push(branch);
           for (let g = 1; g <= 3; g++)
             units.push({
-              id: uuidv4(),
+              id: newId(),
               name: `${vname}第${'一二三'[g - 1]}党小组`,
               kind: 'party_group',
               parentId: branch.id,
@@ -273,7 +343,7 @@ async function generateLedger(
       }
       for (let a = 0; a < 40; a++) {
         const agency: UnitPlan = {
-          id: uuidv4(),
+          id: newId(),
           name: `县${AGENCIES[a % AGENCIES.length]}${a >= AGENCIES.length ? '机关第二' : ''}党总支`,
           kind: 'general_branch',
           parentId: organs.id,
@@ -284,7 +354,7 @@ async function generateLedger(
         units.push(agency);
         for (let g = 1; g <= 3; g++)
           units.push({
-            id: uuidv4(),
+            id: newId(),
             name: `${agency.name.replace('党总支', '')}第${'一二三'[g - 1]}党支部`,
             kind: 'branch',
             parentId: agency.id,
@@ -294,15 +364,15 @@ async function generateLedger(
       }
       return county;
     });
-    // Level by level (a parent before its children), each level at once.
+    // Level by level (a parent before its children), each level at once; a resumed run past them plans them only.
     const depth = new Map<string, number>();
     for (const u of units) depth.set(u.id, u.parentId ? depth.get(u.parentId)! + 1 : 0);
-    for (let level = 0; units.some((u) => depth.get(u.id) === level); level++) {
+    for (let level = 0; resumeDay < 0 && units.some((u) => depth.get(u.id) === level); level++) {
       const these = units.filter((u) => depth.get(u.id) === level);
-      await inChunks(
+      await pooled(
         these.map(
-          (u) => () =>
-            send(
+          (u) => async () =>
+            (await send(
               {
                 type: 'RegisterUnit',
                 data: { unitId: u.id, name: u.name, kind: u.kind, parentId: u.parentId },
@@ -310,11 +380,11 @@ async function generateLedger(
               } as never,
               actors.admin,
               'create',
-            ),
+              `unit ${u.id}`,
+            )) === 'appended' && count('UnitRegistered'),
         ),
         concurrency,
       );
-      count('UnitRegistered', these.length);
     }
     // ── cadres: a township's committee members, a village's secretary and work team, an agency's secretary
     const cadresOf = new Map<string, string[]>();
@@ -325,17 +395,22 @@ async function generateLedger(
       const ids: string[] = [];
       const { pick } = dice[u.county];
       for (const post of posts) {
-        const cadreId = uuidv4();
+        const cadreId = newId();
         const cadre = { cadreId, name: pick(SURNAMES) + pick(GIVEN), unitId: u.id, post };
-        registrations.push(() =>
-          send({ type: 'RegisterCadre', data: cadre, facts: { unit: { exists: true, dissolved: false } } } as never, actors.org, 'create'),
+        registrations.push(
+          async () =>
+            (await send(
+              { type: 'RegisterCadre', data: cadre, facts: { unit: { exists: true, dissolved: false } } } as never,
+              actors.org,
+              'create',
+              `cadre ${cadreId}`,
+            )) === 'appended' && count('CadreRegistered'),
         );
-        count('CadreRegistered');
         ids.push(cadreId);
       }
       cadresOf.set(u.id, ids);
     }
-    await inChunks(registrations, concurrency);
+    if (resumeDay < 0) await pooled(registrations, concurrency);
     const cadreCount = [...cadresOf.values()].reduce((s, c) => s + c.length, 0);
     report('write');
 
@@ -369,18 +444,19 @@ async function generateLedger(
       const spacing = (YEAR_DAYS - 25) / Math.max(1, budget / 7 / itemsPerSheet);
       for (let s = 0; planned < budget; s++) {
         const day = Math.floor(s * spacing) % (YEAR_DAYS - 20);
-        const sheet = { id: uuidv4(), day, number: `${spec.short}组交〔${2025 + Math.floor(s / 400)}〕${(s % 400) + 1}号`, county: k };
+        const sheet = { id: newId(), day, number: `${spec.short}组交〔${2025 + Math.floor(s / 400)}〕${(s % 400) + 1}号`, county: k };
         sheets.push(sheet);
         planned += 2; // claim + issue
         for (let i = 0; i < itemsPerSheet && planned < budget; i++) {
           const unit = pick(assignable);
           const cadres = cadresOf.get(unit.id)!;
-          const it: ItemPlan = { id: uuidv4(), unit, cadreId: cadres[0], sheet: sheets.length - 1, county: k };
+          const it: ItemPlan = { id: newId(), unit, cadreId: cadres[0], sheet: sheets.length - 1, county: k };
           const n = items.push(it) - 1;
           let due = day + between(15, 120);
           let t = day;
-          const at = (d: number, act: Omit<Act, 'item'>) => {
-            const ok = schedule(d, { item: n, ...act });
+          let seq = 0;
+          const at = (d: number, act: Omit<Act, 'item' | 'seq'>) => {
+            const ok = schedule(d, { item: n, seq: seq++, ...act });
             if (ok) planned += act.events;
             return ok;
           };
@@ -412,7 +488,7 @@ async function generateLedger(
                 actor: 'discipline',
                 events: 1,
                 data: {
-                  decisionId: uuidv4(),
+                  decisionId: newId(),
                   target: { kind: 'unit', id: unit.id },
                   form: 'circulated_criticism',
                   dispositionForm: null,
@@ -459,7 +535,7 @@ async function generateLedger(
                 actor: 'discipline',
                 events: 1,
                 data: {
-                  decisionId: uuidv4(),
+                  decisionId: newId(),
                   target,
                   form,
                   dispositionForm: form === 'admonishment' ? 1 : null,
@@ -503,8 +579,8 @@ async function generateLedger(
               ? { targetExists: true, inActorScope: true }
               : { inActorScope: true };
       try {
-        await send({ type: act.type, data, facts } as never, actor, act.type === 'AssignItem' ? 'create' : 'existing');
-        count(act.type, act.events);
+        const done = await send({ type: act.type, data, facts } as never, actor, act.type === 'AssignItem' ? 'create' : 'existing', `act ${it.id} ${act.seq}`);
+        if (done === 'appended') count(act.type, act.events);
         if (act.type === 'AssignItem') assigned[it.county]++;
       } catch (e) {
         // A plan that a rule turns down is skipped, as a user's would be, and counted in the result.
@@ -524,24 +600,30 @@ async function generateLedger(
       today = day;
       const dayStart = start + day * DAY;
       clock.set(new Date(dayStart));
+      const dayActs = acts.get(day) ?? [];
+      acts.delete(day);
+      if (day < resumeDay) {
+        // Written whole by an earlier run of this generator.
+        for (const act of dayActs) if (act.type === 'AssignItem') assigned[items[act.item].county]++;
+        continue;
+      }
       // The day's sheets at once (a province issues dozens a day); each claims its number, then issues.
-      await inChunks(
+      await pooled(
         (sheetsByDay.get(day) ?? []).map((s) => async () => {
-          await send({ type: 'ClaimSheetNumber', data: { number: s.number, sheetId: s.id } } as never, actors.org, 'create');
-          await send(
+          const claimed = await send({ type: 'ClaimSheetNumber', data: { number: s.number, sheetId: s.id } } as never, actors.org, 'create', `claim ${s.id}`);
+          const issued = await send(
             {
               type: 'IssueSheet',
               data: { sheetId: s.id, number: s.number, title: `${s.number} 重点任务交办单`, source: '县委组织部', issuedOn: localDate(dayStart) },
             } as never,
             actors.org,
             'create',
+            `issue ${s.id}`,
           );
-          count('SheetIssued', 2);
+          count('SheetIssued', (claimed === 'appended' ? 1 : 0) + (issued === 'appended' ? 1 : 0));
         }),
         concurrency,
       );
-      const dayActs = acts.get(day) ?? [];
-      acts.delete(day);
       // Waves: the k-th act of every item that day runs at once (the store commits concurrent appends
       // as one group); an item's own acts stay in order, and the clock only moves forward.
       const chains = new Map<number, Act[]>();
@@ -555,15 +637,22 @@ async function generateLedger(
         clock.set(new Date(dayStart + Math.min(wave * 15, 9 * 60) * 60_000));
         const now = lists.map((l) => l[wave]).filter((a): a is Act => a !== undefined);
         if (now.length === 0) break;
-        for (let i = 0; i < now.length; i += concurrency) await Promise.all(now.slice(i, i + concurrency).map(run));
+        await pooled(
+          now.map((act) => () => run(act)),
+          concurrency,
+        );
         report('write');
       }
     }
     const head = await store.headPosition();
     events = Number(await eventsBetween(store, 0n, head));
-    const writeSeconds = (Date.now() - began) / 1000;
     report('write');
+    saveRun(true);
+    // A resumed run's figures are its runs' together: the time each spent writing, the commands each appended.
+    const writeSeconds = thisRun.segments.reduce((sum, x) => sum + x.seconds, 0);
     const eventsPerSecond = events / writeSeconds;
+    const refusedInAll: Record<string, number> = {};
+    for (const x of thisRun.segments) for (const [key, n] of Object.entries(x.refused ?? {})) refusedInAll[key] = (refusedInAll[key] ?? 0) + n;
     const counted = await countTypes(store);
 
     let projectSeconds: number | null = null;
@@ -581,7 +670,9 @@ async function generateLedger(
     }
     return {
       events,
-      commands,
+      commands: thisRun.segments.reduce((sum, x) => sum + x.commands, 0),
+      runs: thisRun.segments.length,
+      replayed,
       units: units.length,
       cadres: cadreCount,
       sheets: sheets.length,
@@ -590,7 +681,7 @@ async function generateLedger(
       eventsPerSecond,
       projectSeconds,
       eventTypes: counted,
-      refused,
+      refused: refusedInAll,
       provinceId: provinceRoot?.id ?? null,
       counties: specs.map((spec, k) => {
         const own = units.filter((u) => u.county === k);
@@ -605,6 +696,7 @@ async function generateLedger(
       }),
     };
   } finally {
+    saveRun(true);
     await app.close();
     await store.close();
   }
@@ -620,9 +712,66 @@ class PlanRefused extends Error {
   }
 }
 
-/** Runs the tasks `width` at a time (a province's registrations would otherwise all start at once). */
-async function inChunks(tasks: Array<() => Promise<unknown>>, width: number): Promise<void> {
-  for (let i = 0; i < tasks.length; i += width) await Promise.all(tasks.slice(i, i + width).map((t) => t()));
+/**
+ * Runs the tasks with `width` in flight, each worker taking the next as it finishes (slices of `width`
+ * awaited whole would leave the store's group commit a thinning tail at the end of every slice). After a
+ * failure no new task starts.
+ */
+async function pooled(tasks: Array<() => Promise<unknown>>, width: number): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < tasks.length) {
+      const task = tasks[next++];
+      try {
+        await task();
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, tasks.length) }, worker));
+}
+
+const RUN_FILE = 'generator-run.json';
+
+/** What a generator run was asked for, and how long each of its runs (segments) wrote: kept beside the data to resume. */
+interface GeneratorRun {
+  version: 1;
+  seed: number;
+  nowMs: number;
+  province: string | null;
+  counties: Array<{ name: string; short: string; targetEvents: number; seed: number }>;
+  segments: Array<{
+    startedAt: string;
+    seconds: number;
+    commands: number;
+    eventsAtStart: number;
+    eventsAtEnd: number;
+    refused?: Record<string, number>;
+  }>;
+}
+
+function readRun(file: string): GeneratorRun | null {
+  try {
+    const run = JSON.parse(fs.readFileSync(file, 'utf8')) as GeneratorRun;
+    return run.version === 1 ? run : null;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** The first parameter in which the stored run differs from this one, or null. */
+function sameRunAs(before: GeneratorRun, now: GeneratorRun, nowGiven: boolean): string | null {
+  if (before.seed !== now.seed) return `seed (${before.seed})`;
+  if (before.province !== now.province) return `province (${before.province ?? 'none'})`;
+  if (before.counties.length !== now.counties.length) return `number of counties (${before.counties.length})`;
+  if (before.counties.some((c, k) => JSON.stringify(c) !== JSON.stringify(now.counties[k])))
+    return `size per county (${before.counties[0].targetEvents} events)`;
+  if (nowGiven && before.nowMs !== now.nowMs) return `end of the simulated year (${new Date(before.nowMs).toISOString()})`;
+  return null;
 }
 
 async function countTypes(store: Awaited<ReturnType<typeof openEventStore>>): Promise<Record<string, number>> {
