@@ -19,7 +19,7 @@ if (url) {
       const store = openEventStoreDbStore({ url });
       return { store, reopen: async () => openEventStoreDbStore({ url }), cleanup: () => store.close() };
     },
-    { contiguousPositions: false },
+    { contiguousPositions: false, positionInLink: false },
   );
 } else {
   describe('EventStoreDB adapter without a server', () => {

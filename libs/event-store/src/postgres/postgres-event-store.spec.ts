@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
 import { ConcurrencyError, DuplicateEventIdError, EventTooLargeError, type NewEvent, type StoredEvent, type StreamHeadAt } from '../port';
+import { linksFromDefinition } from '../testing/links';
 import { migrate } from './migrations';
 import { openPostgresEventStore, type PostgresEventStore } from './postgres-event-store';
 
@@ -29,7 +30,7 @@ describe('PostgreSQL event store: schema', () => {
     await client.connect();
     try {
       const { rows } = await client.query('SELECT version FROM ledger_events.schema_migrations ORDER BY version');
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
       const pool = new Pool({ connectionString: url, max: 1 });
       expect(await migrate(pool, 'ledger_events')).toEqual([]);
       await pool.end();
@@ -107,26 +108,7 @@ describe('PostgreSQL event store: a group written as one set', () => {
         ['item-a', 2, 3n],
         ['item-c', 0, 4n],
       ]);
-      // The links, from the definition (libs/integrity/README.md) with node:crypto alone.
-      const sha = (b: Buffer | string) => createHash('sha256').update(b).digest();
-      const streams = new Map<string, Buffer>();
-      let global = Buffer.alloc(32);
-      for (const e of all) {
-        const body = sha(
-          `[${JSON.stringify(e.id)},${JSON.stringify(e.type)},${JSON.stringify(e.schemaVersion)},${JSON.stringify(e.data)},${JSON.stringify(e.metadata)}]`,
-        );
-        const name = Buffer.from(e.stream, 'utf8');
-        const fixed = Buffer.alloc(7 + 4 + name.length + 4 + 8);
-        fixed.write('LEDGER1', 0, 'ascii');
-        fixed.writeUInt32BE(name.length, 7);
-        name.copy(fixed, 11);
-        fixed.writeUInt32BE(e.revision, 11 + name.length);
-        fixed.writeBigUInt64BE(e.position, 15 + name.length);
-        const link = sha(Buffer.concat([fixed, body, streams.get(e.stream) ?? Buffer.alloc(32)]));
-        streams.set(e.stream, link);
-        global = sha(Buffer.concat([link, global]));
-        expect([e.streamHash, e.globalHash]).toEqual([link.toString('hex'), global.toString('hex')]);
-      }
+      expect(all.map((e) => [e.streamHash, e.globalHash])).toEqual(linksFromDefinition(all).map((l) => [l.streamHash, l.globalHash]));
       expect(await store.headPosition()).toBe(4n);
     });
   });

@@ -2,6 +2,7 @@
 // Jest globals: this module is for specs only, so it is never exported from the package index.
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError, DEFAULT_MAX_EVENT_BYTES, DuplicateEventIdError, EventStore, EventTooLargeError, NewEvent, StoredEvent, Subscription } from '../port';
+import { linksFromDefinition } from './links';
 
 /**
  * The behaviour every EventStore adapter must show. Engine-neutral: it talks to the port only.
@@ -81,6 +82,8 @@ export interface ContractOptions {
    * countEvents and neighbours from reads.
    */
   contiguousPositions?: boolean;
+  /** False where a stream link holds position 0, not the event's (EventStoreDB: the server assigns the position after the write). */
+  positionInLink?: boolean;
 }
 
 export function eventStoreContract(name: string, open: () => Promise<ContractHarness>, options: ContractOptions = {}): void {
@@ -669,6 +672,31 @@ export function eventStoreContract(name: string, open: () => Promise<ContractHar
       } finally {
         await a.close();
         await b.close();
+      }
+    });
+
+    it('a stream another instance moves between our appends: expectations and hash links see its events (a writer may keep stream heads between commits)', async () => {
+      if (!h.reopen) return expect(h.reopen).toBeUndefined();
+      const here = await h.reopen();
+      const there = await h.reopen();
+      try {
+        const stream = streamName();
+        // Warm whatever this instance keeps of the stream's head, then move the head from the other one.
+        expect((await here.append(stream, [newEvent()], 'no_stream')).revision).toBe(0);
+        expect((await there.append(stream, [newEvent()], 0)).revision).toBe(1);
+        await expectRejection(here.append(stream, [newEvent()], 0), ConcurrencyError);
+        expect((await here.append(stream, newEvents(2), 1)).revision).toBe(3);
+        expect((await there.append(stream, [newEvent()], 3)).revision).toBe(4);
+        // A group in which what is kept would be stale for one stream only.
+        const other = streamName();
+        const [a, b] = await Promise.all([here.append(stream, [newEvent()], 4), here.append(other, [newEvent()], 'no_stream')]);
+        expect([a.revision, b.revision]).toEqual([5, 0]);
+        const events = await here.readStream(stream);
+        expect(events.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4, 5]);
+        expect(events.map((e) => e.streamHash)).toEqual(linksFromDefinition(events, options.positionInLink !== false).map((l) => l.streamHash));
+      } finally {
+        await here.close();
+        await there.close();
       }
     });
   });
