@@ -1,4 +1,4 @@
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { CheckpointRow } from '../checkpoint/checkpoint.entity';
 import { ItemCounterRow } from '../figures/item-counter.entity';
 import type { CounterDelta } from '../figures/counters';
@@ -7,6 +7,7 @@ import { READ_MODEL_ENTITIES } from '../data-source';
 import { TEMPORAL_ENTITIES } from '../temporal/entities';
 import { finishTemporalRebuild } from '../temporal/rebuild';
 import { writeRows } from '../db/write-rows';
+import { isPostgres } from '../db/sql';
 import { createIndexes } from './tables';
 
 /** Marks counters a rebuild has not yet counted (they are counted once, at its end). */
@@ -40,4 +41,16 @@ export async function finishTemporalPass(em: EntityManager): Promise<void> {
   await finishTemporalRebuild(em);
   await em.getRepository(CheckpointRow).delete({ name: TEMPORAL_STALE });
   await analyze(em, TEMPORAL_ENTITIES);
+}
+
+/**
+ * PostgreSQL, once a rebuild is done: VACUUM (ANALYZE) every read-model table, outside any transaction.
+ * The temporal pass closes most item versions by an UPDATE of a row written in an earlier batch (about
+ * half of rm_t_item's tuples are dead at its end) and no page is marked all-visible yet, so until
+ * autovacuum came by the planner read the whole heap for an as-of list (covering indexes are no use
+ * while every match must be checked in the heap): 75–450 ms against 6–8 ms vacuumed, 3 × 40,000 events.
+ */
+export async function vacuumReadModels(ds: DataSource): Promise<void> {
+  if (!isPostgres(ds)) return;
+  for (const entity of READ_MODEL_ENTITIES) await ds.query(`VACUUM (ANALYZE) "${ds.getMetadata(entity).tableName}"`);
 }

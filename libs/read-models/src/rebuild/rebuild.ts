@@ -13,7 +13,7 @@ import { CurrentStateFold, Touched } from '../projection/current-state';
 import { applyTemporalEvents } from '../projection/temporal';
 import { heapBound } from './heap';
 import { clearForRebuild } from './tables';
-import { COUNTERS_STALE, CURRENT_STATE_ENTITIES, finishRebuild, finishTemporalPass, TEMPORAL_STALE } from './finish';
+import { COUNTERS_STALE, CURRENT_STATE_ENTITIES, finishRebuild, finishTemporalPass, TEMPORAL_STALE, vacuumReadModels } from './finish';
 
 export type RebuildPhase = 'current' | 'temporal';
 
@@ -201,7 +201,7 @@ export async function rebuildReadModels(
       while (temporal < position) {
         const batch = (await read({ after: temporal, limit: temporalBatchSize })).filter((e) => e.position <= position);
         if (batch.length === 0) break;
-        temporal = await transaction((em) => applyTemporalEvents(em, batch, { contiguous: store.contiguousPositions }));
+        temporal = await transaction((em) => applyTemporalEvents(em, batch, { contiguous: store.contiguousPositions, bulk: true }));
         temporalEvents += batch.length;
         bound();
         options.onProgress?.({ phase: 'temporal', position: temporal, head, events: temporalEvents });
@@ -214,6 +214,7 @@ export async function rebuildReadModels(
       await fence(em);
       await finishTemporalPass(em);
     });
+    await vacuumReadModels(dataSource);
     temporalMs = Date.now() - temporalStarted;
     options.onPassDone?.({ phase: 'temporal', position: temporal, head, events: temporalEvents, ms: temporalMs });
   } finally {
