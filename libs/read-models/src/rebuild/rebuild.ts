@@ -201,7 +201,7 @@ export async function rebuildReadModels(
       while (temporal < position) {
         const batch = (await read({ after: temporal, limit: temporalBatchSize })).filter((e) => e.position <= position);
         if (batch.length === 0) break;
-        temporal = await transaction((em) => applyTemporalEvents(em, batch, { contiguous: store.contiguousPositions, bulk: true }));
+        temporal = await transaction((em) => applyTemporalEvents(em, batch, { contiguous: store.contiguousPositions }));
         temporalEvents += batch.length;
         bound();
         options.onProgress?.({ phase: 'temporal', position: temporal, head, events: temporalEvents });
