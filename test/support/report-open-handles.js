@@ -1,8 +1,9 @@
 /**
- * After the last suite: names what is still holding the process open (Jest runs in band here, so the
- * suites' handles live in this process). forceExit ends the run regardless; this line says what to fix.
+ * After the last suite: names what would hold the process open, so a run that does not exit says why (Jest runs
+ * in band here, so the suites' handles live in this process). A handle closed by the last suite is still listed
+ * until the event loop has run its close callbacks, so it first waits (a probe, up to 10 s) for them to go.
  */
-module.exports = async () => {
+function openHandles() {
   const seen = [];
   for (const h of process._getActiveHandles()) {
     const kind = h && h.constructor ? h.constructor.name : typeof h;
@@ -20,6 +21,17 @@ module.exports = async () => {
     }
     seen.push(what);
   }
+  return seen;
+}
+
+module.exports = async () => {
+  const deadline = Date.now() + 10_000;
+  let seen = openHandles();
+  while (seen.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    seen = openHandles();
+  }
   const resources = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
-  if (seen.length > 0) process.stderr.write(`\nopen handles after the last suite (${resources.join(', ')}):\n  ${seen.join('\n  ')}\n`);
+  if (seen.length > 0)
+    process.stderr.write(`\nopen handles 10 s after the last suite, holding the run open (${resources.join(', ')}):\n  ${seen.join('\n  ')}\n`);
 };

