@@ -5,7 +5,7 @@ import { AccessAudit, SqliteAccessAuditStore } from '@ledger/integrity';
 import { FixedClock } from '@ledger/platform';
 import express from 'express';
 import request from 'supertest';
-import { accessAuditMiddleware, noteAccess } from './access-audit.middleware';
+import { accessAuditMiddleware, noteAccess, recordAccessAhead, withAccessAhead } from './access-audit.middleware';
 import { classifyAccess, outcomeOf } from './classify';
 
 const q = (s = '') => new URLSearchParams(s);
@@ -106,6 +106,31 @@ describe('the middleware, on a real express app and a real trail', () => {
     });
     expect(JSON.parse(entry.detail as string)).toEqual({ code: 'SIGN_IN_FAILED', reason: 'wrong password' });
     expect(JSON.stringify(entry)).not.toContain('secret-1');
+  });
+
+  it('an entry written before the act is not written again; an answer that turned out otherwise is recorded too', async () => {
+    const app = express();
+    app.use(accessAuditMiddleware(audit));
+    const outcomes = ['replayed', 'taken by another'];
+    app.post('/api/v1/notifications/:id/replay', (req, res) => {
+      void withAccessAhead(req, res, 202, async () => {
+        await recordAccessAhead();
+        // Between the look and the act, another administrator replayed it: 409, after the entry was written.
+        if (outcomes.shift() === 'replayed') res.status(202).json({ id: req.params.id });
+        else
+          res
+            .status(409)
+            .type('application/problem+json')
+            .send(JSON.stringify({ status: 409, code: 'NOT_A_DEAD_LETTER' }));
+      });
+    });
+    await request(app).post('/api/v1/notifications/m-1/replay').expect(202);
+    await request(app).post('/api/v1/notifications/m-2/replay').expect(409);
+    expect((await audit.store.entriesAfter(0, 10)).map((e) => [e.action, e.target, e.outcome, e.status, e.detail])).toEqual([
+      ['dead-letter-replay', 'POST /api/v1/notifications/m-1/replay', 'ok', 202, null],
+      ['dead-letter-replay', 'POST /api/v1/notifications/m-2/replay', 'ok', 202, null],
+      ['dead-letter-replay', 'POST /api/v1/notifications/m-2/replay', 'failed', 409, JSON.stringify({ code: 'NOT_A_DEAD_LETTER' })],
+    ]);
   });
 
   it('holds a streamed answer until its entry is written, and records nothing for routes it does not audit', async () => {

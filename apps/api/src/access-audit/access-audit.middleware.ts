@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@nestjs/common';
 import type { Actor } from '@ledger/contracts/events';
 import { isStorageFull } from '@ledger/event-store';
@@ -17,6 +18,61 @@ export function noteAccess(res: Response, note: AccessAuditNote): void {
 }
 
 const log = new Logger('AccessAudit');
+
+/** res.locals key: the recorder, for a route that writes its entry before acting. */
+const ACCESS_AUDIT_KEY = 'ledgerAccessAuditRecorder';
+/** res.locals key: the entry a route wrote before acting (recordAccessAhead), or why it could not. */
+const ACCESS_AHEAD = 'ledgerAccessAhead';
+
+interface AccessAhead {
+  req: Request;
+  res: Response;
+  audit: AccessAudit;
+  /** The status the route answers when it succeeds (its @HttpCode, else 201 for a POST). */
+  status: number;
+  written: Promise<AccessEntryInput | null> | null;
+  entry?: AccessEntryInput | null;
+  failure?: unknown;
+}
+
+const aheadOfRequest = new AsyncLocalStorage<AccessAhead>();
+
+/** Runs a route handler (`run`) where recordAccessAhead can find its request (AccessAheadInterceptor). */
+export function withAccessAhead<T>(req: Request, res: Response, status: number, run: () => T): T {
+  const audit = res.locals[ACCESS_AUDIT_KEY] as AccessAudit | undefined;
+  if (!audit) return run();
+  const ahead: AccessAhead = { req, res, audit, status, written: null };
+  res.locals[ACCESS_AHEAD] = ahead;
+  return aheadOfRequest.run(ahead, run);
+}
+
+/**
+ * Writes the current request's entry now, as its answer will describe it if it succeeds, before the
+ * route does what it was asked (replays a dead letter, appends a command's events, changes a
+ * password, revokes a key): the answer alone is held back by the middleware, but an act done before
+ * the entry that then cannot be written would be done and unrecorded, its client told 503. Throws
+ * when the entry cannot be written, and the answer becomes that 503 (507 for a full disk) whatever
+ * the route answers instead. Once per request; nothing for a request the trail does not record or
+ * outside a route. If the answer then differs (a refusal found after), it is recorded too.
+ */
+export async function recordAccessAhead(): Promise<void> {
+  const ahead = aheadOfRequest.getStore();
+  if (!ahead) return;
+  ahead.written ??= (async () => {
+    const entry = describe(ahead.req, ahead.res, undefined, ahead.status);
+    if (entry) {
+      try {
+        await ahead.audit.record(entry);
+      } catch (e) {
+        ahead.failure = e;
+        throw e;
+      }
+    }
+    ahead.entry = entry;
+    return entry;
+  })();
+  await ahead.written;
+}
 
 /**
  * The client's address: the socket's, or with LEDGER_TRUST_PROXY (Express' `trust proxy`) the one the
@@ -38,6 +94,7 @@ export function clientAddress(req: Request): string | null {
  */
 export function accessAuditMiddleware(audit: AccessAudit) {
   return (req: Request, res: Response, next: NextFunction): void => {
+    res.locals[ACCESS_AUDIT_KEY] = audit;
     const write = res.write as (...a: unknown[]) => boolean;
     const end = res.end as (...a: unknown[]) => Response;
     let state: 'open' | 'holding' | 'through' | 'refused' = 'open';
@@ -69,12 +126,21 @@ export function accessAuditMiddleware(audit: AccessAudit) {
     };
     /** At the first write or the end: records the entry, if the answer is audited, before anything goes out. */
     const open = (chunk: unknown): void => {
+      const ahead = res.locals[ACCESS_AHEAD] as AccessAhead | undefined;
+      if (ahead?.failure !== undefined) {
+        // The route stopped before acting: its entry could not be written.
+        state = 'refused';
+        refuse(ahead.failure);
+        return;
+      }
       let entry: AccessEntryInput | null = null;
       try {
         entry = describe(req, res, chunk);
       } catch (e) {
         log.error(`could not describe ${req.method} ${req.originalUrl}: ${(e as Error).stack ?? String(e)}`);
       }
+      // Written before the route acted, and the answer is the one it foresaw: once is enough.
+      if (entry && ahead?.entry && sameAnswer(entry, ahead.entry)) entry = null;
       if (!entry) {
         state = 'through';
         return;
@@ -114,7 +180,11 @@ export function accessAuditMiddleware(audit: AccessAudit) {
   };
 }
 
-function describe(req: Request, res: Response, chunk: unknown): AccessEntryInput | null {
+function sameAnswer(a: AccessEntryInput, b: AccessEntryInput): boolean {
+  return a.action === b.action && a.status === b.status && a.outcome === b.outcome && a.actor === b.actor && a.target === b.target;
+}
+
+function describe(req: Request, res: Response, chunk: unknown, status: number = res.statusCode): AccessEntryInput | null {
   const url = new URL(req.originalUrl, 'http://ledger.local');
   // The read-your-writes wait says nothing of what was looked at.
   url.searchParams.delete('minPosition');
@@ -126,12 +196,12 @@ function describe(req: Request, res: Response, chunk: unknown): AccessEntryInput
   // it did (issue 16, API.md: machine clients are audited as such).
   const action =
     note?.action ??
-    classifyAccess(req.method, typeof route === 'string' ? route : undefined, url.searchParams, res.statusCode) ??
+    classifyAccess(req.method, typeof route === 'string' ? route : undefined, url.searchParams, status) ??
     (note?.detail?.apiKey ? 'api-key-use' : note?.detail?.machineToken ? 'machine-token-use' : null);
   if (!action) return null;
   const actor = (req as unknown as Record<string, unknown>)[ACTOR_KEY] as Actor | undefined;
   const detail: Record<string, unknown> = {};
-  if (action === 'refused' || res.statusCode >= 400) {
+  if (action === 'refused' || status >= 400) {
     const code = problemCode(res, chunk);
     if (code) detail.code = code;
     const attempted = classifyAccess(req.method, typeof route === 'string' ? route : undefined, url.searchParams, 200);
@@ -147,8 +217,8 @@ function describe(req: Request, res: Response, chunk: unknown): AccessEntryInput
     action,
     target: note?.target ?? `${req.method} ${url.pathname}${query ? `?${query}` : ''}`,
     // A refusal answered by a redirect (统一身份认证's callback) is still a refusal.
-    outcome: note?.outcome ?? outcomeOf(res.statusCode),
-    status: res.statusCode,
+    outcome: note?.outcome ?? outcomeOf(status),
+    status,
     detail: Object.keys(detail).length ? detail : null,
   };
 }

@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { deadLetters, replayDeadLetter, type DeliveryAttempt, type OutboxMessage } from '@ledger/read-models/notifications';
+import { deadLetters, outboxMessage, replayDeadLetter, type DeliveryAttempt, type OutboxMessage } from '@ledger/read-models/notifications';
 import type { DataSource } from 'typeorm';
+import { recordAccessAhead } from '../access-audit/access-audit.middleware';
 import { Roles } from '../auth/roles.decorator';
 import { ApiProblem, ValidationProblem } from '../problem-details/errors';
 
@@ -34,9 +35,17 @@ export class NotificationsRoute {
   })
   async replay(@Param('id') id: string): Promise<{ id: string; status: 'pending' }> {
     if (!MESSAGE_ID.test(id)) throw new ValidationProblem([{ field: 'id', messages: ['id must be a message id (8-4-4-4-12 hex digits)'] }]);
+    const message = await outboxMessage(this.db, id);
+    if (!message) throw notFound(id);
+    if (message.status !== 'dead') throw notDead(id);
+    // In the trail before it is replayed: a replay the trail cannot record is not made (503), the letter stays dead.
+    await recordAccessAhead();
     const outcome = await replayDeadLetter(this.db, id);
-    if (outcome === 'not_found') throw new ApiProblem(404, 'MESSAGE_NOT_FOUND', `no message ${id} in the outbox`);
-    if (outcome === 'not_dead') throw new ApiProblem(409, 'NOT_A_DEAD_LETTER', `message ${id} is pending or delivered: only a dead letter is replayed`);
+    if (outcome === 'not_found') throw notFound(id);
+    if (outcome === 'not_dead') throw notDead(id);
     return { id, status: 'pending' };
   }
 }
+
+const notFound = (id: string) => new ApiProblem(404, 'MESSAGE_NOT_FOUND', `no message ${id} in the outbox`);
+const notDead = (id: string) => new ApiProblem(409, 'NOT_A_DEAD_LETTER', `message ${id} is pending or delivered: only a dead letter is replayed`);

@@ -80,13 +80,14 @@ export async function revokeApiKey(config: LedgerConfig, keyId: string, reason: 
     if (!key) return fail(io, 'API_KEY_NOT_FOUND', `no key ${keyId}`);
     if (key.revokedAt) return fail(io, 'API_KEY_ALREADY_REVOKED', `the key ${keyId} was revoked at ${key.revokedAt}`);
     const by = cliActor();
-    await credentials.revokeKey(keyId, by, clock.now().toISOString());
+    // In the trail before the key stops working: a revocation the trail cannot record is not made.
     await recordCliAccess(config, clock, {
       role: 'secadmin',
       action: 'api-key-revoked',
       target: `account:${key.accountId}`,
       detail: { apiKey: keyId, ...(reason ? { reason } : {}) },
     });
+    await credentials.revokeKey(keyId, by, clock.now().toISOString());
     const { secretHash: _hidden, ...revoked } = (await credentials.getKey(keyId))!;
     io.out(`${JSON.stringify(revoked)}\n`);
     return 0;

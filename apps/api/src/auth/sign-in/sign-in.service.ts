@@ -17,7 +17,7 @@ import {
   type SignInMethod,
   verifyPassword,
 } from '@ledger/application';
-import type { AccessAuditNote } from '../../access-audit/access-audit.middleware';
+import { recordAccessAhead, type AccessAuditNote } from '../../access-audit/access-audit.middleware';
 import { answer } from '../../problem-details/command-outcome';
 import { CLOCK, JWT_SECRET, LEDGER_CONFIG } from '../../platform/tokens';
 import { ApiProblem } from '../../problem-details/errors';
@@ -219,6 +219,8 @@ export class SignInService implements OnApplicationShutdown {
     const id = sessionId ?? (await this.sessionOfCookie(cookie)).id;
     const record = await this.sessions.get(id);
     if (record) note({ actor: record.accountId, role: record.role, detail: { session: id, reason: 'sign-out' } });
+    // In the trail before the session ends: a sign-out the trail cannot record leaves it open (503).
+    await recordAccessAhead();
     await this.endSession(id, now, 'sign-out');
   }
 
