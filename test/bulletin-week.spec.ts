@@ -7,19 +7,11 @@
  * must not reach it. The weeks across the new year (2026-W53, 2027-W01) are cut on the days worked out by hand.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ExcelJS from 'exceljs';
 import * as mammoth from 'mammoth';
-import { bulletinMain } from '../apps/cli/src/bulletin';
-import { readZipText, wordText } from '../libs/sheets-io/src/testing/zip-entry';
-import { API, nineAm, startLedger, type Ledger } from './support/ledger';
-
-const binary = (res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
+import { documentText, startBulletinCounty, type BulletinCounty } from './support/bulletin-county';
+import { nineAm, type Ledger } from './support/ledger';
 /** An instant given in county time (UTC+8), by hand. */
 const county = (local: string) => new Date(`${local}+08:00`).toISOString();
 
@@ -33,16 +25,15 @@ function htmlTables(html: string): string[][][] {
 const htmlParagraphs = (html: string) => [...html.replace(/<table>.*?<\/table>/g, '').matchAll(/<p>(.*?)<\/p>/g)].map((p) => p[1].replace(/<[^>]+>/g, ''));
 
 describe('weekly 督查通报 (GET /bulletins/YYYY-Www, ledger bulletin --period YYYY-Www)', () => {
+  let scene: BulletinCounty;
   let ledger: Ledger;
   let weekPosition: string;
 
   beforeAll(async () => {
-    ledger = await startLedger({ engine: 'sqlite', at: nineAm('2026-11-16') });
-    const org = ledger.as('org_dept');
-    const inspector = ledger.as('inspector');
-    const discipline = ledger.as('discipline');
-    const unit = (id: string) => ledger.as('unit', id);
-    const day = (d: string) => ledger.setDay(d);
+    // Monday of 2026-W47.
+    scene = await startBulletinCounty('2026-11-16');
+    ({ ledger } = scene);
+    const { org, inspector, discipline, unit, day, assign } = scene;
     const decide = (itemId: string, cadreId: string, decidedOn: string, documentNo: string) =>
       discipline.post(
         `/items/${itemId}/accountability/decide`,
@@ -50,16 +41,9 @@ describe('weekly 督查通报 (GET /bulletins/YYYY-Www, ledger bulletin --period
         200,
       );
 
-    // Monday of 2026-W47.
-    day('2026-11-16');
-    await org.post('/units', { id: 'C', name: '湟源县委', kind: 'county_committee' }, 201);
-    await org.post('/units', { id: 'T1', name: '和平乡党委', kind: 'township_committee', parentId: 'C' }, 201);
-    await org.post('/units', { id: 'T2', name: '申中乡党委', kind: 'township_committee', parentId: 'C' }, 201);
     await org.post('/cadres', { id: 'K1', name: '张三', unitId: 'T1', post: '书记' }, 201);
     await org.post('/cadres', { id: 'K2', name: '李四', unitId: 'T2', post: '书记' }, 201);
     await org.post('/sheets', { id: 's1', number: '湟组交〔2026〕12号', title: '第47周任务', issuedOn: '2026-11-16' }, 201);
-    const assign = (id: string, unitId: string, cadreId: string, dueDate: string) =>
-      org.post('/items', { id, sheetId: 's1', title: `事项${id}`, unitId, cadreId, dueDate }, 201);
     await assign('W1', 'T1', 'K1', '2026-11-20');
     await assign('W2', 'T2', 'K2', '2026-11-25');
     await assign('W3', 'T1', 'K1', '2026-11-27');
@@ -122,12 +106,7 @@ describe('weekly 督查通报 (GET /bulletins/YYYY-Www, ledger bulletin --period
     await ledger?.close();
   });
 
-  const download = (route: string, role: 'org_dept' | 'inspector' = 'inspector') =>
-    ledger.http
-      .get(`${API}${route}${route.includes('?') ? '&' : '?'}minPosition=${ledger.position}`)
-      .set('Authorization', `Bearer ${ledger.as(role).token}`)
-      .buffer(true)
-      .parse(binary as never);
+  const download: BulletinCounty['download'] = (route, role) => scene.download(route, role);
 
   // By hand, at the end of Sunday 2026-11-29 in the county (2026-11-29T15:59:59.999Z):
   //   W1 (T1) concluded 11-20, due 11-20: on time.        W2 (T2) concluded 11-24, due 11-25: on time.
@@ -218,12 +197,11 @@ describe('weekly 督查通报 (GET /bulletins/YYYY-Www, ledger bulletin --period
       to: '2026-11-29',
       endMs: Date.parse(AS_OF),
     });
-    const asOf = encodeURIComponent(data.asOf);
-    expect(data.county).toEqual((await inspector.get(`/units/C/outstanding?asOf=${asOf}`, 200)).body);
+    const api = await scene.apiFigures(data.asOf);
+    expect(data.county).toEqual(api.county);
     expect(data.county).toMatchObject({ total: 6, open: 3, overdue: 2, awaitingReview: 2, concluded: 3, closureRate: 0.5, onTimeRate: 2 / 3 });
-    expect(data.townships).toEqual((await inspector.get(`/units/C/children/outstanding?asOf=${asOf}`, 200)).body);
-    const overdue = (await inspector.get(`/items?unitId=C&light=red&asOf=${asOf}`, 200)).body.items;
-    expect(overdue.map((i: { id: string }) => i.id)).toEqual(['W6', 'W3']);
+    expect(data.townships).toEqual(api.townships);
+    expect(api.overdue.map((i) => i.id)).toEqual(['W6', 'W3']);
     expect(data.overdue.map((o: { itemId: string }) => o.itemId)).toEqual(['W6', 'W3']);
   });
 
@@ -234,10 +212,7 @@ describe('weekly 督查通报 (GET /bulletins/YYYY-Www, ledger bulletin --period
     expect([w53.asOf, w53.day, w53.county.total]).toEqual(['2027-01-03T15:59:59.999Z', '2027-01-03', 7]);
     const w01 = (await inspector.get('/bulletins/2027-W01?format=json', 200)).body;
     expect([w01.asOf, w01.day, w01.county.total]).toEqual(['2027-01-10T15:59:59.999Z', '2027-01-10', 8]);
-    const head = async (period: string) =>
-      wordText(await readZipText((await download(`/bulletins/${period}`)).body as Buffer, 'word/document.xml'))
-        .split('\n')
-        .slice(0, 3);
+    const head = async (period: string) => (await documentText((await download(`/bulletins/${period}`)).body as Buffer)).split('\n').slice(0, 3);
     expect(await head('2026-W53')).toEqual(['湟源县委督查通报', '〔2026〕第53期（周报）', '2026年第53周（2026年12月28日至2027年1月3日）']);
     expect(await head('2027-W01')).toEqual(['湟源县委督查通报', '〔2027〕第1期（周报）', '2027年第1周（1月4日至1月10日）']);
     // The month bulletin of December, and January's, keep their own numbers.
@@ -269,25 +244,18 @@ describe('weekly 督查通报 (GET /bulletins/YYYY-Www, ledger bulletin --period
   });
 
   it('ledger bulletin --period 2026-W48 writes the same document from the command line, and writes nothing for 2026-W54', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-bulletin-week-'));
-    try {
+    await scene.withCli('ledger-bulletin-week-', async ({ dir, err, run }) => {
       const out = path.join(dir, 'w48.docx');
-      const err: string[] = [];
-      const io = { out: () => undefined, err: (t: string) => void err.push(t), progress: null, clock: ledger.clock };
-      expect(await bulletinMain(ledger.config, ['--period', '2026-W48', '--out', out], io)).toBe(0);
+      expect(await run(['--period', '2026-W48', '--out', out])).toBe(0);
       expect(err.join('')).toContain(`督查通报 2026-W48, as of ${AS_OF} (log position ${weekPosition})`);
-      const fromCli = wordText(await readZipText(fs.readFileSync(out), 'word/document.xml'));
-      const fromApi = wordText(await readZipText((await download('/bulletins/2026-W48')).body as Buffer, 'word/document.xml'));
+      const fromCli = await documentText(fs.readFileSync(out));
+      const fromApi = await documentText((await download('/bulletins/2026-W48')).body as Buffer);
       // The route prints the log's checkpoint at the foot; the command line does not.
       expect(fromCli).toBe(`${fromApi.split('\n账本检查点\n')[0]}\n`);
       expect(fromCli).toContain('6\t3\t50.0%\t66.7%\t2\t0\t2\t0\t');
       const bad = path.join(dir, 'w54.docx');
-      await expect(bulletinMain(ledger.config, ['--period', '2026-W54', '--out', bad], io)).rejects.toThrow(
-        /--period 2026-W54: 2026 has 53 ISO weeks \(2026-W01 to 2026-W53\)/,
-      );
+      await expect(run(['--period', '2026-W54', '--out', bad])).rejects.toThrow(/--period 2026-W54: 2026 has 53 ISO weeks \(2026-W01 to 2026-W53\)/);
       expect(fs.existsSync(bad)).toBe(false);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -10,42 +10,27 @@ import * as path from 'node:path';
 import * as ExcelJS from 'exceljs';
 import * as mammoth from 'mammoth';
 import { SqliteAccessAuditStore } from '@ledger/integrity';
-import { bulletinMain } from '../apps/cli/src/bulletin';
-import { readZipText, wordText } from '../libs/sheets-io/src/testing/zip-entry';
-import { API, nineAm, startLedger, type Ledger } from './support/ledger';
+import { documentText, startBulletinCounty, type BulletinCounty } from './support/bulletin-county';
+import type { Ledger } from './support/ledger';
 import { launchBrowser, screenshot } from './web/browser';
 
-const binary = (res: NodeJS.ReadableStream & { setEncoding(e: string): void }, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
-
 describe('督查通报 (GET /bulletins/:period)', () => {
+  let scene: BulletinCounty;
   let ledger: Ledger;
   let novemberPosition: string;
   let lateDecisionId: string;
 
   beforeAll(async () => {
-    ledger = await startLedger({ engine: 'sqlite', at: nineAm('2026-11-02') });
-    const org = ledger.as('org_dept');
-    const inspector = ledger.as('inspector');
-    const discipline = ledger.as('discipline');
-    const unit = (id: string) => ledger.as('unit', id);
-    const day = (d: string) => ledger.setDay(d);
+    scene = await startBulletinCounty('2026-11-02');
+    ({ ledger } = scene);
+    const { org, inspector, discipline, unit, day, assign } = scene;
 
-    day('2026-11-02');
-    await org.post('/units', { id: 'C', name: '湟源县委', kind: 'county_committee' }, 201);
-    await org.post('/units', { id: 'T1', name: '和平乡党委', kind: 'township_committee', parentId: 'C' }, 201);
-    await org.post('/units', { id: 'T2', name: '申中乡党委', kind: 'township_committee', parentId: 'C' }, 201);
     await org.post('/units', { id: 'V1', name: '茶曲村党支部', kind: 'branch', parentId: 'T1' }, 201);
     await org.post('/units', { id: 'V2', name: '莫布拉村党支部', kind: 'branch', parentId: 'T2' }, 201);
     await org.post('/cadres', { id: 'K1', name: '张三', unitId: 'V1', post: '书记' }, 201);
     await org.post('/cadres', { id: 'K2', name: '李四', unitId: 'V2', post: '书记' }, 201);
     await org.post('/cadres', { id: 'K3', name: '王五', unitId: 'T1', post: '委员' }, 201);
     await org.post('/sheets', { id: 's1', number: '湟组交〔2026〕11号', title: '11月基层党建任务', issuedOn: '2026-11-02' }, 201);
-    const assign = (id: string, unitId: string, cadreId: string, dueDate: string) =>
-      org.post('/items', { id, sheetId: 's1', title: `事项${id}`, unitId, cadreId, dueDate }, 201);
     await assign('I1', 'V1', 'K1', '2026-11-10');
     await assign('I2', 'V2', 'K2', '2026-11-20');
     await assign('I3', 'T1', 'K3', '2026-11-15');
@@ -117,12 +102,7 @@ describe('督查通报 (GET /bulletins/:period)', () => {
     await ledger?.close();
   });
 
-  const download = (route: string, role: 'org_dept' | 'inspector' = 'inspector') =>
-    ledger.http
-      .get(`${API}${route}${route.includes('?') ? '&' : '?'}minPosition=${ledger.position}`)
-      .set('Authorization', `Bearer ${ledger.as(role).token}`)
-      .buffer(true)
-      .parse(binary as never);
+  const download: BulletinCounty['download'] = (route, role) => scene.download(route, role);
 
   it('opens in Word with the figures worked out by hand for November, read at the end of the month', async () => {
     const res = await download('/bulletins/2026-11?format=docx', 'org_dept');
@@ -133,7 +113,7 @@ describe('督查通报 (GET /bulletins/:period)', () => {
     expect(res.headers['x-ledger-as-of']).toBe('2026-11-30T15:59:59.999Z');
     expect(res.headers['x-ledger-position']).toBe(novemberPosition);
 
-    const lines = wordText(await readZipText(res.body as Buffer, 'word/document.xml')).split('\n');
+    const lines = (await documentText(res.body as Buffer)).split('\n');
     expect(lines.slice(0, 3)).toEqual(['湟源县委督查通报', '〔2026〕第11期', '（2026-11-01 至 2026-11-30）']);
     // By hand, on 2026-11-30: I1 open and overdue (due 11-10); I2 concluded 11-08 (due 11-20, on time);
     // I3 concluded 11-12 (due 11-15, on time); I4 assigned (due 12-20); I5 concluded 11-27 (due 11-25, late).
@@ -200,14 +180,11 @@ describe('督查通报 (GET /bulletins/:period)', () => {
 
   it("states figures equal to the API's as of the checkpoint it prints", async () => {
     const data = (await ledger.as('inspector').get('/bulletins/2026-11?format=json', 200)).body;
-    const asOf = encodeURIComponent(data.asOf);
     const inspector = ledger.as('inspector');
-    expect(data.county).toEqual((await inspector.get(`/units/C/outstanding?asOf=${asOf}`, 200)).body);
-    expect(data.townships).toEqual((await inspector.get(`/units/C/children/outstanding?asOf=${asOf}`, 200)).body);
-    const overdue = (await inspector.get(`/items?unitId=C&light=red&asOf=${asOf}`, 200)).body.items;
-    expect(data.overdue.map((o: { itemId: string; dueDate: string }) => [o.itemId, o.dueDate])).toEqual(
-      overdue.map((i: { id: string; dueDate: string }) => [i.id, i.dueDate]),
-    );
+    const api = await scene.apiFigures(data.asOf);
+    expect(data.county).toEqual(api.county);
+    expect(data.townships).toEqual(api.townships);
+    expect(data.overdue.map((o: { itemId: string; dueDate: string }) => [o.itemId, o.dueDate])).toEqual(api.overdue.map((i) => [i.id, i.dueDate]));
     const register = (await inspector.get('/accountability?from=2026-11-01&to=2026-11-30', 200)).body;
     // The register answers now: the back-dated decision recorded in December is in it, not in the bulletin.
     expect(register.map((d: { decisionId: string }) => d.decisionId)).toContain(lateDecisionId);
@@ -252,14 +229,11 @@ describe('督查通报 (GET /bulletins/:period)', () => {
   });
 
   it('ledger bulletin writes the same document from the command line, and refuses a malformed period', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-bulletin-'));
-    try {
+    await scene.withCli('ledger-bulletin-', async ({ dir, err, run }) => {
       const out = path.join(dir, 'november.docx');
-      const err: string[] = [];
-      const io = { out: () => undefined, err: (t: string) => void err.push(t), progress: null, clock: ledger.clock };
-      expect(await bulletinMain(ledger.config, ['--period', '2026-11', '--out', out], io)).toBe(0);
+      expect(await run(['--period', '2026-11', '--out', out])).toBe(0);
       expect(err.join('')).toContain(`as of 2026-11-30T15:59:59.999Z (log position ${novemberPosition})`);
-      const fromCli = wordText(await readZipText(fs.readFileSync(out), 'word/document.xml'));
+      const fromCli = await documentText(fs.readFileSync(out));
       // The foot line of the file, on stderr word for word (stdout and --out stay the file): 23:59:59 in Beijing is 15:59:59.999Z.
       const foot = `本通报数据截至 2026-11-30 23:59:59（北京时间，asOf=2026-11-30T15:59:59.999Z），台账日志位置 ${novemberPosition}；可用 asOf=2026-11-30T15:59:59.999Z 查询复核。`;
       expect(fromCli.split('\n')).toContain(foot);
@@ -274,16 +248,14 @@ describe('督查通报 (GET /bulletins/:period)', () => {
       } finally {
         await trail.close();
       }
-      const fromApi = wordText(await readZipText((await download('/bulletins/2026-11')).body as Buffer, 'word/document.xml'));
+      const fromApi = await documentText((await download('/bulletins/2026-11')).body as Buffer);
       // The route prints the log's checkpoint at the foot (test/bulletin-proof.spec.ts); the command line, which runs no log, does not yet.
       const [beforeProof, proof] = fromApi.split('\n账本检查点\n');
       expect(proof).toContain('校验码：LCP1;');
       expect(fromCli).toBe(`${beforeProof}\n`);
       expect(fromCli).toContain('5\t3\t60.0%\t66.7%\t1\t0\t0\t0\t');
-      await expect(bulletinMain(ledger.config, ['--period', '2026-13', '--out', out], io)).rejects.toThrow(/--period 2026-13: a month is 01 to 12/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+      await expect(run(['--period', '2026-13', '--out', out])).rejects.toThrow(/--period 2026-13: a month is 01 to 12/);
+    });
   });
 });
 

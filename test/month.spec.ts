@@ -6,20 +6,15 @@
  * to the API's as of its checkpoint, and the inspectors' failing receiver leaves a dead letter that the
  * system administrator replays.
  */
-import type { DataSource } from 'typeorm';
-import type { EventStore, StoredEvent } from '@ledger/event-store';
+import type { StoredEvent } from '@ledger/event-store';
 import { eventually } from '@ledger/platform/testing/eventually';
-import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
-import { openReadModels } from '@ledger/read-models';
-import { inProcessProjector } from '../apps/api/src/create-app';
 import { DeadlineWorker } from '../apps/api/src/deadlines/deadline-worker';
-import { EVENT_STORE } from '../apps/api/src/platform/tokens';
-import { bulletinFromReadModels } from '../apps/notifier/src/bulletins';
-import { startNotifier, type RunningNotifier } from '../apps/notifier/src/notifier';
-import { Receiver } from '../apps/notifier/src/testing/receiver';
+import type { RunningNotifier } from '../apps/notifier/src/notifier';
+import type { Receiver } from '../apps/notifier/src/testing/receiver';
 import { parseNotifyConfig } from '../libs/read-models/src/notifications';
 import { readZipText, wordText } from '../libs/sheets-io/src/testing/zip-entry';
-import { API, nineAm, startLedger, type Ledger } from './support/ledger';
+import { API, nineAm } from './support/ledger';
+import { startNotifierCounty, type NotifierCounty } from './support/notifier-county';
 
 const halfPastMidnight = (date: string) => new Date(Date.parse(`${date}T00:30:00+08:00`)).toISOString();
 /** The county date of a recorded instant, by hand: UTC plus eight hours. */
@@ -31,50 +26,15 @@ const binary = (res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer
 };
 
 describe('a county runs a month (issue 19, done when)', () => {
-  let pg: TestPostgres;
-  let ledger: Ledger;
-  let store: EventStore;
-  let ds: DataSource;
-  let leaseDs: DataSource;
-  let notifier: RunningNotifier | null = null;
-  const logs: string[] = [];
-  const r: Record<'t1' | 't2' | 'review' | 'county', Receiver> = {} as never;
+  let county: NotifierCounty<'t1' | 't2' | 'review' | 'county'>;
 
   beforeAll(async () => {
-    // PostgreSQL: the notifier shares this process with the projector, and two SQLite connections in one
-    // thread wait on each other's locks (in production they are two processes).
-    pg = await startTestPostgres();
-    ledger = await startLedger({ engine: 'postgres', postgres: pg, at: nineAm('2026-11-02') });
-    store = ledger.app.get(EVENT_STORE);
-    ds = await openReadModels(ledger.config);
-    leaseDs = await openReadModels(ledger.config);
-    r.t1 = await Receiver.start('ok');
-    r.t2 = await Receiver.start('ok');
-    r.county = await Receiver.start('ok');
-    r.review = await Receiver.start('fail');
+    county = await startNotifierCounty('2026-11-02', { t1: 'ok', t2: 'ok', county: 'ok', review: 'fail' });
   }, 120_000);
   afterAll(async () => {
-    await notifier?.stop();
-    for (const x of Object.values(r)) await x?.close();
-    await ds?.destroy();
-    await leaseDs?.destroy();
-    await ledger?.close();
-    await pg?.stop();
+    await county?.close();
   }, 60_000);
 
-  const settle = async () => {
-    const head = await store.headPosition();
-    const projector = inProcessProjector(ledger.app)!;
-    if (!(await projector.waitFor(head, 30_000)))
-      throw new Error(
-        `projector did not reach ${head}: ${String(
-          await projector.done.then(
-            () => 'stopped',
-            (e: unknown) => e,
-          ),
-        )}`,
-      );
-  };
   /** Distinct Idempotency-Keys a receiver got, failing on any repeat. */
   const ids = (x: Receiver) => {
     const keys = x.received.map((q) => String(q.headers['idempotency-key']));
@@ -82,6 +42,7 @@ describe('a county runs a month (issue 19, done when)', () => {
   };
 
   it('delivers each message once, escalates on the right days, sends the bulletin once and replays a dead letter', async () => {
+    const { ledger, store, settle, explain, logs, receivers: r } = county;
     const config = parseNotifyConfig(
       JSON.stringify({
         link: 'https://ledger.huangyuan.gov.cn',
@@ -101,27 +62,13 @@ describe('a county runs a month (issue 19, done when)', () => {
       }),
     );
     const clock = ledger.clock;
-    notifier = await startNotifier(ds, leaseDs, store, {
-      holder: 'month',
-      ttlMs: 5000,
-      config: () => config,
-      now: () => clock.now(),
-      log: (line) => logs.push(line),
-      bulletin: bulletinFromReadModels(ds, store, ledger.config, clock),
-    });
-    const explain = () => `${logs.join('\n')}\n${Object.entries(r).map(([n, x]) => `${n}: ${x.received.length}`)}`;
-    await eventually('the notifier leads', () => notifier!.state === 'leader', { explain });
+    let notifier: RunningNotifier = await county.startNotifier('month', () => config);
+    await eventually('the notifier leads', () => notifier.state === 'leader', { explain });
 
-    const org = ledger.as('org_dept');
-    const inspector = ledger.as('inspector');
-    await org.post('/units', { id: 'C', name: '湟源县委', kind: 'county_committee' }, 201);
-    await org.post('/units', { id: 'T1', name: '和平乡党委', kind: 'township_committee', parentId: 'C' }, 201);
-    await org.post('/units', { id: 'T2', name: '申中乡党委', kind: 'township_committee', parentId: 'C' }, 201);
-    await org.post('/cadres', { id: 'K1', name: '张三', unitId: 'T1', post: '书记' }, 201);
-    await org.post('/cadres', { id: 'K2', name: '李四', unitId: 'T2', post: '书记' }, 201);
-    await org.post('/sheets', { id: 's1', number: '湟组交〔2026〕11号', title: '11月任务', issuedOn: '2026-11-02' }, 201);
-    await org.post('/items', { id: 'I1', sheetId: 's1', title: '事项I1', unitId: 'T1', cadreId: 'K1', dueDate: '2026-11-05' }, 201);
-    await org.post('/items', { id: 'I2', sheetId: 's1', title: '事项I2', unitId: 'T2', cadreId: 'K2', dueDate: '2026-11-20' }, 201);
+    const { inspector } = county;
+    await county.seed({ number: '湟组交〔2026〕11号', title: '11月任务', issuedOn: '2026-11-02' });
+    await county.assign('I1', 'T1', 'K1', '2026-11-05');
+    await county.assign('I2', 'T2', 'K2', '2026-11-20');
 
     const acts: Record<string, () => Promise<unknown>> = {
       '2026-11-03': () => ledger.as('unit', 'T2').post('/items/I2/acknowledge', {}, 200),
@@ -213,15 +160,8 @@ describe('a county runs a month (issue 19, done when)', () => {
     // A day later, and a restarted notifier: nothing is sent again (the bulletin's outbox row is keyed by its period).
     await notifier.stop();
     clock.set(nineAm('2026-12-02'));
-    notifier = await startNotifier(ds, leaseDs, store, {
-      holder: 'month-2',
-      ttlMs: 5000,
-      config: () => config,
-      now: () => clock.now(),
-      log: (line) => logs.push(line),
-      bulletin: bulletinFromReadModels(ds, store, ledger.config, clock),
-    });
-    await eventually('the second notifier leads', () => notifier!.state === 'leader', { explain });
+    notifier = await county.startNotifier('month-2', () => config);
+    await eventually('the second notifier leads', () => notifier.state === 'leader', { explain });
     await eventually('it has looked at the bulletin', () => logs.includes('bulletin 2026-11: in the outbox already'), { explain });
     expect(r.county.received).toHaveLength(1);
     expect(r.t1.received).toHaveLength(7);

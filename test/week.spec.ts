@@ -6,55 +6,25 @@
  * worked out by hand; a restarted notifier sends none of them again; a week that had ended before the
  * notifier first started is never sent.
  */
-import type { DataSource } from 'typeorm';
-import type { EventStore } from '@ledger/event-store';
 import { eventually } from '@ledger/platform/testing/eventually';
-import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
-import { openReadModels } from '@ledger/read-models';
-import { inProcessProjector } from '../apps/api/src/create-app';
-import { EVENT_STORE } from '../apps/api/src/platform/tokens';
-import { bulletinFromReadModels } from '../apps/notifier/src/bulletins';
-import { startNotifier, type RunningNotifier } from '../apps/notifier/src/notifier';
-import { Receiver } from '../apps/notifier/src/testing/receiver';
 import { parseNotifyConfig, type NotifyConfig } from '../libs/read-models/src/notifications';
-import { nineAm, startLedger, type Ledger } from './support/ledger';
+import { startNotifierCounty, type NotifierCounty } from './support/notifier-county';
 
 describe('the weekly bulletin through the channels (issue 19, point 4)', () => {
-  let pg: TestPostgres;
-  let ledger: Ledger;
-  let store: EventStore;
-  let ds: DataSource;
-  let leaseDs: DataSource;
-  let notifier: RunningNotifier | null = null;
-  const logs: string[] = [];
-  const r: Record<'weekly' | 'monthly', Receiver> = {} as never;
+  let county: NotifierCounty<'weekly' | 'monthly'>;
 
   beforeAll(async () => {
-    pg = await startTestPostgres();
     // Wednesday of 2026-W47 (11-16..11-22): W46 had ended before the notifier first started.
-    ledger = await startLedger({ engine: 'postgres', postgres: pg, at: nineAm('2026-11-18') });
-    store = ledger.app.get(EVENT_STORE);
-    ds = await openReadModels(ledger.config);
-    leaseDs = await openReadModels(ledger.config);
-    r.weekly = await Receiver.start('ok');
-    r.monthly = await Receiver.start('ok');
+    county = await startNotifierCounty('2026-11-18', { weekly: 'ok', monthly: 'ok' });
   }, 120_000);
   afterAll(async () => {
-    await notifier?.stop();
-    for (const x of Object.values(r)) await x?.close();
-    await ds?.destroy();
-    await leaseDs?.destroy();
-    await ledger?.close();
-    await pg?.stop();
+    await county?.close();
   }, 60_000);
 
-  const settle = async () => {
-    const head = await store.headPosition();
-    if (!(await inProcessProjector(ledger.app)!.waitFor(head, 30_000))) throw new Error(`projector did not reach ${head}`);
-  };
   type Hook = { eventId: string; kind: string; title: string; text: string; link: string };
 
   it('sends each week once, from the Monday after it, switched on without a restart, and never again after one', async () => {
+    const { ledger, settle, explain, logs, receivers: r, inspector, assign } = county;
     const file = (weekday: number): NotifyConfig =>
       parseNotifyConfig(
         JSON.stringify({
@@ -69,30 +39,11 @@ describe('the weekly bulletin through the channels (issue 19, point 4)', () => {
       );
     // Wednesdays first: on 11-18 W46 is the week due, and it had ended before the notifier first started.
     let config = file(3);
-    const clock = ledger.clock;
-    const start = (holder: string) =>
-      startNotifier(ds, leaseDs, store, {
-        holder,
-        ttlMs: 5000,
-        config: () => config,
-        now: () => clock.now(),
-        log: (line) => logs.push(line),
-        bulletin: bulletinFromReadModels(ds, store, ledger.config, clock),
-      });
-    const explain = () => `${logs.join('\n')}\nweekly: ${r.weekly.received.length}, monthly: ${r.monthly.received.length}`;
-    notifier = await start('week');
-    await eventually('the notifier leads', () => notifier!.state === 'leader', { explain });
+    const start = (holder: string) => county.startNotifier(holder, () => config);
+    let notifier = await start('week');
+    await eventually('the notifier leads', () => notifier.state === 'leader', { explain });
 
-    const org = ledger.as('org_dept');
-    const inspector = ledger.as('inspector');
-    await org.post('/units', { id: 'C', name: '湟源县委', kind: 'county_committee' }, 201);
-    await org.post('/units', { id: 'T1', name: '和平乡党委', kind: 'township_committee', parentId: 'C' }, 201);
-    await org.post('/units', { id: 'T2', name: '申中乡党委', kind: 'township_committee', parentId: 'C' }, 201);
-    await org.post('/cadres', { id: 'K1', name: '张三', unitId: 'T1', post: '书记' }, 201);
-    await org.post('/cadres', { id: 'K2', name: '李四', unitId: 'T2', post: '书记' }, 201);
-    await org.post('/sheets', { id: 's1', number: '湟组交〔2026〕13号', title: '第47周任务', issuedOn: '2026-11-18' }, 201);
-    const assign = (id: string, unitId: string, cadreId: string, dueDate: string) =>
-      org.post('/items', { id, sheetId: 's1', title: `事项${id}`, unitId, cadreId, dueDate }, 201);
+    await county.seed({ number: '湟组交〔2026〕13号', title: '第47周任务', issuedOn: '2026-11-18' });
     await assign('I1', 'T1', 'K1', '2026-11-20');
     await assign('I2', 'T2', 'K2', '2026-11-27');
     const day = async (date: string) => {
@@ -148,7 +99,7 @@ describe('the weekly bulletin through the channels (issue 19, point 4)', () => {
     await notifier.stop();
     await day('2026-12-02');
     notifier = await start('week-2');
-    await eventually('the second notifier leads', () => notifier!.state === 'leader', { explain });
+    await eventually('the second notifier leads', () => notifier.state === 'leader', { explain });
     await eventually('it has looked at W48', () => logs.includes('bulletin 2026-W48: in the outbox already'), { explain });
     await eventually('it has looked at November', () => logs.includes('bulletin 2026-11: in the outbox already'), { explain });
     expect(r.weekly.received).toHaveLength(2);
