@@ -226,10 +226,11 @@ describe('read models projected from a scripted county', () => {
       'Accounts1765300000000',
       'Notifications1765400000000',
       'NotificationsRetention1765450000000',
+      'TemporalUnitIndexes1765520000000',
     ]);
     // Opening again runs nothing twice.
     const again = await openReadModels({ dataDir: dir, readDbUrl: null });
-    expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(12);
+    expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(13);
     await again.destroy();
   });
 

@@ -11,6 +11,7 @@ import { TemporalEpochsByEvents1765100000000 } from './1765100000000-temporal-ep
 import { Accounts1765300000000 } from './1765300000000-accounts';
 import { Notifications1765400000000 } from './1765400000000-notifications';
 import { NotificationsRetention1765450000000 } from './1765450000000-notifications-retention';
+import { TemporalUnitIndexes1765520000000 } from './1765520000000-temporal-unit-indexes';
 
 /**
  * Every read-model migration, in timestamp order; TypeORM runs the pending ones on open. Listed, not
@@ -31,4 +32,5 @@ export const READ_MODEL_MIGRATIONS: Array<new () => MigrationInterface> = [
   Accounts1765300000000,
   Notifications1765400000000,
   NotificationsRetention1765450000000,
+  TemporalUnitIndexes1765520000000,
 ];

@@ -26,13 +26,16 @@ async function currentCounters(ds: DataSource): Promise<ByOwner> {
   return sorted(out);
 }
 
-async function temporalCounters(ds: DataSource, unitIds: string[], position: number, held: number): Promise<ByOwner> {
+/** `per`: owners asked by one countsAt (a few: the server leaves out the change rows that name none of them). */
+async function temporalCounters(ds: DataSource, unitIds: string[], position: number, held: number, per = unitIds.length): Promise<ByOwner> {
   const out: ByOwner = {};
   const query = (sql: string, params?: unknown[]) => ds.query(sql, params);
   for (const kind of ['subtree', 'unit'] as const) {
-    for (const [id, counts] of await countsAt(query, ds.options.type === 'postgres', kind, unitIds, position, held)) {
-      const tuples = tuplesOf(counts);
-      if (tuples.length) out[`${kind}:${id}`] = tuples;
+    for (let i = 0; i < unitIds.length; i += per) {
+      for (const [id, counts] of await countsAt(query, ds.options.type === 'postgres', kind, unitIds.slice(i, i + per), position, held)) {
+        const tuples = tuplesOf(counts);
+        if (tuples.length) out[`${kind}:${id}`] = tuples;
+      }
     }
   }
   return sorted(out);
@@ -133,7 +136,7 @@ describe.each([0, 40])('temporal counters: packed changes, epochs and snapshots 
         for (let i = 1; i < batches.length; i++) {
           const between = Number(batches[i][0].position) - 1;
           const counters = expected.get(Number(batches[i - 1][batches[i - 1].length - 1].position));
-          expect({ between, counters: await temporalCounters(live, unitIds, between, head) }).toEqual({ between, counters });
+          expect({ between, counters: await temporalCounters(live, unitIds, between, head, i % 2 ? 3 : unitIds.length) }).toEqual({ between, counters });
         }
 
         await rebuildReadModels(rebuilt, store, { batchSize: 5000 });

@@ -206,16 +206,28 @@ async function epochEnds(query: Query, pg: boolean, epochs: number[]): Promise<M
   return new Map(rows.map((r) => [Number(r.epoch), Number(r.lastPosition)]));
 }
 
-/** The epoch that holds `position`, or would hold an event there: how many closed epochs end before it. */
-async function epochAt(query: Query, pg: boolean, position: number): Promise<number> {
-  const rows = (await query(placeholders(`SELECT COUNT(*) AS n FROM "rm_t_epoch" WHERE "events" = ? AND "lastPosition" < ?`, pg), [
-    COUNTER_LAYOUT.epochSize,
-    position,
-  ])) as {
-    n: unknown;
-  }[];
-  return Number(rows[0].n);
+/**
+ * The epoch that holds `position`, or would hold an event there (how many closed epochs end before
+ * it), and the ends of the closed epochs that can matter to countsAt: before it, its own, and the one
+ * before the next snapshot (epoch → last position). One query: each is a round trip to PostgreSQL.
+ */
+async function epochsAround(query: Query, pg: boolean, position: number): Promise<{ epoch: number; ends: Map<number, number> }> {
+  const S = COUNTER_LAYOUT.snapshotEpochs;
+  const rows = (await query(
+    placeholders(
+      `SELECT n."n" AS "epoch", x."epoch" AS "closed", x."lastPosition" AS "lastPosition"
+       FROM (SELECT COUNT(*) AS "n" FROM "rm_t_epoch" WHERE "events" = ? AND "lastPosition" < ?) n
+       LEFT JOIN "rm_t_epoch" x ON x."events" = ? AND x."epoch" IN (n."n" - 1, n."n", (n."n" / ${S}) * ${S} + ${S - 1})`,
+      pg,
+    ),
+    [COUNTER_LAYOUT.epochSize, position, COUNTER_LAYOUT.epochSize],
+  )) as { epoch: unknown; closed: unknown; lastPosition: unknown }[];
+  const ends = new Map(rows.filter((r) => r.closed !== null).map((r) => [Number(r.closed), Number(r.lastPosition)]));
+  return { epoch: Number(rows[0].epoch), ends };
 }
+
+/** At most this many owners asked: the change rows are filtered by the server (their packed text names them), not all sent. */
+const FILTERED_OWNERS = 8;
 
 /**
  * Counters of the owners asked as of `position` (owner id → counts), the temporal models holding the
@@ -228,9 +240,7 @@ export async function countsAt(query: Query, pg: boolean, kind: OwnerKind, owner
   const byKey = new Map<string, Counts>();
   if (ownerIds.length === 0 || position <= 0) return new Map();
   const S = COUNTER_LAYOUT.snapshotEpochs;
-  const epoch = await epochAt(query, pg, position);
-  // The ends that can matter: before the epoch, of the epoch, and of the epoch before the next snapshot.
-  const ends = await epochEnds(query, pg, [epoch - 1, epoch, Math.floor(epoch / S) * S + S - 1]);
+  const { epoch, ends } = await epochsAround(query, pg, position);
   /** The position before epoch k's first event (0 before the first epoch); null when epoch k − 1 is not closed by `held`. */
   const start = (k: number): number | null => {
     if (k === 0) return 0;
@@ -246,39 +256,46 @@ export async function countsAt(query: Query, pg: boolean, kind: OwnerKind, owner
   const after = before + S;
   const fromAfter = b > before && after - b < b - before && start(after) !== null;
   const snapshot = fromAfter ? after : before;
+  const needles = ownerIds.map((id): [string, string] => {
+    const key = ownerKey(kind, id);
+    return [key, JSON.stringify(key)];
+  });
   const add = (ownerId: string, packed: string, sign: number) => {
     const key = ownerKey(kind, ownerId);
     const counts = byKey.get(key) ?? new Map();
     addPacked(counts, packed, sign);
     byKey.set(key, counts);
   };
+  // The snapshot, the epochs and the change rows in one query (sums: the order of the rows is no matter).
   for (let i = 0; i < ownerIds.length; i += READ_CHUNK) {
     const chunk = ownerIds.slice(i, i + READ_CHUNK);
     const marks = chunk.map(() => '?').join(',');
+    const parts: string[] = [];
+    const params: unknown[] = [];
     if (snapshot > 0) {
-      const rows = (await query(
-        placeholders(`SELECT "ownerId", "counts" FROM "rm_t_counter_snapshot" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND "epoch" = ?`, pg),
-        [kind, ...chunk, snapshot],
-      )) as { ownerId: string; counts: string }[];
-      for (const r of rows) add(r.ownerId, r.counts, 1);
+      parts.push(`SELECT 's' AS "k", "ownerId", "counts" FROM "rm_t_counter_snapshot" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND "epoch" = ?`);
+      params.push(kind, ...chunk, snapshot);
     }
     if (b !== snapshot) {
-      const rows = (await query(
-        placeholders(
-          `SELECT "ownerId", "counts" FROM "rm_t_counter_epoch" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND "epoch" >= ? AND "epoch" < ? ORDER BY "ownerId", "epoch"`,
-          pg,
-        ),
-        [kind, ...chunk, Math.min(b, snapshot), Math.max(b, snapshot)],
-      )) as { ownerId: string; counts: string }[];
-      for (const r of rows) add(r.ownerId, r.counts, fromAfter ? -1 : 1);
+      parts.push(
+        `SELECT 'e' AS "k", "ownerId", "counts" FROM "rm_t_counter_epoch" WHERE "ownerKind" = ? AND "ownerId" IN (${marks}) AND "epoch" >= ? AND "epoch" < ?`,
+      );
+      params.push(kind, ...chunk, Math.min(b, snapshot), Math.max(b, snapshot));
+    }
+    if (i === 0) {
+      // Only rows naming an owner asked count (addChanges skips the others): the server leaves them out when few are asked.
+      const named =
+        ownerIds.length <= FILTERED_OWNERS ? ` AND (${needles.map(() => (pg ? 'strpos("changes", ?) > 0' : 'instr("changes", ?) > 0')).join(' OR ')})` : '';
+      parts.push(`SELECT 'c' AS "k", NULL AS "ownerId", "changes" AS "counts" FROM "rm_t_counter_change" WHERE "position" > ? AND "position" <= ?${named}`);
+      params.push(...(backward ? [position, to] : [from, position]), ...(named ? needles.map(([, needle]) => needle) : []));
+    }
+    const rows = (await query(placeholders(parts.join(' UNION ALL '), pg), params)) as { k: string; ownerId: string; counts: string }[];
+    for (const r of rows) {
+      if (r.k === 's') add(r.ownerId, r.counts, 1);
+      else if (r.k === 'e') add(r.ownerId, r.counts, fromAfter ? -1 : 1);
+      else addChanges(byKey, r.counts, needles, backward ? -1 : 1);
     }
   }
-  const needles = ownerIds.map((id): [string, string] => {
-    const key = ownerKey(kind, id);
-    return [key, JSON.stringify(key)];
-  });
-  if (backward) for (const packed of await changeRows(query, pg, position, to as number)) addChanges(byKey, packed, needles, -1);
-  else for (const packed of await changeRows(query, pg, from, position)) addChanges(byKey, packed, needles);
   const out = new Map<string, Counts>();
   for (const id of ownerIds) {
     const counts = byKey.get(ownerKey(kind, id));

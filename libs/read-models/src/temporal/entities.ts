@@ -28,6 +28,11 @@ export class TimeMarkRow {
 }
 
 @Entity('rm_t_unit')
+// The units of a subtree at p (temporal/queries.ts): (path, fromPosition, toPosition, unitId), built by
+// its migration alone, on PostgreSQL with the path COLLATE "C", which an index declared here cannot
+// say; a rebuild leaves it in place.
+@Index('ix_rm_t_unit_path', { synchronize: false })
+@Index('ix_rm_t_unit_parent', ['parentId', 'fromPosition'])
 export class UnitVersionRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   unitId: string;

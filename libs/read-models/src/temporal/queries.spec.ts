@@ -133,5 +133,10 @@ describe.each(['sqlite', 'postgres'] as const)('as-of answers over a hand-worked
         { relname: 'rm_t_unit', vacuumed: true },
       ]);
     });
+
+    it('the subtree of the day is a range over an index of the paths in byte order, kept through a rebuild', async () => {
+      const [index]: { indexdef: string }[] = await ds.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_rm_t_unit_path'`);
+      expect(index?.indexdef).toContain('(path COLLATE "C", "fromPosition", "toPosition", "unitId")');
+    });
   }
 });

@@ -130,10 +130,37 @@ export class TemporalQueries {
       .map((u) => ({ id: u.unitId, name: u.name, kind: u.kind, parentId: u.parentId, path: u.path, dissolved: Boolean(u.dissolved) }));
   }
 
-  private subtreeIds(tree: Map<string, UnitVersionRow>, rootId: string): string[] {
-    const root = tree.get(rootId);
-    if (!root) return [];
-    return [...tree.values()].filter((u) => u.path.startsWith(root.path)).map((u) => u.unitId);
+  /**
+   * The versions in force at the cut of the unit and, with `children`, of the units whose parent it
+   * was then: an answer about one unit reads its few rows, not the whole tree of the day (a county's
+   * 963 units, a province's 96,000).
+   */
+  private async unitAt(unitId: string, position: number, children = false): Promise<{ unit: UnitVersionRow | null; children: UnitVersionRow[] }> {
+    const rows: UnitVersionRow[] = await this.dataSource.query(
+      this.sql(
+        `SELECT * FROM "rm_t_unit" WHERE ${children ? '("unitId" = ? OR "parentId" = ?)' : '"unitId" = ?'} AND "fromPosition" <= ? AND "toPosition" > ?`,
+      ),
+      children ? [unitId, unitId, position, position] : [unitId, position, position],
+    );
+    for (const r of rows) {
+      r.fromPosition = Number(r.fromPosition);
+      r.toPosition = Number(r.toPosition);
+      r.dissolved = Boolean(r.dissolved);
+    }
+    return { unit: rows.find((r) => r.unitId === unitId) ?? null, children: rows.filter((r) => r.parentId === unitId) };
+  }
+
+  /**
+   * `i."unitId"` is a unit of the subtree under `rootPath` in the tree at `:p` (the root included):
+   * paths compared byte by byte, so the range is exactly the prefix and reads the path index. On
+   * PostgreSQL COLLATE "C", as its index: the usual collations ignore punctuation.
+   */
+  private unitUnder(rootPath: string): { sql: string; params: Record<string, string> } {
+    const path = this.postgres ? 'u."path" COLLATE "C"' : 'u."path"';
+    return {
+      sql: `i."unitId" IN (SELECT u."unitId" FROM "rm_t_unit" u WHERE ${path} >= :underLo AND ${path} < :underHi AND u."fromPosition" <= :p AND u."toPosition" > :p)`,
+      params: { underLo: rootPath, underHi: rootPath.slice(0, -1) + String.fromCharCode(rootPath.charCodeAt(rootPath.length - 1) + 1) },
+    };
   }
 
   // ---- items ----
@@ -154,19 +181,29 @@ export class TemporalQueries {
   async listItems(filter: ItemFilter & { scopeUnitIds?: string[] }, cut: LedgerCut): Promise<ItemPage> {
     const page = Math.max(1, Math.floor(filter.page ?? 1));
     const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(filter.pageSize ?? DEFAULT_PAGE_SIZE)));
+    const empty = { items: [], total: 0, page, pageSize };
+    // The units of that day's subtree are chosen in the query, from the root's path of then.
+    let under: { sql: string; params: Record<string, string> } | null = null;
     let unitIds: string[] | null = null;
+    const bounded = Boolean(filter.unitId || filter.scopeUnitIds);
+    const [root, last] = await Promise.all([
+      filter.unitId && filter.subtree !== false ? this.unitAt(filter.unitId, cut.position).then((r) => r.unit) : null,
+      bounded ? this.lastPosition() : 0,
+    ]);
     if (filter.unitId) {
-      unitIds = filter.subtree === false ? [filter.unitId] : this.subtreeIds(await this.treeAt(cut.position), filter.unitId);
+      if (filter.subtree === false) unitIds = [filter.unitId];
+      else if (!root) return empty;
+      else under = this.unitUnder(root.path);
     }
     if (filter.scopeUnitIds) {
       const scope = new Set(filter.scopeUnitIds);
       unitIds = (unitIds ?? filter.scopeUnitIds).filter((id) => scope.has(id));
     }
-    if (unitIds && unitIds.length === 0) return { items: [], total: 0, page, pageSize };
+    if (unitIds && unitIds.length === 0) return empty;
     // Versions in force at p: fromPosition ≤ p < toPosition. By unit, the index that starts the range
     // nearer p is read (a cut late in the history has few versions ending after it, an early one few
     // starting before it); the unary + keeps the other column's index out of the planner's choice.
-    const late = unitIds === null ? null : cut.position * 2 > (await this.lastPosition());
+    const late = bounded ? cut.position * 2 > last : null;
     const build = () => {
       const qb = this.dataSource
         .getRepository(ItemVersionRow)
@@ -179,6 +216,7 @@ export class TemporalQueries {
               : 'i."fromPosition" <= :p AND +i."toPosition" > :p',
           { p: cut.position },
         );
+      if (under) qb.andWhere(under.sql, under.params);
       if (unitIds) qb.andWhere('i."unitId" IN (:...unitIds)', { unitIds });
       whereItemFields(qb, filter, cut.day, this.dueSoonDays);
       return qb;
@@ -223,21 +261,22 @@ export class TemporalQueries {
 
   /** Figures of a unit at the cut (its subtree of that day unless `subtree` is false); null if it did not exist then. */
   async unitFigures(unitId: string, subtree: boolean, cut: LedgerCut): Promise<Figures | null> {
-    const tree = await this.treeAt(cut.position);
-    if (!tree.has(unitId)) return null;
-    const sums = await this.sums(subtree ? 'subtree' : 'unit', [unitId], cut);
+    const [{ unit }, last] = await Promise.all([this.unitAt(unitId, cut.position), this.lastPosition()]);
+    if (!unit) return null;
+    const sums = await this.sums(subtree ? 'subtree' : 'unit', [unitId], cut, last);
     return figuresOf(sums.get(unitId) ?? ZERO_SUMS);
   }
 
   /** One row per child of that day (live, or dissolved while items still counted); null if the unit did not exist then. */
   async childrenFigures(unitId: string, cut: LedgerCut): Promise<UnitFiguresRow[] | null> {
-    const tree = await this.treeAt(cut.position);
-    if (!tree.has(unitId)) return null;
-    const children = [...tree.values()].filter((u) => u.parentId === unitId).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const [at, last] = await Promise.all([this.unitAt(unitId, cut.position, true), this.lastPosition()]);
+    if (!at.unit) return null;
+    const children = at.children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const sums = await this.sums(
       'subtree',
       children.map((c) => c.unitId),
       cut,
+      last,
     );
     return children
       .filter((c) => !c.dissolved || (sums.get(c.unitId)?.total ?? 0) > 0)
@@ -245,9 +284,9 @@ export class TemporalQueries {
   }
 
   /** Counter sums per owner at the cut, open items folded into overdue / due soon for the cut's day. */
-  private async sums(kind: 'unit' | 'subtree', owners: string[], cut: LedgerCut): Promise<Map<string, FigureSums>> {
+  private async sums(kind: 'unit' | 'subtree', owners: string[], cut: LedgerCut, last: number): Promise<Map<string, FigureSums>> {
     const out = new Map<string, FigureSums>();
-    const held = Math.max(cut.position, await this.lastPosition());
+    const held = Math.max(cut.position, last);
     const counts = await countsAt((sql, params) => this.dataSource.query(sql, params), this.postgres, kind, owners, cut.position, held);
     const soon = addDays(cut.day, this.dueSoonDays);
     for (const [ownerId, byKey] of counts) {
