@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from '@ledger/event-store';
-import { LogTreeStore, PostgresCheckpointStore, VerifiableLog, logSetup, logStoreKind, openSuiteTree, type LogSetup, type SealKey } from '@ledger/integrity';
+import { LogTreeStore, PostgresCheckpointStore, VerifiableLog, logSetup, logStoreKind, settleFirstLeaf, type LogSetup, type SealKey } from '@ledger/integrity';
 import type { Clock, LedgerConfig } from '@ledger/platform';
 import { CLOCK, EVENT_STORE, LEDGER_CONFIG } from '../platform/tokens';
 import { SEAL_KEY } from './audit.service';
@@ -22,18 +22,13 @@ export class LogService implements OnApplicationBootstrap, OnApplicationShutdown
     this.setup = logSetup(config, key, config.trustedLog, (e) =>
       console.error(`ledger log: checkpoint issued without a timestamp (the next one asks again): ${e.message}`),
     );
-    // A suite switched since the last start: the new tree's first leaf commits to the old tree's last checkpoint.
-    const opened = openSuiteTree({ treeFile: this.setup.treeFile, hash: this.setup.hash, previous: this.setup.previous, now: () => clock.now() });
-    this.tree = opened.tree;
-    if (opened.switchedFrom)
-      console.log(
-        `ledger log: ${this.setup.suite.name} tree started; its leaf 0 commits to the ${opened.switchedFrom.algorithm} tree of ${opened.switchedFrom.treeSize} events (root ${opened.switchedFrom.root})`,
-      );
-    // Several instances on one PostgreSQL store share the checkpoints and countersignatures; each derives the same tree itself.
-    const checkpoints =
-      logStoreKind(config.eventStore, config.trustedLog) === 'postgres' && config.eventStoreUrl
-        ? PostgresCheckpointStore.open(config.eventStoreUrl, this.setup.hash.name)
-        : undefined;
+    this.tree = new LogTreeStore(this.setup.treeFile, this.setup.hash);
+    // Several instances on one PostgreSQL store share the checkpoints, the countersignatures and the tree's
+    // first leaf; each derives the rest of the tree from the events itself.
+    const shared = logStoreKind(config.eventStore, config.trustedLog) === 'postgres' && config.eventStoreUrl ? config.eventStoreUrl : null;
+    const checkpoints = shared ? PostgresCheckpointStore.open(shared, this.setup.hash.name) : undefined;
+    const setup = this.setup;
+    const tree = this.tree;
     this.log = new VerifiableLog(store, this.tree, this.setup.privateKey, {
       checkpoints,
       clock,
@@ -41,6 +36,30 @@ export class LogService implements OnApplicationBootstrap, OnApplicationShutdown
       publicKey: this.setup.publicKey,
       stamper: this.setup.stamper,
       onError: (e) => console.error(`ledger log tree: ${(e as Error).message}`),
+      // A suite switched since the last start: the new tree's first leaf commits to the old tree's last checkpoint.
+      prepare: async () => {
+        const previousCheckpoints = shared && setup.previous ? PostgresCheckpointStore.open(shared, setup.previous.hash.name) : undefined;
+        try {
+          const settled = await settleFirstLeaf({
+            tree,
+            treeFile: setup.treeFile,
+            checkpoints: this.log.checkpoints,
+            previous: setup.previous,
+            previousCheckpoints,
+            now: () => clock.now(),
+          });
+          if (settled.switchedFrom)
+            console.log(
+              `ledger log: ${setup.suite.name} tree started; its leaf 0 commits to the ${settled.switchedFrom.algorithm} tree of ${settled.switchedFrom.treeSize} events (root ${settled.switchedFrom.root})`,
+            );
+          if (!settled.agrees)
+            console.error(
+              `ledger log: ${setup.treeFile} begins with another first leaf than the one the instances keep: its checkpoints will be refused (LOG_TREE_MISMATCH) until the file is removed and rebuilt from the events`,
+            );
+        } finally {
+          await previousCheckpoints?.close();
+        }
+      },
     });
   }
 

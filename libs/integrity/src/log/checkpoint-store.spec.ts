@@ -64,6 +64,27 @@ describe('PostgresCheckpointStore: checkpoints and countersignatures shared by t
   });
 });
 
+describe('PostgresCheckpointStore: the first leaf of a tree, decided once for every instance', () => {
+  it('keeps the first decision (a switch leaf, or none) when instances decide at once, per tree', async () => {
+    const url = await pg.freshDatabase();
+    const [a, b, sha] = [PostgresCheckpointStore.open(url, 'sm3'), PostgresCheckpointStore.open(url, 'sm3'), PostgresCheckpointStore.open(url, 'sha256')];
+    try {
+      expect(await a.firstLeaf()).toBeUndefined();
+      const [fromA, fromB] = await Promise.all([a.saveFirstLeaf(Buffer.from('switch leaf of A')), b.saveFirstLeaf(Buffer.from('switch leaf of B'))]);
+      expect(fromA).toEqual(fromB);
+      expect(['switch leaf of A', 'switch leaf of B']).toContain(fromA?.toString());
+      expect(await b.saveFirstLeaf(null)).toEqual(fromA);
+      expect(await sha.firstLeaf()).toBeUndefined();
+      // None (the tree begins with the first event) is a decision too: a later switch leaf does not replace it.
+      expect(await sha.saveFirstLeaf(null)).toBeNull();
+      expect(await sha.saveFirstLeaf(Buffer.from('late'))).toBeNull();
+      expect(await sha.firstLeaf()).toBeNull();
+    } finally {
+      await Promise.all([a.close(), b.close(), sha.close()]);
+    }
+  });
+});
+
 describe('LEDGER_LOG_STORE', () => {
   it('follows the event store unless set, and refuses PostgreSQL without it or an unknown value', () => {
     expect(logStoreKind('postgres', {})).toBe('postgres');

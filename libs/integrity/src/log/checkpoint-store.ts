@@ -6,9 +6,11 @@ import type { LogTreeStore } from './log-tree-store';
 /**
  * Where the log's issued checkpoints and the witnesses' countersignatures are kept: what cannot be
  * rebuilt from the event log. The stored subtrees can (each instance derives the same tree from the
- * same events), so they stay in the instance's own tree file; these are shared when several API
- * instances serve one ledger, so that a witness countersigning through one is served by all of them
- * and every instance answers the one checkpoint kept for a tree size.
+ * same events and the same first leaf), so they stay in the instance's own tree file; these are shared
+ * when several API instances serve one ledger, so that a witness countersigning through one is served
+ * by all of them and every instance answers the one checkpoint kept for a tree size. So is the tree's
+ * first leaf: a suite switch's leaf 0 is not derived from the events but made by the instance that
+ * switches (its clock, its old tree), so the first instance to start a tree decides it for all.
  */
 export interface CheckpointStore {
   checkpoint(treeSize: number): Promise<Checkpoint | null>;
@@ -18,7 +20,20 @@ export interface CheckpointStore {
   /** Keeps the first checkpoint stored for a size (another instance may have stored one first); answers the one kept. */
   saveCheckpoint(cp: Checkpoint): Promise<Checkpoint>;
   addWitness(treeSize: number, w: WitnessSignature, publicKeyPem: string): Promise<void>;
+  /**
+   * The tree's first leaf as decided when it was started: the suite-switch leaf (suite-switch.ts), null
+   * when the tree begins with the first event, undefined while no instance has started this tree.
+   */
+  firstLeaf(): Promise<Buffer | null | undefined>;
+  /** Keeps the first decision stored (another instance may have stored one first); answers the one kept. */
+  saveFirstLeaf(leaf: Buffer | null): Promise<Buffer | null>;
   close(): Promise<void>;
+}
+
+/** The leaf 0 a tree holds, when it is a switch leaf (position 0, before every event); null when the tree begins with an event. */
+export function switchLeafOf(tree: LogTreeStore): Buffer | null {
+  const first = tree.leafByIndex(0);
+  return first && first.position === 0n ? first.leaf : null;
 }
 
 /** The checkpoints in the tree's own SQLite file (one API instance). */
@@ -29,6 +44,9 @@ export function sqliteCheckpoints(tree: LogTreeStore): CheckpointStore {
     timestampedCovering: async (index) => tree.timestampedCovering(index),
     saveCheckpoint: async (cp) => tree.saveCheckpoint(cp),
     addWitness: async (size, w, pem) => tree.addWitness(size, w, pem),
+    // The tree file is this instance's own: its leaf 0 is the decision, made when the first leaf was appended.
+    firstLeaf: async () => (tree.size === 0 ? undefined : switchLeafOf(tree)),
+    saveFirstLeaf: async (leaf) => (tree.size === 0 ? leaf : switchLeafOf(tree)),
     close: async () => undefined,
   };
 }
@@ -61,6 +79,11 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE TABLE ${SCHEMA}.witnesses (
         tree text NOT NULL, tree_size bigint NOT NULL, key_id text NOT NULL, signature text NOT NULL, public_key text NOT NULL,
         PRIMARY KEY (tree, tree_size, key_id));`,
+  },
+  {
+    version: 2,
+    // leaf NULL: the tree begins with the first event (no switch).
+    sql: `CREATE TABLE ${SCHEMA}.first_leaves (tree text PRIMARY KEY, leaf bytea);`,
   },
 ];
 
@@ -125,6 +148,19 @@ export class PostgresCheckpointStore implements CheckpointStore {
        ON CONFLICT (tree, tree_size, key_id) DO UPDATE SET signature = EXCLUDED.signature, public_key = EXCLUDED.public_key`,
       [this.tree, treeSize, w.keyId, w.signature, publicKeyPem],
     );
+  }
+
+  async firstLeaf(): Promise<Buffer | null | undefined> {
+    await this.ready;
+    const { rows } = await this.pool.query<{ leaf: Buffer | null }>(`SELECT leaf FROM ${SCHEMA}.first_leaves WHERE tree = $1`, [this.tree]);
+    return rows.length ? rows[0].leaf : undefined;
+  }
+
+  async saveFirstLeaf(leaf: Buffer | null): Promise<Buffer | null> {
+    await this.ready;
+    // Two instances starting the tree together: the first row stays, both build on it.
+    await this.pool.query(`INSERT INTO ${SCHEMA}.first_leaves (tree, leaf) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [this.tree, leaf]);
+    return (await this.firstLeaf()) as Buffer | null;
   }
 
   async close(): Promise<void> {

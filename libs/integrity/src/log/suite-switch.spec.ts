@@ -33,19 +33,19 @@ describe('switching suites: the new tree’s first leaf commits to the old root'
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const events = (n: number) => Array.from({ length: n }, (_, i) => ({ position: BigInt(i + 1), leaf: randomBytes(32) }));
-  const open = (env: NodeJS.ProcessEnv) => {
+  const open = async (env: NodeJS.ProcessEnv) => {
     const setup = logSetup({ dataDir: dir }, loadOrCreateSealKey(path.join(dir, 'seal-key.pem')), env);
-    return { setup, ...openSuiteTree({ treeFile: setup.treeFile, hash: setup.hash, previous: setup.previous, now }) };
+    return { setup, ...(await openSuiteTree({ treeFile: setup.treeFile, hash: setup.hash, previous: setup.previous, now })) };
   };
 
-  it('default → sm: the SHA-256 tree is closed with an Ed25519 checkpoint, the SM3 tree starts with a leaf carrying it, and an SM2 checkpoint of the new tree proves it', () => {
+  it('default → sm: the SHA-256 tree is closed with an Ed25519 checkpoint, the SM3 tree starts with a leaf carrying it, and an SM2 checkpoint of the new tree proves it', async () => {
     const log = events(7);
-    const first = open({});
+    const first = await open({});
     expect(first.switchedFrom).toBeNull();
     first.tree.append(log.slice(0, 5));
     first.tree.close();
 
-    const sm = open({ LEDGER_CRYPTO: 'sm' });
+    const sm = await open({ LEDGER_CRYPTO: 'sm' });
     const old = sm.switchedFrom!;
     // The old tree's last checkpoint: its root by definition, signed by the seal key over its text.
     expect(old).toMatchObject({
@@ -95,21 +95,21 @@ describe('switching suites: the new tree’s first leaf commits to the old root'
     const oldTree = new LogTreeStore(path.join(dir, 'log-tree.sqlite'));
     expect(oldTree.newestCheckpoint()).toMatchObject({ treeSize: 5, root: old.root, signature: old.signature });
     oldTree.close();
-    const again = open({ LEDGER_CRYPTO: 'sm' });
+    const again = await open({ LEDGER_CRYPTO: 'sm' });
     expect(again.switchedFrom).toBeNull();
     expect(again.tree.size).toBe(8);
     again.tree.close();
   });
 
-  it('a ledger that starts with sm has no switch leaf; sm → default then commits the SHA-256 tree to the SM2-signed SM3 root', () => {
+  it('a ledger that starts with sm has no switch leaf; sm → default then commits the SHA-256 tree to the SM2-signed SM3 root', async () => {
     const log = events(3);
-    const sm = open({ LEDGER_CRYPTO: 'sm' });
+    const sm = await open({ LEDGER_CRYPTO: 'sm' });
     expect(sm.switchedFrom).toBeNull();
     sm.tree.append(log);
     expect(sm.tree.leafAt(1n)?.index).toBe(0);
     sm.tree.close();
 
-    const back = open({});
+    const back = await open({});
     const old = back.switchedFrom!;
     expect(old).toMatchObject({
       algorithm: 'sm3-sm2',

@@ -40,6 +40,8 @@ export interface VerifiableLogOptions {
   onError?: (e: unknown) => void;
   /** Where issued checkpoints and countersignatures are kept (LEDGER_LOG_STORE); default: the tree's own file. */
   checkpoints?: CheckpointStore;
+  /** Done before the tree follows the store (again after a failure): gives a new tree its first leaf (settleFirstLeaf). */
+  prepare?: () => Promise<void>;
 }
 
 /**
@@ -78,6 +80,7 @@ export class VerifiableLog {
 
   private started(): Promise<Subscription> {
     this.starting ??= (async () => {
+      await this.options.prepare?.();
       await this.checkResume();
       this.subscription = this.store.subscribe((events) => this.onEvents(events), { after: this.tree.lastPosition, batchSize: 2000 });
       return this.subscription;
