@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { Clock } from '@ledger/platform';
 import { countyInstant } from '@ledger/platform';
 import type { Request, Response } from 'express';
-import { DuplicateEventIdError } from '@ledger/event-store';
+import { DuplicateEventIdError, sha256Hex } from '@ledger/event-store';
 import { from, of, retry, switchMap, throwError, type Observable } from 'rxjs';
 import { ACTOR_KEY } from '../auth/current-actor.decorator';
 import { readCommandMeta } from '../command-path/command-meta';
@@ -24,8 +23,6 @@ export function canonicalJson(value: unknown): string {
 
 /** Class metadata: the routes of this controller ignore Idempotency-Key (apps/api/src/auth/sign-in). */
 export const NO_IDEMPOTENCY = 'ledger:noIdempotency';
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
  * A one-time password (accounts: open, reset) is shown once and never stored: the record keeps the
@@ -56,8 +53,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // routes' answers and bodies are secrets (a token, a password's hash): never recorded, never replayed.
     if (!(req as unknown as Record<string, unknown>)[ACTOR_KEY] || Reflect.getMetadata(NO_IDEMPOTENCY, ctx.getClass()) === true) return next.handle();
     const meta = readCommandMeta(req as never);
-    const scope = sha256(meta.idempotencyKey as string);
-    const fingerprint = sha256(canonicalJson(req.body ?? {}));
+    const scope = sha256Hex(meta.idempotencyKey as string);
+    const fingerprint = sha256Hex(canonicalJson(req.body ?? {}));
     const res = ctx.switchToHttp().getResponse<Response>();
     return from(this.records.find(scope)).pipe(
       switchMap((found) => {
