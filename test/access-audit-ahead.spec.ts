@@ -6,8 +6,11 @@
  * ended, none of them in the trail. Each case below makes the trail refuse every write (a trigger, as the
  * downloads suite does), asks for the act, and looks at the act's own store, not at the answer alone.
  */
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
+import { cosign, type Checkpoint } from '@ledger/integrity';
 import type { EventStore } from '@ledger/event-store';
 import type { DataSource } from 'typeorm';
 import { bootstrapAdministrator } from '../apps/api/src/accounts/bootstrap';
@@ -154,6 +157,30 @@ describe('an audited act is not done when its access-audit entry cannot be writt
     await expect(withTrailRefusing(() => revokeApiKey(ledger.config, keyId, 'test', io))).rejects.toThrow(/disk says no/);
     expect(keyRow(keyId)).toEqual({ revokedAt: null });
     expect((await ledger.http.get(`${API}/units`).set('Authorization', `Bearer ${key}`)).status).toBe(200);
+  });
+
+  it("a machine client's evidence upload: no file stored", async () => {
+    const bytes = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('脚本上传的照片', 'utf8')]);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const bot = ledger.as('unit', 'C', { sub: 'upload-script' });
+    const upload = () =>
+      ledger.http.post(`${API}/evidence`).set('Authorization', `Bearer ${bot.token}`).attach('file', bytes, { filename: '照片.png', contentType: 'image/png' });
+    expect503(await withTrailRefusing(upload));
+    const stored = path.join(ledger.config.dataDir, 'evidence', sha.slice(0, 2), sha.slice(2, 4), sha);
+    expect(fs.existsSync(stored)).toBe(false);
+    expect((await upload()).status).toBe(201);
+    expect(fs.existsSync(stored)).toBe(true);
+  });
+
+  it("a witness's countersignature through a machine token: not stored", async () => {
+    const witness = ledger.as('inspector', undefined, { sub: 'witness-script' });
+    const cp = (await witness.get('/log/checkpoint', 200)).body as Checkpoint;
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const w = cosign(cp, privateKey);
+    const body = { treeSize: cp.treeSize, ...w, publicKey: publicKey.export({ type: 'spki', format: 'pem' }) };
+    expect503(await withTrailRefusing(() => ledger.http.post(`${API}/log/witness`).set('Authorization', `Bearer ${witness.token}`).send(body)));
+    expect(((await witness.get('/log/checkpoint', 200)).body as Checkpoint).witnesses).toEqual([]);
+    expect(((await witness.post('/log/witness', body, 200)).body as Checkpoint).witnesses).toEqual([w]);
   });
 
   const signIn = (password: string) => ledger.http.post(`${API}/auth/sign-in`).send({ login: 'admin', password });

@@ -12,6 +12,7 @@ import { ApiProblem, NotFoundProblem, ValidationProblem } from '../problem-detai
 import { OutOfScopeProblem, ReadScope } from '../queries/shared/read-scope';
 import { EvidenceUploadGuard, UPLOADED_EVIDENCE, type UploadedEvidence } from './evidence-upload.guard';
 import { EVIDENCE_STORAGE } from './evidence.tokens';
+import { recordAccessAhead } from '../access-audit/access-audit.middleware';
 
 export interface EvidenceUploadAnswer {
   sha256: string;
@@ -70,6 +71,8 @@ export class EvidenceRoutes {
         },
       );
     }
+    // An API key's or machine token's upload is in the access audit before the file is stored: a trail that cannot record it stores nothing (503).
+    await recordAccessAhead();
     const { created, stored } = await this.files.put(file.buffer, type);
     res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return { sha256: stored.sha256, size: stored.size, name: file.name, type: stored.type };

@@ -200,7 +200,11 @@ export class VerifiableLog {
    * Stores a witness's countersignature of a checkpoint this log issued, once it checks against the
    * witness's public key (sent along: the ledger does not choose whom to trust, the verifier does).
    */
-  async addWitness(input: { treeSize: unknown; keyId: unknown; signature: unknown; publicKey: unknown }): Promise<Checkpoint> {
+  async addWitness(
+    input: { treeSize: unknown; keyId: unknown; signature: unknown; publicKey: unknown },
+    /** Awaited once the countersignature checks, before it is stored (the API's access audit entry). */
+    beforeStore?: () => Promise<void>,
+  ): Promise<Checkpoint> {
     if (
       !Number.isSafeInteger(input.treeSize) ||
       typeof input.signature !== 'string' ||
@@ -220,6 +224,7 @@ export class VerifiableLog {
     const w: WitnessSignature = { keyId: input.keyId, signature: input.signature };
     if (!cosignatureValid(cp, w, key))
       throw new LogRequestError(422, 'COSIGNATURE_INVALID', 'the countersignature does not verify with the given key over this checkpoint');
+    await beforeStore?.();
     await this.checkpoints.addWitness(cp.treeSize, w, String(key.export({ type: 'spki', format: 'pem' })));
     return (await this.checkpoints.checkpoint(cp.treeSize)) as Checkpoint;
   }
