@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { CommandLoop, handleCommand, type CommandMeta } from '@ledger/application';
 import type { Actor, LedgerEvent } from '@ledger/contracts/events';
 import { isRejection, itemDecider, type ItemCommand, type ItemState } from '@ledger/domain';
@@ -217,37 +218,64 @@ async function timed(count: number, fn: () => Promise<unknown>): Promise<Figure>
   return { rate: rate.perSecond, cpuUs: (used.user + used.system) / count };
 }
 
-/** The four figures for one side (closed after); each side gets fresh streams of its own. */
-async function run(side: Side, writers: number): Promise<Figures> {
-  try {
-    return await figuresOf(side, writers);
-  } finally {
-    await side.close();
-  }
-}
+const oneAppends = () => size('BENCH_PEER_APPENDS', 600, 60);
+const oneStreams = () => Math.max(1, Math.round(oneAppends() / 12));
 
-async function figuresOf(side: Side, writers: number): Promise<Figures> {
+/**
+ * The four figures for Emmett and for ours, both stores open (closed after), each with fresh streams of
+ * its own. The lone appender is measured op by op in turn (Emmett's append, ours, ours, Emmett's, …),
+ * so that both see the same moments of a shared machine: measured one side after the other, 2 s each,
+ * its ratio swung with the load (0.66 in one run; 1.24 interleaved on the same server). The other
+ * figures keep Emmett's side first, then ours.
+ */
+async function pair(theirs: () => Promise<Side>, ours: () => Promise<Side>, writers: number): Promise<{ emmett: Figures; ours: Figures }> {
   // A store whose callback never comes would let the process end silently with the figures unwritten.
   const alive = setInterval(() => undefined, 60_000);
+  const sides: Side[] = [];
   try {
-    return await phases(side, writers);
+    const e = await theirs();
+    sides.push(e);
+    const o = await ours();
+    sides.push(o);
+    const [pe, po] = [randomUUID().slice(0, 8), randomUUID().slice(0, 8)];
+    console.log('  one appender, interleaved…');
+    const [oneE, oneO] = await interleavedOne([
+      [e, pe],
+      [o, po],
+    ]);
+    return { emmett: await phases(e, writers, pe, oneE), ours: await phases(o, writers, po, oneO) };
   } finally {
     clearInterval(alive);
+    for (const side of sides) await side.close();
   }
 }
 
-async function phases(side: Side, writers: number): Promise<Figures> {
-  const appends = size('BENCH_PEER_APPENDS', 600, 60);
-  const streams = Math.max(1, Math.round(appends / 12));
-  const revisions = new Array<number>(streams).fill(-1);
-  const prefix = randomUUID().slice(0, 8);
-  console.log('  one appender…');
-  const one = await timed(appends, async () => {
-    for (let i = 0; i < appends; i++) {
-      const k = i % streams;
-      revisions[k] = await side.append(`one-${prefix}-${k}`, assigned(`one-${k}`), revisions[k]);
+/** One appender per side, the sides taking turns op by op (who goes first alternates): wall and CPU per side. */
+async function interleavedOne(sides: [Side, string][]): Promise<Figure[]> {
+  const appends = oneAppends();
+  const streams = oneStreams();
+  const revisions = sides.map(() => new Array<number>(streams).fill(-1));
+  const wallMs = sides.map(() => 0);
+  const cpuUs = sides.map(() => 0);
+  for (let i = 0; i < appends; i++) {
+    const k = i % streams;
+    for (let j = 0; j < sides.length; j++) {
+      const s = (i + j) % sides.length;
+      const [side, prefix] = sides[s];
+      const cpu = process.cpuUsage();
+      const start = performance.now();
+      revisions[s][k] = await side.append(`one-${prefix}-${k}`, assigned(`one-${k}`), revisions[s][k]);
+      wallMs[s] += performance.now() - start;
+      const used = process.cpuUsage(cpu);
+      cpuUs[s] += used.user + used.system;
     }
-  });
+  }
+  return sides.map((_, s) => ({ rate: (appends * 1000) / wallMs[s], cpuUs: cpuUs[s] / appends }));
+}
+
+async function phases(side: Side, writers: number, prefix: string, one: Figure): Promise<Figures> {
+  const appends = oneAppends();
+  const streams = oneStreams();
   console.log(`  ${writers} appenders…`);
   const concurrent = await timed(appends * 2, () =>
     Promise.all(
@@ -302,6 +330,14 @@ function table(engine: string, writers: number, o: Figures, t: Figures): string 
   ].join('\n');
 }
 
+/** BENCH_PEER_ENGINES: which engines to compare, comma-separated (sqlite, postgres); both by default. */
+function peerEngines(): Set<string> {
+  const raw = process.env.BENCH_PEER_ENGINES?.trim();
+  const engines = new Set((raw || 'sqlite,postgres').split(',').map((x) => x.trim()));
+  for (const e of engines) if (e !== 'sqlite' && e !== 'postgres') throw new Error(`BENCH_PEER_ENGINES: unknown engine ${e} (sqlite, postgres)`);
+  return engines;
+}
+
 export const peerBench: BenchModule = {
   name: 'peer',
   async run(): Promise<BenchReport> {
@@ -309,45 +345,45 @@ export const peerBench: BenchModule = {
     const m = machine();
     const peer = loadPeer();
     const figures: Record<string, { ours: Figures; emmett: Figures; writers: number }> = {};
+    const engines = peerEngines();
 
     const tmp = tempDir('ledger-peer-');
     try {
-      // Emmett first, then ours, then Emmett again for the order's sake: each side's figure is the better of its runs.
+      // Two rounds per engine, each side's figure the better of its two.
       const best = (a: Figures, b: Figures): Figures => {
         const keys = Object.keys(a) as Key[];
         return Object.fromEntries(keys.map((k) => [k, { rate: Math.max(a[k].rate, b[k].rate), cpuUs: Math.min(a[k].cpuUs, b[k].cpuUs) }])) as Figures;
       };
-      const emmettSqlite = async (n: number) => {
-        const store = queued(peer.sqlite(path.join(tmp.dir, `emmett-${n}.sqlite`)));
-        return run(
-          theirs(peer, store, async () => undefined),
+      if (engines.has('sqlite')) {
+        const emmettSqlite = async (n: number) => theirs(peer, queued(peer.sqlite(path.join(tmp.dir, `emmett-${n}.sqlite`))), async () => undefined);
+        const oursSqlite = async (n: number) => ours(await openSqliteEventStore({ file: path.join(tmp.dir, `ours-${n}.sqlite`), synchronous: 'FULL' }));
+        const r1 = await pair(
+          () => emmettSqlite(1),
+          () => oursSqlite(1),
           32,
         );
-      };
-      const oursSqlite = async (n: number) => run(ours(await openSqliteEventStore({ file: path.join(tmp.dir, `ours-${n}.sqlite`), synchronous: 'FULL' })), 32);
-      const e1 = await emmettSqlite(1);
-      const o1 = await oursSqlite(1);
-      const e2 = await emmettSqlite(2);
-      const o2 = await oursSqlite(2);
-      figures.sqlite = { ours: best(o1, o2), emmett: best(e1, e2), writers: 32 };
+        const r2 = await pair(
+          () => emmettSqlite(2),
+          () => oursSqlite(2),
+          32,
+        );
+        figures.sqlite = { ours: best(r1.ours, r2.ours), emmett: best(r1.emmett, r2.emmett), writers: 32 };
+      }
 
-      const pg = await startTestPostgres({ durable: true });
-      try {
-        const emmettPg = async () => {
-          const store = peer.postgresql(await createTestDatabase(pg.serverUrl));
-          return run(
-            theirs(peer, store, async () => store.close?.()),
-            16,
-          );
-        };
-        const oursPg = async () => run(ours(await openPostgresEventStore({ url: await createTestDatabase(pg.serverUrl) })), 16);
-        const pe1 = await emmettPg();
-        const po1 = await oursPg();
-        const pe2 = await emmettPg();
-        const po2 = await oursPg();
-        figures.postgresql = { ours: best(po1, po2), emmett: best(pe1, pe2), writers: 16 };
-      } finally {
-        await pg.stop();
+      if (engines.has('postgres')) {
+        const pg = await startTestPostgres({ durable: true });
+        try {
+          const emmettPg = async () => {
+            const store = peer.postgresql(await createTestDatabase(pg.serverUrl));
+            return theirs(peer, store, async () => store.close?.());
+          };
+          const oursPg = async () => ours(await openPostgresEventStore({ url: await createTestDatabase(pg.serverUrl) }));
+          const r1 = await pair(emmettPg, oursPg, 16);
+          const r2 = await pair(emmettPg, oursPg, 16);
+          figures.postgresql = { ours: best(r1.ours, r2.ours), emmett: best(r1.emmett, r2.emmett), writers: 16 };
+        } finally {
+          await pg.stop();
+        }
       }
     } finally {
       tmp.remove();
@@ -356,13 +392,17 @@ export const peerBench: BenchModule = {
     const markdown = [
       '## A peer in the same run: Emmett',
       '',
-      `Run ${startedAt} on ${describeMachine(m)}. Emmett ${peer.version.core} (emmett-sqlite ${peer.version.sqlite} on node-sqlite3, emmett-postgresql ${peer.version.postgresql} on pg), installed into bench/peer by the module itself. The same operations on both sides, in each one's own API, twice each in the order Emmett, ours, Emmett, ours, the better run kept: appends of ItemAssigned with the expected version (SQLite: WAL, synchronous FULL on both sides, Emmett's default build; PostgreSQL: one embedded server with fsync and synchronous_commit on); a read of a 12-event stream; and the command the clerks send most, ReportProgress, decided by our item decider on both sides: ours through handleCommand (the API's command path: kept fold, idempotency check, envelope, append), Emmett's through its CommandHandler (aggregateStream, decide, appendToStream). Emmett 0.42.4's sqlite package names an Emmett core 0.42.4 that the registry does not hold; bench/peer overrides it to 0.42.0, the current core.`,
+      `Run ${startedAt} on ${describeMachine(m)}. Emmett ${peer.version.core} (emmett-sqlite ${peer.version.sqlite} on node-sqlite3, emmett-postgresql ${peer.version.postgresql} on pg), installed into bench/peer by the module itself. The same operations on both sides, in each one's own API, in two rounds, each side's better round kept; in a round the two lone appenders take turns op by op (Emmett's append, ours, then ours, Emmett's, …) so that both meet the same moments of the shared machine, and the other figures are measured Emmett's side first, then ours: appends of ItemAssigned with the expected version (SQLite: WAL, synchronous FULL on both sides, Emmett's default build; PostgreSQL: one embedded server with fsync and synchronous_commit on); a read of a 12-event stream; and the command the clerks send most, ReportProgress, decided by our item decider on both sides: ours through handleCommand (the API's command path: kept fold, idempotency check, envelope, append), Emmett's through its CommandHandler (aggregateStream, decide, appendToStream). Emmett 0.42.4's sqlite package names an Emmett core 0.42.4 that the registry does not hold; bench/peer overrides it to 0.42.0, the current core.`,
       '',
-      table('SQLite', figures.sqlite.writers, figures.sqlite.ours, figures.sqlite.emmett),
-      '',
-      `Emmett's SQLite operations were queued one at a time and retried on SQLITE_BUSY: ${peerRetries.busy} retries in this run.`,
-      '',
-      table('PostgreSQL', figures.postgresql.writers, figures.postgresql.ours, figures.postgresql.emmett),
+      ...(figures.sqlite
+        ? [
+            table('SQLite', figures.sqlite.writers, figures.sqlite.ours, figures.sqlite.emmett),
+            '',
+            `Emmett's SQLite operations were queued one at a time and retried on SQLITE_BUSY: ${peerRetries.busy} retries in this run.`,
+            '',
+          ]
+        : []),
+      ...(figures.postgresql ? [table('PostgreSQL', figures.postgresql.writers, figures.postgresql.ours, figures.postgresql.emmett)] : []),
     ].join('\n');
     return {
       name: 'peer',
