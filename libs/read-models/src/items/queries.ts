@@ -97,20 +97,23 @@ export async function listItems(r: Reads, filter: ItemFilter, today: string): Pr
   const dir = desc ? 'DESC' : 'ASC';
   const whereSql = where.map((c) => c.sql).join(' AND ') || '1 = 1';
   const params = Object.assign({}, ...where.map((c) => c.params)) as Record<string, unknown>;
-  // The page is chosen over the index (sort key, id) first; only its rows are read in full.
-  const rows = await select<Record<string, unknown>>(
-    r.dataSource,
-    `SELECT r.* FROM (SELECT i.id AS pid, i."${key}" AS pkey FROM rm_item i WHERE ${whereSql} ORDER BY i."${key}" ${dir}, i.id ${dir} LIMIT :limit OFFSET :offset) p
+  // The page is chosen over the index (sort key, id) first; only its rows are read in full. The total
+  // from the counters alongside (a few rows: one wait for both, each a round trip to PostgreSQL).
+  const [rows, counted] = await Promise.all([
+    select<Record<string, unknown>>(
+      r.dataSource,
+      `SELECT r.* FROM (SELECT i.id AS pid, i."${key}" AS pkey FROM rm_item i WHERE ${whereSql} ORDER BY i."${key}" ${dir}, i.id ${dir} LIMIT :limit OFFSET :offset) p
        JOIN rm_item r ON r.id = p.pid ORDER BY p.pkey ${dir}, p.pid ${dir}`,
-    { ...params, limit: pageSize, offset: (page - 1) * pageSize },
-  );
+      { ...params, limit: pageSize, offset: (page - 1) * pageSize },
+    ),
+    totalFromCounters(r, filter, today),
+  ]);
   const offset = (page - 1) * pageSize;
   // A page that is neither empty nor full is the last one: it tells the total without counting.
   const total =
     rows.length > 0 && rows.length < pageSize
       ? offset + rows.length
-      : ((await totalFromCounters(r, filter, today)) ??
-        Number((await select<{ n: unknown }>(r.dataSource, `SELECT COUNT(*) AS n FROM rm_item i WHERE ${whereSql}`, params))[0]?.n ?? 0));
+      : (counted ?? Number((await select<{ n: unknown }>(r.dataSource, `SELECT COUNT(*) AS n FROM rm_item i WHERE ${whereSql}`, params))[0]?.n ?? 0));
   return { items: rows.map((row) => toItemView(itemRowFromRaw(row), today, r.dueSoonDays)), total, page, pageSize };
 }
 
