@@ -202,6 +202,12 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
     await command('/units', { id: 'rbT', name: '重建镇党委', kind: 'township_committee', parentId: 'C' }, 'org_dept', 201);
     await command('/cadres', { id: 'rbK', name: '李四', unitId: 'rbT', post: '书记' }, 'org_dept', 201);
     await command('/sheets', { id: 'rbS', number: '县委巡察〔2026〕9号', title: '巡察反馈问题整改清单', issuedOn: '2026-03-01' }, 'org_dept', 201);
+    // The projector first catches up with the seeded log: at load 19 on PostgreSQL longer than a query
+    // waits for a position (5 s), which failed the first step. Each probe waits those 5 s itself.
+    const deadline = Date.now() + 240_000;
+    while ((await http.get(`${API}/units/rbT/outstanding?minPosition=${sent.position}`).set('Authorization', bearer('org_dept'))).status !== 200) {
+      if (Date.now() > deadline) throw new Error(`the projector did not reach position ${sent.position}`);
+    }
     for (let i = 0; i < 4; i++) await step();
   }, 300_000);
 

@@ -22,6 +22,7 @@ import { upsertRows } from '../db/upsert';
 import { loadRows } from '../db/load-rows';
 import { isPostgres, placeholders } from '../db/sql';
 import { writeChangedRows, writeRows } from '../db/write-rows';
+import { copyRows } from '../db/copy-rows';
 import { shareStrings } from '../shared-strings';
 import { CADRE_EVENTS, freshAfter, projected, UNIT_EVENTS, type ApplyOptions } from './events';
 
@@ -131,16 +132,39 @@ export class CurrentStateFold {
     }
   }
 
+  /** A rebuild's fold (`inPlace`, from empty tables): the ids of the rows an earlier write stored. */
+  private readonly stored = new Map<Touched<unknown>, Set<string>>();
+
   /** Writes what changed since the last write (not the star-rating facts). */
   async write(em: EntityManager): Promise<void> {
     const units = [...this.dirtyUnits].map((id) => this.units.get(id)!);
     this.dirtyUnits.clear();
     await writeRows(em, UnitRow, units);
-    await writeChangedRows(em, CadreRow, this.cadres.takeChanged());
-    await writeChangedRows(em, SheetRow, this.sheets.takeChanged());
-    await writeChangedRows(em, ItemRow, this.items.takeChanged());
-    await writeChangedRows(em, AccountabilityDecisionRow, this.decisions.takeChanged());
-    await writeChangedRows(em, AccountRow, this.accounts.takeChanged());
+    await this.writeChanged(em, CadreRow, this.cadres, 'id');
+    await this.writeChanged(em, SheetRow, this.sheets, 'id');
+    await this.writeChanged(em, ItemRow, this.items, 'id');
+    await this.writeChanged(em, AccountabilityDecisionRow, this.decisions, 'decisionId');
+    await this.writeChanged(em, AccountRow, this.accounts, 'id');
+  }
+
+  /** A rebuild's rows never stored yet are copied in (COPY on PostgreSQL); the others are upserted. */
+  private async writeChanged<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, rows: Touched<R>, key: keyof R): Promise<void> {
+    const changed = rows.takeChanged();
+    if (!this.inPlace) return writeChangedRows(em, entity, changed);
+    let stored = this.stored.get(rows as Touched<unknown>);
+    if (!stored) this.stored.set(rows as Touched<unknown>, (stored = new Set()));
+    const fresh: R[] = [];
+    const again: { before: R | null; after: R }[] = [];
+    for (const c of changed) {
+      const id = c.after[key] as string;
+      if (stored.has(id)) again.push(c);
+      else {
+        fresh.push(c.after);
+        stored.add(id);
+      }
+    }
+    await copyRows(em, entity, fresh);
+    await writeChangedRows(em, entity, again);
   }
 }
 

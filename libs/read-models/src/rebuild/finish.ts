@@ -6,7 +6,7 @@ import { recountCounters } from '../figures/recount';
 import { READ_MODEL_ENTITIES } from '../data-source';
 import { TEMPORAL_ENTITIES } from '../temporal/entities';
 import { finishTemporalRebuild } from '../temporal/rebuild';
-import { writeRows } from '../db/write-rows';
+import { copyRows } from '../db/copy-rows';
 import { isPostgres } from '../db/sql';
 import { createIndexes } from './tables';
 
@@ -29,7 +29,7 @@ async function analyze(em: EntityManager, entities: readonly EntityTarget<Object
 export async function finishRebuild(em: EntityManager, counters?: CounterDelta[]): Promise<void> {
   if (counters) {
     await em.query(`DELETE FROM "rm_item_counter"`);
-    await writeRows(em, ItemCounterRow, counters as ItemCounterRow[]);
+    await copyRows(em, ItemCounterRow, counters as ItemCounterRow[]);
   } else await recountCounters(em);
   await createIndexes(em, CURRENT_STATE_ENTITIES);
   await em.getRepository(CheckpointRow).delete({ name: COUNTERS_STALE });

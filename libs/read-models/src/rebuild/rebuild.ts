@@ -136,11 +136,13 @@ export async function rebuildReadModels(
   } = {},
 ): Promise<RebuildResult> {
   const batchSize = options.batchSize ?? 1_000_000;
-  // Measured on 200k events: 1,000 per transaction as fast as 5,000 or 20,000, and the smallest peak RSS.
-  const temporalBatchSize = options.temporalBatchSize ?? Math.min(batchSize, 1000);
-  const readLimit = Math.min(batchSize, REBUILD_READ);
   const sqlite = dataSource.options.type === 'better-sqlite3';
   const pg = isPostgres(dataSource);
+  // Measured on 200k events (SQLite): 1,000 per transaction as fast as 5,000 or 20,000, and the smallest
+  // peak RSS. On PostgreSQL each batch costs a dozen round trips and closes by UPDATE the versions the
+  // batches before opened: 10,000 took the temporal pass from 13.8 to 11.3 s (20,000 events, load 16).
+  const temporalBatchSize = options.temporalBatchSize ?? Math.min(batchSize, pg ? 10_000 : 1000);
+  const readLimit = Math.min(batchSize, REBUILD_READ);
   const read = replayReader(store);
   const bound: (collect?: boolean) => void = options.heapMb ? heapBound(options.heapMb) : () => undefined;
   let cacheSize: unknown;
@@ -201,7 +203,7 @@ export async function rebuildReadModels(
       while (temporal < position) {
         const batch = (await read({ after: temporal, limit: temporalBatchSize })).filter((e) => e.position <= position);
         if (batch.length === 0) break;
-        temporal = await transaction((em) => applyTemporalEvents(em, batch, { contiguous: store.contiguousPositions }));
+        temporal = await transaction((em) => applyTemporalEvents(em, batch, { contiguous: store.contiguousPositions, bulk: true }));
         temporalEvents += batch.length;
         bound();
         options.onProgress?.({ phase: 'temporal', position: temporal, head, events: temporalEvents });

@@ -126,6 +126,9 @@ function addChanges(into: Map<string, Counts>, packed: string, needles: [string,
   }
 }
 
+/** Writes rows not stored yet: multi-row INSERTs (insertMany), or a rebuild's COPY. */
+export type Insert = (table: string, columns: string[], rows: unknown[][]) => Promise<void>;
+
 async function insertMany(query: Query, pg: boolean, table: string, columns: string[], rows: unknown[][]): Promise<void> {
   for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
     const chunk = rows.slice(i, i + WRITE_CHUNK);
@@ -145,7 +148,7 @@ async function changeRows(query: Query, pg: boolean, after: number, upTo: number
   return rows.map((r) => r.changes);
 }
 
-async function writeOwnerRows(query: Query, pg: boolean, table: string, epoch: number, byOwner: Map<string, Counts>): Promise<void> {
+async function writeOwnerRows(insert: Insert, table: string, epoch: number, byOwner: Map<string, Counts>): Promise<void> {
   const rows: unknown[][] = [];
   for (const owner of [...byOwner.keys()].sort()) {
     const packed = packCounts(byOwner.get(owner)!);
@@ -153,15 +156,23 @@ async function writeOwnerRows(query: Query, pg: boolean, table: string, epoch: n
     const { ownerKind, ownerId } = splitOwner(owner);
     rows.push([ownerKind, ownerId, epoch, packed]);
   }
-  await insertMany(query, pg, table, ['ownerKind', 'ownerId', 'epoch', 'counts'], rows);
+  await insert(table, ['ownerKind', 'ownerId', 'epoch', 'counts'], rows);
 }
 
 /** Sums the change rows in (after, upTo] into epoch `epoch`'s rows, and writes the snapshot due with it. */
-async function closeEpoch(query: Query, pg: boolean, epoch: number, after: number, upTo: number, snapshotFrom: () => Promise<number>): Promise<void> {
+async function closeEpoch(
+  query: Query,
+  pg: boolean,
+  epoch: number,
+  after: number,
+  upTo: number,
+  snapshotFrom: () => Promise<number>,
+  insert: Insert = (table, columns, rows) => insertMany(query, pg, table, columns, rows),
+): Promise<void> {
   const sums = new Map<string, Counts>();
   for (const packed of await changeRows(query, pg, after, upTo)) addChanges(sums, packed, null);
-  await writeOwnerRows(query, pg, 'rm_t_counter_epoch', epoch, sums);
-  if ((epoch + 1) % COUNTER_LAYOUT.snapshotEpochs === 0) await writeSnapshot(query, pg, epoch + 1, await snapshotFrom(), upTo);
+  await writeOwnerRows(insert, 'rm_t_counter_epoch', epoch, sums);
+  if ((epoch + 1) % COUNTER_LAYOUT.snapshotEpochs === 0) await writeSnapshot(query, pg, epoch + 1, await snapshotFrom(), upTo, insert);
 }
 
 /**
@@ -176,7 +187,7 @@ export async function closeContiguousEpochs(query: Query, pg: boolean, after: nu
 }
 
 /** Snapshot `epoch` = the previous snapshot + the change rows in (from, upTo] (the positions of the epochs since it). */
-async function writeSnapshot(query: Query, pg: boolean, epoch: number, from: number, upTo: number): Promise<void> {
+async function writeSnapshot(query: Query, pg: boolean, epoch: number, from: number, upTo: number, insert: Insert): Promise<void> {
   const previous = epoch - COUNTER_LAYOUT.snapshotEpochs;
   const sums = new Map<string, Counts>();
   if (previous > 0) {
@@ -192,7 +203,7 @@ async function writeSnapshot(query: Query, pg: boolean, epoch: number, from: num
     }
   }
   for (const packed of await changeRows(query, pg, from, upTo)) addChanges(sums, packed, null);
-  await writeOwnerRows(query, pg, 'rm_t_counter_snapshot', epoch, sums);
+  await writeOwnerRows(insert, 'rm_t_counter_snapshot', epoch, sums);
 }
 
 /** The last positions of closed epochs asked (epoch → position); an epoch not closed is absent. */
@@ -348,13 +359,49 @@ export class CounterLog {
   /** Positions of the batch's events not yet counted into an epoch. */
   private events: number[] = [];
   private open: OpenEpoch | null = null;
+  private readonly insert: Insert;
 
   constructor(
     private readonly query: Query,
     private readonly pg: boolean,
     /** The last position the temporal models held before this batch. */
     private appliedThrough: number,
-  ) {}
+    options: {
+      /** How rows not stored yet are written (default: multi-row INSERTs that skip a row already there). */
+      insert?: Insert;
+      /**
+       * Every unit owner's counters over the log up to `appliedThrough`, kept up to date here as
+       * changes come: unitCountsAt then answers from memory (a rebuild's moves read none back).
+       */
+      unitTotals?: Map<string, Counts>;
+    } = {},
+  ) {
+    this.insert = options.insert ?? ((table, columns, rows) => insertMany(query, pg, table, columns, rows));
+    this.unitTotals = options.unitTotals ?? null;
+  }
+
+  private readonly unitTotals: Map<string, Counts> | null;
+
+  /** Whether unitCountsAt answers from memory. */
+  get inMemory(): boolean {
+    return this.unitTotals !== null;
+  }
+
+  /** The counters of these unit owners over every change added so far (unitTotals given). */
+  unitCountsAt(ids: string[]): Map<string, Counts> {
+    const out = new Map<string, Counts>();
+    for (const id of ids) {
+      const counts = this.unitTotals!.get(id);
+      if (counts) out.set(id, counts);
+    }
+    return out;
+  }
+
+  private total(ownerId: string, status: string, dueDate: string, count: number, onTime: number): void {
+    let counts = this.unitTotals!.get(ownerId);
+    if (!counts) this.unitTotals!.set(ownerId, (counts = new Map()));
+    addTuple(counts, status, dueDate, count, onTime);
+  }
 
   /** An event of the log at `position` (every event, whether or not it changes a counter). */
   event(position: number): void {
@@ -362,6 +409,7 @@ export class CounterLog {
   }
 
   add(position: number, deltas: CounterDelta[]): void {
+    if (this.unitTotals) for (const d of deltas) if (d.ownerKind === 'unit') this.total(d.ownerId, d.status, d.dueDate, d.count, d.onTime);
     const last = this.pending[this.pending.length - 1];
     if (last && last.position === position) last.deltas.push(...deltas);
     else this.pending.push({ position, deltas: [...deltas] });
@@ -369,6 +417,10 @@ export class CounterLog {
 
   /** A position's change row packed already (packItemChange). */
   addPacked(position: number, packed: string): void {
+    if (this.unitTotals) {
+      for (const [owners, tuples] of JSON.parse(packed) as [string[], CountTuple[]][])
+        for (const owner of owners) if (owner.startsWith('u:')) for (const [st, d, c, t] of tuples) this.total(owner.slice(2), st, d, c, t);
+    }
     this.pending.push({ position, deltas: [], packed });
   }
 
@@ -381,7 +433,7 @@ export class CounterLog {
       if (packed !== null) rows.push([position, packed]);
     }
     this.pending = [];
-    await insertMany(this.query, this.pg, 'rm_t_counter_change', ['position', 'changes'], rows);
+    await this.insert('rm_t_counter_change', ['position', 'changes'], rows);
     if (upTo <= this.appliedThrough) return;
     const { query, pg } = this;
     const E = COUNTER_LAYOUT.epochSize;
@@ -392,10 +444,18 @@ export class CounterLog {
       open.lastPosition = this.events[counted++];
       if (open.events < E) continue;
       const { epoch, from, lastPosition } = open;
-      await closeEpoch(query, pg, epoch, from, lastPosition, async () => {
-        const previous = epoch + 1 - COUNTER_LAYOUT.snapshotEpochs;
-        return previous <= 0 ? 0 : ((await epochEnds(query, pg, [previous - 1])).get(previous - 1) as number);
-      });
+      await closeEpoch(
+        query,
+        pg,
+        epoch,
+        from,
+        lastPosition,
+        async () => {
+          const previous = epoch + 1 - COUNTER_LAYOUT.snapshotEpochs;
+          return previous <= 0 ? 0 : ((await epochEnds(query, pg, [previous - 1])).get(previous - 1) as number);
+        },
+        this.insert,
+      );
       await writeEpochRow(query, pg, epoch, E, lastPosition);
       Object.assign(open, { epoch: epoch + 1, events: 0, from: lastPosition });
     }

@@ -13,7 +13,8 @@ import { countyDateOf } from '../dates';
 import { AccountVersionRow, CadreVersionRow, ItemFactRow, ItemVersionRow, OPEN_END, TimeMarkRow, UnitVersionRow, type ItemFactKind } from './entities';
 import { sqliteConnection } from '../db/sqlite-connection';
 import { writeRows } from '../db/write-rows';
-import { CounterLog, countsAt, ownerKey, packItemChange, tuplesOf } from './counters';
+import { CounterLog, countsAt, ownerKey, packItemChange, tuplesOf, type Counts } from './counters';
+import { copyInto, copyRows } from '../db/copy-rows';
 import { isPostgres, placeholders } from '../db/sql';
 import { shareStrings } from '../shared-strings';
 
@@ -132,12 +133,21 @@ const FACT_OF: Partial<Record<ProjectedEvent['type'], ItemFactKind>> = {
 const ACCOUNT_ROW_REST = { phone: null, mustChangePassword: false, lockedUntil: null, openedAt: '', updatedAt: '', revision: 0 };
 const VERSIONED_ACCOUNT_FIELDS = ['login', 'name', 'unitId', 'roles', 'rank', 'status'] as const;
 
+export interface TemporalOptions {
+  /**
+   * A rebuild's batch (empty tables at its start, fenced, run once per event): the rows it opens are
+   * inserted without ON CONFLICT (COPY on PostgreSQL; one already there fails the batch), and the
+   * unit counters a move carries come from memory, kept since position 0 with the version cache.
+   */
+  bulk?: boolean;
+}
+
 /**
  * The temporal read models after a batch, inside the projector's transaction (with the checkpoint):
  * new versions of units, cadres and items at each event's position, counter changes per event, the
  * inspectors' facts, and the instant → position marks. Reads only its own tables.
  */
-export async function applyTemporal(em: EntityManager, events: ProjectedEvent[]): Promise<void> {
+export async function applyTemporal(em: EntityManager, events: ProjectedEvent[], options: TemporalOptions = {}): Promise<void> {
   if (events.length === 0) return;
   const top: { atMs: unknown; position: unknown }[] = await em.query(`SELECT "atMs", "position" FROM "rm_t_mark" ORDER BY "atMs" DESC LIMIT 1`);
   let watermark = top.length ? Number(top[0].atMs) : 0;
@@ -153,7 +163,7 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
     if (e.type.startsWith('Cadre')) cadreIds.add(String(d.cadreId));
     else if (typeof d.itemId === 'string') itemIds.add(d.itemId);
   }
-  const cache = openVersionCache(em, lastBefore);
+  const cache = openVersionCache(em, lastBefore, options.bulk ?? false);
   const units = new Versions<UnitVersionRow>((r) => r.unitId);
   units.load(cache.units ? [...cache.units.values()] : await em.getRepository(UnitVersionRow).find({ where: { toPosition: OPEN_END } }));
   const cadres = new Versions<CadreVersionRow>((r) => r.cadreId);
@@ -176,7 +186,12 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
 
   const pg = isPostgres(em);
   const query = (sql: string, params?: unknown[]) => em.query(sql, params) as Promise<unknown>;
-  const counters = new CounterLog(query, pg, lastBefore);
+  const bulk = options.bulk ?? false;
+  const counters = new CounterLog(query, pg, lastBefore, {
+    insert: bulk && pg ? (table, columns, rows) => copyInto(em, table, columns, rows) : undefined,
+    unitTotals: cache.unitTotals ?? undefined,
+  });
+  const insertOpened = bulk ? copyRows : writeRows;
   const facts: ItemFactRow[] = [];
   const marks = new Map<number, number>();
   let fromAt = new Date(watermark).toISOString();
@@ -209,10 +224,16 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
       }
       const repathed = changed.filter((id) => before.has(id) && before.get(id) !== tree.get(id)!.path);
       if (repathed.length) {
-        // The moved units' own counters as they stood just before: written first, then read back. Positions
-        // only increase (they may have gaps), so "as of position − 1" is the log up to the event before.
-        await counters.flush(position - 1);
-        counters.add(position, await moveOwnCounters(query, pg, repathed, before, tree, position - 1));
+        // The moved units' own counters as they stood just before: kept in memory (a rebuild), or written
+        // first, then read back. Positions only increase (they may have gaps), so "as of position − 1"
+        // is the log up to the event before.
+        let own: Map<string, Counts>;
+        if (counters.inMemory) own = counters.unitCountsAt(repathed);
+        else {
+          await counters.flush(position - 1);
+          own = await countsAt(query, pg, 'unit', repathed, position - 1, position - 1);
+        }
+        counters.add(position, moveOwnCounters(own, before, tree));
       }
     } else if (e.type === 'CadreRegistered' || e.type === 'CadreTransferred' || e.type === 'CadreLeft') {
       const id = e.data.cadreId;
@@ -306,9 +327,9 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
     [AccountVersionRow, accounts, 'accountId'],
   ] as const) {
     await closeVersions(em, entity, key, [...versions.closed.values()]);
-    await writeRows(em, entity as EntityTarget<ObjectLiteral>, [...versions.opened.values()]);
+    await insertOpened(em, entity as EntityTarget<ObjectLiteral>, [...versions.opened.values()]);
   }
-  await writeRows(em, ItemFactRow, facts);
+  await insertOpened(em, ItemFactRow, facts);
   await writeRows(
     em,
     TimeMarkRow,
@@ -328,11 +349,14 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[])
 const VERSION_CACHE_LIMIT = 50_000;
 
 interface VersionCache {
+  /** The last position of the batch that left it; -1 while a batch that took it runs (it changes unitTotals in place). */
   through: number;
   units: Map<string, UnitVersionRow> | null;
   items: Map<string, ItemVersionRow>;
   /** Begun on empty models and never trimmed: it holds every item's open version. */
   complete: boolean;
+  /** A rebuild's (begun on empty models): every unit owner's counters up to `through` (CounterLog). */
+  unitTotals: Map<string, Counts> | null;
 }
 
 const VERSION_SHARED_FIELDS = [...ITEM_SHARED_FIELDS, 'assignedOn', 'fromAt'] as const satisfies readonly (keyof ItemVersionRow)[];
@@ -353,11 +377,16 @@ export function holdItemVersions(connection: object, limit?: number): void {
   }
 }
 
-function openVersionCache(em: EntityManager, lastBefore: number): VersionCache {
+function openVersionCache(em: EntityManager, lastBefore: number, bulk: boolean): VersionCache {
   const cache = versionCaches.get(em.connection);
-  if (cache && cache.through === lastBefore) return cache;
+  if (cache && cache.through === lastBefore) {
+    // Not trusted again until this batch has written everything (a batch that fails leaves it so).
+    cache.through = -1;
+    if (!bulk) cache.unitTotals = null;
+    return cache;
+  }
   versionCaches.delete(em.connection);
-  return { through: lastBefore, units: null, items: new Map(), complete: lastBefore === 0 };
+  return { through: -1, units: null, items: new Map(), complete: lastBefore === 0, unitTotals: bulk && lastBefore === 0 ? new Map() : null };
 }
 
 function rememberVersions(
@@ -421,18 +450,10 @@ async function closeVersions(
 
 /**
  * A moved unit's own items leave its old ancestors' subtree counters for its new ones: its 'unit'
- * counters as of `before` (the position before the move) are taken off the one and added to the other.
- * Read from the temporal counters alone, never from the current-state tables.
+ * counters as of the position before the move (`own`, from the temporal counters alone, never from
+ * the current-state tables) are taken off the one and added to the other.
  */
-async function moveOwnCounters(
-  query: (sql: string, params?: unknown[]) => Promise<unknown>,
-  pg: boolean,
-  repathed: string[],
-  pathsBefore: Map<string, string>,
-  tree: Map<string, UnitRow>,
-  before: number,
-): Promise<CounterDelta[]> {
-  const own = await countsAt(query, pg, 'unit', repathed, before, before);
+function moveOwnCounters(own: Map<string, Counts>, pathsBefore: Map<string, string>, tree: Map<string, UnitRow>): CounterDelta[] {
   const deltas = new CounterDeltas();
   for (const [unitId, counts] of own) {
     const from = new Set(idsOnPath(pathsBefore.get(unitId)));
