@@ -22,7 +22,7 @@ import { StarRatingModule } from './star-rating/star-rating.module';
 import { COMMAND_CONTROLLERS, COMMAND_HANDLERS } from './commands';
 import { HealthController } from './health/health.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
-import { AccessAheadInterceptor, appendsRecordedAhead } from './access-audit/access-ahead';
+import { AccessAheadInterceptor } from './access-audit/access-ahead';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { MetricsController } from './metrics/metrics.controller';
 import { CLOCK, DEMO_MODE, EVENT_STORE, JWT_SECRET, LEDGER_CONFIG } from './platform/tokens';
@@ -82,7 +82,7 @@ export class LedgerPlatformModule {
       {
         provide: CommandLoop,
         useFactory: (integrity: IntegrityState, metrics: CommandMetrics) =>
-          new CommandLoop(appendsRecordedAhead(deps.store), deps.clock, {
+          new CommandLoop(deps.store, deps.clock, {
             keptStreams: deps.config.commandCacheStreams,
             writeRefusal: integrity.writeRefusal.bind(integrity),
             observe: metrics.record.bind(metrics),
@@ -135,7 +135,7 @@ export class AppModule {
             exceptionFactory: validationProblemFactory,
           }),
         },
-        // First: every handler (and the idempotency replay under it) runs where an act can be recorded before it is done.
+        // First: every handler's request can have its access entry written before it acts (recordAccessAhead).
         { provide: APP_INTERCEPTOR, useClass: AccessAheadInterceptor },
         { provide: APP_INTERCEPTOR, useFactory: (s: IdempotencyStore, c: Clock) => new IdempotencyInterceptor(s, c), inject: [IdempotencyStore, CLOCK] },
       ],

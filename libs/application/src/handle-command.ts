@@ -16,6 +16,11 @@ export interface CommandMeta {
   idempotencyKey: string | null;
   /** The revision the client saw (`If-Match`); null without one. */
   ifMatch: number | null;
+  /**
+   * Awaited before the request's first append (the API: its access-audit entry, so that a command the
+   * trail cannot record appends nothing); throwing stops the command.
+   */
+  beforeAppend?: () => Promise<void>;
 }
 
 export interface Folded<S> {
@@ -177,6 +182,7 @@ export class CommandLoop {
   async append(stream: string, events: LedgerEvent[], expected: number | 'no_stream', meta: CommandMeta, context: CommandContext) {
     const refusal = this.options.writeRefusal?.() ?? null;
     if (refusal) throw new WriteRefusedError(refusal);
+    if (events.length > 0) await meta.beforeAppend?.();
     return this.appendNew(stream, this.newEvents(stream, events, meta, context), expected);
   }
 
@@ -269,6 +275,7 @@ async function decideAndAppend<C, S>(loop: CommandLoop, cmd: StreamCommand<C, S>
     if (refusal) return { kind: 'write_refused', firstBreak: refusal };
     try {
       const newEvents = loop.newEvents(cmd.stream, decision, meta, context, cmd.eventId);
+      if (newEvents.length > 0) await meta.beforeAppend?.();
       if (cmd.claim && newEvents.length > 0) await cmd.claim(newEvents, folded, context);
       const result = await loop.appendNew(cmd.stream, newEvents, folded.revision ?? 'no_stream');
       return { kind: 'appended', id: cmd.id, revision: result.revision, position: result.position, events: decision.length };

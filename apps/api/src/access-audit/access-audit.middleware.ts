@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@nestjs/common';
 import type { Actor } from '@ledger/contracts/events';
 import { isStorageFull } from '@ledger/event-store';
@@ -35,31 +34,31 @@ interface AccessAhead {
   failure?: unknown;
 }
 
-const aheadOfRequest = new AsyncLocalStorage<AccessAhead>();
-
-/** Runs a route handler (`run`) where recordAccessAhead can find its request (AccessAheadInterceptor). */
-export function withAccessAhead<T>(req: Request, res: Response, status: number, run: () => T): T {
+/** Before a route handler runs (AccessAheadInterceptor): what recordAccessAhead needs of its request. */
+export function expectAccess(req: Request, res: Response, status: number): void {
   const audit = res.locals[ACCESS_AUDIT_KEY] as AccessAudit | undefined;
-  if (!audit) return run();
-  const ahead: AccessAhead = { req, res, audit, status, written: null };
-  res.locals[ACCESS_AHEAD] = ahead;
-  return aheadOfRequest.run(ahead, run);
+  if (audit) res.locals[ACCESS_AHEAD] = { req, res, audit, status, written: null } satisfies AccessAhead;
 }
 
 /**
- * Writes the current request's entry now, as its answer will describe it if it succeeds, before the
- * route does what it was asked (replays a dead letter, appends a command's events, changes a
- * password, revokes a key): the answer alone is held back by the middleware, but an act done before
- * the entry that then cannot be written would be done and unrecorded, its client told 503. Throws
- * when the entry cannot be written, and the answer becomes that 503 (507 for a full disk) whatever
- * the route answers instead. Once per request; nothing for a request the trail does not record or
- * outside a route. If the answer then differs (a refusal found after), it is recorded too.
+ * Writes the request's entry now, as its answer will describe it if it succeeds, before the route does
+ * what it was asked (replays a dead letter, appends a command's events, stores a file, revokes a key):
+ * the answer alone is held back by the middleware, but an act done before the entry that then cannot
+ * be written would be done and unrecorded, its client told 503. Throws when the entry cannot be
+ * written, and the answer becomes that 503 (507 for a full disk) whatever the route answers instead.
+ * Once per request; nothing for a request the trail does not record. If the answer then differs (a
+ * refusal found after), it is recorded too.
  */
-export async function recordAccessAhead(): Promise<void> {
-  const ahead = aheadOfRequest.getStore();
+export async function recordAccessAhead(res: Response): Promise<void> {
+  const ahead = res.locals?.[ACCESS_AHEAD] as AccessAhead | undefined;
   if (!ahead) return;
   ahead.written ??= (async () => {
-    const entry = describe(ahead.req, ahead.res, undefined, ahead.status);
+    let entry: AccessEntryInput | null = null;
+    try {
+      entry = describe(ahead.req, ahead.res, undefined, ahead.status);
+    } catch (e) {
+      log.error(`could not describe ${ahead.req.method} ${ahead.req.originalUrl}: ${(e as Error).stack ?? String(e)}`);
+    }
     if (entry) {
       try {
         await ahead.audit.record(entry);

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { AccountReasonDto, AccountRoleDto, AccountsQueryDto, AccountUnitDto, CommandResultDto, OpenAccountDto } from '@ledger/contracts';
 import { accountsAt, accountsNow, ReadQueries, type AccountAsOfView, type AccountView } from '@ledger/read-models';
 import type { Response } from 'express';
-import { noteAccess } from '../access-audit/access-audit.middleware';
+import { noteAccess, recordAccessAhead } from '../access-audit/access-audit.middleware';
 import { ApiKeys } from '../auth/api-keys/api-keys.service';
 import { CurrentActor } from '../auth/current-actor.decorator';
 import { Roles } from '../auth/roles.decorator';
@@ -49,7 +49,7 @@ export class AccountsRoute {
     @Res({ passthrough: true }) res: Response,
   ): Promise<ApiKeyRecord> {
     noteAccess(res, { action: 'api-key-revoked', detail: { account: id, apiKey: keyId } });
-    return this.apiKeys.revoke(id, keyId, actor.userId);
+    return this.apiKeys.revoke(id, keyId, actor.userId, () => recordAccessAhead(res));
   }
 
   @Post()

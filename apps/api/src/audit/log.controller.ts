@@ -139,9 +139,9 @@ export class LogController {
   @ApiOperation({
     summary: 'Stores a witness’s countersignature of an issued checkpoint (checked against the key it sends); answers the checkpoint with its witnesses',
   })
-  witness(@Body() body: CosignatureBody): Promise<Checkpoint> {
+  witness(@Body() body: CosignatureBody, @Res({ passthrough: true }) res: Response): Promise<Checkpoint> {
     // A machine client's countersignature is in the access audit before it is stored: a trail that cannot record it stores nothing (503).
-    return this.answer(async () => this.logs.log.addWitness(body, recordAccessAhead));
+    return this.answer(async () => this.logs.log.addWitness(body, () => recordAccessAhead(res)));
   }
 
   private async answer<T>(f: () => Promise<T>): Promise<T> {

@@ -2,6 +2,8 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Actor } from '@ledger/contracts/events';
 import type { CommandMeta } from '@ledger/application';
 import { v4 as uuidv4 } from 'uuid';
+import type { Response } from 'express';
+import { recordAccessAhead } from '../access-audit/access-audit.middleware';
 import { ACTOR_KEY } from '../auth/current-actor.decorator';
 import { ApiProblem } from '../problem-details/errors';
 
@@ -32,10 +34,14 @@ export function canonicalRoute(req: { route?: { path?: unknown }; params?: unkno
 }
 
 export function readCommandMeta(
-  req: { headers: Record<string, string | string[] | undefined>; method: string; route?: { path?: unknown }; params?: unknown; originalUrl?: string } & Record<
-    string,
-    unknown
-  >,
+  req: {
+    headers: Record<string, string | string[] | undefined>;
+    method: string;
+    route?: { path?: unknown };
+    params?: unknown;
+    originalUrl?: string;
+    res?: unknown;
+  } & Record<string, unknown>,
 ): CommandMeta {
   const header = (name: string): string | undefined => {
     const v = req.headers[name];
@@ -53,6 +59,8 @@ export function readCommandMeta(
     commandId: uuidv4(),
     idempotencyKey: key === undefined ? null : `${actor.userId}\n${req.method} ${canonicalRoute(req)}\n${key}`,
     ifMatch: parseIfMatch(header('if-match')),
+    // A request the access audit records (an API key's, a machine token's, an account change) is in it before it appends.
+    ...(req.res ? { beforeAppend: () => recordAccessAhead(req.res as Response) } : {}),
   };
 }
 

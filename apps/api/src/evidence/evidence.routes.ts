@@ -72,7 +72,7 @@ export class EvidenceRoutes {
       );
     }
     // An API key's or machine token's upload is in the access audit before the file is stored: a trail that cannot record it stores nothing (503).
-    await recordAccessAhead();
+    await recordAccessAhead(res);
     const { created, stored } = await this.files.put(file.buffer, type);
     res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return { sha256: stored.sha256, size: stored.size, name: file.name, type: stored.type };

@@ -1,6 +1,7 @@
-import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { deadLetters, outboxMessage, replayDeadLetter, type DeliveryAttempt, type OutboxMessage } from '@ledger/read-models/notifications';
+import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { recordAccessAhead } from '../access-audit/access-audit.middleware';
 import { Roles } from '../auth/roles.decorator';
@@ -33,13 +34,13 @@ export class NotificationsRoute {
     summary:
       'Puts a dead letter back in the queue with a fresh count of attempts (its past attempts stay on record): 202 { id, status: "pending" }; 404 unknown, 409 not a dead letter',
   })
-  async replay(@Param('id') id: string): Promise<{ id: string; status: 'pending' }> {
+  async replay(@Param('id') id: string, @Res({ passthrough: true }) res: Response): Promise<{ id: string; status: 'pending' }> {
     if (!MESSAGE_ID.test(id)) throw new ValidationProblem([{ field: 'id', messages: ['id must be a message id (8-4-4-4-12 hex digits)'] }]);
     const message = await outboxMessage(this.db, id);
     if (!message) throw notFound(id);
     if (message.status !== 'dead') throw notDead(id);
     // In the trail before it is replayed: a replay the trail cannot record is not made (503), the letter stays dead.
-    await recordAccessAhead();
+    await recordAccessAhead(res);
     const outcome = await replayDeadLetter(this.db, id);
     if (outcome === 'not_found') throw notFound(id);
     if (outcome === 'not_dead') throw notDead(id);

@@ -4,7 +4,6 @@ import type { AccountRole, Actor } from '@ledger/contracts/events';
 import { accountDecider, accountStream } from '@ledger/domain';
 import type { Clock } from '@ledger/platform';
 import { type ApiKeyRecord, CommandLoop, CredentialsStore, parseApiKey, secretHash } from '@ledger/application';
-import { recordAccessAhead } from '../../access-audit/access-audit.middleware';
 import { CLOCK } from '../../platform/tokens';
 import { ApiProblem } from '../../problem-details/errors';
 import { UnauthenticatedError } from '../auth.errors';
@@ -51,13 +50,13 @@ export class ApiKeys {
   }
 
   /** 吊销密钥: at once; revoking a revoked key is 409, a key of another account 404. */
-  async revoke(accountId: string, keyId: string, by: string): Promise<ApiKeyRecord> {
+  async revoke(accountId: string, keyId: string, by: string, beforeRevoking?: () => Promise<void>): Promise<ApiKeyRecord> {
     await this.existing(accountId);
     const key = await this.credentials.getKey(keyId);
     if (!key || key.accountId !== accountId) throw new ApiProblem(404, 'API_KEY_NOT_FOUND', `账号 ${accountId} 没有密钥 ${keyId}`);
     if (key.revokedAt) throw new ApiProblem(409, 'API_KEY_ALREADY_REVOKED', `密钥 ${keyId} 已于 ${key.revokedAt} 吊销`);
     // In the trail before the key stops working: a revocation the trail cannot record is not made (503).
-    await recordAccessAhead();
+    await beforeRevoking?.();
     await this.credentials.revokeKey(keyId, by, this.clock.now().toISOString());
     const { secretHash: _hidden, ...revoked } = (await this.credentials.getKey(keyId))!;
     return revoked;

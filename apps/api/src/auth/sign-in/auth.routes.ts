@@ -4,7 +4,7 @@ import { InvalidTokenError, verifyAccessToken, type Clock, type LedgerConfig } f
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import type { Request, Response } from 'express';
 import { ACCOUNT_ROLES } from '@ledger/contracts/events';
-import { clientAddress, noteAccess } from '../../access-audit/access-audit.middleware';
+import { clientAddress, noteAccess, recordAccessAhead } from '../../access-audit/access-audit.middleware';
 import { Meta, type CommandMeta } from '../../command-path/command-meta';
 import { NO_IDEMPOTENCY } from '../../idempotency/idempotency.interceptor';
 import { CLOCK, JWT_SECRET, LEDGER_CONFIG } from '../../platform/tokens';
@@ -109,7 +109,12 @@ export class AuthRoute {
     const sessionId = this.bearerSession(req);
     if (!sessionId) csrf(req);
     this.clearCookie(req, res);
-    await this.signIn.signOut(sessionId, cookieOf(req), (n) => noteAccess(res, n));
+    await this.signIn.signOut(
+      sessionId,
+      cookieOf(req),
+      (n) => noteAccess(res, n),
+      () => recordAccessAhead(res),
+    );
   }
 
   @Post('password')

@@ -17,7 +17,7 @@ import {
   type SignInMethod,
   verifyPassword,
 } from '@ledger/application';
-import { recordAccessAhead, type AccessAuditNote } from '../../access-audit/access-audit.middleware';
+import type { AccessAuditNote } from '../../access-audit/access-audit.middleware';
 import { answer } from '../../problem-details/command-outcome';
 import { CLOCK, JWT_SECRET, LEDGER_CONFIG } from '../../platform/tokens';
 import { ApiProblem } from '../../problem-details/errors';
@@ -214,13 +214,13 @@ export class SignInService implements OnApplicationShutdown {
   }
 
   /** Ends the session named by the access token or else the cookie. */
-  async signOut(sessionId: string | null, cookie: string | undefined, note: Note): Promise<void> {
+  async signOut(sessionId: string | null, cookie: string | undefined, note: Note, beforeEnding?: () => Promise<void>): Promise<void> {
     const now = this.clock.now();
     const id = sessionId ?? (await this.sessionOfCookie(cookie)).id;
     const record = await this.sessions.get(id);
     if (record) note({ actor: record.accountId, role: record.role, detail: { session: id, reason: 'sign-out' } });
     // In the trail before the session ends: a sign-out the trail cannot record leaves it open (503).
-    await recordAccessAhead();
+    await beforeEnding?.();
     await this.endSession(id, now, 'sign-out');
   }
 
