@@ -4,8 +4,33 @@ import { chainEntries, type AccessAuditHead, type AccessEntry, type AccessEntryI
 
 export const ACCESS_COLUMNS = 'seq, at, actor, role, name, address, action, target, outcome, status, detail, hash';
 
+interface Statements {
+  head: Database.Statement;
+  insert: Database.Statement;
+  moveHead: Database.Statement;
+  append: Database.Transaction<(inputs: ReadonlyArray<AccessEntryInput & { at: string }>) => AccessEntry[]>;
+}
+
+/** Prepared once per connection: an entry is one or two answers' worth of work, and three prepares cost more than its insert. */
+const prepared = new WeakMap<Database.Database, Statements>();
+function statements(db: Database.Database): Statements {
+  let s = prepared.get(db);
+  if (!s) {
+    const head = db.prepare('SELECT seq, hash, pruned_through, anchor FROM access_audit_head WHERE id = 1');
+    const insert = db.prepare(`INSERT INTO access_audit (${ACCESS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const moveHead = db.prepare('UPDATE access_audit_head SET seq = ?, hash = ? WHERE id = 1');
+    const append = db.transaction((inputs: ReadonlyArray<AccessEntryInput & { at: string }>) => {
+      const entries = chainEntries(readSqliteHead(db), inputs);
+      insertSqlite(db, entries);
+      return entries;
+    });
+    prepared.set(db, (s = { head, insert, moveHead, append }));
+  }
+  return s;
+}
+
 export function readSqliteHead(db: Database.Database): AccessAuditHead {
-  const r = db.prepare('SELECT seq, hash, pruned_through, anchor FROM access_audit_head WHERE id = 1').get() as {
+  const r = statements(db).head.get() as {
     seq: number;
     hash: string;
     pruned_through: number;
@@ -15,19 +40,13 @@ export function readSqliteHead(db: Database.Database): AccessAuditHead {
 }
 
 export function insertSqlite(db: Database.Database, entries: AccessEntry[]): void {
-  const stmt = db.prepare(`INSERT INTO access_audit (${ACCESS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  for (const e of entries) stmt.run(e.seq, e.at, e.actor, e.role, e.name, e.address, e.action, e.target, e.outcome, e.status, e.detail, e.hash);
+  const { insert, moveHead } = statements(db);
+  for (const e of entries) insert.run(e.seq, e.at, e.actor, e.role, e.name, e.address, e.action, e.target, e.outcome, e.status, e.detail, e.hash);
   const last = entries[entries.length - 1];
-  db.prepare('UPDATE access_audit_head SET seq = ?, hash = ? WHERE id = 1').run(last.seq, last.hash);
+  moveHead.run(last.seq, last.hash);
 }
 
 /** One batch, one transaction; IMMEDIATE takes the write lock before the head is read, so no two writers chain from one head. */
 export function appendSqlite(db: Database.Database, inputs: ReadonlyArray<AccessEntryInput & { at: string }>): AccessEntry[] {
-  return db
-    .transaction(() => {
-      const entries = chainEntries(readSqliteHead(db), inputs);
-      insertSqlite(db, entries);
-      return entries;
-    })
-    .immediate();
+  return statements(db).append.immediate(inputs);
 }
