@@ -136,10 +136,14 @@ function rssOf(pid: number): { peakMb: number; nowMb: number } | null {
   }
 }
 
-/** BENCH_SERVICE_CPU_PROF=<folder>: the API and the projector write V8 CPU profiles there (node --cpu-prof) when stopped. */
+/**
+ * BENCH_SERVICE_CPU_PROF=<folder>: the API and the projector write V8 CPU profiles (node --cpu-prof) to
+ * <folder>/<name>-<start ms> when stopped, one file per thread (the store's and the access audit's
+ * writer threads too): Node's own file names, since one fixed name had the threads overwrite each other.
+ */
 const cpuProfFlags = (name: string): string[] =>
   process.env.BENCH_SERVICE_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_SERVICE_CPU_PROF)}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`]
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(path.resolve(process.env.BENCH_SERVICE_CPU_PROF), `${name}-${Date.now()}`)}`]
     : [];
 
 function startChild(file: string, env: NodeJS.ProcessEnv, silent = true, execArgv: string[] = []): ChildProcess {
@@ -229,9 +233,12 @@ function sessionToken(role: 'unit' | 'inspector' | 'org_dept', who: string): str
   return token;
 }
 
-/** A command of the mix: 60% progress reports by the item's unit, 40% urges by inspectors, on open items. */
-function nextCommand(county: BenchCounty, n: number): { path: string; token: string; body: unknown } {
-  const item = county.openItems[Math.floor(Math.random() * county.openItems.length)];
+/** A command of the mix: 60% progress reports by the item's unit, 40% urges by inspectors, on open items (a random one unless given). */
+function nextCommand(
+  county: BenchCounty,
+  n: number,
+  item = county.openItems[Math.floor(Math.random() * county.openItems.length)],
+): { path: string; token: string; body: unknown } {
   if (n % 5 < 3) {
     return {
       path: `/api/v1/items/${item.id}/progress`,
@@ -273,7 +280,7 @@ function cannonFigures(r: autocannon.Result): CannonFigures {
  * the same request mix built per request, the same answers parsed, the same checkpoint sampler
  * beside it — so that the ratio compares the servers, not two clients.
  */
-async function ceilingRun(county: BenchCounty, readModelsFile: string): Promise<CannonFigures & { cpu: CpuPerRequest }> {
+async function ceilingRun(county: BenchCounty, readModelsFile: string, overallRate?: number): Promise<CannonFigures & { cpu: CpuPerRequest }> {
   const port = await freePort();
   const child = fork(path.join(__dirname, 'ceiling-server.js'), [], {
     env: { ...process.env, PORT: String(port) },
@@ -287,7 +294,7 @@ async function ceilingRun(county: BenchCounty, readModelsFile: string): Promise<
     const sampler = checkpointSampler(readModelsFile, 2);
     try {
       const cpu = cpuMeter({ server: child.pid! });
-      const figures = await commandRun(port, county, []);
+      const figures = await commandRun(port, county, [], overallRate);
       return { ...figures, cpu: cpu.perRequest(figures.requests) };
     } finally {
       sampler.stop();
@@ -298,12 +305,14 @@ async function ceilingRun(county: BenchCounty, readModelsFile: string): Promise<
 }
 
 /** The command mix at full concurrency; every answer's position and time kept for the lag figure. */
-async function commandRun(port: number, county: BenchCounty, acks: { at: number; position: bigint }[]): Promise<CannonFigures> {
+async function commandRun(port: number, county: BenchCounty, acks: { at: number; position: bigint }[], overallRate?: number): Promise<CannonFigures> {
   let n = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: sizes.connections,
     duration: sizes.seconds,
+    // At a set rate: a server answering fewer requests a second batches fewer per wake-up, and pays more per request.
+    ...(overallRate ? { overallRate: Math.max(1, Math.round(overallRate)) } : {}),
     requests: [
       {
         setupRequest: (req: autocannon.Request): autocannon.Request => {
@@ -357,6 +366,27 @@ function lagsFrom(acks: { at: number; position: bigint }[], samples: { at: numbe
     if (lo < samples.length) lags.push(Math.max(0, samples[lo].at - a.at));
   }
   return lags;
+}
+
+/**
+ * BENCH_SERVICE_WARM_FOLDS=1: one command on every open item before anything is timed, so that the API's
+ * fold cache (LEDGER_COMMAND_CACHE_STREAMS) holds them all, as it does in an API that has run a while;
+ * otherwise most commands of a 15 s run are the first on their item since the start and read the whole stream.
+ */
+const warmFolds = process.env.BENCH_SERVICE_WARM_FOLDS === '1';
+async function commandOnEveryItem(port: number, county: BenchCounty, clients: number): Promise<number> {
+  let next = 0;
+  let failures = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < county.openItems.length) {
+        const i = next++;
+        const c = nextCommand(county, i, county.openItems[i]);
+        if ((await request(port, 'POST', c.path, c.token, c.body)).status !== 200) failures++;
+      }
+    }),
+  );
+  return failures;
 }
 
 /** Closed-loop clients, one command in flight each: after the ack, poll the checkpoint until it has the position. */
@@ -563,6 +593,11 @@ async function run(): Promise<BenchReport> {
 
     // Warm up the API's code paths before timing.
     await lagRun(port, county, readModelsFile, 4, 200);
+    if (warmFolds) {
+      const failures = await commandOnEveryItem(port, county, 16);
+      await quiet([api.pid!, projector.pid!], 600_000);
+      log(`a command on each of the ${county.openItems.length} open items (fold cache warm), ${failures} not 200`);
+    }
 
     const ceilingBefore = await ceilingRun(county, readModelsFile);
     log(`HTTP ceiling ${Math.round(ceilingBefore.requestsPerSecond)}/s`);
@@ -583,6 +618,9 @@ async function run(): Promise<BenchReport> {
     log(`HTTP ceiling again ${Math.round(ceilingAfter.requestsPerSecond)}/s`);
     const ceiling = (ceilingBefore.requestsPerSecond + ceilingAfter.requestsPerSecond) / 2;
     const ceilingCpu = { server: (ceilingBefore.cpu.server + ceilingAfter.cpu.server) / 2, client: (ceilingBefore.cpu.client + ceilingAfter.cpu.client) / 2 };
+    // The same bare endpoint held to the commands' rate: its CPU per request where the API ran.
+    const ceilingAtRate = await ceilingRun(county, readModelsFile, commands.requestsPerSecond);
+    log(`HTTP ceiling at the commands' rate ${Math.round(ceilingAtRate.requestsPerSecond)}/s, ${ceilingAtRate.cpu.server.toFixed(2)} ms CPU/request`);
     // What the cores would carry per second if the API cost what the bare endpoint costs, the projector and this client staying as they are.
     const freeApiBound = (m.cores * 1000) / (ceilingCpu.server + cpu.projector + cpu.client);
 
@@ -600,6 +638,7 @@ async function run(): Promise<BenchReport> {
     const figures = {
       sizes,
       generator,
+      warmFolds,
       seedSeconds,
       events: county.events,
       county: {
@@ -613,9 +652,18 @@ async function run(): Promise<BenchReport> {
       apiSettleSeconds: settleSeconds,
       projectorRuns: 'a separate process (dist/apps/projector/src/main.js), as `ledger start` runs it',
       commands: { ...commands, mix: '60% POST /items/:id/progress (unit user of the item), 40% POST /items/:id/urge (inspector)' },
-      httpCeiling: { requestsPerSecond: ceiling, before: ceilingBefore, after: ceilingAfter },
+      httpCeiling: { requestsPerSecond: ceiling, before: ceilingBefore, after: ceilingAfter, atCommandRate: ceilingAtRate },
       commandsRatio: commands.requestsPerSecond / ceiling,
-      cpuMsPerCommand: { ...cpu, ceilingServer: ceilingCpu.server, ceilingClient: ceilingCpu.client, freeApiBound, freeApiBoundRatio: freeApiBound / ceiling },
+      cpuMsPerCommand: {
+        ...cpu,
+        ceilingServer: ceilingCpu.server,
+        ceilingClient: ceilingCpu.client,
+        apiPerCeiling: cpu.api / ceilingCpu.server,
+        ceilingServerAtCommandRate: ceilingAtRate.cpu.server,
+        apiPerCeilingAtCommandRate: cpu.api / ceilingAtRate.cpu.server,
+        freeApiBound,
+        freeApiBoundRatio: freeApiBound / ceiling,
+      },
       rebuild: {
         eventsPerSecond: rebuildRate,
         ...rebuild,
@@ -637,7 +685,7 @@ async function run(): Promise<BenchReport> {
     const lagP99 = figures.lag.closedLoop.p99Ms;
     const md = `## Service: the API and the projector over HTTP
 
-Run ${startedAt} on ${describeMachine(m)}. ${quick ? '**Quick run (BENCH_QUICK=1).** ' : ''}Ledger: ${fmt(county.events)} events, ${fmt(county.units.length)} live units, ${fmt(items)} items (${fmt(county.openItems.length)} open), ${generator === 'scale' ? 'generated by the scale generator (`generateCounty`, through the command path)' : 'generated straight into the store (bench/service/county.ts)'} in ${Math.round(seedSeconds)} s. The API (\`dist/apps/api/src/main.js\`: createApp, durable FULL event store) and the projector (\`dist/apps/projector/src/main.js\`) run as two processes, as \`ledger start\` runs them; autocannon drives the API from the bench process with ${sizes.connections} connections for ${sizes.seconds} s per run: 60% progress reports by the item's unit user, 40% urges by inspectors, on open items, each user with a session token of its own (signed on first use and kept, as the web app keeps its login) and every request with a fresh Idempotency-Key (as the web app sends). The HTTP ceiling is a bare NestJS 11 app with the two POST routes answering a constant, hit by the same client (the same requests built per request, answers parsed, the 2 ms checkpoint sampler beside it) just before and just after the command run (mean of the two).
+Run ${startedAt} on ${describeMachine(m)}. ${quick ? '**Quick run (BENCH_QUICK=1).** ' : ''}Ledger: ${fmt(county.events)} events, ${fmt(county.units.length)} live units, ${fmt(items)} items (${fmt(county.openItems.length)} open), ${generator === 'scale' ? 'generated by the scale generator (`generateCounty`, through the command path)' : 'generated straight into the store (bench/service/county.ts)'} in ${Math.round(seedSeconds)} s. The API (\`dist/apps/api/src/main.js\`: createApp, durable FULL event store) and the projector (\`dist/apps/projector/src/main.js\`) run as two processes, as \`ledger start\` runs them; ${warmFolds ? `Before timing, one command went to each of the ${fmt(county.openItems.length)} open items (BENCH_SERVICE_WARM_FOLDS=1): the API's fold cache holds every stream the commands touch, as in an API that has run a while. ` : ''}autocannon drives the API from the bench process with ${sizes.connections} connections for ${sizes.seconds} s per run: 60% progress reports by the item's unit user, 40% urges by inspectors, on open items, each user with a session token of its own (signed on first use and kept, as the web app keeps its login) and every request with a fresh Idempotency-Key (as the web app sends). The HTTP ceiling is a bare NestJS 11 app with the two POST routes answering a constant, hit by the same client (the same requests built per request, answers parsed, the 2 ms checkpoint sampler beside it) just before and just after the command run (mean of the two).
 
 | figure | ours | ceiling | ceiling is | ratio | target |
 |---|---:|---:|---|---:|---|
@@ -659,7 +707,7 @@ ${Object.entries(queries.lists)
 | peak RSS, projector process (MB) | ${fmt(projectorRss?.peakMb ?? NaN)} | | | | ≤ 300 ${ok((projectorRss?.peakMb ?? Infinity) <= 300)} |
 | peak RSS, rebuild process (MB) | ${fmt(rebuild.maxRssMb)} | | | | ≤ 300 ${ok(rebuild.maxRssMb <= 300)} |
 
-- CPU per command (ms, from /proc, the projector's counted until it had caught up with the run): API ${cpu.api.toFixed(2)}, projector ${cpu.projector.toFixed(2)}, client ${cpu.client.toFixed(2)}; per ceiling request: bare server ${ceilingCpu.server.toFixed(2)}, client ${ceilingCpu.client.toFixed(2)}. The ${m.cores} cores are shared by all of them: with an API as cheap as the bare endpoint, the projector and this client as they are, they would carry about ${fmt(freeApiBound)} commands/s, ${round(freeApiBound / ceiling)} of the ceiling.
+- CPU per command (ms, from /proc, the projector's counted until it had caught up with the run): API ${cpu.api.toFixed(2)}, projector ${cpu.projector.toFixed(2)}, client ${cpu.client.toFixed(2)}; per ceiling request: bare server ${ceilingCpu.server.toFixed(2)}, client ${ceilingCpu.client.toFixed(2)}. **API ÷ bare endpoint: ${round(cpu.api / ceilingCpu.server, 1)}×** (target ≤ 3× ${ok(cpu.api / ceilingCpu.server <= 3)}); the bare endpoint held to the commands' rate (${fmt(ceilingAtRate.requestsPerSecond)}/s) took ${ceilingAtRate.cpu.server.toFixed(2)} ms per request (API ÷ that: ${round(cpu.api / ceilingAtRate.cpu.server, 1)}×). The ${m.cores} cores are shared by all of them: with an API as cheap as the bare endpoint, the projector and this client as they are, they would carry about ${fmt(freeApiBound)} commands/s, ${round(freeApiBound / ceiling)} of the ceiling.
 - Commands: ${fmt(commands.requests)} answered, non-2xx ${commands.non2xx}, errors/timeouts ${commands.errors}. HTTP ceiling runs: ${fmt(ceilingBefore.requestsPerSecond)} and ${fmt(ceilingAfter.requestsPerSecond)} requests/s.
 - Query latencies are one client, sequential, ${sizes.querySamples} requests each after a warm-up, varied ids; p50 of the trivial GET ${fmtMs(queries.trivial.p50)} ms, of children ${fmtMs(queries.children.p50)} ms. Failures: ${[queries.trivial, queries.children, ...Object.values(queries.lists)].reduce((a, q) => a + q.failures, 0)}.
 - Lag: 4 closed-loop clients (one command in flight each, ${fmt(figures.lag.closedLoop.commands)} commands), each polling the read models' checkpoint every 1 ms after its ack. Under full load it is read from a 2 ms checkpoint sampler against every ack of the throughput run. The projector sees another process's commit through a watcher on the store's WAL file (SQLite's data_version polled every 25 ms as the fallback).
