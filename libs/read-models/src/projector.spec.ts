@@ -227,10 +227,11 @@ describe('read models projected from a scripted county', () => {
       'Notifications1765400000000',
       'NotificationsRetention1765450000000',
       'TemporalUnitIndexes1765520000000',
+      'UnitPathBytes1765530000000',
     ]);
     // Opening again runs nothing twice.
     const again = await openReadModels({ dataDir: dir, readDbUrl: null });
-    expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(13);
+    expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(14);
     await again.destroy();
   });
 

@@ -12,6 +12,7 @@ import { Accounts1765300000000 } from './1765300000000-accounts';
 import { Notifications1765400000000 } from './1765400000000-notifications';
 import { NotificationsRetention1765450000000 } from './1765450000000-notifications-retention';
 import { TemporalUnitIndexes1765520000000 } from './1765520000000-temporal-unit-indexes';
+import { UnitPathBytes1765530000000 } from './1765530000000-unit-path-bytes';
 
 /**
  * Every read-model migration, in timestamp order; TypeORM runs the pending ones on open. Listed, not
@@ -33,4 +34,5 @@ export const READ_MODEL_MIGRATIONS: Array<new () => MigrationInterface> = [
   Notifications1765400000000,
   NotificationsRetention1765450000000,
   TemporalUnitIndexes1765520000000,
+  UnitPathBytes1765530000000,
 ];

@@ -49,13 +49,11 @@ export async function liveChildren(r: Reads, unitId: string): Promise<UnitView[]
  * keeps the parameter names of one condition apart from another's in the same query.
  */
 export function pathUnder(r: Reads, alias: string, rootPath: string, name: string): SqlCondition {
-  if (r.postgres) {
-    // PostgreSQL's default collations ignore punctuation, so a range over '/' is unsafe there.
-    return { sql: `${alias}.path LIKE :${name}Pfx ESCAPE '\\'`, params: { [`${name}Pfx`]: rootPath.replace(/[\\%_]/g, (m) => '\\' + m) + '%' } };
-  }
-  // SQLite compares BINARY: '/a/b/' ≤ path < '/a/b0' is exactly the prefix, and uses the index.
+  // Byte order (SQLite's BINARY; PostgreSQL's COLLATE "C", whose usual collations ignore punctuation):
+  // '/a/b/' ≤ path < '/a/b0' is exactly the prefix, and reads the path index (ix_rm_unit_path_c there).
+  const path = r.postgres ? `${alias}.path COLLATE "C"` : `${alias}.path`;
   return {
-    sql: `${alias}.path >= :${name}Lo AND ${alias}.path < :${name}Hi`,
+    sql: `${path} >= :${name}Lo AND ${path} < :${name}Hi`,
     params: {
       [`${name}Lo`]: rootPath,
       [`${name}Hi`]: rootPath.slice(0, -1) + String.fromCharCode(rootPath.charCodeAt(rootPath.length - 1) + 1),

@@ -2,6 +2,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { UnitKind } from '@ledger/contracts/events';
 
 @Entity('rm_unit')
+// PostgreSQL: (path COLLATE "C", id), for subtrees as byte ranges (units/queries.ts pathUnder); built by
+// its migration alone, as a collation cannot be declared here; a rebuild leaves it in place.
+@Index('ix_rm_unit_path_c', { synchronize: false })
 export class UnitRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id: string;
