@@ -24,23 +24,24 @@ async function analyze(em: EntityManager, entities: readonly EntityTarget<Object
 
 /**
  * The last step of a rebuild's current-state pass, also taken by a projector that finds it died
- * half-way; `counters`: counted already from the rebuild's fold (else counted here from the tables).
+ * half-way; `counters`: counted already from the rebuild's fold (else counted here from the tables);
+ * `statistics` false: the caller analyzes the tables later (a PostgreSQL rebuild: vacuumReadModels).
  */
-export async function finishRebuild(em: EntityManager, counters?: CounterDelta[]): Promise<void> {
+export async function finishRebuild(em: EntityManager, counters?: CounterDelta[], statistics = true): Promise<void> {
   if (counters) {
     await em.query(`DELETE FROM "rm_item_counter"`);
     await copyRows(em, ItemCounterRow, counters as ItemCounterRow[]);
   } else await recountCounters(em);
   await createIndexes(em, CURRENT_STATE_ENTITIES);
   await em.getRepository(CheckpointRow).delete({ name: COUNTERS_STALE });
-  await analyze(em, CURRENT_STATE_ENTITIES);
+  if (statistics) await analyze(em, CURRENT_STATE_ENTITIES);
 }
 
 /** The last step of a rebuild's temporal pass, taken once the temporal models have caught up. */
-export async function finishTemporalPass(em: EntityManager): Promise<void> {
+export async function finishTemporalPass(em: EntityManager, statistics = true): Promise<void> {
   await finishTemporalRebuild(em);
   await em.getRepository(CheckpointRow).delete({ name: TEMPORAL_STALE });
-  await analyze(em, TEMPORAL_ENTITIES);
+  if (statistics) await analyze(em, TEMPORAL_ENTITIES);
 }
 
 /**

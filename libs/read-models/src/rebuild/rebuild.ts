@@ -69,6 +69,7 @@ async function replayCurrentState(
     contiguous: boolean;
     onProgress?: (p: RebuildProgress) => void;
     bound: (collect?: boolean) => void;
+    statistics: boolean;
   },
 ): Promise<{ position: bigint; events: number }> {
   const fold = new CurrentStateFold(true);
@@ -108,7 +109,7 @@ async function replayCurrentState(
     // the heap), so that the temporal pass grows from what is alive.
     fold.items = new Touched();
     options.bound(true);
-    await transaction((em) => finishRebuild(em, counters));
+    await transaction((em) => finishRebuild(em, counters, options.statistics));
   }
   return { position, events };
 }
@@ -191,6 +192,9 @@ export async function rebuildReadModels(
       contiguous: store.contiguousPositions,
       onProgress: options.onProgress,
       bound,
+      // PostgreSQL: vacuumReadModels analyzes every table once the rebuild is done; an ANALYZE here
+      // too cost ~0.9 s of a 20,000-event rebuild's statements for nothing.
+      statistics: !pg,
     }));
     currentMs = Date.now() - started;
     options.onPassDone?.({ phase: 'current', position, head, events, ms: currentMs });
@@ -214,7 +218,7 @@ export async function rebuildReadModels(
     // A durable commit (PostgreSQL flushes the log up to it, every earlier commit of the rebuild included).
     await dataSource.transaction(async (em) => {
       await fence(em);
-      await finishTemporalPass(em);
+      await finishTemporalPass(em, !pg);
     });
     await vacuumReadModels(dataSource);
     temporalMs = Date.now() - temporalStarted;
