@@ -17,9 +17,9 @@ module.exports = {
   moduleNameMapper,
   setupFiles: ['<rootDir>/test/support/sqlite-realm.ts'],
   testTimeout: 60000,
-  // The worker thread's MessagePort the teardown report named is gone (test/deadlines closes its second app);
-  // the run of 605961b still ended with one embedded-PostgreSQL launcher child mid-stop (stop() refs it until it
-  // exits), so the run ends once every test has reported rather than hang CI.
+  // Kept until a whole run is seen to exit without it: 39 suites (every PostgreSQL one) left no server and no
+  // handle (stop() waits for its launcher's close), but a test that fails before stopping what it started (a
+  // lease heartbeat, since stopped after each test) still held the run open; the teardown report names such leftovers.
   forceExit: true,
   globalTeardown: '<rootDir>/test/support/report-open-handles.js',
 };

@@ -24,14 +24,18 @@ function openHandles() {
   return seen;
 }
 
+// Timers are not handles: only this count names them (a test that timed out left a projector's interval running).
+const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
+
 module.exports = async () => {
   const deadline = Date.now() + 10_000;
   let seen = openHandles();
-  while (seen.length > 0 && Date.now() < deadline) {
+  while ((seen.length > 0 || timers() > 0) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     seen = openHandles();
   }
   const resources = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+  if (timers() > 0) seen.push(`${timers()} timer(s) still referenced (setInterval/setTimeout a suite did not clear)`);
   if (seen.length > 0)
     process.stderr.write(`\nopen handles 10 s after the last suite, holding the run open (${resources.join(', ')}):\n  ${seen.join('\n  ')}\n`);
 };

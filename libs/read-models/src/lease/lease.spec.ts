@@ -19,6 +19,9 @@ describe.each(['sqlite', 'postgres'] as const)('the projection lease on %s read 
   let dir: string;
   let store: EventStore;
   const open: DataSource[] = [];
+  // Stopped after each test too: a test that fails (or times out) before its own stop() would leave a leader's
+  // heartbeat interval running, which holds the whole test run open.
+  const projectors: Array<{ stop(): Promise<void> }> = [];
 
   const readDb = async (): Promise<() => Promise<DataSource>> => {
     const url = engine === 'postgres' ? await pg.freshDatabase() : null;
@@ -37,6 +40,7 @@ describe.each(['sqlite', 'postgres'] as const)('the projection lease on %s read 
   });
 
   afterEach(async () => {
+    for (const p of projectors.splice(0)) await p.stop().catch(() => undefined);
     for (const ds of open.splice(0)) await ds.destroy().catch(() => undefined);
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -93,13 +97,16 @@ describe.each(['sqlite', 'postgres'] as const)('the projection lease on %s read 
   it('two leased projectors on one read database: one leads; after the leader stops, the other takes over from the checkpoint', async () => {
     const connect = await readDb();
     const states: Array<[string, LeaderState]> = [];
-    const start = async (holder: string) =>
-      startLeasedProjector(await connect(), await connect(), store, {
+    const start = async (holder: string) => {
+      const projector = await startLeasedProjector(await connect(), await connect(), store, {
         holder,
         ttlMs: 500,
         batchSize: 50,
         onState: (s) => states.push([holder, s]),
       });
+      projectors.push(projector);
+      return projector;
+    };
     const p1 = await start('p1');
     const leader1 = await eventually('p1 leads', async () => (p1.state === 'leader' ? p1 : null));
     const p2 = await start('p2');
