@@ -6,7 +6,7 @@
  * LOG_TREE_MISMATCH, and an instance added after the switch (no old tree file) had no switch leaf at all.
  * The first instance to start the tree decides its first leaf, kept in ledger_log; every other builds on it.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
@@ -17,17 +17,11 @@ import { FixedClock, loadConfig, openEventStore, signToken } from '@ledger/platf
 import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
 import { Client } from 'pg';
 import { createApp, type LedgerApp } from '../apps/api/src/create-app';
+import { hashWith, mth } from '../libs/integrity/src/log/testing/mth-by-definition';
 
 const SECRET = 'log-switch-scale-out-secret-0123456789';
 
 // The oracle: RFC 9162's Merkle tree hash by its definition, over the given hash.
-const hashWith = (name: string) => (b: Buffer) => createHash(name).update(b).digest();
-function mth(h: (b: Buffer) => Buffer, d: Buffer[]): Buffer {
-  if (d.length === 1) return h(Buffer.concat([Buffer.of(0), d[0]]));
-  let k = 1;
-  while (k * 2 < d.length) k *= 2;
-  return h(Buffer.concat([Buffer.of(1), mth(h, d.slice(0, k)), mth(h, d.slice(k))]));
-}
 
 describe('a suite switch on API instances sharing one PostgreSQL store', () => {
   let server: TestPostgres;

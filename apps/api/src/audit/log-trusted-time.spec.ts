@@ -9,6 +9,7 @@ import { sqliteEventStoreFile } from '@ledger/platform';
 import { loadOrCreateSealKey, logSetup } from '@ledger/integrity';
 import { startOpensslTsa, type OpensslTsa } from '@ledger/integrity/timestamp/openssl-tsa';
 import { startTestApp, type TestApp } from '../testing/harness';
+import { mth } from '../../../../libs/integrity/src/log/testing/mth-by-definition';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -21,12 +22,6 @@ const offlineSm2 = require('../../../../packages/ledger-verify/lib/sm2.js') as {
 const offlineTsa = require('../../../../packages/ledger-verify/lib/rfc3161.js') as {
   verifyTimestamp(token: Buffer, data: Buffer, cert: string): { ok: boolean; reason?: string; genTime?: string };
 };
-function mth(h: (b: Buffer) => Buffer, d: Buffer[]): Buffer {
-  if (d.length === 1) return h(Buffer.concat([Buffer.of(0), d[0]]));
-  let k = 1;
-  while (k * 2 < d.length) k *= 2;
-  return h(Buffer.concat([Buffer.of(1), mth(h, d.slice(0, k)), mth(h, d.slice(k))]));
-}
 const text = (cp: { algorithm: string; treeSize: number; root: string; issuedAt: string; keyId: string }) =>
   Buffer.from(`ledger-checkpoint/1\n${cp.algorithm}\n${cp.treeSize}\n${cp.root}\n${cp.issuedAt}\n${cp.keyId}\n`);
 

@@ -6,15 +6,10 @@ import * as path from 'node:path';
 import { sqliteEventStoreFile } from '@ledger/platform';
 import { SHA256, verifyConsistency, verifyInclusion } from '@ledger/integrity';
 import { startTestApp, type TestApp } from '../testing/harness';
+import { mthSha256 as mth } from '../../../../libs/integrity/src/log/testing/mth-by-definition';
 
 // Independent of the code under test: MTH from the RFC's recursive definition over the stored event hashes.
 const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
-function mth(d: Buffer[]): Buffer {
-  if (d.length === 1) return sha(Buffer.of(0), d[0]);
-  let k = 1;
-  while (k * 2 < d.length) k *= 2;
-  return sha(Buffer.of(1), mth(d.slice(0, k)), mth(d.slice(k)));
-}
 
 describe('the verifiable log: GET /log/checkpoint, /log/inclusion, /log/consistency, POST /log/witness', () => {
   let t: TestApp;

@@ -4,14 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LogTreeStore } from './log-tree-store';
 import { consistencyProof, inclusionPath, SHA256, verifyConsistency, verifyInclusion } from './rfc9162';
+import { mthSha256 as mth } from './testing/mth-by-definition';
 
 const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
-function mth(d: Buffer[]): Buffer {
-  if (d.length === 1) return sha(Buffer.of(0), d[0]);
-  let k = 1;
-  while (k * 2 < d.length) k *= 2;
-  return sha(Buffer.of(1), mth(d.slice(0, k)), mth(d.slice(k)));
-}
 
 describe('LogTreeStore: the stored complete subtrees', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-tree-'));

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import * as QRCode from 'qrcode';
@@ -6,15 +6,9 @@ import { checkPrinted, encodePrinted, parsePrinted, printable, printedText, veri
 import { signCheckpoint, type Checkpoint } from './checkpoint';
 import { SHA256, consistencyProof, type CompleteSubtrees } from './rfc9162';
 import { CT_CONSISTENCY, CT_ROOTS } from './testing/ct-vectors';
+import { mthSha256 as mth } from './testing/mth-by-definition';
 
 // The tree by the RFC's definition, independently of the stored-subtree code the log runs on.
-const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
-function mth(d: Buffer[]): Buffer {
-  if (d.length === 1) return sha(Buffer.of(0), d[0]);
-  let k = 1;
-  while (k * 2 < d.length) k *= 2;
-  return sha(Buffer.of(1), mth(d.slice(0, k)), mth(d.slice(k)));
-}
 const leaves = Array.from({ length: 37 }, (_, i) => Buffer.from(`event ${i}`));
 const tree: CompleteSubtrees = { hash: SHA256, node: (level, index) => mth(leaves.slice(index * 2 ** level, (index + 1) * 2 ** level)) };
 

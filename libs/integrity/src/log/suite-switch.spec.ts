@@ -1,4 +1,4 @@
-import { createHash, randomBytes, verify } from 'node:crypto';
+import { randomBytes, verify } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,18 +9,12 @@ import { logSetup } from './log-setup';
 import { LogTreeStore } from './log-tree-store';
 import { inclusionPath } from './rfc9162';
 import { openSuiteTree, suiteSwitchLeaf, verifySuiteSwitch } from './suite-switch';
+import { hashWith, mth } from './testing/mth-by-definition';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const offlineSm2 = require('../../../../packages/ledger-verify/lib/sm2.js') as { sm2Verify(m: Buffer, sig: Buffer, pub: string): boolean };
 
 // The oracle: MTH from RFC 9162's definition, over the given hash.
-const hashWith = (name: string) => (b: Buffer) => createHash(name).update(b).digest();
-function mth(h: (b: Buffer) => Buffer, d: Buffer[]): Buffer {
-  if (d.length === 1) return h(Buffer.concat([Buffer.of(0), d[0]]));
-  let k = 1;
-  while (k * 2 < d.length) k *= 2;
-  return h(Buffer.concat([Buffer.of(1), mth(h, d.slice(0, k)), mth(h, d.slice(k))]));
-}
 const cpText = (c: { algorithm: string; treeSize: number; root: string; issuedAt: string; keyId: string }) =>
   `ledger-checkpoint/1\n${c.algorithm}\n${c.treeSize}\n${c.root}\n${c.issuedAt}\n${c.keyId}\n`;
 const now = () => new Date('2026-12-05T03:00:00.000Z');

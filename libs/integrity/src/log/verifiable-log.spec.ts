@@ -10,18 +10,13 @@ import { checkpointSignatureValid } from './checkpoint';
 import { LogTreeStore } from './log-tree-store';
 import { SHA256, verifyConsistency, verifyInclusion } from './rfc9162';
 import { LogRequestError, VerifiableLog } from './verifiable-log';
+import { mthSha256 as mth } from './testing/mth-by-definition';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-vlog-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const pg = useTestPostgres();
 
 const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
-function mth(d: Buffer[]): Buffer {
-  if (d.length === 1) return sha(Buffer.of(0), d[0]);
-  let k = 1;
-  while (k * 2 < d.length) k *= 2;
-  return sha(Buffer.of(1), mth(d.slice(0, k)), mth(d.slice(k)));
-}
 
 interface Opened {
   store: EventStore;
