@@ -343,27 +343,9 @@ export class SqliteEventStore implements EventStore {
     return (this.stmt.readForReplay.all(options.after, options.limit) as ReplayRow[]).map(toReplayed);
   }
 
-  /**
-   * The last batch read, until the current task ends: one commit wakes every subscription of the
-   * process (the API's sealer and verifiable log) in the same task, at the same position, and they
-   * read it once. Kept no longer, so a later read sees the table as it is.
-   */
-  private sharedBatch: { after: bigint; rows: Row[] } | null = null;
-
   /** @internal for subscriptions */
   readAllSync(after: bigint, limit: number): StoredEvent[] {
-    const shared = this.sharedBatch;
-    let rows: Row[];
-    // A prefix of what a read now would return (a later commit takes higher positions): the next read takes the rest.
-    if (shared && shared.after === after) rows = shared.rows.length > limit ? shared.rows.slice(0, limit) : shared.rows;
-    else {
-      rows = this.stmt.readAll.all(after, limit) as Row[];
-      if (rows.length) {
-        if (!this.sharedBatch) setImmediate(() => (this.sharedBatch = null));
-        this.sharedBatch = { after, rows };
-      }
-    }
-    // Each subscriber gets objects of its own: a handler may keep or change what it is handed.
+    const rows = this.stmt.readAll.all(after, limit) as Row[];
     return rows.map(toStored);
   }
 
