@@ -17,6 +17,7 @@ import { bootstrapAdministrator } from '../apps/api/src/accounts/bootstrap';
 import { NOTIFICATIONS_DS } from '../apps/api/src/notifications/notifications.route';
 import { EVENT_STORE } from '../apps/api/src/platform/tokens';
 import { issueApiKey, revokeApiKey } from '../apps/cli/src/accounts/api-keys';
+import { insertDeadLetter } from './support/dead-letter';
 import { API, startLedger, type Ledger } from './support/ledger';
 
 const DEAD_ID = '0a1b2c3d-0000-4000-8000-0000000000ad';
@@ -66,14 +67,7 @@ describe('an audited act is not done when its access-audit entry cannot be writt
     const org = ledger.as('org_dept');
     await org.post('/units', { id: 'C', name: '湟源县委', kind: 'county_committee' }, 201);
     await sys().post('/accounts', { id: 'ops', login: 'ops.script', name: '组织部脚本', roles: ['org_dept'] }, 201);
-    // A dead letter, as the notifier leaves one after its last failed attempt.
-    await ledger.app
-      .get<DataSource>(NOTIFICATIONS_DS)
-      .query(
-        `INSERT INTO "nt_outbox" ("id", "position", "eventId", "eventType", "kind", "itemId", "audience", "channel", "payload", "status", "attempts", "nextAttemptAt", "createdAt", "lastError") ` +
-          `VALUES (?, 1, 'e-1', 'ItemAssigned', 'assigned', 'i1', 'unit:dahua', 'ding', ?, 'dead', 3, 0, '2026-03-02T01:00:00.000Z', 'HTTP 500')`,
-        [DEAD_ID, JSON.stringify({ title: '【交办】规范村级组织活动场所', lines: [], path: '/items/i1', dueDate: '2026-04-30', unitId: 'dahua' })],
-      );
+    await insertDeadLetter(ledger, DEAD_ID);
   }, 60_000);
   afterAll(async () => {
     await ledger?.close();

@@ -7,9 +7,8 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import type { DataSource } from 'typeorm';
 import { accountMain } from '../apps/cli/src/accounts/account';
-import { NOTIFICATIONS_DS } from '../apps/api/src/notifications/notifications.route';
+import { insertDeadLetter } from './support/dead-letter';
 import { API, startLedger, type Ledger } from './support/ledger';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('黄茂村党员活动室照片', 'utf8')]);
@@ -77,13 +76,7 @@ describe('downloads and administrator reads in the access audit trail', () => {
       .expect(201);
     await dahua.post('/items/i1/progress', { note: '已整改', evidence: [{ name: '活动室.png', size: PNG.length, sha256: PNG_SHA }] }, 200);
     await org.get('/items/i1', 200);
-    // A dead letter, as the notifier leaves one after its last failed attempt.
-    const ds = ledger.app.get<DataSource>(NOTIFICATIONS_DS);
-    await ds.query(
-      `INSERT INTO "nt_outbox" ("id", "position", "eventId", "eventType", "kind", "itemId", "audience", "channel", "payload", "status", "attempts", "nextAttemptAt", "createdAt", "lastError") ` +
-        `VALUES (?, 1, 'e-1', 'ItemAssigned', 'assigned', 'i1', 'unit:dahua', 'ding', ?, 'dead', 3, 0, '2026-03-02T01:00:00.000Z', 'HTTP 500')`,
-      [DEAD_ID, JSON.stringify({ title: '【交办】规范村级组织活动场所', lines: [], path: '/items/i1', dueDate: '2026-04-30', unitId: 'dahua' })],
-    );
+    await insertDeadLetter(ledger, DEAD_ID);
   }, 60_000);
   afterAll(async () => {
     await ledger?.close();
