@@ -6,7 +6,6 @@
  * LOG_TREE_MISMATCH, and an instance added after the switch (no old tree file) had no switch leaf at all.
  * The first instance to start the tree decides its first leaf, kept in ledger_log; every other builds on it.
  */
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
@@ -18,6 +17,7 @@ import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledge
 import { Client } from 'pg';
 import { createApp, type LedgerApp } from '../apps/api/src/create-app';
 import { hashWith, mth } from '../libs/integrity/src/log/testing/mth-by-definition';
+import { appendLeaves, getOk } from './support/log-instances';
 
 const SECRET = 'log-switch-scale-out-secret-0123456789';
 
@@ -31,13 +31,7 @@ describe('a suite switch on API instances sharing one PostgreSQL store', () => {
   const running: LedgerApp[] = [];
   const token = signToken({ sub: 'inspector-1', role: 'inspector', unitId: null, name: '督查' }, SECRET);
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field
-  const get = async (url: string, route: string): Promise<any> => {
-    const res = await fetch(`${url}/api/v1${route}`, { headers: { authorization: `Bearer ${token}` } });
-    const body = await res.json();
-    if (res.status !== 200) throw new Error(`GET ${route} on ${url}: ${res.status} ${JSON.stringify(body)}`);
-    return body;
-  };
+  const get = (url: string, route: string) => getOk(url, route, token);
   async function start(i: number, at: string, extra: Record<string, string> = {}): Promise<{ app: LedgerApp; url: string }> {
     const dir = path.join(tmp, `instance-${i}`);
     if (!fs.existsSync(path.join(dir, 'seal-key.pem'))) {
@@ -55,14 +49,7 @@ describe('a suite switch on API instances sharing one PostgreSQL store', () => {
     running.splice(running.indexOf(app), 1);
     await app.close();
   }
-  async function append(n: number): Promise<void> {
-    for (let i = 0; i < n; i++)
-      await store.append(
-        `s-${randomUUID()}`,
-        [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { note: `进展 ${i}` }, metadata: {} }],
-        'no_stream',
-      );
-  }
+  const append = (n: number) => appendLeaves(store, n);
 
   beforeAll(async () => {
     server = await startTestPostgres();

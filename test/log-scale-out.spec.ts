@@ -4,7 +4,6 @@
  * witness countersigning through instance A is served by instance B, and both answer the one checkpoint
  * kept for a tree size, even when both issue it at the same moment with different clocks.
  */
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
@@ -16,6 +15,7 @@ import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledge
 import { Client } from 'pg';
 import { createApp, type LedgerApp } from '../apps/api/src/create-app';
 import { witnessMain } from '../apps/cli/src/witness';
+import { appendLeaves, getOk } from './support/log-instances';
 
 const SECRET = 'log-scale-out-secret-0123456789';
 
@@ -27,22 +27,8 @@ describe('the verifiable log on two API instances sharing one PostgreSQL store',
   const urls: string[] = [];
   const token = signToken({ sub: 'inspector-1', role: 'inspector', unitId: null, name: '督查' }, SECRET);
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field
-  const get = async (i: number, route: string): Promise<any> => {
-    const res = await fetch(`${urls[i]}/api/v1${route}`, { headers: { authorization: `Bearer ${token}` } });
-    const body = await res.json();
-    if (res.status !== 200) throw new Error(`GET ${route} on instance ${i}: ${res.status} ${JSON.stringify(body)}`);
-    return body;
-  };
-
-  async function append(n: number): Promise<void> {
-    for (let i = 0; i < n; i++)
-      await store.append(
-        `s-${randomUUID()}`,
-        [{ id: randomUUID(), type: 'ProgressReported', schemaVersion: 1, data: { note: `进展 ${i}` }, metadata: {} }],
-        'no_stream',
-      );
-  }
+  const get = (i: number, route: string) => getOk(urls[i], route, token);
+  const append = (n: number) => appendLeaves(store, n);
 
   beforeAll(async () => {
     server = await startTestPostgres();
