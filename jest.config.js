@@ -17,9 +17,7 @@ module.exports = {
   moduleNameMapper,
   setupFiles: ['<rootDir>/test/support/sqlite-realm.ts'],
   testTimeout: 60000,
-  // Kept until a whole run is seen to exit without it: 39 suites (every PostgreSQL one) left no server and no
-  // handle (stop() waits for its launcher's close), but a test that fails before stopping what it started (a
-  // lease heartbeat, since stopped after each test) still held the run open; the teardown report names such leftovers.
-  forceExit: true,
+  // No forceExit: a whole run exits by itself (2026-12-05, 175 suites); whatever a suite leaves running holds the
+  // run open and the teardown report names it, instead of being cut off unseen.
   globalTeardown: '<rootDir>/test/support/report-open-handles.js',
 };
