@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, startTestPostgres } from './postgres';
+import { eventually } from './eventually';
 
 async function query<T>(url: string, sql: string): Promise<T[]> {
   const client = new Client({ connectionString: url });
@@ -30,14 +31,6 @@ function statOf(pid: number): string[] | undefined {
 /** Exited: no such process, or a zombie nobody has reaped yet. */
 const gone = (pid: number): boolean => (statOf(pid)?.[0] ?? 'Z') === 'Z';
 const parentOf = (pid: number): number => Number(statOf(pid)?.[1]);
-
-async function until(probe: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`not true within ${ms} ms: ${probe.toString()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('startTestPostgres', () => {
   it('starts a real server with a fresh database, hands out more databases, and stops it', async () => {
@@ -81,14 +74,14 @@ describe('startTestPostgres', () => {
         launcher = parentOf(postmaster);
         expect(gone(launcher)).toBe(false);
         process.kill(postmaster, 'SIGKILL');
-        await until(() => gone(postmaster), 30_000);
+        await eventually('the postmaster gone', () => gone(postmaster), { timeoutMs: 30_000 });
       }
       // Before, the launcher waited for the dead postmaster's exit a second time; with nothing left to wait on it
       // ended there, its folder (an initdb's worth) left behind.
       await pg.stop();
       stopped = true;
       if (embedded) {
-        await until(() => gone(launcher as number), 30_000);
+        await eventually('the launcher gone', () => gone(launcher as number), { timeoutMs: 30_000 });
         expect(fs.existsSync(pg.dataDir as string)).toBe(false);
       }
     } finally {
@@ -103,7 +96,7 @@ describe('startTestPostgres', () => {
     const launcher = parentOf(postmaster);
     try {
       process.kill(launcher, 'SIGKILL');
-      await until(() => gone(launcher), 30_000);
+      await eventually('the launcher gone', () => gone(launcher), { timeoutMs: 30_000 });
       // Before, stop() saw the launcher gone and returned: the orphaned server kept running on its folder.
       await pg.stop();
       expect(gone(postmaster)).toBe(true);
