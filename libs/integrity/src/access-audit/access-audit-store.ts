@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { resilientPool } from '../pg-pool';
 import { inTransaction, startThread } from '@ledger/event-store';
 import { ACCESS_ZERO_HASH, chainEntries, type AccessAuditHead, type AccessAuditReader, type AccessEntry, type AccessEntryInput } from './access-chain';
 import type { AccessWriterData, AccessWriterReply } from './access-writer-thread';
@@ -256,7 +257,7 @@ export class PostgresAccessAuditStore implements AccessAuditStore {
   private constructor(private readonly pool: Pool) {}
 
   static async open(url: string): Promise<PostgresAccessAuditStore> {
-    const pool = new Pool({ connectionString: url, max: 4 });
+    const pool = resilientPool(url, 4);
     try {
       // Two processes starting together: one creates, the other waits on the lock and finds it made.
       await inTransaction(pool, async (client) => {
@@ -272,7 +273,7 @@ export class PostgresAccessAuditStore implements AccessAuditStore {
 
   /** The trail as it is, for reading (ledger verify): no schema made; null when the database has none. */
   static async openExisting(url: string): Promise<PostgresAccessAuditStore | null> {
-    const pool = new Pool({ connectionString: url, max: 2 });
+    const pool = resilientPool(url, 2);
     try {
       const found = (await pool.query("SELECT to_regclass('access_audit') IS NOT NULL AND to_regclass('access_audit_head') IS NOT NULL AS ok")).rows[0]
         .ok as boolean;

@@ -1,4 +1,5 @@
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { resilientPool } from '../pg-pool';
 import { inTransaction } from '@ledger/event-store';
 import type { Checkpoint, WitnessSignature } from './checkpoint';
 import type { LogTreeStore } from './log-tree-store';
@@ -101,7 +102,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   static open(url: string, tree: string): PostgresCheckpointStore {
-    return new PostgresCheckpointStore(new Pool({ connectionString: url, max: 4 }), tree, true);
+    return new PostgresCheckpointStore(resilientPool(url, 4), tree, true);
   }
 
   private async one(sql: string, params: unknown[]): Promise<Checkpoint | null> {
