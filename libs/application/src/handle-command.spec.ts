@@ -81,6 +81,17 @@ describe('handleCommand on a SQLite event store', () => {
     ]);
   });
 
+  it('keeps the fold of its own append: the next read brings nothing back, and the state is what a whole read folds', async () => {
+    await handleCommand(loop, register('county'), meta());
+    await handleCommand(loop, rename('county', '县委一'), meta({ commandId: 'cmd-2' }));
+    const kept = await loop.foldLatest('unit-county', unitDecider);
+    expect(kept.revision).toBe(1);
+    expect(kept.events).toEqual([]);
+    const whole = await new CommandLoop(store, new FixedClock(new Date())).fold('unit-county', unitDecider);
+    expect(whole.events).toHaveLength(2);
+    expect(kept.state).toEqual(whole.state);
+  });
+
   it('folds events another writer appended after the kept state', async () => {
     await handleCommand(loop, register('county'), meta());
     const other = new CommandLoop(store, new FixedClock(new Date('2026-03-12T03:00:00Z')));

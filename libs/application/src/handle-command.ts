@@ -154,6 +154,19 @@ export class CommandLoop {
     return { state, revision, events, idHashes };
   }
 
+  /**
+   * Keeps the fold brought up to `revision` with the events the loop itself just appended on it: the
+   * append's expected revision proved nothing came between, so the next command on the stream reads
+   * only what others append after them. The data go through JSON as the store keeps them, so that the
+   * state is the one a read of the stream would fold.
+   */
+  keepAppended<S>(stream: string, decider: Folds<S>, folded: Folded<S> & { idHashes: number[] }, appended: NewEvent[], revision: number): void {
+    if ((folded.revision ?? -1) + appended.length !== revision) return;
+    const events = appended.map((e) => ({ type: e.type, schemaVersion: e.schemaVersion, data: JSON.parse(JSON.stringify(e.data ?? null)) }) as StoredEvent);
+    const state = evolveAll(stream, decider, folded.state, events);
+    this.keep(stream, { decider, state, revision, idHashes: folded.idHashes.concat(appended.map((e) => idHash(e.id))) });
+  }
+
   /** Deterministic ids under an Idempotency-Key, so that a retry after a crash appends nothing new. */
   eventId(meta: CommandMeta, stream: string, index: number): string {
     return meta.idempotencyKey === null ? uuidv4() : uuidV5(`${meta.idempotencyKey}\n${stream}\n${index}`, IDEMPOTENT_IDS);
@@ -278,6 +291,7 @@ async function decideAndAppend<C, S>(loop: CommandLoop, cmd: StreamCommand<C, S>
       if (newEvents.length > 0) await meta.beforeAppend?.();
       if (cmd.claim && newEvents.length > 0) await cmd.claim(newEvents, folded, context);
       const result = await loop.appendNew(cmd.stream, newEvents, folded.revision ?? 'no_stream');
+      if (newEvents.length > 0) loop.keepAppended(cmd.stream, cmd.decider, folded, newEvents, result.revision);
       return { kind: 'appended', id: cmd.id, revision: result.revision, position: result.position, events: decision.length };
     } catch (e) {
       if (!(e instanceof ConcurrencyError)) throw e;

@@ -71,6 +71,8 @@ export interface SqliteEventStoreStats {
   /** append() calls that completed (written, idempotent or empty). */
   appends: number;
   eventsWritten: number;
+  /** readStream calls answered from what the store knew of the stream's tail, without touching the table. */
+  streamReadsKnownEmpty: number;
 }
 
 interface PendingAppend {
@@ -99,6 +101,9 @@ function toStored(r: Row): StoredEvent {
     ...(r[10] ? { globalHash: r[10].toString('hex') } : {}),
   };
 }
+
+/** Streams whose tail the store keeps knowing (a Map of ids and numbers: some MB at most). */
+const MAX_KNOWN_TAILS = 50_000;
 
 type ReplayRow = [number, string, number, string, number, string, string];
 
@@ -144,7 +149,7 @@ export class SqliteEventStore implements EventStore {
   readonly file: string;
   readonly synchronous: SqliteSynchronous;
   readonly maxEventBytes: number;
-  readonly stats: SqliteEventStoreStats = { commits: 0, appends: 0, eventsWritten: 0 };
+  readonly stats: SqliteEventStoreStats = { commits: 0, appends: 0, eventsWritten: 0, streamReadsKnownEmpty: 0 };
 
   private readonly db: Database.Database;
   private readonly clock: { now(): Date };
@@ -160,6 +165,17 @@ export class SqliteEventStore implements EventStore {
   private changeWaiters = new Set<() => void>();
   private pollTimer: NodeJS.Timeout | null = null;
   private lastDataVersion = 0;
+  /**
+   * What this store knows of the log without reading it: `tails` maps a stream to the revision from
+   * which it holds nothing (head + 1), as of position `frontier`; `confirmedVersion` is this connection's
+   * data_version at which the table's tip was seen to be `frontier` (another connection's commit, our
+   * writer thread's included, changes data_version). `ahead`: our appends committed past the frontier,
+   * by first position, waiting for the positions before them. See `knownEmpty`.
+   */
+  private readonly tails = new Map<string, number>();
+  private frontier: number | null = null;
+  private confirmedVersion: number | null = null;
+  private readonly ahead = new Map<number, { last: number; stream: string; next: number }>();
 
   private readonly stmt: {
     head: Database.Statement;
@@ -297,6 +313,8 @@ export class SqliteEventStore implements EventStore {
       take++;
     }
     const batch = this.queue.splice(0, take);
+    // An inline writer commits on this very connection, which data_version does not see.
+    this.confirmedVersion = null;
     const appends: LaneAppend[] = batch.map((p) => ({ stream: p.stream, events: p.events, expected: p.expected }));
     this.inflight = this.writer.write(appends).then(
       (reply) => this.settle(batch, reply),
@@ -319,6 +337,7 @@ export class SqliteEventStore implements EventStore {
       if (o.ok) {
         this.stats.appends++;
         wrote ||= o.wrote;
+        if (o.wrote) this.noteAppended(batch[i].stream, batch[i].events.length, o.revision, o.position);
         batch[i].resolve({ revision: o.revision, position: BigInt(o.position) });
       } else {
         batch[i].reject(laneError(o.error));
@@ -329,8 +348,70 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(stream: string, fromRevision = 0, limit?: number): Promise<StoredEvent[]> {
     this.assertOpen();
+    const tail = this.tails.get(stream);
+    if (tail !== undefined && fromRevision >= tail && this.atFrontier()) {
+      this.stats.streamReadsKnownEmpty++;
+      return [];
+    }
     const rows = this.stmt.readStream.all(stream, fromRevision, limit ?? -1) as Row[];
+    // Read to the stream's end while the log ended at the frontier (it cannot move between the two
+    // statements: only settle() moves it), so the read saw the log as of the frontier.
+    if ((limit === undefined || limit < 0 || rows.length < limit) && this.atFrontier()) {
+      this.setTail(stream, rows.length ? rows[rows.length - 1][3] + 1 : fromRevision);
+    }
     return rows.map(toStored);
+  }
+
+  /**
+   * Whether the log is known to end at `frontier` now, so that `tails` is the truth: no other connection
+   * (our writer thread's included) has committed since the tip was last seen there, or the tip is there
+   * now. A tip elsewhere with none of our groups unanswered means another process wrote, what is not
+   * known: everything known is dropped and the frontier starts again at the tip. Costs a pragma, and
+   * after a commit the tip's lookup, against a stream's index probe and its rows' decoding: every command
+   * reads its item's stream and the units of its scope check (docs/benchmarks.md, service).
+   */
+  private atFrontier(): boolean {
+    if (!this.contiguousPositions) return false;
+    // data_version before the tip: a commit between the two shows as a changed version next time.
+    const version = this.stmt.dataVersion.get() as number;
+    if (version === this.confirmedVersion) return true;
+    const tip = this.stmt.head.get() as number;
+    if (tip === this.frontier) {
+      this.confirmedVersion = version;
+      return true;
+    }
+    if (!this.inflight) {
+      this.tails.clear();
+      this.ahead.clear();
+      this.frontier = tip;
+      this.confirmedVersion = version;
+    }
+    return false;
+  }
+
+  /** Our committed append at positions last - events + 1 .. last: the stream's tail, once the frontier reaches it. */
+  private noteAppended(stream: string, events: number, revision: number, last: number): void {
+    if (this.frontier === null || !this.contiguousPositions) return;
+    const first = last - events + 1;
+    // At or before the frontier: committed before a restart of what is known, after which the stream may have moved on.
+    if (first <= this.frontier) return;
+    if (this.ahead.size >= MAX_KNOWN_TAILS) {
+      this.ahead.clear();
+      this.tails.clear();
+      this.frontier = null;
+      return;
+    }
+    this.ahead.set(first, { last, stream, next: revision + 1 });
+    for (let a = this.ahead.get(this.frontier + 1); a; a = this.ahead.get(this.frontier + 1)) {
+      this.ahead.delete(this.frontier + 1);
+      this.setTail(a.stream, a.next);
+      this.frontier = a.last;
+    }
+  }
+
+  private setTail(stream: string, next: number): void {
+    if (this.tails.size >= MAX_KNOWN_TAILS && !this.tails.has(stream)) this.tails.clear();
+    this.tails.set(stream, next);
   }
 
   async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
