@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as jwt from 'jsonwebtoken';
-import { InvalidTokenError, signToken, verifyToken } from './jwt';
+import { InvalidTokenError, signToken, verifyAccessToken, verifyToken } from './jwt';
 
 const SECRET = 'jwt-spec-secret-0123456789abcdef';
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -91,5 +91,33 @@ describe('verifyToken (HS256)', () => {
     expect(refusal(jwt.sign({ sub: 'x', role: 'org_dept', rank: 'chief' }, SECRET))).toMatch(/rank must be leader/);
     expect(refusal(jwt.sign({ sub: 'x', role: 'org_dept', rank: 1 }, SECRET))).toMatch(/rank must be leader/);
     expect(() => signToken({ sub: 'x', role: 'org_dept', rank: 'chief' as 'leader' }, SECRET)).toThrow(/rank must be leader/);
+  });
+});
+
+describe('verifyAccessToken on a token it verified before', () => {
+  const access = (token: string, now: Date, secret = SECRET): string | ReturnType<typeof verifyAccessToken> => {
+    try {
+      return verifyAccessToken(token, secret, now);
+    } catch (e) {
+      expect(e).toBeInstanceOf(InvalidTokenError);
+      return (e as Error).message;
+    }
+  };
+
+  it('answers as jsonwebtoken does at every instant: not before, expiry, another secret, a changed signature', () => {
+    const payload = { sub: 'u1', role: 'unit', unitId: 'township', sid: 'session-0123456789abcdef', nbf: 1_900_000_000, exp: 2_000_000_000 };
+    const token = handMade({ alg: 'HS256', typ: 'JWT' }, payload);
+    const inside = new Date(1_950_000_000_000);
+    const first = access(token, inside);
+    expect(first).toEqual({ actor: { userId: 'u1', role: 'unit', unitId: 'township' }, sessionId: 'session-0123456789abcdef', mustChangePassword: false });
+    // The same text again, at instants jsonwebtoken refuses it.
+    for (const at of [new Date(1_899_999_999_000), new Date(2_000_000_000_000), inside]) expect(access(token, at)).toEqual(reference(token, at) ?? first);
+    expect(access(token, inside, 'another-secret-0123456789abcdef')).toBe('invalid signature');
+    const [h, p, s] = token.split('.');
+    expect(access(`${h}.${p}.${s.slice(0, -2)}${s.endsWith('AA') ? 'BB' : 'AA'}`, inside)).toBe('invalid signature');
+    // What one caller does to the actor it was given is not what the next one gets.
+    const mine = access(token, inside) as { actor: { unitId: string | null } };
+    mine.actor.unitId = 'county';
+    expect(access(token, inside)).toEqual(first);
   });
 });
