@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConcurrencyError, StoredEvent } from '@ledger/event-store';
 import { chinesePayload, eventStoreContract, newEvent, newEvents, streamName } from '@ledger/event-store/testing/contract-suite';
+import { linksFromDefinition } from '@ledger/event-store/testing/links';
 import { openSqliteEventStore, SqliteEventStore } from './sqlite-event-store';
 
 const dirs: string[] = [];
@@ -188,6 +189,35 @@ describe('SqliteEventStore specifics', () => {
     expect(store.stats.commits - before).toBe(1);
     const all = await store.readAll({ after: 0n, limit: 10 });
     expect(all.map((e) => e.position)).toEqual([1n, 2n, 3n]);
+  });
+
+  it('in a group, the appends after a conflicting one take the next positions and link from their definition', async () => {
+    const store = await openStore();
+    const s = streamName();
+    await store.append(s, newEvents(1), 'no_stream');
+    const before = store.stats.commits;
+    const [a, b, c, d] = await Promise.allSettled([
+      store.append('group-a', newEvents(2), 'no_stream'),
+      store.append(s, newEvents(1), 'no_stream'),
+      store.append(s, newEvents(1), 0),
+      store.append('group-d', newEvents(1), 'no_stream'),
+    ]);
+    expect(store.stats.commits - before).toBe(1);
+    expect([a, c, d].map((o) => o.status === 'fulfilled' && o.value)).toEqual([
+      { revision: 1, position: 3n },
+      { revision: 1, position: 4n },
+      { revision: 0, position: 5n },
+    ]);
+    expect(b.status === 'rejected' && b.reason).toBeInstanceOf(ConcurrencyError);
+    const all = await store.readAll({ after: 0n, limit: 10 });
+    expect(all.map((e) => [e.stream, e.revision, e.position])).toEqual([
+      [s, 0, 1n],
+      ['group-a', 0, 2n],
+      ['group-a', 1, 3n],
+      [s, 1, 4n],
+      ['group-d', 0, 5n],
+    ]);
+    expect(all.map((e) => [e.streamHash, e.globalHash])).toEqual(linksFromDefinition(all).map((l) => [l.streamHash, l.globalHash]));
   });
 
   it('a write lock held elsewhere past the busy timeout fails the append cleanly; it succeeds once released', async () => {
