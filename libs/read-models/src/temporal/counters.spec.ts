@@ -13,6 +13,8 @@ import { dumpReadModels } from '../testing/dump';
 import { applyTemporal } from './project';
 import { TEMPORAL_ENTITIES } from './entities';
 import { COUNTER_LAYOUT, countsAt, tuplesOf, type CountTuple } from './counters';
+import { countsRows, cutCte, foldCounts, LAST_CTE } from './as-of-statement';
+import { select } from '../db/select';
 
 type ByOwner = Record<string, CountTuple[]>;
 
@@ -34,6 +36,29 @@ async function temporalCounters(ds: DataSource, unitIds: string[], position: num
     for (let i = 0; i < unitIds.length; i += per) {
       for (const [id, counts] of await countsAt(query, ds.options.type === 'postgres', kind, unitIds.slice(i, i + per), position, held)) {
         const tuples = tuplesOf(counts);
+        if (tuples.length) out[`${kind}:${id}`] = tuples;
+      }
+    }
+  }
+  return sorted(out);
+}
+
+/** The same through the as-of answers' single statement (the models holding what they hold: the whole log here). */
+async function statementCounters(ds: DataSource, unitIds: string[], position: number, per = unitIds.length): Promise<ByOwner> {
+  const out: ByOwner = {};
+  for (const kind of ['subtree', 'unit'] as const) {
+    for (let i = 0; i < unitIds.length; i += per) {
+      const ids = unitIds.slice(i, i + per);
+      const cut = cutCte({ position });
+      const counts = countsRows(kind, ds.options.type === 'postgres');
+      const owners = `"owners"("id") AS (VALUES ${ids.map((_, j) => `(:o${j})`).join(', ')})`;
+      const rows = await select<{ k: string; owner: string | null; counts: string; d: unknown }>(
+        ds,
+        `WITH ${[cut.sql, LAST_CTE.sql, owners, ...counts.ctes].join(', ')} ${counts.rows.join(' UNION ALL ')}`,
+        { ...cut.params, ...LAST_CTE.params, ...counts.params, ...Object.fromEntries(ids.map((id, j) => [`o${j}`, id])) },
+      );
+      for (const [id, c] of foldCounts(kind, ids, rows)) {
+        const tuples = tuplesOf(c);
         if (tuples.length) out[`${kind}:${id}`] = tuples;
       }
     }
@@ -131,12 +156,15 @@ describe.each([0, 40])('temporal counters: packed changes, epochs and snapshots 
         for (const [position, counters] of expected) {
           expect({ position, counters: await temporalCounters(live, unitIds, position, position) }).toEqual({ position, counters });
           expect({ position, head, counters: await temporalCounters(live, unitIds, position, head) }).toEqual({ position, head, counters });
+          expect({ position, statement: await statementCounters(live, unitIds, position) }).toEqual({ position, statement: counters });
         }
         // A position between two events (in a gap, or just before the next) answers as the event before it.
         for (let i = 1; i < batches.length; i++) {
           const between = Number(batches[i][0].position) - 1;
           const counters = expected.get(Number(batches[i - 1][batches[i - 1].length - 1].position));
           expect({ between, counters: await temporalCounters(live, unitIds, between, head, i % 2 ? 3 : unitIds.length) }).toEqual({ between, counters });
+          // The statement's server-side filter of the change rows with up to 8 owners asked, and without.
+          expect({ between, statement: await statementCounters(live, unitIds, between, i % 2 ? 8 : unitIds.length) }).toEqual({ between, statement: counters });
         }
 
         await rebuildReadModels(rebuilt, store, { batchSize: 5000 });

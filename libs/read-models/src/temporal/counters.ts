@@ -68,7 +68,7 @@ function packCounts(counts: Counts): string | null {
   return tuples.length ? JSON.stringify(tuples) : null;
 }
 
-function addPacked(counts: Counts, packed: string, sign = 1): void {
+export function addPacked(counts: Counts, packed: string, sign = 1): void {
   for (const [s, d, c, t] of JSON.parse(packed) as CountTuple[]) addTuple(counts, s, d, sign * c, sign * t);
 }
 
@@ -114,7 +114,7 @@ export function packItemChange(before: ItemCounted | null, after: ItemCounted, u
 }
 
 /** Adds a change row's tuples (times `sign`) into `into` for the owners asked (all owners when `needles` is null). */
-function addChanges(into: Map<string, Counts>, packed: string, needles: [string, string][] | null, sign = 1): void {
+export function addChanges(into: Map<string, Counts>, packed: string, needles: [string, string][] | null, sign = 1): void {
   if (needles && !needles.some(([, needle]) => packed.includes(needle))) return;
   for (const [owners, tuples] of JSON.parse(packed) as [string[], CountTuple[]][]) {
     for (const owner of owners) {

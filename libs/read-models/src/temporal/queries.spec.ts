@@ -9,6 +9,7 @@ import { rebuildReadModels } from '../rebuild/rebuild';
 import { EventScript } from '../testing/county-script';
 import type { Figures, ItemPage } from '../views';
 import { TemporalQueries } from './queries';
+import { COUNTER_LAYOUT } from './counters';
 
 /**
  * As-of answers over a small log whose every position is known, worked out by hand (not by another
@@ -144,4 +145,116 @@ describe.each(['sqlite', 'postgres'] as const)('as-of answers over a hand-worked
       ]);
     });
   }
+});
+
+/**
+ * Cuts named by their instant (PostgreSQL looks the position up in the answer's own statement): a
+ * province of two counties whose township moves from one to the other, every group of events recorded
+ * at an instant of its own, with epochs of 4 events and a snapshot every 2 epochs, so that the figures
+ * come from a snapshot, epoch rows and change rows, forward and backward (position 7: the snapshot after
+ * event 8 less change row 8; 12: snapshot 8 and epoch 9–12). Worked out by hand.
+ */
+describe.each(['sqlite', 'postgres'] as const)('as-of answers at an instant, a township moved between counties (%s)', (engine) => {
+  const saved = { ...COUNTER_LAYOUT };
+  const T1 = '2026-03-01T09:00:00+08:00';
+  const T2 = '2026-03-02T09:00:00+08:00';
+  const T3 = '2026-03-03T09:00:00+08:00';
+  const T4 = '2026-03-04T09:00:00+08:00';
+  let dir: string;
+  let store: EventStore;
+  let pg: TestPostgres | undefined;
+  let ds: DataSource;
+  let q: TemporalQueries;
+  const at = (instant: string, deltaMs = 0) => ({ instantMs: Date.parse(instant) + deltaMs, day: TODAY });
+
+  beforeAll(async () => {
+    Object.assign(COUNTER_LAYOUT, { epochSize: 4, snapshotEpochs: 2 });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rm-temporal-instants-'));
+    store = await openSqliteEventStore({ file: path.join(dir, 'events.sqlite'), synchronous: 'NORMAL' });
+    const script = new EventScript(store);
+    script.at = T1;
+    await script.unit('P', '省委', null, 'province_committee'); // 1
+    await script.unit('CA', '甲县', 'P', 'county_committee'); // 2
+    await script.unit('CB', '乙县', 'P', 'county_committee'); // 3
+    await script.unit('TA', '甲乡', 'CA', 'township_committee'); // 4
+    await script.unit('TB', '乙乡', 'CB', 'township_committee'); // 5
+    await script.cadre('K1', '张三', 'TA'); // 6
+    await script.sheet('s1', '湟组交〔2026〕1号'); // 7
+    script.at = T2;
+    await script.assign('I1', 'TA', 'K1', '2026-03-20'); // 8: open on TODAY
+    await script.assign('I2', 'TB', 'K1', '2026-03-05'); // 9: overdue on TODAY
+    script.at = T3;
+    await script.append('UnitMoved', { unitId: 'TA', parentId: 'CB', previousParentId: 'CA' }); // 10: I1 goes with it
+    script.at = T4;
+    await script.assign('I3', 'CA', 'K1', '2026-03-06'); // 11: overdue
+    await script.unit('TC', '丙乡', 'CA', 'township_committee'); // 12
+    expect(Number(await script.store.headPosition())).toBe(12);
+    if (engine === 'postgres') pg = await startTestPostgres();
+    ds = await openReadModels({ dataDir: dir, readDbUrl: pg ? await createTestDatabase(pg.serverUrl) : null });
+    await rebuildReadModels(ds, store);
+    // Epochs of 4 events: three closed, a snapshot after the second (events 1-8).
+    expect(Number((await ds.query(`SELECT COUNT(*) AS n FROM "rm_t_counter_snapshot" WHERE "epoch" = 2`))[0].n)).toBeGreaterThan(0);
+    q = new TemporalQueries(ds, { dueSoonDays: 3 });
+  }, 120_000);
+
+  afterAll(async () => {
+    Object.assign(COUNTER_LAYOUT, saved);
+    await ds?.destroy();
+    await store?.close();
+    await pg?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('before the first event: nothing existed (no figures, no children, an empty list)', async () => {
+    const before = at(T1, -1);
+    expect(await q.unitFigures('P', true, before)).toBeNull();
+    expect(await q.childrenFigures('P', before)).toBeNull();
+    expect(ids(await q.listItems({ unitId: 'P', subtree: true }, before))).toEqual({ items: [], total: 0 });
+    expect(ids(await q.listItems({}, before))).toEqual({ items: [], total: 0 });
+  });
+
+  it('exactly at an instant its events are in; a millisecond before, they are not', async () => {
+    const exactly = at(T2); // positions 1-9
+    expect(await q.unitFigures('P', true, exactly)).toEqual(figures({ total: 2, open: 2, overdue: 1 }));
+    expect(await q.unitFigures('CA', true, exactly)).toEqual(figures({ total: 1, open: 1 }));
+    expect(await q.unitFigures('CB', true, exactly)).toEqual(figures({ total: 1, open: 1, overdue: 1 }));
+    expect(await q.childrenFigures('P', exactly)).toEqual([
+      { unitId: 'CB', name: '乙县', ...figures({ total: 1, open: 1, overdue: 1 }) },
+      { unitId: 'CA', name: '甲县', ...figures({ total: 1, open: 1 }) },
+    ]);
+    expect(ids(await q.listItems({ unitId: 'P', subtree: true }, exactly))).toEqual({ items: ['I2', 'I1'], total: 2 });
+    const justBefore = at(T2, -1); // positions 1-7
+    expect(await q.unitFigures('P', true, justBefore)).toEqual(figures({}));
+    expect(await q.unitFigures('CA', true, justBefore)).toEqual(figures({}));
+    expect(ids(await q.listItems({ unitId: 'P', subtree: true }, justBefore))).toEqual({ items: [], total: 0 });
+  });
+
+  it('between two instants: the township under the other county, its item with it', async () => {
+    const moved = at(T3, 6 * 3600_000); // positions 1-10
+    expect(await q.unitFigures('CA', true, moved)).toEqual(figures({}));
+    expect(await q.unitFigures('CB', true, moved)).toEqual(figures({ total: 2, open: 2, overdue: 1 }));
+    expect(await q.unitFigures('CB', false, moved)).toEqual(figures({}));
+    expect(await q.unitFigures('P', true, moved)).toEqual(figures({ total: 2, open: 2, overdue: 1 }));
+    expect(await q.childrenFigures('CA', moved)).toEqual([]);
+    expect(await q.childrenFigures('CB', moved)).toEqual([
+      { unitId: 'TB', name: '乙乡', ...figures({ total: 1, open: 1, overdue: 1 }) },
+      { unitId: 'TA', name: '甲乡', ...figures({ total: 1, open: 1 }) },
+    ]);
+    expect(ids(await q.listItems({ unitId: 'CB', subtree: true }, moved))).toEqual({ items: ['I2', 'I1'], total: 2 });
+    expect(ids(await q.listItems({ unitId: 'CB', subtree: true, pageSize: 1, page: 2 }, moved))).toEqual({ items: ['I1'], total: 2 });
+    expect(ids(await q.listItems({ unitId: 'CB', subtree: true, pageSize: 1, page: 3 }, moved))).toEqual({ items: [], total: 2 });
+    expect(ids(await q.listItems({ unitId: 'CA', subtree: true }, moved))).toEqual({ items: [], total: 0 });
+    // Before the move (positions 1-9) the same township was the first county's.
+    expect(ids(await q.listItems({ unitId: 'CA', subtree: true }, at(T3, -1)))).toEqual({ items: ['I1'], total: 1 });
+  });
+
+  it('a unit that did not exist at the instant has no figures (the routes answer UNIT_NOT_FOUND); from its instant on it has', async () => {
+    expect(await q.unitFigures('TC', true, at(T4, -1))).toBeNull();
+    expect(await q.childrenFigures('TC', at(T4, -1))).toBeNull();
+    expect(await q.unitFigures('nowhere', true, at(T4))).toBeNull();
+    expect(await q.unitFigures('TC', true, at(T4))).toEqual(figures({}));
+    expect(await q.unitFigures('CA', true, at(T4))).toEqual(figures({ total: 1, open: 1, overdue: 1 }));
+    expect((await q.childrenFigures('CA', at(T4)))?.map((c) => [c.unitId, c.total])).toEqual([['TC', 0]]);
+    expect(await q.unitFigures('P', true, at(T4))).toEqual(figures({ total: 3, open: 3, overdue: 2 }));
+  });
 });

@@ -3,7 +3,7 @@ import type { LedgerConfig } from '@ledger/platform';
 import { addDays } from '../dates';
 import { figuresOf, ZERO_SUMS, type FigureSums } from '../figures/figures';
 import { OPEN_BY_DUE_DATE } from '../figures/item-counter.entity';
-import { toItemView, whereItemFields, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../items/queries';
+import { itemFieldConditions, toItemView, whereItemFields, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../items/queries';
 import {
   ITEM_SORT_KEYS,
   OPEN_STATUSES,
@@ -16,8 +16,10 @@ import {
   type UnitView,
 } from '../views';
 import { CadreVersionRow, ItemFactRow, ItemVersionRow, UnitVersionRow } from './entities';
-import { countsAt } from './counters';
+import { countsAt, type Counts } from './counters';
+import { countsRows, cutCte, foldCounts, LAST_CTE, type InstantCut } from './as-of-statement';
 import { isPostgres, placeholders } from '../db/sql';
+import { select } from '../db/select';
 import { temporalCheckpoint } from '../checkpoint/checkpoints';
 
 /** A cut of the log: every event at or before `position`, read on county date `day`. */
@@ -25,6 +27,9 @@ export interface LedgerCut {
   position: number;
   day: string;
 }
+
+/** A cut by its position, or by its instant (on PostgreSQL looked up in the answer's own statement). */
+export type AsOfCut = LedgerCut | InstantCut;
 
 export interface NameAt {
   id: string;
@@ -178,10 +183,12 @@ export class TemporalQueries {
    * Items as they stood at the cut: `unitId` + `subtree` over that day's tree; `scopeUnitIds` (a unit
    * user's subtree as it is now) confines the handling unit of then.
    */
-  async listItems(filter: ItemFilter & { scopeUnitIds?: string[] }, cut: LedgerCut): Promise<ItemPage> {
+  async listItems(filter: ItemFilter & { scopeUnitIds?: string[] }, asOf: AsOfCut): Promise<ItemPage> {
     const page = Math.max(1, Math.floor(filter.page ?? 1));
     const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(filter.pageSize ?? DEFAULT_PAGE_SIZE)));
     const empty = { items: [], total: 0, page, pageSize };
+    if (this.postgres) return this.listStatement(filter, asOf, page, pageSize);
+    const cut = await this.positionOf(asOf);
     // The units of that day's subtree are chosen in the query, from the root's path of then.
     let under: { sql: string; params: Record<string, string> } | null = null;
     let unitIds: string[] | null = null;
@@ -257,10 +264,85 @@ export class TemporalQueries {
     };
   }
 
+  /**
+   * PostgreSQL: listItems in ONE statement (the instant's position, the root's path of then, the
+   * temporal checkpoint, the page's keys, the count, the page's rows), as figuresStatement.
+   */
+  private async listStatement(filter: ItemFilter & { scopeUnitIds?: string[] }, asOf: AsOfCut, page: number, pageSize: number): Promise<ItemPage> {
+    const at = cutCte(asOf);
+    const ctes = [at.sql];
+    const params: Record<string, unknown> = { ...at.params, limit: pageSize, offset: (page - 1) * pageSize };
+    const where: string[] = [];
+    let unitIds: string[] | null = null;
+    if (filter.unitId) {
+      if (filter.subtree === false) unitIds = [filter.unitId];
+      else {
+        // The units of that day's subtree: a byte-order range over the path index from the root's path of then (none if it did not exist).
+        ctes.push(`"root" AS (SELECT u."path" AS "lo", left(u."path", -1) || chr(ascii(right(u."path", 1)) + 1) AS "hi" FROM "rm_t_unit" u
+          WHERE u."unitId" = :rootId AND u."fromPosition" <= (SELECT "p" FROM "cut") AND u."toPosition" > (SELECT "p" FROM "cut"))`);
+        params.rootId = filter.unitId;
+        where.push(`i."unitId" IN (SELECT u."unitId" FROM "rm_t_unit" u WHERE u."path" COLLATE "C" >= (SELECT "lo" FROM "root") AND u."path" COLLATE "C" < (SELECT "hi" FROM "root")
+          AND u."fromPosition" <= (SELECT "p" FROM "cut") AND u."toPosition" > (SELECT "p" FROM "cut"))`);
+      }
+    }
+    if (filter.scopeUnitIds) {
+      const scope = new Set(filter.scopeUnitIds);
+      unitIds = (unitIds ?? filter.scopeUnitIds).filter((id) => scope.has(id));
+      if (unitIds.length === 0) return { items: [], total: 0, page, pageSize };
+    }
+    if (unitIds) {
+      where.push(`i."unitId" IN (:...unitIds)`);
+      params.unitIds = unitIds;
+    }
+    for (const c of itemFieldConditions(filter, asOf.day, this.dueSoonDays)) {
+      where.push(c.sql);
+      Object.assign(params, c.params);
+    }
+    const { key, desc } = parseSort(filter.sort);
+    const dir = desc ? 'DESC' : 'ASC';
+    const matches = (inForce: string) =>
+      `SELECT i."itemId" AS "id", i."fromPosition" AS "fp", i."${key}" AS "sk" FROM "rm_t_item" i WHERE ${[inForce, ...where].join(' AND ')}`;
+    const p = `(SELECT "p" FROM "cut")`;
+    let m: string;
+    if (filter.unitId || filter.scopeUnitIds) {
+      // By unit, the index that starts the range nearer p (listItems); p is known only inside the statement,
+      // so both ways are written, each behind a one-time filter on the other's negation: one of them runs.
+      ctes.push(LAST_CTE.sql, `"lt" AS (SELECT CASE WHEN 2 * ${p} > (SELECT "v" FROM "last") THEN 1 ELSE 0 END AS "late")`);
+      Object.assign(params, LAST_CTE.params);
+      m = `${matches(`(SELECT "late" FROM "lt") = 1 AND +i."fromPosition" <= ${p} AND i."toPosition" > ${p}`)}
+        UNION ALL ${matches(`(SELECT "late" FROM "lt") = 0 AND i."fromPosition" <= ${p} AND +i."toPosition" > ${p}`)}`;
+    } else m = matches(`i."fromPosition" <= ${p} AND i."toPosition" > ${p}`);
+    ctes.push(`"m" AS (${m})`, `"pick" AS (SELECT "id", "fp", "sk" FROM "m" ORDER BY "sk" ${dir}, "id" ${dir} LIMIT :limit OFFSET :offset)`);
+    // One row at least: the count, with the page's rows beside it (none past the last page).
+    const rows = await select<Record<string, unknown>>(
+      this.dataSource,
+      `WITH ${ctes.join(',\n')}
+       SELECT v.*, t."n" AS "matched" FROM (SELECT COUNT(*) AS "n" FROM "m") t LEFT JOIN "pick" ON TRUE
+       LEFT JOIN "rm_t_item" v ON v."itemId" = "pick"."id" AND v."fromPosition" = "pick"."fp" ORDER BY "pick"."sk" ${dir}, "pick"."id" ${dir}`,
+      params,
+    );
+    return {
+      items: rows.filter((r) => r.itemId !== null).map((r) => toItemView(itemVersionFromRaw(r), asOf.day, this.dueSoonDays)),
+      total: Number(rows[0]?.matched ?? 0),
+      page,
+      pageSize,
+    };
+  }
+
   // ---- figures ----
 
+  /** The cut's position: given, or looked up from its instant. */
+  private async positionOf(cut: AsOfCut): Promise<LedgerCut> {
+    return 'position' in cut ? cut : { position: await this.positionAt(cut.instantMs), day: cut.day };
+  }
+
   /** Figures of a unit at the cut (its subtree of that day unless `subtree` is false); null if it did not exist then. */
-  async unitFigures(unitId: string, subtree: boolean, cut: LedgerCut): Promise<Figures | null> {
+  async unitFigures(unitId: string, subtree: boolean, asOf: AsOfCut): Promise<Figures | null> {
+    if (this.postgres) {
+      const at = await this.figuresStatement(unitId, subtree ? 'subtree' : 'unit', false, asOf);
+      return at.unit ? figuresOf(at.sums.get(unitId) ?? ZERO_SUMS) : null;
+    }
+    const cut = await this.positionOf(asOf);
     const [{ unit }, last] = await Promise.all([this.unitAt(unitId, cut.position), this.lastPosition()]);
     if (!unit) return null;
     const sums = await this.sums(subtree ? 'subtree' : 'unit', [unitId], cut, last);
@@ -268,27 +350,73 @@ export class TemporalQueries {
   }
 
   /** One row per child of that day (live, or dissolved while items still counted); null if the unit did not exist then. */
-  async childrenFigures(unitId: string, cut: LedgerCut): Promise<UnitFiguresRow[] | null> {
-    const [at, last] = await Promise.all([this.unitAt(unitId, cut.position, true), this.lastPosition()]);
+  async childrenFigures(unitId: string, asOf: AsOfCut): Promise<UnitFiguresRow[] | null> {
+    let at: { unit: Pick<UnitVersionRow, 'name'> | null; children: Pick<UnitVersionRow, 'unitId' | 'name' | 'dissolved'>[] };
+    let sums: Map<string, FigureSums>;
+    if (this.postgres) ({ sums, ...at } = await this.figuresStatement(unitId, 'subtree', true, asOf));
+    else {
+      const cut = await this.positionOf(asOf);
+      const last = await this.lastPosition();
+      at = await this.unitAt(unitId, cut.position, true);
+      sums = at.unit
+        ? await this.sums(
+            'subtree',
+            at.children.map((c) => c.unitId),
+            cut,
+            last,
+          )
+        : new Map();
+    }
     if (!at.unit) return null;
     const children = at.children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const sums = await this.sums(
-      'subtree',
-      children.map((c) => c.unitId),
-      cut,
-      last,
-    );
     return children
       .filter((c) => !c.dissolved || (sums.get(c.unitId)?.total ?? 0) > 0)
       .map((c) => ({ unitId: c.unitId, name: c.name, ...figuresOf(sums.get(c.unitId) ?? ZERO_SUMS) }));
   }
 
+  /**
+   * PostgreSQL: the unit (with `children`, its children) at the cut and their figures in ONE statement —
+   * the instant's position, the unit, the temporal checkpoint, the epochs and their ends, the snapshot,
+   * epoch and change rows — each statement being a round trip that waits for a CPU on a busy server.
+   */
+  private async figuresStatement(
+    unitId: string,
+    kind: 'unit' | 'subtree',
+    children: boolean,
+    cut: AsOfCut,
+  ): Promise<{
+    unit: { unitId: string; name: string; dissolved: boolean } | null;
+    children: { unitId: string; name: string; dissolved: boolean }[];
+    sums: Map<string, FigureSums>;
+  }> {
+    const at = cutCte(cut);
+    const counts = countsRows(kind, this.postgres);
+    const units = `"unit" AS (SELECT u."unitId", u."name", CASE WHEN u."dissolved" THEN 1 ELSE 0 END AS "dissolved" FROM "rm_t_unit" u
+      WHERE ${children ? '(u."unitId" = :unitId OR u."parentId" = :unitId)' : 'u."unitId" = :unitId'} AND u."fromPosition" <= (SELECT "p" FROM "cut") AND u."toPosition" > (SELECT "p" FROM "cut"))`;
+    const owners = `"owners" AS (SELECT "unitId" AS "id" FROM "unit" WHERE ${children ? '"unitId" <> :unitId' : '"unitId" = :unitId'})`;
+    const rows = await select<{ k: string; owner: string | null; counts: string; d: unknown }>(
+      this.dataSource,
+      `WITH ${[at.sql, LAST_CTE.sql, units, owners, ...counts.ctes].join(',\n')}
+       ${[`SELECT 'u' AS "k", "unitId" AS "owner", "name" AS "counts", "dissolved" AS "d" FROM "unit"`, ...counts.rows].join('\nUNION ALL\n')}`,
+      { ...at.params, ...LAST_CTE.params, ...counts.params, unitId },
+    );
+    const found = rows.filter((r) => r.k === 'u').map((r) => ({ unitId: r.owner!, name: r.counts, dissolved: Number(r.d) === 1 }));
+    const unit = found.find((u) => u.unitId === unitId) ?? null;
+    const asked = found.filter((u) => u.unitId !== unitId);
+    const ownerIds = children ? asked.map((u) => u.unitId) : [unitId];
+    return { unit, children: asked, sums: unit ? this.figureSums(foldCounts(kind, ownerIds, rows), cut.day) : new Map() };
+  }
+
   /** Counter sums per owner at the cut, open items folded into overdue / due soon for the cut's day. */
   private async sums(kind: 'unit' | 'subtree', owners: string[], cut: LedgerCut, last: number): Promise<Map<string, FigureSums>> {
-    const out = new Map<string, FigureSums>();
     const held = Math.max(cut.position, last);
     const counts = await countsAt((sql, params) => this.dataSource.query(sql, params), this.postgres, kind, owners, cut.position, held);
-    const soon = addDays(cut.day, this.dueSoonDays);
+    return this.figureSums(counts, cut.day);
+  }
+
+  private figureSums(counts: Map<string, Counts>, day: string): Map<string, FigureSums> {
+    const out = new Map<string, FigureSums>();
+    const soon = addDays(day, this.dueSoonDays);
     for (const [ownerId, byKey] of counts) {
       const s = { ...ZERO_SUMS };
       for (const [key, [count, onTime]] of byKey) {
@@ -297,7 +425,7 @@ export class TemporalQueries {
         const status = key.slice(0, i);
         if (status === OPEN_BY_DUE_DATE) {
           const dueDate = key.slice(i + 1);
-          if (dueDate < cut.day) s.overdue += count;
+          if (dueDate < day) s.overdue += count;
           else if (dueDate <= soon) s.dueSoon += count;
           continue;
         }
@@ -398,6 +526,16 @@ function versionLookup<R extends { fromPosition: number; toPosition: number }>(r
   const byId = new Map<string, R[]>();
   for (const r of rows) byId.set(idOf(r), [...(byId.get(idOf(r)) ?? []), r]);
   return (id, position) => byId.get(id)?.find((r) => r.fromPosition <= position && position < r.toPosition) ?? null;
+}
+
+/** A raw rm_t_item row as the driver returns it, as the entity (its key column is itemId; simple-json decoded). */
+function itemVersionFromRaw(r: Record<string, unknown>): ItemVersionRow {
+  const supportUnitIds = r.supportUnitIds;
+  return {
+    ...(r as unknown as ItemVersionRow),
+    id: r.itemId as string,
+    supportUnitIds: typeof supportUnitIds === 'string' ? JSON.parse(supportUnitIds) : (supportUnitIds as string[]),
+  };
 }
 
 function parseSort(sort: string | undefined): { key: string; desc: boolean } {

@@ -25,7 +25,7 @@ export class ChildrenOutstandingHandler implements IQueryHandler<ChildrenOutstan
   async execute(q: ChildrenOutstandingQuery): Promise<UnitFiguresRow[]> {
     await this.scope.consistent(q.minPosition);
     await this.scope.requireUnit(q.actor, q.unitId);
-    const cut = await this.cuts.cut(q.asOf);
+    const cut = await this.cuts.instant(q.asOf);
     if (cut) {
       // The children of that day, each rolled up over its subtree of that day.
       const rows = await this.cuts.temporal.childrenFigures(q.unitId, cut);

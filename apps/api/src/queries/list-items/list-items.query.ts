@@ -23,7 +23,7 @@ export class ListItemsHandler implements IQueryHandler<ListItemsQuery, ItemPage>
   async execute({ actor, filter }: ListItemsQuery): Promise<ItemPage> {
     await this.scope.consistent(filter.minPosition);
     const { minPosition: _, asOf, ...rest } = filter;
-    const cut = await this.cuts.cut(asOf);
+    const cut = await this.cuts.instant(asOf);
     if (cut) {
       // The tree of that day for unitId/subtree; a unit user's scope is its subtree as it is now.
       const root = this.scope.scopeRoot(actor);

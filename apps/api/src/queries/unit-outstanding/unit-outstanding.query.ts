@@ -26,7 +26,7 @@ export class UnitOutstandingHandler implements IQueryHandler<UnitOutstandingQuer
   async execute(q: UnitOutstandingQuery): Promise<Figures> {
     await this.scope.consistent(q.minPosition);
     await this.scope.requireUnit(q.actor, q.unitId);
-    const cut = await this.cuts.cut(q.asOf);
+    const cut = await this.cuts.instant(q.asOf);
     if (cut) {
       const figures = await this.cuts.temporal.unitFigures(q.unitId, q.subtree, cut);
       if (!figures) throw new NotFoundProblem('UNIT_NOT_FOUND', `no unit ${q.unitId} as of ${q.asOf}`);
