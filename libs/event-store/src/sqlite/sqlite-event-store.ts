@@ -104,6 +104,12 @@ function toStored(r: Row): StoredEvent {
 
 /** Streams whose tail the store keeps knowing (a Map of ids and numbers: some MB at most). */
 const MAX_KNOWN_TAILS = 50_000;
+/** Rows past the frontier read to catch up; beyond, what the store knew is dropped (read again as needed). */
+const CATCH_UP_ROWS = 1000;
+const FRONTIER_UNKNOWN = 0;
+const FRONTIER_KNOWN = 1;
+const FRONTIER_MOVED_WATCHED = 2;
+type FrontierState = typeof FRONTIER_UNKNOWN | typeof FRONTIER_KNOWN | typeof FRONTIER_MOVED_WATCHED;
 
 type ReplayRow = [number, string, number, string, number, string, string];
 
@@ -166,16 +172,14 @@ export class SqliteEventStore implements EventStore {
   private pollTimer: NodeJS.Timeout | null = null;
   private lastDataVersion = 0;
   /**
-   * What this store knows of the log without reading it: `tails` maps a stream to the revision from
-   * which it holds nothing (head + 1), as of position `frontier`; `confirmedVersion` is this connection's
-   * data_version at which the table's tip was seen to be `frontier` (another connection's commit, our
-   * writer thread's included, changes data_version). `ahead`: our appends committed past the frontier,
-   * by first position, waiting for the positions before them. See `knownEmpty`.
+   * What this store knows of the log without reading its streams: `tails` maps a stream to the revision
+   * from which it holds nothing (head + 1) as of position `frontier`; `confirmedVersion` is this
+   * connection's data_version when the log was last seen to end there (another connection's commit, our
+   * writer thread's included, changes it). See `atFrontier`.
    */
   private readonly tails = new Map<string, number>();
   private frontier: number | null = null;
   private confirmedVersion: number | null = null;
-  private readonly ahead = new Map<number, { last: number; stream: string; next: number }>();
 
   private readonly stmt: {
     head: Database.Statement;
@@ -184,6 +188,7 @@ export class SqliteEventStore implements EventStore {
     readAll: Database.Statement;
     readForReplay: Database.Statement;
     dataVersion: Database.Statement;
+    after: Database.Statement;
   };
 
   constructor(options: SqliteEventStoreOptions) {
@@ -233,6 +238,7 @@ export class SqliteEventStore implements EventStore {
         .prepare('SELECT position, stream, revision, type, schema_version, data, recorded_at FROM events WHERE position > ? ORDER BY position LIMIT ?')
         .raw(),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
+      after: db.prepare('SELECT position, stream, revision FROM events WHERE position > ? ORDER BY position LIMIT ?').raw(),
     };
   }
 
@@ -337,7 +343,6 @@ export class SqliteEventStore implements EventStore {
       if (o.ok) {
         this.stats.appends++;
         wrote ||= o.wrote;
-        if (o.wrote) this.noteAppended(batch[i].stream, batch[i].events.length, o.revision, o.position);
         batch[i].resolve({ revision: o.revision, position: BigInt(o.position) });
       } else {
         batch[i].reject(laneError(o.error));
@@ -348,65 +353,50 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(stream: string, fromRevision = 0, limit?: number): Promise<StoredEvent[]> {
     this.assertOpen();
+    // Brought to the log's end first: the tail may have moved since it was known.
+    const known = this.tails.has(stream) && this.atFrontier(stream) !== FRONTIER_UNKNOWN;
     const tail = this.tails.get(stream);
-    if (tail !== undefined && fromRevision >= tail && this.atFrontier()) {
+    if (known && tail !== undefined && fromRevision >= tail) {
       this.stats.streamReadsKnownEmpty++;
       return [];
     }
     const rows = this.stmt.readStream.all(stream, fromRevision, limit ?? -1) as Row[];
-    // Read to the stream's end while the log ended at the frontier (it cannot move between the two
-    // statements: only settle() moves it), so the read saw the log as of the frontier.
-    if ((limit === undefined || limit < 0 || rows.length < limit) && this.atFrontier()) {
+    // Read to the stream's end, and nothing of the stream committed since the frontier was last known
+    // (before this read): the read saw the stream's end as it is now.
+    if ((limit === undefined || limit < 0 || rows.length < limit) && this.atFrontier(stream) === FRONTIER_KNOWN) {
       this.setTail(stream, rows.length ? rows[rows.length - 1][3] + 1 : fromRevision);
     }
     return rows.map(toStored);
   }
 
   /**
-   * Whether the log is known to end at `frontier` now, so that `tails` is the truth: no other connection
-   * (our writer thread's included) has committed since the tip was last seen there, or the tip is there
-   * now. A tip elsewhere with none of our groups unanswered means another process wrote, what is not
-   * known: everything known is dropped and the frontier starts again at the tip. Costs a pragma, and
-   * after a commit the tip's lookup, against a stream's index probe and its rows' decoding: every command
-   * reads its item's stream and the units of its scope check (docs/benchmarks.md, service).
+   * Brings `tails` to the log's end: when another connection (our writer thread's included) has
+   * committed since the last look, the rows past the frontier (position, stream and revision only: the
+   * table's last page or two) move their streams' tails and the frontier. FRONTIER_MOVED_WATCHED when
+   * `watch` was among them; past CATCH_UP_ROWS rows (a bulk load by another process) what was known is
+   * dropped instead (FRONTIER_UNKNOWN). Costs a pragma, and after a commit that short read, against a
+   * stream's index probe and its rows' decoding: every command reads its item's stream and the units of
+   * its scope check (docs/benchmarks.md, service).
    */
-  private atFrontier(): boolean {
-    if (!this.contiguousPositions) return false;
-    // data_version before the tip: a commit between the two shows as a changed version next time.
+  private atFrontier(watch: string): FrontierState {
+    // data_version before the rows: a commit between the two shows as a changed version next time.
     const version = this.stmt.dataVersion.get() as number;
-    if (version === this.confirmedVersion) return true;
-    const tip = this.stmt.head.get() as number;
-    if (tip === this.frontier) {
-      this.confirmedVersion = version;
-      return true;
-    }
-    if (!this.inflight) {
+    if (version === this.confirmedVersion) return FRONTIER_KNOWN;
+    let state: FrontierState = FRONTIER_KNOWN;
+    const rows = this.frontier === null ? null : (this.stmt.after.all(this.frontier, CATCH_UP_ROWS + 1) as [number, string, number][]);
+    if (rows === null || rows.length > CATCH_UP_ROWS) {
       this.tails.clear();
-      this.ahead.clear();
-      this.frontier = tip;
-      this.confirmedVersion = version;
+      this.frontier = this.stmt.head.get() as number;
+      state = FRONTIER_UNKNOWN;
+    } else {
+      for (const [position, stream, revision] of rows) {
+        this.setTail(stream, revision + 1);
+        if (stream === watch) state = FRONTIER_MOVED_WATCHED;
+        this.frontier = position;
+      }
     }
-    return false;
-  }
-
-  /** Our committed append at positions last - events + 1 .. last: the stream's tail, once the frontier reaches it. */
-  private noteAppended(stream: string, events: number, revision: number, last: number): void {
-    if (this.frontier === null || !this.contiguousPositions) return;
-    const first = last - events + 1;
-    // At or before the frontier: committed before a restart of what is known, after which the stream may have moved on.
-    if (first <= this.frontier) return;
-    if (this.ahead.size >= MAX_KNOWN_TAILS) {
-      this.ahead.clear();
-      this.tails.clear();
-      this.frontier = null;
-      return;
-    }
-    this.ahead.set(first, { last, stream, next: revision + 1 });
-    for (let a = this.ahead.get(this.frontier + 1); a; a = this.ahead.get(this.frontier + 1)) {
-      this.ahead.delete(this.frontier + 1);
-      this.setTail(a.stream, a.next);
-      this.frontier = a.last;
-    }
+    this.confirmedVersion = version;
+    return state;
   }
 
   private setTail(stream: string, next: number): void {
