@@ -24,27 +24,29 @@ function shapeOf(meta: EntityMetadata, key: string): { sql: string; columns: Col
  * The stored rows whose `key` column is one of `ids`, as TypeORM hydrates them (each column through the
  * driver: booleans, JSON, transformers), as plain objects. On SQLite a prepared seek per id on the batch's
  * connection: a live batch loads a handful of rows, and TypeORM's query builder cost more than the seeks
- * (about a tenth of the projector's CPU per event); elsewhere TypeORM's IN query.
+ * (about a tenth of the projector's CPU per event); on PostgreSQL one `= ANY($1)` query per chunk.
  */
 export async function loadRows<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, key: string, ids: string[], chunk = 500): Promise<R[]> {
   if (ids.length === 0) return [];
   const db = sqliteConnection(em);
+  const meta = em.connection.getMetadata(entity);
+  const { sql, columns } = shapeOf(meta, key);
+  const driver = em.connection.driver;
   if (!db) {
+    // One array parameter, the rows hydrated as TypeORM's getMany does: its query builder cost more CPU than the query.
+    const any = sql.replace(/= \?$/, '= ANY($1)');
     const out: R[] = [];
     for (let i = 0; i < ids.length; i += chunk) {
-      const rows = await em
-        .getRepository(entity)
-        .createQueryBuilder('r')
-        .where(`r.${key} IN (:...ids)`, { ids: ids.slice(i, i + chunk) })
-        .getMany();
-      for (const r of rows) out.push({ ...r });
+      const raws: Record<string, unknown>[] = await em.query(any, [ids.slice(i, i + chunk)]);
+      for (const raw of raws) {
+        const row: ObjectLiteral = {};
+        for (const c of columns) row[c.propertyName] = driver.prepareHydratedValue(raw[c.databaseName], c);
+        out.push(row as R);
+      }
     }
     return out;
   }
-  const meta = em.connection.getMetadata(entity);
-  const { sql, columns } = shapeOf(meta, key);
   const select = db.prepare(sql) as unknown as { raw(on: boolean): { get(...p: unknown[]): unknown[] | undefined } };
-  const driver = em.connection.driver;
   const out: R[] = [];
   for (const id of ids) {
     const raw = select.raw(true).get(id);

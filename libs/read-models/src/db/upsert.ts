@@ -1,5 +1,6 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { isPostgres } from './sql';
+import type { WriteBatch } from './write-batch';
 
 /** Rows per multi-row statement: well under SQLite's 32,766 bound variables. */
 const CHUNK = 300;
@@ -15,6 +16,8 @@ export async function upsertRows<R extends ObjectLiteral>(
   rows: R[],
   additive: string[] = [],
   chunkRows = CHUNK,
+  /** Sends the statements with the batch's other writes (WriteBatch) instead of one at a time. */
+  writes?: WriteBatch,
 ): Promise<void> {
   if (rows.length === 0) return;
   const meta = em.connection.getMetadata(entity);
@@ -41,10 +44,10 @@ export async function upsertRows<R extends ObjectLiteral>(
       });
       return `(${marks.join(',')})`;
     });
-    await em.query(
+    const sql =
       `INSERT INTO ${q(meta.tableName)} (${cols.map((c) => q(c.databaseName)).join(',')}) VALUES ${tuples.join(',')} ` +
-        `ON CONFLICT (${keys.join(',')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
-      params,
-    );
+      `ON CONFLICT (${keys.join(',')}) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`;
+    if (writes) await writes.write(sql, params);
+    else await em.query(sql, params);
   }
 }

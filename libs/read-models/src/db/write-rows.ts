@@ -1,6 +1,7 @@
 import { QueryFailedError, type EntityManager, type EntityMetadata, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { upsertRows } from './upsert';
 import { sqliteConnection } from './sqlite-connection';
+import type { WriteBatch } from './write-batch';
 
 type ColumnMetadata = EntityMetadata['columns'][number];
 
@@ -58,10 +59,10 @@ function run(statement: { run(...params: unknown[]): unknown }, sql: string, val
  * SQLite a prepared statement bound once per row: no SQL text to build and parse per batch, which
  * was most of the cost of a rebuild's writes; on PostgreSQL, multi-row statements (a round trip each).
  */
-export async function writeRows<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, rows: R[]): Promise<void> {
+export async function writeRows<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, rows: R[], writes?: WriteBatch): Promise<void> {
   if (rows.length === 0) return;
   const db = sqliteConnection(em);
-  if (!db) return upsertRows(em, entity, rows, [], PG_CHUNK);
+  if (!db) return upsertRows(em, entity, rows, [], PG_CHUNK, writes);
   const shape = shapeOf(em.connection.getMetadata(entity));
   const statement = db.prepare(shape.sql);
   const values: unknown[] = new Array(shape.columns.length);
@@ -78,6 +79,7 @@ export async function writeChangedRows<R extends ObjectLiteral>(
   em: EntityManager,
   entity: EntityTarget<R>,
   changes: { before: R | null; after: R }[],
+  writes?: WriteBatch,
 ): Promise<void> {
   if (changes.length === 0) return;
   const db = sqliteConnection(em);
@@ -88,6 +90,7 @@ export async function writeChangedRows<R extends ObjectLiteral>(
       changes.map((c) => c.after),
       [],
       PG_CHUNK,
+      writes,
     );
   const meta = em.connection.getMetadata(entity);
   const shape = shapeOf(meta);

@@ -24,6 +24,7 @@ import { isPostgres, placeholders } from '../db/sql';
 import { writeChangedRows, writeRows } from '../db/write-rows';
 import { copyRows } from '../db/copy-rows';
 import { shareStrings } from '../shared-strings';
+import { WriteBatch } from '../db/write-batch';
 import { CADRE_EVENTS, freshAfter, projected, UNIT_EVENTS, type ApplyOptions } from './events';
 
 /** Rows per multi-row statement: well under SQLite's 32,766 bound variables. */
@@ -82,8 +83,8 @@ async function load<R extends ObjectLiteral>(em: EntityManager, entity: EntityTa
 }
 
 /** The projector's rows, `WRITE_CHUNK` per statement; `additive` columns are counters. */
-function upsert<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, rows: R[], additive: string[] = []): Promise<void> {
-  return upsertRows(em, entity, rows, additive, WRITE_CHUNK);
+function upsert<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, rows: R[], additive: string[] = [], writes?: WriteBatch): Promise<void> {
+  return upsertRows(em, entity, rows, additive, WRITE_CHUNK, writes);
 }
 
 /**
@@ -135,22 +136,28 @@ export class CurrentStateFold {
   /** A rebuild's fold (`inPlace`, from empty tables): the ids of the rows an earlier write stored. */
   private readonly stored = new Map<Touched<unknown>, Set<string>>();
 
-  /** Writes what changed since the last write (not the star-rating facts). */
-  async write(em: EntityManager): Promise<void> {
+  /** Writes what changed since the last write (not the star-rating facts); a live batch's with its other `writes`. */
+  async write(em: EntityManager, writes?: WriteBatch): Promise<void> {
     const units = [...this.dirtyUnits].map((id) => this.units.get(id)!);
     this.dirtyUnits.clear();
-    await writeRows(em, UnitRow, units);
-    await this.writeChanged(em, CadreRow, this.cadres, 'id');
-    await this.writeChanged(em, SheetRow, this.sheets, 'id');
-    await this.writeChanged(em, ItemRow, this.items, 'id');
-    await this.writeChanged(em, AccountabilityDecisionRow, this.decisions, 'decisionId');
-    await this.writeChanged(em, AccountRow, this.accounts, 'id');
+    await writeRows(em, UnitRow, units, writes);
+    await this.writeChanged(em, CadreRow, this.cadres, 'id', writes);
+    await this.writeChanged(em, SheetRow, this.sheets, 'id', writes);
+    await this.writeChanged(em, ItemRow, this.items, 'id', writes);
+    await this.writeChanged(em, AccountabilityDecisionRow, this.decisions, 'decisionId', writes);
+    await this.writeChanged(em, AccountRow, this.accounts, 'id', writes);
   }
 
   /** A rebuild's rows never stored yet are copied in (COPY on PostgreSQL); the others are upserted. */
-  private async writeChanged<R extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<R>, rows: Touched<R>, key: keyof R): Promise<void> {
+  private async writeChanged<R extends ObjectLiteral>(
+    em: EntityManager,
+    entity: EntityTarget<R>,
+    rows: Touched<R>,
+    key: keyof R,
+    writes?: WriteBatch,
+  ): Promise<void> {
     const changed = rows.takeChanged();
-    if (!this.inPlace) return writeChangedRows(em, entity, changed);
+    if (!this.inPlace) return writeChangedRows(em, entity, changed, writes);
     let stored = this.stored.get(rows as Touched<unknown>);
     if (!stored) this.stored.set(rows as Touched<unknown>, (stored = new Set()));
     const fresh: R[] = [];
@@ -175,8 +182,19 @@ export class CurrentStateFold {
  * Returns the new checkpoint. The temporal read models follow in a transaction of their own
  * (applyTemporalEvents).
  */
-export async function applyEvents(em: EntityManager, stored: StoredEvent[], options: ApplyOptions = {}): Promise<bigint> {
-  const { fresh, checkpoint } = freshAfter(await currentStateCheckpoint(em), stored, options.contiguous ?? true);
+export async function applyEvents(
+  em: EntityManager,
+  stored: StoredEvent[],
+  options: ApplyOptions & {
+    /** The checkpoint, read by the caller in this transaction (readBatchStart). */
+    after?: bigint;
+    /** The last writes (the counters' pruning, the checkpoint) are left pending here for the caller to send with its own. */
+    writes?: WriteBatch;
+    /** The checkpoint row is left here for the caller to write with its own. */
+    checkpoints?: CheckpointRow[];
+  } = {},
+): Promise<bigint> {
+  const { fresh, checkpoint } = freshAfter(options.after ?? (await currentStateCheckpoint(em)), stored, options.contiguous ?? true);
   if (fresh.length === 0) return checkpoint;
   const events = projected(fresh);
 
@@ -228,10 +246,15 @@ export async function applyEvents(em: EntityManager, stored: StoredEvent[], opti
   // The counters need the batch's changes before they are taken by the write.
   const dirtyUnits = new Set(fold.dirtyUnits);
   const changedItems = new Set(fold.items.dirty);
-  await fold.write(em);
+  // The rows and the counters in one statement, then the pruning (which must see the counters) with the checkpoint.
+  const writes = options.writes ?? new WriteBatch(em);
+  await fold.write(em, writes);
   await projectStarFacts(em, events);
-  await moveCounters(em, fold.items, changedItems, fold.units, initialPaths, dirtyUnits);
-  await upsert(em, CheckpointRow, [{ name: READ_MODELS_CHECKPOINT, position: checkpoint.toString() }]);
+  await moveCounters(em, fold.items, changedItems, fold.units, initialPaths, dirtyUnits, writes);
+  const row = { name: READ_MODELS_CHECKPOINT, position: checkpoint.toString() };
+  if (options.checkpoints) options.checkpoints.push(row);
+  else await upsert(em, CheckpointRow, [row], [], writes);
+  if (!options.writes) await writes.flush();
   return checkpoint;
 }
 
@@ -246,14 +269,16 @@ async function moveCounters(
   units: Map<string, UnitRow>,
   initialPaths: Map<string, string>,
   dirtyUnits: Set<string>,
+  writes: WriteBatch,
 ): Promise<void> {
   const counters = new CounterDeltas();
   const subtreesBefore = (unitId: string) => idsOnPath(initialPaths.get(unitId));
   for (const id of changedItems) counters.change(items.initial.get(id) ?? null, items.current.get(id) ?? null, subtreesBefore);
   let deltas = counters.values();
-  if (deltas.length) await upsert(em, ItemCounterRow, deltas as ItemCounterRow[], ['count', 'onTime']);
+  if (deltas.length) await upsert(em, ItemCounterRow, deltas as ItemCounterRow[], ['count', 'onTime'], writes);
   const repathed = [...dirtyUnits].filter((id) => units.get(id)!.path !== initialPaths.get(id));
   if (repathed.length) {
+    await writes.flush(); // the units' own counters are read with the batch's changes in them
     const transfers = new CounterDeltas();
     for (let i = 0; i < repathed.length; i += READ_CHUNK) {
       const own = await em
@@ -272,10 +297,13 @@ async function moveCounters(
       }
     }
     const moved = transfers.values();
-    if (moved.length) await upsert(em, ItemCounterRow, moved as ItemCounterRow[], ['count', 'onTime']);
+    if (moved.length) await upsert(em, ItemCounterRow, moved as ItemCounterRow[], ['count', 'onTime'], writes);
     deltas = deltas.concat(moved);
   }
-  if (deltas.length) await pruneCounters(em, deltas);
+  if (deltas.length) {
+    await writes.flush(); // the pruning sees what the upserts left
+    await pruneCounters(em, deltas, writes);
+  }
 }
 
 /**
@@ -283,7 +311,11 @@ async function moveCounters(
  * Only the rows this batch changed can have fallen to zero, so only those are looked at (a scan of
  * the whole table per batch cost more than the rest of a live batch on a county-sized ledger).
  */
-async function pruneCounters(em: EntityManager, changed: { ownerKind: string; ownerId: string; status: string; dueDate: string }[]): Promise<void> {
+async function pruneCounters(
+  em: EntityManager,
+  changed: { ownerKind: string; ownerId: string; status: string; dueDate: string }[],
+  writes: WriteBatch,
+): Promise<void> {
   const pg = isPostgres(em);
   for (let i = 0; i < changed.length; i += WRITE_CHUNK) {
     const params: unknown[] = [];
@@ -292,6 +324,9 @@ async function pruneCounters(em: EntityManager, changed: { ownerKind: string; ow
       const n = params.length;
       return pg ? `($${n - 3},$${n - 2},$${n - 1},$${n})` : '(?,?,?,?)';
     });
-    await em.query(`DELETE FROM "rm_item_counter" WHERE "count" = 0 AND ("ownerKind", "ownerId", "status", "dueDate") IN (VALUES ${tuples.join(',')})`, params);
+    await writes.write(
+      `DELETE FROM "rm_item_counter" WHERE "count" = 0 AND ("ownerKind", "ownerId", "status", "dueDate") IN (VALUES ${tuples.join(',')})`,
+      params,
+    );
   }
 }

@@ -316,7 +316,7 @@ export async function countsAt(query: Query, pg: boolean, kind: OwnerKind, owner
 }
 
 /** The epoch the log's next event falls in, as rm_t_epoch has it. */
-interface OpenEpoch {
+export interface OpenEpoch {
   epoch: number;
   /** Events in it so far. */
   events: number;
@@ -326,13 +326,16 @@ interface OpenEpoch {
   from: number;
 }
 
+/** The two newest epoch rows, newest first: what openEpochOf takes (a batch may read them with others in one statement). */
+export const NEWEST_EPOCHS_SQL = `SELECT "epoch", "events", "lastPosition" FROM "rm_t_epoch" ORDER BY "epoch" DESC LIMIT 2`;
+
 async function openEpoch(query: Query): Promise<OpenEpoch> {
+  return openEpochOf((await query(NEWEST_EPOCHS_SQL)) as { epoch: unknown; events: unknown; lastPosition: unknown }[]);
+}
+
+/** The epoch the next event falls in, from the two newest epoch rows (newest first). */
+export function openEpochOf(rows: { epoch: unknown; events: unknown; lastPosition: unknown }[]): OpenEpoch {
   const E = COUNTER_LAYOUT.epochSize;
-  const rows = (await query(`SELECT "epoch", "events", "lastPosition" FROM "rm_t_epoch" ORDER BY "epoch" DESC LIMIT 2`)) as {
-    epoch: unknown;
-    events: unknown;
-    lastPosition: unknown;
-  }[];
   const [top, below] = rows.map((r) => ({ epoch: Number(r.epoch), events: Number(r.events), lastPosition: Number(r.lastPosition) }));
   if (!top) return { epoch: 0, events: 0, lastPosition: 0, from: 0 };
   if (top.events >= E) return { epoch: top.epoch + 1, events: 0, lastPosition: top.lastPosition, from: top.lastPosition };
@@ -374,10 +377,13 @@ export class CounterLog {
        * changes come: unitCountsAt then answers from memory (a rebuild's moves read none back).
        */
       unitTotals?: Map<string, Counts>;
+      /** The open epoch, read by the caller before this batch wrote anything (openEpochOf). */
+      open?: OpenEpoch;
     } = {},
   ) {
     this.insert = options.insert ?? ((table, columns, rows) => insertMany(query, pg, table, columns, rows));
     this.unitTotals = options.unitTotals ?? null;
+    this.open = options.open ?? null;
   }
 
   private readonly unitTotals: Map<string, Counts> | null;

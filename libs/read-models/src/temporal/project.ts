@@ -13,10 +13,12 @@ import { countyDateOf } from '../dates';
 import { AccountVersionRow, CadreVersionRow, ItemFactRow, ItemVersionRow, OPEN_END, TimeMarkRow, UnitVersionRow, type ItemFactKind } from './entities';
 import { sqliteConnection } from '../db/sqlite-connection';
 import { writeRows } from '../db/write-rows';
-import { CounterLog, countsAt, ownerKey, packItemChange, tuplesOf, type Counts } from './counters';
+import { CounterLog, countsAt, openEpochOf, ownerKey, packItemChange, tuplesOf, type Counts, type Query } from './counters';
 import { copyInto, copyRows } from '../db/copy-rows';
 import { isPostgres, placeholders } from '../db/sql';
 import { shareStrings } from '../shared-strings';
+import { WriteBatch } from '../db/write-batch';
+import type { BatchStart } from '../checkpoint/checkpoints';
 
 const READ_CHUNK = 500;
 const CLOSE_CHUNK = 500;
@@ -33,10 +35,13 @@ export function daysBetween(from: string, to: string): number {
  * their `toPosition` is written).
  */
 class Versions<R extends { fromPosition: number; toPosition: number }> {
-  readonly current = new Map<string, R>();
   readonly opened = new Map<string, R>();
   readonly closed = new Map<string, { id: string; fromPosition: number; toPosition: number }>();
-  constructor(private readonly idOf: (r: R) => string) {}
+  constructor(
+    private readonly idOf: (r: R) => string,
+    /** The versions in force: a cached map is changed in place (the cache is not trusted until the batch is done). */
+    readonly current = new Map<string, R>(),
+  ) {}
 
   load(rows: R[]): void {
     for (const r of rows) this.current.set(this.idOf(r), r);
@@ -140,6 +145,13 @@ export interface TemporalOptions {
    * unit counters a move carries come from memory, kept since position 0 with the version cache.
    */
   bulk?: boolean;
+  /**
+   * A live batch's writes, left pending here for the caller to send with its own (the checkpoint);
+   * without it they are sent before applyTemporal returns. Not for a rebuild's batch (`bulk`).
+   */
+  writes?: WriteBatch;
+  /** The newest mark and epochs, read by the caller in this transaction before anything was written (readBatchStart). */
+  start?: Pick<BatchStart, 'mark' | 'epochs'>;
 }
 
 /**
@@ -149,7 +161,11 @@ export interface TemporalOptions {
  */
 export async function applyTemporal(em: EntityManager, events: ProjectedEvent[], options: TemporalOptions = {}): Promise<void> {
   if (events.length === 0) return;
-  const top: { atMs: unknown; position: unknown }[] = await em.query(`SELECT "atMs", "position" FROM "rm_t_mark" ORDER BY "atMs" DESC LIMIT 1`);
+  const top: { atMs: unknown; position: unknown }[] = options.start
+    ? options.start.mark
+      ? [options.start.mark]
+      : []
+    : await em.query(`SELECT "atMs", "position" FROM "rm_t_mark" ORDER BY "atMs" DESC LIMIT 1`);
   let watermark = top.length ? Number(top[0].atMs) : 0;
   // Marks grow with the log: the newest is the last position the temporal models hold.
   const lastBefore = top.length ? Number(top[0].position) : 0;
@@ -164,8 +180,10 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[],
     else if (typeof d.itemId === 'string') itemIds.add(d.itemId);
   }
   const cache = openVersionCache(em, lastBefore, options.bulk ?? false);
-  const units = new Versions<UnitVersionRow>((r) => r.unitId);
-  units.load(cache.units ? [...cache.units.values()] : await em.getRepository(UnitVersionRow).find({ where: { toPosition: OPEN_END } }));
+  // The whole tree (a county has about a thousand units, a province a hundred times as many): taken
+  // from the cache as it is, not copied per batch.
+  const units = new Versions<UnitVersionRow>((r) => r.unitId, cache.units ?? undefined);
+  if (!cache.units) units.load(await em.getRepository(UnitVersionRow).find({ where: { toPosition: OPEN_END } }));
   const cadres = new Versions<CadreVersionRow>((r) => r.cadreId);
   cadres.load(await currentVersions(em, CadreVersionRow, 'cadreId', cadreIds));
   const accounts = new Versions<AccountVersionRow>((r) => r.accountId);
@@ -180,18 +198,38 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[],
   // A cache held since the models were empty, never trimmed, has every item: one it lacks has no version yet.
   items.load(cache.complete ? [] : await currentItemVersions(em, missing));
 
-  const tree = new Map<string, UnitRow>();
-  for (const [id, v] of units.current) tree.set(id, { id, name: v.name, kind: v.kind, parentId: v.parentId, path: v.path, dissolved: Boolean(v.dissolved) });
-  const subtreesOf = (unitId: string) => idsOnPath(tree.get(unitId)?.path);
+  // The tree as rows, for the unit events of the batch only: every unit's path is its version's in force.
+  let rows: Map<string, UnitRow> | null = null;
+  const unitTree = () => {
+    if (!rows) {
+      rows = new Map();
+      for (const [id, v] of units.current)
+        rows.set(id, { id, name: v.name, kind: v.kind, parentId: v.parentId, path: v.path, dissolved: Boolean(v.dissolved) });
+    }
+    return rows;
+  };
+  const pathOf = (unitId: string) => units.current.get(unitId)?.path;
+  const subtreesOf = (unitId: string) => idsOnPath(pathOf(unitId));
 
   const pg = isPostgres(em);
-  const query = (sql: string, params?: unknown[]) => em.query(sql, params) as Promise<unknown>;
   const bulk = options.bulk ?? false;
+  // A live batch's writes go out together, in as few statements as their order allows; a read sends
+  // what is pending first, so that it sees it (the counters read back change rows on a move).
+  const writes = bulk ? null : (options.writes ?? new WriteBatch(em));
+  const query: Query = writes
+    ? async (sql, params = []) => {
+        if (/^(INSERT|UPDATE|DELETE) /.test(sql)) return writes.write(sql, params);
+        await writes.flush();
+        return em.query(sql, params);
+      }
+    : (sql, params) => em.query(sql, params);
   const counters = new CounterLog(query, pg, lastBefore, {
     insert: bulk && pg ? (table, columns, rows) => copyInto(em, table, columns, rows) : undefined,
     unitTotals: cache.unitTotals ?? undefined,
+    open: options.start ? openEpochOf(options.start.epochs) : undefined,
   });
-  const insertOpened = bulk ? copyRows : writeRows;
+  const insertOpened = <R extends ObjectLiteral>(m: EntityManager, entity: EntityTarget<R>, rows: R[]) =>
+    writes ? writeRows(m, entity, rows, writes) : copyRows(m, entity, rows);
   const facts: ItemFactRow[] = [];
   const marks = new Map<number, number>();
   let fromAt = new Date(watermark).toISOString();
@@ -206,6 +244,7 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[],
     marks.set(watermark, position);
 
     if (e.type === 'UnitRegistered' || e.type === 'UnitRenamed' || e.type === 'UnitMoved' || e.type === 'UnitDissolved') {
+      const tree = unitTree();
       const before = new Map([...tree].map(([id, u]) => [id, u.path]));
       const changed = evolveUnitTree(tree, e);
       for (const id of changed) {
@@ -309,7 +348,7 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[],
           kind,
           day,
           unitId: next.unitId,
-          unitPath: tree.get(next.unitId)?.path ?? `/${next.unitId}/`,
+          unitPath: pathOf(next.unitId) ?? `/${next.unitId}/`,
           cadreId: next.cadreId,
           days: concluded ? daysBetween(next.assignedOn, day) : null,
           returns: next.returns,
@@ -326,7 +365,7 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[],
     [ItemVersionRow, items, 'itemId'],
     [AccountVersionRow, accounts, 'accountId'],
   ] as const) {
-    await closeVersions(em, entity, key, [...versions.closed.values()]);
+    await closeVersions(em, entity, key, [...versions.closed.values()], writes);
     await insertOpened(em, entity as EntityTarget<ObjectLiteral>, [...versions.opened.values()]);
   }
   await insertOpened(em, ItemFactRow, facts);
@@ -334,9 +373,11 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[],
     em,
     TimeMarkRow,
     [...marks].map(([atMs, position]) => ({ atMs, position })),
+    writes ?? undefined,
   );
   const lastAfter = Math.max(lastBefore, ...marks.values());
   await counters.flush(lastAfter);
+  if (writes && !options.writes) await writes.flush();
   rememberVersions(em, cache, lastAfter, items.current, units.current);
 }
 
@@ -408,7 +449,7 @@ function rememberVersions(
     cache.items.delete(id);
     cache.complete = false;
   }
-  cache.units = new Map(units);
+  cache.units = units;
   cache.through = lastAfter;
   versionCaches.set(em.connection, cache);
 }
@@ -419,6 +460,7 @@ async function closeVersions(
   entity: EntityTarget<ObjectLiteral>,
   key: string,
   rows: { id: string; fromPosition: number; toPosition: number }[],
+  writes: WriteBatch | null,
 ): Promise<void> {
   const table = em.connection.getMetadata(entity).tableName;
   if (rows.length === 0) return;
@@ -437,14 +479,13 @@ async function closeVersions(
       params.push(r.id, r.fromPosition, r.toPosition);
       return '(?, CAST(? AS bigint), CAST(? AS bigint))';
     });
-    await em.query(
-      placeholders(
-        `UPDATE "${table}" SET "toPosition" = v.column3 FROM (VALUES ${tuples.join(',')}) AS v ` +
-          `WHERE "${table}"."${key}" = v.column1 AND "${table}"."fromPosition" = v.column2`,
-        pg,
-      ),
-      params,
+    const sql = placeholders(
+      `UPDATE "${table}" SET "toPosition" = v.column3 FROM (VALUES ${tuples.join(',')}) AS v ` +
+        `WHERE "${table}"."${key}" = v.column1 AND "${table}"."fromPosition" = v.column2`,
+      pg,
     );
+    if (writes) await writes.write(sql, params);
+    else await em.query(sql, params);
   }
 }
 
