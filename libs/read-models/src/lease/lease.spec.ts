@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
 import { eventually } from '@ledger/platform/testing/eventually';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { openReadModels } from '../data-source';
 import { applyEvents } from '..';
 import { currentStateCheckpoint } from '../checkpoint/checkpoints';
@@ -61,6 +61,27 @@ describe.each(['sqlite', 'postgres'] as const)('the projection lease on %s read 
     expect(second).toBe(first! + 1n);
     expect(await a.renew()).toBe(false);
     expect((await readLease(da))!.holder).toBe('b');
+  });
+
+  it("the fence bounds its transaction's idle time by the lease (PostgreSQL), in that transaction only; a lost lease sets nothing", async () => {
+    const connect = await readDb();
+    const [da, db] = [await connect(), await connect()];
+    const a = await ProjectionLease.open(da, { holder: 'a', ttlMs: 7000 });
+    const b = await ProjectionLease.open(db, { holder: 'b', ttlMs: 7000 });
+    expect(await a.tryAcquire()).not.toBeNull();
+    const setting = async (q: DataSource | EntityManager) =>
+      engine === 'postgres' ? (await q.query(`SELECT current_setting('idle_in_transaction_session_timeout') AS "v"`))[0].v : null;
+    const inside = await da.transaction(async (em) => {
+      await a.fence(em);
+      return setting(em);
+    });
+    expect(inside).toBe(engine === 'postgres' ? '7s' : null);
+    // The pool's connection is back at the server's default once the transaction ended.
+    expect(await setting(da)).toBe(engine === 'postgres' ? '0' : null);
+    const fenced = db.transaction(async (em) => {
+      await b.fence(em);
+    });
+    await expect(fenced).rejects.toBeInstanceOf(LeaseLostError);
   });
 
   it('a stale leader that wakes up after the lease expired is fenced out: its batch rolls back, nothing is applied twice', async () => {

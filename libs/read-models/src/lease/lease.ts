@@ -140,11 +140,10 @@ export class ProjectionLease {
     const token = this.held;
     // A leader paused inside a batch (SIGSTOP, a frozen VM) must not hold the row lock for ever:
     // the server ends a transaction idle for longer than the lease, and the others can take over.
-    // Set before the UPDATE takes the lock, so that no pause between the two can keep it held.
-    if (token !== null && this.pg) {
-      await em.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.max(1000, Math.round(this.options.ttlMs))}`);
-    }
-    if (token === null || !(await this.renewWith(em, token))) {
+    // Set by the UPDATE itself before it takes the lock (no pause between the two can keep it held),
+    // in the same round trip: each is a wait for a core on a busy machine, and a batch has ten.
+    const idleMs = this.pg ? Math.max(1000, Math.round(this.options.ttlMs)) : undefined;
+    if (token === null || !(await this.renewWith(em, token, idleMs))) {
       this.held = null;
       throw new LeaseLostError(this.name, token ?? -1n);
     }
@@ -161,14 +160,17 @@ export class ProjectionLease {
     ]);
   }
 
-  private async renewWith(q: DataSource | EntityManager, token: bigint): Promise<boolean> {
+  /** `idleMs` (PostgreSQL): SET LOCAL idle_in_transaction_session_timeout, evaluated before the row is locked. */
+  private async renewWith(q: DataSource | EntityManager, token: bigint, idleMs?: number): Promise<boolean> {
     const now = nowSql(this.pg);
-    const rows = returned(
-      await q.query(
-        `UPDATE "${LEASE_TABLE}" SET "expires_at" = ${now} + ${this.p(1)} WHERE "name" = ${this.p(2)} AND "token" = ${this.p(3)} RETURNING "token"`,
-        [this.options.ttlMs, this.name, token.toString()],
-      ),
-    );
+    const params: unknown[] = [this.options.ttlMs, this.name, token.toString()];
+    let sql = `UPDATE "${LEASE_TABLE}" SET "expires_at" = ${now} + ${this.p(1)} WHERE "name" = ${this.p(2)} AND "token" = ${this.p(3)}`;
+    if (idleMs !== undefined) {
+      // A volatile CTE is not inlined: set_config runs once, as the filter's init plan, before any row is locked.
+      sql = `WITH "idle" AS (SELECT set_config('idle_in_transaction_session_timeout', $4, true) AS "v") ${sql} AND EXISTS (SELECT 1 FROM "idle")`;
+      params.push(String(idleMs));
+    }
+    const rows = returned(await q.query(`${sql} RETURNING "token"`, params));
     return rows.length > 0;
   }
 }
