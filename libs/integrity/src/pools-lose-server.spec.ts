@@ -9,6 +9,7 @@ import { Client } from 'pg';
 import { eventually } from '@ledger/platform/testing/eventually';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
 import { PostgresAccessAuditStore } from './access-audit/access-audit-store';
+import { accessEntry } from './access-audit/testing/entry';
 import { PostgresCheckpointStore } from './log/checkpoint-store';
 
 const pg = useTestPostgres();
@@ -62,39 +63,13 @@ describe('integrity stores whose idle PostgreSQL connections the server ends', (
     const store = await PostgresAccessAuditStore.open(url);
     const reader = await PostgresAccessAuditStore.openExisting(url);
     try {
-      await store.append([
-        {
-          at: '2026-03-02T01:00:00.000Z',
-          actor: 'u-1',
-          role: 'inspector',
-          name: '张督查',
-          address: '127.0.0.1',
-          action: 'register-read',
-          target: 'GET /api/v1/accountability',
-          outcome: 'ok',
-          status: 200,
-        },
-      ]);
+      await store.append([accessEntry({ at: '2026-03-02T01:00:00.000Z', actor: 'u-1', name: '张督查' })]);
       expect((await reader!.query({}, 0, 10)).total).toBe(1);
       expect(await terminateOthers(url)).toBeGreaterThan(1);
       const seen = await eventually('the trail read again', () => reader!.query({}, 0, 10).catch(() => null));
       expect(seen.entries.map((e) => [e.actor, e.action])).toEqual([['u-1', 'register-read']]);
       const written = await eventually('the trail written again', () =>
-        store
-          .append([
-            {
-              at: '2026-03-02T01:01:00.000Z',
-              actor: 'u-2',
-              role: 'inspector',
-              name: '李督查',
-              address: '127.0.0.1',
-              action: 'register-read',
-              target: 'GET /api/v1/accountability',
-              outcome: 'ok',
-              status: 200,
-            },
-          ])
-          .catch(() => null),
+        store.append([accessEntry({ at: '2026-03-02T01:01:00.000Z', actor: 'u-2', name: '李督查' })]).catch(() => null),
       );
       expect(written.map((e) => e.actor)).toEqual(['u-2']);
     } finally {

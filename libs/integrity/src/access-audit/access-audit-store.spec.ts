@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
 import { PostgresAccessAuditStore, SqliteAccessAuditStore, type AccessAuditStore } from './access-audit-store';
-import { verifyAccessAudit, type AccessEntryInput } from './access-chain';
+import { verifyAccessAudit } from './access-chain';
+import { accessEntry } from './testing/entry';
 
 const pg = useTestPostgres();
 
@@ -71,18 +72,7 @@ const engines: Engine[] = [
   },
 ];
 
-const entry = (over: Partial<AccessEntryInput> & { at: string }): AccessEntryInput & { at: string } => ({
-  actor: 'u-1',
-  role: 'inspector',
-  name: '张督查',
-  address: '127.0.0.1',
-  action: 'register-read',
-  target: 'GET /api/v1/accountability',
-  outcome: 'ok',
-  status: 200,
-  detail: null,
-  ...over,
-});
+const entry = accessEntry;
 
 const NO_UPDATE = {
   sqlite: 'DROP TRIGGER access_audit_no_update; DROP TRIGGER access_audit_no_delete;',

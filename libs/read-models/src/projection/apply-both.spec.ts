@@ -1,13 +1,5 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import type { DataSource } from 'typeorm';
-import { openSqliteEventStore, type EventStore, type StoredEvent } from '@ledger/event-store';
-import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
-import { openReadModels } from '../data-source';
-import { EventScript } from '../testing/county-script';
 import { dumpReadModels } from '../testing/dump';
-import { COUNTER_LAYOUT } from '../temporal/counters';
+import { useEngineBench } from '../testing/engine-bench';
 import { OPEN_END } from '../temporal/entities';
 import { currentStateCheckpoint, temporalCheckpoint } from '../checkpoint/checkpoints';
 import { applyEvents } from './current-state';
@@ -21,61 +13,39 @@ import { applyBoth } from './runner';
  * times in the batch, a unit moved under an item, an item handed over to another unit, an epoch closed.
  */
 describe.each(['sqlite', 'postgres'] as const)('both projections in one batch (%s)', (engine) => {
-  const saved = { ...COUNTER_LAYOUT };
-  let dir: string;
-  let store: EventStore;
-  let pg: TestPostgres | undefined;
-  let all: StoredEvent[];
-  const opened: DataSource[] = [];
-
-  const open = async (name: string) => {
-    const readDbUrl = engine === 'postgres' ? await createTestDatabase(pg!.serverUrl) : null;
-    const ds = await openReadModels({ dataDir: path.join(dir, name), readDbUrl });
-    opened.push(ds);
-    return ds;
-  };
-
-  beforeAll(async () => {
-    // Epochs of 4 events: the batch closes two of them.
-    Object.assign(COUNTER_LAYOUT, { epochSize: 4, snapshotEpochs: 2 });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rm-apply-both-'));
-    store = await openSqliteEventStore({ file: path.join(dir, 'events.sqlite'), synchronous: 'NORMAL' });
-    if (engine === 'postgres') pg = await startTestPostgres();
-    const s = new EventScript(store);
-    await s.unit('X', '湟源县委', null, 'county_committee'); // 1
-    await s.unit('T1', '和平乡党委', 'X', 'township_committee'); // 2
-    await s.unit('T2', '申中乡党委', 'X', 'township_committee'); // 3
-    await s.unit('V1', '茶曲村党支部', 'T1'); // 4
-    await s.unit('V2', '大华村党支部', 'T2'); // 5
-    await s.cadre('K1', '张三', 'V1'); // 6
-    await s.cadre('K2', '李四', 'V2'); // 7
-    await s.sheet('s1', '湟组交〔2026〕1号'); // 8
-    await s.assign('I1', 'V1', 'K1', '2026-03-20'); // 9
-    await s.acknowledge('I1', 'V1'); // 10
-    await s.append('UnitMoved', { unitId: 'V1', parentId: 'T2', previousParentId: 'T1' }); // 11
-    await s.append('ItemReassigned', { itemId: 'I1', unitId: 'V2', cadreId: 'K2', previousUnitId: 'V1', previousCadreId: 'K1', reason: '调整' }); // 12
-    await s.report('I1'); // 13
-    await s.returnIt('I1'); // 14
-    await s.urge('I1', 'reminder'); // 15
-    all = await store.readAll({ after: 0n, limit: 1000 });
-  }, 120_000);
-
-  afterAll(async () => {
-    Object.assign(COUNTER_LAYOUT, saved);
-    for (const ds of opened) await ds.destroy();
-    await store?.close();
-    await pg?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  // Epochs of 4 events: the batch closes two of them.
+  const bench = useEngineBench(
+    engine,
+    { epochSize: 4, snapshotEpochs: 2 },
+    async (s) => {
+      await s.unit('X', '湟源县委', null, 'county_committee'); // 1
+      await s.unit('T1', '和平乡党委', 'X', 'township_committee'); // 2
+      await s.unit('T2', '申中乡党委', 'X', 'township_committee'); // 3
+      await s.unit('V1', '茶曲村党支部', 'T1'); // 4
+      await s.unit('V2', '大华村党支部', 'T2'); // 5
+      await s.cadre('K1', '张三', 'V1'); // 6
+      await s.cadre('K2', '李四', 'V2'); // 7
+      await s.sheet('s1', '湟组交〔2026〕1号'); // 8
+      await s.assign('I1', 'V1', 'K1', '2026-03-20'); // 9
+      await s.acknowledge('I1', 'V1'); // 10
+      await s.append('UnitMoved', { unitId: 'V1', parentId: 'T2', previousParentId: 'T1' }); // 11
+      await s.append('ItemReassigned', { itemId: 'I1', unitId: 'V2', cadreId: 'K2', previousUnitId: 'V1', previousCadreId: 'K1', reason: '调整' }); // 12
+      await s.report('I1'); // 13
+      await s.returnIt('I1'); // 14
+      await s.urge('I1', 'reminder'); // 15
+    },
+    120_000,
+  );
 
   it('writes, in one batch, the rows of one event per transaction; the item versions and the moved unit as worked out by hand', async () => {
+    const all = await bench.store.readAll({ after: 0n, limit: 1000 });
     expect(all.map((e) => Number(e.position))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
-    const one = await open('one-per-batch');
+    const one = await bench.open('one-per-batch');
     for (const e of all) {
       await one.transaction((em) => applyEvents(em, [e]));
       await one.transaction((em) => applyTemporalEvents(em, [e]));
     }
-    const batched = await open('one-batch');
+    const batched = await bench.open('one-batch');
     // The tree and the item's start, then the rest (moves, hand-over, closes and reopens) in one batch.
     expect(await batched.transaction((em) => applyBoth(em, all.slice(0, 8)))).toBe(8n);
     expect(await batched.transaction((em) => applyBoth(em, all.slice(8)))).toBe(15n);

@@ -1,15 +1,7 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import type { DataSource } from 'typeorm';
-import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
-import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
-import { openReadModels } from '../data-source';
 import { rebuildReadModels, startProjector } from '..';
-import { EventScript } from '../testing/county-script';
 import { RandomCounty } from '../testing/random-county';
 import { dumpReadModels } from '../testing/dump';
-import { COUNTER_LAYOUT } from '../temporal/counters';
+import { useEngineBench } from '../testing/engine-bench';
 import { TemporalQueries } from '../temporal/queries';
 
 /**
@@ -18,26 +10,8 @@ import { TemporalQueries } from '../temporal/queries';
  * both engines, whatever its batch sizes; and an as-of figure across a move is the one worked out by hand.
  */
 describe.each(['sqlite', 'postgres'] as const)('a rebuild against the live projector (%s)', (engine) => {
-  const saved = { ...COUNTER_LAYOUT };
-  let dir: string;
-  let store: EventStore;
-  let pg: TestPostgres | undefined;
-  const opened: DataSource[] = [];
-
-  const open = async (name: string) => {
-    const readDbUrl = engine === 'postgres' ? await createTestDatabase(pg!.serverUrl) : null;
-    const ds = await openReadModels({ dataDir: path.join(dir, name), readDbUrl });
-    opened.push(ds);
-    return ds;
-  };
-
-  beforeAll(async () => {
-    // Epochs of 8 events and a snapshot every 3: the log below closes dozens of each, moves among them.
-    Object.assign(COUNTER_LAYOUT, { epochSize: 8, snapshotEpochs: 3 });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rm-rebuild-eq-'));
-    store = await openSqliteEventStore({ file: path.join(dir, 'events.sqlite'), synchronous: 'NORMAL' });
-    if (engine === 'postgres') pg = await startTestPostgres();
-    const script = new EventScript(store);
+  // Epochs of 8 events and a snapshot every 3: the log below closes dozens of each, moves among them.
+  const bench = useEngineBench(engine, { epochSize: 8, snapshotEpochs: 3 }, async (script) => {
     // Positions 1–10, worked out by hand below.
     await script.unit('X', '湟源县委', null, 'county_committee'); // 1
     await script.unit('XT1', '和平乡党委', 'X', 'township_committee'); // 2
@@ -62,22 +36,15 @@ describe.each(['sqlite', 'postgres'] as const)('a rebuild against the live proje
     await script.assign('XI3', 'XT1', 'XK1', '2026-03-11', 'xs1'); // 10: due soon on 2026-03-10
     const county = new RandomCounty(script, 23);
     for (let i = 0; i < 400; i++) await county.step();
-  }, 180_000);
-
-  afterAll(async () => {
-    Object.assign(COUNTER_LAYOUT, saved);
-    for (const ds of opened) await ds.destroy();
-    await store?.close();
-    await pg?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('has every read-model table equal, row for row, to the live projector; as-of figures across a move as worked out by hand', async () => {
+    const store = bench.store;
     const all = await store.readAll({ after: 0n, limit: 100_000 });
     expect(all.filter((e) => e.type === 'UnitMoved').length).toBeGreaterThan(5);
     const head = await store.headPosition();
 
-    const live = await open('live');
+    const live = await bench.open('live');
     const projector = await startProjector(live, store, { batchSize: 7 });
     try {
       expect(await projector.waitFor(head, 60_000)).toBe(true);
@@ -90,10 +57,10 @@ describe.each(['sqlite', 'postgres'] as const)('a rebuild against the live proje
 
     // Small batches: rows written by one flush and changed by a later one, move counters carried
     // from batch to batch (the move at 9 opens the third temporal batch); then the defaults.
-    const small = await open('small');
+    const small = await bench.open('small');
     await rebuildReadModels(small, store, { batchSize: 50, temporalBatchSize: 4 });
     expect(await dumpReadModels(small)).toEqual(liveRows);
-    const whole = await open('whole');
+    const whole = await bench.open('whole');
     await rebuildReadModels(whole, store);
     expect(await dumpReadModels(whole)).toEqual(liveRows);
 
