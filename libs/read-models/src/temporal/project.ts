@@ -245,7 +245,10 @@ export async function applyTemporal(em: EntityManager, events: ProjectedEvent[],
 
     if (e.type === 'UnitRegistered' || e.type === 'UnitRenamed' || e.type === 'UnitMoved' || e.type === 'UnitDissolved') {
       const tree = unitTree();
-      const before = new Map([...tree].map(([id, u]) => [id, u.path]));
+      // Only a move re-paths units already there (its subtree); any other unit event changes its own row
+      // at most. Copying every path per event made a province's 96,000 registrations quadratic.
+      const prior = tree.get(String(e.data.unitId));
+      const before = e.type === 'UnitMoved' ? new Map([...tree].map(([id, u]) => [id, u.path])) : new Map(prior ? [[prior.id, prior.path]] : []);
       const changed = evolveUnitTree(tree, e);
       for (const id of changed) {
         const u = tree.get(id)!;
