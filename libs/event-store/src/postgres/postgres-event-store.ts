@@ -1,4 +1,4 @@
-import { Client, Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 import {
   ConcurrencyError,
   DEFAULT_MAX_EVENT_BYTES,
@@ -17,6 +17,7 @@ import {
 } from '../port';
 import { bodyHashOfText } from '../hash-chain';
 import { migrate } from './migrations';
+import { resilientPool } from './pool';
 import { TailingHub } from './tailing-subscription';
 
 export interface PostgresEventStoreOptions {
@@ -94,9 +95,7 @@ export async function openPostgresEventStore(options: PostgresEventStoreOptions)
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
   const page = options.headsPageSize;
   if (page !== undefined && !(Number.isSafeInteger(page) && page > 0)) throw new Error(`headsPageSize must be a positive integer, not ${page}`);
-  const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
-  // An idle client losing its server must not crash the process; the next query reports the failure.
-  pool.on('error', () => undefined);
+  const pool = resilientPool(options.url, options.poolSize ?? 10);
   try {
     await migrate(pool, schema);
   } catch (e) {

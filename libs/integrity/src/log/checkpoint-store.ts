@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
-import { resilientPool } from '../pg-pool';
-import { inTransaction } from '@ledger/event-store';
+import { inTransaction, resilientPool } from '@ledger/event-store';
 import type { Checkpoint, WitnessSignature } from './checkpoint';
 import type { LogTreeStore } from './log-tree-store';
 
