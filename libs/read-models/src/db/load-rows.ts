@@ -1,4 +1,4 @@
-import type { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { Driver, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
 import { sqliteConnection } from './sqlite-connection';
 
 type ColumnMetadata = EntityMetadata['columns'][number];
@@ -20,6 +20,17 @@ function shapeOf(meta: EntityMetadata, key: string): { sql: string; columns: Col
   return shape;
 }
 
+/** A raw row as TypeORM hydrates it: PostgreSQL's keyed by column name, SQLite's raw array by position. */
+function hydrate<R>(raw: Record<string, unknown> | unknown[], columns: ColumnMetadata[], driver: Driver): R {
+  const row: ObjectLiteral = {};
+  const byPosition = Array.isArray(raw);
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i];
+    row[c.propertyName] = driver.prepareHydratedValue(byPosition ? raw[i] : raw[c.databaseName], c);
+  }
+  return row as R;
+}
+
 /**
  * The stored rows whose `key` column is one of `ids`, as TypeORM hydrates them (each column through the
  * driver: booleans, JSON, transformers), as plain objects. On SQLite a prepared seek per id on the batch's
@@ -38,11 +49,7 @@ export async function loadRows<R extends ObjectLiteral>(em: EntityManager, entit
     const out: R[] = [];
     for (let i = 0; i < ids.length; i += chunk) {
       const raws: Record<string, unknown>[] = await em.query(any, [ids.slice(i, i + chunk)]);
-      for (const raw of raws) {
-        const row: ObjectLiteral = {};
-        for (const c of columns) row[c.propertyName] = driver.prepareHydratedValue(raw[c.databaseName], c);
-        out.push(row as R);
-      }
+      for (const raw of raws) out.push(hydrate(raw, columns, driver));
     }
     return out;
   }
@@ -50,10 +57,7 @@ export async function loadRows<R extends ObjectLiteral>(em: EntityManager, entit
   const out: R[] = [];
   for (const id of ids) {
     const raw = select.raw(true).get(id);
-    if (!raw) continue;
-    const row: ObjectLiteral = {};
-    for (let i = 0; i < columns.length; i++) row[columns[i].propertyName] = driver.prepareHydratedValue(raw[i], columns[i]);
-    out.push(row as R);
+    if (raw) out.push(hydrate(raw, columns, driver));
   }
   return out;
 }
