@@ -15,7 +15,7 @@ const MAX_PARAMS = 30_000;
  */
 export class WriteBatch {
   private readonly parts: string[] = [];
-  private params: unknown[] = [];
+  private readonly params: unknown[] = [];
   private readonly targets = new Set<string>();
   private readonly pg: boolean;
 
@@ -34,7 +34,7 @@ export class WriteBatch {
     if (this.targets.has(target[0]) || this.params.length + params.length > MAX_PARAMS) await this.flush();
     const offset = this.params.length;
     this.parts.push(offset ? sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`) : sql);
-    this.params = this.params.concat(params);
+    for (const p of params) this.params.push(p);
     this.targets.add(target[0]);
   }
 
@@ -49,9 +49,8 @@ export class WriteBatch {
             .slice(0, last)
             .map((s, i) => `"w${i}" AS (${s})`)
             .join(', ')} ${this.parts[last]}`;
-    const params = this.params;
+    const params = this.params.splice(0);
     this.parts.length = 0;
-    this.params = [];
     this.targets.clear();
     await this.em.query(sql, params);
   }
