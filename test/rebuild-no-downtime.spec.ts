@@ -4,6 +4,10 @@
  * coming. Every command succeeds; every query answers 200 with the figures counted from the commands
  * this test sent (never less: nothing goes backwards), before, during and after the switch. A rebuild
  * SIGKILLed half-way leaves the live set serving, and the next rebuild drops its leftovers and succeeds.
+ * A notifier process delivers to a real HTTP receiver all along (a second one started during the first
+ * rebuild takes over from the first, a third during the last one stands by): every message the commands
+ * call for arrives under one id, none else; a repeat only of one in flight when a lead ended; after the
+ * switch the outbox, the checkpoint and the lease in the new generation.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,7 +17,8 @@ import type { AddressInfo } from 'node:net';
 import { FixedClock, loadConfig, openEventStore, type LedgerConfig } from '@ledger/platform';
 import { buildEntryPoints } from '@ledger/platform/testing/entry-points';
 import type { EventStore } from '@ledger/event-store';
-import { activeGenerationFile, generationFiles } from '@ledger/read-models';
+import { eventually } from '@ledger/platform/testing/eventually';
+import { activeGenerationFile, generationFiles, openReadModels } from '@ledger/read-models';
 import { activeSchema } from '@ledger/read-models/generations/pg-generations';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
 import { Client } from 'pg';
@@ -22,6 +27,7 @@ import { RandomCounty } from '@ledger/read-models/testing/random-county';
 import request from 'supertest';
 import { createApp, type LedgerApp } from '../apps/api/src/create-app';
 import { tokenCommand } from '../apps/cli/src/token';
+import { Receiver } from '../apps/notifier/src/testing/receiver';
 
 const ROOT = path.resolve(__dirname, '..');
 const SCRATCH = `.rebuild-no-downtime-${process.pid}`;
@@ -38,11 +44,17 @@ interface Proc {
 let projectorJs: string;
 let rebuildJs: string;
 let platformJs: string;
+let notifierJs: string;
 const procs = new Set<Proc>();
 const pg = useTestPostgres();
 
 beforeAll(() => {
-  [projectorJs, rebuildJs, platformJs] = buildEntryPoints(SCRATCH, ['apps/projector/src/main.ts', 'apps/cli/src/rebuild.ts', 'libs/platform/src/index.ts']);
+  [projectorJs, rebuildJs, platformJs, notifierJs] = buildEntryPoints(SCRATCH, [
+    'apps/projector/src/main.ts',
+    'apps/cli/src/rebuild.ts',
+    'libs/platform/src/index.ts',
+    'apps/notifier/src/main.ts',
+  ]);
 }, 300_000);
 
 afterAll(() => {
@@ -58,8 +70,8 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
   let app: LedgerApp;
   let http: ReturnType<typeof request>;
 
-  const run = (args: string[]): Proc => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = (args: string[], extra: NodeJS.ProcessEnv = {}): Proc => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d) => (out += String(d)));
     child.stderr!.on('data', (d) => (out += String(d)));
@@ -99,6 +111,114 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
   const bearer = (role: 'org_dept' | 'unit', unit?: string) => `Bearer ${tokenCommand(config, { role, unit, sub: `${role}-${unit ?? 'county'}`, name: role })}`;
   /** What this test has sent, counted here: the oracle for the figures. */
   const sent = { items: 0, reported: 0, position: '0' };
+
+  let receiver: Receiver;
+  /** Every notifier process started, the first one first. */
+  const notifiers: Proc[] = [];
+  const notifier = () => {
+    const proc = run([notifierJs], { LEDGER_NOTIFY_CONFIG: path.join(dir, 'notify.json') });
+    notifiers.push(proc);
+    return proc;
+  };
+  const holderOf = (proc: Proc) => `${os.hostname()}/${proc.child.pid}`;
+  /**
+   * `<channel> <kind> <item> <audience>` of every message the commands sent call for, by the rules as read
+   * here: an item created → its assignment to unit:rbT on hook; a completion reported → awaiting review, to
+   * the inspectors on review; an acknowledgement → none.
+   */
+  const expected = new Set<string>();
+  /** The channels: a lead that ends may leave one delivery in flight on each. */
+  const CHANNELS = 2;
+  const deliveries = () =>
+    receiver.received.map((r) => {
+      const body = JSON.parse(r.body) as { id: string; kind: string; itemId: string; audience: string };
+      return { key: `${r.url.slice(1)} ${body.kind} ${body.itemId} ${body.audience}`, id: body.id, header: r.headers['idempotency-key'] };
+    });
+  const explainNotifiers = () => {
+    const got = new Set(deliveries().map((d) => d.key));
+    return `${notifiers.map((n) => `--- notifier ${n.child.pid}\n${n.out()}`).join('\n')}\nmissing: ${[...expected].filter((k) => !got.has(k)).join(', ')}`;
+  };
+  /** How many leads ended (a lease taken or fenced out, a stop), each maybe with a delivery in flight. */
+  const leadEndings = () => notifiers.reduce((n, p) => n + (p.out().match(/standby: lease lost|stopping after the message in flight/g) ?? []).length, 0);
+  /**
+   * Every message expected reaches the receiver, nothing else does, each under one id (sent as the
+   * Idempotency-Key); a message sent again only as the contract allows: at least once, so one in flight
+   * when its lead ended, at most one a channel for each ending.
+   */
+  const allDelivered = async (): Promise<{ messages: number; repeats: number; endings: number }> => {
+    await eventually(
+      `all ${expected.size} messages reach the receiver`,
+      () => {
+        const got = new Set(deliveries().map((d) => d.key));
+        return [...expected].every((k) => got.has(k));
+      },
+      { timeoutMs: 180_000, explain: explainNotifiers },
+    );
+    const got = deliveries();
+    expect(new Set(got.map((d) => d.key))).toEqual(expected);
+    expect(got.filter((d) => d.header !== d.id)).toEqual([]);
+    const ids = new Map<string, Set<string>>();
+    for (const d of got) ids.set(d.key, (ids.get(d.key) ?? new Set()).add(d.id));
+    expect([...ids].filter(([, of]) => of.size !== 1)).toEqual([]);
+    const repeats = got.length - expected.size;
+    const endings = leadEndings();
+    if (repeats > CHANNELS * endings) throw new Error(`${repeats} messages sent again for ${endings} ends of a lead\n${explainNotifiers()}`);
+    return { messages: expected.size, repeats, endings };
+  };
+  /**
+   * The notifier writes `generation` after the switch: every message delivered is recorded there (the
+   * carried ones and those of events after the switch, which only the notifier can have written), its
+   * checkpoint past the last command, its lease held by one of `leaders`.
+   */
+  const notifierWrites = async (generation: string, switchedAt: bigint, leaders: Proc[]) => {
+    const delivered = new Set(deliveries().map((d) => d.id));
+    const rows = await eventually(
+      `every delivery recorded in ${generation}`,
+      async () => {
+        const ds = await openReadModels(config, { generation });
+        try {
+          const outbox = (await ds.query(`SELECT "id", "status", "position" FROM "nt_outbox"`)) as Array<{
+            id: string;
+            status: string;
+            position: string | number;
+          }>;
+          const checkpoint = (await ds.query(`SELECT "position" FROM "nt_checkpoint" WHERE "name" = 'notifier'`)) as Array<{ position: string }>;
+          const lease = (await ds.query(`SELECT "holder" FROM "rm_projector_lease" WHERE "name" = 'notifier'`)) as Array<{ holder: string | null }>;
+          const all = outbox.length === delivered.size && outbox.every((m) => m.status === 'delivered' && delivered.has(m.id));
+          return all && { outbox, checkpoint: BigInt(checkpoint[0]?.position ?? 0), holder: lease[0]?.holder ?? null };
+        } finally {
+          await ds.destroy();
+        }
+      },
+      { timeoutMs: 60_000, explain: explainNotifiers },
+    );
+    expect(rows.outbox.filter((m) => BigInt(m.position) > switchedAt).length).toBeGreaterThan(0);
+    expect(rows.checkpoint).toBeGreaterThanOrEqual(BigInt(sent.position));
+    expect(leaders.map(holderOf)).toContain(rows.holder);
+  };
+  const switchedAt = (out: string) => BigInt(/switched the read models to \S+ at position (\d+)/.exec(out)![1]);
+  /** Calls `react` with the process's output so far at each chunk it writes. */
+  const onOutput = (proc: Proc, react: (out: string) => void) => {
+    const look = () => react(proc.out());
+    proc.child.stdout!.on('data', look);
+    proc.child.stderr!.on('data', look);
+  };
+  /**
+   * At the first output of `proc` matching `line`, holds it there (SIGSTOP: a big county's rebuild takes
+   * that long) while `meanwhile` runs, then lets it go on. The getter resolves once it has (rejects with its failure).
+   */
+  const holdAt = (proc: Proc, line: RegExp, meanwhile: () => Promise<void>) => {
+    let held: Promise<void> | undefined;
+    onOutput(proc, (out) => {
+      if (held || !line.test(out)) return;
+      proc.child.kill('SIGSTOP');
+      held = meanwhile().finally(() => proc.child.kill('SIGCONT'));
+      held.catch(() => undefined);
+    });
+    return () => held ?? Promise.reject(new Error(`the rebuild never said ${String(line)}`));
+  };
+  const standsBy = (proc: Proc) =>
+    eventually(`notifier ${proc.child.pid} stands by`, () => /notifier standby as/.test(proc.out()), { timeoutMs: 120_000, explain: proc.out });
   const command = async (route: string, body: object, role: 'org_dept' | 'unit', expected: number) => {
     const res = await http
       .post(`${API}${route}`)
@@ -128,10 +248,12 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
     const id = `rb-item-${sent.items}`;
     await command('/items', { id, sheetId: 'rbS', title: `整改事项${sent.items}`, unitId: 'rbT', cadreId: 'rbK', dueDate: '2026-12-31' }, 'org_dept', 201);
     sent.items++;
+    expected.add(`hook assigned ${id} unit:rbT`);
     if (sent.items % 2 === 0) {
       await command(`/items/${id}/acknowledge`, {}, 'unit', 200);
       await command(`/items/${id}/complete`, { summary: '已完成' }, 'unit', 200);
       sent.reported++;
+      expected.add(`review awaiting_review ${id} inspector`);
     }
     const at = sent.position;
     const f = await figures(at);
@@ -196,6 +318,28 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
     const county = new RandomCounty(new EventScript(store), 11);
     for (let i = 0; i < SEED_EVENTS; i++) await county.step();
     run([projectorJs]);
+    receiver = await Receiver.start('ok');
+    fs.writeFileSync(
+      path.join(dir, 'notify.json'),
+      JSON.stringify({
+        link: 'https://ledger.example',
+        delivery: { maxAttempts: 100, backoffMs: 10, maxBackoffMs: 200, timeoutMs: 30_000 },
+        channels: {
+          hook: { type: 'webhook', url: receiver.url('/hook'), secret: 'rebuild-hook-secret' },
+          review: { type: 'webhook', url: receiver.url('/review'), secret: 'rebuild-review-secret' },
+        },
+        routes: [
+          { roles: ['unit'], units: ['rbT'], channels: ['hook'] },
+          { roles: ['inspector'], channels: ['review'] },
+        ],
+      }),
+    );
+    const first = notifier();
+    // It announces what comes after its first lead's start (the seeded county is not announced): before the first command.
+    await eventually('the first notifier leads', () => /notifier leader \(lease token \d+\): started after position/.test(first.out()), {
+      timeoutMs: 240_000,
+      explain: first.out,
+    });
     app = await createApp({ config, store, clock: new FixedClock(new Date('2026-03-02T01:00:00Z')), logger: false });
     await app.listen(0, '127.0.0.1');
     http = request(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`);
@@ -215,6 +359,7 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
     await app?.close().catch(() => undefined);
     for (const p of procs) p.child.kill('SIGTERM');
     await Promise.all([...procs].map((p) => p.exited));
+    await receiver?.close();
     await store?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
@@ -223,7 +368,22 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
     expect(await liveGeneration()).toBe(named[0]);
     const watch = watcher();
     const proc = rebuild();
+    // A second notifier started while the rebuild builds; the first stopped: the second takes over in the
+    // live set, is fenced out by the rebuild's takeover and leads the new one, sending nothing the first delivered.
+    const first = notifiers[0];
+    let second!: Proc;
+    const handedOver = holdAt(proc, /building /, async () => {
+      second = notifier();
+      await standsBy(second);
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toEqual({ code: 0, signal: null });
+      await eventually('the second notifier leads the live set', () => /notifier leader \(lease token/.test(second.out()), {
+        timeoutMs: 120_000,
+        explain: second.out,
+      });
+    });
     const during = await throughout(proc);
+    await handedOver();
     const reads = await watch.stop();
     const { code } = await proc.exited;
     expect({ code, out: proc.out() }).toMatchObject({ code: 0 });
@@ -237,6 +397,13 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
     expect(await generations()).toEqual([named[1]]);
     // The projector writes the new generation: a command after the switch is read back from it.
     await step();
+
+    expect(first.out()).toMatch(/notifier stopped\n/);
+    expect(second.out()).toMatch(/leader \(lease token \d+\)[^]*standby: lease lost[^]*leader \(lease token \d+\)/);
+    const sentAgain = await allDelivered();
+    await notifierWrites(named[1], switchedAt(proc.out()), [second]);
+    expect(second.child.exitCode).toBeNull();
+    process.stdout.write(`rebuild-no-downtime (${engine}) notifier through the switch: ${JSON.stringify(sentAgain)}\n`);
   }, 300_000);
 
   it('a rebuild SIGKILLed half-way leaves the live set serving; the next one drops its leftovers and switches', async () => {
@@ -252,7 +419,14 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
     for (let i = 0; i < 5; i++) await step();
 
     const next = rebuild();
+    // A third notifier started while this rebuild builds: a standby beside the second, on the old generation until the switch.
+    let third!: Proc;
+    const thirdStarted = holdAt(next, /building /, async () => {
+      third = notifier();
+      await standsBy(third);
+    });
     await throughout(next);
+    await thirdStarted();
     await watch.stop();
     expect(await next.exited).toMatchObject({ code: 0 });
     expect(next.out()).toMatch(new RegExp(`dropped what earlier rebuilds left: ${escaped(named[2])}\n`));
@@ -263,5 +437,10 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
     expect(next.out()).toMatch(new RegExp(`dropped ${escaped(named[1])}\n`));
     expect(await generations()).toEqual([named[2]]);
     await step();
+
+    const sentAgain = await allDelivered();
+    await notifierWrites(named[2], switchedAt(next.out()), [notifiers[1], third]);
+    expect(notifiers.slice(1).map((n) => n.child.exitCode)).toEqual([null, null]);
+    process.stdout.write(`rebuild-no-downtime (${engine}) notifiers through the killed rebuild and the next: ${JSON.stringify(sentAgain)}\n`);
   }, 300_000);
 });

@@ -177,6 +177,7 @@ export async function rebuildBeside(config: ReadModelsConfig, store: EventStore,
     // Events appended during the build, while the live projector goes on.
     await catchUp(next, store, fence);
     stolen = await stealLeases(live, options.holder, liveTtlMs);
+    log(`took the live leases (${stolen.map((l) => l.name).join(', ')}): applying the last events`);
     // Nothing more is written to the live set: the new one applies the last events and takes over.
     switchedAt = await catchUp(next, store, fence);
     await generations.takeOver(next, replaced, file, stolen, fence);
