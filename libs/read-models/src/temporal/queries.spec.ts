@@ -114,10 +114,14 @@ describe.each(['sqlite', 'postgres'] as const)('as-of answers over a hand-worked
     expect(await q.unitFigures('T2', true, handed)).toEqual(figures({ total: 3, open: 3, overdue: 2, awaitingReview: 1 }));
     expect(ids(await q.listItems({ unitId: 'T2', subtree: true, light: 'red' }, handed))).toEqual({ items: ['I1', 'I4'], total: 2 });
     expect(ids(await q.listItems({ unitId: 'T2', subtree: false }, handed))).toEqual({ items: [], total: 0 });
-    // A unit user's subtree as it is now confines the handling unit of then.
-    expect(ids(await q.listItems({ unitId: 'T2', subtree: true, scopeUnitIds: ['T1', 'V1'] }, handed))).toEqual({ items: ['I1'], total: 1 });
-    expect(ids(await q.listItems({ scopeUnitIds: ['T1'] }, handed))).toEqual({ items: ['I3'], total: 1 });
-    expect(ids(await q.listItems({ unitId: 'T2', subtree: true, scopeUnitIds: ['T1'] }, handed))).toEqual({ items: [], total: 0 });
+    // A unit user's subtree as it is now (T1: T1 alone since V1 moved; T2: T2, G_1%, GA1%, V1) confines the handling unit of then.
+    expect(ids(await q.listItems({ unitId: 'T2', subtree: true, scopeRootUnitId: 'V1' }, handed))).toEqual({ items: ['I1'], total: 1 });
+    expect(ids(await q.listItems({ scopeRootUnitId: 'T1' }, handed))).toEqual({ items: ['I3'], total: 1 });
+    expect(ids(await q.listItems({ unitId: 'T2', subtree: true, scopeRootUnitId: 'T1' }, handed))).toEqual({ items: [], total: 0 });
+    expect(ids(await q.listItems({ scopeRootUnitId: 'nowhere' }, handed))).toEqual({ items: [], total: 0 });
+    // Before the move V1 was under T1, but T2's user sees it: the scope is today's tree, the items those of then.
+    expect(ids(await q.listItems({ scopeRootUnitId: 'T2' }, at(12)))).toEqual({ items: ['I1', 'I4', 'I3', 'I2'], total: 4 });
+    expect(ids(await q.listItems({ scopeRootUnitId: 'T1' }, at(12)))).toEqual({ items: [], total: 0 });
     expect(await q.unitFigures('C', true, at(25))).toEqual(figures({ total: 4, open: 4, overdue: 2, dueSoon: 1, awaitingReview: 1 }));
   });
 

@@ -19,7 +19,8 @@ import { CadreVersionRow, ItemFactRow, ItemVersionRow, UnitVersionRow } from './
 import { countsAt, type Counts } from './counters';
 import { countsRows, cutCte, foldCounts, LAST_CTE, type InstantCut } from './as-of-statement';
 import { isPostgres, placeholders } from '../db/sql';
-import { select } from '../db/select';
+import { readsOf, select, type Reads } from '../db/select';
+import { unitCondition } from '../units/queries';
 import { temporalCheckpoint } from '../checkpoint/checkpoints';
 
 /** A cut of the log: every event at or before `position`, read on county date `day`. */
@@ -78,6 +79,7 @@ function median(xs: number[]): number {
 export class TemporalQueries {
   private readonly dueSoonDays: number;
   private readonly postgres: boolean;
+  private readonly reads: Reads;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -85,6 +87,7 @@ export class TemporalQueries {
   ) {
     this.dueSoonDays = config.dueSoonDays;
     this.postgres = isPostgres(dataSource);
+    this.reads = readsOf(dataSource, config);
   }
 
   /** `?` placeholders, numbered for PostgreSQL. */
@@ -180,10 +183,12 @@ export class TemporalQueries {
   }
 
   /**
-   * Items as they stood at the cut: `unitId` + `subtree` over that day's tree; `scopeUnitIds` (a unit
-   * user's subtree as it is now) confines the handling unit of then.
+   * Items as they stood at the cut: `unitId` + `subtree` over that day's tree; `scopeRootUnitId` (a unit
+   * user's subtree as it is now) confines the handling unit of then. The scope is a range over the
+   * current tree's paths, not a list of its units: a province committee's subtree (96,301 units in the
+   * 100-county province) is more bound values than SQLite (32,766) or PostgreSQL (65,535) accepts.
    */
-  async listItems(filter: ItemFilter & { scopeUnitIds?: string[] }, asOf: AsOfCut): Promise<ItemPage> {
+  async listItems(filter: ItemFilter, asOf: AsOfCut): Promise<ItemPage> {
     const page = Math.max(1, Math.floor(filter.page ?? 1));
     const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(filter.pageSize ?? DEFAULT_PAGE_SIZE)));
     const empty = { items: [], total: 0, page, pageSize };
@@ -192,21 +197,18 @@ export class TemporalQueries {
     // The units of that day's subtree are chosen in the query, from the root's path of then.
     let under: { sql: string; params: Record<string, string> } | null = null;
     let unitIds: string[] | null = null;
-    const bounded = Boolean(filter.unitId || filter.scopeUnitIds);
-    const [root, last] = await Promise.all([
+    const bounded = Boolean(filter.unitId || filter.scopeRootUnitId);
+    const [root, last, scope] = await Promise.all([
       filter.unitId && filter.subtree !== false ? this.unitAt(filter.unitId, cut.position).then((r) => r.unit) : null,
       bounded ? this.lastPosition() : 0,
+      filter.scopeRootUnitId ? unitCondition(this.reads, 'i."unitId"', filter.scopeRootUnitId, true, 'scope') : undefined,
     ]);
+    if (scope === null) return empty;
     if (filter.unitId) {
       if (filter.subtree === false) unitIds = [filter.unitId];
       else if (!root) return empty;
       else under = this.unitUnder(root.path);
     }
-    if (filter.scopeUnitIds) {
-      const scope = new Set(filter.scopeUnitIds);
-      unitIds = (unitIds ?? filter.scopeUnitIds).filter((id) => scope.has(id));
-    }
-    if (unitIds && unitIds.length === 0) return empty;
     // Versions in force at p: fromPosition ≤ p < toPosition. By unit, the index that starts the range
     // nearer p is read (a cut late in the history has few versions ending after it, an early one few
     // starting before it); the unary + keeps the other column's index out of the planner's choice.
@@ -224,6 +226,7 @@ export class TemporalQueries {
           { p: cut.position },
         );
       if (under) qb.andWhere(under.sql, under.params);
+      if (scope) qb.andWhere(scope.sql, scope.params);
       if (unitIds) qb.andWhere('i."unitId" IN (:...unitIds)', { unitIds });
       whereItemFields(qb, filter, cut.day, this.dueSoonDays);
       return qb;
@@ -268,7 +271,7 @@ export class TemporalQueries {
    * PostgreSQL: listItems in ONE statement (the instant's position, the root's path of then, the
    * temporal checkpoint, the page's keys, the count, the page's rows), as figuresStatement.
    */
-  private async listStatement(filter: ItemFilter & { scopeUnitIds?: string[] }, asOf: AsOfCut, page: number, pageSize: number): Promise<ItemPage> {
+  private async listStatement(filter: ItemFilter, asOf: AsOfCut, page: number, pageSize: number): Promise<ItemPage> {
     const at = cutCte(asOf);
     const ctes = [at.sql];
     const params: Record<string, unknown> = { ...at.params, limit: pageSize, offset: (page - 1) * pageSize };
@@ -285,10 +288,15 @@ export class TemporalQueries {
           AND u."fromPosition" <= (SELECT "p" FROM "cut") AND u."toPosition" > (SELECT "p" FROM "cut"))`);
       }
     }
-    if (filter.scopeUnitIds) {
-      const scope = new Set(filter.scopeUnitIds);
-      unitIds = (unitIds ?? filter.scopeUnitIds).filter((id) => scope.has(id));
-      if (unitIds.length === 0) return { items: [], total: 0, page, pageSize };
+    if (filter.scopeRootUnitId) {
+      // The scope root's subtree as it is now: a byte-order range over the current tree's path index (none if unknown).
+      ctes.push(
+        `"scope" AS (SELECT s."path" AS "lo", left(s."path", -1) || chr(ascii(right(s."path", 1)) + 1) AS "hi" FROM "rm_unit" s WHERE s."id" = :scopeRootId)`,
+      );
+      params.scopeRootId = filter.scopeRootUnitId;
+      where.push(
+        `i."unitId" IN (SELECT u."id" FROM "rm_unit" u WHERE u."path" COLLATE "C" >= (SELECT "lo" FROM "scope") AND u."path" COLLATE "C" < (SELECT "hi" FROM "scope"))`,
+      );
     }
     if (unitIds) {
       where.push(`i."unitId" IN (:...unitIds)`);
@@ -304,7 +312,7 @@ export class TemporalQueries {
       `SELECT i."itemId" AS "id", i."fromPosition" AS "fp", i."${key}" AS "sk" FROM "rm_t_item" i WHERE ${[inForce, ...where].join(' AND ')}`;
     const p = `(SELECT "p" FROM "cut")`;
     let m: string;
-    if (filter.unitId || filter.scopeUnitIds) {
+    if (filter.unitId || filter.scopeRootUnitId) {
       // By unit, the index that starts the range nearer p (listItems); p is known only inside the statement,
       // so both ways are written, each behind a one-time filter on the other's negation: one of them runs.
       ctes.push(LAST_CTE.sql, `"lt" AS (SELECT CASE WHEN 2 * ${p} > (SELECT "v" FROM "last") THEN 1 ELSE 0 END AS "late")`);
@@ -466,8 +474,8 @@ export class TemporalQueries {
   /**
    * Over a period of county dates (inclusive; open-ended when omitted), for the items handled by a
    * unit (and, with `subtree`, anywhere below it in the tree of the day each fact happened) and/or
-   * answered for by a cadre, when each fact happened. `scopeUnitIds` confines a unit user to its
-   * subtree as it is now (the handling unit of then must be in it).
+   * answered for by a cadre, when each fact happened. `scopeRootUnitId` confines a unit user to its
+   * subtree as it is now (the handling unit of then must be in it; a path range, as for listItems).
    */
   async inspectionFigures(f: {
     unitId?: string;
@@ -475,7 +483,7 @@ export class TemporalQueries {
     subtree: boolean;
     from?: string;
     to?: string;
-    scopeUnitIds?: string[];
+    scopeRootUnitId?: string;
   }): Promise<InspectionFigures> {
     const qb = this.dataSource.getRepository(ItemFactRow).createQueryBuilder('f').where('1 = 1');
     if (f.from) qb.andWhere('f.day >= :from', { from: f.from });
@@ -486,9 +494,9 @@ export class TemporalQueries {
       if (f.subtree) qb.andWhere(`f."unitPath" LIKE :within ESCAPE '\\'`, { within: `%/${escapeLike(f.unitId)}/%` });
       else qb.andWhere('f."unitId" = :unitId', { unitId: f.unitId });
     }
-    if (f.scopeUnitIds) {
-      if (f.scopeUnitIds.length === 0) qb.andWhere('1 = 0');
-      else qb.andWhere('f."unitId" IN (:...scopeUnitIds)', { scopeUnitIds: f.scopeUnitIds });
+    if (f.scopeRootUnitId) {
+      const scope = await unitCondition(this.reads, 'f."unitId"', f.scopeRootUnitId, true, 'scope');
+      qb.andWhere(scope ? scope.sql : '1 = 0', scope?.params ?? {});
     }
     const counts = await qb.clone().select('f.kind', 'kind').addSelect('COUNT(*)', 'n').groupBy('f.kind').getRawMany<{ kind: string; n: unknown }>();
     const n = (k: string) => Number(counts.find((c) => c.kind === k)?.n ?? 0);

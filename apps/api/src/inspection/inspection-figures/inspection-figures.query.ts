@@ -23,6 +23,8 @@ export class InspectionFiguresHandler implements IQueryHandler<InspectionFigures
 
   async execute({ actor, filter }: InspectionFiguresQuery): Promise<InspectionFigures> {
     await this.scope.consistent(filter.minPosition);
+    // The figures are the temporal read models' facts, which follow the current state in transactions of their own.
+    if (filter.minPosition) await this.cuts.ensureTemporal(BigInt(filter.minPosition));
     if (filter.from && filter.to && filter.from > filter.to) {
       throw new ValidationProblem([{ field: 'to', messages: ['to must be on or after from'] }]);
     }
@@ -33,14 +35,13 @@ export class InspectionFiguresHandler implements IQueryHandler<InspectionFigures
     if (filter.cadreId && !(await this.scope.queries.cadre(filter.cadreId))) {
       throw new NotFoundProblem('CADRE_NOT_FOUND', `no cadre ${filter.cadreId}`);
     }
-    const scopeUnitIds = root === undefined ? undefined : (await this.scope.queries.unitsOf(root)).map((u) => u.id);
     return this.cuts.temporal.inspectionFigures({
       unitId,
       cadreId: filter.cadreId,
       subtree: filter.subtree ?? true,
       from: filter.from,
       to: filter.to,
-      scopeUnitIds,
+      scopeRootUnitId: root,
     });
   }
 }

@@ -26,9 +26,7 @@ export class ListItemsHandler implements IQueryHandler<ListItemsQuery, ItemPage>
     const cut = await this.cuts.instant(asOf);
     if (cut) {
       // The tree of that day for unitId/subtree; a unit user's scope is its subtree as it is now.
-      const root = this.scope.scopeRoot(actor);
-      const scopeUnitIds = root === undefined ? undefined : (await this.scope.queries.unitsOf(root)).map((u) => u.id);
-      return this.cuts.temporal.listItems({ ...rest, scopeUnitIds }, cut);
+      return this.cuts.temporal.listItems({ ...rest, scopeRootUnitId: this.scope.scopeRoot(actor) }, cut);
     }
     return this.scope.queries.listItems({ ...rest, scopeRootUnitId: this.scope.scopeRoot(actor) }, this.scope.today());
   }
