@@ -61,6 +61,31 @@ export async function retireLeases(old: DataSource, holder: string, movedTo: str
   ]);
 }
 
+/** The live generation's leases are no longer all the ones the rebuild took. */
+export class LiveLeasesLostError extends Error {
+  constructor(readonly names: string[]) {
+    super(`the live leases ${names.join(', ')} were taken back while this rebuild was held up past them, or opened since it took them`);
+    this.name = 'LiveLeasesLostError';
+  }
+}
+
+/**
+ * In the switch's transaction, before it reads the live set: every lease of the live generation (`table`,
+ * qualified) is still the one the rebuild took, renewed and held until the switch commits (PostgreSQL: the
+ * table locked against writers; SQLite: the UPDATE takes the live file's write lock). A rebuild held up
+ * past them finds one taken back by a live process, which may have written the live set since (or opened
+ * since: a first start), and gets LiveLeasesLostError rather than switching to a set behind it.
+ */
+export async function holdStolenLeases(em: EntityManager, table: string, holder: string, stolen: StolenLease[], ttlMs: number): Promise<void> {
+  const { now, p } = dialect(em);
+  if (isPostgres(em)) await em.query(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`);
+  await em.query(`UPDATE ${table} SET "expires_at" = ${now} + ${p(1)} WHERE "holder" = ${p(2)}`, [ttlMs, holder]);
+  const rows = (await em.query(`SELECT "name", "holder", "token" FROM ${table}`)) as Array<{ name: string; holder: string | null; token: unknown }>;
+  const took = new Map(stolen.map((l) => [l.name, l.token]));
+  const lost = rows.filter((r) => r.holder !== holder || took.get(r.name) !== String(r.token)).map((r) => r.name);
+  if (lost.length || rows.length !== stolen.length) throw new LiveLeasesLostError(lost.length ? lost : [...took.keys()]);
+}
+
 /**
  * The new generation's leases, free, each with a token above any the old generation has had or will
  * have (retireLeases adds one): a fencing token taken in one generation never passes a fence in the other.

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventStore } from '@ledger/event-store';
 import { openReadModels, type ReadModelsConfig } from '../data-source';
-import { ProjectionLease } from '../lease/lease';
+import { LEASE_TABLE, ProjectionLease } from '../lease/lease';
 import { startProjector } from '../projection/runner';
 import {
   activeGenerationFile,
@@ -24,7 +24,9 @@ import {
   carryLeases,
   carryOperationalState,
   carryOperationalStatePg,
+  holdStolenLeases,
   LIVE_ALIAS,
+  LiveLeasesLostError,
   renewStolenLeases,
   retireLeases,
   returnStolenLeases,
@@ -78,8 +80,18 @@ interface Generations {
   dropDead(): Promise<{ dropped: string[]; held: string[] }>;
   live(): Promise<string>;
   next(): Promise<string>;
-  /** The operational tables carried over, the leases set, and the switch, after the last events are applied. */
-  takeOver(next: DataSource, live: string, file: string, stolen: StolenLease[], fence: (em: EntityManager) => Promise<void>): Promise<void>;
+  /**
+   * The operational tables carried over, the leases set, and the switch, after the last events are applied;
+   * `hold` is given the live lease table, qualified, before anything of the live set is read.
+   */
+  takeOver(
+    next: DataSource,
+    live: string,
+    file: string,
+    stolen: StolenLease[],
+    fence: (em: EntityManager) => Promise<void>,
+    hold: (em: EntityManager, leaseTable: string) => Promise<void>,
+  ): Promise<void>;
   drop(name: string): Promise<boolean>;
 }
 
@@ -88,11 +100,12 @@ function sqliteGenerations(dataDir: string): Generations {
     dropDead: async () => dropDeadGenerations(dataDir),
     live: async () => activeGenerationFile(dataDir),
     next: async () => generationFile(nextGeneration(dataDir)),
-    takeOver: async (next, live, file, stolen, fence) => {
+    takeOver: async (next, live, file, stolen, fence, hold) => {
       await next.query(`ATTACH DATABASE ? AS ${LIVE_ALIAS}`, [path.join(dataDir, live)]);
       try {
         await next.transaction(async (em) => {
           await fence(em);
+          await hold(em, `${LIVE_ALIAS}."${LEASE_TABLE}"`);
           await carryOperationalState(em);
           await carryLeases(em, stolen);
         });
@@ -113,9 +126,10 @@ function pgGenerations(url: string): Generations {
     live: () => activeSchema(url),
     next: async () => generationSchema(await nextSchemaGeneration(url)),
     // One transaction: the notifier's tables, the leases and the control row commit together.
-    takeOver: (next, live, schema, stolen, fence) =>
+    takeOver: (next, live, schema, stolen, fence, hold) =>
       next.transaction(async (em) => {
         await fence(em);
+        await hold(em, `"${live}"."${LEASE_TABLE}"`);
         await carryOperationalStatePg(em, live, schema);
         await carryLeases(em, stolen);
         const { sql, params } = switchActiveSchemaSql(schema);
@@ -124,6 +138,9 @@ function pgGenerations(url: string): Generations {
     drop: (name) => dropSchemaGeneration(url, name),
   };
 }
+
+/** How many times the rebuild takes the live leases, applies the last events and tries to switch before it gives up. */
+const TAKEOVER_ATTEMPTS = 3;
 
 /** Resolves once `probe` is true, polling; false after `ms`. */
 async function within(ms: number, probe: () => Promise<boolean>): Promise<boolean> {
@@ -176,11 +193,20 @@ export async function rebuildBeside(config: ReadModelsConfig, store: EventStore,
     result = await rebuildReadModels(next, store, { fence, heapMb: options.heapMb, onProgress: options.onProgress, onPassDone: options.onPassDone });
     // Events appended during the build, while the live projector goes on.
     await catchUp(next, store, fence);
-    stolen = await stealLeases(live, options.holder, liveTtlMs);
-    log(`took the live leases (${stolen.map((l) => l.name).join(', ')}): applying the last events`);
-    // Nothing more is written to the live set: the new one applies the last events and takes over.
-    switchedAt = await catchUp(next, store, fence);
-    await generations.takeOver(next, replaced, file, stolen, fence);
+    for (let attempt = 1; ; attempt++) {
+      const took = await stealLeases(live, options.holder, liveTtlMs);
+      stolen = took;
+      log(`took the live leases (${took.map((l) => l.name).join(', ')}): applying the last events`);
+      // Nothing more is written to the live set: the new one applies the last events and takes over.
+      switchedAt = await catchUp(next, store, fence);
+      try {
+        await generations.takeOver(next, replaced, file, took, fence, (em, table) => holdStolenLeases(em, table, options.holder, took, liveTtlMs));
+        break;
+      } catch (e) {
+        if (!(e instanceof LiveLeasesLostError) || attempt >= TAKEOVER_ATTEMPTS) throw e;
+        log(`${e.message}: taking them again`);
+      }
+    }
     switched = true;
     log(`switched the read models to ${file} at position ${switchedAt}`);
     await retireLeases(live, options.holder, file).catch(() => undefined);
