@@ -209,6 +209,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
     // Each lead looks at the bulletins once, then at the instants they fall due (bulletin-timer.ts).
     const bulletinTimer = new BulletinTimer();
     let workerFailed!: (e: unknown) => void;
+    let workerError: { e: unknown } | null = null;
     const workerFailure = new Promise<never>((_, reject) => (workerFailed = reject));
     workerFailure.catch(() => undefined);
     let lost!: (reason: string) => void;
@@ -278,14 +279,21 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
             await purge(options.config(), () => leading);
             if (treeCurrent) await checkRouteUnits(options.config());
             for (const channel of await serial(() => dueChannels(ds, now().getTime()))) {
+              if (!leading) break;
               if (workers.has(channel)) continue;
-              const worker = work(channel).finally(() => {
-                workers.delete(channel);
-                kick();
-              });
+              // A worker's failure (its fence lost, the database gone) ends the lead like any other, and first
+              // stops it: a message whose record was fenced out is not sent again under a lease maybe lost.
+              const worker = work(channel)
+                .catch((e: unknown) => {
+                  leading = false;
+                  workerError ??= { e };
+                  workerFailed(e);
+                })
+                .finally(() => {
+                  workers.delete(channel);
+                  kick();
+                });
               workers.set(channel, worker);
-              // A worker's failure (its fence lost, the database gone) ends the lead like any other.
-              worker.catch((e: unknown) => workerFailed(e));
             }
             if (!leading) break;
             // Due now means due on a channel whose worker is busy: it calls again when it is done.
@@ -293,6 +301,7 @@ export async function startNotifier(ds: DataSource, leaseDs: DataSource, store: 
             const wait = next === null || next <= now().getTime() ? IDLE_MS : Math.min(IDLE_MS, next - now().getTime());
             await Promise.race([workerFailure, idle(wait)]);
           }
+          if (workerError) throw workerError.e;
         } finally {
           await Promise.allSettled(workers.values());
         }

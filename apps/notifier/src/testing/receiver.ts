@@ -13,7 +13,7 @@ export type ReceiverMode = 'ok' | 'fail' | 'slow';
 /** A real HTTP receiver on 127.0.0.1 for delivery tests: it keeps every request it was sent. */
 export class Receiver {
   readonly received: Received[] = [];
-  private readonly held = new Set<http.ServerResponse>();
+  private readonly held = new Map<http.ServerResponse, Received>();
 
   private readonly server: http.Server;
 
@@ -28,9 +28,8 @@ export class Receiver {
         const r: Received = { url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
         this.received.push(r);
         onRequest?.(r);
-        if (this.mode === 'slow') return void this.held.add(res);
-        res.writeHead(this.mode === 'ok' ? 200 : 500, { 'Content-Type': 'application/json' });
-        res.end(this.mode === 'ok' ? '{"errcode":0,"errmsg":"ok"}' : '{"error":"down"}');
+        if (this.mode === 'slow') return void this.held.set(res, r);
+        this.answer(res);
       });
     });
   }
@@ -39,6 +38,23 @@ export class Receiver {
     const receiver = new Receiver(mode, onRequest);
     await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
     return receiver;
+  }
+
+  /** The requests it is holding unanswered ('slow'). */
+  holding(): Received[] {
+    return [...this.held.values()];
+  }
+
+  /** Answers every request held so far, and the next ones, as 'ok'. */
+  release(): void {
+    this.mode = 'ok';
+    for (const res of this.held.keys()) this.answer(res);
+    this.held.clear();
+  }
+
+  private answer(res: http.ServerResponse): void {
+    res.writeHead(this.mode === 'ok' ? 200 : 500, { 'Content-Type': 'application/json' });
+    res.end(this.mode === 'ok' ? '{"errcode":0,"errmsg":"ok"}' : '{"error":"down"}');
   }
 
   url(pathAndQuery = '/'): string {
@@ -51,7 +67,7 @@ export class Receiver {
   }
 
   async close(): Promise<void> {
-    for (const res of this.held) res.destroy();
+    for (const res of this.held.keys()) res.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
