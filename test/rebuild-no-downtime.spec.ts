@@ -323,7 +323,7 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
       path.join(dir, 'notify.json'),
       JSON.stringify({
         link: 'https://ledger.example',
-        delivery: { maxAttempts: 100, backoffMs: 10, maxBackoffMs: 200, timeoutMs: 30_000 },
+        delivery: { maxAttempts: 100, backoffMs: 10, maxBackoffMs: 200, timeoutMs: 120_000 },
         channels: {
           hook: { type: 'webhook', url: receiver.url('/hook'), secret: 'rebuild-hook-secret' },
           review: { type: 'webhook', url: receiver.url('/review'), secret: 'rebuild-review-secret' },
@@ -419,11 +419,21 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
     for (let i = 0; i < 5; i++) await step();
 
     const next = rebuild();
-    // A third notifier started while this rebuild builds: a standby beside the second, on the old generation until the switch.
+    // A third notifier started while this rebuild builds: a standby beside the second, on the old generation
+    // until the switch. And a delivery in flight when the rebuild takes the leases: the receiver holds its
+    // answer until then. Its lead fenced out, it is sent again under its id (at least once).
     let third!: Proc;
     const thirdStarted = holdAt(next, /building /, async () => {
       third = notifier();
       await standsBy(third);
+      receiver.mode = 'slow';
+      await eventually('a delivery in flight', () => receiver.holding().length > 0, { timeoutMs: 120_000, explain: explainNotifiers });
+    });
+    let inFlight: string[] | undefined;
+    onOutput(next, (out) => {
+      if (inFlight || !/took the live leases/.test(out)) return;
+      inFlight = receiver.holding().map((r) => (JSON.parse(r.body) as { id: string }).id);
+      receiver.release();
     });
     await throughout(next);
     await thirdStarted();
@@ -439,6 +449,10 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
     await step();
 
     const sentAgain = await allDelivered();
+    const times = (id: string) => deliveries().filter((d) => d.id === id).length;
+    expect(inFlight!.length).toBeGreaterThan(0);
+    // Each exactly twice: held, then once from the lead after the switch (the fenced-out one sends nothing more).
+    expect(inFlight!.filter((id) => times(id) !== 2)).toEqual([]);
     await notifierWrites(named[2], switchedAt(next.out()), [notifiers[1], third]);
     expect(notifiers.slice(1).map((n) => n.child.exitCode)).toEqual([null, null]);
     process.stdout.write(`rebuild-no-downtime (${engine}) notifiers through the killed rebuild and the next: ${JSON.stringify(sentAgain)}\n`);
