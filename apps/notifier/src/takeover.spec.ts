@@ -1,15 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { SCHEMA_VERSIONS, STREAM_PREFIX } from '@ledger/contracts/events';
 import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
 import { eventually } from '@ledger/platform/testing/eventually';
 import { openReadModels } from '@ledger/read-models';
 import { returnStolenLeases, stealLeases } from '@ledger/read-models/generations/switch';
 import { outboxMessage } from '@ledger/read-models/notifications';
 import { parseNotifyConfig } from '@ledger/read-models/notifications/routing';
+import { EventScript } from '@ledger/read-models/testing/county-script';
 import { startNotifier, type RunningNotifier } from './notifier';
 import { Receiver } from './testing/receiver';
 
@@ -58,31 +57,9 @@ describe('the notifier fenced out with a delivery in flight', () => {
     // Renewed every 2.7 s: its loss is seen by the fence of the delivery's record, not by a renewal; a standby looks every 2 s.
     notifier = await startNotifier(ds, leaseDs, store, { holder: 'notifier', ttlMs: 8000, config: () => config, log: (line) => logs.push(line) });
     await eventually('the notifier leads', () => notifier!.state === 'leader', { explain: () => logs.join('\n') });
-    const id = randomUUID();
-    const data = {
-      itemId: 'I1',
-      sheetId: 's1',
-      title: '事项 I1',
-      requirements: '按期办结',
-      unitId: 'T1',
-      supportUnitIds: [],
-      cadreId: 'K1',
-      leaderId: null,
-      dueDate: '2026-11-10',
-    };
-    await store.append(
-      STREAM_PREFIX.item + 'I1',
-      [
-        {
-          id,
-          type: 'ItemAssigned',
-          schemaVersion: SCHEMA_VERSIONS.ItemAssigned,
-          data,
-          metadata: { actor: { userId: 'u', role: 'org_dept', unitId: null }, correlationId: id, causationId: id },
-        },
-      ],
-      'any',
-    );
+    const script = new EventScript(store);
+    script.at = new Date().toISOString();
+    await script.assign('I1', 'T1', 'K1', '2026-11-10');
     await eventually('the assignment in flight', () => receiver.holding().length === 1, { explain: () => logs.join('\n') });
     const messageId = receiver.holding()[0].headers['idempotency-key'] as string;
 
