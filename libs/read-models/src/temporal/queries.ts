@@ -23,6 +23,13 @@ import { readsOf, select, type Reads } from '../db/select';
 import { unitCondition } from '../units/queries';
 import { temporalCheckpoint } from '../checkpoint/checkpoints';
 
+/**
+ * PostgreSQL, in one statement: a subtree root's path `u."path"` as the range of its subtree's paths in byte
+ * order ('/a/b/' ≤ path < '/a/b0', as pathUnder), and `u."path"` within such a range CTE (the path index's collation).
+ */
+const PATH_RANGE = `u."path" AS "lo", left(u."path", -1) || chr(ascii(right(u."path", 1)) + 1) AS "hi"`;
+const pathIn = (range: string) => `u."path" COLLATE "C" >= (SELECT "lo" FROM "${range}") AND u."path" COLLATE "C" < (SELECT "hi" FROM "${range}")`;
+
 /** A cut of the log: every event at or before `position`, read on county date `day`. */
 export interface LedgerCut {
   position: number;
@@ -281,22 +288,18 @@ export class TemporalQueries {
       if (filter.subtree === false) unitIds = [filter.unitId];
       else {
         // The units of that day's subtree: a byte-order range over the path index from the root's path of then (none if it did not exist).
-        ctes.push(`"root" AS (SELECT u."path" AS "lo", left(u."path", -1) || chr(ascii(right(u."path", 1)) + 1) AS "hi" FROM "rm_t_unit" u
+        ctes.push(`"root" AS (SELECT ${PATH_RANGE} FROM "rm_t_unit" u
           WHERE u."unitId" = :rootId AND u."fromPosition" <= (SELECT "p" FROM "cut") AND u."toPosition" > (SELECT "p" FROM "cut"))`);
         params.rootId = filter.unitId;
-        where.push(`i."unitId" IN (SELECT u."unitId" FROM "rm_t_unit" u WHERE u."path" COLLATE "C" >= (SELECT "lo" FROM "root") AND u."path" COLLATE "C" < (SELECT "hi" FROM "root")
+        where.push(`i."unitId" IN (SELECT u."unitId" FROM "rm_t_unit" u WHERE ${pathIn('root')}
           AND u."fromPosition" <= (SELECT "p" FROM "cut") AND u."toPosition" > (SELECT "p" FROM "cut"))`);
       }
     }
     if (filter.scopeRootUnitId) {
       // The scope root's subtree as it is now: a byte-order range over the current tree's path index (none if unknown).
-      ctes.push(
-        `"scope" AS (SELECT s."path" AS "lo", left(s."path", -1) || chr(ascii(right(s."path", 1)) + 1) AS "hi" FROM "rm_unit" s WHERE s."id" = :scopeRootId)`,
-      );
+      ctes.push(`"scope" AS (SELECT ${PATH_RANGE} FROM "rm_unit" u WHERE u."id" = :scopeRootId)`);
       params.scopeRootId = filter.scopeRootUnitId;
-      where.push(
-        `i."unitId" IN (SELECT u."id" FROM "rm_unit" u WHERE u."path" COLLATE "C" >= (SELECT "lo" FROM "scope") AND u."path" COLLATE "C" < (SELECT "hi" FROM "scope"))`,
-      );
+      where.push(`i."unitId" IN (SELECT u."id" FROM "rm_unit" u WHERE ${pathIn('scope')})`);
     }
     if (unitIds) {
       where.push(`i."unitId" IN (:...unitIds)`);
