@@ -13,6 +13,8 @@ import { EventScript } from './testing/county-script';
 import { RandomCounty, prng } from './testing/random-county';
 import type { ItemStatus } from '@ledger/contracts/events';
 import type { ItemFilter } from './views';
+import { byUnitsBelow, isSmallShare } from './items/queries';
+import { readsOf } from './db/select';
 
 const pg = useTestPostgres();
 const TODAY = '2026-04-10';
@@ -45,7 +47,8 @@ describe.each(['sqlite', 'postgres'] as const)('the item list on %s answers what
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), `item-list-${engine}-`));
     store = await openSqliteEventStore({ file: path.join(dir, 'events.sqlite'), synchronous: 'NORMAL' });
-    const county = new RandomCounty(new EventScript(store), 5);
+    // 8 townships of 6 villages: a village holds about a 48th of the items, a township an 8th.
+    const county = new RandomCounty(new EventScript(store), 5, { townships: 8, villagesEach: 6 });
     for (let i = 0; i < 600; i++) await county.step();
     ds = await openReadModels({ dataDir: path.join(dir, 'read'), readDbUrl: engine === 'postgres' ? await pg.freshDatabase() : null });
     const projector = await startProjector(ds, store, { batchSize: 50 });
@@ -89,6 +92,17 @@ describe.each(['sqlite', 'postgres'] as const)('the item list on %s answers what
     const lights = new Set(items.map((i) => expectedLight(i.status, i.dueDate)));
     expect([...lights].sort()).toEqual(['green', 'red', 'yellow', null].sort());
 
+    // A subtree with a small share of the items is listed on PostgreSQL by a walk of its units' own
+    // indexes: the share here from the item rows, and both ways of listing among the filters below.
+    const reads = readsOf(ds, { dueSoonDays: 3 });
+    const smallShare = (unitId: string, divisor: number) => items.filter((i) => inSubtree(i.unitId, unitId)).length * divisor < items.length;
+    for (const u of units) {
+      for (const divisor of [20, 200]) {
+        expect({ unit: u.id, divisor, small: await isSmallShare(reads, u.id, divisor) }).toEqual({ unit: u.id, divisor, small: smallShare(u.id, divisor) });
+      }
+    }
+    const ways = { small: 0, large: 0 };
+
     let counted = 0;
     for (let n = 0; n < 400; n++) {
       const f: ItemFilter = { sort: pick(['dueDate', '-dueDate', 'updatedAt', '-updatedAt']), pageSize: pick([3, 10, 200]), page: pick([1, 1, 2, 4]) };
@@ -115,7 +129,12 @@ describe.each(['sqlite', 'postgres'] as const)('the item list on %s answers what
         ids: expected.slice(from, from + f.pageSize!).map((i) => i.id),
       });
       if (expected.length > 0) counted++;
+      const subtrees = [f.scopeRootUnitId, f.subtree === false ? undefined : f.unitId].filter((u): u is string => !!u && pathOf.has(u));
+      const filtered = !!(f.status?.length || f.light || f.cadreId || f.sheetId || f.dueFrom || f.dueTo);
+      if (subtrees.length) ways[subtrees.some((u) => smallShare(u, byUnitsBelow(filtered))) ? 'small' : 'large']++;
     }
+    expect(ways.small).toBeGreaterThan(20);
+    expect(ways.large).toBeGreaterThan(20);
     // The random filters are not all empty lists.
     expect(counted).toBeGreaterThan(150);
   });

@@ -23,6 +23,7 @@ export class RandomCounty {
   constructor(
     private readonly script: EventScript,
     seed = 42,
+    private readonly shape = { townships: 4, villagesEach: 3 },
   ) {
     this.rnd = prng(seed);
   }
@@ -37,11 +38,11 @@ export class RandomCounty {
 
   private async setup(): Promise<void> {
     await this.script.unit('C', '湟源县委', null, 'county_committee');
-    for (let t = 0; t < 4; t++) {
+    for (let t = 0; t < this.shape.townships; t++) {
       const id = `T${t}`;
       this.townships.push(id);
       await this.script.unit(id, `乡镇${t}党委`, 'C', 'township_committee');
-      for (let v = 0; v < 3; v++) {
+      for (let v = 0; v < this.shape.villagesEach; v++) {
         const vid = `${id}V${v}`;
         this.villages.push(vid);
         await this.script.unit(vid, `村${t}-${v}党支部`, id);
