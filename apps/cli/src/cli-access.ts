@@ -11,7 +11,7 @@ import { ensureDatabaseFile, type Clock, type LedgerConfig } from '@ledger/platf
 export async function recordCliAccess(
   config: LedgerConfig,
   clock: Clock,
-  entry: Pick<AccessEntryInput, 'action' | 'target'> & Partial<Pick<AccessEntryInput, 'detail' | 'role'>>,
+  entry: Pick<AccessEntryInput, 'action' | 'target'> & Partial<Pick<AccessEntryInput, 'detail' | 'role' | 'outcome'>>,
 ): Promise<void> {
   const where = accessAuditLocation(config);
   if (where.kind === 'sqlite') ensureDatabaseFile(where.file);

@@ -6,6 +6,9 @@ import { SqliteAccessAuditStore } from '@ledger/integrity';
 import { FixedClock, loadConfig, type LedgerConfig } from '@ledger/platform';
 import { captureOutput } from '@ledger/platform/testing/capture-output';
 import { openReadModels } from '@ledger/read-models';
+import { returnStolenLeases, stealLeases } from '@ledger/read-models/generations/switch';
+import { ProjectionLease } from '@ledger/read-models/lease/lease';
+import { NOTIFIER_LEASE } from '@ledger/read-models/notifications';
 import { notifyMain } from './notify';
 
 const DEAD = '0a1b2c3d-0000-4000-8000-00000000dead';
@@ -83,6 +86,53 @@ describe('ledger notify in the access audit trail', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('refuses a replay while a rebuild holds the read models to switch them over: exit 1, still dead, in the trail as failed', async () => {
+    // What `ledger rebuild` does to the live set before it carries the outbox to the next one.
+    const ds = await openReadModels(config);
+    const rebuild = 'ledger rebuild host/4242';
+    try {
+      // A notifier leads the live set, as its dead letter says one did.
+      expect(await (await ProjectionLease.open(ds, { name: NOTIFIER_LEASE, holder: 'host/1', ttlMs: 60_000 })).tryAcquire()).toBe(1n);
+      expect((await stealLeases(ds, rebuild, 60_000)).map((l) => l.name)).toEqual(['notifier']);
+    } finally {
+      await ds.destroy();
+    }
+    const c = captureOutput();
+    let code: number | Error;
+    let err: string;
+    try {
+      code = await notifyMain(config, ['replay', DEAD], (m) => new Error(m), clock).catch((e: Error) => e);
+      err = c.err();
+    } finally {
+      c.restore();
+    }
+    expect(code).toBe(1);
+    expect(err).toBe(
+      'ledger notify replay: a rebuild (ledger rebuild) is switching the read models over: nothing replayed; run it again once the switch is done\n',
+    );
+    expect(await status()).toBe('dead');
+    const entries = async () => {
+      const store = SqliteAccessAuditStore.open(trailFile(), { readOnly: true });
+      try {
+        return (await store.entriesAfter(0, 10)).map((e) => [e.action, e.target, e.outcome, e.detail]);
+      } finally {
+        await store.close();
+      }
+    };
+    expect(await entries()).toEqual([['dead-letter-replay', `ledger notify replay ${DEAD}`, 'failed', JSON.stringify({ code: 'REBUILD_SWITCHING' })]]);
+
+    // The rebuild stopped and handed the leases back: the same replay is made, and recorded as done.
+    const again = await openReadModels(config);
+    try {
+      await returnStolenLeases(again, rebuild);
+    } finally {
+      await again.destroy();
+    }
+    expect((await run(['replay', DEAD])).code).toBe(0);
+    expect(await status()).toBe('pending');
+    expect((await entries()).slice(1)).toEqual([['dead-letter-replay', `ledger notify replay ${DEAD}`, 'ok', null]]);
   });
 
   it('shows and changes nothing when the trail cannot record it', async () => {

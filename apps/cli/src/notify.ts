@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { systemClock, type Clock, type LedgerConfig } from '@ledger/platform';
 import { openReadModels } from '@ledger/read-models';
-import { deadLetters, replayDeadLetter } from '@ledger/read-models/notifications';
+import { deadLetters, rebuildSwitching, replayDeadLetter } from '@ledger/read-models/notifications';
 import { recordCliAccess } from './cli-access';
 
 export const NOTIFY_USAGE = `notify dead-letters [--json]
@@ -22,11 +22,28 @@ export async function notifyMain(config: LedgerConfig, args: string[], fail: (me
   if (sub === 'dead-letters' && (positionals.length || values.all)) throw fail('notify dead-letters takes no ids (and no --all)');
   if (sub === 'replay' && positionals.length > 0 === values.all) throw fail('notify replay: give the message ids, or --all');
   const db = await openReadModels(config);
+  const target = `ledger notify ${args.join(' ')}`;
+  /** A replay refused as the API refuses it (409 REBUILD_SWITCHING): in the trail as failed, not as done. */
+  const refusedBySwitch = async (id: string | null) => {
+    await recordCliAccess(config, clock, {
+      action: 'dead-letter-replay',
+      target,
+      outcome: 'failed',
+      detail: { code: 'REBUILD_SWITCHING', ...(id ? { id } : {}) },
+    });
+    process.stderr.write(
+      `ledger notify replay: ${id ? `${id}: ` : ''}a rebuild (ledger rebuild) is switching the read models over: nothing replayed; run it again once the switch is done\n`,
+    );
+  };
   try {
+    if (sub === 'replay' && (await rebuildSwitching(db))) {
+      await refusedBySwitch(null);
+      return 1;
+    }
     // In the access audit trail as the API's GET /notifications/dead-letters and replay are, before anything is shown or done.
     await recordCliAccess(config, clock, {
       action: sub === 'dead-letters' ? 'dead-letter-read' : 'dead-letter-replay',
-      target: `ledger notify ${args.join(' ')}`,
+      target,
     });
     if (sub === 'dead-letters') {
       const dead = await deadLetters(db);
@@ -49,7 +66,11 @@ export async function notifyMain(config: LedgerConfig, args: string[], fail: (me
     for (const id of ids) {
       const outcome = await replayDeadLetter(db, id);
       if (outcome === 'replayed') process.stdout.write(`${id}: replayed\n`);
-      else {
+      else if (outcome === 'rebuild_switching') {
+        // The rebuild began after the look above: the entry written ahead is followed by the refusal.
+        failed++;
+        await refusedBySwitch(id);
+      } else {
         failed++;
         process.stderr.write(
           `ledger notify replay: ${id}: ${outcome === 'not_found' ? 'no such message' : 'not a dead letter (pending or delivered): nothing changed'}\n`,

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { deadLetters, outboxMessage, replayDeadLetter, type DeliveryAttempt, type OutboxMessage } from '@ledger/read-models/notifications';
+import { deadLetters, outboxMessage, rebuildSwitching, replayDeadLetter, type DeliveryAttempt, type OutboxMessage } from '@ledger/read-models/notifications';
 import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { recordAccessAhead } from '../access-audit/access-audit.middleware';
@@ -32,21 +32,29 @@ export class NotificationsRoute {
   @Roles('sysadmin')
   @ApiOperation({
     summary:
-      'Puts a dead letter back in the queue with a fresh count of attempts (its past attempts stay on record): 202 { id, status: "pending" }; 404 unknown, 409 not a dead letter',
+      'Puts a dead letter back in the queue with a fresh count of attempts (its past attempts stay on record): 202 { id, status: "pending" }; 404 unknown, 409 not a dead letter (NOT_A_DEAD_LETTER) or a rebuild switching the read models over (REBUILD_SWITCHING: nothing changed, send it again once switched)',
   })
   async replay(@Param('id') id: string, @Res({ passthrough: true }) res: Response): Promise<{ id: string; status: 'pending' }> {
     if (!MESSAGE_ID.test(id)) throw new ValidationProblem([{ field: 'id', messages: ['id must be a message id (8-4-4-4-12 hex digits)'] }]);
     const message = await outboxMessage(this.db, id);
     if (!message) throw notFound(id);
     if (message.status !== 'dead') throw notDead(id);
+    if (await rebuildSwitching(this.db)) throw switching(id);
     // In the trail before it is replayed: a replay the trail cannot record is not made (503), the letter stays dead.
     await recordAccessAhead(res);
     const outcome = await replayDeadLetter(this.db, id);
     if (outcome === 'not_found') throw notFound(id);
     if (outcome === 'not_dead') throw notDead(id);
+    if (outcome === 'rebuild_switching') throw switching(id);
     return { id, status: 'pending' };
   }
 }
 
 const notFound = (id: string) => new ApiProblem(404, 'MESSAGE_NOT_FOUND', `no message ${id} in the outbox`);
 const notDead = (id: string) => new ApiProblem(409, 'NOT_A_DEAD_LETTER', `message ${id} is pending or delivered: only a dead letter is replayed`);
+const switching = (id: string) =>
+  new ApiProblem(
+    409,
+    'REBUILD_SWITCHING',
+    `a rebuild (ledger rebuild) is switching the read models over: message ${id} was not replayed and is still a dead letter; send it again once the switch is done`,
+  );

@@ -17,6 +17,23 @@ function returned(result: unknown): Array<Record<string, unknown>> {
 }
 /** A retired generation's leases never expire: no process that still looks at it can write it again. */
 const NEVER = '4611686018427387904';
+/** How a rebuild's holder begins (rebuildBeside prefixes one that does not), and a retired generation's. */
+export const REBUILD_HOLDER = 'ledger rebuild';
+const RETIRED_HOLDER = 'retired: ';
+
+/**
+ * Whether a rebuild holds some lease of this set (it is switching the read models over) or retired them
+ * (the set is no longer live): what is written to it now may not reach the set that stays live. Expired
+ * or not: a rebuild held up past its leases still switches unless a live process took them back.
+ */
+export async function switchingAway(em: DataSource | EntityManager): Promise<boolean> {
+  const { p } = dialect(em);
+  const rows: unknown[] = await em.query(`SELECT 1 FROM "${LEASE_TABLE}" WHERE "holder" LIKE ${p(1)} OR "holder" LIKE ${p(2)} LIMIT 1`, [
+    `${REBUILD_HOLDER}%`,
+    `${RETIRED_HOLDER}%`,
+  ]);
+  return rows.length > 0;
+}
 
 export interface StolenLease {
   name: string;
@@ -56,7 +73,7 @@ export async function returnStolenLeases(live: DataSource, holder: string): Prom
 export async function retireLeases(old: DataSource, holder: string, movedTo: string): Promise<void> {
   const { p } = dialect(old);
   await old.query(`UPDATE "${LEASE_TABLE}" SET "holder" = ${p(1)}, "token" = "token" + 1, "expires_at" = ${NEVER} WHERE "holder" = ${p(2)}`, [
-    `retired: the read models moved to ${movedTo}`,
+    `${RETIRED_HOLDER}the read models moved to ${movedTo}`,
     holder,
   ]);
 }

@@ -3,6 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { isEventType, upcast } from '@ledger/contracts/events';
 import type { EventStore, StoredEvent } from '@ledger/event-store';
 import { ProjectionGapError } from '../errors';
+import { switchingAway } from '../generations/switch';
+import { ensureLeaseTable, LEASE_TABLE } from '../lease/lease';
 import { isPostgres, placeholders } from '../db/sql';
 import { audienceKey, draftFor, evolveNotifiedItem, type NotifiedEvent, type NotifiedItem } from './rules';
 import { channelsFor, type NotifyConfig } from './routing';
@@ -395,18 +397,47 @@ export async function deadLetters(db: DataSource, limit = 500): Promise<Array<Ou
   return Promise.all(rows.map(async (r) => ({ ...view(r), attemptLog: await attemptsOf(db, r.id) })));
 }
 
+/** A replay refused while a rebuild switches the read models away from the set it would be written in. */
+class SwitchingAway extends Error {}
+
 /**
  * Puts a dead message back in the queue, due at once, with a fresh count of attempts (its past
- * attempts stay on record). 'not_found' or 'not_dead' changes nothing.
+ * attempts stay on record). 'not_found' or 'not_dead' changes nothing, nor does 'rebuild_switching':
+ * a rebuild (`ledger rebuild`) holds this set's leases to carry the notifier's tables to the next set
+ * and switch to it, or has switched (this process has not followed yet); written here, the replay
+ * would be lost. Asked again once the rebuild has switched, it is made in the set then live.
  */
-export async function replayDeadLetter(db: DataSource, id: string): Promise<'replayed' | 'not_found' | 'not_dead'> {
-  return db.transaction(async (em) => {
-    const rows: { status: string }[] = await q(em, `SELECT "status" FROM "nt_outbox" WHERE "id" = ?`, [id]);
-    if (!rows.length) return 'not_found';
-    if (rows[0].status !== 'dead') return 'not_dead';
-    await q(em, `UPDATE "nt_outbox" SET "status" = 'pending', "attempts" = 0, "nextAttemptAt" = 0 WHERE "id" = ? AND "status" = 'dead'`, [id]);
-    return 'replayed';
-  });
+export async function replayDeadLetter(db: DataSource, id: string): Promise<'replayed' | 'not_found' | 'not_dead' | 'rebuild_switching'> {
+  await ensureLeaseTable(db);
+  try {
+    return await db.transaction(async (em) => {
+      // First, what the switch takes before it copies the outbox (holdStolenLeases): on PostgreSQL the
+      // lease table (an INSERT's lock, which its SHARE ROW EXCLUSIVE waits for, and which waits for it),
+      // on SQLite the file's write lock. So a replay either commits before the copy, or sees the rebuild.
+      // The notifier's row, as the notifier opens it: a rebuild that took no lease (none yet) finds one
+      // more at its switch and takes them again.
+      await q(
+        em,
+        `INSERT INTO "${LEASE_TABLE}" ("name", "holder", "token", "acquired_at", "expires_at") VALUES (?, NULL, 0, 0, 0) ON CONFLICT ("name") DO NOTHING`,
+        [NOTIFIER_LEASE],
+      );
+      if (await switchingAway(em)) throw new SwitchingAway();
+      const rows: { status: string }[] = await q(em, `SELECT "status" FROM "nt_outbox" WHERE "id" = ?`, [id]);
+      if (!rows.length) return 'not_found';
+      if (rows[0].status !== 'dead') return 'not_dead';
+      await q(em, `UPDATE "nt_outbox" SET "status" = 'pending', "attempts" = 0, "nextAttemptAt" = 0 WHERE "id" = ? AND "status" = 'dead'`, [id]);
+      return 'replayed';
+    });
+  } catch (e) {
+    if (e instanceof SwitchingAway) return 'rebuild_switching';
+    throw e;
+  }
+}
+
+/** Whether a rebuild is switching the read models away from `db`'s set (a replay made now is refused): a look, no lock. */
+export async function rebuildSwitching(db: DataSource): Promise<boolean> {
+  await ensureLeaseTable(db);
+  return switchingAway(db);
 }
 
 /**

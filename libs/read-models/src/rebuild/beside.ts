@@ -27,6 +27,7 @@ import {
   holdStolenLeases,
   LIVE_ALIAS,
   LiveLeasesLostError,
+  REBUILD_HOLDER,
   renewStolenLeases,
   retireLeases,
   returnStolenLeases,
@@ -36,7 +37,7 @@ import {
 import { rebuildReadModels, type RebuildProgress, type RebuildResult } from './rebuild';
 
 export interface RebuildBesideOptions {
-  /** Who rebuilds, as the leases show it. */
+  /** Who rebuilds, as the leases show it (prefixed with REBUILD_HOLDER if it does not begin with it). */
   holder: string;
   /** How long the new generation's lease lasts without renewal (its transactions may be long); renewed every third of it. */
   ttlMs: number;
@@ -52,6 +53,13 @@ export interface RebuildBesideOptions {
   log?: (line: string) => void;
   /** How long to wait, after the switch, for every process to let go of the old generation before leaving it to the next rebuild. */
   dropWaitMs?: number;
+  /**
+   * Awaited at two points of the switch (tests: what a process does to the live set there): 'carried',
+   * the notifier's tables copied to the new set and the old one still named live (PostgreSQL: inside the
+   * switch's transaction; SQLite: after it, before the control file is renamed); 'switched', the new set
+   * named live and the old one's leases not yet retired.
+   */
+  onPhase?: (phase: 'carried' | 'switched') => void | Promise<void>;
 }
 
 export interface RebuildBesideResult extends RebuildResult {
@@ -91,6 +99,7 @@ interface Generations {
     stolen: StolenLease[],
     fence: (em: EntityManager) => Promise<void>,
     hold: (em: EntityManager, leaseTable: string) => Promise<void>,
+    carried: () => void | Promise<void>,
   ): Promise<void>;
   drop(name: string): Promise<boolean>;
 }
@@ -100,7 +109,7 @@ function sqliteGenerations(dataDir: string): Generations {
     dropDead: async () => dropDeadGenerations(dataDir),
     live: async () => activeGenerationFile(dataDir),
     next: async () => generationFile(nextGeneration(dataDir)),
-    takeOver: async (next, live, file, stolen, fence, hold) => {
+    takeOver: async (next, live, file, stolen, fence, hold, carried) => {
       await next.query(`ATTACH DATABASE ? AS ${LIVE_ALIAS}`, [path.join(dataDir, live)]);
       try {
         await next.transaction(async (em) => {
@@ -114,6 +123,7 @@ function sqliteGenerations(dataDir: string): Generations {
       }
       // Every page of the new generation in its file, synced, before any process moves to it.
       await next.query('PRAGMA wal_checkpoint(TRUNCATE)');
+      await carried();
       switchActiveGeneration(dataDir, file);
     },
     drop: async (name) => dropGeneration(dataDir, name),
@@ -126,12 +136,13 @@ function pgGenerations(url: string): Generations {
     live: () => activeSchema(url),
     next: async () => generationSchema(await nextSchemaGeneration(url)),
     // One transaction: the notifier's tables, the leases and the control row commit together.
-    takeOver: (next, live, schema, stolen, fence, hold) =>
+    takeOver: (next, live, schema, stolen, fence, hold, carried) =>
       next.transaction(async (em) => {
         await fence(em);
         await hold(em, `"${live}"."${LEASE_TABLE}"`);
         await carryOperationalStatePg(em, live, schema);
         await carryLeases(em, stolen);
+        await carried();
         const { sql, params } = switchActiveSchemaSql(schema);
         await em.query(sql, params);
       }),
@@ -175,13 +186,15 @@ export async function rebuildBeside(config: ReadModelsConfig, store: EventStore,
     await next.destroy();
     throw e;
   });
-  const lease = await ProjectionLease.open(next, { holder: options.holder, ttlMs: options.ttlMs });
+  // A replay of a dead letter (replayDeadLetter) tells by this name that the live set is being switched away.
+  const holder = options.holder.startsWith(REBUILD_HOLDER) ? options.holder : `${REBUILD_HOLDER} ${options.holder}`;
+  const lease = await ProjectionLease.open(next, { holder, ttlMs: options.ttlMs });
   let stolen: StolenLease[] | null = null;
   let switched = false;
   const liveTtlMs = options.liveTtlMs ?? options.ttlMs;
   const heartbeat = setInterval(() => void lease.renew().catch(() => undefined), Math.round(options.ttlMs / 3));
   const liveHeartbeat = setInterval(
-    () => stolen && !switched && void renewStolenLeases(live, options.holder, liveTtlMs).catch(() => undefined),
+    () => stolen && !switched && void renewStolenLeases(live, holder, liveTtlMs).catch(() => undefined),
     Math.round(liveTtlMs / 3),
   );
   let result: RebuildResult;
@@ -194,13 +207,21 @@ export async function rebuildBeside(config: ReadModelsConfig, store: EventStore,
     // Events appended during the build, while the live projector goes on.
     await catchUp(next, store, fence);
     for (let attempt = 1; ; attempt++) {
-      const took = await stealLeases(live, options.holder, liveTtlMs);
+      const took = await stealLeases(live, holder, liveTtlMs);
       stolen = took;
       log(`took the live leases (${took.map((l) => l.name).join(', ')}): applying the last events`);
       // Nothing more is written to the live set: the new one applies the last events and takes over.
       switchedAt = await catchUp(next, store, fence);
       try {
-        await generations.takeOver(next, replaced, file, took, fence, (em, table) => holdStolenLeases(em, table, options.holder, took, liveTtlMs));
+        await generations.takeOver(
+          next,
+          replaced,
+          file,
+          took,
+          fence,
+          (em, table) => holdStolenLeases(em, table, holder, took, liveTtlMs),
+          () => options.onPhase?.('carried'),
+        );
         break;
       } catch (e) {
         if (!(e instanceof LiveLeasesLostError) || attempt >= TAKEOVER_ATTEMPTS) throw e;
@@ -209,9 +230,10 @@ export async function rebuildBeside(config: ReadModelsConfig, store: EventStore,
     }
     switched = true;
     log(`switched the read models to ${file} at position ${switchedAt}`);
-    await retireLeases(live, options.holder, file).catch(() => undefined);
+    await options.onPhase?.('switched');
+    await retireLeases(live, holder, file).catch(() => undefined);
   } catch (e) {
-    if (stolen && !switched) await returnStolenLeases(live, options.holder).catch(() => undefined);
+    if (stolen && !switched) await returnStolenLeases(live, holder).catch(() => undefined);
     throw e;
   } finally {
     clearInterval(heartbeat);
