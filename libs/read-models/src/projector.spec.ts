@@ -228,10 +228,11 @@ describe('read models projected from a scripted county', () => {
       'NotificationsRetention1765450000000',
       'TemporalUnitIndexes1765520000000',
       'UnitPathBytes1765530000000',
+      'CounterSnapshotEpoch1765540000000',
     ]);
     // Opening again runs nothing twice.
     const again = await openReadModels({ dataDir: dir, readDbUrl: null });
-    expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(14);
+    expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(15);
     await again.destroy();
   });
 

@@ -13,6 +13,7 @@ import { Notifications1765400000000 } from './1765400000000-notifications';
 import { NotificationsRetention1765450000000 } from './1765450000000-notifications-retention';
 import { TemporalUnitIndexes1765520000000 } from './1765520000000-temporal-unit-indexes';
 import { UnitPathBytes1765530000000 } from './1765530000000-unit-path-bytes';
+import { CounterSnapshotEpoch1765540000000 } from './1765540000000-counter-snapshot-epoch';
 
 /**
  * Every read-model migration, in timestamp order; TypeORM runs the pending ones on open. Listed, not
@@ -35,4 +36,5 @@ export const READ_MODEL_MIGRATIONS: Array<new () => MigrationInterface> = [
   NotificationsRetention1765450000000,
   TemporalUnitIndexes1765520000000,
   UnitPathBytes1765530000000,
+  CounterSnapshotEpoch1765540000000,
 ];
