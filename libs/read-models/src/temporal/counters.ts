@@ -186,23 +186,44 @@ export async function closeContiguousEpochs(query: Query, pg: boolean, after: nu
   }
 }
 
-/** Snapshot `epoch` = the previous snapshot + the change rows in (from, upTo] (the positions of the epochs since it). */
+/**
+ * Snapshot `epoch` = the previous snapshot + the change rows in (from, upTo] (the positions of the epochs
+ * since it). Only the owners the change rows name are summed here; every other owner's row is the
+ * previous one's, copied by the server. Reading and writing every owner cost a live projector's batch
+ * 7 s in the 100-county province (73,601 owners, 33 MB of packed counts), every 65,536 events.
+ */
 async function writeSnapshot(query: Query, pg: boolean, epoch: number, from: number, upTo: number, insert: Insert): Promise<void> {
   const previous = epoch - COUNTER_LAYOUT.snapshotEpochs;
   const sums = new Map<string, Counts>();
-  if (previous > 0) {
-    const rows = (await query(placeholders(`SELECT "ownerKind", "ownerId", "counts" FROM "rm_t_counter_snapshot" WHERE "epoch" = ?`, pg), [previous])) as {
-      ownerKind: OwnerKind;
-      ownerId: string;
-      counts: string;
-    }[];
-    for (const r of rows) {
-      const counts: Counts = new Map();
-      addPacked(counts, r.counts);
-      sums.set(ownerKey(r.ownerKind, r.ownerId), counts);
-    }
-  }
   for (const packed of await changeRows(query, pg, from, upTo)) addChanges(sums, packed, null);
+  if (previous > 0) {
+    for (const kind of ['unit', 'subtree'] as const) {
+      const ids = [...sums.keys()].filter((k) => splitOwner(k).ownerKind === kind).map((k) => splitOwner(k).ownerId);
+      for (let i = 0; i < ids.length; i += READ_CHUNK) {
+        const chunk = ids.slice(i, i + READ_CHUNK);
+        const rows = (await query(
+          placeholders(
+            `SELECT "ownerId", "counts" FROM "rm_t_counter_snapshot" WHERE "ownerKind" = ? AND "ownerId" IN (${chunk.map(() => '?').join(',')}) AND "epoch" = ?`,
+            pg,
+          ),
+          [kind, ...chunk, previous],
+        )) as { ownerId: string; counts: string }[];
+        for (const r of rows) addPacked(sums.get(ownerKey(kind, r.ownerId))!, r.counts);
+      }
+    }
+    // Every other owner's row as it was. One write (a live batch sends its writes together, each part
+    // seeing the tables as they were before the statement): the owners summed here are left out by key.
+    const key = `(CASE "ownerKind" WHEN 'unit' THEN 'u:' ELSE 's:' END || "ownerId")`;
+    const summed = pg ? 'SELECT json_array_elements_text(CAST(? AS json))' : 'SELECT value FROM json_each(?)';
+    await query(
+      placeholders(
+        `INSERT INTO "rm_t_counter_snapshot" ("ownerKind", "ownerId", "epoch", "counts")
+         SELECT "ownerKind", "ownerId", CAST(? AS integer), "counts" FROM "rm_t_counter_snapshot" WHERE "epoch" = ? AND ${key} NOT IN (${summed})`,
+        pg,
+      ),
+      [epoch, previous, JSON.stringify([...sums.keys()])],
+    );
+  }
   await writeOwnerRows(insert, 'rm_t_counter_snapshot', epoch, sums);
 }
 
