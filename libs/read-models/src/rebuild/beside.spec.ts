@@ -1,14 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
-import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
-import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
 import { openReadModels } from '../data-source';
 import { LEASE_TABLE, ProjectionLease } from '../lease/lease';
-import { EventScript } from '../testing/county-script';
+import { rebuildFixture } from '../testing/rebuild-fixture';
 import { rebuildBeside } from './beside';
 
 /** Far ahead of any clock: a lease taken back "for good", as a live process renewing it would keep it. */
@@ -31,42 +27,20 @@ const TAKE_BACK = [
  * notifier waits for it for ever). The hold-up is the rebuild's own line, answered synchronously.
  */
 describe.each(['sqlite', 'postgres'] as const)('ledger rebuild held up past the live leases (%s)', (engine) => {
-  let dir: string;
-  let store: EventStore;
-  let pg: TestPostgres | undefined;
-  const opened: DataSource[] = [];
-
-  beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rebuild-beside-'));
-    store = await openSqliteEventStore({ file: path.join(dir, 'events.sqlite'), synchronous: 'NORMAL' });
-    if (engine === 'postgres') pg = await startTestPostgres();
-    const script = new EventScript(store);
-    await script.unit('X', '湟源县委', null, 'county_committee');
-    await script.unit('XT1', '和平乡党委', 'X', 'township_committee');
-    await script.cadre('XK1', '张三', 'XT1');
-    await script.sheet('xs1', '湟组交〔2026〕1号');
-    await script.assign('XI1', 'XT1', 'XK1', '2026-03-05', 'xs1');
-  }, 180_000);
-
-  afterAll(async () => {
-    for (const ds of opened) await ds.destroy().catch(() => undefined);
-    await store?.close();
-    await pg?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const fx = rebuildFixture(engine, 'rebuild-beside-');
 
   it('takes them again before it switches: the old set is fenced for all of them, the new one has them all', async () => {
-    const config = { dataDir: dir, readDbUrl: pg?.url ?? null };
+    const config = { dataDir: fx.dir, readDbUrl: fx.pg?.url ?? null };
     const liveName = engine === 'sqlite' ? 'read-models.sqlite' : 'public';
     // Kept open on the old set: it is not dropped, so that what it holds after the switch can be read.
     const live = await openReadModels(config, { generation: liveName });
-    opened.push(live);
+    fx.opened.push(live);
     const projector = await ProjectionLease.open(live, { holder: 'live projector', ttlMs: 60_000 });
     expect(await projector.tryAcquire()).toBe(1n);
 
     const takeBack = (): void => {
       if (engine === 'sqlite') {
-        const db = new Database(path.join(dir, liveName), { timeout: 5000 });
+        const db = new Database(path.join(fx.dir, liveName), { timeout: 5000 });
         try {
           db.prepare(TAKE_BACK[0]).get();
           db.prepare(TAKE_BACK[1]).run();
@@ -79,11 +53,11 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild held up past the 
       const script = `const { Client } = require('pg'); const c = new Client({ connectionString: process.env.URL });
         c.connect().then(async () => { for (const sql of JSON.parse(process.env.SQL)) await c.query(sql); await c.end(); })
         .catch((e) => { console.error(e); process.exit(1); });`;
-      execFileSync(process.execPath, ['-e', script], { env: { URL: pg!.url, SQL: JSON.stringify(TAKE_BACK) }, stdio: 'pipe' });
+      execFileSync(process.execPath, ['-e', script], { env: { URL: fx.pg!.url, SQL: JSON.stringify(TAKE_BACK) }, stdio: 'pipe' });
     };
     let heldUp = false;
     const lines: string[] = [];
-    const result = await rebuildBeside(config, store, {
+    const result = await rebuildBeside(config, fx.store, {
       holder: 'ledger rebuild',
       ttlMs: 60_000,
       dropWaitMs: 0,
@@ -114,7 +88,7 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild held up past the 
     ]);
     // The new set: both leases free, each with a token above any the old set has had.
     const next = await openReadModels(config, { generation: result.file });
-    opened.push(next);
+    fx.opened.push(next);
     const fresh = await leases(next);
     expect(fresh.map((l) => [l.name, l.holder])).toEqual([
       ['notifier', null],

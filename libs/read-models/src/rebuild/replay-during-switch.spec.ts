@@ -1,16 +1,11 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { openSqliteEventStore, type EventStore } from '@ledger/event-store';
 import { eventually } from '@ledger/platform/testing/eventually';
-import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
 import { openReadModels } from '../data-source';
 import { isPostgres, placeholders } from '../db/sql';
 import { LEASE_TABLE, ProjectionLease } from '../lease/lease';
 import { NOTIFIER_LEASE, replayDeadLetter } from '../notifications/outbox';
-import { EventScript } from '../testing/county-script';
+import { rebuildFixture } from '../testing/rebuild-fixture';
 import { rebuildBeside } from './beside';
 
 /** Three dead letters of the live set, one replayed at each moment of the switch. */
@@ -29,39 +24,17 @@ const DEAD = {
  * of pg_locks), not on a clock.
  */
 describe.each(['sqlite', 'postgres'] as const)('a dead letter replayed while a rebuild switches the read models (%s)', (engine) => {
-  let dir: string;
-  let store: EventStore;
-  let pg: TestPostgres | undefined;
-  const opened: DataSource[] = [];
-
-  beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-switch-'));
-    store = await openSqliteEventStore({ file: path.join(dir, 'events.sqlite'), synchronous: 'NORMAL' });
-    if (engine === 'postgres') pg = await startTestPostgres();
-    const script = new EventScript(store);
-    await script.unit('X', '湟源县委', null, 'county_committee');
-    await script.unit('XT1', '和平乡党委', 'X', 'township_committee');
-    await script.cadre('XK1', '张三', 'XT1');
-    await script.sheet('xs1', '湟组交〔2026〕1号');
-    await script.assign('XI1', 'XT1', 'XK1', '2026-03-05', 'xs1');
-  }, 180_000);
-
-  afterAll(async () => {
-    for (const ds of opened) await ds.destroy().catch(() => undefined);
-    await store?.close();
-    await pg?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const fx = rebuildFixture(engine, 'replay-switch-');
 
   const status = async (ds: DataSource, id: string): Promise<string> =>
     ((await ds.query(placeholders(`SELECT "status" FROM "nt_outbox" WHERE "id" = ?`, isPostgres(ds)), [id])) as Array<{ status: string }>)[0].status;
 
   it('lands in the set that stays live, or is refused and changes nothing', async () => {
-    const config = { dataDir: dir, readDbUrl: pg?.url ?? null };
+    const config = { dataDir: fx.dir, readDbUrl: fx.pg?.url ?? null };
     const liveName = engine === 'sqlite' ? 'read-models.sqlite' : 'public';
     // A process pinned to the set live before the rebuild: as one that has not yet followed the switch.
     const live = await openReadModels(config, { generation: liveName });
-    opened.push(live);
+    fx.opened.push(live);
     for (const [name, holder] of [
       ['read-models', 'live projector'],
       [NOTIFIER_LEASE, 'live notifier'],
@@ -89,8 +62,8 @@ describe.each(['sqlite', 'postgres'] as const)('a dead letter replayed while a r
       );
     /** Whether a session waits for a lock on the live set's lease table (the switch's, held to its commit). */
     const waitsOnLeaseLock = async (): Promise<boolean> => {
-      if (!pg) return false;
-      const client = new Client({ connectionString: pg.url });
+      if (!fx.pg) return false;
+      const client = new Client({ connectionString: fx.pg.url });
       await client.connect();
       try {
         const rows = await client.query(`SELECT 1 FROM pg_locks WHERE NOT granted AND relation = to_regclass($1)`, [`public."${LEASE_TABLE}"`]);
@@ -99,7 +72,7 @@ describe.each(['sqlite', 'postgres'] as const)('a dead letter replayed while a r
         await client.end();
       }
     };
-    const result = await rebuildBeside(config, store, {
+    const result = await rebuildBeside(config, fx.store, {
       holder: 'ledger rebuild',
       ttlMs: 60_000,
       dropWaitMs: 0,
@@ -125,7 +98,7 @@ describe.each(['sqlite', 'postgres'] as const)('a dead letter replayed while a r
     expect(waited).toBe(engine === 'postgres');
 
     const now = await openReadModels(config);
-    opened.push(now);
+    fx.opened.push(now);
     const seen: Record<string, [string, string, string]> = {};
     for (const [moment, id] of Object.entries(DEAD)) seen[moment] = [outcomes[moment], await status(now, id), await status(live, id)];
     // Every one came while the rebuild held the live set's leases, or after it retired them: refused,
