@@ -2,7 +2,7 @@ import { getMetadataArgsStorage, type ObjectLiteral, type SelectQueryBuilder } f
 import type { ItemStatus } from '@ledger/contracts/events';
 import { addDays } from '../dates';
 import { select, type Reads, type SqlCondition } from '../db/select';
-import { pathUnder, unitRow } from '../units/queries';
+import { pathUnder, subtreeCondition, unitRow } from '../units/queries';
 import { OPEN_BY_DUE_DATE } from '../figures/item-counter.entity';
 import { ITEM_SORT_KEYS, OPEN_SQL, OPEN_STATUSES, type ItemFilter, type ItemPage, type ItemSortKey, type ItemView, type Light } from '../views';
 import { ItemColumns, ItemRow } from './item.entity';
@@ -105,7 +105,7 @@ export async function listItems(r: Reads, filter: ItemFilter, today: string): Pr
   const [rows, counted] = await Promise.all([
     select<Record<string, unknown>>(
       r.dataSource,
-      `SELECT r.* FROM (${await pageSql(r, place, fields, key, dir)}) p JOIN rm_item r ON r.id = p.pid ORDER BY p.pkey ${dir}, p.pid ${dir}`,
+      `SELECT r.* FROM (${await pageSql(r, place, fields, whereSql, key, dir)}) p JOIN rm_item r ON r.id = p.pid ORDER BY p.pkey ${dir}, p.pid ${dir}`,
       { ...params, limit: pageSize, offset, upTo: offset + pageSize },
     ),
     totalFromCounters(r, filter, today),
@@ -126,7 +126,7 @@ export async function listItems(r: Reads, filter: ItemFilter, today: string): Pr
  * There PostgreSQL takes each unit of the subtree's first rows from its (unit, sort key) index instead
  * and merges them: work in proportion to the subtree, whatever the province's size.
  */
-async function pageSql(r: Reads, place: Place, fields: SqlCondition[], key: ItemSortKey, dir: 'ASC' | 'DESC'): Promise<string> {
+async function pageSql(r: Reads, place: Place, fields: SqlCondition[], whereSql: string, key: ItemSortKey, dir: 'ASC' | 'DESC'): Promise<string> {
   const order = (a: string) => `ORDER BY ${a}."${key}" ${dir}, ${a}.id ${dir}`;
   if (place !== ANYWHERE && place.subtree && r.postgres && (await isSmallShare(r, place.unitId, byUnitsBelow(fields.length > 0)))) {
     const under = pathUnder(r, 'd', place.path, 'place');
@@ -135,8 +135,7 @@ async function pageSql(r: Reads, place: Place, fields: SqlCondition[], key: Item
         SELECT i.id AS pid, i."${key}" AS pkey FROM rm_item i WHERE i."unitId" = d.id${own} ${order('i')} LIMIT :upTo) x
       WHERE ${under.sql} ORDER BY x.pkey ${dir}, x.pid ${dir} LIMIT :limit OFFSET :offset`;
   }
-  const where = [...(place === ANYWHERE ? [] : [placeCondition(r, place)]), ...fields].map((c) => c.sql).join(' AND ') || '1 = 1';
-  return `SELECT i.id AS pid, i."${key}" AS pkey FROM rm_item i WHERE ${where} ${order('i')} LIMIT :limit OFFSET :offset`;
+  return `SELECT i.id AS pid, i."${key}" AS pkey FROM rm_item i WHERE ${whereSql} ${order('i')} LIMIT :limit OFFSET :offset`;
 }
 
 /**
@@ -198,9 +197,7 @@ async function placeOf(r: Reads, f: ItemFilter): Promise<Place | null> {
 
 /** The place as a condition over alias `i`. */
 function placeCondition(r: Reads, place: Exclude<Place, typeof ANYWHERE>): SqlCondition {
-  if (!place.subtree) return { sql: `i."unitId" = :place`, params: { place: place.unitId } };
-  const under = pathUnder(r, 'placeU', place.path, 'place');
-  return { sql: `i."unitId" IN (SELECT placeU.id FROM rm_unit placeU WHERE ${under.sql})`, params: under.params };
+  return place.subtree ? subtreeCondition(r, 'i."unitId"', place.path, 'place') : { sql: `i."unitId" = :place`, params: { place: place.unitId } };
 }
 
 /**

@@ -197,8 +197,9 @@ async function writeSnapshot(query: Query, pg: boolean, epoch: number, from: num
   const sums = new Map<string, Counts>();
   for (const packed of await changeRows(query, pg, from, upTo)) addChanges(sums, packed, null);
   if (previous > 0) {
+    const owners = [...sums.keys()].map(splitOwner);
     for (const kind of ['unit', 'subtree'] as const) {
-      const ids = [...sums.keys()].filter((k) => splitOwner(k).ownerKind === kind).map((k) => splitOwner(k).ownerId);
+      const ids = owners.filter((o) => o.ownerKind === kind).map((o) => o.ownerId);
       for (let i = 0; i < ids.length; i += READ_CHUNK) {
         const chunk = ids.slice(i, i + READ_CHUNK);
         const rows = (await query(

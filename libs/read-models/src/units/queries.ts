@@ -65,8 +65,12 @@ export function pathUnder(r: Reads, alias: string, rootPath: string, name: strin
 export async function unitCondition(r: Reads, column: string, unitId: string, subtree: boolean, name: string): Promise<SqlCondition | null> {
   if (!subtree) return { sql: `${column} = :${name}`, params: { [name]: unitId } };
   const root = await unitRow(r, unitId);
-  if (!root) return null;
-  const under = pathUnder(r, `${name}U`, root.path, name);
+  return root ? subtreeCondition(r, column, root.path, name) : null;
+}
+
+/** `column` is a unit of the subtree whose root has path `rootPath` (a range over the path index). */
+export function subtreeCondition(r: Reads, column: string, rootPath: string, name: string): SqlCondition {
+  const under = pathUnder(r, `${name}U`, rootPath, name);
   return { sql: `${column} IN (SELECT ${name}U.id FROM rm_unit ${name}U WHERE ${under.sql})`, params: under.params };
 }
 
