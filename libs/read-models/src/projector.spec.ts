@@ -229,10 +229,11 @@ describe('read models projected from a scripted county', () => {
       'TemporalUnitIndexes1765520000000',
       'UnitPathBytes1765530000000',
       'CounterSnapshotEpoch1765540000000',
+      'CounterSnapshotDeltas1765550000000',
     ]);
     // Opening again runs nothing twice.
     const again = await openReadModels({ dataDir: dir, readDbUrl: null });
-    expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(15);
+    expect((await again.query(`SELECT COUNT(*) AS n FROM rm_migrations`))[0].n).toBe(16);
     await again.destroy();
   });
 

@@ -14,6 +14,7 @@ import { NotificationsRetention1765450000000 } from './1765450000000-notificatio
 import { TemporalUnitIndexes1765520000000 } from './1765520000000-temporal-unit-indexes';
 import { UnitPathBytes1765530000000 } from './1765530000000-unit-path-bytes';
 import { CounterSnapshotEpoch1765540000000 } from './1765540000000-counter-snapshot-epoch';
+import { CounterSnapshotDeltas1765550000000 } from './1765550000000-counter-snapshot-deltas';
 
 /**
  * Every read-model migration, in timestamp order; TypeORM runs the pending ones on open. Listed, not
@@ -37,4 +38,5 @@ export const READ_MODEL_MIGRATIONS: Array<new () => MigrationInterface> = [
   TemporalUnitIndexes1765520000000,
   UnitPathBytes1765530000000,
   CounterSnapshotEpoch1765540000000,
+  CounterSnapshotDeltas1765550000000,
 ];

@@ -62,8 +62,10 @@ export function countsRows(kind: 'unit' | 'subtree', pg: boolean): { ctes: strin
   ];
   const needle = `'"' || :ownerPrefix || replace(replace(o."id", '\\', '\\\\'), '"', '\\"') || '"'`;
   const rows = [
-    `SELECT 's' AS "k", s."ownerId" AS "owner", s."counts" AS "counts", 1 AS "d" FROM "rm_t_counter_snapshot" s
-     WHERE s."ownerKind" = :ownerKind AND s."ownerId" IN (SELECT "id" FROM "owners") AND s."epoch" = (SELECT "snap" FROM "plan") AND (SELECT "snap" FROM "plan") > 0`,
+    // An owner's snapshot is its newest row at or before the plan's (none: nothing counted before it).
+    `SELECT 's' AS "k", o."id" AS "owner",
+       (SELECT z."counts" FROM "rm_t_counter_snapshot" z WHERE z."ownerKind" = :ownerKind AND z."ownerId" = o."id" AND z."epoch" <= (SELECT "snap" FROM "plan") ORDER BY z."epoch" DESC LIMIT 1) AS "counts",
+       1 AS "d" FROM "owners" o WHERE (SELECT "snap" FROM "plan") > 0`,
     `SELECT 'e', x."ownerId", x."counts", (SELECT 1 - 2 * "fromAfter" FROM "plan") FROM "rm_t_counter_epoch" x
      WHERE x."ownerKind" = :ownerKind AND x."ownerId" IN (SELECT "id" FROM "owners")
        AND x."epoch" >= (SELECT CASE WHEN "b" < "snap" THEN "b" ELSE "snap" END FROM "plan") AND x."epoch" < (SELECT CASE WHEN "b" < "snap" THEN "snap" ELSE "b" END FROM "plan")`,
@@ -79,7 +81,7 @@ export function countsRows(kind: 'unit' | 'subtree', pg: boolean): { ctes: strin
 export function foldCounts(
   kind: 'unit' | 'subtree',
   ownerIds: string[],
-  rows: { k: string; owner: string | null; counts: string; d: unknown }[],
+  rows: { k: string; owner: string | null; counts: string | null; d: unknown }[],
 ): Map<string, Counts> {
   const byKey = new Map<string, Counts>();
   const needles = ownerIds.map((id): [string, string] => {
@@ -88,6 +90,7 @@ export function foldCounts(
   });
   for (const r of rows) {
     const sign = Number(r.d);
+    if (r.counts === null) continue;
     if (r.k === 'c') addChanges(byKey, r.counts, needles, sign);
     else if (r.k === 's' || r.k === 'e') {
       const key = ownerKey(kind, r.owner!);

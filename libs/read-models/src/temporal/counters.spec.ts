@@ -70,6 +70,85 @@ function sorted(o: ByOwner): ByOwner {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+interface SnapshotSpan {
+  epoch: number;
+  /** The positions the snapshot sums: (0, to]; the span since the snapshot before: (from, to]. */
+  from: number;
+  to: number;
+}
+
+/** Every snapshot the closed epochs call for: snapshot s is due once epoch s − 1 is closed. */
+async function snapshotSpans(ds: DataSource): Promise<SnapshotSpan[]> {
+  const { epochSize: E, snapshotEpochs: S } = COUNTER_LAYOUT;
+  const rows: { epoch: unknown; lastPosition: unknown }[] = await ds.query(`SELECT "epoch", "lastPosition" FROM "rm_t_epoch" WHERE "events" = ${E}`);
+  const ends = new Map(rows.map((r) => [Number(r.epoch), Number(r.lastPosition)]));
+  const out: SnapshotSpan[] = [];
+  for (let s = S; ends.has(s - 1); s += S) out.push({ epoch: s, from: s === S ? 0 : ends.get(s - S - 1)!, to: ends.get(s - 1)! });
+  return out;
+}
+
+/** The change rows as stored: position → [owners, [status, dueDate, count, onTime][]][] (read here, not through counters.ts). */
+async function changeRowsOf(ds: DataSource): Promise<{ position: number; groups: [string[], CountTuple[]][] }[]> {
+  const rows: { position: unknown; changes: string }[] = await ds.query(`SELECT "position", "changes" FROM "rm_t_counter_change" ORDER BY "position"`);
+  return rows.map((r) => ({ position: Number(r.position), groups: JSON.parse(r.changes) }));
+}
+
+const keyOf = (r: { ownerKind: string; ownerId: string }) => `${r.ownerKind === 'unit' ? 'u' : 's'}:${r.ownerId}`;
+
+/** Checks each snapshot's owners against the change rows of its span; returns how many snapshots left an owner out that an earlier one holds. */
+async function expectSnapshotsOfChangedOwners(ds: DataSource): Promise<number> {
+  const changes = await changeRowsOf(ds);
+  const seen = new Set<string>();
+  let fewer = 0;
+  for (const { epoch, from, to } of await snapshotSpans(ds)) {
+    const named = new Set<string>();
+    for (const c of changes) if (c.position > from && c.position <= to) for (const [owners] of c.groups) for (const o of owners) named.add(o);
+    const rows: { ownerKind: string; ownerId: string }[] = await ds.query(
+      `SELECT "ownerKind", "ownerId" FROM "rm_t_counter_snapshot" WHERE "epoch" = ${epoch}`,
+    );
+    const owners = rows.map(keyOf).sort();
+    expect({ epoch, owners }).toEqual({ epoch, owners: [...named].sort() });
+    if ([...seen].some((o) => !named.has(o))) fewer++;
+    for (const o of owners) seen.add(o);
+  }
+  return fewer;
+}
+
+/** Snapshots as written before CounterSnapshotDeltas: every owner whose sums up to the snapshot are not all zero, and no other. */
+async function wholeSnapshots(ds: DataSource): Promise<{ ownerKind: string; ownerId: string; epoch: number; counts: CountTuple[] }[]> {
+  const changes = await changeRowsOf(ds);
+  const out: { ownerKind: string; ownerId: string; epoch: number; counts: CountTuple[] }[] = [];
+  for (const { epoch, to } of await snapshotSpans(ds)) {
+    const sums = new Map<string, Map<string, [number, number]>>();
+    for (const c of changes) {
+      if (c.position > to) break;
+      for (const [owners, tuples] of c.groups)
+        for (const o of owners)
+          for (const [status, due, count, onTime] of tuples) {
+            const byKey = sums.get(o) ?? new Map<string, [number, number]>();
+            const acc = byKey.get(`${status}|${due}`) ?? [0, 0];
+            byKey.set(`${status}|${due}`, [acc[0] + count, acc[1] + onTime]);
+            sums.set(o, byKey);
+          }
+    }
+    for (const [o, byKey] of sums) {
+      const counts = [...byKey]
+        .filter(([, [c, t]]) => c !== 0 || t !== 0)
+        .map(([k, [c, t]]): CountTuple => [k.split('|')[0], k.split('|')[1], c, t])
+        .sort((a, b) => (a[0] !== b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] < b[1] ? -1 : 1));
+      if (counts.length) out.push({ ownerKind: o.startsWith('u:') ? 'unit' : 'subtree', ownerId: o.slice(2), epoch, counts });
+    }
+  }
+  return out.sort((a, b) => (`${a.epoch}|${a.ownerKind}|${a.ownerId}` < `${b.epoch}|${b.ownerKind}|${b.ownerId}` ? -1 : 1));
+}
+
+async function snapshotRows(ds: DataSource): Promise<{ ownerKind: string; ownerId: string; epoch: number; counts: CountTuple[] }[]> {
+  const rows: { ownerKind: string; ownerId: string; epoch: unknown; counts: string }[] = await ds.query(`SELECT * FROM "rm_t_counter_snapshot"`);
+  return rows
+    .map((r) => ({ ownerKind: r.ownerKind, ownerId: r.ownerId, epoch: Number(r.epoch), counts: JSON.parse(r.counts) as CountTuple[] }))
+    .sort((a, b) => (`${a.epoch}|${a.ownerKind}|${a.ownerId}` < `${b.epoch}|${b.ownerKind}|${b.ownerId}` ? -1 : 1));
+}
+
 async function temporalRows(ds: DataSource): Promise<Record<string, unknown[]>> {
   const tables = TEMPORAL_ENTITIES.map((e) => ds.getMetadata(e).tableName);
   return Object.fromEntries(Object.entries(await dumpReadModels(ds)).filter(([t]) => tables.includes(t)));
@@ -149,6 +228,9 @@ describe.each([0, 40])('temporal counters: packed changes, epochs and snapshots 
         const last = async (table: string) => Number((await live.query(`SELECT MAX("epoch") AS n FROM "${table}"`))[0].n);
         expect(await last('rm_t_counter_epoch')).toBe(Math.floor(all.length / 8) - 1);
         expect(await last('rm_t_counter_snapshot')).toBe(Math.floor(all.length / 24) * 3);
+        // A snapshot holds the owners that the change rows since the snapshot before name, and no other.
+        const fewer = await expectSnapshotsOfChangedOwners(live);
+        expect(fewer).toBeGreaterThan(0);
 
         // Read forwards only (as the projector does, holding the log up to the position), and from
         // whichever side is nearer once the whole log is held (closed epochs and later snapshots less what follows).
@@ -172,6 +254,48 @@ describe.each([0, 40])('temporal counters: packed changes, epochs and snapshots 
       } finally {
         await live.destroy();
         await rebuilt.destroy();
+      }
+    }, 120_000);
+
+    it(`[${engine}] read the same figures from snapshots written whole before CounterSnapshotDeltas, once it has run; undone, it writes them whole again`, async () => {
+      const dataDir = path.join(dir, `${engine}-migrated`);
+      const readDbUrl = engine === 'postgres' ? await createTestDatabase(pg.serverUrl) : null;
+      let ds = await openReadModels({ dataDir, readDbUrl });
+      try {
+        for (const batch of batches)
+          await ds.transaction((em) =>
+            applyTemporal(
+              em,
+              batch.map(toProjected).filter((e): e is ProjectedEvent => e !== null),
+            ),
+          );
+        // The snapshots as the code before the migration wrote them, from the change rows summed here.
+        const whole = await wholeSnapshots(ds);
+        const epochs = [...new Set(whole.map((r) => r.epoch))];
+        const fell = whole.filter(
+          (r) => r.epoch < epochs[epochs.length - 1] && !whole.some((n) => n.epoch === r.epoch + COUNTER_LAYOUT.snapshotEpochs && keyOf(n) === keyOf(r)),
+        );
+        expect(fell.length).toBeGreaterThan(0); // owners whose figures fell to zero: what the migration must mark
+        await ds.query(`DELETE FROM "rm_t_counter_snapshot"`);
+        for (const r of whole)
+          await ds.query(
+            `INSERT INTO "rm_t_counter_snapshot" ("ownerKind", "ownerId", "epoch", "counts") VALUES (${[1, 2, 3, 4].map((i) => (engine === 'postgres' ? `$${i}` : '?')).join(', ')})`,
+            [r.ownerKind, r.ownerId, r.epoch, JSON.stringify(r.counts)],
+          );
+        await ds.query(`CREATE INDEX "ix_rm_t_counter_snapshot_epoch" ON "rm_t_counter_snapshot" ("epoch")`);
+        await ds.query(`DELETE FROM "rm_migrations" WHERE "name" = 'CounterSnapshotDeltas1765550000000'`);
+        await ds.destroy();
+        ds = await openReadModels({ dataDir, readDbUrl });
+
+        const head = Number(all[all.length - 1].position);
+        for (const [position, counters] of expected) {
+          expect({ position, counters: await temporalCounters(ds, unitIds, position, head) }).toEqual({ position, counters });
+          expect({ position, statement: await statementCounters(ds, unitIds, position) }).toEqual({ position, statement: counters });
+        }
+        await ds.undoLastMigration();
+        expect(await snapshotRows(ds)).toEqual(whole);
+      } finally {
+        await ds.destroy();
       }
     }, 120_000);
   }

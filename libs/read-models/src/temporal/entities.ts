@@ -164,13 +164,11 @@ export class CounterEpochRow {
 
 /**
  * One owner's counters summed over every position before epoch `epoch` (a multiple of the snapshot
- * span), packed as in rm_t_counter_epoch. Figures as of p = one snapshot + the whole epochs since it +
- * the change rows of p's epoch up to p.
+ * span), packed as in rm_t_counter_epoch (`[]`: all zero). Written only for the owners that changed
+ * since the snapshot before: an owner's snapshot as of epoch s is its newest row at or before s.
+ * Figures as of p = one snapshot + the whole epochs since it + the change rows of p's epoch up to p.
  */
 @Entity('rm_t_counter_snapshot')
-// (epoch): each snapshot starts from the previous one, which without it was a scan of every snapshot ever
-// written. Built by its migration alone, so that a rebuild, which writes the snapshots too, keeps it.
-@Index('ix_rm_t_counter_snapshot_epoch', { synchronize: false })
 export class CounterSnapshotRow {
   @PrimaryColumn({ type: 'varchar', length: 8 })
   ownerKind: CounterOwnerKind;
