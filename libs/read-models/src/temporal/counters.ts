@@ -43,8 +43,22 @@ function splitOwner(key: string): { ownerKind: OwnerKind; ownerId: string } {
   return { ownerKind: key.startsWith('u:') ? 'unit' : 'subtree', ownerId: key.slice(2) };
 }
 
+/** The one string per (status, due date): a Map finds a key it has hashed before without hashing it again. */
+const KEYS = new Map<string, Map<string, string>>();
+
+function keyOf(status: string, dueDate: string): string {
+  let byDue = KEYS.get(status);
+  if (!byDue) KEYS.set(status, (byDue = new Map()));
+  let k = byDue.get(dueDate);
+  if (k === undefined) byDue.set(dueDate, (k = `${status}\u0000${dueDate}`));
+  return k;
+}
+
 function addTuple(counts: Counts, status: string, dueDate: string, count: number, onTime: number): void {
-  const k = `${status}\u0000${dueDate}`;
+  addKeyed(counts, keyOf(status, dueDate), count, onTime);
+}
+
+function addKeyed(counts: Counts, k: string, count: number, onTime: number): void {
   const acc = counts.get(k);
   if (acc) {
     acc[0] += count;
@@ -52,14 +66,16 @@ function addTuple(counts: Counts, status: string, dueDate: string, count: number
   } else counts.set(k, [count + 0, onTime + 0]); // + 0: a subtracted 0 (-0) is 0
 }
 
+/** Sorted by status, then due date: the keys' own order, since U+0000 sorts before any character of a status. */
 export function tuplesOf(counts: Counts): CountTuple[] {
   const out: CountTuple[] = [];
-  for (const [k, [count, onTime]] of counts) {
+  for (const k of [...counts.keys()].sort()) {
+    const [count, onTime] = counts.get(k)!;
     if (count === 0 && onTime === 0) continue;
     const i = k.indexOf('\u0000');
     out.push([k.slice(0, i), k.slice(i + 1), count, onTime]);
   }
-  return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return out;
 }
 
 /** An owner's counters as stored: sorted tuples, zeros left out; null when nothing is left. */
@@ -117,11 +133,14 @@ export function packItemChange(before: ItemCounted | null, after: ItemCounted, u
 export function addChanges(into: Map<string, Counts>, packed: string, needles: [string, string][] | null, sign = 1): void {
   if (needles && !needles.some(([, needle]) => packed.includes(needle))) return;
   for (const [owners, tuples] of JSON.parse(packed) as [string[], CountTuple[]][]) {
+    // Keyed once for the group's owners (an item's unit and every subtree above it).
+    let keyed: [string, number, number][] | null = null;
     for (const owner of owners) {
       if (needles && !needles.some(([key]) => key === owner)) continue;
-      const counts = into.get(owner) ?? new Map();
-      for (const [s, d, c, t] of tuples) addTuple(counts, s, d, sign * c, sign * t);
-      into.set(owner, counts);
+      keyed ??= tuples.map(([s, d, c, t]) => [keyOf(s, d), sign * c, sign * t]);
+      let counts = into.get(owner);
+      if (!counts) into.set(owner, (counts = new Map()));
+      for (const [k, c, t] of keyed) addKeyed(counts, k, c, t);
     }
   }
 }
