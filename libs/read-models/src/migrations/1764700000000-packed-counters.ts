@@ -1,6 +1,7 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
 import type { CounterDelta } from '../figures/counters';
-import { closeContiguousEpochs, packChanges } from '../temporal/counters';
+import { closeContiguousEpochs, COUNTER_LAYOUT, packChanges } from '../temporal/counters';
+import { snapshotsToWhole } from './1765550000000-counter-snapshot-deltas';
 import { isPostgres, placeholders } from '../db/sql';
 
 const CONVERT_SPAN = 20_000;
@@ -76,12 +77,24 @@ export class PackedCounters1764700000000 implements MigrationInterface {
     for (const t of ['rm_t_counter', 'rm_t_counter_epoch', 'rm_t_counter_snapshot']) await q.dropTable(t, true);
     await q.createTable(perOwner('rm_t_counter_epoch'), true);
     await q.createTable(perOwner('rm_t_counter_snapshot'), true);
-    await closeContiguousEpochs(query, pg, 0, last);
+    await closeCountersWhole(query, pg, last);
   }
 
   async down(): Promise<void> {
     throw new Error('PackedCounters1764700000000 cannot be undone: rebuild the read models (ledger rebuild) on the older version instead');
   }
+}
+
+/**
+ * Closes every epoch and snapshot of positions 1 … last from the change rows, the snapshots whole (every
+ * owner not at zero), as this migration wrote them before CounterSnapshotDeltas, which then marks them.
+ */
+export async function closeCountersWhole(query: (sql: string, params?: unknown[]) => Promise<unknown>, pg: boolean, last: number): Promise<void> {
+  await closeContiguousEpochs(query, pg, 0, last);
+  const { epochSize: E, snapshotEpochs: S } = COUNTER_LAYOUT;
+  const snapshots: number[] = [];
+  for (let s = S; s * E <= last; s += S) snapshots.push(s);
+  await snapshotsToWhole(query, snapshots);
 }
 
 async function insert(q: QueryRunner, pg: boolean, params: unknown[], rows: number): Promise<void> {

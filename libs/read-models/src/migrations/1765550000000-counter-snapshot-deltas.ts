@@ -28,14 +28,29 @@ export class CounterSnapshotDeltas1765550000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     const { epochSize: E, snapshotEpochs: S } = COUNTER_LAYOUT;
-    // Back to whole snapshots: every owner's newest row copied into each snapshot after it, then the empty rows gone.
-    await q.query(
-      `INSERT INTO "rm_t_counter_snapshot" ("ownerKind", "ownerId", "epoch", "counts")
-       SELECT p."ownerKind", p."ownerId", s."epoch", p."counts" FROM "rm_t_counter_snapshot" p
-       JOIN (SELECT "epoch" + 1 AS "epoch" FROM "rm_t_epoch" WHERE "events" = ${E} AND ("epoch" + 1) % ${S} = 0) s ON s."epoch" > p."epoch"
-       WHERE NOT EXISTS (SELECT 1 FROM "rm_t_counter_snapshot" n WHERE n."ownerKind" = p."ownerKind" AND n."ownerId" = p."ownerId" AND n."epoch" > p."epoch" AND n."epoch" <= s."epoch")`,
+    const closed: { epoch: unknown }[] = await q.query(`SELECT "epoch" FROM "rm_t_epoch" WHERE "events" = ${E} AND ("epoch" + 1) % ${S} = 0`);
+    await snapshotsToWhole(
+      (sql) => q.query(sql),
+      closed.map((r) => Number(r.epoch) + 1),
     );
-    await q.query(`DELETE FROM "rm_t_counter_snapshot" WHERE "counts" = '[]'`);
     await q.createIndex('rm_t_counter_snapshot', new TableIndex({ name: 'ix_rm_t_counter_snapshot_epoch', columnNames: ['epoch'] }));
   }
+}
+
+/**
+ * Snapshots of changed owners back to whole ones, for the snapshot epochs given: every owner's newest
+ * row copied into each snapshot after it that lacks one, then the empty rows (`[]`) gone. Also for
+ * PackedCounters1764700000000, which writes the snapshots with today's code: the snapshots it leaves
+ * must be whole, as the code of its time wrote them, for this migration to mark them right.
+ */
+export async function snapshotsToWhole(query: (sql: string) => Promise<unknown>, epochs: number[]): Promise<void> {
+  if (epochs.length) {
+    await query(
+      `INSERT INTO "rm_t_counter_snapshot" ("ownerKind", "ownerId", "epoch", "counts")
+       SELECT p."ownerKind", p."ownerId", s."epoch", p."counts" FROM "rm_t_counter_snapshot" p
+       JOIN (${epochs.map((e) => `SELECT ${Math.trunc(e)} AS "epoch"`).join(' UNION ALL ')}) s ON s."epoch" > p."epoch"
+       WHERE NOT EXISTS (SELECT 1 FROM "rm_t_counter_snapshot" n WHERE n."ownerKind" = p."ownerKind" AND n."ownerId" = p."ownerId" AND n."epoch" > p."epoch" AND n."epoch" <= s."epoch")`,
+    );
+  }
+  await query(`DELETE FROM "rm_t_counter_snapshot" WHERE "counts" = '[]'`);
 }
