@@ -94,7 +94,7 @@ export async function closeCountersWhole(query: (sql: string, params?: unknown[]
   const { epochSize: E, snapshotEpochs: S } = COUNTER_LAYOUT;
   const snapshots: number[] = [];
   for (let s = S; s * E <= last; s += S) snapshots.push(s);
-  await snapshotsToWhole(query, snapshots);
+  await snapshotsToWhole(query, pg, snapshots);
 }
 
 async function insert(q: QueryRunner, pg: boolean, params: unknown[], rows: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { COUNTER_LAYOUT } from '../temporal/counters';
+import { placeholders } from '../db/sql';
 
 /**
  * Issue 20: a counter snapshot held every owner, so writing one copied all of them (4.6 s of a live
@@ -28,28 +29,35 @@ export class CounterSnapshotDeltas1765550000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     const { epochSize: E, snapshotEpochs: S } = COUNTER_LAYOUT;
+    // The index first: each snapshot is then copied forward from the one before it by epoch.
+    await q.createIndex('rm_t_counter_snapshot', new TableIndex({ name: 'ix_rm_t_counter_snapshot_epoch', columnNames: ['epoch'] }));
     const closed: { epoch: unknown }[] = await q.query(`SELECT "epoch" FROM "rm_t_epoch" WHERE "events" = ${E} AND ("epoch" + 1) % ${S} = 0`);
     await snapshotsToWhole(
-      (sql) => q.query(sql),
+      (sql, params) => q.query(sql, params),
+      q.connection.driver.options.type === 'postgres',
       closed.map((r) => Number(r.epoch) + 1),
     );
-    await q.createIndex('rm_t_counter_snapshot', new TableIndex({ name: 'ix_rm_t_counter_snapshot_epoch', columnNames: ['epoch'] }));
   }
 }
 
 /**
- * Snapshots of changed owners back to whole ones, for the snapshot epochs given: every owner's newest
- * row copied into each snapshot after it that lacks one, then the empty rows (`[]`) gone. Also for
- * PackedCounters1764700000000, which writes the snapshots with today's code: the snapshots it leaves
- * must be whole, as the code of its time wrote them, for this migration to mark them right.
+ * Snapshots of changed owners back to whole ones, for the snapshot epochs given: in ascending order,
+ * each takes every row of the one before that it lacks (the one before whole by then), then the empty
+ * rows (`[]`) go. Also for PackedCounters1764700000000, which writes the snapshots with today's code:
+ * the snapshots it leaves must be whole, as the code of its time wrote them, for this migration to
+ * mark them right.
  */
-export async function snapshotsToWhole(query: (sql: string) => Promise<unknown>, epochs: number[]): Promise<void> {
-  if (epochs.length) {
+export async function snapshotsToWhole(query: (sql: string, params?: unknown[]) => Promise<unknown>, pg: boolean, epochs: number[]): Promise<void> {
+  const ascending = [...new Set(epochs)].sort((a, b) => a - b);
+  for (let i = 1; i < ascending.length; i++) {
     await query(
-      `INSERT INTO "rm_t_counter_snapshot" ("ownerKind", "ownerId", "epoch", "counts")
-       SELECT p."ownerKind", p."ownerId", s."epoch", p."counts" FROM "rm_t_counter_snapshot" p
-       JOIN (${epochs.map((e) => `SELECT ${Math.trunc(e)} AS "epoch"`).join(' UNION ALL ')}) s ON s."epoch" > p."epoch"
-       WHERE NOT EXISTS (SELECT 1 FROM "rm_t_counter_snapshot" n WHERE n."ownerKind" = p."ownerKind" AND n."ownerId" = p."ownerId" AND n."epoch" > p."epoch" AND n."epoch" <= s."epoch")`,
+      placeholders(
+        `INSERT INTO "rm_t_counter_snapshot" ("ownerKind", "ownerId", "epoch", "counts")
+         SELECT p."ownerKind", p."ownerId", CAST(? AS integer), p."counts" FROM "rm_t_counter_snapshot" p
+         WHERE p."epoch" = ? AND NOT EXISTS (SELECT 1 FROM "rm_t_counter_snapshot" n WHERE n."ownerKind" = p."ownerKind" AND n."ownerId" = p."ownerId" AND n."epoch" = ?)`,
+        pg,
+      ),
+      [ascending[i], ascending[i - 1], ascending[i]],
     );
   }
   await query(`DELETE FROM "rm_t_counter_snapshot" WHERE "counts" = '[]'`);
