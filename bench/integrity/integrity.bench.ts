@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { bodyHashOfText, globalLinkHash, openSqliteEventStore, streamLinkHash, type NewEvent } from '@ledger/event-store';
 import { LedgerSealer, loadOrCreateSealKey, verifyLedger } from '@ledger/integrity';
 import { describeMachine, machine } from '../lib/machine';
-import { measure, median, quick, size, tempDir } from '../lib/measure';
+import { fmt, measure, median, quick, size, tempDir } from '../lib/measure';
 import type { BenchModule, BenchReport } from '../lib/report';
 
 /*
@@ -30,8 +30,6 @@ function itemEvent(i: number): NewEvent {
     },
   };
 }
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export const integrityBench: BenchModule = {
   name: 'integrity',

@@ -36,3 +36,6 @@ export function size(name: string, full: number, quickValue: number): number {
   if (raw && /^\d+$/.test(raw)) return Number(raw);
   return quick ? quickValue : full;
 }
+
+/** A count or rate as the tables print it: rounded, with thousands separators. */
+export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');

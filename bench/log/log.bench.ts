@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { consistencyProof, inclusionPath, LogTreeStore, rfcLeafHash, rfcNodeHash, SHA256, verifyConsistency, verifyInclusion } from '@ledger/integrity';
 import { describeMachine, machine } from '../lib/machine';
-import { measure, median, quick, size, tempDir } from '../lib/measure';
+import { fmt, measure, median, quick, size, tempDir } from '../lib/measure';
 import type { BenchModule, BenchReport } from '../lib/report';
 
 /*
@@ -14,8 +14,6 @@ import type { BenchModule, BenchReport } from '../lib/report';
  * without stored subtrees. Leaves are 32-byte hashes standing for the events' stored hashes: the tree
  * never looks further than that.
  */
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** A deterministic pseudo-random sequence (no Math.random: rounds compare). */
 function lcg(seed: number): () => number {

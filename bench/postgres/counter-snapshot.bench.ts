@@ -5,7 +5,7 @@ import type { CounterDelta } from '@ledger/read-models/figures/counters';
 import { COUNTER_LAYOUT, CounterLog } from '@ledger/read-models/temporal/counters';
 import { prng } from '@ledger/read-models/testing/random-county';
 import { describeMachine, machine } from '../lib/machine';
-import { median, size } from '../lib/measure';
+import { fmt, median, size } from '../lib/measure';
 import type { BenchModule, BenchReport } from '../lib/report';
 
 /**
@@ -112,7 +112,6 @@ export const counterSnapshotBench: BenchModule = {
         b: string;
         n: string;
       };
-      const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
       const markdown = [
         '## A live batch that closes a counter snapshot (counter-snapshot)',
         '',

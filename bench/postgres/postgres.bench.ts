@@ -8,7 +8,7 @@ import { openReadModels, rebuildReadModels } from '@ledger/read-models';
 import { EventScript } from '@ledger/read-models/testing/county-script';
 import { RandomCounty } from '@ledger/read-models/testing/random-county';
 import { describeMachine, machine } from '../lib/machine';
-import { measure, median, quick, size, tempDir } from '../lib/measure';
+import { fmt, measure, median, quick, size, tempDir } from '../lib/measure';
 import type { BenchModule, BenchReport } from '../lib/report';
 
 /*
@@ -247,8 +247,6 @@ interface Figure {
   ratio: number | null;
   extra?: Record<string, unknown>;
 }
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export const postgresBench: BenchModule = {
   name: 'postgres',

@@ -8,7 +8,7 @@ import { openReadModels, rebuildReadModels } from '@ledger/read-models';
 import { EventScript } from '@ledger/read-models/testing/county-script';
 import { RandomCounty } from '@ledger/read-models/testing/random-county';
 import { describeMachine, machine } from '../lib/machine';
-import { median, quick, size, tempDir } from '../lib/measure';
+import { fmt, median, quick, size, tempDir } from '../lib/measure';
 import type { BenchModule, BenchReport } from '../lib/report';
 
 /*
@@ -169,7 +169,6 @@ export const rebuildLoadBench: BenchModule = {
     const oursCpu = median(rounds.map((x) => x.rows / ((x.cpuMs + x.serverCpuMs) / 1000)));
     const ceilingCpu = median(rounds.map((x) => x.rows / (x.copyServerCpuMs / 1000)));
     const cpuRatio = median(rounds.map((x) => x.copyServerCpuMs / (x.cpuMs + x.serverCpuMs)));
-    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
     const endLoad = machine()
       .loadAverage.map((l) => l.toFixed(1))
       .join(' / ');

@@ -8,7 +8,7 @@ import { createTestDatabase, startTestPostgres, type TestPostgres } from '@ledge
 import { countyDateOf, openReadModels, ReadQueries, rebuildReadModels, startProjector, TemporalQueries, type InstantCut } from '@ledger/read-models';
 import { generateProvince, type ProvinceResult } from '../../apps/cli/src/scale/generate-county';
 import { describeMachine, machine } from '../lib/machine';
-import { median, size, tempDir } from '../lib/measure';
+import { fmt, median, size, tempDir } from '../lib/measure';
 import type { BenchModule, BenchReport } from '../lib/report';
 
 /*
@@ -42,7 +42,6 @@ function latency(ms: number[]): Latency {
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
   return { n: s.length, p50: round(median(s)), p95: round(at(0.95)), p99: round(at(0.99)), max: round(s[s.length - 1]) };
 }
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const log = (s: string) => console.log(`  ${new Date().toISOString().slice(11, 19)} ${s}`);
 
 type Generated = Pick<ProvinceResult, 'events' | 'commands' | 'writeSeconds' | 'units' | 'cadres' | 'sheets' | 'items'> & {
@@ -109,11 +108,29 @@ interface Follower {
   batches: Array<{ at: number; checkpoint: bigint }>;
 }
 
-/** One live projector for every run: a projector started afresh loads its caches in the first seconds of a run. */
-async function follow(store: Awaited<ReturnType<typeof openEventStore>>, ds: Awaited<ReturnType<typeof openReadModels>>): Promise<Follower> {
+/**
+ * The lag at each steady rate, lowest first (the first after a command on every item, which reads their
+ * pages into the caches), then under 16 closed-loop writers, which leave the projector a backlog. One
+ * live projector for every run: a projector started afresh loads its caches in the first seconds of a run.
+ */
+async function lagRuns(
+  store: Awaited<ReturnType<typeof openEventStore>>,
+  ds: Awaited<ReturnType<typeof openReadModels>>,
+  open: Array<{ id: string; unitId: string }>,
+  lastMs: number,
+  rates: number[],
+  seconds: number,
+): Promise<{ atRates: LagRun[]; closed: LagRun }> {
   const batches: Follower['batches'] = [];
   const projector = await startProjector(ds, store, { onBatch: (checkpoint) => batches.push({ at: performance.now(), checkpoint }) });
-  return { projector, batches };
+  const live = { projector, batches };
+  try {
+    const atRates: LagRun[] = [];
+    for (const rate of rates) atRates.push(await lagUnderLoad(store, live, open, lastMs, { seconds, rate, warmUp: atRates.length === 0 }));
+    return { atRates, closed: await lagUnderLoad(store, live, open, lastMs, { seconds, writers: 16 }) };
+  } finally {
+    await projector.stop();
+  }
 }
 
 /**
@@ -269,12 +286,8 @@ export const provinceBench: BenchModule = {
         // A province measured before: its read models are there; only the lag, closed loop and at each rate.
         const queries = new ReadQueries(ds, config);
         const open = await openItems(queries, countyDateOf(lastEvent.recordedAt));
-        const lastAt = Date.parse(lastEvent.recordedAt);
-        const runs = [];
-        const live = await follow(store, ds);
-        for (const rate of lagRates) runs.push(await lagUnderLoad(store, live, open, lastAt, { seconds: loadSeconds, rate, warmUp: runs.length === 0 }));
-        runs.push(await lagUnderLoad(store, live, open, lastAt, { seconds: loadSeconds, writers: 16 }));
-        await live.projector.stop();
+        const { atRates, closed } = await lagRuns(store, ds, open, Date.parse(lastEvent.recordedAt), lagRates, loadSeconds);
+        const runs = [...atRates, closed];
         await ds.destroy();
         await store.close();
         const markdown = `## A province's lag under load (province-lag)
@@ -354,14 +367,7 @@ ${lagTable(runs)}
       }
 
       // ── lag under load: the live projector follows while writers report progress on open items
-      const open = await openItems(queries, today);
-      // The steady rates first, lowest first (the first after a command on every item, which reads their
-      // pages into the caches), then the closed loop, which leaves the projector a backlog to catch up.
-      const atRates = [];
-      const live = await follow(store, ds);
-      for (const rate of lagRates) atRates.push(await lagUnderLoad(store, live, open, lastMs, { seconds: loadSeconds, rate, warmUp: atRates.length === 0 }));
-      const closed = await lagUnderLoad(store, live, open, lastMs, { seconds: loadSeconds, writers: 16 });
-      await live.projector.stop();
+      const { atRates, closed } = await lagRuns(store, ds, await openItems(queries, today), lastMs, lagRates, loadSeconds);
       const { lag, commandsPerSecond, refused, writers } = closed;
       await ds.destroy();
       await store.close();

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { NewEvent, openSqliteEventStore, SQLITE_EVENTS_SCHEMA, SqliteEventStore } from '@ledger/event-store';
 import { describeMachine, machine } from '../lib/machine';
-import { measure, median, quick, size, tempDir } from '../lib/measure';
+import { fmt, measure, median, quick, size, tempDir } from '../lib/measure';
 import { BenchModule, BenchReport } from '../lib/report';
 
 /*
@@ -270,8 +270,6 @@ function figure(
     extra,
   };
 }
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export const storeBench: BenchModule = {
   name: 'store',

@@ -1,5 +1,5 @@
 import { TEMPORAL_CHECKPOINT } from '../checkpoint/checkpoint.entity';
-import { addChanges, addPacked, COUNTER_LAYOUT, ownerKey, type Counts } from './counters';
+import { addChanges, addPacked, COUNTER_LAYOUT, newestSnapshotSql, ownerKey, type Counts } from './counters';
 
 /** A cut named by its instant (ms): its position is looked up in the statement that answers. */
 export interface InstantCut {
@@ -62,10 +62,8 @@ export function countsRows(kind: 'unit' | 'subtree', pg: boolean): { ctes: strin
   ];
   const needle = `'"' || :ownerPrefix || replace(replace(o."id", '\\', '\\\\'), '"', '\\"') || '"'`;
   const rows = [
-    // An owner's snapshot is its newest row at or before the plan's (none: nothing counted before it).
-    `SELECT 's' AS "k", o."id" AS "owner",
-       (SELECT z."counts" FROM "rm_t_counter_snapshot" z WHERE z."ownerKind" = :ownerKind AND z."ownerId" = o."id" AND z."epoch" <= (SELECT "snap" FROM "plan") ORDER BY z."epoch" DESC LIMIT 1) AS "counts",
-       1 AS "d" FROM "owners" o WHERE (SELECT "snap" FROM "plan") > 0`,
+    `SELECT 's' AS "k", o."id" AS "owner", ${newestSnapshotSql(':ownerKind', 'o."id"', '(SELECT "snap" FROM "plan")')} AS "counts", 1 AS "d"
+     FROM "owners" o WHERE (SELECT "snap" FROM "plan") > 0`,
     `SELECT 'e', x."ownerId", x."counts", (SELECT 1 - 2 * "fromAfter" FROM "plan") FROM "rm_t_counter_epoch" x
      WHERE x."ownerKind" = :ownerKind AND x."ownerId" IN (SELECT "id" FROM "owners")
        AND x."epoch" >= (SELECT CASE WHEN "b" < "snap" THEN "b" ELSE "snap" END FROM "plan") AND x."epoch" < (SELECT CASE WHEN "b" < "snap" THEN "snap" ELSE "b" END FROM "plan")`,

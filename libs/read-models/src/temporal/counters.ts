@@ -180,13 +180,17 @@ async function writeOwnerRows(insert: Insert, table: string, epoch: number, byOw
 }
 
 /**
- * An owner's snapshot as of snapshot epoch `?` is its newest row at or before it ("counts" null when
- * it has none: nothing counted before). Rows: ("ownerId", "counts"); parameters: owner kind, epoch, the
- * owner ids as a JSON array.
+ * An owner's snapshot as of snapshot epoch `epoch` (SQL): its newest row at or before it, null when it
+ * has none (nothing counted before). Snapshots hold only the owners that changed since the one before.
  */
+export function newestSnapshotSql(ownerKind: string, ownerId: string, epoch: string): string {
+  return `(SELECT z."counts" FROM "rm_t_counter_snapshot" z WHERE z."ownerKind" = ${ownerKind} AND z."ownerId" = ${ownerId} AND z."epoch" <= ${epoch} ORDER BY z."epoch" DESC LIMIT 1)`;
+}
+
+/** Rows ("ownerId", "counts") of newestSnapshotSql; parameters: owner kind, epoch, the owner ids as a JSON array. */
 function newestSnapshotsSql(pg: boolean, k = ''): string {
   const ids = pg ? 'SELECT json_array_elements_text(CAST(? AS json)) AS "id"' : 'SELECT value AS "id" FROM json_each(?)';
-  return `SELECT ${k}o."id" AS "ownerId", (SELECT z."counts" FROM "rm_t_counter_snapshot" z WHERE z."ownerKind" = ? AND z."ownerId" = o."id" AND z."epoch" <= ? ORDER BY z."epoch" DESC LIMIT 1) AS "counts" FROM (${ids}) o`;
+  return `SELECT ${k}o."id" AS "ownerId", ${newestSnapshotSql('?', 'o."id"', '?')} AS "counts" FROM (${ids}) o`;
 }
 
 /** Sums the change rows in (after, upTo] into epoch `epoch`'s rows, and writes the snapshot due with it. */
