@@ -25,6 +25,7 @@ import { SqliteSubscription } from './sqlite-subscription';
 import { startThread } from '../thread-entry';
 import { sqliteStreamHeadsAt } from './stream-heads';
 import { WriteLane, configureConnection, type LaneAppend, type LaneError, type LaneEvent, type LaneReply } from './write-lane';
+import { flattenBatch, unflattenReply, type FlatReply } from './lane-messages';
 import type { WriterThreadData } from './writer-thread';
 
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
@@ -545,8 +546,8 @@ class ThreadWriter implements GroupWriter {
     this.worker = startThread(__dirname, 'writer-thread', data);
     // Referenced only while a group is in flight: an idle store must not keep its process alive.
     this.worker.unref();
-    this.worker.on('message', (m: LaneReply) => {
-      this.waiting.shift()?.resolve(m);
+    this.worker.on('message', (m: FlatReply) => {
+      this.waiting.shift()?.resolve(unflattenReply(m));
       if (!this.waiting.length) this.worker.unref();
     });
     const fail = (e: Error) => {
@@ -562,7 +563,7 @@ class ThreadWriter implements GroupWriter {
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ batch });
+      this.worker.postMessage({ batch: flattenBatch(batch) });
     });
   }
 
