@@ -49,23 +49,15 @@ function itemAssigned(i: number, extra: Record<string, unknown> = {}): NewEvent 
 
 type Row = unknown[];
 /** What the store writes for an event, encoded ahead of the timed loop (the ceiling does no work of ours). */
-function plainRows(n: number, offset: number): Row[] {
+function plainRows(n: number, offset: number, streamOf: (i: number) => string = (i) => `item-${i % STREAMS}`): Row[] {
   const hash = randomBytes(32);
+  const revisions = new Map<string, number>();
   return Array.from({ length: n }, (_, i) => {
     const e = itemAssigned(i);
-    return [
-      offset + i + 1,
-      e.id,
-      `item-${i % STREAMS}`,
-      Math.floor(i / STREAMS),
-      e.type,
-      1,
-      JSON.stringify(e.data),
-      JSON.stringify(e.metadata),
-      e.metadata.recordedAt,
-      hash,
-      hash,
-    ];
+    const stream = streamOf(i);
+    const revision = (revisions.get(stream) ?? -1) + 1;
+    revisions.set(stream, revision);
+    return [offset + i + 1, e.id, stream, revision, e.type, 1, JSON.stringify(e.data), JSON.stringify(e.metadata), e.metadata.recordedAt, hash, hash];
   });
 }
 
@@ -102,13 +94,17 @@ async function oneWriter(store: EventStore, events: NewEvent[], revisions: numbe
   });
 }
 
+/** The stream concurrentWriters gives event i: writer i mod n, on its own 30 streams in turn. */
+const writerStream = (writers: number, tag: string) => (i: number) => `item-${tag}-${i % writers}-${Math.floor(i / writers) % 30}`;
+
 async function concurrentWriters(store: EventStore, events: NewEvent[], writers: number, tag: string) {
+  const streamOf = writerStream(writers, tag);
   return measure(events.length, () =>
     Promise.all(
       Array.from({ length: writers }, async (_, w) => {
         const revisions = new Map<string, number>();
-        for (let i = w, n = 0; i < events.length; i += writers, n++) {
-          const stream = `item-${tag}-${w}-${n % 30}`;
+        for (let i = w; i < events.length; i += writers) {
+          const stream = streamOf(i);
           const r = revisions.get(stream) ?? -1;
           revisions.set(stream, (await store.append(stream, [events[i]], r < 0 ? 'no_stream' : r)).revision);
         }
@@ -288,10 +284,13 @@ export const postgresBench: BenchModule = {
             sizes.writers,
             `r${r}`,
           );
-          const plain100 = await ceilingInsert(url, plainRows(sizes.concurrent, 0), 100, 0);
+          // The ceilings write the rows the writers did, stream and revision included: rows of neighbouring
+          // streams share index pages, so another spread of streams is another workload.
+          const writersRows = plainRows(sizes.concurrent, 0, writerStream(sizes.writers, `r${r}`));
+          const plain100 = await ceilingInsert(url, writersRows, 100, 0);
           // As many rows per transaction as there are writers: what any group commit of theirs can reach at
           // best (a group holds the appends waiting on it, one per writer), in the same round.
-          const plainW = await ceilingInsert(url, plainRows(sizes.concurrent, 0), sizes.writers, 0);
+          const plainW = await ceilingInsert(url, writersRows, sizes.writers, 0);
           appendRounds.push({ one: one.perSecond, plain1: plain1.perSecond, many: many.perSecond, plain100: plain100.perSecond, plainW: plainW.perSecond });
           const total = Number(await store.headPosition());
           await plainRead(url, total); // warm the cache for both

@@ -48,13 +48,18 @@ function makeEvents(n: number): NewEvent[] {
 type PlainRow = [string, string, number, string, number, string, string, string];
 
 /** What the store would write for these events, encoded ahead of the timed loop. */
-function encodeRows(events: NewEvent[]): PlainRow[] {
-  const revisions = new Array<number>(STREAMS).fill(-1);
+function encodeRows(events: NewEvent[], streamOf: (i: number) => string = (i) => `item-${i % STREAMS}`): PlainRow[] {
+  const revisions = new Map<string, number>();
   return events.map((e, i) => {
-    const k = i % STREAMS;
-    return [e.id, `item-${k}`, ++revisions[k], e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata), e.metadata.recordedAt as string];
+    const stream = streamOf(i);
+    const revision = (revisions.get(stream) ?? -1) + 1;
+    revisions.set(stream, revision);
+    return [e.id, stream, revision, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata), e.metadata.recordedAt as string];
   });
 }
+
+/** The stream concurrentAppenders gives event i: appender i mod n, on its own 30 streams in turn. */
+const appenderStream = (appenders: number) => (i: number) => `item-${i % appenders}-${Math.floor(i / appenders) % 30}`;
 
 function plainDb(file: string, synchronous: 'FULL' | 'NORMAL'): Database.Database {
   const db = new Database(file);
@@ -109,8 +114,9 @@ async function concurrentAppenders(file: string, events: NewEvent[], appenders: 
         Array.from({ length: appenders }, async (_, w) => {
           // Each appender works on its own streams, with a real expected revision.
           const revisions = new Map<string, number>();
-          for (let i = w, n = 0; i < events.length; i += appenders, n++) {
-            const stream = `item-${w}-${n % 30}`;
+          const streamOf = appenderStream(appenders);
+          for (let i = w; i < events.length; i += appenders) {
+            const stream = streamOf(i);
             const r = revisions.get(stream) ?? -1;
             revisions.set(stream, (await store.append(stream, [events[i]], r < 0 ? 'no_stream' : r)).revision);
           }
@@ -313,7 +319,9 @@ export const storeBench: BenchModule = {
         let extra: Record<string, unknown> = {};
         for (let r = 0; r < sizes.rounds; r++) {
           const events = makeEvents(sizes.concurrent);
-          const rows = encodeRows(events);
+          // The ceilings write the very rows the appenders do, stream and revision included: rows of
+          // neighbouring streams share index pages, so another spread of streams is another workload.
+          const rows = encodeRows(events, appenderStream(sizes.appenders));
           const ceiling = await ceilingInsert(file('c100'), 'FULL', rows, 100);
           const ours = await concurrentAppenders(file('o32'), events, sizes.appenders);
           // As many rows per transaction as there are appenders: what group commit can reach at best.
