@@ -220,6 +220,26 @@ describe('SqliteEventStore specifics', () => {
     expect(all.map((e) => [e.streamHash, e.globalHash])).toEqual(linksFromDefinition(all).map((l) => [l.streamHash, l.globalHash]));
   });
 
+  it('two writers on one file take turns: each finds the tip the other left, positions stay gap-free and links whole', async () => {
+    const a = await openStore({ synchronous: 'NORMAL' });
+    const b = await openSqliteEventStore({ file: a.file, synchronous: 'NORMAL' });
+    open.push(b);
+    const shared = streamName();
+    let revision = -1;
+    // A fixed, uneven order of turns: runs of one writer, then switches, on a shared stream and on each one's own.
+    const turns = 'aabababbbaabaaabbbbab';
+    for (let i = 0; i < turns.length; i++) {
+      const store = turns[i] === 'a' ? a : b;
+      await store.append(`own-${turns[i]}`, newEvents(1 + (i % 3)), 'any');
+      revision = (await store.append(shared, newEvents(1), revision < 0 ? 'no_stream' : revision)).revision;
+    }
+    await expect(a.append(shared, newEvents(1), revision - 1)).rejects.toBeInstanceOf(ConcurrencyError);
+    const all = await b.readAll({ after: 0n, limit: 1000 });
+    expect(all.map((e) => e.position)).toEqual(all.map((_, i) => BigInt(i + 1)));
+    expect(all.filter((e) => e.stream === shared).map((e) => e.revision)).toEqual(Array.from({ length: turns.length }, (_, i) => i));
+    expect(all.map((e) => [e.streamHash, e.globalHash])).toEqual(linksFromDefinition(all).map((l) => [l.streamHash, l.globalHash]));
+  });
+
   it('a write lock held elsewhere past the busy timeout fails the append cleanly; it succeeds once released', async () => {
     const store = await openStore({ busyTimeoutMs: 50 });
     const other = new Database(store.file);

@@ -78,6 +78,7 @@ export class WriteLane {
     commit: Database.Statement;
     rollback: Database.Statement;
     tip: Database.Statement;
+    dataVersion: Database.Statement;
     streamTip: Database.Statement;
     positionOf: Database.Statement;
     byId: Database.Statement;
@@ -85,12 +86,13 @@ export class WriteLane {
     deleteAfter: Database.Statement;
   };
   /**
-   * Stream heads as of `cachedAt` (the log's last position and global hash after our last commit).
-   * A transaction that finds the log's tip elsewhere (another process wrote) drops them. Saves a
-   * SELECT per append; heads written by the open transaction sit in `written` until it commits.
+   * Stream heads as of `cachedAt` (the log's last position and global hash after our last commit, and
+   * this connection's data_version then). A transaction that finds the log's tip elsewhere (another
+   * process wrote) drops them. Saves a SELECT per append; heads written by the open transaction sit in
+   * `written` until it commits.
    */
   private heads = new Map<string, StreamHead>();
-  private cachedAt: { position: number; hash: Buffer | null } | null = null;
+  private cachedAt: { position: number; hash: Buffer | null; version: number } | null = null;
   private readonly written = new Map<string, StreamHead>();
 
   /** `positionGaps`: test support only (SqliteEventStoreOptions.testPositionGaps); 0 in service. */
@@ -103,6 +105,7 @@ export class WriteLane {
       commit: db.prepare('COMMIT'),
       rollback: db.prepare('ROLLBACK'),
       tip: db.prepare('SELECT position, global_hash FROM events ORDER BY position DESC LIMIT 1').raw(),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       streamTip: db.prepare('SELECT revision, stream_hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1').raw(),
       positionOf: db.prepare('SELECT position FROM events WHERE stream = ? AND revision = ?').pluck(),
       byId: db.prepare('SELECT position, id, stream, revision, type, schema_version, data, metadata FROM events WHERE id = ?').raw(),
@@ -138,8 +141,12 @@ export class WriteLane {
     this.stmt.begin.run();
     this.written.clear();
     try {
-      const tip = this.stmt.tip.get() as [number, Buffer | null] | undefined;
-      const h = { head: tip ? tip[0] : 0, headHash: tip ? tip[1] : null };
+      // data_version moves only with other connections' commits: unmoved since ours, the tip is where
+      // ours left it, and the read of it is spared (a lone appender's every transaction).
+      const version = this.stmt.dataVersion.get() as number;
+      const kept = this.cachedAt?.version === version ? this.cachedAt : null;
+      const tip = kept ? null : (this.stmt.tip.get() as [number, Buffer | null] | undefined);
+      const h = kept ? { head: kept.position, headHash: kept.hash } : { head: tip ? tip[0] : 0, headHash: tip ? tip[1] : null };
       if (!this.cachedAt || this.cachedAt.position !== h.head || !sameHash(this.cachedAt.hash, h.headHash)) this.heads.clear();
       this.cachedAt = null;
       let written = 0;
@@ -157,7 +164,7 @@ export class WriteLane {
       this.stmt.commit.run();
       if (this.heads.size + this.written.size > MAX_CACHED_HEADS) this.heads.clear();
       for (const [stream, head] of this.written) this.heads.set(stream, head);
-      this.cachedAt = { position: h.head, hash: h.headHash };
+      this.cachedAt = { position: h.head, hash: h.headHash, version };
       reply.commits++;
       reply.eventsWritten += written;
       return outcomes;
