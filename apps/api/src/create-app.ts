@@ -129,7 +129,9 @@ export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
         { path: 'metrics', method: RequestMethod.GET },
       ],
     });
-    app.enableShutdownHooks();
+    // Named: without a list NestJS also stops on SIGUSR2, the signal `node --heapsnapshot-signal` answers
+    // with a heap snapshot of a running API (and on SIGQUIT, SIGABRT, … which are not requests to stop).
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT', 'SIGHUP']);
     setUpOpenApi(app);
     if (projector) projectors.set(app, projector);
     return app;
