@@ -588,7 +588,18 @@ async function run(): Promise<BenchReport> {
     children.push(api);
     await waitReady(port, '/health/ready', 300_000);
     const settleSeconds = await quiet([api.pid!, projector.pid!], 600_000);
-    log(`API and projector up and quiet after ${Math.round(settleSeconds)} s`);
+    // The API's resident memory (now / peak so far) after each phase: which one set the peak.
+    // With the V8 heap in use and the memory outside it (Buffers, SQLite), from the API's /metrics.
+    const apiMemory = async () => {
+      const r = rssOf(api.pid!);
+      if (!r) return '';
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`)
+        .then((res) => res.text())
+        .catch(() => '');
+      const mb = (name: string) => Math.round(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN) / 1048576);
+      return `; API RSS ${Math.round(r.nowMb)} MB, peak ${Math.round(r.peakMb)} MB, V8 heap used ${mb('nodejs_heap_size_used_bytes')} MB of ${mb('nodejs_heap_size_total_bytes')}, external ${mb('nodejs_external_memory_bytes')} MB`;
+    };
+    log(`API and projector up and quiet after ${Math.round(settleSeconds)} s${await apiMemory()}`);
     const readModelsFile = path.join(dataDir, 'read-models.sqlite');
 
     // Warm up the API's code paths before timing.
@@ -596,7 +607,7 @@ async function run(): Promise<BenchReport> {
     if (warmFolds) {
       const failures = await commandOnEveryItem(port, county, 16);
       await quiet([api.pid!, projector.pid!], 600_000);
-      log(`a command on each of the ${county.openItems.length} open items (fold cache warm), ${failures} not 200`);
+      log(`a command on each of the ${county.openItems.length} open items (fold cache warm), ${failures} not 200${await apiMemory()}`);
     }
 
     const ceilingBefore = await ceilingRun(county, readModelsFile);
@@ -613,7 +624,7 @@ async function run(): Promise<BenchReport> {
     // Counted until the projector has caught up: its work for the run's commands, done during it or after.
     const cpu = commandsCpu.perRequest(commands.requests);
     const loadLags = lagsFrom(acks, sampler.samples);
-    log(`commands ${Math.round(commands.requestsPerSecond)}/s (non-2xx ${commands.non2xx}, errors ${commands.errors})`);
+    log(`commands ${Math.round(commands.requestsPerSecond)}/s (non-2xx ${commands.non2xx}, errors ${commands.errors})${await apiMemory()}`);
     const ceilingAfter = await ceilingRun(county, readModelsFile);
     log(`HTTP ceiling again ${Math.round(ceilingAfter.requestsPerSecond)}/s`);
     const ceiling = (ceilingBefore.requestsPerSecond + ceilingAfter.requestsPerSecond) / 2;
@@ -627,7 +638,7 @@ async function run(): Promise<BenchReport> {
     const lags = await lagRun(port, county, readModelsFile, 4, sizes.lagCommands);
     log(`lag p50 ${percentile(lags, 50).toFixed(1)} ms, p99 ${percentile(lags, 99).toFixed(1)} ms`);
     const queries = await queryRuns(port, county);
-    log(`queries: trivial p95 ${queries.trivial.p95.toFixed(1)} ms, children p95 ${queries.children.p95.toFixed(1)} ms`);
+    log(`queries: trivial p95 ${queries.trivial.p95.toFixed(1)} ms, children p95 ${queries.children.p95.toFixed(1)} ms${await apiMemory()}`);
 
     const apiRss = rssOf(api.pid!);
     const projectorRss = rssOf(projector.pid!);
