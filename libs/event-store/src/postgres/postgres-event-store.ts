@@ -193,10 +193,12 @@ export class PostgresEventStore implements EventStore {
       payloads.push(...p.payloads);
       return { stream: p.stream, expected: String(p.expected), events: p.events.map((e, i) => ({ ...e, k: base + i + 1 })) };
     });
-    const { rows } = await this.pool.query<{ r: { head: string; results: BatchResult[] } }>(
-      `SELECT ${this.q}.ledger_append_batch($1::jsonb, $2::text[], $3) AS r`,
-      [JSON.stringify(appends), payloads, this.channel],
-    );
+    // Named: prepared once per connection, where an unnamed statement is parsed and planned on every call.
+    const { rows } = await this.pool.query<{ r: { head: string; results: BatchResult[] } }>({
+      name: `${this.channel}_append`,
+      text: `SELECT ${this.q}.ledger_append_batch($1::jsonb, $2::text[], $3) AS r`,
+      values: [JSON.stringify(appends), payloads, this.channel],
+    });
     const { results } = rows[0].r;
     batch.forEach((p, i) => {
       const r = results[i];
@@ -218,10 +220,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readStream(stream: string, fromRevision = 0, limit?: number): Promise<StoredEvent[]> {
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${COLUMNS} FROM ${this.q}.events WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
-      [stream, fromRevision, limit ?? null],
-    );
+    const { rows } = await this.pool.query<EventRow>({
+      name: `${this.channel}_read_stream`,
+      text: `SELECT ${COLUMNS} FROM ${this.q}.events WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
+      values: [stream, fromRevision, limit ?? null],
+    });
     return rows.map(toStored);
   }
 
