@@ -399,7 +399,12 @@ describe.each(['sqlite', 'postgres'] as const)('ledger rebuild beside the live r
     await step();
 
     expect(first.out()).toMatch(/notifier stopped\n/);
-    expect(second.out()).toMatch(/leader \(lease token \d+\)[^]*standby: lease lost[^]*leader \(lease token \d+\)/);
+    // The notifier finds its lease taken at its next look, after the switch: waited on, not assumed done.
+    await eventually(
+      'the second notifier lost the lease at the switch and leads the new set',
+      () => /leader \(lease token \d+\)[^]*standby: lease lost[^]*leader \(lease token \d+\)/.test(second.out()),
+      { timeoutMs: 120_000, explain: second.out },
+    );
     const sentAgain = await allDelivered();
     await notifierWrites(named[1], switchedAt(proc.out()), [second]);
     expect(second.child.exitCode).toBeNull();
