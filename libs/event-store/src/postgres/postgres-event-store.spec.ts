@@ -54,6 +54,20 @@ describe('PostgreSQL event store: appends', () => {
     });
   });
 
+  it('the longest schema its NOTIFY channel allows (63 bytes) appends and reads on one connection: its prepared statements keep apart', async () => {
+    const url = await pg.freshDatabase();
+    const schema = `ledger_${'e'.repeat(44)}`;
+    const store = await openPostgresEventStore({ url, schema, poolSize: 1 });
+    try {
+      await store.append('item-1', [event()], 'no_stream');
+      expect((await store.readStream('item-1')).map((e) => e.revision)).toEqual([0]);
+      await store.append('item-1', [event()], 0);
+      expect((await store.readStream('item-1', 1)).map((e) => e.position)).toEqual([2n]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('rejects an oversized event and writes nothing', async () => {
     const url = await pg.freshDatabase();
     const store = await openPostgresEventStore({ url, maxEventBytes: 100 });
