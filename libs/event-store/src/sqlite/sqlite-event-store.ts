@@ -322,8 +322,8 @@ export class SqliteEventStore implements EventStore {
     const batch = this.queue.splice(0, take);
     // An inline writer commits on this very connection, which data_version does not see.
     this.confirmedVersion = null;
-    const appends: LaneAppend[] = batch.map((p) => ({ stream: p.stream, events: p.events, expected: p.expected }));
-    this.inflight = this.writer.write(appends).then(
+    // As they are: the lane reads their stream, events and expectation; the thread's hop copies only those.
+    this.inflight = this.writer.write(batch).then(
       (reply) => this.settle(batch, reply),
       (e) => {
         for (const p of batch) p.reject(e);

@@ -144,10 +144,12 @@ export class WriteLane {
       // data_version moves only with other connections' commits: unmoved since ours, the tip is where
       // ours left it, and the read of it is spared (a lone appender's every transaction).
       const version = this.stmt.dataVersion.get() as number;
-      const kept = this.cachedAt?.version === version ? this.cachedAt : null;
-      const tip = kept ? null : (this.stmt.tip.get() as [number, Buffer | null] | undefined);
-      const h = kept ? { head: kept.position, headHash: kept.hash } : { head: tip ? tip[0] : 0, headHash: tip ? tip[1] : null };
-      if (!this.cachedAt || this.cachedAt.position !== h.head || !sameHash(this.cachedAt.hash, h.headHash)) this.heads.clear();
+      const h = { head: this.cachedAt?.position ?? 0, headHash: this.cachedAt?.hash ?? null };
+      if (this.cachedAt?.version !== version) {
+        const tip = this.stmt.tip.get() as [number, Buffer | null] | undefined;
+        [h.head, h.headHash] = tip ?? [0, null];
+        if (!this.cachedAt || this.cachedAt.position !== h.head || !sameHash(this.cachedAt.hash, h.headHash)) this.heads.clear();
+      }
       this.cachedAt = null;
       let written = 0;
       for (let i = 0; i < batch.length; i++) {
