@@ -9,6 +9,7 @@ import { EventScript } from '@ledger/read-models/testing/county-script';
 import { RandomCounty } from '@ledger/read-models/testing/random-county';
 import { describeMachine, machine } from '../lib/machine';
 import { fmt, measure, median, quick, size, tempDir } from '../lib/measure';
+import { appenderStream, placeEvents } from '../lib/streams';
 import type { BenchModule, BenchReport } from '../lib/report';
 
 /*
@@ -51,12 +52,8 @@ type Row = unknown[];
 /** What the store writes for an event, encoded ahead of the timed loop (the ceiling does no work of ours). */
 function plainRows(n: number, offset: number, streamOf: (i: number) => string = (i) => `item-${i % STREAMS}`): Row[] {
   const hash = randomBytes(32);
-  const revisions = new Map<string, number>();
-  return Array.from({ length: n }, (_, i) => {
+  return placeEvents(n, streamOf).map(([stream, revision], i) => {
     const e = itemAssigned(i);
-    const stream = streamOf(i);
-    const revision = (revisions.get(stream) ?? -1) + 1;
-    revisions.set(stream, revision);
     return [offset + i + 1, e.id, stream, revision, e.type, 1, JSON.stringify(e.data), JSON.stringify(e.metadata), e.metadata.recordedAt, hash, hash];
   });
 }
@@ -94,11 +91,8 @@ async function oneWriter(store: EventStore, events: NewEvent[], revisions: numbe
   });
 }
 
-/** The stream concurrentWriters gives event i: writer i mod n, on its own 30 streams in turn. */
-const writerStream = (writers: number, tag: string) => (i: number) => `item-${tag}-${i % writers}-${Math.floor(i / writers) % 30}`;
-
 async function concurrentWriters(store: EventStore, events: NewEvent[], writers: number, tag: string) {
-  const streamOf = writerStream(writers, tag);
+  const streamOf = appenderStream(writers, `item-${tag}`);
   return measure(events.length, () =>
     Promise.all(
       Array.from({ length: writers }, async (_, w) => {
@@ -286,7 +280,7 @@ export const postgresBench: BenchModule = {
           );
           // The ceilings write the rows the writers did, stream and revision included: rows of neighbouring
           // streams share index pages, so another spread of streams is another workload.
-          const writersRows = plainRows(sizes.concurrent, 0, writerStream(sizes.writers, `r${r}`));
+          const writersRows = plainRows(sizes.concurrent, 0, appenderStream(sizes.writers, `item-r${r}`));
           const plain100 = await ceilingInsert(url, writersRows, 100, 0);
           // As many rows per transaction as there are writers: what any group commit of theirs can reach at
           // best (a group holds the appends waiting on it, one per writer), in the same round.

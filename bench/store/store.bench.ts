@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { NewEvent, openSqliteEventStore, SQLITE_EVENTS_SCHEMA, SqliteEventStore } from '@ledger/event-store';
 import { describeMachine, machine } from '../lib/machine';
 import { fmt, measure, median, quick, size, tempDir } from '../lib/measure';
+import { appenderStream, placeEvents } from '../lib/streams';
 import { BenchModule, BenchReport } from '../lib/report';
 
 /*
@@ -49,17 +50,12 @@ type PlainRow = [string, string, number, string, number, string, string, string]
 
 /** What the store would write for these events, encoded ahead of the timed loop. */
 function encodeRows(events: NewEvent[], streamOf: (i: number) => string = (i) => `item-${i % STREAMS}`): PlainRow[] {
-  const revisions = new Map<string, number>();
+  const places = placeEvents(events.length, streamOf);
   return events.map((e, i) => {
-    const stream = streamOf(i);
-    const revision = (revisions.get(stream) ?? -1) + 1;
-    revisions.set(stream, revision);
+    const [stream, revision] = places[i];
     return [e.id, stream, revision, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata), e.metadata.recordedAt as string];
   });
 }
-
-/** The stream concurrentAppenders gives event i: appender i mod n, on its own 30 streams in turn. */
-const appenderStream = (appenders: number) => (i: number) => `item-${i % appenders}-${Math.floor(i / appenders) % 30}`;
 
 function plainDb(file: string, synchronous: 'FULL' | 'NORMAL'): Database.Database {
   const db = new Database(file);
