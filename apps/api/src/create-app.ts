@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { EventStore } from '@ledger/event-store';
 import { ensureDatabaseFile, openEventStore, resolveJwtSecret, systemClock, type Clock, type LedgerConfig } from '@ledger/platform';
-import { ReadQueries, openReadModels, startProjector, type RunningProjector } from '@ledger/read-models';
+import { READ_MODEL_CACHE_KIB, ReadQueries, openReadModels, startProjector, type RunningProjector } from '@ledger/read-models';
 import type { NextFunction, Request, Response } from 'express';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
@@ -77,7 +77,7 @@ export async function createApp(options: CreateAppOptions): Promise<LedgerApp> {
   try {
     const store = options.store ?? (await openEventStore(config, { clock }));
     if (!options.store) owned.push(() => store.close());
-    const readModels = options.readModels ?? (await openReadModels(config));
+    const readModels = options.readModels ?? (await openReadModels(config, { cacheKib: READ_MODEL_CACHE_KIB.reader }));
     if (!options.readModels) owned.push(() => readModels.destroy());
     const idempotency = await IdempotencyStore.open(config);
     owned.push(() => idempotency.close());

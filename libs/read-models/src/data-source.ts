@@ -39,7 +39,25 @@ export function readModelsSqliteFile(config: Pick<LedgerConfig, 'dataDir'>): str
  * SQLite in the data folder unless LEDGER_READ_DB_URL names a PostgreSQL database. The schema comes
  * from the migrations in ./migrations (run on open); a spec checks they match the entities.
  */
-export function readModelDataSourceOptions(config: ReadModelsConfig, generation?: { sqliteFile?: string; pgSchema?: string }): DataSourceOptions {
+/**
+ * SQLite's page cache per read-model connection, in KiB: the projector's and a rebuild's writes want it
+ * large; the API only reads, and the OS's file cache already holds the pages, so its connection keeps
+ * a small one (64 MB of it filled under the list queries: docs/benchmarks.md, the API's peak RSS).
+ */
+export const READ_MODEL_CACHE_KIB = { writer: 65_536, reader: 8_192 } as const;
+
+export interface ReadModelsOpenOptions {
+  /** A generation to open as it is (a rebuild's own) instead of following the live one. */
+  generation?: string;
+  /** SQLite's page cache of this connection (KiB); the writer's unless given. */
+  cacheKib?: number;
+}
+
+export function readModelDataSourceOptions(
+  config: ReadModelsConfig,
+  generation?: { sqliteFile?: string; pgSchema?: string },
+  cacheKib: number = READ_MODEL_CACHE_KIB.writer,
+): DataSourceOptions {
   const schema = {
     entities: READ_MODEL_ENTITIES,
     migrations: READ_MODEL_MIGRATIONS,
@@ -68,7 +86,7 @@ export function readModelDataSourceOptions(config: ReadModelsConfig, generation?
     prepareDatabase: (db: { pragma(s: string): unknown }) => {
       db.pragma('busy_timeout = 5000');
       db.pragma('synchronous = NORMAL');
-      db.pragma('cache_size = -65536');
+      db.pragma(`cache_size = -${cacheKib}`);
     },
   };
 }
@@ -79,7 +97,7 @@ export function readModelDataSourceOptions(config: ReadModelsConfig, generation?
  * restart), unless `generation` names one to open as it is (a rebuild's own): a SQLite file name in
  * the data folder, or a PostgreSQL schema.
  */
-export async function openReadModels(config: ReadModelsConfig, options: { generation?: string } = {}): Promise<DataSource> {
+export async function openReadModels(config: ReadModelsConfig, options: ReadModelsOpenOptions = {}): Promise<DataSource> {
   // The API and the projector may open a fresh database at the same moment: the loser of the
   // migration race finds the schema in place on its second try.
   for (let attempt = 1; ; attempt++) {
@@ -92,7 +110,7 @@ export async function openReadModels(config: ReadModelsConfig, options: { genera
       where = { sqliteFile: options.generation ? path.join(config.dataDir, options.generation) : readModelsSqliteFile(config) };
       ensureDatabaseFile(where.sqliteFile!);
     }
-    const ds = new DataSource(readModelDataSourceOptions(config, where));
+    const ds = new DataSource(readModelDataSourceOptions(config, where, options.cacheKib));
     try {
       await ds.initialize();
       if (!options.generation) {
