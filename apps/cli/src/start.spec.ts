@@ -85,6 +85,7 @@ describe('ledger start, built and run', () => {
     expect(children).toHaveLength(1);
     const argv = fs.readFileSync(`/proc/${children[0]}/cmdline`, 'utf8').split('\0');
     expect(argv).toContain(`--max-old-space-size=${DEFAULT_API_HEAP_MB}`);
+    expect(argv).toContain('--max-semi-space-size=4');
     expect(argv.some((a) => a.endsWith(path.join('apps', 'api', 'src', 'main.js')))).toBe(true);
     expect(argv.some((a) => a.endsWith(path.join('apps', 'projector', 'src', 'main.js')))).toBe(false);
 

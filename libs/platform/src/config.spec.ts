@@ -14,10 +14,10 @@ describe('configuration: LEDGER_COMMAND_CACHE_STREAMS', () => {
 });
 
 describe('configuration: LEDGER_API_HEAP_MB', () => {
-  it("bounds the API's V8 old generation through the flags its launchers pass; 0 leaves V8's default", () => {
-    expect(apiNodeFlags(loadConfig({}))).toEqual([`--max-old-space-size=${DEFAULT_API_HEAP_MB}`]);
-    expect(apiNodeFlags(loadConfig({ LEDGER_API_HEAP_MB: '512' }))).toEqual(['--max-old-space-size=512']);
-    expect(apiNodeFlags(loadConfig({ LEDGER_API_HEAP_MB: '0' }))).toEqual([]);
+  it("bounds the API's V8 old generation through the flags its launchers pass (0 leaves V8's default), and its young generation's semi-spaces at 4 MB", () => {
+    expect(apiNodeFlags(loadConfig({}))).toEqual([`--max-old-space-size=${DEFAULT_API_HEAP_MB}`, '--max-semi-space-size=4']);
+    expect(apiNodeFlags(loadConfig({ LEDGER_API_HEAP_MB: '512' }))).toEqual(['--max-old-space-size=512', '--max-semi-space-size=4']);
+    expect(apiNodeFlags(loadConfig({ LEDGER_API_HEAP_MB: '0' }))).toEqual(['--max-semi-space-size=4']);
   });
 
   it('a heap too small for the stream heads, or not a number, stops the start with the variable named', () => {
