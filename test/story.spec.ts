@@ -4,7 +4,7 @@
  * LEDGER_ESDB_URL set (an empty server: the story's ids are fixed); without it, one test says by its
  * name and on the console that the story was NOT run there.
  */
-import { openEventStoreDbStore } from '@ledger/event-store';
+import { openEventStoreDbStore } from '@ledger/event-store/eventstoredb';
 import { startTestPostgres, type TestPostgres } from '@ledger/platform/testing/postgres';
 import { startLedger } from './support/ledger';
 import { story } from './support/story';

@@ -4,6 +4,5 @@ export * from './storage-full';
 export * from './events-between';
 export * from './sqlite';
 export * from './postgres';
-export * from './eventstoredb';
 export * from './data-folder';
 export * from './thread-entry';
