@@ -135,8 +135,8 @@ const MIN_API_HEAP_MB = 96;
 
 /**
  * Node options the API process is launched with (`ledger start`, the service bench). A young generation
- * of 4 MB semi-spaces (V8's default grows them to 16) takes some 40 MB off its peak under the command
- * load for no measurable CPU; 2 MB costs 18% more CPU a command (docs/benchmarks.md, the API's peak RSS).
+ * of 4 MB semi-spaces (V8's default grows them to 16) takes 40-50 MB off its peak under the command
+ * load for at most some 5% more CPU a command; 2 MB costs 18% (docs/benchmarks.md, the API's peak RSS).
  */
 export function apiNodeFlags(config: Pick<LedgerConfig, 'apiHeapMb'>): string[] {
   return [...(config.apiHeapMb > 0 ? [`--max-old-space-size=${config.apiHeapMb}`] : []), '--max-semi-space-size=4'];
