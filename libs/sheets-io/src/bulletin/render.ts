@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
-import { AlignmentType, Document, ImageRun, Packer, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
-import * as ExcelJS from 'exceljs';
+import type { Paragraph, Table } from 'docx';
 import { chineseLabel } from '../labels';
 import { contentDisposition } from '../export/table';
+import { docx, excel } from '../lazy-modules';
 import {
   BULLETIN_CONTENT_TYPES,
   bulletinTitle,
@@ -33,21 +33,27 @@ export interface PrintedLogProof {
   qrPng: Uint8Array;
 }
 
-const proofParagraphs = (proof: PrintedLogProof): Paragraph[] => [
-  ...proof.text.split('\n').map((line) => p(line, { size: 18, font: '宋体' })),
-  new Paragraph({ children: [new ImageRun({ type: 'png', data: proof.qrPng, transformation: { width: 132, height: 132 } })] }),
-];
+const proofParagraphs = (proof: PrintedLogProof): Paragraph[] => {
+  const { ImageRun, Paragraph } = docx();
+  return [
+    ...proof.text.split('\n').map((line) => p(line, { size: 18, font: '宋体' })),
+    new Paragraph({ children: [new ImageRun({ type: 'png', data: proof.qrPng, transformation: { width: 132, height: 132 } })] }),
+  ];
+};
 
-const p = (text: string, opts: { bold?: boolean; size?: number; center?: boolean; font?: string } = {}) =>
-  new Paragraph({
+const p = (text: string, opts: { bold?: boolean; size?: number; center?: boolean; font?: string } = {}) => {
+  const { AlignmentType, Paragraph, TextRun } = docx();
+  return new Paragraph({
     alignment: opts.center ? AlignmentType.CENTER : undefined,
     spacing: { after: 120 },
     children: [new TextRun({ text, bold: opts.bold, size: opts.size ?? 28, font: opts.font ?? FONT })],
   });
+};
 
 const heading = (text: string) => p(text, { bold: true, font: '黑体' });
 
 function table(headers: string[], rows: (string | number)[][]): Table {
+  const { Paragraph, Table, TableCell, TableRow, TextRun, WidthType } = docx();
   const cell = (text: string | number, bold = false) =>
     new TableCell({ children: [new Paragraph({ children: [new TextRun({ text: String(text), bold, size: 21, font: FONT })] })] });
   return new Table({
@@ -136,6 +142,7 @@ export async function renderBulletinDocx(d: BulletinData, proof?: PrintedLogProo
     p(s.checkpoint, { size: 21 }),
     ...(proof ? proofParagraphs(proof) : []),
   ];
+  const { Document, Packer } = docx();
   const doc = new Document({ creator: d.countyName, title: `${title}${number}`, sections: [{ children }] });
   return fileOf(d, 'docx', await Packer.toBuffer(doc));
 }
@@ -146,7 +153,7 @@ export async function renderBulletinXlsx(d: BulletinData, proof?: PrintedLogProo
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (b: Buffer) => chunks.push(b));
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
+  const wb = new (excel().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: true });
   const sheet = (name: string, head: (string | number)[][], headers: string[], rows: (string | number)[][]) => {
     const ws = wb.addWorksheet(name);
     for (const h of head) ws.addRow(h).commit();

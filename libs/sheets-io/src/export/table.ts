@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
-import * as ExcelJS from 'exceljs';
 import { COUNTY_OFFSET_MS } from '@ledger/contracts/county-time';
 import { writeCsv } from '../csv/csv';
+import { excel } from '../lazy-modules';
 
 export type ExportFormat = 'xlsx' | 'csv';
 
@@ -110,7 +110,7 @@ async function xlsxBody<R>(spec: TableSpec<R>, rows: readonly R[]): Promise<Buff
   const chunks: Buffer[] = [];
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: sink, useStyles: true, useSharedStrings: true });
+  const workbook = new (excel().stream.xlsx.WorkbookWriter)({ stream: sink, useStyles: true, useSharedStrings: true });
   workbook.creator = 'accountability-ledger';
   const ws = workbook.addWorksheet(spec.sheetName, { views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }] });
   spec.columns.forEach((c, j) => {
