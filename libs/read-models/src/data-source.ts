@@ -36,10 +36,6 @@ export function readModelsSqliteFile(config: Pick<LedgerConfig, 'dataDir'>): str
 }
 
 /**
- * SQLite in the data folder unless LEDGER_READ_DB_URL names a PostgreSQL database. The schema comes
- * from the migrations in ./migrations (run on open); a spec checks they match the entities.
- */
-/**
  * SQLite's page cache per read-model connection, in KiB: the projector's and a rebuild's writes want it
  * large; the API only reads, and the OS's file cache already holds the pages, so its connection keeps
  * a small one (64 MB of it filled under the list queries: docs/benchmarks.md, the API's peak RSS).
@@ -53,6 +49,10 @@ export interface ReadModelsOpenOptions {
   cacheKib?: number;
 }
 
+/**
+ * SQLite in the data folder unless LEDGER_READ_DB_URL names a PostgreSQL database. The schema comes
+ * from the migrations in ./migrations (run on open); a spec checks they match the entities.
+ */
 export function readModelDataSourceOptions(
   config: ReadModelsConfig,
   generation?: { sqliteFile?: string; pgSchema?: string },
