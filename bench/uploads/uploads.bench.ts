@@ -329,7 +329,7 @@ async function run(): Promise<BenchReport> {
     const markdown = `## Uploads and exports within the API's heap bound (uploads)
 
 Run ${startedAt} on ${describeMachine(m)}.
-The built API (\`dist/apps/api/src/main.js\`, \`--max-old-space-size=${heapBound}\` from LEDGER_API_HEAP_MB) and projector on an embedded SQLite data folder; each phase resets the API's peak RSS (\`/proc/<pid>/clear_refs\`); its peak heap is read from the API's own \`--trace-gc\` lines (the heap in use as the fullest collection of the phase started, and the most V8 had committed).
+The built API (\`dist/apps/api/src/main.js\`, \`${apiNodeFlags(config).join(' ')}\` as \`ledger start\` passes them, LEDGER_API_HEAP_MB=${heapBound}) and projector on an embedded SQLite data folder; each phase resets the API's peak RSS (\`/proc/<pid>/clear_refs\`); its peak heap is read from the API's own \`--trace-gc\` lines (the heap in use as the fullest collection of the phase started, and the most V8 had committed).
 
 | phase | answer | s | peak RSS MB | peak heap in use MB | peak heap committed MB |
 |---|---|---:|---:|---:|---:|

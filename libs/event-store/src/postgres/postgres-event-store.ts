@@ -110,8 +110,8 @@ export class PostgresEventStore implements EventStore {
   /** Drawn from ledger_head inside the writing transaction (./migrations.ts): gap-free and visible in commit order. */
   readonly contiguousPositions = true;
   private readonly q: string;
-  /** Ends the names of its prepared statements: PostgreSQL cuts a name at 63 bytes, so what tells them apart comes first. */
-  private readonly schemaName: string;
+  /** Its prepared statements' names: PostgreSQL cuts a name at 63 bytes, so what tells them apart comes first. */
+  private readonly statementNames: { append: string; readStream: string };
   private readonly channel: string;
   private readonly clock: { now(): Date };
   private readonly maxEventBytes: number;
@@ -132,7 +132,7 @@ export class PostgresEventStore implements EventStore {
     private readonly options: PostgresEventStoreOptions,
   ) {
     this.q = `"${schema}"`;
-    this.schemaName = schema;
+    this.statementNames = { append: `ledger_append_${schema}`, readStream: `ledger_read_stream_${schema}` };
     this.channel = `ledger_head_${schema}`;
     this.clock = options.clock ?? { now: () => new Date() };
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
@@ -198,7 +198,7 @@ export class PostgresEventStore implements EventStore {
     });
     // Named: prepared once per connection, where an unnamed statement is parsed and planned on every call.
     const { rows } = await this.pool.query<{ r: { head: string; results: BatchResult[] } }>({
-      name: `ledger_append_${this.schemaName}`,
+      name: this.statementNames.append,
       text: `SELECT ${this.q}.ledger_append_batch($1::jsonb, $2::text[], $3) AS r`,
       values: [JSON.stringify(appends), payloads, this.channel],
     });
@@ -224,7 +224,7 @@ export class PostgresEventStore implements EventStore {
 
   async readStream(stream: string, fromRevision = 0, limit?: number): Promise<StoredEvent[]> {
     const { rows } = await this.pool.query<EventRow>({
-      name: `ledger_read_stream_${this.schemaName}`,
+      name: this.statementNames.readStream,
       text: `SELECT ${COLUMNS} FROM ${this.q}.events WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
       values: [stream, fromRevision, limit ?? null],
     });
