@@ -126,19 +126,89 @@ describe('handleCommand on a SQLite event store', () => {
 
   it('answers conflict when a concurrent append wins and the command may not be decided again', async () => {
     await handleCommand(loop, register('county'), meta());
+    let builds = 0;
     const racing = rename('county', '县委二', {
       build: async (_, context) => {
+        // Someone else writes between every decision and its append.
+        const revision = (await store.readStream('unit-county')).length - 1;
+        const name = `县委${++builds}`;
         await store.append(
           'unit-county',
-          loop.newEvents('unit-county', [{ type: 'UnitRenamed', data: { unitId: 'county', name: '县委一', previousName: '湟源县委' } }], meta(), context),
-          0,
+          loop.newEvents('unit-county', [{ type: 'UnitRenamed', data: { unitId: 'county', name, previousName: '湟源县委' } }], meta(), context),
+          revision,
         );
         return { type: 'RenameUnit', context, data: { unitId: 'county', name: '县委二' } };
       },
     });
     expect(await handleCommand(loop, racing, meta())).toEqual({ kind: 'conflict', stream: 'unit-county' });
-    expect((await store.readStream('unit-county')).length).toBe(2);
+    // The first decision, on the kept fold, is taken again on a read; the race after that read is the conflict.
+    expect(builds).toBe(2);
+    expect((await store.readStream('unit-county')).length).toBe(3);
     expect(seen.at(-1)).toEqual(['RenameUnit', 'conflict']);
+  });
+
+  describe('deciding on the kept fold before reading the stream', () => {
+    let reads: number;
+    const counting = (inner: EventStore): EventStore =>
+      new Proxy(inner, {
+        get(target, key, receiver) {
+          if (key === 'readStream') {
+            return (...args: Parameters<EventStore['readStream']>) => {
+              reads++;
+              return target.readStream(...args);
+            };
+          }
+          const value = Reflect.get(target, key, receiver) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    let counted: CommandLoop;
+    let other: CommandLoop;
+    beforeEach(async () => {
+      reads = 0;
+      counted = new CommandLoop(counting(store), new FixedClock(new Date('2026-03-12T02:00:00Z')));
+      other = new CommandLoop(store, new FixedClock(new Date('2026-03-12T03:00:00Z')));
+      await handleCommand(counted, register('county'), meta());
+      reads = 0;
+    });
+
+    it('appends on its kept fold without reading the stream: the expected revision proves it current', async () => {
+      expect(await handleCommand(counted, rename('county', '县委一'), meta())).toMatchObject({ kind: 'appended', revision: 1 });
+      expect(await handleCommand(counted, rename('county', '县委二'), meta({ ifMatch: 1 }))).toMatchObject({ kind: 'appended', revision: 2 });
+      expect(reads).toBe(0);
+      const names = (await store.readStream('unit-county')).map((e) => (e.data as { previousName?: string }).previousName);
+      expect(names).toEqual([undefined, '湟源县委', '县委一']);
+    });
+
+    it('decides again on a read when another writer made the kept fold stale, and the read decides: appended', async () => {
+      await handleCommand(other, rename('county', '县委一'), meta());
+      // A rename may not be decided again after a conflict; this one is no conflict of the client's, only a stale fold.
+      expect(await handleCommand(counted, rename('county', '县委二'), meta())).toMatchObject({ kind: 'appended', revision: 2 });
+      expect((await store.readStream('unit-county'))[2].data).toEqual({ unitId: 'county', name: '县委二', previousName: '县委一' });
+      expect(reads).toBe(1);
+    });
+
+    it('answers a rejection only from a read: the kept fold says unchanged, the stream says otherwise', async () => {
+      await handleCommand(counted, rename('county', '县委一'), meta());
+      await handleCommand(other, rename('county', '县委二'), meta());
+      expect(await handleCommand(counted, rename('county', '县委一'), meta())).toMatchObject({ kind: 'appended', revision: 3 });
+      expect((await store.readStream('unit-county'))[3].data).toEqual({ unitId: 'county', name: '县委一', previousName: '县委二' });
+    });
+
+    it("answers stale_revision only from a read: an If-Match of the stream's revision passes a stale kept fold", async () => {
+      await handleCommand(other, rename('county', '县委一'), meta());
+      expect(await handleCommand(counted, rename('county', '县委二'), meta({ ifMatch: 1 }))).toMatchObject({ kind: 'appended', revision: 2 });
+      expect(await handleCommand(counted, rename('county', '县委三'), meta({ ifMatch: 1 }))).toEqual({ kind: 'stale_revision', expected: 1, actual: 2 });
+    });
+
+    it('replays a request another process already appended after the kept fold', async () => {
+      const keyed = meta({ idempotencyKey: 'u-org\nPOST /api/v1/units/county/rename\nk2' });
+      const first = await handleCommand(other, rename('county', '县委一'), keyed);
+      expect(first).toMatchObject({ kind: 'appended', revision: 1 });
+      const replay = await handleCommand(counted, rename('county', '县委一'), { ...keyed, commandId: 'cmd-again' });
+      expect(replay).toEqual({ kind: 'replayed', id: 'county', revision: 1, position: (first as { position: bigint }).position });
+      expect((await store.readStream('unit-county')).length).toBe(2);
+    });
   });
 
   it('replays a command under the same Idempotency-Key: the first answer, nothing appended again', async () => {

@@ -1,6 +1,6 @@
 import { SCHEMA_VERSIONS, isEventType, upcast, type Actor, type LedgerEvent } from '@ledger/contracts/events';
 import { isRejection, type CommandContext, type Decider, type Rejection } from '@ledger/domain';
-import { ConcurrencyError, type EventStore, type NewEvent, type StoredEvent } from '@ledger/event-store';
+import { ConcurrencyError, DuplicateEventIdError, type EventStore, type NewEvent, type StoredEvent } from '@ledger/event-store';
 import type { ChainBreak } from '@ledger/integrity';
 import { DEFAULT_COMMAND_CACHE_STREAMS, countyDate, countyInstant, uuidV5, type Clock } from '@ledger/platform';
 import { v4 as uuidv4 } from 'uuid';
@@ -154,6 +154,12 @@ export class CommandLoop {
     return { state, revision, events, idHashes };
   }
 
+  /** The kept fold as it stands, the stream not read: current only if an append at its revision succeeds. */
+  keptFold<S>(stream: string, decider: Folds<S>): (Folded<S> & { idHashes: number[] }) | undefined {
+    const kept = this.kept(stream, decider);
+    return kept && { state: kept.state as S, revision: kept.revision, events: [], idHashes: kept.idHashes };
+  }
+
   /**
    * Keeps the fold brought up to `revision` with the events the loop itself just appended on it: the
    * append's expected revision proved nothing came between, so the next command on the stream reads
@@ -254,8 +260,8 @@ function evolveAll<S>(stream: string, decider: Folds<S>, state: S, events: Store
 }
 
 /**
- * The one command loop: read the stream (from the kept fold) → decide → append with the expected
- * revision, again on a conflict it may retry. Every outcome is a value; only the store's and the
+ * The one command loop: the stream's state (the kept fold, or read) → decide → append with the
+ * expected revision, again on a conflict it may retry. Every outcome is a value; only the store's and the
  * facts' own failures (a full disk, read models behind) are thrown.
  */
 export async function handleCommand<C, S>(loop: CommandLoop, cmd: StreamCommand<C, S>, meta: CommandMeta): Promise<CommandOutcome> {
@@ -264,40 +270,66 @@ export async function handleCommand<C, S>(loop: CommandLoop, cmd: StreamCommand<
   return outcome;
 }
 
+/**
+ * A kept fold is decided on first without reading the stream (on PostgreSQL a read is a round trip to
+ * the server, as much as the append): an append at its revision proves nothing came between. Every
+ * other answer (a rejection, stale_revision, a conflict, a decision with no events, an id already
+ * stored) is given only from a read, so that a fold another writer made stale decides nothing. A
+ * command with a claim reads first: its claim would be appended before the stale fold was found out.
+ */
 async function decideAndAppend<C, S>(loop: CommandLoop, cmd: StreamCommand<C, S>, meta: CommandMeta): Promise<CommandOutcome> {
+  const kept = cmd.claim ? undefined : loop.keptFold(cmd.stream, cmd.decider);
+  if (kept) {
+    const outcome = await decideOn(loop, cmd, meta, kept).catch((e: unknown) => {
+      // This request's ids, appended by another process after the kept fold and decided there on what it read.
+      if (e instanceof DuplicateEventIdError) return null;
+      throw e;
+    });
+    if (outcome?.kind === 'replayed' || (outcome?.kind === 'appended' && outcome.events > 0)) return outcome;
+  }
   for (let attempt = 1; ; attempt++) {
-    const folded = await loop.foldLatest(cmd.stream, cmd.decider);
-    // Under an Idempotency-Key (or ids of the caller's), this request's first event id among the stream's ids: read it all and look.
-    const firstId = cmd.eventId ? cmd.eventId(0) : meta.idempotencyKey !== null ? loop.eventId(meta, cmd.stream, 0) : null;
-    if (firstId !== null && folded.idHashes.includes(idHash(firstId))) {
-      const replay = loop.alreadyAppended((await loop.fold(cmd.stream, cmd.decider)).events, meta, cmd.stream, cmd.eventId);
-      if (replay) return { kind: 'replayed', id: cmd.id, revision: replay.revision, position: replay.position };
-    }
-    if (cmd.mode === 'existing' && folded.revision === null) {
-      return { kind: 'not_found', ...(cmd.notFound ?? { code: 'NOT_FOUND', message: `${cmd.stream} does not exist` }) };
-    }
-    if (cmd.honourIfMatch && meta.ifMatch !== null && meta.ifMatch !== folded.revision) {
-      return { kind: 'stale_revision', expected: meta.ifMatch, actual: folded.revision };
-    }
-    const context = loop.context(meta);
-    const command = await cmd.build(folded, context);
-    if (isRejection(command)) return { kind: 'rejected', rejection: command };
-    const decision = cmd.decider.decide(command, folded.state);
-    if (isRejection(decision)) return { kind: 'rejected', rejection: decision };
-    const refusal = decision.length > 0 ? (loop.options.writeRefusal?.() ?? null) : null;
-    if (refusal) return { kind: 'write_refused', firstBreak: refusal };
-    try {
-      const newEvents = loop.newEvents(cmd.stream, decision, meta, context, cmd.eventId);
-      if (newEvents.length > 0) await meta.beforeAppend?.();
-      if (cmd.claim && newEvents.length > 0) await cmd.claim(newEvents, folded, context);
-      const result = await loop.appendNew(cmd.stream, newEvents, folded.revision ?? 'no_stream');
-      if (newEvents.length > 0) loop.keepAppended(cmd.stream, cmd.decider, folded, newEvents, result.revision);
-      return { kind: 'appended', id: cmd.id, revision: result.revision, position: result.position, events: decision.length };
-    } catch (e) {
-      if (!(e instanceof ConcurrencyError)) throw e;
-      // A stale If-Match was answered above; a conflict here means someone wrote in between.
-      if ((cmd.retryOnConflict || e.stream !== cmd.stream) && attempt < MAX_ATTEMPTS) continue;
-      return { kind: 'conflict', stream: e.stream };
-    }
+    const outcome = await decideOn(loop, cmd, meta, await loop.foldLatest(cmd.stream, cmd.decider));
+    if (outcome.kind !== 'conflict' || outcome.retry === false || attempt >= MAX_ATTEMPTS) return withoutRetry(outcome);
+  }
+}
+
+/** An outcome, its conflict telling whether the command may be decided again. */
+type Attempt = Exclude<CommandOutcome, { kind: 'conflict' }> | { kind: 'conflict'; stream: string; retry: boolean };
+
+function withoutRetry(outcome: Attempt): CommandOutcome {
+  return outcome.kind === 'conflict' ? { kind: 'conflict', stream: outcome.stream } : outcome;
+}
+
+async function decideOn<C, S>(loop: CommandLoop, cmd: StreamCommand<C, S>, meta: CommandMeta, folded: Folded<S> & { idHashes: number[] }): Promise<Attempt> {
+  // Under an Idempotency-Key (or ids of the caller's), this request's first event id among the stream's ids: read it all and look.
+  const firstId = cmd.eventId ? cmd.eventId(0) : meta.idempotencyKey !== null ? loop.eventId(meta, cmd.stream, 0) : null;
+  if (firstId !== null && folded.idHashes.includes(idHash(firstId))) {
+    const replay = loop.alreadyAppended((await loop.fold(cmd.stream, cmd.decider)).events, meta, cmd.stream, cmd.eventId);
+    if (replay) return { kind: 'replayed', id: cmd.id, revision: replay.revision, position: replay.position };
+  }
+  if (cmd.mode === 'existing' && folded.revision === null) {
+    return { kind: 'not_found', ...(cmd.notFound ?? { code: 'NOT_FOUND', message: `${cmd.stream} does not exist` }) };
+  }
+  if (cmd.honourIfMatch && meta.ifMatch !== null && meta.ifMatch !== folded.revision) {
+    return { kind: 'stale_revision', expected: meta.ifMatch, actual: folded.revision };
+  }
+  const context = loop.context(meta);
+  const command = await cmd.build(folded, context);
+  if (isRejection(command)) return { kind: 'rejected', rejection: command };
+  const decision = cmd.decider.decide(command, folded.state);
+  if (isRejection(decision)) return { kind: 'rejected', rejection: decision };
+  const refusal = decision.length > 0 ? (loop.options.writeRefusal?.() ?? null) : null;
+  if (refusal) return { kind: 'write_refused', firstBreak: refusal };
+  try {
+    const newEvents = loop.newEvents(cmd.stream, decision, meta, context, cmd.eventId);
+    if (newEvents.length > 0) await meta.beforeAppend?.();
+    if (cmd.claim && newEvents.length > 0) await cmd.claim(newEvents, folded, context);
+    const result = await loop.appendNew(cmd.stream, newEvents, folded.revision ?? 'no_stream');
+    if (newEvents.length > 0) loop.keepAppended(cmd.stream, cmd.decider, folded, newEvents, result.revision);
+    return { kind: 'appended', id: cmd.id, revision: result.revision, position: result.position, events: decision.length };
+  } catch (e) {
+    if (!(e instanceof ConcurrencyError)) throw e;
+    // A stale If-Match was answered above; a conflict here means someone wrote in between.
+    return { kind: 'conflict', stream: e.stream, retry: cmd.retryOnConflict === true || e.stream !== cmd.stream };
   }
 }
