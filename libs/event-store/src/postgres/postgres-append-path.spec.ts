@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { useTestPostgres } from '@ledger/platform/testing/postgres';
-import { bodyHashHexOfText } from '../hash-chain';
+import { bodyHashHexOfText, globalLinkHash, streamLinkHash } from '../hash-chain';
 import { MIGRATIONS, migrate } from './migrations';
 import { openPostgresEventStore } from './postgres-event-store';
 
@@ -21,7 +21,7 @@ async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): P
 async function functionSettings(client: Client): Promise<Record<string, string[] | null>> {
   const { rows } = await client.query<{ proname: string; proconfig: string[] | null }>(
     `SELECT p.proname, p.proconfig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE n.nspname = 'ledger_events' AND p.proname IN ('ledger_append_batch', 'ledger_append_each') ORDER BY p.proname`,
+      WHERE n.nspname = 'ledger_events' AND p.proname IN ('ledger_append_batch', 'ledger_append_each', 'ledger_append_group') ORDER BY p.proname`,
   );
   return Object.fromEntries(rows.map((r) => [r.proname, r.proconfig]));
 }
@@ -59,10 +59,108 @@ describe('PostgreSQL event store: the append functions', () => {
     }
     await withClient(url, async (client) => {
       const generic = ['plan_cache_mode=force_generic_plan'];
-      expect(await functionSettings(client)).toEqual({ ledger_append_batch: generic, ledger_append_each: generic });
+      expect(await functionSettings(client)).toEqual({ ledger_append_batch: null, ledger_append_each: generic, ledger_append_group: generic });
       const { rows } = await client.query('SELECT version FROM ledger_events.schema_migrations ORDER BY version');
-      expect(rows.map((r: { version: number }) => r.version)).toEqual([1, 2, 3, 4]);
+      expect(rows.map((r: { version: number }) => r.version)).toEqual([1, 2, 3, 4, 5]);
     });
+  });
+});
+
+/** The JSON of one append as ledger_append_batch took it before migration 5 (events k.. of the payloads). */
+function batchAppend(stream: string, expected: string, ids: string[], firstK: number, data: string, metadata: string) {
+  return {
+    stream,
+    expected,
+    events: ids.map((id, i) => ({
+      id,
+      type: 'ItemUrged',
+      schema_version: 1,
+      recorded_at: '2026-03-01T09:30:00.000+08:00',
+      recorded_at_given: true,
+      h: bodyHashHexOfText(id, 'ItemUrged', 1, data, metadata),
+      k: firstK + i,
+    })),
+  };
+}
+
+describe('PostgreSQL event store: migration 5, stream heads from the events', () => {
+  it("a store written at migration 4 goes on from each stream's last event, and a process of the version before still appends", async () => {
+    const url = await pg.freshDatabase();
+    const data = '{"n":1}';
+    const metadata = '{"recordedAt":"2026-03-01T09:30:00.000+08:00"}';
+    const pool = new Pool({ connectionString: url, max: 1 });
+    try {
+      expect(await migrate(pool, 'ledger_events', MIGRATIONS.slice(0, 4))).toEqual([1, 2, 3, 4]);
+      // Groups as the store of migration 4 sent them: a set of two streams, then a stream with two events.
+      const ids = Array.from({ length: 5 }, () => randomUUID());
+      for (const appends of [
+        [batchAppend('item-a', 'no_stream', [ids[0]], 1, data, metadata), batchAppend('item-b', 'no_stream', [ids[1]], 2, data, metadata)],
+        [batchAppend('item-a', '0', [ids[2], ids[3]], 1, data, metadata), batchAppend('item-b', 'any', [ids[4]], 3, data, metadata)],
+      ]) {
+        await pool.query(`SELECT ledger_events.ledger_append_batch($1::jsonb, $2::text[], 'x')`, [
+          JSON.stringify(appends),
+          Array(6)
+            .fill(0)
+            .map((_, i) => (i % 2 ? metadata : data)),
+        ]);
+      }
+    } finally {
+      await pool.end();
+    }
+    const store = await openPostgresEventStore({ url });
+    try {
+      await withClient(url, async (client) => {
+        expect((await client.query(`SELECT to_regclass('ledger_events.streams') AS t`)).rows[0].t).toBeNull();
+      });
+      expect(
+        await Promise.all([store.append('item-a', [event()], 2), store.append('item-b', [event()], 1), store.append('item-c', [event()], 'no_stream')]),
+      ).toEqual([
+        { revision: 3, position: 6n },
+        { revision: 2, position: 7n },
+        { revision: 0, position: 8n },
+      ]);
+      await expect(store.append('item-a', [event()], 2)).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT', actual: 3 });
+      await expect(store.append('item-d', [event()], 'stream_exists')).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT', actual: 'no_stream' });
+      // A process started before migration 5 calls ledger_append_batch as it did.
+      const late = randomUUID();
+      await withClient(url, (client) =>
+        client.query(`SELECT ledger_events.ledger_append_batch($1::jsonb, $2::text[], 'x')`, [
+          JSON.stringify([batchAppend('item-b', '2', [late], 1, data, metadata)]),
+          [data, metadata],
+        ]),
+      );
+      expect(await store.append('item-b', [event()], 3)).toEqual({ revision: 4, position: 10n });
+
+      // Every link recomputed here from the stored rows, in position order: no break across the migration.
+      const all = await store.readAll({ after: 0n, limit: 100 });
+      expect(all.map((e) => `${e.stream}@${e.revision}`)).toEqual([
+        'item-a@0',
+        'item-b@0',
+        'item-a@1',
+        'item-a@2',
+        'item-b@1',
+        'item-a@3',
+        'item-b@2',
+        'item-c@0',
+        'item-b@3',
+        'item-b@4',
+      ]);
+      const heads = new Map<string, Buffer>();
+      let global: Buffer | null = null;
+      for (const e of all) {
+        const body = bodyHashHexOfText(e.id, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata));
+        const link = streamLinkHash(e.stream, e.revision, e.position, Buffer.from(body, 'hex'), heads.get(e.stream) ?? null);
+        global = globalLinkHash(link, global);
+        heads.set(e.stream, link);
+        expect({ position: e.position, stream: e.streamHash, global: e.globalHash }).toEqual({
+          position: e.position,
+          stream: link.toString('hex'),
+          global: global.toString('hex'),
+        });
+      }
+    } finally {
+      await store.close();
+    }
   });
 });
 

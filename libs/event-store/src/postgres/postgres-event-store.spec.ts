@@ -30,7 +30,7 @@ describe('PostgreSQL event store: schema', () => {
     await client.connect();
     try {
       const { rows } = await client.query('SELECT version FROM ledger_events.schema_migrations ORDER BY version');
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
       const pool = new Pool({ connectionString: url, max: 1 });
       expect(await migrate(pool, 'ledger_events')).toEqual([]);
       await pool.end();

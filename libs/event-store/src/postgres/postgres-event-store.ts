@@ -40,7 +40,7 @@ export interface PostgresEventStoreOptions {
 interface PendingAppend {
   stream: string;
   expected: ExpectedRevision;
-  /** h: the body hash (hex), chained under the head lock by ledger_append_batch. */
+  /** h: the body hash (hex), chained under the head lock by ledger_append_group. */
   events: { id: string; type: string; schema_version: number; recorded_at: string; recorded_at_given: boolean; h: string }[];
   /** data and metadata of each event, as JSON text. */
   payloads: string[];
@@ -190,17 +190,36 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
+    // One array per field, as ledger_append_group takes them (./migrations.ts, migration 5).
+    const streams: string[] = [];
+    const expected: string[] = [];
+    const counts: number[] = [];
+    const ids: string[] = [];
+    const types: string[] = [];
+    const versions: number[] = [];
+    const instants: string[] = [];
+    const given: boolean[] = [];
+    const hashes: string[] = [];
     const payloads: string[] = [];
-    const appends = batch.map((p) => {
-      const base = payloads.length / 2;
-      payloads.push(...p.payloads);
-      return { stream: p.stream, expected: String(p.expected), events: p.events.map((e, i) => ({ ...e, k: base + i + 1 })) };
-    });
+    for (const p of batch) {
+      streams.push(p.stream);
+      expected.push(String(p.expected));
+      counts.push(p.events.length);
+      for (const e of p.events) {
+        ids.push(e.id);
+        types.push(e.type);
+        versions.push(e.schema_version);
+        instants.push(e.recorded_at);
+        given.push(e.recorded_at_given);
+        hashes.push(e.h);
+      }
+      for (const text of p.payloads) payloads.push(text);
+    }
     // Named: prepared once per connection, where an unnamed statement is parsed and planned on every call.
     const { rows } = await this.pool.query<{ r: { head: string; results: BatchResult[] } }>({
       name: this.statementNames.append,
-      text: `SELECT ${this.q}.ledger_append_batch($1::jsonb, $2::text[], $3) AS r`,
-      values: [JSON.stringify(appends), payloads, this.channel],
+      text: `SELECT ${this.q}.ledger_append_group($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::boolean[], $9::text[], $10::text[], $11) AS r`,
+      values: [streams, expected, counts, ids, types, versions, instants, given, hashes, payloads, this.channel],
     });
     const { results } = rows[0].r;
     batch.forEach((p, i) => {
