@@ -11,6 +11,20 @@ export interface Migration {
   run?(client: PoolClient, schema: string): Promise<void>;
 }
 
+/** An append's expectation that does not hold, over `expected` (text), `found_stream` and `cur` (its revision). */
+const EXPECTATION_FAILS = `(expected = 'no_stream' AND found_stream)
+         OR (expected = 'stream_exists' AND NOT found_stream)
+         OR (expected ~ '^-?[0-9]+$' AND (NOT found_stream OR cur <> expected::int))`;
+
+/** One event's links (hash-chain.ts) over `sb` (the stream's UTF-8): `prev_s` becomes its stream link, `g` its global link. */
+const linkEvent = (
+  revision: string,
+  position: string,
+  bodyHex: string,
+): string => `prev_s := sha256('\\x4c454447455231'::bytea || int4send(octet_length(sb)) || sb || int4send(${revision})
+                         || int8send(${position}) || decode(${bodyHex}, 'hex') || prev_s);
+        g := sha256(prev_s || g);`;
+
 /*
  * The writer lane. `ledger_head` holds one row: the last committed position. Every append batch runs
  * `ledger_append_batch`, which locks that row first, so appenders (in this process or any other) are
@@ -119,9 +133,7 @@ BEGIN
           : `SELECT revision, stream_hash INTO cur, prev_s FROM ${s}.events WHERE stream = stream_name ORDER BY revision DESC LIMIT 1;`
       }
       found_stream := FOUND;
-      IF (expected = 'no_stream' AND found_stream)
-         OR (expected = 'stream_exists' AND NOT found_stream)
-         OR (expected ~ '^-?[0-9]+$' AND (NOT found_stream OR cur <> expected::int)) THEN
+      IF ${EXPECTATION_FAILS} THEN
         results := results || json_build_object('status', 'conflict', 'actual', CASE WHEN found_stream THEN cur END);
         CONTINUE;
       END IF;
@@ -146,9 +158,7 @@ ${
       ghs := '{}';
       FOR i IN 1..n LOOP
         evj := evs->(i - 1);
-        prev_s := sha256('\\x4c454447455231'::bytea || int4send(octet_length(sb)) || sb || int4send(cur + i)
-                         || int8send(head + i) || decode(evj->>'h', 'hex') || prev_s);
-        g := sha256(prev_s || g);
+        ${linkEvent('cur + i', 'head + i', "evj->>'h'")}
         shs := array_append(shs, prev_s);
         ghs := array_append(ghs, g);
       END LOOP;`
@@ -275,9 +285,7 @@ BEGIN
       expected := a_expected[ai];
       found_stream := h_found[ai];
       cur := coalesce(h_rev[ai], -1);
-      IF (expected = 'no_stream' AND found_stream)
-         OR (expected = 'stream_exists' AND NOT found_stream)
-         OR (expected ~ '^-?[0-9]+$' AND (NOT found_stream OR cur <> expected::int)) THEN
+      IF ${EXPECTATION_FAILS} THEN
         results := results || json_build_object('status', 'conflict', 'actual', CASE WHEN found_stream THEN cur END);
         ev := ev + a_n[ai];
         CONTINUE;
@@ -289,9 +297,7 @@ BEGIN
         w := w + 1;
         cur := cur + 1;
         head := head + 1;
-        prev_s := sha256('\\x4c454447455231'::bytea || int4send(octet_length(sb)) || sb || int4send(cur)
-                         || int8send(head) || decode(e_h[ev], 'hex') || prev_s);
-        g := sha256(prev_s || g);
+        ${linkEvent('cur', 'head', 'e_h[ev]')}
         p_pos[w] := head;
         p_id[w] := e_id[ev];
         p_stream[w] := a_stream[ai];
@@ -386,9 +392,7 @@ BEGIN
         expected := a_expected[ai];
         found_stream := h_found[ai];
         cur := coalesce(h_rev[ai], -1);
-        IF (expected = 'no_stream' AND found_stream)
-           OR (expected = 'stream_exists' AND NOT found_stream)
-           OR (expected ~ '^-?[0-9]+$' AND (NOT found_stream OR cur <> expected::int)) THEN
+        IF ${EXPECTATION_FAILS} THEN
           -- Perhaps a retry of events stored already, which answers its first result whatever it expects.
           twice := true;
           EXIT;
@@ -400,9 +404,7 @@ BEGIN
           w := w + 1;
           cur := cur + 1;
           head := head + 1;
-          prev_s := sha256('\\x4c454447455231'::bytea || int4send(octet_length(sb)) || sb || int4send(cur)
-                           || int8send(head) || decode(e_h[ev], 'hex') || prev_s);
-          g := sha256(prev_s || g);
+          ${linkEvent('cur', 'head', 'e_h[ev]')}
           p_pos[w] := head;
           p_ev[w] := ev;
           p_stream[w] := a_stream[ai];

@@ -177,23 +177,7 @@ describe('PostgreSQL event store: a lost wake-up', () => {
       const data = '{"n":1}';
       const metadata = '{"recordedAt":"2026-03-01T09:30:00.000+08:00"}';
       const id = randomUUID();
-      const appends = [
-        {
-          stream: 'item-quiet',
-          expected: 'no_stream',
-          events: [
-            {
-              id,
-              type: 'ItemUrged',
-              schema_version: 1,
-              recorded_at: '2026-03-01T09:30:00.000+08:00',
-              recorded_at_given: true,
-              h: bodyHashHexOfText(id, 'ItemUrged', 1, data, metadata),
-              k: 1,
-            },
-          ],
-        },
-      ];
+      const appends = [batchAppend('item-quiet', 'no_stream', [id], 1, data, metadata)];
       const head = await withClient(url, async (client) => {
         const { rows } = await client.query<{ r: { head: string } }>(`SELECT ledger_events.ledger_append_batch($1::jsonb, $2::text[], 'nobody_listens') AS r`, [
           JSON.stringify(appends),
