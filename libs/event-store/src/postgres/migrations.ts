@@ -339,19 +339,14 @@ $fn$;`;
  * for the group's k-th event) where it sent a jsonb document the server took apart again on every call
  * (about 70 µs of the server's CPU for a 16-append group, docs/benchmarks.md). A stream's head is its
  * last event, found backwards in the (stream, revision) index, where migration 3 kept a `streams` row
- * per stream and upserted it on every append: a second tuple and index entry per append. Those probes
- * were the largest part of a group's work past its INSERT, so the appender may send the heads (revision
- * and link) its own last groups left (`known_at`: the log's end after them; `k_rev`, `k_hash`, null
- * where it knows none): they are taken while the log still ends at `known_at` (no other appender came
- * between), and each ok result gives back the stream's new link for the next group. A head it knows
- * too low cannot write a revision twice: the (stream, revision) key refuses it. Ids are no longer probed
- * for first: a retry either meets a revision it did not expect or fails the INSERT on the
+ * per stream and upserted it on every append: a second tuple and index entry per append. Ids are no
+ * longer probed for first: a retry either meets a revision it did not expect or fails the INSERT on the
  * id's unique index, and either way the group goes append by append, where ids are looked at before
  * revisions, as every group with a retry in it did. The rest is migration 3's set.
  */
 const arrayGroupFunction = (s: string): string => `
 CREATE FUNCTION ${s}.ledger_append_group(a_stream text[], a_expected text[], a_n int[], e_id text[], e_type text[], e_sv int[],
-  e_at text[], e_given boolean[], e_h text[], payloads text[], channel text, known_at bigint, k_rev int[], k_hash text[]) RETURNS json
+  e_at text[], e_given boolean[], e_h text[], payloads text[], channel text) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
   head bigint;
@@ -388,17 +383,10 @@ BEGIN
   END IF;
   IF NOT twice THEN
     BEGIN
-      -- The heads the appender knows hold while the log ends where its own last group ended.
-      IF head IS DISTINCT FROM known_at THEN
-        k_rev := NULL;
-        k_hash := NULL;
-      END IF;
-      SELECT array_agg(coalesce(t.krev, st.revision) ORDER BY t.o), array_agg(coalesce(decode(t.khash, 'hex'), st.stream_hash) ORDER BY t.o),
-             array_agg(t.krev IS NOT NULL OR st.revision IS NOT NULL ORDER BY t.o)
+      SELECT array_agg(st.revision ORDER BY t.o), array_agg(st.stream_hash ORDER BY t.o), array_agg(st.revision IS NOT NULL ORDER BY t.o)
         INTO h_rev, h_hash, h_found
-        FROM (SELECT u.name, u.o, k_rev[u.o] AS krev, k_hash[u.o] AS khash FROM unnest(a_stream) WITH ORDINALITY u(name, o)) t
-        LEFT JOIN LATERAL (SELECT ev.revision, ev.stream_hash FROM ${s}.events ev
-                            WHERE t.krev IS NULL AND ev.stream = t.name ORDER BY ev.revision DESC LIMIT 1) st ON true;
+        FROM unnest(a_stream) WITH ORDINALITY t(name, o)
+        LEFT JOIN LATERAL (SELECT ev.revision, ev.stream_hash FROM ${s}.events ev WHERE ev.stream = t.name ORDER BY ev.revision DESC LIMIT 1) st ON true;
       g := coalesce(head_hash, zero);
       FOR ai IN 1..na LOOP
         expected := a_expected[ai];
@@ -424,7 +412,7 @@ BEGIN
           p_sh[w] := prev_s;
           p_gh[w] := g;
         END LOOP;
-        results := results || json_build_object('status', 'ok', 'revision', cur, 'position', head::text, 'hash', encode(prev_s, 'hex'));
+        results := results || json_build_object('status', 'ok', 'revision', cur, 'position', head::text);
       END LOOP;
       IF NOT twice THEN
         INSERT INTO ${s}.events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at, stream_hash, global_hash)
@@ -527,7 +515,7 @@ export const MIGRATIONS: Migration[] = [
       ${appendFunction(s, true, 'ledger_append_each', 'events')}
       ALTER FUNCTION ${s}.ledger_append_each(jsonb, text[], text) SET plan_cache_mode = force_generic_plan;
       ${arrayGroupFunction(s)}
-      ALTER FUNCTION ${s}.ledger_append_group(text[], text[], int[], text[], text[], int[], text[], boolean[], text[], text[], text, bigint, int[], text[])
+      ALTER FUNCTION ${s}.ledger_append_group(text[], text[], int[], text[], text[], int[], text[], boolean[], text[], text[], text)
         SET plan_cache_mode = force_generic_plan;
       -- A process started before this migration still calls the jsonb form: append by append, correct, slower.
       CREATE OR REPLACE FUNCTION ${s}.ledger_append_batch(appends jsonb, payloads text[], channel text) RETURNS json

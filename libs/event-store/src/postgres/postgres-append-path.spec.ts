@@ -164,47 +164,6 @@ describe('PostgreSQL event store: migration 5, stream heads from the events', ()
   });
 });
 
-describe('PostgreSQL event store: the stream heads an appender knows', () => {
-  it("go on from its own last appends; after another writer's append it reads the heads again", async () => {
-    const url = await pg.freshDatabase();
-    const store = await openPostgresEventStore({ url });
-    const other = await openPostgresEventStore({ url });
-    const linkAt = (client: Client, position: number) =>
-      client.query(`SELECT stream_hash FROM ledger_events.events WHERE position = $1`, [position]).then((r) => r.rows[0].stream_hash as Buffer);
-    const setLink = (client: Client, position: number, byte: string) =>
-      client.query(`UPDATE ledger_events.events SET stream_hash = decode(repeat($2, 32), 'hex') WHERE position = $1`, [position, byte]);
-    /** The stream link the event at `position` gets on top of `previous`, worked out here from its stored row. */
-    const expectedLink = async (position: number, previous: Buffer) => {
-      const e = (await store.readAll({ after: BigInt(position - 1), limit: 1 }))[0];
-      const body = bodyHashHexOfText(e.id, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata));
-      return streamLinkHash(e.stream, e.revision, e.position, Buffer.from(body, 'hex'), previous);
-    };
-    try {
-      await withClient(url, async (client) => {
-        await store.append('item-k', [event()], 'no_stream');
-        const written = await linkAt(client, 1);
-        // The head row's link changed behind the store (an administrator's UPDATE): its next append
-        // links to the head it appended itself, as no other append came between.
-        await setLink(client, 1, 'ee');
-        expect(await store.append('item-k', [event()], 0)).toEqual({ revision: 1, position: 2n });
-        expect(await linkAt(client, 2)).toEqual(await expectedLink(2, written));
-        // Another writer's append, on any stream: the store reads the heads from the table again.
-        await other.append('item-z', [event()], 'no_stream');
-        await setLink(client, 2, 'dd');
-        expect(await store.append('item-k', [event()], 1)).toEqual({ revision: 2, position: 4n });
-        expect(await linkAt(client, 4)).toEqual(await expectedLink(4, Buffer.alloc(32, 0xdd)));
-        // What it knew of item-k is not taken for a stream another writer moved: a stale expectation is a conflict.
-        await other.append('item-k', [event()], 2);
-        await expect(store.append('item-k', [event()], 2)).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT', actual: 3 });
-        expect(await store.append('item-k', [event()], 3)).toEqual({ revision: 4, position: 6n });
-      });
-    } finally {
-      await other.close();
-      await store.close();
-    }
-  });
-});
-
 describe('PostgreSQL event store: a lost wake-up', () => {
   it('an append committed with no NOTIFY reaches a live subscriber of another instance by the fallback poll', async () => {
     const url = await pg.freshDatabase();

@@ -35,8 +35,6 @@ export interface PostgresEventStoreOptions {
   maxBatchAppends?: number;
   /** Stream heads fetched per page by streamHeadsAt. Default 5000; the spec sets it small. */
   headsPageSize?: number;
-  /** Most stream heads kept from this store's own appends, sent with the next group (./migrations.ts, migration 5). Default 10,000. */
-  knownHeads?: number;
 }
 
 interface PendingAppend {
@@ -51,8 +49,7 @@ interface PendingAppend {
 }
 
 type BatchResult =
-  | { status: 'ok'; revision: number; position: string; hash?: string }
-  | { status: 'duplicate'; revision: number; position: string }
+  | { status: 'ok' | 'duplicate'; revision: number; position: string }
   | { status: 'conflict'; actual: number | null }
   | { status: 'duplicate_id'; id: string }
   | { status: 'error'; detail: string };
@@ -75,7 +72,6 @@ const COLUMNS =
   "position::text AS position, id, stream, revision, type, schema_version, data, metadata, encode(stream_hash, 'hex') AS stream_hash, encode(global_hash, 'hex') AS global_hash";
 
 const HEADS_PAGE_SIZE = 5000;
-const KNOWN_HEADS = 10_000;
 
 function toStored(row: EventRow): StoredEvent {
   return {
@@ -123,14 +119,6 @@ export class PostgresEventStore implements EventStore {
   private readonly fallbackPollMs: number;
   private readonly headsPageSize: number;
   private readonly tails: TailingHub;
-  /**
-   * Each stream's head (revision, link) as this store's own groups left it, exact while the log ends at
-   * `headsAt`: the group function takes them instead of looking them up, and only then. Least recently
-   * appended first out.
-   */
-  private readonly heads = new Map<string, { revision: number; hash: string }>();
-  private headsAt: bigint | null = null;
-  private readonly knownHeads: number;
   private queue: PendingAppend[] = [];
   private flushing: Promise<void> | null = null;
   private closed = false;
@@ -151,7 +139,6 @@ export class PostgresEventStore implements EventStore {
     this.maxBatchAppends = options.maxBatchAppends ?? 1000;
     this.fallbackPollMs = options.fallbackPollMs ?? 1000;
     this.headsPageSize = options.headsPageSize ?? HEADS_PAGE_SIZE;
-    this.knownHeads = options.knownHeads ?? KNOWN_HEADS;
     this.tails = new TailingHub({ readAll: (o) => this.readAll(o), headPosition: () => this.headPosition(), fallbackPollMs: this.fallbackPollMs });
   }
 
@@ -214,12 +201,7 @@ export class PostgresEventStore implements EventStore {
     const given: boolean[] = [];
     const hashes: string[] = [];
     const payloads: string[] = [];
-    const knownRevisions: (number | null)[] = [];
-    const knownHashes: (string | null)[] = [];
     for (const p of batch) {
-      const known = this.heads.get(p.stream);
-      knownRevisions.push(known?.revision ?? null);
-      knownHashes.push(known?.hash ?? null);
       streams.push(p.stream);
       expected.push(String(p.expected));
       counts.push(p.events.length);
@@ -233,32 +215,13 @@ export class PostgresEventStore implements EventStore {
       }
       for (const text of p.payloads) payloads.push(text);
     }
-    const knownAt = this.headsAt;
-    // Whether it committed is unknown if the call fails: nothing known is trusted after that.
-    this.headsAt = null;
     // Named: prepared once per connection, where an unnamed statement is parsed and planned on every call.
     const { rows } = await this.pool.query<{ r: { head: string; results: BatchResult[] } }>({
       name: this.statementNames.append,
-      text: `SELECT ${this.q}.ledger_append_group($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::boolean[], $9::text[], $10::text[], $11, $12::bigint, $13::int[], $14::text[]) AS r`,
-      values: [
-        streams,
-        expected,
-        counts,
-        ids,
-        types,
-        versions,
-        instants,
-        given,
-        hashes,
-        payloads,
-        this.channel,
-        knownAt?.toString() ?? null,
-        knownRevisions,
-        knownHashes,
-      ],
+      text: `SELECT ${this.q}.ledger_append_group($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::boolean[], $9::text[], $10::text[], $11) AS r`,
+      values: [streams, expected, counts, ids, types, versions, instants, given, hashes, payloads, this.channel],
     });
-    const { head, results } = rows[0].r;
-    this.learnHeads(batch, results, knownAt, BigInt(head));
+    const { results } = rows[0].r;
     batch.forEach((p, i) => {
       const r = results[i];
       switch (r.status) {
@@ -276,24 +239,6 @@ export class PostgresEventStore implements EventStore {
           p.reject(new Error(`append to ${p.stream} failed: ${r.detail}`));
       }
     });
-  }
-
-  /** What a group's results teach of its streams' heads; all forgotten if another appender wrote before it. */
-  private learnHeads(batch: PendingAppend[], results: BatchResult[], knownAt: bigint | null, head: bigint): void {
-    let written = 0n;
-    results.forEach((r, i) => {
-      if (r.status === 'ok') written += BigInt(batch[i].events.length);
-    });
-    if (knownAt !== head - written) this.heads.clear();
-    results.forEach((r, i) => {
-      const stream = batch[i].stream;
-      if (r.status !== 'ok') return;
-      this.heads.delete(stream);
-      if (r.hash === undefined) return;
-      this.heads.set(stream, { revision: r.revision, hash: r.hash });
-      if (this.heads.size > this.knownHeads) this.heads.delete(this.heads.keys().next().value as string);
-    });
-    this.headsAt = head;
   }
 
   async readStream(stream: string, fromRevision = 0, limit?: number): Promise<StoredEvent[]> {
