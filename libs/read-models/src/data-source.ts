@@ -47,6 +47,16 @@ export interface ReadModelsOpenOptions {
   generation?: string;
   /** SQLite's page cache of this connection (KiB); the writer's unless given. */
   cacheKib?: number;
+  /** Told of each try that met another process's write lock (SQLite) and is tried again. */
+  onBusy?: (tries: number, error: unknown) => void;
+}
+
+/** How long a process opening the read models waits for another's write lock (a migration) in all. */
+const BUSY_BUDGET_MS = 120_000;
+
+function isSqliteBusy(e: unknown): boolean {
+  const code = (e as { driverError?: { code?: unknown }; code?: unknown }).driverError?.code ?? (e as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
 /**
@@ -99,7 +109,11 @@ export function readModelDataSourceOptions(
  */
 export async function openReadModels(config: ReadModelsConfig, options: ReadModelsOpenOptions = {}): Promise<DataSource> {
   // The API and the projector may open a fresh database at the same moment: the loser of the
-  // migration race finds the schema in place on its second try.
+  // migration race finds the schema in place on its second try. On SQLite it may instead meet the
+  // winner's write lock for longer than the busy timeout (a loaded machine): it tries again until the
+  // winner is done, within BUSY_BUDGET_MS.
+  const started = Date.now();
+  let busy = 0;
   for (let attempt = 1; ; attempt++) {
     const url = config.readDbUrl;
     let where: { sqliteFile?: string; pgSchema?: string };
@@ -127,6 +141,13 @@ export async function openReadModels(config: ReadModelsConfig, options: ReadMode
       return ds;
     } catch (e) {
       if (ds.isInitialized) await ds.destroy().catch(() => undefined);
+      if (isSqliteBusy(e) && Date.now() - started < BUSY_BUDGET_MS) {
+        options.onBusy?.(++busy, e);
+        attempt--;
+        // SQLite answers a stale snapshot's write at once, without the busy timeout's wait.
+        await new Promise((resume) => setTimeout(resume, 50));
+        continue;
+      }
       if (attempt >= 3) throw e;
     }
   }
