@@ -140,14 +140,14 @@ export class CommandLoop {
 
   /** The stream's current state: the kept one brought up to date with the events after it (or a whole fold). */
   async foldLatest<S>(stream: string, decider: Folds<S>): Promise<Folded<S> & { idHashes: number[] }> {
-    const kept = this.kept(stream, decider);
+    const kept = this.keptFold(stream, decider);
     const events = kept ? await this.store.readStream(stream, kept.revision + 1) : [];
     if (!kept || (events.length > 0 && events[0].revision !== kept.revision + 1)) {
       const folded = await this.fold(stream, decider);
       return { ...folded, idHashes: folded.events.map((e) => idHash(e.id)) };
     }
-    if (events.length === 0) return { state: kept.state as S, revision: kept.revision, events, idHashes: kept.idHashes };
-    const state = evolveAll(stream, decider, kept.state as S, events);
+    if (events.length === 0) return kept;
+    const state = evolveAll(stream, decider, kept.state, events);
     const revision = events[events.length - 1].revision;
     const idHashes = kept.idHashes.concat(events.map((e) => idHash(e.id)));
     this.keep(stream, { decider, state, revision, idHashes });
@@ -155,7 +155,7 @@ export class CommandLoop {
   }
 
   /** The kept fold as it stands, the stream not read: current only if an append at its revision succeeds. */
-  keptFold<S>(stream: string, decider: Folds<S>): (Folded<S> & { idHashes: number[] }) | undefined {
+  keptFold<S>(stream: string, decider: Folds<S>): (Folded<S> & { revision: number; idHashes: number[] }) | undefined {
     const kept = this.kept(stream, decider);
     return kept && { state: kept.state as S, revision: kept.revision, events: [], idHashes: kept.idHashes };
   }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { ensureDatabaseFile } from '@ledger/event-store';
+import { ensureDatabaseFile, isSqliteBusy } from '@ledger/event-store';
 import type { LedgerConfig } from '@ledger/platform';
 import { CheckpointRow } from './checkpoint/checkpoint.entity';
 import { UnitRow } from './units/unit.entity';
@@ -53,11 +53,6 @@ export interface ReadModelsOpenOptions {
 
 /** How long a process opening the read models waits for another's write lock (a migration) in all. */
 const BUSY_BUDGET_MS = 120_000;
-
-function isSqliteBusy(e: unknown): boolean {
-  const code = (e as { driverError?: { code?: unknown }; code?: unknown }).driverError?.code ?? (e as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
-}
 
 /**
  * SQLite in the data folder unless LEDGER_READ_DB_URL names a PostgreSQL database. The schema comes

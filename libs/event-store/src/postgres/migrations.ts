@@ -27,12 +27,13 @@ const linkEvent = (
 
 /*
  * The writer lane. `ledger_head` holds one row: the last committed position. Every append batch runs
- * `ledger_append_batch`, which locks that row first, so appenders (in this process or any other) are
- * serialised: a batch gets the lock only after the previous holder committed, so positions are
- * contiguous AND visible in commit order. A plain sequence would not do: a transaction that drew a lower
- * value could commit after one that drew a higher value, and a reader tailing `position > checkpoint`
- * would skip it for ever. Throughput comes from group commit in the process (PostgresEventStore queues
- * concurrent appends and sends them as one call), not from parallel transactions.
+ * an append function (`ledger_append_group` since migration 5), which locks that row first, so
+ * appenders (in this process or any other) are serialised: a batch gets the lock only after the
+ * previous holder committed, so positions are contiguous AND visible in commit order. A plain
+ * sequence would not do: a transaction that drew a lower value could commit after one that drew a
+ * higher value, and a reader tailing `position > checkpoint` would skip it for ever. Throughput comes
+ * from group commit in the process (PostgresEventStore queues concurrent appends and sends them as one
+ * call), not from parallel transactions.
  *
  * The function takes a batch of appends and handles each in its own sub-transaction (BEGIN … EXCEPTION),
  * so one append's failure undoes only that append. It returns one result per append:
@@ -355,7 +356,6 @@ DECLARE
   h_hash bytea[];
   h_found boolean[];
   p_pos bigint[] := '{}';
-  p_ev int[] := '{}';
   p_stream text[] := '{}';
   p_rev int[] := '{}';
   p_sh bytea[] := '{}';
@@ -364,7 +364,6 @@ DECLARE
   zero bytea := decode(repeat('00', 32), 'hex');
   na int := coalesce(array_length(a_stream, 1), 0);
   w int := 0;
-  ev int := 0;
   cur int;
   found_stream boolean;
   expected text;
@@ -394,19 +393,18 @@ BEGIN
         cur := coalesce(h_rev[ai], -1);
         IF ${EXPECTATION_FAILS} THEN
           -- Perhaps a retry of events stored already, which answers its first result whatever it expects.
+          -- Leaving here keeps the set all or nothing: its w-th event is the group's w-th.
           twice := true;
           EXIT;
         END IF;
         sb := convert_to(a_stream[ai], 'UTF8');
         prev_s := coalesce(h_hash[ai], zero);
         FOR j IN 1..a_n[ai] LOOP
-          ev := ev + 1;
           w := w + 1;
           cur := cur + 1;
           head := head + 1;
-          ${linkEvent('cur', 'head', 'e_h[ev]')}
+          ${linkEvent('cur', 'head', 'e_h[w]')}
           p_pos[w] := head;
-          p_ev[w] := ev;
           p_stream[w] := a_stream[ai];
           p_rev[w] := cur;
           p_sh[w] := prev_s;
@@ -416,8 +414,8 @@ BEGIN
       END LOOP;
       IF NOT twice THEN
         INSERT INTO ${s}.events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at, stream_hash, global_hash)
-        SELECT p_pos[i], e_id[p_ev[i]], p_stream[i], p_rev[i], e_type[p_ev[i]], e_sv[p_ev[i]], payloads[2 * p_ev[i] - 1]::json,
-               payloads[2 * p_ev[i]]::json, e_at[p_ev[i]]::timestamptz, p_sh[i], p_gh[i]
+        SELECT p_pos[i], e_id[i], p_stream[i], p_rev[i], e_type[i], e_sv[i], payloads[2 * i - 1]::json, payloads[2 * i]::json,
+               e_at[i]::timestamptz, p_sh[i], p_gh[i]
           FROM generate_series(1, w) i;
         UPDATE ${s}.ledger_head SET position = head, hash = g WHERE id = 1;
         PERFORM pg_notify(channel, head::text);

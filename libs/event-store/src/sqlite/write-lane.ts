@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { ExpectedRevision } from '../port';
 import { globalLinkHash, streamLinkHash } from '../hash-chain';
 import { sameJson } from '../same-json';
+import { isSqliteBusy } from '../storage-full';
 
 /** An event as encoded on the appender's side: JSON text and body hash ready, links not yet made. */
 export interface LaneEvent {
@@ -121,7 +122,7 @@ export class WriteLane {
     try {
       reply.outcomes = this.writeInOneTransaction(batch, reply);
     } catch (e) {
-      const busy = String((e as { code?: unknown })?.code ?? '').startsWith('SQLITE_BUSY');
+      const busy = isSqliteBusy(e);
       reply.outcomes =
         batch.length === 1 || busy
           ? batch.map(() => ({ ok: false, error: asLaneError(e) }))
